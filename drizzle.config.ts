@@ -1,0 +1,7 @@
+import { defineConfig } from 'drizzle-kit';
+
+export default defineConfig({
+  dialect: 'sqlite',
+  schema: ['./registry/metadata/schema.ts', './server/db/schema.ts'],
+  out: './server/db/migrations',
+});

@@ -1,0 +1,19 @@
+import type { Digest } from '../schemas/oci.js';
+
+/** What the registry reports to whoever indexes it (the store). Past tense: it has happened. */
+export type RegistryEvent =
+  | {
+      type: 'manifest.pushed';
+      repository: string;
+      digest: Digest;
+      mediaType: string;
+      artifactType: string | null;
+      tag: string | null;
+      size: number;
+      actor: string;
+    }
+  | { type: 'manifest.pulled'; repository: string; digest: Digest; tag: string | null; actor: string }
+  | { type: 'manifest.deleted'; repository: string; digest: Digest; tags: string[]; actor: string }
+  | { type: 'tag.deleted'; repository: string; digest: Digest; tag: string; actor: string };
+
+export type EventListener = (event: RegistryEvent) => void;

@@ -1,0 +1,178 @@
+/**
+ * Online garbage collection, safe while pushes go on.
+ *
+ * Mark and sweep of rows run in ONE synchronous SQLite transaction, so no push interleaves
+ * with them: a manifest PUT either committed before (its blobs are marked) or runs after (and
+ * finds a swept blob missing: MANIFEST_BLOB_UNKNOWN, never a dangling manifest). Anything
+ * younger than the grace period, blobs looked at recently and blobs being committed are kept,
+ * which covers the window between a client's blob upload (or HEAD) and its manifest PUT.
+ * Files are deleted after their rows; a re-upload of a digest being deleted waits for it.
+ */
+import { readdir, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { Digest } from '../../schemas/oci.js';
+import type { RegistryMetadata } from '../metadata/registry-metadata.js';
+import type { BlobStore } from '../storage/blob-store.js';
+import { blobKey, digestOfKey } from '../storage/keys.js';
+import type { UploadSessions } from '../uploads/upload-sessions.js';
+
+export interface GcOptions {
+  dryRun?: boolean;
+  graceSeconds?: number;
+  uploadTtlSeconds?: number;
+}
+
+export interface GcReport {
+  dryRun: boolean;
+  manifestsDeleted: number;
+  blobsDeleted: number;
+  uploadsDeleted: number;
+  orphanFilesDeleted: number;
+  bytesFreed: number;
+  durationMs: number;
+}
+
+interface Deps {
+  meta: RegistryMetadata;
+  blobs: BlobStore;
+  uploads: UploadSessions;
+  log: Logger;
+  clock: () => number;
+  graceSeconds: number;
+  uploadTtlSeconds: number;
+}
+
+const LIVE_MANIFESTS = `
+  with recursive live(repository, digest) as (
+    select repository, digest from tags
+    union select repository, digest from manifests where created_at > :cutoff
+    union select r.repository, r.child from manifest_refs r join live l
+      on r.repository = l.repository and r.parent = l.digest where r.kind = 'manifest'
+    union select m.repository, m.digest from manifests m join live l
+      on m.repository = l.repository and m.subject = l.digest
+  )`;
+
+export class GarbageCollector {
+  private running: Promise<GcReport> | undefined;
+
+  constructor(private readonly deps: Deps) {}
+
+  /** Runs one collection; concurrent callers share the run in progress. */
+  run(options: GcOptions = {}): Promise<GcReport> {
+    this.running ??= this.collect(options).finally(() => {
+      this.running = undefined;
+    });
+    return this.running;
+  }
+
+  private async collect(options: GcOptions): Promise<GcReport> {
+    const { meta, blobs, uploads, log, clock } = this.deps;
+    const started = clock();
+    const dryRun = options.dryRun ?? false;
+    const cutoff = started - (options.graceSeconds ?? this.deps.graceSeconds) * 1000;
+    const uploadCutoff = started - (options.uploadTtlSeconds ?? this.deps.uploadTtlSeconds) * 1000;
+    const recentlyTouched = (d: Digest): boolean => (blobs.touched.get(d) ?? 0) > cutoff || blobs.committing.has(d);
+
+    const db = meta.db;
+    const swept = db.transaction(() => {
+      const deadManifests = db
+        .prepare(`${LIVE_MANIFESTS} select m.repository as repository, m.digest as digest from manifests m
+          where not exists (select 1 from live l where l.repository = m.repository and l.digest = m.digest)`)
+        .all({ cutoff }) as { repository: string; digest: string }[];
+      const deadBlobs = (
+        db
+          .prepare(`${LIVE_MANIFESTS}, live_blobs(digest) as (
+              select r.child from manifest_refs r join live l on r.repository = l.repository and r.parent = l.digest
+              where r.kind = 'blob')
+            select digest, size from blobs where created_at <= :cutoff
+              and digest not in (select digest from live_blobs)`)
+          .all({ cutoff }) as { digest: Digest; size: number }[]
+      ).filter((b) => !recentlyTouched(b.digest));
+      const staleUploads = (
+        db.prepare('select id, size from uploads where updated_at <= ?').all(uploadCutoff) as { id: string; size: number }[]
+      ).filter((u) => !uploads.active.has(u.id));
+      if (!dryRun) {
+        const delManifest = db.prepare('delete from manifests where repository = ? and digest = ?');
+        const delRefs = db.prepare('delete from manifest_refs where repository = ? and parent = ?');
+        for (const m of deadManifests) {
+          delManifest.run(m.repository, m.digest);
+          delRefs.run(m.repository, m.digest);
+        }
+        const delBlob = db.prepare('delete from blobs where digest = ?');
+        const delLinks = db.prepare('delete from repository_blobs where digest = ?');
+        for (const b of deadBlobs) {
+          delBlob.run(b.digest);
+          delLinks.run(b.digest);
+        }
+        const delUpload = db.prepare('delete from uploads where id = ?');
+        for (const u of staleUploads) delUpload.run(u.id);
+      }
+      return { deadManifests, deadBlobs, staleUploads };
+    })();
+
+    let bytesFreed = swept.deadBlobs.reduce((n, b) => n + b.size, 0) + swept.staleUploads.reduce((n, u) => n + u.size, 0);
+    let orphanFilesDeleted = 0;
+    if (!dryRun) {
+      for (const b of swept.deadBlobs) await this.deleteBlobFile(b.digest);
+      for (const u of swept.staleUploads) await rm(uploads.pathOf(u.id), { force: true });
+    }
+    // Files no row speaks of: left by a crash between a rename and its row, or by a killed upload.
+    for await (const object of blobs.driver.list('blobs')) {
+      const digest = digestOfKey(object.key);
+      if (object.modifiedAt.getTime() > cutoff) continue;
+      if (digest && (meta.blobSize(digest) !== undefined || recentlyTouched(digest))) continue;
+      orphanFilesDeleted++;
+      bytesFreed += object.size;
+      if (!dryRun) await (digest ? this.deleteBlobFile(digest) : blobs.driver.delete(object.key));
+    }
+    for await (const object of blobs.driver.list('_tmp')) {
+      if (object.modifiedAt.getTime() > cutoff) continue;
+      orphanFilesDeleted++;
+      bytesFreed += object.size;
+      if (!dryRun) await blobs.driver.delete(object.key);
+    }
+    orphanFilesDeleted += await this.sweepStagingFiles(uploadCutoff, dryRun, (size) => (bytesFreed += size));
+
+    const report: GcReport = {
+      dryRun,
+      manifestsDeleted: swept.deadManifests.length,
+      blobsDeleted: swept.deadBlobs.length,
+      uploadsDeleted: swept.staleUploads.length,
+      orphanFilesDeleted,
+      bytesFreed,
+      durationMs: clock() - started,
+    };
+    log.info(report, dryRun ? 'gc dry run' : 'gc finished');
+    return report;
+  }
+
+  /** Deletes a blob's file unless it came back to life; a re-upload of it waits for this. */
+  private async deleteBlobFile(digest: Digest): Promise<void> {
+    const { meta, blobs } = this.deps;
+    if (blobs.committing.has(digest) || meta.blobSize(digest) !== undefined) return;
+    const deletion = blobs.driver.delete(blobKey(digest));
+    blobs.sweeping.set(digest, deletion);
+    try {
+      await deletion;
+    } finally {
+      blobs.sweeping.delete(digest);
+    }
+  }
+
+  private async sweepStagingFiles(cutoff: number, dryRun: boolean, freed: (size: number) => void): Promise<number> {
+    const { meta, uploads } = this.deps;
+    const dir = uploads.pathOf('');
+    const names = await readdir(dir).catch(() => [] as string[]);
+    let count = 0;
+    for (const name of names) {
+      if (meta.upload(name) || uploads.active.has(name)) continue;
+      const s = await stat(join(dir, name)).catch(() => undefined);
+      if (!s || s.mtimeMs > cutoff) continue;
+      count++;
+      freed(s.size);
+      if (!dryRun) await rm(join(dir, name), { force: true });
+    }
+    return count;
+  }
+}

@@ -1,0 +1,31 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import type { RegistryAccess, RegistryActor } from '../access.js';
+import type { RegistryEvent } from '../events.js';
+import type { RegistryMetadata } from '../metadata/registry-metadata.js';
+import type { BlobStore } from '../storage/blob-store.js';
+import type { UploadSessions } from '../uploads/upload-sessions.js';
+import type { ManifestGuard } from '../manifests/manifest-guard.js';
+
+/** What every handler may use: built once by createRegistry. */
+export interface RegistryContext {
+  meta: RegistryMetadata;
+  blobs: BlobStore;
+  uploads: UploadSessions;
+  access: RegistryAccess;
+  guard: ManifestGuard;
+  emit(event: RegistryEvent): void;
+  log: Logger;
+  maxManifestBytes: number;
+}
+
+/** One parsed /v2 request: the route's parameters, already authorized. */
+export interface Call {
+  req: IncomingMessage;
+  res: ServerResponse;
+  query: URLSearchParams;
+  repository: string;
+  /** The path segment after manifests/, blobs/, uploads/ or referrers/. */
+  param: string;
+  actor: RegistryActor;
+}

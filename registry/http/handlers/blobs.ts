@@ -1,0 +1,41 @@
+import { pipeline } from 'node:stream/promises';
+import { OciError } from '../../errors.js';
+import { parseDigest } from '../../names.js';
+import type { Call, RegistryContext } from '../context.js';
+import { parseRange } from '../request.js';
+import { sendEmpty } from '../respond.js';
+
+const IMMUTABLE = 'max-age=31536000';
+
+export async function getBlob(ctx: RegistryContext, call: Call): Promise<void> {
+  const { req, res, repository } = call;
+  const digest = parseDigest(call.param, 'BLOB_UNKNOWN');
+  const size = ctx.blobs.sizeIn(repository, digest);
+  if (size === undefined) throw new OciError('BLOB_UNKNOWN', undefined, { digest });
+  const range = parseRange(req.headers.range, size);
+  const headers: Record<string, string | number> = {
+    'Content-Type': 'application/octet-stream',
+    'Docker-Content-Digest': digest,
+    ETag: `"${digest}"`,
+    'Accept-Ranges': 'bytes',
+    'Cache-Control': IMMUTABLE,
+    'Content-Length': range ? range.end - range.start + 1 : size,
+  };
+  if (range) headers['Content-Range'] = `bytes ${range.start}-${range.end}/${size}`;
+  const status = range ? 206 : 200;
+  if (req.method === 'HEAD') {
+    res.writeHead(status, headers);
+    res.end();
+    return;
+  }
+  const body = await ctx.blobs.open(digest, range);
+  res.writeHead(status, headers);
+  await pipeline(body, res);
+}
+
+export function deleteBlob(ctx: RegistryContext, call: Call): void {
+  const digest = parseDigest(call.param, 'BLOB_UNKNOWN');
+  if (!ctx.meta.unlinkBlob(call.repository, digest)) throw new OciError('BLOB_UNKNOWN', undefined, { digest });
+  ctx.log.info({ repo: call.repository, digest, actor: call.actor.name }, 'blob unlinked');
+  sendEmpty(call.res, 202, { 'Docker-Content-Digest': digest });
+}

@@ -1,0 +1,83 @@
+import type { IncomingMessage } from 'node:http';
+import { parseDigest, parseRepositoryName } from '../../names.js';
+import type { Call, RegistryContext } from '../context.js';
+import { parseContentRange } from '../request.js';
+import { sendEmpty } from '../respond.js';
+
+function location(repository: string, id: string): string {
+  return `/v2/${repository}/blobs/uploads/${id}`;
+}
+
+function progressHeaders(repository: string, id: string, size: number): Record<string, string> {
+  return {
+    Location: location(repository, id),
+    Range: `0-${Math.max(size - 1, 0)}`,
+    'Docker-Upload-UUID': id,
+  };
+}
+
+function created(call: Call, digest: string): void {
+  sendEmpty(call.res, 201, { Location: `/v2/${call.repository}/blobs/${digest}`, 'Docker-Content-Digest': digest });
+}
+
+function hasBody(req: IncomingMessage): boolean {
+  const length = req.headers['content-length'];
+  return (length !== undefined && length !== '0') || req.headers['transfer-encoding'] !== undefined;
+}
+
+/** POST: start an upload, mount from another repository, or upload in one request (`?digest=`). */
+export async function startUpload(ctx: RegistryContext, call: Call): Promise<void> {
+  const { req, query, repository } = call;
+  const mount = query.get('mount');
+  const from = query.get('from');
+  if (mount !== null && from !== null) {
+    const digest = parseDigest(mount);
+    const source = parseRepositoryName(from);
+    const mayRead = await ctx.access.allows(req.headers.authorization, { type: 'repository', name: source, actions: ['pull'] }, req.headers.host);
+    if (mayRead && ctx.blobs.mount(repository, source, digest)) {
+      ctx.log.debug({ repo: repository, from: source, digest }, 'blob mounted');
+      return created(call, digest);
+    }
+    // Not mountable: the spec's fallback is an ordinary upload session (202).
+  }
+  const digestParam = query.get('digest');
+  if (digestParam !== null) {
+    const digest = parseDigest(digestParam);
+    const upload = await ctx.uploads.start(repository);
+    try {
+      await ctx.uploads.complete(repository, upload.id, digest, req);
+    } catch (err) {
+      await ctx.uploads.remove(upload.id);
+      throw err;
+    }
+    return created(call, digest);
+  }
+  if (hasBody(call.req)) call.req.resume();
+  const upload = await ctx.uploads.start(repository);
+  sendEmpty(call.res, 202, progressHeaders(repository, upload.id, 0));
+}
+
+/** PATCH: a chunk (with Content-Range) or a stream (without). */
+export async function patchUpload(ctx: RegistryContext, call: Call): Promise<void> {
+  const range = parseContentRange(call.req.headers['content-range']);
+  const upload = await ctx.uploads.append(call.repository, call.param, call.req, range);
+  sendEmpty(call.res, 202, progressHeaders(call.repository, upload.id, upload.size));
+}
+
+/** PUT ?digest=: the last chunk (optional), then verify and store. */
+export async function completeUpload(ctx: RegistryContext, call: Call): Promise<void> {
+  const digest = parseDigest(call.query.get('digest') ?? undefined);
+  const body = hasBody(call.req) ? call.req : undefined;
+  await ctx.uploads.complete(call.repository, call.param, digest, body);
+  created(call, digest);
+}
+
+export function uploadStatus(ctx: RegistryContext, call: Call): void {
+  const upload = ctx.uploads.get(call.repository, call.param);
+  sendEmpty(call.res, 204, progressHeaders(call.repository, upload.id, upload.size));
+}
+
+export async function cancelUpload(ctx: RegistryContext, call: Call): Promise<void> {
+  await ctx.uploads.cancel(call.repository, call.param);
+  sendEmpty(call.res, 204);
+}

@@ -1,0 +1,89 @@
+/**
+ * The /v2 dispatcher, on bare node:http (no express on the hot path): parse the path, check
+ * access once, call one handler, render every failure as an OCI error.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AccessScope, RegistryAction } from '../access.js';
+import { OciError } from '../errors.js';
+import { parseRepositoryName } from '../names.js';
+import type { Call, RegistryContext } from './context.js';
+import { deleteBlob, getBlob } from './handlers/blobs.js';
+import { listReferrers, listRepositories, listTags } from './handlers/listings.js';
+import { deleteManifest, getManifest, putManifest } from './handlers/manifests.js';
+import { cancelUpload, completeUpload, patchUpload, startUpload, uploadStatus } from './handlers/uploads.js';
+import { API_VERSION_HEADER, sendJson, sendOciError } from './respond.js';
+
+type Handler = (ctx: RegistryContext, call: Call) => void | Promise<void>;
+
+interface Route {
+  pattern: RegExp;
+  methods: Partial<Record<string, [RegistryAction, Handler]>>;
+}
+
+// Names may contain the words below, so each pattern takes the name greedily up to the LAST marker.
+const ROUTES: Route[] = [
+  {
+    pattern: /^\/v2\/(.+)\/manifests\/([^/]+)$/,
+    methods: { GET: ['pull', getManifest], HEAD: ['pull', getManifest], PUT: ['push', putManifest], DELETE: ['delete', deleteManifest] },
+  },
+  { pattern: /^\/v2\/(.+)\/blobs\/uploads\/?()$/, methods: { POST: ['push', startUpload] } },
+  {
+    pattern: /^\/v2\/(.+)\/blobs\/uploads\/([^/]+)$/,
+    methods: { GET: ['push', uploadStatus], PATCH: ['push', patchUpload], PUT: ['push', completeUpload], DELETE: ['push', cancelUpload] },
+  },
+  { pattern: /^\/v2\/(.+)\/blobs\/([^/]+)$/, methods: { GET: ['pull', getBlob], HEAD: ['pull', getBlob], DELETE: ['delete', deleteBlob] } },
+  { pattern: /^\/v2\/(.+)\/tags\/list()$/, methods: { GET: ['pull', listTags] } },
+  { pattern: /^\/v2\/(.+)\/referrers\/([^/]+)$/, methods: { GET: ['pull', listReferrers] } },
+];
+
+export function createV2Handler(ctx: RegistryContext): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    res.setHeader(API_VERSION_HEADER[0], API_VERSION_HEADER[1]);
+    dispatch(ctx, req, res).catch((err: unknown) => {
+      const e = sendOciError(req, res, err);
+      if (e.status >= 500) ctx.log.error({ err, method: req.method, url: req.url }, 'registry request failed');
+      else ctx.log.debug({ code: e.code, method: req.method, url: req.url }, 'registry request refused');
+    });
+  };
+}
+
+async function dispatch(ctx: RegistryContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const raw = req.url ?? '/';
+  const q = raw.indexOf('?');
+  const path = decodePath(q === -1 ? raw : raw.slice(0, q));
+  const query = new URLSearchParams(q === -1 ? '' : raw.slice(q + 1));
+  const auth = req.headers.authorization;
+  const method = req.method ?? 'GET';
+
+  if (path === '/v2/' || path === '/v2') {
+    if (method !== 'GET' && method !== 'HEAD') throw new OciError('UNSUPPORTED');
+    await ctx.access.check(auth, undefined, req.headers.host);
+    return sendJson(res, 200, {});
+  }
+  if (path === '/v2/_catalog') {
+    if (method !== 'GET') throw new OciError('UNSUPPORTED');
+    await ctx.access.check(auth, { type: 'registry', name: 'catalog', actions: ['*'] }, req.headers.host);
+    return listRepositories(ctx, { res, query });
+  }
+  for (const route of ROUTES) {
+    const m = route.pattern.exec(path);
+    if (!m) continue;
+    const entry = route.methods[method];
+    if (!entry) throw new OciError('UNSUPPORTED', `method ${method} not allowed here`);
+    const repository = parseRepositoryName(m[1] ?? '');
+    const [action, handler] = entry;
+    const scope: AccessScope = { type: 'repository', name: repository, actions: [action] };
+    const actor = await ctx.access.check(auth, scope, req.headers.host);
+    return handler(ctx, { req, res, query, repository, param: m[2] ?? '', actor });
+  }
+  throw new OciError('NAME_INVALID', 'no such route', { path: path.slice(0, 300) });
+}
+
+function decodePath(path: string): string {
+  if (!path.includes('%')) return path;
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    throw new OciError('NAME_INVALID', 'malformed path encoding');
+  }
+}

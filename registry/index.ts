@@ -1,0 +1,100 @@
+/**
+ * appshelf's OCI Distribution v1.1 registry. It knows nothing of apps: it serves /v2, reports
+ * events, asks an injected RegistryAccess whether a request may go on, and lets its owner guard
+ * manifest pushes.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { RegistryAccess } from './access.js';
+import type { EventListener, RegistryEvent } from './events.js';
+import { GarbageCollector } from './gc/garbage-collector.js';
+import type { RegistryContext } from './http/context.js';
+import { createV2Handler } from './http/router.js';
+import { allowAll, type ManifestGuard } from './manifests/manifest-guard.js';
+import { RegistryMetadata } from './metadata/registry-metadata.js';
+import type { SqliteDb } from './metadata/sqlite.js';
+import { BlobStore } from './storage/blob-store.js';
+import type { StorageDriver } from './storage/driver.js';
+import { UploadSessions } from './uploads/upload-sessions.js';
+
+export interface RegistryOptions {
+  db: SqliteDb;
+  driver: StorageDriver;
+  /** Local folder for upload staging files. */
+  stagingDir: string;
+  access: RegistryAccess;
+  log: Logger;
+  maxManifestBytes: number;
+  gc: { graceSeconds: number; uploadTtlSeconds: number };
+  clock?: () => number;
+}
+
+export interface Registry {
+  /** Serves one /v2 request (node:http signature). */
+  handle(req: IncomingMessage, res: ServerResponse): void;
+  /** Subscribes to registry events; returns the unsubscribe function. */
+  on(listener: EventListener): () => void;
+  /** Installs the manifest guard (one owner). */
+  setGuard(guard: ManifestGuard): void;
+  readonly gc: GarbageCollector;
+  readonly meta: RegistryMetadata;
+  readonly blobs: BlobStore;
+  readonly uploads: UploadSessions;
+}
+
+export function createRegistry(options: RegistryOptions): Registry {
+  const clock = options.clock ?? Date.now;
+  const log = options.log.child({ module: 'registry' });
+  const meta = new RegistryMetadata(options.db, clock);
+  const blobs = new BlobStore(options.driver, meta, clock);
+  const uploads = new UploadSessions(options.stagingDir, meta, blobs);
+  const listeners = new Set<EventListener>();
+  const emit = (event: RegistryEvent): void => {
+    for (const listener of listeners) {
+      try {
+        listener(event);
+      } catch (err) {
+        log.error({ err, event: event.type }, 'event listener failed');
+      }
+    }
+  };
+  const ctx: RegistryContext = {
+    meta,
+    blobs,
+    uploads,
+    access: options.access,
+    guard: allowAll,
+    emit,
+    log,
+    maxManifestBytes: options.maxManifestBytes,
+  };
+  const gc = new GarbageCollector({ meta, blobs, uploads, log: log.child({ module: 'registry.gc' }), clock, ...options.gc });
+  return {
+    handle: createV2Handler(ctx),
+    on(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    setGuard(guard) {
+      ctx.guard = guard;
+    },
+    gc,
+    meta,
+    blobs,
+    uploads,
+  };
+}
+
+export { OciError, ociErrorCatalog, type OciErrorCode } from './errors.js';
+export type { AccessScope, RegistryAccess, RegistryAction, RegistryActor } from './access.js';
+export type { RegistryEvent } from './events.js';
+export type { ManifestGuard } from './manifests/manifest-guard.js';
+export type { ParsedManifest } from './manifests/parse-manifest.js';
+export { createFsDriver } from './storage/fs-driver.js';
+export type { StorageDriver } from './storage/driver.js';
+export { stagingDirOf };
+
+function stagingDirOf(data: string): string {
+  return join(data, 'uploads');
+}

@@ -1,0 +1,81 @@
+/**
+ * The registry's tables: the truth for repositories, tags, manifests and which blobs exist.
+ * Blob bytes live in blob storage; a blob is visible only once its row exists.
+ */
+import { sql } from 'drizzle-orm';
+import { blob, index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+
+export const repositories = sqliteTable('repositories', {
+  name: text('name').primaryKey(),
+  createdAt: integer('created_at').notNull(),
+});
+
+export const blobs = sqliteTable('blobs', {
+  digest: text('digest').primaryKey(),
+  size: integer('size').notNull(),
+  createdAt: integer('created_at').notNull(),
+});
+
+/** Which repositories may serve a blob (a blob is pulled through a repository that links it). */
+export const repositoryBlobs = sqliteTable(
+  'repository_blobs',
+  {
+    repository: text('repository').notNull(),
+    digest: text('digest').notNull(),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.repository, t.digest] }), index('repository_blobs_digest').on(t.digest)],
+);
+
+export const manifests = sqliteTable(
+  'manifests',
+  {
+    repository: text('repository').notNull(),
+    digest: text('digest').notNull(),
+    mediaType: text('media_type').notNull(),
+    artifactType: text('artifact_type'),
+    subject: text('subject'),
+    annotations: text('annotations'),
+    size: integer('size').notNull(),
+    content: blob('content', { mode: 'buffer' }).notNull(),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.repository, t.digest] }),
+    index('manifests_subject').on(t.repository, t.subject).where(sql`subject is not null`),
+  ],
+);
+
+/** Edges of the content graph: a manifest's config and layers (blob), an index's children (manifest). */
+export const manifestRefs = sqliteTable(
+  'manifest_refs',
+  {
+    repository: text('repository').notNull(),
+    parent: text('parent').notNull(),
+    child: text('child').notNull(),
+    kind: text('kind', { enum: ['blob', 'manifest'] }).notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.repository, t.parent, t.child] }),
+    index('manifest_refs_child').on(t.child),
+  ],
+);
+
+export const tags = sqliteTable(
+  'tags',
+  {
+    repository: text('repository').notNull(),
+    name: text('name').notNull(),
+    digest: text('digest').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.repository, t.name] }), index('tags_digest').on(t.repository, t.digest)],
+);
+
+export const uploads = sqliteTable('uploads', {
+  id: text('id').primaryKey(),
+  repository: text('repository').notNull(),
+  size: integer('size').notNull(),
+  createdAt: integer('created_at').notNull(),
+  updatedAt: integer('updated_at').notNull(),
+});

@@ -1,0 +1,70 @@
+import type { Readable } from 'node:stream';
+import { unlink } from 'node:fs/promises';
+import type { Digest } from '../../schemas/oci.js';
+import type { RegistryMetadata } from '../metadata/registry-metadata.js';
+import type { ByteRange, StorageDriver } from './driver.js';
+import { blobKey } from './keys.js';
+
+/**
+ * Content-addressed blobs over a storage driver. A blob becomes visible when its row is written,
+ * which happens only after its bytes were verified and moved into place.
+ */
+export class BlobStore {
+  /** Digests being moved into place right now; GC never sweeps these. */
+  readonly committing = new Set<Digest>();
+  /** Last time each blob was looked at (HEAD/GET/mount); GC treats recent ones as live. */
+  readonly touched = new Map<Digest, number>();
+  /** Blob files GC is deleting right now; a commit of the same digest waits for the deletion. */
+  readonly sweeping = new Map<Digest, Promise<void>>();
+
+  constructor(
+    readonly driver: StorageDriver,
+    private readonly meta: RegistryMetadata,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** The size of a blob that `repository` may serve, or undefined. */
+  sizeIn(repository: string, digest: Digest): number | undefined {
+    const size = this.meta.repositoryBlobSize(repository, digest);
+    if (size !== undefined) this.touch(digest);
+    return size;
+  }
+
+  open(digest: Digest, range?: ByteRange): Promise<Readable> {
+    return this.driver.read(blobKey(digest), range);
+  }
+
+  /** Moves a verified local staging file into place as `digest` and links it into `repository`. */
+  async commitStaged(repository: string, localPath: string, digest: Digest, size: number): Promise<void> {
+    if (this.meta.blobSize(digest) !== undefined && !this.committing.has(digest)) {
+      // Already stored: keep the existing bytes, just link them.
+      this.touch(digest);
+      if (this.meta.linkBlob(repository, digest)) {
+        await unlink(localPath).catch(() => undefined);
+        return;
+      }
+    }
+    for (let pending = this.sweeping.get(digest); pending; pending = this.sweeping.get(digest)) {
+      await pending.catch(() => undefined);
+    }
+    this.committing.add(digest);
+    try {
+      await this.driver.adopt(localPath, blobKey(digest));
+      this.meta.addBlob(repository, digest, size);
+      this.touch(digest);
+    } finally {
+      this.committing.delete(digest);
+    }
+  }
+
+  /** Cross-repository mount: links a blob the caller may read elsewhere into `repository`. */
+  mount(repository: string, from: string, digest: Digest): boolean {
+    if (this.meta.repositoryBlobSize(from, digest) === undefined) return false;
+    this.touch(digest);
+    return this.meta.linkBlob(repository, digest);
+  }
+
+  touch(digest: Digest): void {
+    this.touched.set(digest, this.now());
+  }
+}

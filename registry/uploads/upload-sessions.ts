@@ -1,0 +1,161 @@
+import { createHash, randomUUID, type Hash } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, open, rm, truncate } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { Digest } from '../../schemas/oci.js';
+import { OciError } from '../errors.js';
+import type { RegistryMetadata, UploadRow } from '../metadata/registry-metadata.js';
+import { algorithmOf } from '../names.js';
+import type { BlobStore } from '../storage/blob-store.js';
+
+interface HashState {
+  hash: Hash;
+  offset: number;
+}
+
+/**
+ * Blob upload sessions, staged as local files in `dir`. Bytes are hashed while they stream in,
+ * so completing an upload needs no second read (unless the process restarted in between, or
+ * the client asked for sha512). A failed or cancelled upload leaves nothing behind.
+ */
+export class UploadSessions {
+  private readonly hashes = new Map<string, HashState>();
+  private readonly busy = new Set<string>();
+  /** Uploads with a request in flight: GC must not remove them, shutdown waits for them. */
+  readonly active = new Set<string>();
+
+  constructor(
+    private readonly dir: string,
+    private readonly meta: RegistryMetadata,
+    private readonly blobs: BlobStore,
+  ) {}
+
+  pathOf(id: string): string {
+    return join(this.dir, id);
+  }
+
+  async start(repository: string): Promise<UploadRow> {
+    const id = randomUUID();
+    await mkdir(this.dir, { recursive: true });
+    await (await open(this.pathOf(id), 'wx')).close();
+    return this.meta.createUpload(id, repository);
+  }
+
+  get(repository: string, id: string): UploadRow {
+    const row = UUID.test(id) ? this.meta.upload(id) : undefined;
+    if (!row || row.repository !== repository) {
+      throw new OciError('BLOB_UPLOAD_UNKNOWN', undefined, { id: id.slice(0, 100) });
+    }
+    return row;
+  }
+
+  /** Appends a chunk. `range` is the chunk's Content-Range; it must start at the current offset. */
+  async append(repository: string, id: string, body: Readable, range?: { start: number; end: number }): Promise<UploadRow> {
+    return this.exclusive(id, () => this.appendLocked(this.get(repository, id), body, range));
+  }
+
+  /** Finishes an upload (with an optional last chunk): verifies the digest and stores the blob. */
+  async complete(repository: string, id: string, digest: Digest, body?: Readable): Promise<{ digest: Digest; size: number }> {
+    return this.exclusive(id, async () => {
+      let row = this.get(repository, id);
+      if (body) row = await this.appendLocked(row, body);
+      const path = this.pathOf(id);
+      const actual = await this.digestOf(row, algorithmOf(digest));
+      if (actual !== digest) {
+        await this.remove(id);
+        throw new OciError('DIGEST_INVALID', undefined, { expected: digest, actual });
+      }
+      const handle = await open(path, 'r+');
+      try {
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await this.blobs.commitStaged(repository, path, digest, row.size);
+      this.meta.deleteUpload(id);
+      this.hashes.delete(id);
+      return { digest, size: row.size };
+    });
+  }
+
+  async cancel(repository: string, id: string): Promise<void> {
+    this.get(repository, id);
+    await this.exclusive(id, () => this.remove(id));
+  }
+
+  /** Removes an upload's row, staging file and hash state. */
+  async remove(id: string): Promise<void> {
+    this.meta.deleteUpload(id);
+    this.hashes.delete(id);
+    await rm(this.pathOf(id), { force: true });
+  }
+
+  private async appendLocked(row: UploadRow, body: Readable, range?: { start: number; end: number }): Promise<UploadRow> {
+    if (range && range.start !== row.size) {
+      body.resume();
+      throw new OciError('RANGE_INVALID', 'chunk does not start at the current offset', {
+        offset: row.size,
+        start: range.start,
+      }).withHeader('Range', `0-${Math.max(row.size - 1, 0)}`);
+    }
+    const path = this.pathOf(row.id);
+    const state = this.hashes.get(row.id);
+    const hash = state && state.offset === row.size ? state.hash.copy() : row.size === 0 ? createHash('sha256') : undefined;
+    let written = 0;
+    try {
+      await truncate(path, row.size); // drop the tail of an earlier chunk that failed midway
+      await pipeline(
+        body,
+        async function* (source: AsyncIterable<Buffer>) {
+          for await (const chunk of source) {
+            hash?.update(chunk);
+            written += chunk.length;
+            yield chunk;
+          }
+        },
+        createWriteStream(path, { flags: 'r+', start: row.size, highWaterMark: 1024 * 1024 }),
+      );
+      if (range && written !== range.end - range.start + 1) {
+        throw new OciError('SIZE_INVALID', 'chunk length does not match Content-Range', { range, received: written });
+      }
+    } catch (err) {
+      await truncate(path, row.size).catch(() => undefined);
+      throw err;
+    }
+    const size = row.size + written;
+    this.meta.setUploadSize(row.id, size);
+    if (hash) this.hashes.set(row.id, { hash, offset: size });
+    else this.hashes.delete(row.id);
+    return { ...row, size };
+  }
+
+  private async digestOf(row: UploadRow, algorithm: 'sha256' | 'sha512'): Promise<string> {
+    const state = this.hashes.get(row.id);
+    if (algorithm === 'sha256' && state && state.offset === row.size) {
+      return `sha256:${state.hash.copy().digest('hex')}`;
+    }
+    const hash = createHash(algorithm);
+    await pipeline(createReadStream(this.pathOf(row.id), { highWaterMark: 1024 * 1024 }), async (source: AsyncIterable<Buffer>) => {
+      for await (const chunk of source) hash.update(chunk);
+    });
+    return `${algorithm}:${hash.digest('hex')}`;
+  }
+
+  private async exclusive<T>(id: string, work: () => Promise<T>): Promise<T> {
+    if (this.busy.has(id)) {
+      throw new OciError('BLOB_UPLOAD_INVALID', 'another request is writing to this upload', { id });
+    }
+    this.busy.add(id);
+    this.active.add(id);
+    try {
+      return await work();
+    } finally {
+      this.busy.delete(id);
+      this.active.delete(id);
+    }
+  }
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

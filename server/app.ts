@@ -1,0 +1,108 @@
+/**
+ * The composition root: builds the whole store from a validated Config. `main.ts` and the
+ * tests both use it, so tests run exactly what production runs.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { resolve } from 'node:path';
+import express from 'express';
+import type { Logger } from 'pino';
+import { createFsDriver, createRegistry, stagingDirOf, type Registry, type StorageDriver } from '../registry/index.js';
+import type { Config } from '../schemas/config.js';
+import { AccessKeys } from './auth/access-keys.js';
+import { bootstrapAdmin } from './auth/bootstrap.js';
+import { Permissions } from './auth/permissions.js';
+import { createRegistryAccess } from './auth/registry-access.js';
+import { tokenEndpoint } from './auth/token-endpoint.js';
+import { TokenService } from './auth/token-service.js';
+import { openDatabase } from './db/open-database.js';
+import { apiErrorHandler, notFound } from './http/api-errors.js';
+import { authenticate } from './http/authenticate.js';
+import { createLogger } from './logger.js';
+import { adminRoutes } from './routes/admin.js';
+
+export interface AppInstance {
+  /** The node:http request handler: /v2 straight to the registry, the rest through express. */
+  handler: (req: IncomingMessage, res: ServerResponse) => void;
+  registry: Registry;
+  log: Logger;
+  config: Config;
+  shutdown(): Promise<void>;
+}
+
+export interface AppOptions {
+  log?: Logger;
+  /** Where one-time secrets are printed (the generated admin key). */
+  print?: (line: string) => void;
+  clock?: () => number;
+}
+
+const STORAGE_DRIVERS: Record<Config['storage']['driver'], (config: Config) => StorageDriver> = {
+  fs: (config) => createFsDriver(resolve(config.data, 'storage')),
+};
+
+export async function createApp(config: Config, options: AppOptions = {}): Promise<AppInstance> {
+  const log = options.log ?? createLogger(config.log.level);
+  const clock = options.clock ?? Date.now;
+  const data = resolve(config.data);
+  const { sqlite, db } = openDatabase(data);
+
+  const keys = new AccessKeys(db, clock);
+  bootstrapAdmin({ db, keys, adminKey: config.auth.adminKey, log, print: options.print ?? ((l) => console.error(l)), clock });
+  const permissions = new Permissions({ anonymousPull: config.registry.anonymousPull });
+  const tokens = await TokenService.open(data, config.auth.service, config.auth.tokenTtlSeconds, clock);
+  const realmFor = (host: string | undefined): string => `${config.publicUrl ?? `http://${host ?? 'localhost'}`}/v2/token`;
+
+  const registry = createRegistry({
+    db: sqlite,
+    driver: STORAGE_DRIVERS[config.storage.driver](config),
+    stagingDir: stagingDirOf(data),
+    access: createRegistryAccess({ tokens, permissions, realmFor }),
+    log,
+    maxManifestBytes: config.registry.maxManifestBytes,
+    gc: config.registry.gc,
+    clock,
+  });
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
+  app.get('/readyz', (_req, res) => {
+    sqlite.prepare('select 1').get();
+    res.json({ status: 'ready' });
+  });
+  const token = tokenEndpoint({ tokens, keys, permissions });
+  app.get('/v2/token', token);
+  app.post('/v2/token', express.urlencoded({ extended: false, limit: '16kb' }), token);
+
+  const api = express.Router();
+  api.use(express.json({ limit: '1mb' }));
+  api.use(authenticate(keys));
+  api.use('/admin', adminRoutes({ registry, permissions }));
+  api.use(notFound);
+  app.use('/api/v1', api);
+  app.use(apiErrorHandler(log));
+
+  const handler = (req: IncomingMessage, res: ServerResponse): void => {
+    const url = req.url ?? '/';
+    if (isRegistryPath(url)) registry.handle(req, res);
+    else app(req, res);
+  };
+
+  return {
+    handler,
+    registry,
+    log,
+    config,
+    async shutdown() {
+      sqlite.close();
+    },
+  };
+}
+
+function isRegistryPath(url: string): boolean {
+  if (!url.startsWith('/v2')) return false;
+  const rest = url.slice(3);
+  if (rest === '' || rest.startsWith('?')) return true;
+  return rest.startsWith('/') && !rest.startsWith('/token');
+}

@@ -1,0 +1,91 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { and, eq, isNull } from 'drizzle-orm';
+import type { Db } from '../db/open-database.js';
+import { accessKeys, users } from '../db/schema.js';
+import type { KeyScope, Principal } from './principal.js';
+
+const PREFIX_LENGTH = 12;
+const LAST_USED_RESOLUTION_MS = 60_000;
+
+export function hashSecret(secret: string): string {
+  return createHash('sha256').update(secret).digest('hex');
+}
+
+/** `ask_` + 32 characters of base64url: 192 random bits. */
+export function generateSecret(): string {
+  return `ask_${randomBytes(24).toString('base64url')}`;
+}
+
+export interface NewKey {
+  id: number;
+  key: string;
+  prefix: string;
+}
+
+export class AccessKeys {
+  constructor(
+    private readonly db: Db,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  create(userId: number, name: string, scopes: KeyScope[], options: { expiresAt?: number; secret?: string } = {}): NewKey {
+    const key = options.secret ?? generateSecret();
+    const prefix = key.slice(0, PREFIX_LENGTH);
+    const row = this.db
+      .insert(accessKeys)
+      .values({
+        userId,
+        name,
+        prefix,
+        secretHash: hashSecret(key),
+        scopes: JSON.stringify(scopes),
+        createdAt: this.clock(),
+        expiresAt: options.expiresAt ?? null,
+      })
+      .returning({ id: accessKeys.id })
+      .get();
+    return { id: row.id, key, prefix };
+  }
+
+  /**
+   * The principal a key (and, when given, its owner's name) stands for, or undefined. The key is found by its
+   * prefix and its hash compared in constant time; revoked, expired keys and disabled users fail.
+   */
+  authenticate(secret: string, username?: string): Principal | undefined {
+    if (secret.length < PREFIX_LENGTH || secret.length > 255) return undefined;
+    const wanted = Buffer.from(hashSecret(secret), 'hex');
+    const now = this.clock();
+    const candidates = this.db
+      .select({ key: accessKeys, user: users })
+      .from(accessKeys)
+      .innerJoin(users, eq(users.id, accessKeys.userId))
+      .where(and(eq(accessKeys.prefix, secret.slice(0, PREFIX_LENGTH)), isNull(accessKeys.revokedAt)))
+      .all();
+    for (const { key, user } of candidates) {
+      if (!timingSafeEqual(Buffer.from(key.secretHash, 'hex'), wanted)) continue;
+      if ((username !== undefined && user.name !== username) || user.disabled) return undefined;
+      if (key.expiresAt !== null && key.expiresAt <= now) return undefined;
+      if (key.lastUsedAt === null || now - key.lastUsedAt > LAST_USED_RESOLUTION_MS) {
+        this.db.update(accessKeys).set({ lastUsedAt: now }).where(eq(accessKeys.id, key.id)).run();
+      }
+      return {
+        kind: 'user',
+        userId: user.id,
+        name: user.name,
+        role: user.role,
+        keyScopes: JSON.parse(key.scopes) as KeyScope[],
+        keyId: key.id,
+      };
+    }
+    return undefined;
+  }
+
+  /** Replaces the secret of a key (the bootstrap admin key set from configuration). */
+  setSecret(id: number, secret: string): void {
+    this.db
+      .update(accessKeys)
+      .set({ prefix: secret.slice(0, PREFIX_LENGTH), secretHash: hashSecret(secret) })
+      .where(eq(accessKeys.id, id))
+      .run();
+  }
+}

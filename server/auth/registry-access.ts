@@ -1,0 +1,91 @@
+import type { AccessScope, RegistryAccess, RegistryActor } from '../../registry/index.js';
+import { OciError } from '../../registry/index.js';
+import type { Permissions } from './permissions.js';
+import { ANONYMOUS, type Principal } from './principal.js';
+import type { TokenClaims, TokenService } from './token-service.js';
+
+/**
+ * The registry's access check: a bearer token must grant the scope, and the permission module
+ * must still allow it (so revocations need no token expiry). Without a usable token the client
+ * gets the Docker challenge; with a token whose principal is not allowed, DENIED.
+ */
+export function createRegistryAccess(deps: {
+  tokens: TokenService;
+  permissions: Permissions;
+  realmFor: (host: string | undefined) => string;
+}): RegistryAccess {
+  const { tokens, permissions } = deps;
+
+  const challenge = (host: string | undefined, scope: AccessScope | undefined, error?: string): OciError => {
+    const parts = [`realm="${deps.realmFor(host)}"`, `service="${tokens.service}"`];
+    if (scope) parts.push(`scope="${scopeString(scope)}"`);
+    if (error) parts.push(`error="${error}"`);
+    return new OciError('UNAUTHORIZED').withHeader('WWW-Authenticate', `Bearer ${parts.join(',')}`);
+  };
+
+  async function claimsOf(authorization: string | undefined): Promise<TokenClaims | undefined | null> {
+    if (!authorization) return undefined;
+    if (!authorization.startsWith('Bearer ')) return null;
+    return (await tokens.verify(authorization.slice(7).trim())) ?? null;
+  }
+
+  function permitted(principal: Principal, scope: AccessScope): boolean {
+    if (scope.type === 'registry') return permissions.catalog(principal);
+    return scope.actions.every((action) => permissions.repository(principal, scope.name, action));
+  }
+
+  async function decide(authorization: string | undefined, scope: AccessScope | undefined, host: string | undefined): Promise<RegistryActor> {
+    const claims = await claimsOf(authorization);
+    if (claims === null) throw challenge(host, scope, 'invalid_token');
+    if (!scope) {
+      if (claims) return { name: claims.sub || 'anonymous' };
+      throw challenge(host, undefined);
+    }
+    const principal = claims ? principalOf(claims) : ANONYMOUS;
+    const allowed = permitted(principal, scope);
+    if (!claims) {
+      if (allowed) return { name: 'anonymous' };
+      throw challenge(host, scope);
+    }
+    if (allowed && grants(claims, scope)) return { name: claims.sub || 'anonymous' };
+    // Allowed but not in this token: the client asks the token endpoint again with the scope.
+    // An anonymous caller is told to authenticate; a known one that may not, is denied.
+    if (allowed || principal.kind === 'anonymous') throw challenge(host, scope, 'insufficient_scope');
+    throw new OciError('DENIED', undefined, { scope: scopeString(scope) });
+  }
+
+  return {
+    check: decide,
+    async allows(authorization, scope, host) {
+      try {
+        await decide(authorization, scope, host);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+  };
+}
+
+function grants(claims: TokenClaims, scope: AccessScope): boolean {
+  const entry = claims.access.find((a) => a.type === scope.type && a.name === scope.name);
+  return !!entry && scope.actions.every((action) => entry.actions.includes(action) || entry.actions.includes('*'));
+}
+
+function principalOf(claims: TokenClaims): Principal {
+  if (claims.uid === null || !claims.sub || !claims.role) return ANONYMOUS;
+  return {
+    kind: 'user',
+    userId: claims.uid,
+    name: claims.sub,
+    role: claims.role,
+    ...(claims.scp ? { keyScopes: claims.scp } : {}),
+    ...(claims.kid !== null ? { keyId: claims.kid } : {}),
+  };
+}
+
+function scopeString(scope: AccessScope): string {
+  if (scope.type === 'registry') return `registry:${scope.name}:*`;
+  const actions = scope.actions.includes('push') ? ['pull', 'push'] : scope.actions;
+  return `repository:${scope.name}:${actions.join(',')}`;
+}

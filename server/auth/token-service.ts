@@ -1,0 +1,134 @@
+/**
+ * Registry bearer tokens (Docker token authentication): ES256 JWTs signed with a key made on
+ * first start and kept in `<data>/keys/`. Verified tokens are cached, so the /v2 hot path does
+ * no crypto for a token it has seen.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { exportPKCS8, generateKeyPair, importPKCS8, jwtVerify, SignJWT, type CryptoKey } from 'jose';
+import type { KeyScope, Principal } from './principal.js';
+
+export interface TokenAccess {
+  type: 'repository' | 'registry';
+  name: string;
+  actions: string[];
+}
+
+export interface TokenClaims {
+  sub: string;
+  access: TokenAccess[];
+  /** Enough of the principal to re-check permissions without a database read. */
+  uid: number | null;
+  role: 'admin' | 'user' | null;
+  kid: number | null;
+  scp: KeyScope[] | null;
+  exp: number;
+}
+
+const ISSUER = 'appshelf';
+const CACHE_LIMIT = 10_000;
+
+export class TokenService {
+  private readonly cache = new Map<string, TokenClaims>();
+
+  private constructor(
+    private readonly privateKey: CryptoKey,
+    private readonly publicKey: CryptoKey,
+    readonly service: string,
+    readonly ttlSeconds: number,
+    private readonly clock: () => number,
+  ) {}
+
+  static async open(dataDir: string, service: string, ttlSeconds: number, clock: () => number = Date.now): Promise<TokenService> {
+    const dir = join(dataDir, 'keys');
+    const file = join(dir, 'token-signing.pem');
+    let pem = await readFile(file, 'utf8').catch(() => undefined);
+    if (!pem) {
+      const { privateKey } = await generateKeyPair('ES256', { extractable: true });
+      pem = await exportPKCS8(privateKey);
+      await mkdir(dir, { recursive: true, mode: 0o700 });
+      await writeFile(file, pem, { mode: 0o600, flag: 'wx' }).catch(async (err: NodeJS.ErrnoException) => {
+        if (err.code !== 'EEXIST') throw err;
+        pem = await readFile(file, 'utf8'); // another process made it first
+      });
+    }
+    const privateKey = await importPKCS8(pem!, 'ES256', { extractable: true });
+    const { createPublicKey } = await import('node:crypto');
+    const publicKey = createPublicKey(pem!) as unknown as CryptoKey;
+    return new TokenService(privateKey, publicKey, service, ttlSeconds, clock);
+  }
+
+  async issue(principal: Principal, access: TokenAccess[]): Promise<{ token: string; expiresIn: number; issuedAt: string }> {
+    const now = Math.floor(this.clock() / 1000);
+    const user = principal.kind === 'user' ? principal : undefined;
+    const token = await new SignJWT({
+      access,
+      uid: user?.userId ?? null,
+      role: user?.role ?? null,
+      kid: user?.keyId ?? null,
+      scp: user?.keyScopes ?? null,
+    })
+      .setProtectedHeader({ alg: 'ES256', typ: 'JWT' })
+      .setIssuer(ISSUER)
+      .setAudience(this.service)
+      .setSubject(user?.name ?? '')
+      .setIssuedAt(now)
+      .setNotBefore(now - 5)
+      .setExpirationTime(now + this.ttlSeconds)
+      .setJti(randomUUID())
+      .sign(this.privateKey);
+    return { token, expiresIn: this.ttlSeconds, issuedAt: new Date(now * 1000).toISOString() };
+  }
+
+  /** The claims of a valid, unexpired token, or undefined. */
+  async verify(token: string): Promise<TokenClaims | undefined> {
+    const nowSeconds = this.clock() / 1000;
+    const cached = this.cache.get(token);
+    if (cached) {
+      if (cached.exp > nowSeconds) return cached;
+      this.cache.delete(token);
+      return undefined;
+    }
+    try {
+      const { payload } = await jwtVerify(token, this.publicKey, {
+        issuer: ISSUER,
+        audience: this.service,
+        algorithms: ['ES256'],
+        currentDate: new Date(this.clock()),
+      });
+      const claims = payload as unknown as TokenClaims;
+      if (!Array.isArray(claims.access) || typeof claims.exp !== 'number') return undefined;
+      if (this.cache.size >= CACHE_LIMIT) this.evict(nowSeconds);
+      this.cache.set(token, claims);
+      return claims;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private evict(nowSeconds: number): void {
+    for (const [token, claims] of this.cache) if (claims.exp <= nowSeconds) this.cache.delete(token);
+    if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
+  }
+}
+
+/** Parses the token endpoint's `scope` parameters (`repository:acme/app:pull,push`). */
+export function parseScopes(values: string[]): TokenAccess[] {
+  const out: TokenAccess[] = [];
+  for (const value of values) {
+    for (const item of value.split(' ')) {
+      const first = item.indexOf(':');
+      const last = item.lastIndexOf(':');
+      if (first <= 0 || last === first) continue;
+      const type = item.slice(0, first);
+      if (type !== 'repository' && type !== 'registry') continue;
+      const name = item.slice(first + 1, last);
+      const actions = item.slice(last + 1).split(',').filter(Boolean);
+      const known = out.find((a) => a.type === type && a.name === name);
+      if (known) known.actions = [...new Set([...known.actions, ...actions])];
+      else out.push({ type, name, actions });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,82 @@
+/**
+ * Loads config.yml, applies APPSHELF_* environment overrides, validates with zod. The only
+ * module that reads process.env.
+ */
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { Config, type ConfigInput } from '../schemas/config.js';
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Short names for the keys people set most. */
+const ALIASES: Record<string, string[]> = {
+  APPSHELF_LISTEN: ['listen'],
+  APPSHELF_DATA: ['data'],
+  APPSHELF_ADMIN_KEY: ['auth', 'adminKey'],
+  APPSHELF_PUBLIC_URL: ['publicUrl'],
+  APPSHELF_LOG_LEVEL: ['log', 'level'],
+};
+
+export function parseConfig(input: unknown): Config {
+  const parsed = Config.safeParse(input ?? {});
+  if (!parsed.success) throw new ConfigError(`invalid configuration:\n${z.prettifyError(parsed.error)}`);
+  return parsed.data;
+}
+
+/** Reads a YAML file (absent → defaults), then the environment, then validates. */
+export function loadConfig(file: string | undefined, env: NodeJS.ProcessEnv = process.env): Config {
+  let raw: unknown = {};
+  if (file) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new ConfigError(`cannot read ${file}: ${(err as Error).message}`);
+    }
+    try {
+      raw = parseYaml(text) ?? {};
+    } catch (err) {
+      throw new ConfigError(`${file} is not valid YAML: ${(err as Error).message}`);
+    }
+  }
+  return parseConfig(applyEnv(raw as ConfigInput, env));
+}
+
+/**
+ * APPSHELF_<KEY_PATH> sets a key: path segments in upper snake case joined by `_`
+ * (registry.anonymousPull → APPSHELF_REGISTRY_ANONYMOUS_PULL). Values are YAML scalars.
+ */
+export function applyEnv(input: ConfigInput, env: NodeJS.ProcessEnv): ConfigInput {
+  const out = structuredClone(input ?? {}) as Record<string, unknown>;
+  const generic = envNamesOf(Config.parse({}) as Record<string, unknown>, []);
+  for (const [name, value] of Object.entries(env)) {
+    if (!name.startsWith('APPSHELF_') || value === undefined) continue;
+    // Aliases name string keys: taken verbatim (a key of digits stays a string).
+    const alias = ALIASES[name];
+    if (alias) setPath(out, alias, value);
+    else if (generic[name]) setPath(out, generic[name], parseYaml(value) as unknown);
+  }
+  return out as ConfigInput;
+}
+
+function envNamesOf(obj: Record<string, unknown>, prefix: string[]): Record<string, string[]> {
+  const names: Record<string, string[]> = {};
+  for (const [key, value] of Object.entries(obj)) {
+    const path = [...prefix, key];
+    if (value && typeof value === 'object' && !Array.isArray(value)) Object.assign(names, envNamesOf(value as Record<string, unknown>, path));
+    else names[`APPSHELF_${path.map((p) => p.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()).join('_')}`] = path;
+  }
+  return names;
+}
+
+function setPath(target: Record<string, unknown>, path: string[], value: unknown): void {
+  let node = target;
+  for (const key of path.slice(0, -1)) {
+    const next = node[key];
+    node = (next && typeof next === 'object' ? next : (node[key] = {})) as Record<string, unknown>;
+  }
+  node[path.at(-1)!] = value;
+}

@@ -1,0 +1,55 @@
+/** `npm start`: load config.yml (+ APPSHELF_* overrides), build the store, listen. */
+import { createServer } from 'node:http';
+import { once } from 'node:events';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { ConfigError, loadConfig } from './config.js';
+import { createApp } from './app.js';
+
+export async function serve(configFile: string | undefined): Promise<void> {
+  let config;
+  try {
+    config = loadConfig(configFile);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`appshelf: ${err.message}`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const app = await createApp(config);
+  const server = createServer({ keepAliveTimeout: 65_000 }, app.handler);
+  const [host, port] = splitListen(config.listen);
+  server.listen(port, host);
+  await once(server, 'listening');
+  const address = server.address();
+  const shownPort = typeof address === 'object' && address ? address.port : port;
+  const shownHost = host === '0.0.0.0' || host === '' ? 'localhost' : host;
+  app.log.info({ url: `http://${shownHost}:${shownPort}`, data: config.data }, `appshelf listening on http://${shownHost}:${shownPort}`);
+
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    app.log.info({ signal }, 'shutting down: finishing requests in flight');
+    server.close(() => {
+      void app.shutdown().then(() => process.exit(0));
+    });
+    server.closeIdleConnections();
+    setTimeout(() => process.exit(1), 30_000).unref();
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+export function splitListen(listen: string): [string, number] {
+  const colon = listen.lastIndexOf(':');
+  const host = listen.slice(0, colon).replace(/^\[|\]$/g, '');
+  return [host, Number(listen.slice(colon + 1))];
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  // config.yml of the working folder (the checkout, for `npm start`); defaults if there is none.
+  const file = process.env.APPSHELF_CONFIG ?? (existsSync('config.yml') ? 'config.yml' : undefined);
+  await serve(file);
+}

@@ -1,0 +1,59 @@
+/** A real appshelf on a free port over a temp data folder, built by the same createApp as main.ts. */
+import { once } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { createApp, type AppInstance } from '../../server/app.js';
+import { parseConfig } from '../../server/config.js';
+import { createLogger } from '../../server/logger.js';
+import type { ConfigInput } from '../../schemas/config.js';
+
+export const ADMIN_KEY = 'ask_test-admin-key-0123456789abcdef';
+
+export interface TestServer {
+  url: string;
+  /** host:port, as registry clients name the registry. */
+  host: string;
+  data: string;
+  app: AppInstance;
+  server: Server;
+  /** Everything the server logged, one JSON object per line. */
+  logs: string[];
+  close(): Promise<void>;
+}
+
+export async function startTestServer(overrides: Partial<ConfigInput> = {}, options: { data?: string } = {}): Promise<TestServer> {
+  const data = options.data ?? (await mkdtemp(join(tmpdir(), 'appshelf-test-')));
+  const logs: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      logs.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+      done();
+    },
+  });
+  const config = parseConfig({ ...overrides, data, listen: '127.0.0.1:0', auth: { adminKey: ADMIN_KEY, ...overrides.auth } });
+  const app = await createApp(config, { log: createLogger(process.env.APPSHELF_TEST_LOG ?? 'info', sink), print: (l) => logs.push(l) });
+  const server = createServer(app.handler).listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  let closed = false;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    host: `127.0.0.1:${port}`,
+    data,
+    app,
+    server,
+    logs,
+    async close() {
+      if (closed) return;
+      closed = true;
+      server.closeAllConnections();
+      await new Promise<void>((done) => server.close(() => done()));
+      await app.shutdown();
+      if (!options.data) await rm(data, { recursive: true, force: true });
+    },
+  };
+}
