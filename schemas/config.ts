@@ -2,48 +2,60 @@ import { z } from 'zod';
 
 const Seconds = z.number().int().nonnegative();
 
-/** `config.yml`: every key, its type and its default. Defaults live only here. */
+/** `config.yml`: every key, its type, its default and its meaning. Defaults live only here. */
 export const Config = z.strictObject({
-  /** host:port to listen on (env APPSHELF_LISTEN). */
   listen: z
     .string()
     .regex(/^(\[[0-9a-fA-F:]+\]|[^:\s]*):\d{1,5}$/, 'expected host:port')
-    .default('0.0.0.0:8080'),
-  /** Data folder: database, blobs, signing keys (env APPSHELF_DATA). */
-  data: z.string().min(1).default('./data'),
-  /** Public base URL of the store, e.g. https://store.example.com; derived from Host when absent. */
-  publicUrl: z.url().optional(),
+    .default('0.0.0.0:8080')
+    .describe('host:port to listen on'),
+  data: z.string().min(1).default('./data').describe('data folder: database, blobs, upload staging, signing keys'),
+  publicUrl: z
+    .url()
+    .optional()
+    .describe('public base URL of the store (e.g. https://store.example.com); derived from the Host header when absent'),
   log: z
     .strictObject({
-      level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+      level: z
+        .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+        .default('info')
+        .describe('log level (pino); logs are JSON lines on stdout'),
     })
     .prefault({}),
   storage: z
-    .discriminatedUnion('driver', [z.strictObject({ driver: z.literal('fs') })])
+    .discriminatedUnion('driver', [
+      z.strictObject({ driver: z.literal('fs').describe('blob storage driver: fs (under <data>/storage)') }),
+    ])
     .prefault({ driver: 'fs' }),
   registry: z
     .strictObject({
-      /** Let anyone pull without credentials. */
-      anonymousPull: z.boolean().default(false),
-      maxManifestBytes: z.number().int().positive().default(4 * 1024 * 1024),
+      anonymousPull: z.boolean().default(false).describe('let anyone pull without credentials'),
+      maxManifestBytes: z
+        .number()
+        .int()
+        .positive()
+        .default(4 * 1024 * 1024)
+        .describe('largest manifest accepted (413 beyond)'),
       gc: z
         .strictObject({
-          /** Unreferenced blobs and untagged manifests younger than this are kept. */
-          graceSeconds: Seconds.default(3600),
-          /** Upload sessions idle for longer than this are removed. */
-          uploadTtlSeconds: Seconds.default(24 * 3600),
+          graceSeconds: Seconds.default(3600).describe(
+            'unreferenced blobs and untagged manifests younger than this survive garbage collection',
+          ),
+          uploadTtlSeconds: Seconds.default(24 * 3600).describe('upload sessions idle for longer than this are removed'),
         })
         .prefault({}),
     })
     .prefault({}),
   auth: z
     .strictObject({
-      /** The bootstrap admin's access key (env APPSHELF_ADMIN_KEY); random and printed once if unset. */
-      adminKey: z.string().min(16).optional(),
-      /** Lifetime of registry bearer tokens. */
-      tokenTtlSeconds: z.number().int().min(30).max(86400).default(300),
-      /** The `service` named in registry challenges and tokens. */
-      service: z.string().min(1).default('appshelf'),
+      adminKey: z
+        .string()
+        .min(16)
+        .max(255)
+        .optional()
+        .describe("the bootstrap admin's access key; random and printed once when unset"),
+      tokenTtlSeconds: z.number().int().min(30).max(86400).default(300).describe('lifetime of registry bearer tokens'),
+      service: z.string().min(1).default('appshelf').describe('the service named in registry challenges and tokens'),
     })
     .prefault({}),
 });

@@ -51,25 +51,46 @@ export function loadConfig(file: string | undefined, env: NodeJS.ProcessEnv = pr
  */
 export function applyEnv(input: ConfigInput, env: NodeJS.ProcessEnv): ConfigInput {
   const out = structuredClone(input ?? {}) as Record<string, unknown>;
-  const generic = envNamesOf(Config.parse({}) as Record<string, unknown>, []);
+  const generic = new Map(configKeys().map((k) => [k.env, k.path]));
   for (const [name, value] of Object.entries(env)) {
     if (!name.startsWith('APPSHELF_') || value === undefined) continue;
     // Aliases name string keys: taken verbatim (a key of digits stays a string).
     const alias = ALIASES[name];
-    if (alias) setPath(out, alias, value);
-    else if (generic[name]) setPath(out, generic[name], parseYaml(value) as unknown);
+    const path = alias ?? generic.get(name);
+    if (path) setPath(out, path, alias ? value : (parseYaml(value) as unknown));
   }
   return out as ConfigInput;
 }
 
-function envNamesOf(obj: Record<string, unknown>, prefix: string[]): Record<string, string[]> {
-  const names: Record<string, string[]> = {};
-  for (const [key, value] of Object.entries(obj)) {
-    const path = [...prefix, key];
-    if (value && typeof value === 'object' && !Array.isArray(value)) Object.assign(names, envNamesOf(value as Record<string, unknown>, path));
-    else names[`APPSHELF_${path.map((p) => p.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()).join('_')}`] = path;
-  }
-  return names;
+export interface ConfigKey {
+  path: string[];
+  env: string;
+  schema: JsonSchemaNode;
+}
+
+export interface JsonSchemaNode {
+  type?: string | string[];
+  properties?: Record<string, JsonSchemaNode>;
+  default?: unknown;
+  description?: string;
+  enum?: unknown[];
+  const?: unknown;
+  anyOf?: JsonSchemaNode[];
+  oneOf?: JsonSchemaNode[];
+}
+
+/** Every leaf key of the configuration with its environment name (for overrides and docs). */
+export function configKeys(): ConfigKey[] {
+  const keys = new Map<string, ConfigKey>();
+  const walk = (node: JsonSchemaNode, path: string[]): void => {
+    const variants = node.oneOf ?? node.anyOf;
+    if (variants) return variants.forEach((v) => walk(v, path));
+    if (node.properties) return Object.entries(node.properties).forEach(([k, child]) => walk(child, [...path, k]));
+    const env = `APPSHELF_${path.map((p) => p.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()).join('_')}`;
+    if (!keys.has(env)) keys.set(env, { path, env, schema: node });
+  };
+  walk(z.toJSONSchema(Config, { io: 'input', unrepresentable: 'any' }) as JsonSchemaNode, []);
+  return [...keys.values()];
 }
 
 function setPath(target: Record<string, unknown>, path: string[], value: unknown): void {

@@ -1,0 +1,67 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expect } from 'chai';
+import { applyEnv, ConfigError, loadConfig, parseConfig } from '../../server/config.js';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+
+describe('config: config.yml and APPSHELF_* overrides', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'appshelf-config-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('the embedded config.yml parses to the defaults', () => {
+    const config = loadConfig(join(root, 'config.yml'), {});
+    expect(config).to.deep.include({ listen: '0.0.0.0:8080', data: './data' });
+    expect(config.registry.anonymousPull).to.equal(false);
+  });
+
+  for (const [name, yaml, key] of [
+    ['an unknown key', 'registy:\n  anonymousPull: true\n', 'registy'],
+    ['a wrong type', 'registry:\n  anonymousPull: "maybe"\n', 'registry.anonymousPull'],
+    ['a bad listen address', 'listen: nowhere\n', 'listen'],
+  ] as const) {
+    it(`refuses ${name}, naming the key`, () => {
+      const file = join(dir, 'config.yml');
+      writeFileSync(file, yaml);
+      expect(() => loadConfig(file, {}))
+        .to.throw(ConfigError)
+        .with.property('message')
+        .that.includes(key);
+    });
+  }
+
+  it('applies the aliases and generic overrides', () => {
+    const config = parseConfig(
+      applyEnv({}, {
+        APPSHELF_LISTEN: '127.0.0.1:9000',
+        APPSHELF_DATA: '/srv/appshelf',
+        APPSHELF_ADMIN_KEY: '1234567890123456',
+        APPSHELF_REGISTRY_ANONYMOUS_PULL: 'true',
+        APPSHELF_REGISTRY_GC_GRACE_SECONDS: '60',
+      }),
+    );
+    expect(config.listen).to.equal('127.0.0.1:9000');
+    expect(config.data).to.equal('/srv/appshelf');
+    expect(config.auth.adminKey).to.equal('1234567890123456');
+    expect(config.registry.anonymousPull).to.equal(true);
+    expect(config.registry.gc.graceSeconds).to.equal(60);
+  });
+
+  it('a bad key stops `npm start` with exit code 2 and a message naming it', function () {
+    this.timeout(30_000);
+    const file = join(dir, 'config.yml');
+    writeFileSync(file, 'storage:\n  driver: floppy\n');
+    const run = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'server/main.ts')], {
+      env: { ...process.env, APPSHELF_CONFIG: file, APPSHELF_DATA: join(dir, 'data') },
+      encoding: 'utf8',
+    });
+    expect(run.status).to.equal(2);
+    expect(run.stderr).to.include('storage.driver');
+  });
+});
