@@ -1,0 +1,80 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import { formatRamError, validateRamTemplate } from '../../schemas/ram.js';
+
+const samples = new URL('../../../shared/ram/', import.meta.url).pathname;
+const read = (path: string): unknown => JSON.parse(readFileSync(join(samples, path), 'utf8'));
+
+/** The expected reason of each broken sample, from the samples' README. */
+const INVALID: Record<string, string> = {
+  'no-apps-no-k8s-resources.json': 'apps: template is empty (no apps and no k8s_resources)',
+  'empty-group-version.json': 'group_version: must be a non-empty string',
+  'component-missing-service-key.json': 'apps[1].service_key: required',
+  'component-missing-service-id.json': 'apps[1].service_id: required',
+  'component-missing-extend-method.json': 'apps[1].extend_method: required',
+  'component-missing-image.json': 'apps[1].share_image: share_image or image required',
+  'service-image-null.json': 'apps[1].service_image: must be an object',
+  'duplicate-service-key.json': 'apps[1].service_key: duplicate of apps[0]',
+  'dangling-dependency.json': 'apps[0].dep_service_map_list[0].dep_service_key: no component with this service_share_uuid',
+  'ingress-unknown-component.json': 'ingress_http_routes[0].component_key: no component with this service_key',
+  'port-not-integer.json': 'apps[1].port_map_list[0].container_port: must be an integer 1-65535',
+  'env-empty-attr-name.json': 'apps[0].service_env_map_list[0].attr_name: invalid environment variable name',
+  'probe-without-port.json': 'apps[1].probes[0].port: required integer >= 1',
+  'k8s-resource-missing-kind.json': 'k8s_resources[0].kind: required',
+  'proxy-header-not-a-map.json': 'ingress_http_routes[0].proxy_header: must be an object of strings',
+};
+
+describe('RAM template validation', () => {
+  for (const file of readdirSync(join(samples, 'valid'))) {
+    it(`accepts valid/${file} unchanged`, () => {
+      const input = read(`valid/${file}`);
+      const result = validateRamTemplate(input);
+      expect(result.ok, JSON.stringify(result)).to.equal(true);
+      if (result.ok) expect(result.template).to.deep.equal(input);
+    });
+  }
+
+  it('covers every invalid sample', () => {
+    expect(readdirSync(join(samples, 'invalid')).sort()).to.deep.equal(Object.keys(INVALID).sort());
+  });
+
+  for (const [file, message] of Object.entries(INVALID)) {
+    it(`rejects invalid/${file} at the broken rule`, () => {
+      const result = validateRamTemplate(read(`invalid/${file}`));
+      expect(result.ok).to.equal(false);
+      if (!result.ok) expect(formatRamError(result)).to.equal(`invalid template: ${message}`);
+    });
+  }
+
+  it('normalises a legacy proxy_header list into a map', () => {
+    const result = validateRamTemplate(read('legacy/proxy-header-list.json'));
+    expect(result.ok).to.equal(true);
+    if (result.ok) expect(result.template).to.deep.equal(read('legacy/proxy-header-list.normalised.json'));
+  });
+
+  it('reads null lists as empty and a missing apps as []', () => {
+    const result = validateRamTemplate({
+      group_key: 'k', group_name: 'n', group_version: '1.0', template_version: 'v2', governance_mode: 'BUILD_IN_SERVICE_MESH',
+      plugins: null,
+      k8s_resources: [{ name: 'q', kind: 'ResourceQuota', content: 'kind: ResourceQuota' }],
+    });
+    expect(result.ok).to.equal(true);
+    if (result.ok) {
+      expect(result.template.apps).to.deep.equal([]);
+      expect(result.template['plugins']).to.deep.equal([]);
+      expect(result.warnings).to.deep.equal([]);
+    }
+  });
+
+  it('warns about a non-numeric group_version and reserved env names', () => {
+    const template = read('valid/minimal.json') as Record<string, unknown>;
+    const result = validateRamTemplate({ ...template, group_version: 'beta' });
+    expect(result.ok).to.equal(true);
+    if (result.ok) expect(result.warnings.join('\n')).to.contain('group_version');
+  });
+
+  it('never accepts a non-object', () => {
+    for (const input of [null, 3, 'x', []]) expect(validateRamTemplate(input).ok).to.equal(false);
+  });
+});
