@@ -14,16 +14,23 @@ import { Permissions } from './auth/permissions.js';
 import { createRegistryAccess } from './auth/registry-access.js';
 import { tokenEndpoint } from './auth/token-endpoint.js';
 import { TokenService } from './auth/token-service.js';
-import { openDatabase } from './db/open-database.js';
+import { openDatabase, type Db } from './db/open-database.js';
 import { apiErrorHandler, notFound } from './http/api-errors.js';
 import { authenticate } from './http/authenticate.js';
 import { createLogger } from './logger.js';
 import { adminRoutes } from './routes/admin.js';
+import { searchRoutes } from './routes/search.js';
+import { SearchService } from './search/search-service.js';
+import { BundleReader } from './store/bundle-reader.js';
+import { StoreIndexer } from './store/indexer.js';
+import { VersionIndex } from './store/version-index.js';
 
 export interface AppInstance {
   /** The node:http request handler: /v2 straight to the registry, the rest through express. */
   handler: (req: IncomingMessage, res: ServerResponse) => void;
   registry: Registry;
+  /** The store's database (tests insert rows through it). */
+  db: Db;
   log: Logger;
   config: Config;
   shutdown(): Promise<void>;
@@ -63,6 +70,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     clock,
   });
 
+  const versions = new VersionIndex(db, registry, clock);
+  new StoreIndexer({ registry, reader: new BundleReader(registry), versions, log: log.child({ module: 'store.indexer' }), clock }).attach();
+
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -75,10 +85,12 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   app.get('/v2/token', token);
   app.post('/v2/token', express.urlencoded({ extended: false, limit: '16kb' }), token);
 
+  const search = new SearchService({ sqlite, clock, log: log.child({ module: 'search' }) });
   const api = express.Router();
   api.use(express.json({ limit: '1mb' }));
   api.use(authenticate(keys));
   api.use('/admin', adminRoutes({ registry, permissions }));
+  api.use('/search', searchRoutes(search));
   api.use(notFound);
   app.use('/api/v1', api);
   app.use(apiErrorHandler(log));
@@ -92,9 +104,11 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   return {
     handler,
     registry,
+    db,
     log,
     config,
     async shutdown() {
+      await search.close();
       sqlite.close();
     },
   };

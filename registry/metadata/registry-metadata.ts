@@ -247,4 +247,20 @@ export class RegistryMetadata {
   deleteUpload(id: string): void {
     this.s.deleteUpload!.run(id);
   }
+
+  /** Points a tag at an existing manifest without a push (tags the store keeps for its apps). */
+  setTag(repository: string, tag: string, digest: Digest): void {
+    this.db.prepare(
+      `insert into tags (repository, name, digest, updated_at) values (?, ?, ?, ?)
+       on conflict (repository, name) do update set digest = excluded.digest, updated_at = excluded.updated_at`,
+    ).run(repository, tag, digest, this.now());
+  }
+
+  /** Every (tag, digest) of a repository, for rebuilding indexes. */
+  allTags(repository: string): { name: string; digest: Digest }[] {
+    return this.db.prepare('select name, digest from tags where repository = ? order by name').all(repository) as {
+      name: string;
+      digest: Digest;
+    }[];
+  }
 }

@@ -1,0 +1,214 @@
+/**
+ * `npm run bench:search`: builds a temp store of generated apps, starts appshelf on it as a
+ * separate process (as in production: the client does not share its event loop), and measures
+ * the latency of a mix of /api/v1/search queries at concurrency 1 and 8; then, in process with
+ * the caches off, what each query costs the service the first time it is seen.
+ *
+ *   npm run bench:search -- [--apps 10000] [--requests 3000] [--concurrency 1,8] [--json]
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { Agent, createServer, get } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { ANONYMOUS } from '../server/auth/principal.js';
+import { openDatabase } from '../server/db/open-database.js';
+import { SearchQuery } from '../server/routes/search.js';
+import { SearchService } from '../server/search/search-service.js';
+import { generateCorpus, pick, random, zipf, type Corpus } from './search-corpus.js';
+
+const TARGET_P99_MS = 20;
+const MAIN = fileURLToPath(new URL('../server/main.ts', import.meta.url));
+
+const { values: args } = parseArgs({
+  options: {
+    apps: { type: 'string', default: '10000' },
+    requests: { type: 'string', default: '3000' },
+    concurrency: { type: 'string', default: '1,8' },
+    json: { type: 'boolean', default: false },
+  },
+});
+
+interface Query {
+  kind: string;
+  params: Record<string, string>;
+}
+
+/**
+ * The query mix: each kind as often as the others, parameters drawn from the corpus. People
+ * search for domain words (any of them, not only the frequent ones); `broad word` takes one of
+ * the five most frequent, which match most of the store.
+ */
+function queries(corpus: Corpus, count: number, seed: number): Query[] {
+  const rnd = random(seed);
+  const word = (): string => pick(rnd, corpus.words);
+  const kinds: (() => Query)[] = [
+    () => ({ kind: 'one word', params: { q: word() } }),
+    () => ({ kind: 'broad word', params: { q: pick(rnd, corpus.words.slice(0, 5)) } }),
+    () => ({ kind: 'two words', params: { q: `${word()} ${word()}` } }),
+    () => ({ kind: 'prefix', params: { q: pick(rnd, [...corpus.words, ...corpus.nameParts]).slice(0, 2 + Math.floor(rnd() * 3)) } }),
+    () => ({ kind: 'word + filter', params: { q: word(), ...filter() } }),
+    () => ({ kind: 'word, other sort', params: { q: word(), sort: pick(rnd, ['installs', 'updated', 'name']) } }),
+    () => ({ kind: 'browse (no q)', params: { sort: pick(rnd, ['installs', 'updated', 'name', 'relevance']), ...(rnd() < 0.5 ? filter() : {}) } }),
+    () => ({ kind: 'deep page', params: { ...(rnd() < 0.5 ? { q: word() } : {}), page: String(10 + Math.floor(rnd() * 90)), pageSize: '20' } }),
+    () => ({ kind: 'fts garbage', params: { q: pick(rnd, ['"', '*', 'AND (', 'NEAR(', `${word()} OR`, `"${word()}`, `${word()}:*`]) } }),
+  ];
+  const filter = (): Record<string, string> => {
+    switch (Math.floor(rnd() * 4)) {
+      case 0:
+        return { tag: zipf(rnd, corpus.tags) };
+      case 1:
+        return { category: pick(rnd, corpus.categories) };
+      case 2:
+        return { publisher: zipf(rnd, corpus.publishers) };
+      default:
+        return { arch: 'arm64' };
+    }
+  };
+  return Array.from({ length: count }, (_, i) => kinds[i % kinds.length]!());
+}
+
+function request(agent: Agent, base: string, q: Query): Promise<number> {
+  const started = process.hrtime.bigint();
+  return new Promise((resolve, reject) => {
+    get(`${base}/api/v1/search?${new URLSearchParams(q.params).toString()}`, { agent }, (res) => {
+      res.resume();
+      res.once('end', () => {
+        if (res.statusCode !== 200) reject(new Error(`${q.kind} ${JSON.stringify(q.params)}: HTTP ${res.statusCode}`));
+        else resolve(Number(process.hrtime.bigint() - started) / 1e6);
+      });
+    }).once('error', reject);
+  });
+}
+
+/** Runs the queries with `concurrency` clients; latencies in ms by kind ('all' included). */
+async function run(base: string, list: Query[], concurrency: number): Promise<Map<string, number[]>> {
+  const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
+  const byKind = new Map<string, number[]>([['all', []]]);
+  let next = 0;
+  const client = async (): Promise<void> => {
+    while (next < list.length) {
+      const q = list[next++]!;
+      const ms = await request(agent, base, q);
+      byKind.get('all')!.push(ms);
+      const kind = byKind.get(q.kind);
+      if (kind) kind.push(ms);
+      else byKind.set(q.kind, [ms]);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, client));
+  agent.destroy();
+  return byKind;
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  await new Promise((done) => server.close(done));
+  return port;
+}
+
+async function startServer(data: string): Promise<{ base: string; child: ChildProcess }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
+    env: { ...process.env, APPSHELF_DATA: data, APPSHELF_LISTEN: `127.0.0.1:${port}`, APPSHELF_LOG_LEVEL: 'warn', APPSHELF_ADMIN_KEY: 'ask_bench-admin-key-0123456789' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 300; i++) {
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
+    const up = await fetch(`${base}/healthz`).then((r) => r.ok, () => false);
+    if (up) return { base, child };
+    await new Promise((done) => setTimeout(done, 100));
+  }
+  throw new Error('server did not start');
+}
+
+type Results = Record<string, Record<string, { p50: number; p99: number; n: number }>>;
+
+function record(results: Results, column: string, byKind: Map<string, number[]>): void {
+  for (const [kind, ms] of byKind) {
+    ms.sort((a, b) => a - b);
+    (results[kind] ??= {})[column] = { p50: percentile(ms, 50), p99: percentile(ms, 99), n: ms.length };
+  }
+}
+
+/** The search service alone, in process, caches and worker off: what a query costs the first time. */
+async function uncached(data: string, list: Query[]): Promise<Map<string, number[]>> {
+  const { sqlite } = openDatabase(data);
+  const service = new SearchService({ sqlite, clock: Date.now, cache: false, worker: false });
+  const byKind = new Map<string, number[]>([['all', []]]);
+  for (const q of list) {
+    const { q: text, tag, category, publisher, arch, sort, page, pageSize } = SearchQuery.parse(q.params);
+    const started = process.hrtime.bigint();
+    await service.search(ANONYMOUS, { q: text, tags: tag ?? [], categories: category ?? [], publisher, arch, sort, page, pageSize });
+    const ms = Number(process.hrtime.bigint() - started) / 1e6;
+    byKind.get('all')!.push(ms);
+    byKind.set(q.kind, [...(byKind.get(q.kind) ?? []), ms]);
+  }
+  await service.close();
+  sqlite.close();
+  return byKind;
+}
+
+async function main(): Promise<void> {
+  const apps = Number(args.apps);
+  const requests = Number(args.requests);
+  const levels = args.concurrency.split(',').map(Number);
+  const data = await mkdtemp(join(tmpdir(), 'appshelf-bench-search-'));
+  let child: ChildProcess | undefined;
+  try {
+    const built = Date.now();
+    const { sqlite } = openDatabase(data);
+    const corpus = generateCorpus(sqlite, apps, Date.now());
+    sqlite.pragma('wal_checkpoint(TRUNCATE)');
+    sqlite.close();
+    process.stderr.write(`store of ${apps} apps built in ${Date.now() - built} ms\n`);
+    const server = await startServer(data);
+    child = server.child;
+    await run(server.base, queries(corpus, 300, 1), 2); // warm-up (other queries): JIT, page cache, prepared statements
+    const results: Results = {};
+    // Each level draws its own queries: some repeat earlier ones, as searches do in production.
+    for (const c of levels) record(results, `c=${c}`, await run(server.base, queries(corpus, requests, 10 + c), c));
+    child.kill('SIGTERM');
+    await once(child, 'exit');
+    child = undefined;
+    await uncached(data, queries(corpus, 300, 2));
+    record(results, 'uncached', await uncached(data, queries(corpus, requests, 3)));
+    if (args.json) console.log(JSON.stringify({ apps, requests, results }, null, 2));
+    else print(apps, requests, [...levels.map((c) => `c=${c}`), 'uncached'], results);
+    const worst = Math.max(...levels.map((c) => results.all?.[`c=${c}`]?.p99 ?? Infinity));
+    process.stderr.write(`overall p99 over HTTP ${worst.toFixed(2)} ms (target < ${TARGET_P99_MS} ms): ${worst < TARGET_P99_MS ? 'met' : 'MISSED'}\n`);
+    if (worst >= TARGET_P99_MS) process.exitCode = 1;
+  } finally {
+    child?.kill('SIGTERM');
+    if (child && child.exitCode === null) await once(child, 'exit');
+    await rm(data, { recursive: true, force: true });
+  }
+}
+
+function print(apps: number, requests: number, columns: string[], results: Results): void {
+  console.log(`search latency in ms, ${apps} apps, ${requests} requests per column`);
+  console.log('(c=N: over HTTP with N concurrent clients; uncached: the service alone, caches off)\n');
+  console.log(`| query | ${columns.map((c) => `${c} p50 | ${c} p99`).join(' | ')} |`);
+  console.log(`|---|${columns.map(() => '---:|---:').join('|')}|`);
+  const rows = Object.entries(results).sort(([a], [b]) => Number(a === 'all') - Number(b === 'all'));
+  for (const [kind, row] of rows) {
+    const cells = columns.map((c) => {
+      const r = row[c];
+      return r ? `${r.p50.toFixed(2)} | ${r.p99.toFixed(2)}` : '- | -';
+    });
+    console.log(`| ${kind} | ${cells.join(' | ')} |`);
+  }
+}
+
+await main();

@@ -1,0 +1,135 @@
+/**
+ * The store's app tables: apps, versions, components, packages, statistics. Rows are derived
+ * from what lands in the registry (an app version is a tag on a bundle or template manifest)
+ * and can be rebuilt from it (reindex); listing, texts and statistics are the store's own.
+ */
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+
+export const apps = sqliteTable(
+  'apps',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    /** 32 lowercase hex characters: the Rainstore `appKeyID`, stable for the app's life. */
+    appKey: text('app_key').notNull(),
+    namespace: text('namespace').notNull(),
+    name: text('name').notNull(),
+    displayName: text('display_name').notNull().default(''),
+    summary: text('summary').notNull().default(''),
+    introduction: text('introduction').notNull().default(''),
+    /** Storage key of the uploaded logo (under the data folder), with its media type. */
+    logoKey: text('logo_key'),
+    logoType: text('logo_type'),
+    tags: text('tags').notNull().default('[]'),
+    categories: text('categories').notNull().default('[]'),
+    sourceUrl: text('source_url').notNull().default(''),
+    homeUrl: text('home_url').notNull().default(''),
+    publishType: text('publish_type', { enum: ['public', 'private'] }).notNull().default('private'),
+    listed: integer('listed', { mode: 'boolean' }).notNull().default(false),
+    createdAt: integer('created_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [uniqueIndex('apps_ns_name').on(t.namespace, t.name), uniqueIndex('apps_app_key').on(t.appKey)],
+);
+
+export const versions = sqliteTable(
+  'versions',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    appId: integer('app_id')
+      .notNull()
+      .references(() => apps.id, { onDelete: 'cascade' }),
+    version: text('version').notNull(),
+    alias: text('alias').notNull().default(''),
+    description: text('description').notNull().default(''),
+    state: text('state', { enum: ['draft', 'syncing', 'ready', 'failed'] }).notNull(),
+    /** The tagged manifest: the bundle index (ready) or the bare template manifest (draft). */
+    manifestDigest: text('manifest_digest').notNull(),
+    templateDigest: text('template_digest').notNull(),
+    /** The template JSON as validated and normalised (group_version as pushed). */
+    template: text('template').notNull(),
+    rainbondVersion: text('rainbond_version').notNull().default(''),
+    arch: text('arch').notNull().default('amd64'),
+    isPlugin: integer('is_plugin', { mode: 'boolean' }).notNull().default(false),
+    /** Bumped on every overwrite of the same version (Rainbond detects upgrades by it). */
+    updateVersion: integer('update_version').notNull().default(1),
+    createdAt: integer('created_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [uniqueIndex('versions_app_version').on(t.appId, t.version)],
+);
+
+export const components = sqliteTable(
+  'components',
+  {
+    versionId: integer('version_id')
+      .notNull()
+      .references(() => versions.id, { onDelete: 'cascade' }),
+    serviceKey: text('service_key').notNull(),
+    name: text('name').notNull().default(''),
+    /** Digest of the component's image manifest/index in the app's repository; null in a draft. */
+    imageDigest: text('image_digest'),
+    sourceRef: text('source_ref').notNull().default(''),
+  },
+  (t) => [primaryKey({ columns: [t.versionId, t.serviceKey] })],
+);
+
+export const packages = sqliteTable(
+  'packages',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    appId: integer('app_id')
+      .notNull()
+      .references(() => apps.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    type: text('type', { enum: ['free'] }).notNull().default('free'),
+    /** JSON array of version strings the package covers. */
+    versions: text('versions').notNull(),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [uniqueIndex('packages_app_name').on(t.appId, t.name)],
+);
+
+export const appStatsDaily = sqliteTable(
+  'app_stats_daily',
+  {
+    appId: integer('app_id')
+      .notNull()
+      .references(() => apps.id, { onDelete: 'cascade' }),
+    /** UTC day, YYYY-MM-DD. */
+    day: text('day').notNull(),
+    visits: integer('visits').notNull().default(0),
+    installs: integer('installs').notNull().default(0),
+    pulls: integer('pulls').notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.appId, t.day] })],
+);
+
+/** One row per (app, day, visitor) so a visitor counts once a day; old days are pruned. */
+export const appVisitors = sqliteTable(
+  'app_visitors',
+  {
+    appId: integer('app_id')
+      .notNull()
+      .references(() => apps.id, { onDelete: 'cascade' }),
+    day: text('day').notNull(),
+    visitor: text('visitor').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.appId, t.day, t.visitor] })],
+);
+
+export const syncJobs = sqliteTable(
+  'sync_jobs',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    versionId: integer('version_id')
+      .notNull()
+      .references(() => versions.id, { onDelete: 'cascade' }),
+    state: text('state', { enum: ['pending', 'copying', 'done', 'failed'] }).notNull(),
+    /** JSON: per component {serviceKey, source, state, digest?, error?, bytesDone, bytesTotal}. */
+    components: text('components').notNull(),
+    error: text('error'),
+    createdAt: integer('created_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [index('sync_jobs_version').on(t.versionId)],
+);

@@ -1,0 +1,187 @@
+/**
+ * Full-text search over the apps on the shelf: FTS5 for the terms (tables and triggers in the
+ * `search` migration; read on the search worker, term-hits.ts), everything else in memory over
+ * the doc table: filters, facet counts, sorts (ranking.ts, result-order.ts), pagination. Only a
+ * page's items are read from the store's rows (result-items.ts).
+ *
+ * Freshness. The triggers bump a content version (search_meta) on every change that can change
+ * what matches or the facets (texts, tags, listing, packages, versions, publishers, update
+ * times), and the doc table, the term hits and the results are all tied to it, so such a change
+ * shows at the next search, in this process or any other. Statistics do not bump it: installs
+ * (and with them the relevance boosts) are re-read every STATS_TTL_MS, so the popularity part of
+ * an order may lag by that much; the counts shown on items are always read fresh.
+ */
+import type Database from 'better-sqlite3';
+import type { Logger } from 'pino';
+import type { Principal } from '../auth/principal.js';
+import { StoreError } from '../errors.js';
+import { DocTable, foldCase, type Filters } from './doc-table.js';
+import { termQueries, toTerms, type TermQuery } from './fts-query.js';
+import { LruCache } from './lru-cache.js';
+import type { Sort } from './ranking.js';
+import { ResultItems } from './result-items.js';
+import { orderMatches } from './result-order.js';
+import { CONTENT_VERSION_SQL, TEXT_VERSION_SQL } from './search-sql.js';
+import type { SearchInput, SearchResult } from './search-types.js';
+import { TermFetch } from './term-fetch.js';
+import { TermFetcher } from './term-fetcher.js';
+import { intersect, TermHitsCache } from './term-hits.js';
+
+export type { FacetCount, SearchInput, SearchItem, SearchResult } from './search-types.js';
+
+/** How many values each facet lists (the most frequent first). */
+export const FACET_LIMIT = 20;
+export const STATS_TTL_MS = 15_000;
+/** Results kept across requests (paging, repeated searches), in ordered app slots (4 bytes each). */
+const CACHED_RESULT_SLOTS = 2_000_000;
+
+export interface SearchServiceDeps {
+  sqlite: Database.Database;
+  clock: () => number;
+  /** Keep term hits and results across searches (default true; the benchmark turns it off). */
+  cache?: boolean;
+  /** Read term hits on a worker thread (default true). */
+  worker?: boolean;
+  log?: Logger;
+}
+
+interface Plan {
+  terms: string[];
+  sort: Sort;
+  filters: Filters;
+  key: string;
+  /** How many ordered results the page needs. */
+  need: number;
+}
+
+type Hits = { ids: Int32Array; text: Float64Array } | undefined;
+
+/** A search's result for one doc table state: all its matches, ordered (or the first ones, `complete` false). */
+interface Result {
+  version: number;
+  statsAt: number;
+  total: number;
+  facets: SearchResult['facets'];
+  ordered: Int32Array;
+  complete: boolean;
+}
+
+export class SearchService {
+  private table: DocTable | undefined;
+  private readonly fetcher: TermFetcher;
+  private readonly terms: TermHitsCache;
+  private readonly results = new LruCache<Result>(CACHED_RESULT_SLOTS, (r) => r.ordered.length);
+  private readonly items: ResultItems;
+  private readonly contentVersion: Database.Statement<[], number>;
+  private readonly textVersion: Database.Statement<[], number>;
+  /** Read transactions: every statement of a step sees the same snapshot. */
+  private readonly cachedStep: (plan: Plan, input: SearchInput) => SearchResult | undefined;
+  private readonly computeStep: (plan: Plan, input: SearchInput, hits: Hits) => SearchResult;
+
+  constructor(private readonly deps: SearchServiceDeps) {
+    const { sqlite } = deps;
+    const path = deps.worker === false || sqlite.memory ? undefined : sqlite.name;
+    this.fetcher = new TermFetcher(new TermFetch(sqlite), path, deps.log);
+    this.terms = new TermHitsCache(this.fetcher, deps.cache !== false);
+    this.items = new ResultItems(sqlite);
+    this.contentVersion = sqlite.prepare<[], number>(CONTENT_VERSION_SQL).pluck();
+    this.textVersion = sqlite.prepare<[], number>(TEXT_VERSION_SQL).pluck();
+    this.cachedStep = sqlite.transaction((plan: Plan, input: SearchInput) => this.fromCache(plan, input));
+    this.computeStep = sqlite.transaction((plan: Plan, input: SearchInput, hits: Hits) => this.fromHits(plan, input, hits));
+  }
+
+  /**
+   * A cached result needs no FTS5 at all; otherwise the terms' hits are gathered first (on the
+   * worker, when not cached), then filtered, counted and ordered here.
+   */
+  async search(actor: Principal, input: SearchInput): Promise<SearchResult> {
+    const plan = planOf(actor, input);
+    try {
+      const cached = this.cachedStep(plan, input);
+      if (cached) return cached;
+      return this.computeStep(plan, input, plan.terms.length > 0 ? await this.hitsOf(plan.terms) : undefined);
+    } catch (err) {
+      // fts-query.ts quotes every term, so this is not expected; never let it become a 500.
+      if (err instanceof Error && /fts5/i.test(err.message)) throw new StoreError('invalid', 'unsupported search text', undefined, { cause: err });
+      throw err;
+    }
+  }
+
+  /** Stops the worker. */
+  async close(): Promise<void> {
+    await this.fetcher.close();
+  }
+
+  private fromCache(plan: Plan, input: SearchInput): SearchResult | undefined {
+    const table = this.docTable(this.deps.clock());
+    const result = this.deps.cache === false ? undefined : this.results.get(plan.key);
+    if (!result || result.version !== table.version || result.statsAt !== table.statsAt) return undefined;
+    if (!result.complete && result.ordered.length < plan.need) return undefined;
+    return this.respond(table, result, plan, input);
+  }
+
+  private fromHits(plan: Plan, input: SearchInput, hits: Hits): SearchResult {
+    const table = this.docTable(this.deps.clock());
+    const result = this.compute(table, hits, plan);
+    if (this.deps.cache !== false) this.results.set(plan.key, result);
+    return this.respond(table, result, plan, input);
+  }
+
+  /** Every term's hits, intersected; when that finds nothing, again with every term a prefix. */
+  private async hitsOf(terms: string[]): Promise<Hits> {
+    const textVersion = this.textVersion.get() ?? 0;
+    const gather = async (queries: TermQuery[]): Promise<Hits> => intersect(await Promise.all(queries.map((q) => this.terms.get(q, textVersion))));
+    const hits = await gather(termQueries(terms, false));
+    return hits && hits.ids.length === 0 && terms.length > 1 ? gather(termQueries(terms, true)) : hits;
+  }
+
+  private respond(table: DocTable, result: Result, plan: Plan, input: SearchInput): SearchResult {
+    const offset = (input.page - 1) * input.pageSize;
+    const ids = Array.from(result.ordered.subarray(offset, offset + input.pageSize), (slot) => table.appIds[slot]!);
+    return { items: this.items.read(table, ids), total: result.total, page: input.page, pageSize: input.pageSize, sort: plan.sort, facets: result.facets };
+  }
+
+  /** The doc table of the current content version, its statistics at most STATS_TTL_MS old. */
+  private docTable(now: number): DocTable {
+    const version = this.contentVersion.get() ?? 0;
+    if (this.table?.version !== version) this.table = DocTable.load(this.deps.sqlite, version, now);
+    else if (now - this.table.statsAt >= STATS_TTL_MS) this.table.refreshStats(this.deps.sqlite, now);
+    return this.table;
+  }
+
+  /** Filters, counts and orders the hits (every app without q) over the doc table. */
+  private compute(table: DocTable, hits: Hits, plan: Plan): Result {
+    const result = { version: table.version, statsAt: table.statsAt, facets: { tags: [], categories: [], publishers: [] } };
+    const accepts = table.accepts(plan.filters);
+    if (!accepts) return { ...result, total: 0, ordered: new Int32Array(0), complete: true };
+    const size = hits ? hits.ids.length : table.size;
+    const slots = new Int32Array(size);
+    const text = hits ? new Float64Array(size) : undefined;
+    let n = 0;
+    for (let i = 0; i < size; i++) {
+      const slot = hits ? table.slotOf(hits.ids[i]!) : i;
+      if (slot < 0 || !accepts(slot)) continue;
+      if (text) text[n] = hits!.text[i]!;
+      slots[n++] = slot;
+    }
+    const matched = slots.subarray(0, n);
+    const ordered = orderMatches(table, plan.sort, matched, text?.subarray(0, n), plan.need);
+    return { ...result, total: n, facets: table.facetCounts(matched, FACET_LIMIT), ordered, complete: ordered.length === n };
+  }
+}
+
+function planOf(actor: Principal, input: SearchInput): Plan {
+  const terms = toTerms(input.q);
+  const sort: Sort = input.sort ?? (terms.length > 0 ? 'relevance' : 'installs');
+  const filters: Filters = {
+    viewer: actor.kind === 'user' ? actor.name : undefined,
+    publisher: input.publisher,
+    tags: input.tags,
+    categories: input.categories,
+    arch: input.arch,
+  };
+  // Tags, categories and arch compare case-insensitively, so their case is not part of the key.
+  const fold = (values: readonly string[]): string[] => values.map(foldCase).sort();
+  const key = JSON.stringify([terms, sort, filters.viewer, filters.publisher, fold(input.tags), fold(input.categories), input.arch && foldCase(input.arch)]);
+  return { terms, sort, filters, key, need: input.page * input.pageSize };
+}

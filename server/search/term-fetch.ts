@@ -1,0 +1,94 @@
+/**
+ * Reads one term's hits from FTS5: the apps it matches (ascending ids), its text score in each
+ * (−bm25 with the column weights) and the best column it matched in (the field tier, ranking.ts).
+ * Synchronous, on any connection: the search worker runs it on its own (term-worker.ts), the
+ * service on its own when there is no worker.
+ *
+ * Broad terms. FTS5's bm25 gives a term that matches at least half of the apps an idf of 1e-6
+ * (it clamps idf = ln((N − n + 0.5) / (n + 0.5)) when that is ≤ 0), so its score is worth
+ * nothing next to any other term's, and computing it costs the most (~0.6 µs per hit, 5 ms for
+ * a word found in 9,000 apps). For such a term the score is 1e-6 × the weight of the best column
+ * it matches, read from a few column-filtered matches instead (~1 ms): its hits are then ordered
+ * by where it matched rather than by how often.
+ */
+import type Database from 'better-sqlite3';
+import { termMatch, type TermQuery } from './fts-query.js';
+import { COLUMN_WEIGHTS, FIELD_FACTORS } from './ranking.js';
+import { IDS_SQL, TERM_COUNT_SQL, TERM_HITS_SQL, TEXT_VERSION_SQL } from './search-sql.js';
+
+export interface RawTermHits {
+  /** The text version the hits were read at. */
+  textVersion: number;
+  /** App ids, ascending. */
+  ids: Int32Array;
+  scores: Float64Array;
+  tiers: Uint8Array;
+}
+
+/** FTS5's floor for idf (fts5_aux.c). */
+const MIN_IDF = 1e-6;
+
+/** Columns a broad term's score looks at besides the names, lowest weight first (the introduction is the floor). */
+const BROAD_COLUMNS = [
+  ['tags', COLUMN_WEIGHTS.tags],
+  ['publisher', COLUMN_WEIGHTS.publisher],
+  ['summary', COLUMN_WEIGHTS.summary],
+] as const;
+
+export class TermFetch {
+  private readonly textVersion: Database.Statement<[], number>;
+  private readonly count: Database.Statement<[string], { n: number; total: number }>;
+  private readonly hits: Database.Statement<[string], { ids: string; scores: string }>;
+  private readonly idsOf: Database.Statement<[string], string>;
+  private readonly read: (q: TermQuery) => RawTermHits;
+
+  constructor(db: Database.Database) {
+    this.textVersion = db.prepare<[], number>(TEXT_VERSION_SQL).pluck();
+    this.count = db.prepare(TERM_COUNT_SQL);
+    this.hits = db.prepare(TERM_HITS_SQL);
+    this.idsOf = db.prepare<[string], string>(IDS_SQL).pluck();
+    this.read = db.transaction((q: TermQuery) => this.readNow(q));
+  }
+
+  fetch(q: TermQuery): RawTermHits {
+    return this.read(q);
+  }
+
+  private readNow(q: TermQuery): RawTermHits {
+    const textVersion = this.textVersion.get() ?? 0;
+    const { n, total } = this.count.get(termMatch(q)) ?? { n: 0, total: 0 };
+    const broad = n > 0 && Math.log((total - n + 0.5) / (n + 0.5)) <= 0;
+    const named = this.ids(termMatch(q, 'name'));
+    const displayed = this.ids(termMatch(q, 'display_name'));
+    let ids: Int32Array;
+    let scores: Float64Array;
+    if (broad) {
+      ids = this.ids(termMatch(q));
+      scores = new Float64Array(ids.length).fill(MIN_IDF * COLUMN_WEIGHTS.introduction);
+      for (const [column, weight] of BROAD_COLUMNS) mark(ids, this.ids(termMatch(q, column)), scores, MIN_IDF * weight);
+      mark(ids, displayed, scores, MIN_IDF * COLUMN_WEIGHTS.displayName);
+      mark(ids, named, scores, MIN_IDF * COLUMN_WEIGHTS.name);
+    } else {
+      const row = this.hits.get(termMatch(q));
+      ids = Int32Array.from(JSON.parse(row?.ids ?? '[]') as number[]);
+      scores = Float64Array.from(JSON.parse(row?.scores ?? '[]') as number[]);
+    }
+    const tiers = new Uint8Array(ids.length).fill(1);
+    mark(ids, displayed, tiers, FIELD_FACTORS.displayName);
+    mark(ids, named, tiers, FIELD_FACTORS.name);
+    return { textVersion, ids, scores, tiers };
+  }
+
+  private ids(match: string): Int32Array {
+    return Int32Array.from(JSON.parse(this.idsOf.get(match) ?? '[]') as number[]);
+  }
+}
+
+/** Sets `values[i] = value` where `ids[i]` is among `subset` (both ascending). */
+function mark(ids: Int32Array, subset: Int32Array, values: Float64Array | Uint8Array, value: number): void {
+  let i = 0;
+  for (const id of subset) {
+    while (i < ids.length && ids[i]! < id) i++;
+    if (ids[i] === id) values[i] = value;
+  }
+}

@@ -1,0 +1,130 @@
+/**
+ * Recognises what a manifest is to the store — a bare template (a draft version), a bundle (a
+ * ready version), or neither — by its content, not by the index's artifactType alone (skopeo 1.9
+ * drops OCI 1.1 artifactType fields when it copies an index).
+ */
+import type { Readable } from 'node:stream';
+import { BundleAnnotations, BundleTypes, MAX_TEMPLATE_BYTES } from '../../schemas/bundle.js';
+import { ImageIndex, ImageManifest, INDEX_MEDIA_TYPES, type Descriptor, type Digest } from '../../schemas/oci.js';
+import { formatRamError, validateRamTemplate, type RamTemplate } from '../../schemas/ram.js';
+import { OciError, type Registry } from '../../registry/index.js';
+
+export interface ComponentBinding {
+  serviceKey: string;
+  /** The component image's manifest digest in the app's repository; null in a draft. */
+  imageDigest: Digest | null;
+  source: string;
+}
+
+export interface AppContent {
+  kind: 'template' | 'bundle';
+  /** Digest of the template manifest (the bundle's first child, or the draft itself). */
+  templateDigest: Digest;
+  template: RamTemplate;
+  components: ComponentBinding[];
+  annotations: Record<string, string>;
+  warnings: string[];
+}
+
+export class BundleReader {
+  constructor(private readonly registry: Pick<Registry, 'meta' | 'blobs'>) {}
+
+  /**
+   * What `content` (a manifest of `repository`) holds for the store, or undefined when it is not
+   * an app template or bundle. Throws OciError MANIFEST_INVALID for a broken template.
+   */
+  async read(repository: string, manifest: { digest: Digest; mediaType: string }, content: Buffer): Promise<AppContent | undefined> {
+    const { mediaType } = manifest;
+    const json = JSON.parse(content.toString('utf8')) as unknown;
+    if (INDEX_MEDIA_TYPES.has(mediaType)) return this.readBundle(repository, json);
+    const image = ImageManifest.safeParse(json);
+    if (!image.success) return undefined;
+    const layer = templateLayer(image.data);
+    if (!layer) return undefined;
+    const template = await this.readTemplate(repository, layer);
+    return {
+      kind: 'template',
+      templateDigest: manifest.digest,
+      template: template.template,
+      components: template.components.map((c) => ({ ...c, imageDigest: null })),
+      annotations: image.data.annotations ?? {},
+      warnings: template.warnings,
+    };
+  }
+
+  private async readBundle(repository: string, json: unknown): Promise<AppContent | undefined> {
+    const index = ImageIndex.safeParse(json);
+    if (!index.success) return undefined;
+    for (const child of index.data.manifests) {
+      const stored = this.registry.meta.manifestByDigest(repository, child.digest);
+      if (!stored || INDEX_MEDIA_TYPES.has(stored.mediaType)) continue;
+      const manifest = ImageManifest.safeParse(JSON.parse(stored.content.toString('utf8')));
+      const layer = manifest.success ? templateLayer(manifest.data) : undefined;
+      if (!layer) continue;
+      const template = await this.readTemplate(repository, layer);
+      const bound = new Map(
+        index.data.manifests
+          .filter((d) => d.annotations?.[BundleAnnotations.component])
+          .map((d) => [d.annotations![BundleAnnotations.component]!, d] as const),
+      );
+      const unbound = template.components.filter((c) => !bound.has(c.serviceKey)).map((c) => c.serviceKey);
+      if (unbound.length > 0) {
+        throw new OciError('MANIFEST_INVALID', `bundle has no image for component ${unbound.join(', ')}`, { unbound });
+      }
+      return {
+        kind: 'bundle',
+        templateDigest: child.digest,
+        template: template.template,
+        components: template.components.map((c) => {
+          const d = bound.get(c.serviceKey)!;
+          return { serviceKey: c.serviceKey, imageDigest: d.digest, source: d.annotations?.[BundleAnnotations.source] ?? c.source };
+        }),
+        annotations: index.data.annotations ?? {},
+        warnings: template.warnings,
+      };
+    }
+    return undefined;
+  }
+
+  private async readTemplate(repository: string, layer: Descriptor): Promise<{ template: RamTemplate; components: Omit<ComponentBinding, 'imageDigest'>[]; warnings: string[] }> {
+    if (layer.size > MAX_TEMPLATE_BYTES) throw new OciError('MANIFEST_INVALID', 'template.json is larger than 4 MiB');
+    if (this.registry.blobs.sizeIn(repository, layer.digest) === undefined) {
+      throw new OciError('MANIFEST_BLOB_UNKNOWN', undefined, { missing: [layer.digest] });
+    }
+    const bytes = await readAll(await this.registry.blobs.open(layer.digest), MAX_TEMPLATE_BYTES);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(bytes.toString('utf8'));
+    } catch {
+      throw new OciError('MANIFEST_INVALID', 'invalid template: template.json is not valid JSON');
+    }
+    const result = validateRamTemplate(parsed);
+    if (!result.ok) throw new OciError('MANIFEST_INVALID', formatRamError(result), { path: result.path, reason: result.reason });
+    const components = (result.template.apps ?? []).map((app) => ({
+      serviceKey: String(app.service_key),
+      source: String(app.share_image || app.image || ''),
+    }));
+    return { template: result.template, components, warnings: result.warnings };
+  }
+}
+
+function templateLayer(manifest: ImageManifest): Descriptor | undefined {
+  return manifest.layers.find((l) => l.mediaType === BundleTypes.template) ??
+    (manifest.artifactType === BundleTypes.template
+      ? manifest.layers.find((l) => l.annotations?.[BundleAnnotations.title] === 'template.json')
+      : undefined);
+}
+
+async function readAll(stream: Readable, limit: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) {
+      stream.destroy();
+      throw new OciError('MANIFEST_INVALID', 'template.json is too large');
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}

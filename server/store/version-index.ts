@@ -1,0 +1,125 @@
+/**
+ * Writes what the registry holds into the store's rows: apps (created by their first push),
+ * versions and components. One synchronous transaction per change, no I/O inside.
+ */
+import { randomBytes } from 'node:crypto';
+import { and, eq } from 'drizzle-orm';
+import { componentTag } from '../../schemas/bundle.js';
+import type { Digest } from '../../schemas/oci.js';
+import type { Registry } from '../../registry/index.js';
+import type { Db } from '../db/open-database.js';
+import { apps, components, versions } from '../db/store-schema.js';
+import type { AppContent } from './bundle-reader.js';
+
+export interface AppRef {
+  namespace: string;
+  name: string;
+}
+
+/** `<namespace>/<app>` repositories are apps; anything else is plain registry content. */
+export function appRefOf(repository: string): AppRef | undefined {
+  const parts = repository.split('/');
+  return parts.length === 2 ? { namespace: parts[0]!, name: parts[1]! } : undefined;
+}
+
+export function repositoryOf(app: AppRef): string {
+  return `${app.namespace}/${app.name}`;
+}
+
+export class VersionIndex {
+  constructor(
+    private readonly db: Db,
+    private readonly registry: Pick<Registry, 'meta'>,
+    private readonly clock: () => number,
+  ) {}
+
+  /** The app row, created on first sight (first push or POST /apps). */
+  ensureApp(ref: AppRef): typeof apps.$inferSelect {
+    const existing = this.findApp(ref);
+    if (existing) return existing;
+    const now = this.clock();
+    return this.db
+      .insert(apps)
+      .values({ appKey: randomBytes(16).toString('hex'), namespace: ref.namespace, name: ref.name, displayName: ref.name, createdAt: now, updatedAt: now })
+      .returning()
+      .get();
+  }
+
+  findApp(ref: AppRef): typeof apps.$inferSelect | undefined {
+    return this.db.select().from(apps).where(and(eq(apps.namespace, ref.namespace), eq(apps.name, ref.name))).get();
+  }
+
+  /** Whether `tag` is one the store keeps for a component of a version of this app. */
+  isComponentTag(ref: AppRef, tag: string): boolean {
+    const app = this.findApp(ref);
+    if (!app) return false;
+    const rows = this.db
+      .select({ version: versions.version, serviceKey: components.serviceKey })
+      .from(versions)
+      .innerJoin(components, eq(components.versionId, versions.id))
+      .where(eq(versions.appId, app.id))
+      .all();
+    return rows.some((r) => componentTag(r.version, r.serviceKey) === tag);
+  }
+
+  /** Indexes a pushed template (draft) or bundle (ready) under `version`; replaces an older one. */
+  upsert(ref: AppRef, version: string, manifestDigest: Digest, content: AppContent): number {
+    const repository = repositoryOf(ref);
+    return this.db.transaction((tx) => {
+      const app = this.ensureApp(ref);
+      const now = this.clock();
+      const previous = tx.select().from(versions).where(and(eq(versions.appId, app.id), eq(versions.version, version))).get();
+      const fields = {
+        state: content.kind === 'bundle' ? ('ready' as const) : ('draft' as const),
+        manifestDigest,
+        templateDigest: content.templateDigest,
+        template: JSON.stringify(content.template),
+        description: content.annotations['org.opencontainers.image.description'] ?? previous?.description ?? '',
+        rainbondVersion: stringField(content.template, 'rainbond_version') ?? previous?.rainbondVersion ?? '',
+      };
+      let versionId: number;
+      if (previous) {
+        // Rainbond compares update times to the second: every overwrite moves it forward.
+        const updatedAt = Math.max(Math.floor(now / 1000) * 1000, previous.updatedAt + 1000);
+        tx.update(versions).set({ ...fields, updatedAt, updateVersion: previous.updateVersion + 1 }).where(eq(versions.id, previous.id)).run();
+        this.dropComponentTags(repository, previous.version, previous.id);
+        tx.delete(components).where(eq(components.versionId, previous.id)).run();
+        versionId = previous.id;
+      } else {
+        const created = Math.floor(now / 1000) * 1000;
+        versionId = tx.insert(versions).values({ appId: app.id, version, ...fields, createdAt: created, updatedAt: created }).returning({ id: versions.id }).get().id;
+      }
+      const names = new Map((content.template.apps ?? []).map((a) => [String(a.service_key), String(a.service_cname ?? '')]));
+      for (const c of content.components) {
+        tx.insert(components).values({ versionId, serviceKey: c.serviceKey, name: names.get(c.serviceKey) ?? '', imageDigest: c.imageDigest, sourceRef: c.source }).run();
+        if (content.kind === 'bundle') this.registry.meta.setTag(repository, componentTag(version, c.serviceKey), manifestDigest);
+      }
+      tx.update(apps).set({ updatedAt: now }).where(eq(apps.id, app.id)).run();
+      return versionId;
+    });
+  }
+
+  /** Removes the version a deleted tag (or manifest) stood for. */
+  remove(ref: AppRef, version: string, manifestDigest?: Digest): boolean {
+    const app = this.findApp(ref);
+    if (!app) return false;
+    return this.db.transaction((tx) => {
+      const row = tx.select().from(versions).where(and(eq(versions.appId, app.id), eq(versions.version, version))).get();
+      if (!row || (manifestDigest && row.manifestDigest !== manifestDigest)) return false;
+      this.dropComponentTags(repositoryOf(ref), row.version, row.id);
+      tx.delete(versions).where(eq(versions.id, row.id)).run();
+      tx.update(apps).set({ updatedAt: this.clock() }).where(eq(apps.id, app.id)).run();
+      return true;
+    });
+  }
+
+  private dropComponentTags(repository: string, version: string, versionId: number): void {
+    const keys = this.db.select({ serviceKey: components.serviceKey }).from(components).where(eq(components.versionId, versionId)).all();
+    for (const { serviceKey } of keys) this.registry.meta.deleteTag(repository, componentTag(version, serviceKey));
+  }
+}
+
+function stringField(template: object, key: string): string | undefined {
+  const value = (template as Record<string, unknown>)[key];
+  return typeof value === 'string' ? value : undefined;
+}
