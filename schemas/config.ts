@@ -56,8 +56,32 @@ export const Config = z.strictObject({
         .describe("the bootstrap admin's access key; random and printed once when unset"),
       tokenTtlSeconds: z.number().int().min(30).max(86400).default(300).describe('lifetime of registry bearer tokens'),
       service: z.string().min(1).default('appshelf').describe('the service named in registry challenges and tokens'),
+      sessionTtlDays: z.number().int().min(1).max(365).default(30).describe('lifetime of a login session (web cookie or API token)'),
+      secureCookies: z
+        .boolean()
+        .optional()
+        .describe('mark the session cookie Secure; defaults to true when publicUrl is https'),
     })
     .prefault({}),
+  sms: z
+    .discriminatedUnion('provider', [
+      z.strictObject({
+        provider: z.literal('log').describe('SMS provider: log (development: the code is written to the server log) or webhook'),
+      }),
+      z.strictObject({
+        provider: z.literal('webhook'),
+        url: z.url().describe('webhook: the SMS gateway URL that receives POST {to, message, code}'),
+        headers: z.record(z.string(), z.string()).default({}).describe('webhook: extra request headers, e.g. an authorization secret'),
+        template: z
+          .string()
+          .includes('{code}')
+          .default('Your appshelf verification code is {code}. It expires in 10 minutes.')
+          .describe('webhook: the message text; {code} is replaced by the code'),
+        timeoutMs: z.number().int().min(100).max(60_000).default(5000).describe('webhook: time allowed per attempt'),
+        retries: z.number().int().min(0).max(5).default(2).describe('webhook: further attempts after a timeout, network error or 5xx'),
+      }),
+    ])
+    .prefault({ provider: 'log' }),
 });
 export type Config = z.infer<typeof Config>;
 export type ConfigInput = z.input<typeof Config>;

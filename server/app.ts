@@ -18,7 +18,15 @@ import { openDatabase, type Db } from './db/open-database.js';
 import { apiErrorHandler, notFound } from './http/api-errors.js';
 import { authenticate } from './http/authenticate.js';
 import { createLogger } from './logger.js';
+import { createAccounts } from './accounts/index.js';
+import { auditRegistryChanges } from './accounts/registry-audit.js';
+import { sqlAccessDirectory } from './auth/access-directory.js';
 import { adminRoutes } from './routes/admin.js';
+import { auditRoutes } from './routes/audit.js';
+import { authRoutes } from './routes/auth.js';
+import { keyRoutes } from './routes/keys.js';
+import { orgRoutes } from './routes/orgs.js';
+import { userRoutes } from './routes/users.js';
 import { searchRoutes } from './routes/search.js';
 import { SearchService } from './search/search-service.js';
 import { BundleReader } from './store/bundle-reader.js';
@@ -54,8 +62,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const { sqlite, db } = openDatabase(data);
 
   const keys = new AccessKeys(db, clock);
-  bootstrapAdmin({ db, keys, adminKey: config.auth.adminKey, log, print: options.print ?? ((l) => console.error(l)), clock });
-  const permissions = new Permissions({ anonymousPull: config.registry.anonymousPull });
+  const accounts = createAccounts({ db, config, dataDir: data, log, clock });
+  bootstrapAdmin({ db, keys, namespaces: accounts.namespaces, adminKey: config.auth.adminKey, log, print: options.print ?? ((l) => console.error(l)), clock });
+  const permissions = new Permissions({ anonymousPull: config.registry.anonymousPull }, sqlAccessDirectory(sqlite), clock);
   const tokens = await TokenService.open(data, config.auth.service, config.auth.tokenTtlSeconds, clock);
   const realmFor = (host: string | undefined): string => `${config.publicUrl ?? `http://${host ?? 'localhost'}`}/v2/token`;
 
@@ -72,6 +81,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
 
   const versions = new VersionIndex(db, registry, clock);
   new StoreIndexer({ registry, reader: new BundleReader(registry), versions, log: log.child({ module: 'store.indexer' }), clock }).attach();
+  auditRegistryChanges(registry, accounts.audit);
 
   const app = express();
   app.disable('x-powered-by');
@@ -88,8 +98,14 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const search = new SearchService({ sqlite, clock, log: log.child({ module: 'search' }) });
   const api = express.Router();
   api.use(express.json({ limit: '1mb' }));
-  api.use(authenticate(keys));
-  api.use('/admin', adminRoutes({ registry, permissions }));
+  api.use(authenticate({ keys, sessions: accounts.sessions }));
+  const secureCookies = config.auth.secureCookies ?? config.publicUrl?.startsWith('https:') ?? false;
+  api.use('/auth', authRoutes({ login: accounts.login, sessions: accounts.sessions, audit: accounts.audit, secureCookies }));
+  api.use('/users', userRoutes(accounts));
+  api.use('/keys', keyRoutes({ keys, audit: accounts.audit, clock }));
+  api.use('/orgs', orgRoutes({ ...accounts, permissions }));
+  api.use('/audit', auditRoutes({ audit: accounts.audit, permissions }));
+  api.use('/admin', adminRoutes({ registry, permissions, users: accounts.users, keys, audit: accounts.audit }));
   api.use('/search', searchRoutes(search));
   api.use(notFound);
   app.use('/api/v1', api);

@@ -1,5 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { and, eq, isNull } from 'drizzle-orm';
+import { and, asc, eq, isNull } from 'drizzle-orm';
 import type { Db } from '../db/open-database.js';
 import { accessKeys, users } from '../db/schema.js';
 import type { KeyScope, Principal } from './principal.js';
@@ -88,4 +88,49 @@ export class AccessKeys {
       .where(eq(accessKeys.id, id))
       .run();
   }
+
+  /** A user's keys that are not revoked, newest last; never their secrets. */
+  list(userId: number): KeyInfo[] {
+    return this.db
+      .select()
+      .from(accessKeys)
+      .where(and(eq(accessKeys.userId, userId), isNull(accessKeys.revokedAt)))
+      .orderBy(asc(accessKeys.id))
+      .all()
+      .map(keyInfo);
+  }
+
+  get(id: number): (KeyInfo & { userId: number; revoked: boolean }) | undefined {
+    const row = this.db.select().from(accessKeys).where(eq(accessKeys.id, id)).get();
+    return row ? { ...keyInfo(row), userId: row.userId, revoked: row.revokedAt !== null } : undefined;
+  }
+
+  /** Revokes at once: the next request with the key, or a registry token made from it, fails. */
+  revoke(id: number): boolean {
+    return this.db.update(accessKeys).set({ revokedAt: this.clock() }).where(and(eq(accessKeys.id, id), isNull(accessKeys.revokedAt))).run().changes > 0;
+  }
+}
+
+export interface KeyInfo {
+  id: number;
+  name: string;
+  prefix: string;
+  scopes: KeyScope[];
+  createdAt: string;
+  lastUsedAt: string | null;
+  expiresAt: string | null;
+}
+
+const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+
+function keyInfo(row: typeof accessKeys.$inferSelect): KeyInfo {
+  return {
+    id: row.id,
+    name: row.name,
+    prefix: row.prefix,
+    scopes: JSON.parse(row.scopes) as KeyScope[],
+    createdAt: iso(row.createdAt)!,
+    lastUsedAt: iso(row.lastUsedAt),
+    expiresAt: iso(row.expiresAt),
+  };
 }

@@ -2,6 +2,7 @@ import { and, eq, isNull } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { Db } from '../db/open-database.js';
 import { accessKeys, users } from '../db/schema.js';
+import type { Namespaces } from '../accounts/namespaces.js';
 import { hashSecret, type AccessKeys } from './access-keys.js';
 
 export const ADMIN_NAME = 'admin';
@@ -14,6 +15,7 @@ const BOOTSTRAP_KEY_NAME = 'bootstrap';
 export function bootstrapAdmin(deps: {
   db: Db;
   keys: AccessKeys;
+  namespaces: Namespaces;
   adminKey: string | undefined;
   log: Logger;
   print: (line: string) => void;
@@ -22,11 +24,11 @@ export function bootstrapAdmin(deps: {
   const { db, keys, adminKey, log } = deps;
   let admin = db.select().from(users).where(eq(users.name, ADMIN_NAME)).get();
   if (!admin) {
-    admin = db
-      .insert(users)
-      .values({ name: ADMIN_NAME, displayName: 'Administrator', role: 'admin', createdAt: deps.clock() })
-      .returning()
-      .get();
+    admin = db.transaction((tx) => {
+      const row = tx.insert(users).values({ name: ADMIN_NAME, displayName: 'Administrator', role: 'admin', createdAt: deps.clock() }).returning().get();
+      deps.namespaces.createForUser(tx, ADMIN_NAME, row.id);
+      return row;
+    });
     log.info({ user: ADMIN_NAME }, 'admin user created');
   }
   const existing = db

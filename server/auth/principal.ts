@@ -12,6 +12,8 @@ export type Principal =
       /** The scopes of the access key used; undefined for a full session. */
       keyScopes?: KeyScope[];
       keyId?: number;
+      /** The login session used, when the principal came from one. */
+      sessionId?: number;
     };
 
 export const ANONYMOUS: Principal = { kind: 'anonymous' };

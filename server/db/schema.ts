@@ -2,7 +2,7 @@
  * The store's tables. The registry's own tables live in registry/metadata/schema.ts; both are in
  * one SQLite file and one migration history (drizzle.config.ts lists both schema files).
  */
-import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { blob, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
 export const users = sqliteTable(
   'users',
@@ -13,6 +13,11 @@ export const users = sqliteTable(
     displayName: text('display_name').notNull().default(''),
     role: text('role', { enum: ['admin', 'user'] }).notNull().default('user'),
     disabled: integer('disabled', { mode: 'boolean' }).notNull().default(false),
+    bio: text('bio').notNull().default(''),
+    website: text('website').notNull().default(''),
+    /** The avatar image's bytes (at most 512 KiB, checked by type) and media type. */
+    avatar: blob('avatar', { mode: 'buffer' }),
+    avatarType: text('avatar_type'),
     createdAt: integer('created_at').notNull(),
   },
   (t) => [uniqueIndex('users_name').on(t.name), uniqueIndex('users_phone').on(t.phone)],
@@ -38,4 +43,86 @@ export const accessKeys = sqliteTable(
     revokedAt: integer('revoked_at'),
   },
   (t) => [index('access_keys_prefix').on(t.prefix), index('access_keys_user').on(t.userId)],
+);
+
+/** One-time login codes: HMAC of phone and code (never the code), single use, burnt by wrong tries. */
+export const loginCodes = sqliteTable(
+  'login_codes',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    phone: text('phone').notNull(),
+    codeHash: text('code_hash').notNull(),
+    createdAt: integer('created_at').notNull(),
+    expiresAt: integer('expires_at').notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    /** Set when used or burnt; a code is live while this is null. */
+    consumedAt: integer('consumed_at'),
+    address: text('address').notNull().default(''),
+  },
+  (t) => [index('login_codes_phone').on(t.phone, t.createdAt)],
+);
+
+/** Login sessions: the sha256 of the session token (the web cookie or an API bearer token). */
+export const sessions = sqliteTable(
+  'sessions',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    tokenHash: text('token_hash').notNull(),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id),
+    createdAt: integer('created_at').notNull(),
+    expiresAt: integer('expires_at').notNull(),
+    lastSeenAt: integer('last_seen_at').notNull(),
+    address: text('address').notNull().default(''),
+    revokedAt: integer('revoked_at'),
+  },
+  (t) => [uniqueIndex('sessions_token').on(t.tokenHash), index('sessions_user').on(t.userId)],
+);
+
+/**
+ * Namespaces: every user owns the one of their name; an organisation is a namespace with members.
+ * Names are unique across both, so `<namespace>/<app>` is never ambiguous.
+ */
+export const namespaces = sqliteTable(
+  'namespaces',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    name: text('name').notNull(),
+    kind: text('kind', { enum: ['user', 'org'] }).notNull(),
+    displayName: text('display_name').notNull().default(''),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [uniqueIndex('namespaces_name').on(t.name)],
+);
+
+export const namespaceMembers = sqliteTable(
+  'namespace_members',
+  {
+    namespaceId: integer('namespace_id')
+      .notNull()
+      .references(() => namespaces.id, { onDelete: 'cascade' }),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id),
+    role: text('role', { enum: ['owner', 'maintainer', 'member'] }).notNull(),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.namespaceId, t.userId] }), index('namespace_members_user').on(t.userId)],
+);
+
+/** Who did what, on what, when, from where: one row per mutating action. */
+export const audit = sqliteTable(
+  'audit',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    at: integer('at').notNull(),
+    actor: text('actor').notNull(),
+    action: text('action').notNull(),
+    target: text('target').notNull().default(''),
+    address: text('address').notNull().default(''),
+    /** JSON object with action-specific facts (never a secret). */
+    detail: text('detail').notNull().default('{}'),
+  },
+  (t) => [index('audit_at').on(t.at), index('audit_actor').on(t.actor, t.at), index('audit_action').on(t.action, t.at)],
 );

@@ -8,6 +8,8 @@ export function apiErrorHandler(log: Logger): ErrorRequestHandler {
     const e = toStoreError(err);
     if (e.status >= 500) log.error({ err }, 'api request failed');
     if (res.headersSent) return void res.destroy();
+    const retryAfter = (e.details as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds;
+    if (typeof retryAfter === 'number') res.set('Retry-After', String(retryAfter));
     res.status(e.status).json({ error: { code: e.code, message: e.message, ...(e.details !== undefined ? { details: e.details } : {}) } });
   };
 }

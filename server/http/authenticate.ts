@@ -1,7 +1,12 @@
 import type { Request, RequestHandler } from 'express';
+import { parse as parseCookies } from 'cookie';
 import type { AccessKeys } from '../auth/access-keys.js';
 import { ANONYMOUS, type Principal } from '../auth/principal.js';
+import type { Sessions } from '../accounts/sessions.js';
+import { SESSION_PREFIX } from '../accounts/sessions.js';
 import { StoreError } from '../errors.js';
+
+export const SESSION_COOKIE = 'appshelf_session';
 
 declare module 'express-serve-static-core' {
   interface Locals {
@@ -9,24 +14,37 @@ declare module 'express-serve-static-core' {
   }
 }
 
-/** Resolves `Authorization: Bearer <access key>` into res.locals.principal (anonymous without it). */
-export function authenticate(keys: AccessKeys): RequestHandler {
+/**
+ * Resolves the caller into res.locals.principal: `Authorization: Bearer <session token or access
+ * key>`, else the session cookie, else anonymous. A bad bearer credential is an error (the client
+ * meant to authenticate); a stale cookie just reads as anonymous, so the web can sign in again.
+ */
+export function authenticate(deps: { keys: AccessKeys; sessions: Sessions }): RequestHandler {
   return (req, res, next) => {
-    res.locals.principal = principalOf(req, keys);
+    res.locals.principal = principalOf(req, deps);
     next();
   };
 }
 
-function principalOf(req: Request, keys: AccessKeys): Principal {
+function principalOf(req: Request, deps: { keys: AccessKeys; sessions: Sessions }): Principal {
   const header = req.headers.authorization;
-  if (!header) return ANONYMOUS;
-  if (!header.startsWith('Bearer ')) throw new StoreError('unauthorized', 'expected a Bearer access key');
-  const principal = keys.authenticate(header.slice(7).trim());
-  if (!principal) throw new StoreError('unauthorized', 'unknown, revoked or expired access key');
-  return principal;
+  if (header) {
+    if (!header.startsWith('Bearer ')) throw new StoreError('unauthorized', 'expected Authorization: Bearer <session token or access key>');
+    const credential = header.slice(7).trim();
+    const principal = credential.startsWith(SESSION_PREFIX) ? deps.sessions.authenticate(credential) : deps.keys.authenticate(credential);
+    if (!principal) throw new StoreError('unauthorized', 'unknown, revoked or expired credentials');
+    return principal;
+  }
+  const cookie = req.headers.cookie ? parseCookies(req.headers.cookie)[SESSION_COOKIE] : undefined;
+  return (cookie && deps.sessions.authenticate(cookie)) || ANONYMOUS;
 }
 
 export function requireUser(p: Principal): Extract<Principal, { kind: 'user' }> {
   if (p.kind !== 'user') throw new StoreError('unauthorized', 'sign in or send an access key');
   return p;
+}
+
+/** The caller's address for audit and rate limits (the socket's; no proxy is trusted by default). */
+export function addressOf(req: Request): string {
+  return req.ip ?? req.socket.remoteAddress ?? '';
 }

@@ -1,8 +1,12 @@
-import { Router } from 'express';
+import { Router, type Response } from 'express';
 import { z } from 'zod';
 import type { Registry } from '../../registry/index.js';
+import type { AuditLog } from '../accounts/audit-log.js';
+import { publicProfile, type Users } from '../accounts/users.js';
+import type { AccessKeys } from '../auth/access-keys.js';
 import type { Permissions } from '../auth/permissions.js';
-import { requireUser } from '../http/authenticate.js';
+import { addressOf, requireUser } from '../http/authenticate.js';
+import { parseInput } from '../http/validate.js';
 import { StoreError } from '../errors.js';
 
 const GcQuery = z.strictObject({
@@ -10,21 +14,58 @@ const GcQuery = z.strictObject({
   graceSeconds: z.coerce.number().int().nonnegative().optional(),
   uploadTtlSeconds: z.coerce.number().int().nonnegative().optional(),
 });
+const UserList = z.strictObject({ after: z.string().max(64).optional(), limit: z.coerce.number().int().min(1).max(500).default(100) });
+const UserChange = z.strictObject({ disabled: z.boolean().optional(), role: z.enum(['admin', 'user']).optional() });
 
-export function adminRoutes(deps: { registry: Registry; permissions: Permissions }): Router {
+/** /api/v1/admin: garbage collection, users, keys. Admins only. */
+export function adminRoutes(deps: { registry: Registry; permissions: Permissions; users: Users; keys: AccessKeys; audit: AuditLog }): Router {
   const router = Router();
-  router.post('/gc', async (req, res) => {
+  const admin = (res: Response) => {
     const actor = requireUser(res.locals.principal);
     if (!deps.permissions.admin(actor)) throw new StoreError('forbidden', 'admin only');
-    const query = GcQuery.safeParse(req.query);
-    if (!query.success) throw new StoreError('invalid', z.prettifyError(query.error));
-    const { dryRun, graceSeconds, uploadTtlSeconds } = query.data;
+    return actor;
+  };
+
+  router.post('/gc', async (req, res) => {
+    const actor = admin(res);
+    const { dryRun, graceSeconds, uploadTtlSeconds } = parseInput(GcQuery, req.query, 'query');
     const report = await deps.registry.gc.run({
       dryRun: dryRun === 'true',
       ...(graceSeconds !== undefined ? { graceSeconds } : {}),
       ...(uploadTtlSeconds !== undefined ? { uploadTtlSeconds } : {}),
     });
+    if (dryRun !== 'true') deps.audit.record({ actor: actor.name, action: 'registry.gc', address: addressOf(req), detail: { bytesFreed: report.bytesFreed } });
     res.json(report);
+  });
+
+  router.get('/users', (req, res) => {
+    admin(res);
+    const { after, limit } = parseInput(UserList, req.query, 'query');
+    const users = deps.users.list({ after, limit }).map((u) => ({ ...publicProfile(u), role: u.role, disabled: u.disabled, phone: u.phone }));
+    res.json({ users, next: users.length === limit ? (users.at(-1)?.name ?? null) : null });
+  });
+
+  router.patch('/users/:name', (req, res) => {
+    const actor = admin(res);
+    const change = parseInput(UserChange, req.body, 'change');
+    const user = deps.users.byName(req.params.name);
+    if (!user) throw new StoreError('not_found', `no user "${req.params.name}"`);
+    if (user.id === actor.userId && (change.disabled || change.role === 'user')) throw new StoreError('conflict', 'an admin cannot disable or demote themselves');
+    if (change.disabled !== undefined) deps.users.setDisabled(user.id, change.disabled);
+    if (change.role !== undefined) deps.users.setRole(user.id, change.role);
+    deps.audit.record({ actor: actor.name, action: 'user.admin-changed', target: user.name, address: addressOf(req), detail: change });
+    const updated = deps.users.byId(user.id)!;
+    res.json({ ...publicProfile(updated), role: updated.role, disabled: updated.disabled });
+  });
+
+  router.delete('/keys/:id', (req, res) => {
+    const actor = admin(res);
+    const id = Number(req.params.id);
+    const key = Number.isSafeInteger(id) ? deps.keys.get(id) : undefined;
+    if (!key || key.revoked) throw new StoreError('not_found', 'no such key');
+    deps.keys.revoke(id);
+    deps.audit.record({ actor: actor.name, action: 'key.revoked', target: `key:${id}`, address: addressOf(req), detail: { name: key.name, by: 'admin' } });
+    res.status(204).end();
   });
   return router;
 }

@@ -1,0 +1,63 @@
+import { and, desc, eq, gte, lt, lte, type SQL } from 'drizzle-orm';
+import type { Db } from '../db/open-database.js';
+import { audit } from '../db/schema.js';
+
+export interface AuditEntry {
+  actor: string;
+  action: string;
+  target?: string;
+  address?: string;
+  /** Facts about the action; never a secret (keys, codes, tokens). */
+  detail?: Record<string, unknown>;
+}
+
+export interface AuditFilter {
+  actor?: string | undefined;
+  action?: string | undefined;
+  target?: string | undefined;
+  since?: number | undefined;
+  until?: number | undefined;
+  /** Entries with an id below this one (the next page). */
+  before?: number | undefined;
+  limit: number;
+}
+
+/** The audit trail: appended by every mutating action, read by admins. */
+export class AuditLog {
+  constructor(
+    private readonly db: Db,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  record(entry: AuditEntry): void {
+    this.db
+      .insert(audit)
+      .values({
+        at: this.clock(),
+        actor: entry.actor,
+        action: entry.action,
+        target: entry.target ?? '',
+        address: entry.address ?? '',
+        detail: JSON.stringify(entry.detail ?? {}),
+      })
+      .run();
+  }
+
+  list(filter: AuditFilter): { id: number; at: string; actor: string; action: string; target: string; address: string; detail: unknown }[] {
+    const where: SQL[] = [];
+    if (filter.actor) where.push(eq(audit.actor, filter.actor));
+    if (filter.action) where.push(eq(audit.action, filter.action));
+    if (filter.target) where.push(eq(audit.target, filter.target));
+    if (filter.since !== undefined) where.push(gte(audit.at, filter.since));
+    if (filter.until !== undefined) where.push(lte(audit.at, filter.until));
+    if (filter.before !== undefined) where.push(lt(audit.id, filter.before));
+    return this.db
+      .select()
+      .from(audit)
+      .where(and(...where))
+      .orderBy(desc(audit.id))
+      .limit(filter.limit)
+      .all()
+      .map((row) => ({ ...row, at: new Date(row.at).toISOString(), detail: JSON.parse(row.detail) as unknown }));
+  }
+}

@@ -1,0 +1,77 @@
+import type { Logger } from 'pino';
+import { StoreError } from '../errors.js';
+import type { AuditLog } from './audit-log.js';
+import type { LoginCodes } from './login-codes.js';
+import { maskPhone, normalisePhone } from './phone.js';
+import { RateLimiter } from './rate-limiter.js';
+import type { Sessions } from './sessions.js';
+import { SmsError, type SmsProvider } from './sms/index.js';
+import type { UserRow, Users } from './users.js';
+
+/** Per address: codes asked for, and login attempts, per 10 minutes. */
+const CODES_PER_ADDRESS = 10;
+const LOGINS_PER_ADDRESS = 30;
+const ADDRESS_WINDOW_MS = 10 * 60_000;
+
+export interface LoginResult {
+  token: string;
+  expiresAt: number;
+  user: UserRow;
+  created: boolean;
+}
+
+/** Phone number + verification code: sends codes, checks them, creates users, opens sessions. */
+export class PhoneLogin {
+  private readonly codeRequests: RateLimiter;
+  private readonly loginAttempts: RateLimiter;
+
+  constructor(
+    private readonly deps: { codes: LoginCodes; sms: SmsProvider; users: Users; sessions: Sessions; audit: AuditLog; log: Logger; clock: () => number },
+  ) {
+    this.codeRequests = new RateLimiter(CODES_PER_ADDRESS, ADDRESS_WINDOW_MS, deps.clock);
+    this.loginAttempts = new RateLimiter(LOGINS_PER_ADDRESS, ADDRESS_WINDOW_MS, deps.clock);
+  }
+
+  /** Sends a fresh code to `phone`. A code the gateway did not take is withdrawn: asking again works at once. */
+  async sendCode(rawPhone: string, address: string): Promise<void> {
+    const phone = this.phone(rawPhone);
+    if (!this.codeRequests.take(address)) throw limited('too many codes asked from this address', this.codeRequests.retryAfter(address));
+    const issued = this.deps.codes.issue(phone, address);
+    if (!issued.ok) throw limited('a code was sent to this number moments ago; wait before asking again', issued.retryAfterSeconds);
+    try {
+      await this.deps.sms.send(phone, issued.code);
+    } catch (err) {
+      this.deps.codes.withdraw(issued.id);
+      if (err instanceof SmsError) throw new StoreError('unavailable', `${err.message}; please try again`, undefined, { cause: err });
+      throw err;
+    }
+    this.deps.log.info({ to: maskPhone(phone), provider: this.deps.sms.name }, 'login code sent');
+  }
+
+  login(rawPhone: string, code: string, address: string, wantedName?: string): LoginResult {
+    const phone = this.phone(rawPhone);
+    if (!this.loginAttempts.take(address)) throw limited('too many login attempts from this address', this.loginAttempts.retryAfter(address));
+    this.deps.users.assertCanSignUp(phone, wantedName);
+    const verdict = this.deps.codes.verify(phone, code);
+    if (verdict !== 'ok') {
+      this.deps.audit.record({ actor: maskPhone(phone), action: 'login.failed', address, detail: { reason: verdict } });
+      throw new StoreError('unauthorized', verdict === 'expired' ? 'the code has expired; ask for a new one' : 'wrong or used code');
+    }
+    const { user, created } = this.deps.users.findOrCreateByPhone(phone, wantedName);
+    if (user.disabled) throw new StoreError('forbidden', 'this account is disabled');
+    const session = this.deps.sessions.create(user.id, address);
+    if (created) this.deps.audit.record({ actor: user.name, action: 'user.created', target: user.name, address });
+    this.deps.audit.record({ actor: user.name, action: 'login', target: user.name, address });
+    return { ...session, user, created };
+  }
+
+  private phone(raw: string): string {
+    const phone = normalisePhone(raw);
+    if (!phone) throw new StoreError('invalid', 'phone must be a valid number in international form, e.g. +8613800138000', { field: 'phone' });
+    return phone;
+  }
+}
+
+function limited(message: string, retryAfterSeconds: number): StoreError {
+  return new StoreError('rate_limited', message, { retryAfterSeconds });
+}

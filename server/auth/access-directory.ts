@@ -1,0 +1,38 @@
+import type Database from 'better-sqlite3';
+import type { MemberRole } from '../accounts/namespaces.js';
+
+/**
+ * The facts the permission module decides on, read fresh on every decision so that a disabled
+ * user, a revoked key or a changed membership counts at once. Each is one prepared index lookup
+ * (a few microseconds), cheap enough for the registry's request path.
+ */
+export interface AccessDirectory {
+  roleOf(userId: number, namespace: string): MemberRole | undefined;
+  /** Whether `<namespace>/<app>` is an app and listed; undefined when there is no such app. */
+  appListed(namespace: string, app: string): boolean | undefined;
+  /** The key (when given) is neither revoked nor expired, and its user is not disabled. */
+  credentialsActive(userId: number, keyId: number | undefined, now: number): boolean;
+}
+
+export function sqlAccessDirectory(sqlite: Database.Database): AccessDirectory {
+  const role = sqlite.prepare<[number, string], { role: MemberRole }>(
+    `select m.role from namespace_members m join namespaces n on n.id = m.namespace_id where m.user_id = ? and n.name = ?`,
+  );
+  const listed = sqlite.prepare<[string, string], { listed: number }>(`select listed from apps where namespace = ? and name = ?`);
+  const user = sqlite.prepare<[number], { disabled: number }>(`select disabled from users where id = ?`);
+  const key = sqlite.prepare<[number, number], { disabled: number; revoked_at: number | null; expires_at: number | null }>(
+    `select u.disabled, k.revoked_at, k.expires_at from access_keys k join users u on u.id = k.user_id where k.id = ? and k.user_id = ?`,
+  );
+  return {
+    roleOf: (userId, namespace) => role.get(userId, namespace)?.role,
+    appListed(namespace, app) {
+      const row = listed.get(namespace, app);
+      return row ? row.listed === 1 : undefined;
+    },
+    credentialsActive(userId, keyId, now) {
+      if (keyId === undefined) return user.get(userId)?.disabled === 0;
+      const row = key.get(keyId, userId);
+      return !!row && row.disabled === 0 && row.revoked_at === null && (row.expires_at === null || row.expires_at > now);
+    },
+  };
+}
