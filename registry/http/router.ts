@@ -41,7 +41,9 @@ export function createV2Handler(ctx: RegistryContext): (req: IncomingMessage, re
     res.setHeader(API_VERSION_HEADER[0], API_VERSION_HEADER[1]);
     dispatch(ctx, req, res).catch((err: unknown) => {
       const e = sendOciError(req, res, err);
-      if (e.status >= 500) ctx.log.error({ err, method: req.method, url: req.url }, 'registry request failed');
+      // A client that hung up mid-body is no server fault: nobody to answer, nothing to act on.
+      if (clientAborted(req, err)) ctx.log.debug({ method: req.method, url: req.url }, 'client went away');
+      else if (e.status >= 500) ctx.log.error({ err, method: req.method, url: req.url }, 'registry request failed');
       else ctx.log.debug({ code: e.code, method: req.method, url: req.url }, 'registry request refused');
     });
   };
@@ -77,6 +79,11 @@ async function dispatch(ctx: RegistryContext, req: IncomingMessage, res: ServerR
     return handler(ctx, { req, res, query, repository, param: m[2] ?? '', actor });
   }
   throw new OciError('NAME_INVALID', 'no such route', { path: path.slice(0, 300) });
+}
+
+function clientAborted(req: IncomingMessage, err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  return !req.complete && (code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE');
 }
 
 function decodePath(path: string): string {
