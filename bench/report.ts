@@ -1,0 +1,51 @@
+/** The result table: `name | appshelf | distribution | ratio`, ratio > 1 meaning appshelf is better. */
+import type { TargetName } from './targets.js';
+
+export interface Metric {
+  id: string;
+  label: string;
+  unit: string;
+  better: 'higher' | 'lower';
+  /** The issue's target for the ratio, if it sets one. */
+  target?: number;
+  decimals?: number;
+}
+
+export type Results = Map<string, Partial<Record<TargetName, number>>>;
+
+export function record(results: Results, id: string, target: TargetName, value: number): void {
+  results.set(id, { ...results.get(id), [target]: value });
+}
+
+export function ratioOf(metric: Metric, a: number | undefined, d: number | undefined): number | undefined {
+  if (a === undefined || d === undefined || !Number.isFinite(a) || !Number.isFinite(d) || a === 0 || d === 0) return undefined;
+  return metric.better === 'higher' ? a / d : d / a;
+}
+
+function format(value: number | undefined, decimals: number): string {
+  if (value === undefined || !Number.isFinite(value)) return 'n/a';
+  return value.toLocaleString('en-US', { minimumFractionDigits: decimals, maximumFractionDigits: decimals });
+}
+
+/** Markdown table (valid as plain text too). */
+export function renderTable(metrics: readonly Metric[], results: Results): string {
+  const rows = [['name', 'appshelf', 'distribution', 'ratio', 'target']];
+  for (const metric of metrics) {
+    const values = results.get(metric.id);
+    if (!values) continue;
+    const decimals = metric.decimals ?? 0;
+    const ratio = ratioOf(metric, values.appshelf, values.distribution);
+    const verdict = metric.target === undefined || ratio === undefined ? '' : `≥${metric.target}× ${ratio >= metric.target ? 'met' : 'MISSED'}`;
+    rows.push([
+      `${metric.label} (${metric.unit})`,
+      format(values.appshelf, decimals),
+      format(values.distribution, decimals),
+      ratio === undefined ? 'n/a' : `${ratio.toFixed(2)}×`,
+      verdict,
+    ]);
+  }
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  const line = (r: string[]): string => `| ${r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`;
+  const rule = `|${widths.map((w, i) => (i === 0 ? `${'-'.repeat(w + 1)}-` : `${'-'.repeat(w + 1)}:`)).join('|')}|`;
+  return [line(rows[0]!), rule, ...rows.slice(1).map(line)].join('\n');
+}

@@ -1,0 +1,175 @@
+/**
+ * The two registries under test, each in its own process on a free loopback port with its own
+ * temp data folder: appshelf (this checkout) and CNCF Distribution (`docker-registry`).
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, openSync, writeFileSync, existsSync, closeSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { stopChild, trackChild, trackFolder } from './cleanup.js';
+
+export const ROOT = fileURLToPath(new URL('..', import.meta.url));
+export const ADMIN_KEY = 'bench-admin-key-0123456789';
+
+export type TargetName = 'appshelf' | 'distribution';
+
+export interface Target {
+  name: TargetName;
+  base: string;
+  pid: number;
+  /** Headers every request carries (the one bearer token for appshelf; none for distribution). */
+  headers: Record<string, string>;
+  /** The registry's own log file (stdout + stderr). */
+  logFile: string;
+  stop(): Promise<void>;
+}
+
+/** Every repository the benchmark touches; the appshelf token is issued for all of them. */
+export const REPOS = {
+  large: 'bench/large',
+  small: 'bench/small',
+  mount: 'bench/mounted',
+  manifests: 'bench/manifests',
+  tags: 'bench/tags',
+  huge: 'bench/huge',
+  warm: 'bench/warmup',
+} as const;
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function tempFolder(prefix: string): string {
+  return trackFolder(mkdtempSync(join(tmpdir(), prefix)));
+}
+
+async function waitReady(base: string, child: ChildProcess, logFile: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`registry exited with code ${child.exitCode} before it was ready; see its log`);
+    try {
+      const res = await fetch(`${base}/v2/`);
+      await res.arrayBuffer();
+      if (res.status === 200 || res.status === 401) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`registry at ${base} not ready after ${timeoutMs} ms (log: ${logFile})`);
+}
+
+/** How appshelf is started: the build output, or (when the build fails) the sources via tsx. */
+export interface AppshelfLaunch {
+  mode: 'dist' | 'tsx';
+  args: string[];
+  note?: string;
+}
+
+export function prepareAppshelf(noBuild: boolean): AppshelfLaunch {
+  const dist = ['dist/server/main.js'];
+  if (noBuild) {
+    if (!existsSync(join(ROOT, 'dist/server/main.js'))) throw new Error('BENCH_NO_BUILD set but dist/server/main.js is missing');
+    return { mode: 'dist', args: dist };
+  }
+  const build = spawnSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, encoding: 'utf8' });
+  if (build.status === 0) return { mode: 'dist', args: dist };
+  const first = `${build.stdout}${build.stderr}`.split('\n').find((l) => l.includes('error')) ?? 'build failed';
+  return { mode: 'tsx', args: ['--import', 'tsx', 'server/main.ts'], note: `npm run build failed (${first.trim()}); running the sources through tsx` };
+}
+
+export async function startAppshelf(launch: AppshelfLaunch, opts: { logLevel: string; profileDir?: string }): Promise<Target> {
+  const data = tempFolder('appshelf-bench-');
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const logFile = join(data, 'appshelf.log');
+  const log = openSync(logFile, 'a');
+  writeFileSync(join(data, 'none.yml'), '{}\n');
+  const nodeArgs = opts.profileDir ? ['--cpu-prof', '--cpu-prof-dir', opts.profileDir] : [];
+  const child = trackChild(
+    spawn(process.execPath, [...nodeArgs, ...launch.args], {
+      cwd: ROOT,
+      stdio: ['ignore', log, log],
+      env: {
+        ...process.env,
+        APPSHELF_CONFIG: join(data, 'none.yml'),
+        APPSHELF_DATA: join(data, 'data'),
+        APPSHELF_LISTEN: `127.0.0.1:${port}`,
+        APPSHELF_ADMIN_KEY: ADMIN_KEY,
+        APPSHELF_LOG_LEVEL: opts.logLevel,
+        APPSHELF_AUTH_TOKEN_TTL_SECONDS: '86400',
+        NODE_ENV: 'production',
+      },
+    }),
+  );
+  closeSync(log);
+  await waitReady(base, child, logFile);
+  const token = await fetchToken(base);
+  return {
+    name: 'appshelf',
+    base,
+    pid: child.pid!,
+    headers: { authorization: `Bearer ${token}` },
+    logFile,
+    stop: () => stopChild(child, 30_000),
+  };
+}
+
+/** One token for every repository and the catalog, fetched once: token issuance is not measured. */
+async function fetchToken(base: string): Promise<string> {
+  const url = new URL('/v2/token', base);
+  url.searchParams.set('service', 'appshelf');
+  for (const repo of Object.values(REPOS)) url.searchParams.append('scope', `repository:${repo}:pull,push,delete`);
+  url.searchParams.append('scope', 'registry:catalog:*');
+  const res = await fetch(url, { headers: { authorization: `Basic ${Buffer.from(`admin:${ADMIN_KEY}`).toString('base64')}` } });
+  if (res.status !== 200) throw new Error(`appshelf token endpoint answered ${res.status}: ${await res.text()}`);
+  const body = (await res.json()) as { token: string };
+  return body.token;
+}
+
+export async function startDistribution(opts: { logLevel: string }): Promise<Target> {
+  const dir = tempFolder('distribution-bench-');
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const config = join(dir, 'config.yml');
+  writeFileSync(
+    config,
+    [
+      'version: 0.1',
+      'log:',
+      `  level: ${opts.logLevel}`,
+      '  accesslog:',
+      `    disabled: ${opts.logLevel === 'info' ? 'false' : 'true'}`,
+      'storage:',
+      '  cache:',
+      '    blobdescriptor: inmemory',
+      '  filesystem:',
+      `    rootdirectory: ${join(dir, 'storage')}`,
+      '  delete:',
+      '    enabled: true',
+      'http:',
+      `  addr: 127.0.0.1:${port}`,
+      '',
+    ].join('\n'),
+  );
+  const logFile = join(dir, 'distribution.log');
+  const log = openSync(logFile, 'a');
+  const child = trackChild(spawn('docker-registry', ['serve', config], { stdio: ['ignore', log, log] }));
+  closeSync(log);
+  child.once('error', () => undefined);
+  await waitReady(base, child, logFile);
+  return { name: 'distribution', base, pid: child.pid!, headers: {}, logFile, stop: () => stopChild(child, 10_000) };
+}
+
+/** A folder on the same disk as the registries' data, for the baseline and scratch files. */
+export const scratchFolder = (): string => tempFolder('bench-scratch-');
