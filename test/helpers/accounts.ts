@@ -1,0 +1,71 @@
+/** Store-API helpers for the account tests: JSON calls with a session or key, phone login, a movable clock. */
+import { expect } from 'chai';
+import type { TestServer } from './server.js';
+
+export interface ApiAnswer<T = unknown> {
+  status: number;
+  body: T;
+  text: string;
+  headers: Headers;
+}
+
+export interface ApiCall {
+  body?: unknown;
+  /** Sent as `Authorization: Bearer <token>` (a session token or an access key). */
+  bearer?: string;
+  /** The session cookie's value, sent as `Cookie: appshelf_session=<value>`. */
+  session?: string;
+  headers?: Record<string, string>;
+}
+
+/** One call to the store API; the body is parsed when it is JSON. */
+export async function api<T = unknown>(srv: TestServer, method: string, path: string, call: ApiCall = {}): Promise<ApiAnswer<T>> {
+  const headers: Record<string, string> = { ...call.headers };
+  if (call.body !== undefined) headers['content-type'] ??= 'application/json';
+  if (call.bearer) headers.authorization = `Bearer ${call.bearer}`;
+  if (call.session) headers.cookie = `appshelf_session=${call.session}`;
+  const res = await fetch(new URL(path, srv.url), {
+    method,
+    headers,
+    ...(call.body !== undefined ? { body: Buffer.isBuffer(call.body) || typeof call.body === 'string' ? call.body : JSON.stringify(call.body) } : {}),
+  });
+  const text = await res.text();
+  let body: unknown = text;
+  if (res.headers.get('content-type')?.includes('json') && text) body = JSON.parse(text);
+  return { status: res.status, body: body as T, text, headers: res.headers };
+}
+
+/** The store API's error body. */
+export interface ApiError {
+  error: { code: string; message: string; details?: unknown };
+}
+
+/** The code of the newest `log` provider line for `phone` (E.164), read as an operator reads the log. */
+export function codeFromLogs(srv: TestServer, phone: string): string {
+  for (let i = srv.logs.length - 1; i >= 0; i--) {
+    const line = srv.logs[i]!;
+    if (!line.startsWith('{')) continue;
+    const entry = JSON.parse(line) as { phone?: string; verificationCode?: string };
+    if (entry.phone === phone && entry.verificationCode) return entry.verificationCode;
+  }
+  throw new Error(`no verification code for ${phone} in the server log`);
+}
+
+/** Asks for a code (log provider) and logs in with it; returns the session token and the user's name. */
+export async function loginWithPhone(srv: TestServer, phone: string, name?: string): Promise<{ token: string; name: string; status: number }> {
+  const asked = await api(srv, 'POST', '/api/v1/auth/code', { body: { phone } });
+  expect(asked.status, asked.text).to.equal(202);
+  const code = codeFromLogs(srv, phone);
+  const login = await api<{ token: string; user: { name: string } }>(srv, 'POST', '/api/v1/auth/login', { body: { phone, code, ...(name ? { name } : {}) } });
+  expect(login.status, login.text).to.be.oneOf([200, 201]);
+  return { token: login.body.token, name: login.body.user.name, status: login.status };
+}
+
+/** A clock that runs with real time and can be moved on, for createApp's `clock`. */
+export class TestClock {
+  private offset = 0;
+  readonly now = (): number => Date.now() + this.offset;
+  advance(ms: number): void {
+    this.offset += ms;
+  }
+}
