@@ -111,11 +111,13 @@ export class GarbageCollector {
       return { deadManifests, deadBlobs, staleUploads };
     })();
 
-    let bytesFreed = swept.deadBlobs.reduce((n, b) => n + b.size, 0) + swept.staleUploads.reduce((n, u) => n + u.size, 0);
+    let bytesFreed = swept.deadBlobs.reduce((n, b) => n + b.size, 0);
     let orphanFilesDeleted = 0;
-    if (!dryRun) {
-      for (const b of swept.deadBlobs) await this.deleteBlobFile(b.digest);
-      for (const u of swept.staleUploads) await rm(uploads.pathOf(u.id), { force: true });
+    if (!dryRun) for (const b of swept.deadBlobs) await this.deleteBlobFile(b.digest);
+    for (const u of swept.staleUploads) {
+      // The file, not the row: after a crash it holds the bytes of a chunk the row never counted.
+      bytesFreed += (await stat(uploads.pathOf(u.id)).catch(() => undefined))?.size ?? 0;
+      if (!dryRun) await rm(uploads.pathOf(u.id), { force: true });
     }
     // Files no row speaks of: left by a crash between a rename and its row, or by a killed upload.
     for await (const object of blobs.driver.list('blobs')) {
