@@ -12,6 +12,8 @@ import { GarbageCollector } from './gc/garbage-collector.js';
 import type { RegistryContext } from './http/context.js';
 import { createV2Handler } from './http/router.js';
 import { allowAll, type ManifestGuard } from './manifests/manifest-guard.js';
+import type { ParsedManifest } from './manifests/parse-manifest.js';
+import { storeManifest, type ManifestPush } from './manifests/store-manifest.js';
 import { RegistryMetadata } from './metadata/registry-metadata.js';
 import type { SqliteDb } from './metadata/sqlite.js';
 import { BlobStore } from './storage/blob-store.js';
@@ -37,6 +39,8 @@ export interface Registry {
   on(listener: EventListener): () => void;
   /** Installs the manifest guard (one owner). */
   setGuard(guard: ManifestGuard): void;
+  /** Stores a manifest in-process as a PUT on /v2 would (guard, tag, `manifest.pushed`); no access check. */
+  putManifest(push: ManifestPush): Promise<ParsedManifest>;
   readonly gc: GarbageCollector;
   readonly meta: RegistryMetadata;
   readonly blobs: BlobStore;
@@ -79,6 +83,7 @@ export function createRegistry(options: RegistryOptions): Registry {
     setGuard(guard) {
       ctx.guard = guard;
     },
+    putManifest: (push) => storeManifest(ctx, push),
     gc,
     meta,
     blobs,
@@ -91,6 +96,7 @@ export type { AccessScope, RegistryAccess, RegistryAction, RegistryActor } from 
 export type { RegistryEvent } from './events.js';
 export type { ManifestGuard } from './manifests/manifest-guard.js';
 export type { ParsedManifest } from './manifests/parse-manifest.js';
+export type { ManifestPush } from './manifests/store-manifest.js';
 export { createFsDriver } from './storage/fs-driver.js';
 export type { StorageDriver } from './storage/driver.js';
 export { stagingDirOf };

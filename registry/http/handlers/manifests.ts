@@ -1,6 +1,6 @@
 import { OciError } from '../../errors.js';
-import { algorithmOf, parseReference } from '../../names.js';
-import { parseManifest } from '../../manifests/parse-manifest.js';
+import { parseReference } from '../../names.js';
+import { storeManifest } from '../../manifests/store-manifest.js';
 import type { StoredManifest } from '../../metadata/registry-metadata.js';
 import type { Call, RegistryContext } from '../context.js';
 import { readLimited } from '../request.js';
@@ -35,35 +35,14 @@ export function getManifest(ctx: RegistryContext, call: Call): void {
 
 export async function putManifest(ctx: RegistryContext, call: Call): Promise<void> {
   const { req, res, repository } = call;
-  const ref = parseReference(call.param);
   const content = await readLimited(req, ctx.maxManifestBytes);
-  const manifest = parseManifest(content, req.headers['content-type'], ref.kind === 'digest' ? algorithmOf(ref.digest) : 'sha256');
-  if (ref.kind === 'digest' && ref.digest !== manifest.digest) {
-    throw new OciError('DIGEST_INVALID', undefined, { expected: ref.digest, actual: manifest.digest });
-  }
-  const tag = ref.kind === 'tag' ? ref.tag : null;
-  await ctx.guard({ repository, tag, manifest, content, actor: call.actor.name });
-  const { missing } = ctx.meta.putManifest({ repository, ...manifest, content }, tag ?? undefined);
-  if (missing.length > 0) {
-    throw new OciError('MANIFEST_BLOB_UNKNOWN', undefined, { missing: missing.slice(0, 10) });
-  }
+  const manifest = await storeManifest(ctx, { repository, reference: call.param, contentType: req.headers['content-type'], content, actor: call.actor.name });
   const headers: Record<string, string> = {
     Location: `/v2/${repository}/manifests/${manifest.digest}`,
     'Docker-Content-Digest': manifest.digest,
   };
   if (manifest.subject) headers['OCI-Subject'] = manifest.subject;
   sendEmpty(res, 201, headers);
-  ctx.log.info({ repo: repository, digest: manifest.digest, tag, actor: call.actor.name }, 'manifest pushed');
-  ctx.emit({
-    type: 'manifest.pushed',
-    repository,
-    digest: manifest.digest,
-    mediaType: manifest.mediaType,
-    artifactType: manifest.artifactType,
-    tag,
-    size: content.length,
-    actor: call.actor.name,
-  });
 }
 
 /** DELETE by digest removes the manifest and its tags; by tag removes only the tag. */
