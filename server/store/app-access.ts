@@ -1,0 +1,133 @@
+/**
+ * Finding an app for a caller, and what the store shows of it. Every decision is the permission
+ * module's: an app the caller may not see is "not found" (its existence is not revealed); one
+ * they see but may not change is "forbidden".
+ */
+import { and, asc, eq } from 'drizzle-orm';
+import type { Permissions } from '../auth/permissions.js';
+import type { Principal } from '../auth/principal.js';
+import type { Db } from '../db/open-database.js';
+import { apps, packages, versions } from '../db/store-schema.js';
+import { StoreError } from '../errors.js';
+import { compareVersions } from '../search/latest-version.js';
+import type { StatTotals } from './stats.js';
+import type { AppRef } from './version-index.js';
+
+export type AppRow = typeof apps.$inferSelect;
+export type VersionRow = typeof versions.$inferSelect;
+export type PackageRow = typeof packages.$inferSelect;
+
+/** Who asks, and from where (for the audit trail). */
+export interface Caller {
+  principal: Principal;
+  address: string;
+}
+
+export interface PackageView {
+  name: string;
+  type: 'free';
+  versions: string[];
+  createdAt: string;
+}
+
+export class AppAccess {
+  constructor(
+    private readonly db: Db,
+    private readonly permissions: Permissions,
+  ) {}
+
+  find(ref: AppRef): AppRow | undefined {
+    return this.db.select().from(apps).where(and(eq(apps.namespace, ref.namespace), eq(apps.name, ref.name))).get();
+  }
+
+  /** On the shelf: listed by its owner and has a package. */
+  onShelf(app: AppRow): boolean {
+    return app.listed && !!this.db.select({ id: packages.id }).from(packages).where(eq(packages.appId, app.id)).get();
+  }
+
+  /** The app, when `p` may see it (on the shelf, or `p` is a member or admin); else not_found. */
+  visible(p: Principal, ref: AppRef): AppRow {
+    const app = this.find(ref);
+    if (!app || !this.permissions.seeApp(p, app.namespace, this.onShelf(app))) {
+      throw new StoreError('not_found', `no app ${ref.namespace}/${ref.name}`);
+    }
+    return app;
+  }
+
+  /** The app, when `p` may change it (manage-apps on its namespace). */
+  manageable(p: Principal, ref: AppRef): AppRow {
+    if (p.kind !== 'user') throw new StoreError('unauthorized', 'sign in or send an access key');
+    const app = this.visible(p, ref);
+    if (!this.permissions.namespace(p, app.namespace, 'manage-apps')) {
+      throw new StoreError('forbidden', `only owners and maintainers of ${app.namespace} change its apps`);
+    }
+    return app;
+  }
+
+  /** Members (and admins) see drafts and unlisted apps of the namespace. */
+  member(p: Principal, namespace: string): boolean {
+    return this.permissions.namespace(p, namespace, 'read');
+  }
+
+  /** Versions in the store's order: semver highest first, then the others newest first. */
+  versionsOf(appId: number, withDrafts: boolean): VersionRow[] {
+    const rows = this.db.select().from(versions).where(eq(versions.appId, appId)).all();
+    return rows
+      .filter((v) => withDrafts || v.state !== 'draft')
+      .sort((a, b) => compareVersions({ version: a.version, created: a.id }, { version: b.version, created: b.id }));
+  }
+
+  packagesOf(appId: number): PackageView[] {
+    return this.db
+      .select()
+      .from(packages)
+      .where(eq(packages.appId, appId))
+      .orderBy(asc(packages.name))
+      .all()
+      .map(packageView);
+  }
+}
+
+export function packageView(row: PackageRow): PackageView {
+  return { name: row.name, type: row.type, versions: parseStrings(row.versions), createdAt: new Date(row.createdAt).toISOString() };
+}
+
+export function logoUrl(app: AppRow): string | null {
+  return app.logoKey ? `/api/v1/apps/${encodeURIComponent(app.namespace)}/${encodeURIComponent(app.name)}/logo` : null;
+}
+
+/** The app as the API shows it. */
+export function appView(app: AppRow, extra: { onShelf: boolean; latestVersion: string | null; stats: StatTotals; packages: PackageView[] }) {
+  return {
+    namespace: app.namespace,
+    name: app.name,
+    appKey: app.appKey,
+    displayName: app.displayName,
+    summary: app.summary,
+    introduction: app.introduction,
+    logo: logoUrl(app),
+    tags: parseStrings(app.tags),
+    categories: parseStrings(app.categories),
+    sourceUrl: app.sourceUrl,
+    homeUrl: app.homeUrl,
+    publishType: app.publishType,
+    listed: app.listed,
+    onShelf: extra.onShelf,
+    latestVersion: extra.latestVersion,
+    ...extra.stats,
+    packages: extra.packages,
+    createdAt: new Date(app.createdAt).toISOString(),
+    updatedAt: new Date(app.updatedAt).toISOString(),
+  };
+}
+
+export type AppView = ReturnType<typeof appView>;
+
+export function parseStrings(json: string): string[] {
+  try {
+    const value: unknown = JSON.parse(json);
+    return Array.isArray(value) ? value.filter((s): s is string => typeof s === 'string') : [];
+  } catch {
+    return [];
+  }
+}

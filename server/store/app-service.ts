@@ -1,0 +1,231 @@
+/**
+ * Apps through the store API: create, read, change, list on the shelf, logo, delete. Versions
+ * and packages are in app-versions.ts and app-packages.ts. Each method checks the caller through
+ * AppAccess (the permission module), writes in one synchronous transaction and audits it.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { eq } from 'drizzle-orm';
+import type { Logger } from 'pino';
+import { ImageIndex, ImageManifest, INDEX_MEDIA_TYPES, type Digest } from '../../schemas/oci.js';
+import type { Registry } from '../../registry/index.js';
+import type { AuditLog } from '../accounts/audit-log.js';
+import type { Permissions } from '../auth/permissions.js';
+import { principalName, type Principal } from '../auth/principal.js';
+import type { Db } from '../db/open-database.js';
+import { namespaces } from '../db/schema.js';
+import { apps } from '../db/store-schema.js';
+import { StoreError } from '../errors.js';
+import { appView, type AppAccess, type AppRow, type AppView, type Caller } from './app-access.js';
+import type { AppStats, StatDay, StatTotals } from './stats.js';
+import { repositoryOf, type AppRef } from './version-index.js';
+
+export interface AppFields {
+  displayName?: string | undefined;
+  summary?: string | undefined;
+  introduction?: string | undefined;
+  tags?: string[] | undefined;
+  categories?: string[] | undefined;
+  sourceUrl?: string | undefined;
+  homeUrl?: string | undefined;
+  publishType?: 'public' | 'private' | undefined;
+}
+
+export interface AppServiceDeps {
+  db: Db;
+  registry: Pick<Registry, 'meta' | 'blobs'>;
+  access: AppAccess;
+  permissions: Permissions;
+  stats: AppStats;
+  audit: AuditLog;
+  log: Logger;
+  clock: () => number;
+}
+
+export const MAX_LOGO_BYTES = 256 * 1024;
+
+export class AppService {
+  constructor(private readonly deps: AppServiceDeps) {}
+
+  create(caller: Caller, ref: AppRef, fields: AppFields): AppView {
+    const { db, permissions, clock } = this.deps;
+    const p = caller.principal;
+    if (p.kind !== 'user') throw new StoreError('unauthorized', 'sign in or send an access key');
+    if (!permissions.namespace(p, ref.namespace, 'manage-apps')) {
+      throw new StoreError('forbidden', `only owners and maintainers of ${ref.namespace} create apps in it`);
+    }
+    const app = db.transaction((tx) => {
+      if (!tx.select({ id: namespaces.id }).from(namespaces).where(eq(namespaces.name, ref.namespace)).get()) {
+        throw new StoreError('not_found', `no namespace "${ref.namespace}"`);
+      }
+      if (this.deps.access.find(ref)) throw new StoreError('conflict', `app ${repositoryOf(ref)} exists`);
+      const now = clock();
+      return tx
+        .insert(apps)
+        .values({ appKey: randomBytes(16).toString('hex'), namespace: ref.namespace, name: ref.name, displayName: ref.name, ...columnsOf(fields), createdAt: now, updatedAt: now })
+        .returning()
+        .get();
+    });
+    this.record(caller, 'app.created', app, { fields: Object.keys(fields) });
+    return this.view(app);
+  }
+
+  get(p: Principal, ref: AppRef): AppView {
+    return this.view(this.deps.access.visible(p, ref));
+  }
+
+  update(caller: Caller, ref: AppRef, fields: AppFields): AppView {
+    const app = this.deps.access.manageable(caller.principal, ref);
+    const set = columnsOf(fields);
+    const updated = this.deps.db.transaction((tx) => {
+      const row = tx.update(apps).set({ ...set, updatedAt: this.deps.clock() }).where(eq(apps.id, app.id)).returning().get();
+      this.record(caller, 'app.updated', app, { fields: Object.keys(set) });
+      return row;
+    });
+    return this.view(updated);
+  }
+
+  setListed(caller: Caller, ref: AppRef, listed: boolean): AppView {
+    const app = this.deps.access.manageable(caller.principal, ref);
+    const updated = this.deps.db.transaction((tx) => {
+      const row = tx.update(apps).set({ listed, updatedAt: this.deps.clock() }).where(eq(apps.id, app.id)).returning().get();
+      this.record(caller, listed ? 'app.listed' : 'app.unlisted', app);
+      return row;
+    });
+    return this.view(updated);
+  }
+
+  /**
+   * Deletes the app's rows (versions, packages, statistics go with it) and its registry content:
+   * every tag, every manifest reachable from them, and the repository's links to their blobs, in
+   * one transaction. Garbage collection frees the blob bytes later.
+   */
+  async remove(caller: Caller, ref: AppRef): Promise<void> {
+    const app = this.deps.access.manageable(caller.principal, ref);
+    const repository = repositoryOf(ref);
+    const counts = this.deps.db.transaction((tx) => {
+      const removed = this.removeRegistryContent(repository);
+      tx.delete(apps).where(eq(apps.id, app.id)).run();
+      this.record(caller, 'app.deleted', app, removed);
+      return removed;
+    });
+    this.deps.log.info({ repo: repository, actor: principalName(caller.principal), ...counts }, 'app deleted');
+    if (app.logoKey) await this.dropLogo(app.logoKey);
+  }
+
+  /** Stores a PNG, JPEG or SVG logo (told by its bytes) under a content-named key. */
+  async setLogo(caller: Caller, ref: AppRef, bytes: Buffer): Promise<AppView> {
+    const app = this.deps.access.manageable(caller.principal, ref);
+    const type = logoTypeOf(bytes);
+    if (!type) throw new StoreError('invalid', 'the logo must be a PNG, JPEG or SVG image', { field: 'logo' });
+    const key = `logos/${app.appKey}/${createHash('sha256').update(bytes).digest('hex')}`;
+    await this.deps.registry.blobs.driver.write(key, Readable.from([bytes]));
+    const updated = this.deps.db.transaction((tx) => {
+      const row = tx.update(apps).set({ logoKey: key, logoType: type, updatedAt: this.deps.clock() }).where(eq(apps.id, app.id)).returning().get();
+      if (row) this.record(caller, 'app.logo', app, { type, bytes: bytes.length });
+      return row;
+    });
+    if (!updated) {
+      await this.dropLogo(key);
+      throw new StoreError('not_found', `no app ${repositoryOf(ref)}`);
+    }
+    if (app.logoKey && app.logoKey !== key) await this.dropLogo(app.logoKey);
+    return this.view(updated);
+  }
+
+  async logo(p: Principal, ref: AppRef): Promise<{ type: string; body: Readable }> {
+    const app = this.deps.access.visible(p, ref);
+    if (!app.logoKey || !app.logoType) throw new StoreError('not_found', 'the app has no logo');
+    const body = await this.deps.registry.blobs.driver.read(app.logoKey).catch((err: unknown) => {
+      throw new StoreError('not_found', 'the app has no logo', undefined, { cause: err });
+    });
+    return { type: app.logoType, body };
+  }
+
+  /** Counts a page view of the app (once per visitor per day). */
+  visit(p: Principal, ref: AppRef, visitor: string): { counted: boolean } {
+    return { counted: this.deps.stats.visit(this.deps.access.visible(p, ref).id, visitor) };
+  }
+
+  /** The last `days` days of statistics, zero-filled, and the all-time totals. */
+  statistics(p: Principal, ref: AppRef, days: number): { days: StatDay[]; totals: StatTotals } {
+    const app = this.deps.access.visible(p, ref);
+    return { days: this.deps.stats.series(app.id, days), totals: this.deps.stats.totals([app.id]).get(app.id)! };
+  }
+
+  view(app: AppRow): AppView {
+    const { access, stats } = this.deps;
+    const latest = access.versionsOf(app.id, false)[0];
+    return appView(app, {
+      onShelf: access.onShelf(app),
+      latestVersion: latest?.version ?? null,
+      stats: stats.totals([app.id]).get(app.id)!,
+      packages: access.packagesOf(app.id),
+    });
+  }
+
+  private removeRegistryContent(repository: string): { tags: number; manifests: number } {
+    const { meta } = this.deps.registry;
+    const tags = meta.allTags(repository);
+    const seen = new Set<Digest>();
+    const walk = (digest: Digest): void => {
+      if (seen.has(digest)) return;
+      seen.add(digest);
+      for (const r of meta.referrers(repository, digest)) walk(r.digest);
+      const stored = meta.manifestByDigest(repository, digest);
+      if (!stored) return;
+      const json = JSON.parse(stored.content.toString('utf8')) as unknown;
+      if (INDEX_MEDIA_TYPES.has(stored.mediaType)) {
+        const index = ImageIndex.safeParse(json);
+        if (index.success) for (const child of index.data.manifests) walk(child.digest);
+      } else {
+        const image = ImageManifest.safeParse(json);
+        if (image.success) for (const blob of [image.data.config, ...image.data.layers]) meta.unlinkBlob(repository, blob.digest);
+      }
+      meta.deleteManifest(repository, digest);
+    };
+    for (const tag of tags) {
+      meta.deleteTag(repository, tag.name);
+      walk(tag.digest);
+    }
+    return { tags: tags.length, manifests: seen.size };
+  }
+
+  private async dropLogo(key: string): Promise<void> {
+    await this.deps.registry.blobs.driver.delete(key).catch((err: unknown) => this.deps.log.warn({ err, key }, 'logo not deleted'));
+  }
+
+  private record(caller: Caller, action: string, app: AppRow, detail?: Record<string, unknown>): void {
+    this.deps.audit.record({ actor: principalName(caller.principal), action, target: `${app.namespace}/${app.name}`, address: caller.address, ...(detail ? { detail } : {}) });
+  }
+}
+
+function columnsOf(fields: AppFields): Partial<typeof apps.$inferInsert> {
+  const set: Partial<typeof apps.$inferInsert> = {};
+  if (fields.displayName !== undefined) set.displayName = fields.displayName;
+  if (fields.summary !== undefined) set.summary = fields.summary;
+  if (fields.introduction !== undefined) set.introduction = fields.introduction;
+  if (fields.tags !== undefined) set.tags = JSON.stringify([...new Set(fields.tags)]);
+  if (fields.categories !== undefined) set.categories = JSON.stringify([...new Set(fields.categories)]);
+  if (fields.sourceUrl !== undefined) set.sourceUrl = fields.sourceUrl;
+  if (fields.homeUrl !== undefined) set.homeUrl = fields.homeUrl;
+  if (fields.publishType !== undefined) set.publishType = fields.publishType;
+  return set;
+}
+
+const PNG = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+/** The logo's media type by its bytes (never the client's word), or undefined. */
+export function logoTypeOf(bytes: Buffer): string | undefined {
+  if (bytes.subarray(0, 8).equals(PNG)) return 'image/png';
+  if (bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'image/jpeg';
+  return isSvg(bytes) ? 'image/svg+xml' : undefined;
+}
+
+/** An XML document whose root element is `<svg>`: a prolog, comments and a doctype may come first. */
+function isSvg(bytes: Buffer): boolean {
+  let text = bytes.toString('utf8');
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  const prolog = /^\s*(?:<\?xml[^>]*\?>\s*)?(?:(?:<!--[\s\S]*?-->|<!DOCTYPE[^>[]*(?:\[[\s\S]*?\])?\s*>)\s*)*<svg[\s>/]/i;
+  return prolog.test(text);
+}

@@ -1,0 +1,136 @@
+/**
+ * An app's versions through the store API: list (store order), read (with components and the
+ * template), delete (the tag in the registry, then the row), and the template for install with
+ * every component image pointed at the store's copy by digest (ARCHITECTURE.md §3).
+ */
+import { and, eq } from 'drizzle-orm';
+import type { Permissions } from '../auth/permissions.js';
+import { principalName, type Principal } from '../auth/principal.js';
+import type { AuditLog } from '../accounts/audit-log.js';
+import type { Registry } from '../../registry/index.js';
+import type { Db } from '../db/open-database.js';
+import { components, packages, versions } from '../db/store-schema.js';
+import { StoreError } from '../errors.js';
+import { parseStrings, type AppAccess, type Caller, type VersionRow } from './app-access.js';
+import type { AppStats } from './stats.js';
+import { repositoryOf, type AppRef, type VersionIndex } from './version-index.js';
+
+export function versionView(v: VersionRow) {
+  return {
+    version: v.version,
+    alias: v.alias,
+    description: v.description,
+    state: v.state,
+    manifestDigest: v.manifestDigest,
+    templateDigest: v.templateDigest,
+    rainbondVersion: v.rainbondVersion,
+    arch: v.arch,
+    isPlugin: v.isPlugin,
+    updateVersion: v.updateVersion,
+    createdAt: new Date(v.createdAt).toISOString(),
+    updatedAt: new Date(v.updatedAt).toISOString(),
+  };
+}
+
+export type VersionView = ReturnType<typeof versionView>;
+
+export class AppVersions {
+  constructor(
+    private readonly deps: {
+      db: Db;
+      registry: Pick<Registry, 'meta'>;
+      versions: VersionIndex;
+      access: AppAccess;
+      permissions: Permissions;
+      stats: AppStats;
+      audit: AuditLog;
+    },
+  ) {}
+
+  /** Members see drafts too; everyone else the versions that can be installed. */
+  list(p: Principal, ref: AppRef): VersionView[] {
+    const app = this.deps.access.visible(p, ref);
+    return this.deps.access.versionsOf(app.id, this.deps.access.member(p, app.namespace)).map(versionView);
+  }
+
+  get(p: Principal, ref: AppRef, version: string) {
+    const { row } = this.find(p, ref, version);
+    const parts = this.deps.db
+      .select({ serviceKey: components.serviceKey, name: components.name, imageDigest: components.imageDigest, sourceRef: components.sourceRef })
+      .from(components)
+      .where(eq(components.versionId, row.id))
+      .orderBy(components.serviceKey)
+      .all();
+    return { ...versionView(row), components: parts, template: JSON.parse(row.template) as unknown };
+  }
+
+  /**
+   * Deletes the version's tag in the registry and its row (with the store's component tags).
+   * Packages stop covering it; a package left with no version is deleted.
+   */
+  remove(caller: Caller, ref: AppRef, version: string): void {
+    const app = this.deps.access.manageable(caller.principal, ref);
+    const row = this.deps.db.select().from(versions).where(and(eq(versions.appId, app.id), eq(versions.version, version))).get();
+    if (!row) throw new StoreError('not_found', `no version ${version} of ${repositoryOf(ref)}`);
+    this.deps.db.transaction((tx) => {
+      this.deps.registry.meta.deleteTag(repositoryOf(ref), version);
+      this.deps.versions.remove(ref, version);
+      for (const pkg of tx.select().from(packages).where(eq(packages.appId, app.id)).all()) {
+        const covered = parseStrings(pkg.versions);
+        if (!covered.includes(version)) continue;
+        const rest = covered.filter((v) => v !== version);
+        if (rest.length === 0) tx.delete(packages).where(eq(packages.id, pkg.id)).run();
+        else tx.update(packages).set({ versions: JSON.stringify(rest) }).where(eq(packages.id, pkg.id)).run();
+      }
+      this.deps.audit.record({
+        actor: principalName(caller.principal),
+        action: 'version.deleted',
+        target: `${repositoryOf(ref)}:${version}`,
+        address: caller.address,
+        detail: { digest: row.manifestDigest },
+      });
+    });
+  }
+
+  /**
+   * The template to install `version` from: each component's image is the store's copy by digest
+   * (`<host>/<namespace>/<app>@<digest>`) and group_version is the version. Counts one install.
+   */
+  install(p: Principal, ref: AppRef, version: string, host: string): unknown {
+    const { app, row } = this.find(p, ref, version);
+    if (!this.deps.permissions.readApp(p, app.namespace, app.name)) {
+      if (p.kind === 'anonymous') throw new StoreError('unauthorized', 'sign in or send an access key to install this app');
+      throw new StoreError('forbidden', `you may not install ${repositoryOf(ref)}`);
+    }
+    if (row.state !== 'ready') throw new StoreError('conflict', `version ${version} is ${row.state}: it cannot be installed yet`, { state: row.state });
+    const images = new Map(
+      this.deps.db
+        .select({ serviceKey: components.serviceKey, imageDigest: components.imageDigest })
+        .from(components)
+        .where(eq(components.versionId, row.id))
+        .all()
+        .map((c) => [c.serviceKey, c.imageDigest]),
+    );
+    const template = JSON.parse(row.template) as Record<string, unknown>;
+    template.group_version = row.version;
+    const parts = Array.isArray(template.apps) ? (template.apps as Record<string, unknown>[]) : [];
+    for (const part of parts) {
+      const digest = images.get(String(part.service_key));
+      if (!digest) throw new StoreError('conflict', `component ${String(part.service_key)} has no image in the store`);
+      const image = `${host}/${repositoryOf(ref)}@${digest}`;
+      part.share_image = image;
+      if (typeof part.image === 'string') part.image = image;
+    }
+    this.deps.stats.install(app.id);
+    return template;
+  }
+
+  private find(p: Principal, ref: AppRef, version: string) {
+    const app = this.deps.access.visible(p, ref);
+    const row = this.deps.db.select().from(versions).where(and(eq(versions.appId, app.id), eq(versions.version, version))).get();
+    if (!row || (row.state === 'draft' && !this.deps.access.member(p, app.namespace))) {
+      throw new StoreError('not_found', `no version ${version} of ${repositoryOf(ref)}`);
+    }
+    return { app, row };
+  }
+}
