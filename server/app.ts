@@ -28,9 +28,12 @@ import { keyRoutes } from './routes/keys.js';
 import { orgRoutes } from './routes/orgs.js';
 import { userRoutes } from './routes/users.js';
 import { searchRoutes } from './routes/search.js';
+import { appRoutes } from './routes/apps.js';
+import { publisherRoutes } from './routes/publishers.js';
 import { SearchService } from './search/search-service.js';
 import { BundleReader } from './store/bundle-reader.js';
 import { StoreIndexer } from './store/indexer.js';
+import { AppStats } from './store/stats.js';
 import { VersionIndex } from './store/version-index.js';
 
 export interface AppInstance {
@@ -107,6 +110,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   api.use('/audit', auditRoutes({ audit: accounts.audit, permissions }));
   api.use('/admin', adminRoutes({ registry, permissions, users: accounts.users, keys, audit: accounts.audit }));
   api.use('/search', searchRoutes(search));
+  const stats = new AppStats({ db, clock, log: log.child({ module: 'store.stats' }) }).attach(registry);
+  api.use('/apps', appRoutes({ db, registry, versions, permissions, stats, audit: accounts.audit, log, clock, publicUrl: config.publicUrl }));
+  api.use('/publishers', publisherRoutes({ db, users: accounts.users, namespaces: accounts.namespaces, permissions, stats }));
   api.use(notFound);
   app.use('/api/v1', api);
   app.use(apiErrorHandler(log));
@@ -124,6 +130,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     log,
     config,
     async shutdown() {
+      stats.close();
       await search.close();
       sqlite.close();
     },

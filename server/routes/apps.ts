@@ -1,0 +1,146 @@
+import { pipeline } from 'node:stream/promises';
+import express, { Router, type Request } from 'express';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import type { Registry } from '../../registry/index.js';
+import type { AuditLog } from '../accounts/audit-log.js';
+import type { Permissions } from '../auth/permissions.js';
+import type { Db } from '../db/open-database.js';
+import { addressOf } from '../http/authenticate.js';
+import { parseInput } from '../http/validate.js';
+import { AppAccess, type Caller } from '../store/app-access.js';
+import { AppPackages } from '../store/app-packages.js';
+import { AppService, MAX_LOGO_BYTES } from '../store/app-service.js';
+import { AppVersions } from '../store/app-versions.js';
+import { visitorOf, type AppStats } from '../store/stats.js';
+import type { AppRef, VersionIndex } from '../store/version-index.js';
+
+/** An app's name is one OCI path component (it is the second part of the repository name). */
+const AppName = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/, 'must be lower-case letters and digits, separated by . _ __ or -');
+const Label = z.string().trim().min(1).max(32);
+const WebUrl = z.union([z.literal(''), z.url({ protocol: /^https?$/ }).max(500)]);
+
+const AppFields = {
+  displayName: z.string().trim().max(64).optional(),
+  summary: z.string().trim().max(256).optional(),
+  introduction: z
+    .string()
+    .refine((s) => Buffer.byteLength(s, 'utf8') <= 64 * 1024, 'must be at most 64 KiB')
+    .optional(),
+  tags: z.array(Label).max(10).optional(),
+  categories: z.array(Label).max(10).optional(),
+  sourceUrl: WebUrl.optional(),
+  homeUrl: WebUrl.optional(),
+  publishType: z.enum(['public', 'private']).optional(),
+};
+const NewApp = z.strictObject({ namespace: z.string().min(1).max(64), name: AppName, ...AppFields });
+const AppChange = z.strictObject(AppFields);
+const Shelf = z.strictObject({ listed: z.boolean() });
+const NewPackage = z.strictObject({
+  name: z.string().regex(/^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,63}$/, 'must be 1-64 letters, digits, . _ or -'),
+  type: z.literal('free').default('free'),
+  versions: z.array(z.string().min(1).max(128)).min(1).max(100),
+});
+const StatsQuery = z.strictObject({ days: z.coerce.number().int().min(1).max(365).default(30) });
+
+export interface AppRoutesDeps {
+  db: Db;
+  registry: Registry;
+  versions: VersionIndex;
+  permissions: Permissions;
+  stats: AppStats;
+  audit: AuditLog;
+  log: Logger;
+  clock: () => number;
+  /** config.publicUrl: its host names the store in install templates (else the request's Host). */
+  publicUrl?: string | undefined;
+}
+
+/** /api/v1/apps: apps, their logo, versions, install templates, packages, shelf and statistics. */
+export function appRoutes(deps: AppRoutesDeps): Router {
+  const access = new AppAccess(deps.db, deps.permissions);
+  const apps = new AppService({ ...deps, access, log: deps.log.child({ module: 'store.apps' }) });
+  const versions = new AppVersions({ ...deps, access });
+  const packages = new AppPackages({ ...deps, access });
+  const publicHost = deps.publicUrl ? new URL(deps.publicUrl).host : undefined;
+  const router = Router();
+
+  const ref = (req: Request): AppRef => ({ namespace: String(req.params.ns), name: String(req.params.app) });
+  const caller = (req: Request, principal: Caller['principal']): Caller => ({ principal, address: addressOf(req) });
+
+  router.post('/', (req, res) => {
+    const { namespace, name, ...fields } = parseInput(NewApp, req.body, 'app');
+    res.status(201).json(apps.create(caller(req, res.locals.principal), { namespace, name }, fields));
+  });
+
+  router.get('/:ns/:app', (req, res) => void res.json(apps.get(res.locals.principal, ref(req))));
+
+  router.patch('/:ns/:app', (req, res) => {
+    const change = parseInput(AppChange, req.body, 'app change');
+    res.json(apps.update(caller(req, res.locals.principal), ref(req), change));
+  });
+
+  router.delete('/:ns/:app', async (req, res) => {
+    await apps.remove(caller(req, res.locals.principal), ref(req));
+    res.status(204).end();
+  });
+
+  router.put('/:ns/:app/logo', express.raw({ type: () => true, limit: MAX_LOGO_BYTES }), async (req, res) => {
+    const bytes = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    res.json(await apps.setLogo(caller(req, res.locals.principal), ref(req), bytes));
+  });
+
+  router.get('/:ns/:app/logo', async (req, res) => {
+    const logo = await apps.logo(res.locals.principal, ref(req));
+    res.set({ 'Content-Type': logo.type, 'Cache-Control': 'public, max-age=300', 'X-Content-Type-Options': 'nosniff' });
+    if (logo.type === 'image/svg+xml') res.set('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'");
+    await pipeline(logo.body, res);
+  });
+
+  router.put('/:ns/:app/shelf', (req, res) => {
+    const { listed } = parseInput(Shelf, req.body, 'shelf');
+    res.json(apps.setListed(caller(req, res.locals.principal), ref(req), listed));
+  });
+
+  router.post('/:ns/:app/visit', (req, res) => {
+    const p = res.locals.principal;
+    const visitor = visitorOf(p.kind === 'user' ? p.userId : undefined, addressOf(req), req.get('user-agent') ?? '');
+    res.json(apps.visit(p, ref(req), visitor));
+  });
+
+  router.get('/:ns/:app/stats', (req, res) => {
+    const { days } = parseInput(StatsQuery, req.query, 'query');
+    res.json(apps.statistics(res.locals.principal, ref(req), days));
+  });
+
+  router.get('/:ns/:app/versions', (req, res) => void res.json({ versions: versions.list(res.locals.principal, ref(req)) }));
+
+  router.get('/:ns/:app/versions/:version', (req, res) => void res.json(versions.get(res.locals.principal, ref(req), req.params.version)));
+
+  router.delete('/:ns/:app/versions/:version', (req, res) => {
+    versions.remove(caller(req, res.locals.principal), ref(req), req.params.version);
+    res.status(204).end();
+  });
+
+  router.get('/:ns/:app/versions/:version/install', (req, res) => {
+    const host = publicHost ?? req.get('host') ?? 'localhost';
+    res.set('Cache-Control', 'no-store').json(versions.install(res.locals.principal, ref(req), req.params.version, host));
+  });
+
+  router.get('/:ns/:app/packages', (req, res) => void res.json({ packages: packages.list(res.locals.principal, ref(req)) }));
+
+  router.post('/:ns/:app/packages', (req, res) => {
+    const input = parseInput(NewPackage, req.body, 'package');
+    res.status(201).json(packages.create(caller(req, res.locals.principal), ref(req), input));
+  });
+
+  router.delete('/:ns/:app/packages/:name', (req, res) => {
+    packages.remove(caller(req, res.locals.principal), ref(req), req.params.name);
+    res.status(204).end();
+  });
+  return router;
+}
