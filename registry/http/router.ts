@@ -41,8 +41,8 @@ export function createV2Handler(ctx: RegistryContext): (req: IncomingMessage, re
     res.setHeader(API_VERSION_HEADER[0], API_VERSION_HEADER[1]);
     dispatch(ctx, req, res).catch((err: unknown) => {
       const e = sendOciError(req, res, err);
-      // A client that hung up mid-body is no server fault: nobody to answer, nothing to act on.
-      if (clientAborted(req, err)) ctx.log.debug({ method: req.method, url: req.url }, 'client went away');
+      // A client that hung up mid-body (either way) is no server fault: nobody to answer, nothing to act on.
+      if (clientAborted(req, res, err)) ctx.log.debug({ method: req.method, url: req.url }, 'client went away');
       else if (e.status >= 500) ctx.log.error({ err, method: req.method, url: req.url }, 'registry request failed');
       else ctx.log.debug({ code: e.code, method: req.method, url: req.url }, 'registry request refused');
     });
@@ -81,9 +81,11 @@ async function dispatch(ctx: RegistryContext, req: IncomingMessage, res: ServerR
   throw new OciError('NAME_INVALID', 'no such route', { path: path.slice(0, 300) });
 }
 
-function clientAborted(req: IncomingMessage, err: unknown): boolean {
+/** The client hung up mid-request (an upload) or mid-response (a download it cancelled). */
+function clientAborted(req: IncomingMessage, res: ServerResponse, err: unknown): boolean {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  return !req.complete && (code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE');
+  if (code === 'ERR_STREAM_PREMATURE_CLOSE') return !req.complete || !res.writableFinished;
+  return code === 'ECONNRESET' && !req.complete;
 }
 
 function decodePath(path: string): string {
