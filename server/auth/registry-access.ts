@@ -38,8 +38,10 @@ export function createRegistryAccess(deps: {
     const claims = await claimsOf(authorization);
     if (claims === null) throw challenge(host, scope, 'invalid_token');
     if (!scope) {
-      if (claims) return { name: claims.sub || 'anonymous' };
-      throw challenge(host, undefined);
+      // The base check: a token of a revoked key or a disabled user no longer counts as signed in.
+      const principal = claims ? principalOf(claims) : undefined;
+      if (claims && (principal?.kind !== 'user' || permissions.active(principal))) return { name: claims.sub || 'anonymous' };
+      throw challenge(host, undefined, claims ? 'invalid_token' : undefined);
     }
     const principal = claims ? principalOf(claims) : ANONYMOUS;
     const allowed = permitted(principal, scope);

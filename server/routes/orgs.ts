@@ -41,8 +41,9 @@ export function orgRoutes(deps: { namespaces: Namespaces; users: Users; permissi
   });
 
   router.get('/:org/members', (req, res) => {
+    const me = requireUser(res.locals.principal);
     const ns = org(req.params.org);
-    if (!deps.permissions.namespace(res.locals.principal, ns.name, 'read')) throw new StoreError('forbidden', 'only members see the members');
+    if (!deps.permissions.namespace(me, ns.name, 'read')) throw new StoreError('forbidden', 'only members see the members');
     res.json({ members: deps.namespaces.members(ns.name) });
   });
 
