@@ -10,6 +10,8 @@ export interface ManifestPush {
   contentType: string | undefined;
   content: Buffer;
   actor: string;
+  /** The client's address (a PUT on /v2), reported with the event. */
+  address?: string | undefined;
 }
 
 /**
@@ -18,7 +20,7 @@ export interface ManifestPush {
  * writers (image sync), so the store indexes both alike.
  */
 export async function storeManifest(ctx: RegistryContext, push: ManifestPush): Promise<ParsedManifest> {
-  const { repository, content, actor } = push;
+  const { repository, content, actor, address } = push;
   const ref = parseReference(push.reference);
   const manifest = parseManifest(content, push.contentType, ref.kind === 'digest' ? algorithmOf(ref.digest) : 'sha256');
   if (ref.kind === 'digest' && ref.digest !== manifest.digest) {
@@ -40,6 +42,7 @@ export async function storeManifest(ctx: RegistryContext, push: ManifestPush): P
     tag,
     size: content.length,
     actor,
+    address,
   });
   return manifest;
 }

@@ -36,7 +36,7 @@ export function getManifest(ctx: RegistryContext, call: Call): void {
 export async function putManifest(ctx: RegistryContext, call: Call): Promise<void> {
   const { req, res, repository } = call;
   const content = await readLimited(req, ctx.maxManifestBytes);
-  const manifest = await storeManifest(ctx, { repository, reference: call.param, contentType: req.headers['content-type'], content, actor: call.actor.name });
+  const manifest = await storeManifest(ctx, { repository, reference: call.param, contentType: req.headers['content-type'], content, actor: call.actor.name, address: req.socket.remoteAddress });
   const headers: Record<string, string> = {
     Location: `/v2/${repository}/manifests/${manifest.digest}`,
     'Docker-Content-Digest': manifest.digest,
@@ -48,18 +48,19 @@ export async function putManifest(ctx: RegistryContext, call: Call): Promise<voi
 /** DELETE by digest removes the manifest and its tags; by tag removes only the tag. */
 export function deleteManifest(ctx: RegistryContext, call: Call): void {
   const { repository } = call;
+  const address = call.req.socket.remoteAddress;
   const ref = parseReference(call.param);
   if (ref.kind === 'tag') {
     const digest = ctx.meta.deleteTag(repository, ref.tag);
     if (!digest) throw new OciError('MANIFEST_UNKNOWN', undefined, { reference: ref.tag });
     sendEmpty(call.res, 202);
     ctx.log.info({ repo: repository, tag: ref.tag, digest, actor: call.actor.name }, 'tag deleted');
-    ctx.emit({ type: 'tag.deleted', repository, digest, tag: ref.tag, actor: call.actor.name });
+    ctx.emit({ type: 'tag.deleted', repository, digest, tag: ref.tag, actor: call.actor.name, address });
     return;
   }
   const { deleted, tags } = ctx.meta.deleteManifest(repository, ref.digest);
   if (!deleted) throw new OciError('MANIFEST_UNKNOWN', undefined, { reference: ref.digest });
   sendEmpty(call.res, 202);
   ctx.log.info({ repo: repository, digest: ref.digest, actor: call.actor.name }, 'manifest deleted');
-  ctx.emit({ type: 'manifest.deleted', repository, digest: ref.digest, tags, actor: call.actor.name });
+  ctx.emit({ type: 'manifest.deleted', repository, digest: ref.digest, tags, actor: call.actor.name, address });
 }
