@@ -1,25 +1,26 @@
 /**
  * Builds OCI image layouts on disk for the real-client tests (skopeo, podman): images with real
  * gzip'ed tar layers (so podman can unpack them), multi-arch indexes, artifacts and app bundles,
- * all made in-process from random bytes, never fetched.
+ * all made in-process from random bytes (tar from test/helpers/tar.ts), never fetched.
  *
  * Manifests are written as compact JSON in the field order Go's encoding/json gives them, so a
  * client that parses and re-serialises one (skopeo does with an index on `copy --all`) writes the
  * very same bytes back.
  */
-import { createHash, randomBytes } from "node:crypto";
-import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
-import { join } from "node:path";
-import { gzipSync } from "node:zlib";
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { tarArchive } from '../helpers/tar.js';
 
 export const OCI = {
-  manifest: "application/vnd.oci.image.manifest.v1+json",
-  index: "application/vnd.oci.image.index.v1+json",
-  config: "application/vnd.oci.image.config.v1+json",
-  layer: "application/vnd.oci.image.layer.v1.tar+gzip",
-  empty: "application/vnd.oci.empty.v1+json",
-  refName: "org.opencontainers.image.ref.name",
-  title: "org.opencontainers.image.title",
+  manifest: 'application/vnd.oci.image.manifest.v1+json',
+  index: 'application/vnd.oci.image.index.v1+json',
+  config: 'application/vnd.oci.image.config.v1+json',
+  layer: 'application/vnd.oci.image.layer.v1.tar+gzip',
+  empty: 'application/vnd.oci.empty.v1+json',
+  refName: 'org.opencontainers.image.ref.name',
+  title: 'org.opencontainers.image.title',
 } as const;
 
 export interface Platform {
@@ -38,38 +39,7 @@ export interface Desc {
 }
 
 export const sha256 = (bytes: Buffer): string =>
-  `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
-
-/** A tar archive (ustar) of regular files, every header and mtime fixed, so the bytes are reproducible. */
-export function tar(files: Record<string, Buffer | string>): Buffer {
-  const blocks: Buffer[] = [];
-  for (const [name, content] of Object.entries(files)) {
-    const data = typeof content === "string" ? Buffer.from(content) : content;
-    const header = Buffer.alloc(512);
-    const field = (offset: number, length: number, value: string): void =>
-      void header.write(value, offset, length, "ascii");
-    const octal = (offset: number, length: number, value: number): void =>
-      field(offset, length, value.toString(8).padStart(length - 1, "0"));
-    if (Buffer.byteLength(name) > 100)
-      throw new Error(`tar: name too long: ${name}`);
-    field(0, 100, name);
-    octal(100, 8, 0o644);
-    octal(108, 8, 0);
-    octal(116, 8, 0);
-    octal(124, 12, data.length);
-    octal(136, 12, 1_700_000_000);
-    field(148, 8, "        ");
-    field(156, 1, "0");
-    field(257, 6, "ustar\0");
-    field(263, 2, "00");
-    let sum = 0;
-    for (const byte of header) sum += byte;
-    field(148, 8, `${sum.toString(8).padStart(6, "0")}\0 `);
-    blocks.push(header, data, Buffer.alloc((512 - (data.length % 512)) % 512));
-  }
-  blocks.push(Buffer.alloc(1024));
-  return Buffer.concat(blocks);
-}
+  `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 
 /** Compact JSON, as Go writes it (it escapes <, > and & in strings: keep them out of test data). */
 function json(value: unknown): Buffer {
@@ -77,9 +47,7 @@ function json(value: unknown): Buffer {
 }
 
 function sorted(map: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(
-    Object.entries(map).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
-  );
+  return Object.fromEntries(Object.entries(map).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
 /** `desc` with its keys in Go's order and its annotations sorted, as Go would write it. */
@@ -90,9 +58,7 @@ export function canonical(desc: Desc): Desc {
     digest,
     size,
     ...(annotations ? { annotations: sorted(annotations) } : {}),
-    ...(platform
-      ? { platform: { architecture: platform.architecture, os: platform.os } }
-      : {}),
+    ...(platform ? { platform: { architecture: platform.architecture, os: platform.os } } : {}),
     ...(artifactType ? { artifactType } : {}),
   };
 }
@@ -100,7 +66,7 @@ export function canonical(desc: Desc): Desc {
 function descriptor(
   mediaType: string,
   bytes: Buffer,
-  extra: Omit<Desc, "mediaType" | "digest" | "size"> = {},
+  extra: Omit<Desc, 'mediaType' | 'digest' | 'size'> = {},
 ): Desc {
   return canonical({
     mediaType,
@@ -120,10 +86,10 @@ export class LayoutBuilder {
   blob(
     mediaType: string,
     bytes: Buffer,
-    extra: Omit<Desc, "mediaType" | "digest" | "size"> = {},
+    extra: Omit<Desc, 'mediaType' | 'digest' | 'size'> = {},
   ): Desc {
     const desc = descriptor(mediaType, bytes, extra);
-    const folder = join(this.dir, "blobs", "sha256");
+    const folder = join(this.dir, 'blobs', 'sha256');
     this.writes.push(
       mkdir(folder, { recursive: true }).then(() =>
         writeFile(join(folder, desc.digest.slice(7)), bytes),
@@ -140,31 +106,28 @@ export class LayoutBuilder {
       annotations?: Record<string, string>;
     } = {},
   ): Desc {
-    const platform = options.platform ?? { architecture: "amd64", os: "linux" };
-    const layerTar = tar(
-      options.files ?? {
-        "hello.txt": `hello ${randomBytes(8).toString("hex")}\n`,
-        "random.bin": randomBytes(4096),
-      },
-    );
+    const platform = options.platform ?? { architecture: 'amd64', os: 'linux' };
+    const files = options.files ?? {
+      'hello.txt': `hello ${randomBytes(8).toString('hex')}\n`,
+      'random.bin': randomBytes(4096),
+    };
+    const layerTar = tarArchive(Object.entries(files).map(([name, data]) => ({ name, data })));
     const layer = this.blob(OCI.layer, gzipSync(layerTar));
     const config = this.blob(
       OCI.config,
       json({
-        created: "2024-01-01T00:00:00Z",
+        created: '2024-01-01T00:00:00Z',
         architecture: platform.architecture,
         os: platform.os,
         config: {
-          Env: [
-            "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-          ],
-          Cmd: ["/hello.txt"],
+          Env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'],
+          Cmd: ['/hello.txt'],
         },
-        rootfs: { type: "layers", diff_ids: [sha256(layerTar)] },
+        rootfs: { type: 'layers', diff_ids: [sha256(layerTar)] },
         history: [
           {
-            created: "2024-01-01T00:00:00Z",
-            created_by: "appshelf test layout builder",
+            created: '2024-01-01T00:00:00Z',
+            created_by: 'appshelf test layout builder',
           },
         ],
       }),
@@ -174,9 +137,7 @@ export class LayoutBuilder {
       mediaType: OCI.manifest,
       config,
       layers: [layer],
-      ...(options.annotations
-        ? { annotations: sorted(options.annotations) }
-        : {}),
+      ...(options.annotations ? { annotations: sorted(options.annotations) } : {}),
     };
     return this.blob(OCI.manifest, json(manifest), { platform });
   }
@@ -187,13 +148,9 @@ export class LayoutBuilder {
     layers: { mediaType: string; bytes: Buffer; title?: string }[],
     annotations?: Record<string, string>,
   ): Desc {
-    const config = this.blob(OCI.empty, Buffer.from("{}"));
+    const config = this.blob(OCI.empty, Buffer.from('{}'));
     const layerDescs = layers.map((l) =>
-      this.blob(
-        l.mediaType,
-        l.bytes,
-        l.title ? { annotations: { [OCI.title]: l.title } } : {},
-      ),
+      this.blob(l.mediaType, l.bytes, l.title ? { annotations: { [OCI.title]: l.title } } : {}),
     );
     const manifest = {
       schemaVersion: 2,
@@ -219,9 +176,7 @@ export class LayoutBuilder {
       mediaType: OCI.index,
       ...(options.artifactType ? { artifactType: options.artifactType } : {}),
       manifests: children.map(canonical),
-      ...(options.annotations
-        ? { annotations: sorted(options.annotations) }
-        : {}),
+      ...(options.annotations ? { annotations: sorted(options.annotations) } : {}),
     };
     return this.blob(OCI.index, json(index));
   }
@@ -240,12 +195,9 @@ export class LayoutBuilder {
   async save(): Promise<void> {
     await mkdir(this.dir, { recursive: true });
     await Promise.all(this.writes);
+    await writeFile(join(this.dir, 'oci-layout'), json({ imageLayoutVersion: '1.0.0' }));
     await writeFile(
-      join(this.dir, "oci-layout"),
-      json({ imageLayoutVersion: "1.0.0" }),
-    );
-    await writeFile(
-      join(this.dir, "index.json"),
+      join(this.dir, 'index.json'),
       json({ schemaVersion: 2, mediaType: OCI.index, manifests: this.refs }),
     );
   }
@@ -253,7 +205,7 @@ export class LayoutBuilder {
 
 /** Every blob of a layout (manifests included), by digest. */
 export async function layoutBlobs(dir: string): Promise<Map<string, Buffer>> {
-  const folder = join(dir, "blobs", "sha256");
+  const folder = join(dir, 'blobs', 'sha256');
   const out = new Map<string, Buffer>();
   for (const name of await readdir(folder))
     out.set(`sha256:${name}`, await readFile(join(folder, name)));
@@ -262,12 +214,10 @@ export async function layoutBlobs(dir: string): Promise<Map<string, Buffer>> {
 
 /** The descriptor that `index.json` of a layout names `name`. */
 export async function layoutRef(dir: string, name: string): Promise<Desc> {
-  const index = JSON.parse(await readFile(join(dir, "index.json"), "utf8")) as {
+  const index = JSON.parse(await readFile(join(dir, 'index.json'), 'utf8')) as {
     manifests: Desc[];
   };
-  const found = index.manifests.find(
-    (m) => m.annotations?.[OCI.refName] === name,
-  );
+  const found = index.manifests.find((m) => m.annotations?.[OCI.refName] === name);
   if (!found) throw new Error(`layout ${dir} has no ${name}`);
   return found;
 }
