@@ -35,6 +35,7 @@ import { BundleReader } from './store/bundle-reader.js';
 import { StoreIndexer } from './store/indexer.js';
 import { AppStats } from './store/stats.js';
 import { VersionIndex } from './store/version-index.js';
+import { webRoutes } from './web/index.js';
 
 export interface AppInstance {
   /** The node:http request handler: /v2 straight to the registry, the rest through express. */
@@ -115,6 +116,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   api.use('/publishers', publisherRoutes({ db, users: accounts.users, namespaces: accounts.namespaces, permissions, stats }));
   api.use(notFound);
   app.use('/api/v1', api);
+  const web = webRoutes({ db, registry, versions, permissions, stats, search, keys, accounts, log, clock, dataDir: data, publicUrl: config.publicUrl, secureCookies });
+  app.use(web.pages);
+  app.use(web.notFound);
   app.use(apiErrorHandler(log));
 
   const handler = (req: IncomingMessage, res: ServerResponse): void => {

@@ -54,16 +54,30 @@ const LIVE_MANIFESTS = `
   )`;
 
 export class GarbageCollector {
-  private running: Promise<GcReport> | undefined;
+  private latest: { key: string; report: Promise<GcReport> } | undefined;
 
   constructor(private readonly deps: Deps) {}
 
-  /** Runs one collection; concurrent callers share the run in progress. */
+  /**
+   * Runs one collection at a time. A caller asking for the same as the latest run (started or
+   * queued) shares it; any other waits for it, so a dry run never reports (or is) a real one.
+   */
   run(options: GcOptions = {}): Promise<GcReport> {
-    this.running ??= this.collect(options).finally(() => {
-      this.running = undefined;
+    const key = JSON.stringify([
+      options.dryRun ?? false,
+      options.graceSeconds ?? this.deps.graceSeconds,
+      options.uploadTtlSeconds ?? this.deps.uploadTtlSeconds,
+    ]);
+    if (this.latest?.key === key) return this.latest.report;
+    const previous = this.latest?.report.catch(() => undefined);
+    const report: Promise<GcReport> = (async () => {
+      await previous;
+      return this.collect(options);
+    })().finally(() => {
+      if (this.latest?.report === report) this.latest = undefined;
     });
-    return this.running;
+    this.latest = { key, report };
+    return report;
   }
 
   private async collect(options: GcOptions): Promise<GcReport> {

@@ -1,0 +1,60 @@
+/** Reading posted forms: urlencoded fields, and multipart (a logo or avatar upload) with a size limit. */
+import type { Request } from 'express';
+import { StoreError } from '../errors.js';
+
+export type Fields = Record<string, string | string[] | undefined>;
+
+/** A field's single value ('' when absent; the first when repeated). */
+export function field(fields: Fields, name: string): string {
+  const v = fields[name];
+  return (Array.isArray(v) ? v[0] : v) ?? '';
+}
+
+/** A field's values (checkboxes, repeated inputs). */
+export function fieldList(fields: Fields, name: string): string[] {
+  const v = fields[name];
+  return v === undefined ? [] : Array.isArray(v) ? v : [v];
+}
+
+/** The urlencoded body express parsed, as fields. */
+export function formOf(req: Request): Fields {
+  return (req.body && typeof req.body === 'object' ? req.body : {}) as Fields;
+}
+
+/** "a, b,c" → ['a', 'b', 'c'] (tags typed into one box). */
+export function splitList(text: string): string[] {
+  return text
+    .split(/[,\n]/)
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+export interface Multipart {
+  fields: Fields;
+  file: { name: string; bytes: Buffer } | undefined;
+}
+
+/** Reads a multipart/form-data body of at most `limit` bytes: its text fields and the file in `fileField`. */
+export async function readMultipart(req: Request, fileField: string, limit: number): Promise<Multipart> {
+  const type = req.get('content-type') ?? '';
+  if (!type.startsWith('multipart/form-data')) throw new StoreError('invalid', 'expected a multipart form');
+  const declared = Number(req.get('content-length') ?? 0);
+  if (declared > limit) throw new StoreError('too_large', `the upload is larger than ${Math.round(limit / 1024)} KiB`);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) throw new StoreError('too_large', `the upload is larger than ${Math.round(limit / 1024)} KiB`);
+    chunks.push(chunk);
+  }
+  const form = await new Response(Buffer.concat(chunks), { headers: { 'content-type': type } }).formData().catch((err: unknown) => {
+    throw new StoreError('invalid', 'malformed multipart form', undefined, { cause: err });
+  });
+  const fields: Fields = {};
+  let file: Multipart['file'];
+  for (const [name, value] of form.entries()) {
+    if (typeof value === 'string') fields[name] = value;
+    else if (name === fileField && value.size > 0) file = { name: value.name, bytes: Buffer.from(await value.arrayBuffer()) };
+  }
+  return { fields, file };
+}

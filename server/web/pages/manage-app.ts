@@ -1,0 +1,163 @@
+/**
+ * Editing one's app: texts and links (with a preview of the introduction), the logo, the shelf
+ * switch, versions (publish a draft, delete) and packages. Every action posts here, calls the
+ * store's service for it, and comes back to the page (Post/Redirect/Get) with a notice; a refused
+ * action shows the page again with the reason and what was typed.
+ */
+import type { Request, Response, Router } from 'express';
+import { z } from 'zod';
+import { StoreError } from '../../errors.js';
+import { addressOf } from '../../http/authenticate.js';
+import { MAX_LOGO_BYTES, type AppFields } from '../../store/app-service.js';
+import type { AppRef } from '../../store/version-index.js';
+import { signedIn } from '../context.js';
+import { field, formOf, readMultipart, splitList, type Fields } from '../form.js';
+import type { WebServices } from '../services.js';
+import { manageAppPath } from './parts.js';
+import { renderManageApp, type Draft } from './manage-app-view.js';
+
+const Label = z.string().trim().min(1).max(32, 'at most 32 characters each');
+const WebUrl = z.union([z.literal(''), z.url({ protocol: /^https?$/, error: 'must be an http(s) address' }).max(500)]);
+const Change = z.strictObject({
+  displayName: z.string().trim().max(64, 'at most 64 characters'),
+  summary: z.string().trim().max(256, 'at most 256 characters'),
+  introduction: z.string().refine((t) => Buffer.byteLength(t, 'utf8') <= 64 * 1024, 'at most 64 KiB'),
+  tags: z.array(Label).max(10, 'at most 10'),
+  categories: z.array(Label).max(10, 'at most 10'),
+  homeUrl: WebUrl,
+  sourceUrl: WebUrl,
+});
+
+const DONE: Record<string, string> = {
+  created: 'The app is created. Push a version to it, then put it on the shelf.',
+  saved: 'Saved.',
+  logo: 'The logo is changed.',
+  listed: 'The app is listed: it is on the shelf when it has a package.',
+  unlisted: 'The app is no longer listed.',
+  publishing: 'Publishing started: the images are being copied into the store.',
+  'version-deleted': 'The version is deleted.',
+  package: 'The package is created.',
+  'package-deleted': 'The package is deleted.',
+};
+
+export function manageAppRoutes(router: Router, s: WebServices): void {
+  const refOf = (req: Request): AppRef => ({ namespace: String(req.params.ns), name: String(req.params.app) });
+  const base = '/my/apps/:ns/:app';
+
+  const show = (req: Request, res: Response, extra: { error?: string; status?: number; draft?: Draft; preview?: boolean } = {}): void => {
+    const ctx = res.locals.web;
+    const me = signedIn(ctx);
+    const ref = refOf(req);
+    s.access.manageable(me, ref);
+    const done = typeof req.query.done === 'string' ? DONE[req.query.done] : undefined;
+    const page = renderManageApp(ctx, s, {
+      app: s.apps.get(me, ref),
+      versions: s.versions.list(me, ref),
+      ...(extra.error ? { error: extra.error } : done ? { done } : {}),
+      ...(extra.draft ? { draft: extra.draft } : {}),
+      preview: extra.preview ?? false,
+    });
+    res.status(extra.status ?? 200).set('Cache-Control', 'no-store').send(page);
+  };
+
+  /** Runs an action; on a StoreError shows the page again with its message. */
+  const act = (handler: (req: Request, res: Response, ref: AppRef) => Promise<string> | string) => async (req: Request, res: Response) => {
+    const ref = refOf(req);
+    try {
+      const done = await handler(req, res, ref);
+      res.redirect(303, `${manageAppPath(ref)}?done=${done}`);
+    } catch (err) {
+      if (!(err instanceof StoreError) || err.status >= 500 || err.code === 'not_found' || err.code === 'unauthorized') throw err;
+      show(req, res, { error: err.message, status: err.status });
+    }
+  };
+  const caller = (req: Request, res: Response) => ({ principal: signedIn(res.locals.web), address: addressOf(req) });
+
+  router.get(base, (req, res) => show(req, res));
+
+  router.post(base, async (req, res) => {
+    const form = formOf(req);
+    const draft = draftOf(form);
+    const preview = field(form, 'action') === 'preview';
+    const parsed = Change.safeParse({ ...draft, tags: splitList(draft.tags), categories: splitList(draft.categories) });
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      return show(req, res, { draft, preview, status: 400, error: `${String(issue?.path[0] ?? 'form')}: ${issue?.message ?? 'not valid'}` });
+    }
+    if (preview) return show(req, res, { draft, preview: true });
+    await act(() => {
+      s.apps.update(caller(req, res), refOf(req), parsed.data satisfies AppFields);
+      return 'saved';
+    })(req, res);
+  });
+
+  router.post(
+    `${base}/logo`,
+    act(async (req, res, ref) => {
+      const { fields, file } = await readMultipart(req, 'logo', MAX_LOGO_BYTES + 16 * 1024);
+      res.locals.web.verifyCsrf(fields._csrf);
+      if (!file) throw new StoreError('invalid', 'Choose an image file first.');
+      if (file.bytes.length > MAX_LOGO_BYTES) throw new StoreError('too_large', `The logo may be at most ${MAX_LOGO_BYTES / 1024} KiB.`);
+      await s.apps.setLogo(caller(req, res), ref, file.bytes);
+      return 'logo';
+    }),
+  );
+
+  router.post(
+    `${base}/shelf`,
+    act((req, res, ref) => {
+      const listed = field(formOf(req), 'listed') === 'true';
+      s.apps.setListed(caller(req, res), ref, listed);
+      return listed ? 'listed' : 'unlisted';
+    }),
+  );
+
+  router.post(
+    `${base}/versions/:version/publish`,
+    act((req, res, ref) => {
+      const sync = s.deps.sync;
+      if (!sync) throw new StoreError('unavailable', 'Publishing drafts is not available on this store.');
+      sync.publish(signedIn(res.locals.web), { ...ref, version: String(req.params.version) }, {});
+      return 'publishing';
+    }),
+  );
+
+  router.post(
+    `${base}/versions/:version/delete`,
+    act((req, res, ref) => {
+      s.versions.remove(caller(req, res), ref, String(req.params.version));
+      return 'version-deleted';
+    }),
+  );
+
+  router.post(
+    `${base}/packages`,
+    act((req, res, ref) => {
+      const version = field(formOf(req), 'version');
+      if (!version) throw new StoreError('invalid', 'Choose a version for the package.');
+      const name = version.replace(/[^a-zA-Z0-9._-]/g, '-').replace(/^[.-]+/, '').slice(0, 64) || 'package';
+      s.packages.create(caller(req, res), ref, { name, type: 'free', versions: [version] });
+      return 'package';
+    }),
+  );
+
+  router.post(
+    `${base}/packages/:package/delete`,
+    act((req, res, ref) => {
+      s.packages.remove(caller(req, res), ref, String(req.params.package));
+      return 'package-deleted';
+    }),
+  );
+}
+
+function draftOf(form: Fields): Draft {
+  return {
+    displayName: field(form, 'displayName'),
+    summary: field(form, 'summary'),
+    introduction: field(form, 'introduction').replace(/\r\n/g, '\n'),
+    tags: field(form, 'tags'),
+    categories: field(form, 'categories'),
+    homeUrl: field(form, 'homeUrl').trim(),
+    sourceUrl: field(form, 'sourceUrl').trim(),
+  };
+}

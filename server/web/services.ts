@@ -1,0 +1,67 @@
+/**
+ * The store's services as the web calls them, in process (the pages never HTTP-call the API).
+ * They are the same classes the /api/v1 routes use, over the same database and statistics.
+ */
+import type { Logger } from 'pino';
+import type { Registry } from '../../registry/index.js';
+import type { SyncJobView } from '../../schemas/sync.js';
+import type { Accounts } from '../accounts/index.js';
+import type { AccessKeys } from '../auth/access-keys.js';
+import type { Permissions } from '../auth/permissions.js';
+import type { Principal } from '../auth/principal.js';
+import type { Db } from '../db/open-database.js';
+import type { SearchService } from '../search/search-service.js';
+import { AppAccess } from '../store/app-access.js';
+import { AppPackages } from '../store/app-packages.js';
+import { AppService } from '../store/app-service.js';
+import { AppVersions } from '../store/app-versions.js';
+import { Publishers } from '../store/publishers.js';
+import type { AppStats } from '../store/stats.js';
+import type { AppRef, VersionIndex } from '../store/version-index.js';
+
+/** Publishing drafts (server/store/sync): optional, the web offers it when the store has it. */
+export interface DraftPublisher {
+  publish(p: Principal, ref: AppRef & { version: string }, input: { credentials?: { registry: string; username: string; password: string }[] }): SyncJobView;
+  status(p: Principal, ref: AppRef & { version: string }): SyncJobView;
+}
+
+export interface WebDeps {
+  db: Db;
+  registry: Registry;
+  versions: VersionIndex;
+  permissions: Permissions;
+  stats: AppStats;
+  search: SearchService;
+  keys: AccessKeys;
+  accounts: Accounts;
+  log: Logger;
+  clock: () => number;
+  /** The data folder (the CSRF key is kept there). */
+  dataDir: string;
+  publicUrl?: string | undefined;
+  secureCookies: boolean;
+  sync?: DraftPublisher | undefined;
+}
+
+export interface WebServices {
+  deps: WebDeps;
+  access: AppAccess;
+  apps: AppService;
+  versions: AppVersions;
+  packages: AppPackages;
+  publishers: Publishers;
+}
+
+export function webServices(deps: WebDeps): WebServices {
+  const { db, accounts, permissions, stats } = deps;
+  const access = new AppAccess(db, permissions);
+  const common = { ...deps, access, audit: accounts.audit };
+  return {
+    deps,
+    access,
+    apps: new AppService({ ...common, log: deps.log.child({ module: 'store.apps' }) }),
+    versions: new AppVersions(common),
+    packages: new AppPackages(common),
+    publishers: new Publishers({ db, users: accounts.users, namespaces: accounts.namespaces, permissions, access, stats }),
+  };
+}
