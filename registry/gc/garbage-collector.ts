@@ -47,6 +47,7 @@ const LIVE_MANIFESTS = `
   with recursive live(repository, digest) as (
     select repository, digest from tags
     union select repository, digest from manifests where created_at > :cutoff
+    union select substr(value, 1, instr(value, '@') - 1), substr(value, instr(value, '@') + 1) from json_each(:touched)
     union select r.repository, r.child from manifest_refs r join live l
       on r.repository = l.repository and r.parent = l.digest where r.kind = 'manifest'
     union select m.repository, m.digest from manifests m join live l
@@ -88,12 +89,14 @@ export class GarbageCollector {
     const uploadCutoff = started - (options.uploadTtlSeconds ?? this.deps.uploadTtlSeconds) * 1000;
     const recentlyTouched = (d: Digest): boolean => (blobs.touched.get(d) ?? 0) > cutoff || blobs.committing.has(d);
 
+    const touched = JSON.stringify([...meta.touchedManifests].filter(([, at]) => at > cutoff).map(([key]) => key));
+
     const db = meta.db;
     const swept = db.transaction(() => {
       const deadManifests = db
         .prepare(`${LIVE_MANIFESTS} select m.repository as repository, m.digest as digest from manifests m
           where not exists (select 1 from live l where l.repository = m.repository and l.digest = m.digest)`)
-        .all({ cutoff }) as { repository: string; digest: string }[];
+        .all({ cutoff, touched }) as { repository: string; digest: string }[];
       const deadBlobs = (
         db
           .prepare(`${LIVE_MANIFESTS}, live_blobs(digest) as (
@@ -101,7 +104,7 @@ export class GarbageCollector {
               where r.kind = 'blob')
             select digest, size from blobs where created_at <= :cutoff
               and digest not in (select digest from live_blobs)`)
-          .all({ cutoff }) as { digest: Digest; size: number }[]
+          .all({ cutoff, touched }) as { digest: Digest; size: number }[]
       ).filter((b) => !recentlyTouched(b.digest));
       const staleUploads = (
         db.prepare('select id, size from uploads where updated_at <= ?').all(uploadCutoff) as { id: string; size: number }[]

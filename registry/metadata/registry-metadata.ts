@@ -43,6 +43,12 @@ export interface UploadRow {
 
 export class RegistryMetadata {
   private readonly s: Record<string, Statement>;
+  /**
+   * Last time each manifest (`repository@digest`) was pushed or read. GC keeps recent ones alive,
+   * as it keeps recently touched blobs: a re-push of an old untagged manifest, or a HEAD that finds
+   * it, is followed by the PUT of an index that needs it.
+   */
+  readonly touchedManifests = new Map<string, number>();
 
   constructor(
     readonly db: SqliteDb,
@@ -144,11 +150,16 @@ export class RegistryMetadata {
   }
 
   manifestByTag(repository: string, tag: string): StoredManifest | undefined {
-    return this.s.manifestByTag!.get(repository, tag) as StoredManifest | undefined;
+    return this.touchManifest(repository, this.s.manifestByTag!.get(repository, tag) as StoredManifest | undefined);
   }
 
   manifestByDigest(repository: string, digest: Digest): StoredManifest | undefined {
-    return this.s.manifestByDigest!.get(repository, digest) as StoredManifest | undefined;
+    return this.touchManifest(repository, this.s.manifestByDigest!.get(repository, digest) as StoredManifest | undefined);
+  }
+
+  private touchManifest<T extends { digest: Digest } | undefined>(repository: string, found: T): T {
+    if (found) this.touchedManifests.set(`${repository}@${found.digest}`, this.now());
+    return found;
   }
 
   tagDigest(repository: string, tag: string): Digest | undefined {
@@ -190,6 +201,7 @@ export class RegistryMetadata {
         for (const ref of row.refs) this.s.insertRef!.run(row.repository, row.digest, ref.child, ref.kind);
       }
       if (tag !== undefined) this.s.upsertTag!.run(row.repository, tag, row.digest, now);
+      this.touchManifest(row.repository, row);
       return { missing: [] };
     })();
   }
