@@ -4,7 +4,6 @@
  */
 import type { Logger } from 'pino';
 import type { Registry } from '../../registry/index.js';
-import type { SyncJobView } from '../../schemas/sync.js';
 import type { Accounts } from '../accounts/index.js';
 import type { AccessKeys } from '../auth/access-keys.js';
 import type { Permissions } from '../auth/permissions.js';
@@ -19,10 +18,17 @@ import { Publishers } from '../store/publishers.js';
 import type { AppStats } from '../store/stats.js';
 import type { AppRef, VersionIndex } from '../store/version-index.js';
 
+/** What the web shows of a sync job (schemas/sync.ts SyncJobView). */
+export interface SyncJobSummary {
+  state: string;
+  progress: { done: number; total: number };
+  error: { message: string } | null;
+}
+
 /** Publishing drafts (server/store/sync): optional, the web offers it when the store has it. */
 export interface DraftPublisher {
-  publish(p: Principal, ref: AppRef & { version: string }, input: { credentials?: { registry: string; username: string; password: string }[] }): SyncJobView;
-  status(p: Principal, ref: AppRef & { version: string }): SyncJobView;
+  publish(p: Principal, ref: AppRef & { version: string }, input: { credentials?: { registry: string; username: string; password: string }[] }): SyncJobSummary;
+  status(p: Principal, ref: AppRef & { version: string }): SyncJobSummary;
 }
 
 export interface WebDeps {
