@@ -40,17 +40,19 @@ export function registerAuth(program: Command, ctx: Context): void {
   program
     .command('logout [store]')
     .description('forget the access key kept for a store (the key itself stays valid: revoke it with "appshelf keys revoke")')
-    .action(async (storeArg: string | undefined) => {
+    .option('--json', 'print the result as JSON')
+    .action(async (storeArg: string | undefined, opts: { json?: boolean }) => {
       const store = await ctx.store(storeArg);
       const settings = await ctx.settings();
       if (!settings.stores[store.host]) {
-        ctx.io.err(`not logged in to ${store.host}`);
+        if (opts.json) ctx.io.out(json({ store: store.host, loggedOut: false }));
+        else ctx.io.err(`not logged in to ${store.host}`);
         return;
       }
       const { [store.host]: _gone, ...stores } = settings.stores;
       const { defaultStore, ...rest } = settings;
       await ctx.saveSettings({ ...rest, ...(defaultStore !== undefined && defaultStore !== store.host ? { defaultStore } : {}), stores });
-      ctx.io.out(`logged out of ${store.host}`);
+      ctx.io.out(opts.json ? json({ store: store.host, loggedOut: true }) : `logged out of ${store.host}`);
     });
 
   program

@@ -67,7 +67,8 @@ export function registerKeys(program: Command, ctx: Context): void {
   keys
     .command('revoke <key>')
     .description('revoke one of your keys, by id or by name; it stops working at once')
-    .action(async (which: string) => {
+    .option('--json', 'print the result as JSON')
+    .action(async (which: string, opts: { json?: boolean }) => {
       const api = await ctx.api(await ctx.store(), 'required');
       let id = /^\d+$/.test(which) ? Number(which) : undefined;
       if (id === undefined) {
@@ -77,6 +78,6 @@ export function registerKeys(program: Command, ctx: Context): void {
         id = named[0]!.id;
       }
       await api.delete(`/keys/${id}`);
-      ctx.io.out(`revoked key ${id}`);
+      ctx.io.out(opts.json ? json({ revoked: id }) : `revoked key ${id}`);
     });
 }

@@ -223,6 +223,36 @@ describe('cli: the appshelf command', function () {
     expect(await ok(['search', 'hello', '--store', b.host])).to.match(/^APP\s+VERSION\s+INSTALLS\s+SUMMARY\n[\s\S]*admin\/hello\s/);
   });
 
+  it('serves a store that the printed admin key logs in to', async () => {
+    const data = join(dir, 'served');
+    const env: NodeJS.ProcessEnv = { ...process.env, APPSHELF_CLI_SOURCE: '1', APPSHELF_DATA: data, APPSHELF_LISTEN: '127.0.0.1:0', APPSHELF_LOG_LEVEL: 'info' };
+    for (const name of ['APPSHELF_CONFIG', 'APPSHELF_ADMIN_KEY', 'NODE_OPTIONS']) delete env[name];
+    const server = spawn(process.execPath, [BIN, 'serve'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const exited = new Promise<number | null>((done) => server.on('close', (code) => done(code)));
+    try {
+      let output = '';
+      const started = await new Promise<{ url: string; key: string }>((done, fail) => {
+        const look = (d: Buffer): void => {
+          output += d.toString();
+          const url = /appshelf listening on (http:\/\/[\d.:]+)/.exec(output)?.[1];
+          const key = /admin access key is (ask_\S+)/.exec(output)?.[1];
+          if (url && key) done({ url, key });
+        };
+        server.stdout.on('data', look);
+        server.stderr.on('data', look);
+        server.on('close', () => fail(new Error(`serve exited early:\n${output}`)));
+      });
+      const config = join(dir, 'served-config.json');
+      await ok(['login', started.url, '--key-stdin'], { stdin: started.key, config });
+      expect(await ok(['whoami'], { config })).to.match(/^admin on 127\.0\.0\.1:\d+ \(admin\)\n$/);
+      server.kill('SIGTERM');
+      expect(await exited).to.equal(0);
+    } finally {
+      if (server.exitCode === null && server.signalCode === null) server.kill('SIGKILL');
+      await exited;
+    }
+  });
+
   it('runs gc as admin, and forgets a store on logout', async () => {
     const report = await okJson<{ dryRun: boolean; blobsDeleted: number }>(['admin', 'gc', '--dry-run']);
     expect(report.dryRun).to.equal(true);
