@@ -63,6 +63,18 @@ export const Config = z.strictObject({
         .describe('mark the session cookie Secure; defaults to true when publicUrl is https'),
     })
     .prefault({}),
+  rainstore: z
+    .strictObject({
+      marketDomain: z
+        .string()
+        .regex(/^[a-zA-Z0-9][a-zA-Z0-9._-]{0,63}$/, 'expected 1-64 letters, digits, . _ or -')
+        .default('appshelf')
+        .describe(
+          'the market domain a Rainbond console binds (the marketDomain query parameter of /app-server/openapi); other domains get 404',
+        ),
+      marketName: z.string().trim().min(1).max(64).default('appshelf').describe('the market name a Rainbond console shows'),
+    })
+    .prefault({}),
   sms: z
     .discriminatedUnion('provider', [
       z.strictObject({

@@ -30,6 +30,7 @@ import { userRoutes } from './routes/users.js';
 import { searchRoutes } from './routes/search.js';
 import { appRoutes } from './routes/apps.js';
 import { publisherRoutes } from './routes/publishers.js';
+import { rainstoreRoutes } from './routes/rainstore.js';
 import { SearchService } from './search/search-service.js';
 import { BundleReader } from './store/bundle-reader.js';
 import { StoreIndexer } from './store/indexer.js';
@@ -116,6 +117,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   api.use('/publishers', publisherRoutes({ db, users: accounts.users, namespaces: accounts.namespaces, permissions, stats }));
   api.use(notFound);
   app.use('/api/v1', api);
+  app.use('/app-server', rainstoreRoutes({ db, registry, keys, permissions, stats, audit: accounts.audit, log, clock, config, dataDir: data, token }));
   const web = webRoutes({ db, registry, versions, permissions, stats, search, keys, accounts, log, clock, dataDir: data, publicUrl: config.publicUrl, secureCookies });
   app.use(web.pages);
   app.use(web.notFound);
@@ -123,6 +125,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
 
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
     const url = req.url ?? '/';
+    if (url.startsWith('//app-server/')) req.url = url.slice(1); // a hand-entered store URL with a trailing slash
     if (isRegistryPath(url)) registry.handle(req, res);
     else app(req, res);
   };

@@ -10,6 +10,8 @@ export interface AccessDirectory {
   roleOf(userId: number, namespace: string): MemberRole | undefined;
   /** Whether `<namespace>/<app>` is an app and listed; undefined when there is no such app. */
   appListed(namespace: string, app: string): boolean | undefined;
+  /** The app with Rainstore `appKeyID` `appKey` (a robot's app). */
+  appOfKey(appKey: string): { namespace: string; name: string } | undefined;
   /** The key (when given) is neither revoked nor expired, and its user is not disabled. */
   credentialsActive(userId: number, keyId: number | undefined, now: number): boolean;
 }
@@ -19,6 +21,7 @@ export function sqlAccessDirectory(sqlite: Database.Database): AccessDirectory {
     `select m.role from namespace_members m join namespaces n on n.id = m.namespace_id where m.user_id = ? and n.name = ?`,
   );
   const listed = sqlite.prepare<[string, string], { listed: number }>(`select listed from apps where namespace = ? and name = ?`);
+  const byKey = sqlite.prepare<[string], { namespace: string; name: string }>(`select namespace, name from apps where app_key = ?`);
   const user = sqlite.prepare<[number], { disabled: number }>(`select disabled from users where id = ?`);
   const key = sqlite.prepare<[number, number], { disabled: number; revoked_at: number | null; expires_at: number | null }>(
     `select u.disabled, k.revoked_at, k.expires_at from access_keys k join users u on u.id = k.user_id where k.id = ? and k.user_id = ?`,
@@ -29,6 +32,7 @@ export function sqlAccessDirectory(sqlite: Database.Database): AccessDirectory {
       const row = listed.get(namespace, app);
       return row ? row.listed === 1 : undefined;
     },
+    appOfKey: (appKey) => byKey.get(appKey),
     credentialsActive(userId, keyId, now) {
       if (keyId === undefined) return user.get(userId)?.disabled === 0;
       const row = key.get(keyId, userId);

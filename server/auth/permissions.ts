@@ -13,10 +13,15 @@
  * - Anyone signed in reads listed apps; anonymous callers do when `registry.anonymousPull` is on.
  *   With that switch on, repositories that are not apps (plain images) are public too. Unlisted
  *   apps are always their members' alone.
+ * - A robot (user `robot$<appKey>`, made by the Rainstore API for one app) pulls that app's
+ *   repository and the repositories under it (`<namespace>/<app>/...`), pushes only under it, and
+ *   does nothing else; its keys' scopes narrow it like any key.
+ * - Installing an app (its template with pull credentials) needs reading it and, with a key, the
+ *   install or push scope: scopes are cumulative, push ⊇ install ⊇ read.
  */
 import type { MemberRole } from '../accounts/namespaces.js';
 import type { AccessDirectory } from './access-directory.js';
-import type { Principal } from './principal.js';
+import type { KeyScope, Principal } from './principal.js';
 
 export type RepositoryAction = 'pull' | 'push' | 'delete';
 /** What may be done to a namespace itself or its apps through the store API. */
@@ -27,6 +32,17 @@ export interface PermissionRules {
 }
 
 type User = Extract<Principal, { kind: 'user' }>;
+
+const ROBOT_PREFIX = 'robot$';
+
+/** The user name of app `appKey`'s robot; `$` is never in a person's name (names.ts). */
+export function robotName(appKey: string): string {
+  return `${ROBOT_PREFIX}${appKey}`;
+}
+
+export function isRobot(p: Principal): boolean {
+  return p.kind === 'user' && p.name.startsWith(ROBOT_PREFIX);
+}
 
 const ROLE_ALLOWS: Record<MemberRole, readonly NamespaceAction[]> = {
   owner: ['read', 'push', 'manage-apps', 'manage-members'],
@@ -43,6 +59,7 @@ export class Permissions {
 
   /** May `p` do `action` on repository `name` (`<namespace>/<app>[/...]`)? */
   repository(p: Principal, name: string, action: RepositoryAction): boolean {
+    if (p.kind === 'user' && isRobot(p)) return this.robotRepository(p, name, action);
     const [namespace = '', app = ''] = name.split('/');
     if (action === 'pull') return this.readApp(p, namespace, app);
     return this.namespace(p, namespace, action === 'push' ? 'push' : 'manage-apps');
@@ -55,9 +72,25 @@ export class Permissions {
   readApp(p: Principal, namespace: string, app: string): boolean {
     if (p.kind === 'anonymous') return this.rules.anonymousPull && this.directory.appListed(namespace, app) !== false;
     if (!this.active(p) || !scopeAllows(p, 'read')) return false;
+    if (isRobot(p)) return this.robotApp(p) === `${namespace}/${app}`;
     if (p.role === 'admin' || this.directory.roleOf(p.userId, namespace)) return true;
     const listed = this.directory.appListed(namespace, app);
     return listed === true || (listed === undefined && this.rules.anonymousPull);
+  }
+
+  /** May `p` take app `<namespace>/<app>` for install: read it, with the install right. */
+  installApp(p: Principal, namespace: string, app: string): boolean {
+    return p.kind === 'user' && scopeAllows(p, 'install') && this.readApp(p, namespace, app);
+  }
+
+  /**
+   * The rights `p`'s credentials carry at all (before any namespace or app), cumulative: a session
+   * has all three, a key its scopes' closure, anonymous `read`, dead credentials and robots none.
+   */
+  rights(p: Principal): KeyScope[] {
+    if (p.kind === 'anonymous') return ['read'];
+    if (isRobot(p) || !this.active(p)) return [];
+    return (['read', 'install', 'push'] as const).filter((need) => scopeAllows(p, need));
   }
 
   /** Whether the store shows app `<namespace>/<app>` to `p` in listings (not gated by anonymousPull). */
@@ -83,14 +116,31 @@ export class Permissions {
     return p.kind === 'user' && p.role === 'admin' && this.active(p) && scopeAllows(p, 'push');
   }
 
+  /** A robot's app, `<namespace>/<app>`, while the app exists. */
+  private robotApp(p: User): string | undefined {
+    const app = this.directory.appOfKey(p.name.slice(ROBOT_PREFIX.length));
+    return app && `${app.namespace}/${app.name}`;
+  }
+
+  private robotRepository(p: User, name: string, action: RepositoryAction): boolean {
+    const app = this.robotApp(p);
+    if (!app || action === 'delete' || !this.active(p)) return false;
+    if (action === 'push') return scopeAllows(p, 'push') && name.startsWith(`${app}/`);
+    return scopeAllows(p, 'read') && (name === app || name.startsWith(`${app}/`));
+  }
+
   /** The principal's credentials still work (checked on every decision, so revocation is instant). */
   active(p: User): boolean {
     return this.directory.credentialsActive(p.userId, p.keyId, this.clock());
   }
 }
 
-/** An access key's scopes: anything that changes state needs `push`; reading needs any scope. */
-function scopeAllows(p: User, need: 'read' | 'push'): boolean {
+/**
+ * An access key's scopes: anything that changes state needs `push`; installing needs `install` or
+ * `push`; reading needs any scope.
+ */
+function scopeAllows(p: User, need: KeyScope): boolean {
   if (!p.keyScopes) return true;
-  return need === 'read' ? p.keyScopes.length > 0 : p.keyScopes.includes('push');
+  if (need === 'read') return p.keyScopes.length > 0;
+  return p.keyScopes.includes('push') || (need === 'install' && p.keyScopes.includes('install'));
 }

@@ -1,6 +1,7 @@
 import type { Request, RequestHandler } from 'express';
 import { parse as parseCookies } from 'cookie';
 import type { AccessKeys } from '../auth/access-keys.js';
+import { isRobot } from '../auth/permissions.js';
 import { ANONYMOUS, type Principal } from '../auth/principal.js';
 import type { Sessions } from '../accounts/sessions.js';
 import { SESSION_PREFIX } from '../accounts/sessions.js';
@@ -32,7 +33,8 @@ function principalOf(req: Request, deps: { keys: AccessKeys; sessions: Sessions 
     if (!header.startsWith('Bearer ')) throw new StoreError('unauthorized', 'expected Authorization: Bearer <session token or access key>');
     const credential = header.slice(7).trim();
     const principal = credential.startsWith(SESSION_PREFIX) ? deps.sessions.authenticate(credential) : deps.keys.authenticate(credential);
-    if (!principal) throw new StoreError('unauthorized', 'unknown, revoked or expired credentials');
+    // A robot's keys (Rainstore publish and install) work on the registry only.
+    if (!principal || isRobot(principal)) throw new StoreError('unauthorized', 'unknown, revoked or expired credentials');
     return principal;
   }
   const cookie = req.headers.cookie ? parseCookies(req.headers.cookie)[SESSION_COOKIE] : undefined;

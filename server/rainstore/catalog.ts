@@ -1,0 +1,109 @@
+/**
+ * The apps and versions a Rainstore caller sees. Every decision is the permission module's: an app
+ * the caller may not see is not found (404), one they see but may not change is forbidden (403).
+ */
+import { and, eq } from 'drizzle-orm';
+import type { Permissions } from '../auth/permissions.js';
+import type { Principal } from '../auth/principal.js';
+import type { Db } from '../db/open-database.js';
+import { apps, packages, versions } from '../db/store-schema.js';
+import { StoreError } from '../errors.js';
+import { compareVersions } from '../search/latest-version.js';
+import type { AppRow, VersionRow } from '../store/app-access.js';
+import { parseStrings } from '../store/app-access.js';
+
+export interface CatalogEntry {
+  app: AppRow;
+  onShelf: boolean;
+  /** The versions the caller sees, in the store's order (highest first). */
+  versions: VersionRow[];
+}
+
+export interface ListOptions {
+  query?: string | undefined;
+  /** Publishing: add every app the caller may push to, even unlisted or without versions. */
+  queryAll: boolean;
+  arch?: string | undefined;
+  /** true: plugin apps only; false: apps that are not plugin-only. */
+  plugins: boolean;
+}
+
+export class Catalog {
+  constructor(private readonly deps: { db: Db; permissions: Permissions }) {}
+
+  /** The app with `appKeyID` `appKey` as the caller sees it; 404 when unknown or invisible. */
+  visible(p: Principal, appKey: string): CatalogEntry {
+    const app = this.deps.db.select().from(apps).where(eq(apps.appKey, appKey)).get();
+    const onShelf = !!app && app.listed && !!this.deps.db.select({ id: packages.id }).from(packages).where(eq(packages.appId, app.id)).get();
+    if (!app || !this.deps.permissions.seeApp(p, app.namespace, onShelf)) throw new StoreError('not_found', `no app ${appKey}`);
+    const rows = this.deps.db.select().from(versions).where(eq(versions.appId, app.id)).all();
+    return { app, onShelf, versions: this.shown(p, app, rows) };
+  }
+
+  /** The app, when the caller may push into it (publish a version, get push credentials). */
+  pushable(p: Principal, appKey: string): CatalogEntry {
+    const entry = this.visible(p, appKey);
+    if (!this.deps.permissions.namespace(p, entry.app.namespace, 'push')) {
+      throw new StoreError('forbidden', `only members of ${entry.app.namespace} publish to its apps`);
+    }
+    return entry;
+  }
+
+  version(p: Principal, appKey: string, version: string): CatalogEntry & { row: VersionRow } {
+    const entry = this.visible(p, appKey);
+    const row = entry.versions.find((v) => v.version === version);
+    if (!row) throw new StoreError('not_found', `no version ${version} of app ${appKey}`);
+    return { ...entry, row };
+  }
+
+  /** The apps of a list call, newest change first (rainstore-api.md §4.5). */
+  list(p: Principal, options: ListOptions): CatalogEntry[] {
+    const { db, permissions } = this.deps;
+    const shelved = new Set(db.selectDistinct({ appId: packages.appId }).from(packages).all().map((r) => r.appId));
+    const byApp = new Map<number, VersionRow[]>();
+    for (const v of db.select().from(versions).all()) byApp.set(v.appId, [...(byApp.get(v.appId) ?? []), v]);
+    const roles = new Map<string, { read: boolean; push: boolean }>();
+    const roleIn = (namespace: string) => {
+      let r = roles.get(namespace);
+      if (!r) roles.set(namespace, (r = { read: permissions.namespace(p, namespace, 'read'), push: permissions.namespace(p, namespace, 'push') }));
+      return r;
+    };
+    const needle = options.query?.toLowerCase();
+    const out: CatalogEntry[] = [];
+    for (const app of db.select().from(apps).all()) {
+      const onShelf = app.listed && shelved.has(app.id);
+      if (!permissions.seeApp(p, app.namespace, onShelf)) continue;
+      const role = roleIn(app.namespace);
+      const shown = this.shown(p, app, byApp.get(app.id) ?? [], role.read);
+      const browsable = (onShelf || role.read) && shown.some((v) => v.state === 'ready');
+      if (!browsable && !(options.queryAll && role.push)) continue;
+      if (needle && !matches(app, needle)) continue;
+      if (options.arch && !shown.some((v) => hasArch(v.arch, options.arch!))) continue;
+      const plugin = shown.length > 0 && shown.every((v) => v.isPlugin);
+      if (options.plugins ? !shown.some((v) => v.isPlugin) : plugin) continue;
+      out.push({ app, onShelf, versions: shown });
+    }
+    return out.sort((a, b) => b.app.updatedAt - a.app.updatedAt || b.app.id - a.app.id);
+  }
+
+  /** Installable versions; members also see drafts and failed ones. */
+  private shown(p: Principal, app: AppRow, rows: VersionRow[], member = this.deps.permissions.namespace(p, app.namespace, 'read')): VersionRow[] {
+    return rows
+      .filter((v) => member || v.state === 'ready')
+      .sort((a, b) => compareVersions({ version: a.version, created: a.id }, { version: b.version, created: b.id }));
+  }
+}
+
+function matches(app: AppRow, needle: string): boolean {
+  const fields = [app.name, app.displayName, app.summary, ...parseStrings(app.tags)];
+  return fields.some((f) => f.toLowerCase().includes(needle));
+}
+
+/** `amd64&arm64` has both. */
+export function hasArch(versionArch: string, wanted: string): boolean {
+  return versionArch.split('&').includes(wanted);
+}
+
+export function versionRowOf(db: Db, appId: number, version: string): VersionRow | undefined {
+  return db.select().from(versions).where(and(eq(versions.appId, appId), eq(versions.version, version))).get();
+}

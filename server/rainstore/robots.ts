@@ -1,0 +1,79 @@
+/**
+ * Each app's robot: the registry credentials the Rainstore API hands out, limited to that app by
+ * the permission module (user `robot$<appKey>`, see permissions.ts).
+ *
+ * - Push credentials (`apphubinfo`): a push-scoped key that expires after 25 hours (the console
+ *   may retry a share event for 24 h). Calls within the first hour get the same key back, so one
+ *   publish (one call per component and plugin) mints one key; the secret is kept in memory only.
+ * - Pull credentials (inside served templates): a read-scoped key that does not expire, its secret
+ *   an HMAC of the app's key under a secret kept in `<data>/keys/`, so every template of the app
+ *   carries the same one and none has to be stored.
+ */
+import { createHmac, randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { eq } from 'drizzle-orm';
+import type { AccessKeys } from '../auth/access-keys.js';
+import { robotName } from '../auth/permissions.js';
+import type { Db } from '../db/open-database.js';
+import { users } from '../db/schema.js';
+import type { AppRow } from '../store/app-access.js';
+
+const PUSH_TTL_MS = 25 * 3600_000;
+const PUSH_REUSE_MS = 3600_000;
+
+export interface RegistryCredentials {
+  user: string;
+  password: string;
+}
+
+export class Robots {
+  private pepperBytes: Buffer | undefined;
+  private readonly pushKeys = new Map<string, RegistryCredentials & { mintedAt: number }>();
+
+  constructor(private readonly deps: { db: Db; keys: AccessKeys; dataDir: string; clock: () => number }) {}
+
+  pushCredentials(app: AppRow): RegistryCredentials {
+    const now = this.deps.clock();
+    const cached = this.pushKeys.get(app.appKey);
+    if (cached && now - cached.mintedAt < PUSH_REUSE_MS && this.deps.keys.authenticate(cached.password, cached.user)) {
+      return { user: cached.user, password: cached.password };
+    }
+    const robot = this.robot(app);
+    const { key } = this.deps.keys.create(robot.id, 'rainstore push', ['push'], { expiresAt: now + PUSH_TTL_MS });
+    for (const [appKey, entry] of this.pushKeys) if (now - entry.mintedAt >= PUSH_REUSE_MS) this.pushKeys.delete(appKey);
+    this.pushKeys.set(app.appKey, { user: robot.name, password: key, mintedAt: now });
+    return { user: robot.name, password: key };
+  }
+
+  pullCredentials(app: AppRow): RegistryCredentials {
+    const name = robotName(app.appKey);
+    const secret = `ask_${createHmac('sha256', this.pepper()).update(`pull:${app.appKey}`).digest('base64url').slice(0, 32)}`;
+    if (!this.deps.keys.authenticate(secret, name)) this.deps.keys.create(this.robot(app).id, 'rainstore pull', ['read'], { secret });
+    return { user: name, password: secret };
+  }
+
+  private robot(app: AppRow): { id: number; name: string } {
+    const name = robotName(app.appKey);
+    const { db, clock } = this.deps;
+    db.insert(users)
+      .values({ name, displayName: `robot of ${app.namespace}/${app.name}`, createdAt: clock() })
+      .onConflictDoNothing()
+      .run();
+    return db.select({ id: users.id, name: users.name }).from(users).where(eq(users.name, name)).get()!;
+  }
+
+  private pepper(): Buffer {
+    if (this.pepperBytes) return this.pepperBytes;
+    const dir = join(this.deps.dataDir, 'keys');
+    const path = join(dir, 'rainstore-robot.key');
+    try {
+      this.pepperBytes = readFileSync(path);
+    } catch {
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      writeFileSync(path, randomBytes(32), { mode: 0o600, flag: 'wx' });
+      this.pepperBytes = readFileSync(path);
+    }
+    return this.pepperBytes;
+  }
+}

@@ -1,0 +1,239 @@
+/**
+ * /app-server: the Rainstore OpenAPI a stock Rainbond console binds, browses, publishes to and
+ * installs from (../shared/rainstore-api.md). Errors are `{code, msg}`, never 401.
+ */
+import express, { Router, type Request, type RequestHandler } from 'express';
+import { min } from 'drizzle-orm';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import { TAG_PATTERN } from '../../schemas/oci.js';
+import type { Config } from '../../schemas/config.js';
+import type { Registry } from '../../registry/index.js';
+import type { AuditLog } from '../accounts/audit-log.js';
+import type { AccessKeys } from '../auth/access-keys.js';
+import type { Permissions } from '../auth/permissions.js';
+import { ANONYMOUS } from '../auth/principal.js';
+import type { Db } from '../db/open-database.js';
+import { users } from '../db/schema.js';
+import { StoreError } from '../errors.js';
+import { AppAccess } from '../store/app-access.js';
+import { AppService } from '../store/app-service.js';
+import type { AppStats } from '../store/stats.js';
+import { repositoryOf } from '../store/version-index.js';
+import { appSlug, parseAppChange, parseNewApp } from '../rainstore/app-input.js';
+import { accessActionsOf, callerOf, requireRight, type RainstoreCaller } from '../rainstore/caller.js';
+import { Catalog, type CatalogEntry } from '../rainstore/catalog.js';
+import { appBase, appDetail, versionBase, versionDetail, type DtoContext } from '../rainstore/dto.js';
+import { rainstoreErrorHandler, unknownRainstorePath } from '../rainstore/errors.js';
+import { InstallCounter } from '../rainstore/install-counter.js';
+import { installTemplate } from '../rainstore/install-template.js';
+import { baseUrlOf, hubHostOf, marketOf, ownHostsOf } from '../rainstore/market.js';
+import { VersionPublisher } from '../rainstore/publish-version.js';
+import { Robots } from '../rainstore/robots.js';
+import { isoTime, pageOf, pagingOf, queryBoolean, queryString } from '../rainstore/wire.js';
+
+const NewVersion = z.looseObject({
+  version: z.string().trim().min(1).max(32).regex(TAG_PATTERN, 'letters, digits, _ . and -, not starting with . or -'),
+  versionAlias: z.string().max(64).nullish(),
+  description: z.string().max(255).nullish(),
+  rainbondVersion: z.string().max(64).nullish(),
+  arch: z.string().max(32).nullish(),
+  is_plugin: z.boolean().nullish(),
+  isPlugin: z.boolean().nullish(),
+  template: z.unknown(),
+});
+
+export interface RainstoreRoutesDeps {
+  db: Db;
+  registry: Registry;
+  keys: AccessKeys;
+  permissions: Permissions;
+  stats: AppStats;
+  audit: AuditLog;
+  log: Logger;
+  clock: () => number;
+  config: Pick<Config, 'publicUrl' | 'rainstore'>;
+  dataDir: string;
+  /** The registry's token realm handler (`/v2/token`), also served as `/app-server/v1/registry/auth`. */
+  token: RequestHandler;
+}
+
+export function rainstoreRoutes(deps: RainstoreRoutesDeps): Router {
+  const { db, permissions, stats, clock } = deps;
+  const log = deps.log.child({ module: 'rainstore' });
+  const market = marketOf(deps.config.rainstore);
+  const publicUrl = deps.config.publicUrl;
+  const catalog = new Catalog({ db, permissions });
+  const access = new AppAccess(db, permissions);
+  const apps = new AppService({ ...deps, access, log });
+  const robots = new Robots({ db, keys: deps.keys, dataDir: deps.dataDir, clock });
+  const publisher = new VersionPublisher({ ...deps, robots, log });
+  const installs = new InstallCounter({ stats, clock });
+
+  const caller = (req: Request): RainstoreCaller => callerOf(req, deps);
+  const ctx = (req: Request): DtoContext => ({ market, baseUrl: baseUrlOf(publicUrl, req) });
+  const totals = (id: number) => stats.totals([id]).get(id)!;
+  const detail = (req: Request, entry: CatalogEntry) => appDetail(entry, totals(entry.app.id), ctx(req));
+  const installer = (c: RainstoreCaller): string =>
+    c.principal.kind === 'user' ? `user:${c.principal.userId}:${c.principal.keyId ?? ''}` : `anon:${c.address}`;
+  const appIdOf = (req: Request): string => {
+    const id = String(req.params.appID);
+    if (!/^[0-9a-f]{32}$/.test(id)) log.warn({ method: req.method, path: req.path, appID: id }, 'rainstore: appID is not 32 hex characters');
+    return id;
+  };
+  let createTime: string | undefined;
+
+  const router = Router();
+  router.use(express.json({ limit: '6mb' }));
+  const openapi = Router();
+  router.use('/openapi', openapi);
+
+  const cors: RequestHandler = (req, res) => {
+    const origin = req.get('origin');
+    if (origin) res.set({ 'Access-Control-Allow-Origin': origin, 'Access-Control-Allow-Credentials': 'true' });
+    if (req.method === 'OPTIONS') {
+      res.set({
+        'Access-Control-Allow-Methods': 'GET, OPTIONS',
+        'Access-Control-Allow-Headers': req.get('access-control-request-headers') ?? 'Authorization, Content-Type',
+        'Access-Control-Max-Age': '600',
+      });
+    }
+    res.vary('Origin').json({ code: 200, msg: 'ok', isRainstore: true });
+  };
+  openapi.get('/healthz', cors);
+  openapi.options('/healthz', cors);
+
+  openapi.get('/bindablemarkets', (req, res) => {
+    const c = caller(req);
+    if (c.principal.kind !== 'user') throw new StoreError('forbidden', 'send a valid access key to bind this store');
+    res.json([{ name: market.name, url: baseUrlOf(publicUrl, req), domain: market.domain, logo: '', desc: '' }]);
+  });
+
+  openapi.get('/organizations', (_req, res) => void res.json([]));
+
+  // Every other /openapi call names this store's domain (absent: this store).
+  openapi.use((req, _res, next) => {
+    const domain = req.query.marketDomain;
+    if (domain !== undefined && domain !== market.domain) throw new StoreError('not_found', `no market ${String(domain).slice(0, 64)}`);
+    next();
+  });
+
+  openapi.get('/info', (req, res) => {
+    createTime ??= isoTime(db.select({ at: min(users.createdAt) }).from(users).get()?.at ?? clock());
+    res.json({ name: market.name, description: '', status: 1, accessActions: accessActionsOf(caller(req)), createTime });
+  });
+
+  openapi.get('/apps', (req, res) => {
+    const c = caller(req);
+    const paging = pagingOf(req.query);
+    const plugins = queryBoolean(req.query.isPlugin) ?? queryBoolean(req.query.is_plugin) ?? false;
+    const found = catalog.list(c.principal, { query: queryString(req.query.query), queryAll: queryBoolean(req.query.queryAll) ?? false, arch: queryString(req.query.arch), plugins });
+    const page = pageOf(found, paging);
+    const counts = stats.totals(page.map((e) => e.app.id));
+    res.json({ apps: page.map((e) => appBase(e, counts.get(e.app.id)!, ctx(req))), page: paging.page, pageSize: paging.pageSize, total: found.length });
+  });
+
+  openapi.post('/apps', async (req, res) => {
+    const c = caller(req);
+    const p = requireRight(c, 'push');
+    const input = parseNewApp(req.body);
+    const namespace = input.orgID && permissions.namespace(p, input.orgID, 'manage-apps') ? input.orgID : p.name;
+    const name = appSlug(input.displayName, (n) => !!access.find({ namespace, name: n }));
+    const created = apps.create(c, { namespace, name }, input.fields);
+    if (input.logo) await apps.setLogo(c, { namespace, name }, input.logo);
+    res.json(detail(req, catalog.visible(p, created.appKey)));
+  });
+
+  openapi.get('/apps/platform-plugins', (_req, res) => void res.json({ plugins: [] }));
+
+  openapi.get('/apps/:appID', (req, res) => void res.json(detail(req, catalog.visible(caller(req).principal, appIdOf(req)))));
+
+  openapi.put('/apps/:appID', async (req, res) => {
+    const c = caller(req);
+    const { app } = catalog.visible(c.principal, appIdOf(req));
+    requireRight(c, 'push');
+    const input = parseAppChange(req.body);
+    apps.update(c, app, input.fields);
+    if (input.logo) await apps.setLogo(c, app, input.logo);
+    res.json(detail(req, catalog.visible(c.principal, app.appKey)));
+  });
+
+  openapi.get('/apps/:appID/versions', (req, res) => {
+    const { app, versions } = catalog.visible(caller(req).principal, appIdOf(req));
+    res.json({ versions: versions.map((v) => versionBase(app, v)) });
+  });
+
+  openapi.post('/apps/:appID/versions', async (req, res) => {
+    const c = caller(req);
+    catalog.visible(c.principal, appIdOf(req));
+    const p = requireRight(c, 'push');
+    const { app } = catalog.pushable(p, appIdOf(req));
+    const parsed = NewVersion.safeParse(req.body ?? {});
+    if (!parsed.success) throw new StoreError('invalid', `invalid version: ${z.prettifyError(parsed.error)}`);
+    const b = parsed.data;
+    const row = await publisher.publish(
+      app,
+      {
+        version: b.version,
+        versionAlias: b.versionAlias ?? '',
+        description: b.description ?? '',
+        rainbondVersion: b.rainbondVersion ?? '',
+        arch: b.arch || 'amd64',
+        isPlugin: b.is_plugin ?? b.isPlugin ?? false,
+        template: b.template,
+      },
+      { principal: p, address: c.address, hub: hubHostOf(publicUrl, req), ownHosts: ownHostsOf(publicUrl, req) },
+    );
+    res.json({ id: String(row.id), ...versionBase(app, row) });
+  });
+
+  openapi.get('/apps/:appID/versions/:version', (req, res) => {
+    const c = caller(req);
+    const { app, row } = catalog.version(c.principal, appIdOf(req), String(req.params.version));
+    const forInstall = queryBoolean(req.query.forInstall) ?? false;
+    const getTemplate = queryBoolean(req.query.getTemplate) ?? false;
+    let template = '';
+    if (forInstall || getTemplate) {
+      if (!permissions.installApp(c.principal, app.namespace, app.name)) {
+        throw new StoreError('forbidden', c.keyRejected ? 'the access key is unknown, revoked or expired' : 'installing needs an access key with the install scope (ReadInstall)');
+      }
+      const served = installTemplate(app, row, hubHostOf(publicUrl, req), ownHostsOf(publicUrl, req), robots.pullCredentials(app));
+      if (getTemplate) template = JSON.stringify(served);
+      if (forInstall) installs.count(installer(c), app.id, row.version);
+    }
+    res.set('Cache-Control', 'no-store').json(versionDetail(app, row, template, ctx(req)));
+  });
+
+  openapi.get('/apps/:appID/apphubinfo', (req, res) => {
+    const c = caller(req);
+    catalog.visible(c.principal, appIdOf(req));
+    const p = requireRight(c, 'push');
+    const { app } = catalog.pushable(p, appIdOf(req));
+    const credentials = robots.pushCredentials(app);
+    res.set('Cache-Control', 'no-store').json({
+      hubURL: hubHostOf(publicUrl, req),
+      namespace: repositoryOf(app),
+      hubUser: credentials.user,
+      hubPassword: credentials.password,
+      isTrust: false,
+    });
+  });
+
+  // Install by command: no Authorization; listed public apps whose images anyone may pull.
+  router.get('/markets/:marketId/apps/:appId/version/:version/cmd', (req, res) => {
+    if (req.params.marketId !== market.id && req.params.marketId !== market.domain) throw new StoreError('not_found', 'no such market');
+    const { app, row, onShelf } = catalog.version(ANONYMOUS, String(req.params.appId), String(req.params.version));
+    if (!onShelf || app.publishType !== 'public' || !permissions.readApp(ANONYMOUS, app.namespace, app.name)) {
+      throw new StoreError('forbidden', 'this app installs from the market with an access key, not by command');
+    }
+    const template = installTemplate(app, row, hubHostOf(publicUrl, req), ownHostsOf(publicUrl, req), null);
+    installs.count(`anon:${caller(req).address}`, app.id, row.version);
+    res.set('Cache-Control', 'no-store').json({ cmd: JSON.stringify(template), arch: row.arch });
+  });
+
+  router.get('/v1/registry/auth', deps.token);
+
+  router.use(unknownRainstorePath(log));
+  router.use(rainstoreErrorHandler(log));
+  return router;
+}
