@@ -90,6 +90,7 @@ export class GarbageCollector {
     const recentlyTouched = (d: Digest): boolean => (blobs.touched.get(d) ?? 0) > cutoff || blobs.committing.has(d);
 
     const touched = JSON.stringify([...meta.touchedManifests].filter(([, at]) => at > cutoff).map(([key]) => key));
+    if (!dryRun) this.forgetOldTouches(Math.min(cutoff, started - this.deps.graceSeconds * 1000));
 
     const db = meta.db;
     const swept = db.transaction(() => {
@@ -164,6 +165,16 @@ export class GarbageCollector {
     };
     log.info(report, dryRun ? 'gc dry run' : 'gc finished');
     return report;
+  }
+
+  /**
+   * Drops "last looked at" records older than any grace period GC will use, so the two maps stay
+   * as small as the set of recently used blobs and manifests however long the server runs.
+   */
+  private forgetOldTouches(before: number): void {
+    for (const map of [this.deps.blobs.touched, this.deps.meta.touchedManifests] as Map<string, number>[]) {
+      for (const [key, at] of map) if (at <= before) map.delete(key);
+    }
   }
 
   /** Deletes a blob's file unless it came back to life; a re-upload of it waits for this. */

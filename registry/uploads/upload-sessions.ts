@@ -38,9 +38,15 @@ export class UploadSessions {
 
   async start(repository: string): Promise<UploadRow> {
     const id = randomUUID();
-    await mkdir(this.dir, { recursive: true });
-    await (await open(this.pathOf(id), 'wx')).close();
-    return this.meta.createUpload(id, repository);
+    // Active from before its file exists until its row does: GC never takes it for an orphan.
+    this.active.add(id);
+    try {
+      await mkdir(this.dir, { recursive: true });
+      await (await open(this.pathOf(id), 'wx')).close();
+      return this.meta.createUpload(id, repository);
+    } finally {
+      this.active.delete(id);
+    }
   }
 
   get(repository: string, id: string): UploadRow {
