@@ -92,7 +92,8 @@ export class VersionIndex {
       const names = new Map((content.template.apps ?? []).map((a) => [String(a.service_key), String(a.service_cname ?? '')]));
       for (const c of content.components) {
         tx.insert(components).values({ versionId, serviceKey: c.serviceKey, name: names.get(c.serviceKey) ?? '', imageDigest: c.imageDigest, sourceRef: c.source }).run();
-        if (content.kind === 'bundle') this.registry.meta.setTag(repository, componentTag(version, c.serviceKey), manifestDigest);
+        // The component tag names the component image (Rainbond pulls it by tag), not the bundle index.
+        if (content.kind === 'bundle' && c.imageDigest) this.registry.meta.setTag(repository, componentTag(version, c.serviceKey), c.imageDigest);
       }
       tx.update(apps).set({ updatedAt: now }).where(eq(apps.id, app.id)).run();
       return versionId;
