@@ -34,6 +34,8 @@ import { rainstoreRoutes } from './routes/rainstore.js';
 import { SearchService } from './search/search-service.js';
 import { BundleReader } from './store/bundle-reader.js';
 import { StoreIndexer } from './store/indexer.js';
+import { ImageSync } from './store/sync/image-sync.js';
+import { syncRoutes } from './routes/sync.js';
 import { AppStats } from './store/stats.js';
 import { VersionIndex } from './store/version-index.js';
 import { webRoutes } from './web/index.js';
@@ -85,7 +87,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   });
 
   const versions = new VersionIndex(db, registry, clock);
-  new StoreIndexer({ registry, reader: new BundleReader(registry), versions, log: log.child({ module: 'store.indexer' }), clock }).attach();
+  const reader = new BundleReader(registry);
+  new StoreIndexer({ registry, reader, versions, log: log.child({ module: 'store.indexer' }), clock }).attach();
+  const sync = new ImageSync({ db, registry, versions, permissions, log: log.child({ module: 'store.sync' }), clock, maxManifestBytes: config.registry.maxManifestBytes });
+  sync.resume();
   auditRegistryChanges(registry, accounts.audit);
 
   const app = express();
@@ -112,6 +117,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   api.use('/audit', auditRoutes({ audit: accounts.audit, permissions }));
   api.use('/admin', adminRoutes({ registry, permissions, users: accounts.users, keys, audit: accounts.audit }));
   api.use('/search', searchRoutes(search));
+  api.use('/apps', syncRoutes({ sync, audit: accounts.audit }));
   const stats = new AppStats({ db, clock, log: log.child({ module: 'store.stats' }) }).attach(registry);
   api.use('/apps', appRoutes({ db, registry, versions, permissions, stats, audit: accounts.audit, log, clock, publicUrl: config.publicUrl }));
   api.use('/publishers', publisherRoutes({ db, users: accounts.users, namespaces: accounts.namespaces, permissions, stats }));
@@ -137,6 +143,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     log,
     config,
     async shutdown() {
+      await sync.stop();
       stats.close();
       await search.close();
       sqlite.close();

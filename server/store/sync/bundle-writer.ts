@@ -1,0 +1,97 @@
+/**
+ * The last step of publishing: the bundle (ARCHITECTURE.md §3) — an OCI index of the draft's
+ * template manifest and one child per component, annotated with its service_key and source —
+ * written under the version's tag through the registry's own manifest path, so the indexer
+ * reads it as it reads any pushed bundle and marks the version ready.
+ */
+import { asc, eq } from 'drizzle-orm';
+import { BundleAnnotations, BundleTypes } from '../../../schemas/bundle.js';
+import { MediaTypes, type Descriptor, type Digest } from '../../../schemas/oci.js';
+import type { ComponentSync } from '../../../schemas/sync.js';
+import type { Registry } from '../../../registry/index.js';
+import type { Db } from '../../db/open-database.js';
+import { apps, components, versions } from '../../db/store-schema.js';
+import { repositoryOf } from '../version-index.js';
+import { SyncError } from './sync-failure.js';
+
+export interface BundleTarget {
+  app: typeof apps.$inferSelect;
+  version: typeof versions.$inferSelect;
+}
+
+export async function writeBundle(
+  deps: { db: Db; registry: Registry; clock: () => number },
+  target: BundleTarget,
+  copied: readonly ComponentSync[],
+  actor: string,
+): Promise<Digest> {
+  const { app, version } = target;
+  const repository = repositoryOf(app);
+  const tagged = deps.registry.meta.tagDigest(repository, version.version);
+  if (tagged === undefined || tagged !== version.manifestDigest || version.manifestDigest !== version.templateDigest) {
+    throw new SyncError('draft_changed', `${repository}:${version.version} is no longer the draft that was published; publish it again`);
+  }
+  const bound = deps.db
+    .select({ serviceKey: components.serviceKey, sourceRef: components.sourceRef })
+    .from(components)
+    .where(eq(components.versionId, version.id))
+    .orderBy(asc(components.serviceKey))
+    .all();
+  const byKey = new Map(copied.map((c) => [c.serviceKey, c] as const));
+  if (bound.length !== copied.length || bound.some((b) => byKey.get(b.serviceKey)?.source !== b.sourceRef)) {
+    throw new SyncError('draft_changed', `the components of ${repository}:${version.version} changed during the sync; publish it again`);
+  }
+  const stored = deps.registry.meta.manifestByDigest(repository, version.templateDigest as Digest);
+  if (!stored) throw new SyncError('draft_changed', `template manifest ${version.templateDigest} is gone`);
+  // No artifactType on the descriptor (the manifest has its own): skopeo 1.9 cannot keep one on an
+  // index's child and refuses `copy --all --preserve-digests` of such an index.
+  const template = canonical({ mediaType: stored.mediaType, digest: stored.digest, size: stored.size });
+  const children = copied.map((c): Descriptor => {
+    if (c.state !== 'done' || !c.digest || !c.mediaType || c.size === undefined) {
+      throw new SyncError('incomplete', `component ${c.serviceKey} is not copied`);
+    }
+    return canonical({
+      mediaType: c.mediaType,
+      digest: c.digest,
+      size: c.size,
+      annotations: { [BundleAnnotations.component]: c.serviceKey, [BundleAnnotations.source]: c.source },
+    });
+  });
+  const title = groupName(version.template);
+  const annotations: Record<string, string> = {
+    [BundleAnnotations.version]: version.version,
+    ...(title ? { [BundleAnnotations.title]: title } : {}),
+    ...(version.description ? { [BundleAnnotations.description]: version.description } : {}),
+    [BundleAnnotations.created]: new Date(deps.clock()).toISOString(),
+  };
+  // Compact, fields in Go's order, annotations sorted: what Go clients (skopeo) write back when they
+  // parse and re-serialise an index, so they keep its digest.
+  const index = { schemaVersion: 2, mediaType: MediaTypes.ociIndex, artifactType: BundleTypes.bundle, manifests: [template, ...children], annotations: sorted(annotations) };
+  const written = await deps.registry.putManifest({
+    repository,
+    reference: version.version,
+    contentType: MediaTypes.ociIndex,
+    content: Buffer.from(JSON.stringify(index)),
+    actor,
+  });
+  return written.digest;
+}
+
+/** A descriptor with its keys in Go's order (mediaType, digest, size, annotations). */
+function canonical(desc: Descriptor): Descriptor {
+  const { mediaType, digest, size, annotations } = desc;
+  return { mediaType, digest, size, ...(annotations ? { annotations: sorted(annotations) } : {}) };
+}
+
+function sorted(map: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(map).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+function groupName(template: string): string | undefined {
+  try {
+    const name = (JSON.parse(template) as { group_name?: unknown }).group_name;
+    return typeof name === 'string' && name !== '' ? name : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,27 @@
+/** Why a component copy or a bundle write failed, as the sync API reports it: a code and a message. */
+import type { SyncFailure } from '../../../schemas/sync.js';
+import { ClientError } from '../../../registry/client/index.js';
+import { OciError } from '../../../registry/index.js';
+import { ImageRefError } from './image-ref.js';
+
+/** A failure the sync itself detects (a changed draft, a reference it cannot use). */
+export class SyncError extends Error {
+  override readonly name = 'SyncError';
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * ClientError codes (`unauthorized`, `not_found`, `network`, ...) from the source registry,
+ * OciError codes (`MANIFEST_INVALID`, ...) from the store's own, `invalid_reference`, or `internal`.
+ */
+export function failureOf(err: unknown): SyncFailure {
+  if (err instanceof ClientError || err instanceof SyncError) return { code: err.code, message: err.message };
+  if (err instanceof OciError) return { code: err.code, message: err.message };
+  if (err instanceof ImageRefError) return { code: 'invalid_reference', message: err.message };
+  return { code: 'internal', message: err instanceof Error ? err.message : String(err) };
+}
