@@ -34,6 +34,7 @@ import { rainstoreRoutes } from './routes/rainstore.js';
 import { SearchService } from './search/search-service.js';
 import { BundleReader } from './store/bundle-reader.js';
 import { StoreIndexer } from './store/indexer.js';
+import { Reindexer } from './store/reindex.js';
 import { ImageSync } from './store/sync/image-sync.js';
 import { syncRoutes } from './routes/sync.js';
 import { AppStats } from './store/stats.js';
@@ -90,6 +91,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const reader = new BundleReader(registry);
   new StoreIndexer({ registry, reader, versions, log: log.child({ module: 'store.indexer' }), clock }).attach();
   const sync = new ImageSync({ db, registry, versions, permissions, log: log.child({ module: 'store.sync' }), clock, maxManifestBytes: config.registry.maxManifestBytes });
+  const reindex = new Reindexer({ db, registry, reader, versions, log: log.child({ module: 'store.reindex' }), busy: () => sync.busy() });
   sync.resume();
   auditRegistryChanges(registry, accounts.audit);
 
@@ -115,7 +117,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   api.use('/keys', keyRoutes({ keys, audit: accounts.audit, clock }));
   api.use('/orgs', orgRoutes({ ...accounts, permissions }));
   api.use('/audit', auditRoutes({ audit: accounts.audit, permissions }));
-  api.use('/admin', adminRoutes({ registry, permissions, users: accounts.users, keys, audit: accounts.audit }));
+  api.use('/admin', adminRoutes({ registry, permissions, users: accounts.users, keys, audit: accounts.audit, reindex }));
   api.use('/search', searchRoutes(search));
   api.use('/apps', syncRoutes({ sync, audit: accounts.audit }));
   const stats = new AppStats({ db, clock, log: log.child({ module: 'store.stats' }) }).attach(registry);

@@ -8,6 +8,7 @@ import type { Permissions } from '../auth/permissions.js';
 import { addressOf, requireUser } from '../http/authenticate.js';
 import { parseInput } from '../http/validate.js';
 import { StoreError } from '../errors.js';
+import type { Reindexer } from '../store/reindex.js';
 
 const GcQuery = z.strictObject({
   dryRun: z.enum(['true', 'false']).optional(),
@@ -17,8 +18,8 @@ const GcQuery = z.strictObject({
 const UserList = z.strictObject({ after: z.string().max(64).optional(), limit: z.coerce.number().int().min(1).max(500).default(100) });
 const UserChange = z.strictObject({ disabled: z.boolean().optional(), role: z.enum(['admin', 'user']).optional() });
 
-/** /api/v1/admin: garbage collection, users, keys. Admins only. */
-export function adminRoutes(deps: { registry: Registry; permissions: Permissions; users: Users; keys: AccessKeys; audit: AuditLog }): Router {
+/** /api/v1/admin: garbage collection, reindex, users, keys. Admins only. */
+export function adminRoutes(deps: { registry: Registry; permissions: Permissions; users: Users; keys: AccessKeys; audit: AuditLog; reindex: Reindexer }): Router {
   const router = Router();
   const admin = (res: Response) => {
     const actor = requireUser(res.locals.principal);
@@ -35,6 +36,13 @@ export function adminRoutes(deps: { registry: Registry; permissions: Permissions
       ...(uploadTtlSeconds !== undefined ? { uploadTtlSeconds } : {}),
     });
     if (dryRun !== 'true') deps.audit.record({ actor: actor.name, action: 'registry.gc', address: addressOf(req), detail: { bytesFreed: report.bytesFreed } });
+    res.json(report);
+  });
+
+  router.post('/reindex', async (req, res) => {
+    const actor = admin(res);
+    const report = await deps.reindex.run();
+    deps.audit.record({ actor: actor.name, action: 'store.reindexed', address: addressOf(req), detail: { apps: report.apps, versions: report.versions, skipped: report.skipped.length } });
     res.json(report);
   });
 
