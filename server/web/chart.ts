@@ -24,7 +24,7 @@ export function statsChart(days: StatDay[], id = 'stats'): SafeHtml {
 <svg viewBox="0 0 ${W} ${H}" role="img" aria-labelledby="${id}-title ${id}-desc" preserveAspectRatio="none" class="chart-svg">
 <title id="${id}-title">Visits and installs per day, last ${days.length} days</title>
 <desc id="${id}-desc">${sum((d) => d.visits)} visits and ${sum((d) => d.installs)} installs from ${first} to ${last}.</desc>
-${[0, 0.5, 1].map((f) => html`<line class="grid" x1="${PAD.left}" x2="${W - PAD.right}" y1="${y(top * f).toFixed(1)}" y2="${y(top * f).toFixed(1)}"/><text class="axis" x="${PAD.left - 6}" y="${(y(top * f) + 4).toFixed(1)}" text-anchor="end">${Math.round(top * f)}</text>`)}
+${[0, top / 2, top].map((v) => html`<line class="grid" x1="${PAD.left}" x2="${W - PAD.right}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}"/>${Number.isInteger(v) ? html`<text class="axis" x="${PAD.left - 6}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end">${v}</text>` : ''}`)}
 <text class="axis" x="${PAD.left}" y="${H - 6}">${first.slice(5)}</text>
 <text class="axis" x="${W - PAD.right}" y="${H - 6}" text-anchor="end">${last.slice(5)}</text>
 <polyline class="series visits" points="${line((d) => d.visits)}"/>

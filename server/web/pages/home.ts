@@ -18,7 +18,7 @@ export function homeRoutes(router: Router, s: WebServices): void {
     const { tags, categories } = popular.facets;
     const body = html`<section class="hero"><div class="wrap">
 <h1>Find apps to run on Rainbond</h1>
-<p>${popular.total} ${popular.total === 1 ? 'app' : 'apps'} on the shelf, ready to install.</p>
+<p>${popular.total} ${popular.total === 1 ? 'app' : 'apps'} to browse${ctx.user ? ', your own included' : ', ready to install'}.</p>
 <form class="big-search" role="search" action="/search" method="get">
 <label for="home-q">Search the marketplace</label>
 <div class="row"><input id="home-q" type="search" name="q" placeholder="e.g. wordpress, database, monitoring"><button type="submit">Search</button></div>
