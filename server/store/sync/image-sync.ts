@@ -22,10 +22,12 @@ import { StoreError } from '../../errors.js';
 import { repositoryOf, type AppRef, type VersionIndex } from '../version-index.js';
 import { writeBundle, type BundleTarget } from './bundle-writer.js';
 import { copyComponent } from './copy-component.js';
-import { credentialsFor, parseImageRef, type ServiceImage } from './image-ref.js';
+import { credentialsFor, parseImageRef } from './image-ref.js';
+import { limiter } from './limiter.js';
 import { LocalRegistry } from './local-target.js';
 import { failureOf } from './sync-failure.js';
 import { SyncJobs, viewOf, type SyncJob } from './sync-jobs.js';
+import { serviceImageOf, templateOrder } from './template-fields.js';
 
 export interface VersionRef extends AppRef {
   version: string;
@@ -277,41 +279,4 @@ export class ImageSync {
 
 function actorName(p: Principal): string {
   return p.kind === 'user' ? p.name : SYNC_ACTOR;
-}
-
-function templateOrder(template: string): Map<string, number> {
-  const apps = parseTemplate(template)?.apps;
-  return new Map((Array.isArray(apps) ? apps : []).map((a: { service_key?: unknown }, i) => [String(a.service_key), i]));
-}
-
-function serviceImageOf(template: string, serviceKey: string): ServiceImage | undefined {
-  const apps = parseTemplate(template)?.apps;
-  if (!Array.isArray(apps)) return undefined;
-  const app = (apps as { service_key?: unknown; service_image?: unknown }[]).find((a) => String(a.service_key) === serviceKey);
-  return app && typeof app.service_image === 'object' && app.service_image !== null ? (app.service_image as ServiceImage) : undefined;
-}
-
-function parseTemplate(template: string): { apps?: unknown } | undefined {
-  try {
-    return JSON.parse(template) as { apps?: unknown };
-  } catch {
-    return undefined;
-  }
-}
-
-/** At most `n` tasks at a time, in the order they asked. */
-function limiter(n: number): <T>(task: () => Promise<T>) => Promise<T> {
-  let running = 0;
-  const queue: (() => void)[] = [];
-  return async <T>(task: () => Promise<T>): Promise<T> => {
-    if (running >= n) await new Promise<void>((go) => queue.push(go));
-    else running++;
-    try {
-      return await task();
-    } finally {
-      const next = queue.shift();
-      if (next) next();
-      else running--;
-    }
-  };
 }
