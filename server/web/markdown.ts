@@ -31,6 +31,16 @@ md.core.ruler.push('demote_headings', (state) => {
   }
 });
 
+/** Rendered introductions, by their text: the busiest app pages render once, not per visit. */
+const CACHED = 100;
+const cache = new Map<string, string>();
+
 export function renderMarkdown(text: string): SafeHtml {
-  return trusted(md.render(text));
+  let out = cache.get(text);
+  if (out === undefined) {
+    out = md.render(text);
+    if (cache.size >= CACHED) cache.delete(cache.keys().next().value!);
+  } else cache.delete(text);
+  cache.set(text, out);
+  return trusted(out);
 }
