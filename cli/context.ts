@@ -2,7 +2,7 @@
  * What every command shares: the I/O, the global options, the settings file, and from them the
  * store a command talks to, its credentials, a store API client and a registry client.
  */
-import { RegistryClient, type Credentials } from '../registry/client/index.js';
+import type { Credentials, RegistryClient } from '../registry/client/index.js';
 import { configPath, loadConfig, saveConfig, type CliConfig, type StoreLogin } from './config.js';
 import { usage } from './errors.js';
 import type { Io } from './io.js';
@@ -63,6 +63,7 @@ export class Context {
 
   /** A registry client for the store, with the login's user name and key as basic credentials. */
   async registry(store: StoreAddress): Promise<RegistryClient> {
+    const { RegistryClient } = await import('../registry/client/index.js');
     return new RegistryClient({ host: store.url, credentials: await this.credentials(store.host), userAgent: 'appshelf-cli/0.1' });
   }
 

@@ -2,7 +2,7 @@
  * The CLI's one error type, and the one translation of everything else into it. A message is
  * one sentence: what failed and why, then what to do about it.
  */
-import { isClientError } from '../registry/client/index.js';
+import type { ClientError } from '../registry/client/index.js';
 
 /** 'usage' exits 2 (the command line is wrong), 'failure' exits 1. */
 export type CliErrorKind = 'usage' | 'failure';
@@ -29,6 +29,11 @@ export const usage = (message: string, hint?: string): CliError => new CliError(
 export const failure = (message: string, hint?: string, cause?: unknown): CliError =>
   new CliError('failure', message, hint, cause === undefined ? undefined : { cause });
 
+/** By name, not instanceof: the light commands never load the registry client. */
+function isClientError(err: unknown): err is ClientError {
+  return err instanceof Error && err.name === 'ClientError' && typeof (err as { code?: unknown }).code === 'string';
+}
+
 const LOGIN_HINT = 'run "appshelf login <store> --key <key>" with a valid access key';
 
 /** Any error as a CliError whose sentence says what happened and what to do. */
@@ -44,7 +49,7 @@ export function toCliError(err: unknown): CliError {
       case 'not_found':
         return failure(`not found (${what})`, 'check the reference ("appshelf search" lists apps)', err);
       case 'network':
-        return failure(`cannot reach the registry (${what})`, 'check the address and that the registry is running', err);
+        return failure(`cannot reach the registry (${what}${reasonOf(err) ? `: ${reasonOf(err)}` : ''})`, 'check the address and that the registry is running', err);
       case 'unavailable':
         return failure(`the registry is failing or overloaded (${what})`, 'try again later', err);
       case 'digest_mismatch':
@@ -67,4 +72,15 @@ export function toCliError(err: unknown): CliError {
   }
   const message = err instanceof Error ? err.message : String(err);
   return failure(`unexpected error: ${message}`, 'run again with APPSHELF_DEBUG=1 for details and report it', err);
+}
+
+/** The innermost cause's system code (ECONNREFUSED, ENOTFOUND...) or message, for "fetch failed". */
+export function reasonOf(err: unknown): string | undefined {
+  let reason: string | undefined;
+  for (let e = (err as { cause?: unknown } | undefined)?.cause, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const { code, message } = e as { code?: unknown; message?: unknown };
+    if (typeof code === 'string') reason = code;
+    else if (typeof message === 'string' && message !== 'fetch failed') reason = message;
+  }
+  return reason;
 }

@@ -1,5 +1,6 @@
 /** A store as the user names it (`store.example.com`, `127.0.0.1:8080`, `http://host:port`). */
-import { baseUrlOf } from '../registry/client/index.js';
+// transport.ts, not the client's index: the light commands never load the rest of the client.
+import { baseUrlOf } from '../registry/client/transport.js';
 import { usage } from './errors.js';
 
 export interface StoreAddress {

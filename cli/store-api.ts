@@ -1,5 +1,5 @@
 /** A small client for the store's JSON API (/api/v1), with an access key as bearer credential. */
-import { failure } from './errors.js';
+import { failure, reasonOf } from './errors.js';
 import type { StoreAddress } from './store-address.js';
 
 export interface ApiErrorBody {
@@ -50,9 +50,8 @@ export class StoreApi {
     try {
       res = await this.fetchFn(url, { method, headers, ...(request.body !== undefined ? { body: JSON.stringify(request.body) } : {}) });
     } catch (err) {
-      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
       throw failure(
-        `cannot reach the store at ${this.store.url} (${cause?.code ?? cause?.message ?? (err as Error).message})`,
+        `cannot reach the store at ${this.store.url} (${reasonOf(err) ?? (err as Error).message})`,
         'check the address and that the store is running ("appshelf serve" starts one)',
         err,
       );

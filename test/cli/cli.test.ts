@@ -107,25 +107,23 @@ describe('cli: the appshelf command', function () {
     expect((await stat(join(dir, 'config.json'))).mode & 0o777).to.equal(0o600);
     // A second store through stdin; the first stays the default.
     await ok(['login', b.host, '--key-stdin', '--no-default'], { stdin: `${ADMIN_KEY}\n` });
-    expect(await ok(['whoami'])).to.equal(`admin on ${a.host} (admin)\n`);
-    const me = await okJson<{ store: string; name: string }>(['whoami', '--store', b.host]);
+    const [plain, me] = await Promise.all([ok(['whoami']), okJson<{ store: string; name: string }>(['whoami', '--store', b.host])]);
+    expect(plain).to.equal(`admin on ${a.host} (admin)\n`);
     expect(me).to.include({ store: b.host, name: 'admin' });
   });
 
   it('creates, lists and revokes access keys; a revoked key stops working', async () => {
     const created = await okJson<{ id: number; key: string; scopes: string[] }>(['keys', 'create', 'ci', '--scope', 'read,push']);
     expect(created.scopes).to.deep.equal(['read', 'push']);
-    const list = await okJson<{ id: number; name: string }[]>(['keys', 'list']);
+    const ciConfig = join(dir, 'ci-config.json');
+    const [list] = await Promise.all([okJson<{ id: number; name: string }[]>(['keys', 'list']), ok(['login', a.host, '--key', created.key], { config: ciConfig })]);
     expect(list.map((k) => k.name)).to.include('ci');
     expect(JSON.stringify(list)).not.to.contain(created.key);
-
-    const ciConfig = join(dir, 'ci-config.json');
-    await ok(['login', a.host, '--key', created.key], { config: ciConfig });
     await ok(['keys', 'revoke', 'ci']);
-    const after = await run(['whoami'], { config: ciConfig });
+    const [after, listed] = await Promise.all([run(['whoami'], { config: ciConfig }), okJson<{ name: string }[]>(['keys', 'list'])]);
     expect(after.code).to.equal(1);
     expect(after.stderr).to.match(/refused the credentials/);
-    expect((await okJson<{ name: string }[]>(['keys', 'list'])).map((k) => k.name)).not.to.include('ci');
+    expect(listed.map((k) => k.name)).not.to.include('ci');
   });
 
   it('pushes a template with its image from an OCI layout as a §3 bundle', async () => {
@@ -185,16 +183,11 @@ describe('cli: the appshelf command', function () {
   });
 
   it('pulls the template back, as pushed or pointed at the store, and the images as an OCI layout', async () => {
-    await ok(['pull', `${a.host}/admin/hello:1.0.0`, '-o', join(dir, 'raw'), '--raw']);
-    expect(await readFile(join(dir, 'raw', 'template.json'))).to.deep.equal(await readFile(TEMPLATE));
-
-    const pulled = await okJson<{ digest: string; components: { serviceKey: string; image: string }[]; images: { tag: string } }>([
-      'pull',
-      `${a.host}/admin/hello:1.0.0`,
-      '-o',
-      join(dir, 'pulled'),
-      '--images',
+    const [, pulled] = await Promise.all([
+      ok(['pull', `${a.host}/admin/hello:1.0.0`, '-o', join(dir, 'raw'), '--raw']),
+      okJson<{ digest: string; components: { serviceKey: string; image: string }[]; images: { tag: string } }>(['pull', `${a.host}/admin/hello:1.0.0`, '-o', join(dir, 'pulled'), '--images']),
     ]);
+    expect(await readFile(join(dir, 'raw', 'template.json'))).to.deep.equal(await readFile(TEMPLATE));
     expect(pulled.digest).to.equal(bundleDigest);
     const template = JSON.parse(await readFile(join(dir, 'pulled', 'template.json'), 'utf8')) as { group_version: string; apps: { share_image: string }[] };
     expect(template.group_version).to.equal('1.0.0');
@@ -218,9 +211,12 @@ describe('cli: the appshelf command', function () {
   });
 
   it('finds the pushed apps with search', async () => {
-    const found = await okJson<{ items: { namespace: string; name: string; latestVersion: string | null }[] }>(['search', 'hello']);
+    const [found, text] = await Promise.all([
+      okJson<{ items: { namespace: string; name: string; latestVersion: string | null }[] }>(['search', 'hello']),
+      ok(['search', 'hello', '--store', b.host]),
+    ]);
     expect(found.items.map((i) => `${i.namespace}/${i.name}`)).to.include('admin/hello');
-    expect(await ok(['search', 'hello', '--store', b.host])).to.match(/^APP\s+VERSION\s+INSTALLS\s+SUMMARY\n[\s\S]*admin\/hello\s/);
+    expect(text).to.match(/^APP\s+VERSION\s+INSTALLS\s+SUMMARY\n[\s\S]*admin\/hello\s/);
   });
 
   it('serves a store that the printed admin key logs in to', async () => {
