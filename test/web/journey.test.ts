@@ -7,9 +7,9 @@
  */
 import { expect } from 'chai';
 import type { Page } from 'playwright-core';
-import { codeFromLogs } from '../helpers/accounts.js';
+import { api, codeFromLogs, loginWithPhone } from '../helpers/accounts.js';
 import { TestRegistryClient } from '../helpers/registry-client.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { ADMIN_KEY, startTestServer, type TestServer } from '../helpers/server.js';
 import { findChromium, launchBrowser, screenshots, type TestBrowser } from './browser.js';
 import { pushApp } from './push-app.js';
 
@@ -175,6 +175,21 @@ describe('web: a newcomer publishes an app and a visitor finds it', function () 
     expect(await page.textContent('.bio')).to.equal('I package apps.');
     expect(await page.textContent('.cards')).to.contain('Notes Pro').and.contain('hidden-tool');
     await checkPage(page, 'publisher');
+  });
+
+  it('lets an administrator dry-run GC, read the audit log and disable a user', async () => {
+    const promoted = await api(srv, 'PATCH', '/api/v1/admin/users/newbie', { bearer: ADMIN_KEY, body: { role: 'admin' } });
+    expect(promoted.status, promoted.text).to.equal(200);
+    const other = await loginWithPhone(srv, '+4915112340202', 'other');
+    await page.goto(`${srv.url}/admin`);
+    await page.click('button:has-text("Dry run")');
+    expect(await page.textContent('.report')).to.contain('Would free');
+    expect(await page.textContent('table.audit')).to.contain('app.updated').and.contain('key.created');
+    page.once('dialog', (d) => void d.accept());
+    await page.click('button:has-text("Disable other")');
+    expect(await page.textContent('tr:has(a:text-is("other"))')).to.contain('disabled');
+    expect((await api(srv, 'GET', '/api/v1/users/me', { bearer: other.token })).status, 'their session ended').to.equal(401);
+    await checkPage(page, 'admin');
   });
 
   it('shows an anonymous visitor only listed apps, and counts their visit', async () => {
