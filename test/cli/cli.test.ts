@@ -63,6 +63,12 @@ describe('cli: the appshelf command', function () {
     return r.stdout;
   };
   const okJson = async <T>(args: string[], options: Parameters<typeof run>[1] = {}): Promise<T> => JSON.parse(await ok([...args, '--json'], options)) as T;
+  /** The store's view of a version (GET /api/v1/apps/.../versions/...). */
+  const versionOf = async (srv: TestServer, app: string, version: string) => {
+    const res = await fetch(`${srv.url}/api/v1/apps/${app}/versions/${version}`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } });
+    expect(res.status).to.equal(200);
+    return (await res.json()) as { state: string; manifestDigest: string; components: { serviceKey: string; imageDigest: string }[] };
+  };
   const adminClient = (srv: TestServer) => new RegistryClient({ host: srv.url, credentials: { username: 'admin', password: ADMIN_KEY } });
 
   before(async () => {
@@ -148,6 +154,10 @@ describe('cli: the appshelf command', function () {
       [BundleAnnotations.source]: 'hub.appshelf.example/acme/f8d5286dc7cf7f129f1439cd706c3c4c:20260801090000',
     });
     expect(index.manifests[1]!.digest).to.equal(pushed.components[0]!.digest);
+    // The store indexed it as a version ready to install.
+    const version = await versionOf(a, 'admin/hello', '1.0.0');
+    expect(version).to.deep.include({ state: 'ready', manifestDigest: bundleDigest });
+    expect(version.components.map((c) => [c.serviceKey, c.imageDigest])).to.deep.equal([[serviceKey, pushed.components[0]!.digest]]);
 
     // Pushing the same again copies nothing and keeps the bundle (and its digest).
     const again = await run(['push', TEMPLATE, 'admin/hello:1.0.0', '--store', a.host, '--image', `${serviceKey}=oci:${join(dir, 'layout')}`]);
@@ -205,6 +215,7 @@ describe('cli: the appshelf command', function () {
     const imported = await okJson<{ reference: string; digest: string }>(['import', archive, '--store', b.host]);
     expect([imported.reference, imported.digest]).to.deep.equal([`${b.host}/admin/hello:1.0.0`, bundleDigest]);
     expect((await adminClient(b).resolve('admin/hello', '1.0.0')).digest).to.equal(bundleDigest);
+    expect(await versionOf(b, 'admin/hello', '1.0.0')).to.deep.include({ state: 'ready', manifestDigest: bundleDigest });
     // Under another name too.
     const renamed = await okJson<{ digest: string }>(['import', archive, `${b.host}/admin/copy:9.9.9`]);
     expect(renamed.digest).to.equal(bundleDigest);
