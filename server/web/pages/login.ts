@@ -36,7 +36,7 @@ export function loginRoutes(router: Router, s: WebServices): void {
       if (field(form, 'action') === 'login') {
         const session = login.login(state.phone, field(form, 'code').trim(), addressOf(req), state.name || undefined);
         res.cookie(SESSION_COOKIE, session.token, { httpOnly: true, sameSite: 'strict', secure: s.deps.secureCookies, path: '/', maxAge: session.expiresAt - s.deps.clock() });
-        const next = session.created ? `/my/profile?welcome=1` : state.next;
+        const next = session.created && state.next === '/my' ? '/my/profile?welcome=1' : state.next;
         return void res.redirect(303, next);
       }
       await login.sendCode(state.phone, addressOf(req));
