@@ -7,7 +7,9 @@ import { expect } from 'chai';
 import { html, trusted } from '../../server/web/html.js';
 import { renderMarkdown } from '../../server/web/markdown.js';
 import { api, codeFromLogs } from '../helpers/accounts.js';
+import { TestRegistryClient } from '../helpers/registry-client.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
+import { pushTemplate } from '../store/app-pushes.js';
 
 /** A tiny cookie jar over fetch, as a browser keeps one. */
 class Browser {
@@ -145,6 +147,24 @@ describe('web: pages without a browser', function () {
         expect(login.headers.get('location')).to.match(/^\/my/);
       });
     }
+
+    it('publishes a draft from the edit page: a sync job starts, and My store shows it', async () => {
+      const b = new Browser(srv);
+      const p = '+4915112340305';
+      await b.request('POST', '/login', { _csrf: await b.token(), action: 'code', phone: p });
+      await b.request('POST', '/login', { _csrf: await b.token(), action: 'login', phone: p, code: codeFromLogs(srv, p), name: 'drafter' });
+      const made = await b.request('POST', '/my/keys', { _csrf: await b.token('/my/keys'), name: 'push', scopes: 'push' });
+      const key = /data-secret>(ask_[^<]+)</.exec(made.text)![1]!;
+      const template = { group_key: 'd1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1', group_name: 'drafty', group_version: '2.0.0', apps: [{ service_id: 'aaaabbbbccccddddeeeeffff00001111', service_key: 'aaaabbbbccccddddeeeeffff00001111', service_cname: 'web', extend_method: 'stateless_multiple', share_image: '127.0.0.1:9/acme/web:1' }] };
+      await pushTemplate(new TestRegistryClient(srv.url, { username: 'drafter', password: key }), 'drafter/drafty', Buffer.from(JSON.stringify(template)), '2.0.0');
+      const edit = await b.request('GET', '/my/apps/drafter/drafty');
+      expect(edit.text).to.match(/<th scope="row">2\.0\.0<\/th><td><span class="badge">draft<\/span>/);
+      const published = await b.request('POST', '/my/apps/drafter/drafty/versions/2.0.0/publish', { _csrf: await b.token('/my'), registry: '127.0.0.1:9', username: 'u', password: 'p' });
+      expect([published.status, published.headers.get('location')]).to.deep.equal([303, '/my/apps/drafter/drafty?done=publishing']);
+      const mine = await b.request('GET', '/my');
+      expect(mine.text).to.match(/Sync of 2\.0\.0: <strong>(pending|copying|failed)<\/strong>/);
+      expect(mine.text).not.to.contain('p@'); // the password is never shown
+    });
 
     it('shows a clear error for a wrong code, and keeps the number', async () => {
       const b = new Browser(srv);

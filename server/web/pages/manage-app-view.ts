@@ -105,7 +105,7 @@ function versions(ctx: WebContext, s: WebServices, st: ManageAppState, action: (
 <tbody>${st.versions.map(
     (x) => html`<tr><th scope="row">${x.version}${x.alias ? html` <span class="alias">${x.alias}</span>` : ''}</th><td><span class="badge${x.state === 'ready' ? ' ok' : ''}">${x.state}</span></td><td><time datetime="${x.createdAt}">${day(x.createdAt)}</time></td>
 <td class="actions">
-${x.state === 'draft' || x.state === 'failed' ? (s.deps.sync ? html`<form method="post" action="${action(`${v(x.version)}/publish`)}" class="inline">${csrfField(ctx)}<button type="submit">Publish<span class="visually-hidden"> ${x.version}</span></button></form>` : html`<span class="muted">publishing is not set up</span>`) : ''}
+${x.state === 'draft' || x.state === 'failed' ? (s.deps.sync ? publishForm(ctx, action(`${v(x.version)}/publish`), x.version) : html`<span class="muted">publishing is not set up</span>`) : ''}
 <form method="post" action="${action(`${v(x.version)}/delete`)}" class="inline" data-confirm="Delete version ${x.version}? Its tag goes from the registry.">${csrfField(ctx)}<button type="submit" class="danger">Delete<span class="visually-hidden"> ${x.version}</span></button></form>
 </td></tr>`,
   )}</tbody></table></div>`;
@@ -128,4 +128,16 @@ ${
 <button type="submit">Create package</button></form>`
     : html`<p class="help">A package needs a version that is ready to install.</p>`
 }`;
+}
+
+/** Publishing copies the draft's images from their registries; a private one needs credentials (kept in memory only). */
+function publishForm(ctx: WebContext, action: string, version: string): SafeHtml {
+  const id = `pub-${version.replace(/[^a-zA-Z0-9_-]/g, '_')}`;
+  return html`<form method="post" action="${action}" class="publish">${csrfField(ctx)}
+<button type="submit">Publish<span class="visually-hidden"> ${version}</span></button>
+<details><summary>Source registry login</summary>
+<label for="${id}-registry">Registry (host[:port])</label><input id="${id}-registry" name="registry" placeholder="docker.io">
+<label for="${id}-username">User name</label><input id="${id}-username" name="username" autocomplete="off">
+<label for="${id}-password">Password or token</label><input id="${id}-password" name="password" type="password" autocomplete="off">
+</details></form>`;
 }

@@ -117,7 +117,11 @@ export function manageAppRoutes(router: Router, s: WebServices): void {
     act((req, res, ref) => {
       const sync = s.deps.sync;
       if (!sync) throw new StoreError('unavailable', 'Publishing drafts is not available on this store.');
-      sync.publish(signedIn(res.locals.web), { ...ref, version: String(req.params.version) }, {});
+      const form = formOf(req);
+      const registry = field(form, 'registry').trim();
+      const credentials = registry ? [{ registry, username: field(form, 'username'), password: field(form, 'password') }] : [];
+      if (registry.length > 255 || field(form, 'username').length > 256 || field(form, 'password').length > 4096) throw new StoreError('invalid', 'The registry login is too long.');
+      sync.publish(signedIn(res.locals.web), { ...ref, version: String(req.params.version) }, credentials.length ? { credentials } : {});
       return 'publishing';
     }),
   );
