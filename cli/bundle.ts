@@ -3,7 +3,7 @@
  * config, template.json as its one layer) and an index whose first child is that manifest and
  * whose other children are the component images, annotated with their service key and source.
  */
-import { BundleAnnotations, BundleTypes, MAX_TEMPLATE_BYTES } from '../schemas/bundle.js';
+import { BundleAnnotations, bundleIndexJson, BundleTypes, MAX_TEMPLATE_BYTES } from '../schemas/bundle.js';
 import { ImageIndex, ImageManifest, MediaTypes, type Descriptor } from '../schemas/oci.js';
 import { digestOf, isIndexType, type RegistryClient } from '../registry/client/index.js';
 import { failure } from './errors.js';
@@ -44,16 +44,8 @@ export function templateManifest(template: Descriptor): Built {
 }
 
 export function bundleIndex(template: Descriptor, components: BoundComponent[], annotations: Record<string, string>): Built {
-  const manifests: Descriptor[] = [
-    { mediaType: template.mediaType, digest: template.digest, size: template.size, artifactType: BundleTypes.template },
-    ...components.map((c) => ({
-      mediaType: c.descriptor.mediaType,
-      digest: c.descriptor.digest,
-      size: c.descriptor.size,
-      annotations: { [BundleAnnotations.component]: c.serviceKey, [BundleAnnotations.source]: c.source },
-    })),
-  ];
-  return built({ schemaVersion: 2, mediaType: MediaTypes.ociIndex, artifactType: BundleTypes.bundle, manifests, annotations }, MediaTypes.ociIndex);
+  const bytes = Buffer.from(bundleIndexJson(template, components, annotations));
+  return { bytes, descriptor: { mediaType: MediaTypes.ociIndex, digest: digestOf(bytes), size: bytes.length } };
 }
 
 export interface ReadBundle {

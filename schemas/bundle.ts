@@ -23,3 +23,53 @@ export const MAX_TEMPLATE_BYTES = 4 * 1024 * 1024;
 export function componentTag(version: string, serviceKey: string): string {
   return `${version}-${serviceKey}`;
 }
+
+/** A descriptor as a bundle index holds it. */
+export interface BundleDescriptor {
+  mediaType: string;
+  digest: string;
+  size: number;
+  annotations?: Record<string, string> | undefined;
+}
+
+export interface BundleComponent {
+  serviceKey: string;
+  /** The component image's root (image manifest or index) in the app's repository. */
+  descriptor: BundleDescriptor;
+  /** The image reference it was copied from. */
+  source: string;
+}
+
+/**
+ * The bundle index JSON, the one way every writer (CLI push, image sync, Rainstore publish) makes
+ * it, so that mirrors keep its digest:
+ * - no `artifactType` on the template's descriptor (the template manifest carries its own):
+ *   skopeo 1.9 cannot keep one on an index's child and refuses `copy --all --preserve-digests`;
+ * - compact JSON, fields in Go's order, annotations sorted: what Go clients write back when they
+ *   parse and re-serialise an index, so a copy keeps its digest.
+ */
+export function bundleIndexJson(template: BundleDescriptor, components: BundleComponent[], annotations: Record<string, string>): string {
+  const children = components.map((c) =>
+    canonicalDescriptor({
+      ...c.descriptor,
+      annotations: { [BundleAnnotations.component]: c.serviceKey, [BundleAnnotations.source]: c.source },
+    }),
+  );
+  return JSON.stringify({
+    schemaVersion: 2,
+    mediaType: 'application/vnd.oci.image.index.v1+json',
+    artifactType: BundleTypes.bundle,
+    manifests: [canonicalDescriptor({ mediaType: template.mediaType, digest: template.digest, size: template.size }), ...children],
+    annotations: sortedMap(annotations),
+  });
+}
+
+/** A descriptor with its keys in Go's order (mediaType, digest, size, annotations). */
+function canonicalDescriptor(desc: BundleDescriptor): BundleDescriptor {
+  const { mediaType, digest, size, annotations } = desc;
+  return { mediaType, digest, size, ...(annotations ? { annotations: sortedMap(annotations) } : {}) };
+}
+
+function sortedMap(map: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(map).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}

@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { eq } from 'drizzle-orm';
 import type { Logger } from 'pino';
-import { BundleAnnotations, BundleTypes, MAX_TEMPLATE_BYTES } from '../../schemas/bundle.js';
+import { BundleAnnotations, bundleIndexJson, BundleTypes, MAX_TEMPLATE_BYTES, type BundleComponent } from '../../schemas/bundle.js';
 import { MediaTypes, type Descriptor, type Digest } from '../../schemas/oci.js';
 import { formatRamError, validateRamTemplate, type RamTemplate } from '../../schemas/ram.js';
 import type { Registry } from '../../registry/index.js';
@@ -66,7 +66,7 @@ export class VersionPublisher {
       if (!ref || !digest) throw new StoreError('invalid', formatRamError({ path: slot.path, reason: `image ${slot.ref} is not in this store` }));
       return { slot, local: { repository: ref.repository, digest } };
     });
-    const children: Descriptor[] = [];
+    const children: BundleComponent[] = [];
     let external = false;
     for (const { slot, local } of slots) {
       if (!local) {
@@ -75,25 +75,19 @@ export class VersionPublisher {
         if (!ctx.ownHosts.has(hubHost(credentialsOf(slot)?.hub_url))) continue;
       } else if (slot.kind === 'component') {
         const bound = await bindImage(this.deps.registry, local.repository, repository, local.digest, actor);
-        children.push({ ...bound, annotations: { [BundleAnnotations.component]: String(slot.owner.service_key), [BundleAnnotations.source]: slot.ref } });
+        children.push({ serviceKey: String(slot.owner.service_key), source: slot.ref, descriptor: bound });
       }
       setCredentials(slot, ctx.hub, repository, pull);
     }
     const templateManifest = await this.writeTemplate(repository, template, actor, external ? input : undefined);
     if (!external) {
-      const index = {
-        schemaVersion: 2,
-        mediaType: MediaTypes.ociIndex,
-        artifactType: BundleTypes.bundle,
-        manifests: [templateManifest, ...children],
-        annotations: {
-          [BundleAnnotations.version]: input.version,
-          [BundleAnnotations.title]: template.group_name,
-          ...(input.description ? { [BundleAnnotations.description]: input.description } : {}),
-          [BundleAnnotations.created]: new Date(this.deps.clock()).toISOString(),
-        },
-      };
-      await this.deps.registry.putManifest({ repository, reference: input.version, contentType: MediaTypes.ociIndex, content: Buffer.from(JSON.stringify(index)), actor, address: ctx.address });
+      const index = bundleIndexJson(templateManifest, children, {
+        [BundleAnnotations.version]: input.version,
+        [BundleAnnotations.title]: template.group_name,
+        ...(input.description ? { [BundleAnnotations.description]: input.description } : {}),
+        [BundleAnnotations.created]: new Date(this.deps.clock()).toISOString(),
+      });
+      await this.deps.registry.putManifest({ repository, reference: input.version, contentType: MediaTypes.ociIndex, content: Buffer.from(index), actor, address: ctx.address });
     }
     const row = versionRowOf(this.deps.db, app.id, input.version);
     if (!row) throw new StoreError('internal', `version ${input.version} of ${repository} was not indexed`);

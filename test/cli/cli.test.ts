@@ -148,7 +148,10 @@ describe('cli: the appshelf command', function () {
     const index = JSON.parse(bytes.toString()) as { artifactType: string; manifests: { digest: string; artifactType?: string; annotations?: Record<string, string> }[]; annotations: Record<string, string> };
     expect(index.artifactType).to.equal(BundleTypes.bundle);
     expect(index.annotations[BundleAnnotations.version]).to.equal('1.0.0');
-    expect(index.manifests[0]!.artifactType).to.equal(BundleTypes.template);
+    // The template's descriptor carries no artifactType (skopeo --preserve-digests needs that); its manifest does.
+    expect(index.manifests[0]!.artifactType).to.equal(undefined);
+    const templateManifest = JSON.parse((await client.fetchManifest('admin/hello', index.manifests[0]!.digest)).bytes.toString()) as { artifactType?: string };
+    expect(templateManifest.artifactType).to.equal(BundleTypes.template);
     expect(index.manifests[1]!.annotations).to.deep.equal({
       [BundleAnnotations.component]: serviceKey,
       [BundleAnnotations.source]: 'hub.appshelf.example/acme/f8d5286dc7cf7f129f1439cd706c3c4c:20260801090000',

@@ -5,8 +5,8 @@
  * reads it as it reads any pushed bundle and marks the version ready.
  */
 import { asc, eq } from 'drizzle-orm';
-import { BundleAnnotations, BundleTypes } from '../../../schemas/bundle.js';
-import { MediaTypes, type Descriptor, type Digest } from '../../../schemas/oci.js';
+import { BundleAnnotations, bundleIndexJson, type BundleComponent } from '../../../schemas/bundle.js';
+import { MediaTypes, type Digest } from '../../../schemas/oci.js';
 import type { ComponentSync } from '../../../schemas/sync.js';
 import type { Registry } from '../../../registry/index.js';
 import type { Db } from '../../db/open-database.js';
@@ -43,19 +43,11 @@ export async function writeBundle(
   }
   const stored = deps.registry.meta.manifestByDigest(repository, version.templateDigest as Digest);
   if (!stored) throw new SyncError('draft_changed', `template manifest ${version.templateDigest} is gone`);
-  // No artifactType on the descriptor (the manifest has its own): skopeo 1.9 cannot keep one on an
-  // index's child and refuses `copy --all --preserve-digests` of such an index.
-  const template = canonical({ mediaType: stored.mediaType, digest: stored.digest, size: stored.size });
-  const children = copied.map((c): Descriptor => {
+  const children = copied.map((c): BundleComponent => {
     if (c.state !== 'done' || !c.digest || !c.mediaType || c.size === undefined) {
       throw new SyncError('incomplete', `component ${c.serviceKey} is not copied`);
     }
-    return canonical({
-      mediaType: c.mediaType,
-      digest: c.digest,
-      size: c.size,
-      annotations: { [BundleAnnotations.component]: c.serviceKey, [BundleAnnotations.source]: c.source },
-    });
+    return { serviceKey: c.serviceKey, source: c.source, descriptor: { mediaType: c.mediaType, digest: c.digest, size: c.size } };
   });
   const title = groupName(version.template);
   const annotations: Record<string, string> = {
@@ -64,27 +56,15 @@ export async function writeBundle(
     ...(version.description ? { [BundleAnnotations.description]: version.description } : {}),
     [BundleAnnotations.created]: new Date(deps.clock()).toISOString(),
   };
-  // Compact, fields in Go's order, annotations sorted: what Go clients (skopeo) write back when they
-  // parse and re-serialise an index, so they keep its digest.
-  const index = { schemaVersion: 2, mediaType: MediaTypes.ociIndex, artifactType: BundleTypes.bundle, manifests: [template, ...children], annotations: sorted(annotations) };
+  const index = bundleIndexJson({ mediaType: stored.mediaType, digest: stored.digest, size: stored.size }, children, annotations);
   const written = await deps.registry.putManifest({
     repository,
     reference: version.version,
     contentType: MediaTypes.ociIndex,
-    content: Buffer.from(JSON.stringify(index)),
+    content: Buffer.from(index),
     actor,
   });
   return written.digest;
-}
-
-/** A descriptor with its keys in Go's order (mediaType, digest, size, annotations). */
-function canonical(desc: Descriptor): Descriptor {
-  const { mediaType, digest, size, annotations } = desc;
-  return { mediaType, digest, size, ...(annotations ? { annotations: sorted(annotations) } : {}) };
-}
-
-function sorted(map: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(map).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
 function groupName(template: string): string | undefined {
