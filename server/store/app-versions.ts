@@ -98,7 +98,9 @@ export class AppVersions {
    */
   install(p: Principal, ref: AppRef, version: string, host: string): unknown {
     const { app, row } = this.find(p, ref, version);
-    if (!this.deps.permissions.readApp(p, app.namespace, app.name)) {
+    // ARCHITECTURE §5: installing needs the install right, or a free app on the shelf.
+    const freeOnShelf = this.deps.access.onShelf(app) && this.deps.permissions.seeApp(p, app.namespace, true);
+    if (!freeOnShelf && !this.deps.permissions.installApp(p, app.namespace, app.name)) {
       if (p.kind === 'anonymous') throw new StoreError('unauthorized', 'sign in or send an access key to install this app');
       throw new StoreError('forbidden', `you may not install ${repositoryOf(ref)}`);
     }

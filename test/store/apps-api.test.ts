@@ -220,6 +220,16 @@ describe('store: apps API', function () {
       expect(app.body.installs).to.equal(1);
     });
 
+
+    it('needs the install right to install an app that is not on the shelf', async () => {
+      const key = async (scopes: string[]) => (await api<{ key: string }>(srv, 'POST', '/api/v1/keys', { bearer: alice, body: { name: scopes.join('+'), scopes } })).body.key;
+      const readOnly = await api(srv, 'GET', path('/versions/1.2.0/install'), { bearer: await key(['read']) });
+      expect([readOnly.status, code(readOnly)]).to.deep.equal([403, 'forbidden']);
+      // The install right passes the permission check (the draft then stops it, counting nothing).
+      const install = await api(srv, 'GET', path('/versions/2.0.0/install'), { bearer: await key(['install']) });
+      expect([install.status, code(install)]).to.deep.equal([409, 'conflict']);
+    });
+
     it('refuses to install a draft, and hides the unlisted app from others', async () => {
       const draft = await api(srv, 'GET', path('/versions/2.0.0/install'), { bearer: alice });
       expect([draft.status, code(draft)]).to.deep.equal([409, 'conflict']);
