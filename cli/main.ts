@@ -8,10 +8,13 @@ import { registerAdmin } from './commands/admin.js';
 import { registerAirgap } from './commands/airgap.js';
 import { registerAuth } from './commands/auth.js';
 import { registerKeys } from './commands/keys.js';
+import { registerPublish } from './commands/publish.js';
 import { registerPull } from './commands/pull.js';
 import { registerPush } from './commands/push.js';
 import { registerSearch } from './commands/search.js';
 import { registerServe } from './commands/serve.js';
+import { registerShelf } from './commands/shelf.js';
+import { registerStore } from './commands/store.js';
 import { Context, type GlobalOptions } from './context.js';
 import { toCliError } from './errors.js';
 import { processIo, type Io } from './io.js';
@@ -38,6 +41,9 @@ export function buildProgram(ctx: Context, program: Command): Command {
   registerPush(program, ctx);
   registerPull(program, ctx);
   registerAirgap(program, ctx);
+  registerStore(program, ctx);
+  registerShelf(program, ctx);
+  registerPublish(program, ctx);
   registerAdmin(program, ctx);
   return program;
 }

@@ -32,6 +32,10 @@ export class StoreApi {
     return this.send<T>('POST', path, request);
   }
 
+  async put<T>(path: string, request: ApiRequest = {}): Promise<T> {
+    return this.send<T>('PUT', path, request);
+  }
+
   async delete(path: string): Promise<void> {
     await this.send<unknown>('DELETE', path, {});
   }
