@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { DIGEST_PATTERN, type Descriptor, type Digest } from '../../schemas/oci.js';
 import { ClientError } from './errors.js';
+import { readLimited as readStream } from '../read-limited.js';
 
 export type DigestAlgorithm = 'sha256' | 'sha512';
 
@@ -77,16 +78,6 @@ export function verifying(source: Readable, expected: Descriptor): Readable {
 }
 
 /** Reads a whole stream, failing with 'too_large' past `limit` bytes (it stops reading there). */
-export async function readLimited(stream: Readable, limit: number, what: string): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) {
-      stream.destroy();
-      throw new ClientError('too_large', `${what} is larger than ${limit} bytes`);
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks, size);
+export function readLimited(stream: Readable, limit: number, what: string): Promise<Buffer> {
+  return readStream(stream, limit, () => new ClientError('too_large', `${what} is larger than ${limit} bytes`));
 }

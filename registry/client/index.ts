@@ -13,7 +13,7 @@ export { DEFAULT_RETRY, type RetryPolicy } from './retry.js';
 export { DEFAULT_CHUNK_SIZE, parseUploadRange } from './blob-upload.js';
 export { pushResumable, type OpenContent } from './resumable-push.js';
 export { MANIFEST_ACCEPT, MAX_MANIFEST_BYTES, isIndexType, isManifestType, parseNode, type ParsedNode } from './manifest.js';
-export { digestOf, isDigest, verifyBytes, verifying } from './digest.js';
+export { digestOf, isDigest, readLimited, verifyBytes, verifying } from './digest.js';
 export { baseUrlOf } from './transport.js';
 export {
   canMount,

@@ -1,24 +1,15 @@
 import type { IncomingMessage } from 'node:http';
 import { OciError } from '../errors.js';
+import { readLimited } from '../read-limited.js';
 
 /** Reads a request body up to `limit` bytes; past it, TOO_LARGE (413) without buffering the rest. */
-export async function readLimited(req: IncomingMessage, limit: number): Promise<Buffer> {
-  const declared = Number(req.headers['content-length'] ?? NaN);
-  if (declared > limit) {
+export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const tooLarge = (): OciError => new OciError('TOO_LARGE', `body larger than ${limit} bytes`, { limit });
+  if (Number(req.headers['content-length'] ?? NaN) > limit) {
     req.resume();
-    throw new OciError('TOO_LARGE', `body larger than ${limit} bytes`, { limit });
+    throw tooLarge();
   }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) {
-      req.resume();
-      throw new OciError('TOO_LARGE', `body larger than ${limit} bytes`, { limit });
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks, size);
+  return readLimited(req, limit, tooLarge, { drain: true });
 }
 
 /** Parses `n` and `last` of a paginated list. */

@@ -9,15 +9,14 @@
  *   an HMAC of the app's key under a secret kept in `<data>/keys/`, so every template of the app
  *   carries the same one and none has to be stored.
  */
-import { createHmac, randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { createHmac } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import type { AccessKeys } from '../auth/access-keys.js';
 import { robotName } from '../auth/permissions.js';
 import type { Db } from '../db/open-database.js';
 import { users } from '../db/schema.js';
 import type { AppRow } from '../store/app-access.js';
+import { secretFile } from '../keys/secret-file.js';
 
 const PUSH_TTL_MS = 25 * 3600_000;
 const PUSH_REUSE_MS = 3600_000;
@@ -64,16 +63,7 @@ export class Robots {
   }
 
   private pepper(): Buffer {
-    if (this.pepperBytes) return this.pepperBytes;
-    const dir = join(this.deps.dataDir, 'keys');
-    const path = join(dir, 'rainstore-robot.key');
-    try {
-      this.pepperBytes = readFileSync(path);
-    } catch {
-      mkdirSync(dir, { recursive: true, mode: 0o700 });
-      writeFileSync(path, randomBytes(32), { mode: 0o600, flag: 'wx' });
-      this.pepperBytes = readFileSync(path);
-    }
+    this.pepperBytes ??= secretFile(this.deps.dataDir, 'rainstore-robot.key');
     return this.pepperBytes;
   }
 }

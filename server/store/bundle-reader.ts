@@ -3,11 +3,11 @@
  * ready version), or neither — by its content, not by the index's artifactType alone (skopeo 1.9
  * drops OCI 1.1 artifactType fields when it copies an index).
  */
-import type { Readable } from 'node:stream';
 import { BundleAnnotations, BundleTypes, MAX_TEMPLATE_BYTES } from '../../schemas/bundle.js';
 import { ImageIndex, ImageManifest, INDEX_MEDIA_TYPES, type Descriptor, type Digest } from '../../schemas/oci.js';
 import { formatRamError, validateRamTemplate, type RamTemplate } from '../../schemas/ram.js';
 import { OciError, type Registry } from '../../registry/index.js';
+import { readLimited } from '../../registry/read-limited.js';
 
 export interface ComponentBinding {
   serviceKey: string;
@@ -91,7 +91,7 @@ export class BundleReader {
     if (this.registry.blobs.sizeIn(repository, layer.digest) === undefined) {
       throw new OciError('MANIFEST_BLOB_UNKNOWN', undefined, { missing: [layer.digest] });
     }
-    const bytes = await readAll(await this.registry.blobs.open(layer.digest), MAX_TEMPLATE_BYTES);
+    const bytes = await readLimited(await this.registry.blobs.open(layer.digest), MAX_TEMPLATE_BYTES, () => new OciError('MANIFEST_INVALID', 'template.json is too large'));
     let parsed: unknown;
     try {
       parsed = JSON.parse(bytes.toString('utf8'));
@@ -115,16 +115,3 @@ function templateLayer(manifest: ImageManifest): Descriptor | undefined {
       : undefined);
 }
 
-async function readAll(stream: Readable, limit: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) {
-      stream.destroy();
-      throw new OciError('MANIFEST_INVALID', 'template.json is too large');
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
-}

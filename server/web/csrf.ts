@@ -8,11 +8,10 @@
  * cross-site (Sec-Fetch-Site, Origin) are refused before the token is even read.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Request, Response } from 'express';
 import { StoreError } from '../errors.js';
 import { SESSION_COOKIE } from '../http/authenticate.js';
+import { secretFile } from '../keys/secret-file.js';
 
 export const CSRF_COOKIE = 'appshelf_csrf';
 export const CSRF_FIELD = '_csrf';
@@ -20,19 +19,7 @@ export const CSRF_HEADER = 'x-csrf-token';
 
 /** The HMAC key, made on first start beside the server's other keys. */
 export function csrfKey(dataDir: string): Buffer {
-  const dir = join(dataDir, 'keys');
-  const path = join(dir, 'web-csrf.key');
-  try {
-    return readFileSync(path);
-  } catch {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    try {
-      writeFileSync(path, randomBytes(32), { mode: 0o600, flag: 'wx' });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    }
-    return readFileSync(path);
-  }
+  return secretFile(dataDir, 'web-csrf.key');
 }
 
 export class Csrf {

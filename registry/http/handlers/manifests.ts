@@ -3,7 +3,7 @@ import { parseReference } from '../../names.js';
 import { storeManifest } from '../../manifests/store-manifest.js';
 import type { StoredManifest } from '../../metadata/registry-metadata.js';
 import type { Call, RegistryContext } from '../context.js';
-import { readLimited } from '../request.js';
+import { readBody } from '../request.js';
 import { sendEmpty } from '../respond.js';
 
 /** GET/HEAD by tag or digest: the bytes exactly as pushed, with the media type they were pushed with. */
@@ -35,7 +35,7 @@ export function getManifest(ctx: RegistryContext, call: Call): void {
 
 export async function putManifest(ctx: RegistryContext, call: Call): Promise<void> {
   const { req, res, repository } = call;
-  const content = await readLimited(req, ctx.maxManifestBytes);
+  const content = await readBody(req, ctx.maxManifestBytes);
   const manifest = await storeManifest(ctx, { repository, reference: call.param, contentType: req.headers['content-type'], content, actor: call.actor.name, address: req.socket.remoteAddress });
   const headers: Record<string, string> = {
     Location: `/v2/${repository}/manifests/${manifest.digest}`,

@@ -10,6 +10,7 @@ import type { Descriptor } from '../../../schemas/oci.js';
 import {
   ClientError,
   isManifestType,
+  readLimited,
   verifyBytes,
   type CallOptions,
   type CopyTarget,
@@ -70,7 +71,7 @@ class LocalRepository implements Target {
 
   async push(expected: Descriptor, content: Buffer | Readable, options: PushOptions = {}): Promise<void> {
     if (isManifestType(expected.mediaType)) {
-      const bytes = Buffer.isBuffer(content) ? content : await readManifest(content, this.maxManifestBytes);
+      const bytes = Buffer.isBuffer(content) ? content : await readLimited(content, this.maxManifestBytes, `manifest ${expected.digest}`);
       await this.pushReference(expected, bytes, expected.digest, options);
       options.onProgress?.(bytes.length);
       return;
@@ -136,16 +137,3 @@ function counting(start: number, report: (bytesDone: number) => void): Transform
   });
 }
 
-async function readManifest(stream: Readable, limit: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) {
-      stream.destroy();
-      throw new ClientError('too_large', `manifest larger than ${limit} bytes`);
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
-}
