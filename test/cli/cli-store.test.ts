@@ -13,7 +13,7 @@ import { ADMIN_KEY, startTestServer, type TestServer } from '../helpers/server.j
 import { pushBundle, pushTemplate } from '../store/app-pushes.js';
 import { cliIn } from './run-cli.js';
 
-const TEMPLATE = fileURLToPath(new URL('../../../shared/ram/valid/minimal.json', import.meta.url));
+const TEMPLATE = fileURLToPath(new URL('../fixtures/ram/valid/minimal.json', import.meta.url));
 
 interface Template {
   group_version: string;

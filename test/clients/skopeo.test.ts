@@ -15,7 +15,7 @@ import { run, toolAvailable } from '../helpers/tools.js';
 import { clientHome, recordRequests, type ClientHome, type SeenRequest } from './client-env.js';
 import { LayoutBuilder, OCI, layoutBlobs, layoutRef, type Desc } from './oci-layout-builder.js';
 
-const samples = new URL('../../../shared/ram/', import.meta.url).pathname;
+const samples = new URL('../fixtures/ram/', import.meta.url).pathname;
 
 describe('clients: skopeo', function () {
   this.timeout(60_000);

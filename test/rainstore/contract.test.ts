@@ -23,7 +23,7 @@ import {
   type RsNewVersion,
 } from './client.js';
 
-const SAMPLE = new URL('../../../shared/ram/valid/minimal.json', import.meta.url);
+const SAMPLE = new URL('../fixtures/ram/valid/minimal.json', import.meta.url);
 const PNG = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), randomBytes(64)]);
 const SERVICE = 'f8d5286dc7cf7f129f1439cd706c3c4c';
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { formatRamError, validateRamTemplate } from '../../schemas/ram.js';
 
-const samples = new URL('../../../shared/ram/', import.meta.url).pathname;
+const samples = new URL('../fixtures/ram/', import.meta.url).pathname;
 const read = (path: string): unknown => JSON.parse(readFileSync(join(samples, path), 'utf8'));
 
 /** The expected reason of each broken sample, from the samples' README. */

@@ -28,7 +28,7 @@ import { DISTRIBUTION_USER, distributionAvailable, startDistribution, type Distr
 import { allBlobs, buildImage, buildIndex, pushBuilt, type BuiltManifest } from '../registry/client/images.js';
 import { pushTemplate } from './app-pushes.js';
 
-const SAMPLE = new URL('../../../shared/ram/valid/wordpress-mysql.json', import.meta.url);
+const SAMPLE = new URL('../fixtures/ram/valid/wordpress-mysql.json', import.meta.url);
 const MYSQL = '97a918fd12b91da4376f258e5307b47f';
 const WORDPRESS = '8ed04b7ea2e894420c02fdd788765cc7';
 

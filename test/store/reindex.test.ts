@@ -13,8 +13,8 @@ import { TestRegistryClient } from '../helpers/registry-client.js';
 import { ADMIN_KEY, startTestServer, type TestServer } from '../helpers/server.js';
 import { pushBundle, pushTemplate } from './app-pushes.js';
 
-const SAMPLE = new URL('../../../shared/ram/valid/wordpress-mysql.json', import.meta.url);
-const MINIMAL = new URL('../../../shared/ram/valid/minimal.json', import.meta.url);
+const SAMPLE = new URL('../fixtures/ram/valid/wordpress-mysql.json', import.meta.url);
+const MINIMAL = new URL('../fixtures/ram/valid/minimal.json', import.meta.url);
 
 interface Report {
   apps: number;
