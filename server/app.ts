@@ -25,6 +25,7 @@ import { adminRoutes } from './routes/admin.js';
 import { auditRoutes } from './routes/audit.js';
 import { authRoutes } from './routes/auth.js';
 import { keyRoutes } from './routes/keys.js';
+import { openApiRoute } from './routes/openapi.js';
 import { orgRoutes } from './routes/orgs.js';
 import { userRoutes } from './routes/users.js';
 import { searchRoutes } from './routes/search.js';
@@ -123,6 +124,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const stats = new AppStats({ db, clock, log: log.child({ module: 'store.stats' }) }).attach(registry);
   api.use('/apps', appRoutes({ db, registry, versions, permissions, stats, audit: accounts.audit, log, clock, publicUrl: config.publicUrl }));
   api.use('/publishers', publisherRoutes({ db, users: accounts.users, namespaces: accounts.namespaces, permissions, stats }));
+  api.get('/openapi.json', openApiRoute());
   api.use(notFound);
   app.use('/api/v1', api);
   app.use('/app-server', rainstoreRoutes({ db, registry, keys, permissions, stats, audit: accounts.audit, log, clock, config, dataDir: data, token }));

@@ -10,13 +10,13 @@ import { parseInput } from '../http/validate.js';
 import { StoreError } from '../errors.js';
 import type { Reindexer } from '../store/reindex.js';
 
-const GcQuery = z.strictObject({
+export const GcQuery = z.strictObject({
   dryRun: z.enum(['true', 'false']).optional(),
   graceSeconds: z.coerce.number().int().nonnegative().optional(),
   uploadTtlSeconds: z.coerce.number().int().nonnegative().optional(),
 });
-const UserList = z.strictObject({ after: z.string().max(64).optional(), limit: z.coerce.number().int().min(1).max(500).default(100) });
-const UserChange = z.strictObject({ disabled: z.boolean().optional(), role: z.enum(['admin', 'user']).optional() });
+export const UserList = z.strictObject({ after: z.string().max(64).optional(), limit: z.coerce.number().int().min(1).max(500).default(100) });
+export const UserChange = z.strictObject({ disabled: z.boolean().optional(), role: z.enum(['admin', 'user']).optional() });
 
 /** /api/v1/admin: garbage collection, reindex, users, keys. Admins only. */
 export function adminRoutes(deps: { registry: Registry; permissions: Permissions; users: Users; keys: AccessKeys; audit: AuditLog; reindex: Reindexer }): Router {

@@ -37,15 +37,15 @@ const AppFields = {
   homeUrl: WebUrl.optional(),
   publishType: z.enum(['public', 'private']).optional(),
 };
-const NewApp = z.strictObject({ namespace: z.string().min(1).max(64), name: AppName, ...AppFields });
-const AppChange = z.strictObject(AppFields);
-const Shelf = z.strictObject({ listed: z.boolean() });
-const NewPackage = z.strictObject({
+export const NewApp = z.strictObject({ namespace: z.string().min(1).max(64), name: AppName, ...AppFields });
+export const AppChange = z.strictObject(AppFields);
+export const Shelf = z.strictObject({ listed: z.boolean() });
+export const NewPackage = z.strictObject({
   name: z.string().regex(/^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,63}$/, 'must be 1-64 letters, digits, . _ or -'),
   type: z.literal('free').default('free'),
   versions: z.array(z.string().min(1).max(128)).min(1).max(100),
 });
-const StatsQuery = z.strictObject({ days: z.coerce.number().int().min(1).max(365).default(30) });
+export const StatsQuery = z.strictObject({ days: z.coerce.number().int().min(1).max(365).default(30) });
 
 export interface AppRoutesDeps {
   db: Db;

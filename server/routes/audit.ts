@@ -6,7 +6,7 @@ import { StoreError } from '../errors.js';
 import { requireUser } from '../http/authenticate.js';
 import { parseInput } from '../http/validate.js';
 
-const Filter = z.strictObject({
+export const Filter = z.strictObject({
   actor: z.string().max(64).optional(),
   action: z.string().max(64).optional(),
   target: z.string().max(256).optional(),

@@ -8,8 +8,8 @@ import { addressOf, requireUser, SESSION_COOKIE } from '../http/authenticate.js'
 import { parseInput } from '../http/validate.js';
 
 const Phone = z.string().min(3).max(32);
-const CodeBody = z.strictObject({ phone: Phone });
-const LoginBody = z.strictObject({
+export const CodeBody = z.strictObject({ phone: Phone });
+export const LoginBody = z.strictObject({
   phone: Phone,
   code: z.string().regex(/^\d{6}$/, 'six digits'),
   /** The namespace a new user chooses; generated when absent. Ignored for an existing user. */

@@ -9,7 +9,7 @@ import { parseInput } from '../http/validate.js';
 
 const MAX_KEYS_PER_USER = 100;
 
-const NewKey = z.strictObject({
+export const NewKey = z.strictObject({
   name: z.string().trim().min(1).max(64),
   scopes: z
     .array(z.enum(KEY_SCOPES as [string, ...string[]]))

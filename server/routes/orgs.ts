@@ -8,8 +8,8 @@ import { StoreError } from '../errors.js';
 import { addressOf, requireUser } from '../http/authenticate.js';
 import { parseInput } from '../http/validate.js';
 
-const NewOrg = z.strictObject({ name: z.string().min(1).max(64), displayName: z.string().trim().max(64).default('') });
-const Membership = z.strictObject({ role: z.enum(MEMBER_ROLES as [string, ...string[]]) });
+export const NewOrg = z.strictObject({ name: z.string().min(1).max(64), displayName: z.string().trim().max(64).default('') });
+export const Membership = z.strictObject({ role: z.enum(MEMBER_ROLES as [string, ...string[]]) });
 
 /** /api/v1/orgs: organisations and their members; owners manage members. */
 export function orgRoutes(deps: { namespaces: Namespaces; users: Users; permissions: Permissions; audit: AuditLog }): Router {

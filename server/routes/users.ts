@@ -9,7 +9,7 @@ import { parseInput } from '../http/validate.js';
 
 const MAX_AVATAR_BYTES = 512 * 1024;
 
-const ProfileChange = z.strictObject({
+export const ProfileChange = z.strictObject({
   displayName: z.string().trim().max(64).optional(),
   bio: z.string().max(500).optional(),
   website: z.union([z.literal(''), z.url({ protocol: /^https?$/ }).max(200)]).optional(),
