@@ -1,8 +1,9 @@
 /**
- * A streaming tar reader (ustar, pax and GNU long names; gzip'ed or not): each file is handed to
- * `accept`, which says where to write it (or skips it). Content streams to disk, never whole in
- * memory.
+ * A streaming tar reader (ustar, pax and GNU long names and links; gzip'ed or not): each file is
+ * handed to `accept`, which says where to write it (hashing it on the way), hands it to a reader
+ * of its own (a tar inside a tar), or skips it. Content streams, never whole in memory.
  */
+import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { Readable } from 'node:stream';
@@ -76,8 +77,9 @@ function checksumOk(h: Buffer): boolean {
   return sum === number(h, 148, 8);
 }
 
-function paxPath(data: Buffer): string | undefined {
-  let path: string | undefined;
+/** The records of a pax extended header (`path`, `linkpath`, ...). */
+function paxRecords(data: Buffer): Map<string, string> {
+  const records = new Map<string, string>();
   let pos = 0;
   while (pos < data.length) {
     const space = data.indexOf(0x20, pos);
@@ -85,17 +87,106 @@ function paxPath(data: Buffer): string | undefined {
     if (!Number.isInteger(length) || length <= space - pos) break;
     const record = data.subarray(space + 1, pos + length - 1).toString('utf8');
     const eq = record.indexOf('=');
-    if (record.slice(0, eq) === 'path') path = record.slice(eq + 1);
+    records.set(record.slice(0, eq), record.slice(eq + 1));
     pos += length;
   }
-  return path;
+  return records;
+}
+
+/** Where a file's content goes: a path to write it to (its sha256 is taken on the way), or a function that reads it. */
+export type TarTarget = string | ((content: AsyncIterable<Buffer>) => Promise<void>) | undefined;
+
+export interface TarFile {
+  name: string;
+  size: number;
+  /** Where it was written. */
+  path: string;
+  /** `sha256:<hex>` of its content. */
+  digest: string;
+}
+
+export interface ReadTarOptions {
+  signal?: AbortSignal | undefined;
+  /** Called for each symbolic link (its name and target, as written in the archive). */
+  onLink?: (name: string, target: string) => void;
 }
 
 /**
- * Reads the archive at `file`: for each regular file, `accept(name, size)` returns the path to
- * write it to, or undefined to skip it. Resolves to the names written.
+ * Reads a tar stream: for each regular file, `accept(name, size)` says where its content goes
+ * (or undefined to skip it). Stops at the end-of-archive blocks. Resolves to the files written.
  */
-export async function extractTar(file: string, accept: (name: string, size: number) => string | undefined, signal?: AbortSignal): Promise<string[]> {
+export async function readTar(input: AsyncIterable<Buffer>, accept: (name: string, size: number) => TarTarget, options: ReadTarOptions = {}): Promise<TarFile[]> {
+  const { signal } = options;
+  const reader = new ByteReader(input[Symbol.asyncIterator]());
+  const written: TarFile[] = [];
+  let pax = new Map<string, string>();
+  let longName: string | undefined;
+  let longLink: string | undefined;
+  for (;;) {
+    signal?.throwIfAborted();
+    const h = await reader.read(BLOCK);
+    if (!h || h.every((b) => b === 0)) break;
+    if (!checksumOk(h)) throw new Error('the archive is not a tar file, or is damaged (bad header checksum)');
+    const size = number(h, 124, 12);
+    const type = String.fromCharCode(h[156] || 0x30);
+    const padded = Math.ceil(size / BLOCK) * BLOCK;
+    if (type === 'x' || type === 'L' || type === 'K') {
+      const data = Buffer.concat(await collect(reader.take(size)));
+      await reader.skip(padded - size);
+      if (type === 'x') pax = paxRecords(data);
+      else if (type === 'L') longName = text(data, 0, data.length);
+      else longLink = text(data, 0, data.length);
+      continue;
+    }
+    if (type === 'g') {
+      await reader.skip(padded); // global pax header: nothing we use
+      continue;
+    }
+    const prefix = text(h, 345, 155);
+    const name = pax.get('path') ?? longName ?? (prefix ? `${prefix}/${text(h, 0, 100)}` : text(h, 0, 100));
+    const link = pax.get('linkpath') ?? longLink ?? text(h, 157, 100);
+    pax = new Map();
+    longName = undefined;
+    longLink = undefined;
+    if (type === '2') options.onLink?.(name, link);
+    const target = type === '0' || type === '7' ? accept(name, size) : undefined;
+    if (target === undefined) {
+      await reader.skip(padded);
+      continue;
+    }
+    if (typeof target === 'function') {
+      let consumed = 0;
+      await target(
+        (async function* () {
+          for await (const chunk of reader.take(size)) {
+            consumed += chunk.length;
+            yield chunk;
+          }
+        })(),
+      );
+      await reader.skip(padded - consumed);
+      continue;
+    }
+    const hash = createHash('sha256');
+    await pipeline(
+      Readable.from(
+        (async function* () {
+          for await (const chunk of reader.take(size)) {
+            hash.update(chunk);
+            yield chunk;
+          }
+        })(),
+      ),
+      createWriteStream(target),
+    );
+    await reader.skip(padded - size);
+    written.push({ name, size, path: target, digest: `sha256:${hash.digest('hex')}` });
+  }
+  return written;
+}
+
+/** The archive at `file` as a stream of tar bytes (gunzipped when it is gzip'ed). */
+export async function openArchive(file: string, signal?: AbortSignal): Promise<Readable> {
   const handle = await open(file, 'r');
   const magic = Buffer.alloc(2);
   try {
@@ -104,42 +195,24 @@ export async function extractTar(file: string, accept: (name: string, size: numb
     await handle.close();
   }
   const raw = createReadStream(file, { highWaterMark: 1024 * 1024, ...(signal ? { signal } : {}) });
-  const input: Readable = magic[0] === 0x1f && magic[1] === 0x8b ? raw.pipe(createGunzip()) : raw;
-  raw.once('error', (err) => input.destroy(err));
-  const reader = new ByteReader((input as AsyncIterable<Buffer>)[Symbol.asyncIterator]());
-  const written: string[] = [];
-  let longName: string | undefined;
+  if (magic[0] !== 0x1f || magic[1] !== 0x8b) return raw;
+  const gunzip = createGunzip();
+  raw.once('error', (err) => gunzip.destroy(err));
+  gunzip.once('close', () => raw.destroy());
+  return raw.pipe(gunzip);
+}
+
+/**
+ * Reads the archive at `file`: for each regular file, `accept(name, size)` returns the path to
+ * write it to, or undefined to skip it. Resolves to the names written.
+ */
+export async function extractTar(file: string, accept: (name: string, size: number) => string | undefined, signal?: AbortSignal): Promise<string[]> {
+  const input = await openArchive(file, signal);
   try {
-    for (;;) {
-      const h = await reader.read(BLOCK);
-      if (!h || h.every((b) => b === 0)) break;
-      if (!checksumOk(h)) throw new Error('the archive is not a tar file, or is damaged (bad header checksum)');
-      const size = number(h, 124, 12);
-      const type = String.fromCharCode(h[156] || 0x30);
-      const padded = Math.ceil(size / BLOCK) * BLOCK;
-      if (type === 'x' || type === 'L') {
-        const data = Buffer.concat(await collect(reader.take(size)));
-        await reader.skip(padded - size);
-        longName = type === 'L' ? text(data, 0, data.length) : (paxPath(data) ?? longName);
-        continue;
-      }
-      const prefix = text(h, 345, 155);
-      const name = longName ?? (prefix ? `${prefix}/${text(h, 0, 100)}` : text(h, 0, 100));
-      longName = undefined;
-      const target = type === '0' || type === '7' ? accept(name, size) : undefined;
-      if (target === undefined) {
-        await reader.skip(padded);
-        continue;
-      }
-      await pipeline(Readable.from(reader.take(size)), createWriteStream(target));
-      await reader.skip(padded - size);
-      written.push(name);
-    }
+    return (await readTar(input, accept, { signal })).map((f) => f.name);
   } finally {
     input.destroy();
-    raw.destroy();
   }
-  return written;
 }
 
 async function collect(chunks: AsyncIterable<Buffer>): Promise<Buffer[]> {

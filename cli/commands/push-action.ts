@@ -52,25 +52,36 @@ export async function push(ctx: Context, file: string, refText: string, opts: Pu
   const overrides = imageOverrides(opts.image ?? [], template.apps);
 
   const store = await ctx.store(ref.store);
-  const images: { serviceKey: string; source: OpenedSource; label: string }[] = [];
-  for (const component of template.apps) {
+  const sources = template.apps.map((component) => {
     const named = String(component.share_image || component.image || '');
     const text = overrides.get(component.service_key) ?? named;
     if (!text) throw usage(`component ${component.service_key} names no image`, `give --image ${component.service_key}=<source>`);
-    const source = await openImageSource(parseImageSource(text), (host) => ctx.credentials(host), named || undefined);
-    images.push({ serviceKey: component.service_key, source, label: String(component.service_cname || component.service_key) });
-  }
-  const printers = new Map(images.map((i) => [i.serviceKey, progressPrinter(ctx.io, i.label)]));
-  const result = await pushApp({
-    store: { client: await ctx.registry(store), host: store.host },
-    repository: repositoryOf(ref),
-    version,
-    templateBytes: bytes,
-    template,
-    images,
-    onProgress: (key, event) => printers.get(key)?.(event),
-    signal: ctx.signal,
+    return { component, named, source: parseImageSource(text) };
   });
+  const verbose = ctx.io.interactive || ctx.io.env.APPSHELF_PROGRESS === '1';
+  const images: { serviceKey: string; source: OpenedSource; label: string }[] = [];
+  let result: Awaited<ReturnType<typeof pushApp>>;
+  try {
+    for (const { component, named, source } of sources) {
+      const label = String(component.service_cname || component.service_key);
+      if (verbose && source.kind === 'daemon') ctx.io.err(`${label}: exporting ${source.name} from the Docker engine`);
+      const opened = await openImageSource(source, (host) => ctx.credentials(host), named || undefined, ctx.signal);
+      images.push({ serviceKey: component.service_key, source: opened, label });
+    }
+    const printers = new Map(images.map((i) => [i.serviceKey, progressPrinter(ctx.io, i.label)]));
+    result = await pushApp({
+      store: { client: await ctx.registry(store), host: store.host },
+      repository: repositoryOf(ref),
+      version,
+      templateBytes: bytes,
+      template,
+      images,
+      onProgress: (key, event) => printers.get(key)?.(event),
+      signal: ctx.signal,
+    });
+  } finally {
+    await Promise.all(images.map((i) => i.source.close?.()));
+  }
   if (opts.json) return void ctx.io.out(json(result));
   ctx.io.err(`${result.components.length} component images: ${describeStats(result.stats)}`);
   ctx.io.out(`pushed ${result.reference}@${result.digest}`);

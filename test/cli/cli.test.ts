@@ -15,7 +15,7 @@ import { ADMIN_KEY, startTestServer, type TestServer } from '../helpers/server.j
 import { buildImage, buildIndex, type BuiltManifest } from '../registry/client/images.js';
 
 const BIN = fileURLToPath(new URL('../../bin/appshelf.js', import.meta.url));
-const TEMPLATE = fileURLToPath(new URL('../../../shared/ram/valid/minimal.json', import.meta.url));
+const TEMPLATE = fileURLToPath(new URL('../fixtures/ram/valid/minimal.json', import.meta.url));
 
 interface Run {
   code: number | null;
@@ -94,13 +94,13 @@ describe('cli: the appshelf command', function () {
       run(['frobnicate']),
       run(['pull', 'no-namespace:1.0', '--store', a.host]),
       run(['whoami']),
-      run(['push', TEMPLATE, `${a.host}/admin/hello:1.0.0`, '--image', `${serviceKey}=docker-daemon:hello:1`]),
+      run(['push', TEMPLATE, `${a.host}/admin/hello:1.0.0`, '--image', `${serviceKey}=oci-archive:hello.tar`]),
     ]);
     expect([none.code, unknown.code, badRef.code, noStore.code, daemon.code]).to.deep.equal([2, 2, 2, 2, 2]);
     expect(unknown.stderr.trim().split('\n')).to.have.length(1);
     expect(badRef.stderr).to.match(/^appshelf: "no-namespace:1.0" is not an app reference .*; write /);
     expect(noStore.stderr).to.match(/^appshelf: no store given; .*appshelf login/);
-    expect(daemon.stderr).to.match(/docker-daemon: transport is not supported yet; push the image to a registry/);
+    expect(daemon.stderr).to.match(/oci-archive: transport is not supported yet; give docker:\/\/<ref>, docker-daemon:/);
   });
 
   it('logs in with a key, keeps it readable by the owner only, and tells who is signed in', async () => {

@@ -45,7 +45,16 @@ describe('cli: references', () => {
     it(`reads the layout source ${text}`, () => expect(parseImageSource(text)).to.deep.include({ kind: 'layout', dir, tag }));
   }
 
-  for (const text of ['docker-daemon:nginx:1', 'docker-archive:x.tar', 'oci-archive:x.tar', 'https://x/y', 'docker://UPPER/case', 'oci:']) {
+  for (const [text, source] of [
+    ['docker-daemon:nginx:1', { kind: 'daemon', name: 'nginx:1' }],
+    ['docker-daemon:sha256:0123', { kind: 'daemon', name: 'sha256:0123' }],
+    ['docker-archive:x.tar', { kind: 'archive', file: 'x.tar', name: undefined }],
+    ['docker-archive:x.tar:acme/web:1', { kind: 'archive', file: 'x.tar', name: 'acme/web:1' }],
+  ] as const) {
+    it(`reads the Docker source ${text}`, () => expect(parseImageSource(text)).to.deep.include(source));
+  }
+
+  for (const text of ['docker-daemon:', 'docker-archive:', 'docker-archive:x.tar:', 'oci-archive:x.tar', 'https://x/y', 'docker://UPPER/case', 'oci:']) {
     it(`refuses the image source ${text} as a usage error`, () => {
       expect(() => parseImageSource(text)).to.throw(CliError).with.property('kind', 'usage');
     });
