@@ -73,6 +73,21 @@ export const Config = z.strictObject({
           'the market domain a Rainbond console binds (the marketDomain query parameter of /app-server/openapi); other domains get 404',
         ),
       marketName: z.string().trim().min(1).max(64).default('appshelf').describe('the market name a Rainbond console shows'),
+      frameAncestors: z
+        .array(
+          z
+            .string()
+            .regex(
+              /^(?:'self'|\*|https?:\/\/(?:\*\.)?[a-zA-Z0-9.-]+(?::\d{1,5})?)$/,
+              "expected 'self', * or an origin such as https://console.example.com (a leading *. allows its subdomains)",
+            ),
+        )
+        .min(1)
+        .max(64)
+        .default(["'self'"])
+        .describe(
+          "who may frame /certification/login, where a Rainbond console's user makes a key for it (CSP frame-ancestors; the key is posted only to a listed origin): add each console's origin, e.g. [\"'self'\", \"https://console.example.com\"]; [\"*\"] lets any site frame the page",
+        ),
     })
     .prefault({}),
   sms: z

@@ -128,7 +128,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   api.use(notFound);
   app.use('/api/v1', api);
   app.use('/app-server', rainstoreRoutes({ db, registry, keys, permissions, stats, audit: accounts.audit, log, clock, config, dataDir: data, token }));
-  const web = webRoutes({ db, registry, versions, permissions, stats, search, keys, accounts, log, clock, dataDir: data, publicUrl: config.publicUrl, secureCookies, sync });
+  const web = webRoutes({ db, registry, versions, permissions, stats, search, keys, accounts, log, clock, dataDir: data, publicUrl: config.publicUrl, secureCookies, sync, rainstore: config.rainstore });
   app.use(web.pages);
   app.use(web.notFound);
   app.use(apiErrorHandler(log));

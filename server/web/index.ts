@@ -14,6 +14,7 @@ import { notFoundMessage, sendErrorPage, webErrorHandler } from './errors-page.j
 import { field, formOf } from './form.js';
 import { adminRoutes } from './pages/admin.js';
 import { appRoutes } from './pages/app.js';
+import { certificationRoutes } from './pages/certification.js';
 import { homeRoutes } from './pages/home.js';
 import { keyRoutes } from './pages/keys.js';
 import { loginRoutes } from './pages/login.js';
@@ -28,7 +29,7 @@ import { StaticAssets } from './static-assets.js';
 export type { WebDeps } from './services.js';
 
 /** Paths of the web (the rest of the site is the API, the registry and the Rainstore API). */
-const WEB_PATH = /^\/(?:$|search$|apps\/|publishers\/|login$|logout$|my(?:$|\/)|admin(?:$|\/)|static\/|robots\.txt$)/;
+const WEB_PATH = /^\/(?:$|search$|apps\/|publishers\/|login$|logout$|certification\/login$|my(?:$|\/)|admin(?:$|\/)|static\/|robots\.txt$)/;
 /** Never answered by the web's 404 page: they render their own errors. */
 const NOT_WEB = /^\/(?:api|v2|app-server|certification|metrics|healthz|readyz)(?:\/|$)/;
 
@@ -75,6 +76,7 @@ export function webRoutes(deps: WebDeps): { pages: Router; notFound: RequestHand
   appRoutes(pages, s);
   publisherRoutes(pages, s);
   loginRoutes(pages, s);
+  certificationRoutes(pages, s);
   myStoreRoutes(pages, s);
   manageAppRoutes(pages, s);
   keyRoutes(pages, s);

@@ -47,6 +47,8 @@ export interface WebDeps {
   publicUrl?: string | undefined;
   secureCookies: boolean;
   sync?: DraftPublisher | undefined;
+  /** The Rainstore settings /certification/login needs (who may frame it, the market's name). */
+  rainstore?: { frameAncestors: readonly string[]; marketName: string } | undefined;
 }
 
 export interface WebServices {
