@@ -10,6 +10,7 @@ import { registerAuth } from './commands/auth.js';
 import { registerKeys } from './commands/keys.js';
 import { registerPublish } from './commands/publish.js';
 import { registerPull } from './commands/pull.js';
+import { registerRainbond } from './commands/rainbond.js';
 import { registerPush } from './commands/push.js';
 import { registerSearch } from './commands/search.js';
 import { registerServe } from './commands/serve.js';
@@ -41,6 +42,7 @@ export function buildProgram(ctx: Context, program: Command): Command {
   registerPush(program, ctx);
   registerPull(program, ctx);
   registerAirgap(program, ctx);
+  registerRainbond(program, ctx);
   registerStore(program, ctx);
   registerShelf(program, ctx);
   registerPublish(program, ctx);
