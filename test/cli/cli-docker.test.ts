@@ -17,7 +17,7 @@ import { dockerArchive, tarArchive } from '../helpers/tar.js';
 import { dockerdUnavailable, startDockerd, type Dockerd } from '../clients/dockerd.js';
 import { cliIn } from './run-cli.js';
 
-const TEMPLATE = fileURLToPath(new URL('../../../shared/ram/valid/minimal.json', import.meta.url));
+const TEMPLATE = fileURLToPath(new URL('../fixtures/ram/valid/minimal.json', import.meta.url));
 
 interface Manifest {
   config: { mediaType: string; digest: string };

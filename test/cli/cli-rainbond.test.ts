@@ -16,7 +16,7 @@ import { ADMIN_KEY, startTestServer, type TestServer } from '../helpers/server.j
 import { tarArchive, type TarEntry } from '../helpers/tar.js';
 import { cliIn } from './run-cli.js';
 
-const SAMPLE = fileURLToPath(new URL('../../../shared/ram/valid/wordpress-mysql.json', import.meta.url));
+const SAMPLE = fileURLToPath(new URL('../fixtures/ram/valid/wordpress-mysql.json', import.meta.url));
 const MYSQL = '97a918fd12b91da4376f258e5307b47f';
 const WORDPRESS = '8ed04b7ea2e894420c02fdd788765cc7';
 const PLUGIN = '8bad419b345ff105069990306d3caf83';
