@@ -9,7 +9,11 @@ import { spawnSync } from 'node:child_process';
 import { MiB, syntheticBlob } from './blob-data.js';
 import { median } from './http-client.js';
 
-export async function baselineWrite(scratch: string, mib: number, repeats: number): Promise<number> {
+export async function baselineWrite(
+  scratch: string,
+  mib: number,
+  repeats: number,
+): Promise<number> {
   const rates: number[] = [];
   for (let i = 0; i < repeats; i++) {
     const blob = syntheticBlob(mib);

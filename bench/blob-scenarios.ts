@@ -14,7 +14,11 @@ const OCTET = { 'content-type': 'application/octet-stream' };
 const settleDisk = (): void => void spawnSync('sync');
 
 async function startUpload(ctx: ScenarioContext, repo: string): Promise<URL> {
-  const res = await expect(202, url(ctx, `/v2/${repo}/blobs/uploads/`), { method: 'POST', headers: ctx.target.headers, agent: ctx.agent });
+  const res = await expect(202, url(ctx, `/v2/${repo}/blobs/uploads/`), {
+    method: 'POST',
+    headers: ctx.target.headers,
+    agent: ctx.agent,
+  });
   const location = res.headers.location;
   if (!location) throw new Error(`${ctx.target.name}: upload started without a Location`);
   return new URL(location, ctx.target.base);
@@ -26,7 +30,11 @@ function withDigest(location: URL, digest: string): URL {
   return next;
 }
 
-export async function pushMonolithic(ctx: ScenarioContext, repo: string, blob: SyntheticBlob): Promise<void> {
+export async function pushMonolithic(
+  ctx: ScenarioContext,
+  repo: string,
+  blob: SyntheticBlob,
+): Promise<void> {
   const location = await startUpload(ctx, repo);
   await expect(201, withDigest(location, blob.digest), {
     method: 'PUT',
@@ -36,21 +44,35 @@ export async function pushMonolithic(ctx: ScenarioContext, repo: string, blob: S
   });
 }
 
-export async function pushChunked(ctx: ScenarioContext, repo: string, blob: SyntheticBlob, chunkBytes: number): Promise<number> {
+export async function pushChunked(
+  ctx: ScenarioContext,
+  repo: string,
+  blob: SyntheticBlob,
+  chunkBytes: number,
+): Promise<number> {
   let location = await startUpload(ctx, repo);
   let requests = 1;
   for (let start = 0; start < blob.size; start += chunkBytes) {
     const length = Math.min(chunkBytes, blob.size - start);
     const res = await expect(202, location, {
       method: 'PATCH',
-      headers: { ...ctx.target.headers, ...OCTET, 'content-length': String(length), 'content-range': `${start}-${start + length - 1}` },
+      headers: {
+        ...ctx.target.headers,
+        ...OCTET,
+        'content-length': String(length),
+        'content-range': `${start}-${start + length - 1}`,
+      },
       body: blob.range(start, length),
       agent: ctx.agent,
     });
     requests++;
     location = new URL(res.headers.location ?? location.href, ctx.target.base);
   }
-  await expect(201, withDigest(location, blob.digest), { method: 'PUT', headers: ctx.target.headers, agent: ctx.agent });
+  await expect(201, withDigest(location, blob.digest), {
+    method: 'PUT',
+    headers: ctx.target.headers,
+    agent: ctx.agent,
+  });
   return requests + 1;
 }
 
@@ -58,9 +80,22 @@ export async function pushChunked(ctx: ScenarioContext, repo: string, blob: Synt
  * Pulls with curl (a separate C process): a node client tops out near the registries' own speed on
  * this machine and would cap the figure. Returns curl's own transfer time in seconds.
  */
-export async function pullBlob(ctx: ScenarioContext, repo: string, digest: string, size: number): Promise<number> {
+export async function pullBlob(
+  ctx: ScenarioContext,
+  repo: string,
+  digest: string,
+  size: number,
+): Promise<number> {
   const headers = Object.entries(ctx.target.headers).flatMap(([k, v]) => ['-H', `${k}: ${v}`]);
-  const args = ['-s', '-o', '/dev/null', '-w', '%{http_code} %{size_download} %{time_total}', ...headers, url(ctx, `/v2/${repo}/blobs/${digest}`).href];
+  const args = [
+    '-s',
+    '-o',
+    '/dev/null',
+    '-w',
+    '%{http_code} %{size_download} %{time_total}',
+    ...headers,
+    url(ctx, `/v2/${repo}/blobs/${digest}`).href,
+  ];
   const out = await new Promise<string>((resolve, reject) => {
     const child = trackChild(spawn('curl', args, { stdio: ['ignore', 'pipe', 'inherit'] }));
     let text = '';
@@ -69,7 +104,10 @@ export async function pullBlob(ctx: ScenarioContext, repo: string, digest: strin
     child.once('exit', () => resolve(text));
   });
   const [status, bytes, seconds] = out.trim().split(' ').map(Number);
-  if (status !== 200 || bytes !== size) throw new Error(`${ctx.target.name}: pull ${digest}: status ${status}, ${bytes} of ${size} bytes`);
+  if (status !== 200 || bytes !== size)
+    throw new Error(
+      `${ctx.target.name}: pull ${digest}: status ${status}, ${bytes} of ${size} bytes`,
+    );
   return seconds!;
 }
 
@@ -80,7 +118,12 @@ export async function largeBlobs(ctx: ScenarioContext): Promise<void> {
   const { opts } = ctx;
   const warm = syntheticBlob(Math.min(32, opts.largeMiB));
   await pushMonolithic(ctx, REPOS.warm, warm);
-  await pushChunked(ctx, REPOS.warm, syntheticBlob(Math.min(32, opts.largeMiB)), opts.chunkMiB * MiB);
+  await pushChunked(
+    ctx,
+    REPOS.warm,
+    syntheticBlob(Math.min(32, opts.largeMiB)),
+    opts.chunkMiB * MiB,
+  );
   await pullBlob(ctx, REPOS.warm, warm.digest, warm.size);
 
   const mono: number[] = [];
@@ -115,7 +158,9 @@ export async function largeBlobs(ctx: ScenarioContext): Promise<void> {
   put(ctx, 'large-push', median(mono));
   put(ctx, 'large-push-chunked', median(chunked));
   put(ctx, 'large-pull', median(pulls));
-  ctx.log(`large: push ${mono.map((v) => v.toFixed(0)).join('/')} chunked ${chunked.map((v) => v.toFixed(0)).join('/')} pull ${pulls.map((v) => v.toFixed(0)).join('/')} MiB/s`);
+  ctx.log(
+    `large: push ${mono.map((v) => v.toFixed(0)).join('/')} chunked ${chunked.map((v) => v.toFixed(0)).join('/')} pull ${pulls.map((v) => v.toFixed(0)).join('/')} MiB/s`,
+  );
 }
 
 /** Streams one huge blob in and out; the figure is the registry's peak RSS over that. */
@@ -146,9 +191,16 @@ export async function smallBlobs(ctx: ScenarioContext): Promise<void> {
   const { opts, target } = ctx;
   const pushOne = async (b: { data: Buffer; digest: string }, repo: string): Promise<void> => {
     const location = await startUpload(ctx, repo);
-    await expect(201, withDigest(location, b.digest), { method: 'PUT', headers: { ...target.headers, ...OCTET }, body: b.data, agent: ctx.agent });
+    await expect(201, withDigest(location, b.digest), {
+      method: 'PUT',
+      headers: { ...target.headers, ...OCTET },
+      body: b.data,
+      agent: ctx.agent,
+    });
   };
-  const warmBlobs = Array.from({ length: Math.min(500, opts.smallCount) }, () => smallBlob(opts.smallBytes));
+  const warmBlobs = Array.from({ length: Math.min(500, opts.smallCount) }, () =>
+    smallBlob(opts.smallBytes),
+  );
   await runPool(warmBlobs, opts.concurrency, (b) => pushOne(b, REPOS.warm));
 
   const blobs = Array.from({ length: opts.smallCount }, () => smallBlob(opts.smallBytes));
@@ -161,9 +213,17 @@ export async function smallBlobs(ctx: ScenarioContext): Promise<void> {
   ctx.state.smallDigests = blobs.map((b) => b.digest);
 
   const paths = ctx.state.smallDigests.map((d) => `/v2/${REPOS.small}/blobs/${d}`);
-  const wrkRun = { base: target.base, headers: target.headers, script: cyclePathsScript('GET', paths), connections: opts.concurrency, scratch: ctx.scratch };
+  const wrkRun = {
+    base: target.base,
+    headers: target.headers,
+    script: cyclePathsScript('GET', paths),
+    connections: opts.concurrency,
+    scratch: ctx.scratch,
+  };
   await runWrk({ ...wrkRun, seconds: opts.warmupSeconds });
-  const pulled = await ctx.ledger.measure('small pull', () => runWrk({ ...wrkRun, seconds: opts.durationSeconds }));
+  const pulled = await ctx.ledger.measure('small pull', () =>
+    runWrk({ ...wrkRun, seconds: opts.durationSeconds }),
+  );
   if (pulled.errors) ctx.log(`small pull: ${pulled.errors} errors`);
   put(ctx, 'small-pull', pulled.rate);
   put(ctx, 'small-pull-p99', pulled.p99Ms);
@@ -171,11 +231,21 @@ export async function smallBlobs(ctx: ScenarioContext): Promise<void> {
   // Cross-repository mounts of every small blob into another repository.
   const mountOne = async (digest: string, from: string): Promise<void> => {
     const path = `/v2/${REPOS.mount}/blobs/uploads/?mount=${encodeURIComponent(digest)}&from=${encodeURIComponent(from)}`;
-    await expect(201, url(ctx, path), { method: 'POST', headers: target.headers, agent: ctx.agent });
+    await expect(201, url(ctx, path), {
+      method: 'POST',
+      headers: target.headers,
+      agent: ctx.agent,
+    });
   };
-  await runPool(warmBlobs.map((b) => b.digest), opts.concurrency, (d) => mountOne(d, REPOS.warm));
+  await runPool(
+    warmBlobs.map((b) => b.digest),
+    opts.concurrency,
+    (d) => mountOne(d, REPOS.warm),
+  );
   const mounted = await ctx.ledger.measure('mount', async () => {
-    const run = await runPool(ctx.state.smallDigests, opts.concurrency, (d) => mountOne(d, REPOS.small));
+    const run = await runPool(ctx.state.smallDigests, opts.concurrency, (d) =>
+      mountOne(d, REPOS.small),
+    );
     return { ...run, requests: run.count };
   });
   put(ctx, 'mount', mounted.count / mounted.seconds);

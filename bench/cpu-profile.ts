@@ -38,11 +38,17 @@ function moduleOf(url: string, root: string): string {
   return path;
 }
 
-export function summariseProfile(file: string, root: string, top = 25): { functions: ProfileLine[]; modules: ProfileLine[]; totalMs: number } {
+export function summariseProfile(
+  file: string,
+  root: string,
+  top = 25,
+): { functions: ProfileLine[]; modules: ProfileLine[]; totalMs: number } {
   const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const self = new Map<number, number>();
-  profile.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+  profile.samples.forEach((id, i) =>
+    self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)),
+  );
   const fn = new Map<string, number>();
   const mod = new Map<string, number>();
   let total = 0;
@@ -61,12 +67,17 @@ export function summariseProfile(file: string, root: string, top = 25): { functi
     [...map.entries()]
       .sort((a, b) => b[1] - a[1])
       .slice(0, top)
-      .map(([name, micros]) => ({ name, selfMs: micros / 1000, share: total ? micros / total : 0 }));
+      .map(([name, micros]) => ({
+        name,
+        selfMs: micros / 1000,
+        share: total ? micros / total : 0,
+      }));
   return { functions: lines(fn), modules: lines(mod), totalMs: total / 1000 };
 }
 
 export function renderProfile(summary: ReturnType<typeof summariseProfile>): string {
-  const row = (l: ProfileLine): string => `${(l.share * 100).toFixed(1).padStart(5)}%  ${l.selfMs.toFixed(0).padStart(7)} ms  ${l.name}`;
+  const row = (l: ProfileLine): string =>
+    `${(l.share * 100).toFixed(1).padStart(5)}%  ${l.selfMs.toFixed(0).padStart(7)} ms  ${l.name}`;
   return [
     `appshelf CPU profile: ${summary.totalMs.toFixed(0)} ms of samples (idle excluded)`,
     'self time by module:',

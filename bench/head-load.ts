@@ -20,7 +20,9 @@ export async function runHeadLoad(load: HeadLoad): Promise<WrkResult> {
   const extra = Object.entries(load.headers)
     .map(([k, v]) => `${k}: ${v}\r\n`)
     .join('');
-  const requests = load.paths.map((p) => Buffer.from(`HEAD ${p} HTTP/1.1\r\nHost: ${hostname}:${port}\r\n${extra}\r\n`));
+  const requests = load.paths.map((p) =>
+    Buffer.from(`HEAD ${p} HTTP/1.1\r\nHost: ${hostname}:${port}\r\n${extra}\r\n`),
+  );
   const latencies: number[] = [];
   let errors = 0;
   const started = process.hrtime.bigint();
@@ -55,7 +57,11 @@ export async function runHeadLoad(load: HeadLoad): Promise<WrkResult> {
       socket.on('error', reject);
     });
 
-  await Promise.all(Array.from({ length: load.connections }, (_, c) => connection(Math.floor((c * requests.length) / load.connections))));
+  await Promise.all(
+    Array.from({ length: load.connections }, (_, c) =>
+      connection(Math.floor((c * requests.length) / load.connections)),
+    ),
+  );
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   return {
     requests: latencies.length,

@@ -31,10 +31,18 @@ export async function send(url: string | URL, options: SendOptions): Promise<Sen
   const headers: Record<string, string> = { ...options.headers };
   const body = options.body;
   if (Buffer.isBuffer(body)) headers['content-length'] = String(body.length);
-  else if (body === undefined && ['POST', 'PUT', 'PATCH'].includes(options.method) && !headers['content-length']) {
+  else if (
+    body === undefined &&
+    ['POST', 'PUT', 'PATCH'].includes(options.method) &&
+    !headers['content-length']
+  ) {
     headers['content-length'] = '0';
   }
-  const req = request(url, { method: options.method, headers, ...(options.agent ? { agent: options.agent } : {}) });
+  const req = request(url, {
+    method: options.method,
+    headers,
+    ...(options.agent ? { agent: options.agent } : {}),
+  });
   const response = new Promise<SendResult>((resolve, reject) => {
     req.once('error', reject);
     req.once('response', (res) => {
@@ -45,7 +53,14 @@ export async function send(url: string | URL, options: SendOptions): Promise<Sen
         if (options.collect) parts.push(chunk);
       });
       res.once('error', reject);
-      res.once('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, bytes, body: Buffer.concat(parts) }));
+      res.once('end', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          bytes,
+          body: Buffer.concat(parts),
+        }),
+      );
     });
   });
   if (Buffer.isBuffer(body)) req.end(body);
@@ -59,10 +74,16 @@ export async function send(url: string | URL, options: SendOptions): Promise<Sen
 }
 
 /** Sends and insists on one status; the error carries the registry's answer. */
-export async function expect(status: number, url: string | URL, options: SendOptions): Promise<SendResult> {
+export async function expect(
+  status: number,
+  url: string | URL,
+  options: SendOptions,
+): Promise<SendResult> {
   const res = await send(url, { ...options, collect: true });
   if (res.status !== status) {
-    throw new BenchHttpError(`${options.method} ${String(url)}: expected ${status}, got ${res.status} ${res.body.toString('utf8').slice(0, 300)}`);
+    throw new BenchHttpError(
+      `${options.method} ${String(url)}: expected ${status}, got ${res.status} ${res.body.toString('utf8').slice(0, 300)}`,
+    );
   }
   return res;
 }
@@ -75,7 +96,11 @@ export interface PoolResult {
 }
 
 /** Runs `fn` over `items` with `concurrency` in flight; times the whole run and each item. */
-export async function runPool<T>(items: readonly T[], concurrency: number, fn: (item: T) => Promise<void>): Promise<PoolResult> {
+export async function runPool<T>(
+  items: readonly T[],
+  concurrency: number,
+  fn: (item: T) => Promise<void>,
+): Promise<PoolResult> {
   const latencies: number[] = [];
   let next = 0;
   const started = process.hrtime.bigint();
@@ -88,7 +113,11 @@ export async function runPool<T>(items: readonly T[], concurrency: number, fn: (
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
-  return { seconds: Number(process.hrtime.bigint() - started) / 1e9, count: items.length, latencies };
+  return {
+    seconds: Number(process.hrtime.bigint() - started) / 1e9,
+    count: items.length,
+    latencies,
+  };
 }
 
 export function percentile(values: readonly number[], p: number): number {

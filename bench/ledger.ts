@@ -16,13 +16,22 @@ export class Ledger {
   constructor(private readonly target: Target) {}
 
   /** Runs `fn`, charging the registry's CPU time over it to `name`. `fn` returns what it moved. */
-  async measure<T extends { requests?: number; bytes?: number }>(name: string, fn: () => Promise<T>): Promise<T & { seconds: number }> {
+  async measure<T extends { requests?: number; bytes?: number }>(
+    name: string,
+    fn: () => Promise<T>,
+  ): Promise<T & { seconds: number }> {
     const cpu0 = cpuSeconds(this.target.pid);
     const t0 = process.hrtime.bigint();
     const result = await fn();
     const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
     const cpu = cpuSeconds(this.target.pid) - cpu0;
-    this.phases.push({ name, cpu, requests: result.requests ?? 0, bytes: result.bytes ?? 0, seconds });
+    this.phases.push({
+      name,
+      cpu,
+      requests: result.requests ?? 0,
+      bytes: result.bytes ?? 0,
+      seconds,
+    });
     return { ...result, seconds };
   }
 

@@ -29,17 +29,28 @@ export interface BenchOptions {
   noBuild: boolean;
 }
 
-function num(env: NodeJS.ProcessEnv, name: string, full: number, quick: number, isQuick: boolean): number {
+function num(
+  env: NodeJS.ProcessEnv,
+  name: string,
+  full: number,
+  quick: number,
+  isQuick: boolean,
+): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return isQuick ? quick : full;
   const value = Number(raw);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number, got "${raw}"`);
+  if (!Number.isFinite(value) || value <= 0)
+    throw new Error(`${name} must be a positive number, got "${raw}"`);
   return value;
 }
 
-const flag = (env: NodeJS.ProcessEnv, name: string): boolean => ['1', 'true', 'yes'].includes((env[name] ?? '').toLowerCase());
+const flag = (env: NodeJS.ProcessEnv, name: string): boolean =>
+  ['1', 'true', 'yes'].includes((env[name] ?? '').toLowerCase());
 
-export function readOptions(env: NodeJS.ProcessEnv = process.env, argv: string[] = process.argv.slice(2)): BenchOptions {
+export function readOptions(
+  env: NodeJS.ProcessEnv = process.env,
+  argv: string[] = process.argv.slice(2),
+): BenchOptions {
   const quick = flag(env, 'BENCH_QUICK') || argv.includes('--quick');
   const onlyArg = argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
   return {

@@ -60,12 +60,17 @@ async function main(): Promise<void> {
     const seeded = openDatabase(data);
     generateCorpus(seeded.sqlite, count, Date.now());
     const apps = seeded.sqlite
-      .prepare<[], { namespace: string; name: string }>('SELECT namespace, name FROM apps a WHERE listed = 1 AND EXISTS (SELECT 1 FROM packages p WHERE p.app_id = a.id)')
+      .prepare<[], { namespace: string; name: string }>(
+        'SELECT namespace, name FROM apps a WHERE listed = 1 AND EXISTS (SELECT 1 FROM packages p WHERE p.app_id = a.id)',
+      )
       .all();
     seeded.sqlite.close();
 
     const quiet = new Writable({ write: (_c, _e, done) => done() });
-    const app = await createApp(parseConfig({ data, listen: '127.0.0.1:0' }), { log: createLogger('warn', quiet), print: () => undefined });
+    const app = await createApp(parseConfig({ data, listen: '127.0.0.1:0' }), {
+      log: createLogger('warn', quiet),
+      print: () => undefined,
+    });
     const server = createServer(app.handler).listen(0, '127.0.0.1');
     await once(server, 'listening');
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -87,18 +92,35 @@ async function main(): Promise<void> {
       const report = Object.fromEntries(
         Object.entries(results).map(([page, times]) => {
           const sorted = [...times].sort((a, b) => a - b);
-          return [page, { p50: percentile(sorted, 50), p95: percentile(sorted, 95), p99: percentile(sorted, 99), max: sorted.at(-1)! }];
+          return [
+            page,
+            {
+              p50: percentile(sorted, 50),
+              p95: percentile(sorted, 95),
+              p99: percentile(sorted, 99),
+              max: sorted.at(-1)!,
+            },
+          ];
         }),
       );
-      if (args.json) process.stdout.write(`${JSON.stringify({ apps: count, requests, targetP95Ms: TARGET_P95_MS, pages: report })}\n`);
+      if (args.json)
+        process.stdout.write(
+          `${JSON.stringify({ apps: count, requests, targetP95Ms: TARGET_P95_MS, pages: report })}\n`,
+        );
       else {
-        process.stdout.write(`web pages over ${count} apps, ${requests} requests each, one at a time\n`);
+        process.stdout.write(
+          `web pages over ${count} apps, ${requests} requests each, one at a time\n`,
+        );
         for (const [page, r] of Object.entries(report)) {
-          process.stdout.write(`  ${page.padEnd(5)} p50 ${r.p50.toFixed(2)} ms  p95 ${r.p95.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms  max ${r.max.toFixed(2)} ms\n`);
+          process.stdout.write(
+            `  ${page.padEnd(5)} p50 ${r.p50.toFixed(2)} ms  p95 ${r.p95.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms  max ${r.max.toFixed(2)} ms\n`,
+          );
         }
       }
       const worst = Math.max(...Object.values(report).map((r) => r.p95));
-      process.stderr.write(`worst p95 ${worst.toFixed(2)} ms (target < ${TARGET_P95_MS} ms): ${worst < TARGET_P95_MS ? 'met' : 'MISSED'}\n`);
+      process.stderr.write(
+        `worst p95 ${worst.toFixed(2)} ms (target < ${TARGET_P95_MS} ms): ${worst < TARGET_P95_MS ? 'met' : 'MISSED'}\n`,
+      );
       if (worst >= TARGET_P95_MS) process.exitCode = 1;
     } finally {
       agent.destroy();

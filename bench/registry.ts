@@ -19,7 +19,14 @@ import { manifests } from './manifest-scenarios.js';
 import { METRICS } from './metrics.js';
 import { readOptions, type BenchOptions } from './options.js';
 import { record, renderTable, type Results } from './report.js';
-import { prepareAppshelf, ROOT, scratchFolder, startAppshelf, startDistribution, type Target } from './targets.js';
+import {
+  prepareAppshelf,
+  ROOT,
+  scratchFolder,
+  startAppshelf,
+  startDistribution,
+  type Target,
+} from './targets.js';
 
 /** Scenario groups, in run order; `BENCH_ONLY=large,small` (or `--only=`) picks some. */
 const SCENARIOS: { id: string; run: (ctx: ScenarioContext) => Promise<void> }[] = [
@@ -32,9 +39,17 @@ const SCENARIOS: { id: string; run: (ctx: ScenarioContext) => Promise<void> }[] 
 const log = (message: string): void => void process.stderr.write(`bench: ${message}\n`);
 
 function machine(): string {
-  const fs = spawnSync('stat', ['-f', '-c', '%T', tmpdir()], { encoding: 'utf8' }).stdout.trim() || 'unknown';
-  const distribution = spawnSync('docker-registry', ['--version'], { encoding: 'utf8' }).stdout.trim().split(' ').pop() ?? '?';
-  const wrk = spawnSync('wrk', ['--version'], { encoding: 'utf8' }).stdout.split('\n')[0]?.split(' ')[1] ?? '?';
+  const fs =
+    spawnSync('stat', ['-f', '-c', '%T', tmpdir()], { encoding: 'utf8' }).stdout.trim() ||
+    'unknown';
+  const distribution =
+    spawnSync('docker-registry', ['--version'], { encoding: 'utf8' })
+      .stdout.trim()
+      .split(' ')
+      .pop() ?? '?';
+  const wrk =
+    spawnSync('wrk', ['--version'], { encoding: 'utf8' }).stdout.split('\n')[0]?.split(' ')[1] ??
+    '?';
   return [
     `cpus: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown'}, RAM ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Linux ${release()}, temp fs ${fs}`,
     `node ${process.version}, distribution ${distribution}, wrk ${wrk}`,
@@ -64,19 +79,29 @@ function phaseTable(ledgers: Map<string, Ledger>): string {
     rows.push([name, ...cells, isBytes ? 'CPU s/GiB' : 'CPU µs/request']);
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows.map((r) => `| ${r.map((c, i) => (i === 0 || i === 3 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`).join('\n');
+  return rows
+    .map(
+      (r) =>
+        `| ${r.map((c, i) => (i === 0 || i === 3 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`,
+    )
+    .join('\n');
 }
 
 async function main(): Promise<void> {
   const opts = readOptions();
   installCleanupHooks();
   const selected = SCENARIOS.filter((s) => opts.only.length === 0 || opts.only.includes(s.id));
-  if (selected.length === 0) throw new Error(`BENCH_ONLY matches no scenario (have: ${SCENARIOS.map((s) => s.id).join(', ')})`);
+  if (selected.length === 0)
+    throw new Error(
+      `BENCH_ONLY matches no scenario (have: ${SCENARIOS.map((s) => s.id).join(', ')})`,
+    );
 
   log('building appshelf');
   const launch = prepareAppshelf(opts.noBuild);
   if (launch.note) log(launch.note);
-  const profileDir = opts.profile ? trackFolder(mkdtempSync(join(tmpdir(), 'appshelf-profile-'))) : undefined;
+  const profileDir = opts.profile
+    ? trackFolder(mkdtempSync(join(tmpdir(), 'appshelf-profile-')))
+    : undefined;
   const scratch = scratchFolder();
   const targets: Target[] = [
     await startAppshelf(launch, { logLevel: opts.logLevel, ...(profileDir ? { profileDir } : {}) }),
@@ -121,11 +146,17 @@ async function main(): Promise<void> {
   await Promise.all(targets.map((t) => t.stop()));
 
   const out: string[] = [];
-  out.push(`appshelf vs CNCF Distribution${opts.quick ? ' (BENCH_QUICK)' : ''}`, machine(), settings(opts), '');
+  out.push(
+    `appshelf vs CNCF Distribution${opts.quick ? ' (BENCH_QUICK)' : ''}`,
+    machine(),
+    settings(opts),
+    '',
+  );
   out.push(renderTable(METRICS, results), '');
   if (baseline !== undefined) {
     const push = results.get('large-push');
-    const share = (v: number | undefined): string => (v === undefined ? 'n/a' : `${((v / baseline!) * 100).toFixed(0)}%`);
+    const share = (v: number | undefined): string =>
+      v === undefined ? 'n/a' : `${((v / baseline!) * 100).toFixed(0)}%`;
     out.push(
       `baseline, bare node sha256 + write + fsync + rename of ${opts.largeMiB} MiB on the same disk: ${baseline.toFixed(0)} MiB/s` +
         ` (monolithic push reaches: appshelf ${share(push?.appshelf)}, distribution ${share(push?.distribution)})`,
@@ -135,7 +166,12 @@ async function main(): Promise<void> {
   out.push('registry CPU by phase:', phaseTable(ledgers));
   if (profileDir) {
     const file = readdirSync(profileDir).find((f) => f.endsWith('.cpuprofile'));
-    out.push('', file ? renderProfile(summariseProfile(join(profileDir, file), ROOT)) : 'no CPU profile written');
+    out.push(
+      '',
+      file
+        ? renderProfile(summariseProfile(join(profileDir, file), ROOT))
+        : 'no CPU profile written',
+    );
   }
   process.stdout.write(`${out.join('\n')}\n`);
 }

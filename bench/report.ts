@@ -17,14 +17,29 @@ export function record(results: Results, id: string, target: TargetName, value: 
   results.set(id, { ...results.get(id), [target]: value });
 }
 
-export function ratioOf(metric: Metric, a: number | undefined, d: number | undefined): number | undefined {
-  if (a === undefined || d === undefined || !Number.isFinite(a) || !Number.isFinite(d) || a === 0 || d === 0) return undefined;
+export function ratioOf(
+  metric: Metric,
+  a: number | undefined,
+  d: number | undefined,
+): number | undefined {
+  if (
+    a === undefined ||
+    d === undefined ||
+    !Number.isFinite(a) ||
+    !Number.isFinite(d) ||
+    a === 0 ||
+    d === 0
+  )
+    return undefined;
   return metric.better === 'higher' ? a / d : d / a;
 }
 
 function format(value: number | undefined, decimals: number): string {
   if (value === undefined || !Number.isFinite(value)) return 'n/a';
-  return value.toLocaleString('en-US', { minimumFractionDigits: decimals, maximumFractionDigits: decimals });
+  return value.toLocaleString('en-US', {
+    minimumFractionDigits: decimals,
+    maximumFractionDigits: decimals,
+  });
 }
 
 /** Markdown table (valid as plain text too). */
@@ -35,7 +50,10 @@ export function renderTable(metrics: readonly Metric[], results: Results): strin
     if (!values) continue;
     const decimals = metric.decimals ?? 0;
     const ratio = ratioOf(metric, values.appshelf, values.distribution);
-    const verdict = metric.target === undefined || ratio === undefined ? '' : `≥${metric.target}× ${ratio >= metric.target ? 'met' : 'MISSED'}`;
+    const verdict =
+      metric.target === undefined || ratio === undefined
+        ? ''
+        : `≥${metric.target}× ${ratio >= metric.target ? 'met' : 'MISSED'}`;
     rows.push([
       `${metric.label} (${metric.unit})`,
       format(values.appshelf, decimals),
@@ -45,7 +63,8 @@ export function renderTable(metrics: readonly Metric[], results: Results): strin
     ]);
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  const line = (r: string[]): string => `| ${r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`;
+  const line = (r: string[]): string =>
+    `| ${r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`;
   const rule = `|${widths.map((w, i) => (i === 0 ? `${'-'.repeat(w + 1)}-` : `${'-'.repeat(w + 1)}:`)).join('|')}|`;
   return [line(rows[0]!), rule, ...rows.slice(1).map(line)].join('\n');
 }

@@ -28,14 +28,18 @@ education school course exam student teacher hospital clinic patient health fitn
 insurance accounting tax payroll hr recruiting survey form feedback helpdesk support knowledge base faq
 lightweight fast scalable secure open source enterprise simple modern distributed resilient reliable
 self hosted managed serverless realtime offline mobile desktop web api sdk cli plugin extension theme
-`.trim().split(/\s+/);
+`
+  .trim()
+  .split(/\s+/);
 
 const NAME_PARTS = `
 nova atlas orbit pulse apex vertex nimbus zephyr quartz ember cobalt onyx jade amber cedar maple birch aspen
 falcon raven heron otter badger lynx panda koala tiger wolf fox hawk swift lark finch robin wren sparrow
 forge anvil beacon harbor haven summit ridge canyon delta river stream brook lake ocean coral reef tide
 spark flare blaze flux volt ion photon quantum pixel vector matrix cipher prism lumen nexus core hub base
-`.trim().split(/\s+/);
+`
+  .trim()
+  .split(/\s+/);
 
 const TAGS = `
 database cache monitoring logging security devops ci-cd cms blog ecommerce analytics ai machine-learning
@@ -43,13 +47,30 @@ messaging storage backup networking proxy gateway identity collaboration product
 video iot game education healthcare finance crm erp hr developer-tools testing documentation search
 workflow scheduler serverless kubernetes mysql postgresql redis mongodb elasticsearch kafka rabbitmq nginx
 java python golang nodejs php rust frontend backend fullstack low-code
-`.trim().split(/\s+/);
+`
+  .trim()
+  .split(/\s+/);
 
 const STOP_WORDS = `
 the a an and or for with to of in on your is it that this by from as at be are can you our its into all more
-`.trim().split(/\s+/);
+`
+  .trim()
+  .split(/\s+/);
 
-const CATEGORIES = ['web', 'data', 'ops', 'security', 'business', 'developer', 'media', 'ai', 'network', 'iot', 'education', 'other'];
+const CATEGORIES = [
+  'web',
+  'data',
+  'ops',
+  'security',
+  'business',
+  'developer',
+  'media',
+  'ai',
+  'network',
+  'iot',
+  'education',
+  'other',
+];
 
 /** A small seeded generator (mulberry32). */
 export function random(seed: number): () => number {
@@ -65,7 +86,9 @@ export function random(seed: number): () => number {
 
 /** Picks from a list with Zipf frequencies (s = 1): item r about 1/r as often as the first. */
 export function zipf<T>(rnd: () => number, list: readonly T[]): T {
-  return list[Math.min(list.length - 1, Math.floor(Math.exp(rnd() * Math.log(list.length + 1))) - 1)] as T;
+  return list[
+    Math.min(list.length - 1, Math.floor(Math.exp(rnd() * Math.log(list.length + 1))) - 1)
+  ] as T;
 }
 
 function shuffled<T>(rnd: () => number, list: readonly T[]): T[] {
@@ -79,8 +102,27 @@ function shuffled<T>(rnd: () => number, list: readonly T[]): T[] {
 
 /** Pronounceable rare words: product names, jargon. */
 function longTail(rnd: () => number, count: number): string[] {
-  const syllables = ['ka', 'lo', 'mi', 'ra', 'ven', 'tor', 'ix', 'zu', 'pe', 'dra', 'sol', 'qui', 'bo', 'ne', 'tha', 'gri'];
-  return Array.from({ length: count }, () => Array.from({ length: 2 + Math.floor(rnd() * 3) }, () => pick(rnd, syllables)).join(''));
+  const syllables = [
+    'ka',
+    'lo',
+    'mi',
+    'ra',
+    'ven',
+    'tor',
+    'ix',
+    'zu',
+    'pe',
+    'dra',
+    'sol',
+    'qui',
+    'bo',
+    'ne',
+    'tha',
+    'gri',
+  ];
+  return Array.from({ length: count }, () =>
+    Array.from({ length: 2 + Math.floor(rnd() * 3) }, () => pick(rnd, syllables)).join(''),
+  );
 }
 
 interface Vocabulary {
@@ -119,36 +161,72 @@ export interface Corpus {
 }
 
 /** Writes `count` apps (about 9 in 10 on the shelf) by `count / 50` publishers. */
-export function generateCorpus(sqlite: Database.Database, count: number, now: number, seed = 42): Corpus {
+export function generateCorpus(
+  sqlite: Database.Database,
+  count: number,
+  now: number,
+  seed = 42,
+): Corpus {
   const rnd = random(seed);
-  const vocabulary: Vocabulary = { domain: shuffled(rnd, [...new Set(WORDS)]), tail: longTail(rnd, 3000) };
-  const publishers = Array.from({ length: Math.max(1, Math.floor(count / 50)) }, (_, i) => `${pick(rnd, NAME_PARTS)}-${i}`);
-  const insertUser = sqlite.prepare('INSERT INTO users (name, display_name, created_at) VALUES (?, ?, ?)');
-  const insertApp = sqlite.prepare(`INSERT INTO apps (app_key, namespace, name, display_name, summary, introduction, tags, categories,
+  const vocabulary: Vocabulary = {
+    domain: shuffled(rnd, [...new Set(WORDS)]),
+    tail: longTail(rnd, 3000),
+  };
+  const publishers = Array.from(
+    { length: Math.max(1, Math.floor(count / 50)) },
+    (_, i) => `${pick(rnd, NAME_PARTS)}-${i}`,
+  );
+  const insertUser = sqlite.prepare(
+    'INSERT INTO users (name, display_name, created_at) VALUES (?, ?, ?)',
+  );
+  const insertApp =
+    sqlite.prepare(`INSERT INTO apps (app_key, namespace, name, display_name, summary, introduction, tags, categories,
     listed, logo_key, logo_type, created_at, updated_at) VALUES (@key, @ns, @name, @display, @summary, @intro, @tags, @categories,
     @listed, @logo, @logoType, @created, @updated)`);
-  const insertVersion = sqlite.prepare(`INSERT INTO versions (app_id, version, state, manifest_digest, template_digest, template, arch,
+  const insertVersion =
+    sqlite.prepare(`INSERT INTO versions (app_id, version, state, manifest_digest, template_digest, template, arch,
     created_at, updated_at) VALUES (?, ?, 'ready', ?, ?, '{}', ?, ?, ?)`);
-  const insertPackage = sqlite.prepare("INSERT INTO packages (app_id, name, type, versions, created_at) VALUES (?, ?, 'free', ?, ?)");
-  const insertStats = sqlite.prepare('INSERT INTO app_stats_daily (app_id, day, visits, installs, pulls) VALUES (?, ?, ?, ?, ?)');
+  const insertPackage = sqlite.prepare(
+    "INSERT INTO packages (app_id, name, type, versions, created_at) VALUES (?, ?, 'free', ?, ?)",
+  );
+  const insertStats = sqlite.prepare(
+    'INSERT INTO app_stats_daily (app_id, day, visits, installs, pulls) VALUES (?, ?, ?, ?, ?)',
+  );
   const digest = (n: number): string => `sha256:${n.toString(16).padStart(64, '0')}`;
 
   sqlite.transaction(() => {
-    for (const p of publishers) insertUser.run(p, `${p.split('-')[0]!.replace(/^./, (c) => c.toUpperCase())} ${pick(rnd, ['Labs', 'Inc', 'Team', 'Studio', 'Cloud'])}`, now);
+    for (const p of publishers)
+      insertUser.run(
+        p,
+        `${p.split('-')[0]!.replace(/^./, (c) => c.toUpperCase())} ${pick(rnd, ['Labs', 'Inc', 'Team', 'Studio', 'Cloud'])}`,
+        now,
+      );
     for (let i = 0; i < count; i++) {
       const name = `${pick(rnd, NAME_PARTS)}-${zipf(rnd, vocabulary.domain)}-${i}`;
       const updated = now - Math.floor(rnd() * 730 * 86_400_000);
       const long = rnd() < 0.1;
-      const tags = [...new Set(Array.from({ length: 1 + Math.floor(rnd() * 5) }, () => zipf(rnd, TAGS)))];
-      const categories = [...new Set(Array.from({ length: 1 + Math.floor(rnd() * 2) }, () => zipf(rnd, CATEGORIES)))];
+      const tags = [
+        ...new Set(Array.from({ length: 1 + Math.floor(rnd() * 5) }, () => zipf(rnd, TAGS))),
+      ];
+      const categories = [
+        ...new Set(Array.from({ length: 1 + Math.floor(rnd() * 2) }, () => zipf(rnd, CATEGORIES))),
+      ];
       const id = Number(
         insertApp.run({
           key: i.toString(16).padStart(32, '0'),
           ns: zipf(rnd, publishers),
           name,
-          display: name.split('-').slice(0, 2).map((w) => w.replace(/^./, (c) => c.toUpperCase())).join(' '),
+          display: name
+            .split('-')
+            .slice(0, 2)
+            .map((w) => w.replace(/^./, (c) => c.toUpperCase()))
+            .join(' '),
           summary: sentence(rnd, vocabulary, 6, 14),
-          intro: paragraphs(rnd, vocabulary, long ? 1000 + Math.floor(rnd() * 2000) : 50 + Math.floor(rnd() * 150)),
+          intro: paragraphs(
+            rnd,
+            vocabulary,
+            long ? 1000 + Math.floor(rnd() * 2000) : 50 + Math.floor(rnd() * 150),
+          ),
           tags: JSON.stringify(tags),
           categories: JSON.stringify(categories),
           listed: rnd() < 0.92 ? 1 : 0,
@@ -160,11 +238,34 @@ export function generateCorpus(sqlite: Database.Database, count: number, now: nu
       );
       const versions = 1 + Math.floor(rnd() * 4);
       const arch = rnd() < 0.7 ? 'amd64' : pick(rnd, ['arm64', 'amd64', 'arm64']);
-      for (let v = 0; v < versions; v++) insertVersion.run(id, `1.${v}.${Math.floor(rnd() * 10)}`, digest(i * 10 + v), digest(i * 10 + v), arch, updated, updated);
+      for (let v = 0; v < versions; v++)
+        insertVersion.run(
+          id,
+          `1.${v}.${Math.floor(rnd() * 10)}`,
+          digest(i * 10 + v),
+          digest(i * 10 + v),
+          arch,
+          updated,
+          updated,
+        );
       if (rnd() < 0.95) insertPackage.run(id, '1.0.0', '["1.0.0"]', now);
       const installs = Math.floor(10 ** (rnd() * 4.5));
-      for (let d = 0; d < 3; d++) insertStats.run(id, `2024-01-0${d + 1}`, Math.floor(installs * 3 * rnd()), Math.floor(installs * rnd()), Math.floor(installs * 2 * rnd()));
+      for (let d = 0; d < 3; d++)
+        insertStats.run(
+          id,
+          `2024-01-0${d + 1}`,
+          Math.floor(installs * 3 * rnd()),
+          Math.floor(installs * rnd()),
+          Math.floor(installs * 2 * rnd()),
+        );
     }
   })();
-  return { apps: count, publishers, words: vocabulary.domain, nameParts: NAME_PARTS, tags: TAGS, categories: CATEGORIES };
+  return {
+    apps: count,
+    publishers,
+    words: vocabulary.domain,
+    nameParts: NAME_PARTS,
+    tags: TAGS,
+    categories: CATEGORIES,
+  };
 }

@@ -50,12 +50,38 @@ function queries(corpus: Corpus, count: number, seed: number): Query[] {
     () => ({ kind: 'one word', params: { q: word() } }),
     () => ({ kind: 'broad word', params: { q: pick(rnd, corpus.words.slice(0, 5)) } }),
     () => ({ kind: 'two words', params: { q: `${word()} ${word()}` } }),
-    () => ({ kind: 'prefix', params: { q: pick(rnd, [...corpus.words, ...corpus.nameParts]).slice(0, 2 + Math.floor(rnd() * 3)) } }),
+    () => ({
+      kind: 'prefix',
+      params: {
+        q: pick(rnd, [...corpus.words, ...corpus.nameParts]).slice(0, 2 + Math.floor(rnd() * 3)),
+      },
+    }),
     () => ({ kind: 'word + filter', params: { q: word(), ...filter() } }),
-    () => ({ kind: 'word, other sort', params: { q: word(), sort: pick(rnd, ['installs', 'updated', 'name']) } }),
-    () => ({ kind: 'browse (no q)', params: { sort: pick(rnd, ['installs', 'updated', 'name', 'relevance']), ...(rnd() < 0.5 ? filter() : {}) } }),
-    () => ({ kind: 'deep page', params: { ...(rnd() < 0.5 ? { q: word() } : {}), page: String(10 + Math.floor(rnd() * 90)), pageSize: '20' } }),
-    () => ({ kind: 'fts garbage', params: { q: pick(rnd, ['"', '*', 'AND (', 'NEAR(', `${word()} OR`, `"${word()}`, `${word()}:*`]) } }),
+    () => ({
+      kind: 'word, other sort',
+      params: { q: word(), sort: pick(rnd, ['installs', 'updated', 'name']) },
+    }),
+    () => ({
+      kind: 'browse (no q)',
+      params: {
+        sort: pick(rnd, ['installs', 'updated', 'name', 'relevance']),
+        ...(rnd() < 0.5 ? filter() : {}),
+      },
+    }),
+    () => ({
+      kind: 'deep page',
+      params: {
+        ...(rnd() < 0.5 ? { q: word() } : {}),
+        page: String(10 + Math.floor(rnd() * 90)),
+        pageSize: '20',
+      },
+    }),
+    () => ({
+      kind: 'fts garbage',
+      params: {
+        q: pick(rnd, ['"', '*', 'AND (', 'NEAR(', `${word()} OR`, `"${word()}`, `${word()}:*`]),
+      },
+    }),
   ];
   const filter = (): Record<string, string> => {
     switch (Math.floor(rnd() * 4)) {
@@ -78,7 +104,8 @@ function request(agent: Agent, base: string, q: Query): Promise<number> {
     get(`${base}/api/v1/search?${new URLSearchParams(q.params).toString()}`, { agent }, (res) => {
       res.resume();
       res.once('end', () => {
-        if (res.statusCode !== 200) reject(new Error(`${q.kind} ${JSON.stringify(q.params)}: HTTP ${res.statusCode}`));
+        if (res.statusCode !== 200)
+          reject(new Error(`${q.kind} ${JSON.stringify(q.params)}: HTTP ${res.statusCode}`));
         else resolve(Number(process.hrtime.bigint() - started) / 1e6);
       });
     }).once('error', reject);
@@ -86,7 +113,11 @@ function request(agent: Agent, base: string, q: Query): Promise<number> {
 }
 
 /** Runs the queries with `concurrency` clients; latencies in ms by kind ('all' included). */
-async function run(base: string, list: Query[], concurrency: number): Promise<Map<string, number[]>> {
+async function run(
+  base: string,
+  list: Query[],
+  concurrency: number,
+): Promise<Map<string, number[]>> {
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
   const byKind = new Map<string, number[]>([['all', []]]);
   let next = 0;
@@ -120,13 +151,22 @@ async function freePort(): Promise<number> {
 async function startServer(data: string): Promise<{ base: string; child: ChildProcess }> {
   const port = await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
-    env: { ...process.env, APPSHELF_DATA: data, APPSHELF_LISTEN: `127.0.0.1:${port}`, APPSHELF_LOG_LEVEL: 'warn', APPSHELF_ADMIN_KEY: 'ask_bench-admin-key-0123456789' },
+    env: {
+      ...process.env,
+      APPSHELF_DATA: data,
+      APPSHELF_LISTEN: `127.0.0.1:${port}`,
+      APPSHELF_LOG_LEVEL: 'warn',
+      APPSHELF_ADMIN_KEY: 'ask_bench-admin-key-0123456789',
+    },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const base = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 300; i++) {
     if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
-    const up = await fetch(`${base}/healthz`).then((r) => r.ok, () => false);
+    const up = await fetch(`${base}/healthz`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (up) return { base, child };
     await new Promise((done) => setTimeout(done, 100));
   }
@@ -138,7 +178,11 @@ type Results = Record<string, Record<string, { p50: number; p99: number; n: numb
 function record(results: Results, column: string, byKind: Map<string, number[]>): void {
   for (const [kind, ms] of byKind) {
     ms.sort((a, b) => a - b);
-    (results[kind] ??= {})[column] = { p50: percentile(ms, 50), p99: percentile(ms, 99), n: ms.length };
+    (results[kind] ??= {})[column] = {
+      p50: percentile(ms, 50),
+      p99: percentile(ms, 99),
+      n: ms.length,
+    };
   }
 }
 
@@ -148,9 +192,27 @@ async function uncached(data: string, list: Query[]): Promise<Map<string, number
   const service = new SearchService({ sqlite, clock: Date.now, cache: false, worker: false });
   const byKind = new Map<string, number[]>([['all', []]]);
   for (const q of list) {
-    const { q: text, tag, category, publisher, arch, sort, page, pageSize } = SearchQuery.parse(q.params);
+    const {
+      q: text,
+      tag,
+      category,
+      publisher,
+      arch,
+      sort,
+      page,
+      pageSize,
+    } = SearchQuery.parse(q.params);
     const started = process.hrtime.bigint();
-    await service.search(ANONYMOUS, { q: text, tags: tag ?? [], categories: category ?? [], publisher, arch, sort, page, pageSize });
+    await service.search(ANONYMOUS, {
+      q: text,
+      tags: tag ?? [],
+      categories: category ?? [],
+      publisher,
+      arch,
+      sort,
+      page,
+      pageSize,
+    });
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
     byKind.get('all')!.push(ms);
     byKind.set(q.kind, [...(byKind.get(q.kind) ?? []), ms]);
@@ -178,7 +240,8 @@ async function main(): Promise<void> {
     await run(server.base, queries(corpus, 300, 1), 2); // warm-up (other queries): JIT, page cache, prepared statements
     const results: Results = {};
     // Each level draws its own queries: some repeat earlier ones, as searches do in production.
-    for (const c of levels) record(results, `c=${c}`, await run(server.base, queries(corpus, requests, 10 + c), c));
+    for (const c of levels)
+      record(results, `c=${c}`, await run(server.base, queries(corpus, requests, 10 + c), c));
     child.kill('SIGTERM');
     await once(child, 'exit');
     child = undefined;
@@ -187,7 +250,9 @@ async function main(): Promise<void> {
     if (args.json) console.log(JSON.stringify({ apps, requests, results }, null, 2));
     else print(apps, requests, [...levels.map((c) => `c=${c}`), 'uncached'], results);
     const worst = Math.max(...levels.map((c) => results.all?.[`c=${c}`]?.p99 ?? Infinity));
-    process.stderr.write(`overall p99 over HTTP ${worst.toFixed(2)} ms (target < ${TARGET_P99_MS} ms): ${worst < TARGET_P99_MS ? 'met' : 'MISSED'}\n`);
+    process.stderr.write(
+      `overall p99 over HTTP ${worst.toFixed(2)} ms (target < ${TARGET_P99_MS} ms): ${worst < TARGET_P99_MS ? 'met' : 'MISSED'}\n`,
+    );
     if (worst >= TARGET_P99_MS) process.exitCode = 1;
   } finally {
     child?.kill('SIGTERM');
@@ -198,10 +263,14 @@ async function main(): Promise<void> {
 
 function print(apps: number, requests: number, columns: string[], results: Results): void {
   console.log(`search latency in ms, ${apps} apps, ${requests} requests per column`);
-  console.log('(c=N: over HTTP with N concurrent clients; uncached: the service alone, caches off)\n');
+  console.log(
+    '(c=N: over HTTP with N concurrent clients; uncached: the service alone, caches off)\n',
+  );
   console.log(`| query | ${columns.map((c) => `${c} p50 | ${c} p99`).join(' | ')} |`);
   console.log(`|---|${columns.map(() => '---:|---:').join('|')}|`);
-  const rows = Object.entries(results).sort(([a], [b]) => Number(a === 'all') - Number(b === 'all'));
+  const rows = Object.entries(results).sort(
+    ([a], [b]) => Number(a === 'all') - Number(b === 'all'),
+  );
   for (const [kind, row] of rows) {
     const cells = columns.map((c) => {
       const r = row[c];

@@ -53,10 +53,18 @@ function tempFolder(prefix: string): string {
   return trackFolder(mkdtempSync(join(tmpdir(), prefix)));
 }
 
-async function waitReady(base: string, child: ChildProcess, logFile: string, timeoutMs = 30_000): Promise<void> {
+async function waitReady(
+  base: string,
+  child: ChildProcess,
+  logFile: string,
+  timeoutMs = 30_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`registry exited with code ${child.exitCode} before it was ready; see its log`);
+    if (child.exitCode !== null)
+      throw new Error(
+        `registry exited with code ${child.exitCode} before it was ready; see its log`,
+      );
     try {
       const res = await fetch(`${base}/v2/`);
       await res.arrayBuffer();
@@ -79,16 +87,25 @@ export interface AppshelfLaunch {
 export function prepareAppshelf(noBuild: boolean): AppshelfLaunch {
   const dist = ['dist/server/main.js'];
   if (noBuild) {
-    if (!existsSync(join(ROOT, 'dist/server/main.js'))) throw new Error('BENCH_NO_BUILD set but dist/server/main.js is missing');
+    if (!existsSync(join(ROOT, 'dist/server/main.js')))
+      throw new Error('BENCH_NO_BUILD set but dist/server/main.js is missing');
     return { mode: 'dist', args: dist };
   }
   const build = spawnSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, encoding: 'utf8' });
   if (build.status === 0) return { mode: 'dist', args: dist };
-  const first = `${build.stdout}${build.stderr}`.split('\n').find((l) => l.includes('error')) ?? 'build failed';
-  return { mode: 'tsx', args: ['--import', 'tsx', 'server/main.ts'], note: `npm run build failed (${first.trim()}); running the sources through tsx` };
+  const first =
+    `${build.stdout}${build.stderr}`.split('\n').find((l) => l.includes('error')) ?? 'build failed';
+  return {
+    mode: 'tsx',
+    args: ['--import', 'tsx', 'server/main.ts'],
+    note: `npm run build failed (${first.trim()}); running the sources through tsx`,
+  };
 }
 
-export async function startAppshelf(launch: AppshelfLaunch, opts: { logLevel: string; profileDir?: string }): Promise<Target> {
+export async function startAppshelf(
+  launch: AppshelfLaunch,
+  opts: { logLevel: string; profileDir?: string },
+): Promise<Target> {
   const data = tempFolder('appshelf-bench-');
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
@@ -129,10 +146,14 @@ export async function startAppshelf(launch: AppshelfLaunch, opts: { logLevel: st
 async function fetchToken(base: string): Promise<string> {
   const url = new URL('/v2/token', base);
   url.searchParams.set('service', 'appshelf');
-  for (const repo of Object.values(REPOS)) url.searchParams.append('scope', `repository:${repo}:pull,push,delete`);
+  for (const repo of Object.values(REPOS))
+    url.searchParams.append('scope', `repository:${repo}:pull,push,delete`);
   url.searchParams.append('scope', 'registry:catalog:*');
-  const res = await fetch(url, { headers: { authorization: `Basic ${Buffer.from(`admin:${ADMIN_KEY}`).toString('base64')}` } });
-  if (res.status !== 200) throw new Error(`appshelf token endpoint answered ${res.status}: ${await res.text()}`);
+  const res = await fetch(url, {
+    headers: { authorization: `Basic ${Buffer.from(`admin:${ADMIN_KEY}`).toString('base64')}` },
+  });
+  if (res.status !== 200)
+    throw new Error(`appshelf token endpoint answered ${res.status}: ${await res.text()}`);
   const body = (await res.json()) as { token: string };
   return body.token;
 }
@@ -164,11 +185,20 @@ export async function startDistribution(opts: { logLevel: string }): Promise<Tar
   );
   const logFile = join(dir, 'distribution.log');
   const log = openSync(logFile, 'a');
-  const child = trackChild(spawn('docker-registry', ['serve', config], { stdio: ['ignore', log, log] }));
+  const child = trackChild(
+    spawn('docker-registry', ['serve', config], { stdio: ['ignore', log, log] }),
+  );
   closeSync(log);
   child.once('error', () => undefined);
   await waitReady(base, child, logFile);
-  return { name: 'distribution', base, pid: child.pid!, headers: {}, logFile, stop: () => stopChild(child, 10_000) };
+  return {
+    name: 'distribution',
+    base,
+    pid: child.pid!,
+    headers: {},
+    logFile,
+    stop: () => stopChild(child, 10_000),
+  };
 }
 
 /** A folder on the same disk as the registries' data, for the baseline and scratch files. */

@@ -28,22 +28,40 @@ export interface WrkRun {
   scratch: string;
 }
 
-const luaString = (s: string): string => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;
+const luaString = (s: string): string =>
+  `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;
 
 let scriptCounter = 0;
 
 export async function runWrk(run: WrkRun): Promise<WrkResult> {
-  const headerLines = Object.entries(run.headers).map(([k, v]) => `wrk.headers[${luaString(k)}] = ${luaString(v)}`);
+  const headerLines = Object.entries(run.headers).map(
+    ([k, v]) => `wrk.headers[${luaString(k)}] = ${luaString(v)}`,
+  );
   const file = join(run.scratch, `wrk-${++scriptCounter}.lua`);
   writeFileSync(file, [...headerLines, run.script, ''].join('\n'));
-  const args = ['-t', String(run.threads ?? 2), '-c', String(run.connections), '-d', `${run.seconds}s`, '--latency', '--timeout', '10s', '-s', file, run.base];
+  const args = [
+    '-t',
+    String(run.threads ?? 2),
+    '-c',
+    String(run.connections),
+    '-d',
+    `${run.seconds}s`,
+    '--latency',
+    '--timeout',
+    '10s',
+    '-s',
+    file,
+    run.base,
+  ];
   const output = await new Promise<string>((resolve, reject) => {
     const child = trackChild(spawn('wrk', args, { stdio: ['ignore', 'pipe', 'pipe'] }));
     let out = '';
     child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
     child.once('error', reject);
-    child.once('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`wrk exited ${code}: ${out}`))));
+    child.once('exit', (code) =>
+      code === 0 ? resolve(out) : reject(new Error(`wrk exited ${code}: ${out}`)),
+    );
   });
   return parseWrk(output);
 }
@@ -63,7 +81,9 @@ export function parseWrk(output: string): WrkResult {
   const p99 = /^\s+99%\s+([\d.]+)(us|ms|s|m)/m.exec(output);
   if (!total || !rate || !p99 || !p50) throw new Error(`cannot parse wrk output:\n${output}`);
   const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(output);
-  const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(output);
+  const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(
+    output,
+  );
   const socketErrors = socket ? socket.slice(1).reduce((sum, n) => sum + Number(n), 0) : 0;
   return {
     requests: Number(total[1]),
@@ -76,9 +96,15 @@ export function parseWrk(output: string): WrkResult {
 }
 
 /** Lua: GET (or HEAD) a list of paths round-robin; each wrk thread starts at its own offset. */
-export function cyclePathsScript(method: 'GET' | 'HEAD', paths: readonly string[], extraHeaders: Record<string, string> = {}): string {
+export function cyclePathsScript(
+  method: 'GET' | 'HEAD',
+  paths: readonly string[],
+  extraHeaders: Record<string, string> = {},
+): string {
   return [
-    ...Object.entries(extraHeaders).map(([k, v]) => `wrk.headers[${luaString(k)}] = ${luaString(v)}`),
+    ...Object.entries(extraHeaders).map(
+      ([k, v]) => `wrk.headers[${luaString(k)}] = ${luaString(v)}`,
+    ),
     `wrk.method = "${method}"`,
     `local paths = { ${paths.map(luaString).join(', ')} }`,
     'local i = 0',
@@ -94,7 +120,12 @@ export function cyclePathsScript(method: 'GET' | 'HEAD', paths: readonly string[
  * Lua: PUT distinct manifests by distinct tags; `template` is the manifest JSON with one `%s`
  * (made unique per request), `prefix` keeps warm-up and measured runs apart.
  */
-export function putManifestsScript(repo: string, template: string, prefix: string, mediaType: string): string {
+export function putManifestsScript(
+  repo: string,
+  template: string,
+  prefix: string,
+  mediaType: string,
+): string {
   return [
     `wrk.method = "PUT"`,
     `wrk.headers["Content-Type"] = ${luaString(mediaType)}`,

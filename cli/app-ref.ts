@@ -23,7 +23,8 @@ function looksLikeHost(segment: string): boolean {
 }
 
 export function parseAppRef(text: string): AppRef {
-  const bad = (why: string) => usage(`"${text}" is not an app reference (${why})`, `write ${FORM}, e.g. acme/hello:1.0.0`);
+  const bad = (why: string) =>
+    usage(`"${text}" is not an app reference (${why})`, `write ${FORM}, e.g. acme/hello:1.0.0`);
   let rest = text.trim();
   let scheme = '';
   const schemeMatch = /^(https?:\/\/)/i.exec(rest);
@@ -49,10 +50,15 @@ export function parseAppRef(text: string): AppRef {
   }
   const segments = rest.split('/');
   let store: string | undefined;
-  if (scheme || (segments.length > 2 && looksLikeHost(segments[0]!))) store = scheme + segments.shift()!;
-  if (segments.length !== 2) throw bad(segments.length < 2 ? 'it needs a namespace and an app name' : 'too many path segments');
+  if (scheme || (segments.length > 2 && looksLikeHost(segments[0]!)))
+    store = scheme + segments.shift()!;
+  if (segments.length !== 2)
+    throw bad(
+      segments.length < 2 ? 'it needs a namespace and an app name' : 'too many path segments',
+    );
   const [namespace = '', app = ''] = segments;
-  if (!REPOSITORY_NAME_PATTERN.test(`${namespace}/${app}`)) throw bad('names are lower-case letters, digits and . _ -');
+  if (!REPOSITORY_NAME_PATTERN.test(`${namespace}/${app}`))
+    throw bad('names are lower-case letters, digits and . _ -');
   return { store, namespace, app, version, digest };
 }
 
@@ -61,6 +67,11 @@ export function repositoryOf(ref: Pick<AppRef, 'namespace' | 'app'>): string {
 }
 
 /** `<host>/<ns>/<app>` plus `:<version>` and/or `@<digest>`. */
-export function formatRef(host: string, ref: Pick<AppRef, 'namespace' | 'app'>, version?: string, digest?: string): string {
+export function formatRef(
+  host: string,
+  ref: Pick<AppRef, 'namespace' | 'app'>,
+  version?: string,
+  digest?: string,
+): string {
   return `${host}/${repositoryOf(ref)}${version ? `:${version}` : ''}${digest ? `@${digest}` : ''}`;
 }

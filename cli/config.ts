@@ -30,15 +30,18 @@ export interface CliConfig {
 
 /** What is wrong with the parsed file, or undefined. (Checked by hand: zod costs the light commands a third of their start-up.) */
 function problemOf(json: unknown): string | undefined {
-  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  const isObject = (v: unknown): v is Record<string, unknown> =>
+    typeof v === 'object' && v !== null && !Array.isArray(v);
   if (!isObject(json)) return 'not a JSON object';
-  if (json.defaultStore !== undefined && typeof json.defaultStore !== 'string') return 'defaultStore is not a string';
+  if (json.defaultStore !== undefined && typeof json.defaultStore !== 'string')
+    return 'defaultStore is not a string';
   if (json.stores === undefined) return undefined;
   if (!isObject(json.stores)) return 'stores is not an object';
   for (const [host, login] of Object.entries(json.stores)) {
     if (!isObject(login)) return `stores["${host}"] is not an object`;
     for (const field of ['url', 'username', 'key']) {
-      if (typeof login[field] !== 'string' || !login[field]) return `stores["${host}"].${field} is not a non-empty string`;
+      if (typeof login[field] !== 'string' || !login[field])
+        return `stores["${host}"].${field} is not a non-empty string`;
     }
   }
   return undefined;
@@ -57,16 +60,28 @@ export async function loadConfig(path: string): Promise<CliConfig> {
     text = await readFile(path, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { stores: {} };
-    throw failure(`cannot read the CLI settings in ${path} (${(err as Error).message})`, 'check its permissions', err);
+    throw failure(
+      `cannot read the CLI settings in ${path} (${(err as Error).message})`,
+      'check its permissions',
+      err,
+    );
   }
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (err) {
-    throw failure(`${path} is not JSON, so it is not an appshelf CLI settings file`, 'point APPSHELF_CLI_CONFIG elsewhere or remove the file', err);
+    throw failure(
+      `${path} is not JSON, so it is not an appshelf CLI settings file`,
+      'point APPSHELF_CLI_CONFIG elsewhere or remove the file',
+      err,
+    );
   }
   const problem = problemOf(json);
-  if (problem) throw failure(`${path} is not an appshelf CLI settings file (${problem})`, 'fix or remove it and log in again');
+  if (problem)
+    throw failure(
+      `${path} is not an appshelf CLI settings file (${problem})`,
+      'fix or remove it and log in again',
+    );
   const config = json as Partial<CliConfig>;
   return { ...config, stores: config.stores ?? {} };
 }
@@ -81,6 +96,10 @@ export async function saveConfig(path: string, config: CliConfig): Promise<void>
     await rename(temp, path);
   } catch (err) {
     await rm(temp, { force: true });
-    throw failure(`cannot write the CLI settings to ${path} (${(err as Error).message})`, 'check that the folder is writable', err);
+    throw failure(
+      `cannot write the CLI settings to ${path} (${(err as Error).message})`,
+      'check that the folder is writable',
+      err,
+    );
   }
 }

@@ -41,8 +41,16 @@ export class Context {
    * A bare host[:port] that the settings know keeps the scheme it was logged in with.
    */
   async store(named?: string): Promise<StoreAddress> {
-    const text = named ?? this.globals().store ?? this.io.env.APPSHELF_STORE ?? (await this.settings()).defaultStore;
-    if (!text) throw usage('no store given', 'name one with --store <host[:port]> or APPSHELF_STORE, or run "appshelf login <store>" first');
+    const text =
+      named ??
+      this.globals().store ??
+      this.io.env.APPSHELF_STORE ??
+      (await this.settings()).defaultStore;
+    if (!text)
+      throw usage(
+        'no store given',
+        'name one with --store <host[:port]> or APPSHELF_STORE, or run "appshelf login <store>" first',
+      );
     const address = parseStoreAddress(text);
     const saved = (await this.settings()).stores[address.host];
     return saved && !/^https?:\/\//i.test(text) ? { host: address.host, url: saved.url } : address;
@@ -56,7 +64,10 @@ export class Context {
   async api(store: StoreAddress, auth: 'required' | 'optional'): Promise<StoreApi> {
     const login = await this.login(store);
     if (!login && auth === 'required') {
-      throw usage(`not logged in to ${store.host}`, `run "appshelf login ${store.host} --key <key>" first`);
+      throw usage(
+        `not logged in to ${store.host}`,
+        `run "appshelf login ${store.host} --key <key>" first`,
+      );
     }
     return new StoreApi(store, login?.key);
   }
@@ -64,7 +75,11 @@ export class Context {
   /** A registry client for the store, with the login's user name and key as basic credentials. */
   async registry(store: StoreAddress): Promise<RegistryClient> {
     const { RegistryClient } = await import('../registry/client/index.js');
-    return new RegistryClient({ host: store.url, credentials: await this.credentials(store.host), userAgent: 'appshelf-cli/0.1' });
+    return new RegistryClient({
+      host: store.url,
+      credentials: await this.credentials(store.host),
+      userAgent: 'appshelf-cli/0.1',
+    });
   }
 
   /** Credentials for a registry host, when it is a store we are logged in to. */

@@ -50,7 +50,8 @@ interface ManifestEntry {
   Layers?: unknown;
 }
 
-const clean = (name: string): string => posix.normalize(name.replace(/^(\.\/)+/, '')).replace(/^\/+/, '');
+const clean = (name: string): string =>
+  posix.normalize(name.replace(/^(\.\/)+/, '')).replace(/^\/+/, '');
 
 async function mediaTypeOf(path: string): Promise<string> {
   const handle = await open(path, 'r');
@@ -69,7 +70,11 @@ async function mediaTypeOf(path: string): Promise<string> {
  * Reads a docker-archive stream into an OCI layout in `dir` (created; the caller removes it).
  * Every image of the archive becomes a manifest in the layout, tagged `image-<n>`.
  */
-export async function loadDockerArchive(input: AsyncIterable<Buffer>, dir: string, signal?: AbortSignal): Promise<LoadedArchive> {
+export async function loadDockerArchive(
+  input: AsyncIterable<Buffer>,
+  dir: string,
+  signal?: AbortSignal,
+): Promise<LoadedArchive> {
   const files = join(dir, 'files');
   await mkdir(files, { recursive: true });
   const written = new Map<string, TarFile>();
@@ -77,24 +82,31 @@ export async function loadDockerArchive(input: AsyncIterable<Buffer>, dir: strin
   let n = 0;
   const got = await readTar(input, () => join(files, String(n++)), {
     signal,
-    onLink: (name, target) => links.set(clean(name), clean(posix.join(posix.dirname(clean(name)), target))),
+    onLink: (name, target) =>
+      links.set(clean(name), clean(posix.join(posix.dirname(clean(name)), target))),
   });
   for (const f of got) written.set(clean(f.name), f);
 
   const find = (name: string): TarFile => {
     let path = clean(name);
-    for (let hops = 0; !written.has(path) && links.has(path) && hops < 8; hops++) path = links.get(path)!;
+    for (let hops = 0; !written.has(path) && links.has(path) && hops < 8; hops++)
+      path = links.get(path)!;
     const file = written.get(path);
-    if (!file) throw new ArchiveError(`manifest.json names ${name}, which the archive does not hold`);
+    if (!file)
+      throw new ArchiveError(`manifest.json names ${name}, which the archive does not hold`);
     return file;
   };
   const readSmall = async (name: string): Promise<Buffer> => {
     const file = find(name);
-    if (file.size > MAX_METADATA_BYTES) throw new ArchiveError(`${name} is ${file.size} bytes, too large for image metadata`);
+    if (file.size > MAX_METADATA_BYTES)
+      throw new ArchiveError(`${name} is ${file.size} bytes, too large for image metadata`);
     return readFile(file.path);
   };
 
-  if (!written.has('manifest.json')) throw new ArchiveError('it holds no manifest.json, so it is not a docker-archive (docker save) tar');
+  if (!written.has('manifest.json'))
+    throw new ArchiveError(
+      'it holds no manifest.json, so it is not a docker-archive (docker save) tar',
+    );
   let entries: ManifestEntry[];
   try {
     entries = JSON.parse((await readSmall('manifest.json')).toString('utf8')) as ManifestEntry[];
@@ -102,20 +114,31 @@ export async function loadDockerArchive(input: AsyncIterable<Buffer>, dir: strin
     if (err instanceof ArchiveError) throw err;
     throw new ArchiveError(`its manifest.json is not JSON (${(err as Error).message})`);
   }
-  if (!Array.isArray(entries) || entries.length === 0) throw new ArchiveError('its manifest.json lists no image');
+  if (!Array.isArray(entries) || entries.length === 0)
+    throw new ArchiveError('its manifest.json lists no image');
 
   const layout = await OciLayout.open(join(dir, 'layout'), { create: true });
   await mkdir(join(layout.dir, 'blobs', 'sha256'), { recursive: true });
   /** Moves a written file into the layout under its digest (once; the same layer may serve two images). */
   const place = async (file: TarFile): Promise<void> => {
     const target = layout.blobPath(file.digest);
-    if (await stat(target).then(() => true, () => false)) return;
+    if (
+      await stat(target).then(
+        () => true,
+        () => false,
+      )
+    )
+      return;
     await rename(file.path, target);
   };
 
   const images: ArchiveImage[] = [];
   for (const [i, entry] of entries.entries()) {
-    if (typeof entry.Config !== 'string' || !Array.isArray(entry.Layers) || !entry.Layers.every((l) => typeof l === 'string')) {
+    if (
+      typeof entry.Config !== 'string' ||
+      !Array.isArray(entry.Layers) ||
+      !entry.Layers.every((l) => typeof l === 'string')
+    ) {
       throw new ArchiveError(`manifest.json entry ${i} has no Config and Layers`);
     }
     const configFile = find(entry.Config);
@@ -129,7 +152,11 @@ export async function loadDockerArchive(input: AsyncIterable<Buffer>, dir: strin
     for (const name of entry.Layers as string[]) {
       const file = find(name);
       await place(file);
-      layers.push({ mediaType: await mediaTypeOf(layout.blobPath(file.digest)), digest: file.digest as Digest, size: file.size });
+      layers.push({
+        mediaType: await mediaTypeOf(layout.blobPath(file.digest)),
+        digest: file.digest as Digest,
+        size: file.size,
+      });
     }
     await place(configFile);
     const manifest = Buffer.from(
@@ -140,9 +167,15 @@ export async function loadDockerArchive(input: AsyncIterable<Buffer>, dir: strin
         layers,
       }),
     );
-    const descriptor: Descriptor = { mediaType: MediaTypes.ociManifest, digest: digestOf(manifest) as Digest, size: manifest.length };
+    const descriptor: Descriptor = {
+      mediaType: MediaTypes.ociManifest,
+      digest: digestOf(manifest) as Digest,
+      size: manifest.length,
+    };
     await layout.pushReference(descriptor, manifest, `image-${i}`);
-    const repoTags = Array.isArray(entry.RepoTags) ? entry.RepoTags.filter((t): t is string => typeof t === 'string') : [];
+    const repoTags = Array.isArray(entry.RepoTags)
+      ? entry.RepoTags.filter((t): t is string => typeof t === 'string')
+      : [];
     images.push({ repoTags, descriptor, imageId: configFile.digest });
   }
   return { layout, images };
@@ -162,7 +195,8 @@ export function normalizeImageName(name: string): string {
   }
   const parts = rest.split('/');
   const first = parts[0] ?? '';
-  const hasHost = parts.length > 1 && (first.includes('.') || first.includes(':') || first === 'localhost');
+  const hasHost =
+    parts.length > 1 && (first.includes('.') || first.includes(':') || first === 'localhost');
   if (!hasHost) parts.unshift('docker.io');
   if (parts[0] === 'index.docker.io') parts[0] = 'docker.io';
   if (parts[0] === 'docker.io' && parts.length === 2) parts.splice(1, 0, 'library');
@@ -170,8 +204,16 @@ export function normalizeImageName(name: string): string {
 }
 
 /** The image of the archive tagged `name` (any spelling Docker takes as the same), or its only image. */
-export function pickImage(images: ArchiveImage[], name: string | undefined): ArchiveImage | undefined {
+export function pickImage(
+  images: ArchiveImage[],
+  name: string | undefined,
+): ArchiveImage | undefined {
   if (name === undefined) return images.length === 1 ? images[0] : undefined;
   const wanted = normalizeImageName(name);
-  return images.find((i) => i.repoTags.some((t) => normalizeImageName(t) === wanted) || i.imageId === name || i.imageId === `sha256:${name}`);
+  return images.find(
+    (i) =>
+      i.repoTags.some((t) => normalizeImageName(t) === wanted) ||
+      i.imageId === name ||
+      i.imageId === `sha256:${name}`,
+  );
 }

@@ -6,7 +6,15 @@
  */
 import { mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { copyImage, isDigest, OciLayout, REF_NAME, type CopyEvent, type CopyStats, type RegistryClient } from '../registry/client/index.js';
+import {
+  copyImage,
+  isDigest,
+  OciLayout,
+  REF_NAME,
+  type CopyEvent,
+  type CopyStats,
+  type RegistryClient,
+} from '../registry/client/index.js';
 import { BundleAnnotations } from '../schemas/bundle.js';
 import { readBundle } from './bundle.js';
 import { usage } from './errors.js';
@@ -35,8 +43,11 @@ export interface ExportAppResult {
 export async function exportApp(options: ExportAppOptions): Promise<ExportAppResult> {
   const { store, repository, reference, signal } = options;
   const bundle = await readBundle(store.client, repository, reference, signal);
-  const version = isDigest(reference) ? bundle.index.annotations?.[BundleAnnotations.version] : reference;
-  if (!version) throw usage(`${repository}@${reference} carries no version`, 'export it by its version tag');
+  const version = isDigest(reference)
+    ? bundle.index.annotations?.[BundleAnnotations.version]
+    : reference;
+  if (!version)
+    throw usage(`${repository}@${reference} carries no version`, 'export it by its version tag');
   const output = resolve(options.output);
   // Beside the output: the layout may be as large as the archive, and the rename stays on one disk.
   const work = await mkdtemp(join(dirname(output), '.appshelf-export-'));
@@ -52,7 +63,13 @@ export async function exportApp(options: ExportAppOptions): Promise<ExportAppRes
     await nameEntry(layout.dir, version, `${repository}:${version}`);
     await writeTar(partial, await layoutEntries(layout.dir), signal);
     await rename(partial, output);
-    return { reference: `${store.host}/${repository}:${version}`, digest: copied.descriptor.digest, output, size: (await stat(output)).size, stats: copied.stats };
+    return {
+      reference: `${store.host}/${repository}:${version}`,
+      digest: copied.descriptor.digest,
+      output,
+      size: (await stat(output)).size,
+      stats: copied.stats,
+    };
   } catch (err) {
     await rm(partial, { force: true });
     throw err;
@@ -64,15 +81,19 @@ export async function exportApp(options: ExportAppOptions): Promise<ExportAppRes
 /** Adds the image-name annotation to the index.json entry tagged `tag`. */
 async function nameEntry(dir: string, tag: string, name: string): Promise<void> {
   const path = join(dir, 'index.json');
-  const index = JSON.parse(await readFile(path, 'utf8')) as { manifests: { annotations?: Record<string, string> }[] };
-  for (const m of index.manifests) if (m.annotations?.[REF_NAME] === tag) m.annotations[IMAGE_NAME] = name;
+  const index = JSON.parse(await readFile(path, 'utf8')) as {
+    manifests: { annotations?: Record<string, string> }[];
+  };
+  for (const m of index.manifests)
+    if (m.annotations?.[REF_NAME] === tag) m.annotations[IMAGE_NAME] = name;
   await writeFile(path, JSON.stringify(index));
 }
 
 /** oci-layout, index.json, then the blobs folders and blobs in name order. */
 async function layoutEntries(dir: string): Promise<TarEntry[]> {
   const entries: TarEntry[] = [];
-  for (const name of ['oci-layout', 'index.json']) entries.push({ name, path: join(dir, name), size: (await stat(join(dir, name))).size });
+  for (const name of ['oci-layout', 'index.json'])
+    entries.push({ name, path: join(dir, name), size: (await stat(join(dir, name))).size });
   entries.push({ name: 'blobs/', dir: true });
   for (const algorithm of (await readdir(join(dir, 'blobs'))).sort()) {
     entries.push({ name: `blobs/${algorithm}/`, dir: true });

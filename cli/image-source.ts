@@ -14,15 +14,34 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { OciLayout, RegistryClient, isDigest, type Credentials, type CopySource, type RepositoryProvider } from '../registry/client/index.js';
+import {
+  OciLayout,
+  RegistryClient,
+  isDigest,
+  type Credentials,
+  type CopySource,
+  type RepositoryProvider,
+} from '../registry/client/index.js';
 import { REF_NAME } from '../registry/client/index.js';
 import { REPOSITORY_NAME_PATTERN, TAG_PATTERN } from '../schemas/oci.js';
-import { ArchiveError, loadDockerArchive, pickImage, type LoadedArchive } from './docker-archive.js';
+import {
+  ArchiveError,
+  loadDockerArchive,
+  pickImage,
+  type LoadedArchive,
+} from './docker-archive.js';
 import { failure, reasonOf, usage } from './errors.js';
 import { openArchive } from './tar-read.js';
 
 export type ImageSource =
-  | { kind: 'registry'; host: string; repository: string; tag: string | undefined; digest: string | undefined; text: string }
+  | {
+      kind: 'registry';
+      host: string;
+      repository: string;
+      tag: string | undefined;
+      digest: string | undefined;
+      text: string;
+    }
   | { kind: 'layout'; dir: string; tag: string | undefined; text: string }
   | { kind: 'daemon'; name: string; text: string }
   | { kind: 'archive'; file: string; name: string | undefined; text: string };
@@ -52,7 +71,11 @@ export function parseImageSource(text: string): ImageSource {
   }
   if (text.startsWith('docker-daemon:')) {
     const name = text.slice('docker-daemon:'.length);
-    if (!name || /\s/.test(name) || name.includes('://')) throw usage(`image source "${text}" names no image`, 'write docker-daemon:<name>:<tag> ("docker images" lists them)');
+    if (!name || /\s/.test(name) || name.includes('://'))
+      throw usage(
+        `image source "${text}" names no image`,
+        'write docker-daemon:<name>:<tag> ("docker images" lists them)',
+      );
     return { kind: 'daemon', name, text };
   }
   if (text.startsWith('docker-archive:')) {
@@ -60,19 +83,29 @@ export function parseImageSource(text: string): ImageSource {
     const colon = rest.indexOf(':');
     const file = colon >= 0 ? rest.slice(0, colon) : rest;
     const name = colon >= 0 ? rest.slice(colon + 1) : undefined;
-    if (!file || name === '') throw usage(`image source "${text}" names no file`, 'write docker-archive:<file>[:<name>:<tag>]');
+    if (!file || name === '')
+      throw usage(
+        `image source "${text}" names no file`,
+        'write docker-archive:<file>[:<name>:<tag>]',
+      );
     return { kind: 'archive', file, name, text };
   }
   if (text.startsWith('oci:')) {
     const rest = text.slice(4);
     const colon = rest.lastIndexOf(':');
-    const tag = colon >= 0 && !rest.slice(colon + 1).includes('/') ? rest.slice(colon + 1) : undefined;
+    const tag =
+      colon >= 0 && !rest.slice(colon + 1).includes('/') ? rest.slice(colon + 1) : undefined;
     const dir = tag === undefined ? rest : rest.slice(0, colon);
     if (!dir) throw usage(`image source "${text}" names no folder`, 'write oci:<dir>[:<tag>]');
-    if (tag !== undefined && !TAG_PATTERN.test(tag)) throw usage(`image source "${text}": "${tag}" is not a valid tag`, 'write oci:<dir>[:<tag>]');
+    if (tag !== undefined && !TAG_PATTERN.test(tag))
+      throw usage(`image source "${text}": "${tag}" is not a valid tag`, 'write oci:<dir>[:<tag>]');
     return { kind: 'layout', dir, tag, text };
   }
-  const bad = (why: string) => usage(`image source "${text}" is not an image reference (${why})`, 'write docker://[host/]repository[:tag] or oci:<dir>[:<tag>]');
+  const bad = (why: string) =>
+    usage(
+      `image source "${text}" is not an image reference (${why})`,
+      'write docker://[host/]repository[:tag] or oci:<dir>[:<tag>]',
+    );
   let rest = text.startsWith('docker://') ? text.slice(9) : text;
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(rest) || rest.includes('://')) throw bad('unknown transport');
   let digest: string | undefined;
@@ -91,11 +124,13 @@ export function parseImageSource(text: string): ImageSource {
   }
   const segments = rest.split('/');
   const first = segments[0] ?? '';
-  const named = segments.length > 1 && (first.includes('.') || first.includes(':') || first === 'localhost');
+  const named =
+    segments.length > 1 && (first.includes('.') || first.includes(':') || first === 'localhost');
   const host = named ? first : DOCKER_HUB;
   let repository = (named ? segments.slice(1) : segments).join('/');
   if (host === DOCKER_HUB && !repository.includes('/')) repository = `library/${repository}`;
-  if (!REPOSITORY_NAME_PATTERN.test(repository)) throw bad('repository names are lower-case letters, digits and . _ - /');
+  if (!REPOSITORY_NAME_PATTERN.test(repository))
+    throw bad('repository names are lower-case letters, digits and . _ - /');
   return { kind: 'registry', host, repository, tag, digest, text };
 }
 
@@ -110,34 +145,60 @@ export async function openImageSource(
   templateRef?: string,
   signal?: AbortSignal,
 ): Promise<OpenedSource> {
-  if (source.kind === 'daemon' || source.kind === 'archive') return openDockerSource(source, templateRef, signal);
+  if (source.kind === 'daemon' || source.kind === 'archive')
+    return openDockerSource(source, templateRef, signal);
   if (source.kind === 'registry') {
     const apiHost = source.host === DOCKER_HUB ? 'registry-1.docker.io' : source.host;
-    const client = new RegistryClient({ host: apiHost, credentials: await credentials(source.host), userAgent: 'appshelf-cli/0.1' });
+    const client = new RegistryClient({
+      host: apiHost,
+      credentials: await credentials(source.host),
+      userAgent: 'appshelf-cli/0.1',
+    });
     const reference = source.digest ?? source.tag ?? 'latest';
     const ref = `${source.host}/${source.repository}${source.tag ? `:${source.tag}` : ''}${source.digest ? `@${source.digest}` : ''}`;
-    return { client, repository: source.repository, reference, ref: source.tag || source.digest ? ref : `${ref}:latest` };
+    return {
+      client,
+      repository: source.repository,
+      reference,
+      ref: source.tag || source.digest ? ref : `${ref}:latest`,
+    };
   }
   let layout: OciLayout;
   try {
     layout = await OciLayout.open(source.dir);
   } catch (err) {
-    throw failure(`image source "${source.text}": ${source.dir} is not an OCI image layout (${(err as Error).message})`, 'give the folder of an OCI layout (it holds oci-layout and index.json)', err);
+    throw failure(
+      `image source "${source.text}": ${source.dir} is not an OCI image layout (${(err as Error).message})`,
+      'give the folder of an OCI layout (it holds oci-layout and index.json)',
+      err,
+    );
   }
   let reference = source.tag;
   if (reference === undefined) {
     const { manifests } = await layout.readIndex();
     if (manifests.length !== 1) {
       const tags = manifests.map((m) => m.annotations?.[REF_NAME]).filter(Boolean);
-      throw usage(`image source "${source.text}": the layout holds ${manifests.length} images`, `name one: oci:${source.dir}:<tag>${tags.length ? ` (tags: ${tags.join(', ')})` : ''}`);
+      throw usage(
+        `image source "${source.text}": the layout holds ${manifests.length} images`,
+        `name one: oci:${source.dir}:<tag>${tags.length ? ` (tags: ${tags.join(', ')})` : ''}`,
+      );
     }
     reference = manifests[0]!.digest;
   }
-  return { client: layout, repository: '', reference, ref: templateRef || `oci:${source.dir}:${reference}` };
+  return {
+    client: layout,
+    repository: '',
+    reference,
+    ref: templateRef || `oci:${source.dir}:${reference}`,
+  };
 }
 
 /** Exports (docker-daemon:) or reads (docker-archive:) a docker-archive into a temp OCI layout. */
-async function openDockerSource(source: Extract<ImageSource, { kind: 'daemon' | 'archive' }>, templateRef: string | undefined, signal?: AbortSignal): Promise<OpenedSource> {
+async function openDockerSource(
+  source: Extract<ImageSource, { kind: 'daemon' | 'archive' }>,
+  templateRef: string | undefined,
+  signal?: AbortSignal,
+): Promise<OpenedSource> {
   const work = await mkdtemp(join(tmpdir(), 'appshelf-docker-'));
   const close = () => rm(work, { recursive: true, force: true });
   try {
@@ -159,37 +220,63 @@ async function openDockerSource(source: Extract<ImageSource, { kind: 'daemon' | 
       }
       wanted = source.name;
     }
-    const image = pickImage(loaded.images, wanted) ?? (source.kind === 'daemon' && loaded.images.length === 1 ? loaded.images[0] : undefined);
+    const image =
+      pickImage(loaded.images, wanted) ??
+      (source.kind === 'daemon' && loaded.images.length === 1 ? loaded.images[0] : undefined);
     if (!image) {
       const names = loaded.images.flatMap((i) => i.repoTags);
       throw usage(
-        wanted ? `image source "${source.text}": the archive holds no image named ${wanted}` : `image source "${source.text}": the archive holds ${loaded.images.length} images`,
+        wanted
+          ? `image source "${source.text}": the archive holds no image named ${wanted}`
+          : `image source "${source.text}": the archive holds ${loaded.images.length} images`,
         `name one: docker-archive:${source.kind === 'archive' ? source.file : ''}:<name>:<tag>${names.length ? ` (${names.join(', ')})` : ''}`,
       );
     }
-    return { client: loaded.layout, repository: '', reference: image.descriptor.digest, ref: templateRef || source.text, close };
+    return {
+      client: loaded.layout,
+      repository: '',
+      reference: image.descriptor.digest,
+      ref: templateRef || source.text,
+      close,
+    };
   } catch (err) {
     await close();
     throw err;
   }
 }
 
-async function loadArchive(source: Extract<ImageSource, { kind: 'daemon' | 'archive' }>, input: AsyncIterable<Buffer>, work: string, signal?: AbortSignal): Promise<LoadedArchive> {
+async function loadArchive(
+  source: Extract<ImageSource, { kind: 'daemon' | 'archive' }>,
+  input: AsyncIterable<Buffer>,
+  work: string,
+  signal?: AbortSignal,
+): Promise<LoadedArchive> {
   try {
     return await loadDockerArchive(input, work, signal);
   } catch (err) {
-    if (signal?.aborted || (err as NodeJS.ErrnoException).code === 'ENOENT' || (err as { name?: string }).name === 'CliError') throw err;
-    const what = source.kind === 'daemon' ? `the Docker engine's export of ${source.name}` : source.file;
+    if (
+      signal?.aborted ||
+      (err as NodeJS.ErrnoException).code === 'ENOENT' ||
+      (err as { name?: string }).name === 'CliError'
+    )
+      throw err;
+    const what =
+      source.kind === 'daemon' ? `the Docker engine's export of ${source.name}` : source.file;
     throw failure(
       `image source "${source.text}": ${what} is not a usable docker-archive (${(err as Error).message})`,
-      err instanceof ArchiveError || source.kind === 'daemon' ? 'give an image as "docker save" writes it' : 'give a tar written by "docker save"',
+      err instanceof ArchiveError || source.kind === 'daemon'
+        ? 'give an image as "docker save" writes it'
+        : 'give a tar written by "docker save"',
       err,
     );
   }
 }
 
 /** The Docker engine's `docker save` stream of one image (through dockerode: DOCKER_HOST, else the default socket). */
-async function exportFromDaemon(source: Extract<ImageSource, { kind: 'daemon' }>, signal?: AbortSignal): Promise<Readable> {
+async function exportFromDaemon(
+  source: Extract<ImageSource, { kind: 'daemon' }>,
+  signal?: AbortSignal,
+): Promise<Readable> {
   const { default: Docker } = await import('dockerode');
   const docker = new Docker();
   const where = process.env.DOCKER_HOST || 'unix:///var/run/docker.sock';
@@ -198,14 +285,34 @@ async function exportFromDaemon(source: Extract<ImageSource, { kind: 'daemon' }>
     stream = (await docker.getImage(source.name).get()) as unknown as Readable;
   } catch (err) {
     const status = (err as { statusCode?: number }).statusCode;
-    if (status === 404) throw failure(`image source "${source.text}": the Docker engine has no image ${source.name}`, 'pull or build it first ("docker images" lists them)', err);
-    if (status !== undefined) throw failure(`image source "${source.text}": the Docker engine refused the export (${status}: ${(err as Error).message.trim()})`, 'check the image name, and the engine with "docker info"', err);
+    if (status === 404)
+      throw failure(
+        `image source "${source.text}": the Docker engine has no image ${source.name}`,
+        'pull or build it first ("docker images" lists them)',
+        err,
+      );
+    if (status !== undefined)
+      throw failure(
+        `image source "${source.text}": the Docker engine refused the export (${status}: ${(err as Error).message.trim()})`,
+        'check the image name, and the engine with "docker info"',
+        err,
+      );
     const reason = (err as NodeJS.ErrnoException).code ?? reasonOf(err) ?? (err as Error).message;
-    throw failure(`cannot reach the Docker engine at ${where} (${reason})`, 'start Docker, or set DOCKER_HOST to its socket (unix:///var/run/docker.sock)', err);
+    throw failure(
+      `cannot reach the Docker engine at ${where} (${reason})`,
+      'start Docker, or set DOCKER_HOST to its socket (unix:///var/run/docker.sock)',
+      err,
+    );
   }
   if (signal) {
     if (signal.aborted) stream.destroy();
-    else signal.addEventListener('abort', () => stream.destroy(signal.reason instanceof Error ? signal.reason : new Error('interrupted')), { once: true });
+    else
+      signal.addEventListener(
+        'abort',
+        () =>
+          stream.destroy(signal.reason instanceof Error ? signal.reason : new Error('interrupted')),
+        { once: true },
+      );
   }
   return stream;
 }

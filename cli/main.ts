@@ -25,15 +25,26 @@ export const VERSION = '0.1.0';
 export function buildProgram(ctx: Context, program: Command): Command {
   program
     .name('appshelf')
-    .description('appshelf: push, pull and move multi-component apps (RAM templates and their images) in an appshelf store')
+    .description(
+      'appshelf: push, pull and move multi-component apps (RAM templates and their images) in an appshelf store',
+    )
     .version(VERSION)
-    .option('--store <store>', 'the store: host[:port] or http(s)://host[:port] (default: APPSHELF_STORE, else the store of the last login)')
+    .option(
+      '--store <store>',
+      'the store: host[:port] or http(s)://host[:port] (default: APPSHELF_STORE, else the store of the last login)',
+    )
     .exitOverride()
     .showSuggestionAfterError()
     .configureOutput({
       writeOut: (text) => ctx.io.out(text.trimEnd()),
       writeErr: (text) => ctx.io.err(text.trimEnd()),
-      outputError: (text, write) => write(`appshelf: ${text.replace(/^error: /, '').trim().replace(/\s*\n\s*/g, ' ')}; see "appshelf --help"\n`),
+      outputError: (text, write) =>
+        write(
+          `appshelf: ${text
+            .replace(/^error: /, '')
+            .trim()
+            .replace(/\s*\n\s*/g, ' ')}; see "appshelf --help"\n`,
+        ),
     });
   registerServe(program, ctx);
   registerAuth(program, ctx);
@@ -63,7 +74,8 @@ export async function main(args: string[], io: Io, signal?: AbortSignal): Promis
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
     const e = toCliError(err);
     io.err(`appshelf: ${e.sentence}`);
-    if (io.env.APPSHELF_DEBUG) io.err(err instanceof Error ? (err.stack ?? err.message) : String(err));
+    if (io.env.APPSHELF_DEBUG)
+      io.err(err instanceof Error ? (err.stack ?? err.message) : String(err));
     return e.kind === 'usage' ? 2 : 1;
   }
 }

@@ -12,13 +12,22 @@ export function progressPrinter(io: Io, label: string): (event: CopyEvent) => vo
       io.err(`${label}: retrying ${shortDigest(event.digest)} after ${bytes(event.done)} (${why})`);
     } else if (verbose && event.status !== 'transferring') {
       const { blobsDone, blobs } = event.totals;
-      io.err(`${label}: ${event.status.padEnd(7)} ${shortDigest(event.digest)} ${bytes(event.size).padStart(9)}  [${blobsDone}/${blobs}]`);
+      io.err(
+        `${label}: ${event.status.padEnd(7)} ${shortDigest(event.digest)} ${bytes(event.size).padStart(9)}  [${blobsDone}/${blobs}]`,
+      );
     }
   };
 }
 
 export function emptyStats(): CopyStats {
-  return { manifestsCopied: 0, manifestsSkipped: 0, blobsCopied: 0, blobsSkipped: 0, blobsMounted: 0, bytesTransferred: 0 };
+  return {
+    manifestsCopied: 0,
+    manifestsSkipped: 0,
+    blobsCopied: 0,
+    blobsSkipped: 0,
+    blobsMounted: 0,
+    bytesTransferred: 0,
+  };
 }
 
 export function addStats(into: CopyStats, more: CopyStats): CopyStats {

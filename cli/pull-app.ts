@@ -5,7 +5,14 @@
  */
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { copyImage, isDigest, OciLayout, type CopyEvent, type CopyStats, type RegistryClient } from '../registry/client/index.js';
+import {
+  copyImage,
+  isDigest,
+  OciLayout,
+  type CopyEvent,
+  type CopyStats,
+  type RegistryClient,
+} from '../registry/client/index.js';
 import { BundleAnnotations } from '../schemas/bundle.js';
 import type { Descriptor } from '../schemas/oci.js';
 import { fetchTemplate, readBundle } from './bundle.js';
@@ -68,17 +75,27 @@ export async function pullApp(options: PullAppOptions): Promise<PullAppResult> {
 }
 
 /** The template with group_version set to the tag and each bound component's share_image at the store's copy. */
-export function pointAtStore(bytes: Buffer, components: Map<string, Descriptor>, imageRef: (d: Descriptor) => string, version: string | undefined): Buffer {
+export function pointAtStore(
+  bytes: Buffer,
+  components: Map<string, Descriptor>,
+  imageRef: (d: Descriptor) => string,
+  version: string | undefined,
+): Buffer {
   let template: { group_version?: unknown; apps?: unknown };
   try {
     template = JSON.parse(bytes.toString('utf8')) as typeof template;
   } catch (err) {
-    throw failure('the stored template.json is not JSON', 'pull it with --raw to see it as stored', err);
+    throw failure(
+      'the stored template.json is not JSON',
+      'pull it with --raw to see it as stored',
+      err,
+    );
   }
   if (version !== undefined) template.group_version = version;
   for (const app of Array.isArray(template.apps) ? template.apps : []) {
     const component = app as { service_key?: unknown; share_image?: unknown };
-    const bound = typeof component.service_key === 'string' ? components.get(component.service_key) : undefined;
+    const bound =
+      typeof component.service_key === 'string' ? components.get(component.service_key) : undefined;
     if (bound) component.share_image = imageRef(bound);
   }
   return Buffer.from(`${JSON.stringify(template, null, 2)}\n`);

@@ -3,11 +3,23 @@
  * blobs mounted or skipped when the store has them, uploads resumed after failures), uploads
  * template.json as the template manifest, and writes the bundle index under the version tag.
  */
-import { copyImage, isClientError, type CopyEvent, type CopyStats, type RegistryClient } from '../registry/client/index.js';
+import {
+  copyImage,
+  isClientError,
+  type CopyEvent,
+  type CopyStats,
+  type RegistryClient,
+} from '../registry/client/index.js';
 import { BundleAnnotations, BundleTypes } from '../schemas/bundle.js';
 import { MediaTypes, type Descriptor } from '../schemas/oci.js';
 import type { RamTemplate } from '../schemas/ram.js';
-import { blobDescriptor, bundleIndex, EMPTY_JSON, templateManifest, type BoundComponent } from './bundle.js';
+import {
+  blobDescriptor,
+  bundleIndex,
+  EMPTY_JSON,
+  templateManifest,
+  type BoundComponent,
+} from './bundle.js';
 import type { OpenedSource } from './image-source.js';
 import { addStats, emptyStats } from './progress.js';
 
@@ -47,31 +59,64 @@ export async function pushApp(options: PushAppOptions): Promise<PushAppResult> {
     const copied = await copyImage({
       from: { client: source.client, repository: source.repository, reference: root.digest },
       to: { client: store.client, repository },
-      ...(options.onProgress ? { onProgress: (e: CopyEvent) => options.onProgress?.(serviceKey, e) } : {}),
+      ...(options.onProgress
+        ? { onProgress: (e: CopyEvent) => options.onProgress?.(serviceKey, e) }
+        : {}),
       ...call,
     });
     components.push({ serviceKey, descriptor: copied.descriptor, source: source.ref });
-    results.push({ serviceKey, digest: copied.descriptor.digest, source: source.ref, stats: copied.stats });
+    results.push({
+      serviceKey,
+      digest: copied.descriptor.digest,
+      source: source.ref,
+      stats: copied.stats,
+    });
     addStats(stats, copied.stats);
   }
 
-  const layer = blobDescriptor(options.templateBytes, BundleTypes.template, { [BundleAnnotations.title]: 'template.json' });
-  await putBlob(store.client, repository, blobDescriptor(EMPTY_JSON, MediaTypes.ociEmpty), EMPTY_JSON, signal);
+  const layer = blobDescriptor(options.templateBytes, BundleTypes.template, {
+    [BundleAnnotations.title]: 'template.json',
+  });
+  await putBlob(
+    store.client,
+    repository,
+    blobDescriptor(EMPTY_JSON, MediaTypes.ociEmpty),
+    EMPTY_JSON,
+    signal,
+  );
   await putBlob(store.client, repository, layer, options.templateBytes, signal);
   const manifest = templateManifest(layer);
-  await store.client.pushManifest(repository, manifest.descriptor.digest, manifest.bytes, manifest.descriptor.mediaType, call);
+  await store.client.pushManifest(
+    repository,
+    manifest.descriptor.digest,
+    manifest.bytes,
+    manifest.descriptor.mediaType,
+    call,
+  );
 
   const describe = options.template.describe;
   const annotations: Record<string, string> = {
     [BundleAnnotations.version]: version,
     [BundleAnnotations.title]: options.template.group_name,
-    ...(typeof describe === 'string' && describe ? { [BundleAnnotations.description]: describe } : {}),
+    ...(typeof describe === 'string' && describe
+      ? { [BundleAnnotations.description]: describe }
+      : {}),
     [BundleAnnotations.created]: (options.now?.() ?? new Date()).toISOString(),
   };
   const bundle = bundleIndex(manifest.descriptor, components, annotations);
   // The same content again keeps the bundle there (and its digest): only `created` would differ.
   const existing = await sameBundle(store.client, repository, version, bundle.bytes, signal);
-  const digest = existing ?? (await store.client.pushManifest(repository, version, bundle.bytes, bundle.descriptor.mediaType, call)).digest;
+  const digest =
+    existing ??
+    (
+      await store.client.pushManifest(
+        repository,
+        version,
+        bundle.bytes,
+        bundle.descriptor.mediaType,
+        call,
+      )
+    ).digest;
   return {
     reference: `${store.host}/${repository}:${version}`,
     digest,
@@ -81,14 +126,26 @@ export async function pushApp(options: PushAppOptions): Promise<PushAppResult> {
   };
 }
 
-async function putBlob(client: RegistryClient, repository: string, descriptor: Descriptor, bytes: Buffer, signal?: AbortSignal): Promise<void> {
+async function putBlob(
+  client: RegistryClient,
+  repository: string,
+  descriptor: Descriptor,
+  bytes: Buffer,
+  signal?: AbortSignal,
+): Promise<void> {
   const call = signal ? { signal } : {};
   if (await client.blobExists(repository, descriptor.digest, call)) return;
   await client.pushBlob(repository, descriptor, bytes, call);
 }
 
 /** The digest of the bundle under `tag` when it equals `bytes` but for its created annotation. */
-async function sameBundle(client: RegistryClient, repository: string, tag: string, bytes: Buffer, signal?: AbortSignal): Promise<string | undefined> {
+async function sameBundle(
+  client: RegistryClient,
+  repository: string,
+  tag: string,
+  bytes: Buffer,
+  signal?: AbortSignal,
+): Promise<string | undefined> {
   let current: { descriptor: Descriptor; bytes: Buffer };
   try {
     current = await client.fetchManifest(repository, tag, signal ? { signal } : {});
@@ -102,7 +159,9 @@ async function sameBundle(client: RegistryClient, repository: string, tag: strin
     return JSON.stringify(index);
   };
   try {
-    return withoutCreated(current.bytes) === withoutCreated(bytes) ? current.descriptor.digest : undefined;
+    return withoutCreated(current.bytes) === withoutCreated(bytes)
+      ? current.descriptor.digest
+      : undefined;
   } catch {
     return undefined; // not JSON we wrote: replace it
   }

@@ -16,10 +16,20 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
-import { copyImage, type CopyEvent, type CopyStats, type RegistryClient } from '../registry/client/index.js';
+import {
+  copyImage,
+  type CopyEvent,
+  type CopyStats,
+  type RegistryClient,
+} from '../registry/client/index.js';
 import { TAG_PATTERN } from '../schemas/oci.js';
 import { formatRamError, validateRamTemplate } from '../schemas/ram.js';
-import { loadDockerArchive, pickImage, type ArchiveImage, type LoadedArchive } from './docker-archive.js';
+import {
+  loadDockerArchive,
+  pickImage,
+  type ArchiveImage,
+  type LoadedArchive,
+} from './docker-archive.js';
 import { failure, usage } from './errors.js';
 import { addStats } from './progress.js';
 import { pushApp } from './push-app.js';
@@ -46,11 +56,15 @@ export interface ImportRainbondResult {
   stats: CopyStats;
 }
 
-const PACKAGE_HINT = 'give a Rainbond offline package (<name>-<version>-ram.tar.gz: one folder with metadata.json and component-images.tar)';
+const PACKAGE_HINT =
+  'give a Rainbond offline package (<name>-<version>-ram.tar.gz: one folder with metadata.json and component-images.tar)';
 
 /** `metadata.json` or `<top>/metadata.json` → `metadata.json`; deeper paths are not the package's. */
 function packageFile(name: string): string | undefined {
-  const parts = posix.normalize(name.replace(/^(\.\/)+/, '')).split('/').filter(Boolean);
+  const parts = posix
+    .normalize(name.replace(/^(\.\/)+/, ''))
+    .split('/')
+    .filter(Boolean);
   if (parts.length === 1) return parts[0];
   if (parts.length === 2) return parts[1];
   return undefined;
@@ -60,7 +74,9 @@ function imageName(value: unknown): string {
   return typeof value === 'string' ? value.trim() : '';
 }
 
-export async function importRainbond(options: ImportRainbondOptions): Promise<ImportRainbondResult> {
+export async function importRainbond(
+  options: ImportRainbondOptions,
+): Promise<ImportRainbondResult> {
   const { signal } = options;
   const work = await mkdtemp(join(tmpdir(), 'appshelf-rainbond-'));
   try {
@@ -74,15 +90,27 @@ export async function importRainbond(options: ImportRainbondOptions): Promise<Im
         (name) => {
           const file = packageFile(name);
           if (file === 'metadata.json') return (metadata = join(work, 'metadata.json'));
-          if (file === 'component-images.tar') return async (content) => void (components = await loadDockerArchive(content, join(work, 'components'), signal));
-          if (file === 'plugin-images.tar') return async (content) => void (plugins = await loadDockerArchive(content, join(work, 'plugins'), signal));
+          if (file === 'component-images.tar')
+            return async (content) =>
+              void (components = await loadDockerArchive(
+                content,
+                join(work, 'components'),
+                signal,
+              ));
+          if (file === 'plugin-images.tar')
+            return async (content) =>
+              void (plugins = await loadDockerArchive(content, join(work, 'plugins'), signal));
           return undefined;
         },
         { signal },
       );
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT' || signal?.aborted) throw err;
-      throw failure(`cannot read ${options.archive} (${(err as Error).message})`, PACKAGE_HINT, err);
+      throw failure(
+        `cannot read ${options.archive} (${(err as Error).message})`,
+        PACKAGE_HINT,
+        err,
+      );
     } finally {
       input.destroy();
     }
@@ -93,24 +121,42 @@ export async function importRainbond(options: ImportRainbondOptions): Promise<Im
     try {
       parsed = JSON.parse(templateBytes.toString('utf8'));
     } catch (err) {
-      throw failure(`the metadata.json of ${options.archive} is not JSON (${(err as Error).message})`, PACKAGE_HINT, err);
+      throw failure(
+        `the metadata.json of ${options.archive} is not JSON (${(err as Error).message})`,
+        PACKAGE_HINT,
+        err,
+      );
     }
     const checked = validateRamTemplate(parsed);
-    if (!checked.ok) throw failure(`the metadata.json of ${options.archive}: ${formatRamError(checked)}`, 'fix the template in the package (or export the app again) and import again');
+    if (!checked.ok)
+      throw failure(
+        `the metadata.json of ${options.archive}: ${formatRamError(checked)}`,
+        'fix the template in the package (or export the app again) and import again',
+      );
     const { template } = checked;
     const version = options.version ?? template.group_version;
-    if (!TAG_PATTERN.test(version)) throw usage(`the version "${version}" is not a valid tag`, `name one: appshelf import-rainbond ${options.archive} ${options.repository}:<version>`);
+    if (!TAG_PATTERN.test(version))
+      throw usage(
+        `the version "${version}" is not a valid tag`,
+        `name one: appshelf import-rainbond ${options.archive} ${options.repository}:<version>`,
+      );
 
     const images = components?.images ?? [];
-    const available = (list: ArchiveImage[]) => list.flatMap((i) => i.repoTags).join(', ') || 'none';
+    const available = (list: ArchiveImage[]) =>
+      list.flatMap((i) => i.repoTags).join(', ') || 'none';
     const bound = template.apps.map((app) => {
       const names = [imageName(app.share_image), imageName(app.image)].filter(Boolean);
       for (const name of names) {
         const image = pickImage(images, name);
         if (image) return { app, image, name };
       }
-      const where = components ? `component-images.tar holds ${available(images)}` : 'the package has no component-images.tar';
-      throw failure(`component ${app.service_key} (${names.join(' or ') || 'no image named'}) has no image in ${options.archive}: ${where}`, PACKAGE_HINT);
+      const where = components
+        ? `component-images.tar holds ${available(images)}`
+        : 'the package has no component-images.tar';
+      throw failure(
+        `component ${app.service_key} (${names.join(' or ') || 'no image named'}) has no image in ${options.archive}: ${where}`,
+        PACKAGE_HINT,
+      );
     });
 
     const result = await pushApp({
@@ -121,9 +167,16 @@ export async function importRainbond(options: ImportRainbondOptions): Promise<Im
       template,
       images: bound.map(({ app, image, name }) => ({
         serviceKey: app.service_key,
-        source: { client: components!.layout, repository: '', reference: image.descriptor.digest, ref: name },
+        source: {
+          client: components!.layout,
+          repository: '',
+          reference: image.descriptor.digest,
+          ref: name,
+        },
       })),
-      ...(options.onProgress ? { onProgress: (key: string, event: CopyEvent) => options.onProgress?.(key, event) } : {}),
+      ...(options.onProgress
+        ? { onProgress: (key: string, event: CopyEvent) => options.onProgress?.(key, event) }
+        : {}),
       signal,
     });
 
@@ -136,14 +189,18 @@ export async function importRainbond(options: ImportRainbondOptions): Promise<Im
       const name = imageName(plugin.share_image);
       const image = plugins && name ? pickImage(plugins.images, name) : undefined;
       if (!image) {
-        warnings.push(`plugin ${key || '?'} (${name || 'no image named'}) has no image in the package; it is pulled from where the template names it`);
+        warnings.push(
+          `plugin ${key || '?'} (${name || 'no image named'}) has no image in the package; it is pulled from where the template names it`,
+        );
         continue;
       }
       const tag = `${version}-plugin-${key.replace(/[^A-Za-z0-9._-]/g, '-')}`.slice(0, 128);
       const copied = await copyImage({
         from: { client: plugins!.layout, repository: '', reference: image.descriptor.digest },
         to: { client: options.store.client, repository: options.repository, tag },
-        ...(options.onProgress ? { onProgress: (e: CopyEvent) => options.onProgress?.(`plugin ${key}`, e) } : {}),
+        ...(options.onProgress
+          ? { onProgress: (e: CopyEvent) => options.onProgress?.(`plugin ${key}`, e) }
+          : {}),
         ...(signal ? { signal } : {}),
       });
       addStats(result.stats, copied.stats);
@@ -154,7 +211,11 @@ export async function importRainbond(options: ImportRainbondOptions): Promise<Im
       reference: result.reference,
       digest: result.digest,
       templateDigest: result.templateDigest,
-      components: result.components.map((c) => ({ serviceKey: c.serviceKey, image: c.source, digest: c.digest })),
+      components: result.components.map((c) => ({
+        serviceKey: c.serviceKey,
+        image: c.source,
+        digest: c.digest,
+      })),
       plugins: pluginResults,
       warnings,
       stats: result.stats,

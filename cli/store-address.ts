@@ -17,10 +17,15 @@ export function parseStoreAddress(text: string): StoreAddress {
   try {
     if (!trimmed || /\s/.test(trimmed)) throw new Error('empty');
     url = baseUrlOf(trimmed);
-    const given = /^https?:\/\//i.test(trimmed) ? new URL(trimmed) : new URL(`${url.protocol}//${trimmed}`);
+    const given = /^https?:\/\//i.test(trimmed)
+      ? new URL(trimmed)
+      : new URL(`${url.protocol}//${trimmed}`);
     if (given.pathname !== '/' || given.search || given.username) throw new Error('path');
   } catch {
-    throw usage(`"${text}" is not a store address`, 'give host[:port] or http(s)://host[:port], with no path');
+    throw usage(
+      `"${text}" is not a store address`,
+      'give host[:port] or http(s)://host[:port], with no path',
+    );
   }
   return { host: url.host, url: url.origin };
 }

@@ -45,14 +45,22 @@ export class StoreApi {
     const url = new URL(`/api/v1${path}`, this.store.url);
     for (const [name, value] of Object.entries(request.query ?? {})) {
       if (value === undefined) continue;
-      for (const v of Array.isArray(value) ? value : [value]) url.searchParams.append(name, String(v));
+      for (const v of Array.isArray(value) ? value : [value])
+        url.searchParams.append(name, String(v));
     }
-    const headers: Record<string, string> = { accept: 'application/json', 'user-agent': 'appshelf-cli/0.1' };
+    const headers: Record<string, string> = {
+      accept: 'application/json',
+      'user-agent': 'appshelf-cli/0.1',
+    };
     if (this.key) headers.authorization = `Bearer ${this.key}`;
     if (request.body !== undefined) headers['content-type'] = 'application/json';
     let res: Response;
     try {
-      res = await this.fetchFn(url, { method, headers, ...(request.body !== undefined ? { body: JSON.stringify(request.body) } : {}) });
+      res = await this.fetchFn(url, {
+        method,
+        headers,
+        ...(request.body !== undefined ? { body: JSON.stringify(request.body) } : {}),
+      });
     } catch (err) {
       throw failure(
         `cannot reach the store at ${this.store.url} (${reasonOf(err) ?? (err as Error).message})`,
@@ -72,15 +80,36 @@ export class StoreApi {
   }
 }
 
-function apiError(store: StoreAddress, method: string, path: string, status: number, body: ApiErrorBody): Error {
+function apiError(
+  store: StoreAddress,
+  method: string,
+  path: string,
+  status: number,
+  body: ApiErrorBody,
+): Error {
   const code = body.error?.code;
   const message = body.error?.message ?? `HTTP ${status}`;
-  if (status === 401) return failure(`the store at ${store.url} refused the credentials (${message})`, LOGIN_HINT);
-  if (status === 403) return failure(`the store at ${store.url} does not allow this (${message})`, 'use a key with the needed scope, or ask an admin');
+  if (status === 401)
+    return failure(`the store at ${store.url} refused the credentials (${message})`, LOGIN_HINT);
+  if (status === 403)
+    return failure(
+      `the store at ${store.url} does not allow this (${message})`,
+      'use a key with the needed scope, or ask an admin',
+    );
   if (status === 404 && message === 'no such endpoint') {
-    return failure(`the store at ${store.url} has no ${method} /api/v1${path}`, 'check the address, or upgrade the store');
+    return failure(
+      `the store at ${store.url} has no ${method} /api/v1${path}`,
+      'check the address, or upgrade the store',
+    );
   }
   if (status === 404) return failure(`not found (${message})`, 'check the name or id');
-  if (status === 429 || status >= 500) return failure(`the store at ${store.url} failed (${code ?? status}: ${message})`, 'try again later; the store log says more');
-  return failure(`the store refused the request (${code ?? status}: ${message})`, 'check the arguments');
+  if (status === 429 || status >= 500)
+    return failure(
+      `the store at ${store.url} failed (${code ?? status}: ${message})`,
+      'try again later; the store log says more',
+    );
+  return failure(
+    `the store refused the request (${code ?? status}: ${message})`,
+    'check the arguments',
+  );
 }

@@ -80,6 +80,10 @@ export function appPath(ref: Pick<AppRef, 'namespace' | 'app'>, rest = ''): stri
     .join('/')}${rest}`;
 }
 
-export function versionPath(ref: Pick<AppRef, 'namespace' | 'app'>, version: string, rest = ''): string {
+export function versionPath(
+  ref: Pick<AppRef, 'namespace' | 'app'>,
+  version: string,
+  rest = '',
+): string {
   return appPath(ref, `/versions/${encodeURIComponent(version)}${rest}`);
 }

@@ -24,7 +24,9 @@ class ByteReader {
         if (this.buffered.length === 0) return undefined;
         throw new Error('the archive is truncated');
       }
-      this.buffered = this.buffered.length ? Buffer.concat([this.buffered, next.value]) : next.value;
+      this.buffered = this.buffered.length
+        ? Buffer.concat([this.buffered, next.value])
+        : next.value;
     }
     const out = this.buffered.subarray(0, n);
     this.buffered = this.buffered.subarray(n);
@@ -115,7 +117,11 @@ export interface ReadTarOptions {
  * Reads a tar stream: for each regular file, `accept(name, size)` says where its content goes
  * (or undefined to skip it). Stops at the end-of-archive blocks. Resolves to the files written.
  */
-export async function readTar(input: AsyncIterable<Buffer>, accept: (name: string, size: number) => TarTarget, options: ReadTarOptions = {}): Promise<TarFile[]> {
+export async function readTar(
+  input: AsyncIterable<Buffer>,
+  accept: (name: string, size: number) => TarTarget,
+  options: ReadTarOptions = {},
+): Promise<TarFile[]> {
   const { signal } = options;
   const reader = new ByteReader(input[Symbol.asyncIterator]());
   const written: TarFile[] = [];
@@ -126,7 +132,8 @@ export async function readTar(input: AsyncIterable<Buffer>, accept: (name: strin
     signal?.throwIfAborted();
     const h = await reader.read(BLOCK);
     if (!h || h.every((b) => b === 0)) break;
-    if (!checksumOk(h)) throw new Error('the archive is not a tar file, or is damaged (bad header checksum)');
+    if (!checksumOk(h))
+      throw new Error('the archive is not a tar file, or is damaged (bad header checksum)');
     const size = number(h, 124, 12);
     const type = String.fromCharCode(h[156] || 0x30);
     const padded = Math.ceil(size / BLOCK) * BLOCK;
@@ -143,7 +150,8 @@ export async function readTar(input: AsyncIterable<Buffer>, accept: (name: strin
       continue;
     }
     const prefix = text(h, 345, 155);
-    const name = pax.get('path') ?? longName ?? (prefix ? `${prefix}/${text(h, 0, 100)}` : text(h, 0, 100));
+    const name =
+      pax.get('path') ?? longName ?? (prefix ? `${prefix}/${text(h, 0, 100)}` : text(h, 0, 100));
     const link = pax.get('linkpath') ?? longLink ?? text(h, 157, 100);
     pax = new Map();
     longName = undefined;
@@ -206,7 +214,11 @@ export async function openArchive(file: string, signal?: AbortSignal): Promise<R
  * Reads the archive at `file`: for each regular file, `accept(name, size)` returns the path to
  * write it to, or undefined to skip it. Resolves to the names written.
  */
-export async function extractTar(file: string, accept: (name: string, size: number) => string | undefined, signal?: AbortSignal): Promise<string[]> {
+export async function extractTar(
+  file: string,
+  accept: (name: string, size: number) => string | undefined,
+  signal?: AbortSignal,
+): Promise<string[]> {
   const input = await openArchive(file, signal);
   try {
     return (await readTar(input, accept, { signal })).map((f) => f.name);

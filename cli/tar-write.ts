@@ -47,7 +47,8 @@ function header(name: string, size: number, type: '0' | '5' | 'x'): Buffer {
 function paxRecord(key: string, value: string): Buffer {
   const body = ` ${key}=${value}\n`;
   let length = Buffer.byteLength(body);
-  while (String(length).length + Buffer.byteLength(body) !== length) length = String(length).length + Buffer.byteLength(body);
+  while (String(length).length + Buffer.byteLength(body) !== length)
+    length = String(length).length + Buffer.byteLength(body);
   return Buffer.from(`${length}${body}`);
 }
 
@@ -72,12 +73,17 @@ async function* archive(entries: TarEntry[], signal?: AbortSignal): AsyncGenerat
       yield entry.data;
     } else if (entry.path) {
       let read = 0;
-      for await (const chunk of createReadStream(entry.path, { highWaterMark: 1024 * 1024 }) as AsyncIterable<Buffer>) {
+      for await (const chunk of createReadStream(entry.path, {
+        highWaterMark: 1024 * 1024,
+      }) as AsyncIterable<Buffer>) {
         read += chunk.length;
         if (read > size) break;
         yield chunk;
       }
-      if (read !== size) throw new Error(`${entry.path} changed while it was archived (${read} bytes, expected ${size})`);
+      if (read !== size)
+        throw new Error(
+          `${entry.path} changed while it was archived (${read} bytes, expected ${size})`,
+        );
     }
     yield padding(size);
   }
@@ -85,6 +91,14 @@ async function* archive(entries: TarEntry[], signal?: AbortSignal): AsyncGenerat
 }
 
 /** Writes `entries` in order as a tar archive to `output`. */
-export async function writeTar(output: string, entries: TarEntry[], signal?: AbortSignal): Promise<void> {
-  await pipeline(Readable.from(archive(entries, signal)), createWriteStream(output), signal ? { signal } : {});
+export async function writeTar(
+  output: string,
+  entries: TarEntry[],
+  signal?: AbortSignal,
+): Promise<void> {
+  await pipeline(
+    Readable.from(archive(entries, signal)),
+    createWriteStream(output),
+    signal ? { signal } : {},
+  );
 }

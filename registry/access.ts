@@ -20,7 +20,15 @@ export interface RegistryAccess {
    * Must be cheap: it runs on every request, so verified credentials should be cached
    * (a cache hit should resolve without crypto or I/O).
    */
-  check(authorization: string | undefined, scope: AccessScope | undefined, host: string | undefined): Promise<RegistryActor>;
+  check(
+    authorization: string | undefined,
+    scope: AccessScope | undefined,
+    host: string | undefined,
+  ): Promise<RegistryActor>;
   /** Whether the same credentials also grant `scope` (used for mounts: pull on the source). */
-  allows(authorization: string | undefined, scope: AccessScope, host: string | undefined): Promise<boolean>;
+  allows(
+    authorization: string | undefined,
+    scope: AccessScope,
+    host: string | undefined,
+  ): Promise<boolean>;
 }

@@ -57,7 +57,8 @@ export function toOciError(err: unknown): OciError {
   if (err instanceof OciError) return err;
   if (err instanceof Error && err.name === 'StorageError') {
     const code = (err as Error & { code?: string }).code;
-    if (code === 'not_found') return new OciError('BLOB_UNKNOWN', undefined, undefined, { cause: err });
+    if (code === 'not_found')
+      return new OciError('BLOB_UNKNOWN', undefined, undefined, { cause: err });
   }
   return new OciError('UNKNOWN', undefined, undefined, { cause: err });
 }

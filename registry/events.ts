@@ -14,8 +14,28 @@ export type RegistryEvent =
       /** The client's address, for the audit trail; absent for in-process writers. */
       address?: string | undefined;
     }
-  | { type: 'manifest.pulled'; repository: string; digest: Digest; tag: string | null; actor: string }
-  | { type: 'manifest.deleted'; repository: string; digest: Digest; tags: string[]; actor: string; address?: string | undefined }
-  | { type: 'tag.deleted'; repository: string; digest: Digest; tag: string; actor: string; address?: string | undefined };
+  | {
+      type: 'manifest.pulled';
+      repository: string;
+      digest: Digest;
+      tag: string | null;
+      actor: string;
+    }
+  | {
+      type: 'manifest.deleted';
+      repository: string;
+      digest: Digest;
+      tags: string[];
+      actor: string;
+      address?: string | undefined;
+    }
+  | {
+      type: 'tag.deleted';
+      repository: string;
+      digest: Digest;
+      tag: string;
+      actor: string;
+      address?: string | undefined;
+    };
 
 export type EventListener = (event: RegistryEvent) => void;

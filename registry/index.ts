@@ -73,7 +73,14 @@ export function createRegistry(options: RegistryOptions): Registry {
     log,
     maxManifestBytes: options.maxManifestBytes,
   };
-  const gc = new GarbageCollector({ meta, blobs, uploads, log: log.child({ module: 'registry.gc' }), clock, ...options.gc });
+  const gc = new GarbageCollector({
+    meta,
+    blobs,
+    uploads,
+    log: log.child({ module: 'registry.gc' }),
+    clock,
+    ...options.gc,
+  });
   return {
     handle: createV2Handler(ctx),
     on(listener) {

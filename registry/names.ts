@@ -1,4 +1,9 @@
-import { DIGEST_PATTERN, REPOSITORY_NAME_PATTERN, TAG_PATTERN, type Digest } from '../schemas/oci.js';
+import {
+  DIGEST_PATTERN,
+  REPOSITORY_NAME_PATTERN,
+  TAG_PATTERN,
+  type Digest,
+} from '../schemas/oci.js';
 import { OciError } from './errors.js';
 
 const MAX_NAME_LENGTH = 255;
@@ -14,7 +19,10 @@ export function isDigest(value: string): value is Digest {
   return DIGEST_PATTERN.test(value);
 }
 
-export function parseDigest(raw: string | undefined, code: 'DIGEST_INVALID' | 'BLOB_UNKNOWN' = 'DIGEST_INVALID'): Digest {
+export function parseDigest(
+  raw: string | undefined,
+  code: 'DIGEST_INVALID' | 'BLOB_UNKNOWN' = 'DIGEST_INVALID',
+): Digest {
   if (raw === undefined || !isDigest(raw)) {
     throw new OciError(code, 'invalid digest', { digest: raw?.slice(0, 200) });
   }
@@ -26,7 +34,8 @@ export type Reference = { kind: 'tag'; tag: string } | { kind: 'digest'; digest:
 export function parseReference(raw: string): Reference {
   if (isDigest(raw)) return { kind: 'digest', digest: raw };
   if (TAG_PATTERN.test(raw)) return { kind: 'tag', tag: raw };
-  if (raw.includes(':')) throw new OciError('DIGEST_INVALID', 'invalid digest', { reference: raw.slice(0, 200) });
+  if (raw.includes(':'))
+    throw new OciError('DIGEST_INVALID', 'invalid digest', { reference: raw.slice(0, 200) });
   throw new OciError('MANIFEST_INVALID', 'invalid tag', { reference: raw.slice(0, 200) });
 }
 

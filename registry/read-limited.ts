@@ -5,7 +5,12 @@ import type { Readable } from 'node:stream';
  * reading the rest. `drain` keeps consuming the source (an HTTP request whose answer is still to
  * be sent) instead of destroying it.
  */
-export async function readLimited(stream: Readable, limit: number, tooLarge: () => Error, options: { drain?: boolean } = {}): Promise<Buffer> {
+export async function readLimited(
+  stream: Readable,
+  limit: number,
+  tooLarge: () => Error,
+  options: { drain?: boolean } = {},
+): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of stream as AsyncIterable<Buffer>) {

@@ -48,18 +48,32 @@ export interface BundleComponent {
  * - compact JSON, fields in Go's order, annotations sorted: what Go clients write back when they
  *   parse and re-serialise an index, so a copy keeps its digest.
  */
-export function bundleIndexJson(template: BundleDescriptor, components: BundleComponent[], annotations: Record<string, string>): string {
+export function bundleIndexJson(
+  template: BundleDescriptor,
+  components: BundleComponent[],
+  annotations: Record<string, string>,
+): string {
   const children = components.map((c) =>
     canonicalDescriptor({
       ...c.descriptor,
-      annotations: { [BundleAnnotations.component]: c.serviceKey, [BundleAnnotations.source]: c.source },
+      annotations: {
+        [BundleAnnotations.component]: c.serviceKey,
+        [BundleAnnotations.source]: c.source,
+      },
     }),
   );
   return JSON.stringify({
     schemaVersion: 2,
     mediaType: 'application/vnd.oci.image.index.v1+json',
     artifactType: BundleTypes.bundle,
-    manifests: [canonicalDescriptor({ mediaType: template.mediaType, digest: template.digest, size: template.size }), ...children],
+    manifests: [
+      canonicalDescriptor({
+        mediaType: template.mediaType,
+        digest: template.digest,
+        size: template.size,
+      }),
+      ...children,
+    ],
     annotations: sortedMap(annotations),
   });
 }
@@ -67,7 +81,12 @@ export function bundleIndexJson(template: BundleDescriptor, components: BundleCo
 /** A descriptor with its keys in Go's order (mediaType, digest, size, annotations). */
 function canonicalDescriptor(desc: BundleDescriptor): BundleDescriptor {
   const { mediaType, digest, size, annotations } = desc;
-  return { mediaType, digest, size, ...(annotations ? { annotations: sortedMap(annotations) } : {}) };
+  return {
+    mediaType,
+    digest,
+    size,
+    ...(annotations ? { annotations: sortedMap(annotations) } : {}),
+  };
 }
 
 function sortedMap(map: Record<string, string>): Record<string, string> {

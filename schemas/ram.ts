@@ -84,15 +84,38 @@ const NULLABLE_COMPONENT_LISTS = [
   'component_graphs',
   'component_k8s_attributes',
 ];
-const NULLABLE_TOP_LISTS = ['apps', 'plugins', 'app_config_groups', 'ingress_http_routes', 'ingress_stream_routes', 'k8s_resources'];
+const NULLABLE_TOP_LISTS = [
+  'apps',
+  'plugins',
+  'app_config_groups',
+  'ingress_http_routes',
+  'ingress_stream_routes',
+  'k8s_resources',
+];
 
 /** R9: fields that are numbers or booleans in rainbond-oam's Go structs. */
 const COMPONENT_NUMBERS = ['memory', 'cpu'];
-const EXTEND_METHOD_MAP_NUMBERS = ['min_node', 'max_node', 'step_node', 'min_memory', 'max_memory', 'step_memory', 'init_memory', 'is_restart', 'container_cpu'];
+const EXTEND_METHOD_MAP_NUMBERS = [
+  'min_node',
+  'max_node',
+  'step_node',
+  'min_memory',
+  'max_memory',
+  'step_memory',
+  'init_memory',
+  'is_restart',
+  'container_cpu',
+];
 const PORT_BOOLEANS = ['is_inner_service', 'is_outer_service'];
 const ENV_BOOLEANS = ['is_change'];
 const VOLUME_NUMBERS = ['volume_capacity'];
-const PROBE_NUMBERS = ['initial_delay_second', 'period_second', 'timeout_second', 'failure_threshold', 'success_threshold'];
+const PROBE_NUMBERS = [
+  'initial_delay_second',
+  'period_second',
+  'timeout_second',
+  'failure_threshold',
+  'success_threshold',
+];
 const PROBE_BOOLEANS = ['is_used'];
 
 /** Thrown inside the walk; caught once at the top and turned into a result. */
@@ -156,7 +179,8 @@ function requireString(owner: JsonObject, key: string, path: string, maxLength?:
   const value = owner[key];
   if (value === undefined || value === null) fail(`${path}${key}`, 'required');
   if (!isNonEmptyString(value)) fail(`${path}${key}`, 'must be a non-empty string');
-  if (maxLength !== undefined && value.length > maxLength) fail(`${path}${key}`, `must be at most ${maxLength} characters`);
+  if (maxLength !== undefined && value.length > maxLength)
+    fail(`${path}${key}`, `must be at most ${maxLength} characters`);
   return value;
 }
 
@@ -173,14 +197,21 @@ function requireStringMap(owner: JsonObject, key: string, path: string): void {
   }
 }
 
-function checkTypes(owner: JsonObject, path: string, numbers: string[], booleans: string[] = []): void {
+function checkTypes(
+  owner: JsonObject,
+  path: string,
+  numbers: string[],
+  booleans: string[] = [],
+): void {
   for (const key of numbers) {
     const value = owner[key];
-    if (value !== undefined && value !== null && typeof value !== 'number') fail(`${path}${key}`, 'must be a number');
+    if (value !== undefined && value !== null && typeof value !== 'number')
+      fail(`${path}${key}`, 'must be a number');
   }
   for (const key of booleans) {
     const value = owner[key];
-    if (value !== undefined && value !== null && typeof value !== 'boolean') fail(`${path}${key}`, 'must be a boolean');
+    if (value !== undefined && value !== null && typeof value !== 'boolean')
+      fail(`${path}${key}`, 'must be a boolean');
   }
 }
 
@@ -201,13 +232,19 @@ class TemplateWalker {
     requireString(root, 'group_key', '', 32);
     requireString(root, 'group_name', '');
     const version = requireString(root, 'group_version', '', 32);
-    if (!DOTTED_VERSION.test(version)) this.warnings.push(`group_version: "${version}" is not dotted integers; the console ranks it below them`);
-    if (root['template_version'] === undefined) this.warnings.push('template_version: missing, read as v2');
-    if (root['governance_mode'] === undefined) this.warnings.push('governance_mode: missing, read as BUILD_IN_SERVICE_MESH');
+    if (!DOTTED_VERSION.test(version))
+      this.warnings.push(
+        `group_version: "${version}" is not dotted integers; the console ranks it below them`,
+      );
+    if (root['template_version'] === undefined)
+      this.warnings.push('template_version: missing, read as v2');
+    if (root['governance_mode'] === undefined)
+      this.warnings.push('governance_mode: missing, read as BUILD_IN_SERVICE_MESH');
 
     const apps = listAt(root, 'apps', '');
     const resources = listAt(root, 'k8s_resources', '');
-    if (apps.length === 0 && resources.length === 0) fail('apps', 'template is empty (no apps and no k8s_resources)');
+    if (apps.length === 0 && resources.length === 0)
+      fail('apps', 'template is empty (no apps and no k8s_resources)');
 
     const plugins = listAt(root, 'plugins', '');
     const pluginKeys = new Set(plugins.map((p) => p['plugin_key']).filter(isNonEmptyString));
@@ -215,10 +252,15 @@ class TemplateWalker {
 
     apps.forEach((app, i) => this.component(app, `apps[${i}].`, index, pluginKeys));
     plugins.forEach((plugin, i) => this.plugin(plugin, `plugins[${i}].`));
-    listAt(root, 'app_config_groups', '').forEach((group, i) => this.configGroup(group, `app_config_groups[${i}].`, index));
-    listAt(root, 'ingress_http_routes', '').forEach((route, i) => this.httpRoute(route, `ingress_http_routes[${i}].`, index));
+    listAt(root, 'app_config_groups', '').forEach((group, i) =>
+      this.configGroup(group, `app_config_groups[${i}].`, index),
+    );
+    listAt(root, 'ingress_http_routes', '').forEach((route, i) =>
+      this.httpRoute(route, `ingress_http_routes[${i}].`, index),
+    );
     resources.forEach((resource, i) => {
-      for (const key of ['name', 'kind', 'content']) requireString(resource, key, `k8s_resources[${i}].`);
+      for (const key of ['name', 'kind', 'content'])
+        requireString(resource, key, `k8s_resources[${i}].`);
     });
     return root as RamTemplate;
   }
@@ -226,12 +268,18 @@ class TemplateWalker {
   /** R3 and R7, in component order, so the first duplicate names the earlier one. */
   private indexComponents(apps: JsonObject[]): ComponentIndex {
     const index: ComponentIndex = { byShareUuid: new Map(), byServiceKey: new Map() };
-    const seen = { service_key: new Map<string, number>(), service_id: new Map<string, number>(), service_share_uuid: new Map<string, number>() };
+    const seen = {
+      service_key: new Map<string, number>(),
+      service_id: new Map<string, number>(),
+      service_share_uuid: new Map<string, number>(),
+    };
     apps.forEach((app, i) => {
       const path = `apps[${i}].`;
       const serviceId = requireString(app, 'service_id', path);
       const serviceKey = requireString(app, 'service_key', path, 32);
-      const shareUuid = isNonEmptyString(app['service_share_uuid']) ? app['service_share_uuid'] : serviceKey;
+      const shareUuid = isNonEmptyString(app['service_share_uuid'])
+        ? app['service_share_uuid']
+        : serviceKey;
       for (const [field, value] of [
         ['service_key', serviceKey],
         ['service_id', serviceId],
@@ -247,11 +295,17 @@ class TemplateWalker {
     return index;
   }
 
-  private component(app: JsonObject, path: string, index: ComponentIndex, pluginKeys: Set<string>): void {
+  private component(
+    app: JsonObject,
+    path: string,
+    index: ComponentIndex,
+    pluginKeys: Set<string>,
+  ): void {
     for (const key of NULLABLE_COMPONENT_LISTS) if (app[key] === null) app[key] = [];
 
     const method = requirePresent(app, 'extend_method', path);
-    if (typeof method !== 'string' || !EXTEND_METHODS.has(method)) fail(`${path}extend_method`, `must be one of ${[...EXTEND_METHODS].join(', ')}`);
+    if (typeof method !== 'string' || !EXTEND_METHODS.has(method))
+      fail(`${path}extend_method`, `must be one of ${[...EXTEND_METHODS].join(', ')}`);
 
     const image = isNonEmptyString(app['share_image']) ? app['share_image'] : app['image'];
     if (!isNonEmptyString(image)) fail(`${path}share_image`, 'share_image or image required');
@@ -261,15 +315,19 @@ class TemplateWalker {
       if (key in app) objectAt(app[key], `${path}${key}`);
     }
     checkTypes(app, path, COMPONENT_NUMBERS);
-    if (isObject(app['extend_method_map'])) checkTypes(app['extend_method_map'], `${path}extend_method_map.`, EXTEND_METHOD_MAP_NUMBERS);
-    if (isObject(app['service_image'])) checkTypes(app['service_image'], `${path}service_image.`, [], ['is_trust']);
+    if (isObject(app['extend_method_map']))
+      checkTypes(app['extend_method_map'], `${path}extend_method_map.`, EXTEND_METHOD_MAP_NUMBERS);
+    if (isObject(app['service_image']))
+      checkTypes(app['service_image'], `${path}service_image.`, [], ['is_trust']);
 
     listAt(app, 'port_map_list', path).forEach((port, i) => {
       const at = `${path}port_map_list[${i}].`;
-      if (!isPortNumber(port['container_port'])) fail(`${at}container_port`, 'must be an integer 1-65535');
+      if (!isPortNumber(port['container_port']))
+        fail(`${at}container_port`, 'must be an integer 1-65535');
       checkTypes(port, at, [], PORT_BOOLEANS);
       const protocol = port['protocol'];
-      if (typeof protocol === 'string' && !PORT_PROTOCOLS.has(protocol)) this.warnings.push(`${at}protocol: "${protocol}" is installed as tcp`);
+      if (typeof protocol === 'string' && !PORT_PROTOCOLS.has(protocol))
+        this.warnings.push(`${at}protocol: "${protocol}" is installed as tcp`);
     });
     for (const list of ['service_env_map_list', 'service_connect_info_map_list']) {
       listAt(app, list, path).forEach((env, i) => this.env(env, `${path}${list}[${i}].`));
@@ -281,7 +339,10 @@ class TemplateWalker {
     listAt(app, 'dep_service_map_list', path).forEach((dep, i) => {
       const key = dep['dep_service_key'];
       if (!isNonEmptyString(key) || !index.byShareUuid.has(key)) {
-        fail(`${path}dep_service_map_list[${i}].dep_service_key`, 'no component with this service_share_uuid');
+        fail(
+          `${path}dep_service_map_list[${i}].dep_service_key`,
+          'no component with this service_share_uuid',
+        );
       }
     });
     listAt(app, 'mnt_relation_list', path).forEach((mount, i) => {
@@ -290,41 +351,52 @@ class TemplateWalker {
       const owner = isNonEmptyString(uuid) ? index.byShareUuid.get(uuid) : undefined;
       if (!owner) fail(`${at}service_share_uuid`, 'no component with this service_share_uuid');
       const names = listAt(owner, 'service_volume_map_list', '').map((v) => v['volume_name']);
-      if (!names.includes(mount['mnt_name'] ?? null)) fail(`${at}mnt_name`, 'no volume with this name on that component');
+      if (!names.includes(mount['mnt_name'] ?? null))
+        fail(`${at}mnt_name`, 'no volume with this name on that component');
     });
     listAt(app, 'service_related_plugin_config', path).forEach((binding, i) => {
       const at = `${path}service_related_plugin_config[${i}].`;
       const key = binding['plugin_key'];
-      if (!isNonEmptyString(key) || !pluginKeys.has(key)) fail(`${at}plugin_key`, 'no plugin with this plugin_key');
-      if (binding['service_id'] !== undefined && binding['service_id'] !== app['service_id']) fail(`${at}service_id`, "must be the owning component's service_id");
+      if (!isNonEmptyString(key) || !pluginKeys.has(key))
+        fail(`${at}plugin_key`, 'no plugin with this plugin_key');
+      if (binding['service_id'] !== undefined && binding['service_id'] !== app['service_id'])
+        fail(`${at}service_id`, "must be the owning component's service_id");
     });
   }
 
   private env(env: JsonObject, path: string): void {
     const name = env['attr_name'];
-    if (typeof name !== 'string' || !ENV_NAME.test(name)) fail(`${path}attr_name`, 'invalid environment variable name');
-    if (RESERVED_ENV_NAMES.has(name)) this.warnings.push(`${path}attr_name: ${name} is reserved by the platform`);
+    if (typeof name !== 'string' || !ENV_NAME.test(name))
+      fail(`${path}attr_name`, 'invalid environment variable name');
+    if (RESERVED_ENV_NAMES.has(name))
+      this.warnings.push(`${path}attr_name: ${name} is reserved by the platform`);
     checkTypes(env, path, [], ENV_BOOLEANS);
     const port = env['container_port'];
-    if (port !== undefined && port !== null && typeof port !== 'number') fail(`${path}container_port`, 'must be a number');
+    if (port !== undefined && port !== null && typeof port !== 'number')
+      fail(`${path}container_port`, 'must be a number');
   }
 
   private volume(volume: JsonObject, path: string): void {
-    for (const key of ['volume_name', 'volume_path', 'volume_type']) requireString(volume, key, path);
-    if (volume['volume_type'] === 'config-file' && typeof volume['file_content'] !== 'string') fail(`${path}file_content`, 'required string for a config-file volume');
+    for (const key of ['volume_name', 'volume_path', 'volume_type'])
+      requireString(volume, key, path);
+    if (volume['volume_type'] === 'config-file' && typeof volume['file_content'] !== 'string')
+      fail(`${path}file_content`, 'required string for a config-file volume');
     checkTypes(volume, path, VOLUME_NUMBERS);
   }
 
   private probe(probe: JsonObject, path: string): void {
     const mode = probe['mode'];
-    if (typeof mode !== 'string' || !PROBE_MODES.has(mode)) fail(`${path}mode`, 'must be one of readiness, liveness, ignore');
+    if (typeof mode !== 'string' || !PROBE_MODES.has(mode))
+      fail(`${path}mode`, 'must be one of readiness, liveness, ignore');
     const port = probe['port'];
-    if (typeof port !== 'number' || !Number.isInteger(port) || port < 1) fail(`${path}port`, 'required integer >= 1');
+    if (typeof port !== 'number' || !Number.isInteger(port) || port < 1)
+      fail(`${path}port`, 'required integer >= 1');
     checkTypes(probe, path, PROBE_NUMBERS, PROBE_BOOLEANS);
   }
 
   private plugin(plugin: JsonObject, path: string): void {
-    for (const key of ['plugin_key', 'share_image', 'plugin_alias', 'category']) requireString(plugin, key, path);
+    for (const key of ['plugin_key', 'share_image', 'plugin_alias', 'category'])
+      requireString(plugin, key, path);
     for (const key of ['desc', 'code_repo']) {
       if (typeof plugin[key] !== 'string') fail(`${path}${key}`, 'required string (may be empty)');
     }
@@ -334,7 +406,8 @@ class TemplateWalker {
     }
     listAt(plugin, 'config_groups', path).forEach((group, i) => {
       const at = `${path}config_groups[${i}].`;
-      for (const key of ['config_name', 'service_meta_type', 'injection']) requireString(group, key, at);
+      for (const key of ['config_name', 'service_meta_type', 'injection'])
+        requireString(group, key, at);
       requirePresent(group, 'options', at);
     });
   }
@@ -346,7 +419,8 @@ class TemplateWalker {
     const keys = group['component_keys'] ?? [];
     if (!Array.isArray(keys)) fail(`${path}component_keys`, 'must be a list');
     keys.forEach((key, i) => {
-      if (typeof key !== 'string' || !index.byServiceKey.has(key)) fail(`${path}component_keys[${i}]`, 'no component with this service_key');
+      if (typeof key !== 'string' || !index.byServiceKey.has(key))
+        fail(`${path}component_keys[${i}]`, 'no component with this service_key');
     });
   }
 
@@ -356,10 +430,17 @@ class TemplateWalker {
     if (!component) fail(`${path}component_key`, 'no component with this service_key');
     const port = requirePresent(route, 'port', path);
     const ports = listAt(component, 'port_map_list', '').map((p) => p['container_port']);
-    if (!isPortNumber(port) || !ports.includes(port)) fail(`${path}port`, 'not a port of that component');
-    for (const field of ['location', 'default_domain', 'load_balancing']) requirePresent(route, field, path);
-    for (const field of ['cookies', 'headers']) objectAt(requirePresent(route, field, path), `${path}${field}`);
-    if (Array.isArray(route['proxy_header'])) route['proxy_header'] = normaliseProxyHeaderList(route['proxy_header'], `${path}proxy_header`);
+    if (!isPortNumber(port) || !ports.includes(port))
+      fail(`${path}port`, 'not a port of that component');
+    for (const field of ['location', 'default_domain', 'load_balancing'])
+      requirePresent(route, field, path);
+    for (const field of ['cookies', 'headers'])
+      objectAt(requirePresent(route, field, path), `${path}${field}`);
+    if (Array.isArray(route['proxy_header']))
+      route['proxy_header'] = normaliseProxyHeaderList(
+        route['proxy_header'],
+        `${path}proxy_header`,
+      );
     if (route['proxy_header'] !== undefined) requireStringMap(route, 'proxy_header', path);
   }
 }
@@ -375,7 +456,8 @@ function normaliseProxyHeaderList(items: Json[], path: string): JsonObject {
     if (!isObject(item)) fail(at, 'must be an object with item_key and item_value');
     const key = item['item_key'] ?? '';
     const value = item['item_value'] ?? '';
-    if (typeof key !== 'string' || typeof value !== 'string') fail(at, 'item_key and item_value must be strings');
+    if (typeof key !== 'string' || typeof value !== 'string')
+      fail(at, 'item_key and item_value must be strings');
     if (key === '' && value === '') return;
     if (key === '') fail(`${at}.item_key`, 'required when item_value is set');
     map[key] = value;

@@ -9,7 +9,9 @@ import { configKeys } from '../server/config.js';
 import { storeErrorCatalog } from '../server/errors.js';
 
 export function errorsMarkdown(): string {
-  const oci = ociErrorCatalog.map((e) => `| \`${e.code}\` | ${e.status} | ${e.message} |`).join('\n');
+  const oci = ociErrorCatalog
+    .map((e) => `| \`${e.code}\` | ${e.status} | ${e.message} |`)
+    .join('\n');
   const store = storeErrorCatalog.map((e) => `| \`${e.code}\` | ${e.status} |`).join('\n');
   return `# Errors
 
@@ -37,7 +39,9 @@ ${store}
 export function configurationMarkdown(): string {
   const rows = configKeys().map(({ path, env, schema }) => {
     const values = schema.enum ?? (schema.const !== undefined ? [schema.const] : undefined);
-    const type = values ? values.map((v) => `\`${String(v)}\``).join(' \\| ') : String(schema.type ?? 'any');
+    const type = values
+      ? values.map((v) => `\`${String(v)}\``).join(' \\| ')
+      : String(schema.type ?? 'any');
     const def = schema.default === undefined ? '' : `\`${JSON.stringify(schema.default)}\``;
     return `| \`${path.join('.')}\` | ${type} | ${def} | \`${env}\` | ${schema.description ?? ''} |`;
   });

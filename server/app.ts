@@ -6,7 +6,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { resolve } from 'node:path';
 import express from 'express';
 import type { Logger } from 'pino';
-import { createFsDriver, createRegistry, stagingDirOf, type Registry, type StorageDriver } from '../registry/index.js';
+import {
+  createFsDriver,
+  createRegistry,
+  stagingDirOf,
+  type Registry,
+  type StorageDriver,
+} from '../registry/index.js';
 import type { Config } from '../schemas/config.js';
 import { AccessKeys } from './auth/access-keys.js';
 import { bootstrapAdmin } from './auth/bootstrap.js';
@@ -72,10 +78,28 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
 
   const keys = new AccessKeys(db, clock);
   const accounts = createAccounts({ db, config, dataDir: data, log, clock });
-  bootstrapAdmin({ db, keys, namespaces: accounts.namespaces, adminKey: config.auth.adminKey, log, print: options.print ?? ((l) => console.error(l)), clock });
-  const permissions = new Permissions({ anonymousPull: config.registry.anonymousPull }, sqlAccessDirectory(sqlite), clock);
-  const tokens = await TokenService.open(data, config.auth.service, config.auth.tokenTtlSeconds, clock);
-  const realmFor = (host: string | undefined): string => `${config.publicUrl ?? `http://${host ?? 'localhost'}`}/v2/token`;
+  bootstrapAdmin({
+    db,
+    keys,
+    namespaces: accounts.namespaces,
+    adminKey: config.auth.adminKey,
+    log,
+    print: options.print ?? ((l) => console.error(l)),
+    clock,
+  });
+  const permissions = new Permissions(
+    { anonymousPull: config.registry.anonymousPull },
+    sqlAccessDirectory(sqlite),
+    clock,
+  );
+  const tokens = await TokenService.open(
+    data,
+    config.auth.service,
+    config.auth.tokenTtlSeconds,
+    clock,
+  );
+  const realmFor = (host: string | undefined): string =>
+    `${config.publicUrl ?? `http://${host ?? 'localhost'}`}/v2/token`;
 
   const registry = createRegistry({
     db: sqlite,
@@ -90,9 +114,30 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
 
   const versions = new VersionIndex(db, registry, clock);
   const reader = new BundleReader(registry);
-  new StoreIndexer({ registry, reader, versions, log: log.child({ module: 'store.indexer' }), clock }).attach();
-  const sync = new ImageSync({ db, registry, versions, permissions, log: log.child({ module: 'store.sync' }), clock, maxManifestBytes: config.registry.maxManifestBytes });
-  const reindex = new Reindexer({ db, registry, reader, versions, log: log.child({ module: 'store.reindex' }), busy: () => sync.busy() });
+  new StoreIndexer({
+    registry,
+    reader,
+    versions,
+    log: log.child({ module: 'store.indexer' }),
+    clock,
+  }).attach();
+  const sync = new ImageSync({
+    db,
+    registry,
+    versions,
+    permissions,
+    log: log.child({ module: 'store.sync' }),
+    clock,
+    maxManifestBytes: config.registry.maxManifestBytes,
+  });
+  const reindex = new Reindexer({
+    db,
+    registry,
+    reader,
+    versions,
+    log: log.child({ module: 'store.reindex' }),
+    busy: () => sync.busy(),
+  });
   sync.resume();
   auditRegistryChanges(registry, accounts.audit);
 
@@ -112,23 +157,97 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const api = express.Router();
   api.use(express.json({ limit: '1mb' }));
   api.use(authenticate({ keys, sessions: accounts.sessions }));
-  const secureCookies = config.auth.secureCookies ?? config.publicUrl?.startsWith('https:') ?? false;
-  api.use('/auth', authRoutes({ login: accounts.login, sessions: accounts.sessions, audit: accounts.audit, secureCookies }));
+  const secureCookies =
+    config.auth.secureCookies ?? config.publicUrl?.startsWith('https:') ?? false;
+  api.use(
+    '/auth',
+    authRoutes({
+      login: accounts.login,
+      sessions: accounts.sessions,
+      audit: accounts.audit,
+      secureCookies,
+    }),
+  );
   api.use('/users', userRoutes(accounts));
   api.use('/keys', keyRoutes({ keys, audit: accounts.audit, clock }));
   api.use('/orgs', orgRoutes({ ...accounts, permissions }));
   api.use('/audit', auditRoutes({ audit: accounts.audit, permissions }));
-  api.use('/admin', adminRoutes({ registry, permissions, users: accounts.users, keys, audit: accounts.audit, reindex }));
+  api.use(
+    '/admin',
+    adminRoutes({
+      registry,
+      permissions,
+      users: accounts.users,
+      keys,
+      audit: accounts.audit,
+      reindex,
+    }),
+  );
   api.use('/search', searchRoutes(search));
   api.use('/apps', syncRoutes({ sync, audit: accounts.audit }));
-  const stats = new AppStats({ db, clock, log: log.child({ module: 'store.stats' }) }).attach(registry);
-  api.use('/apps', appRoutes({ db, registry, versions, permissions, stats, audit: accounts.audit, log, clock, publicUrl: config.publicUrl }));
-  api.use('/publishers', publisherRoutes({ db, users: accounts.users, namespaces: accounts.namespaces, permissions, stats }));
+  const stats = new AppStats({ db, clock, log: log.child({ module: 'store.stats' }) }).attach(
+    registry,
+  );
+  api.use(
+    '/apps',
+    appRoutes({
+      db,
+      registry,
+      versions,
+      permissions,
+      stats,
+      audit: accounts.audit,
+      log,
+      clock,
+      publicUrl: config.publicUrl,
+    }),
+  );
+  api.use(
+    '/publishers',
+    publisherRoutes({
+      db,
+      users: accounts.users,
+      namespaces: accounts.namespaces,
+      permissions,
+      stats,
+    }),
+  );
   api.get('/openapi.json', openApiRoute());
   api.use(notFound);
   app.use('/api/v1', api);
-  app.use('/app-server', rainstoreRoutes({ db, registry, keys, permissions, stats, audit: accounts.audit, log, clock, config, dataDir: data, token }));
-  const web = webRoutes({ db, registry, versions, permissions, stats, search, keys, accounts, log, clock, dataDir: data, publicUrl: config.publicUrl, secureCookies, sync, rainstore: config.rainstore });
+  app.use(
+    '/app-server',
+    rainstoreRoutes({
+      db,
+      registry,
+      keys,
+      permissions,
+      stats,
+      audit: accounts.audit,
+      log,
+      clock,
+      config,
+      dataDir: data,
+      token,
+    }),
+  );
+  const web = webRoutes({
+    db,
+    registry,
+    versions,
+    permissions,
+    stats,
+    search,
+    keys,
+    accounts,
+    log,
+    clock,
+    dataDir: data,
+    publicUrl: config.publicUrl,
+    secureCookies,
+    sync,
+    rainstore: config.rainstore,
+  });
   app.use(web.pages);
   app.use(web.notFound);
   app.use(apiErrorHandler(log));

@@ -22,7 +22,8 @@ const ALIASES: Record<string, string[]> = {
 
 export function parseConfig(input: unknown): Config {
   const parsed = Config.safeParse(input ?? {});
-  if (!parsed.success) throw new ConfigError(`invalid configuration:\n${z.prettifyError(parsed.error)}`);
+  if (!parsed.success)
+    throw new ConfigError(`invalid configuration:\n${z.prettifyError(parsed.error)}`);
   return parsed.data;
 }
 
@@ -85,7 +86,8 @@ export function configKeys(): ConfigKey[] {
   const walk = (node: JsonSchemaNode, path: string[]): void => {
     const variants = node.oneOf ?? node.anyOf;
     if (variants) return variants.forEach((v) => walk(v, path));
-    if (node.properties) return Object.entries(node.properties).forEach(([k, child]) => walk(child, [...path, k]));
+    if (node.properties)
+      return Object.entries(node.properties).forEach(([k, child]) => walk(child, [...path, k]));
     const env = `APPSHELF_${path.map((p) => p.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()).join('_')}`;
     if (!keys.has(env)) keys.set(env, { path, env, schema: node });
   };

@@ -6,7 +6,15 @@ export function createLogger(level: string, destination?: NodeJS.WritableStream)
     {
       level,
       redact: {
-        paths: ['req.headers.authorization', 'req.headers.cookie', '*.password', '*.secret', '*.key', '*.code', '*.token'],
+        paths: [
+          'req.headers.authorization',
+          'req.headers.cookie',
+          '*.password',
+          '*.secret',
+          '*.key',
+          '*.code',
+          '*.token',
+        ],
         censor: '[redacted]',
       },
     },

@@ -25,7 +25,10 @@ export async function serve(configFile: string | undefined): Promise<void> {
   const address = server.address();
   const shownPort = typeof address === 'object' && address ? address.port : port;
   const shownHost = host === '0.0.0.0' || host === '' ? 'localhost' : host;
-  app.log.info({ url: `http://${shownHost}:${shownPort}`, data: config.data }, `appshelf listening on http://${shownHost}:${shownPort}`);
+  app.log.info(
+    { url: `http://${shownHost}:${shownPort}`, data: config.data },
+    `appshelf listening on http://${shownHost}:${shownPort}`,
+  );
 
   let stopping = false;
   const stop = (signal: string): void => {

@@ -30,7 +30,9 @@ export function registerAdmin(program: Command, ctx: Context): void {
     .option('--json', 'print the report as JSON')
     .action(async (opts: { dryRun?: boolean; json?: boolean }) => {
       const api = await ctx.api(await ctx.store(), 'required');
-      const report = await api.post<GcReport>('/admin/gc', { query: { dryRun: opts.dryRun === true } });
+      const report = await api.post<GcReport>('/admin/gc', {
+        query: { dryRun: opts.dryRun === true },
+      });
       if (opts.json) return ctx.io.out(json(report));
       const verb = report.dryRun ? 'would delete' : 'deleted';
       ctx.io.out(
@@ -48,6 +50,8 @@ export function registerAdmin(program: Command, ctx: Context): void {
       const report = await api.post<ReindexReport>('/admin/reindex');
       if (opts.json) return ctx.io.out(json(report));
       for (const s of report.skipped) ctx.io.err(`skipped ${s.repository}:${s.tag} (${s.reason})`);
-      ctx.io.out(`reindexed ${report.apps} apps, ${report.versions} versions, ${report.components} components; skipped ${report.skipped.length} tags`);
+      ctx.io.out(
+        `reindexed ${report.apps} apps, ${report.versions} versions, ${report.components} components; skipped ${report.skipped.length} tags`,
+      );
     });
 }

@@ -16,7 +16,11 @@ export interface ImportOptions {
   json?: boolean;
 }
 
-export async function exportVersion(ctx: Context, refText: string, opts: ExportOptions): Promise<void> {
+export async function exportVersion(
+  ctx: Context,
+  refText: string,
+  opts: ExportOptions,
+): Promise<void> {
   const ref = parseAppRef(refText);
   const reference = ref.digest ?? ref.version;
   if (!reference) throw usage(`${refText} names no version`, 'write <namespace>/<app>:<version>');
@@ -30,12 +34,23 @@ export async function exportVersion(ctx: Context, refText: string, opts: ExportO
     signal: ctx.signal,
   });
   if (opts.json) return void ctx.io.out(json(result));
-  ctx.io.out(`exported ${result.reference}@${result.digest} to ${result.output} (${bytes(result.size)})`);
+  ctx.io.out(
+    `exported ${result.reference}@${result.digest} to ${result.output} (${bytes(result.size)})`,
+  );
 }
 
-export async function importVersion(ctx: Context, archive: string, refText: string | undefined, opts: ImportOptions): Promise<void> {
+export async function importVersion(
+  ctx: Context,
+  archive: string,
+  refText: string | undefined,
+  opts: ImportOptions,
+): Promise<void> {
   const ref = refText === undefined ? undefined : parseAppRef(refText);
-  if (ref?.digest) throw usage(`${refText}: import writes a version tag, not a digest`, 'write <namespace>/<app>:<version>');
+  if (ref?.digest)
+    throw usage(
+      `${refText}: import writes a version tag, not a digest`,
+      'write <namespace>/<app>:<version>',
+    );
   const store = await ctx.store(ref?.store);
   const result = await importApp({
     archive,

@@ -17,9 +17,20 @@ export interface KeyInfo {
 const SCOPES = ['read', 'install', 'push'];
 
 function parseScopes(text: string): string[] {
-  const scopes = [...new Set(text.split(',').map((s) => s.trim()).filter(Boolean))];
+  const scopes = [
+    ...new Set(
+      text
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ),
+  ];
   const bad = scopes.filter((s) => !SCOPES.includes(s));
-  if (bad.length > 0 || scopes.length === 0) throw usage(`unknown scope ${bad.join(', ') || '(none)'}`, `use a comma-separated list of ${SCOPES.join(', ')}`);
+  if (bad.length > 0 || scopes.length === 0)
+    throw usage(
+      `unknown scope ${bad.join(', ') || '(none)'}`,
+      `use a comma-separated list of ${SCOPES.join(', ')}`,
+    );
   return scopes;
 }
 
@@ -28,7 +39,11 @@ function parseExpiry(text: string, now: number): string {
   const days = /^(\d{1,5})d$/.exec(text);
   if (days) return new Date(now + Number(days[1]) * 86_400_000).toISOString();
   const at = Date.parse(text);
-  if (Number.isNaN(at)) throw usage(`"${text}" is not a date`, 'write an ISO 8601 date with a zone (2027-01-01T00:00:00Z) or a number of days (30d)');
+  if (Number.isNaN(at))
+    throw usage(
+      `"${text}" is not a date`,
+      'write an ISO 8601 date with a zone (2027-01-01T00:00:00Z) or a number of days (30d)',
+    );
   return new Date(at).toISOString();
 }
 
@@ -43,11 +58,16 @@ export function registerKeys(program: Command, ctx: Context): void {
     .option('--json', 'print the result as JSON')
     .action(async (name: string, opts: { scope: string; expires?: string; json?: boolean }) => {
       const scopes = parseScopes(opts.scope);
-      const expiresAt = opts.expires === undefined ? undefined : parseExpiry(opts.expires, Date.now());
+      const expiresAt =
+        opts.expires === undefined ? undefined : parseExpiry(opts.expires, Date.now());
       const api = await ctx.api(await ctx.store(), 'required');
-      const created = await api.post<KeyInfo & { key: string }>('/keys', { body: { name, scopes, ...(expiresAt ? { expiresAt } : {}) } });
+      const created = await api.post<KeyInfo & { key: string }>('/keys', {
+        body: { name, scopes, ...(expiresAt ? { expiresAt } : {}) },
+      });
       if (opts.json) return ctx.io.out(json(created));
-      ctx.io.err(`created key ${created.id} "${created.name}" (${created.scopes.join(', ')}); the secret below is shown only once:`);
+      ctx.io.err(
+        `created key ${created.id} "${created.name}" (${created.scopes.join(', ')}); the secret below is shown only once:`,
+      );
       ctx.io.out(created.key);
     });
 
@@ -60,8 +80,20 @@ export function registerKeys(program: Command, ctx: Context): void {
       const { keys: list } = await api.get<{ keys: KeyInfo[] }>('/keys');
       if (opts.json) return ctx.io.out(json(list));
       const day = (iso: string | null) => (iso ? iso.slice(0, 10) : '-');
-      const rows = list.map((k) => [String(k.id), k.name, `${k.prefix}…`, k.scopes.join(','), day(k.createdAt), day(k.lastUsedAt), day(k.expiresAt)]);
-      for (const line of table(['ID', 'NAME', 'PREFIX', 'SCOPES', 'CREATED', 'LAST USED', 'EXPIRES'], rows)) ctx.io.out(line);
+      const rows = list.map((k) => [
+        String(k.id),
+        k.name,
+        `${k.prefix}…`,
+        k.scopes.join(','),
+        day(k.createdAt),
+        day(k.lastUsedAt),
+        day(k.expiresAt),
+      ]);
+      for (const line of table(
+        ['ID', 'NAME', 'PREFIX', 'SCOPES', 'CREATED', 'LAST USED', 'EXPIRES'],
+        rows,
+      ))
+        ctx.io.out(line);
     });
 
   keys
@@ -74,7 +106,11 @@ export function registerKeys(program: Command, ctx: Context): void {
       if (id === undefined) {
         const { keys: list } = await api.get<{ keys: KeyInfo[] }>('/keys');
         const named = list.filter((k) => k.name === which);
-        if (named.length !== 1) throw usage(named.length ? `${named.length} keys are named "${which}"` : `no key named "${which}"`, 'revoke by id ("appshelf keys list" shows them)');
+        if (named.length !== 1)
+          throw usage(
+            named.length ? `${named.length} keys are named "${which}"` : `no key named "${which}"`,
+            'revoke by id ("appshelf keys list" shows them)',
+          );
         id = named[0]!.id;
       }
       await api.delete(`/keys/${id}`);

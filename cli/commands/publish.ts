@@ -12,13 +12,28 @@ const collect = (value: string, previous: string[] = []): string[] => [...previo
 export function registerPublish(program: Command, ctx: Context): void {
   program
     .command('publish <ref>')
-    .description("publish a draft version: the store copies its images in from the registries the template names, then writes the bundle")
+    .description(
+      'publish a draft version: the store copies its images in from the registries the template names, then writes the bundle',
+    )
     .option('--no-wait', 'start the job and return; "appshelf publish <ref>" again follows it')
     .option('--retry', 'retry the failed components of the last job instead of starting a new one')
     .option('--component <service_key>', 'with --retry: only this component')
-    .option('--credentials-from <store>', 'send the login kept for this store (see "appshelf login") as the credentials for its registry (repeatable)', collect)
-    .option('--credential <registry=user:password>', 'credentials for a source registry, sent with the request and held in memory by the store (repeatable; visible in the process list)', collect)
+    .option(
+      '--credentials-from <store>',
+      'send the login kept for this store (see "appshelf login") as the credentials for its registry (repeatable)',
+      collect,
+    )
+    .option(
+      '--credential <registry=user:password>',
+      'credentials for a source registry, sent with the request and held in memory by the store (repeatable; visible in the process list)',
+      collect,
+    )
     .option('--json', 'print the job as JSON')
-    .addHelpText('after', '\n<ref> is [<store>/]<namespace>/<app>:<version>. Running it again while a job runs follows that job.')
-    .action(async (refText: string, opts: PublishOptions) => (await import('./publish-action.js')).publish(ctx, refText, opts));
+    .addHelpText(
+      'after',
+      '\n<ref> is [<store>/]<namespace>/<app>:<version>. Running it again while a job runs follows that job.',
+    )
+    .action(async (refText: string, opts: PublishOptions) =>
+      (await import('./publish-action.js')).publish(ctx, refText, opts),
+    );
 }

@@ -30,6 +30,9 @@ export async function pull(ctx: Context, refText: string, opts: PullOptions): Pr
     signal: ctx.signal,
   });
   if (opts.json) return void ctx.io.out(json(result));
-  if (result.images) ctx.io.err(`images: ${describeStats(result.images.stats)}; OCI layout in ${result.images.layout} (tag ${result.images.tag})`);
+  if (result.images)
+    ctx.io.err(
+      `images: ${describeStats(result.images.stats)}; OCI layout in ${result.images.layout} (tag ${result.images.tag})`,
+    );
   ctx.io.out(`pulled ${result.reference} (${result.digest}) to ${result.template}`);
 }

@@ -8,8 +8,13 @@ export function registerPull(program: Command, ctx: Context): void {
     .command('pull <ref>')
     .description("write template.json of an app version, its images pointed at the store's copies")
     .option('-o, --output <dir>', 'the folder to write to', '.')
-    .option('--images', 'also write the bundle with all its images as an OCI image layout in <dir>/images')
+    .option(
+      '--images',
+      'also write the bundle with all its images as an OCI image layout in <dir>/images',
+    )
     .option('--raw', 'write template.json exactly as it was pushed')
     .option('--json', 'print the result as JSON')
-    .action(async (refText: string, opts: PullOptions) => (await import('./pull-action.js')).pull(ctx, refText, opts));
+    .action(async (refText: string, opts: PullOptions) =>
+      (await import('./pull-action.js')).pull(ctx, refText, opts),
+    );
 }

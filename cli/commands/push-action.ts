@@ -1,6 +1,11 @@
 /** The work of `appshelf push` (loaded only when it runs). */
 import { readFile } from 'node:fs/promises';
-import { formatRamError, validateRamTemplate, type RamComponent, type RamTemplate } from '../../schemas/ram.js';
+import {
+  formatRamError,
+  validateRamTemplate,
+  type RamComponent,
+  type RamTemplate,
+} from '../../schemas/ram.js';
 import { TAG_PATTERN } from '../../schemas/oci.js';
 import { parseAppRef, repositoryOf } from '../app-ref.js';
 import type { Context } from '../context.js';
@@ -10,16 +15,23 @@ import { openImageSource, parseImageSource, type OpenedSource } from '../image-s
 import { describeStats, progressPrinter } from '../progress.js';
 import { pushApp } from '../push-app.js';
 
-async function readTemplate(file: string): Promise<{ bytes: Buffer; template: RamTemplate; warnings: string[] }> {
+async function readTemplate(
+  file: string,
+): Promise<{ bytes: Buffer; template: RamTemplate; warnings: string[] }> {
   const bytes = await readFile(file);
   let parsed: unknown;
   try {
     parsed = JSON.parse(bytes.toString('utf8'));
   } catch (err) {
-    throw failure(`${file} is not JSON (${(err as Error).message})`, 'give the RAM template as exported by Rainbond (template.json)', err);
+    throw failure(
+      `${file} is not JSON (${(err as Error).message})`,
+      'give the RAM template as exported by Rainbond (template.json)',
+      err,
+    );
   }
   const result = validateRamTemplate(parsed);
-  if (!result.ok) throw failure(`${file}: ${formatRamError(result)}`, 'fix the template and push again');
+  if (!result.ok)
+    throw failure(`${file}: ${formatRamError(result)}`, 'fix the template and push again');
   return { bytes, template: result.template, warnings: result.warnings };
 }
 
@@ -29,9 +41,17 @@ function imageOverrides(pairs: string[], components: RamComponent[]): Map<string
   const map = new Map<string, string>();
   for (const pair of pairs) {
     const eq = pair.indexOf('=');
-    if (eq <= 0) throw usage(`--image ${pair}: expected <service_key>=<source>`, 'e.g. --image web=docker://registry.example.com/acme/web:1.0');
+    if (eq <= 0)
+      throw usage(
+        `--image ${pair}: expected <service_key>=<source>`,
+        'e.g. --image web=docker://registry.example.com/acme/web:1.0',
+      );
     const key = pair.slice(0, eq);
-    if (!keys.includes(key)) throw usage(`--image ${pair}: the template has no component "${key}"`, `its components are ${keys.join(', ') || '(none)'}`);
+    if (!keys.includes(key))
+      throw usage(
+        `--image ${pair}: the template has no component "${key}"`,
+        `its components are ${keys.join(', ') || '(none)'}`,
+      );
     map.set(key, pair.slice(eq + 1));
   }
   return map;
@@ -42,12 +62,25 @@ export interface PushOptions {
   json?: boolean;
 }
 
-export async function push(ctx: Context, file: string, refText: string, opts: PushOptions): Promise<void> {
+export async function push(
+  ctx: Context,
+  file: string,
+  refText: string,
+  opts: PushOptions,
+): Promise<void> {
   const ref = parseAppRef(refText);
-  if (ref.digest) throw usage(`${refText}: push writes a version tag, not a digest`, 'write <namespace>/<app>:<version>');
+  if (ref.digest)
+    throw usage(
+      `${refText}: push writes a version tag, not a digest`,
+      'write <namespace>/<app>:<version>',
+    );
   const { bytes, template, warnings } = await readTemplate(file);
   const version = ref.version ?? template.group_version;
-  if (!TAG_PATTERN.test(version)) throw usage(`the version "${version}" is not a valid tag`, 'name one in the reference: <namespace>/<app>:<version>');
+  if (!TAG_PATTERN.test(version))
+    throw usage(
+      `the version "${version}" is not a valid tag`,
+      'name one in the reference: <namespace>/<app>:<version>',
+    );
   for (const w of warnings) ctx.io.err(`warning: ${w}`);
   const overrides = imageOverrides(opts.image ?? [], template.apps);
 
@@ -55,7 +88,11 @@ export async function push(ctx: Context, file: string, refText: string, opts: Pu
   const sources = template.apps.map((component) => {
     const named = String(component.share_image || component.image || '');
     const text = overrides.get(component.service_key) ?? named;
-    if (!text) throw usage(`component ${component.service_key} names no image`, `give --image ${component.service_key}=<source>`);
+    if (!text)
+      throw usage(
+        `component ${component.service_key} names no image`,
+        `give --image ${component.service_key}=<source>`,
+      );
     return { component, named, source: parseImageSource(text) };
   });
   const verbose = ctx.io.interactive || ctx.io.env.APPSHELF_PROGRESS === '1';
@@ -64,8 +101,14 @@ export async function push(ctx: Context, file: string, refText: string, opts: Pu
   try {
     for (const { component, named, source } of sources) {
       const label = String(component.service_cname || component.service_key);
-      if (verbose && source.kind === 'daemon') ctx.io.err(`${label}: exporting ${source.name} from the Docker engine`);
-      const opened = await openImageSource(source, (host) => ctx.credentials(host), named || undefined, ctx.signal);
+      if (verbose && source.kind === 'daemon')
+        ctx.io.err(`${label}: exporting ${source.name} from the Docker engine`);
+      const opened = await openImageSource(
+        source,
+        (host) => ctx.credentials(host),
+        named || undefined,
+        ctx.signal,
+      );
       images.push({ serviceKey: component.service_key, source: opened, label });
     }
     const printers = new Map(images.map((i) => [i.serviceKey, progressPrinter(ctx.io, i.label)]));

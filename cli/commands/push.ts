@@ -8,13 +8,20 @@ const collect = (value: string, previous: string[] = []): string[] => [...previo
 export function registerPush(program: Command, ctx: Context): void {
   program
     .command('push <template> <ref>')
-    .description('push an app version: copy each component image into the store, upload template.json and write the bundle under the version tag')
+    .description(
+      'push an app version: copy each component image into the store, upload template.json and write the bundle under the version tag',
+    )
     .option(
       '--image <service_key=source>',
       'where a component image comes from: docker://[host/]repo[:tag], oci:<dir>[:<tag>], docker-daemon:<name>:<tag> or docker-archive:<file>[:<name>] (repeatable; default: the image the template names)',
       collect,
     )
     .option('--json', 'print the result as JSON')
-    .addHelpText('after', '\n<ref> is [<store>/]<namespace>/<app>[:<version>]; the version defaults to the template\'s group_version.\ndocker-daemon: reads the engine at DOCKER_HOST (else its default socket); oci-archive: sources are not supported yet.')
-    .action(async (file: string, refText: string, opts: PushOptions) => (await import('./push-action.js')).push(ctx, file, refText, opts));
+    .addHelpText(
+      'after',
+      "\n<ref> is [<store>/]<namespace>/<app>[:<version>]; the version defaults to the template's group_version.\ndocker-daemon: reads the engine at DOCKER_HOST (else its default socket); oci-archive: sources are not supported yet.",
+    )
+    .action(async (file: string, refText: string, opts: PushOptions) =>
+      (await import('./push-action.js')).push(ctx, file, refText, opts),
+    );
 }

@@ -6,9 +6,18 @@ import { json } from '../format.js';
 import { describeStats, progressPrinter } from '../progress.js';
 import { importRainbond } from '../rainbond-package.js';
 
-export async function importPackage(ctx: Context, archive: string, refText: string, opts: { json?: boolean }): Promise<void> {
+export async function importPackage(
+  ctx: Context,
+  archive: string,
+  refText: string,
+  opts: { json?: boolean },
+): Promise<void> {
   const ref = parseAppRef(refText);
-  if (ref.digest) throw usage(`${refText}: import writes a version tag, not a digest`, 'write <namespace>/<app>[:<version>]');
+  if (ref.digest)
+    throw usage(
+      `${refText}: import writes a version tag, not a digest`,
+      'write <namespace>/<app>[:<version>]',
+    );
   const store = await ctx.store(ref.store);
   const printers = new Map<string, ReturnType<typeof progressPrinter>>();
   const result = await importRainbond({
@@ -24,6 +33,8 @@ export async function importPackage(ctx: Context, archive: string, refText: stri
   });
   if (opts.json) return void ctx.io.out(json(result));
   for (const w of result.warnings) ctx.io.err(`warning: ${w}`);
-  ctx.io.err(`${result.components.length} component images, ${result.plugins.length} plugin images: ${describeStats(result.stats)}`);
+  ctx.io.err(
+    `${result.components.length} component images, ${result.plugins.length} plugin images: ${describeStats(result.stats)}`,
+  );
   ctx.io.out(`imported ${result.reference}@${result.digest}`);
 }

@@ -23,7 +23,11 @@ export function parseChallenges(header: string): Challenge[] {
   const flush = (): void => {
     if (!current) return;
     const { scheme, params } = current;
-    if (scheme === 'basic') found.push({ scheme: 'basic', ...(params.realm !== undefined ? { realm: params.realm } : {}) });
+    if (scheme === 'basic')
+      found.push({
+        scheme: 'basic',
+        ...(params.realm !== undefined ? { realm: params.realm } : {}),
+      });
     if (scheme === 'bearer' && params.realm) {
       found.push({
         scheme: 'bearer',
@@ -40,7 +44,8 @@ export function parseChallenges(header: string): Challenge[] {
       flush(); // a bare token starts a new challenge
       current = { scheme: name.toLowerCase(), params: {} };
     } else if (current) {
-      current.params[name.toLowerCase()] = quoted !== undefined ? quoted.replace(/\\(.)/g, '$1') : (bare ?? '');
+      current.params[name.toLowerCase()] =
+        quoted !== undefined ? quoted.replace(/\\(.)/g, '$1') : (bare ?? '');
     }
   }
   flush();
@@ -58,10 +63,15 @@ export function mergeScopes(scopes: readonly string[]): string[] {
     for (const action of scope.slice(last + 1).split(',')) if (action) actions.add(action);
     byResource.set(resource, actions);
   }
-  return [...byResource.entries()].map(([resource, actions]) => `${resource}:${[...actions].sort().join(',')}`).sort();
+  return [...byResource.entries()]
+    .map(([resource, actions]) => `${resource}:${[...actions].sort().join(',')}`)
+    .sort();
 }
 
-export function repositoryScope(repository: string, ...actions: ('pull' | 'push' | 'delete')[]): string {
+export function repositoryScope(
+  repository: string,
+  ...actions: ('pull' | 'push' | 'delete')[]
+): string {
   return `repository:${repository}:${actions.join(',')}`;
 }
 
@@ -97,15 +107,25 @@ export class Authenticator {
    * Answers a 401: returns the header to retry with, or throws 'unauthorized' when there is
    * nothing better to send than what was just refused.
    */
-  async answer(header: string | null, scopes: readonly string[], refused: string | undefined, signal?: AbortSignal): Promise<string> {
+  async answer(
+    header: string | null,
+    scopes: readonly string[],
+    refused: string | undefined,
+    signal?: AbortSignal,
+  ): Promise<string> {
     const challenges = parseChallenges(header ?? '');
     const bearer = challenges.find((c) => c.scheme === 'bearer');
     const chosen = bearer ?? challenges.find((c) => c.scheme === 'basic');
-    if (!chosen) throw new ClientError('unauthorized', 'registry asked for authentication without a usable challenge');
+    if (!chosen)
+      throw new ClientError(
+        'unauthorized',
+        'registry asked for authentication without a usable challenge',
+      );
     this.scheme = chosen;
     if (chosen.scheme === 'basic') {
       const basic = this.basic();
-      if (!basic || basic === refused) throw new ClientError('unauthorized', 'registry refused the credentials (basic)');
+      if (!basic || basic === refused)
+        throw new ClientError('unauthorized', 'registry refused the credentials (basic)');
       return basic;
     }
     const wanted = mergeScopes([...scopes, ...chosen.scopes]);
@@ -113,7 +133,8 @@ export class Authenticator {
     const cached = this.tokens.get(key);
     if (cached && `Bearer ${cached.token}` === refused) this.tokens.delete(key);
     const token = await this.token(chosen, wanted, signal);
-    if (`Bearer ${token}` === refused) throw new ClientError('unauthorized', 'registry refused the token for ' + key);
+    if (`Bearer ${token}` === refused)
+      throw new ClientError('unauthorized', 'registry refused the token for ' + key);
     // Also remember it for the scopes the caller will ask with next time.
     const requested = mergeScopes(scopes).join(' ');
     const fresh = this.tokens.get(key);
@@ -127,28 +148,46 @@ export class Authenticator {
     return `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
   }
 
-  private async token(challenge: Extract<Challenge, { scheme: 'bearer' }>, scopes: string[], signal?: AbortSignal): Promise<string> {
+  private async token(
+    challenge: Extract<Challenge, { scheme: 'bearer' }>,
+    scopes: string[],
+    signal?: AbortSignal,
+  ): Promise<string> {
     const key = scopes.join(' ');
     const cached = this.tokens.get(key);
     if (cached && cached.expiresAt > this.clock()) return cached.token;
     const inFlight = this.pending.get(key);
     if (inFlight) return inFlight;
-    const request = this.fetchToken(challenge, scopes, signal).finally(() => this.pending.delete(key));
+    const request = this.fetchToken(challenge, scopes, signal).finally(() =>
+      this.pending.delete(key),
+    );
     this.pending.set(key, request);
     return request;
   }
 
-  private async fetchToken(challenge: Extract<Challenge, { scheme: 'bearer' }>, scopes: string[], signal?: AbortSignal): Promise<string> {
+  private async fetchToken(
+    challenge: Extract<Challenge, { scheme: 'bearer' }>,
+    scopes: string[],
+    signal?: AbortSignal,
+  ): Promise<string> {
     let url: URL;
     try {
       url = new URL(challenge.realm);
     } catch (err) {
-      throw new ClientError('protocol', `token realm is not a URL: ${challenge.realm.slice(0, 200)}`, { cause: err });
+      throw new ClientError(
+        'protocol',
+        `token realm is not a URL: ${challenge.realm.slice(0, 200)}`,
+        { cause: err },
+      );
     }
-    if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ClientError('protocol', 'token realm must be http(s)');
+    if (url.protocol !== 'https:' && url.protocol !== 'http:')
+      throw new ClientError('protocol', 'token realm must be http(s)');
     if (challenge.service !== undefined) url.searchParams.set('service', challenge.service);
     for (const scope of scopes) url.searchParams.append('scope', scope);
-    const headers: Record<string, string> = { 'user-agent': this.userAgent, accept: 'application/json' };
+    const headers: Record<string, string> = {
+      'user-agent': this.userAgent,
+      accept: 'application/json',
+    };
     const basic = this.basic();
     if (basic) headers.authorization = basic;
     const started = this.clock();
@@ -161,28 +200,44 @@ export class Authenticator {
     if (res.status !== 200) {
       const err = await errorFromResponse(res, 'GET', url.origin + url.pathname, 'token request');
       if (res.status === 401 || res.status === 403) {
-        throw new ClientError('unauthorized', `token endpoint refused the credentials (HTTP ${res.status})`, {
-          method: 'GET',
-          url: url.origin + url.pathname,
-          status: res.status,
-          registryErrors: err.registryErrors,
-        });
+        throw new ClientError(
+          'unauthorized',
+          `token endpoint refused the credentials (HTTP ${res.status})`,
+          {
+            method: 'GET',
+            url: url.origin + url.pathname,
+            status: res.status,
+            registryErrors: err.registryErrors,
+          },
+        );
       }
       throw err;
     }
     const text = await res.text();
-    if (text.length > MAX_TOKEN_BODY) throw new ClientError('too_large', 'token response too large');
+    if (text.length > MAX_TOKEN_BODY)
+      throw new ClientError('too_large', 'token response too large');
     let body: { token?: unknown; access_token?: unknown; expires_in?: unknown };
     try {
       body = JSON.parse(text) as typeof body;
     } catch (err) {
       throw new ClientError('protocol', 'token response is not JSON', { cause: err });
     }
-    const token = typeof body.token === 'string' ? body.token : typeof body.access_token === 'string' ? body.access_token : undefined;
+    const token =
+      typeof body.token === 'string'
+        ? body.token
+        : typeof body.access_token === 'string'
+          ? body.access_token
+          : undefined;
     if (!token) throw new ClientError('protocol', 'token response carries no token');
-    const seconds = typeof body.expires_in === 'number' && body.expires_in > 0 ? body.expires_in : DEFAULT_TOKEN_SECONDS;
+    const seconds =
+      typeof body.expires_in === 'number' && body.expires_in > 0
+        ? body.expires_in
+        : DEFAULT_TOKEN_SECONDS;
     // Renew a little early so a token does not expire between our check and the registry's.
-    this.tokens.set(scopes.join(' '), { token, expiresAt: started + Math.max(seconds - 10, seconds / 2) * 1000 });
+    this.tokens.set(scopes.join(' '), {
+      token,
+      expiresAt: started + Math.max(seconds - 10, seconds / 2) * 1000,
+    });
     return token;
   }
 }

@@ -23,7 +23,13 @@ export const DEFAULT_CHUNK_SIZE = 8 * 1024 * 1024;
 
 const OCTET = 'application/octet-stream';
 
-function sessionFrom(t: Transport, res: Response, repository: string, what: string, previous?: UploadSession): UploadSession {
+function sessionFrom(
+  t: Transport,
+  res: Response,
+  repository: string,
+  what: string,
+  previous?: UploadSession,
+): UploadSession {
   const location = res.headers.get('location') ?? previous?.location;
   if (!location) requireHeader(res, 'location', what);
   const offset = parseUploadRange(res.headers.get('range')) ?? previous?.offset ?? 0;
@@ -42,7 +48,11 @@ export function parseUploadRange(header: string | null): number | undefined {
   return last === 0 ? 0 : last + 1;
 }
 
-export async function startUpload(t: Transport, repository: string, options: CallOptions = {}): Promise<UploadSession> {
+export async function startUpload(
+  t: Transport,
+  repository: string,
+  options: CallOptions = {},
+): Promise<UploadSession> {
   const what = `start upload to ${repository}`;
   const res = await t.send({
     method: 'POST',
@@ -57,7 +67,13 @@ export async function startUpload(t: Transport, repository: string, options: Cal
 }
 
 /** POST ?mount=&from=: 201 means the registry linked the blob; 202 opens an ordinary upload instead. */
-export async function mountBlob(t: Transport, repository: string, target: Descriptor, from: string, options: CallOptions = {}): Promise<MountResult> {
+export async function mountBlob(
+  t: Transport,
+  repository: string,
+  target: Descriptor,
+  from: string,
+  options: CallOptions = {},
+): Promise<MountResult> {
   const what = `mount ${target.digest} from ${from} into ${repository}`;
   const res = await t.send({
     method: 'POST',
@@ -73,7 +89,11 @@ export async function mountBlob(t: Transport, repository: string, target: Descri
   return { mounted: false, session: sessionFrom(t, res, repository, what) };
 }
 
-export async function uploadStatus(t: Transport, session: UploadSession, options: CallOptions = {}): Promise<UploadSession> {
+export async function uploadStatus(
+  t: Transport,
+  session: UploadSession,
+  options: CallOptions = {},
+): Promise<UploadSession> {
   const what = `upload status in ${session.repository}`;
   const res = await t.send({
     method: 'GET',
@@ -87,7 +107,11 @@ export async function uploadStatus(t: Transport, session: UploadSession, options
   return sessionFrom(t, res, session.repository, what, session);
 }
 
-export async function cancelUpload(t: Transport, session: UploadSession, options: CallOptions = {}): Promise<void> {
+export async function cancelUpload(
+  t: Transport,
+  session: UploadSession,
+  options: CallOptions = {},
+): Promise<void> {
   const res = await t.send({
     method: 'DELETE',
     path: session.location,
@@ -119,16 +143,24 @@ export async function writeUpload(
     options.onProgress?.(bytes.length);
     return;
   }
-  const source: AsyncIterable<Buffer> | Iterable<Buffer> = Buffer.isBuffer(content) ? [content] : (content as AsyncIterable<Buffer>);
+  const source: AsyncIterable<Buffer> | Iterable<Buffer> = Buffer.isBuffer(content)
+    ? [content]
+    : (content as AsyncIterable<Buffer>);
   for await (const chunk of chunksOf(source, tuning.chunkSize)) {
     if (session.offset + chunk.length > expected.size) {
-      throw new ClientError('digest_mismatch', `content of ${expected.digest} is longer than ${expected.size} bytes`);
+      throw new ClientError(
+        'digest_mismatch',
+        `content of ${expected.digest} is longer than ${expected.size} bytes`,
+      );
     }
     await patch(t, session, chunk, options);
     options.onProgress?.(session.offset);
   }
   if (session.offset !== expected.size) {
-    throw new ClientError('digest_mismatch', `content of ${expected.digest} is ${session.offset} bytes, expected ${expected.size}`);
+    throw new ClientError(
+      'digest_mismatch',
+      `content of ${expected.digest} is ${session.offset} bytes, expected ${expected.size}`,
+    );
   }
   await complete(t, session, expected, undefined, options);
 }
@@ -138,13 +170,21 @@ async function readBlob(content: Readable, expected: Descriptor): Promise<Buffer
     return await readLimited(content, expected.size, `blob ${expected.digest}`);
   } catch (err) {
     if (err instanceof ClientError && err.code === 'too_large') {
-      throw new ClientError('digest_mismatch', `content of ${expected.digest} is longer than ${expected.size} bytes`);
+      throw new ClientError(
+        'digest_mismatch',
+        `content of ${expected.digest} is longer than ${expected.size} bytes`,
+      );
     }
     throw err;
   }
 }
 
-async function patch(t: Transport, session: UploadSession, chunk: Buffer, options: CallOptions): Promise<void> {
+async function patch(
+  t: Transport,
+  session: UploadSession,
+  chunk: Buffer,
+  options: CallOptions,
+): Promise<void> {
   const what = `upload chunk to ${session.repository}`;
   const res = await t.send({
     method: 'PATCH',
@@ -168,7 +208,13 @@ async function patch(t: Transport, session: UploadSession, chunk: Buffer, option
   session.offset = reported !== undefined && reported > 0 ? reported : held; // `0-0` is ambiguous: trust what we sent
 }
 
-async function complete(t: Transport, session: UploadSession, expected: Descriptor, body: Buffer | undefined, options: CallOptions): Promise<void> {
+async function complete(
+  t: Transport,
+  session: UploadSession,
+  expected: Descriptor,
+  body: Buffer | undefined,
+  options: CallOptions,
+): Promise<void> {
   const url = new URL(session.location);
   url.searchParams.set('digest', expected.digest);
   const res = await t.send({
@@ -185,13 +231,19 @@ async function complete(t: Transport, session: UploadSession, expected: Descript
   await discard(res);
   const digest = res.headers.get('docker-content-digest');
   if (digest !== null && digest !== expected.digest) {
-    throw new ClientError('protocol', `registry stored ${digest}, expected ${expected.digest}`, { method: 'PUT', status: 201 });
+    throw new ClientError('protocol', `registry stored ${digest}, expected ${expected.digest}`, {
+      method: 'PUT',
+      status: 201,
+    });
   }
   session.offset = expected.size;
 }
 
 /** Re-cuts a stream into chunks of exactly `size` bytes (the last one shorter). */
-export async function* chunksOf(source: AsyncIterable<Buffer> | Iterable<Buffer>, size: number): AsyncGenerator<Buffer> {
+export async function* chunksOf(
+  source: AsyncIterable<Buffer> | Iterable<Buffer>,
+  size: number,
+): AsyncGenerator<Buffer> {
   let parts: Buffer[] = [];
   let held = 0;
   for await (const piece of source) {

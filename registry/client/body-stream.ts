@@ -3,12 +3,18 @@ import { Readable } from 'node:stream';
 import { errorFromFetchFailure } from './errors.js';
 
 /** A Node stream over a fetch body; a broken connection fails it with ClientError('network'). */
-export function bodyStream(res: Response, method: string, url: string, signal?: AbortSignal): Readable {
+export function bodyStream(
+  res: Response,
+  method: string,
+  url: string,
+  signal?: AbortSignal,
+): Readable {
   const body = res.body;
   async function* pump(): AsyncGenerator<Buffer> {
     if (!body) return;
     try {
-      for await (const chunk of body) yield Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+      for await (const chunk of body)
+        yield Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     } catch (err) {
       throw errorFromFetchFailure(err, method, url, signal);
     }

@@ -49,7 +49,12 @@ export interface Resolver {
 
 /** Pushes a manifest and points `reference` (a tag, or its own digest) at it in one step. */
 export interface ReferencePusher {
-  pushReference(expected: Descriptor, content: Buffer, reference: string, options?: CallOptions): Promise<void>;
+  pushReference(
+    expected: Descriptor,
+    content: Buffer,
+    reference: string,
+    options?: CallOptions,
+  ): Promise<void>;
 }
 
 export interface TagLister {
@@ -82,7 +87,12 @@ export interface Mounter {
 export interface ResumablePusher {
   startUpload(options?: CallOptions): Promise<UploadSession>;
   uploadStatus(session: UploadSession, options?: CallOptions): Promise<UploadSession>;
-  writeUpload(session: UploadSession, expected: Descriptor, content: Buffer | Readable, options?: PushOptions): Promise<void>;
+  writeUpload(
+    session: UploadSession,
+    expected: Descriptor,
+    content: Buffer | Readable,
+    options?: PushOptions,
+  ): Promise<void>;
   /** Gives up on an upload (best effort: registries drop idle sessions anyway). */
   abortUpload(session: UploadSession, options?: CallOptions): Promise<void>;
 }
@@ -106,7 +116,12 @@ export function canMount(store: object): store is Mounter {
 
 export function canResume(store: object): store is ResumablePusher {
   const s = store as Partial<ResumablePusher>;
-  return typeof s.startUpload === 'function' && typeof s.uploadStatus === 'function' && typeof s.writeUpload === 'function' && typeof s.abortUpload === 'function';
+  return (
+    typeof s.startUpload === 'function' &&
+    typeof s.uploadStatus === 'function' &&
+    typeof s.writeUpload === 'function' &&
+    typeof s.abortUpload === 'function'
+  );
 }
 
 /** A platform, as index descriptors carry it. */

@@ -4,7 +4,13 @@
  * upload where the target supports that, retrying the whole transfer where it does not).
  */
 import type { Descriptor } from '../../schemas/oci.js';
-import { canMount, canResume, type CopySource, type CopyTarget, type UploadSession } from './content.js';
+import {
+  canMount,
+  canResume,
+  type CopySource,
+  type CopyTarget,
+  type UploadSession,
+} from './content.js';
 import { pushResumable } from './resumable-push.js';
 import { withRetry, type RetryPolicy } from './retry.js';
 
@@ -25,7 +31,12 @@ export function isNonDistributable(desc: Descriptor): boolean {
   return (desc.urls?.length ?? 0) > 0 && /foreign|nondistributable/.test(desc.mediaType);
 }
 
-export async function copyBlob(source: CopySource, target: CopyTarget, desc: Descriptor, options: CopyBlobOptions): Promise<BlobOutcome> {
+export async function copyBlob(
+  source: CopySource,
+  target: CopyTarget,
+  desc: Descriptor,
+  options: CopyBlobOptions,
+): Promise<BlobOutcome> {
   const { signal, retry } = options;
   const call = signal ? { signal } : {};
   if (await target.exists(desc, call)) return 'skipped';
@@ -55,7 +66,10 @@ export async function copyBlob(source: CopySource, target: CopyTarget, desc: Des
     retry,
     async () => {
       const content = await source.fetch(desc, call);
-      await target.push(desc, content, { ...call, ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
+      await target.push(desc, content, {
+        ...call,
+        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      });
     },
     { signal, onRetry: (err) => options.onRetry?.(err) },
   );

@@ -43,18 +43,36 @@ export async function copyImage(options: CopyImageOptions): Promise<CopyResult> 
   const source = from.client.repository(from.repository);
   const target = to.client.repository(to.repository);
   const internal = new AbortController();
-  const signal = options.signal ? AbortSignal.any([options.signal, internal.signal]) : internal.signal;
+  const signal = options.signal
+    ? AbortSignal.any([options.signal, internal.signal])
+    : internal.signal;
   const maxManifestBytes = options.maxManifestBytes ?? MAX_MANIFEST_BYTES;
-  const retry = retryPolicy(options.retry ?? (to.client as { retry?: RetryPolicy }).retry ?? DEFAULT_RETRY);
+  const retry = retryPolicy(
+    options.retry ?? (to.client as { retry?: RetryPolicy }).retry ?? DEFAULT_RETRY,
+  );
   const progress = createProgress(options.onProgress);
   const limit = limiter(Math.max(1, options.concurrency ?? 4));
-  const sameRegistry = (from.client as object) === to.client || (from.client.host !== undefined && from.client.host === to.client.host);
-  const mountFrom = [...new Set([...(sameRegistry ? [from.repository] : []), ...(options.mountFrom ?? [])])].filter((r) => r !== to.repository);
+  const sameRegistry =
+    (from.client as object) === to.client ||
+    (from.client.host !== undefined && from.client.host === to.client.host);
+  const mountFrom = [
+    ...new Set([...(sameRegistry ? [from.repository] : []), ...(options.mountFrom ?? [])]),
+  ].filter((r) => r !== to.repository);
   const seen = new Map<string, Promise<void>>();
 
   const fetchManifest = async (desc: Descriptor): Promise<Buffer> => {
-    if (desc.size > maxManifestBytes) throw new ClientError('too_large', `manifest ${desc.digest} is ${desc.size} bytes, limit ${maxManifestBytes}`);
-    const bytes = await limit(async () => readLimited(await source.fetch(desc, { signal }), maxManifestBytes, `manifest ${desc.digest}`));
+    if (desc.size > maxManifestBytes)
+      throw new ClientError(
+        'too_large',
+        `manifest ${desc.digest} is ${desc.size} bytes, limit ${maxManifestBytes}`,
+      );
+    const bytes = await limit(async () =>
+      readLimited(
+        await source.fetch(desc, { signal }),
+        maxManifestBytes,
+        `manifest ${desc.digest}`,
+      ),
+    );
     verifyBytes(bytes, desc);
     return bytes;
   };
@@ -63,7 +81,10 @@ export async function copyImage(options: CopyImageOptions): Promise<CopyResult> 
   const copyManifest = async (desc: Descriptor, bytes: Buffer, root: boolean): Promise<void> => {
     const node = parseNode(bytes, desc.mediaType);
     const children = node.kind === 'index' ? node.manifests : [node.config, ...node.layers];
-    await settleAll(children.filter((c) => !isNonDistributable(c)).map((child) => visit(child)), internal);
+    await settleAll(
+      children.filter((c) => !isNonDistributable(c)).map((child) => visit(child)),
+      internal,
+    );
     if (root) return;
     await limit(() => target.push(desc, bytes, { signal }));
     progress.manifest(desc, 'copied');
@@ -72,7 +93,8 @@ export async function copyImage(options: CopyImageOptions): Promise<CopyResult> 
   const copyNode = async (desc: Descriptor): Promise<void> => {
     if (isManifestType(desc.mediaType)) {
       progress.discoverManifest(desc);
-      if (await limit(() => target.exists(desc, { signal }))) return progress.manifest(desc, 'skipped');
+      if (await limit(() => target.exists(desc, { signal })))
+        return progress.manifest(desc, 'skipped');
       return copyManifest(desc, await fetchManifest(desc), false);
     }
     progress.discoverBlob(desc);
@@ -105,7 +127,11 @@ export async function copyImage(options: CopyImageOptions): Promise<CopyResult> 
       const node = parseNode(bytes, root.mediaType);
       if (node.kind === 'index') {
         const match = node.manifests.find((m) => platformMatches(m, wanted));
-        if (!match) throw new ClientError('not_found', `no manifest for ${wanted.os}/${wanted.architecture} in ${from.repository}@${root.digest}`);
+        if (!match)
+          throw new ClientError(
+            'not_found',
+            `no manifest for ${wanted.os}/${wanted.architecture} in ${from.repository}@${root.digest}`,
+          );
         root = match;
         bytes = await fetchManifest(root);
       }
@@ -114,11 +140,13 @@ export async function copyImage(options: CopyImageOptions): Promise<CopyResult> 
     progress.discoverManifest(root);
     const present = await limit(() => target.exists(root, { signal }));
     if (!present) await copyManifest(root, bytes, true);
-    if (!present || tag !== undefined) await limit(() => target.pushReference(root, bytes, tag ?? root.digest, { signal }));
+    if (!present || tag !== undefined)
+      await limit(() => target.pushReference(root, bytes, tag ?? root.digest, { signal }));
     progress.manifest(root, present && tag === undefined ? 'skipped' : 'copied');
     return { descriptor: root, reference: tag ?? root.digest, stats: progress.stats() };
   } catch (err) {
-    if (options.signal?.aborted) throw err instanceof ClientError && err.code === 'aborted' ? err : abortError(options.signal);
+    if (options.signal?.aborted)
+      throw err instanceof ClientError && err.code === 'aborted' ? err : abortError(options.signal);
     if (internal.signal.aborted) throw internal.signal.reason; // the first failure, not the aborts it caused
     throw err;
   } finally {
@@ -150,7 +178,8 @@ function limiter(n: number): <T>(task: () => Promise<T>) => Promise<T> {
   let running = 0;
   const queue: (() => void)[] = [];
   return async <T>(task: () => Promise<T>): Promise<T> => {
-    if (running >= n) await new Promise<void>((go) => queue.push(go)); // the finishing task hands its slot over
+    if (running >= n)
+      await new Promise<void>((go) => queue.push(go)); // the finishing task hands its slot over
     else running++;
     try {
       return await task();

@@ -18,8 +18,24 @@ export type BlobStatus = 'transferring' | 'retrying' | 'copied' | 'skipped' | 'm
 export type ManifestStatus = 'copied' | 'skipped';
 
 export type CopyEvent =
-  | { type: 'blob'; digest: Digest; mediaType: string; size: number; done: number; status: BlobStatus; error?: unknown; totals: CopyTotals }
-  | { type: 'manifest'; digest: Digest; mediaType: string; size: number; status: ManifestStatus; totals: CopyTotals };
+  | {
+      type: 'blob';
+      digest: Digest;
+      mediaType: string;
+      size: number;
+      done: number;
+      status: BlobStatus;
+      error?: unknown;
+      totals: CopyTotals;
+    }
+  | {
+      type: 'manifest';
+      digest: Digest;
+      mediaType: string;
+      size: number;
+      status: ManifestStatus;
+      totals: CopyTotals;
+    };
 
 export interface CopyStats {
   manifestsCopied: number;
@@ -41,8 +57,23 @@ export interface ProgressTracker {
 }
 
 export function createProgress(listener?: (event: CopyEvent) => void): ProgressTracker {
-  const totals: CopyTotals = { manifests: 0, manifestsDone: 0, blobs: 0, blobsDone: 0, bytes: 0, bytesDone: 0, bytesTransferred: 0 };
-  const stats: CopyStats = { manifestsCopied: 0, manifestsSkipped: 0, blobsCopied: 0, blobsSkipped: 0, blobsMounted: 0, bytesTransferred: 0 };
+  const totals: CopyTotals = {
+    manifests: 0,
+    manifestsDone: 0,
+    blobs: 0,
+    blobsDone: 0,
+    bytes: 0,
+    bytesDone: 0,
+    bytesTransferred: 0,
+  };
+  const stats: CopyStats = {
+    manifestsCopied: 0,
+    manifestsSkipped: 0,
+    blobsCopied: 0,
+    blobsSkipped: 0,
+    blobsMounted: 0,
+    bytesTransferred: 0,
+  };
   const done = new Map<string, number>();
 
   const emit = (event: CopyEvent): void => {
@@ -77,14 +108,38 @@ export function createProgress(listener?: (event: CopyEvent) => void): ProgressT
       totals.manifestsDone++;
       if (status === 'copied') stats.manifestsCopied++;
       else stats.manifestsSkipped++;
-      emit({ type: 'manifest', digest: desc.digest, mediaType: desc.mediaType, size: desc.size, status, totals: snapshot() });
+      emit({
+        type: 'manifest',
+        digest: desc.digest,
+        mediaType: desc.mediaType,
+        size: desc.size,
+        status,
+        totals: snapshot(),
+      });
     },
     blobProgress(desc, bytes) {
       setDone(desc, bytes, true);
-      emit({ type: 'blob', digest: desc.digest, mediaType: desc.mediaType, size: desc.size, done: done.get(desc.digest) ?? 0, status: 'transferring', totals: snapshot() });
+      emit({
+        type: 'blob',
+        digest: desc.digest,
+        mediaType: desc.mediaType,
+        size: desc.size,
+        done: done.get(desc.digest) ?? 0,
+        status: 'transferring',
+        totals: snapshot(),
+      });
     },
     blobRetry(desc, error) {
-      emit({ type: 'blob', digest: desc.digest, mediaType: desc.mediaType, size: desc.size, done: done.get(desc.digest) ?? 0, status: 'retrying', error, totals: snapshot() });
+      emit({
+        type: 'blob',
+        digest: desc.digest,
+        mediaType: desc.mediaType,
+        size: desc.size,
+        done: done.get(desc.digest) ?? 0,
+        status: 'retrying',
+        error,
+        totals: snapshot(),
+      });
     },
     blob(desc, status) {
       setDone(desc, desc.size, status === 'copied');
@@ -92,7 +147,15 @@ export function createProgress(listener?: (event: CopyEvent) => void): ProgressT
       if (status === 'copied') stats.blobsCopied++;
       else if (status === 'skipped') stats.blobsSkipped++;
       else stats.blobsMounted++;
-      emit({ type: 'blob', digest: desc.digest, mediaType: desc.mediaType, size: desc.size, done: desc.size, status, totals: snapshot() });
+      emit({
+        type: 'blob',
+        digest: desc.digest,
+        mediaType: desc.mediaType,
+        size: desc.size,
+        done: desc.size,
+        status,
+        totals: snapshot(),
+      });
     },
     stats: () => ({ ...stats }),
   };

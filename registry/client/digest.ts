@@ -13,7 +13,8 @@ export function isDigest(value: string): value is Digest {
 
 /** Validates a digest a registry or a file handed us. */
 export function toDigest(value: string, where: string): Digest {
-  if (!isDigest(value)) throw new ClientError('protocol', `${where}: not a digest: ${value.slice(0, 80)}`);
+  if (!isDigest(value))
+    throw new ClientError('protocol', `${where}: not a digest: ${value.slice(0, 80)}`);
   return value;
 }
 
@@ -26,8 +27,14 @@ export function digestOf(bytes: Buffer, algorithm: DigestAlgorithm = 'sha256'): 
 }
 
 function mismatch(expected: Descriptor, actual: { digest?: string; size: number }): ClientError {
-  const what = actual.size !== expected.size ? `${actual.size} bytes, expected ${expected.size}` : `digest ${actual.digest ?? '?'}`;
-  return new ClientError('digest_mismatch', `content of ${expected.digest} does not match its descriptor: ${what}`);
+  const what =
+    actual.size !== expected.size
+      ? `${actual.size} bytes, expected ${expected.size}`
+      : `digest ${actual.digest ?? '?'}`;
+  return new ClientError(
+    'digest_mismatch',
+    `content of ${expected.digest} does not match its descriptor: ${what}`,
+  );
 }
 
 /** Throws ClientError('digest_mismatch') unless `bytes` is exactly what `expected` describes. */
@@ -79,5 +86,9 @@ export function verifying(source: Readable, expected: Descriptor): Readable {
 
 /** Reads a whole stream, failing with 'too_large' past `limit` bytes (it stops reading there). */
 export function readLimited(stream: Readable, limit: number, what: string): Promise<Buffer> {
-  return readStream(stream, limit, () => new ClientError('too_large', `${what} is larger than ${limit} bytes`));
+  return readStream(
+    stream,
+    limit,
+    () => new ClientError('too_large', `${what} is larger than ${limit} bytes`),
+  );
 }

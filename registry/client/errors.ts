@@ -78,8 +78,12 @@ export function isClientError(err: unknown, code?: ClientErrorCode): err is Clie
 }
 
 /** The error code for an HTTP status the registry answered with. */
-export function codeForStatus(status: number, registryCodes: readonly string[] = []): ClientErrorCode {
-  if (registryCodes.includes('DIGEST_INVALID') || registryCodes.includes('SIZE_INVALID')) return 'digest_mismatch';
+export function codeForStatus(
+  status: number,
+  registryCodes: readonly string[] = [],
+): ClientErrorCode {
+  if (registryCodes.includes('DIGEST_INVALID') || registryCodes.includes('SIZE_INVALID'))
+    return 'digest_mismatch';
   if (status === 401) return 'unauthorized';
   if (status === 403) return 'denied';
   if (status === 404) return 'not_found';
@@ -92,12 +96,22 @@ export function codeForStatus(status: number, registryCodes: readonly string[] =
 const MAX_ERROR_BODY = 64 * 1024;
 
 /** A ClientError for a response that was not what we asked for; reads (a bounded part of) its body. */
-export async function errorFromResponse(res: Response, method: string, url: string, what: string): Promise<ClientError> {
+export async function errorFromResponse(
+  res: Response,
+  method: string,
+  url: string,
+  what: string,
+): Promise<ClientError> {
   const registryErrors = await readErrorBody(res);
   const retryAfterMs = parseRetryAfter(res.headers.get('retry-after'));
-  const code = codeForStatus(res.status, registryErrors.map((e) => e.code));
+  const code = codeForStatus(
+    res.status,
+    registryErrors.map((e) => e.code),
+  );
   const first = registryErrors[0];
-  const reason = first ? `${first.code}${first.message ? `: ${first.message}` : ''}` : `HTTP ${res.status}`;
+  const reason = first
+    ? `${first.code}${first.message ? `: ${first.message}` : ''}`
+    : `HTTP ${res.status}`;
   return new ClientError(code, `${what}: ${reason}`, {
     method,
     url,
@@ -125,7 +139,10 @@ async function readErrorBody(res: Response): Promise<RegistryErrorEntry[]> {
     const errors = (parsed as { errors?: unknown }).errors;
     if (!Array.isArray(errors)) return [];
     return errors
-      .filter((e): e is { code: string } => typeof e === 'object' && e !== null && typeof (e as { code?: unknown }).code === 'string')
+      .filter(
+        (e): e is { code: string } =>
+          typeof e === 'object' && e !== null && typeof (e as { code?: unknown }).code === 'string',
+      )
       .map((e) => {
         const entry = e as { code: string; message?: unknown; detail?: unknown };
         return {
@@ -147,10 +164,19 @@ function parseRetryAfter(value: string | null): number | undefined {
 }
 
 /** Wraps whatever `fetch` threw (network failure, abort) into a ClientError. */
-export function errorFromFetchFailure(err: unknown, method: string, url: string, signal?: AbortSignal): ClientError {
+export function errorFromFetchFailure(
+  err: unknown,
+  method: string,
+  url: string,
+  signal?: AbortSignal,
+): ClientError {
   if (err instanceof ClientError) return err;
   if (signal?.aborted || (err instanceof Error && err.name === 'AbortError')) {
     return new ClientError('aborted', `${method} ${url}: aborted`, { method, url, cause: err });
   }
-  return new ClientError('network', `${method} ${url}: ${err instanceof Error ? err.message : String(err)}`, { method, url, cause: err });
+  return new ClientError(
+    'network',
+    `${method} ${url}: ${err instanceof Error ? err.message : String(err)}`,
+    { method, url, cause: err },
+  );
 }

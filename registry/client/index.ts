@@ -2,17 +2,46 @@
  * The registry client: what image sync, the store mirror and the CLI use to talk to registries
  * (and to OCI image layouts on disk).
  */
-export { RegistryClient, nextLink, type FetchedManifest, type RegistryClientOptions } from './registry-client.js';
+export {
+  RegistryClient,
+  nextLink,
+  type FetchedManifest,
+  type RegistryClientOptions,
+} from './registry-client.js';
 export { RemoteRepository } from './remote-repository.js';
 export { OciLayout, REF_NAME } from './oci-layout.js';
 export { copyImage, type CopyImageOptions, type CopyResult } from './copy-image.js';
-export type { BlobStatus, CopyEvent, CopyStats, CopyTotals, ManifestStatus } from './copy-progress.js';
-export { ClientError, isClientError, type ClientErrorCode, type RegistryErrorEntry } from './errors.js';
-export { parseChallenges, mergeScopes, repositoryScope, type Challenge, type Credentials } from './auth.js';
+export type {
+  BlobStatus,
+  CopyEvent,
+  CopyStats,
+  CopyTotals,
+  ManifestStatus,
+} from './copy-progress.js';
+export {
+  ClientError,
+  isClientError,
+  type ClientErrorCode,
+  type RegistryErrorEntry,
+} from './errors.js';
+export {
+  parseChallenges,
+  mergeScopes,
+  repositoryScope,
+  type Challenge,
+  type Credentials,
+} from './auth.js';
 export { DEFAULT_RETRY, type RetryPolicy } from './retry.js';
 export { DEFAULT_CHUNK_SIZE, parseUploadRange } from './blob-upload.js';
 export { pushResumable, type OpenContent } from './resumable-push.js';
-export { MANIFEST_ACCEPT, MAX_MANIFEST_BYTES, isIndexType, isManifestType, parseNode, type ParsedNode } from './manifest.js';
+export {
+  MANIFEST_ACCEPT,
+  MAX_MANIFEST_BYTES,
+  isIndexType,
+  isManifestType,
+  parseNode,
+  type ParsedNode,
+} from './manifest.js';
 export { digestOf, isDigest, readLimited, verifyBytes, verifying } from './digest.js';
 export { baseUrlOf } from './transport.js';
 export {

@@ -1,5 +1,12 @@
 /** What the client needs to know about manifests: which media types, and what they point at. */
-import { ImageIndex, ImageManifest, INDEX_MEDIA_TYPES, MANIFEST_MEDIA_TYPES, MediaTypes, type Descriptor } from '../../schemas/oci.js';
+import {
+  ImageIndex,
+  ImageManifest,
+  INDEX_MEDIA_TYPES,
+  MANIFEST_MEDIA_TYPES,
+  MediaTypes,
+  type Descriptor,
+} from '../../schemas/oci.js';
 import type { Platform } from './content.js';
 import { ClientError } from './errors.js';
 
@@ -7,7 +14,12 @@ import { ClientError } from './errors.js';
 export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
 
 /** The Accept header for manifest requests: all four manifest media types. */
-export const MANIFEST_ACCEPT = [MediaTypes.ociIndex, MediaTypes.ociManifest, MediaTypes.dockerManifestList, MediaTypes.dockerManifest].join(', ');
+export const MANIFEST_ACCEPT = [
+  MediaTypes.ociIndex,
+  MediaTypes.ociManifest,
+  MediaTypes.dockerManifestList,
+  MediaTypes.dockerManifest,
+].join(', ');
 
 export function isManifestType(mediaType: string): boolean {
   return MANIFEST_MEDIA_TYPES.has(mediaType);
@@ -33,7 +45,12 @@ export function mediaTypeOf(bytes: Buffer, hint?: string | null): string {
 
 export type ParsedNode =
   | { kind: 'index'; manifests: Descriptor[]; subject?: Descriptor | undefined }
-  | { kind: 'manifest'; config: Descriptor; layers: Descriptor[]; subject?: Descriptor | undefined };
+  | {
+      kind: 'manifest';
+      config: Descriptor;
+      layers: Descriptor[];
+      subject?: Descriptor | undefined;
+    };
 
 /** Parses manifest bytes of `mediaType` into the descriptors below it. */
 export function parseNode(bytes: Buffer, mediaType: string): ParsedNode {
@@ -45,12 +62,19 @@ export function parseNode(bytes: Buffer, mediaType: string): ParsedNode {
   }
   if (isIndexType(mediaType)) {
     const parsed = ImageIndex.safeParse(json);
-    if (!parsed.success) throw new ClientError('protocol', 'malformed image index', { cause: parsed.error });
+    if (!parsed.success)
+      throw new ClientError('protocol', 'malformed image index', { cause: parsed.error });
     return { kind: 'index', manifests: parsed.data.manifests, subject: parsed.data.subject };
   }
   const parsed = ImageManifest.safeParse(json);
-  if (!parsed.success) throw new ClientError('protocol', 'malformed image manifest', { cause: parsed.error });
-  return { kind: 'manifest', config: parsed.data.config, layers: parsed.data.layers, subject: parsed.data.subject };
+  if (!parsed.success)
+    throw new ClientError('protocol', 'malformed image manifest', { cause: parsed.error });
+  return {
+    kind: 'manifest',
+    config: parsed.data.config,
+    layers: parsed.data.layers,
+    subject: parsed.data.subject,
+  };
 }
 
 /** Whether an index entry's platform is the one asked for (variant only when asked). */

@@ -9,7 +9,14 @@ import type { Descriptor, Digest } from '../../schemas/oci.js';
 import { repositoryScope } from './auth.js';
 import * as uploads from './blob-upload.js';
 import { bodyStream, skipBytes } from './body-stream.js';
-import type { CallOptions, FetchOptions, MountResult, PushOptions, RepositoryProvider, UploadSession } from './content.js';
+import type {
+  CallOptions,
+  FetchOptions,
+  MountResult,
+  PushOptions,
+  RepositoryProvider,
+  UploadSession,
+} from './content.js';
 import { algorithmOf, digestOf, isDigest, readLimited, verifying } from './digest.js';
 import { ClientError } from './errors.js';
 import { MANIFEST_ACCEPT, MAX_MANIFEST_BYTES, isManifestType, mediaTypeOf } from './manifest.js';
@@ -60,12 +67,23 @@ export class RegistryClient implements RepositoryProvider<RemoteRepository> {
 
   /** GET /v2/: the registry answers and accepts our credentials. */
   async ping(options: CallOptions = {}): Promise<void> {
-    const res = await this.transport.send({ method: 'GET', path: '/v2/', scopes: [], expect: [200], what: 'ping', signal: options.signal });
+    const res = await this.transport.send({
+      method: 'GET',
+      path: '/v2/',
+      scopes: [],
+      expect: [200],
+      what: 'ping',
+      signal: options.signal,
+    });
     await discard(res);
   }
 
   /** HEAD a manifest by tag or digest: its descriptor (falls back to GET when headers are missing). */
-  async resolve(repository: string, reference: string, options: CallOptions = {}): Promise<Descriptor> {
+  async resolve(
+    repository: string,
+    reference: string,
+    options: CallOptions = {},
+  ): Promise<Descriptor> {
     const res = await this.transport.send({
       method: 'HEAD',
       path: `/v2/${repository}/manifests/${reference}`,
@@ -79,14 +97,23 @@ export class RegistryClient implements RepositoryProvider<RemoteRepository> {
     const mediaType = res.headers.get('content-type')?.split(';')[0]?.trim() ?? '';
     const digest = isDigest(reference) ? reference : res.headers.get('docker-content-digest');
     const size = Number(res.headers.get('content-length') ?? NaN);
-    if (!isManifestType(mediaType) || digest === null || !isDigest(digest) || !Number.isInteger(size)) {
+    if (
+      !isManifestType(mediaType) ||
+      digest === null ||
+      !isDigest(digest) ||
+      !Number.isInteger(size)
+    ) {
       return (await this.fetchManifest(repository, reference, options)).descriptor;
     }
     return { mediaType, digest, size };
   }
 
   /** GET a manifest: its exact bytes, checked against the digest asked for (or announced). */
-  async fetchManifest(repository: string, reference: string | Descriptor, options: CallOptions = {}): Promise<FetchedManifest> {
+  async fetchManifest(
+    repository: string,
+    reference: string | Descriptor,
+    options: CallOptions = {},
+  ): Promise<FetchedManifest> {
     const ref = typeof reference === 'string' ? reference : reference.digest;
     const what = `fetch manifest ${repository}@${ref}`;
     const res = await this.transport.send({
@@ -102,19 +129,42 @@ export class RegistryClient implements RepositoryProvider<RemoteRepository> {
     const declared = Number(res.headers.get('content-length') ?? NaN);
     if (declared > this.maxManifestBytes) {
       await res.body?.cancel().catch(() => undefined);
-      throw new ClientError('too_large', `${what}: ${declared} bytes, limit ${this.maxManifestBytes}`, { method: 'GET', url, status: 200 });
+      throw new ClientError(
+        'too_large',
+        `${what}: ${declared} bytes, limit ${this.maxManifestBytes}`,
+        { method: 'GET', url, status: 200 },
+      );
     }
-    const bytes = await readLimited(bodyStream(res, 'GET', url, options.signal), this.maxManifestBytes, what);
+    const bytes = await readLimited(
+      bodyStream(res, 'GET', url, options.signal),
+      this.maxManifestBytes,
+      what,
+    );
     const announced = res.headers.get('docker-content-digest');
-    const expected = isDigest(ref) ? ref : announced !== null && isDigest(announced) ? announced : undefined;
+    const expected = isDigest(ref)
+      ? ref
+      : announced !== null && isDigest(announced)
+        ? announced
+        : undefined;
     const digest = digestOf(bytes, algorithmOf(expected ?? 'sha256'));
     if (expected !== undefined && digest !== expected) {
-      throw new ClientError('digest_mismatch', `${what}: content is ${digest}`, { method: 'GET', url, status: 200 });
+      throw new ClientError('digest_mismatch', `${what}: content is ${digest}`, {
+        method: 'GET',
+        url,
+        status: 200,
+      });
     }
     if (typeof reference !== 'string' && bytes.length !== reference.size) {
-      throw new ClientError('digest_mismatch', `${what}: ${bytes.length} bytes, expected ${reference.size}`, { method: 'GET', url, status: 200 });
+      throw new ClientError(
+        'digest_mismatch',
+        `${what}: ${bytes.length} bytes, expected ${reference.size}`,
+        { method: 'GET', url, status: 200 },
+      );
     }
-    const mediaType = typeof reference !== 'string' && isManifestType(reference.mediaType) ? reference.mediaType : mediaTypeOf(bytes, res.headers.get('content-type'));
+    const mediaType =
+      typeof reference !== 'string' && isManifestType(reference.mediaType)
+        ? reference.mediaType
+        : mediaTypeOf(bytes, res.headers.get('content-type'));
     return { descriptor: { mediaType, digest, size: bytes.length }, bytes };
   }
 
@@ -122,7 +172,11 @@ export class RegistryClient implements RepositoryProvider<RemoteRepository> {
    * GET a blob as a stream. From the start it is verified while it streams (the stream fails
    * with 'digest_mismatch'); from `offset` (resuming) it is not: the receiver checks the whole.
    */
-  async fetchBlob(repository: string, descriptor: Descriptor, options: FetchOptions = {}): Promise<Readable> {
+  async fetchBlob(
+    repository: string,
+    descriptor: Descriptor,
+    options: FetchOptions = {},
+  ): Promise<Readable> {
     const offset = options.offset ?? 0;
     const path = `/v2/${repository}/blobs/${descriptor.digest}`;
     const res = await this.transport.send({
@@ -139,15 +193,28 @@ export class RegistryClient implements RepositoryProvider<RemoteRepository> {
     return res.status === 206 ? stream : skipBytes(stream, offset);
   }
 
-  async blobExists(repository: string, digest: Digest, options: CallOptions = {}): Promise<boolean> {
+  async blobExists(
+    repository: string,
+    digest: Digest,
+    options: CallOptions = {},
+  ): Promise<boolean> {
     return this.exists(repository, 'blobs', digest, options);
   }
 
-  async manifestExists(repository: string, reference: string, options: CallOptions = {}): Promise<boolean> {
+  async manifestExists(
+    repository: string,
+    reference: string,
+    options: CallOptions = {},
+  ): Promise<boolean> {
     return this.exists(repository, 'manifests', reference, options);
   }
 
-  private async exists(repository: string, kind: 'blobs' | 'manifests', reference: string, options: CallOptions): Promise<boolean> {
+  private async exists(
+    repository: string,
+    kind: 'blobs' | 'manifests',
+    reference: string,
+    options: CallOptions,
+  ): Promise<boolean> {
     const res = await this.transport.send({
       method: 'HEAD',
       path: `/v2/${repository}/${kind}/${reference}`,
@@ -165,10 +232,18 @@ export class RegistryClient implements RepositoryProvider<RemoteRepository> {
    * Pushes a blob. Small ones go in one PUT, large ones in chunks. A Buffer is resumed after
    * failures (the upload goes on from where the registry got to); a stream is sent once.
    */
-  async pushBlob(repository: string, expected: Descriptor, content: Buffer | Readable, options: PushOptions = {}): Promise<void> {
+  async pushBlob(
+    repository: string,
+    expected: Descriptor,
+    content: Buffer | Readable,
+    options: PushOptions = {},
+  ): Promise<void> {
     if (Buffer.isBuffer(content)) {
       const target = this.repository(repository);
-      await pushResumable(target, expected, async (offset) => content.subarray(offset), { ...options, retry: this.retry });
+      await pushResumable(target, expected, async (offset) => content.subarray(offset), {
+        ...options,
+        retry: this.retry,
+      });
       return;
     }
     const session = await this.startUpload(repository, options);
@@ -185,7 +260,12 @@ export class RegistryClient implements RepositoryProvider<RemoteRepository> {
   }
 
   /** Sends the blob from `session.offset` on (content starts there) and completes the upload. */
-  writeUpload(session: UploadSession, expected: Descriptor, content: Buffer | Readable, options: PushOptions = {}): Promise<void> {
+  writeUpload(
+    session: UploadSession,
+    expected: Descriptor,
+    content: Buffer | Readable,
+    options: PushOptions = {},
+  ): Promise<void> {
     return uploads.writeUpload(this.transport, session, expected, content, this.tuning, options);
   }
 
@@ -194,16 +274,32 @@ export class RegistryClient implements RepositoryProvider<RemoteRepository> {
   }
 
   /** Cross-repository mount; when the registry declines, the upload session it opened instead. */
-  mountBlob(repository: string, descriptor: Descriptor, fromRepository: string, options: CallOptions = {}): Promise<MountResult> {
+  mountBlob(
+    repository: string,
+    descriptor: Descriptor,
+    fromRepository: string,
+    options: CallOptions = {},
+  ): Promise<MountResult> {
     return uploads.mountBlob(this.transport, repository, descriptor, fromRepository, options);
   }
 
   /** PUT a manifest under a tag or its digest; returns its descriptor. The bytes go as they are. */
-  async pushManifest(repository: string, reference: string, bytes: Buffer, mediaType: string, options: CallOptions = {}): Promise<Descriptor> {
+  async pushManifest(
+    repository: string,
+    reference: string,
+    bytes: Buffer,
+    mediaType: string,
+    options: CallOptions = {},
+  ): Promise<Descriptor> {
     const what = `push manifest ${repository}:${reference}`;
-    if (bytes.length > this.maxManifestBytes) throw new ClientError('too_large', `${what}: ${bytes.length} bytes, limit ${this.maxManifestBytes}`);
+    if (bytes.length > this.maxManifestBytes)
+      throw new ClientError(
+        'too_large',
+        `${what}: ${bytes.length} bytes, limit ${this.maxManifestBytes}`,
+      );
     const digest = digestOf(bytes, isDigest(reference) ? algorithmOf(reference) : 'sha256');
-    if (isDigest(reference) && digest !== reference) throw new ClientError('digest_mismatch', `${what}: content is ${digest}`);
+    if (isDigest(reference) && digest !== reference)
+      throw new ClientError('digest_mismatch', `${what}: content is ${digest}`);
     const res = await this.transport.send({
       method: 'PUT',
       path: `/v2/${repository}/manifests/${reference}`,
@@ -217,41 +313,67 @@ export class RegistryClient implements RepositoryProvider<RemoteRepository> {
     await discard(res);
     const stored = res.headers.get('docker-content-digest');
     if (stored !== null && algorithmOf(stored) === algorithmOf(digest) && stored !== digest) {
-      throw new ClientError('protocol', `${what}: registry stored ${stored}, sent ${digest}`, { method: 'PUT', status: 201 });
+      throw new ClientError('protocol', `${what}: registry stored ${stored}, sent ${digest}`, {
+        method: 'PUT',
+        status: 201,
+      });
     }
     return { mediaType, digest, size: bytes.length };
   }
 
   /** All tags, following `Link: <...>; rel="next"` pages. */
-  async listTags(repository: string, options: CallOptions & { pageSize?: number; last?: string } = {}): Promise<string[]> {
+  async listTags(
+    repository: string,
+    options: CallOptions & { pageSize?: number; last?: string } = {},
+  ): Promise<string[]> {
     const tags: string[] = [];
     for await (const tag of this.tags(repository, options)) tags.push(tag);
     return tags;
   }
 
-  async *tags(repository: string, options: CallOptions & { pageSize?: number; last?: string } = {}): AsyncGenerator<string> {
+  async *tags(
+    repository: string,
+    options: CallOptions & { pageSize?: number; last?: string } = {},
+  ): AsyncGenerator<string> {
     const what = `list tags of ${repository}`;
     let next: string | undefined = this.transport.url(`/v2/${repository}/tags/list`, {
       n: options.pageSize === undefined ? undefined : String(options.pageSize),
       last: options.last,
     }).href;
     while (next !== undefined) {
-      const res = await this.transport.send({ method: 'GET', path: next, scopes: [repositoryScope(repository, 'pull')], expect: [200], what, signal: options.signal });
-      const text = await readLimited(bodyStream(res, 'GET', next, options.signal), MAX_TAG_LIST_BYTES, what);
+      const res = await this.transport.send({
+        method: 'GET',
+        path: next,
+        scopes: [repositoryScope(repository, 'pull')],
+        expect: [200],
+        what,
+        signal: options.signal,
+      });
+      const text = await readLimited(
+        bodyStream(res, 'GET', next, options.signal),
+        MAX_TAG_LIST_BYTES,
+        what,
+      );
       let body: { tags?: unknown };
       try {
         body = JSON.parse(text.toString('utf8')) as { tags?: unknown };
       } catch (err) {
         throw new ClientError('protocol', `${what}: body is not JSON`, { url: next, cause: err });
       }
-      const page = Array.isArray(body.tags) ? body.tags.filter((t): t is string => typeof t === 'string') : [];
+      const page = Array.isArray(body.tags)
+        ? body.tags.filter((t): t is string => typeof t === 'string')
+        : [];
       yield* page;
       next = nextLink(res.headers.get('link'), next, this.baseUrl);
     }
   }
 
   /** DELETE a manifest by digest (and its tags), or only a tag where the registry supports it. */
-  async deleteManifest(repository: string, reference: string, options: CallOptions = {}): Promise<void> {
+  async deleteManifest(
+    repository: string,
+    reference: string,
+    options: CallOptions = {},
+  ): Promise<void> {
     await this.delete(repository, 'manifests', reference, options);
   }
 
@@ -259,7 +381,12 @@ export class RegistryClient implements RepositoryProvider<RemoteRepository> {
     await this.delete(repository, 'blobs', digest, options);
   }
 
-  private async delete(repository: string, kind: 'blobs' | 'manifests', reference: string, options: CallOptions): Promise<void> {
+  private async delete(
+    repository: string,
+    kind: 'blobs' | 'manifests',
+    reference: string,
+    options: CallOptions,
+  ): Promise<void> {
     const res = await this.transport.send({
       method: 'DELETE',
       path: `/v2/${repository}/${kind}/${reference}`,
@@ -273,13 +400,18 @@ export class RegistryClient implements RepositoryProvider<RemoteRepository> {
 }
 
 /** The `rel="next"` target of a Link header, only when it stays on the registry's origin. */
-export function nextLink(header: string | null, current: string, origin: string): string | undefined {
+export function nextLink(
+  header: string | null,
+  current: string,
+  origin: string,
+): string | undefined {
   if (!header) return undefined;
   for (const part of header.split(/,(?=\s*<)/)) {
     const m = /^\s*<([^>]*)>(.*)$/.exec(part);
     if (!m || !/;\s*rel="?next"?/i.test(m[2] ?? '')) continue;
     const url = new URL(m[1] ?? '', current);
-    if (url.origin !== origin) throw new ClientError('protocol', `tag list pagination leaves the registry: ${url.origin}`);
+    if (url.origin !== origin)
+      throw new ClientError('protocol', `tag list pagination leaves the registry: ${url.origin}`);
     return url.href;
   }
   return undefined;

@@ -21,7 +21,9 @@ import { readLimited, verifyBytes } from './digest.js';
 import { isManifestType } from './manifest.js';
 import type { RegistryClient } from './registry-client.js';
 
-export class RemoteRepository implements CopySource, CopyTarget, Mounter, ResumablePusher, TagLister, Deleter {
+export class RemoteRepository
+  implements CopySource, CopyTarget, Mounter, ResumablePusher, TagLister, Deleter
+{
   constructor(
     readonly client: RegistryClient,
     readonly name: string,
@@ -48,19 +50,35 @@ export class RemoteRepository implements CopySource, CopyTarget, Mounter, Resuma
       : this.client.blobExists(this.name, target.digest, options);
   }
 
-  async push(expected: Descriptor, content: Buffer | Readable, options: PushOptions = {}): Promise<void> {
-    if (!isManifestType(expected.mediaType)) return this.client.pushBlob(this.name, expected, content, options);
-    const bytes = Buffer.isBuffer(content) ? content : await readLimited(content, this.client.maxManifestBytes, `manifest ${expected.digest}`);
+  async push(
+    expected: Descriptor,
+    content: Buffer | Readable,
+    options: PushOptions = {},
+  ): Promise<void> {
+    if (!isManifestType(expected.mediaType))
+      return this.client.pushBlob(this.name, expected, content, options);
+    const bytes = Buffer.isBuffer(content)
+      ? content
+      : await readLimited(content, this.client.maxManifestBytes, `manifest ${expected.digest}`);
     await this.pushReference(expected, bytes, expected.digest, options);
     options.onProgress?.(bytes.length);
   }
 
-  async pushReference(expected: Descriptor, content: Buffer, reference: string, options: CallOptions = {}): Promise<void> {
+  async pushReference(
+    expected: Descriptor,
+    content: Buffer,
+    reference: string,
+    options: CallOptions = {},
+  ): Promise<void> {
     verifyBytes(content, expected);
     await this.client.pushManifest(this.name, reference, content, expected.mediaType, options);
   }
 
-  mount(target: Descriptor, fromRepository: string, options: CallOptions = {}): Promise<MountResult> {
+  mount(
+    target: Descriptor,
+    fromRepository: string,
+    options: CallOptions = {},
+  ): Promise<MountResult> {
     return this.client.mountBlob(this.name, target, fromRepository, options);
   }
 
@@ -72,7 +90,12 @@ export class RemoteRepository implements CopySource, CopyTarget, Mounter, Resuma
     return this.client.uploadStatus(session, options);
   }
 
-  writeUpload(session: UploadSession, expected: Descriptor, content: Buffer | Readable, options: PushOptions = {}): Promise<void> {
+  writeUpload(
+    session: UploadSession,
+    expected: Descriptor,
+    content: Buffer | Readable,
+    options: PushOptions = {},
+  ): Promise<void> {
     return this.client.writeUpload(session, expected, content, options);
   }
 

@@ -29,7 +29,12 @@ function resumable(err: unknown): boolean {
   return isRetryable(err) || (err instanceof ClientError && err.status === 416);
 }
 
-export async function pushResumable(target: ResumableTarget, expected: Descriptor, open: OpenContent, options: ResumablePushOptions): Promise<void> {
+export async function pushResumable(
+  target: ResumableTarget,
+  expected: Descriptor,
+  open: OpenContent,
+  options: ResumablePushOptions,
+): Promise<void> {
   const { signal } = options;
   const call = signal ? { signal } : {};
   let session = options.session;
@@ -49,12 +54,19 @@ export async function pushResumable(target: ResumableTarget, expected: Descripto
     session ??= await target.startUpload(call);
     resuming = true;
     const content = await open(session.offset, call);
-    await target.writeUpload(session, expected, content, { ...call, ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
+    await target.writeUpload(session, expected, content, {
+      ...call,
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    });
     session = undefined; // complete: nothing left to resume or abort
   };
 
   try {
-    await withRetry(options.retry, attempt, { signal, retryIf: resumable, onRetry: (err, n) => options.onRetry?.(err, n) });
+    await withRetry(options.retry, attempt, {
+      signal,
+      retryIf: resumable,
+      onRetry: (err, n) => options.onRetry?.(err, n),
+    });
   } catch (err) {
     // Not worth going on with: free the registry's session (best effort).
     if (session) await target.abortUpload(session).catch(() => undefined);

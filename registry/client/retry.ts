@@ -65,7 +65,12 @@ export async function withRetry<T>(
     try {
       return await work(attempt);
     } catch (err) {
-      if (!(options.retryIf ?? isRetryable)(err) || attempt + 1 >= policy.attempts || options.signal?.aborted) throw err;
+      if (
+        !(options.retryIf ?? isRetryable)(err) ||
+        attempt + 1 >= policy.attempts ||
+        options.signal?.aborted
+      )
+        throw err;
       const delay = backoffDelay(policy, attempt, err);
       options.onRetry?.(err, attempt, delay);
       await sleep(delay, options.signal);

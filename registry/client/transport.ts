@@ -69,7 +69,8 @@ export class Transport {
 
   url(path: string, query: Record<string, string | undefined> = {}): URL {
     const url = new URL(path, this.base);
-    for (const [key, value] of Object.entries(query)) if (value !== undefined) url.searchParams.set(key, value);
+    for (const [key, value] of Object.entries(query))
+      if (value !== undefined) url.searchParams.set(key, value);
     return url;
   }
 
@@ -91,7 +92,12 @@ export class Transport {
         authorization = await this.auth.answer(challenge, spec.scopes, authorization, spec.signal);
       } catch (err) {
         if (err instanceof ClientError && err.code === 'unauthorized') {
-          throw new ClientError('unauthorized', `${spec.what}: ${err.message}`, { method: spec.method, url: label, status: 401, cause: err });
+          throw new ClientError('unauthorized', `${spec.what}: ${err.message}`, {
+            method: spec.method,
+            url: label,
+            status: 401,
+            cause: err,
+          });
         }
         throw err;
       }
@@ -102,7 +108,11 @@ export class Transport {
   }
 
   /** One request, following GET/HEAD redirects; Authorization goes only to the registry's origin. */
-  private async exchange(spec: RequestSpec, first: URL, authorization: string | undefined): Promise<Response> {
+  private async exchange(
+    spec: RequestSpec,
+    first: URL,
+    authorization: string | undefined,
+  ): Promise<Response> {
     let url = first;
     for (let hop = 0; ; hop++) {
       const headers: Record<string, string> = { 'user-agent': this.userAgent, ...spec.headers };
@@ -120,12 +130,19 @@ export class Transport {
         throw errorFromFetchFailure(err, spec.method, url.origin + url.pathname, spec.signal);
       }
       const location = res.headers.get('location');
-      const redirect = [301, 302, 303, 307, 308].includes(res.status) && (spec.method === 'GET' || spec.method === 'HEAD');
+      const redirect =
+        [301, 302, 303, 307, 308].includes(res.status) &&
+        (spec.method === 'GET' || spec.method === 'HEAD');
       if (!redirect || !location || spec.expect.includes(res.status)) return res;
       await discard(res);
-      if (hop + 1 >= MAX_REDIRECTS) throw new ClientError('protocol', `${spec.what}: too many redirects`, { method: spec.method, url: url.href });
+      if (hop + 1 >= MAX_REDIRECTS)
+        throw new ClientError('protocol', `${spec.what}: too many redirects`, {
+          method: spec.method,
+          url: url.href,
+        });
       url = new URL(location, url);
-      if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ClientError('protocol', `${spec.what}: redirect to ${url.protocol}`);
+      if (url.protocol !== 'https:' && url.protocol !== 'http:')
+        throw new ClientError('protocol', `${spec.what}: redirect to ${url.protocol}`);
     }
   }
 }
@@ -143,6 +160,9 @@ export async function discard(res: Response): Promise<void> {
 /** A header the protocol requires; 'protocol' error when the registry left it out. */
 export function requireHeader(res: Response, name: string, what: string): string {
   const value = res.headers.get(name);
-  if (value === null || value === '') throw new ClientError('protocol', `${what}: response has no ${name} header`, { status: res.status });
+  if (value === null || value === '')
+    throw new ClientError('protocol', `${what}: response has no ${name} header`, {
+      status: res.status,
+    });
   return value;
 }

@@ -87,28 +87,38 @@ export class GarbageCollector {
     const dryRun = options.dryRun ?? false;
     const cutoff = started - (options.graceSeconds ?? this.deps.graceSeconds) * 1000;
     const uploadCutoff = started - (options.uploadTtlSeconds ?? this.deps.uploadTtlSeconds) * 1000;
-    const recentlyTouched = (d: Digest): boolean => (blobs.touched.get(d) ?? 0) > cutoff || blobs.committing.has(d);
+    const recentlyTouched = (d: Digest): boolean =>
+      (blobs.touched.get(d) ?? 0) > cutoff || blobs.committing.has(d);
 
-    const touched = JSON.stringify([...meta.touchedManifests].filter(([, at]) => at > cutoff).map(([key]) => key));
+    const touched = JSON.stringify(
+      [...meta.touchedManifests].filter(([, at]) => at > cutoff).map(([key]) => key),
+    );
     if (!dryRun) this.forgetOldTouches(Math.min(cutoff, started - this.deps.graceSeconds * 1000));
 
     const db = meta.db;
     const swept = db.transaction(() => {
       const deadManifests = db
-        .prepare(`${LIVE_MANIFESTS} select m.repository as repository, m.digest as digest from manifests m
-          where not exists (select 1 from live l where l.repository = m.repository and l.digest = m.digest)`)
+        .prepare(
+          `${LIVE_MANIFESTS} select m.repository as repository, m.digest as digest from manifests m
+          where not exists (select 1 from live l where l.repository = m.repository and l.digest = m.digest)`,
+        )
         .all({ cutoff, touched }) as { repository: string; digest: string }[];
       const deadBlobs = (
         db
-          .prepare(`${LIVE_MANIFESTS}, live_blobs(digest) as (
+          .prepare(
+            `${LIVE_MANIFESTS}, live_blobs(digest) as (
               select r.child from manifest_refs r join live l on r.repository = l.repository and r.parent = l.digest
               where r.kind = 'blob')
             select digest, size from blobs where created_at <= :cutoff
-              and digest not in (select digest from live_blobs)`)
+              and digest not in (select digest from live_blobs)`,
+          )
           .all({ cutoff, touched }) as { digest: Digest; size: number }[]
       ).filter((b) => !recentlyTouched(b.digest));
       const staleUploads = (
-        db.prepare('select id, size from uploads where updated_at <= ?').all(uploadCutoff) as { id: string; size: number }[]
+        db.prepare('select id, size from uploads where updated_at <= ?').all(uploadCutoff) as {
+          id: string;
+          size: number;
+        }[]
       ).filter((u) => !uploads.active.has(u.id));
       if (!dryRun) {
         const delManifest = db.prepare('delete from manifests where repository = ? and digest = ?');
@@ -152,7 +162,11 @@ export class GarbageCollector {
       bytesFreed += object.size;
       if (!dryRun) await blobs.driver.delete(object.key);
     }
-    orphanFilesDeleted += await this.sweepStagingFiles(uploadCutoff, dryRun, (size) => (bytesFreed += size));
+    orphanFilesDeleted += await this.sweepStagingFiles(
+      uploadCutoff,
+      dryRun,
+      (size) => (bytesFreed += size),
+    );
 
     const report: GcReport = {
       dryRun,
@@ -172,7 +186,10 @@ export class GarbageCollector {
    * as small as the set of recently used blobs and manifests however long the server runs.
    */
   private forgetOldTouches(before: number): void {
-    for (const map of [this.deps.blobs.touched, this.deps.meta.touchedManifests] as Map<string, number>[]) {
+    for (const map of [this.deps.blobs.touched, this.deps.meta.touchedManifests] as Map<
+      string,
+      number
+    >[]) {
       for (const [key, at] of map) if (at <= before) map.delete(key);
     }
   }
@@ -190,7 +207,11 @@ export class GarbageCollector {
     }
   }
 
-  private async sweepStagingFiles(cutoff: number, dryRun: boolean, freed: (size: number) => void): Promise<number> {
+  private async sweepStagingFiles(
+    cutoff: number,
+    dryRun: boolean,
+    freed: (size: number) => void,
+  ): Promise<number> {
     const { meta, uploads } = this.deps;
     const dir = uploads.pathOf('');
     const names = await readdir(dir).catch(() => [] as string[]);

@@ -4,7 +4,8 @@ import { readLimited } from '../read-limited.js';
 
 /** Reads a request body up to `limit` bytes; past it, TOO_LARGE (413) without buffering the rest. */
 export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  const tooLarge = (): OciError => new OciError('TOO_LARGE', `body larger than ${limit} bytes`, { limit });
+  const tooLarge = (): OciError =>
+    new OciError('TOO_LARGE', `body larger than ${limit} bytes`, { limit });
   if (Number(req.headers['content-length'] ?? NaN) > limit) {
     req.resume();
     throw tooLarge();
@@ -17,29 +18,42 @@ export function parsePage(query: URLSearchParams, max = 1000): { n: number; last
   const rawN = query.get('n');
   let n = max;
   if (rawN !== null) {
-    if (!/^\d{1,9}$/.test(rawN)) throw new OciError('PAGINATION_NUMBER_INVALID', undefined, { n: rawN.slice(0, 20) });
+    if (!/^\d{1,9}$/.test(rawN))
+      throw new OciError('PAGINATION_NUMBER_INVALID', undefined, { n: rawN.slice(0, 20) });
     n = Math.min(Number(rawN), max);
   }
   return { n, last: query.get('last') ?? '' };
 }
 
 /** `Content-Range: <start>-<end>` of a chunk upload, or undefined when absent. */
-export function parseContentRange(header: string | undefined): { start: number; end: number } | undefined {
+export function parseContentRange(
+  header: string | undefined,
+): { start: number; end: number } | undefined {
   if (header === undefined) return undefined;
   const m = /^(?:bytes[ =])?(\d{1,15})-(\d{1,15})$/.exec(header.trim());
-  if (!m) throw new OciError('RANGE_INVALID', 'malformed Content-Range', { contentRange: header.slice(0, 100) });
+  if (!m)
+    throw new OciError('RANGE_INVALID', 'malformed Content-Range', {
+      contentRange: header.slice(0, 100),
+    });
   const start = Number(m[1]);
   const end = Number(m[2]);
-  if (end < start) throw new OciError('RANGE_INVALID', 'Content-Range end before start', { contentRange: header });
+  if (end < start)
+    throw new OciError('RANGE_INVALID', 'Content-Range end before start', { contentRange: header });
   return { start, end };
 }
 
 /** A single `Range: bytes=a-b | a- | -n` against a blob of `size` bytes; undefined → whole blob. */
-export function parseRange(header: string | undefined, size: number): { start: number; end: number } | undefined {
+export function parseRange(
+  header: string | undefined,
+  size: number,
+): { start: number; end: number } | undefined {
   if (header === undefined) return undefined;
   const m = /^bytes=(\d{0,15})-(\d{0,15})$/.exec(header.trim());
   const unsatisfiable = (): OciError =>
-    new OciError('RANGE_INVALID', undefined, { range: header.slice(0, 100), size }).withHeader('Content-Range', `bytes */${size}`);
+    new OciError('RANGE_INVALID', undefined, { range: header.slice(0, 100), size }).withHeader(
+      'Content-Range',
+      `bytes */${size}`,
+    );
   if (!m || (m[1] === '' && m[2] === '')) throw unsatisfiable();
   if (m[1] === '') {
     const suffix = Number(m[2]);

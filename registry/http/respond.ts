@@ -3,13 +3,22 @@ import { OciError, toOciError } from '../errors.js';
 
 export const API_VERSION_HEADER = ['Docker-Distribution-API-Version', 'registry/2.0'] as const;
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, contentType = 'application/json'): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  contentType = 'application/json',
+): void {
   const bytes = Buffer.from(JSON.stringify(body));
   res.writeHead(status, { 'Content-Type': contentType, 'Content-Length': bytes.length });
   res.end(bytes);
 }
 
-export function sendEmpty(res: ServerResponse, status: number, headers: Record<string, string | number> = {}): void {
+export function sendEmpty(
+  res: ServerResponse,
+  status: number,
+  headers: Record<string, string | number> = {},
+): void {
   res.writeHead(status, { ...headers, 'Content-Length': 0 });
   res.end();
 }
@@ -21,7 +30,9 @@ export function sendOciError(req: IncomingMessage, res: ServerResponse, err: unk
     res.destroy(); // failed mid-stream: cut the connection so the client sees a short body
     return e;
   }
-  const body = Buffer.from(JSON.stringify({ errors: [{ code: e.code, message: e.message, detail: e.detail ?? null }] }));
+  const body = Buffer.from(
+    JSON.stringify({ errors: [{ code: e.code, message: e.message, detail: e.detail ?? null }] }),
+  );
   res.writeHead(e.status, {
     ...e.headers,
     [API_VERSION_HEADER[0]]: API_VERSION_HEADER[1],

@@ -10,7 +10,13 @@ import type { Call, RegistryContext } from './context.js';
 import { deleteBlob, getBlob } from './handlers/blobs.js';
 import { listReferrers, listRepositories, listTags } from './handlers/listings.js';
 import { deleteManifest, getManifest, putManifest } from './handlers/manifests.js';
-import { cancelUpload, completeUpload, patchUpload, startUpload, uploadStatus } from './handlers/uploads.js';
+import {
+  cancelUpload,
+  completeUpload,
+  patchUpload,
+  startUpload,
+  uploadStatus,
+} from './handlers/uploads.js';
 import { API_VERSION_HEADER, sendJson, sendOciError } from './respond.js';
 
 type Handler = (ctx: RegistryContext, call: Call) => void | Promise<void>;
@@ -24,32 +30,57 @@ interface Route {
 const ROUTES: Route[] = [
   {
     pattern: /^\/v2\/(.+)\/manifests\/([^/]+)$/,
-    methods: { GET: ['pull', getManifest], HEAD: ['pull', getManifest], PUT: ['push', putManifest], DELETE: ['delete', deleteManifest] },
+    methods: {
+      GET: ['pull', getManifest],
+      HEAD: ['pull', getManifest],
+      PUT: ['push', putManifest],
+      DELETE: ['delete', deleteManifest],
+    },
   },
   { pattern: /^\/v2\/(.+)\/blobs\/uploads\/?()$/, methods: { POST: ['push', startUpload] } },
   {
     pattern: /^\/v2\/(.+)\/blobs\/uploads\/([^/]+)$/,
-    methods: { GET: ['push', uploadStatus], PATCH: ['push', patchUpload], PUT: ['push', completeUpload], DELETE: ['push', cancelUpload] },
+    methods: {
+      GET: ['push', uploadStatus],
+      PATCH: ['push', patchUpload],
+      PUT: ['push', completeUpload],
+      DELETE: ['push', cancelUpload],
+    },
   },
-  { pattern: /^\/v2\/(.+)\/blobs\/([^/]+)$/, methods: { GET: ['pull', getBlob], HEAD: ['pull', getBlob], DELETE: ['delete', deleteBlob] } },
+  {
+    pattern: /^\/v2\/(.+)\/blobs\/([^/]+)$/,
+    methods: { GET: ['pull', getBlob], HEAD: ['pull', getBlob], DELETE: ['delete', deleteBlob] },
+  },
   { pattern: /^\/v2\/(.+)\/tags\/list()$/, methods: { GET: ['pull', listTags] } },
   { pattern: /^\/v2\/(.+)\/referrers\/([^/]+)$/, methods: { GET: ['pull', listReferrers] } },
 ];
 
-export function createV2Handler(ctx: RegistryContext): (req: IncomingMessage, res: ServerResponse) => void {
+export function createV2Handler(
+  ctx: RegistryContext,
+): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     res.setHeader(API_VERSION_HEADER[0], API_VERSION_HEADER[1]);
     dispatch(ctx, req, res).catch((err: unknown) => {
       const e = sendOciError(req, res, err);
       // A client that hung up mid-body (either way) is no server fault: nobody to answer, nothing to act on.
-      if (clientAborted(req, res, err)) ctx.log.debug({ method: req.method, url: req.url }, 'client went away');
-      else if (e.status >= 500) ctx.log.error({ err, method: req.method, url: req.url }, 'registry request failed');
-      else ctx.log.debug({ code: e.code, method: req.method, url: req.url }, 'registry request refused');
+      if (clientAborted(req, res, err))
+        ctx.log.debug({ method: req.method, url: req.url }, 'client went away');
+      else if (e.status >= 500)
+        ctx.log.error({ err, method: req.method, url: req.url }, 'registry request failed');
+      else
+        ctx.log.debug(
+          { code: e.code, method: req.method, url: req.url },
+          'registry request refused',
+        );
     });
   };
 }
 
-async function dispatch(ctx: RegistryContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function dispatch(
+  ctx: RegistryContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   const raw = req.url ?? '/';
   const q = raw.indexOf('?');
   const path = decodePath(q === -1 ? raw : raw.slice(0, q));
@@ -64,7 +95,11 @@ async function dispatch(ctx: RegistryContext, req: IncomingMessage, res: ServerR
   }
   if (path === '/v2/_catalog') {
     if (method !== 'GET') throw new OciError('UNSUPPORTED');
-    await ctx.access.check(auth, { type: 'registry', name: 'catalog', actions: ['*'] }, req.headers.host);
+    await ctx.access.check(
+      auth,
+      { type: 'registry', name: 'catalog', actions: ['*'] },
+      req.headers.host,
+    );
     return listRepositories(ctx, { res, query });
   }
   for (const route of ROUTES) {

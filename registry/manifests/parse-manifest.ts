@@ -37,7 +37,11 @@ const FOREIGN_LAYERS = new Set([
  * Validates a manifest body as pushed and extracts what the registry indexes. The digest is
  * computed with `algorithm` (that of the reference when the client pushed by digest).
  */
-export function parseManifest(body: Buffer, contentType: string | undefined, algorithm: 'sha256' | 'sha512'): ParsedManifest {
+export function parseManifest(
+  body: Buffer,
+  contentType: string | undefined,
+  algorithm: 'sha256' | 'sha512',
+): ParsedManifest {
   const digest = `${algorithm}:${createHash(algorithm).update(body).digest('hex')}` as Digest;
   let json: unknown;
   try {
@@ -57,7 +61,10 @@ export function parseManifest(body: Buffer, contentType: string | undefined, alg
     throw new OciError('MANIFEST_INVALID', 'Docker schema 1 manifests are not supported');
   }
   if (declared && header && MANIFEST_MEDIA_TYPES.has(header) && declared !== header) {
-    throw new OciError('MANIFEST_INVALID', 'mediaType does not match Content-Type', { mediaType: declared, contentType: header });
+    throw new OciError('MANIFEST_INVALID', 'mediaType does not match Content-Type', {
+      mediaType: declared,
+      contentType: header,
+    });
   }
   const mediaType = pickMediaType(declared, header, json);
   if (INDEX_MEDIA_TYPES.has(mediaType)) {
@@ -86,10 +93,18 @@ export function parseManifest(body: Buffer, contentType: string | undefined, alg
   };
 }
 
-function pickMediaType(declared: string | undefined, header: string | undefined, json: object): string {
+function pickMediaType(
+  declared: string | undefined,
+  header: string | undefined,
+  json: object,
+): string {
   if (declared && MANIFEST_MEDIA_TYPES.has(declared)) return declared;
   if (header && MANIFEST_MEDIA_TYPES.has(header)) return header;
-  if (declared) throw new OciError('MANIFEST_INVALID', `unsupported manifest media type ${declared.slice(0, 100)}`);
+  if (declared)
+    throw new OciError(
+      'MANIFEST_INVALID',
+      `unsupported manifest media type ${declared.slice(0, 100)}`,
+    );
   // No usable type: OCI lets mediaType be absent, so go by shape.
   if ('manifests' in json) return MediaTypes.ociIndex;
   if ('config' in json) return MediaTypes.ociManifest;
@@ -101,9 +116,13 @@ function validate<T extends z.ZodType>(schema: T, json: unknown): z.infer<T> {
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const at = issue ? issue.path.join('.') : '';
-    throw new OciError('MANIFEST_INVALID', `manifest invalid${at ? ` at ${at}` : ''}: ${issue?.message ?? 'schema'}`, {
-      issues: parsed.error.issues.slice(0, 5),
-    });
+    throw new OciError(
+      'MANIFEST_INVALID',
+      `manifest invalid${at ? ` at ${at}` : ''}: ${issue?.message ?? 'schema'}`,
+      {
+        issues: parsed.error.issues.slice(0, 5),
+      },
+    );
   }
   return parsed.data;
 }

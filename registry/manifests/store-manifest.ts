@@ -19,12 +19,22 @@ export interface ManifestPush {
  * tag), log and report `manifest.pushed`. The one path for a PUT on /v2 and for in-process
  * writers (image sync), so the store indexes both alike.
  */
-export async function storeManifest(ctx: RegistryContext, push: ManifestPush): Promise<ParsedManifest> {
+export async function storeManifest(
+  ctx: RegistryContext,
+  push: ManifestPush,
+): Promise<ParsedManifest> {
   const { repository, content, actor, address } = push;
   const ref = parseReference(push.reference);
-  const manifest = parseManifest(content, push.contentType, ref.kind === 'digest' ? algorithmOf(ref.digest) : 'sha256');
+  const manifest = parseManifest(
+    content,
+    push.contentType,
+    ref.kind === 'digest' ? algorithmOf(ref.digest) : 'sha256',
+  );
   if (ref.kind === 'digest' && ref.digest !== manifest.digest) {
-    throw new OciError('DIGEST_INVALID', undefined, { expected: ref.digest, actual: manifest.digest });
+    throw new OciError('DIGEST_INVALID', undefined, {
+      expected: ref.digest,
+      actual: manifest.digest,
+    });
   }
   const tag = ref.kind === 'tag' ? ref.tag : null;
   await ctx.guard({ repository, tag, manifest, content, actor });

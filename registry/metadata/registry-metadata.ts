@@ -56,13 +56,17 @@ export class RegistryMetadata {
   ) {
     const p = (sql: string): Statement => db.prepare(sql);
     this.s = {
-      ensureRepo: p('insert into repositories (name, created_at) values (?, ?) on conflict do nothing'),
+      ensureRepo: p(
+        'insert into repositories (name, created_at) values (?, ?) on conflict do nothing',
+      ),
       repoExists: p('select 1 from repositories where name = ?'),
       blob: p('select size from blobs where digest = ?'),
       repoBlob: p(
         'select b.size as size from repository_blobs rb join blobs b on b.digest = rb.digest where rb.repository = ? and rb.digest = ?',
       ),
-      insertBlob: p('insert into blobs (digest, size, created_at) values (?, ?, ?) on conflict do nothing'),
+      insertBlob: p(
+        'insert into blobs (digest, size, created_at) values (?, ?, ?) on conflict do nothing',
+      ),
       linkBlob: p(
         'insert into repository_blobs (repository, digest, created_at) values (?, ?, ?) on conflict do nothing',
       ),
@@ -150,11 +154,17 @@ export class RegistryMetadata {
   }
 
   manifestByTag(repository: string, tag: string): StoredManifest | undefined {
-    return this.touchManifest(repository, this.s.manifestByTag!.get(repository, tag) as StoredManifest | undefined);
+    return this.touchManifest(
+      repository,
+      this.s.manifestByTag!.get(repository, tag) as StoredManifest | undefined,
+    );
   }
 
   manifestByDigest(repository: string, digest: Digest): StoredManifest | undefined {
-    return this.touchManifest(repository, this.s.manifestByDigest!.get(repository, digest) as StoredManifest | undefined);
+    return this.touchManifest(
+      repository,
+      this.s.manifestByDigest!.get(repository, digest) as StoredManifest | undefined,
+    );
   }
 
   private touchManifest<T extends { digest: Digest } | undefined>(repository: string, found: T): T {
@@ -198,7 +208,8 @@ export class RegistryMetadata {
         now,
       );
       if (inserted.changes > 0) {
-        for (const ref of row.refs) this.s.insertRef!.run(row.repository, row.digest, ref.child, ref.kind);
+        for (const ref of row.refs)
+          this.s.insertRef!.run(row.repository, row.digest, ref.child, ref.kind);
       }
       if (tag !== undefined) this.s.upsertTag!.run(row.repository, tag, row.digest, now);
       this.touchManifest(row.repository, row);
@@ -262,15 +273,19 @@ export class RegistryMetadata {
 
   /** Points a tag at an existing manifest without a push (tags the store keeps for its apps). */
   setTag(repository: string, tag: string, digest: Digest): void {
-    this.db.prepare(
-      `insert into tags (repository, name, digest, updated_at) values (?, ?, ?, ?)
+    this.db
+      .prepare(
+        `insert into tags (repository, name, digest, updated_at) values (?, ?, ?, ?)
        on conflict (repository, name) do update set digest = excluded.digest, updated_at = excluded.updated_at`,
-    ).run(repository, tag, digest, this.now());
+      )
+      .run(repository, tag, digest, this.now());
   }
 
   /** Every (tag, digest) of a repository, for rebuilding indexes. */
   allTags(repository: string): { name: string; digest: Digest }[] {
-    return this.db.prepare('select name, digest from tags where repository = ? order by name').all(repository) as {
+    return this.db
+      .prepare('select name, digest from tags where repository = ? order by name')
+      .all(repository) as {
       name: string;
       digest: Digest;
     }[];

@@ -24,7 +24,10 @@ export const repositoryBlobs = sqliteTable(
     digest: text('digest').notNull(),
     createdAt: integer('created_at').notNull(),
   },
-  (t) => [primaryKey({ columns: [t.repository, t.digest] }), index('repository_blobs_digest').on(t.digest)],
+  (t) => [
+    primaryKey({ columns: [t.repository, t.digest] }),
+    index('repository_blobs_digest').on(t.digest),
+  ],
 );
 
 export const manifests = sqliteTable(
@@ -42,7 +45,9 @@ export const manifests = sqliteTable(
   },
   (t) => [
     primaryKey({ columns: [t.repository, t.digest] }),
-    index('manifests_subject').on(t.repository, t.subject).where(sql`subject is not null`),
+    index('manifests_subject')
+      .on(t.repository, t.subject)
+      .where(sql`subject is not null`),
   ],
 );
 
@@ -69,7 +74,10 @@ export const tags = sqliteTable(
     digest: text('digest').notNull(),
     updatedAt: integer('updated_at').notNull(),
   },
-  (t) => [primaryKey({ columns: [t.repository, t.name] }), index('tags_digest').on(t.repository, t.digest)],
+  (t) => [
+    primaryKey({ columns: [t.repository, t.name] }),
+    index('tags_digest').on(t.repository, t.digest),
+  ],
 );
 
 export const uploads = sqliteTable('uploads', {

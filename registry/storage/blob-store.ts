@@ -35,7 +35,12 @@ export class BlobStore {
   }
 
   /** Moves a verified local staging file into place as `digest` and links it into `repository`. */
-  async commitStaged(repository: string, localPath: string, digest: Digest, size: number): Promise<void> {
+  async commitStaged(
+    repository: string,
+    localPath: string,
+    digest: Digest,
+    size: number,
+  ): Promise<void> {
     if (this.meta.blobSize(digest) !== undefined && !this.committing.has(digest)) {
       // Already stored: keep the existing bytes, just link them.
       this.touch(digest);

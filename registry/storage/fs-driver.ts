@@ -107,7 +107,8 @@ async function* walk(dir: string, root: string): AsyncIterable<ObjectInfo> {
     if (entry.isDirectory()) yield* walk(path, root);
     else if (entry.isFile()) {
       const s = await stat(path).catch(() => undefined);
-      if (s) yield { key: relative(root, path).split(sep).join('/'), size: s.size, modifiedAt: s.mtime };
+      if (s)
+        yield { key: relative(root, path).split(sep).join('/'), size: s.size, modifiedAt: s.mtime };
     }
   }
 }

@@ -58,12 +58,22 @@ export class UploadSessions {
   }
 
   /** Appends a chunk. `range` is the chunk's Content-Range; it must start at the current offset. */
-  async append(repository: string, id: string, body: Readable, range?: { start: number; end: number }): Promise<UploadRow> {
+  async append(
+    repository: string,
+    id: string,
+    body: Readable,
+    range?: { start: number; end: number },
+  ): Promise<UploadRow> {
     return this.exclusive(id, () => this.appendLocked(this.get(repository, id), body, range));
   }
 
   /** Finishes an upload (with an optional last chunk): verifies the digest and stores the blob. */
-  async complete(repository: string, id: string, digest: Digest, body?: Readable): Promise<{ digest: Digest; size: number }> {
+  async complete(
+    repository: string,
+    id: string,
+    digest: Digest,
+    body?: Readable,
+  ): Promise<{ digest: Digest; size: number }> {
     return this.exclusive(id, async () => {
       let row = this.get(repository, id);
       if (body) row = await this.appendLocked(row, body);
@@ -98,7 +108,11 @@ export class UploadSessions {
     await rm(this.pathOf(id), { force: true });
   }
 
-  private async appendLocked(row: UploadRow, body: Readable, range?: { start: number; end: number }): Promise<UploadRow> {
+  private async appendLocked(
+    row: UploadRow,
+    body: Readable,
+    range?: { start: number; end: number },
+  ): Promise<UploadRow> {
     if (range && range.start !== row.size) {
       body.resume();
       throw new OciError('RANGE_INVALID', 'chunk does not start at the current offset', {
@@ -108,7 +122,12 @@ export class UploadSessions {
     }
     const path = this.pathOf(row.id);
     const state = this.hashes.get(row.id);
-    const hash = state && state.offset === row.size ? state.hash.copy() : row.size === 0 ? createHash('sha256') : undefined;
+    const hash =
+      state && state.offset === row.size
+        ? state.hash.copy()
+        : row.size === 0
+          ? createHash('sha256')
+          : undefined;
     let written = 0;
     try {
       await truncate(path, row.size); // drop the tail of an earlier chunk that failed midway
@@ -124,7 +143,10 @@ export class UploadSessions {
         createWriteStream(path, { flags: 'r+', start: row.size, highWaterMark: 1024 * 1024 }),
       );
       if (range && written !== range.end - range.start + 1) {
-        throw new OciError('SIZE_INVALID', 'chunk length does not match Content-Range', { range, received: written });
+        throw new OciError('SIZE_INVALID', 'chunk length does not match Content-Range', {
+          range,
+          received: written,
+        });
       }
     } catch (err) {
       await truncate(path, row.size).catch(() => undefined);
@@ -143,15 +165,20 @@ export class UploadSessions {
       return `sha256:${state.hash.copy().digest('hex')}`;
     }
     const hash = createHash(algorithm);
-    await pipeline(createReadStream(this.pathOf(row.id), { highWaterMark: 1024 * 1024 }), async (source: AsyncIterable<Buffer>) => {
-      for await (const chunk of source) hash.update(chunk);
-    });
+    await pipeline(
+      createReadStream(this.pathOf(row.id), { highWaterMark: 1024 * 1024 }),
+      async (source: AsyncIterable<Buffer>) => {
+        for await (const chunk of source) hash.update(chunk);
+      },
+    );
     return `${algorithm}:${hash.digest('hex')}`;
   }
 
   private async exclusive<T>(id: string, work: () => Promise<T>): Promise<T> {
     if (this.busy.has(id)) {
-      throw new OciError('BLOB_UPLOAD_INVALID', 'another request is writing to this upload', { id });
+      throw new OciError('BLOB_UPLOAD_INVALID', 'another request is writing to this upload', {
+        id,
+      });
     }
     this.busy.add(id);
     this.active.add(id);

@@ -43,7 +43,15 @@ export class AuditLog {
       .run();
   }
 
-  list(filter: AuditFilter): { id: number; at: string; actor: string; action: string; target: string; address: string; detail: unknown }[] {
+  list(filter: AuditFilter): {
+    id: number;
+    at: string;
+    actor: string;
+    action: string;
+    target: string;
+    address: string;
+    detail: unknown;
+  }[] {
     const where: SQL[] = [];
     if (filter.actor) where.push(eq(audit.actor, filter.actor));
     if (filter.action) where.push(eq(audit.action, filter.action));
@@ -58,6 +66,10 @@ export class AuditLog {
       .orderBy(desc(audit.id))
       .limit(filter.limit)
       .all()
-      .map((row) => ({ ...row, at: new Date(row.at).toISOString(), detail: JSON.parse(row.detail) as unknown }));
+      .map((row) => ({
+        ...row,
+        at: new Date(row.at).toISOString(),
+        detail: JSON.parse(row.detail) as unknown,
+      }));
   }
 }

@@ -18,7 +18,13 @@ export interface Accounts {
   audit: AuditLog;
 }
 
-export function createAccounts(deps: { db: Db; config: Config; dataDir: string; log: Logger; clock: () => number }): Accounts {
+export function createAccounts(deps: {
+  db: Db;
+  config: Config;
+  dataDir: string;
+  log: Logger;
+  clock: () => number;
+}): Accounts {
   const { db, config, log, clock } = deps;
   const namespaces = new Namespaces(db, clock);
   const users = new Users(db, namespaces, clock);
@@ -26,6 +32,14 @@ export function createAccounts(deps: { db: Db; config: Config; dataDir: string; 
   const audit = new AuditLog(db, clock);
   const codes = new LoginCodes(db, secretFile(deps.dataDir, 'login-code.key'), clock);
   const sms = createSmsProvider(config.sms, log.child({ module: 'sms' }));
-  const login = new PhoneLogin({ codes, sms, users, sessions, audit, log: log.child({ module: 'login' }), clock });
+  const login = new PhoneLogin({
+    codes,
+    sms,
+    users,
+    sessions,
+    audit,
+    log: log.child({ module: 'login' }),
+    clock,
+  });
   return { users, namespaces, sessions, login, audit };
 }

@@ -9,7 +9,8 @@ export const MAX_ATTEMPTS = 5;
 export const RESEND_INTERVAL_MS = 60_000;
 export const CODES_PER_PHONE_PER_DAY = 10;
 
-export type IssueResult = { ok: true; code: string; id: number } | { ok: false; retryAfterSeconds: number };
+export type IssueResult =
+  { ok: true; code: string; id: number } | { ok: false; retryAfterSeconds: number };
 export type VerifyResult = 'ok' | 'wrong' | 'expired';
 
 /**
@@ -28,21 +29,40 @@ export class LoginCodes {
   issue(phone: string, address: string): IssueResult {
     const now = this.clock();
     return this.db.transaction((tx) => {
-      const latest = tx.select().from(loginCodes).where(eq(loginCodes.phone, phone)).orderBy(desc(loginCodes.createdAt)).limit(1).get();
+      const latest = tx
+        .select()
+        .from(loginCodes)
+        .where(eq(loginCodes.phone, phone))
+        .orderBy(desc(loginCodes.createdAt))
+        .limit(1)
+        .get();
       if (latest && now - latest.createdAt < RESEND_INTERVAL_MS) {
-        return { ok: false, retryAfterSeconds: Math.ceil((latest.createdAt + RESEND_INTERVAL_MS - now) / 1000) } as const;
+        return {
+          ok: false,
+          retryAfterSeconds: Math.ceil((latest.createdAt + RESEND_INTERVAL_MS - now) / 1000),
+        } as const;
       }
       const today = tx
         .select({ n: sql<number>`count(*)` })
         .from(loginCodes)
         .where(and(eq(loginCodes.phone, phone), gt(loginCodes.createdAt, now - 86_400_000)))
         .get();
-      if ((today?.n ?? 0) >= CODES_PER_PHONE_PER_DAY) return { ok: false, retryAfterSeconds: 3600 } as const;
-      tx.update(loginCodes).set({ consumedAt: now }).where(and(eq(loginCodes.phone, phone), isNull(loginCodes.consumedAt))).run();
+      if ((today?.n ?? 0) >= CODES_PER_PHONE_PER_DAY)
+        return { ok: false, retryAfterSeconds: 3600 } as const;
+      tx.update(loginCodes)
+        .set({ consumedAt: now })
+        .where(and(eq(loginCodes.phone, phone), isNull(loginCodes.consumedAt)))
+        .run();
       const code = randomInt(0, 1_000_000).toString().padStart(6, '0');
       const row = tx
         .insert(loginCodes)
-        .values({ phone, codeHash: this.hash(phone, code), createdAt: now, expiresAt: now + CODE_TTL_MS, address })
+        .values({
+          phone,
+          codeHash: this.hash(phone, code),
+          createdAt: now,
+          expiresAt: now + CODE_TTL_MS,
+          address,
+        })
         .returning({ id: loginCodes.id })
         .get();
       return { ok: true, code, id: row.id } as const;
@@ -69,7 +89,12 @@ export class LoginCodes {
         .limit(1)
         .get();
       if (!live || live.expiresAt <= now) return live ? 'expired' : 'wrong';
-      const matches = /^\d{6}$/.test(code) && timingSafeEqual(Buffer.from(live.codeHash, 'hex'), Buffer.from(this.hash(phone, code), 'hex'));
+      const matches =
+        /^\d{6}$/.test(code) &&
+        timingSafeEqual(
+          Buffer.from(live.codeHash, 'hex'),
+          Buffer.from(this.hash(phone, code), 'hex'),
+        );
       if (matches) {
         tx.update(loginCodes).set({ consumedAt: now }).where(eq(loginCodes.id, live.id)).run();
         return 'ok';

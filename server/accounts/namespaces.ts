@@ -25,7 +25,12 @@ export class Namespaces {
       .select({ role: namespaceMembers.role })
       .from(namespaceMembers)
       .innerJoin(namespaces, eq(namespaces.id, namespaceMembers.namespaceId))
-      .where(and(eq(namespaces.name, sql.placeholder('namespace')), eq(namespaceMembers.userId, sql.placeholder('userId'))))
+      .where(
+        and(
+          eq(namespaces.name, sql.placeholder('namespace')),
+          eq(namespaceMembers.userId, sql.placeholder('userId')),
+        ),
+      )
       .prepare();
   }
 
@@ -36,15 +41,29 @@ export class Namespaces {
 
   /** Inside a caller's transaction: the namespace of a new user, owned by them. */
   createForUser(tx: Tx, name: string, userId: number): void {
-    const row = tx.insert(namespaces).values({ name, kind: 'user', createdAt: this.clock() }).returning({ id: namespaces.id }).get();
-    tx.insert(namespaceMembers).values({ namespaceId: row.id, userId, role: 'owner', createdAt: this.clock() }).run();
+    const row = tx
+      .insert(namespaces)
+      .values({ name, kind: 'user', createdAt: this.clock() })
+      .returning({ id: namespaces.id })
+      .get();
+    tx.insert(namespaceMembers)
+      .values({ namespaceId: row.id, userId, role: 'owner', createdAt: this.clock() })
+      .run();
   }
 
   exists(name: string): boolean {
-    return !!this.db.select({ id: namespaces.id }).from(namespaces).where(eq(namespaces.name, name)).get();
+    return !!this.db
+      .select({ id: namespaces.id })
+      .from(namespaces)
+      .where(eq(namespaces.name, name))
+      .get();
   }
 
-  get(name: string): { id: number; name: string; kind: 'user' | 'org'; displayName: string; createdAt: number } | undefined {
+  get(
+    name: string,
+  ):
+    | { id: number; name: string; kind: 'user' | 'org'; displayName: string; createdAt: number }
+    | undefined {
     return this.db.select().from(namespaces).where(eq(namespaces.name, name)).get();
   }
 
@@ -52,17 +71,32 @@ export class Namespaces {
     const problem = namespaceNameProblem(name);
     if (problem) throw new StoreError('invalid', `organisation name ${problem}`, { field: 'name' });
     this.db.transaction((tx) => {
-      if (tx.select({ id: namespaces.id }).from(namespaces).where(eq(namespaces.name, name)).get()) {
+      if (
+        tx.select({ id: namespaces.id }).from(namespaces).where(eq(namespaces.name, name)).get()
+      ) {
         throw new StoreError('conflict', `the name "${name}" is taken`, { field: 'name' });
       }
-      const row = tx.insert(namespaces).values({ name, kind: 'org', displayName, createdAt: this.clock() }).returning({ id: namespaces.id }).get();
-      tx.insert(namespaceMembers).values({ namespaceId: row.id, userId: ownerId, role: 'owner', createdAt: this.clock() }).run();
+      const row = tx
+        .insert(namespaces)
+        .values({ name, kind: 'org', displayName, createdAt: this.clock() })
+        .returning({ id: namespaces.id })
+        .get();
+      tx.insert(namespaceMembers)
+        .values({ namespaceId: row.id, userId: ownerId, role: 'owner', createdAt: this.clock() })
+        .run();
     });
   }
 
-  members(namespace: string): { name: string; displayName: string; role: MemberRole; since: string }[] {
+  members(
+    namespace: string,
+  ): { name: string; displayName: string; role: MemberRole; since: string }[] {
     return this.db
-      .select({ name: users.name, displayName: users.displayName, role: namespaceMembers.role, createdAt: namespaceMembers.createdAt })
+      .select({
+        name: users.name,
+        displayName: users.displayName,
+        role: namespaceMembers.role,
+        createdAt: namespaceMembers.createdAt,
+      })
       .from(namespaceMembers)
       .innerJoin(namespaces, eq(namespaces.id, namespaceMembers.namespaceId))
       .innerJoin(users, eq(users.id, namespaceMembers.userId))
@@ -95,7 +129,10 @@ export class Namespaces {
       if (current?.role === 'owner' && role !== 'owner') this.keepAnOwner(tx, ns.id);
       tx.insert(namespaceMembers)
         .values({ namespaceId: ns.id, userId, role, createdAt: this.clock() })
-        .onConflictDoUpdate({ target: [namespaceMembers.namespaceId, namespaceMembers.userId], set: { role } })
+        .onConflictDoUpdate({
+          target: [namespaceMembers.namespaceId, namespaceMembers.userId],
+          set: { role },
+        })
         .run();
     });
   }
@@ -110,15 +147,25 @@ export class Namespaces {
         .get();
       if (!current) return false;
       if (current.role === 'owner') this.keepAnOwner(tx, ns.id);
-      tx.delete(namespaceMembers).where(and(eq(namespaceMembers.namespaceId, ns.id), eq(namespaceMembers.userId, userId))).run();
+      tx.delete(namespaceMembers)
+        .where(and(eq(namespaceMembers.namespaceId, ns.id), eq(namespaceMembers.userId, userId)))
+        .run();
       return true;
     });
   }
 
   private orgIn(tx: Tx, namespace: string): { id: number } {
-    const ns = tx.select({ id: namespaces.id, kind: namespaces.kind }).from(namespaces).where(eq(namespaces.name, namespace)).get();
+    const ns = tx
+      .select({ id: namespaces.id, kind: namespaces.kind })
+      .from(namespaces)
+      .where(eq(namespaces.name, namespace))
+      .get();
     if (!ns) throw new StoreError('not_found', `no namespace "${namespace}"`);
-    if (ns.kind !== 'org') throw new StoreError('invalid', `"${namespace}" is a user's namespace; only organisations have members`);
+    if (ns.kind !== 'org')
+      throw new StoreError(
+        'invalid',
+        `"${namespace}" is a user's namespace; only organisations have members`,
+      );
     return ns;
   }
 
@@ -128,6 +175,7 @@ export class Namespaces {
       .from(namespaceMembers)
       .where(and(eq(namespaceMembers.namespaceId, namespaceId), eq(namespaceMembers.role, 'owner')))
       .get();
-    if ((owners?.n ?? 0) <= 1) throw new StoreError('conflict', 'an organisation must keep at least one owner');
+    if ((owners?.n ?? 0) <= 1)
+      throw new StoreError('conflict', 'an organisation must keep at least one owner');
   }
 }

@@ -26,7 +26,15 @@ export class PhoneLogin {
   private readonly loginAttempts: RateLimiter;
 
   constructor(
-    private readonly deps: { codes: LoginCodes; sms: SmsProvider; users: Users; sessions: Sessions; audit: AuditLog; log: Logger; clock: () => number },
+    private readonly deps: {
+      codes: LoginCodes;
+      sms: SmsProvider;
+      users: Users;
+      sessions: Sessions;
+      audit: AuditLog;
+      log: Logger;
+      clock: () => number;
+    },
   ) {
     this.codeRequests = new RateLimiter(CODES_PER_ADDRESS, ADDRESS_WINDOW_MS, deps.clock);
     this.loginAttempts = new RateLimiter(LOGINS_PER_ADDRESS, ADDRESS_WINDOW_MS, deps.clock);
@@ -35,14 +43,25 @@ export class PhoneLogin {
   /** Sends a fresh code to `phone`. A code the gateway did not take is withdrawn: asking again works at once. */
   async sendCode(rawPhone: string, address: string): Promise<void> {
     const phone = this.phone(rawPhone);
-    if (!this.codeRequests.take(address)) throw limited('too many codes asked from this address', this.codeRequests.retryAfter(address));
+    if (!this.codeRequests.take(address))
+      throw limited(
+        'too many codes asked from this address',
+        this.codeRequests.retryAfter(address),
+      );
     const issued = this.deps.codes.issue(phone, address);
-    if (!issued.ok) throw limited('a code was sent to this number moments ago; wait before asking again', issued.retryAfterSeconds);
+    if (!issued.ok)
+      throw limited(
+        'a code was sent to this number moments ago; wait before asking again',
+        issued.retryAfterSeconds,
+      );
     try {
       await this.deps.sms.send(phone, issued.code);
     } catch (err) {
       this.deps.codes.withdraw(issued.id);
-      if (err instanceof SmsError) throw new StoreError('unavailable', `${err.message}; please try again`, undefined, { cause: err });
+      if (err instanceof SmsError)
+        throw new StoreError('unavailable', `${err.message}; please try again`, undefined, {
+          cause: err,
+        });
       throw err;
     }
     this.deps.log.info({ to: maskPhone(phone), provider: this.deps.sms.name }, 'login code sent');
@@ -50,24 +69,47 @@ export class PhoneLogin {
 
   login(rawPhone: string, code: string, address: string, wantedName?: string): LoginResult {
     const phone = this.phone(rawPhone);
-    if (!this.loginAttempts.take(address)) throw limited('too many login attempts from this address', this.loginAttempts.retryAfter(address));
+    if (!this.loginAttempts.take(address))
+      throw limited(
+        'too many login attempts from this address',
+        this.loginAttempts.retryAfter(address),
+      );
     this.deps.users.assertCanSignUp(phone, wantedName);
     const verdict = this.deps.codes.verify(phone, code);
     if (verdict !== 'ok') {
-      this.deps.audit.record({ actor: maskPhone(phone), action: 'login.failed', address, detail: { reason: verdict } });
-      throw new StoreError('unauthorized', verdict === 'expired' ? 'the code has expired; ask for a new one' : 'wrong or used code');
+      this.deps.audit.record({
+        actor: maskPhone(phone),
+        action: 'login.failed',
+        address,
+        detail: { reason: verdict },
+      });
+      throw new StoreError(
+        'unauthorized',
+        verdict === 'expired' ? 'the code has expired; ask for a new one' : 'wrong or used code',
+      );
     }
     const { user, created } = this.deps.users.findOrCreateByPhone(phone, wantedName);
     if (user.disabled) throw new StoreError('forbidden', 'this account is disabled');
     const session = this.deps.sessions.create(user.id, address);
-    if (created) this.deps.audit.record({ actor: user.name, action: 'user.created', target: user.name, address });
+    if (created)
+      this.deps.audit.record({
+        actor: user.name,
+        action: 'user.created',
+        target: user.name,
+        address,
+      });
     this.deps.audit.record({ actor: user.name, action: 'login', target: user.name, address });
     return { ...session, user, created };
   }
 
   private phone(raw: string): string {
     const phone = normalisePhone(raw);
-    if (!phone) throw new StoreError('invalid', 'phone must be a valid number in international form, e.g. +8613800138000', { field: 'phone' });
+    if (!phone)
+      throw new StoreError(
+        'invalid',
+        'phone must be a valid number in international form, e.g. +8613800138000',
+        { field: 'phone' },
+      );
     return phone;
   }
 }

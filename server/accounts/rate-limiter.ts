@@ -32,6 +32,7 @@ export class RateLimiter {
   }
 
   private prune(now: number): void {
-    for (const [key, entry] of this.windows) if (now - entry.start >= this.windowMs) this.windows.delete(key);
+    for (const [key, entry] of this.windows)
+      if (now - entry.start >= this.windowMs) this.windows.delete(key);
   }
 }

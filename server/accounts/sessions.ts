@@ -24,7 +24,17 @@ export class Sessions {
     const token = `${SESSION_PREFIX}${randomBytes(32).toString('base64url')}`;
     const now = this.clock();
     const expiresAt = now + this.ttlMs;
-    this.db.insert(sessions).values({ tokenHash: hashToken(token), userId, createdAt: now, expiresAt, lastSeenAt: now, address }).run();
+    this.db
+      .insert(sessions)
+      .values({
+        tokenHash: hashToken(token),
+        userId,
+        createdAt: now,
+        expiresAt,
+        lastSeenAt: now,
+        address,
+      })
+      .run();
     return { token, expiresAt };
   }
 
@@ -40,12 +50,26 @@ export class Sessions {
       .get();
     if (!found || found.session.expiresAt <= now || found.user.disabled) return undefined;
     if (now - found.session.lastSeenAt > LAST_SEEN_RESOLUTION_MS) {
-      this.db.update(sessions).set({ lastSeenAt: now }).where(eq(sessions.id, found.session.id)).run();
+      this.db
+        .update(sessions)
+        .set({ lastSeenAt: now })
+        .where(eq(sessions.id, found.session.id))
+        .run();
     }
-    return { kind: 'user', userId: found.user.id, name: found.user.name, role: found.user.role, sessionId: found.session.id };
+    return {
+      kind: 'user',
+      userId: found.user.id,
+      name: found.user.name,
+      role: found.user.role,
+      sessionId: found.session.id,
+    };
   }
 
   end(sessionId: number): void {
-    this.db.update(sessions).set({ revokedAt: this.clock() }).where(eq(sessions.id, sessionId)).run();
+    this.db
+      .update(sessions)
+      .set({ revokedAt: this.clock() })
+      .where(eq(sessions.id, sessionId))
+      .run();
   }
 }

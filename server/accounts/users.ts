@@ -59,8 +59,12 @@ export class Users {
     if (name === undefined || this.byPhone(phone)) return;
     const problem = namespaceNameProblem(name);
     if (problem) throw new StoreError('invalid', `name ${problem}`, { field: 'name' });
-    if (this.db.select({ id: namespaces.id }).from(namespaces).where(eq(namespaces.name, name)).get()) {
-      throw new StoreError('conflict', `the name "${name}" is taken; choose another`, { field: 'name' });
+    if (
+      this.db.select({ id: namespaces.id }).from(namespaces).where(eq(namespaces.name, name)).get()
+    ) {
+      throw new StoreError('conflict', `the name "${name}" is taken; choose another`, {
+        field: 'name',
+      });
     }
   }
 
@@ -76,14 +80,24 @@ export class Users {
       if (name !== undefined) {
         const problem = namespaceNameProblem(name);
         if (problem) throw new StoreError('invalid', `name ${problem}`, { field: 'name' });
-        if (tx.select({ id: namespaces.id }).from(namespaces).where(eq(namespaces.name, name)).get()) {
-          throw new StoreError('conflict', `the name "${name}" is taken; choose another`, { field: 'name' });
+        if (
+          tx.select({ id: namespaces.id }).from(namespaces).where(eq(namespaces.name, name)).get()
+        ) {
+          throw new StoreError('conflict', `the name "${name}" is taken; choose another`, {
+            field: 'name',
+          });
         }
       } else {
         do name = `user-${randomBytes(4).toString('hex')}`;
-        while (tx.select({ id: namespaces.id }).from(namespaces).where(eq(namespaces.name, name)).get());
+        while (
+          tx.select({ id: namespaces.id }).from(namespaces).where(eq(namespaces.name, name)).get()
+        );
       }
-      const user = tx.insert(users).values({ name, phone, createdAt: this.clock() }).returning().get();
+      const user = tx
+        .insert(users)
+        .values({ name, phone, createdAt: this.clock() })
+        .returning()
+        .get();
       this.namespaces.createForUser(tx, name, user.id);
       return { user, created: true };
     });
@@ -91,19 +105,28 @@ export class Users {
 
   update(userId: number, change: ProfileChange): UserRow {
     const set = Object.fromEntries(Object.entries(change).filter(([, v]) => v !== undefined));
-    if (Object.keys(set).length > 0) this.db.update(users).set(set).where(eq(users.id, userId)).run();
+    if (Object.keys(set).length > 0)
+      this.db.update(users).set(set).where(eq(users.id, userId)).run();
     return this.byId(userId)!;
   }
 
   setAvatar(userId: number, image: Buffer | null, type: string | null): void {
-    this.db.update(users).set({ avatar: image, avatarType: type }).where(eq(users.id, userId)).run();
+    this.db
+      .update(users)
+      .set({ avatar: image, avatarType: type })
+      .where(eq(users.id, userId))
+      .run();
   }
 
   /** Disabling takes effect at once: sessions end, and keys stop working while disabled. */
   setDisabled(userId: number, disabled: boolean): void {
     this.db.transaction((tx) => {
       tx.update(users).set({ disabled }).where(eq(users.id, userId)).run();
-      if (disabled) tx.update(sessions).set({ revokedAt: this.clock() }).where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt))).run();
+      if (disabled)
+        tx.update(sessions)
+          .set({ revokedAt: this.clock() })
+          .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt)))
+          .run();
     });
   }
 

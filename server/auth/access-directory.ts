@@ -20,10 +20,19 @@ export function sqlAccessDirectory(sqlite: Database.Database): AccessDirectory {
   const role = sqlite.prepare<[number, string], { role: MemberRole }>(
     `select m.role from namespace_members m join namespaces n on n.id = m.namespace_id where m.user_id = ? and n.name = ?`,
   );
-  const listed = sqlite.prepare<[string, string], { listed: number }>(`select listed from apps where namespace = ? and name = ?`);
-  const byKey = sqlite.prepare<[string], { namespace: string; name: string }>(`select namespace, name from apps where app_key = ?`);
-  const user = sqlite.prepare<[number], { disabled: number }>(`select disabled from users where id = ?`);
-  const key = sqlite.prepare<[number, number], { disabled: number; revoked_at: number | null; expires_at: number | null }>(
+  const listed = sqlite.prepare<[string, string], { listed: number }>(
+    `select listed from apps where namespace = ? and name = ?`,
+  );
+  const byKey = sqlite.prepare<[string], { namespace: string; name: string }>(
+    `select namespace, name from apps where app_key = ?`,
+  );
+  const user = sqlite.prepare<[number], { disabled: number }>(
+    `select disabled from users where id = ?`,
+  );
+  const key = sqlite.prepare<
+    [number, number],
+    { disabled: number; revoked_at: number | null; expires_at: number | null }
+  >(
     `select u.disabled, k.revoked_at, k.expires_at from access_keys k join users u on u.id = k.user_id where k.id = ? and k.user_id = ?`,
   );
   return {
@@ -36,7 +45,12 @@ export function sqlAccessDirectory(sqlite: Database.Database): AccessDirectory {
     credentialsActive(userId, keyId, now) {
       if (keyId === undefined) return user.get(userId)?.disabled === 0;
       const row = key.get(keyId, userId);
-      return !!row && row.disabled === 0 && row.revoked_at === null && (row.expires_at === null || row.expires_at > now);
+      return (
+        !!row &&
+        row.disabled === 0 &&
+        row.revoked_at === null &&
+        (row.expires_at === null || row.expires_at > now)
+      );
     },
   };
 }

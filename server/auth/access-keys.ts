@@ -28,7 +28,12 @@ export class AccessKeys {
     private readonly clock: () => number = Date.now,
   ) {}
 
-  create(userId: number, name: string, scopes: KeyScope[], options: { expiresAt?: number; secret?: string } = {}): NewKey {
+  create(
+    userId: number,
+    name: string,
+    scopes: KeyScope[],
+    options: { expiresAt?: number; secret?: string } = {},
+  ): NewKey {
     const key = options.secret ?? generateSecret();
     const prefix = key.slice(0, PREFIX_LENGTH);
     const row = this.db
@@ -59,7 +64,9 @@ export class AccessKeys {
       .select({ key: accessKeys, user: users })
       .from(accessKeys)
       .innerJoin(users, eq(users.id, accessKeys.userId))
-      .where(and(eq(accessKeys.prefix, secret.slice(0, PREFIX_LENGTH)), isNull(accessKeys.revokedAt)))
+      .where(
+        and(eq(accessKeys.prefix, secret.slice(0, PREFIX_LENGTH)), isNull(accessKeys.revokedAt)),
+      )
       .all();
     for (const { key, user } of candidates) {
       if (!timingSafeEqual(Buffer.from(key.secretHash, 'hex'), wanted)) continue;
@@ -102,12 +109,20 @@ export class AccessKeys {
 
   get(id: number): (KeyInfo & { userId: number; revoked: boolean }) | undefined {
     const row = this.db.select().from(accessKeys).where(eq(accessKeys.id, id)).get();
-    return row ? { ...keyInfo(row), userId: row.userId, revoked: row.revokedAt !== null } : undefined;
+    return row
+      ? { ...keyInfo(row), userId: row.userId, revoked: row.revokedAt !== null }
+      : undefined;
   }
 
   /** Revokes at once: the next request with the key, or a registry token made from it, fails. */
   revoke(id: number): boolean {
-    return this.db.update(accessKeys).set({ revokedAt: this.clock() }).where(and(eq(accessKeys.id, id), isNull(accessKeys.revokedAt))).run().changes > 0;
+    return (
+      this.db
+        .update(accessKeys)
+        .set({ revokedAt: this.clock() })
+        .where(and(eq(accessKeys.id, id), isNull(accessKeys.revokedAt)))
+        .run().changes > 0
+    );
   }
 }
 

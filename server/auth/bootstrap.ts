@@ -25,7 +25,16 @@ export function bootstrapAdmin(deps: {
   let admin = db.select().from(users).where(eq(users.name, ADMIN_NAME)).get();
   if (!admin) {
     admin = db.transaction((tx) => {
-      const row = tx.insert(users).values({ name: ADMIN_NAME, displayName: 'Administrator', role: 'admin', createdAt: deps.clock() }).returning().get();
+      const row = tx
+        .insert(users)
+        .values({
+          name: ADMIN_NAME,
+          displayName: 'Administrator',
+          role: 'admin',
+          createdAt: deps.clock(),
+        })
+        .returning()
+        .get();
       deps.namespaces.createForUser(tx, ADMIN_NAME, row.id);
       return row;
     });
@@ -34,15 +43,24 @@ export function bootstrapAdmin(deps: {
   const existing = db
     .select()
     .from(accessKeys)
-    .where(and(eq(accessKeys.userId, admin.id), eq(accessKeys.name, BOOTSTRAP_KEY_NAME), isNull(accessKeys.revokedAt)))
+    .where(
+      and(
+        eq(accessKeys.userId, admin.id),
+        eq(accessKeys.name, BOOTSTRAP_KEY_NAME),
+        isNull(accessKeys.revokedAt),
+      ),
+    )
     .get();
   if (adminKey) {
-    if (!existing) keys.create(admin.id, BOOTSTRAP_KEY_NAME, ['read', 'install', 'push'], { secret: adminKey });
+    if (!existing)
+      keys.create(admin.id, BOOTSTRAP_KEY_NAME, ['read', 'install', 'push'], { secret: adminKey });
     else if (existing.secretHash !== hashSecret(adminKey)) keys.setSecret(existing.id, adminKey);
     return;
   }
   if (!existing) {
     const { key } = keys.create(admin.id, BOOTSTRAP_KEY_NAME, ['read', 'install', 'push']);
-    deps.print(`appshelf: the admin access key is ${key}\nappshelf: it is shown only now; log in as "${ADMIN_NAME}" with it.`);
+    deps.print(
+      `appshelf: the admin access key is ${key}\nappshelf: it is shown only now; log in as "${ADMIN_NAME}" with it.`,
+    );
   }
 }

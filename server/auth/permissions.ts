@@ -70,7 +70,8 @@ export class Permissions {
    * the rest belong to the namespace's members.
    */
   readApp(p: Principal, namespace: string, app: string): boolean {
-    if (p.kind === 'anonymous') return this.rules.anonymousPull && this.directory.appListed(namespace, app) !== false;
+    if (p.kind === 'anonymous')
+      return this.rules.anonymousPull && this.directory.appListed(namespace, app) !== false;
     if (!this.active(p) || !scopeAllows(p, 'read')) return false;
     if (isRobot(p)) return this.robotApp(p) === `${namespace}/${app}`;
     if (p.role === 'admin' || this.directory.roleOf(p.userId, namespace)) return true;
@@ -96,7 +97,11 @@ export class Permissions {
   /** Whether the store shows app `<namespace>/<app>` to `p` in listings (not gated by anonymousPull). */
   seeApp(p: Principal, namespace: string, listed: boolean): boolean {
     if (listed) return p.kind === 'anonymous' || this.active(p);
-    return p.kind === 'user' && this.active(p) && (p.role === 'admin' || !!this.directory.roleOf(p.userId, namespace));
+    return (
+      p.kind === 'user' &&
+      this.active(p) &&
+      (p.role === 'admin' || !!this.directory.roleOf(p.userId, namespace))
+    );
   }
 
   /** May `p` do `action` in `namespace` (push into it, change its apps, manage its members)? */

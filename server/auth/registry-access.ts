@@ -16,14 +16,20 @@ export function createRegistryAccess(deps: {
 }): RegistryAccess {
   const { tokens, permissions } = deps;
 
-  const challenge = (host: string | undefined, scope: AccessScope | undefined, error?: string): OciError => {
+  const challenge = (
+    host: string | undefined,
+    scope: AccessScope | undefined,
+    error?: string,
+  ): OciError => {
     const parts = [`realm="${deps.realmFor(host)}"`, `service="${tokens.service}"`];
     if (scope) parts.push(`scope="${scopeString(scope)}"`);
     if (error) parts.push(`error="${error}"`);
     return new OciError('UNAUTHORIZED').withHeader('WWW-Authenticate', `Bearer ${parts.join(',')}`);
   };
 
-  async function claimsOf(authorization: string | undefined): Promise<TokenClaims | undefined | null> {
+  async function claimsOf(
+    authorization: string | undefined,
+  ): Promise<TokenClaims | undefined | null> {
     if (!authorization) return undefined;
     if (!authorization.startsWith('Bearer ')) return null;
     return (await tokens.verify(authorization.slice(7).trim())) ?? null;
@@ -34,13 +40,18 @@ export function createRegistryAccess(deps: {
     return scope.actions.every((action) => permissions.repository(principal, scope.name, action));
   }
 
-  async function decide(authorization: string | undefined, scope: AccessScope | undefined, host: string | undefined): Promise<RegistryActor> {
+  async function decide(
+    authorization: string | undefined,
+    scope: AccessScope | undefined,
+    host: string | undefined,
+  ): Promise<RegistryActor> {
     const claims = await claimsOf(authorization);
     if (claims === null) throw challenge(host, scope, 'invalid_token');
     if (!scope) {
       // The base check: a token of a revoked key or a disabled user no longer counts as signed in.
       const principal = claims ? principalOf(claims) : undefined;
-      if (claims && (principal?.kind !== 'user' || permissions.active(principal))) return { name: claims.sub || 'anonymous' };
+      if (claims && (principal?.kind !== 'user' || permissions.active(principal)))
+        return { name: claims.sub || 'anonymous' };
       throw challenge(host, undefined, claims ? 'invalid_token' : undefined);
     }
     const principal = claims ? principalOf(claims) : ANONYMOUS;
@@ -52,7 +63,8 @@ export function createRegistryAccess(deps: {
     if (allowed && grants(claims, scope)) return { name: claims.sub || 'anonymous' };
     // Allowed but not in this token: the client asks the token endpoint again with the scope.
     // An anonymous caller is told to authenticate; a known one that may not, is denied.
-    if (allowed || principal.kind === 'anonymous') throw challenge(host, scope, 'insufficient_scope');
+    if (allowed || principal.kind === 'anonymous')
+      throw challenge(host, scope, 'insufficient_scope');
     throw new OciError('DENIED', undefined, { scope: scopeString(scope) });
   }
 
@@ -71,7 +83,10 @@ export function createRegistryAccess(deps: {
 
 function grants(claims: TokenClaims, scope: AccessScope): boolean {
   const entry = claims.access.find((a) => a.type === scope.type && a.name === scope.name);
-  return !!entry && scope.actions.every((action) => entry.actions.includes(action) || entry.actions.includes('*'));
+  return (
+    !!entry &&
+    scope.actions.every((action) => entry.actions.includes(action) || entry.actions.includes('*'))
+  );
 }
 
 function principalOf(claims: TokenClaims): Principal {

@@ -11,16 +11,24 @@ import { parseScopes, type TokenAccess, type TokenService } from './token-servic
 
 const REPOSITORY_ACTIONS: readonly RepositoryAction[] = ['pull', 'push', 'delete'];
 
-export function tokenEndpoint(deps: { tokens: TokenService; keys: AccessKeys; permissions: Permissions }): RequestHandler {
+export function tokenEndpoint(deps: {
+  tokens: TokenService;
+  keys: AccessKeys;
+  permissions: Permissions;
+}): RequestHandler {
   const grant = (principal: Principal, requested: TokenAccess[]): TokenAccess[] =>
     requested
       .map((r): TokenAccess => {
         if (r.type === 'registry') {
-          return { ...r, actions: r.name === 'catalog' && deps.permissions.catalog(principal) ? ['*'] : [] };
+          return {
+            ...r,
+            actions: r.name === 'catalog' && deps.permissions.catalog(principal) ? ['*'] : [],
+          };
         }
         const actions = r.actions.filter(
           (a): a is RepositoryAction =>
-            (REPOSITORY_ACTIONS as readonly string[]).includes(a) && deps.permissions.repository(principal, r.name, a as RepositoryAction),
+            (REPOSITORY_ACTIONS as readonly string[]).includes(a) &&
+            deps.permissions.repository(principal, r.name, a as RepositoryAction),
         );
         return { ...r, actions };
       })
@@ -29,20 +37,28 @@ export function tokenEndpoint(deps: { tokens: TokenService; keys: AccessKeys; pe
   const respond = async (res: Response, principal: Principal, scopes: string[]): Promise<void> => {
     const access = grant(principal, parseScopes(scopes));
     const { token, expiresIn, issuedAt } = await deps.tokens.issue(principal, access);
-    res.set('Cache-Control', 'no-store').json({ token, access_token: token, expires_in: expiresIn, issued_at: issuedAt });
+    res
+      .set('Cache-Control', 'no-store')
+      .json({ token, access_token: token, expires_in: expiresIn, issued_at: issuedAt });
   };
 
   const refuse = (res: Response): void => {
     res
       .status(401)
       .set('WWW-Authenticate', 'Basic realm="appshelf"')
-      .json({ errors: [{ code: 'UNAUTHORIZED', message: 'invalid username or access key', detail: null }] });
+      .json({
+        errors: [{ code: 'UNAUTHORIZED', message: 'invalid username or access key', detail: null }],
+      });
   };
 
   return async (req: Request, res: Response) => {
     if (req.method === 'POST') {
       const body = (req.body ?? {}) as Record<string, unknown>;
-      if (body.grant_type !== 'password' || typeof body.username !== 'string' || typeof body.password !== 'string') {
+      if (
+        body.grant_type !== 'password' ||
+        typeof body.username !== 'string' ||
+        typeof body.password !== 'string'
+      ) {
         res.status(400).json({ error: 'unsupported_grant_type' });
         return;
       }
@@ -50,7 +66,9 @@ export function tokenEndpoint(deps: { tokens: TokenService; keys: AccessKeys; pe
       if (!principal) return refuse(res);
       return respond(res, principal, typeof body.scope === 'string' ? [body.scope] : []);
     }
-    const scopes = ([] as unknown[]).concat(req.query.scope ?? []).filter((s): s is string => typeof s === 'string');
+    const scopes = ([] as unknown[])
+      .concat(req.query.scope ?? [])
+      .filter((s): s is string => typeof s === 'string');
     const basic = parseBasic(req.headers.authorization);
     if (basic === null) return refuse(res);
     let principal: Principal = ANONYMOUS;
@@ -64,7 +82,9 @@ export function tokenEndpoint(deps: { tokens: TokenService; keys: AccessKeys; pe
 }
 
 /** undefined: no credentials; null: malformed ones. */
-function parseBasic(header: string | undefined): { username: string; password: string } | undefined | null {
+function parseBasic(
+  header: string | undefined,
+): { username: string; password: string } | undefined | null {
   if (!header) return undefined;
   if (!header.startsWith('Basic ')) return null;
   const decoded = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8');

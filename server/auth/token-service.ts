@@ -6,7 +6,14 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { exportPKCS8, generateKeyPair, importPKCS8, jwtVerify, SignJWT, type CryptoKey } from 'jose';
+import {
+  exportPKCS8,
+  generateKeyPair,
+  importPKCS8,
+  jwtVerify,
+  SignJWT,
+  type CryptoKey,
+} from 'jose';
 import type { KeyScope, Principal } from './principal.js';
 
 export interface TokenAccess {
@@ -40,7 +47,12 @@ export class TokenService {
     private readonly clock: () => number,
   ) {}
 
-  static async open(dataDir: string, service: string, ttlSeconds: number, clock: () => number = Date.now): Promise<TokenService> {
+  static async open(
+    dataDir: string,
+    service: string,
+    ttlSeconds: number,
+    clock: () => number = Date.now,
+  ): Promise<TokenService> {
     const dir = join(dataDir, 'keys');
     const file = join(dir, 'token-signing.pem');
     let pem = await readFile(file, 'utf8').catch(() => undefined);
@@ -48,10 +60,12 @@ export class TokenService {
       const { privateKey } = await generateKeyPair('ES256', { extractable: true });
       pem = await exportPKCS8(privateKey);
       await mkdir(dir, { recursive: true, mode: 0o700 });
-      await writeFile(file, pem, { mode: 0o600, flag: 'wx' }).catch(async (err: NodeJS.ErrnoException) => {
-        if (err.code !== 'EEXIST') throw err;
-        pem = await readFile(file, 'utf8'); // another process made it first
-      });
+      await writeFile(file, pem, { mode: 0o600, flag: 'wx' }).catch(
+        async (err: NodeJS.ErrnoException) => {
+          if (err.code !== 'EEXIST') throw err;
+          pem = await readFile(file, 'utf8'); // another process made it first
+        },
+      );
     }
     const privateKey = await importPKCS8(pem!, 'ES256', { extractable: true });
     const { createPublicKey } = await import('node:crypto');
@@ -59,7 +73,10 @@ export class TokenService {
     return new TokenService(privateKey, publicKey, service, ttlSeconds, clock);
   }
 
-  async issue(principal: Principal, access: TokenAccess[]): Promise<{ token: string; expiresIn: number; issuedAt: string }> {
+  async issue(
+    principal: Principal,
+    access: TokenAccess[],
+  ): Promise<{ token: string; expiresIn: number; issuedAt: string }> {
     const now = Math.floor(this.clock() / 1000);
     const user = principal.kind === 'user' ? principal : undefined;
     const token = await new SignJWT({
@@ -108,7 +125,8 @@ export class TokenService {
   }
 
   private evict(nowSeconds: number): void {
-    for (const [token, claims] of this.cache) if (claims.exp <= nowSeconds) this.cache.delete(token);
+    for (const [token, claims] of this.cache)
+      if (claims.exp <= nowSeconds) this.cache.delete(token);
     if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
   }
 }
@@ -124,7 +142,10 @@ export function parseScopes(values: string[]): TokenAccess[] {
       const type = item.slice(0, first);
       if (type !== 'repository' && type !== 'registry') continue;
       const name = item.slice(first + 1, last);
-      const actions = item.slice(last + 1).split(',').filter(Boolean);
+      const actions = item
+        .slice(last + 1)
+        .split(',')
+        .filter(Boolean);
       const known = out.find((a) => a.type === type && a.name === name);
       if (known) known.actions = [...new Set([...known.actions, ...actions])];
       else out.push({ type, name, actions });

@@ -2,7 +2,15 @@
  * The store's tables. The registry's own tables live in registry/metadata/schema.ts; both are in
  * one SQLite file and one migration history (drizzle.config.ts lists both schema files).
  */
-import { blob, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import {
+  blob,
+  index,
+  integer,
+  primaryKey,
+  sqliteTable,
+  text,
+  uniqueIndex,
+} from 'drizzle-orm/sqlite-core';
 
 export const users = sqliteTable(
   'users',
@@ -11,7 +19,9 @@ export const users = sqliteTable(
     name: text('name').notNull(),
     phone: text('phone'),
     displayName: text('display_name').notNull().default(''),
-    role: text('role', { enum: ['admin', 'user'] }).notNull().default('user'),
+    role: text('role', { enum: ['admin', 'user'] })
+      .notNull()
+      .default('user'),
     disabled: integer('disabled', { mode: 'boolean' }).notNull().default(false),
     bio: text('bio').notNull().default(''),
     website: text('website').notNull().default(''),
@@ -108,7 +118,10 @@ export const namespaceMembers = sqliteTable(
     role: text('role', { enum: ['owner', 'maintainer', 'member'] }).notNull(),
     createdAt: integer('created_at').notNull(),
   },
-  (t) => [primaryKey({ columns: [t.namespaceId, t.userId] }), index('namespace_members_user').on(t.userId)],
+  (t) => [
+    primaryKey({ columns: [t.namespaceId, t.userId] }),
+    index('namespace_members_user').on(t.userId),
+  ],
 );
 
 /** Who did what, on what, when, from where: one row per mutating action. */
@@ -124,5 +137,9 @@ export const audit = sqliteTable(
     /** JSON object with action-specific facts (never a secret). */
     detail: text('detail').notNull().default('{}'),
   },
-  (t) => [index('audit_at').on(t.at), index('audit_actor').on(t.actor, t.at), index('audit_action').on(t.action, t.at)],
+  (t) => [
+    index('audit_at').on(t.at),
+    index('audit_actor').on(t.actor, t.at),
+    index('audit_action').on(t.action, t.at),
+  ],
 );

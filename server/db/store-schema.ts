@@ -3,7 +3,14 @@
  * from what lands in the registry (an app version is a tag on a bundle or template manifest)
  * and can be rebuilt from it (reindex); listing, texts and statistics are the store's own.
  */
-import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import {
+  index,
+  integer,
+  primaryKey,
+  sqliteTable,
+  text,
+  uniqueIndex,
+} from 'drizzle-orm/sqlite-core';
 
 export const apps = sqliteTable(
   'apps',
@@ -23,12 +30,17 @@ export const apps = sqliteTable(
     categories: text('categories').notNull().default('[]'),
     sourceUrl: text('source_url').notNull().default(''),
     homeUrl: text('home_url').notNull().default(''),
-    publishType: text('publish_type', { enum: ['public', 'private'] }).notNull().default('private'),
+    publishType: text('publish_type', { enum: ['public', 'private'] })
+      .notNull()
+      .default('private'),
     listed: integer('listed', { mode: 'boolean' }).notNull().default(false),
     createdAt: integer('created_at').notNull(),
     updatedAt: integer('updated_at').notNull(),
   },
-  (t) => [uniqueIndex('apps_ns_name').on(t.namespace, t.name), uniqueIndex('apps_app_key').on(t.appKey)],
+  (t) => [
+    uniqueIndex('apps_ns_name').on(t.namespace, t.name),
+    uniqueIndex('apps_app_key').on(t.appKey),
+  ],
 );
 
 export const versions = sqliteTable(
@@ -81,7 +93,9 @@ export const packages = sqliteTable(
       .notNull()
       .references(() => apps.id, { onDelete: 'cascade' }),
     name: text('name').notNull(),
-    type: text('type', { enum: ['free'] }).notNull().default('free'),
+    type: text('type', { enum: ['free'] })
+      .notNull()
+      .default('free'),
     /** JSON array of version strings the package covers. */
     versions: text('versions').notNull(),
     createdAt: integer('created_at').notNull(),

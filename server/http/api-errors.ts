@@ -8,9 +8,16 @@ export function apiErrorHandler(log: Logger): ErrorRequestHandler {
     const e = toStoreError(err);
     if (e.status >= 500) log.error({ err }, 'api request failed');
     if (res.headersSent) return void res.destroy();
-    const retryAfter = (e.details as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds;
+    const retryAfter = (e.details as { retryAfterSeconds?: unknown } | undefined)
+      ?.retryAfterSeconds;
     if (typeof retryAfter === 'number') res.set('Retry-After', String(retryAfter));
-    res.status(e.status).json({ error: { code: e.code, message: e.message, ...(e.details !== undefined ? { details: e.details } : {}) } });
+    res.status(e.status).json({
+      error: {
+        code: e.code,
+        message: e.message,
+        ...(e.details !== undefined ? { details: e.details } : {}),
+      },
+    });
   };
 }
 
@@ -18,8 +25,10 @@ function toStoreError(err: unknown): StoreError {
   if (err instanceof StoreError) return err;
   const status = (err as { status?: unknown; type?: unknown } | undefined)?.status;
   // body-parser's errors: malformed JSON, too large
-  if (status === 400) return new StoreError('invalid', 'malformed request body', undefined, { cause: err });
-  if (status === 413) return new StoreError('too_large', 'request body too large', undefined, { cause: err });
+  if (status === 400)
+    return new StoreError('invalid', 'malformed request body', undefined, { cause: err });
+  if (status === 413)
+    return new StoreError('too_large', 'request body too large', undefined, { cause: err });
   return new StoreError('internal', 'internal error', undefined, { cause: err });
 }
 

@@ -30,11 +30,18 @@ export function authenticate(deps: { keys: AccessKeys; sessions: Sessions }): Re
 function principalOf(req: Request, deps: { keys: AccessKeys; sessions: Sessions }): Principal {
   const header = req.headers.authorization;
   if (header) {
-    if (!header.startsWith('Bearer ')) throw new StoreError('unauthorized', 'expected Authorization: Bearer <session token or access key>');
+    if (!header.startsWith('Bearer '))
+      throw new StoreError(
+        'unauthorized',
+        'expected Authorization: Bearer <session token or access key>',
+      );
     const credential = header.slice(7).trim();
-    const principal = credential.startsWith(SESSION_PREFIX) ? deps.sessions.authenticate(credential) : deps.keys.authenticate(credential);
+    const principal = credential.startsWith(SESSION_PREFIX)
+      ? deps.sessions.authenticate(credential)
+      : deps.keys.authenticate(credential);
     // A robot's keys (Rainstore publish and install) work on the registry only.
-    if (!principal || isRobot(principal)) throw new StoreError('unauthorized', 'unknown, revoked or expired credentials');
+    if (!principal || isRobot(principal))
+      throw new StoreError('unauthorized', 'unknown, revoked or expired credentials');
     return principal;
   }
   const cookie = req.headers.cookie ? parseCookies(req.headers.cookie)[SESSION_COOKIE] : undefined;

@@ -12,7 +12,15 @@ import { logoTypeOf, MAX_LOGO_BYTES, type AppFields } from '../store/app-service
 const NAME = /^[a-zA-Z0-9\u4e00-\u9fa5]([a-zA-Z0-9_\-\u4e00-\u9fa5]*[a-zA-Z0-9\u4e00-\u9fa5])?$/;
 
 const AppBody = z.looseObject({
-  name: z.string().trim().min(1).max(64).regex(NAME, 'letters, digits, Chinese characters, _ and -, starting and ending with a letter or digit'),
+  name: z
+    .string()
+    .trim()
+    .min(1)
+    .max(64)
+    .regex(
+      NAME,
+      'letters, digits, Chinese characters, _ and -, starting and ending with a letter or digit',
+    ),
   desc: z.string().nullish(),
   introduction: z
     .string()
@@ -35,7 +43,11 @@ export interface AppInput {
 
 export function parseNewApp(body: unknown): AppInput & { displayName: string } {
   const input = parseAppInput(AppBody, body);
-  return { ...input, displayName: input.displayName!, fields: { publishType: 'private', ...input.fields } };
+  return {
+    ...input,
+    displayName: input.displayName!,
+    fields: { publishType: 'private', ...input.fields },
+  };
 }
 
 export function parseAppChange(body: unknown): AppInput {
@@ -44,7 +56,8 @@ export function parseAppChange(body: unknown): AppInput {
 
 function parseAppInput(schema: z.ZodType<z.infer<typeof AppChange>>, body: unknown): AppInput {
   const parsed = schema.safeParse(body ?? {});
-  if (!parsed.success) throw new StoreError('invalid', `invalid app: ${z.prettifyError(parsed.error)}`);
+  if (!parsed.success)
+    throw new StoreError('invalid', `invalid app: ${z.prettifyError(parsed.error)}`);
   const b = parsed.data;
   const fields: AppFields = {};
   if (typeof b.name === 'string') fields.displayName = b.name;
@@ -52,7 +65,12 @@ function parseAppInput(schema: z.ZodType<z.infer<typeof AppChange>>, body: unkno
   if (typeof b.introduction === 'string') fields.introduction = b.introduction;
   if (b.publishType) fields.publishType = b.publishType;
   if (b.tags) fields.tags = [...new Set(b.tags.filter((t) => t !== ''))].slice(0, 10);
-  return { displayName: fields.displayName, fields, logo: decodeLogo(b.logo), orgID: b.orgID ?? undefined };
+  return {
+    displayName: fields.displayName,
+    fields,
+    logo: decodeLogo(b.logo),
+    orgID: b.orgID ?? undefined,
+  };
 }
 
 /**
@@ -64,7 +82,10 @@ function decodeLogo(logo: string | null | undefined): Buffer | undefined {
   const match = /^data:image\/[a-z0-9.+-]+;base64,([A-Za-z0-9+/=\s]*)$/i.exec(logo);
   const bytes = match ? Buffer.from(match[1]!.replace(/\s+/g, ''), 'base64') : undefined;
   if (!bytes || bytes.length === 0 || bytes.length > MAX_LOGO_BYTES || !logoTypeOf(bytes)) {
-    throw new StoreError('invalid', `logo must be a data:image/...;base64 URI of a PNG, JPEG or SVG image of at most ${MAX_LOGO_BYTES / 1024} KiB`);
+    throw new StoreError(
+      'invalid',
+      `logo must be a data:image/...;base64 URI of a PNG, JPEG or SVG image of at most ${MAX_LOGO_BYTES / 1024} KiB`,
+    );
   }
   return bytes;
 }

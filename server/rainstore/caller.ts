@@ -12,7 +12,11 @@ import { StoreError } from '../errors.js';
 
 export type AccessAction = 'OnlyRead' | 'ReadInstall' | 'Write';
 
-const ACTION_OF: Record<KeyScope, AccessAction> = { read: 'OnlyRead', install: 'ReadInstall', push: 'Write' };
+const ACTION_OF: Record<KeyScope, AccessAction> = {
+  read: 'OnlyRead',
+  install: 'ReadInstall',
+  push: 'Write',
+};
 
 export interface RainstoreCaller {
   principal: Principal;
@@ -22,12 +26,22 @@ export interface RainstoreCaller {
   address: string;
 }
 
-export function callerOf(req: Request, deps: { keys: AccessKeys; permissions: Permissions }): RainstoreCaller {
+export function callerOf(
+  req: Request,
+  deps: { keys: AccessKeys; permissions: Permissions },
+): RainstoreCaller {
   const address = addressOf(req);
   const secret = (req.headers.authorization ?? '').replace(/^Bearer\s+/i, '').trim();
-  if (!secret) return { principal: ANONYMOUS, keyRejected: false, rights: deps.permissions.rights(ANONYMOUS), address };
+  if (!secret)
+    return {
+      principal: ANONYMOUS,
+      keyRejected: false,
+      rights: deps.permissions.rights(ANONYMOUS),
+      address,
+    };
   const found = deps.keys.authenticate(secret);
-  if (!found || isRobot(found)) return { principal: ANONYMOUS, keyRejected: true, rights: [], address };
+  if (!found || isRobot(found))
+    return { principal: ANONYMOUS, keyRejected: true, rights: [], address };
   return { principal: found, keyRejected: false, rights: deps.permissions.rights(found), address };
 }
 
@@ -38,9 +52,14 @@ export function accessActionsOf(caller: RainstoreCaller): AccessAction[] {
 }
 
 /** Throws 403 unless the caller's key carries `right`. */
-export function requireRight(caller: RainstoreCaller, right: KeyScope): Extract<Principal, { kind: 'user' }> {
+export function requireRight(
+  caller: RainstoreCaller,
+  right: KeyScope,
+): Extract<Principal, { kind: 'user' }> {
   if (caller.principal.kind !== 'user' || !caller.rights.includes(right)) {
-    const why = caller.keyRejected ? 'the access key is unknown, revoked or expired' : `this needs an access key with the ${right} scope (${ACTION_OF[right]})`;
+    const why = caller.keyRejected
+      ? 'the access key is unknown, revoked or expired'
+      : `this needs an access key with the ${right} scope (${ACTION_OF[right]})`;
     throw new StoreError('forbidden', why);
   }
   return caller.principal;

@@ -34,8 +34,16 @@ export class Catalog {
   /** The app with `appKeyID` `appKey` as the caller sees it; 404 when unknown or invisible. */
   visible(p: Principal, appKey: string): CatalogEntry {
     const app = this.deps.db.select().from(apps).where(eq(apps.appKey, appKey)).get();
-    const onShelf = !!app && app.listed && !!this.deps.db.select({ id: packages.id }).from(packages).where(eq(packages.appId, app.id)).get();
-    if (!app || !this.deps.permissions.seeApp(p, app.namespace, onShelf)) throw new StoreError('not_found', `no app ${appKey}`);
+    const onShelf =
+      !!app &&
+      app.listed &&
+      !!this.deps.db
+        .select({ id: packages.id })
+        .from(packages)
+        .where(eq(packages.appId, app.id))
+        .get();
+    if (!app || !this.deps.permissions.seeApp(p, app.namespace, onShelf))
+      throw new StoreError('not_found', `no app ${appKey}`);
     const rows = this.deps.db.select().from(versions).where(eq(versions.appId, app.id)).all();
     return { app, onShelf, versions: this.shown(p, app, rows) };
   }
@@ -44,7 +52,10 @@ export class Catalog {
   pushable(p: Principal, appKey: string): CatalogEntry {
     const entry = this.visible(p, appKey);
     if (!this.deps.permissions.namespace(p, entry.app.namespace, 'push')) {
-      throw new StoreError('forbidden', `only members of ${entry.app.namespace} publish to its apps`);
+      throw new StoreError(
+        'forbidden',
+        `only members of ${entry.app.namespace} publish to its apps`,
+      );
     }
     return entry;
   }
@@ -59,13 +70,27 @@ export class Catalog {
   /** The apps of a list call, newest change first (rainstore-api.md §4.5). */
   list(p: Principal, options: ListOptions): CatalogEntry[] {
     const { db, permissions } = this.deps;
-    const shelved = new Set(db.selectDistinct({ appId: packages.appId }).from(packages).all().map((r) => r.appId));
+    const shelved = new Set(
+      db
+        .selectDistinct({ appId: packages.appId })
+        .from(packages)
+        .all()
+        .map((r) => r.appId),
+    );
     const byApp = new Map<number, VersionRow[]>();
-    for (const v of db.select().from(versions).all()) byApp.set(v.appId, [...(byApp.get(v.appId) ?? []), v]);
+    for (const v of db.select().from(versions).all())
+      byApp.set(v.appId, [...(byApp.get(v.appId) ?? []), v]);
     const roles = new Map<string, { read: boolean; push: boolean }>();
     const roleIn = (namespace: string) => {
       let r = roles.get(namespace);
-      if (!r) roles.set(namespace, (r = { read: permissions.namespace(p, namespace, 'read'), push: permissions.namespace(p, namespace, 'push') }));
+      if (!r)
+        roles.set(
+          namespace,
+          (r = {
+            read: permissions.namespace(p, namespace, 'read'),
+            push: permissions.namespace(p, namespace, 'push'),
+          }),
+        );
       return r;
     };
     const needle = options.query?.toLowerCase();
@@ -87,10 +112,20 @@ export class Catalog {
   }
 
   /** Installable versions; members also see drafts and failed ones. */
-  private shown(p: Principal, app: AppRow, rows: VersionRow[], member = this.deps.permissions.namespace(p, app.namespace, 'read')): VersionRow[] {
+  private shown(
+    p: Principal,
+    app: AppRow,
+    rows: VersionRow[],
+    member = this.deps.permissions.namespace(p, app.namespace, 'read'),
+  ): VersionRow[] {
     return rows
       .filter((v) => member || v.state === 'ready')
-      .sort((a, b) => compareVersions({ version: a.version, created: a.id }, { version: b.version, created: b.id }));
+      .sort((a, b) =>
+        compareVersions(
+          { version: a.version, created: a.id },
+          { version: b.version, created: b.id },
+        ),
+      );
   }
 }
 
@@ -105,5 +140,9 @@ export function hasArch(versionArch: string, wanted: string): boolean {
 }
 
 export function versionRowOf(db: Db, appId: number, version: string): VersionRow | undefined {
-  return db.select().from(versions).where(and(eq(versions.appId, appId), eq(versions.version, version))).get();
+  return db
+    .select()
+    .from(versions)
+    .where(and(eq(versions.appId, appId), eq(versions.version, version)))
+    .get();
 }

@@ -69,7 +69,11 @@ export function appBase(entry: CatalogEntry, stats: StatTotals, ctx: DtoContext)
 }
 
 export function appDetail(entry: CatalogEntry, stats: StatTotals, ctx: DtoContext) {
-  return { ...appBase(entry, stats, ctx), appClassificationID: parseStrings(entry.app.categories)[0] ?? '', orgID: '' };
+  return {
+    ...appBase(entry, stats, ctx),
+    appClassificationID: parseStrings(entry.app.categories)[0] ?? '',
+    orgID: '',
+  };
 }
 
 export function versionDetail(app: AppRow, v: VersionRow, template: string, ctx: DtoContext) {
@@ -109,7 +113,11 @@ function resourcesOf(templateJson: string): { cpu: number | null; memory: number
   let cpu: number | null = null;
   let memory: number | null = null;
   for (const part of Array.isArray(parts) ? (parts as Record<string, unknown>[]) : []) {
-    const ext = (typeof part.extend_method_map === 'object' && part.extend_method_map !== null ? part.extend_method_map : {}) as Record<string, unknown>;
+    const ext = (
+      typeof part.extend_method_map === 'object' && part.extend_method_map !== null
+        ? part.extend_method_map
+        : {}
+    ) as Record<string, unknown>;
     const nodes = numberOf(ext.min_node) ?? 1;
     const c = numberOf(ext.container_cpu) ?? numberOf(part.cpu);
     const m = numberOf(ext.init_memory) ?? numberOf(part.memory);

@@ -31,7 +31,10 @@ function statusOf(err: unknown): { status: number; msg: string } {
 /** Any other /app-server path: logged at WARN (it may be a console call this store does not know yet). */
 export function unknownRainstorePath(log: Logger): RequestHandler {
   return (req) => {
-    log.warn({ method: req.method, path: req.path, query: req.query }, 'rainstore: no such endpoint');
+    log.warn(
+      { method: req.method, path: req.path, query: req.query },
+      'rainstore: no such endpoint',
+    );
     throw new StoreError('not_found', 'no such endpoint');
   };
 }

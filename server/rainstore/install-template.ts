@@ -12,16 +12,33 @@ import type { AppRow, VersionRow } from '../store/app-access.js';
 import { repositoryOf } from '../store/version-index.js';
 import type { RegistryCredentials } from './robots.js';
 import { storeImageRef } from './store-images.js';
-import { credentialsOf, hubHost, imageSlots, objectsAt, setCredentials } from './template-images.js';
+import {
+  credentialsOf,
+  hubHost,
+  imageSlots,
+  objectsAt,
+  setCredentials,
+} from './template-images.js';
 
 type JsonObject = { [key: string]: Json };
 
-export function installTemplate(app: AppRow, row: VersionRow, hub: string, ownHosts: ReadonlySet<string>, pull: RegistryCredentials | null): JsonObject {
-  if (row.state !== 'ready') throw new StoreError('conflict', `version ${row.version} is ${row.state}: its images are not in the store yet`);
+export function installTemplate(
+  app: AppRow,
+  row: VersionRow,
+  hub: string,
+  ownHosts: ReadonlySet<string>,
+  pull: RegistryCredentials | null,
+): JsonObject {
+  if (row.state !== 'ready')
+    throw new StoreError(
+      'conflict',
+      `version ${row.version} is ${row.state}: its images are not in the store yet`,
+    );
   const template = JSON.parse(row.template) as JsonObject;
   template.group_key = app.appKey;
   template.group_version = row.version;
-  if (typeof template.group_name !== 'string' || template.group_name === '') template.group_name = app.displayName || app.name;
+  if (typeof template.group_name !== 'string' || template.group_name === '')
+    template.group_name = app.displayName || app.name;
   const repository = repositoryOf(app);
   for (const part of objectsAt(template, 'apps')) {
     const image = `${hub}/${repository}:${componentTag(row.version, String(part.service_key))}`;
@@ -32,7 +49,8 @@ export function installTemplate(app: AppRow, row: VersionRow, hub: string, ownHo
   for (const slot of imageSlots(template)) {
     if (slot.kind !== 'plugin') continue;
     const local = storeImageRef(slot.ref, ownHosts);
-    if (local || ownHosts.has(hubHost(credentialsOf(slot)?.hub_url))) setCredentials(slot, hub, repository, pull);
+    if (local || ownHosts.has(hubHost(credentialsOf(slot)?.hub_url)))
+      setCredentials(slot, hub, repository, pull);
   }
   return template;
 }

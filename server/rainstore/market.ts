@@ -13,7 +13,10 @@ export interface Market {
 }
 
 export function marketOf(config: { marketDomain: string; marketName: string }): Market {
-  const id = createHash('sha256').update(`appshelf-rainstore:${config.marketDomain}`).digest('hex').slice(0, 32);
+  const id = createHash('sha256')
+    .update(`appshelf-rainstore:${config.marketDomain}`)
+    .digest('hex')
+    .slice(0, 32);
   return { domain: config.marketDomain, name: config.marketName, id };
 }
 

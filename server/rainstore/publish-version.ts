@@ -11,7 +11,13 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { eq } from 'drizzle-orm';
 import type { Logger } from 'pino';
-import { BundleAnnotations, bundleIndexJson, BundleTypes, MAX_TEMPLATE_BYTES, type BundleComponent } from '../../schemas/bundle.js';
+import {
+  BundleAnnotations,
+  bundleIndexJson,
+  BundleTypes,
+  MAX_TEMPLATE_BYTES,
+  type BundleComponent,
+} from '../../schemas/bundle.js';
 import { MediaTypes, type Descriptor, type Digest } from '../../schemas/oci.js';
 import { formatRamError, validateRamTemplate, type RamTemplate } from '../../schemas/ram.js';
 import type { Registry } from '../../registry/index.js';
@@ -50,7 +56,15 @@ export interface PublishContext {
 
 export class VersionPublisher {
   constructor(
-    private readonly deps: { db: Db; registry: Registry; permissions: Permissions; robots: Robots; audit: AuditLog; log: Logger; clock: () => number },
+    private readonly deps: {
+      db: Db;
+      registry: Registry;
+      permissions: Permissions;
+      robots: Robots;
+      audit: AuditLog;
+      log: Logger;
+      clock: () => number;
+    },
   ) {}
 
   async publish(app: AppRow, input: VersionEnvelope, ctx: PublishContext): Promise<VersionRow> {
@@ -62,8 +76,15 @@ export class VersionPublisher {
     const slots = imageSlots(template).map((slot) => {
       const ref = storeImageRef(slot.ref, ctx.ownHosts);
       if (ref === undefined) return { slot, local: undefined };
-      const digest = ref && this.deps.permissions.repository(ctx.principal, ref.repository, 'pull') ? resolveStoreImage(this.deps.registry, ref) : undefined;
-      if (!ref || !digest) throw new StoreError('invalid', formatRamError({ path: slot.path, reason: `image ${slot.ref} is not in this store` }));
+      const digest =
+        ref && this.deps.permissions.repository(ctx.principal, ref.repository, 'pull')
+          ? resolveStoreImage(this.deps.registry, ref)
+          : undefined;
+      if (!ref || !digest)
+        throw new StoreError(
+          'invalid',
+          formatRamError({ path: slot.path, reason: `image ${slot.ref} is not in this store` }),
+        );
       return { slot, local: { repository: ref.repository, digest } };
     });
     const children: BundleComponent[] = [];
@@ -74,12 +95,27 @@ export class VersionPublisher {
         if (slot.kind === 'component') external = true;
         if (!ctx.ownHosts.has(hubHost(credentialsOf(slot)?.hub_url))) continue;
       } else if (slot.kind === 'component') {
-        const bound = await bindImage(this.deps.registry, local.repository, repository, local.digest, actor);
-        children.push({ serviceKey: String(slot.owner.service_key), source: slot.ref, descriptor: bound });
+        const bound = await bindImage(
+          this.deps.registry,
+          local.repository,
+          repository,
+          local.digest,
+          actor,
+        );
+        children.push({
+          serviceKey: String(slot.owner.service_key),
+          source: slot.ref,
+          descriptor: bound,
+        });
       }
       setCredentials(slot, ctx.hub, repository, pull);
     }
-    const templateManifest = await this.writeTemplate(repository, template, actor, external ? input : undefined);
+    const templateManifest = await this.writeTemplate(
+      repository,
+      template,
+      actor,
+      external ? input : undefined,
+    );
     if (!external) {
       const index = bundleIndexJson(templateManifest, children, {
         [BundleAnnotations.version]: input.version,
@@ -87,18 +123,41 @@ export class VersionPublisher {
         ...(input.description ? { [BundleAnnotations.description]: input.description } : {}),
         [BundleAnnotations.created]: new Date(this.deps.clock()).toISOString(),
       });
-      await this.deps.registry.putManifest({ repository, reference: input.version, contentType: MediaTypes.ociIndex, content: Buffer.from(index), actor, address: ctx.address });
+      await this.deps.registry.putManifest({
+        repository,
+        reference: input.version,
+        contentType: MediaTypes.ociIndex,
+        content: Buffer.from(index),
+        actor,
+        address: ctx.address,
+      });
     }
     const row = versionRowOf(this.deps.db, app.id, input.version);
-    if (!row) throw new StoreError('internal', `version ${input.version} of ${repository} was not indexed`);
+    if (!row)
+      throw new StoreError('internal', `version ${input.version} of ${repository} was not indexed`);
     const updated = this.deps.db
       .update(versions)
-      .set({ alias: input.versionAlias, description: input.description, rainbondVersion: input.rainbondVersion, arch: input.arch, isPlugin: input.isPlugin })
+      .set({
+        alias: input.versionAlias,
+        description: input.description,
+        rainbondVersion: input.rainbondVersion,
+        arch: input.arch,
+        isPlugin: input.isPlugin,
+      })
       .where(eq(versions.id, row.id))
       .returning()
       .get()!;
-    this.deps.audit.record({ actor, action: 'version.published', target: `${repository}:${input.version}`, address: ctx.address, detail: { via: 'rainstore', state: updated.state } });
-    this.deps.log.info({ repo: repository, version: input.version, state: updated.state, actor }, 'rainstore version published');
+    this.deps.audit.record({
+      actor,
+      action: 'version.published',
+      target: `${repository}:${input.version}`,
+      address: ctx.address,
+      detail: { via: 'rainstore', state: updated.state },
+    });
+    this.deps.log.info(
+      { repo: repository, version: input.version, state: updated.state, actor },
+      'rainstore version published',
+    );
     return updated;
   }
 
@@ -109,13 +168,23 @@ export class VersionPublisher {
       try {
         parsed = JSON.parse(parsed) as unknown;
       } catch {
-        throw new StoreError('invalid', formatRamError({ path: 'template', reason: 'not valid JSON' }));
+        throw new StoreError(
+          'invalid',
+          formatRamError({ path: 'template', reason: 'not valid JSON' }),
+        );
       }
     }
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-      throw new StoreError('invalid', formatRamError({ path: 'template', reason: 'must be a JSON object' }));
+      throw new StoreError(
+        'invalid',
+        formatRamError({ path: 'template', reason: 'must be a JSON object' }),
+      );
     }
-    const result = validateRamTemplate({ ...parsed, group_key: app.appKey, group_version: input.version });
+    const result = validateRamTemplate({
+      ...parsed,
+      group_key: app.appKey,
+      group_version: input.version,
+    });
     if (!result.ok) throw new StoreError('invalid', formatRamError(result), { path: result.path });
     return result.template;
   }
@@ -124,9 +193,18 @@ export class VersionPublisher {
    * Stores template.json and its manifest in the app's repository: by digest for a bundle, or as
    * the draft under the version's tag. Returns the manifest's descriptor.
    */
-  private async writeTemplate(repository: string, template: RamTemplate, actor: string, draftOf: VersionEnvelope | undefined): Promise<Descriptor> {
+  private async writeTemplate(
+    repository: string,
+    template: RamTemplate,
+    actor: string,
+    draftOf: VersionEnvelope | undefined,
+  ): Promise<Descriptor> {
     const bytes = Buffer.from(JSON.stringify(template));
-    if (bytes.length > MAX_TEMPLATE_BYTES) throw new StoreError('invalid', formatRamError({ path: 'template', reason: 'larger than 4 MiB' }));
+    if (bytes.length > MAX_TEMPLATE_BYTES)
+      throw new StoreError(
+        'invalid',
+        formatRamError({ path: 'template', reason: 'larger than 4 MiB' }),
+      );
     const config = await this.putBlob(repository, Buffer.from('{}'));
     const layer = await this.putBlob(repository, bytes);
     const manifest = {
@@ -134,23 +212,54 @@ export class VersionPublisher {
       mediaType: MediaTypes.ociManifest,
       artifactType: BundleTypes.template,
       config: { mediaType: MediaTypes.ociEmpty, ...config },
-      layers: [{ mediaType: BundleTypes.template, ...layer, annotations: { [BundleAnnotations.title]: 'template.json' } }],
+      layers: [
+        {
+          mediaType: BundleTypes.template,
+          ...layer,
+          annotations: { [BundleAnnotations.title]: 'template.json' },
+        },
+      ],
       annotations: {
         [BundleAnnotations.created]: new Date(this.deps.clock()).toISOString(),
-        ...(draftOf ? { [BundleAnnotations.version]: draftOf.version, [BundleAnnotations.description]: draftOf.description } : {}),
+        ...(draftOf
+          ? {
+              [BundleAnnotations.version]: draftOf.version,
+              [BundleAnnotations.description]: draftOf.description,
+            }
+          : {}),
       },
     };
     const content = Buffer.from(JSON.stringify(manifest));
-    const written = await this.deps.registry.putManifest({ repository, reference: draftOf?.version ?? digestOf(content), contentType: MediaTypes.ociManifest, content, actor });
-    return { mediaType: MediaTypes.ociManifest, digest: written.digest, size: content.length, artifactType: BundleTypes.template };
+    const written = await this.deps.registry.putManifest({
+      repository,
+      reference: draftOf?.version ?? digestOf(content),
+      contentType: MediaTypes.ociManifest,
+      content,
+      actor,
+    });
+    return {
+      mediaType: MediaTypes.ociManifest,
+      digest: written.digest,
+      size: content.length,
+      artifactType: BundleTypes.template,
+    };
   }
 
-  private async putBlob(repository: string, bytes: Buffer): Promise<{ digest: Digest; size: number }> {
+  private async putBlob(
+    repository: string,
+    bytes: Buffer,
+  ): Promise<{ digest: Digest; size: number }> {
     const digest = digestOf(bytes);
-    if (this.deps.registry.blobs.sizeIn(repository, digest) !== undefined) return { digest, size: bytes.length };
+    if (this.deps.registry.blobs.sizeIn(repository, digest) !== undefined)
+      return { digest, size: bytes.length };
     const upload = await this.deps.registry.uploads.start(repository);
     try {
-      return await this.deps.registry.uploads.complete(repository, upload.id, digest, Readable.from([bytes]));
+      return await this.deps.registry.uploads.complete(
+        repository,
+        upload.id,
+        digest,
+        Readable.from([bytes]),
+      );
     } catch (err) {
       await this.deps.registry.uploads.cancel(repository, upload.id).catch(() => undefined);
       throw err;

@@ -30,17 +30,26 @@ export class Robots {
   private pepperBytes: Buffer | undefined;
   private readonly pushKeys = new Map<string, RegistryCredentials & { mintedAt: number }>();
 
-  constructor(private readonly deps: { db: Db; keys: AccessKeys; dataDir: string; clock: () => number }) {}
+  constructor(
+    private readonly deps: { db: Db; keys: AccessKeys; dataDir: string; clock: () => number },
+  ) {}
 
   pushCredentials(app: AppRow): RegistryCredentials {
     const now = this.deps.clock();
     const cached = this.pushKeys.get(app.appKey);
-    if (cached && now - cached.mintedAt < PUSH_REUSE_MS && this.deps.keys.authenticate(cached.password, cached.user)) {
+    if (
+      cached &&
+      now - cached.mintedAt < PUSH_REUSE_MS &&
+      this.deps.keys.authenticate(cached.password, cached.user)
+    ) {
       return { user: cached.user, password: cached.password };
     }
     const robot = this.robot(app);
-    const { key } = this.deps.keys.create(robot.id, 'rainstore push', ['push'], { expiresAt: now + PUSH_TTL_MS });
-    for (const [appKey, entry] of this.pushKeys) if (now - entry.mintedAt >= PUSH_REUSE_MS) this.pushKeys.delete(appKey);
+    const { key } = this.deps.keys.create(robot.id, 'rainstore push', ['push'], {
+      expiresAt: now + PUSH_TTL_MS,
+    });
+    for (const [appKey, entry] of this.pushKeys)
+      if (now - entry.mintedAt >= PUSH_REUSE_MS) this.pushKeys.delete(appKey);
     this.pushKeys.set(app.appKey, { user: robot.name, password: key, mintedAt: now });
     return { user: robot.name, password: key };
   }
@@ -48,7 +57,8 @@ export class Robots {
   pullCredentials(app: AppRow): RegistryCredentials {
     const name = robotName(app.appKey);
     const secret = `ask_${createHmac('sha256', this.pepper()).update(`pull:${app.appKey}`).digest('base64url').slice(0, 32)}`;
-    if (!this.deps.keys.authenticate(secret, name)) this.deps.keys.create(this.robot(app).id, 'rainstore pull', ['read'], { secret });
+    if (!this.deps.keys.authenticate(secret, name))
+      this.deps.keys.create(this.robot(app).id, 'rainstore pull', ['read'], { secret });
     return { user: name, password: secret };
   }
 
@@ -59,7 +69,11 @@ export class Robots {
       .values({ name, displayName: `robot of ${app.namespace}/${app.name}`, createdAt: clock() })
       .onConflictDoNothing()
       .run();
-    return db.select({ id: users.id, name: users.name }).from(users).where(eq(users.name, name)).get()!;
+    return db
+      .select({ id: users.id, name: users.name })
+      .from(users)
+      .where(eq(users.name, name))
+      .get()!;
   }
 
   private pepper(): Buffer {

@@ -4,7 +4,16 @@
  * digest — a cross-repository mount of its blobs and a copy of its manifests, in-process, through
  * the registry's own manifest path.
  */
-import { DIGEST_PATTERN, ImageIndex, ImageManifest, INDEX_MEDIA_TYPES, REPOSITORY_NAME_PATTERN, TAG_PATTERN, type Descriptor, type Digest } from '../../schemas/oci.js';
+import {
+  DIGEST_PATTERN,
+  ImageIndex,
+  ImageManifest,
+  INDEX_MEDIA_TYPES,
+  REPOSITORY_NAME_PATTERN,
+  TAG_PATTERN,
+  type Descriptor,
+  type Digest,
+} from '../../schemas/oci.js';
 import type { Registry } from '../../registry/index.js';
 
 export interface StoreImageRef {
@@ -17,7 +26,10 @@ export interface StoreImageRef {
  * The repository and reference of `ref` when it names an image on one of `hosts` (this store);
  * undefined for images elsewhere; null when it is on this store but malformed.
  */
-export function storeImageRef(ref: string, hosts: ReadonlySet<string>): StoreImageRef | undefined | null {
+export function storeImageRef(
+  ref: string,
+  hosts: ReadonlySet<string>,
+): StoreImageRef | undefined | null {
   const slash = ref.indexOf('/');
   if (slash <= 0 || !hosts.has(ref.slice(0, slash).toLowerCase())) return undefined;
   let name = ref.slice(slash + 1);
@@ -38,7 +50,10 @@ export function storeImageRef(ref: string, hosts: ReadonlySet<string>): StoreIma
 }
 
 /** The manifest digest `ref` names in this store, or undefined. */
-export function resolveStoreImage(registry: Pick<Registry, 'meta'>, ref: StoreImageRef): Digest | undefined {
+export function resolveStoreImage(
+  registry: Pick<Registry, 'meta'>,
+  ref: StoreImageRef,
+): Digest | undefined {
   if (DIGEST_PATTERN.test(ref.reference)) {
     return registry.meta.manifestByDigest(ref.repository, ref.reference as Digest)?.digest;
   }
@@ -49,20 +64,34 @@ export function resolveStoreImage(registry: Pick<Registry, 'meta'>, ref: StoreIm
  * Makes manifest `digest` of repository `from` (an image or an index, children first) present in
  * `to`: blobs are mounted, manifests stored by digest. Returns its descriptor.
  */
-export async function bindImage(registry: Registry, from: string, to: string, digest: Digest, actor: string): Promise<Descriptor> {
+export async function bindImage(
+  registry: Registry,
+  from: string,
+  to: string,
+  digest: Digest,
+  actor: string,
+): Promise<Descriptor> {
   const stored = registry.meta.manifestByDigest(from, digest);
   if (!stored) throw new Error(`manifest ${digest} is not in ${from}`);
   const json = JSON.parse(stored.content.toString('utf8')) as unknown;
   if (INDEX_MEDIA_TYPES.has(stored.mediaType)) {
-    for (const child of ImageIndex.parse(json).manifests) await bindImage(registry, from, to, child.digest, actor);
+    for (const child of ImageIndex.parse(json).manifests)
+      await bindImage(registry, from, to, child.digest, actor);
   } else {
     const image = ImageManifest.parse(json);
     for (const blob of [image.config, ...image.layers]) {
-      if (!registry.blobs.mount(to, from, blob.digest)) throw new Error(`blob ${blob.digest} of ${from}@${digest} is missing`);
+      if (!registry.blobs.mount(to, from, blob.digest))
+        throw new Error(`blob ${blob.digest} of ${from}@${digest} is missing`);
     }
   }
   if (!registry.meta.manifestByDigest(to, digest)) {
-    await registry.putManifest({ repository: to, reference: digest, contentType: stored.mediaType, content: stored.content, actor });
+    await registry.putManifest({
+      repository: to,
+      reference: digest,
+      contentType: stored.mediaType,
+      content: stored.content,
+      actor,
+    });
   }
   return { mediaType: stored.mediaType, digest: stored.digest, size: stored.size };
 }

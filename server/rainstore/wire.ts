@@ -32,7 +32,12 @@ export function pagingOf(query: Record<string, unknown>): Paging {
   const size = Number.parseInt(String(query.pageSize ?? query.page_size ?? ''), 10);
   return {
     page: Number.isFinite(page) && page >= 1 ? page : 1,
-    pageSize: size === -1 ? -1 : Number.isFinite(size) ? Math.min(Math.max(size, 1), MAX_PAGE_SIZE) : DEFAULT_PAGE_SIZE,
+    pageSize:
+      size === -1
+        ? -1
+        : Number.isFinite(size)
+          ? Math.min(Math.max(size, 1), MAX_PAGE_SIZE)
+          : DEFAULT_PAGE_SIZE,
   };
 }
 

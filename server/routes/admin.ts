@@ -15,11 +15,24 @@ export const GcQuery = z.strictObject({
   graceSeconds: z.coerce.number().int().nonnegative().optional(),
   uploadTtlSeconds: z.coerce.number().int().nonnegative().optional(),
 });
-export const UserList = z.strictObject({ after: z.string().max(64).optional(), limit: z.coerce.number().int().min(1).max(500).default(100) });
-export const UserChange = z.strictObject({ disabled: z.boolean().optional(), role: z.enum(['admin', 'user']).optional() });
+export const UserList = z.strictObject({
+  after: z.string().max(64).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
+export const UserChange = z.strictObject({
+  disabled: z.boolean().optional(),
+  role: z.enum(['admin', 'user']).optional(),
+});
 
 /** /api/v1/admin: garbage collection, reindex, users, keys. Admins only. */
-export function adminRoutes(deps: { registry: Registry; permissions: Permissions; users: Users; keys: AccessKeys; audit: AuditLog; reindex: Reindexer }): Router {
+export function adminRoutes(deps: {
+  registry: Registry;
+  permissions: Permissions;
+  users: Users;
+  keys: AccessKeys;
+  audit: AuditLog;
+  reindex: Reindexer;
+}): Router {
   const router = Router();
   const admin = (res: Response) => {
     const actor = requireUser(res.locals.principal);
@@ -35,21 +48,34 @@ export function adminRoutes(deps: { registry: Registry; permissions: Permissions
       ...(graceSeconds !== undefined ? { graceSeconds } : {}),
       ...(uploadTtlSeconds !== undefined ? { uploadTtlSeconds } : {}),
     });
-    if (dryRun !== 'true') deps.audit.record({ actor: actor.name, action: 'registry.gc', address: addressOf(req), detail: { bytesFreed: report.bytesFreed } });
+    if (dryRun !== 'true')
+      deps.audit.record({
+        actor: actor.name,
+        action: 'registry.gc',
+        address: addressOf(req),
+        detail: { bytesFreed: report.bytesFreed },
+      });
     res.json(report);
   });
 
   router.post('/reindex', async (req, res) => {
     const actor = admin(res);
     const report = await deps.reindex.run();
-    deps.audit.record({ actor: actor.name, action: 'store.reindexed', address: addressOf(req), detail: { apps: report.apps, versions: report.versions, skipped: report.skipped.length } });
+    deps.audit.record({
+      actor: actor.name,
+      action: 'store.reindexed',
+      address: addressOf(req),
+      detail: { apps: report.apps, versions: report.versions, skipped: report.skipped.length },
+    });
     res.json(report);
   });
 
   router.get('/users', (req, res) => {
     admin(res);
     const { after, limit } = parseInput(UserList, req.query, 'query');
-    const users = deps.users.list({ after, limit }).map((u) => ({ ...publicProfile(u), role: u.role, disabled: u.disabled, phone: u.phone }));
+    const users = deps.users
+      .list({ after, limit })
+      .map((u) => ({ ...publicProfile(u), role: u.role, disabled: u.disabled, phone: u.phone }));
     res.json({ users, next: users.length === limit ? (users.at(-1)?.name ?? null) : null });
   });
 
@@ -58,10 +84,17 @@ export function adminRoutes(deps: { registry: Registry; permissions: Permissions
     const change = parseInput(UserChange, req.body, 'change');
     const user = deps.users.byName(req.params.name);
     if (!user) throw new StoreError('not_found', `no user "${req.params.name}"`);
-    if (user.id === actor.userId && (change.disabled || change.role === 'user')) throw new StoreError('conflict', 'an admin cannot disable or demote themselves');
+    if (user.id === actor.userId && (change.disabled || change.role === 'user'))
+      throw new StoreError('conflict', 'an admin cannot disable or demote themselves');
     if (change.disabled !== undefined) deps.users.setDisabled(user.id, change.disabled);
     if (change.role !== undefined) deps.users.setRole(user.id, change.role);
-    deps.audit.record({ actor: actor.name, action: 'user.admin-changed', target: user.name, address: addressOf(req), detail: change });
+    deps.audit.record({
+      actor: actor.name,
+      action: 'user.admin-changed',
+      target: user.name,
+      address: addressOf(req),
+      detail: change,
+    });
     const updated = deps.users.byId(user.id)!;
     res.json({ ...publicProfile(updated), role: updated.role, disabled: updated.disabled });
   });
@@ -72,7 +105,13 @@ export function adminRoutes(deps: { registry: Registry; permissions: Permissions
     const key = Number.isSafeInteger(id) ? deps.keys.get(id) : undefined;
     if (!key || key.revoked) throw new StoreError('not_found', 'no such key');
     deps.keys.revoke(id);
-    deps.audit.record({ actor: actor.name, action: 'key.revoked', target: `key:${id}`, address: addressOf(req), detail: { name: key.name, by: 'admin' } });
+    deps.audit.record({
+      actor: actor.name,
+      action: 'key.revoked',
+      target: `key:${id}`,
+      address: addressOf(req),
+      detail: { name: key.name, by: 'admin' },
+    });
     res.status(204).end();
   });
   return router;

@@ -20,7 +20,10 @@ const AppName = z
   .string()
   .min(1)
   .max(64)
-  .regex(/^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/, 'must be lower-case letters and digits, separated by . _ __ or -');
+  .regex(
+    /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/,
+    'must be lower-case letters and digits, separated by . _ __ or -',
+  );
 const Label = z.string().trim().min(1).max(32);
 const WebUrl = z.union([z.literal(''), z.url({ protocol: /^https?$/ }).max(500)]);
 
@@ -37,15 +40,23 @@ const AppFields = {
   homeUrl: WebUrl.optional(),
   publishType: z.enum(['public', 'private']).optional(),
 };
-export const NewApp = z.strictObject({ namespace: z.string().min(1).max(64), name: AppName, ...AppFields });
+export const NewApp = z.strictObject({
+  namespace: z.string().min(1).max(64),
+  name: AppName,
+  ...AppFields,
+});
 export const AppChange = z.strictObject(AppFields);
 export const Shelf = z.strictObject({ listed: z.boolean() });
 export const NewPackage = z.strictObject({
-  name: z.string().regex(/^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,63}$/, 'must be 1-64 letters, digits, . _ or -'),
+  name: z
+    .string()
+    .regex(/^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,63}$/, 'must be 1-64 letters, digits, . _ or -'),
   type: z.literal('free').default('free'),
   versions: z.array(z.string().min(1).max(128)).min(1).max(100),
 });
-export const StatsQuery = z.strictObject({ days: z.coerce.number().int().min(1).max(365).default(30) });
+export const StatsQuery = z.strictObject({
+  days: z.coerce.number().int().min(1).max(365).default(30),
+});
 
 export interface AppRoutesDeps {
   db: Db;
@@ -69,12 +80,20 @@ export function appRoutes(deps: AppRoutesDeps): Router {
   const publicHost = deps.publicUrl ? new URL(deps.publicUrl).host : undefined;
   const router = Router();
 
-  const ref = (req: Request): AppRef => ({ namespace: String(req.params.ns), name: String(req.params.app) });
-  const caller = (req: Request, principal: Caller['principal']): Caller => ({ principal, address: addressOf(req) });
+  const ref = (req: Request): AppRef => ({
+    namespace: String(req.params.ns),
+    name: String(req.params.app),
+  });
+  const caller = (req: Request, principal: Caller['principal']): Caller => ({
+    principal,
+    address: addressOf(req),
+  });
 
   router.post('/', (req, res) => {
     const { namespace, name, ...fields } = parseInput(NewApp, req.body, 'app');
-    res.status(201).json(apps.create(caller(req, res.locals.principal), { namespace, name }, fields));
+    res
+      .status(201)
+      .json(apps.create(caller(req, res.locals.principal), { namespace, name }, fields));
   });
 
   router.get('/:ns/:app', (req, res) => void res.json(apps.get(res.locals.principal, ref(req))));
@@ -89,15 +108,24 @@ export function appRoutes(deps: AppRoutesDeps): Router {
     res.status(204).end();
   });
 
-  router.put('/:ns/:app/logo', express.raw({ type: () => true, limit: MAX_LOGO_BYTES }), async (req, res) => {
-    const bytes = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    res.json(await apps.setLogo(caller(req, res.locals.principal), ref(req), bytes));
-  });
+  router.put(
+    '/:ns/:app/logo',
+    express.raw({ type: () => true, limit: MAX_LOGO_BYTES }),
+    async (req, res) => {
+      const bytes = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      res.json(await apps.setLogo(caller(req, res.locals.principal), ref(req), bytes));
+    },
+  );
 
   router.get('/:ns/:app/logo', async (req, res) => {
     const logo = await apps.logo(res.locals.principal, ref(req));
-    res.set({ 'Content-Type': logo.type, 'Cache-Control': 'public, max-age=300', 'X-Content-Type-Options': 'nosniff' });
-    if (logo.type === 'image/svg+xml') res.set('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'");
+    res.set({
+      'Content-Type': logo.type,
+      'Cache-Control': 'public, max-age=300',
+      'X-Content-Type-Options': 'nosniff',
+    });
+    if (logo.type === 'image/svg+xml')
+      res.set('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'");
     await pipeline(logo.body, res);
   });
 
@@ -108,7 +136,11 @@ export function appRoutes(deps: AppRoutesDeps): Router {
 
   router.post('/:ns/:app/visit', (req, res) => {
     const p = res.locals.principal;
-    const visitor = visitorOf(p.kind === 'user' ? p.userId : undefined, addressOf(req), req.get('user-agent') ?? '');
+    const visitor = visitorOf(
+      p.kind === 'user' ? p.userId : undefined,
+      addressOf(req),
+      req.get('user-agent') ?? '',
+    );
     res.json(apps.visit(p, ref(req), visitor));
   });
 
@@ -117,9 +149,15 @@ export function appRoutes(deps: AppRoutesDeps): Router {
     res.json(apps.statistics(res.locals.principal, ref(req), days));
   });
 
-  router.get('/:ns/:app/versions', (req, res) => void res.json({ versions: versions.list(res.locals.principal, ref(req)) }));
+  router.get(
+    '/:ns/:app/versions',
+    (req, res) => void res.json({ versions: versions.list(res.locals.principal, ref(req)) }),
+  );
 
-  router.get('/:ns/:app/versions/:version', (req, res) => void res.json(versions.get(res.locals.principal, ref(req), req.params.version)));
+  router.get(
+    '/:ns/:app/versions/:version',
+    (req, res) => void res.json(versions.get(res.locals.principal, ref(req), req.params.version)),
+  );
 
   router.delete('/:ns/:app/versions/:version', (req, res) => {
     versions.remove(caller(req, res.locals.principal), ref(req), req.params.version);
@@ -128,10 +166,15 @@ export function appRoutes(deps: AppRoutesDeps): Router {
 
   router.get('/:ns/:app/versions/:version/install', (req, res) => {
     const host = publicHost ?? req.get('host') ?? 'localhost';
-    res.set('Cache-Control', 'no-store').json(versions.install(res.locals.principal, ref(req), req.params.version, host));
+    res
+      .set('Cache-Control', 'no-store')
+      .json(versions.install(res.locals.principal, ref(req), req.params.version, host));
   });
 
-  router.get('/:ns/:app/packages', (req, res) => void res.json({ packages: packages.list(res.locals.principal, ref(req)) }));
+  router.get(
+    '/:ns/:app/packages',
+    (req, res) => void res.json({ packages: packages.list(res.locals.principal, ref(req)) }),
+  );
 
   router.post('/:ns/:app/packages', (req, res) => {
     const input = parseInput(NewPackage, req.body, 'package');

@@ -17,10 +17,21 @@ export const LoginBody = z.strictObject({
 });
 
 /** POST /api/v1/auth/code, /login, /logout. */
-export function authRoutes(deps: { login: PhoneLogin; sessions: Sessions; audit: AuditLog; secureCookies: boolean }): Router {
+export function authRoutes(deps: {
+  login: PhoneLogin;
+  sessions: Sessions;
+  audit: AuditLog;
+  secureCookies: boolean;
+}): Router {
   const router = Router();
   const setCookie = (res: Response, value: string, maxAgeMs: number): void => {
-    res.cookie(SESSION_COOKIE, value, { httpOnly: true, sameSite: 'strict', secure: deps.secureCookies, path: '/', maxAge: maxAgeMs });
+    res.cookie(SESSION_COOKIE, value, {
+      httpOnly: true,
+      sameSite: 'strict',
+      secure: deps.secureCookies,
+      path: '/',
+      maxAge: maxAgeMs,
+    });
   };
 
   router.post('/code', async (req, res) => {
@@ -36,14 +47,24 @@ export function authRoutes(deps: { login: PhoneLogin; sessions: Sessions; audit:
     res
       .status(session.created ? 201 : 200)
       .set('Cache-Control', 'no-store')
-      .json({ token: session.token, expiresAt: new Date(session.expiresAt).toISOString(), created: session.created, user: { ...publicProfile(session.user), role: session.user.role } });
+      .json({
+        token: session.token,
+        expiresAt: new Date(session.expiresAt).toISOString(),
+        created: session.created,
+        user: { ...publicProfile(session.user), role: session.user.role },
+      });
   });
 
   router.post('/logout', (req, res) => {
     const principal = requireUser(res.locals.principal);
     if (principal.sessionId !== undefined) {
       deps.sessions.end(principal.sessionId);
-      deps.audit.record({ actor: principal.name, action: 'logout', target: principal.name, address: addressOf(req) });
+      deps.audit.record({
+        actor: principal.name,
+        action: 'logout',
+        target: principal.name,
+        address: addressOf(req),
+      });
     }
     res.clearCookie(SESSION_COOKIE, { path: '/' });
     res.status(204).end();

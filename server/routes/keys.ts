@@ -20,21 +20,45 @@ export const NewKey = z.strictObject({
 });
 
 /** /api/v1/keys: a user's access keys. The secret is in the create response only. */
-export function keyRoutes(deps: { keys: AccessKeys; audit: AuditLog; clock: () => number }): Router {
+export function keyRoutes(deps: {
+  keys: AccessKeys;
+  audit: AuditLog;
+  clock: () => number;
+}): Router {
   const router = Router();
 
   router.post('/', (req, res) => {
     const me = requireUser(res.locals.principal);
-    if (me.keyScopes && !me.keyScopes.includes('push')) throw new StoreError('forbidden', 'creating keys needs a session or a key with the push scope');
+    if (me.keyScopes && !me.keyScopes.includes('push'))
+      throw new StoreError(
+        'forbidden',
+        'creating keys needs a session or a key with the push scope',
+      );
     const input = parseInput(NewKey, req.body, 'key');
     const expiresAt = input.expiresAt ? Date.parse(input.expiresAt) : undefined;
-    if (expiresAt !== undefined && expiresAt <= deps.clock()) throw new StoreError('invalid', 'expiresAt must be in the future', { field: 'expiresAt' });
-    if (deps.keys.list(me.userId).length >= MAX_KEYS_PER_USER) throw new StoreError('conflict', `at most ${MAX_KEYS_PER_USER} keys; revoke one first`);
+    if (expiresAt !== undefined && expiresAt <= deps.clock())
+      throw new StoreError('invalid', 'expiresAt must be in the future', { field: 'expiresAt' });
+    if (deps.keys.list(me.userId).length >= MAX_KEYS_PER_USER)
+      throw new StoreError('conflict', `at most ${MAX_KEYS_PER_USER} keys; revoke one first`);
     const scopes = input.scopes as (typeof KEY_SCOPES)[number][];
-    const created = deps.keys.create(me.userId, input.name, scopes, expiresAt !== undefined ? { expiresAt } : {});
-    deps.audit.record({ actor: me.name, action: 'key.created', target: `key:${created.id}`, address: addressOf(req), detail: { name: input.name, scopes, prefix: created.prefix } });
+    const created = deps.keys.create(
+      me.userId,
+      input.name,
+      scopes,
+      expiresAt !== undefined ? { expiresAt } : {},
+    );
+    deps.audit.record({
+      actor: me.name,
+      action: 'key.created',
+      target: `key:${created.id}`,
+      address: addressOf(req),
+      detail: { name: input.name, scopes, prefix: created.prefix },
+    });
     const info = deps.keys.list(me.userId).find((k) => k.id === created.id);
-    res.status(201).set('Cache-Control', 'no-store').json({ ...info, key: created.key });
+    res
+      .status(201)
+      .set('Cache-Control', 'no-store')
+      .json({ ...info, key: created.key });
   });
 
   router.get('/', (_req, res) => {
@@ -46,9 +70,16 @@ export function keyRoutes(deps: { keys: AccessKeys; audit: AuditLog; clock: () =
     const me = requireUser(res.locals.principal);
     const id = Number(req.params.id);
     const key = Number.isSafeInteger(id) ? deps.keys.get(id) : undefined;
-    if (!key || key.revoked || key.userId !== me.userId) throw new StoreError('not_found', 'no such key');
+    if (!key || key.revoked || key.userId !== me.userId)
+      throw new StoreError('not_found', 'no such key');
     deps.keys.revoke(id);
-    deps.audit.record({ actor: me.name, action: 'key.revoked', target: `key:${id}`, address: addressOf(req), detail: { name: key.name } });
+    deps.audit.record({
+      actor: me.name,
+      action: 'key.revoked',
+      target: `key:${id}`,
+      address: addressOf(req),
+      detail: { name: key.name },
+    });
     res.status(204).end();
   });
   return router;

@@ -18,24 +18,53 @@ const MemberRole = z.enum(MEMBER_ROLES as [string, ...string[]]);
 export const ErrorBody = z
   .object({
     error: z.object({
-      code: z.enum(storeErrorCatalog.map((e) => e.code) as [string, ...string[]]).describe(storeErrorCatalog.map((e) => `${e.code}: ${e.status}`).join(', ')),
+      code: z
+        .enum(storeErrorCatalog.map((e) => e.code) as [string, ...string[]])
+        .describe(storeErrorCatalog.map((e) => `${e.code}: ${e.status}`).join(', ')),
       message: z.string().describe('for people; may change'),
-      details: z.unknown().optional().describe('e.g. {issues: [{path, message}]} for invalid input, {retryAfterSeconds} when rate-limited'),
+      details: z
+        .unknown()
+        .optional()
+        .describe(
+          'e.g. {issues: [{path, message}]} for invalid input, {retryAfterSeconds} when rate-limited',
+        ),
     }),
   })
   .describe('Every /api/v1 error. Tell errors apart by code, never by message.');
 
-export const Profile = z.object({ name: z.string(), displayName: z.string(), bio: z.string(), website: z.string(), avatarUrl: z.string().nullable(), createdAt: Timestamp }).describe("A user's public profile");
+export const Profile = z
+  .object({
+    name: z.string(),
+    displayName: z.string(),
+    bio: z.string(),
+    website: z.string(),
+    avatarUrl: z.string().nullable(),
+    createdAt: Timestamp,
+  })
+  .describe("A user's public profile");
 export const ProfileWithRole = Profile.extend({ role: Role });
 export const Me = ProfileWithRole.extend({
   phone: z.string().nullable(),
-  namespaces: z.array(z.object({ namespace: z.string(), kind: z.enum(['user', 'org']), role: MemberRole })),
+  namespaces: z.array(
+    z.object({ namespace: z.string(), kind: z.enum(['user', 'org']), role: MemberRole }),
+  ),
 });
-export const AdminUser = ProfileWithRole.extend({ disabled: z.boolean(), phone: z.string().nullable().optional().describe('in the list only') });
-export const AdminUserList = z.object({ users: z.array(AdminUser), next: z.string().nullable().describe('`after` for the next page; null on the last') });
+export const AdminUser = ProfileWithRole.extend({
+  disabled: z.boolean(),
+  phone: z.string().nullable().optional().describe('in the list only'),
+});
+export const AdminUserList = z.object({
+  users: z.array(AdminUser),
+  next: z.string().nullable().describe('`after` for the next page; null on the last'),
+});
 
 export const CodeSent = z.object({ sent: z.literal(true), expiresInSeconds: Count });
-export const Session = z.object({ token: z.string().describe('ses_...; also set as the appshelf_session cookie'), expiresAt: Timestamp, created: z.boolean().describe('a new user'), user: ProfileWithRole });
+export const Session = z.object({
+  token: z.string().describe('ses_...; also set as the appshelf_session cookie'),
+  expiresAt: Timestamp,
+  created: z.boolean().describe('a new user'),
+  user: ProfileWithRole,
+});
 
 export const AccessKey = z.object({
   id: z.number().int(),
@@ -46,22 +75,61 @@ export const AccessKey = z.object({
   lastUsedAt: Timestamp.nullable(),
   expiresAt: Timestamp.nullable(),
 });
-export const CreatedKey = AccessKey.extend({ key: z.string().describe('ask_...: the secret, shown this once') });
+export const CreatedKey = AccessKey.extend({
+  key: z.string().describe('ask_...: the secret, shown this once'),
+});
 export const KeyList = z.object({ keys: z.array(AccessKey) });
 
-export const Org = z.object({ name: z.string(), displayName: z.string(), kind: z.literal('org'), createdAt: Timestamp.optional().describe('in GET') });
-export const MemberList = z.object({ members: z.array(z.object({ name: z.string(), displayName: z.string(), role: MemberRole, since: Timestamp })) });
+export const Org = z.object({
+  name: z.string(),
+  displayName: z.string(),
+  kind: z.literal('org'),
+  createdAt: Timestamp.optional().describe('in GET'),
+});
+export const MemberList = z.object({
+  members: z.array(
+    z.object({ name: z.string(), displayName: z.string(), role: MemberRole, since: Timestamp }),
+  ),
+});
 
 export const AuditPage = z.object({
-  entries: z.array(z.object({ id: z.number().int(), at: Timestamp, actor: z.string(), action: z.string(), target: z.string(), address: z.string(), detail: z.unknown() })),
+  entries: z.array(
+    z.object({
+      id: z.number().int(),
+      at: Timestamp,
+      actor: z.string(),
+      action: z.string(),
+      target: z.string(),
+      address: z.string(),
+      detail: z.unknown(),
+    }),
+  ),
   next: z.number().int().nullable().describe('`before` for the next page; null on the last'),
 });
 
-export const GcReport = z.object({ dryRun: z.boolean(), manifestsDeleted: Count, blobsDeleted: Count, uploadsDeleted: Count, orphanFilesDeleted: Count, bytesFreed: Count, durationMs: z.number().nonnegative() });
-export const ReindexReport = z.object({ apps: Count, versions: Count, components: Count, skipped: z.array(z.object({ repository: z.string(), tag: z.string(), reason: z.string() })) });
+export const GcReport = z.object({
+  dryRun: z.boolean(),
+  manifestsDeleted: Count,
+  blobsDeleted: Count,
+  uploadsDeleted: Count,
+  orphanFilesDeleted: Count,
+  bytesFreed: Count,
+  durationMs: z.number().nonnegative(),
+});
+export const ReindexReport = z.object({
+  apps: Count,
+  versions: Count,
+  components: Count,
+  skipped: z.array(z.object({ repository: z.string(), tag: z.string(), reason: z.string() })),
+});
 
 const Totals = { visits: Count, installs: Count, pulls: Count };
-export const Package = z.object({ name: z.string(), type: z.literal('free'), versions: z.array(z.string()), createdAt: Timestamp });
+export const Package = z.object({
+  name: z.string(),
+  type: z.literal('free'),
+  versions: z.array(z.string()),
+  createdAt: Timestamp,
+});
 export const PackageList = z.object({ packages: z.array(Package) });
 export const App = z.object({
   namespace: z.string(),
@@ -84,8 +152,13 @@ export const App = z.object({
   createdAt: Timestamp,
   updatedAt: Timestamp,
 });
-export const AppStatistics = z.object({ days: z.array(z.object({ day: z.string().describe('YYYY-MM-DD'), ...Totals })), totals: z.object(Totals) });
-export const Visit = z.object({ counted: z.boolean().describe('false when this visitor was counted today') });
+export const AppStatistics = z.object({
+  days: z.array(z.object({ day: z.string().describe('YYYY-MM-DD'), ...Totals })),
+  totals: z.object(Totals),
+});
+export const Visit = z.object({
+  counted: z.boolean().describe('false when this visitor was counted today'),
+});
 
 export const Version = z.object({
   version: z.string(),
@@ -103,10 +176,19 @@ export const Version = z.object({
 });
 export const VersionList = z.object({ versions: z.array(Version) });
 export const VersionDetail = Version.extend({
-  components: z.array(z.object({ serviceKey: z.string(), name: z.string(), imageDigest: z.string().nullable().describe('null in a draft'), sourceRef: z.string() })),
+  components: z.array(
+    z.object({
+      serviceKey: z.string(),
+      name: z.string(),
+      imageDigest: z.string().nullable().describe('null in a draft'),
+      sourceRef: z.string(),
+    }),
+  ),
   template: z.record(z.string(), z.unknown()).describe('the RAM template as pushed'),
 });
-export const InstallTemplate = z.record(z.string(), z.unknown()).describe("the RAM template with every component's image at the store's copy by digest");
+export const InstallTemplate = z
+  .record(z.string(), z.unknown())
+  .describe("the RAM template with every component's image at the store's copy by digest");
 export const SyncJob = z.object({
   id: z.number().int(),
   version: z.string(),
@@ -121,18 +203,34 @@ export const SyncJob = z.object({
 const Facet = z.array(z.object({ value: z.string(), count: Count }));
 export const SearchResult = z.object({
   items: z.array(
-    z.object({ namespace: z.string(), name: z.string(), displayName: z.string(), summary: z.string(), tags: z.array(z.string()), logo: z.string().nullable(), latestVersion: z.string().nullable(), installs: Count, visits: Count, updatedAt: Timestamp }),
+    z.object({
+      namespace: z.string(),
+      name: z.string(),
+      displayName: z.string(),
+      summary: z.string(),
+      tags: z.array(z.string()),
+      logo: z.string().nullable(),
+      latestVersion: z.string().nullable(),
+      installs: Count,
+      visits: Count,
+      updatedAt: Timestamp,
+    }),
   ),
   total: Count,
   page: z.number().int(),
   pageSize: z.number().int(),
   sort: z.enum(SORTS),
-  facets: z.object({ tags: Facet, categories: Facet, publishers: Facet }).describe('over the whole filtered result, at most 20 each'),
+  facets: z
+    .object({ tags: Facet, categories: Facet, publishers: Facet })
+    .describe('over the whole filtered result, at most 20 each'),
 });
 
 export const PublisherPage = z.object({
   kind: z.enum(['user', 'org']),
-  profile: z.union([Profile, z.object({ name: z.string(), displayName: z.string(), createdAt: Timestamp })]),
+  profile: z.union([
+    Profile,
+    z.object({ name: z.string(), displayName: z.string(), createdAt: Timestamp }),
+  ]),
   apps: z.array(
     z.object({
       namespace: z.string(),

@@ -22,7 +22,22 @@ export const OPENAPI_VERSION = '3.1.1';
 /** The document's info.version: the package's version (the test holds them together). */
 export const API_VERSION = '0.1.0';
 
-const REQUEST_SCHEMAS = { PhoneCode: CodeBody, Login: LoginBody, ProfileChange, NewKey, NewOrg, Membership, NewApp, AppChange, Shelf, NewPackage, PublishRequest, SyncRetryRequest, RegistryCredential, UserChange };
+const REQUEST_SCHEMAS = {
+  PhoneCode: CodeBody,
+  Login: LoginBody,
+  ProfileChange,
+  NewKey,
+  NewOrg,
+  Membership,
+  NewApp,
+  AppChange,
+  Shelf,
+  NewPackage,
+  PublishRequest,
+  SyncRetryRequest,
+  RegistryCredential,
+  UserChange,
+};
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 type Json = Record<string, unknown>;
@@ -54,73 +69,284 @@ const PATH_PARAMS: Record<string, string> = {
   id: "the key's id",
 };
 
-const op = (tag: string, id: string, auth: Auth, summary: string, reply: Reply, extra: Pick<Operation, 'query' | 'body' | 'alsoStatus'> = {}): Operation => ({ id, tag, summary, auth, reply, ...extra });
+const op = (
+  tag: string,
+  id: string,
+  auth: Auth,
+  summary: string,
+  reply: Reply,
+  extra: Pick<Operation, 'query' | 'body' | 'alsoStatus'> = {},
+): Operation => ({ id, tag, summary, auth, reply, ...extra });
 const APP = '/apps/{namespace}/{app}';
 const VERSION = `${APP}/versions/{version}`;
 
 /** Every route mounted on /api/v1, by path (relative to the server URL /api/v1) and method. */
 const PATHS: Record<string, Partial<Record<Method, Operation>>> = {
-  '/openapi.json': { get: op('meta', 'getOpenApi', 'anyone', 'This document', [200, null, 'the OpenAPI 3.1 document (JSON)']) },
-  '/auth/code': { post: op('auth', 'sendLoginCode', 'anyone', 'Text a 6-digit login code to a phone (10 minutes, 5 tries; rate-limited)', [202, R.CodeSent], { body: CodeBody }) },
-  '/auth/login': { post: op('auth', 'login', 'anyone', 'Sign in with the code (201 when it creates the user); sets the session cookie', [200, R.Session], { body: LoginBody, alsoStatus: 201 }) },
-  '/auth/logout': { post: op('auth', 'logout', 'user', 'End the session and clear the cookie', [204, null]) },
+  '/openapi.json': {
+    get: op('meta', 'getOpenApi', 'anyone', 'This document', [
+      200,
+      null,
+      'the OpenAPI 3.1 document (JSON)',
+    ]),
+  },
+  '/auth/code': {
+    post: op(
+      'auth',
+      'sendLoginCode',
+      'anyone',
+      'Text a 6-digit login code to a phone (10 minutes, 5 tries; rate-limited)',
+      [202, R.CodeSent],
+      { body: CodeBody },
+    ),
+  },
+  '/auth/login': {
+    post: op(
+      'auth',
+      'login',
+      'anyone',
+      'Sign in with the code (201 when it creates the user); sets the session cookie',
+      [200, R.Session],
+      { body: LoginBody, alsoStatus: 201 },
+    ),
+  },
+  '/auth/logout': {
+    post: op('auth', 'logout', 'user', 'End the session and clear the cookie', [204, null]),
+  },
   '/users/me': {
     get: op('users', 'getMe', 'user', 'Your profile, phone and namespaces', [200, R.Me]),
-    patch: op('users', 'updateMe', 'user', 'Change your profile', [200, R.ProfileWithRole], { body: ProfileChange }),
+    patch: op('users', 'updateMe', 'user', 'Change your profile', [200, R.ProfileWithRole], {
+      body: ProfileChange,
+    }),
   },
   '/users/me/avatar': {
-    put: op('users', 'setAvatar', 'user', 'Upload your avatar: PNG, JPEG, GIF or WebP (told by its bytes), at most 512 KiB', [200, R.Profile], { body: 'image' }),
+    put: op(
+      'users',
+      'setAvatar',
+      'user',
+      'Upload your avatar: PNG, JPEG, GIF or WebP (told by its bytes), at most 512 KiB',
+      [200, R.Profile],
+      { body: 'image' },
+    ),
     delete: op('users', 'removeAvatar', 'user', 'Remove your avatar', [204, null]),
   },
-  '/users/{user}': { get: op('users', 'getUser', 'anyone', "A user's public profile", [200, R.Profile]) },
-  '/users/{user}/avatar': { get: op('users', 'getAvatar', 'anyone', "A user's avatar", [200, 'image']) },
+  '/users/{user}': {
+    get: op('users', 'getUser', 'anyone', "A user's public profile", [200, R.Profile]),
+  },
+  '/users/{user}/avatar': {
+    get: op('users', 'getAvatar', 'anyone', "A user's avatar", [200, 'image']),
+  },
   '/keys': {
     get: op('keys', 'listKeys', 'user', 'Your access keys (never their secrets)', [200, R.KeyList]),
-    post: op('keys', 'createKey', 'user', 'Create an access key (at most 100); needs a session or a push key', [201, R.CreatedKey], { body: NewKey }),
+    post: op(
+      'keys',
+      'createKey',
+      'user',
+      'Create an access key (at most 100); needs a session or a push key',
+      [201, R.CreatedKey],
+      { body: NewKey },
+    ),
   },
   '/keys/{id}': { delete: op('keys', 'revokeKey', 'user', 'Revoke one of your keys', [204, null]) },
-  '/orgs': { post: op('orgs', 'createOrg', 'user', 'Create an organisation; you become its owner', [201, R.Org], { body: NewOrg }) },
+  '/orgs': {
+    post: op(
+      'orgs',
+      'createOrg',
+      'user',
+      'Create an organisation; you become its owner',
+      [201, R.Org],
+      { body: NewOrg },
+    ),
+  },
   '/orgs/{org}': { get: op('orgs', 'getOrg', 'anyone', 'An organisation', [200, R.Org]) },
-  '/orgs/{org}/members': { get: op('orgs', 'listMembers', 'user', 'The members (members only)', [200, R.MemberList]) },
+  '/orgs/{org}/members': {
+    get: op('orgs', 'listMembers', 'user', 'The members (members only)', [200, R.MemberList]),
+  },
   '/orgs/{org}/members/{user}': {
-    put: op('orgs', 'setMember', 'user', 'Add a member or change their role (owners only)', [200, R.MemberList], { body: Membership }),
+    put: op(
+      'orgs',
+      'setMember',
+      'user',
+      'Add a member or change their role (owners only)',
+      [200, R.MemberList],
+      { body: Membership },
+    ),
     delete: op('orgs', 'removeMember', 'user', 'Remove a member (owners), or leave', [204, null]),
   },
-  '/audit': { get: op('audit', 'listAudit', 'admin', 'The audit trail, newest first', [200, R.AuditPage], { query: AuditFilter }) },
-  '/admin/gc': { post: op('admin', 'collectGarbage', 'admin', "Run the registry's garbage collection", [200, R.GcReport], { query: GcQuery }) },
-  '/admin/reindex': { post: op('admin', 'reindex', 'admin', "Rebuild the store's index from the registry", [200, R.ReindexReport]) },
-  '/admin/users': { get: op('admin', 'listUsers', 'admin', 'All users, by name', [200, R.AdminUserList], { query: UserList }) },
-  '/admin/users/{user}': { patch: op('admin', 'changeUser', 'admin', 'Disable, enable, promote or demote a user', [200, R.AdminUser], { body: UserChange }) },
-  '/admin/keys/{id}': { delete: op('admin', 'revokeAnyKey', 'admin', "Revoke anyone's key", [204, null]) },
-  '/search': { get: op('search', 'search', 'anyone', 'Search the apps you may see; a filter given twice means both', [200, R.SearchResult], { query: SearchQuery }) },
-  '/publishers/{publisher}': { get: op('publishers', 'getPublisher', 'anyone', "A publisher's profile, apps and totals", [200, R.PublisherPage]) },
-  '/apps': { post: op('apps', 'createApp', 'user', 'Create an app (owners and maintainers of the namespace)', [201, R.App], { body: NewApp }) },
+  '/audit': {
+    get: op('audit', 'listAudit', 'admin', 'The audit trail, newest first', [200, R.AuditPage], {
+      query: AuditFilter,
+    }),
+  },
+  '/admin/gc': {
+    post: op(
+      'admin',
+      'collectGarbage',
+      'admin',
+      "Run the registry's garbage collection",
+      [200, R.GcReport],
+      { query: GcQuery },
+    ),
+  },
+  '/admin/reindex': {
+    post: op('admin', 'reindex', 'admin', "Rebuild the store's index from the registry", [
+      200,
+      R.ReindexReport,
+    ]),
+  },
+  '/admin/users': {
+    get: op('admin', 'listUsers', 'admin', 'All users, by name', [200, R.AdminUserList], {
+      query: UserList,
+    }),
+  },
+  '/admin/users/{user}': {
+    patch: op(
+      'admin',
+      'changeUser',
+      'admin',
+      'Disable, enable, promote or demote a user',
+      [200, R.AdminUser],
+      { body: UserChange },
+    ),
+  },
+  '/admin/keys/{id}': {
+    delete: op('admin', 'revokeAnyKey', 'admin', "Revoke anyone's key", [204, null]),
+  },
+  '/search': {
+    get: op(
+      'search',
+      'search',
+      'anyone',
+      'Search the apps you may see; a filter given twice means both',
+      [200, R.SearchResult],
+      { query: SearchQuery },
+    ),
+  },
+  '/publishers/{publisher}': {
+    get: op('publishers', 'getPublisher', 'anyone', "A publisher's profile, apps and totals", [
+      200,
+      R.PublisherPage,
+    ]),
+  },
+  '/apps': {
+    post: op(
+      'apps',
+      'createApp',
+      'user',
+      'Create an app (owners and maintainers of the namespace)',
+      [201, R.App],
+      { body: NewApp },
+    ),
+  },
   [APP]: {
     get: op('apps', 'getApp', 'anyone', 'An app', [200, R.App]),
-    patch: op('apps', 'updateApp', 'user', "Change an app's fields", [200, R.App], { body: AppChange }),
-    delete: op('apps', 'deleteApp', 'user', 'Delete an app with its versions and registry content', [204, null]),
+    patch: op('apps', 'updateApp', 'user', "Change an app's fields", [200, R.App], {
+      body: AppChange,
+    }),
+    delete: op(
+      'apps',
+      'deleteApp',
+      'user',
+      'Delete an app with its versions and registry content',
+      [204, null],
+    ),
   },
   [`${APP}/logo`]: {
     get: op('apps', 'getLogo', 'anyone', "The app's logo", [200, 'image']),
-    put: op('apps', 'setLogo', 'user', 'Upload the logo: PNG, JPEG or SVG (told by its bytes), at most 256 KiB', [200, R.App], { body: 'image' }),
+    put: op(
+      'apps',
+      'setLogo',
+      'user',
+      'Upload the logo: PNG, JPEG or SVG (told by its bytes), at most 256 KiB',
+      [200, R.App],
+      { body: 'image' },
+    ),
   },
-  [`${APP}/shelf`]: { put: op('apps', 'setShelf', 'user', 'List the app on the shelf, or take it off', [200, R.App], { body: Shelf }) },
-  [`${APP}/visit`]: { post: op('apps', 'visitApp', 'anyone', 'Count a page view (once per visitor a day)', [200, R.Visit]) },
-  [`${APP}/stats`]: { get: op('apps', 'getAppStats', 'anyone', 'Daily visits, installs and pulls, and the totals', [200, R.AppStatistics], { query: StatsQuery }) },
-  [`${APP}/versions`]: { get: op('versions', 'listVersions', 'anyone', 'The versions (members see drafts too)', [200, R.VersionList]) },
+  [`${APP}/shelf`]: {
+    put: op('apps', 'setShelf', 'user', 'List the app on the shelf, or take it off', [200, R.App], {
+      body: Shelf,
+    }),
+  },
+  [`${APP}/visit`]: {
+    post: op('apps', 'visitApp', 'anyone', 'Count a page view (once per visitor a day)', [
+      200,
+      R.Visit,
+    ]),
+  },
+  [`${APP}/stats`]: {
+    get: op(
+      'apps',
+      'getAppStats',
+      'anyone',
+      'Daily visits, installs and pulls, and the totals',
+      [200, R.AppStatistics],
+      { query: StatsQuery },
+    ),
+  },
+  [`${APP}/versions`]: {
+    get: op('versions', 'listVersions', 'anyone', 'The versions (members see drafts too)', [
+      200,
+      R.VersionList,
+    ]),
+  },
   [VERSION]: {
-    get: op('versions', 'getVersion', 'anyone', 'A version with its components and template', [200, R.VersionDetail]),
-    delete: op('versions', 'deleteVersion', 'user', 'Delete a version (its tag in the registry too)', [204, null]),
+    get: op('versions', 'getVersion', 'anyone', 'A version with its components and template', [
+      200,
+      R.VersionDetail,
+    ]),
+    delete: op(
+      'versions',
+      'deleteVersion',
+      'user',
+      'Delete a version (its tag in the registry too)',
+      [204, null],
+    ),
   },
-  [`${VERSION}/install`]: { get: op('versions', 'getInstallTemplate', 'anyone', 'The template to install (counts an install; needs the install right or a free app on the shelf)', [200, R.InstallTemplate]) },
-  [`${VERSION}/publish`]: { post: op('sync', 'publishVersion', 'user', "Publish a draft: copy its images into the store, then write the bundle; Location is the job's", [202, R.SyncJob], { body: PublishRequest }) },
-  [`${VERSION}/sync`]: { get: op('sync', 'getSyncJob', 'anyone', "The version's latest sync job", [200, R.SyncJob]) },
-  [`${VERSION}/sync/retry`]: { post: op('sync', 'retrySync', 'user', 'Retry the failed components (or one)', [202, R.SyncJob], { body: SyncRetryRequest }) },
+  [`${VERSION}/install`]: {
+    get: op(
+      'versions',
+      'getInstallTemplate',
+      'anyone',
+      'The template to install (counts an install; needs the install right or a free app on the shelf)',
+      [200, R.InstallTemplate],
+    ),
+  },
+  [`${VERSION}/publish`]: {
+    post: op(
+      'sync',
+      'publishVersion',
+      'user',
+      "Publish a draft: copy its images into the store, then write the bundle; Location is the job's",
+      [202, R.SyncJob],
+      { body: PublishRequest },
+    ),
+  },
+  [`${VERSION}/sync`]: {
+    get: op('sync', 'getSyncJob', 'anyone', "The version's latest sync job", [200, R.SyncJob]),
+  },
+  [`${VERSION}/sync/retry`]: {
+    post: op(
+      'sync',
+      'retrySync',
+      'user',
+      'Retry the failed components (or one)',
+      [202, R.SyncJob],
+      { body: SyncRetryRequest },
+    ),
+  },
   [`${APP}/packages`]: {
     get: op('packages', 'listPackages', 'anyone', "The app's packages", [200, R.PackageList]),
-    post: op('packages', 'createPackage', 'user', 'Create a package of versions', [201, R.Package], { body: NewPackage }),
+    post: op(
+      'packages',
+      'createPackage',
+      'user',
+      'Create a package of versions',
+      [201, R.Package],
+      { body: NewPackage },
+    ),
   },
-  [`${APP}/packages/{package}`]: { delete: op('packages', 'deletePackage', 'user', 'Delete a package', [204, null]) },
+  [`${APP}/packages/{package}`]: {
+    delete: op('packages', 'deletePackage', 'user', 'Delete a package', [204, null]),
+  },
 };
 
 /** The schemas' JSON Schema as OpenAPI 3.1 takes it (2020-12, without the noise zod adds). */
@@ -144,8 +370,17 @@ function components(): { schemas: Json; ids: Map<z.ZodType, string> } {
     registry.add(schema, { id });
     ids.set(schema, id);
   }
-  const { schemas } = z.toJSONSchema(registry, { io: 'input', uri: (id) => `#/components/schemas/${id}`, override: tidy });
-  const tidied = Object.fromEntries(Object.entries(schemas).map(([id, s]) => [id, (({ $schema: _, $id: __, ...rest }) => rest)(s as Json)]));
+  const { schemas } = z.toJSONSchema(registry, {
+    io: 'input',
+    uri: (id) => `#/components/schemas/${id}`,
+    override: tidy,
+  });
+  const tidied = Object.fromEntries(
+    Object.entries(schemas).map(([id, s]) => [
+      id,
+      (({ $schema: _, $id: __, ...rest }) => rest)(s as Json),
+    ]),
+  );
   return { schemas: tidied, ids };
 }
 
@@ -178,21 +413,43 @@ function operation(path: string, o: Operation, ref: (schema: z.ZodType) => Json)
   if (o.auth !== 'anyone') errors['401'] = error;
   if (o.auth === 'admin') errors['403'] = error;
   if (pathParams.length > 0) errors['404'] = error;
-  const content = body === null ? undefined : body === 'image' ? IMAGE_CONTENT : { 'application/json': { schema: ref(body) } };
-  const success = { description: description ?? (content ? 'OK' : 'done'), ...(content ? { content } : {}) };
+  const content =
+    body === null
+      ? undefined
+      : body === 'image'
+        ? IMAGE_CONTENT
+        : { 'application/json': { schema: ref(body) } };
+  const success = {
+    description: description ?? (content ? 'OK' : 'done'),
+    ...(content ? { content } : {}),
+  };
   const statuses = o.alsoStatus ? [status, o.alsoStatus] : [status];
-  const bodyRequired = o.body !== undefined && (o.body === 'image' || ((jsonSchemaOf(o.body).required as unknown[] | undefined)?.length ?? 0) > 0);
+  const bodyRequired =
+    o.body !== undefined &&
+    (o.body === 'image' ||
+      ((jsonSchemaOf(o.body).required as unknown[] | undefined)?.length ?? 0) > 0);
   return {
     operationId: o.id,
     tags: [o.tag],
     summary: o.summary,
     ...(o.auth === 'admin' ? { description: 'Admins only.' } : {}),
-    security: o.auth === 'anyone' ? [{ bearer: [] }, { cookie: [] }, {}] : [{ bearer: [] }, { cookie: [] }],
+    security:
+      o.auth === 'anyone' ? [{ bearer: [] }, { cookie: [] }, {}] : [{ bearer: [] }, { cookie: [] }],
     ...(parameters.length > 0 ? { parameters } : {}),
     ...(o.body
-      ? { requestBody: { required: bodyRequired, content: o.body === 'image' ? IMAGE_CONTENT : { 'application/json': { schema: ref(o.body) } } } }
+      ? {
+          requestBody: {
+            required: bodyRequired,
+            content:
+              o.body === 'image' ? IMAGE_CONTENT : { 'application/json': { schema: ref(o.body) } },
+          },
+        }
       : {}),
-    responses: { ...Object.fromEntries(statuses.map((s) => [String(s), success])), ...errors, default: error },
+    responses: {
+      ...Object.fromEntries(statuses.map((s) => [String(s), success])),
+      ...errors,
+      default: error,
+    },
   };
 }
 
@@ -204,7 +461,12 @@ export function buildOpenApiDocument(): Json {
     return id ? { $ref: `#/components/schemas/${id}` } : jsonSchemaOf(schema);
   };
   const paths = Object.fromEntries(
-    Object.entries(PATHS).map(([path, item]) => [path, Object.fromEntries(Object.entries(item).map(([method, o]) => [method, operation(path, o, ref)]))]),
+    Object.entries(PATHS).map(([path, item]) => [
+      path,
+      Object.fromEntries(
+        Object.entries(item).map(([method, o]) => [method, operation(path, o, ref)]),
+      ),
+    ]),
   );
   const codes = storeErrorCatalog.map((e) => `\`${e.code}\` ${e.status}`).join(', ');
   return {
@@ -218,20 +480,50 @@ export function buildOpenApiDocument(): Json {
       license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
     },
     servers: [{ url: '/api/v1' }],
-    tags: ['meta', 'auth', 'users', 'keys', 'orgs', 'apps', 'versions', 'sync', 'packages', 'search', 'publishers', 'audit', 'admin'].map((name) => ({ name })),
+    tags: [
+      'meta',
+      'auth',
+      'users',
+      'keys',
+      'orgs',
+      'apps',
+      'versions',
+      'sync',
+      'packages',
+      'search',
+      'publishers',
+      'audit',
+      'admin',
+    ].map((name) => ({ name })),
     paths,
     components: {
       schemas,
       responses: {
         Error: {
           description: `An error: ${codes}.`,
-          headers: { 'Retry-After': { description: 'seconds, with rate_limited', schema: { type: 'integer' } } },
+          headers: {
+            'Retry-After': {
+              description: 'seconds, with rate_limited',
+              schema: { type: 'integer' },
+            },
+          },
           content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
         },
       },
       securitySchemes: {
-        bearer: { type: 'http', scheme: 'bearer', description: 'A session token (`ses_...`) or an access key (`ask_...`); a bad one is refused with 401, never read as anonymous.' },
-        cookie: { type: 'apiKey', in: 'cookie', name: 'appshelf_session', description: 'The session cookie set by POST /auth/login (the web uses it); a stale one reads as anonymous.' },
+        bearer: {
+          type: 'http',
+          scheme: 'bearer',
+          description:
+            'A session token (`ses_...`) or an access key (`ask_...`); a bad one is refused with 401, never read as anonymous.',
+        },
+        cookie: {
+          type: 'apiKey',
+          in: 'cookie',
+          name: 'appshelf_session',
+          description:
+            'The session cookie set by POST /auth/login (the web uses it); a stale one reads as anonymous.',
+        },
       },
     },
   };

@@ -8,11 +8,19 @@ import { StoreError } from '../errors.js';
 import { addressOf, requireUser } from '../http/authenticate.js';
 import { parseInput } from '../http/validate.js';
 
-export const NewOrg = z.strictObject({ name: z.string().min(1).max(64), displayName: z.string().trim().max(64).default('') });
+export const NewOrg = z.strictObject({
+  name: z.string().min(1).max(64),
+  displayName: z.string().trim().max(64).default(''),
+});
 export const Membership = z.strictObject({ role: z.enum(MEMBER_ROLES as [string, ...string[]]) });
 
 /** /api/v1/orgs: organisations and their members; owners manage members. */
-export function orgRoutes(deps: { namespaces: Namespaces; users: Users; permissions: Permissions; audit: AuditLog }): Router {
+export function orgRoutes(deps: {
+  namespaces: Namespaces;
+  users: Users;
+  permissions: Permissions;
+  audit: AuditLog;
+}): Router {
   const router = Router();
 
   const org = (name: string) => {
@@ -28,33 +36,52 @@ export function orgRoutes(deps: { namespaces: Namespaces; users: Users; permissi
 
   router.post('/', (req, res) => {
     const me = requireUser(res.locals.principal);
-    if (!deps.permissions.active(me) || (me.keyScopes && !me.keyScopes.includes('push'))) throw new StoreError('forbidden', 'creating an organisation needs a session or a push key');
+    if (!deps.permissions.active(me) || (me.keyScopes && !me.keyScopes.includes('push')))
+      throw new StoreError('forbidden', 'creating an organisation needs a session or a push key');
     const { name, displayName } = parseInput(NewOrg, req.body, 'organisation');
     deps.namespaces.createOrg(name, displayName, me.userId);
-    deps.audit.record({ actor: me.name, action: 'org.created', target: name, address: addressOf(req) });
+    deps.audit.record({
+      actor: me.name,
+      action: 'org.created',
+      target: name,
+      address: addressOf(req),
+    });
     res.status(201).json({ name, displayName, kind: 'org' });
   });
 
   router.get('/:org', (req, res) => {
     const ns = org(req.params.org);
-    res.json({ name: ns.name, displayName: ns.displayName, kind: ns.kind, createdAt: new Date(ns.createdAt).toISOString() });
+    res.json({
+      name: ns.name,
+      displayName: ns.displayName,
+      kind: ns.kind,
+      createdAt: new Date(ns.createdAt).toISOString(),
+    });
   });
 
   router.get('/:org/members', (req, res) => {
     const me = requireUser(res.locals.principal);
     const ns = org(req.params.org);
-    if (!deps.permissions.namespace(me, ns.name, 'read')) throw new StoreError('forbidden', 'only members see the members');
+    if (!deps.permissions.namespace(me, ns.name, 'read'))
+      throw new StoreError('forbidden', 'only members see the members');
     res.json({ members: deps.namespaces.members(ns.name) });
   });
 
   router.put('/:org/members/:user', (req, res) => {
     const me = requireUser(res.locals.principal);
     const ns = org(req.params.org);
-    if (!deps.permissions.namespace(me, ns.name, 'manage-members')) throw new StoreError('forbidden', 'only owners manage members');
+    if (!deps.permissions.namespace(me, ns.name, 'manage-members'))
+      throw new StoreError('forbidden', 'only owners manage members');
     const { role } = parseInput(Membership, req.body, 'membership');
     const user = member(req.params.user);
     deps.namespaces.setMember(ns.name, user.id, role as (typeof MEMBER_ROLES)[number]);
-    deps.audit.record({ actor: me.name, action: 'member.set', target: `${ns.name}/${user.name}`, address: addressOf(req), detail: { role } });
+    deps.audit.record({
+      actor: me.name,
+      action: 'member.set',
+      target: `${ns.name}/${user.name}`,
+      address: addressOf(req),
+      detail: { role },
+    });
     res.json({ members: deps.namespaces.members(ns.name) });
   });
 
@@ -63,9 +90,16 @@ export function orgRoutes(deps: { namespaces: Namespaces; users: Users; permissi
     const ns = org(req.params.org);
     const user = member(req.params.user);
     const leaving = user.id === me.userId;
-    if (!leaving && !deps.permissions.namespace(me, ns.name, 'manage-members')) throw new StoreError('forbidden', 'only owners manage members');
-    if (!deps.namespaces.removeMember(ns.name, user.id)) throw new StoreError('not_found', `${user.name} is not a member`);
-    deps.audit.record({ actor: me.name, action: 'member.removed', target: `${ns.name}/${user.name}`, address: addressOf(req) });
+    if (!leaving && !deps.permissions.namespace(me, ns.name, 'manage-members'))
+      throw new StoreError('forbidden', 'only owners manage members');
+    if (!deps.namespaces.removeMember(ns.name, user.id))
+      throw new StoreError('not_found', `${user.name} is not a member`);
+    deps.audit.record({
+      actor: me.name,
+      action: 'member.removed',
+      target: `${ns.name}/${user.name}`,
+      address: addressOf(req),
+    });
     res.status(204).end();
   });
   return router;

@@ -8,9 +8,18 @@ import { Publishers } from '../store/publishers.js';
 import type { AppStats } from '../store/stats.js';
 
 /** /api/v1/publishers/{name}: the marketplace's publisher page (profile, apps, totals). */
-export function publisherRoutes(deps: { db: Db; users: Users; namespaces: Namespaces; permissions: Permissions; stats: AppStats }): Router {
+export function publisherRoutes(deps: {
+  db: Db;
+  users: Users;
+  namespaces: Namespaces;
+  permissions: Permissions;
+  stats: AppStats;
+}): Router {
   const publishers = new Publishers({ ...deps, access: new AppAccess(deps.db, deps.permissions) });
   const router = Router();
-  router.get('/:name', (req, res) => void res.json(publishers.page(res.locals.principal, req.params.name)));
+  router.get(
+    '/:name',
+    (req, res) => void res.json(publishers.page(res.locals.principal, req.params.name)),
+  );
   return router;
 }

@@ -21,9 +21,20 @@ import { AppService } from '../store/app-service.js';
 import type { AppStats } from '../store/stats.js';
 import { repositoryOf } from '../store/version-index.js';
 import { appSlug, parseAppChange, parseNewApp } from '../rainstore/app-input.js';
-import { accessActionsOf, callerOf, requireRight, type RainstoreCaller } from '../rainstore/caller.js';
+import {
+  accessActionsOf,
+  callerOf,
+  requireRight,
+  type RainstoreCaller,
+} from '../rainstore/caller.js';
 import { Catalog, type CatalogEntry } from '../rainstore/catalog.js';
-import { appBase, appDetail, versionBase, versionDetail, type DtoContext } from '../rainstore/dto.js';
+import {
+  appBase,
+  appDetail,
+  versionBase,
+  versionDetail,
+  type DtoContext,
+} from '../rainstore/dto.js';
 import { rainstoreErrorHandler, unknownRainstorePath } from '../rainstore/errors.js';
 import { InstallCounter } from '../rainstore/install-counter.js';
 import { installTemplate } from '../rainstore/install-template.js';
@@ -33,7 +44,12 @@ import { Robots } from '../rainstore/robots.js';
 import { isoTime, pageOf, pagingOf, queryBoolean, queryString } from '../rainstore/wire.js';
 
 const NewVersion = z.looseObject({
-  version: z.string().trim().min(1).max(32).regex(TAG_PATTERN, 'letters, digits, _ . and -, not starting with . or -'),
+  version: z
+    .string()
+    .trim()
+    .min(1)
+    .max(32)
+    .regex(TAG_PATTERN, 'letters, digits, _ . and -, not starting with . or -'),
   versionAlias: z.string().max(64).nullish(),
   description: z.string().max(255).nullish(),
   rainbondVersion: z.string().max(64).nullish(),
@@ -73,12 +89,19 @@ export function rainstoreRoutes(deps: RainstoreRoutesDeps): Router {
   const caller = (req: Request): RainstoreCaller => callerOf(req, deps);
   const ctx = (req: Request): DtoContext => ({ market, baseUrl: baseUrlOf(publicUrl, req) });
   const totals = (id: number) => stats.totals([id]).get(id)!;
-  const detail = (req: Request, entry: CatalogEntry) => appDetail(entry, totals(entry.app.id), ctx(req));
+  const detail = (req: Request, entry: CatalogEntry) =>
+    appDetail(entry, totals(entry.app.id), ctx(req));
   const installer = (c: RainstoreCaller): string =>
-    c.principal.kind === 'user' ? `user:${c.principal.userId}:${c.principal.keyId ?? ''}` : `anon:${c.address}`;
+    c.principal.kind === 'user'
+      ? `user:${c.principal.userId}:${c.principal.keyId ?? ''}`
+      : `anon:${c.address}`;
   const appIdOf = (req: Request): string => {
     const id = String(req.params.appID);
-    if (!/^[0-9a-f]{32}$/.test(id)) log.warn({ method: req.method, path: req.path, appID: id }, 'rainstore: appID is not 32 hex characters');
+    if (!/^[0-9a-f]{32}$/.test(id))
+      log.warn(
+        { method: req.method, path: req.path, appID: id },
+        'rainstore: appID is not 32 hex characters',
+      );
     return id;
   };
   let createTime: string | undefined;
@@ -90,11 +113,16 @@ export function rainstoreRoutes(deps: RainstoreRoutesDeps): Router {
 
   const cors: RequestHandler = (req, res) => {
     const origin = req.get('origin');
-    if (origin) res.set({ 'Access-Control-Allow-Origin': origin, 'Access-Control-Allow-Credentials': 'true' });
+    if (origin)
+      res.set({
+        'Access-Control-Allow-Origin': origin,
+        'Access-Control-Allow-Credentials': 'true',
+      });
     if (req.method === 'OPTIONS') {
       res.set({
         'Access-Control-Allow-Methods': 'GET, OPTIONS',
-        'Access-Control-Allow-Headers': req.get('access-control-request-headers') ?? 'Authorization, Content-Type',
+        'Access-Control-Allow-Headers':
+          req.get('access-control-request-headers') ?? 'Authorization, Content-Type',
         'Access-Control-Max-Age': '600',
       });
     }
@@ -105,8 +133,17 @@ export function rainstoreRoutes(deps: RainstoreRoutesDeps): Router {
 
   openapi.get('/bindablemarkets', (req, res) => {
     const c = caller(req);
-    if (c.principal.kind !== 'user') throw new StoreError('forbidden', 'send a valid access key to bind this store');
-    res.json([{ name: market.name, url: baseUrlOf(publicUrl, req), domain: market.domain, logo: '', desc: '' }]);
+    if (c.principal.kind !== 'user')
+      throw new StoreError('forbidden', 'send a valid access key to bind this store');
+    res.json([
+      {
+        name: market.name,
+        url: baseUrlOf(publicUrl, req),
+        domain: market.domain,
+        logo: '',
+        desc: '',
+      },
+    ]);
   });
 
   openapi.get('/organizations', (_req, res) => void res.json([]));
@@ -114,30 +151,53 @@ export function rainstoreRoutes(deps: RainstoreRoutesDeps): Router {
   // Every other /openapi call names this store's domain (absent: this store).
   openapi.use((req, _res, next) => {
     const domain = req.query.marketDomain;
-    if (domain !== undefined && domain !== market.domain) throw new StoreError('not_found', `no market ${String(domain).slice(0, 64)}`);
+    if (domain !== undefined && domain !== market.domain)
+      throw new StoreError('not_found', `no market ${String(domain).slice(0, 64)}`);
     next();
   });
 
   openapi.get('/info', (req, res) => {
-    createTime ??= isoTime(db.select({ at: min(users.createdAt) }).from(users).get()?.at ?? clock());
-    res.json({ name: market.name, description: '', status: 1, accessActions: accessActionsOf(caller(req)), createTime });
+    createTime ??= isoTime(
+      db
+        .select({ at: min(users.createdAt) })
+        .from(users)
+        .get()?.at ?? clock(),
+    );
+    res.json({
+      name: market.name,
+      description: '',
+      status: 1,
+      accessActions: accessActionsOf(caller(req)),
+      createTime,
+    });
   });
 
   openapi.get('/apps', (req, res) => {
     const c = caller(req);
     const paging = pagingOf(req.query);
     const plugins = queryBoolean(req.query.isPlugin) ?? queryBoolean(req.query.is_plugin) ?? false;
-    const found = catalog.list(c.principal, { query: queryString(req.query.query), queryAll: queryBoolean(req.query.queryAll) ?? false, arch: queryString(req.query.arch), plugins });
+    const found = catalog.list(c.principal, {
+      query: queryString(req.query.query),
+      queryAll: queryBoolean(req.query.queryAll) ?? false,
+      arch: queryString(req.query.arch),
+      plugins,
+    });
     const page = pageOf(found, paging);
     const counts = stats.totals(page.map((e) => e.app.id));
-    res.json({ apps: page.map((e) => appBase(e, counts.get(e.app.id)!, ctx(req))), page: paging.page, pageSize: paging.pageSize, total: found.length });
+    res.json({
+      apps: page.map((e) => appBase(e, counts.get(e.app.id)!, ctx(req))),
+      page: paging.page,
+      pageSize: paging.pageSize,
+      total: found.length,
+    });
   });
 
   openapi.post('/apps', async (req, res) => {
     const c = caller(req);
     const p = requireRight(c, 'push');
     const input = parseNewApp(req.body);
-    const namespace = input.orgID && permissions.namespace(p, input.orgID, 'manage-apps') ? input.orgID : p.name;
+    const namespace =
+      input.orgID && permissions.namespace(p, input.orgID, 'manage-apps') ? input.orgID : p.name;
     const name = appSlug(input.displayName, (n) => !!access.find({ namespace, name: n }));
     const created = apps.create(c, { namespace, name }, input.fields);
     if (input.logo) await apps.setLogo(c, { namespace, name }, input.logo);
@@ -146,7 +206,10 @@ export function rainstoreRoutes(deps: RainstoreRoutesDeps): Router {
 
   openapi.get('/apps/platform-plugins', (_req, res) => void res.json({ plugins: [] }));
 
-  openapi.get('/apps/:appID', (req, res) => void res.json(detail(req, catalog.visible(caller(req).principal, appIdOf(req)))));
+  openapi.get(
+    '/apps/:appID',
+    (req, res) => void res.json(detail(req, catalog.visible(caller(req).principal, appIdOf(req)))),
+  );
 
   openapi.put('/apps/:appID', async (req, res) => {
     const c = caller(req);
@@ -169,7 +232,8 @@ export function rainstoreRoutes(deps: RainstoreRoutesDeps): Router {
     const p = requireRight(c, 'push');
     const { app } = catalog.pushable(p, appIdOf(req));
     const parsed = NewVersion.safeParse(req.body ?? {});
-    if (!parsed.success) throw new StoreError('invalid', `invalid version: ${z.prettifyError(parsed.error)}`);
+    if (!parsed.success)
+      throw new StoreError('invalid', `invalid version: ${z.prettifyError(parsed.error)}`);
     const b = parsed.data;
     const row = await publisher.publish(
       app,
@@ -182,7 +246,12 @@ export function rainstoreRoutes(deps: RainstoreRoutesDeps): Router {
         isPlugin: b.is_plugin ?? b.isPlugin ?? false,
         template: b.template,
       },
-      { principal: p, address: c.address, hub: hubHostOf(publicUrl, req), ownHosts: ownHostsOf(publicUrl, req) },
+      {
+        principal: p,
+        address: c.address,
+        hub: hubHostOf(publicUrl, req),
+        ownHosts: ownHostsOf(publicUrl, req),
+      },
     );
     res.json({ id: String(row.id), ...versionBase(app, row) });
   });
@@ -195,9 +264,20 @@ export function rainstoreRoutes(deps: RainstoreRoutesDeps): Router {
     let template = '';
     if (forInstall || getTemplate) {
       if (!permissions.installApp(c.principal, app.namespace, app.name)) {
-        throw new StoreError('forbidden', c.keyRejected ? 'the access key is unknown, revoked or expired' : 'installing needs an access key with the install scope (ReadInstall)');
+        throw new StoreError(
+          'forbidden',
+          c.keyRejected
+            ? 'the access key is unknown, revoked or expired'
+            : 'installing needs an access key with the install scope (ReadInstall)',
+        );
       }
-      const served = installTemplate(app, row, hubHostOf(publicUrl, req), ownHostsOf(publicUrl, req), robots.pullCredentials(app));
+      const served = installTemplate(
+        app,
+        row,
+        hubHostOf(publicUrl, req),
+        ownHostsOf(publicUrl, req),
+        robots.pullCredentials(app),
+      );
       if (getTemplate) template = JSON.stringify(served);
       if (forInstall) installs.count(installer(c), app.id, row.version);
     }
@@ -221,12 +301,30 @@ export function rainstoreRoutes(deps: RainstoreRoutesDeps): Router {
 
   // Install by command: no Authorization; listed public apps whose images anyone may pull.
   router.get('/markets/:marketId/apps/:appId/version/:version/cmd', (req, res) => {
-    if (req.params.marketId !== market.id && req.params.marketId !== market.domain) throw new StoreError('not_found', 'no such market');
-    const { app, row, onShelf } = catalog.version(ANONYMOUS, String(req.params.appId), String(req.params.version));
-    if (!onShelf || app.publishType !== 'public' || !permissions.readApp(ANONYMOUS, app.namespace, app.name)) {
-      throw new StoreError('forbidden', 'this app installs from the market with an access key, not by command');
+    if (req.params.marketId !== market.id && req.params.marketId !== market.domain)
+      throw new StoreError('not_found', 'no such market');
+    const { app, row, onShelf } = catalog.version(
+      ANONYMOUS,
+      String(req.params.appId),
+      String(req.params.version),
+    );
+    if (
+      !onShelf ||
+      app.publishType !== 'public' ||
+      !permissions.readApp(ANONYMOUS, app.namespace, app.name)
+    ) {
+      throw new StoreError(
+        'forbidden',
+        'this app installs from the market with an access key, not by command',
+      );
     }
-    const template = installTemplate(app, row, hubHostOf(publicUrl, req), ownHostsOf(publicUrl, req), null);
+    const template = installTemplate(
+      app,
+      row,
+      hubHostOf(publicUrl, req),
+      ownHostsOf(publicUrl, req),
+      null,
+    );
     installs.count(`anon:${caller(req).address}`, app.id, row.version);
     res.set('Cache-Control', 'no-store').json({ cmd: JSON.stringify(template), arch: row.arch });
   });

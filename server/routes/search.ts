@@ -12,7 +12,9 @@ const Many = z
 
 /** Empty parameters (`publisher=` from a form) mean "no filter". */
 const withoutEmpty = (v: unknown): unknown =>
-  v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).filter(([, x]) => x !== '')) : v;
+  v && typeof v === 'object'
+    ? Object.fromEntries(Object.entries(v).filter(([, x]) => x !== ''))
+    : v;
 
 export const SearchQuery = z.preprocess(
   withoutEmpty,
@@ -35,7 +37,18 @@ export function searchRoutes(search: SearchService): Router {
     const query = SearchQuery.safeParse(req.query);
     if (!query.success) throw new StoreError('invalid', z.prettifyError(query.error));
     const { q, tag, category, publisher, arch, sort, page, pageSize } = query.data;
-    res.json(await search.search(res.locals.principal, { q, tags: tag ?? [], categories: category ?? [], publisher, arch, sort, page, pageSize }));
+    res.json(
+      await search.search(res.locals.principal, {
+        q,
+        tags: tag ?? [],
+        categories: category ?? [],
+        publisher,
+        arch,
+        sort,
+        page,
+        pageSize,
+      }),
+    );
   });
   return router;
 }

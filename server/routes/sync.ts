@@ -14,7 +14,11 @@ type Params = { ns: string; app: string; v: string };
  */
 export function syncRoutes(deps: { sync: ImageSync; audit: AuditLog }): Router {
   const router = Router();
-  const refOf = (req: Request<Params>): VersionRef => ({ namespace: req.params.ns, name: req.params.app, version: req.params.v });
+  const refOf = (req: Request<Params>): VersionRef => ({
+    namespace: req.params.ns,
+    name: req.params.app,
+    version: req.params.v,
+  });
 
   router.post('/:ns/:app/versions/:v/publish', (req: Request<Params>, res) => {
     const me = requireUser(res.locals.principal);
@@ -22,8 +26,17 @@ export function syncRoutes(deps: { sync: ImageSync; audit: AuditLog }): Router {
     const ref = refOf(req);
     const job = deps.sync.publish(me, ref, input);
     const registries = (input.credentials ?? []).map((c) => c.registry);
-    deps.audit.record({ actor: me.name, action: 'version.published', target: `${ref.namespace}/${ref.name}:${ref.version}`, address: addressOf(req), detail: { job: job.id, registries } });
-    res.status(202).location(`${req.baseUrl}/${ref.namespace}/${ref.name}/versions/${ref.version}/sync`).json(job);
+    deps.audit.record({
+      actor: me.name,
+      action: 'version.published',
+      target: `${ref.namespace}/${ref.name}:${ref.version}`,
+      address: addressOf(req),
+      detail: { job: job.id, registries },
+    });
+    res
+      .status(202)
+      .location(`${req.baseUrl}/${ref.namespace}/${ref.name}/versions/${ref.version}/sync`)
+      .json(job);
   });
 
   router.get('/:ns/:app/versions/:v/sync', (req: Request<Params>, res) => {
@@ -35,7 +48,13 @@ export function syncRoutes(deps: { sync: ImageSync; audit: AuditLog }): Router {
     const input = parseInput(SyncRetryRequest, req.body, 'retry request');
     const ref = refOf(req);
     const job = deps.sync.retry(me, ref, input);
-    deps.audit.record({ actor: me.name, action: 'version.sync-retried', target: `${ref.namespace}/${ref.name}:${ref.version}`, address: addressOf(req), detail: { job: job.id, component: input.component ?? null } });
+    deps.audit.record({
+      actor: me.name,
+      action: 'version.sync-retried',
+      target: `${ref.namespace}/${ref.name}:${ref.version}`,
+      address: addressOf(req),
+      detail: { job: job.id, component: input.component ?? null },
+    });
     res.status(202).json(job);
   });
   return router;

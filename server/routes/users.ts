@@ -17,46 +17,87 @@ export const ProfileChange = z.strictObject({
 
 /** Image types we serve back, told by their first bytes (never by the client's word). */
 function imageTypeOf(bytes: Buffer): string | undefined {
-  if (bytes.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) return 'image/png';
+  if (bytes.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])))
+    return 'image/png';
   if (bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'image/jpeg';
-  if (bytes.subarray(0, 6).toString('latin1') === 'GIF89a' || bytes.subarray(0, 6).toString('latin1') === 'GIF87a') return 'image/gif';
-  if (bytes.subarray(0, 4).toString('latin1') === 'RIFF' && bytes.subarray(8, 12).toString('latin1') === 'WEBP') return 'image/webp';
+  if (
+    bytes.subarray(0, 6).toString('latin1') === 'GIF89a' ||
+    bytes.subarray(0, 6).toString('latin1') === 'GIF87a'
+  )
+    return 'image/gif';
+  if (
+    bytes.subarray(0, 4).toString('latin1') === 'RIFF' &&
+    bytes.subarray(8, 12).toString('latin1') === 'WEBP'
+  )
+    return 'image/webp';
   return undefined;
 }
 
 /** /api/v1/users: one's own profile and avatar, and public profiles. */
-export function userRoutes(deps: { users: Users; namespaces: Namespaces; audit: AuditLog }): Router {
+export function userRoutes(deps: {
+  users: Users;
+  namespaces: Namespaces;
+  audit: AuditLog;
+}): Router {
   const router = Router();
 
   router.get('/me', (_req, res) => {
     const me = requireUser(res.locals.principal);
     const user = deps.users.byId(me.userId);
     if (!user) throw new StoreError('not_found', 'no such user');
-    res.json({ ...publicProfile(user), role: user.role, phone: user.phone, namespaces: deps.namespaces.membershipsOf(user.id) });
+    res.json({
+      ...publicProfile(user),
+      role: user.role,
+      phone: user.phone,
+      namespaces: deps.namespaces.membershipsOf(user.id),
+    });
   });
 
   router.patch('/me', (req, res) => {
     const me = requireUser(res.locals.principal);
     const change = parseInput(ProfileChange, req.body, 'profile');
     const user = deps.users.update(me.userId, change);
-    deps.audit.record({ actor: me.name, action: 'user.updated', target: me.name, address: addressOf(req), detail: { fields: Object.keys(change) } });
+    deps.audit.record({
+      actor: me.name,
+      action: 'user.updated',
+      target: me.name,
+      address: addressOf(req),
+      detail: { fields: Object.keys(change) },
+    });
     res.json({ ...publicProfile(user), role: user.role });
   });
 
-  router.put('/me/avatar', express.raw({ type: () => true, limit: MAX_AVATAR_BYTES }), (req, res) => {
-    const me = requireUser(res.locals.principal);
-    const bytes = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    const type = imageTypeOf(bytes);
-    if (!type) throw new StoreError('invalid', 'the avatar must be a PNG, JPEG, GIF or WebP image');
-    deps.users.setAvatar(me.userId, bytes, type);
-    deps.audit.record({ actor: me.name, action: 'user.avatar', target: me.name, address: addressOf(req), detail: { type, bytes: bytes.length } });
-    res.json(publicProfile(deps.users.byId(me.userId)!));
-  });
+  router.put(
+    '/me/avatar',
+    express.raw({ type: () => true, limit: MAX_AVATAR_BYTES }),
+    (req, res) => {
+      const me = requireUser(res.locals.principal);
+      const bytes = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      const type = imageTypeOf(bytes);
+      if (!type)
+        throw new StoreError('invalid', 'the avatar must be a PNG, JPEG, GIF or WebP image');
+      deps.users.setAvatar(me.userId, bytes, type);
+      deps.audit.record({
+        actor: me.name,
+        action: 'user.avatar',
+        target: me.name,
+        address: addressOf(req),
+        detail: { type, bytes: bytes.length },
+      });
+      res.json(publicProfile(deps.users.byId(me.userId)!));
+    },
+  );
 
   router.delete('/me/avatar', (req, res) => {
     const me = requireUser(res.locals.principal);
     deps.users.setAvatar(me.userId, null, null);
-    deps.audit.record({ actor: me.name, action: 'user.avatar', target: me.name, address: addressOf(req), detail: { removed: true } });
+    deps.audit.record({
+      actor: me.name,
+      action: 'user.avatar',
+      target: me.name,
+      address: addressOf(req),
+      detail: { removed: true },
+    });
     res.status(204).end();
   });
 
@@ -68,8 +109,15 @@ export function userRoutes(deps: { users: Users; namespaces: Namespaces; audit: 
 
   router.get('/:name/avatar', (req, res) => {
     const user = deps.users.byName(req.params.name);
-    if (!user?.avatar || !user.avatarType || user.disabled) throw new StoreError('not_found', 'no avatar');
-    res.set({ 'Content-Type': user.avatarType, 'Cache-Control': 'public, max-age=300', 'X-Content-Type-Options': 'nosniff' }).send(user.avatar);
+    if (!user?.avatar || !user.avatarType || user.disabled)
+      throw new StoreError('not_found', 'no avatar');
+    res
+      .set({
+        'Content-Type': user.avatarType,
+        'Cache-Control': 'public, max-age=300',
+        'X-Content-Type-Options': 'nosniff',
+      })
+      .send(user.avatar);
   });
   return router;
 }

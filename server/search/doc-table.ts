@@ -80,7 +80,10 @@ export class DocTable {
       installs[slot] = installed;
     });
     const slotOf = (id: number): number => (id >= 0 && id < slotTable.length ? slotTable[id]! : -1);
-    const nameOrder = Int32Array.from(sqlite.prepare<[], number>(NAME_ORDER_SQL).pluck().all(), slotOf);
+    const nameOrder = Int32Array.from(
+      sqlite.prepare<[], number>(NAME_ORDER_SQL).pluck().all(),
+      slotOf,
+    );
 
     const members = new Map<string, Int32Array>();
     const grouped: Record<Kind, { names: string[]; lists: Int32Array[] }> = {
@@ -88,8 +91,12 @@ export class DocTable {
       category: { names: [], lists: [] },
       arch: { names: [], lists: [] },
     };
-    for (const row of sqlite.prepare<[], { kind: Kind; value: string; ids: string }>(GROUPS_SQL).all()) {
-      const slots = Int32Array.from(JSON.parse(row.ids) as number[], slotOf).filter((s) => s >= 0).sort();
+    for (const row of sqlite
+      .prepare<[], { kind: Kind; value: string; ids: string }>(GROUPS_SQL)
+      .all()) {
+      const slots = Int32Array.from(JSON.parse(row.ids) as number[], slotOf)
+        .filter((s) => s >= 0)
+        .sort();
       members.set(`${row.kind}:${foldCase(row.value)}`, slots);
       grouped[row.kind]?.names.push(row.value);
       grouped[row.kind]?.lists.push(slots);
@@ -99,7 +106,20 @@ export class DocTable {
       categories: new Facet(grouped.category.names, grouped.category.lists, n),
       publishers: new Facet([...namespaces.keys()], publishers, n),
     };
-    return new DocTable(version, appIds, slotTable, shelf, namespaceOf, namespaces, updatedAt, installs, nameOrder, members, facets, now);
+    return new DocTable(
+      version,
+      appIds,
+      slotTable,
+      shelf,
+      namespaceOf,
+      namespaces,
+      updatedAt,
+      installs,
+      nameOrder,
+      members,
+      facets,
+      now,
+    );
   }
 
   get size(): number {
@@ -120,7 +140,8 @@ export class DocTable {
   }
 
   private rank(now: number): void {
-    for (let slot = 0; slot < this.size; slot++) this.boosts[slot] = boost(this.updatedAt[slot]!, this.installs[slot]!, now);
+    for (let slot = 0; slot < this.size; slot++)
+      this.boosts[slot] = boost(this.updatedAt[slot]!, this.installs[slot]!, now);
     this.orders.delete('installs');
     this.orders.delete('relevance');
     this.statsAt = now;
@@ -132,7 +153,11 @@ export class DocTable {
     const publisher = f.publisher === undefined ? -1 : this.namespaces.get(f.publisher);
     if (publisher === undefined) return undefined;
     const lists: Int32Array[] = [];
-    for (const [kind, values] of [['tag', f.tags], ['category', f.categories], ['arch', f.arch === undefined ? [] : [f.arch]]] as const) {
+    for (const [kind, values] of [
+      ['tag', f.tags],
+      ['category', f.categories],
+      ['arch', f.arch === undefined ? [] : [f.arch]],
+    ] as const) {
       for (const value of values) {
         const list = this.members.get(`${kind}:${foldCase(value)}`);
         if (!list) return undefined;
@@ -161,9 +186,12 @@ export class DocTable {
     let order = this.orders.get(sort);
     if (!order) {
       const { installs, updatedAt, appIds, boosts } = this;
-      const byUpdate = (a: number, b: number): number => updatedAt[b]! - updatedAt[a]! || appIds[b]! - appIds[a]!;
+      const byUpdate = (a: number, b: number): number =>
+        updatedAt[b]! - updatedAt[a]! || appIds[b]! - appIds[a]!;
       const key = sort === 'installs' ? installs : sort === 'relevance' ? boosts : undefined;
-      order = Int32Array.from({ length: this.size }, (_, i) => i).sort(key ? (a, b) => key[b]! - key[a]! || byUpdate(a, b) : byUpdate);
+      order = Int32Array.from({ length: this.size }, (_, i) => i).sort(
+        key ? (a, b) => key[b]! - key[a]! || byUpdate(a, b) : byUpdate,
+      );
       this.orders.set(sort, order);
     }
     return order;
@@ -175,6 +203,10 @@ export class DocTable {
   }
 
   facetCounts(slots: ArrayLike<number>, limit: number): SearchResult['facets'] {
-    return { tags: this.facets.tags.top(slots, limit), categories: this.facets.categories.top(slots, limit), publishers: this.facets.publishers.top(slots, limit) };
+    return {
+      tags: this.facets.tags.top(slots, limit),
+      categories: this.facets.categories.top(slots, limit),
+      publishers: this.facets.publishers.top(slots, limit),
+    };
   }
 }

@@ -34,7 +34,10 @@ export function toTerms(text: string): string[] {
 /** The terms as matched: the last (or, with `allPrefix`, every) term of 2+ characters is a prefix. */
 export function termQueries(terms: readonly string[], allPrefix: boolean): TermQuery[] {
   const last = terms.length - 1;
-  return terms.map((term, i) => ({ term, prefix: (allPrefix || i === last) && [...term].length >= MIN_PREFIX_LENGTH }));
+  return terms.map((term, i) => ({
+    term,
+    prefix: (allPrefix || i === last) && [...term].length >= MIN_PREFIX_LENGTH,
+  }));
 }
 
 /** The MATCH expression of one term, optionally filtered to one column: `"wordp"*`, `name : "wordp"*`. */

@@ -29,7 +29,14 @@ export const SORTS = ['relevance', 'installs', 'updated', 'name'] as const;
 export type Sort = (typeof SORTS)[number];
 
 /** bm25 column weights, in search_fts column order. */
-export const COLUMN_WEIGHTS = { name: 10, displayName: 6, summary: 3, introduction: 1, tags: 2, publisher: 2 } as const;
+export const COLUMN_WEIGHTS = {
+  name: 10,
+  displayName: 6,
+  summary: 3,
+  introduction: 1,
+  tags: 2,
+  publisher: 2,
+} as const;
 
 export const FRESHNESS_WEIGHT = 0.25;
 export const FRESHNESS_HALF_LIFE_DAYS = 30;
@@ -44,6 +51,9 @@ export const FIELD_FACTORS = { name: 3, displayName: 2 } as const;
 /** `boost` of an app, at `now` (ms since the epoch). */
 export function boost(updatedAt: number, installs: number, now: number): number {
   const freshness = 0.5 ** (Math.max(0, now - updatedAt) / DAY_MS / FRESHNESS_HALF_LIFE_DAYS);
-  const popularity = Math.min(1, Math.log10(1 + Math.max(0, installs)) / POPULARITY_SATURATION_LOG10);
+  const popularity = Math.min(
+    1,
+    Math.log10(1 + Math.max(0, installs)) / POPULARITY_SATURATION_LOG10,
+  );
   return 1 + FRESHNESS_WEIGHT * freshness + POPULARITY_WEIGHT * popularity;
 }

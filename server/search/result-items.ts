@@ -46,7 +46,9 @@ export class ResultItems {
         displayName: r.displayName,
         summary: r.summary,
         tags: parseTags(r.tags),
-        logo: r.logo ? `/api/v1/apps/${encodeURIComponent(r.namespace)}/${encodeURIComponent(r.name)}/logo` : null,
+        logo: r.logo
+          ? `/api/v1/apps/${encodeURIComponent(r.namespace)}/${encodeURIComponent(r.name)}/logo`
+          : null,
         latestVersion: table.latestVersions.get(id) ?? null,
         installs: r.installs,
         visits: r.visits,

@@ -15,8 +15,15 @@ export const MIN_ORDERED = 200;
  * `matched`: slots (ascending); `text`: their text scores, or undefined without q. Returns
  * the ordered slots: all of them, or at least `need` when ordered by text score.
  */
-export function orderMatches(table: DocTable, sort: Sort, matched: Int32Array, text: Float64Array | undefined, need: number): Int32Array {
-  if (sort === 'relevance' && text) return topByScore(table, matched, text, Math.max(need, MIN_ORDERED));
+export function orderMatches(
+  table: DocTable,
+  sort: Sort,
+  matched: Int32Array,
+  text: Float64Array | undefined,
+  need: number,
+): Int32Array {
+  if (sort === 'relevance' && text)
+    return topByScore(table, matched, text, Math.max(need, MIN_ORDERED));
   const global = sort === 'name' ? table.nameOrder : table.order(sort);
   if (matched.length === table.size) return global;
   const isMatch = new Uint8Array(table.size);
@@ -24,7 +31,12 @@ export function orderMatches(table: DocTable, sort: Sort, matched: Int32Array, t
   return global.filter((slot) => isMatch[slot] === 1);
 }
 
-function topByScore(table: DocTable, matched: Int32Array, text: Float64Array, k: number): Int32Array {
+function topByScore(
+  table: DocTable,
+  matched: Int32Array,
+  text: Float64Array,
+  k: number,
+): Int32Array {
   const score = text.map((t, i) => t * table.boosts[matched[i]!]!);
   let picked: number[];
   if (matched.length <= k) picked = Array.from(matched.keys());

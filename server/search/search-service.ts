@@ -86,8 +86,12 @@ export class SearchService {
     this.items = new ResultItems(sqlite);
     this.contentVersion = sqlite.prepare<[], number>(CONTENT_VERSION_SQL).pluck();
     this.textVersion = sqlite.prepare<[], number>(TEXT_VERSION_SQL).pluck();
-    this.cachedStep = sqlite.transaction((plan: Plan, input: SearchInput) => this.fromCache(plan, input));
-    this.computeStep = sqlite.transaction((plan: Plan, input: SearchInput, hits: Hits) => this.fromHits(plan, input, hits));
+    this.cachedStep = sqlite.transaction((plan: Plan, input: SearchInput) =>
+      this.fromCache(plan, input),
+    );
+    this.computeStep = sqlite.transaction((plan: Plan, input: SearchInput, hits: Hits) =>
+      this.fromHits(plan, input, hits),
+    );
   }
 
   /**
@@ -99,10 +103,15 @@ export class SearchService {
     try {
       const cached = this.cachedStep(plan, input);
       if (cached) return cached;
-      return this.computeStep(plan, input, plan.terms.length > 0 ? await this.hitsOf(plan.terms) : undefined);
+      return this.computeStep(
+        plan,
+        input,
+        plan.terms.length > 0 ? await this.hitsOf(plan.terms) : undefined,
+      );
     } catch (err) {
       // fts-query.ts quotes every term, so this is not expected; never let it become a 500.
-      if (err instanceof Error && /fts5/i.test(err.message)) throw new StoreError('invalid', 'unsupported search text', undefined, { cause: err });
+      if (err instanceof Error && /fts5/i.test(err.message))
+        throw new StoreError('invalid', 'unsupported search text', undefined, { cause: err });
       throw err;
     }
   }
@@ -115,7 +124,8 @@ export class SearchService {
   private fromCache(plan: Plan, input: SearchInput): SearchResult | undefined {
     const table = this.docTable(this.deps.clock());
     const result = this.deps.cache === false ? undefined : this.results.get(plan.key);
-    if (!result || result.version !== table.version || result.statsAt !== table.statsAt) return undefined;
+    if (!result || result.version !== table.version || result.statsAt !== table.statsAt)
+      return undefined;
     if (!result.complete && result.ordered.length < plan.need) return undefined;
     return this.respond(table, result, plan, input);
   }
@@ -130,28 +140,46 @@ export class SearchService {
   /** Every term's hits, intersected; when that finds nothing, again with every term a prefix. */
   private async hitsOf(terms: string[]): Promise<Hits> {
     const textVersion = this.textVersion.get() ?? 0;
-    const gather = async (queries: TermQuery[]): Promise<Hits> => intersect(await Promise.all(queries.map((q) => this.terms.get(q, textVersion))));
+    const gather = async (queries: TermQuery[]): Promise<Hits> =>
+      intersect(await Promise.all(queries.map((q) => this.terms.get(q, textVersion))));
     const hits = await gather(termQueries(terms, false));
-    return hits && hits.ids.length === 0 && terms.length > 1 ? gather(termQueries(terms, true)) : hits;
+    return hits && hits.ids.length === 0 && terms.length > 1
+      ? gather(termQueries(terms, true))
+      : hits;
   }
 
   private respond(table: DocTable, result: Result, plan: Plan, input: SearchInput): SearchResult {
     const offset = (input.page - 1) * input.pageSize;
-    const ids = Array.from(result.ordered.subarray(offset, offset + input.pageSize), (slot) => table.appIds[slot]!);
-    return { items: this.items.read(table, ids), total: result.total, page: input.page, pageSize: input.pageSize, sort: plan.sort, facets: result.facets };
+    const ids = Array.from(
+      result.ordered.subarray(offset, offset + input.pageSize),
+      (slot) => table.appIds[slot]!,
+    );
+    return {
+      items: this.items.read(table, ids),
+      total: result.total,
+      page: input.page,
+      pageSize: input.pageSize,
+      sort: plan.sort,
+      facets: result.facets,
+    };
   }
 
   /** The doc table of the current content version, its statistics at most STATS_TTL_MS old. */
   private docTable(now: number): DocTable {
     const version = this.contentVersion.get() ?? 0;
     if (this.table?.version !== version) this.table = DocTable.load(this.deps.sqlite, version, now);
-    else if (now - this.table.statsAt >= STATS_TTL_MS) this.table.refreshStats(this.deps.sqlite, now);
+    else if (now - this.table.statsAt >= STATS_TTL_MS)
+      this.table.refreshStats(this.deps.sqlite, now);
     return this.table;
   }
 
   /** Filters, counts and orders the hits (every app without q) over the doc table. */
   private compute(table: DocTable, hits: Hits, plan: Plan): Result {
-    const result = { version: table.version, statsAt: table.statsAt, facets: { tags: [], categories: [], publishers: [] } };
+    const result = {
+      version: table.version,
+      statsAt: table.statsAt,
+      facets: { tags: [], categories: [], publishers: [] },
+    };
     const accepts = table.accepts(plan.filters);
     if (!accepts) return { ...result, total: 0, ordered: new Int32Array(0), complete: true };
     const size = hits ? hits.ids.length : table.size;
@@ -166,7 +194,13 @@ export class SearchService {
     }
     const matched = slots.subarray(0, n);
     const ordered = orderMatches(table, plan.sort, matched, text?.subarray(0, n), plan.need);
-    return { ...result, total: n, facets: table.facetCounts(matched, FACET_LIMIT), ordered, complete: ordered.length === n };
+    return {
+      ...result,
+      total: n,
+      facets: table.facetCounts(matched, FACET_LIMIT),
+      ordered,
+      complete: ordered.length === n,
+    };
   }
 }
 
@@ -182,6 +216,14 @@ function planOf(actor: Principal, input: SearchInput): Plan {
   };
   // Tags, categories and arch compare case-insensitively, so their case is not part of the key.
   const fold = (values: readonly string[]): string[] => values.map(foldCase).sort();
-  const key = JSON.stringify([terms, sort, filters.viewer, filters.publisher, fold(input.tags), fold(input.categories), input.arch && foldCase(input.arch)]);
+  const key = JSON.stringify([
+    terms,
+    sort,
+    filters.viewer,
+    filters.publisher,
+    fold(input.tags),
+    fold(input.categories),
+    input.arch && foldCase(input.arch),
+  ]);
   return { terms, sort, filters, key, need: input.page * input.pageSize };
 }

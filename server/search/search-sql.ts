@@ -9,7 +9,8 @@ import { COLUMN_WEIGHTS } from './ranking.js';
 export const CONTENT_VERSION_SQL = 'SELECT version FROM search_meta WHERE id = 1';
 
 /** Every app, in id order: what filters and sorts need (raw rows). */
-export const DOCS_SQL = 'SELECT app_id, shelf, namespace, updated_at, installs FROM search_docs ORDER BY app_id';
+export const DOCS_SQL =
+  'SELECT app_id, shelf, namespace, updated_at, installs FROM search_docs ORDER BY app_id';
 
 /** App ids in name order (display name, else name; case-insensitive). */
 export const NAME_ORDER_SQL = 'SELECT app_id FROM search_docs ORDER BY sort_name, namespace, name';
@@ -37,10 +38,12 @@ FROM (SELECT rowid AS id, -bm25(search_fts, ${Object.values(COLUMN_WEIGHTS).join
   FROM search_fts WHERE search_fts MATCH ? ORDER BY rowid)`;
 
 /** The ids (ascending, one JSON array) a term, or a column-filtered term, matches. */
-export const IDS_SQL = 'SELECT json_group_array(rowid) FROM (SELECT rowid FROM search_fts WHERE search_fts MATCH ? ORDER BY rowid)';
+export const IDS_SQL =
+  'SELECT json_group_array(rowid) FROM (SELECT rowid FROM search_fts WHERE search_fts MATCH ? ORDER BY rowid)';
 
 /** How many apps a term matches, and how many there are (bm25's n and N). */
-export const TERM_COUNT_SQL = 'SELECT (SELECT count(*) FROM search_fts WHERE search_fts MATCH ?) AS n, (SELECT count(*) FROM search_docs) AS total';
+export const TERM_COUNT_SQL =
+  'SELECT (SELECT count(*) FROM search_fts WHERE search_fts MATCH ?) AS n, (SELECT count(*) FROM search_docs) AS total';
 
 /** The page's items, by a JSON array of app ids (in no particular order). */
 export const ITEMS_SQL = `SELECT a.id, a.namespace, a.name, a.display_name AS displayName, a.summary, d.tags, d.logo,
@@ -52,4 +55,5 @@ FROM search_docs d JOIN apps a ON a.id = d.app_id WHERE d.app_id IN (SELECT valu
  * (app_id, version) index: the rows themselves carry whole templates. The id stands for the
  * creation order (ids only grow; a re-pushed version keeps its row).
  */
-export const VERSIONS_SQL = 'SELECT app_id AS appId, version, id AS created FROM versions WHERE app_id IN (SELECT value FROM json_each(?))';
+export const VERSIONS_SQL =
+  'SELECT app_id AS appId, version, id AS created FROM versions WHERE app_id IN (SELECT value FROM json_each(?))';

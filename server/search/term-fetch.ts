@@ -65,7 +65,8 @@ export class TermFetch {
     if (broad) {
       ids = this.ids(termMatch(q));
       scores = new Float64Array(ids.length).fill(MIN_IDF * COLUMN_WEIGHTS.introduction);
-      for (const [column, weight] of BROAD_COLUMNS) mark(ids, this.ids(termMatch(q, column)), scores, MIN_IDF * weight);
+      for (const [column, weight] of BROAD_COLUMNS)
+        mark(ids, this.ids(termMatch(q, column)), scores, MIN_IDF * weight);
       mark(ids, displayed, scores, MIN_IDF * COLUMN_WEIGHTS.displayName);
       mark(ids, named, scores, MIN_IDF * COLUMN_WEIGHTS.name);
     } else {
@@ -85,7 +86,12 @@ export class TermFetch {
 }
 
 /** Sets `values[i] = value` where `ids[i]` is among `subset` (both ascending). */
-function mark(ids: Int32Array, subset: Int32Array, values: Float64Array | Uint8Array, value: number): void {
+function mark(
+  ids: Int32Array,
+  subset: Int32Array,
+  values: Float64Array | Uint8Array,
+  value: number,
+): void {
   let i = 0;
   for (const id of subset) {
     while (i < ids.length && ids[i]! < id) i++;

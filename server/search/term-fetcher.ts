@@ -84,6 +84,8 @@ export class TermFetcher {
 /** The compiled worker beside this module, or, running from the sources, its tsx bootstrap. */
 function startWorker(path: string): Worker {
   const compiled = new URL('./term-worker.js', import.meta.url);
-  const entry = existsSync(fileURLToPath(compiled)) ? compiled : new URL('./term-worker-dev.mjs', import.meta.url);
+  const entry = existsSync(fileURLToPath(compiled))
+    ? compiled
+    : new URL('./term-worker-dev.mjs', import.meta.url);
   return new Worker(entry, { workerData: { path } });
 }

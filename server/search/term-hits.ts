@@ -30,7 +30,8 @@ export class TermHitsCache {
     if (!fetching) {
       fetching = this.fetcher.fetch(q).then((hits) => {
         // Cached under the version it was read at, which may already be a newer one.
-        if (this.enabled) this.cache.set(`${hits.textVersion}|${q.prefix ? '*' : '='}${q.term}`, hits);
+        if (this.enabled)
+          this.cache.set(`${hits.textVersion}|${q.prefix ? '*' : '='}${q.term}`, hits);
         return hits;
       });
       const done = (): void => void this.inFlight.delete(key);

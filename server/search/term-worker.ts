@@ -18,15 +18,25 @@ export type TermResponse = { id: number; hits: RawTermHits } | { id: number; err
 
 const port = parentPort;
 if (port) {
-  const db = new Database((workerData as { path: string }).path, { readonly: true, fileMustExist: true });
+  const db = new Database((workerData as { path: string }).path, {
+    readonly: true,
+    fileMustExist: true,
+  });
   db.pragma('busy_timeout = 5000');
   const terms = new TermFetch(db);
   port.on('message', ({ id, query }: TermRequest) => {
     try {
       const hits = terms.fetch(query);
-      port.postMessage({ id, hits } satisfies TermResponse, [hits.ids.buffer as ArrayBuffer, hits.scores.buffer as ArrayBuffer, hits.tiers.buffer as ArrayBuffer]);
+      port.postMessage({ id, hits } satisfies TermResponse, [
+        hits.ids.buffer as ArrayBuffer,
+        hits.scores.buffer as ArrayBuffer,
+        hits.tiers.buffer as ArrayBuffer,
+      ]);
     } catch (err) {
-      port.postMessage({ id, error: err instanceof Error ? err.message : String(err) } satisfies TermResponse);
+      port.postMessage({
+        id,
+        error: err instanceof Error ? err.message : String(err),
+      } satisfies TermResponse);
     }
   });
 }

@@ -37,12 +37,19 @@ export class AppAccess {
   ) {}
 
   find(ref: AppRef): AppRow | undefined {
-    return this.db.select().from(apps).where(and(eq(apps.namespace, ref.namespace), eq(apps.name, ref.name))).get();
+    return this.db
+      .select()
+      .from(apps)
+      .where(and(eq(apps.namespace, ref.namespace), eq(apps.name, ref.name)))
+      .get();
   }
 
   /** On the shelf: listed by its owner and has a package. */
   onShelf(app: AppRow): boolean {
-    return app.listed && !!this.db.select({ id: packages.id }).from(packages).where(eq(packages.appId, app.id)).get();
+    return (
+      app.listed &&
+      !!this.db.select({ id: packages.id }).from(packages).where(eq(packages.appId, app.id)).get()
+    );
   }
 
   /** The app, when `p` may see it (on the shelf, or `p` is a member or admin); else not_found. */
@@ -59,7 +66,10 @@ export class AppAccess {
     if (p.kind !== 'user') throw new StoreError('unauthorized', 'sign in or send an access key');
     const app = this.visible(p, ref);
     if (!this.permissions.namespace(p, app.namespace, 'manage-apps')) {
-      throw new StoreError('forbidden', `only owners and maintainers of ${app.namespace} change its apps`);
+      throw new StoreError(
+        'forbidden',
+        `only owners and maintainers of ${app.namespace} change its apps`,
+      );
     }
     return app;
   }
@@ -74,7 +84,12 @@ export class AppAccess {
     const rows = this.db.select().from(versions).where(eq(versions.appId, appId)).all();
     return rows
       .filter((v) => withDrafts || v.state !== 'draft')
-      .sort((a, b) => compareVersions({ version: a.version, created: a.id }, { version: b.version, created: b.id }));
+      .sort((a, b) =>
+        compareVersions(
+          { version: a.version, created: a.id },
+          { version: b.version, created: b.id },
+        ),
+      );
   }
 
   packagesOf(appId: number): PackageView[] {
@@ -89,15 +104,30 @@ export class AppAccess {
 }
 
 export function packageView(row: PackageRow): PackageView {
-  return { name: row.name, type: row.type, versions: parseStrings(row.versions), createdAt: new Date(row.createdAt).toISOString() };
+  return {
+    name: row.name,
+    type: row.type,
+    versions: parseStrings(row.versions),
+    createdAt: new Date(row.createdAt).toISOString(),
+  };
 }
 
 export function logoUrl(app: AppRow): string | null {
-  return app.logoKey ? `/api/v1/apps/${encodeURIComponent(app.namespace)}/${encodeURIComponent(app.name)}/logo` : null;
+  return app.logoKey
+    ? `/api/v1/apps/${encodeURIComponent(app.namespace)}/${encodeURIComponent(app.name)}/logo`
+    : null;
 }
 
 /** The app as the API shows it. */
-export function appView(app: AppRow, extra: { onShelf: boolean; latestVersion: string | null; stats: StatTotals; packages: PackageView[] }) {
+export function appView(
+  app: AppRow,
+  extra: {
+    onShelf: boolean;
+    latestVersion: string | null;
+    stats: StatTotals;
+    packages: PackageView[];
+  },
+) {
   return {
     namespace: app.namespace,
     name: app.name,

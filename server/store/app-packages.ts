@@ -18,7 +18,9 @@ export interface NewPackage {
 }
 
 export class AppPackages {
-  constructor(private readonly deps: { db: Db; access: AppAccess; audit: AuditLog; clock: () => number }) {}
+  constructor(
+    private readonly deps: { db: Db; access: AppAccess; audit: AuditLog; clock: () => number },
+  ) {}
 
   list(p: Principal, ref: AppRef): PackageView[] {
     return this.deps.access.packagesOf(this.deps.access.visible(p, ref).id);
@@ -37,15 +39,36 @@ export class AppPackages {
           .map((v) => [v.version, v.state]),
       );
       const missing = wanted.filter((v) => !found.has(v));
-      if (missing.length > 0) throw new StoreError('invalid', `no version ${missing.join(', ')} of ${repositoryOf(ref)}`, { field: 'versions', missing });
+      if (missing.length > 0)
+        throw new StoreError(
+          'invalid',
+          `no version ${missing.join(', ')} of ${repositoryOf(ref)}`,
+          { field: 'versions', missing },
+        );
       const unready = wanted.filter((v) => found.get(v) !== 'ready');
-      if (unready.length > 0) throw new StoreError('invalid', `version ${unready.join(', ')} is not ready to install`, { field: 'versions', unready });
-      if (tx.select({ id: packages.id }).from(packages).where(and(eq(packages.appId, app.id), eq(packages.name, input.name))).get()) {
+      if (unready.length > 0)
+        throw new StoreError('invalid', `version ${unready.join(', ')} is not ready to install`, {
+          field: 'versions',
+          unready,
+        });
+      if (
+        tx
+          .select({ id: packages.id })
+          .from(packages)
+          .where(and(eq(packages.appId, app.id), eq(packages.name, input.name)))
+          .get()
+      ) {
         throw new StoreError('conflict', `package ${input.name} exists`, { field: 'name' });
       }
       const row = tx
         .insert(packages)
-        .values({ appId: app.id, name: input.name, type: input.type, versions: JSON.stringify(wanted), createdAt: this.deps.clock() })
+        .values({
+          appId: app.id,
+          name: input.name,
+          type: input.type,
+          versions: JSON.stringify(wanted),
+          createdAt: this.deps.clock(),
+        })
         .returning()
         .get();
       this.record(caller, 'package.created', ref, { package: input.name, versions: wanted });
@@ -56,13 +79,28 @@ export class AppPackages {
   remove(caller: Caller, ref: AppRef, name: string): void {
     const app = this.deps.access.manageable(caller.principal, ref);
     this.deps.db.transaction((tx) => {
-      const deleted = tx.delete(packages).where(and(eq(packages.appId, app.id), eq(packages.name, name))).run().changes;
-      if (deleted === 0) throw new StoreError('not_found', `no package ${name} of ${repositoryOf(ref)}`);
+      const deleted = tx
+        .delete(packages)
+        .where(and(eq(packages.appId, app.id), eq(packages.name, name)))
+        .run().changes;
+      if (deleted === 0)
+        throw new StoreError('not_found', `no package ${name} of ${repositoryOf(ref)}`);
       this.record(caller, 'package.deleted', ref, { package: name });
     });
   }
 
-  private record(caller: Caller, action: string, ref: AppRef, detail: Record<string, unknown>): void {
-    this.deps.audit.record({ actor: principalName(caller.principal), action, target: repositoryOf(ref), address: caller.address, detail });
+  private record(
+    caller: Caller,
+    action: string,
+    ref: AppRef,
+    detail: Record<string, unknown>,
+  ): void {
+    this.deps.audit.record({
+      actor: principalName(caller.principal),
+      action,
+      target: repositoryOf(ref),
+      address: caller.address,
+      detail,
+    });
   }
 }

@@ -52,17 +52,35 @@ export class AppService {
     const p = caller.principal;
     if (p.kind !== 'user') throw new StoreError('unauthorized', 'sign in or send an access key');
     if (!permissions.namespace(p, ref.namespace, 'manage-apps')) {
-      throw new StoreError('forbidden', `only owners and maintainers of ${ref.namespace} create apps in it`);
+      throw new StoreError(
+        'forbidden',
+        `only owners and maintainers of ${ref.namespace} create apps in it`,
+      );
     }
     const app = db.transaction((tx) => {
-      if (!tx.select({ id: namespaces.id }).from(namespaces).where(eq(namespaces.name, ref.namespace)).get()) {
+      if (
+        !tx
+          .select({ id: namespaces.id })
+          .from(namespaces)
+          .where(eq(namespaces.name, ref.namespace))
+          .get()
+      ) {
         throw new StoreError('not_found', `no namespace "${ref.namespace}"`);
       }
-      if (this.deps.access.find(ref)) throw new StoreError('conflict', `app ${repositoryOf(ref)} exists`);
+      if (this.deps.access.find(ref))
+        throw new StoreError('conflict', `app ${repositoryOf(ref)} exists`);
       const now = clock();
       return tx
         .insert(apps)
-        .values({ appKey: randomBytes(16).toString('hex'), namespace: ref.namespace, name: ref.name, displayName: ref.name, ...columnsOf(fields), createdAt: now, updatedAt: now })
+        .values({
+          appKey: randomBytes(16).toString('hex'),
+          namespace: ref.namespace,
+          name: ref.name,
+          displayName: ref.name,
+          ...columnsOf(fields),
+          createdAt: now,
+          updatedAt: now,
+        })
         .returning()
         .get();
     });
@@ -78,7 +96,12 @@ export class AppService {
     const app = this.deps.access.manageable(caller.principal, ref);
     const set = columnsOf(fields);
     const updated = this.deps.db.transaction((tx) => {
-      const row = tx.update(apps).set({ ...set, updatedAt: this.deps.clock() }).where(eq(apps.id, app.id)).returning().get();
+      const row = tx
+        .update(apps)
+        .set({ ...set, updatedAt: this.deps.clock() })
+        .where(eq(apps.id, app.id))
+        .returning()
+        .get();
       this.record(caller, 'app.updated', app, { fields: Object.keys(set) });
       return row;
     });
@@ -88,7 +111,12 @@ export class AppService {
   setListed(caller: Caller, ref: AppRef, listed: boolean): AppView {
     const app = this.deps.access.manageable(caller.principal, ref);
     const updated = this.deps.db.transaction((tx) => {
-      const row = tx.update(apps).set({ listed, updatedAt: this.deps.clock() }).where(eq(apps.id, app.id)).returning().get();
+      const row = tx
+        .update(apps)
+        .set({ listed, updatedAt: this.deps.clock() })
+        .where(eq(apps.id, app.id))
+        .returning()
+        .get();
       this.record(caller, listed ? 'app.listed' : 'app.unlisted', app);
       return row;
     });
@@ -109,7 +137,10 @@ export class AppService {
       this.record(caller, 'app.deleted', app, removed);
       return removed;
     });
-    this.deps.log.info({ repo: repository, actor: principalName(caller.principal), ...counts }, 'app deleted');
+    this.deps.log.info(
+      { repo: repository, actor: principalName(caller.principal), ...counts },
+      'app deleted',
+    );
     if (app.logoKey) await this.dropLogo(app.logoKey);
   }
 
@@ -117,11 +148,19 @@ export class AppService {
   async setLogo(caller: Caller, ref: AppRef, bytes: Buffer): Promise<AppView> {
     const app = this.deps.access.manageable(caller.principal, ref);
     const type = logoTypeOf(bytes);
-    if (!type) throw new StoreError('invalid', 'the logo must be a PNG, JPEG or SVG image', { field: 'logo' });
+    if (!type)
+      throw new StoreError('invalid', 'the logo must be a PNG, JPEG or SVG image', {
+        field: 'logo',
+      });
     const key = `logos/${app.appKey}/${createHash('sha256').update(bytes).digest('hex')}`;
     await this.deps.registry.blobs.driver.write(key, Readable.from([bytes]));
     const updated = this.deps.db.transaction((tx) => {
-      const row = tx.update(apps).set({ logoKey: key, logoType: type, updatedAt: this.deps.clock() }).where(eq(apps.id, app.id)).returning().get();
+      const row = tx
+        .update(apps)
+        .set({ logoKey: key, logoType: type, updatedAt: this.deps.clock() })
+        .where(eq(apps.id, app.id))
+        .returning()
+        .get();
       if (row) this.record(caller, 'app.logo', app, { type, bytes: bytes.length });
       return row;
     });
@@ -150,7 +189,10 @@ export class AppService {
   /** The last `days` days of statistics, zero-filled, and the all-time totals. */
   statistics(p: Principal, ref: AppRef, days: number): { days: StatDay[]; totals: StatTotals } {
     const app = this.deps.access.visible(p, ref);
-    return { days: this.deps.stats.series(app.id, days), totals: this.deps.stats.totals([app.id]).get(app.id)! };
+    return {
+      days: this.deps.stats.series(app.id, days),
+      totals: this.deps.stats.totals([app.id]).get(app.id)!,
+    };
   }
 
   view(app: AppRow): AppView {
@@ -180,7 +222,9 @@ export class AppService {
         if (index.success) for (const child of index.data.manifests) walk(child.digest);
       } else {
         const image = ImageManifest.safeParse(json);
-        if (image.success) for (const blob of [image.data.config, ...image.data.layers]) meta.unlinkBlob(repository, blob.digest);
+        if (image.success)
+          for (const blob of [image.data.config, ...image.data.layers])
+            meta.unlinkBlob(repository, blob.digest);
       }
       meta.deleteManifest(repository, digest);
     };
@@ -192,11 +236,24 @@ export class AppService {
   }
 
   private async dropLogo(key: string): Promise<void> {
-    await this.deps.registry.blobs.driver.delete(key).catch((err: unknown) => this.deps.log.warn({ err, key }, 'logo not deleted'));
+    await this.deps.registry.blobs.driver
+      .delete(key)
+      .catch((err: unknown) => this.deps.log.warn({ err, key }, 'logo not deleted'));
   }
 
-  private record(caller: Caller, action: string, app: AppRow, detail?: Record<string, unknown>): void {
-    this.deps.audit.record({ actor: principalName(caller.principal), action, target: `${app.namespace}/${app.name}`, address: caller.address, ...(detail ? { detail } : {}) });
+  private record(
+    caller: Caller,
+    action: string,
+    app: AppRow,
+    detail?: Record<string, unknown>,
+  ): void {
+    this.deps.audit.record({
+      actor: principalName(caller.principal),
+      action,
+      target: `${app.namespace}/${app.name}`,
+      address: caller.address,
+      ...(detail ? { detail } : {}),
+    });
   }
 }
 
@@ -206,7 +263,8 @@ function columnsOf(fields: AppFields): Partial<typeof apps.$inferInsert> {
   if (fields.summary !== undefined) set.summary = fields.summary;
   if (fields.introduction !== undefined) set.introduction = fields.introduction;
   if (fields.tags !== undefined) set.tags = JSON.stringify([...new Set(fields.tags)]);
-  if (fields.categories !== undefined) set.categories = JSON.stringify([...new Set(fields.categories)]);
+  if (fields.categories !== undefined)
+    set.categories = JSON.stringify([...new Set(fields.categories)]);
   if (fields.sourceUrl !== undefined) set.sourceUrl = fields.sourceUrl;
   if (fields.homeUrl !== undefined) set.homeUrl = fields.homeUrl;
   if (fields.publishType !== undefined) set.publishType = fields.publishType;
@@ -226,6 +284,7 @@ export function logoTypeOf(bytes: Buffer): string | undefined {
 function isSvg(bytes: Buffer): boolean {
   let text = bytes.toString('utf8');
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  const prolog = /^\s*(?:<\?xml[^>]*\?>\s*)?(?:(?:<!--[\s\S]*?-->|<!DOCTYPE[^>[]*(?:\[[\s\S]*?\])?\s*>)\s*)*<svg[\s>/]/i;
+  const prolog =
+    /^\s*(?:<\?xml[^>]*\?>\s*)?(?:(?:<!--[\s\S]*?-->|<!DOCTYPE[^>[]*(?:\[[\s\S]*?\])?\s*>)\s*)*<svg[\s>/]/i;
   return prolog.test(text);
 }

@@ -50,18 +50,29 @@ export class AppVersions {
   /** Members see drafts too; everyone else the versions that can be installed. */
   list(p: Principal, ref: AppRef): VersionView[] {
     const app = this.deps.access.visible(p, ref);
-    return this.deps.access.versionsOf(app.id, this.deps.access.member(p, app.namespace)).map(versionView);
+    return this.deps.access
+      .versionsOf(app.id, this.deps.access.member(p, app.namespace))
+      .map(versionView);
   }
 
   get(p: Principal, ref: AppRef, version: string) {
     const { row } = this.find(p, ref, version);
     const parts = this.deps.db
-      .select({ serviceKey: components.serviceKey, name: components.name, imageDigest: components.imageDigest, sourceRef: components.sourceRef })
+      .select({
+        serviceKey: components.serviceKey,
+        name: components.name,
+        imageDigest: components.imageDigest,
+        sourceRef: components.sourceRef,
+      })
       .from(components)
       .where(eq(components.versionId, row.id))
       .orderBy(components.serviceKey)
       .all();
-    return { ...versionView(row), components: parts, template: JSON.parse(row.template) as unknown };
+    return {
+      ...versionView(row),
+      components: parts,
+      template: JSON.parse(row.template) as unknown,
+    };
   }
 
   /**
@@ -70,7 +81,11 @@ export class AppVersions {
    */
   remove(caller: Caller, ref: AppRef, version: string): void {
     const app = this.deps.access.manageable(caller.principal, ref);
-    const row = this.deps.db.select().from(versions).where(and(eq(versions.appId, app.id), eq(versions.version, version))).get();
+    const row = this.deps.db
+      .select()
+      .from(versions)
+      .where(and(eq(versions.appId, app.id), eq(versions.version, version)))
+      .get();
     if (!row) throw new StoreError('not_found', `no version ${version} of ${repositoryOf(ref)}`);
     this.deps.db.transaction((tx) => {
       this.deps.registry.meta.deleteTag(repositoryOf(ref), version);
@@ -80,7 +95,11 @@ export class AppVersions {
         if (!covered.includes(version)) continue;
         const rest = covered.filter((v) => v !== version);
         if (rest.length === 0) tx.delete(packages).where(eq(packages.id, pkg.id)).run();
-        else tx.update(packages).set({ versions: JSON.stringify(rest) }).where(eq(packages.id, pkg.id)).run();
+        else
+          tx.update(packages)
+            .set({ versions: JSON.stringify(rest) })
+            .where(eq(packages.id, pkg.id))
+            .run();
       }
       this.deps.audit.record({
         actor: principalName(caller.principal),
@@ -99,12 +118,19 @@ export class AppVersions {
   install(p: Principal, ref: AppRef, version: string, host: string): unknown {
     const { app, row } = this.find(p, ref, version);
     // ARCHITECTURE §5: installing needs the install right, or a free app on the shelf.
-    const freeOnShelf = this.deps.access.onShelf(app) && this.deps.permissions.seeApp(p, app.namespace, true);
+    const freeOnShelf =
+      this.deps.access.onShelf(app) && this.deps.permissions.seeApp(p, app.namespace, true);
     if (!freeOnShelf && !this.deps.permissions.installApp(p, app.namespace, app.name)) {
-      if (p.kind === 'anonymous') throw new StoreError('unauthorized', 'sign in or send an access key to install this app');
+      if (p.kind === 'anonymous')
+        throw new StoreError('unauthorized', 'sign in or send an access key to install this app');
       throw new StoreError('forbidden', `you may not install ${repositoryOf(ref)}`);
     }
-    if (row.state !== 'ready') throw new StoreError('conflict', `version ${version} is ${row.state}: it cannot be installed yet`, { state: row.state });
+    if (row.state !== 'ready')
+      throw new StoreError(
+        'conflict',
+        `version ${version} is ${row.state}: it cannot be installed yet`,
+        { state: row.state },
+      );
     const images = new Map(
       this.deps.db
         .select({ serviceKey: components.serviceKey, imageDigest: components.imageDigest })
@@ -118,7 +144,11 @@ export class AppVersions {
     const parts = Array.isArray(template.apps) ? (template.apps as Record<string, unknown>[]) : [];
     for (const part of parts) {
       const digest = images.get(String(part.service_key));
-      if (!digest) throw new StoreError('conflict', `component ${String(part.service_key)} has no image in the store`);
+      if (!digest)
+        throw new StoreError(
+          'conflict',
+          `component ${String(part.service_key)} has no image in the store`,
+        );
       const image = `${host}/${repositoryOf(ref)}@${digest}`;
       part.share_image = image;
       if (typeof part.image === 'string') part.image = image;
@@ -129,7 +159,11 @@ export class AppVersions {
 
   private find(p: Principal, ref: AppRef, version: string) {
     const app = this.deps.access.visible(p, ref);
-    const row = this.deps.db.select().from(versions).where(and(eq(versions.appId, app.id), eq(versions.version, version))).get();
+    const row = this.deps.db
+      .select()
+      .from(versions)
+      .where(and(eq(versions.appId, app.id), eq(versions.version, version)))
+      .get();
     if (!row || (row.state === 'draft' && !this.deps.access.member(p, app.namespace))) {
       throw new StoreError('not_found', `no version ${version} of ${repositoryOf(ref)}`);
     }

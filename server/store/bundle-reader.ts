@@ -4,7 +4,13 @@
  * drops OCI 1.1 artifactType fields when it copies an index).
  */
 import { BundleAnnotations, BundleTypes, MAX_TEMPLATE_BYTES } from '../../schemas/bundle.js';
-import { ImageIndex, ImageManifest, INDEX_MEDIA_TYPES, type Descriptor, type Digest } from '../../schemas/oci.js';
+import {
+  ImageIndex,
+  ImageManifest,
+  INDEX_MEDIA_TYPES,
+  type Descriptor,
+  type Digest,
+} from '../../schemas/oci.js';
 import { formatRamError, validateRamTemplate, type RamTemplate } from '../../schemas/ram.js';
 import { OciError, type Registry } from '../../registry/index.js';
 import { readLimited } from '../../registry/read-limited.js';
@@ -33,7 +39,11 @@ export class BundleReader {
    * What `content` (a manifest of `repository`) holds for the store, or undefined when it is not
    * an app template or bundle. Throws OciError MANIFEST_INVALID for a broken template.
    */
-  async read(repository: string, manifest: { digest: Digest; mediaType: string }, content: Buffer): Promise<AppContent | undefined> {
+  async read(
+    repository: string,
+    manifest: { digest: Digest; mediaType: string },
+    content: Buffer,
+  ): Promise<AppContent | undefined> {
     const { mediaType } = manifest;
     const json = JSON.parse(content.toString('utf8')) as unknown;
     if (INDEX_MEDIA_TYPES.has(mediaType)) return this.readBundle(repository, json);
@@ -67,9 +77,15 @@ export class BundleReader {
           .filter((d) => d.annotations?.[BundleAnnotations.component])
           .map((d) => [d.annotations![BundleAnnotations.component]!, d] as const),
       );
-      const unbound = template.components.filter((c) => !bound.has(c.serviceKey)).map((c) => c.serviceKey);
+      const unbound = template.components
+        .filter((c) => !bound.has(c.serviceKey))
+        .map((c) => c.serviceKey);
       if (unbound.length > 0) {
-        throw new OciError('MANIFEST_INVALID', `bundle has no image for component ${unbound.join(', ')}`, { unbound });
+        throw new OciError(
+          'MANIFEST_INVALID',
+          `bundle has no image for component ${unbound.join(', ')}`,
+          { unbound },
+        );
       }
       return {
         kind: 'bundle',
@@ -77,7 +93,11 @@ export class BundleReader {
         template: template.template,
         components: template.components.map((c) => {
           const d = bound.get(c.serviceKey)!;
-          return { serviceKey: c.serviceKey, imageDigest: d.digest, source: d.annotations?.[BundleAnnotations.source] ?? c.source };
+          return {
+            serviceKey: c.serviceKey,
+            imageDigest: d.digest,
+            source: d.annotations?.[BundleAnnotations.source] ?? c.source,
+          };
         }),
         annotations: index.data.annotations ?? {},
         warnings: template.warnings,
@@ -86,12 +106,24 @@ export class BundleReader {
     return undefined;
   }
 
-  private async readTemplate(repository: string, layer: Descriptor): Promise<{ template: RamTemplate; components: Omit<ComponentBinding, 'imageDigest'>[]; warnings: string[] }> {
-    if (layer.size > MAX_TEMPLATE_BYTES) throw new OciError('MANIFEST_INVALID', 'template.json is larger than 4 MiB');
+  private async readTemplate(
+    repository: string,
+    layer: Descriptor,
+  ): Promise<{
+    template: RamTemplate;
+    components: Omit<ComponentBinding, 'imageDigest'>[];
+    warnings: string[];
+  }> {
+    if (layer.size > MAX_TEMPLATE_BYTES)
+      throw new OciError('MANIFEST_INVALID', 'template.json is larger than 4 MiB');
     if (this.registry.blobs.sizeIn(repository, layer.digest) === undefined) {
       throw new OciError('MANIFEST_BLOB_UNKNOWN', undefined, { missing: [layer.digest] });
     }
-    const bytes = await readLimited(await this.registry.blobs.open(layer.digest), MAX_TEMPLATE_BYTES, () => new OciError('MANIFEST_INVALID', 'template.json is too large'));
+    const bytes = await readLimited(
+      await this.registry.blobs.open(layer.digest),
+      MAX_TEMPLATE_BYTES,
+      () => new OciError('MANIFEST_INVALID', 'template.json is too large'),
+    );
     let parsed: unknown;
     try {
       parsed = JSON.parse(bytes.toString('utf8'));
@@ -99,7 +131,11 @@ export class BundleReader {
       throw new OciError('MANIFEST_INVALID', 'invalid template: template.json is not valid JSON');
     }
     const result = validateRamTemplate(parsed);
-    if (!result.ok) throw new OciError('MANIFEST_INVALID', formatRamError(result), { path: result.path, reason: result.reason });
+    if (!result.ok)
+      throw new OciError('MANIFEST_INVALID', formatRamError(result), {
+        path: result.path,
+        reason: result.reason,
+      });
     const components = (result.template.apps ?? []).map((app) => ({
       serviceKey: String(app.service_key),
       source: String(app.share_image || app.image || ''),
@@ -109,9 +145,10 @@ export class BundleReader {
 }
 
 function templateLayer(manifest: ImageManifest): Descriptor | undefined {
-  return manifest.layers.find((l) => l.mediaType === BundleTypes.template) ??
+  return (
+    manifest.layers.find((l) => l.mediaType === BundleTypes.template) ??
     (manifest.artifactType === BundleTypes.template
       ? manifest.layers.find((l) => l.annotations?.[BundleAnnotations.title] === 'template.json')
-      : undefined);
+      : undefined)
+  );
 }
-

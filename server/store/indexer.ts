@@ -4,7 +4,12 @@
  * template is refused with MANIFEST_INVALID), and the push event writes the version rows.
  */
 import type { Logger } from 'pino';
-import { OciError, type ManifestGuard, type Registry, type RegistryEvent } from '../../registry/index.js';
+import {
+  OciError,
+  type ManifestGuard,
+  type Registry,
+  type RegistryEvent,
+} from '../../registry/index.js';
 import type { AppContent, BundleReader } from './bundle-reader.js';
 import { appRefOf, type VersionIndex } from './version-index.js';
 
@@ -15,7 +20,13 @@ export class StoreIndexer {
   private readonly pending = new Map<string, { content: AppContent; at: number }>();
 
   constructor(
-    private readonly deps: { registry: Registry; reader: BundleReader; versions: VersionIndex; log: Logger; clock: () => number },
+    private readonly deps: {
+      registry: Registry;
+      reader: BundleReader;
+      versions: VersionIndex;
+      log: Logger;
+      clock: () => number;
+    },
   ) {}
 
   attach(): void {
@@ -32,7 +43,8 @@ export class StoreIndexer {
     const found = await this.deps.reader.read(repository, manifest, content);
     if (!found || tag === null) return;
     const now = this.deps.clock();
-    for (const [key, entry] of this.pending) if (now - entry.at > PENDING_TTL_MS) this.pending.delete(key);
+    for (const [key, entry] of this.pending)
+      if (now - entry.at > PENDING_TTL_MS) this.pending.delete(key);
     this.pending.set(`${repository}@${manifest.digest}`, { content: found, at: now });
   };
 
@@ -47,11 +59,15 @@ export class StoreIndexer {
         this.pending.delete(key);
         if (!entry || event.tag === null) return;
         versions.upsert(app, event.tag, event.digest, entry.content);
-        log.info({ repo: event.repository, version: event.tag, kind: entry.content.kind }, 'version indexed');
+        log.info(
+          { repo: event.repository, version: event.tag, kind: entry.content.kind },
+          'version indexed',
+        );
         return;
       }
       case 'tag.deleted':
-        if (versions.remove(app, event.tag, event.digest)) log.info({ repo: event.repository, version: event.tag }, 'version removed');
+        if (versions.remove(app, event.tag, event.digest))
+          log.info({ repo: event.repository, version: event.tag }, 'version removed');
         return;
       case 'manifest.deleted':
         for (const tag of event.tags) versions.remove(app, tag, event.digest);

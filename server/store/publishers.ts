@@ -34,14 +34,30 @@ export interface PublisherPage {
 }
 
 export class Publishers {
-  constructor(private readonly deps: { db: Db; users: Users; namespaces: Namespaces; permissions: Permissions; access: AppAccess; stats: AppStats }) {}
+  constructor(
+    private readonly deps: {
+      db: Db;
+      users: Users;
+      namespaces: Namespaces;
+      permissions: Permissions;
+      access: AppAccess;
+      stats: AppStats;
+    },
+  ) {}
 
   page(p: Principal, name: string): PublisherPage {
     const { db, users, namespaces, permissions, access, stats } = this.deps;
     const ns = namespaces.get(name);
     const user = ns?.kind === 'user' ? users.byName(name) : undefined;
-    if (!ns || (ns.kind === 'user' && (!user || user.disabled))) throw new StoreError('not_found', `no publisher "${name}"`);
-    const profile = user ? publicProfile(user) : { name: ns.name, displayName: ns.displayName, createdAt: new Date(ns.createdAt).toISOString() };
+    if (!ns || (ns.kind === 'user' && (!user || user.disabled)))
+      throw new StoreError('not_found', `no publisher "${name}"`);
+    const profile = user
+      ? publicProfile(user)
+      : {
+          name: ns.name,
+          displayName: ns.displayName,
+          createdAt: new Date(ns.createdAt).toISOString(),
+        };
     const rows = db
       .select()
       .from(apps)
@@ -65,6 +81,16 @@ export class Publishers {
       updatedAt: new Date(app.updatedAt).toISOString(),
     }));
     const sum = (k: keyof StatTotals): number => list.reduce((n, a) => n + a[k], 0);
-    return { kind: ns.kind, profile, apps: list, totals: { apps: list.length, visits: sum('visits'), installs: sum('installs'), pulls: sum('pulls') } };
+    return {
+      kind: ns.kind,
+      profile,
+      apps: list,
+      totals: {
+        apps: list.length,
+        visits: sum('visits'),
+        installs: sum('installs'),
+        pulls: sum('pulls'),
+      },
+    };
   }
 }

@@ -51,7 +51,8 @@ export class Reindexer {
   ) {}
 
   async run(): Promise<ReindexReport> {
-    if (this.deps.busy()) throw new StoreError('conflict', 'image sync jobs are running; reindex when they are done');
+    if (this.deps.busy())
+      throw new StoreError('conflict', 'image sync jobs are running; reindex when they are done');
     const report: ReindexReport = { apps: 0, versions: 0, components: 0, skipped: [] };
     for (const ref of this.appRefs()) {
       const rebuilt = await this.reindexApp(ref, report.skipped);
@@ -59,21 +60,37 @@ export class Reindexer {
       report.versions += rebuilt.versions;
       report.components += rebuilt.components;
     }
-    this.deps.log.info({ apps: report.apps, versions: report.versions, skipped: report.skipped.length }, 'store reindexed');
+    this.deps.log.info(
+      { apps: report.apps, versions: report.versions, skipped: report.skipped.length },
+      'store reindexed',
+    );
     return report;
   }
 
   /** Every app the rows or the registry know of. */
   private appRefs(): AppRef[] {
-    const names = new Set(this.deps.db.select({ namespace: apps.namespace, name: apps.name }).from(apps).all().map(repositoryOf));
-    for (let last = '', page: string[]; (page = this.deps.registry.meta.listRepositories(last, 500)).length > 0; last = page.at(-1)!) {
+    const names = new Set(
+      this.deps.db
+        .select({ namespace: apps.namespace, name: apps.name })
+        .from(apps)
+        .all()
+        .map(repositoryOf),
+    );
+    for (
+      let last = '', page: string[];
+      (page = this.deps.registry.meta.listRepositories(last, 500)).length > 0;
+      last = page.at(-1)!
+    ) {
       for (const name of page) if (appRefOf(name)) names.add(name);
       if (page.length < 500) break;
     }
     return [...names].sort().map((name) => appRefOf(name)!);
   }
 
-  private async reindexApp(ref: AppRef, skipped: ReindexReport['skipped']): Promise<{ versions: number; components: number }> {
+  private async reindexApp(
+    ref: AppRef,
+    skipped: ReindexReport['skipped'],
+  ): Promise<{ versions: number; components: number }> {
     const repository = repositoryOf(ref);
     for (let read = 1; ; read++) {
       const tags = this.deps.registry.meta.allTags(repository);
@@ -86,7 +103,11 @@ export class Reindexer {
     }
   }
 
-  private async readTags(repository: string, tags: { name: string; digest: Digest }[], problems: ReindexReport['skipped']): Promise<ReadTag[]> {
+  private async readTags(
+    repository: string,
+    tags: { name: string; digest: Digest }[],
+    problems: ReindexReport['skipped'],
+  ): Promise<ReadTag[]> {
     const found: ReadTag[] = [];
     for (const { name, digest } of tags) {
       const stored = this.deps.registry.meta.manifestByDigest(repository, digest);
@@ -95,12 +116,20 @@ export class Reindexer {
         const content = await this.deps.reader.read(repository, stored, stored.content);
         if (content) found.push({ tag: name, digest, content });
       } catch (err) {
-        problems.push({ repository, tag: name, reason: err instanceof Error ? err.message : String(err) });
+        problems.push({
+          repository,
+          tag: name,
+          reason: err instanceof Error ? err.message : String(err),
+        });
       }
     }
     // The store's own `<version>-<service_key>` tags name component images: they are not versions.
     const kept = new Set(
-      found.filter((f) => f.content.kind === 'bundle').flatMap((f) => f.content.components.map((c) => `${componentTag(f.tag, c.serviceKey)}@${c.imageDigest}`)),
+      found
+        .filter((f) => f.content.kind === 'bundle')
+        .flatMap((f) =>
+          f.content.components.map((c) => `${componentTag(f.tag, c.serviceKey)}@${c.imageDigest}`),
+        ),
     );
     return found.filter((f) => !kept.has(`${f.tag}@${f.digest}`));
   }
@@ -112,9 +141,15 @@ export class Reindexer {
     return db.transaction((tx) => {
       const app = index.findApp(ref);
       const before = app ? tx.select().from(versions).where(eq(versions.appId, app.id)).all() : [];
-      const oldTags = before.length > 0
-        ? tx.select({ version: versions.version, serviceKey: components.serviceKey }).from(components).innerJoin(versions, eq(versions.id, components.versionId)).where(eq(versions.appId, app!.id)).all()
-        : [];
+      const oldTags =
+        before.length > 0
+          ? tx
+              .select({ version: versions.version, serviceKey: components.serviceKey })
+              .from(components)
+              .innerJoin(versions, eq(versions.id, components.versionId))
+              .where(eq(versions.appId, app!.id))
+              .all()
+          : [];
       if (app) tx.delete(versions).where(eq(versions.appId, app.id)).run();
       let componentCount = 0;
       for (const f of found) {
@@ -129,17 +164,26 @@ export class Reindexer {
               updateVersion: old.updateVersion,
               isPlugin: old.isPlugin,
               ...(old.manifestDigest === f.digest ? { updatedAt: old.updatedAt } : {}),
-              ...(f.content.annotations['org.opencontainers.image.description'] ? {} : { description: old.description }),
+              ...(f.content.annotations['org.opencontainers.image.description']
+                ? {}
+                : { description: old.description }),
             })
             .where(eq(versions.id, id))
             .run();
         }
       }
       // Component tags of versions that are gone (the store keeps those tags, so it drops them).
-      const live = new Set(found.flatMap((f) => (f.content.kind === 'bundle' ? f.content.components.map((c) => componentTag(f.tag, c.serviceKey)) : [])));
+      const live = new Set(
+        found.flatMap((f) =>
+          f.content.kind === 'bundle'
+            ? f.content.components.map((c) => componentTag(f.tag, c.serviceKey))
+            : [],
+        ),
+      );
       for (const t of oldTags) {
         const tag = componentTag(t.version, t.serviceKey);
-        if (!live.has(tag) && !found.some((f) => f.tag === tag)) registry.meta.deleteTag(repository, tag);
+        if (!live.has(tag) && !found.some((f) => f.tag === tag))
+          registry.meta.deleteTag(repository, tag);
       }
       // A rebuild is no change to the app: keep its update time (listings sort by it).
       if (app) tx.update(apps).set({ updatedAt: app.updatedAt }).where(eq(apps.id, app.id)).run();
@@ -148,6 +192,11 @@ export class Reindexer {
   }
 }
 
-function sameTags(a: { name: string; digest: string }[], b: { name: string; digest: string }[]): boolean {
-  return a.length === b.length && a.every((t, i) => t.name === b[i]!.name && t.digest === b[i]!.digest);
+function sameTags(
+  a: { name: string; digest: string }[],
+  b: { name: string; digest: string }[],
+): boolean {
+  return (
+    a.length === b.length && a.every((t, i) => t.name === b[i]!.name && t.digest === b[i]!.digest)
+  );
 }

@@ -47,7 +47,9 @@ export class AppStats {
   private unsubscribe: (() => void) | undefined;
   private prunedDay = '';
 
-  constructor(private readonly deps: { db: Db; clock: () => number; log: Logger; flushIntervalMs?: number }) {}
+  constructor(
+    private readonly deps: { db: Db; clock: () => number; log: Logger; flushIntervalMs?: number },
+  ) {}
 
   /** Counts the registry's manifest pulls from now on; flushes on a timer. */
   attach(registry: Pick<Registry, 'on'>): this {
@@ -79,7 +81,13 @@ export class AppStats {
             .select({ appId: apps.id })
             .from(apps)
             .innerJoin(versions, eq(versions.appId, apps.id))
-            .where(and(eq(apps.namespace, ref.namespace), eq(apps.name, ref.name), eq(versions.manifestDigest, digest)))
+            .where(
+              and(
+                eq(apps.namespace, ref.namespace),
+                eq(apps.name, ref.name),
+                eq(versions.manifestDigest, digest),
+              ),
+            )
             .get();
           if (row) this.add(tx, row.appId, day, { pulls: count });
         }
@@ -104,7 +112,9 @@ export class AppStats {
         tx.delete(appVisitors).where(lt(appVisitors.day, day)).run();
         this.prunedDay = day;
       }
-      const fresh = tx.insert(appVisitors).values({ appId, day, visitor }).onConflictDoNothing().run().changes > 0;
+      const fresh =
+        tx.insert(appVisitors).values({ appId, day, visitor }).onConflictDoNothing().run().changes >
+        0;
       if (fresh) this.add(tx, appId, day, { visits: 1 });
       return fresh;
     });
@@ -130,7 +140,8 @@ export class AppStats {
       .where(inArray(appStatsDaily.appId, [...appIds]))
       .groupBy(appStatsDaily.appId)
       .all();
-    for (const r of rows) out.set(r.appId, { visits: r.visits, installs: r.installs, pulls: r.pulls });
+    for (const r of rows)
+      out.set(r.appId, { visits: r.visits, installs: r.installs, pulls: r.pulls });
     return out;
   }
 

@@ -40,13 +40,24 @@ export class VersionIndex {
     const now = this.clock();
     return this.db
       .insert(apps)
-      .values({ appKey: randomBytes(16).toString('hex'), namespace: ref.namespace, name: ref.name, displayName: ref.name, createdAt: now, updatedAt: now })
+      .values({
+        appKey: randomBytes(16).toString('hex'),
+        namespace: ref.namespace,
+        name: ref.name,
+        displayName: ref.name,
+        createdAt: now,
+        updatedAt: now,
+      })
       .returning()
       .get();
   }
 
   findApp(ref: AppRef): typeof apps.$inferSelect | undefined {
-    return this.db.select().from(apps).where(and(eq(apps.namespace, ref.namespace), eq(apps.name, ref.name))).get();
+    return this.db
+      .select()
+      .from(apps)
+      .where(and(eq(apps.namespace, ref.namespace), eq(apps.name, ref.name)))
+      .get();
   }
 
   /** Whether `tag` is one the store keeps for a component of a version of this app. */
@@ -68,32 +79,61 @@ export class VersionIndex {
     return this.db.transaction((tx) => {
       const app = this.ensureApp(ref);
       const now = this.clock();
-      const previous = tx.select().from(versions).where(and(eq(versions.appId, app.id), eq(versions.version, version))).get();
+      const previous = tx
+        .select()
+        .from(versions)
+        .where(and(eq(versions.appId, app.id), eq(versions.version, version)))
+        .get();
       const fields = {
         state: content.kind === 'bundle' ? ('ready' as const) : ('draft' as const),
         manifestDigest,
         templateDigest: content.templateDigest,
         template: JSON.stringify(content.template),
-        description: content.annotations['org.opencontainers.image.description'] ?? previous?.description ?? '',
-        rainbondVersion: stringField(content.template, 'rainbond_version') ?? previous?.rainbondVersion ?? '',
+        description:
+          content.annotations['org.opencontainers.image.description'] ??
+          previous?.description ??
+          '',
+        rainbondVersion:
+          stringField(content.template, 'rainbond_version') ?? previous?.rainbondVersion ?? '',
       };
       let versionId: number;
       if (previous) {
         // Rainbond compares update times to the second: every overwrite moves it forward.
         const updatedAt = Math.max(Math.floor(now / 1000) * 1000, previous.updatedAt + 1000);
-        tx.update(versions).set({ ...fields, updatedAt, updateVersion: previous.updateVersion + 1 }).where(eq(versions.id, previous.id)).run();
+        tx.update(versions)
+          .set({ ...fields, updatedAt, updateVersion: previous.updateVersion + 1 })
+          .where(eq(versions.id, previous.id))
+          .run();
         this.dropComponentTags(repository, previous.version, previous.id);
         tx.delete(components).where(eq(components.versionId, previous.id)).run();
         versionId = previous.id;
       } else {
         const created = Math.floor(now / 1000) * 1000;
-        versionId = tx.insert(versions).values({ appId: app.id, version, ...fields, createdAt: created, updatedAt: created }).returning({ id: versions.id }).get().id;
+        versionId = tx
+          .insert(versions)
+          .values({ appId: app.id, version, ...fields, createdAt: created, updatedAt: created })
+          .returning({ id: versions.id })
+          .get().id;
       }
-      const names = new Map((content.template.apps ?? []).map((a) => [String(a.service_key), String(a.service_cname ?? '')]));
+      const names = new Map(
+        (content.template.apps ?? []).map((a) => [
+          String(a.service_key),
+          String(a.service_cname ?? ''),
+        ]),
+      );
       for (const c of content.components) {
-        tx.insert(components).values({ versionId, serviceKey: c.serviceKey, name: names.get(c.serviceKey) ?? '', imageDigest: c.imageDigest, sourceRef: c.source }).run();
+        tx.insert(components)
+          .values({
+            versionId,
+            serviceKey: c.serviceKey,
+            name: names.get(c.serviceKey) ?? '',
+            imageDigest: c.imageDigest,
+            sourceRef: c.source,
+          })
+          .run();
         // The component tag names the component image (Rainbond pulls it by tag), not the bundle index.
-        if (content.kind === 'bundle' && c.imageDigest) this.registry.meta.setTag(repository, componentTag(version, c.serviceKey), c.imageDigest);
+        if (content.kind === 'bundle' && c.imageDigest)
+          this.registry.meta.setTag(repository, componentTag(version, c.serviceKey), c.imageDigest);
       }
       tx.update(apps).set({ updatedAt: now }).where(eq(apps.id, app.id)).run();
       return versionId;
@@ -105,7 +145,11 @@ export class VersionIndex {
     const app = this.findApp(ref);
     if (!app) return false;
     return this.db.transaction((tx) => {
-      const row = tx.select().from(versions).where(and(eq(versions.appId, app.id), eq(versions.version, version))).get();
+      const row = tx
+        .select()
+        .from(versions)
+        .where(and(eq(versions.appId, app.id), eq(versions.version, version)))
+        .get();
       if (!row || (manifestDigest && row.manifestDigest !== manifestDigest)) return false;
       this.dropComponentTags(repositoryOf(ref), row.version, row.id);
       tx.delete(versions).where(eq(versions.id, row.id)).run();
@@ -115,8 +159,13 @@ export class VersionIndex {
   }
 
   private dropComponentTags(repository: string, version: string, versionId: number): void {
-    const keys = this.db.select({ serviceKey: components.serviceKey }).from(components).where(eq(components.versionId, versionId)).all();
-    for (const { serviceKey } of keys) this.registry.meta.deleteTag(repository, componentTag(version, serviceKey));
+    const keys = this.db
+      .select({ serviceKey: components.serviceKey })
+      .from(components)
+      .where(eq(components.versionId, versionId))
+      .all();
+    for (const { serviceKey } of keys)
+      this.registry.meta.deleteTag(repository, componentTag(version, serviceKey));
   }
 }
 

@@ -40,13 +40,21 @@ export interface ContextDeps {
 }
 
 export function webContext(req: Request, res: Response, deps: ContextDeps): WebContext {
-  const cookies: Record<string, string | undefined> = req.headers.cookie ? parseCookies(req.headers.cookie) : {};
+  const cookies: Record<string, string | undefined> = req.headers.cookie
+    ? parseCookies(req.headers.cookie)
+    : {};
   const session = cookies[SESSION_COOKIE];
   const principal = (session && deps.sessions.authenticate(session)) || ANONYMOUS;
-  const baseUrl = (deps.publicUrl ?? `${req.protocol}://${req.get('host') ?? 'localhost'}`).replace(/\/+$/, '');
+  const baseUrl = (deps.publicUrl ?? `${req.protocol}://${req.get('host') ?? 'localhost'}`).replace(
+    /\/+$/,
+    '',
+  );
   return {
     principal,
-    user: principal.kind === 'user' ? { name: principal.name, role: principal.role, sessionId: principal.sessionId } : undefined,
+    user:
+      principal.kind === 'user'
+        ? { name: principal.name, role: principal.role, sessionId: principal.sessionId }
+        : undefined,
     cookies,
     csrf: deps.csrf.token(req, res, cookies),
     verifyCsrf: (sent) => deps.csrf.verify(req, cookies, sent),

@@ -34,7 +34,12 @@ export class Csrf {
     if (!nonce || !/^[A-Za-z0-9_-]{32}$/.test(nonce)) {
       nonce = randomBytes(24).toString('base64url');
       cookies[CSRF_COOKIE] = nonce;
-      res.cookie(CSRF_COOKIE, nonce, { httpOnly: true, sameSite: 'strict', secure: this.secureCookies, path: '/' });
+      res.cookie(CSRF_COOKIE, nonce, {
+        httpOnly: true,
+        sameSite: 'strict',
+        secure: this.secureCookies,
+        path: '/',
+      });
     }
     return this.sign(nonce, cookies[SESSION_COOKIE] ?? '');
   }
@@ -42,15 +47,18 @@ export class Csrf {
   /** Throws `forbidden` unless the request is same-site and carries this browser's token. */
   verify(req: Request, cookies: Record<string, string | undefined>, sent: unknown): void {
     const site = req.get('sec-fetch-site');
-    if (site && site !== 'same-origin' && site !== 'none') throw expired('cross-site request refused');
+    if (site && site !== 'same-origin' && site !== 'none')
+      throw expired('cross-site request refused');
     const origin = req.get('origin');
-    if (origin && origin !== 'null' && hostOf(origin) !== req.get('host')) throw expired('cross-origin request refused');
+    if (origin && origin !== 'null' && hostOf(origin) !== req.get('host'))
+      throw expired('cross-origin request refused');
     const nonce = cookies[CSRF_COOKIE];
     const token = typeof sent === 'string' ? sent : req.get(CSRF_HEADER);
     if (!nonce || !token) throw expired('the form has expired; reload the page and try again');
     const expected = Buffer.from(this.sign(nonce, cookies[SESSION_COOKIE] ?? ''));
     const given = Buffer.from(token);
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw expired('the form has expired; reload the page and try again');
+    if (given.length !== expected.length || !timingSafeEqual(given, expected))
+      throw expired('the form has expired; reload the page and try again');
   }
 
   private sign(nonce: string, session: string): string {

@@ -35,26 +35,39 @@ export interface Multipart {
 }
 
 /** Reads a multipart/form-data body of at most `limit` bytes: its text fields and the file in `fileField`. */
-export async function readMultipart(req: Request, fileField: string, limit: number): Promise<Multipart> {
+export async function readMultipart(
+  req: Request,
+  fileField: string,
+  limit: number,
+): Promise<Multipart> {
   const type = req.get('content-type') ?? '';
-  if (!type.startsWith('multipart/form-data')) throw new StoreError('invalid', 'expected a multipart form');
+  if (!type.startsWith('multipart/form-data'))
+    throw new StoreError('invalid', 'expected a multipart form');
   const declared = Number(req.get('content-length') ?? 0);
-  if (declared > limit) throw new StoreError('too_large', `the upload is larger than ${Math.round(limit / 1024)} KiB`);
+  if (declared > limit)
+    throw new StoreError('too_large', `the upload is larger than ${Math.round(limit / 1024)} KiB`);
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > limit) throw new StoreError('too_large', `the upload is larger than ${Math.round(limit / 1024)} KiB`);
+    if (size > limit)
+      throw new StoreError(
+        'too_large',
+        `the upload is larger than ${Math.round(limit / 1024)} KiB`,
+      );
     chunks.push(chunk);
   }
-  const form = await new Response(Buffer.concat(chunks), { headers: { 'content-type': type } }).formData().catch((err: unknown) => {
-    throw new StoreError('invalid', 'malformed multipart form', undefined, { cause: err });
-  });
+  const form = await new Response(Buffer.concat(chunks), { headers: { 'content-type': type } })
+    .formData()
+    .catch((err: unknown) => {
+      throw new StoreError('invalid', 'malformed multipart form', undefined, { cause: err });
+    });
   const fields: Fields = {};
   let file: Multipart['file'];
   for (const [name, value] of form.entries()) {
     if (typeof value === 'string') fields[name] = value;
-    else if (name === fileField && value.size > 0) file = { name: value.name, bytes: Buffer.from(await value.arrayBuffer()) };
+    else if (name === fileField && value.size > 0)
+      file = { name: value.name, bytes: Buffer.from(await value.arrayBuffer()) };
   }
   return { fields, file };
 }

@@ -29,7 +29,8 @@ import { StaticAssets } from './static-assets.js';
 export type { WebDeps } from './services.js';
 
 /** Paths of the web (the rest of the site is the API, the registry and the Rainstore API). */
-const WEB_PATH = /^\/(?:$|search$|apps\/|publishers\/|login$|logout$|certification\/login$|my(?:$|\/)|admin(?:$|\/)|static\/|robots\.txt$)/;
+const WEB_PATH =
+  /^\/(?:$|search$|apps\/|publishers\/|login$|logout$|certification\/login$|my(?:$|\/)|admin(?:$|\/)|static\/|robots\.txt$)/;
 /** Never answered by the web's 404 page: they render their own errors. */
 const NOT_WEB = /^\/(?:api|v2|app-server|certification|metrics|healthz|readyz)(?:\/|$)/;
 
@@ -59,16 +60,28 @@ const securityHeaders: RequestHandler = (_req, res, next) => {
 export function webRoutes(deps: WebDeps): { pages: Router; notFound: RequestHandler } {
   const s = webServices(deps);
   const assets = new StaticAssets();
-  const contextDeps: ContextDeps = { sessions: deps.accounts.sessions, csrf: new Csrf(csrfKey(deps.dataDir), deps.secureCookies), assets, publicUrl: deps.publicUrl };
+  const contextDeps: ContextDeps = {
+    sessions: deps.accounts.sessions,
+    csrf: new Csrf(csrfKey(deps.dataDir), deps.secureCookies),
+    assets,
+    publicUrl: deps.publicUrl,
+  };
   const pages = Router();
   pages.use((req, _res, next) => void next(WEB_PATH.test(req.path) ? undefined : 'router'));
   pages.use(assets.handler);
-  pages.get('/robots.txt', (_req, res) => void res.type('text/plain').send('User-agent: *\nDisallow: /my\nDisallow: /admin\nDisallow: /login\n'));
+  pages.get(
+    '/robots.txt',
+    (_req, res) =>
+      void res
+        .type('text/plain')
+        .send('User-agent: *\nDisallow: /my\nDisallow: /admin\nDisallow: /login\n'),
+  );
   pages.use(securityHeaders);
   pages.use(express.urlencoded({ extended: false, limit: '256kb', parameterLimit: 200 }));
   pages.use((req, res, next) => {
     res.locals.web = webContext(req, res, contextDeps);
-    if (req.method === 'POST' && !req.is('multipart/form-data')) res.locals.web.verifyCsrf(field(formOf(req), '_csrf'));
+    if (req.method === 'POST' && !req.is('multipart/form-data'))
+      res.locals.web.verifyCsrf(field(formOf(req), '_csrf'));
     next();
   });
   homeRoutes(pages, s);
@@ -86,7 +99,12 @@ export function webRoutes(deps: WebDeps): { pages: Router; notFound: RequestHand
   pages.use(webErrorHandler(deps.log.child({ module: 'web' })));
 
   const notFound: RequestHandler = (req, res, next) => {
-    if ((req.method !== 'GET' && req.method !== 'HEAD') || NOT_WEB.test(req.path) || !req.accepts('html')) return void next();
+    if (
+      (req.method !== 'GET' && req.method !== 'HEAD') ||
+      NOT_WEB.test(req.path) ||
+      !req.accepts('html')
+    )
+      return void next();
     securityHeaders(req, res, () => undefined);
     sendErrorPage(res, webContext(req, res, contextDeps), 404, notFoundMessage(req));
   };

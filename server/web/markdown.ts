@@ -9,7 +9,9 @@ import { trusted, type SafeHtml } from './html.js';
 
 const md = new MarkdownIt({ html: false, linkify: true, typographer: false, breaks: false });
 
-const defaultLinkOpen = md.renderer.rules.link_open ?? ((tokens, idx, options, _env, self) => self.renderToken(tokens, idx, options));
+const defaultLinkOpen =
+  md.renderer.rules.link_open ??
+  ((tokens, idx, options, _env, self) => self.renderToken(tokens, idx, options));
 md.renderer.rules.link_open = (tokens, idx, options, env, self) => {
   tokens[idx]!.attrSet('rel', 'nofollow noopener noreferrer ugc');
   return defaultLinkOpen(tokens, idx, options, env, self);
@@ -25,7 +27,10 @@ md.renderer.rules.image = (tokens, idx, options, env, self) => {
 /** Headings in an introduction start at h2 (the page's h1 is the app's name). */
 md.core.ruler.push('demote_headings', (state) => {
   for (const token of state.tokens) {
-    if ((token.type === 'heading_open' || token.type === 'heading_close') && /^h[1-5]$/.test(token.tag)) {
+    if (
+      (token.type === 'heading_open' || token.type === 'heading_close') &&
+      /^h[1-5]$/.test(token.tag)
+    ) {
       token.tag = `h${Number(token.tag.slice(1)) + 1}`;
     }
   }

@@ -27,7 +27,11 @@ export interface SyncJobSummary {
 
 /** Publishing drafts (server/store/sync): optional, the web offers it when the store has it. */
 export interface DraftPublisher {
-  publish(p: Principal, ref: AppRef & { version: string }, input: { credentials?: { registry: string; username: string; password: string }[] }): SyncJobSummary;
+  publish(
+    p: Principal,
+    ref: AppRef & { version: string },
+    input: { credentials?: { registry: string; username: string; password: string }[] },
+  ): SyncJobSummary;
   status(p: Principal, ref: AppRef & { version: string }): SyncJobSummary;
 }
 
@@ -70,6 +74,13 @@ export function webServices(deps: WebDeps): WebServices {
     apps: new AppService({ ...common, log: deps.log.child({ module: 'store.apps' }) }),
     versions: new AppVersions(common),
     packages: new AppPackages(common),
-    publishers: new Publishers({ db, users: accounts.users, namespaces: accounts.namespaces, permissions, access, stats }),
+    publishers: new Publishers({
+      db,
+      users: accounts.users,
+      namespaces: accounts.namespaces,
+      permissions,
+      access,
+      stats,
+    }),
   };
 }

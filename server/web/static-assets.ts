@@ -54,7 +54,8 @@ export class StaticAssets {
       'X-Content-Type-Options': 'nosniff',
       'Content-Length': String(asset.body.length),
     });
-    if (asset.type === 'image/svg+xml') res.set('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'");
+    if (asset.type === 'image/svg+xml')
+      res.set('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'");
     res.end(req.method === 'HEAD' ? undefined : asset.body);
   };
 }

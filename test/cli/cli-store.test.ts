@@ -32,7 +32,17 @@ describe('cli: store commands (install, info, versions, list, packages, publish,
 
   /** The minimal template with its one image pointed at `image`. */
   const templateWith = (image: string, version: string): Buffer =>
-    Buffer.from(JSON.stringify({ ...template, group_version: version, apps: [{ ...template.apps[0]!, share_image: image }] }, null, 2));
+    Buffer.from(
+      JSON.stringify(
+        {
+          ...template,
+          group_version: version,
+          apps: [{ ...template.apps[0]!, share_image: image }],
+        },
+        null,
+        2,
+      ),
+    );
 
   before(async () => {
     [a, b] = await Promise.all([startTestServer(), startTestServer()]);
@@ -41,17 +51,39 @@ describe('cli: store commands (install, info, versions, list, packages, publish,
     serviceKey = template.apps[0]!.service_key;
     // Logged in to both stores (as "appshelf login" writes it), A the default.
     const login = (s: TestServer) => ({ url: s.url, username: 'admin', key: ADMIN_KEY });
-    await writeFile(join(dir, 'config.json'), JSON.stringify({ defaultStore: a.host, stores: { [a.host]: login(a), [b.host]: login(b) } }), { mode: 0o600 });
+    await writeFile(
+      join(dir, 'config.json'),
+      JSON.stringify({ defaultStore: a.host, stores: { [a.host]: login(a), [b.host]: login(b) } }),
+      { mode: 0o600 },
+    );
     const regA = new TestRegistryClient(a.url);
     const bytes = await readFile(TEMPLATE);
-    bundles = [await pushBundle(regA, 'admin/hello', '1.0.0', bytes, [serviceKey]), await pushBundle(regA, 'admin/hello', '1.1.0', bytes, [serviceKey])];
+    bundles = [
+      await pushBundle(regA, 'admin/hello', '1.0.0', bytes, [serviceKey]),
+      await pushBundle(regA, 'admin/hello', '1.1.0', bytes, [serviceKey]),
+    ];
     // The images drafts name live in store B (private: publishing needs B's credentials).
     const regB = new TestRegistryClient(b.url);
     await regB.pushImage('admin/base', 'v1');
     await regB.pushImage('admin/base', 'v2');
-    await pushTemplate(regA, 'admin/drafted', templateWith(`${b.host}/admin/base:v1`, '1.0'), '1.0');
-    await pushTemplate(regA, 'admin/drafted', templateWith(`${b.host}/admin/base:v2`, '2.0'), '2.0');
-    await pushTemplate(regA, 'admin/drafted', templateWith(`${b.host}/admin/missing:v1`, '3.0'), '3.0');
+    await pushTemplate(
+      regA,
+      'admin/drafted',
+      templateWith(`${b.host}/admin/base:v1`, '1.0'),
+      '1.0',
+    );
+    await pushTemplate(
+      regA,
+      'admin/drafted',
+      templateWith(`${b.host}/admin/base:v2`, '2.0'),
+      '2.0',
+    );
+    await pushTemplate(
+      regA,
+      'admin/drafted',
+      templateWith(`${b.host}/admin/missing:v1`, '3.0'),
+      '3.0',
+    );
   });
 
   after(async () => {
@@ -63,8 +95,16 @@ describe('cli: store commands (install, info, versions, list, packages, publish,
     const out = join(dir, 'install.json');
     const [printed, written, badRef, missing] = await Promise.all([
       cli.ok(['install', 'admin/hello:1.0.0']),
-      cli.okJson<{ reference: string; version: string; output: string }>(['install', `${a.host}/admin/hello`, '-o', out]),
-      cli.run(['install', 'admin/hello@sha256:0000000000000000000000000000000000000000000000000000000000000000']),
+      cli.okJson<{ reference: string; version: string; output: string }>([
+        'install',
+        `${a.host}/admin/hello`,
+        '-o',
+        out,
+      ]),
+      cli.run([
+        'install',
+        'admin/hello@sha256:0000000000000000000000000000000000000000000000000000000000000000',
+      ]),
       cli.run(['install', 'admin/nope:1.0.0']),
     ]);
     const first = JSON.parse(printed) as Template;
@@ -82,9 +122,18 @@ describe('cli: store commands (install, info, versions, list, packages, publish,
 
   it('shows an app, a version and the versions, as text and as JSON', async () => {
     const [app, text, version, versionText, list, listText, notVersion] = await Promise.all([
-      cli.okJson<{ app: { latestVersion: string; installs: number }; versions: { version: string }[]; stats: { totals: { installs: number }; days: unknown[] } }>(['info', 'admin/hello', '--days', '7']),
+      cli.okJson<{
+        app: { latestVersion: string; installs: number };
+        versions: { version: string }[];
+        stats: { totals: { installs: number }; days: unknown[] };
+      }>(['info', 'admin/hello', '--days', '7']),
       cli.ok(['info', 'admin/hello']),
-      cli.okJson<{ state: string; manifestDigest: string; components: { serviceKey: string; imageDigest: string }[]; template?: unknown }>(['info', 'admin/hello:1.0.0']),
+      cli.okJson<{
+        state: string;
+        manifestDigest: string;
+        components: { serviceKey: string; imageDigest: string }[];
+        template?: unknown;
+      }>(['info', 'admin/hello:1.0.0']),
       cli.ok(['info', 'admin/drafted:1.0']),
       cli.okJson<{ version: string; state: string }[]>(['versions', 'admin/drafted']),
       cli.ok(['versions', `${a.host}/admin/hello`]),
@@ -99,10 +148,22 @@ describe('cli: store commands (install, info, versions, list, packages, publish,
     expect(text).to.match(/\nVERSION +STATE +RAINBOND +ARCH +UPDATED +DIGEST\n1\.1\.0 +ready /);
     expect(version).to.deep.include({ state: 'ready', manifestDigest: bundles[0]!.digest });
     expect(version).not.to.have.property('template');
-    expect(version.components).to.deep.equal([{ serviceKey, name: '', imageDigest: bundles[0]!.images[0], sourceRef: `hub.example/admin/hello/${serviceKey}:1.0.0` }]);
+    expect(version.components).to.deep.equal([
+      {
+        serviceKey,
+        name: '',
+        imageDigest: bundles[0]!.images[0],
+        sourceRef: `hub.example/admin/hello/${serviceKey}:1.0.0`,
+      },
+    ]);
     expect(versionText).to.match(new RegExp(`^${a.host}/admin/drafted:1\\.0  draft\n`));
-    expect(versionText).to.match(new RegExp(`\n${serviceKey} +- +\\(not copied yet\\) +${b.host}/admin/base:v1\n`));
-    expect(list.map((v) => [v.version, v.state])).to.deep.include.members([['1.0', 'draft'], ['2.0', 'draft']]);
+    expect(versionText).to.match(
+      new RegExp(`\n${serviceKey} +- +\\(not copied yet\\) +${b.host}/admin/base:v1\n`),
+    );
+    expect(list.map((v) => [v.version, v.state])).to.deep.include.members([
+      ['1.0', 'draft'],
+      ['2.0', 'draft'],
+    ]);
     expect(listText).to.match(/^VERSION +STATE/);
     expect(notVersion.code).to.equal(2);
     expect(notVersion.stderr).to.contain('versions takes an app, not a version');
@@ -110,26 +171,42 @@ describe('cli: store commands (install, info, versions, list, packages, publish,
 
   it('lists an app with a package so that anyone finds and installs it, and unlists it', async () => {
     const anonymous = { config: join(dir, 'anonymous.json') };
-    const [before, listed] = await Promise.all([cli.run(['install', `${a.host}/admin/hello:1.0.0`], anonymous), cli.run(['list', 'admin/hello'])]);
+    const [before, listed] = await Promise.all([
+      cli.run(['install', `${a.host}/admin/hello:1.0.0`], anonymous),
+      cli.run(['list', 'admin/hello']),
+    ]);
     expect(before.code).to.equal(1);
     expect(listed.code, listed.stderr).to.equal(0);
     expect(listed.stdout).to.equal('admin/hello is listed\n');
-    expect(listed.stderr).to.contain('appshelf package create admin/hello <name> --versions <version>');
+    expect(listed.stderr).to.contain(
+      'appshelf package create admin/hello <name> --versions <version>',
+    );
 
     const [created, refused] = await Promise.all([
-      cli.okJson<{ name: string; versions: string[] }>(['package', 'create', 'admin/hello', 'stable', '--versions', '1.0.0,1.1.0']),
+      cli.okJson<{ name: string; versions: string[] }>([
+        'package',
+        'create',
+        'admin/hello',
+        'stable',
+        '--versions',
+        '1.0.0,1.1.0',
+      ]),
       cli.run(['package', 'create', 'admin/hello', 'next', '--versions', '9.9.9']),
     ]);
     expect(created).to.deep.include({ name: 'stable', versions: ['1.0.0', '1.1.0'] });
     expect(refused.code).to.equal(1);
-    expect(refused.stderr).to.match(/^appshelf: the store refused the request \(invalid: no version 9\.9\.9 of admin\/hello\); check the arguments\n$/);
+    expect(refused.stderr).to.match(
+      /^appshelf: the store refused the request \(invalid: no version 9\.9\.9 of admin\/hello\); check the arguments\n$/,
+    );
 
     const [packages, onShelf, anon] = await Promise.all([
       cli.ok(['package', 'list', 'admin/hello']),
       cli.ok(['info', 'admin/hello']),
       cli.ok(['install', `${a.host}/admin/hello:1.0.0`], anonymous),
     ]);
-    expect(packages).to.match(/^PACKAGE +TYPE +CREATED +VERSIONS\nstable +free +\d{4}-\d\d-\d\d +1\.0\.0, 1\.1\.0\n$/);
+    expect(packages).to.match(
+      /^PACKAGE +TYPE +CREATED +VERSIONS\nstable +free +\d{4}-\d\d-\d\d +1\.0\.0, 1\.1\.0\n$/,
+    );
     expect(onShelf).to.match(/\nshelf +on the shelf \(private\)\n/);
     expect(onShelf).to.contain('\npackages  stable (1.0.0, 1.1.0)\n');
     expect((JSON.parse(anon) as Template).group_version).to.equal('1.0.0');
@@ -144,13 +221,21 @@ describe('cli: store commands (install, info, versions, list, packages, publish,
 
   it('publishes a draft, following the job to done; again is a no-op', async () => {
     const ref = `${a.host}/admin/drafted:1.0`;
-    const r = await cli.run(['publish', ref, '--credentials-from', b.host], { env: { APPSHELF_PROGRESS: '1' } });
+    const r = await cli.run(['publish', ref, '--credentials-from', b.host], {
+      env: { APPSHELF_PROGRESS: '1' },
+    });
     expect(r.code, r.stderr).to.equal(0);
     expect(r.stdout).to.match(new RegExp(`^published ${ref}@sha256:[a-f0-9]{64}\n$`));
-    expect(r.stderr).to.match(new RegExp(`copied ${serviceKey} from ${b.host}/admin/base:v1: 2 blobs copied`));
+    expect(r.stderr).to.match(
+      new RegExp(`copied ${serviceKey} from ${b.host}/admin/base:v1: 2 blobs copied`),
+    );
     const [again, version] = await Promise.all([
       cli.ok(['publish', ref]),
-      cli.okJson<{ state: string; manifestDigest: string; components: { imageDigest: string | null }[] }>(['info', ref]),
+      cli.okJson<{
+        state: string;
+        manifestDigest: string;
+        components: { imageDigest: string | null }[];
+      }>(['info', ref]),
     ]);
     expect(version.state).to.equal('ready');
     expect(version.components[0]!.imageDigest).to.match(/^sha256:/);
@@ -158,8 +243,18 @@ describe('cli: store commands (install, info, versions, list, packages, publish,
   });
 
   it('starts a publish without waiting, then follows it; a failing one says what to do', async () => {
-    type Result = { reference: string; state: string; job: { id: number; state: string; progress: { total: number } } };
-    const started = await cli.okJson<Result>(['publish', 'admin/drafted:2.0', '--no-wait', '--credentials-from', b.host]);
+    type Result = {
+      reference: string;
+      state: string;
+      job: { id: number; state: string; progress: { total: number } };
+    };
+    const started = await cli.okJson<Result>([
+      'publish',
+      'admin/drafted:2.0',
+      '--no-wait',
+      '--credentials-from',
+      b.host,
+    ]);
     expect(started.reference).to.equal(`${a.host}/admin/drafted:2.0`);
     expect(started.job.progress.total).to.equal(1);
     expect(['pending', 'copying', 'done']).to.include(started.job.state);
@@ -171,10 +266,23 @@ describe('cli: store commands (install, info, versions, list, packages, publish,
     expect(followed.state).to.equal('ready');
     expect(followed.job).to.deep.include({ id: started.job.id, state: 'done' });
     expect(failed.code).to.equal(1);
-    expect(failed.stderr).to.match(new RegExp(`appshelf: publishing ${a.host}/admin/drafted:3\\.0 failed \\(${serviceKey}: .+\\); fix the source or its credentials, then run "appshelf publish ${a.host}/admin/drafted:3\\.0 --retry"\n$`));
+    expect(failed.stderr).to.match(
+      new RegExp(
+        `appshelf: publishing ${a.host}/admin/drafted:3\\.0 failed \\(${serviceKey}: .+\\); fix the source or its credentials, then run "appshelf publish ${a.host}/admin/drafted:3\\.0 --retry"\n$`,
+      ),
+    );
     expect(badCredential.code).to.equal(2);
     // Retrying fails the same way (the image is still missing), with the job as JSON on stdout.
-    const retried = await cli.run(['publish', 'admin/drafted:3.0', '--retry', '--component', serviceKey, '--credentials-from', b.host, '--json']);
+    const retried = await cli.run([
+      'publish',
+      'admin/drafted:3.0',
+      '--retry',
+      '--component',
+      serviceKey,
+      '--credentials-from',
+      b.host,
+      '--json',
+    ]);
     expect(retried.code).to.equal(1);
     expect((JSON.parse(retried.stdout) as Result).job.state).to.equal('failed');
   });

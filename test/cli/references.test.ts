@@ -9,31 +9,103 @@ const D = `sha256:${'a'.repeat(64)}`;
 
 describe('cli: references', () => {
   for (const [text, want] of [
-    ['acme/hello', { store: undefined, namespace: 'acme', app: 'hello', version: undefined, digest: undefined }],
-    ['acme/hello:1.0.0', { store: undefined, namespace: 'acme', app: 'hello', version: '1.0.0', digest: undefined }],
-    ['store.example.com/acme/hello:2', { store: 'store.example.com', namespace: 'acme', app: 'hello', version: '2', digest: undefined }],
-    ['127.0.0.1:8080/acme/hello:1.0', { store: '127.0.0.1:8080', namespace: 'acme', app: 'hello', version: '1.0', digest: undefined }],
-    ['localhost/acme/hello', { store: 'localhost', namespace: 'acme', app: 'hello', version: undefined, digest: undefined }],
-    ['http://10.0.0.1:80/acme/hello:1', { store: 'http://10.0.0.1:80', namespace: 'acme', app: 'hello', version: '1', digest: undefined }],
-    [`acme/hello@${D}`, { store: undefined, namespace: 'acme', app: 'hello', version: undefined, digest: D }],
+    [
+      'acme/hello',
+      { store: undefined, namespace: 'acme', app: 'hello', version: undefined, digest: undefined },
+    ],
+    [
+      'acme/hello:1.0.0',
+      { store: undefined, namespace: 'acme', app: 'hello', version: '1.0.0', digest: undefined },
+    ],
+    [
+      'store.example.com/acme/hello:2',
+      {
+        store: 'store.example.com',
+        namespace: 'acme',
+        app: 'hello',
+        version: '2',
+        digest: undefined,
+      },
+    ],
+    [
+      '127.0.0.1:8080/acme/hello:1.0',
+      {
+        store: '127.0.0.1:8080',
+        namespace: 'acme',
+        app: 'hello',
+        version: '1.0',
+        digest: undefined,
+      },
+    ],
+    [
+      'localhost/acme/hello',
+      {
+        store: 'localhost',
+        namespace: 'acme',
+        app: 'hello',
+        version: undefined,
+        digest: undefined,
+      },
+    ],
+    [
+      'http://10.0.0.1:80/acme/hello:1',
+      {
+        store: 'http://10.0.0.1:80',
+        namespace: 'acme',
+        app: 'hello',
+        version: '1',
+        digest: undefined,
+      },
+    ],
+    [
+      `acme/hello@${D}`,
+      { store: undefined, namespace: 'acme', app: 'hello', version: undefined, digest: D },
+    ],
   ] as const) {
     it(`reads ${text}`, () => expect(parseAppRef(text)).to.deep.equal(want));
   }
 
-  for (const text of ['hello', 'hello:1', 'a/b/c', 'Acme/hello', 'acme/hello:', 'acme/hello:-x', 'acme/hello@sha256:12', 'x.io/a/b/c:1']) {
+  for (const text of [
+    'hello',
+    'hello:1',
+    'a/b/c',
+    'Acme/hello',
+    'acme/hello:',
+    'acme/hello:-x',
+    'acme/hello@sha256:12',
+    'x.io/a/b/c:1',
+  ]) {
     it(`refuses ${JSON.stringify(text)} as a usage error`, () => {
-      expect(() => parseAppRef(text)).to.throw(CliError).with.property('kind', 'usage');
+      expect(() => parseAppRef(text))
+        .to.throw(CliError)
+        .with.property('kind', 'usage');
     });
   }
 
   for (const [text, want] of [
-    ['docker://nginx', { host: 'docker.io', repository: 'library/nginx', tag: undefined, digest: undefined }],
-    ['nginx:1.25', { host: 'docker.io', repository: 'library/nginx', tag: '1.25', digest: undefined }],
-    ['docker://goodrain/app:v1', { host: 'docker.io', repository: 'goodrain/app', tag: 'v1', digest: undefined }],
-    ['docker://127.0.0.1:5000/a/b/c:t', { host: '127.0.0.1:5000', repository: 'a/b/c', tag: 't', digest: undefined }],
-    [`registry.example.com/acme/web@${D}`, { host: 'registry.example.com', repository: 'acme/web', tag: undefined, digest: D }],
+    [
+      'docker://nginx',
+      { host: 'docker.io', repository: 'library/nginx', tag: undefined, digest: undefined },
+    ],
+    [
+      'nginx:1.25',
+      { host: 'docker.io', repository: 'library/nginx', tag: '1.25', digest: undefined },
+    ],
+    [
+      'docker://goodrain/app:v1',
+      { host: 'docker.io', repository: 'goodrain/app', tag: 'v1', digest: undefined },
+    ],
+    [
+      'docker://127.0.0.1:5000/a/b/c:t',
+      { host: '127.0.0.1:5000', repository: 'a/b/c', tag: 't', digest: undefined },
+    ],
+    [
+      `registry.example.com/acme/web@${D}`,
+      { host: 'registry.example.com', repository: 'acme/web', tag: undefined, digest: D },
+    ],
   ] as const) {
-    it(`reads the image source ${text}`, () => expect(parseImageSource(text)).to.deep.include({ kind: 'registry', ...want }));
+    it(`reads the image source ${text}`, () =>
+      expect(parseImageSource(text)).to.deep.include({ kind: 'registry', ...want }));
   }
 
   for (const [text, dir, tag] of [
@@ -42,7 +114,8 @@ describe('cli: references', () => {
     ['oci:/tmp/x:y/layout:1.0', '/tmp/x:y/layout', '1.0'],
     ['oci:/tmp/x:y/layout', '/tmp/x:y/layout', undefined],
   ] as const) {
-    it(`reads the layout source ${text}`, () => expect(parseImageSource(text)).to.deep.include({ kind: 'layout', dir, tag }));
+    it(`reads the layout source ${text}`, () =>
+      expect(parseImageSource(text)).to.deep.include({ kind: 'layout', dir, tag }));
   }
 
   for (const [text, source] of [
@@ -51,12 +124,23 @@ describe('cli: references', () => {
     ['docker-archive:x.tar', { kind: 'archive', file: 'x.tar', name: undefined }],
     ['docker-archive:x.tar:acme/web:1', { kind: 'archive', file: 'x.tar', name: 'acme/web:1' }],
   ] as const) {
-    it(`reads the Docker source ${text}`, () => expect(parseImageSource(text)).to.deep.include(source));
+    it(`reads the Docker source ${text}`, () =>
+      expect(parseImageSource(text)).to.deep.include(source));
   }
 
-  for (const text of ['docker-daemon:', 'docker-archive:', 'docker-archive:x.tar:', 'oci-archive:x.tar', 'https://x/y', 'docker://UPPER/case', 'oci:']) {
+  for (const text of [
+    'docker-daemon:',
+    'docker-archive:',
+    'docker-archive:x.tar:',
+    'oci-archive:x.tar',
+    'https://x/y',
+    'docker://UPPER/case',
+    'oci:',
+  ]) {
     it(`refuses the image source ${text} as a usage error`, () => {
-      expect(() => parseImageSource(text)).to.throw(CliError).with.property('kind', 'usage');
+      expect(() => parseImageSource(text))
+        .to.throw(CliError)
+        .with.property('kind', 'usage');
     });
   }
 
@@ -66,10 +150,12 @@ describe('cli: references', () => {
     ['http://store.lan:8080/', 'store.lan:8080', 'http://store.lan:8080'],
     ['localhost', 'localhost', 'http://localhost'],
   ] as const) {
-    it(`reads the store address ${text}`, () => expect(parseStoreAddress(text)).to.deep.equal({ host, url }));
+    it(`reads the store address ${text}`, () =>
+      expect(parseStoreAddress(text)).to.deep.equal({ host, url }));
   }
 
   for (const text of ['', 'http://x/path', 'a b']) {
-    it(`refuses the store address ${JSON.stringify(text)}`, () => expect(() => parseStoreAddress(text)).to.throw(CliError));
+    it(`refuses the store address ${JSON.stringify(text)}`, () =>
+      expect(() => parseStoreAddress(text)).to.throw(CliError));
   }
 });

@@ -33,10 +33,19 @@ export interface Cli {
 export function cliIn(dir: () => string): Cli {
   const run = (args: string[], options: CliOptions = {}): Promise<CliRun> =>
     new Promise((resolve, reject) => {
-      const env: NodeJS.ProcessEnv = { ...process.env, APPSHELF_CLI_CONFIG: options.config ?? join(dir(), 'config.json'), APPSHELF_CLI_SOURCE: '1', ...options.env };
+      const env: NodeJS.ProcessEnv = {
+        ...process.env,
+        APPSHELF_CLI_CONFIG: options.config ?? join(dir(), 'config.json'),
+        APPSHELF_CLI_SOURCE: '1',
+        ...options.env,
+      };
       delete env.APPSHELF_STORE;
       delete env.NODE_OPTIONS;
-      const child = spawn(process.execPath, [BIN, ...args], { cwd: dir(), env, stdio: ['pipe', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [BIN, ...args], {
+        cwd: dir(),
+        env,
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -50,6 +59,7 @@ export function cliIn(dir: () => string): Cli {
     expect(r.code, `appshelf ${args.join(' ')}\n${r.stderr}`).to.equal(0);
     return r.stdout;
   };
-  const okJson = async <T>(args: string[], options: CliOptions = {}): Promise<T> => JSON.parse(await ok([...args, '--json'], options)) as T;
+  const okJson = async <T>(args: string[], options: CliOptions = {}): Promise<T> =>
+    JSON.parse(await ok([...args, '--json'], options)) as T;
   return { run, ok, okJson };
 }

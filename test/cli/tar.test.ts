@@ -76,7 +76,9 @@ describe('cli: tar', () => {
   it('skips what the caller refuses and fails on a damaged archive', async () => {
     const file = await archive();
     const kept: string[] = [];
-    await extractTar(file, (name) => (name === 'oci-layout' ? (kept.push(name), join(dir, 'kept')) : undefined));
+    await extractTar(file, (name) =>
+      name === 'oci-layout' ? (kept.push(name), join(dir, 'kept')) : undefined,
+    );
     expect(kept).to.deep.equal(['oci-layout']);
     const bytes = await readFile(file);
     bytes[100] = 0x41; // inside the first header: its checksum no longer matches
@@ -86,7 +88,9 @@ describe('cli: tar', () => {
     expect(String(error)).to.contain('bad header checksum');
     await writeFile(join(dir, 'short.tar'), (await readFile(file)).subarray(0, 3000));
     error = undefined;
-    await extractTar(join(dir, 'short.tar'), (name) => join(dir, `x-${name.replace(/\//g, '_')}`)).catch((err: unknown) => (error = err));
+    await extractTar(join(dir, 'short.tar'), (name) =>
+      join(dir, `x-${name.replace(/\//g, '_')}`),
+    ).catch((err: unknown) => (error = err));
     expect(String(error)).to.contain('truncated');
   });
 });

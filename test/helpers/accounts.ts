@@ -19,7 +19,12 @@ export interface ApiCall {
 }
 
 /** One call to the store API; the body is parsed when it is JSON. */
-export async function api<T = unknown>(srv: TestServer, method: string, path: string, call: ApiCall = {}): Promise<ApiAnswer<T>> {
+export async function api<T = unknown>(
+  srv: TestServer,
+  method: string,
+  path: string,
+  call: ApiCall = {},
+): Promise<ApiAnswer<T>> {
   const headers: Record<string, string> = { ...call.headers };
   if (call.body !== undefined) headers['content-type'] ??= 'application/json';
   if (call.bearer) headers.authorization = `Bearer ${call.bearer}`;
@@ -27,7 +32,14 @@ export async function api<T = unknown>(srv: TestServer, method: string, path: st
   const res = await fetch(new URL(path, srv.url), {
     method,
     headers,
-    ...(call.body !== undefined ? { body: Buffer.isBuffer(call.body) || typeof call.body === 'string' ? call.body : JSON.stringify(call.body) } : {}),
+    ...(call.body !== undefined
+      ? {
+          body:
+            Buffer.isBuffer(call.body) || typeof call.body === 'string'
+              ? call.body
+              : JSON.stringify(call.body),
+        }
+      : {}),
   });
   const text = await res.text();
   let body: unknown = text;
@@ -52,11 +64,20 @@ export function codeFromLogs(srv: TestServer, phone: string): string {
 }
 
 /** Asks for a code (log provider) and logs in with it; returns the session token and the user's name. */
-export async function loginWithPhone(srv: TestServer, phone: string, name?: string): Promise<{ token: string; name: string; status: number }> {
+export async function loginWithPhone(
+  srv: TestServer,
+  phone: string,
+  name?: string,
+): Promise<{ token: string; name: string; status: number }> {
   const asked = await api(srv, 'POST', '/api/v1/auth/code', { body: { phone } });
   expect(asked.status, asked.text).to.equal(202);
   const code = codeFromLogs(srv, phone);
-  const login = await api<{ token: string; user: { name: string } }>(srv, 'POST', '/api/v1/auth/login', { body: { phone, code, ...(name ? { name } : {}) } });
+  const login = await api<{ token: string; user: { name: string } }>(
+    srv,
+    'POST',
+    '/api/v1/auth/login',
+    { body: { phone, code, ...(name ? { name } : {}) } },
+  );
   expect(login.status, login.text).to.be.oneOf([200, 201]);
   return { token: login.body.token, name: login.body.user.name, status: login.status };
 }

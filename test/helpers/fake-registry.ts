@@ -22,7 +22,8 @@ export interface FakeRegistry {
   /** Every request, in arrival order. */
   requests: FakeRequest[];
   /** Called first for every request; return true when it answered the request itself. */
-  intercept: ((req: IncomingMessage, res: ServerResponse, request: FakeRequest) => boolean) | undefined;
+  intercept:
+    ((req: IncomingMessage, res: ServerResponse, request: FakeRequest) => boolean) | undefined;
   blobs: Map<string, Buffer>;
   /** `<repository>@<digest>` → manifest. */
   manifests: Map<string, { mediaType: string; bytes: Buffer }>;
@@ -31,7 +32,8 @@ export interface FakeRegistry {
   close(): Promise<void>;
 }
 
-export const sha256 = (bytes: Buffer): string => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+export const sha256 = (bytes: Buffer): string =>
+  `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 
 async function body(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -39,14 +41,24 @@ async function body(req: IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-function send(res: ServerResponse, status: number, headers: Record<string, string | number> = {}, payload?: Buffer | string): void {
+function send(
+  res: ServerResponse,
+  status: number,
+  headers: Record<string, string | number> = {},
+  payload?: Buffer | string,
+): void {
   const bytes = payload === undefined ? Buffer.alloc(0) : Buffer.from(payload);
   res.writeHead(status, { 'Content-Length': bytes.length, ...headers });
   res.end(res.req.method === 'HEAD' ? undefined : bytes);
 }
 
 function error(res: ServerResponse, status: number, code: string): void {
-  send(res, status, { 'Content-Type': 'application/json' }, JSON.stringify({ errors: [{ code, message: code.toLowerCase() }] }));
+  send(
+    res,
+    status,
+    { 'Content-Type': 'application/json' },
+    JSON.stringify({ errors: [{ code, message: code.toLowerCase() }] }),
+  );
 }
 
 export async function startFakeRegistry(): Promise<FakeRegistry> {
@@ -61,25 +73,42 @@ export async function startFakeRegistry(): Promise<FakeRegistry> {
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://fake');
-    const request: FakeRequest = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers };
+    const request: FakeRequest = {
+      method: req.method ?? 'GET',
+      path: url.pathname,
+      query: url.searchParams,
+      headers: req.headers,
+    };
     fake.requests.push(request);
     if (fake.intercept?.(req, res, request)) return;
     const { method, path } = request;
-    if (path === '/v2/' || path === '/v2') return send(res, 200, { 'Content-Type': 'application/json' }, '{}');
+    if (path === '/v2/' || path === '/v2')
+      return send(res, 200, { 'Content-Type': 'application/json' }, '{}');
     let m = /^\/v2\/(.+)\/manifests\/([^/]+)$/.exec(path);
     if (m) {
       const [, repo = '', ref = ''] = m;
       if (method === 'PUT') {
         const bytes = await body(req);
         const digest = sha256(bytes);
-        fake.manifests.set(`${repo}@${digest}`, { mediaType: req.headers['content-type'] ?? '', bytes });
+        fake.manifests.set(`${repo}@${digest}`, {
+          mediaType: req.headers['content-type'] ?? '',
+          bytes,
+        });
         if (!ref.startsWith('sha256:')) fake.tags.set(`${repo}:${ref}`, digest);
-        return send(res, 201, { Location: `/v2/${repo}/manifests/${digest}`, 'Docker-Content-Digest': digest });
+        return send(res, 201, {
+          Location: `/v2/${repo}/manifests/${digest}`,
+          'Docker-Content-Digest': digest,
+        });
       }
       const digest = ref.startsWith('sha256:') ? ref : fake.tags.get(`${repo}:${ref}`);
       const found = digest === undefined ? undefined : fake.manifests.get(`${repo}@${digest}`);
       if (!found || digest === undefined) return error(res, 404, 'MANIFEST_UNKNOWN');
-      return send(res, 200, { 'Content-Type': found.mediaType, 'Docker-Content-Digest': digest }, found.bytes);
+      return send(
+        res,
+        200,
+        { 'Content-Type': found.mediaType, 'Docker-Content-Digest': digest },
+        found.bytes,
+      );
     }
     m = /^\/v2\/(.+)\/blobs\/uploads\/([^/]*)$/.exec(path);
     if (m) {
@@ -91,7 +120,10 @@ export async function startFakeRegistry(): Promise<FakeRegistry> {
       }
       const held = uploads.get(id);
       if (!held) return error(res, 404, 'BLOB_UPLOAD_UNKNOWN');
-      const progress = (size: number): Record<string, string> => ({ Location: `/v2/${repo}/blobs/uploads/${id}`, Range: `0-${Math.max(size - 1, 0)}` });
+      const progress = (size: number): Record<string, string> => ({
+        Location: `/v2/${repo}/blobs/uploads/${id}`,
+        Range: `0-${Math.max(size - 1, 0)}`,
+      });
       if (method === 'GET') return send(res, 204, progress(held.length));
       const next = Buffer.concat([held, await body(req)]);
       if (method === 'PATCH') {
@@ -102,7 +134,10 @@ export async function startFakeRegistry(): Promise<FakeRegistry> {
       uploads.delete(id);
       if (sha256(next) !== digest) return error(res, 400, 'DIGEST_INVALID');
       fake.blobs.set(digest, next);
-      return send(res, 201, { Location: `/v2/${repo}/blobs/${digest}`, 'Docker-Content-Digest': digest });
+      return send(res, 201, {
+        Location: `/v2/${repo}/blobs/${digest}`,
+        'Docker-Content-Digest': digest,
+      });
     }
     m = /^\/v2\/(.+)\/blobs\/([^/]+)$/.exec(path);
     if (m) {
@@ -111,19 +146,31 @@ export async function startFakeRegistry(): Promise<FakeRegistry> {
       if (!found) return error(res, 404, 'BLOB_UNKNOWN');
       const range = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
       const start = range ? Number(range[1]) : 0;
-      const headers = { 'Content-Type': 'application/octet-stream', 'Docker-Content-Digest': digest };
+      const headers = {
+        'Content-Type': 'application/octet-stream',
+        'Docker-Content-Digest': digest,
+      };
       if (!range) return send(res, 200, headers, found);
-      return send(res, 206, { ...headers, 'Content-Range': `bytes ${start}-${found.length - 1}/${found.length}` }, found.subarray(start));
+      return send(
+        res,
+        206,
+        { ...headers, 'Content-Range': `bytes ${start}-${found.length - 1}/${found.length}` },
+        found.subarray(start),
+      );
     }
     m = /^\/v2\/(.+)\/tags\/list$/.exec(path);
     if (m) {
       const repo = m[1] ?? '';
-      const all = [...fake.tags.keys()].filter((k) => k.startsWith(`${repo}:`)).map((k) => k.slice(repo.length + 1)).sort();
+      const all = [...fake.tags.keys()]
+        .filter((k) => k.startsWith(`${repo}:`))
+        .map((k) => k.slice(repo.length + 1))
+        .sort();
       const last = url.searchParams.get('last');
       const n = Number(url.searchParams.get('n') ?? all.length);
       const page = all.filter((t) => last === null || t > last).slice(0, n);
       const headers: Record<string, string> = { 'Content-Type': 'application/json' };
-      if (page.length === n && page.length > 0) headers.Link = `</v2/${repo}/tags/list?n=${n}&last=${page.at(-1) ?? ''}>; rel="next"`;
+      if (page.length === n && page.length > 0)
+        headers.Link = `</v2/${repo}/tags/list?n=${n}&last=${page.at(-1) ?? ''}>; rel="next"`;
       return send(res, 200, headers, JSON.stringify({ name: repo, tags: page }));
     }
     error(res, 404, 'NAME_UNKNOWN');

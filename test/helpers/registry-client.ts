@@ -2,7 +2,8 @@
 import { createHash } from 'node:crypto';
 import { ADMIN_KEY } from './server.js';
 
-export const sha256 = (data: Buffer | string): string => `sha256:${createHash('sha256').update(data).digest('hex')}`;
+export const sha256 = (data: Buffer | string): string =>
+  `sha256:${createHash('sha256').update(data).digest('hex')}`;
 
 export interface OciErrorBody {
   errors: { code: string; message: string; detail?: unknown }[];
@@ -13,7 +14,10 @@ export class TestRegistryClient {
 
   constructor(
     readonly base: string,
-    readonly credentials: { username: string; password: string } | null = { username: 'admin', password: ADMIN_KEY },
+    readonly credentials: { username: string; password: string } | null = {
+      username: 'admin',
+      password: ADMIN_KEY,
+    },
   ) {}
 
   /** Fetches (and caches) a token for the given scope through the realm the registry announces. */
@@ -34,7 +38,11 @@ export class TestRegistryClient {
     return token;
   }
 
-  async request(method: string, path: string, options: { scope?: string; body?: Buffer | string; headers?: Record<string, string> } = {}): Promise<Response> {
+  async request(
+    method: string,
+    path: string,
+    options: { scope?: string; body?: Buffer | string; headers?: Record<string, string> } = {},
+  ): Promise<Response> {
     const headers: Record<string, string> = { ...options.headers };
     const scope = options.scope ?? scopeFor(method, path);
     if (scope) {
@@ -63,13 +71,25 @@ export class TestRegistryClient {
     return { status: put.status, digest };
   }
 
-  async pushManifest(repo: string, reference: string, manifest: object | string, mediaType = 'application/vnd.oci.image.manifest.v1+json'): Promise<Response> {
+  async pushManifest(
+    repo: string,
+    reference: string,
+    manifest: object | string,
+    mediaType = 'application/vnd.oci.image.manifest.v1+json',
+  ): Promise<Response> {
     const body = typeof manifest === 'string' ? manifest : JSON.stringify(manifest);
-    return this.request('PUT', `/v2/${repo}/manifests/${reference}`, { body, headers: { 'content-type': mediaType } });
+    return this.request('PUT', `/v2/${repo}/manifests/${reference}`, {
+      body,
+      headers: { 'content-type': mediaType },
+    });
   }
 
   /** Pushes a small image (config + one layer) and returns its manifest digest. */
-  async pushImage(repo: string, tag: string, seed = tag): Promise<{ digest: string; manifest: object; blobs: string[] }> {
+  async pushImage(
+    repo: string,
+    tag: string,
+    seed = tag,
+  ): Promise<{ digest: string; manifest: object; blobs: string[] }> {
     const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', seed }));
     const layer = Buffer.from(`layer of ${repo}:${tag}:${seed}`);
     const c = await this.pushBlob(repo, config);
@@ -77,19 +97,39 @@ export class TestRegistryClient {
     const manifest = {
       schemaVersion: 2,
       mediaType: 'application/vnd.oci.image.manifest.v1+json',
-      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: c.digest, size: config.length },
-      layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: l.digest, size: layer.length }],
+      config: {
+        mediaType: 'application/vnd.oci.image.config.v1+json',
+        digest: c.digest,
+        size: config.length,
+      },
+      layers: [
+        {
+          mediaType: 'application/vnd.oci.image.layer.v1.tar',
+          digest: l.digest,
+          size: layer.length,
+        },
+      ],
     };
     const res = await this.pushManifest(repo, tag, manifest);
-    if (res.status !== 201) throw new Error(`push ${repo}:${tag}: ${res.status} ${await res.text()}`);
-    return { digest: res.headers.get('docker-content-digest')!, manifest, blobs: [c.digest, l.digest] };
+    if (res.status !== 201)
+      throw new Error(`push ${repo}:${tag}: ${res.status} ${await res.text()}`);
+    return {
+      digest: res.headers.get('docker-content-digest')!,
+      manifest,
+      blobs: [c.digest, l.digest],
+    };
   }
 }
 
 export function scopeFor(method: string, path: string): string | undefined {
   const m = /^\/v2\/(.+?)\/(manifests|blobs|tags|referrers)\//.exec(path);
   if (!m) return path.startsWith('/v2/_catalog') ? 'registry:catalog:*' : undefined;
-  const action = method === 'GET' || method === 'HEAD' ? 'pull' : method === 'DELETE' && !path.includes('/uploads/') ? 'delete' : 'pull,push';
+  const action =
+    method === 'GET' || method === 'HEAD'
+      ? 'pull'
+      : method === 'DELETE' && !path.includes('/uploads/')
+        ? 'delete'
+        : 'pull,push';
   return `repository:${m[1]}:${action}`;
 }
 

@@ -26,7 +26,10 @@ export interface TestServer {
 }
 
 /** `data`: keep the data folder (the caller removes it); `clock`: the server's time, for tests that move it on. */
-export async function startTestServer(overrides: Partial<ConfigInput> = {}, options: { data?: string; clock?: () => number } = {}): Promise<TestServer> {
+export async function startTestServer(
+  overrides: Partial<ConfigInput> = {},
+  options: { data?: string; clock?: () => number } = {},
+): Promise<TestServer> {
   const data = options.data ?? (await mkdtemp(join(tmpdir(), 'appshelf-test-')));
   const logs: string[] = [];
   const sink = new Writable({
@@ -35,8 +38,17 @@ export async function startTestServer(overrides: Partial<ConfigInput> = {}, opti
       done();
     },
   });
-  const config = parseConfig({ ...overrides, data, listen: '127.0.0.1:0', auth: { adminKey: ADMIN_KEY, ...overrides.auth } });
-  const app = await createApp(config, { log: createLogger(process.env.APPSHELF_TEST_LOG ?? 'info', sink), print: (l) => logs.push(l), ...(options.clock ? { clock: options.clock } : {}) });
+  const config = parseConfig({
+    ...overrides,
+    data,
+    listen: '127.0.0.1:0',
+    auth: { adminKey: ADMIN_KEY, ...overrides.auth },
+  });
+  const app = await createApp(config, {
+    log: createLogger(process.env.APPSHELF_TEST_LOG ?? 'info', sink),
+    print: (l) => logs.push(l),
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
   const server = createServer(app.handler).listen(0, '127.0.0.1');
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;

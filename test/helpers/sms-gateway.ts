@@ -3,7 +3,12 @@
  * answers as the test tells it (a status, or no answer at all).
  */
 import { once } from 'node:events';
-import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export interface SmsMessage {
@@ -39,7 +44,10 @@ export class SmsGateway {
     const server = createServer();
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');
-    const gateway = new SmsGateway(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}${path}`);
+    const gateway = new SmsGateway(
+      server,
+      `http://127.0.0.1:${(server.address() as AddressInfo).port}${path}`,
+    );
     server.on('request', (req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
@@ -51,13 +59,21 @@ export class SmsGateway {
         } catch {
           body = { to: '', message: text, code: '' };
         }
-        gateway.requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body, at: Date.now() });
+        gateway.requests.push({
+          method: req.method ?? '',
+          url: req.url ?? '',
+          headers: req.headers,
+          body,
+          at: Date.now(),
+        });
         const answer = gateway.script.length > 0 ? gateway.script.shift()! : gateway.fallback;
         if (answer === 'hang') {
           gateway.hanging.add(res);
           return;
         }
-        res.writeHead(answer, { 'content-type': 'application/json' }).end(JSON.stringify({ accepted: answer < 300 }));
+        res
+          .writeHead(answer, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ accepted: answer < 300 }));
       });
     });
     return gateway;

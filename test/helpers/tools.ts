@@ -8,7 +8,8 @@ import { spawn, spawnSync } from 'node:child_process';
  */
 export function toolAvailable(command: string, versionArgs: string[] = ['--version']): boolean {
   const found = spawnSync(command, versionArgs, { encoding: 'utf8' }).status === 0;
-  if (!found && process.env.CI === 'true') throw new Error(`${command} is not installed; .ci/run must install it`);
+  if (!found && process.env.CI === 'true')
+    throw new Error(`${command} is not installed; .ci/run must install it`);
   return found;
 }
 
@@ -22,9 +23,21 @@ export interface RunResult {
  * Runs a command to completion (never through a shell) and rejects with its output when it fails,
  * so a failing client names its own error in the test report.
  */
-export function run(command: string, args: string[], options: { env?: NodeJS.ProcessEnv; input?: string; allowFailure?: boolean; timeoutMs?: number } = {}): Promise<RunResult> {
+export function run(
+  command: string,
+  args: string[],
+  options: {
+    env?: NodeJS.ProcessEnv;
+    input?: string;
+    allowFailure?: boolean;
+    timeoutMs?: number;
+  } = {},
+): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { env: options.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(command, args, {
+      env: options.env ?? process.env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (c: Buffer) => out.push(c));
@@ -36,8 +49,17 @@ export function run(command: string, args: string[], options: { env?: NodeJS.Pro
     });
     child.on('close', (code) => {
       clearTimeout(timer);
-      const result = { code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') };
-      if (code !== 0 && !options.allowFailure) reject(new Error(`${command} ${args.join(' ')} exited ${code}:\n${result.stderr || result.stdout}`));
+      const result = {
+        code,
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
+      };
+      if (code !== 0 && !options.allowFailure)
+        reject(
+          new Error(
+            `${command} ${args.join(' ')} exited ${code}:\n${result.stderr || result.stdout}`,
+          ),
+        );
       else resolve(result);
     });
     child.stdin.end(options.input ?? '');

@@ -47,12 +47,18 @@ describe('rainstore: /certification/login in a console’s iframe', function () 
   let otherOrigin = '';
   let accessKey = '';
   const problems: string[] = [];
-  const frameSrc = () => `${srv.url}/certification/login?enterprise_alias=acme&enterprise_id=e-1&real_name=Ann`;
+  const frameSrc = () =>
+    `${srv.url}/certification/login?enterprise_alias=acme&enterprise_id=e-1&real_name=Ann`;
 
   before(async function () {
     const executablePath = findChromium();
     if (!executablePath) return this.skip(); // outside CI only: findChromium throws in CI
-    consoleServer = createServer((_req, res) => void res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(consolePage(frameSrc())));
+    consoleServer = createServer(
+      (_req, res) =>
+        void res
+          .writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
+          .end(consolePage(frameSrc())),
+    );
     consoleServer.listen(0, '127.0.0.1');
     await once(consoleServer, 'listening');
     const { port } = consoleServer.address() as AddressInfo;
@@ -79,7 +85,15 @@ describe('rainstore: /certification/login in a console’s iframe', function () 
     page.setDefaultTimeout(15_000);
     page.on('pageerror', (e) => void problems.push(e.message));
     // The script's API calls answer 4xx on purpose (a wrong code); the page's own files must not.
-    page.on('response', (r) => void (r.status() >= 400 && r.request().resourceType() !== 'fetch' && problems.push(`${r.status()} for ${r.url()}`)));
+    page.on(
+      'response',
+      (r) =>
+        void (
+          r.status() >= 400 &&
+          r.request().resourceType() !== 'fetch' &&
+          problems.push(`${r.status()} for ${r.url()}`)
+        ),
+    );
   });
 
   after(async () => {
@@ -93,19 +107,29 @@ describe('rainstore: /certification/login in a console’s iframe', function () 
 
   /** The store's frame inside the console page (once it has loaded the store's page). */
   async function storeFrame(): Promise<Frame> {
-    await page.waitForFunction("document.getElementById('store') && document.getElementById('store').contentWindow !== null");
+    await page.waitForFunction(
+      "document.getElementById('store') && document.getElementById('store').contentWindow !== null",
+    );
     for (let i = 0; i < 100; i++) {
       const frame = page.frames().find((f) => f.url().startsWith(`${srv.url}/certification/login`));
       if (frame) return frame;
       await page.waitForTimeout(50);
     }
-    throw new Error(`no store frame; frames: ${page.frames().map((f) => f.url()).join(', ')}`);
+    throw new Error(
+      `no store frame; frames: ${page
+        .frames()
+        .map((f) => f.url())
+        .join(', ')}`,
+    );
   }
 
   it('lets only the configured origins frame the page; every other page keeps its framing protection', async () => {
     const res = await fetch(frameSrc());
     expect(res.status).to.equal(200);
-    expect(res.headers.get('x-frame-options'), 'no X-Frame-Options on the certification page').to.equal(null);
+    expect(
+      res.headers.get('x-frame-options'),
+      'no X-Frame-Options on the certification page',
+    ).to.equal(null);
     const csp = res.headers.get('content-security-policy') ?? '';
     expect(csp).to.contain(`frame-ancestors 'self' ${consoleOrigin};`);
     expect(csp).not.to.contain(otherOrigin);
@@ -114,7 +138,9 @@ describe('rainstore: /certification/login in a console’s iframe', function () 
     for (const path of ['/login', '/', '/my/keys']) {
       const other = await fetch(`${srv.url}${path}`, { redirect: 'manual' });
       expect(other.headers.get('x-frame-options'), path).to.equal('DENY');
-      expect(other.headers.get('content-security-policy'), path).to.contain("frame-ancestors 'none'");
+      expect(other.headers.get('content-security-policy'), path).to.contain(
+        "frame-ancestors 'none'",
+      );
     }
   });
 
@@ -122,7 +148,9 @@ describe('rainstore: /certification/login in a console’s iframe', function () 
     await page.goto(`${consoleOrigin}/`);
     const frame = await storeFrame();
     expect(await frame.textContent('[data-embedder]')).to.equal(consoleOrigin);
-    expect(await frame.textContent('main')).to.contain('acme').and.contain('Ann');
+    expect(await frame.textContent('main'))
+      .to.contain('acme')
+      .and.contain('Ann');
     await frame.fill('#phone', PHONE);
     await frame.click('button:has-text("Send code")');
     await frame.waitForSelector('#code', { state: 'visible' });
@@ -147,7 +175,9 @@ describe('rainstore: /certification/login in a console’s iframe', function () 
     await frame.click('button:has-text("Create the key and connect")');
     await page.waitForFunction('window.received.length > 0');
     await frame.waitForSelector('[role=status]:not([hidden])');
-    expect(await frame.textContent('[role=status]')).to.contain('Rainbond acme (Ann)').and.contain(consoleOrigin);
+    expect(await frame.textContent('[role=status]'))
+      .to.contain('Rainbond acme (Ann)')
+      .and.contain(consoleOrigin);
     await page.waitForTimeout(200); // a second message would arrive by now
     const received = await page.evaluate<Received[]>('window.received');
     expect(received).to.have.length(1);
@@ -155,51 +185,92 @@ describe('rainstore: /certification/login in a console’s iframe', function () 
     expect(Object.keys(received[0]!.data)).to.deep.equal(['accessKey']);
     accessKey = String(received[0]!.data.accessKey);
     expect(accessKey).to.match(/^ask_/);
-    expect(await frame.isVisible('#step-key'), 'the form is gone: one key per visit').to.equal(false);
+    expect(await frame.isVisible('#step-key'), 'the form is gone: one key per visit').to.equal(
+      false,
+    );
     expect(problems).to.deep.equal([]);
   });
 
   it('the posted key binds the store and installs, but does not push', async () => {
     expect(accessKey, 'the previous test made a key').not.to.equal('');
-    const info = await fetch(`${srv.url}/app-server/openapi/info?marketDomain=appshelf`, { headers: { authorization: accessKey } });
+    const info = await fetch(`${srv.url}/app-server/openapi/info?marketDomain=appshelf`, {
+      headers: { authorization: accessKey },
+    });
     expect(info.status).to.equal(200);
-    expect(((await info.json()) as { accessActions: string[] }).accessActions).to.deep.equal(['OnlyRead', 'ReadInstall']);
-    const markets = await fetch(`${srv.url}/app-server/openapi/bindablemarkets`, { headers: { authorization: accessKey } });
+    expect(((await info.json()) as { accessActions: string[] }).accessActions).to.deep.equal([
+      'OnlyRead',
+      'ReadInstall',
+    ]);
+    const markets = await fetch(`${srv.url}/app-server/openapi/bindablemarkets`, {
+      headers: { authorization: accessKey },
+    });
     expect(markets.status).to.equal(200);
-    expect(((await markets.json()) as { domain: string }[]).map((m) => m.domain)).to.deep.equal(['appshelf']);
+    expect(((await markets.json()) as { domain: string }[]).map((m) => m.domain)).to.deep.equal([
+      'appshelf',
+    ]);
 
-    const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+    const basic = (user: string, password: string) =>
+      `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
     const tokenUrl = `${srv.url}/app-server/v1/registry/auth?service=appshelf&scope=repository:ann/notes:pull,push`;
     const token = await fetch(tokenUrl, { headers: { authorization: basic('ann', accessKey) } });
     expect(token.status).to.equal(200);
     const body = (await token.json()) as { token: string; access_token: string };
-    const claims = JSON.parse(Buffer.from(body.token.split('.')[1]!, 'base64url').toString('utf8')) as { sub: string; access: { name: string; actions: string[] }[] };
+    const claims = JSON.parse(
+      Buffer.from(body.token.split('.')[1]!, 'base64url').toString('utf8'),
+    ) as { sub: string; access: { name: string; actions: string[] }[] };
     expect(claims.sub).to.equal('ann');
-    expect(claims.access).to.deep.equal([{ type: 'repository', name: 'ann/notes', actions: ['pull'] }]);
-    expect((await fetch(tokenUrl, { headers: { authorization: basic('ann', 'ask_wrong') } })).status, 'a wrong key').to.equal(401);
+    expect(claims.access).to.deep.equal([
+      { type: 'repository', name: 'ann/notes', actions: ['pull'] },
+    ]);
+    expect(
+      (await fetch(tokenUrl, { headers: { authorization: basic('ann', 'ask_wrong') } })).status,
+      'a wrong key',
+    ).to.equal(401);
 
     // The frame's session ended once the key was sent; the key is in ann's list.
-    const audit: ApiAnswer<{ entries: { actor: string; action: string }[] }> = await api(srv, 'GET', '/api/v1/audit?actor=ann', { bearer: ADMIN_KEY });
-    expect(audit.body.entries.map((e) => e.action)).to.include.members(['login', 'key.created', 'logout']);
-    const keys: ApiAnswer<{ keys: { name: string; scopes: string[] }[] }> = await api(srv, 'GET', '/api/v1/keys', { bearer: accessKey });
-    expect(keys.body.keys.map((k) => [k.name, k.scopes])).to.deep.equal([['Rainbond acme (Ann)', ['read', 'install']]]);
+    const audit: ApiAnswer<{ entries: { actor: string; action: string }[] }> = await api(
+      srv,
+      'GET',
+      '/api/v1/audit?actor=ann',
+      { bearer: ADMIN_KEY },
+    );
+    expect(audit.body.entries.map((e) => e.action)).to.include.members([
+      'login',
+      'key.created',
+      'logout',
+    ]);
+    const keys: ApiAnswer<{ keys: { name: string; scopes: string[] }[] }> = await api(
+      srv,
+      'GET',
+      '/api/v1/keys',
+      { bearer: accessKey },
+    );
+    expect(keys.body.keys.map((k) => [k.name, k.scopes])).to.deep.equal([
+      ['Rainbond acme (Ann)', ['read', 'install']],
+    ]);
   });
 
   it('a site not in frameAncestors cannot frame the page; opened on its own, the page only explains', async () => {
     const refused: string[] = [];
     page.on('console', (m) => void (/frame-ancestors/.test(m.text()) && refused.push(m.text())));
     await page.goto(`${otherOrigin}/`);
-    await page.waitForFunction("document.getElementById('store') && document.getElementById('store').contentWindow !== null");
+    await page.waitForFunction(
+      "document.getElementById('store') && document.getElementById('store').contentWindow !== null",
+    );
     await page.waitForTimeout(500);
     const store = page.frames().find((f) => f !== page.mainFrame());
     expect(store, 'the iframe exists').not.to.equal(undefined);
-    expect(store!.url(), 'blocked: an error page, not the store').not.to.contain('/certification/login');
+    expect(store!.url(), 'blocked: an error page, not the store').not.to.contain(
+      '/certification/login',
+    );
     expect(await store!.$('#phone')).to.equal(null);
     expect(refused.join('\n'), 'chromium reports the refusal').to.contain(`Framing '${srv.url}/'`);
 
     await page.goto(frameSrc());
     await page.waitForSelector('[data-error]:not([hidden])');
-    expect(await page.textContent('[data-error]')).to.contain('Open this page from a Rainbond console');
+    expect(await page.textContent('[data-error]')).to.contain(
+      'Open this page from a Rainbond console',
+    );
     expect(await page.isVisible('#phone')).to.equal(false);
     expect(problems).to.deep.equal([]);
   });

@@ -13,7 +13,8 @@ import { join } from 'node:path';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { TestRegistryClient, errorCode, sha256 } from '../helpers/registry-client.js';
 
-const sha512 = (data: Buffer | string): string => `sha512:${createHash('sha512').update(data).digest('hex')}`;
+const sha512 = (data: Buffer | string): string =>
+  `sha512:${createHash('sha512').update(data).digest('hex')}`;
 const REPO = 'admin/bad';
 const MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 const MAX_MANIFEST = 4 * 1024 * 1024;
@@ -28,7 +29,9 @@ interface RawResponse {
 /** Files under a folder, relative to it (absent folder → none). */
 async function filesUnder(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
-  return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name).slice(dir.length + 1));
+  return entries
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name).slice(dir.length + 1));
 }
 
 function blobPath(data: string, digest: string): string {
@@ -51,22 +54,33 @@ describe('registry: bad input is refused cleanly and leaves nothing behind', () 
   const storedBlobs = new Set<string>(); // digests this file stored on purpose
 
   /** A raw request: the path goes on the wire as given (fetch would normalise `..` and `%2e`). */
-  function raw(method: string, path: string, options: { headers?: Record<string, string | number>; body?: Buffer | Iterable<Buffer> } = {}): Promise<RawResponse> {
+  function raw(
+    method: string,
+    path: string,
+    options: { headers?: Record<string, string | number>; body?: Buffer | Iterable<Buffer> } = {},
+  ): Promise<RawResponse> {
     return new Promise((resolve, reject) => {
       const { hostname, port } = new URL(srv.url);
-      const req = request({ hostname, port, method, path, headers: { authorization: bearer, ...options.headers } }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('error', reject);
-        res.on('end', () => {
-          const body = Buffer.concat(chunks);
-          let code: string | undefined;
-          if (`${res.headers['content-type']}`.startsWith('application/json') && body.length > 0) {
-            code = (JSON.parse(body.toString('utf8')) as { errors?: { code: string }[] }).errors?.[0]?.code;
-          }
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body, code });
-        });
-      });
+      const req = request(
+        { hostname, port, method, path, headers: { authorization: bearer, ...options.headers } },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('error', reject);
+          res.on('end', () => {
+            const body = Buffer.concat(chunks);
+            let code: string | undefined;
+            if (
+              `${res.headers['content-type']}`.startsWith('application/json') &&
+              body.length > 0
+            ) {
+              code = (JSON.parse(body.toString('utf8')) as { errors?: { code: string }[] })
+                .errors?.[0]?.code;
+            }
+            resolve({ status: res.statusCode ?? 0, headers: res.headers, body, code });
+          });
+        },
+      );
       req.on('error', reject);
       if (Buffer.isBuffer(options.body)) req.end(options.body);
       else if (options.body) {
@@ -76,19 +90,30 @@ describe('registry: bad input is refused cleanly and leaves nothing behind', () 
     });
   }
 
-  const bearerFor = async (repo: string): Promise<string> => `Bearer ${await client.token(`repository:${repo}:pull,push,delete`)}`;
+  const bearerFor = async (repo: string): Promise<string> =>
+    `Bearer ${await client.token(`repository:${repo}:pull,push,delete`)}`;
 
   async function startSession(repo = REPO): Promise<string> {
-    const res = await raw('POST', `/v2/${repo}/blobs/uploads/`, { headers: { authorization: await bearerFor(repo) } });
+    const res = await raw('POST', `/v2/${repo}/blobs/uploads/`, {
+      headers: { authorization: await bearerFor(repo) },
+    });
     expect(res.status).to.equal(202);
     return String(res.headers.location);
   }
 
   /** Sends a request whose body stops short of its Content-Length, then drops the connection. */
-  async function truncatedRequest(method: string, path: string, declared: number, sent: Buffer, staged: () => Promise<boolean>): Promise<void> {
+  async function truncatedRequest(
+    method: string,
+    path: string,
+    declared: number,
+    sent: Buffer,
+    staged: () => Promise<boolean>,
+  ): Promise<void> {
     const { hostname, port } = new URL(srv.url);
     const socket = connect(Number(port), hostname);
-    await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+    await new Promise<void>((resolve, reject) =>
+      socket.once('connect', resolve).once('error', reject),
+    );
     socket.on('error', () => undefined);
     socket.write(
       `${method} ${path} HTTP/1.1\r\nHost: ${hostname}:${port}\r\nAuthorization: ${bearer}\r\n` +
@@ -134,16 +159,26 @@ describe('registry: bad input is refused cleanly and leaves nothing behind', () 
     // No staging file or row of any session (tests close the sessions they leave open), no _tmp file,
     // and the blob tree holds exactly the blobs stored on purpose.
     expect(await stagingFiles(), 'staging files').to.deep.equal([]);
-    expect(srv.app.registry.meta.db.prepare('select count(*) as n from uploads').get(), 'upload rows').to.deep.equal({ n: 0 });
+    expect(
+      srv.app.registry.meta.db.prepare('select count(*) as n from uploads').get(),
+      'upload rows',
+    ).to.deep.equal({ n: 0 });
     expect(await filesUnder(join(srv.data, 'storage', '_tmp')), '_tmp files').to.deep.equal([]);
-    const expected = [...storedBlobs].map((d) => blobPath(srv.data, d).slice(join(srv.data, 'storage', 'blobs').length + 1)).sort();
-    expect((await filesUnder(join(srv.data, 'storage', 'blobs'))).sort(), 'blob files').to.deep.equal(expected);
+    const expected = [...storedBlobs]
+      .map((d) => blobPath(srv.data, d).slice(join(srv.data, 'storage', 'blobs').length + 1))
+      .sort();
+    expect(
+      (await filesUnder(join(srv.data, 'storage', 'blobs'))).sort(),
+      'blob files',
+    ).to.deep.equal(expected);
   });
 
   after(async () => {
     try {
       // Never a 500: the registry logs every 5xx at level error.
-      const errors = srv.logs.filter((line) => (JSON.parse(line) as { level?: number }).level === 50);
+      const errors = srv.logs.filter(
+        (line) => (JSON.parse(line) as { level?: number }).level === 50,
+      );
       expect(errors, 'errors logged').to.deep.equal([]);
     } finally {
       await srv.close();
@@ -185,8 +220,15 @@ describe('registry: bad input is refused cleanly and leaves nothing behind', () 
     it('keeps nothing of a monolithic POST whose body stops short of its Content-Length', async () => {
       const whole = Buffer.alloc(4 * 1024 * 1024, 1);
       const sent = whole.subarray(0, 1024 * 1024);
-      await truncatedRequest('POST', `/v2/${REPO}/blobs/uploads/?digest=${sha256(whole)}`, whole.length, sent, async () =>
-        (await Promise.all((await stagingFiles()).map((f) => stat(join(srv.data, 'uploads', f))))).some((s) => s.size > 0),
+      await truncatedRequest(
+        'POST',
+        `/v2/${REPO}/blobs/uploads/?digest=${sha256(whole)}`,
+        whole.length,
+        sent,
+        async () =>
+          (
+            await Promise.all((await stagingFiles()).map((f) => stat(join(srv.data, 'uploads', f))))
+          ).some((s) => s.size > 0),
       );
       await until('the server to drop the upload', async () => (await stagingFiles()).length === 0);
       await expectNoBlob(sha256(whole));
@@ -197,12 +239,24 @@ describe('registry: bad input is refused cleanly and leaves nothing behind', () 
       const first = Buffer.from('first chunk, committed;');
       const whole = Buffer.alloc(2 * 1024 * 1024, 2);
       const location = await startSession();
-      const patched = await raw('PATCH', location, { body: first, headers: { 'content-range': `0-${first.length - 1}` } });
+      const patched = await raw('PATCH', location, {
+        body: first,
+        headers: { 'content-range': `0-${first.length - 1}` },
+      });
       expect([patched.status, patched.headers.range]).to.deep.equal([202, `0-${first.length - 1}`]);
       const staging = join(srv.data, 'uploads', location.split('/').at(-1)!);
       const full = Buffer.concat([first, whole]);
-      await truncatedRequest('PUT', `${location}?digest=${sha256(full)}`, whole.length, whole.subarray(0, 512 * 1024), async () => (await stat(staging)).size > first.length);
-      await until('the partial chunk to be dropped', async () => (await stat(staging)).size === first.length);
+      await truncatedRequest(
+        'PUT',
+        `${location}?digest=${sha256(full)}`,
+        whole.length,
+        whole.subarray(0, 512 * 1024),
+        async () => (await stat(staging)).size > first.length,
+      );
+      await until(
+        'the partial chunk to be dropped',
+        async () => (await stat(staging)).size === first.length,
+      );
       await expectNoBlob(sha256(full));
       // The session is where it was: finishing with the committed bytes stores exactly those.
       let done: RawResponse;
@@ -216,12 +270,21 @@ describe('registry: bad input is refused cleanly and leaves nothing behind', () 
       const a = Buffer.from('0123456789');
       const b = Buffer.from('abcdefghij');
       const location = await startSession();
-      expect((await raw('PATCH', location, { body: a, headers: { 'content-range': '0-9' } })).status).to.equal(202);
+      expect(
+        (await raw('PATCH', location, { body: a, headers: { 'content-range': '0-9' } })).status,
+      ).to.equal(202);
       for (const range of ['20-29', '5-14', '0-9']) {
         const res = await raw('PATCH', location, { body: b, headers: { 'content-range': range } });
-        expect([res.status, res.code, res.headers.range], range).to.deep.equal([416, 'RANGE_INVALID', '0-9']);
+        expect([res.status, res.code, res.headers.range], range).to.deep.equal([
+          416,
+          'RANGE_INVALID',
+          '0-9',
+        ]);
       }
-      const short = await raw('PATCH', location, { body: b.subarray(0, 5), headers: { 'content-range': '10-19' } });
+      const short = await raw('PATCH', location, {
+        body: b.subarray(0, 5),
+        headers: { 'content-range': '10-19' },
+      });
       expect([short.status, short.code]).to.deep.equal([400, 'SIZE_INVALID']);
       const status = await raw('GET', location);
       expect([status.status, status.headers.range]).to.deep.equal([204, '0-9']);
@@ -236,7 +299,9 @@ describe('registry: bad input is refused cleanly and leaves nothing behind', () 
       const body = Buffer.from('session bytes');
       const foreign = await startSession('admin/other');
       const finished = await startSession();
-      expect((await raw('PUT', `${finished}?digest=${sha256(body)}`, { body })).status).to.equal(201);
+      expect((await raw('PUT', `${finished}?digest=${sha256(body)}`, { body })).status).to.equal(
+        201,
+      );
       await expectBlob(sha256(body), body);
       const ids = [
         `/v2/${REPO}/blobs/uploads/0b8b0e4c-5d1f-4a43-9a61-2c4f9f7d2f10`,
@@ -254,22 +319,39 @@ describe('registry: bad input is refused cleanly and leaves nothing behind', () 
         ] as const) {
           const target = method === 'PUT' ? `${path}?digest=${sha256(body)}` : path;
           const res = await raw(method, target, extra);
-          expect([res.status, res.code], `${method} ${path}`).to.deep.equal([404, 'BLOB_UPLOAD_UNKNOWN']);
+          expect([res.status, res.code], `${method} ${path}`).to.deep.equal([
+            404,
+            'BLOB_UPLOAD_UNKNOWN',
+          ]);
         }
       }
-      const cancel = await raw('DELETE', foreign, { headers: { authorization: await bearerFor('admin/other') } });
+      const cancel = await raw('DELETE', foreign, {
+        headers: { authorization: await bearerFor('admin/other') },
+      });
       expect(cancel.status).to.equal(204);
     });
 
     it('refuses malformed digests with 400 DIGEST_INVALID before storing anything', async () => {
       const body = Buffer.from('digest syntax');
       const hex = sha256(body).slice(7);
-      const bad = ['sha256:xyz', `md5:${hex.slice(0, 32)}`, `sha256:${hex.toUpperCase()}`, `sha256:${hex}0`, `sha512:${hex}`, hex, ''];
+      const bad = [
+        'sha256:xyz',
+        `md5:${hex.slice(0, 32)}`,
+        `sha256:${hex.toUpperCase()}`,
+        `sha256:${hex}0`,
+        `sha512:${hex}`,
+        hex,
+        '',
+      ];
       const location = await startSession();
       for (const digest of bad) {
         const put = await raw('PUT', `${location}?digest=${encodeURIComponent(digest)}`, { body });
         expect([put.status, put.code], `PUT ${digest}`).to.deep.equal([400, 'DIGEST_INVALID']);
-        const post = await raw('POST', `/v2/${REPO}/blobs/uploads/?digest=${encodeURIComponent(digest)}`, { body });
+        const post = await raw(
+          'POST',
+          `/v2/${REPO}/blobs/uploads/?digest=${encodeURIComponent(digest)}`,
+          { body },
+        );
         expect([post.status, post.code], `POST ${digest}`).to.deep.equal([400, 'DIGEST_INVALID']);
       }
       const missing = await raw('PUT', location, { body });
@@ -285,18 +367,33 @@ describe('registry: bad input is refused cleanly and leaves nothing behind', () 
 
     it('stores and serves sha512 blobs (monolithic and chunked)', async () => {
       const mono = Buffer.from('sha512 in one request');
-      const post = await raw('POST', `/v2/${REPO}/blobs/uploads/?digest=${sha512(mono)}`, { body: mono });
-      expect([post.status, post.headers['docker-content-digest']]).to.deep.equal([201, sha512(mono)]);
+      const post = await raw('POST', `/v2/${REPO}/blobs/uploads/?digest=${sha512(mono)}`, {
+        body: mono,
+      });
+      expect([post.status, post.headers['docker-content-digest']]).to.deep.equal([
+        201,
+        sha512(mono),
+      ]);
       await expectBlob(sha512(mono), mono);
 
       const chunked = Buffer.alloc(300 * 1024, 9);
       const location = await startSession();
-      expect((await raw('PATCH', location, { body: chunked.subarray(0, 100 * 1024) })).status).to.equal(202);
-      const put = await raw('PUT', `${location}?digest=${sha512(chunked)}`, { body: chunked.subarray(100 * 1024) });
-      expect([put.status, put.headers['docker-content-digest']]).to.deep.equal([201, sha512(chunked)]);
+      expect(
+        (await raw('PATCH', location, { body: chunked.subarray(0, 100 * 1024) })).status,
+      ).to.equal(202);
+      const put = await raw('PUT', `${location}?digest=${sha512(chunked)}`, {
+        body: chunked.subarray(100 * 1024),
+      });
+      expect([put.status, put.headers['docker-content-digest']]).to.deep.equal([
+        201,
+        sha512(chunked),
+      ]);
       await expectBlob(sha512(chunked), chunked);
       const head = await raw('HEAD', `/v2/${REPO}/blobs/${sha512(chunked)}`);
-      expect([head.status, head.headers['content-length']]).to.deep.equal([200, String(chunked.length)]);
+      expect([head.status, head.headers['content-length']]).to.deep.equal([
+        200,
+        String(chunked.length),
+      ]);
       // The same bytes under sha256 are another blob, not this one.
       await expectNoBlob(sha256(chunked));
     });
@@ -317,15 +414,31 @@ describe('registry: bad input is refused cleanly and leaves nothing behind', () 
         ['bytes=-3', '789'],
         ['bytes=9-', '9'],
       ] as const) {
-        const res = await raw('GET', `/v2/${REPO}/blobs/${sha256(content)}`, { headers: { range } });
+        const res = await raw('GET', `/v2/${REPO}/blobs/${sha256(content)}`, {
+          headers: { range },
+        });
         expect([res.status, res.body.toString()], range).to.deep.equal([206, bytes]);
       }
     });
 
     it('answers 416 RANGE_INVALID with Content-Range for a Range beyond the end or malformed', async () => {
-      for (const range of ['bytes=10-', 'bytes=10-20', 'bytes=100-200', 'bytes=5-2', 'bytes=-0', 'bytes=abc', 'items=0-1']) {
-        const res = await raw('GET', `/v2/${REPO}/blobs/${sha256(content)}`, { headers: { range } });
-        expect([res.status, res.code, res.headers['content-range']], range).to.deep.equal([416, 'RANGE_INVALID', 'bytes */10']);
+      for (const range of [
+        'bytes=10-',
+        'bytes=10-20',
+        'bytes=100-200',
+        'bytes=5-2',
+        'bytes=-0',
+        'bytes=abc',
+        'items=0-1',
+      ]) {
+        const res = await raw('GET', `/v2/${REPO}/blobs/${sha256(content)}`, {
+          headers: { range },
+        });
+        expect([res.status, res.code, res.headers['content-range']], range).to.deep.equal([
+          416,
+          'RANGE_INVALID',
+          'bytes */10',
+        ]);
       }
     });
   });
@@ -336,7 +449,11 @@ describe('registry: bad input is refused cleanly and leaves nothing behind', () 
     const image = (layers: { digest: string; size: number }[], extra: object = {}): object => ({
       schemaVersion: 2,
       mediaType: MANIFEST,
-      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha256(config), size: config.length },
+      config: {
+        mediaType: 'application/vnd.oci.image.config.v1+json',
+        digest: sha256(config),
+        size: config.length,
+      },
       layers: layers.map((l) => ({ mediaType: 'application/vnd.oci.image.layer.v1.tar', ...l })),
       ...extra,
     });
@@ -373,7 +490,12 @@ describe('registry: bad input is refused cleanly and leaves nothing behind', () 
         mediaType: 'application/vnd.oci.image.index.v1+json',
         manifests: [{ mediaType: MANIFEST, digest: sha256('no such manifest'), size: 16 }],
       });
-      const res = await client.pushManifest(REPO, 'missing-child', body, 'application/vnd.oci.image.index.v1+json');
+      const res = await client.pushManifest(
+        REPO,
+        'missing-child',
+        body,
+        'application/vnd.oci.image.index.v1+json',
+      );
       expect([res.status, await errorCode(res)]).to.deep.equal([400, 'MANIFEST_BLOB_UNKNOWN']);
       await expectNoManifest('missing-child');
     });
@@ -388,11 +510,17 @@ describe('registry: bad input is refused cleanly and leaves nothing behind', () 
         ['no config', JSON.stringify({ schemaVersion: 2, mediaType: MANIFEST, layers: [] })],
         ['bad layer digest', JSON.stringify(image([{ digest: 'sha256:xyz', size: 1 }]))],
         ['negative size', JSON.stringify(image([{ digest: sha256(layer), size: -1 }]))],
-        ['media type mismatch', JSON.stringify({ ...valid, mediaType: 'application/vnd.oci.image.index.v1+json' })],
+        [
+          'media type mismatch',
+          JSON.stringify({ ...valid, mediaType: 'application/vnd.oci.image.index.v1+json' }),
+        ],
         ['schema 1', JSON.stringify({ schemaVersion: 1, name: REPO, tag: 'x', fsLayers: [] })],
       ];
       for (const [name, body] of cases) {
-        const type = name === 'schema 1' ? 'application/vnd.docker.distribution.manifest.v1+prettyjws' : MANIFEST;
+        const type =
+          name === 'schema 1'
+            ? 'application/vnd.docker.distribution.manifest.v1+prettyjws'
+            : MANIFEST;
         const res = await client.pushManifest(REPO, 'invalid', body, type);
         expect([res.status, await errorCode(res)], name).to.deep.equal([400, 'MANIFEST_INVALID']);
       }
@@ -400,7 +528,9 @@ describe('registry: bad input is refused cleanly and leaves nothing behind', () 
     });
 
     it('refuses a PUT by digest whose content has another digest (400 DIGEST_INVALID)', async () => {
-      const body = JSON.stringify(image([{ digest: sha256(layer), size: layer.length }], { annotations: { case: 'digest' } }));
+      const body = JSON.stringify(
+        image([{ digest: sha256(layer), size: layer.length }], { annotations: { case: 'digest' } }),
+      );
       const wrong = sha256(`${body} `);
       const res = await client.pushManifest(REPO, wrong, body);
       expect([res.status, await errorCode(res)]).to.deep.equal([400, 'DIGEST_INVALID']);
@@ -410,13 +540,24 @@ describe('registry: bad input is refused cleanly and leaves nothing behind', () 
 
     it('refuses a manifest over maxManifestBytes with 413 TOO_LARGE, declared or streamed', async () => {
       const padded = (size: number): Buffer => {
-        const base = image([{ digest: sha256(layer), size: layer.length }], { annotations: { pad: '' } });
+        const base = image([{ digest: sha256(layer), size: layer.length }], {
+          annotations: { pad: '' },
+        });
         const empty = Buffer.byteLength(JSON.stringify(base));
-        return Buffer.from(JSON.stringify(image([{ digest: sha256(layer), size: layer.length }], { annotations: { pad: 'x'.repeat(size - empty) } })));
+        return Buffer.from(
+          JSON.stringify(
+            image([{ digest: sha256(layer), size: layer.length }], {
+              annotations: { pad: 'x'.repeat(size - empty) },
+            }),
+          ),
+        );
       };
       const over = padded(MAX_MANIFEST + 1);
       expect(over.length).to.equal(MAX_MANIFEST + 1);
-      const declared = await raw('PUT', `/v2/${REPO}/manifests/too-big`, { body: over, headers: { 'content-type': MANIFEST } });
+      const declared = await raw('PUT', `/v2/${REPO}/manifests/too-big`, {
+        body: over,
+        headers: { 'content-type': MANIFEST },
+      });
       expect([declared.status, declared.code]).to.deep.equal([413, 'TOO_LARGE']);
       const streamed = await raw('PUT', `/v2/${REPO}/manifests/too-big`, {
         body: (function* () {
@@ -430,17 +571,25 @@ describe('registry: bad input is refused cleanly and leaves nothing behind', () 
       // Exactly at the limit is fine.
       const limit = padded(MAX_MANIFEST);
       const ok = await client.pushManifest(REPO, 'at-limit', limit.toString());
-      expect([ok.status, ok.headers.get('docker-content-digest')]).to.deep.equal([201, sha256(limit)]);
+      expect([ok.status, ok.headers.get('docker-content-digest')]).to.deep.equal([
+        201,
+        sha256(limit),
+      ]);
     });
 
     it('accepts sha512 references and sha512 blobs in a manifest', async () => {
       const big = Buffer.from('a sha512 layer');
-      const post = await raw('POST', `/v2/${REPO}/blobs/uploads/?digest=${sha512(big)}`, { body: big });
+      const post = await raw('POST', `/v2/${REPO}/blobs/uploads/?digest=${sha512(big)}`, {
+        body: big,
+      });
       expect(post.status).to.equal(201);
       storedBlobs.add(sha512(big));
       const body = JSON.stringify(image([{ digest: sha512(big), size: big.length }]));
       const put = await client.pushManifest(REPO, sha512(body), body);
-      expect([put.status, put.headers.get('docker-content-digest')]).to.deep.equal([201, sha512(body)]);
+      expect([put.status, put.headers.get('docker-content-digest')]).to.deep.equal([
+        201,
+        sha512(body),
+      ]);
       const got = await client.request('GET', `/v2/${REPO}/manifests/${sha512(body)}`);
       expect([got.status, await got.text()]).to.deep.equal([200, body]);
     });
@@ -467,21 +616,35 @@ describe('registry: bad input is refused cleanly and leaves nothing behind', () 
     for (const path of invalid) {
       it(`refuses ${path.length > 60 ? `${path.slice(0, 40)}…` : path} with 400 NAME_INVALID`, async () => {
         for (const method of path.endsWith('/uploads/') ? ['POST'] : ['GET', 'PUT']) {
-          const res = await raw(method, path, method === 'PUT' ? { body: Buffer.from('{}'), headers: { 'content-type': MANIFEST } } : {});
+          const res = await raw(
+            method,
+            path,
+            method === 'PUT'
+              ? { body: Buffer.from('{}'), headers: { 'content-type': MANIFEST } }
+              : {},
+          );
           expect([res.status, res.code], `${method} ${path}`).to.deep.equal([400, 'NAME_INVALID']);
         }
       });
     }
 
     it('refuses a mount from an invalid repository name', async () => {
-      const res = await raw('POST', `/v2/${REPO}/blobs/uploads/?mount=${sha256('x')}&from=${encodeURIComponent('admin/../etc')}`);
+      const res = await raw(
+        'POST',
+        `/v2/${REPO}/blobs/uploads/?mount=${sha256('x')}&from=${encodeURIComponent('admin/../etc')}`,
+      );
       expect([res.status, res.code]).to.deep.equal([400, 'NAME_INVALID']);
     });
 
     it('created no repository for any refused name', async () => {
       const res = await client.request('GET', '/v2/_catalog');
       const { repositories } = (await res.json()) as { repositories: string[] };
-      expect(repositories.every((name) => ['admin/bad', 'admin/elsewhere', 'admin/other'].includes(name)), repositories.join()).to.equal(true);
+      expect(
+        repositories.every((name) =>
+          ['admin/bad', 'admin/elsewhere', 'admin/other'].includes(name),
+        ),
+        repositories.join(),
+      ).to.equal(true);
     });
   });
 });

@@ -34,7 +34,7 @@ class GeneratedBlob {
     this.digest = `sha256:${hash.digest('hex')}`;
   }
   *chunks(from = 0, to = this.size): Generator<Buffer> {
-    for (let offset = from; offset < to; ) {
+    for (let offset = from; offset < to;) {
       const index = Math.floor(offset / MiB);
       const block = Buffer.from(this.base);
       block.writeUInt32BE(index, 0);
@@ -53,14 +53,27 @@ interface Reply {
 }
 
 /** Streams `body` with backpressure; stops writing (without ending) after `stopAfter` bytes. */
-function send(base: string, method: string, path: string, headers: Record<string, string | number>, body: Iterable<Buffer>, stopAfter = Infinity): Promise<Reply> {
+function send(
+  base: string,
+  method: string,
+  path: string,
+  headers: Record<string, string | number>,
+  body: Iterable<Buffer>,
+  stopAfter = Infinity,
+): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const { hostname, port } = new URL(base);
     const req = request({ hostname, port, method, path, headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('error', reject);
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          body: Buffer.concat(chunks).toString('utf8'),
+        }),
+      );
     });
     req.on('error', reject);
     void (async () => {
@@ -89,7 +102,11 @@ interface Child {
   output: string[];
 }
 
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+async function until(
+  what: string,
+  check: () => Promise<boolean>,
+  timeoutMs = 20_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
@@ -99,7 +116,9 @@ async function until(what: string, check: () => Promise<boolean>, timeoutMs = 20
 
 async function filesUnder(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
-  return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name).slice(dir.length + 1));
+  return entries
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name).slice(dir.length + 1));
 }
 
 describe('registry: crash in the middle of an upload', function () {
@@ -118,14 +137,20 @@ describe('registry: crash in the middle of an upload', function () {
       APPSHELF_ADMIN_KEY: ADMIN_KEY,
       APPSHELF_LOG_LEVEL: 'info',
     });
-    const proc = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+      cwd: ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const child: Child = { url: '', process: proc, output: [] };
     children.push(child);
-    const collect = (c: Buffer): void => void child.output.push(...c.toString('utf8').split('\n').filter(Boolean));
+    const collect = (c: Buffer): void =>
+      void child.output.push(...c.toString('utf8').split('\n').filter(Boolean));
     proc.stdout!.on('data', collect);
     proc.stderr!.on('data', collect);
     await until('the server to listen', async () => {
-      if (proc.exitCode !== null) throw new Error(`server exited ${proc.exitCode}:\n${child.output.join('\n')}`);
+      if (proc.exitCode !== null)
+        throw new Error(`server exited ${proc.exitCode}:\n${child.output.join('\n')}`);
       const line = child.output.find((l) => l.includes('appshelf listening on'));
       child.url = line ? (JSON.parse(line) as { url: string }).url : '';
       return child.url !== '';
@@ -140,8 +165,20 @@ describe('registry: crash in the middle of an upload', function () {
     await exited;
   }
 
-  async function gc(url: string, query: string): Promise<{ dryRun: boolean; uploadsDeleted: number; orphanFilesDeleted: number; blobsDeleted: number; bytesFreed: number }> {
-    const res = await fetch(`${url}/api/v1/admin/gc?${query}`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_KEY}` } });
+  async function gc(
+    url: string,
+    query: string,
+  ): Promise<{
+    dryRun: boolean;
+    uploadsDeleted: number;
+    orphanFilesDeleted: number;
+    blobsDeleted: number;
+    bytesFreed: number;
+  }> {
+    const res = await fetch(`${url}/api/v1/admin/gc?${query}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_KEY}` },
+    });
     expect(res.status, await res.clone().text()).to.equal(200);
     return (await res.json()) as Awaited<ReturnType<typeof gc>>;
   }
@@ -153,7 +190,10 @@ describe('registry: crash in the middle of an upload', function () {
   const blobTree = (): Promise<string[]> => filesUnder(join(data, 'storage', 'blobs'));
 
   /** Pulls a blob, hashing it as it streams; returns its digest and size. */
-  async function pull(client: TestRegistryClient, digest: string): Promise<{ digest: string; size: number }> {
+  async function pull(
+    client: TestRegistryClient,
+    digest: string,
+  ): Promise<{ digest: string; size: number }> {
     const res = await client.request('GET', `/v2/${REPO}/blobs/${digest}`);
     expect(res.status).to.equal(200);
     const hash = createHash('sha256');
@@ -165,12 +205,27 @@ describe('registry: crash in the middle of an upload', function () {
     return { digest: `sha256:${hash.digest('hex')}`, size };
   }
 
-  async function pushBig(client: TestRegistryClient, blob: GeneratedBlob, stopAfter?: number): Promise<Reply> {
+  async function pushBig(
+    client: TestRegistryClient,
+    blob: GeneratedBlob,
+    stopAfter?: number,
+  ): Promise<Reply> {
     const token = `Bearer ${await client.token(`repository:${REPO}:pull,push`)}`;
     const start = await client.request('POST', `/v2/${REPO}/blobs/uploads/`);
     expect(start.status).to.equal(202);
     const location = start.headers.get('location')!;
-    return send(client.base, 'PUT', `${location}?digest=${blob.digest}`, { authorization: token, 'content-type': 'application/octet-stream', 'content-length': blob.size }, blob.chunks(), stopAfter);
+    return send(
+      client.base,
+      'PUT',
+      `${location}?digest=${blob.digest}`,
+      {
+        authorization: token,
+        'content-type': 'application/octet-stream',
+        'content-length': blob.size,
+      },
+      blob.chunks(),
+      stopAfter,
+    );
   }
 
   /** PATCH of the first chunk; returns the session location. */
@@ -178,18 +233,40 @@ describe('registry: crash in the middle of an upload', function () {
     const token = `Bearer ${await client.token(`repository:${REPO}:pull,push`)}`;
     const start = await client.request('POST', `/v2/${REPO}/blobs/uploads/`);
     const location = start.headers.get('location')!;
-    const first = await send(client.base, 'PATCH', location, { authorization: token, 'content-range': `0-${CHUNK1 - 1}`, 'content-length': CHUNK1 }, blob.chunks(0, CHUNK1));
+    const first = await send(
+      client.base,
+      'PATCH',
+      location,
+      { authorization: token, 'content-range': `0-${CHUNK1 - 1}`, 'content-length': CHUNK1 },
+      blob.chunks(0, CHUNK1),
+    );
     expect([first.status, first.headers.range]).to.deep.equal([202, `0-${CHUNK1 - 1}`]);
     return location;
   }
 
-  function finishChunked(client: TestRegistryClient, blob: GeneratedBlob, location: string, token: string, stopAfter?: number): Promise<Reply> {
-    return send(client.base, 'PUT', `${location}?digest=${blob.digest}`, { authorization: token, 'content-length': CHUNK2 }, blob.chunks(CHUNK1), stopAfter);
+  function finishChunked(
+    client: TestRegistryClient,
+    blob: GeneratedBlob,
+    location: string,
+    token: string,
+    stopAfter?: number,
+  ): Promise<Reply> {
+    return send(
+      client.base,
+      'PUT',
+      `${location}?digest=${blob.digest}`,
+      { authorization: token, 'content-length': CHUNK2 },
+      blob.chunks(CHUNK1),
+      stopAfter,
+    );
   }
 
   before(async () => {
     data = await mkdtemp(join(tmpdir(), 'appshelf-crash-'));
-    await writeFile(join(data, 'config.yml'), '# crash test: defaults, with APPSHELF_* overrides\n');
+    await writeFile(
+      join(data, 'config.yml'),
+      '# crash test: defaults, with APPSHELF_* overrides\n',
+    );
   });
 
   after(async () => {
@@ -207,16 +284,26 @@ describe('registry: crash in the middle of an upload', function () {
     const base = await client.pushImage(REPO, 'base');
     const location = await startChunked(client, chunked);
     const token = `Bearer ${await client.token(`repository:${REPO}:pull,push`)}`;
-    const inFlight = [pushBig(client, big, 40 * MiB), finishChunked(client, chunked, location, token, 8 * MiB)].map((p) => p.catch((err: Error) => err));
+    const inFlight = [
+      pushBig(client, big, 40 * MiB),
+      finishChunked(client, chunked, location, token, 8 * MiB),
+    ].map((p) => p.catch((err: Error) => err));
     const staging = join(data, 'uploads');
     const stagedBytes = async (): Promise<number[]> =>
-      (await Promise.all((await readdir(staging)).map((f) => stat(join(staging, f)).catch(() => undefined)))).map((s) => s?.size ?? 0).sort((a, b) => a - b);
+      (
+        await Promise.all(
+          (await readdir(staging)).map((f) => stat(join(staging, f)).catch(() => undefined)),
+        )
+      )
+        .map((s) => s?.size ?? 0)
+        .sort((a, b) => a - b);
     await until('both uploads to be streaming to disk', async () => {
       const sizes = await stagedBytes();
       return sizes.length === 2 && sizes[0]! > CHUNK1 && sizes[1]! > 16 * MiB;
     });
     await kill(first);
-    for (const outcome of await Promise.all(inFlight)) expect(outcome, 'request cut by the crash').to.be.instanceOf(Error);
+    for (const outcome of await Promise.all(inFlight))
+      expect(outcome, 'request cut by the crash').to.be.instanceOf(Error);
     expect((await stagedBytes()).length, 'staging files left by the crash').to.equal(2);
 
     // A crash can also land between a blob's rename into place and its row, or in a driver write.
@@ -224,7 +311,10 @@ describe('registry: crash in the middle of an upload', function () {
     await mkdir(dirname(blobFile(sha256(orphan))), { recursive: true });
     await writeFile(blobFile(sha256(orphan)), orphan);
     await mkdir(join(data, 'storage', '_tmp'), { recursive: true });
-    await writeFile(join(data, 'storage', '_tmp', 'c0ffee00-0000-4000-8000-000000000000'), 'half a write');
+    await writeFile(
+      join(data, 'storage', '_tmp', 'c0ffee00-0000-4000-8000-000000000000'),
+      'half a write',
+    );
     const past = new Date(Date.now() - 10_000);
     await utimes(blobFile(sha256(orphan)), past, past);
 
@@ -235,45 +325,88 @@ describe('registry: crash in the middle of an upload', function () {
       const head = await client.request('HEAD', `/v2/${REPO}/blobs/${digest}`);
       expect(head.status, `HEAD ${digest}`).to.equal(404);
     }
-    expect(existsSync(blobFile(big.digest)) || existsSync(blobFile(chunked.digest)), 'partial blob file').to.equal(false);
+    expect(
+      existsSync(blobFile(big.digest)) || existsSync(blobFile(chunked.digest)),
+      'partial blob file',
+    ).to.equal(false);
     const push = { scope: `repository:${REPO}:pull,push` };
     const status = await client.request('GET', location, push);
-    expect([status.status, status.headers.get('range')], 'chunked session after restart').to.deep.equal([204, `0-${CHUNK1 - 1}`]);
+    expect(
+      [status.status, status.headers.get('range')],
+      'chunked session after restart',
+    ).to.deep.equal([204, `0-${CHUNK1 - 1}`]);
 
     // 3. GC: a dry run reports without deleting, then the real run leaves only referenced blobs.
     const dry = await gc(second.url, 'dryRun=true&graceSeconds=0&uploadTtlSeconds=0');
-    expect(dry).to.include({ dryRun: true, uploadsDeleted: 2, blobsDeleted: 0, orphanFilesDeleted: 2 });
+    expect(dry).to.include({
+      dryRun: true,
+      uploadsDeleted: 2,
+      blobsDeleted: 0,
+      orphanFilesDeleted: 2,
+    });
     expect(dry.bytesFreed).to.be.at.least(CHUNK1 + 16 * MiB + orphan.length);
     expect((await stagedBytes()).length, 'staging files after a dry run').to.equal(2);
     const report = await gc(second.url, 'graceSeconds=0&uploadTtlSeconds=0');
-    expect(report).to.include({ dryRun: false, uploadsDeleted: 2, blobsDeleted: 0, orphanFilesDeleted: 2 });
+    expect(report).to.include({
+      dryRun: false,
+      uploadsDeleted: 2,
+      blobsDeleted: 0,
+      orphanFilesDeleted: 2,
+    });
     expect(report.bytesFreed).to.equal(dry.bytesFreed);
     expect(await filesUnder(staging), 'staging files').to.deep.equal([]);
     expect(await filesUnder(join(data, 'storage', '_tmp')), '_tmp files').to.deep.equal([]);
-    expect((await blobTree()).sort(), 'blob files').to.deep.equal(base.blobs.map((d) => blobFile(d).slice(join(data, 'storage', 'blobs').length + 1)).sort());
+    expect((await blobTree()).sort(), 'blob files').to.deep.equal(
+      base.blobs.map((d) => blobFile(d).slice(join(data, 'storage', 'blobs').length + 1)).sort(),
+    );
     const gone = await client.request('GET', location, push);
     expect(gone.status, 'chunked session after GC').to.equal(404);
     const kept = await client.request('GET', `/v2/${REPO}/manifests/base`);
-    expect([kept.status, kept.headers.get('docker-content-digest')]).to.deep.equal([200, base.digest]);
+    expect([kept.status, kept.headers.get('docker-content-digest')]).to.deep.equal([
+      200,
+      base.digest,
+    ]);
 
     // 4. The same pushes now succeed, and pull back intact.
     const put = await pushBig(client, big);
     expect([put.status, put.headers['docker-content-digest']]).to.deep.equal([201, big.digest]);
     const again = await startChunked(client, chunked);
-    const done = await finishChunked(client, chunked, again, `Bearer ${await client.token(`repository:${REPO}:pull,push`)}`);
-    expect([done.status, done.headers['docker-content-digest']]).to.deep.equal([201, chunked.digest]);
+    const done = await finishChunked(
+      client,
+      chunked,
+      again,
+      `Bearer ${await client.token(`repository:${REPO}:pull,push`)}`,
+    );
+    expect([done.status, done.headers['docker-content-digest']]).to.deep.equal([
+      201,
+      chunked.digest,
+    ]);
     const config = Buffer.from('{"architecture":"amd64","os":"linux"}');
     expect((await client.pushBlob(REPO, config)).status).to.equal(201);
     const manifest = await client.pushManifest(REPO, 'big', {
       schemaVersion: 2,
       mediaType: 'application/vnd.oci.image.manifest.v1+json',
-      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha256(config), size: config.length },
-      layers: [big, chunked].map((b) => ({ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: b.digest, size: b.size })),
+      config: {
+        mediaType: 'application/vnd.oci.image.config.v1+json',
+        digest: sha256(config),
+        size: config.length,
+      },
+      layers: [big, chunked].map((b) => ({
+        mediaType: 'application/vnd.oci.image.layer.v1.tar',
+        digest: b.digest,
+        size: b.size,
+      })),
     });
     expect(manifest.status).to.equal(201);
     expect(await pull(client, big.digest)).to.deep.equal({ digest: big.digest, size: BIG });
-    expect(await pull(client, chunked.digest)).to.deep.equal({ digest: chunked.digest, size: CHUNK1 + CHUNK2 });
+    expect(await pull(client, chunked.digest)).to.deep.equal({
+      digest: chunked.digest,
+      size: CHUNK1 + CHUNK2,
+    });
     expect(await filesUnder(staging), 'staging files after the pushes').to.deep.equal([]);
-    expect(second.output.filter((l) => l.includes('"level":50')), 'errors logged').to.deep.equal([]);
+    expect(
+      second.output.filter((l) => l.includes('"level":50')),
+      'errors logged',
+    ).to.deep.equal([]);
   });
 });

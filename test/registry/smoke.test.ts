@@ -14,7 +14,9 @@ describe('registry: push and pull round trip', () => {
   it('answers /v2/ with a Bearer challenge when anonymous', async () => {
     const res = await fetch(`${srv.url}/v2/`);
     expect(res.status).to.equal(401);
-    expect(res.headers.get('www-authenticate')).to.match(/^Bearer realm="http:\/\/127\.0\.0\.1:\d+\/v2\/token",service="appshelf"$/);
+    expect(res.headers.get('www-authenticate')).to.match(
+      /^Bearer realm="http:\/\/127\.0\.0\.1:\d+\/v2\/token",service="appshelf"$/,
+    );
     expect(await errorCode(res)).to.equal('UNAUTHORIZED');
   });
 
@@ -24,7 +26,9 @@ describe('registry: push and pull round trip', () => {
       const res = await client.request('GET', `/v2/admin/hello/manifests/${ref}`);
       expect(res.status).to.equal(200);
       expect(res.headers.get('docker-content-digest')).to.equal(digest);
-      expect(res.headers.get('content-type')).to.equal('application/vnd.oci.image.manifest.v1+json');
+      expect(res.headers.get('content-type')).to.equal(
+        'application/vnd.oci.image.manifest.v1+json',
+      );
       expect(await res.text()).to.equal(JSON.stringify(manifest));
     }
     const tags = await client.request('GET', '/v2/admin/hello/tags/list');

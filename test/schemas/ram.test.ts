@@ -16,13 +16,17 @@ const INVALID: Record<string, string> = {
   'component-missing-image.json': 'apps[1].share_image: share_image or image required',
   'service-image-null.json': 'apps[1].service_image: must be an object',
   'duplicate-service-key.json': 'apps[1].service_key: duplicate of apps[0]',
-  'dangling-dependency.json': 'apps[0].dep_service_map_list[0].dep_service_key: no component with this service_share_uuid',
-  'ingress-unknown-component.json': 'ingress_http_routes[0].component_key: no component with this service_key',
+  'dangling-dependency.json':
+    'apps[0].dep_service_map_list[0].dep_service_key: no component with this service_share_uuid',
+  'ingress-unknown-component.json':
+    'ingress_http_routes[0].component_key: no component with this service_key',
   'port-not-integer.json': 'apps[1].port_map_list[0].container_port: must be an integer 1-65535',
-  'env-empty-attr-name.json': 'apps[0].service_env_map_list[0].attr_name: invalid environment variable name',
+  'env-empty-attr-name.json':
+    'apps[0].service_env_map_list[0].attr_name: invalid environment variable name',
   'probe-without-port.json': 'apps[1].probes[0].port: required integer >= 1',
   'k8s-resource-missing-kind.json': 'k8s_resources[0].kind: required',
-  'proxy-header-not-a-map.json': 'ingress_http_routes[0].proxy_header: must be an object of strings',
+  'proxy-header-not-a-map.json':
+    'ingress_http_routes[0].proxy_header: must be an object of strings',
 };
 
 describe('RAM template validation', () => {
@@ -50,12 +54,17 @@ describe('RAM template validation', () => {
   it('normalises a legacy proxy_header list into a map', () => {
     const result = validateRamTemplate(read('legacy/proxy-header-list.json'));
     expect(result.ok).to.equal(true);
-    if (result.ok) expect(result.template).to.deep.equal(read('legacy/proxy-header-list.normalised.json'));
+    if (result.ok)
+      expect(result.template).to.deep.equal(read('legacy/proxy-header-list.normalised.json'));
   });
 
   it('reads null lists as empty and a missing apps as []', () => {
     const result = validateRamTemplate({
-      group_key: 'k', group_name: 'n', group_version: '1.0', template_version: 'v2', governance_mode: 'BUILD_IN_SERVICE_MESH',
+      group_key: 'k',
+      group_name: 'n',
+      group_version: '1.0',
+      template_version: 'v2',
+      governance_mode: 'BUILD_IN_SERVICE_MESH',
       plugins: null,
       k8s_resources: [{ name: 'q', kind: 'ResourceQuota', content: 'kind: ResourceQuota' }],
     });

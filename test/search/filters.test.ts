@@ -7,11 +7,45 @@ describe('search: filters, facets and pagination', () => {
   before(async () => {
     srv = await startTestServer();
     const db = srv.app.db;
-    insertApp(db, { namespace: 'acme', name: 'blog', summary: 'web blog', tags: ['cms', 'php'], categories: ['web'] });
-    insertApp(db, { namespace: 'acme', name: 'wiki', summary: 'web wiki', tags: ['CMS', 'docs'], categories: ['web', 'docs'] });
-    insertApp(db, { namespace: 'beta', name: 'shop', summary: 'web shop', tags: ['cms', 'php'], categories: ['commerce'], versions: [{ version: '2.0', arch: 'arm64' }] });
-    insertApp(db, { namespace: 'beta', name: 'db', summary: 'database', tags: ['sql'], versions: [{ version: '1.0', arch: 'amd64' }, { version: '1.1', arch: 'arm64' }] });
-    for (let i = 0; i < 25; i++) insertApp(db, { namespace: 'gamma', name: `widget-${String(i).padStart(2, '0')}`, summary: 'a widget', installs: i + 1 });
+    insertApp(db, {
+      namespace: 'acme',
+      name: 'blog',
+      summary: 'web blog',
+      tags: ['cms', 'php'],
+      categories: ['web'],
+    });
+    insertApp(db, {
+      namespace: 'acme',
+      name: 'wiki',
+      summary: 'web wiki',
+      tags: ['CMS', 'docs'],
+      categories: ['web', 'docs'],
+    });
+    insertApp(db, {
+      namespace: 'beta',
+      name: 'shop',
+      summary: 'web shop',
+      tags: ['cms', 'php'],
+      categories: ['commerce'],
+      versions: [{ version: '2.0', arch: 'arm64' }],
+    });
+    insertApp(db, {
+      namespace: 'beta',
+      name: 'db',
+      summary: 'database',
+      tags: ['sql'],
+      versions: [
+        { version: '1.0', arch: 'amd64' },
+        { version: '1.1', arch: 'arm64' },
+      ],
+    });
+    for (let i = 0; i < 25; i++)
+      insertApp(db, {
+        namespace: 'gamma',
+        name: `widget-${String(i).padStart(2, '0')}`,
+        summary: 'a widget',
+        installs: i + 1,
+      });
   });
   after(() => srv.close());
 
@@ -47,7 +81,9 @@ describe('search: filters, facets and pagination', () => {
 
   it('finds nothing for an unknown filter value', async () => {
     const r = await search(srv.url, { tag: 'nope' });
-    expect([r.status, r.body.total, r.body.items.length, r.body.facets.tags.length]).to.deep.equal([200, 0, 0, 0]);
+    expect([r.status, r.body.total, r.body.items.length, r.body.facets.tags.length]).to.deep.equal([
+      200, 0, 0, 0,
+    ]);
   });
 
   it('counts facets over the filtered result', async () => {
@@ -79,10 +115,17 @@ describe('search: filters, facets and pagination', () => {
     const seen: string[] = [];
     for (const page of [1, 2, 3]) {
       const r = await search(srv.url, { q: 'widget', sort: 'installs', page, pageSize: 10 });
-      expect([r.body.total, r.body.page, r.body.pageSize, r.body.items.length]).to.deep.equal([25, page, 10, page === 3 ? 5 : 10]);
+      expect([r.body.total, r.body.page, r.body.pageSize, r.body.items.length]).to.deep.equal([
+        25,
+        page,
+        10,
+        page === 3 ? 5 : 10,
+      ]);
       seen.push(...names(r));
     }
-    expect(seen).to.deep.equal(Array.from({ length: 25 }, (_, i) => `widget-${String(24 - i).padStart(2, '0')}`));
+    expect(seen).to.deep.equal(
+      Array.from({ length: 25 }, (_, i) => `widget-${String(24 - i).padStart(2, '0')}`),
+    );
     const past = await search(srv.url, { q: 'widget', page: 4, pageSize: 10 });
     expect([past.status, past.body.total, past.body.items.length]).to.deep.equal([200, 25, 0]);
   });

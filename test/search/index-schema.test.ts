@@ -17,7 +17,9 @@ describe('search: index schema', () => {
   after(() => srv.close());
 
   it('has every trigger that keeps the index in step', () => {
-    const rows = srv.app.db.all<{ name: string; tbl_name: string }>(sql`SELECT name, tbl_name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'search_%' ORDER BY name`);
+    const rows = srv.app.db.all<{ name: string; tbl_name: string }>(
+      sql`SELECT name, tbl_name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'search_%' ORDER BY name`,
+    );
     expect(rows.map((r) => `${r.tbl_name}.${r.name}`)).to.deep.equal([
       'apps.search_apps_ad',
       'apps.search_apps_ai',
@@ -45,10 +47,18 @@ describe('search: query text to FTS5 terms', () => {
     ['  "*( )', [], []],
     ['Word', ['"word"*'], ['"word"*']],
     ['wordp mysql', ['"wordp"', '"mysql"*'], ['"wordp"*', '"mysql"*']],
-    ['name:"x" AND (yy', ['"name"', '"x"', '"and"', '"yy"*'], ['"name"*', '"x"', '"and"*', '"yy"*']],
+    [
+      'name:"x" AND (yy',
+      ['"name"', '"x"', '"and"', '"yy"*'],
+      ['"name"*', '"x"', '"and"*', '"yy"*'],
+    ],
     ['NEAR(a b, 2)', ['"near"', '"a"', '"b"', '"2"'], ['"near"*', '"a"', '"b"', '"2"']],
     ['café-au-lait', ['"café"', '"au"', '"lait"*'], ['"café"*', '"au"*', '"lait"*']],
-    ['1 2 3 4 5 6 7 8 9 10', ['"1"', '"2"', '"3"', '"4"', '"5"', '"6"', '"7"', '"8"'], ['"1"', '"2"', '"3"', '"4"', '"5"', '"6"', '"7"', '"8"']],
+    [
+      '1 2 3 4 5 6 7 8 9 10',
+      ['"1"', '"2"', '"3"', '"4"', '"5"', '"6"', '"7"', '"8"'],
+      ['"1"', '"2"', '"3"', '"4"', '"5"', '"6"', '"7"', '"8"'],
+    ],
   ];
   for (const [text, lastPrefix, allPrefix] of cases) {
     it(`turns ${JSON.stringify(text)} into ${lastPrefix.join(' ') || 'nothing'}`, () => {

@@ -7,10 +7,27 @@ describe('search: query text', () => {
   before(async () => {
     srv = await startTestServer();
     const db = srv.app.db;
-    insertApp(db, { name: 'wordpress', displayName: 'WordPress', summary: 'blog and website engine', tags: ['cms'] });
-    insertApp(db, { name: 'postgresql', displayName: 'PostgreSQL', summary: 'relational database cluster' });
-    insertApp(db, { name: 'redis', summary: 'in-memory key value store', introduction: 'Café-grade caching for everyone.' });
-    insertApp(db, { name: 'gitea', summary: 'self-hosted git service', introduction: 'Pulls NEAR the (AND) shore' });
+    insertApp(db, {
+      name: 'wordpress',
+      displayName: 'WordPress',
+      summary: 'blog and website engine',
+      tags: ['cms'],
+    });
+    insertApp(db, {
+      name: 'postgresql',
+      displayName: 'PostgreSQL',
+      summary: 'relational database cluster',
+    });
+    insertApp(db, {
+      name: 'redis',
+      summary: 'in-memory key value store',
+      introduction: 'Café-grade caching for everyone.',
+    });
+    insertApp(db, {
+      name: 'gitea',
+      summary: 'self-hosted git service',
+      introduction: 'Pulls NEAR the (AND) shore',
+    });
   });
   after(() => srv.close());
 
@@ -41,8 +58,31 @@ describe('search: query text', () => {
     expect([r.status, r.body.total]).to.deep.equal([200, 0]);
   });
 
-  const garbage = ['"', '*', 'AND (', 'NEAR(', 'NEAR(a b, 2)', 'name:wordpress', '^word', 'wordpress OR', '-redis', '""""', 'a AND OR NOT b',
-    '(((', '{name summary}: x', "'", '\\', '%', '_', 'wordpress"*', '* * *', 'NOT', '\u0000', '日本語', 'x'.repeat(256)];
+  const garbage = [
+    '"',
+    '*',
+    'AND (',
+    'NEAR(',
+    'NEAR(a b, 2)',
+    'name:wordpress',
+    '^word',
+    'wordpress OR',
+    '-redis',
+    '""""',
+    'a AND OR NOT b',
+    '(((',
+    '{name summary}: x',
+    "'",
+    '\\',
+    '%',
+    '_',
+    'wordpress"*',
+    '* * *',
+    'NOT',
+    '\u0000',
+    '日本語',
+    'x'.repeat(256),
+  ];
   for (const q of garbage) {
     it(`answers ${JSON.stringify(q.length > 20 ? `${q.slice(0, 20)}…` : q)} without an error`, async () => {
       const r = await search(srv.url, { q });

@@ -11,8 +11,18 @@ describe('search: ranking and sorts', () => {
     // One word, each app holding it in a different column; the weaker the column, the more
     // installs and the fresher, so only the column weights can put them in this order.
     insertApp(db, { name: 'quokka', summary: 'an animal', updatedAt: now - 400 * DAY });
-    insertApp(db, { name: 'marsupial-display', displayName: 'Quokka Studio', installs: 10, updatedAt: now - 300 * DAY });
-    insertApp(db, { name: 'marsupial-summary', summary: 'the quokka of dashboards', installs: 100, updatedAt: now - 200 * DAY });
+    insertApp(db, {
+      name: 'marsupial-display',
+      displayName: 'Quokka Studio',
+      installs: 10,
+      updatedAt: now - 300 * DAY,
+    });
+    insertApp(db, {
+      name: 'marsupial-summary',
+      summary: 'the quokka of dashboards',
+      installs: 100,
+      updatedAt: now - 200 * DAY,
+    });
     insertApp(db, {
       name: 'marsupial-intro',
       introduction: 'A long introduction. '.repeat(20) + 'It was inspired by the quokka.',
@@ -22,14 +32,24 @@ describe('search: ranking and sorts', () => {
     // Equal text: installs and freshness decide.
     insertApp(db, { name: 'ledger-old', summary: 'ledger service', updatedAt: now - 365 * DAY });
     insertApp(db, { name: 'ledger-new', summary: 'ledger service', updatedAt: now - DAY });
-    insertApp(db, { name: 'ledger-popular', summary: 'ledger service', installs: 2000, updatedAt: now - 365 * DAY });
+    insertApp(db, {
+      name: 'ledger-popular',
+      summary: 'ledger service',
+      installs: 2000,
+      updatedAt: now - 365 * DAY,
+    });
   });
   after(() => srv.close());
 
   it('weights name over display name over summary over introduction', async () => {
     const r = await search(srv.url, { q: 'quokka' });
     expect(r.status).to.equal(200);
-    expect(names(r)).to.deep.equal(['quokka', 'marsupial-display', 'marsupial-summary', 'marsupial-intro']);
+    expect(names(r)).to.deep.equal([
+      'quokka',
+      'marsupial-display',
+      'marsupial-summary',
+      'marsupial-intro',
+    ]);
     expect(r.body.sort).to.equal('relevance');
   });
 
@@ -40,7 +60,12 @@ describe('search: ranking and sorts', () => {
 
   it('sorts by installs, most first', async () => {
     const r = await search(srv.url, { q: 'quokka', sort: 'installs' });
-    expect(names(r)).to.deep.equal(['marsupial-intro', 'marsupial-summary', 'marsupial-display', 'quokka']);
+    expect(names(r)).to.deep.equal([
+      'marsupial-intro',
+      'marsupial-summary',
+      'marsupial-display',
+      'quokka',
+    ]);
   });
 
   it('sorts by update time, newest first', async () => {
@@ -51,14 +76,23 @@ describe('search: ranking and sorts', () => {
 
   it('sorts by display name', async () => {
     const r = await search(srv.url, { q: 'quokka', sort: 'name' });
-    expect(r.body.items.map((i) => i.displayName)).to.deep.equal(['marsupial-intro', 'marsupial-summary', 'quokka', 'Quokka Studio']);
+    expect(r.body.items.map((i) => i.displayName)).to.deep.equal([
+      'marsupial-intro',
+      'marsupial-summary',
+      'quokka',
+      'Quokka Studio',
+    ]);
   });
 
   it('lists everything by installs without text', async () => {
     const r = await search(srv.url, {});
     expect(r.body.total).to.equal(7);
     expect(r.body.sort).to.equal('installs');
-    expect(names(r).slice(0, 3)).to.deep.equal(['marsupial-intro', 'ledger-popular', 'marsupial-summary']);
+    expect(names(r).slice(0, 3)).to.deep.equal([
+      'marsupial-intro',
+      'ledger-popular',
+      'marsupial-summary',
+    ]);
   });
 
   it('ranks by freshness and installs alone for relevance without text', async () => {

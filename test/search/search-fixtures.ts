@@ -55,11 +55,37 @@ export function insertApp(db: Db, f: AppFixture): number {
   for (const v of vs) {
     const digest = `sha256:${createHash('sha256').update(`${f.name}:${v.version}`).digest('hex')}`;
     db.insert(versions)
-      .values({ appId: row.id, version: v.version, state: 'ready', manifestDigest: digest, templateDigest: digest, template: '{}', arch: v.arch ?? 'amd64', createdAt: v.createdAt ?? updatedAt, updatedAt })
+      .values({
+        appId: row.id,
+        version: v.version,
+        state: 'ready',
+        manifestDigest: digest,
+        templateDigest: digest,
+        template: '{}',
+        arch: v.arch ?? 'amd64',
+        createdAt: v.createdAt ?? updatedAt,
+        updatedAt,
+      })
       .run();
   }
-  if (f.packaged ?? true) db.insert(packages).values({ appId: row.id, name: vs[0]?.version ?? 'free', versions: JSON.stringify(vs.map((v) => v.version)), createdAt: now }).run();
-  if (f.installs || f.visits) db.insert(appStatsDaily).values({ appId: row.id, day: '2024-01-01', installs: f.installs ?? 0, visits: f.visits ?? 0 }).run();
+  if (f.packaged ?? true)
+    db.insert(packages)
+      .values({
+        appId: row.id,
+        name: vs[0]?.version ?? 'free',
+        versions: JSON.stringify(vs.map((v) => v.version)),
+        createdAt: now,
+      })
+      .run();
+  if (f.installs || f.visits)
+    db.insert(appStatsDaily)
+      .values({
+        appId: row.id,
+        day: '2024-01-01',
+        installs: f.installs ?? 0,
+        visits: f.visits ?? 0,
+      })
+      .run();
   return row.id;
 }
 
@@ -78,10 +104,17 @@ export interface SearchResponse {
   body: SearchResult & { error?: { code: string } };
 }
 
-export async function search(baseUrl: string, params: SearchParams = {}, key?: string): Promise<SearchResponse> {
+export async function search(
+  baseUrl: string,
+  params: SearchParams = {},
+  key?: string,
+): Promise<SearchResponse> {
   const qs = new URLSearchParams();
-  for (const [k, v] of Object.entries(params)) for (const one of Array.isArray(v) ? v : [v]) qs.append(k, String(one));
-  const res = await fetch(`${baseUrl}/api/v1/search?${qs.toString()}`, { headers: key ? { authorization: `Bearer ${key}` } : {} });
+  for (const [k, v] of Object.entries(params))
+    for (const one of Array.isArray(v) ? v : [v]) qs.append(k, String(one));
+  const res = await fetch(`${baseUrl}/api/v1/search?${qs.toString()}`, {
+    headers: key ? { authorization: `Bearer ${key}` } : {},
+  });
   return { status: res.status, body: (await res.json()) as SearchResponse['body'] };
 }
 

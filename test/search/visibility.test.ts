@@ -11,9 +11,27 @@ describe('search: what is on the shelf, kept in step', () => {
     const db = srv.app.db;
     insertUser(db, 'beta', 'Beta Labs');
     insertApp(db, { namespace: 'beta', name: 'shelved', summary: 'otter tool', tags: ['otter'] });
-    insertApp(db, { namespace: 'beta', name: 'unlisted', summary: 'otter tool', tags: ['otter'], listed: false });
-    insertApp(db, { namespace: 'beta', name: 'unpackaged', summary: 'otter tool', tags: ['otter'], packaged: false });
-    insertApp(db, { namespace: 'admin', name: 'own-draft', summary: 'otter tool', listed: false, packaged: false });
+    insertApp(db, {
+      namespace: 'beta',
+      name: 'unlisted',
+      summary: 'otter tool',
+      tags: ['otter'],
+      listed: false,
+    });
+    insertApp(db, {
+      namespace: 'beta',
+      name: 'unpackaged',
+      summary: 'otter tool',
+      tags: ['otter'],
+      packaged: false,
+    });
+    insertApp(db, {
+      namespace: 'admin',
+      name: 'own-draft',
+      summary: 'otter tool',
+      listed: false,
+      packaged: false,
+    });
   });
   after(() => srv.close());
 
@@ -25,7 +43,7 @@ describe('search: what is on the shelf, kept in step', () => {
     expect(names(all)).to.deep.equal(['shelved']);
   });
 
-  it('shows a signed-in user the shelf and their own apps, never others\' unlisted ones', async () => {
+  it("shows a signed-in user the shelf and their own apps, never others' unlisted ones", async () => {
     const r = await search(srv.url, { q: 'otter', sort: 'name' }, ADMIN_KEY);
     expect(names(r)).to.deep.equal(['own-draft', 'shelved']);
   });
@@ -35,7 +53,7 @@ describe('search: what is on the shelf, kept in step', () => {
     expect([r.status, r.body.error?.code]).to.deep.equal([401, 'unauthorized']);
   });
 
-  it('finds an app by its publisher\'s display name, and follows its changes', async () => {
+  it("finds an app by its publisher's display name, and follows its changes", async () => {
     expect(names(await search(srv.url, { q: 'labs' }))).to.deep.equal(['shelved']);
     renameUser(srv.app.db, 'beta', 'Gamma Works');
     expect((await search(srv.url, { q: 'labs' })).body.total).to.equal(0);
@@ -46,7 +64,10 @@ describe('search: what is on the shelf, kept in step', () => {
     const db = srv.app.db;
     const id = insertApp(db, { name: 'editable', summary: 'pelican feeder', tags: ['birds'] });
     expect(names(await search(srv.url, { q: 'pelican' }))).to.deep.equal(['editable']);
-    db.update(apps).set({ summary: 'heron feeder', tags: '["fish"]', categories: '["water"]' }).where(eq(apps.id, id)).run();
+    db.update(apps)
+      .set({ summary: 'heron feeder', tags: '["fish"]', categories: '["water"]' })
+      .where(eq(apps.id, id))
+      .run();
     expect((await search(srv.url, { q: 'pelican' })).body.total).to.equal(0);
     expect(names(await search(srv.url, { q: 'heron' }))).to.deep.equal(['editable']);
     expect((await search(srv.url, { tag: 'birds' })).body.total).to.equal(0);
@@ -86,7 +107,10 @@ describe('search: what is on the shelf, kept in step', () => {
     const db = srv.app.db;
     const id = insertApp(db, { name: 'counted', summary: 'puffin', installs: 2, visits: 5 });
     db.insert(appStatsDaily).values({ appId: id, day: '2024-01-02', installs: 1, visits: 1 }).run();
-    db.update(appStatsDaily).set({ installs: 4 }).where(and(eq(appStatsDaily.appId, id), eq(appStatsDaily.day, '2024-01-01'))).run();
+    db.update(appStatsDaily)
+      .set({ installs: 4 })
+      .where(and(eq(appStatsDaily.appId, id), eq(appStatsDaily.day, '2024-01-01')))
+      .run();
     const item = (await search(srv.url, { q: 'puffin' })).body.items[0];
     expect([item?.installs, item?.visits]).to.deep.equal([5, 6]);
   });
@@ -101,7 +125,12 @@ describe('search: what is on the shelf, kept in step', () => {
       tags: ['a', 'b'],
       logo: true,
       updatedAt,
-      versions: [{ version: '1.2.0' }, { version: '1.10.0' }, { version: 'nightly' }, { version: '1.9.9' }],
+      versions: [
+        { version: '1.2.0' },
+        { version: '1.10.0' },
+        { version: 'nightly' },
+        { version: '1.9.9' },
+      ],
     });
     const item = (await search(srv.url, { q: 'kiwi' })).body.items[0];
     expect(item).to.deep.equal({

@@ -38,13 +38,16 @@ describe('config: config.yml and APPSHELF_* overrides', () => {
 
   it('applies the aliases and generic overrides', () => {
     const config = parseConfig(
-      applyEnv({}, {
-        APPSHELF_LISTEN: '127.0.0.1:9000',
-        APPSHELF_DATA: '/srv/appshelf',
-        APPSHELF_ADMIN_KEY: '1234567890123456',
-        APPSHELF_REGISTRY_ANONYMOUS_PULL: 'true',
-        APPSHELF_REGISTRY_GC_GRACE_SECONDS: '60',
-      }),
+      applyEnv(
+        {},
+        {
+          APPSHELF_LISTEN: '127.0.0.1:9000',
+          APPSHELF_DATA: '/srv/appshelf',
+          APPSHELF_ADMIN_KEY: '1234567890123456',
+          APPSHELF_REGISTRY_ANONYMOUS_PULL: 'true',
+          APPSHELF_REGISTRY_GC_GRACE_SECONDS: '60',
+        },
+      ),
     );
     expect(config.listen).to.equal('127.0.0.1:9000');
     expect(config.data).to.equal('/srv/appshelf');

@@ -78,7 +78,11 @@ describe('server: access keys end to end with skopeo', function () {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  async function createKey(body: { name: string; scopes: string[]; expiresAt?: string }): Promise<NewKey> {
+  async function createKey(body: {
+    name: string;
+    scopes: string[];
+    expiresAt?: string;
+  }): Promise<NewKey> {
     const res = await api<NewKey>(srv!, 'POST', '/api/v1/keys', { session, body });
     expect(res.status, res.text).to.equal(201);
     return res.body;
@@ -88,30 +92,64 @@ describe('server: access keys end to end with skopeo', function () {
   const push = (key: string, repository: string, tag = '1', user = 'kim'): Promise<RunResult> =>
     run(
       'skopeo',
-      ['--policy', policy, 'copy', '--quiet', '--retry-times', '0', '--dest-tls-verify=false', '--authfile', authFile, '--dest-creds', `${user}:${key}`, `oci:${layout}:demo`, `docker://${srv!.host}/${repository}:${tag}`],
+      [
+        '--policy',
+        policy,
+        'copy',
+        '--quiet',
+        '--retry-times',
+        '0',
+        '--dest-tls-verify=false',
+        '--authfile',
+        authFile,
+        '--dest-creds',
+        `${user}:${key}`,
+        `oci:${layout}:demo`,
+        `docker://${srv!.host}/${repository}:${tag}`,
+      ],
       { env, allowFailure: true, timeoutMs: 30_000 },
     );
-  const expectPushed = async (result: RunResult, repository: string, tag: string): Promise<void> => {
+  const expectPushed = async (
+    result: RunResult,
+    repository: string,
+    tag: string,
+  ): Promise<void> => {
     expect(result.code, result.stderr).to.equal(0);
     const admin = new TestRegistryClient(srv!.url);
     const res = await admin.request('HEAD', `/v2/${repository}/manifests/${tag}`);
     expect(res.status).to.equal(200);
     expect(res.headers.get('docker-content-digest')).to.equal(image.digest);
   };
-  const expectRefused = async (result: RunResult, repository: string, tag: string, says: RegExp): Promise<void> => {
+  const expectRefused = async (
+    result: RunResult,
+    repository: string,
+    tag: string,
+    says: RegExp,
+  ): Promise<void> => {
     expect(result.code, 'skopeo should have failed').to.not.equal(0);
     expect(result.stderr).to.match(says, result.stderr);
     const admin = new TestRegistryClient(srv!.url);
-    expect((await admin.request('HEAD', `/v2/${repository}/manifests/${tag}`)).status).to.equal(404);
+    expect((await admin.request('HEAD', `/v2/${repository}/manifests/${tag}`)).status).to.equal(
+      404,
+    );
   };
   /** What the registry answers `kim` with `key` when starting an upload to `repository`. */
-  const uploadAnswer = async (key: string, repository: string): Promise<[number, string | undefined]> => {
-    const res = await new TestRegistryClient(srv!.url, { username: 'kim', password: key }).request('POST', `/v2/${repository}/blobs/uploads/`);
+  const uploadAnswer = async (
+    key: string,
+    repository: string,
+  ): Promise<[number, string | undefined]> => {
+    const res = await new TestRegistryClient(srv!.url, { username: 'kim', password: key }).request(
+      'POST',
+      `/v2/${repository}/blobs/uploads/`,
+    );
     return [res.status, await errorCode(res)];
   };
   const tokenStatus = async (key: string, user = 'kim'): Promise<number> => {
     const basic = Buffer.from(`${user}:${key}`).toString('base64');
-    const res = await fetch(new URL('/v2/token?service=appshelf&scope=repository:kim/demo:pull,push', srv!.url), { headers: { authorization: `Basic ${basic}` } });
+    const res = await fetch(
+      new URL('/v2/token?service=appshelf&scope=repository:kim/demo:pull,push', srv!.url),
+      { headers: { authorization: `Basic ${basic}` } },
+    );
     await res.arrayBuffer();
     return res.status;
   };
@@ -133,11 +171,27 @@ describe('server: access keys end to end with skopeo', function () {
 
   it('a read-only key pulls but may not push', async () => {
     const read = await createKey({ name: 'laptop', scopes: ['read'] });
-    await expectRefused(await push(read.key, 'kim/demo', 'read-only'), 'kim/demo', 'read-only', /denied/i);
+    await expectRefused(
+      await push(read.key, 'kim/demo', 'read-only'),
+      'kim/demo',
+      'read-only',
+      /denied/i,
+    );
     expect(await uploadAnswer(read.key, 'kim/demo')).to.deep.equal([403, 'DENIED']);
     const pulled = await run(
       'skopeo',
-      ['--policy', policy, 'inspect', '--raw', '--tls-verify=false', '--authfile', authFile, '--creds', `kim:${read.key}`, `docker://${srv!.host}/kim/demo:1`],
+      [
+        '--policy',
+        policy,
+        'inspect',
+        '--raw',
+        '--tls-verify=false',
+        '--authfile',
+        authFile,
+        '--creds',
+        `kim:${read.key}`,
+        `docker://${srv!.host}/kim/demo:1`,
+      ],
       { env, timeoutMs: 30_000 },
     );
     expect(JSON.parse(pulled.stdout)).to.have.property('schemaVersion', 2);
@@ -150,20 +204,31 @@ describe('server: access keys end to end with skopeo', function () {
 
     const revoked = await api(srv!, 'DELETE', `/api/v1/keys/${doomed.id}`, { session });
     expect(revoked.status, revoked.text).to.equal(204);
-    await expectRefused(await push(doomed.key, 'kim/demo', 'revoked'), 'kim/demo', 'revoked', /unauthorized|authentication required|denied/i);
+    await expectRefused(
+      await push(doomed.key, 'kim/demo', 'revoked'),
+      'kim/demo',
+      'revoked',
+      /unauthorized|authentication required|denied/i,
+    );
     expect(await tokenStatus(doomed.key)).to.equal(401);
     const stale = await client.request('POST', '/v2/kim/demo/blobs/uploads/');
     expect(stale.status).to.equal(403);
     expect(await errorCode(stale)).to.equal('DENIED');
-    expect((await api(srv!, 'GET', '/api/v1/users/me', { bearer: doomed.key })).status).to.equal(401);
+    expect((await api(srv!, 'GET', '/api/v1/users/me', { bearer: doomed.key })).status).to.equal(
+      401,
+    );
 
     const keys = await api<{ keys: { id: number }[] }>(srv!, 'GET', '/api/v1/keys', { session });
     expect(keys.body.keys.map((k) => k.id)).to.not.include(doomed.id);
-    expect((await api<ApiError>(srv!, 'DELETE', `/api/v1/keys/${doomed.id}`, { session })).status).to.equal(404);
+    expect(
+      (await api<ApiError>(srv!, 'DELETE', `/api/v1/keys/${doomed.id}`, { session })).status,
+    ).to.equal(404);
   });
 
   it("a user cannot revoke another user's key", async () => {
-    const lee = await api<ApiError>(srv!, 'DELETE', `/api/v1/keys/${pushKey.id}`, { bearer: leeSession });
+    const lee = await api<ApiError>(srv!, 'DELETE', `/api/v1/keys/${pushKey.id}`, {
+      bearer: leeSession,
+    });
     expect(lee.status).to.equal(404);
     expect(lee.body.error.code).to.equal('not_found');
     expect(await tokenStatus(pushKey.key)).to.equal(200);
@@ -172,45 +237,76 @@ describe('server: access keys end to end with skopeo', function () {
   it('an expired key is refused', async () => {
     const expiresAt = new Date(clock.now() + 3_600_000).toISOString();
     const brief = await createKey({ name: 'brief', scopes: ['push'], expiresAt });
-    await expectPushed(await push(brief.key, 'kim/demo', 'before-expiry'), 'kim/demo', 'before-expiry');
+    await expectPushed(
+      await push(brief.key, 'kim/demo', 'before-expiry'),
+      'kim/demo',
+      'before-expiry',
+    );
     clock.advance(2 * 3_600_000);
-    await expectRefused(await push(brief.key, 'kim/demo', 'after-expiry'), 'kim/demo', 'after-expiry', /unauthorized|authentication required|denied/i);
+    await expectRefused(
+      await push(brief.key, 'kim/demo', 'after-expiry'),
+      'kim/demo',
+      'after-expiry',
+      /unauthorized|authentication required|denied/i,
+    );
     expect(await tokenStatus(brief.key)).to.equal(401);
-    expect((await api(srv!, 'GET', '/api/v1/users/me', { bearer: brief.key })).status).to.equal(401);
+    expect((await api(srv!, 'GET', '/api/v1/users/me', { bearer: brief.key })).status).to.equal(
+      401,
+    );
   });
 
   it('a user disabled by an admin: keys refused and the session ended (re-enabling brings back keys, not sessions)', async () => {
     expect((await api(srv!, 'GET', '/api/v1/users/me', { session })).status).to.equal(200);
-    const notAdmin = await api<ApiError>(srv!, 'PATCH', '/api/v1/admin/users/kim', { bearer: pushKey.key, body: { disabled: true } });
+    const notAdmin = await api<ApiError>(srv!, 'PATCH', '/api/v1/admin/users/kim', {
+      bearer: pushKey.key,
+      body: { disabled: true },
+    });
     expect(notAdmin.status).to.equal(403);
 
-    const disabled = await api<{ disabled: boolean }>(srv!, 'PATCH', '/api/v1/admin/users/kim', { bearer: ADMIN_KEY, body: { disabled: true } });
+    const disabled = await api<{ disabled: boolean }>(srv!, 'PATCH', '/api/v1/admin/users/kim', {
+      bearer: ADMIN_KEY,
+      body: { disabled: true },
+    });
     expect(disabled.status, disabled.text).to.equal(200);
     expect(disabled.body.disabled).to.equal(true);
-    await expectRefused(await push(pushKey.key, 'kim/demo', 'disabled'), 'kim/demo', 'disabled', /unauthorized|authentication required|denied/i);
+    await expectRefused(
+      await push(pushKey.key, 'kim/demo', 'disabled'),
+      'kim/demo',
+      'disabled',
+      /unauthorized|authentication required|denied/i,
+    );
     expect(await tokenStatus(pushKey.key)).to.equal(401);
     expect((await api(srv!, 'GET', '/api/v1/users/me', { session })).status).to.equal(401);
     expect((await api(srv!, 'GET', '/api/v1/users/me', { bearer: session })).status).to.equal(401);
     expect((await api(srv!, 'GET', '/api/v1/users/kim')).status).to.equal(404);
 
-    const enabled = await api(srv!, 'PATCH', '/api/v1/admin/users/kim', { bearer: ADMIN_KEY, body: { disabled: false } });
+    const enabled = await api(srv!, 'PATCH', '/api/v1/admin/users/kim', {
+      bearer: ADMIN_KEY,
+      body: { disabled: false },
+    });
     expect(enabled.status, enabled.text).to.equal(200);
     expect(await tokenStatus(pushKey.key)).to.equal(200);
     expect((await api(srv!, 'GET', '/api/v1/users/me', { bearer: session })).status).to.equal(401);
   });
 
   it('the audit trail has login, key.created, key.revoked and registry.push with actor and address', async () => {
-    const res = await api<{ entries: AuditEntry[] }>(srv!, 'GET', '/api/v1/audit?limit=500', { bearer: ADMIN_KEY });
+    const res = await api<{ entries: AuditEntry[] }>(srv!, 'GET', '/api/v1/audit?limit=500', {
+      bearer: ADMIN_KEY,
+    });
     expect(res.status, res.text).to.equal(200);
-    const of = (action: string) => res.body.entries.filter((e) => e.action === action && e.actor === 'kim');
+    const of = (action: string) =>
+      res.body.entries.filter((e) => e.action === action && e.actor === 'kim');
     for (const action of ['login', 'key.created', 'key.revoked', 'registry.push']) {
       const entries = of(action);
       expect(entries, action).to.not.be.empty;
-      for (const entry of entries) expect(entry.address, `${action} address`).to.match(/^(::ffff:)?127\.0\.0\.1$/);
+      for (const entry of entries)
+        expect(entry.address, `${action} address`).to.match(/^(::ffff:)?127\.0\.0\.1$/);
     }
     expect(of('key.created')).to.have.length(4);
     expect(of('registry.push').map((e) => e.target)).to.include(`kim/demo@${image.digest}`);
-    const admin = res.body.entries.filter((e) => e.action === 'user.admin-changed' && e.actor === 'admin' && e.target === 'kim');
+    const admin = res.body.entries.filter(
+      (e) => e.action === 'user.admin-changed' && e.actor === 'admin' && e.target === 'kim',
+    );
     expect(admin).to.have.length(2);
     // kim's own key may not read the audit trail.
     expect((await api(srv!, 'GET', '/api/v1/audit', { bearer: pushKey.key })).status).to.equal(403);

@@ -6,7 +6,11 @@
  */
 import { createRequire, syncBuiltinESMExports } from 'node:module';
 import { expect } from 'chai';
-import { CODE_TTL_MS, CODES_PER_PHONE_PER_DAY, MAX_ATTEMPTS } from '../../server/accounts/login-codes.js';
+import {
+  CODE_TTL_MS,
+  CODES_PER_PHONE_PER_DAY,
+  MAX_ATTEMPTS,
+} from '../../server/accounts/login-codes.js';
 import { api, TestClock, type ApiAnswer, type ApiError } from '../helpers/accounts.js';
 import { ADMIN_KEY, startTestServer, type TestServer } from '../helpers/server.js';
 import { SmsGateway } from '../helpers/sms-gateway.js';
@@ -28,7 +32,8 @@ interface KeyInfo {
 const nodeCrypto = createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto');
 
 /** A six-digit code that is not `code`. */
-const wrongCode = (code: string, n: number): string => ((Number(code) + n) % 1_000_000).toString().padStart(6, '0');
+const wrongCode = (code: string, n: number): string =>
+  ((Number(code) + n) % 1_000_000).toString().padStart(6, '0');
 
 describe('server: phone login abuse and secrets', function () {
   this.timeout(30_000);
@@ -45,7 +50,15 @@ describe('server: phone login abuse and secrets', function () {
     process.env.APPSHELF_TEST_LOG = 'debug';
     try {
       srv = await startTestServer(
-        { sms: { provider: 'webhook', url: gateway.url, headers: { authorization: 'Bearer gateway-secret' }, timeoutMs: 2000, retries: 0 } },
+        {
+          sms: {
+            provider: 'webhook',
+            url: gateway.url,
+            headers: { authorization: 'Bearer gateway-secret' },
+            timeoutMs: 2000,
+            retries: 0,
+          },
+        },
         { clock: clock.now },
       );
     } finally {
@@ -60,7 +73,8 @@ describe('server: phone login abuse and secrets', function () {
   // Past the one-code-per-minute and per-address windows, so each test starts unlimited.
   beforeEach(() => clock.advance(11 * 60_000));
 
-  const askCode = (phone: string) => api<ApiError>(srv, 'POST', '/api/v1/auth/code', { body: { phone } });
+  const askCode = (phone: string) =>
+    api<ApiError>(srv, 'POST', '/api/v1/auth/code', { body: { phone } });
   const codeFor = async (phone: string): Promise<string> => {
     const asked = await askCode(phone);
     expect(asked.status, asked.text).to.equal(202);
@@ -68,9 +82,15 @@ describe('server: phone login abuse and secrets', function () {
     secrets.add(code);
     return code;
   };
-  const login = async (phone: string, code: string, name?: string): Promise<ApiAnswer<LoginBody & ApiError>> => {
+  const login = async (
+    phone: string,
+    code: string,
+    name?: string,
+  ): Promise<ApiAnswer<LoginBody & ApiError>> => {
     secrets.add(code);
-    const res = await api<LoginBody & ApiError>(srv, 'POST', '/api/v1/auth/login', { body: { phone, code, ...(name ? { name } : {}) } });
+    const res = await api<LoginBody & ApiError>(srv, 'POST', '/api/v1/auth/login', {
+      body: { phone, code, ...(name ? { name } : {}) },
+    });
     if (res.status < 300) secrets.add(res.body.token);
     return res;
   };
@@ -91,7 +111,12 @@ describe('server: phone login abuse and secrets', function () {
       }
       const right = await login('+4915112340101', code, 'burnt');
       expect(right.status, right.text).to.equal(401);
-      const users = await api<{ users: { phone: string }[] }>(srv, 'GET', '/api/v1/admin/users?limit=500', { bearer: ADMIN_KEY });
+      const users = await api<{ users: { phone: string }[] }>(
+        srv,
+        'GET',
+        '/api/v1/admin/users?limit=500',
+        { bearer: ADMIN_KEY },
+      );
       expect(users.body.users.map((u) => u.phone)).to.not.include('+4915112340101');
       clock.advance(61_000);
       const fresh = await codeFor('+4915112340101');
@@ -100,7 +125,8 @@ describe('server: phone login abuse and secrets', function () {
 
     it(`${MAX_ATTEMPTS - 1} wrong codes still leave the right one working`, async () => {
       const code = await codeFor('+4915112340102');
-      for (let i = 1; i < MAX_ATTEMPTS; i++) expect((await login('+4915112340102', wrongCode(code, i))).status).to.equal(401);
+      for (let i = 1; i < MAX_ATTEMPTS; i++)
+        expect((await login('+4915112340102', wrongCode(code, i))).status).to.equal(401);
       expect((await login('+4915112340102', code)).status).to.equal(201);
     });
 
@@ -133,7 +159,8 @@ describe('server: phone login abuse and secrets', function () {
 
     it('login attempts from one address are limited (429 with Retry-After)', async () => {
       let last: ApiAnswer<ApiError> | undefined;
-      for (let i = 0; i < 40 && last?.status !== 429; i++) last = await login(`+49151123402${String(i).padStart(2, '0')}`, '000000');
+      for (let i = 0; i < 40 && last?.status !== 429; i++)
+        last = await login(`+49151123402${String(i).padStart(2, '0')}`, '000000');
       expectLimited(last!, 600);
       clock.advance(10 * 60_000);
       expect((await login('+4915112340299', '000000')).status).to.equal(401);
@@ -186,12 +213,18 @@ describe('server: phone login abuse and secrets', function () {
 
     it('POST /keys shows the secret once; GET /keys lists name, prefix, scopes and times, never the secret', async () => {
       const expiresAt = new Date(clock.now() + 30 * 86_400_000).toISOString();
-      const push = await api<KeyInfo & { key: string }>(srv, 'POST', '/api/v1/keys', { session, body: { name: 'ci', scopes: ['push'] } });
+      const push = await api<KeyInfo & { key: string }>(srv, 'POST', '/api/v1/keys', {
+        session,
+        body: { name: 'ci', scopes: ['push'] },
+      });
       expect(push.status, push.text).to.equal(201);
       expect(push.headers.get('cache-control')).to.equal('no-store');
       expect(push.body.key).to.match(/^ask_/);
       pushKey = push.body.key;
-      const read = await api<KeyInfo & { key: string }>(srv, 'POST', '/api/v1/keys', { session, body: { name: 'laptop', scopes: ['read'], expiresAt } });
+      const read = await api<KeyInfo & { key: string }>(srv, 'POST', '/api/v1/keys', {
+        session,
+        body: { name: 'laptop', scopes: ['read'], expiresAt },
+      });
       expect(read.status, read.text).to.equal(201);
       readKey = read.body.key;
       secrets.add(pushKey).add(readKey);
@@ -199,16 +232,32 @@ describe('server: phone login abuse and secrets', function () {
       // Use both, so lastUsedAt is set.
       expect((await api(srv, 'GET', '/api/v1/users/me', { bearer: pushKey })).status).to.equal(200);
       const basic = Buffer.from(`keeper:${readKey}`).toString('base64');
-      const token = await fetch(new URL('/v2/token?service=appshelf&scope=repository:keeper/app:pull', srv.url), { headers: { authorization: `Basic ${basic}` } });
+      const token = await fetch(
+        new URL('/v2/token?service=appshelf&scope=repository:keeper/app:pull', srv.url),
+        { headers: { authorization: `Basic ${basic}` } },
+      );
       expect(token.status).to.equal(200);
       secrets.add(((await token.json()) as { token: string }).token);
 
       const list = await api<{ keys: KeyInfo[] }>(srv, 'GET', '/api/v1/keys', { session });
       expect(list.status).to.equal(200);
       expect(list.body.keys).to.have.length(2);
-      for (const key of list.body.keys) expect(Object.keys(key).sort()).to.deep.equal(['createdAt', 'expiresAt', 'id', 'lastUsedAt', 'name', 'prefix', 'scopes']);
+      for (const key of list.body.keys)
+        expect(Object.keys(key).sort()).to.deep.equal([
+          'createdAt',
+          'expiresAt',
+          'id',
+          'lastUsedAt',
+          'name',
+          'prefix',
+          'scopes',
+        ]);
       const [ci, laptop] = list.body.keys;
-      expect(ci).to.include({ name: 'ci', prefix: pushKey.slice(0, ci!.prefix.length), expiresAt: null });
+      expect(ci).to.include({
+        name: 'ci',
+        prefix: pushKey.slice(0, ci!.prefix.length),
+        expiresAt: null,
+      });
       expect(ci!.scopes).to.deep.equal(['push']);
       expect(laptop).to.include({ name: 'laptop', expiresAt });
       expect(laptop!.scopes).to.deep.equal(['read']);
@@ -237,10 +286,15 @@ describe('server: phone login abuse and secrets', function () {
         expect((await login('+4915112340501', code)).status).to.equal(200);
         expect(seen, 'the right code').to.deep.include([32, 32]);
         seen.length = 0;
-        expect((await api(srv, 'GET', '/api/v1/users/me', { bearer: pushKey })).status).to.equal(200);
+        expect((await api(srv, 'GET', '/api/v1/users/me', { bearer: pushKey })).status).to.equal(
+          200,
+        );
         expect(seen, 'an access key').to.deep.include([32, 32]);
         seen.length = 0;
-        expect((await api(srv, 'GET', '/api/v1/users/me', { bearer: `${pushKey.slice(0, -4)}AAAA` })).status).to.equal(401);
+        expect(
+          (await api(srv, 'GET', '/api/v1/users/me', { bearer: `${pushKey.slice(0, -4)}AAAA` }))
+            .status,
+        ).to.equal(401);
         expect(seen, 'a wrong access key with a right prefix').to.deep.include([32, 32]);
       } finally {
         nodeCrypto.timingSafeEqual = original;
@@ -270,7 +324,9 @@ describe('server: phone login abuse and secrets', function () {
       expect(srv.logs.length).to.be.greaterThan(20);
       for (const secret of secrets) {
         // A code is six digits: look for it standing alone, not inside a timestamp or a digest.
-        const pattern = /^\d{6}$/.test(secret) ? new RegExp(`(?<![0-9A-Za-z])${secret}(?![0-9A-Za-z])`) : undefined;
+        const pattern = /^\d{6}$/.test(secret)
+          ? new RegExp(`(?<![0-9A-Za-z])${secret}(?![0-9A-Za-z])`)
+          : undefined;
         const leak = lines.find((line) => (pattern ? pattern.test(line) : line.includes(secret)));
         expect(leak, `secret ${secret.slice(0, 6)}… leaked`).to.equal(undefined);
       }

@@ -4,7 +4,13 @@
  * for the profile, the avatar and logout.
  */
 import { expect } from 'chai';
-import { api, codeFromLogs, loginWithPhone, TestClock, type ApiError } from '../helpers/accounts.js';
+import {
+  api,
+  codeFromLogs,
+  loginWithPhone,
+  TestClock,
+  type ApiError,
+} from '../helpers/accounts.js';
 import { ADMIN_KEY, startTestServer, type TestServer } from '../helpers/server.js';
 
 interface LoginBody {
@@ -24,7 +30,10 @@ interface Me {
 }
 
 /** A 1×1 PNG. */
-const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=', 'base64');
+const PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=',
+  'base64',
+);
 
 describe('server: phone login, sessions and profile', function () {
   this.timeout(30_000);
@@ -45,11 +54,14 @@ describe('server: phone login, sessions and profile', function () {
 
   /** Asks for a code for `phone` as typed; the log names the number in E.164 (`e164`). */
   const askCode = async (phone: string, e164 = phone): Promise<string> => {
-    const asked = await api<{ sent: boolean }>(srv, 'POST', '/api/v1/auth/code', { body: { phone } });
+    const asked = await api<{ sent: boolean }>(srv, 'POST', '/api/v1/auth/code', {
+      body: { phone },
+    });
     expect(asked.status, asked.text).to.equal(202);
     return codeFromLogs(srv, e164);
   };
-  const login = (body: Record<string, string>) => api<LoginBody & ApiError>(srv, 'POST', '/api/v1/auth/login', { body });
+  const login = (body: Record<string, string>) =>
+    api<LoginBody & ApiError>(srv, 'POST', '/api/v1/auth/login', { body });
 
   it('sends a code, and the first login creates the user and sets an HttpOnly, SameSite=Strict session cookie', async () => {
     const code = await askCode('+4915112340001');
@@ -88,32 +100,52 @@ describe('server: phone login, sessions and profile', function () {
     const anonymous = await api<ApiError>(srv, 'GET', '/api/v1/users/me');
     expect(anonymous.status).to.equal(401);
     expect(anonymous.body.error.code).to.equal('unauthorized');
-    const forged = await api<ApiError>(srv, 'GET', '/api/v1/users/me', { bearer: `ses_${'A'.repeat(43)}` });
+    const forged = await api<ApiError>(srv, 'GET', '/api/v1/users/me', {
+      bearer: `ses_${'A'.repeat(43)}`,
+    });
     expect(forged.status).to.equal(401);
   });
 
   it('PATCH /users/me changes the profile; a bad website is 400 invalid and changes nothing', async () => {
-    const change = { displayName: 'Alice Liddell', bio: 'Curiouser and curiouser.', website: 'https://alice.example.org/' };
+    const change = {
+      displayName: 'Alice Liddell',
+      bio: 'Curiouser and curiouser.',
+      website: 'https://alice.example.org/',
+    };
     const res = await api<Me>(srv, 'PATCH', '/api/v1/users/me', { bearer: first, body: change });
     expect(res.status, res.text).to.equal(200);
     expect(res.body).to.include(change);
     for (const website of ['javascript:alert(1)', 'not a url', 'ftp://alice.example.org/']) {
-      const bad = await api<ApiError>(srv, 'PATCH', '/api/v1/users/me', { bearer: first, body: { website, bio: 'changed' } });
+      const bad = await api<ApiError>(srv, 'PATCH', '/api/v1/users/me', {
+        bearer: first,
+        body: { website, bio: 'changed' },
+      });
       expect(bad.status, website).to.equal(400);
       expect(bad.body.error.code).to.equal('invalid');
       expect(bad.body.error.message).to.be.a('string').that.is.not.empty;
     }
-    const unknownField = await api<ApiError>(srv, 'PATCH', '/api/v1/users/me', { bearer: first, body: { role: 'admin' } });
+    const unknownField = await api<ApiError>(srv, 'PATCH', '/api/v1/users/me', {
+      bearer: first,
+      body: { role: 'admin' },
+    });
     expect(unknownField.status).to.equal(400);
     const me = await api<Me>(srv, 'GET', '/api/v1/users/me', { session: first });
     expect(me.body).to.include({ ...change, role: 'user' });
   });
 
   it('PUT /users/me/avatar takes a PNG and serves it back; text is 400', async () => {
-    const put = await api<Me>(srv, 'PUT', '/api/v1/users/me/avatar', { bearer: first, body: PNG, headers: { 'content-type': 'image/png' } });
+    const put = await api<Me>(srv, 'PUT', '/api/v1/users/me/avatar', {
+      bearer: first,
+      body: PNG,
+      headers: { 'content-type': 'image/png' },
+    });
     expect(put.status, put.text).to.equal(200);
     expect(put.body.avatarUrl).to.equal('/api/v1/users/alice/avatar');
-    const text = await api<ApiError>(srv, 'PUT', '/api/v1/users/me/avatar', { bearer: first, body: 'I am not a picture', headers: { 'content-type': 'image/png' } });
+    const text = await api<ApiError>(srv, 'PUT', '/api/v1/users/me/avatar', {
+      bearer: first,
+      body: 'I am not a picture',
+      headers: { 'content-type': 'image/png' },
+    });
     expect(text.status).to.equal(400);
     expect(text.body.error.code).to.equal('invalid');
 
@@ -127,7 +159,11 @@ describe('server: phone login, sessions and profile', function () {
   it('GET /users/<name> is the public profile, without the phone', async () => {
     const res = await api<Me>(srv, 'GET', '/api/v1/users/alice');
     expect(res.status).to.equal(200);
-    expect(res.body).to.include({ name: 'alice', displayName: 'Alice Liddell', avatarUrl: '/api/v1/users/alice/avatar' });
+    expect(res.body).to.include({
+      name: 'alice',
+      displayName: 'Alice Liddell',
+      avatarUrl: '/api/v1/users/alice/avatar',
+    });
     expect(res.body).to.not.have.property('phone');
     expect(res.text).to.not.include('4915112340001');
     expect((await api(srv, 'GET', '/api/v1/users/nobody-here')).status).to.equal(404);
@@ -140,7 +176,9 @@ describe('server: phone login, sessions and profile', function () {
     expect(out.headers.get('set-cookie') ?? '').to.match(/^appshelf_session=;/);
     expect((await api(srv, 'GET', '/api/v1/users/me', { bearer: second })).status).to.equal(401);
     expect((await api(srv, 'GET', '/api/v1/users/me', { session: second })).status).to.equal(401);
-    expect((await api(srv, 'POST', '/api/v1/auth/logout', { bearer: second })).status).to.equal(401);
+    expect((await api(srv, 'POST', '/api/v1/auth/logout', { bearer: second })).status).to.equal(
+      401,
+    );
     expect((await api(srv, 'GET', '/api/v1/users/me', { session: first })).status).to.equal(200);
   });
 
@@ -164,7 +202,9 @@ describe('server: phone login, sessions and profile', function () {
         const asked = await api<ApiError>(srv, 'POST', '/api/v1/auth/code', { body: { phone } });
         expect(asked.status, asked.text).to.equal(400);
         expect(asked.body.error.code).to.equal('invalid');
-        const login = await api<ApiError>(srv, 'POST', '/api/v1/auth/login', { body: { phone, code: '123456' } });
+        const login = await api<ApiError>(srv, 'POST', '/api/v1/auth/login', {
+          body: { phone, code: '123456' },
+        });
         expect(login.status, login.text).to.equal(400);
         expect(login.body.error.code).to.equal('invalid');
       });
@@ -172,7 +212,14 @@ describe('server: phone login, sessions and profile', function () {
 
     it('numbers of several countries sign up, each as its own user with a generated name', async () => {
       const names = new Set<string>();
-      for (const phone of ['+8613800138000', '+14155552671', '+447911123456', '+819012345678', '+5511987654321', '+919876543210']) {
+      for (const phone of [
+        '+8613800138000',
+        '+14155552671',
+        '+447911123456',
+        '+819012345678',
+        '+5511987654321',
+        '+919876543210',
+      ]) {
         const user = await loginWithPhone(srv, phone);
         expect(user.status, phone).to.equal(201);
         expect(user.name).to.match(/^user-[0-9a-f]{8}$/);
@@ -199,7 +246,16 @@ describe('server: phone login, sessions and profile', function () {
 
     it('an invalid or reserved name is 400 and does not spend the code either', async () => {
       const code = await askCode('+33612345679');
-      for (const name of ['Dave', 'd', 'dave!', '-dave', 'dave--', 'admin', 'api', 'x'.repeat(33)]) {
+      for (const name of [
+        'Dave',
+        'd',
+        'dave!',
+        '-dave',
+        'dave--',
+        'admin',
+        'api',
+        'x'.repeat(33),
+      ]) {
         const res = await login({ phone: '+33612345679', code, name });
         expect(res.status, `${name}: ${res.text}`).to.equal(400);
         expect(res.body.error.code).to.equal('invalid');
@@ -212,7 +268,12 @@ describe('server: phone login, sessions and profile', function () {
     it("a failed sign-up leaves no user behind: the taken name's owner is unchanged", async () => {
       const alice = await api<Me>(srv, 'GET', '/api/v1/users/alice');
       expect(alice.body.displayName).to.equal('Alice Liddell');
-      const admin = await api<{ users: { name: string; phone: string | null }[] }>(srv, 'GET', '/api/v1/admin/users', { bearer: ADMIN_KEY });
+      const admin = await api<{ users: { name: string; phone: string | null }[] }>(
+        srv,
+        'GET',
+        '/api/v1/admin/users',
+        { bearer: ADMIN_KEY },
+      );
       expect(admin.status).to.equal(200);
       const phones = admin.body.users.map((u) => u.phone);
       expect(phones.filter((p) => p === '+33612345678')).to.have.length(1);

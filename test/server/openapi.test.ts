@@ -44,7 +44,9 @@ function routesOf(stack: Layer[], prefix = ''): string[] {
   return stack.flatMap((layer) => {
     if (layer.route) {
       expect(layer.route.path, 'route paths are strings').to.be.a('string');
-      return Object.keys(layer.route.methods).map((m) => `${m.toUpperCase()} ${shape(prefix + String(layer.route!.path))}`);
+      return Object.keys(layer.route.methods).map(
+        (m) => `${m.toUpperCase()} ${shape(prefix + String(layer.route!.path))}`,
+      );
     }
     if (!Array.isArray(layer.handle?.stack)) return []; // middleware
     expect(layer.rawPath, 'mount paths are strings').to.be.a('string');
@@ -57,7 +59,9 @@ function routesOf(stack: Layer[], prefix = ''): string[] {
 function refsOf(node: unknown, at = '#'): [string, string][] {
   if (Array.isArray(node)) return node.flatMap((n, i) => refsOf(n, `${at}/${i}`));
   if (!node || typeof node !== 'object') return [];
-  return Object.entries(node).flatMap(([k, v]) => (k === '$ref' ? [[at, String(v)] as [string, string]] : refsOf(v, `${at}/${k}`)));
+  return Object.entries(node).flatMap(([k, v]) =>
+    k === '$ref' ? [[at, String(v)] as [string, string]] : refsOf(v, `${at}/${k}`),
+  );
 }
 
 function resolve(doc: unknown, ref: string): unknown {
@@ -66,7 +70,10 @@ function resolve(doc: unknown, ref: string): unknown {
     .slice(2)
     .split('/')
     .map((p) => decodeURIComponent(p).replace(/~1/g, '/').replace(/~0/g, '~'))
-    .reduce<unknown>((node, key) => (node && typeof node === 'object' ? (node as Json)[key] : undefined), doc);
+    .reduce<unknown>(
+      (node, key) => (node && typeof node === 'object' ? (node as Json)[key] : undefined),
+      doc,
+    );
 }
 
 describe('server: OpenAPI document of /api/v1', function () {
@@ -93,7 +100,9 @@ describe('server: OpenAPI document of /api/v1', function () {
     expect(doc).to.deep.equal(JSON.parse(JSON.stringify(buildOpenApiDocument())));
     expect(doc.openapi).to.match(/^3\.1\.\d+$/);
     expect(doc.info.title).to.be.a('string').and.not.be.empty;
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    const pkg = JSON.parse(
+      readFileSync(new URL('../../package.json', import.meta.url), 'utf8'),
+    ) as { version: string };
     expect(doc.info.version).to.equal(API_VERSION).and.equal(pkg.version);
     expect(doc.paths).to.be.an('object').and.not.be.empty;
     const ids = new Set<string>();
@@ -103,13 +112,21 @@ describe('server: OpenAPI document of /api/v1', function () {
       for (const [method, op] of Object.entries(item)) {
         const where = `${method.toUpperCase()} ${path}`;
         expect(METHODS, where).to.include(method);
-        expect(ids.has(op.operationId), `${where}: operationId ${op.operationId} is unique`).to.equal(false);
+        expect(
+          ids.has(op.operationId),
+          `${where}: operationId ${op.operationId} is unique`,
+        ).to.equal(false);
         ids.add(op.operationId);
         expect(Object.keys(op.responses), where).to.not.be.empty;
         const inPath = (op.parameters ?? []).filter((p) => p.in === 'path');
-        expect(inPath.map((p) => p.name).sort(), `${where}: path parameters`).to.deep.equal([...templated].sort());
-        for (const p of inPath) expect(p.required, `${where}: ${p.name} is required`).to.equal(true);
-        for (const requirement of op.security ?? []) for (const scheme of Object.keys(requirement)) expect(doc.components.securitySchemes, where).to.have.property(scheme);
+        expect(inPath.map((p) => p.name).sort(), `${where}: path parameters`).to.deep.equal(
+          [...templated].sort(),
+        );
+        for (const p of inPath)
+          expect(p.required, `${where}: ${p.name} is required`).to.equal(true);
+        for (const requirement of op.security ?? [])
+          for (const scheme of Object.keys(requirement))
+            expect(doc.components.securitySchemes, where).to.have.property(scheme);
       }
     }
     expect(doc.components.securitySchemes).to.have.keys('bearer', 'cookie');
@@ -145,17 +162,39 @@ describe('server: OpenAPI document of /api/v1', function () {
     for (const [path, item] of Object.entries(doc.paths)) {
       for (const method of Object.keys(item)) {
         const url = `/api/v1${path.replace(/\{id\}/g, '1').replace(/\{(\w+)\}/g, 'x$1')}`;
-        const res = await api<{ error?: { code: string; message: string } }>(srv, method.toUpperCase(), url, method === 'get' || method === 'delete' ? {} : { body: {} });
-        expect(res.body.error?.message ?? '', `${method.toUpperCase()} ${url} (${res.status})`).to.not.equal('no such endpoint');
+        const res = await api<{ error?: { code: string; message: string } }>(
+          srv,
+          method.toUpperCase(),
+          url,
+          method === 'get' || method === 'delete' ? {} : { body: {} },
+        );
+        expect(
+          res.body.error?.message ?? '',
+          `${method.toUpperCase()} ${url} (${res.status})`,
+        ).to.not.equal('no such endpoint');
       }
     }
-    const none = await api<{ error: { code: string; message: string } }>(srv, 'GET', '/api/v1/no-such-thing');
-    expect(none.body.error.message, 'the not-found marker this test relies on').to.equal('no such endpoint');
+    const none = await api<{ error: { code: string; message: string } }>(
+      srv,
+      'GET',
+      '/api/v1/no-such-thing',
+    );
+    expect(none.body.error.message, 'the not-found marker this test relies on').to.equal(
+      'no such endpoint',
+    );
   });
 
   it('describes real responses with its response schemas', async () => {
-    const check = async (schema: z.ZodType, method: string, path: string, body?: unknown): Promise<unknown> => {
-      const res = await api(srv, method, path, { bearer: ADMIN_KEY, ...(body !== undefined ? { body } : {}) });
+    const check = async (
+      schema: z.ZodType,
+      method: string,
+      path: string,
+      body?: unknown,
+    ): Promise<unknown> => {
+      const res = await api(srv, method, path, {
+        bearer: ADMIN_KEY,
+        ...(body !== undefined ? { body } : {}),
+      });
       expect(res.status, `${method} ${path}: ${res.text}`).to.be.lessThan(300);
       const parsed = schema.safeParse(res.body);
       expect(parsed.success, `${method} ${path}: ${parsed.error?.message ?? ''}`).to.equal(true);
@@ -168,7 +207,12 @@ describe('server: OpenAPI document of /api/v1', function () {
     await check(S.Org, 'POST', '/api/v1/orgs', { name: 'acme' });
     await check(S.Org, 'GET', '/api/v1/orgs/acme');
     await check(S.MemberList, 'GET', '/api/v1/orgs/acme/members');
-    await check(S.App, 'POST', '/api/v1/apps', { namespace: 'acme', name: 'demo', tags: ['db'], publishType: 'public' });
+    await check(S.App, 'POST', '/api/v1/apps', {
+      namespace: 'acme',
+      name: 'demo',
+      tags: ['db'],
+      publishType: 'public',
+    });
     await check(S.App, 'GET', '/api/v1/apps/acme/demo');
     await check(S.App, 'PUT', '/api/v1/apps/acme/demo/shelf', { listed: true });
     await check(S.Visit, 'POST', '/api/v1/apps/acme/demo/visit');

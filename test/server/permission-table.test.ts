@@ -40,7 +40,12 @@ const PRINCIPALS = [
 type PrincipalId = (typeof PRINCIPALS)[number];
 
 /** Credentials that died after their tokens were issued. */
-const DEAD: ReadonlySet<PrincipalId> = new Set(['alice:expired', 'alice:revoked', 'eve:push', 'eve']);
+const DEAD: ReadonlySet<PrincipalId> = new Set([
+  'alice:expired',
+  'alice:revoked',
+  'eve:push',
+  'eve',
+]);
 /** Sessions are not registry credentials: they appear in the store API table only. */
 const SESSIONS: ReadonlySet<PrincipalId> = new Set(['alice', 'eve']);
 
@@ -67,80 +72,87 @@ const REGISTRY_ACTIONS: readonly RegistryAction[] = ['pull', 'push', 'delete'];
  */
 const REGISTRY_TABLE: readonly [PrincipalId, Repository, off: string, on: string][] = [
   // principal      repository            off    on
-  ['anonymous',     'alice/app-listed',   '---', 'p--'],
-  ['anonymous',     'alice/app-unlisted', '---', '---'],
-  ['anonymous',     'alice/plain',        '---', 'p--'],
-  ['anonymous',     'acme/tool',          '---', 'p--'],
-  ['anonymous',     'acme/secret',        '---', '---'],
+  ['anonymous', 'alice/app-listed', '---', 'p--'],
+  ['anonymous', 'alice/app-unlisted', '---', '---'],
+  ['anonymous', 'alice/plain', '---', 'p--'],
+  ['anonymous', 'acme/tool', '---', 'p--'],
+  ['anonymous', 'acme/secret', '---', '---'],
 
-  ['alice:read',    'alice/app-listed',   'p--', 'p--'],
-  ['alice:read',    'alice/app-unlisted', 'p--', 'p--'],
-  ['alice:read',    'alice/plain',        'p--', 'p--'],
-  ['alice:read',    'acme/tool',          'p--', 'p--'],
-  ['alice:read',    'acme/secret',        'p--', 'p--'],
+  ['alice:read', 'alice/app-listed', 'p--', 'p--'],
+  ['alice:read', 'alice/app-unlisted', 'p--', 'p--'],
+  ['alice:read', 'alice/plain', 'p--', 'p--'],
+  ['alice:read', 'acme/tool', 'p--', 'p--'],
+  ['alice:read', 'acme/secret', 'p--', 'p--'],
 
-  ['alice:install', 'alice/app-listed',   'p--', 'p--'],
+  ['alice:install', 'alice/app-listed', 'p--', 'p--'],
   ['alice:install', 'alice/app-unlisted', 'p--', 'p--'],
-  ['alice:install', 'alice/plain',        'p--', 'p--'],
-  ['alice:install', 'acme/tool',          'p--', 'p--'],
-  ['alice:install', 'acme/secret',        'p--', 'p--'],
+  ['alice:install', 'alice/plain', 'p--', 'p--'],
+  ['alice:install', 'acme/tool', 'p--', 'p--'],
+  ['alice:install', 'acme/secret', 'p--', 'p--'],
 
-  ['alice:push',    'alice/app-listed',   'pwd', 'pwd'],
-  ['alice:push',    'alice/app-unlisted', 'pwd', 'pwd'],
-  ['alice:push',    'alice/plain',        'pwd', 'pwd'],
-  ['alice:push',    'acme/tool',          'pwd', 'pwd'],
-  ['alice:push',    'acme/secret',        'pwd', 'pwd'],
+  ['alice:push', 'alice/app-listed', 'pwd', 'pwd'],
+  ['alice:push', 'alice/app-unlisted', 'pwd', 'pwd'],
+  ['alice:push', 'alice/plain', 'pwd', 'pwd'],
+  ['alice:push', 'acme/tool', 'pwd', 'pwd'],
+  ['alice:push', 'acme/secret', 'pwd', 'pwd'],
 
-  ['alice:all',     'alice/app-listed',   'pwd', 'pwd'],
-  ['alice:all',     'alice/app-unlisted', 'pwd', 'pwd'],
-  ['alice:all',     'alice/plain',        'pwd', 'pwd'],
-  ['alice:all',     'acme/tool',          'pwd', 'pwd'],
-  ['alice:all',     'acme/secret',        'pwd', 'pwd'],
+  ['alice:all', 'alice/app-listed', 'pwd', 'pwd'],
+  ['alice:all', 'alice/app-unlisted', 'pwd', 'pwd'],
+  ['alice:all', 'alice/plain', 'pwd', 'pwd'],
+  ['alice:all', 'acme/tool', 'pwd', 'pwd'],
+  ['alice:all', 'acme/secret', 'pwd', 'pwd'],
 
-  ['alice:expired', 'alice/app-listed',   '---', '---'],
+  ['alice:expired', 'alice/app-listed', '---', '---'],
   ['alice:expired', 'alice/app-unlisted', '---', '---'],
-  ['alice:expired', 'alice/plain',        '---', '---'],
-  ['alice:expired', 'acme/tool',          '---', '---'],
-  ['alice:expired', 'acme/secret',        '---', '---'],
+  ['alice:expired', 'alice/plain', '---', '---'],
+  ['alice:expired', 'acme/tool', '---', '---'],
+  ['alice:expired', 'acme/secret', '---', '---'],
 
-  ['alice:revoked', 'alice/app-listed',   '---', '---'],
+  ['alice:revoked', 'alice/app-listed', '---', '---'],
   ['alice:revoked', 'alice/app-unlisted', '---', '---'],
-  ['alice:revoked', 'alice/plain',        '---', '---'],
-  ['alice:revoked', 'acme/tool',          '---', '---'],
-  ['alice:revoked', 'acme/secret',        '---', '---'],
+  ['alice:revoked', 'alice/plain', '---', '---'],
+  ['alice:revoked', 'acme/tool', '---', '---'],
+  ['alice:revoked', 'acme/secret', '---', '---'],
 
-  ['bob:push',      'alice/app-listed',   'p--', 'p--'],
-  ['bob:push',      'alice/app-unlisted', '---', '---'],
-  ['bob:push',      'alice/plain',        '---', 'p--'],
-  ['bob:push',      'acme/tool',          '---', 'p--'],
-  ['bob:push',      'acme/secret',        '---', '---'],
+  ['bob:push', 'alice/app-listed', 'p--', 'p--'],
+  ['bob:push', 'alice/app-unlisted', '---', '---'],
+  ['bob:push', 'alice/plain', '---', 'p--'],
+  ['bob:push', 'acme/tool', '---', 'p--'],
+  ['bob:push', 'acme/secret', '---', '---'],
 
-  ['carol:push',    'alice/app-listed',   'p--', 'p--'],
-  ['carol:push',    'alice/app-unlisted', '---', '---'],
-  ['carol:push',    'alice/plain',        '---', 'p--'],
-  ['carol:push',    'acme/tool',          'pw-', 'pw-'],
-  ['carol:push',    'acme/secret',        'pw-', 'pw-'],
+  ['carol:push', 'alice/app-listed', 'p--', 'p--'],
+  ['carol:push', 'alice/app-unlisted', '---', '---'],
+  ['carol:push', 'alice/plain', '---', 'p--'],
+  ['carol:push', 'acme/tool', 'pw-', 'pw-'],
+  ['carol:push', 'acme/secret', 'pw-', 'pw-'],
 
-  ['dave:push',     'alice/app-listed',   'p--', 'p--'],
-  ['dave:push',     'alice/app-unlisted', '---', '---'],
-  ['dave:push',     'alice/plain',        '---', 'p--'],
-  ['dave:push',     'acme/tool',          'pwd', 'pwd'],
-  ['dave:push',     'acme/secret',        'pwd', 'pwd'],
+  ['dave:push', 'alice/app-listed', 'p--', 'p--'],
+  ['dave:push', 'alice/app-unlisted', '---', '---'],
+  ['dave:push', 'alice/plain', '---', 'p--'],
+  ['dave:push', 'acme/tool', 'pwd', 'pwd'],
+  ['dave:push', 'acme/secret', 'pwd', 'pwd'],
 
-  ['eve:push',      'alice/app-listed',   '---', '---'],
-  ['eve:push',      'alice/app-unlisted', '---', '---'],
-  ['eve:push',      'alice/plain',        '---', '---'],
-  ['eve:push',      'acme/tool',          '---', '---'],
-  ['eve:push',      'acme/secret',        '---', '---'],
+  ['eve:push', 'alice/app-listed', '---', '---'],
+  ['eve:push', 'alice/app-unlisted', '---', '---'],
+  ['eve:push', 'alice/plain', '---', '---'],
+  ['eve:push', 'acme/tool', '---', '---'],
+  ['eve:push', 'acme/secret', '---', '---'],
 
-  ['admin',         'alice/app-listed',   'pwd', 'pwd'],
-  ['admin',         'alice/app-unlisted', 'pwd', 'pwd'],
-  ['admin',         'alice/plain',        'pwd', 'pwd'],
-  ['admin',         'acme/tool',          'pwd', 'pwd'],
-  ['admin',         'acme/secret',        'pwd', 'pwd'],
+  ['admin', 'alice/app-listed', 'pwd', 'pwd'],
+  ['admin', 'alice/app-unlisted', 'pwd', 'pwd'],
+  ['admin', 'alice/plain', 'pwd', 'pwd'],
+  ['admin', 'acme/tool', 'pwd', 'pwd'],
+  ['admin', 'acme/secret', 'pwd', 'pwd'],
 ];
 
-const STORE_ACTIONS = ['create-key', 'set-member', 'list-members', 'read-audit', 'run-gc', 'read-me'] as const;
+const STORE_ACTIONS = [
+  'create-key',
+  'set-member',
+  'list-members',
+  'read-audit',
+  'run-gc',
+  'read-me',
+] as const;
 type StoreAction = (typeof STORE_ACTIONS)[number];
 
 const Y = true;
@@ -151,20 +163,160 @@ const N = false;
  * scope) see them; the audit trail and gc are the admin's; /users/me is anyone signed in.
  */
 const STORE_TABLE: readonly [PrincipalId, Record<StoreAction, boolean>][] = [
-  ['anonymous',     { 'create-key': N, 'set-member': N, 'list-members': N, 'read-audit': N, 'run-gc': N, 'read-me': N }],
-  ['alice',         { 'create-key': Y, 'set-member': Y, 'list-members': Y, 'read-audit': N, 'run-gc': N, 'read-me': Y }],
-  ['alice:read',    { 'create-key': N, 'set-member': N, 'list-members': Y, 'read-audit': N, 'run-gc': N, 'read-me': Y }],
-  ['alice:install', { 'create-key': N, 'set-member': N, 'list-members': Y, 'read-audit': N, 'run-gc': N, 'read-me': Y }],
-  ['alice:push',    { 'create-key': Y, 'set-member': Y, 'list-members': Y, 'read-audit': N, 'run-gc': N, 'read-me': Y }],
-  ['alice:all',     { 'create-key': Y, 'set-member': Y, 'list-members': Y, 'read-audit': N, 'run-gc': N, 'read-me': Y }],
-  ['alice:expired', { 'create-key': N, 'set-member': N, 'list-members': N, 'read-audit': N, 'run-gc': N, 'read-me': N }],
-  ['alice:revoked', { 'create-key': N, 'set-member': N, 'list-members': N, 'read-audit': N, 'run-gc': N, 'read-me': N }],
-  ['bob:push',      { 'create-key': Y, 'set-member': N, 'list-members': N, 'read-audit': N, 'run-gc': N, 'read-me': Y }],
-  ['carol:push',    { 'create-key': Y, 'set-member': N, 'list-members': Y, 'read-audit': N, 'run-gc': N, 'read-me': Y }],
-  ['dave:push',     { 'create-key': Y, 'set-member': N, 'list-members': Y, 'read-audit': N, 'run-gc': N, 'read-me': Y }],
-  ['eve:push',      { 'create-key': N, 'set-member': N, 'list-members': N, 'read-audit': N, 'run-gc': N, 'read-me': N }],
-  ['eve',           { 'create-key': N, 'set-member': N, 'list-members': N, 'read-audit': N, 'run-gc': N, 'read-me': N }],
-  ['admin',         { 'create-key': Y, 'set-member': Y, 'list-members': Y, 'read-audit': Y, 'run-gc': Y, 'read-me': Y }],
+  [
+    'anonymous',
+    {
+      'create-key': N,
+      'set-member': N,
+      'list-members': N,
+      'read-audit': N,
+      'run-gc': N,
+      'read-me': N,
+    },
+  ],
+  [
+    'alice',
+    {
+      'create-key': Y,
+      'set-member': Y,
+      'list-members': Y,
+      'read-audit': N,
+      'run-gc': N,
+      'read-me': Y,
+    },
+  ],
+  [
+    'alice:read',
+    {
+      'create-key': N,
+      'set-member': N,
+      'list-members': Y,
+      'read-audit': N,
+      'run-gc': N,
+      'read-me': Y,
+    },
+  ],
+  [
+    'alice:install',
+    {
+      'create-key': N,
+      'set-member': N,
+      'list-members': Y,
+      'read-audit': N,
+      'run-gc': N,
+      'read-me': Y,
+    },
+  ],
+  [
+    'alice:push',
+    {
+      'create-key': Y,
+      'set-member': Y,
+      'list-members': Y,
+      'read-audit': N,
+      'run-gc': N,
+      'read-me': Y,
+    },
+  ],
+  [
+    'alice:all',
+    {
+      'create-key': Y,
+      'set-member': Y,
+      'list-members': Y,
+      'read-audit': N,
+      'run-gc': N,
+      'read-me': Y,
+    },
+  ],
+  [
+    'alice:expired',
+    {
+      'create-key': N,
+      'set-member': N,
+      'list-members': N,
+      'read-audit': N,
+      'run-gc': N,
+      'read-me': N,
+    },
+  ],
+  [
+    'alice:revoked',
+    {
+      'create-key': N,
+      'set-member': N,
+      'list-members': N,
+      'read-audit': N,
+      'run-gc': N,
+      'read-me': N,
+    },
+  ],
+  [
+    'bob:push',
+    {
+      'create-key': Y,
+      'set-member': N,
+      'list-members': N,
+      'read-audit': N,
+      'run-gc': N,
+      'read-me': Y,
+    },
+  ],
+  [
+    'carol:push',
+    {
+      'create-key': Y,
+      'set-member': N,
+      'list-members': Y,
+      'read-audit': N,
+      'run-gc': N,
+      'read-me': Y,
+    },
+  ],
+  [
+    'dave:push',
+    {
+      'create-key': Y,
+      'set-member': N,
+      'list-members': Y,
+      'read-audit': N,
+      'run-gc': N,
+      'read-me': Y,
+    },
+  ],
+  [
+    'eve:push',
+    {
+      'create-key': N,
+      'set-member': N,
+      'list-members': N,
+      'read-audit': N,
+      'run-gc': N,
+      'read-me': N,
+    },
+  ],
+  [
+    'eve',
+    {
+      'create-key': N,
+      'set-member': N,
+      'list-members': N,
+      'read-audit': N,
+      'run-gc': N,
+      'read-me': N,
+    },
+  ],
+  [
+    'admin',
+    {
+      'create-key': Y,
+      'set-member': Y,
+      'list-members': Y,
+      'read-audit': Y,
+      'run-gc': Y,
+      'read-me': Y,
+    },
+  ],
 ];
 
 interface Row {
@@ -178,10 +330,20 @@ interface Row {
 function rowsFor(anonymousPull: boolean): { registry: Row[]; store: Row[] } {
   const letter: Record<RegistryAction, string> = { pull: 'p', push: 'w', delete: 'd' };
   const registry = REGISTRY_TABLE.flatMap(([principal, resource, off, on]) =>
-    REGISTRY_ACTIONS.map((action): Row => ({ principal, action, resource, expected: (anonymousPull ? on : off).includes(letter[action]) ? 'allow' : 'deny' })),
+    REGISTRY_ACTIONS.map((action): Row => ({
+      principal,
+      action,
+      resource,
+      expected: (anonymousPull ? on : off).includes(letter[action]) ? 'allow' : 'deny',
+    })),
   );
   const store = STORE_TABLE.flatMap(([principal, allowed]) =>
-    STORE_ACTIONS.map((action): Row => ({ principal, action, resource: STORE_RESOURCE[action], expected: allowed[action] ? 'allow' : 'deny' })),
+    STORE_ACTIONS.map((action): Row => ({
+      principal,
+      action,
+      resource: STORE_RESOURCE[action],
+      expected: allowed[action] ? 'allow' : 'deny',
+    })),
   );
   return { registry, store };
 }
@@ -190,12 +352,22 @@ function rowsFor(anonymousPull: boolean): { registry: Row[]; store: Row[] } {
 // Building the world through the real entry points
 // ---------------------------------------------------------------------------------------------
 
-type Credential = { kind: 'anonymous' } | { kind: 'session'; token: string } | { kind: 'key'; user: string; key: string };
+type Credential =
+  | { kind: 'anonymous' }
+  | { kind: 'session'; token: string }
+  | { kind: 'key'; user: string; key: string };
 const ANONYMOUS: Credential = { kind: 'anonymous' };
 const TAG = '1.0';
 /** A manifest nobody pushed: DELETE of it reaches the handler (404) only past the access check. */
 const ABSENT_DIGEST = `sha256:${'0'.repeat(64)}`;
-const USERS = { alice: '+4915112345671', bob: '+4915112345672', carol: '+4915112345673', dave: '+4915112345674', eve: '+4915112345675', tom: '+4915112345676' };
+const USERS = {
+  alice: '+4915112345671',
+  bob: '+4915112345672',
+  carol: '+4915112345673',
+  dave: '+4915112345674',
+  eve: '+4915112345675',
+  tom: '+4915112345676',
+};
 
 const STORE_RESOURCE: Record<StoreAction, string> = {
   'create-key': 'POST /api/v1/keys',
@@ -215,19 +387,39 @@ interface ApiResponse {
   body: Record<string, unknown>;
 }
 
-async function api(srv: TestServer, method: string, path: string, cred: Credential, body?: object): Promise<ApiResponse> {
+async function api(
+  srv: TestServer,
+  method: string,
+  path: string,
+  cred: Credential,
+  body?: object,
+): Promise<ApiResponse> {
   const headers: Record<string, string> = {};
   if (cred.kind === 'session') headers.authorization = `Bearer ${cred.token}`;
   if (cred.kind === 'key') headers.authorization = `Bearer ${cred.key}`;
   if (body) headers['content-type'] = 'application/json';
-  const res = await fetch(new URL(path, srv.url), { method, headers, ...(body ? { body: JSON.stringify(body) } : {}) });
+  const res = await fetch(new URL(path, srv.url), {
+    method,
+    headers,
+    ...(body ? { body: JSON.stringify(body) } : {}),
+  });
   const text = await res.text();
   return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
 }
 
-async function ok(srv: TestServer, method: string, path: string, cred: Credential, body: object | undefined, status: number): Promise<Record<string, unknown>> {
+async function ok(
+  srv: TestServer,
+  method: string,
+  path: string,
+  cred: Credential,
+  body: object | undefined,
+  status: number,
+): Promise<Record<string, unknown>> {
   const res = await api(srv, method, path, cred, body);
-  if (res.status !== status) throw new Error(`${method} ${path}: expected ${status}, got ${res.status} ${JSON.stringify(res.body)}`);
+  if (res.status !== status)
+    throw new Error(
+      `${method} ${path}: expected ${status}, got ${res.status} ${JSON.stringify(res.body)}`,
+    );
   return res.body;
 }
 
@@ -238,7 +430,9 @@ function codeFromLog(srv: TestServer, phone: string): string {
     const entry = JSON.parse(line) as { phone?: string; verificationCode?: string };
     if (entry.phone === phone && entry.verificationCode) return entry.verificationCode;
   }
-  throw new Error(`no verification code for ${phone} in the server log (is APPSHELF_TEST_LOG above "warn"?)`);
+  throw new Error(
+    `no verification code for ${phone} in the server log (is APPSHELF_TEST_LOG above "warn"?)`,
+  );
 }
 
 /** A new user through the real phone login; returns the session token. */
@@ -249,8 +443,24 @@ async function signUp(srv: TestServer, name: string, phone: string): Promise<str
   return body.token as string;
 }
 
-async function newKey(srv: TestServer, session: string, scopes: string[], expiresAt?: number): Promise<{ id: number; key: string }> {
-  const body = await ok(srv, 'POST', '/api/v1/keys', { kind: 'session', token: session }, { name: `k${scopes.join('-')}`, scopes, ...(expiresAt ? { expiresAt: new Date(expiresAt).toISOString() } : {}) }, 201);
+async function newKey(
+  srv: TestServer,
+  session: string,
+  scopes: string[],
+  expiresAt?: number,
+): Promise<{ id: number; key: string }> {
+  const body = await ok(
+    srv,
+    'POST',
+    '/api/v1/keys',
+    { kind: 'session', token: session },
+    {
+      name: `k${scopes.join('-')}`,
+      scopes,
+      ...(expiresAt ? { expiresAt: new Date(expiresAt).toISOString() } : {}),
+    },
+    201,
+  );
   return { id: body.id as number, key: body.key as string };
 }
 
@@ -261,25 +471,39 @@ interface TokenResult {
   granted: string[];
 }
 
-async function registryToken(srv: TestServer, cred: Credential, repository: string): Promise<TokenResult> {
+async function registryToken(
+  srv: TestServer,
+  cred: Credential,
+  repository: string,
+): Promise<TokenResult> {
   const url = new URL('/v2/token', srv.url);
   url.searchParams.set('service', 'appshelf');
   url.searchParams.set('scope', `repository:${repository}:pull,push,delete`);
   const headers: Record<string, string> = {};
-  if (cred.kind === 'key') headers.authorization = `Basic ${Buffer.from(`${cred.user}:${cred.key}`).toString('base64')}`;
+  if (cred.kind === 'key')
+    headers.authorization = `Basic ${Buffer.from(`${cred.user}:${cred.key}`).toString('base64')}`;
   const res = await fetch(url, { headers });
   if (res.status !== 200) {
     await res.body?.cancel();
     return { status: res.status, granted: [] };
   }
   const { token } = (await res.json()) as { token: string };
-  const claims = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')) as { access: { type: string; name: string; actions: string[] }[] };
-  const granted = claims.access.filter((a) => a.type === 'repository' && a.name === repository).flatMap((a) => a.actions);
+  const claims = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')) as {
+    access: { type: string; name: string; actions: string[] }[];
+  };
+  const granted = claims.access
+    .filter((a) => a.type === 'repository' && a.name === repository)
+    .flatMap((a) => a.actions);
   return { status: 200, token, granted };
 }
 
 /** What a real /v2 request for `action` does with `token`: allow, or refused with status and OCI code. */
-async function attempt(srv: TestServer, repository: string, action: RegistryAction, token: string | undefined): Promise<{ allowed: boolean; status: number; code?: string }> {
+async function attempt(
+  srv: TestServer,
+  repository: string,
+  action: RegistryAction,
+  token: string | undefined,
+): Promise<{ allowed: boolean; status: number; code?: string }> {
   const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
   const [method, path] =
     action === 'pull'
@@ -289,8 +513,15 @@ async function attempt(srv: TestServer, repository: string, action: RegistryActi
         : ['DELETE', `/v2/${repository}/manifests/${ABSENT_DIGEST}`];
   const res = await fetch(new URL(path, srv.url), { method, headers, redirect: 'manual' });
   const text = method === 'HEAD' ? '' : await res.text();
-  const code = text ? (JSON.parse(text) as { errors?: { code: string }[] }).errors?.[0]?.code : undefined;
-  const allowed = action === 'pull' ? res.status === 200 : action === 'push' ? res.status === 202 : res.status === 404 && code === 'MANIFEST_UNKNOWN';
+  const code = text
+    ? (JSON.parse(text) as { errors?: { code: string }[] }).errors?.[0]?.code
+    : undefined;
+  const allowed =
+    action === 'pull'
+      ? res.status === 200
+      : action === 'push'
+        ? res.status === 202
+        : res.status === 404 && code === 'MANIFEST_UNKNOWN';
   return { allowed, status: res.status, ...(code ? { code } : {}) };
 }
 
@@ -306,14 +537,19 @@ interface World {
 
 async function buildWorld(srv: TestServer): Promise<World> {
   const sessions: Record<string, string> = {};
-  for (const [name, phone] of Object.entries(USERS)) sessions[name] = await signUp(srv, name, phone);
+  for (const [name, phone] of Object.entries(USERS))
+    sessions[name] = await signUp(srv, name, phone);
   const alice: Credential = { kind: 'session', token: sessions.alice! };
 
   await ok(srv, 'POST', '/api/v1/orgs', alice, { name: 'acme' }, 201);
   await ok(srv, 'PUT', '/api/v1/orgs/acme/members/carol', alice, { role: 'member' }, 200);
   await ok(srv, 'PUT', '/api/v1/orgs/acme/members/dave', alice, { role: 'maintainer' }, 200);
 
-  const key = async (user: string, scopes: string[], expiresAt?: number): Promise<{ kind: 'key'; user: string; key: string; id: number }> => {
+  const key = async (
+    user: string,
+    scopes: string[],
+    expiresAt?: number,
+  ): Promise<{ kind: 'key'; user: string; key: string; id: number }> => {
     const k = await newKey(srv, sessions[user]!, scopes, expiresAt);
     return { kind: 'key', user, key: k.key, id: k.id };
   };
@@ -342,10 +578,22 @@ async function buildWorld(srv: TestServer): Promise<World> {
   // The repositories: an image in each, pushed by alice; then the app rows that give them their state.
   const pusher = new TestRegistryClient(srv.url, { username: 'alice', password: full.key });
   const layers = {} as Record<Repository, string>;
-  for (const repository of REPOSITORIES) layers[repository] = (await pusher.pushImage(repository, TAG)).blobs[1]!;
+  for (const repository of REPOSITORIES)
+    layers[repository] = (await pusher.pushImage(repository, TAG)).blobs[1]!;
   const now = Date.now();
   const app = (namespace: string, name: string, listed: boolean, n: number) =>
-    srv.app.db.insert(apps).values({ appKey: String(n).padStart(32, '0'), namespace, name, displayName: name, listed, createdAt: now, updatedAt: now }).run();
+    srv.app.db
+      .insert(apps)
+      .values({
+        appKey: String(n).padStart(32, '0'),
+        namespace,
+        name,
+        displayName: name,
+        listed,
+        createdAt: now,
+        updatedAt: now,
+      })
+      .run();
   app('alice', 'app-listed', true, 1);
   app('alice', 'app-unlisted', false, 2);
   app('acme', 'secret', false, 3);
@@ -363,11 +611,15 @@ async function buildWorld(srv: TestServer): Promise<World> {
     oldTokens[id] = tokens;
     const pull = await attempt(srv, 'alice/app-listed', 'pull', tokens['alice/app-listed']);
     const push = await attempt(srv, 'alice/plain', 'push', tokens['alice/plain']);
-    aliveChecks.push(`${id} pull alice/app-listed ${pull.allowed ? 'allow' : 'deny'}`, `${id} push alice/plain ${push.allowed ? 'allow' : 'deny'}`);
+    aliveChecks.push(
+      `${id} pull alice/app-listed ${pull.allowed ? 'allow' : 'deny'}`,
+      `${id} push alice/plain ${push.allowed ? 'allow' : 'deny'}`,
+    );
   }
   const eveMe = await api(srv, 'GET', '/api/v1/users/me', creds.eve);
   aliveChecks.push(`eve read-me ${eveMe.status === 200 ? 'allow' : 'deny'}`);
-  if (Date.now() >= expiresAt) throw new Error('setup too slow: the expiring key expired before its tokens were checked');
+  if (Date.now() >= expiresAt)
+    throw new Error('setup too slow: the expiring key expired before its tokens were checked');
 
   // Now they die: a revocation by the owner, a user disabled by the admin, and the clock.
   await ok(srv, 'DELETE', `/api/v1/keys/${revoking.id}`, alice, undefined, 204);
@@ -391,24 +643,37 @@ async function checkRegistryRows(srv: TestServer, world: World, rows: Row[]): Pr
     const principal = repoRows[0]!.principal;
     const dead = DEAD.has(principal);
     const fresh = await registryToken(srv, world.creds[principal], repository);
-    if (dead && fresh.status !== 401) mismatches.push(`${principal} ${repository}: the token endpoint answered ${fresh.status} to dead credentials, expected 401`);
-    if (!dead && fresh.status !== 200) mismatches.push(`${principal} ${repository}: the token endpoint answered ${fresh.status}, expected 200`);
+    if (dead && fresh.status !== 401)
+      mismatches.push(
+        `${principal} ${repository}: the token endpoint answered ${fresh.status} to dead credentials, expected 401`,
+      );
+    if (!dead && fresh.status !== 200)
+      mismatches.push(
+        `${principal} ${repository}: the token endpoint answered ${fresh.status}, expected 200`,
+      );
     const token = dead ? world.oldTokens[principal]?.[repository as Repository] : fresh.token;
     for (const row of repoRows) {
       const action = row.action as RegistryAction;
       const where = `${principal} ${action} ${repository}`;
       const granted = fresh.granted.includes(action);
-      if (granted !== (row.expected === 'allow')) mismatches.push(`${where}: token grants ${granted ? 'it' : 'no'} ${action}, table says ${row.expected}`);
+      if (granted !== (row.expected === 'allow'))
+        mismatches.push(
+          `${where}: token grants ${granted ? 'it' : 'no'} ${action}, table says ${row.expected}`,
+        );
       const got = await attempt(srv, repository, action, token);
       if (got.allowed !== (row.expected === 'allow')) {
-        mismatches.push(`${where}: request ${got.allowed ? 'allowed' : 'refused'} (${got.status} ${got.code ?? ''}), table says ${row.expected}`);
+        mismatches.push(
+          `${where}: request ${got.allowed ? 'allowed' : 'refused'} (${got.status} ${got.code ?? ''}), table says ${row.expected}`,
+        );
         continue;
       }
       if (got.allowed) continue;
       // A refusal: anonymous callers are asked to authenticate, known ones are denied.
       const [status, code] = principal === 'anonymous' ? [401, 'UNAUTHORIZED'] : [403, 'DENIED'];
       if (got.status !== status || (action !== 'pull' && got.code !== code)) {
-        mismatches.push(`${where}: refused with ${got.status} ${got.code ?? ''}, expected ${status} ${action === 'pull' ? '' : code}`);
+        mismatches.push(
+          `${where}: refused with ${got.status} ${got.code ?? ''}, expected ${status} ${action === 'pull' ? '' : code}`,
+        );
       }
     }
   }
@@ -424,14 +689,22 @@ async function checkStoreRows(srv: TestServer, world: World, rows: Row[]): Promi
     const where = `${row.principal} ${STORE_RESOURCE[action]}`;
     const allowed = res.status >= 200 && res.status < 300;
     if (allowed !== (row.expected === 'allow')) {
-      mismatches.push(`${where}: ${res.status} ${JSON.stringify(res.body.error ?? '')}, table says ${row.expected}`);
+      mismatches.push(
+        `${where}: ${res.status} ${JSON.stringify(res.body.error ?? '')}, table says ${row.expected}`,
+      );
       continue;
     }
     if (allowed) continue;
     const code = (res.body.error as { code?: string } | undefined)?.code;
     // Dead credentials fail authentication; otherwise 401 (not signed in) or 403 (not allowed).
-    const fine = DEAD.has(row.principal) ? res.status === 401 && code === 'unauthorized' : (res.status === 401 && code === 'unauthorized') || (res.status === 403 && code === 'forbidden');
-    if (!fine) mismatches.push(`${where}: refused with ${res.status} ${code ?? ''}, expected ${DEAD.has(row.principal) ? '401 unauthorized' : '401 or 403'}`);
+    const fine = DEAD.has(row.principal)
+      ? res.status === 401 && code === 'unauthorized'
+      : (res.status === 401 && code === 'unauthorized') ||
+        (res.status === 403 && code === 'forbidden');
+    if (!fine)
+      mismatches.push(
+        `${where}: refused with ${res.status} ${code ?? ''}, expected ${DEAD.has(row.principal) ? '401 unauthorized' : '401 or 403'}`,
+      );
   }
   return mismatches;
 }
@@ -459,7 +732,9 @@ for (const anonymousPull of [false, true]) {
       const keys = (rows: Row[]) => rows.map((r) => `${r.principal} ${r.action} ${r.resource}`);
       const registryPrincipals = PRINCIPALS.filter((p) => !SESSIONS.has(p));
       expect(new Set(keys(registry)).size).to.equal(registry.length);
-      expect(registry).to.have.length(registryPrincipals.length * REPOSITORIES.length * REGISTRY_ACTIONS.length);
+      expect(registry).to.have.length(
+        registryPrincipals.length * REPOSITORIES.length * REGISTRY_ACTIONS.length,
+      );
       expect(new Set(keys(store)).size).to.equal(store.length);
       expect(store).to.have.length(PRINCIPALS.length * STORE_ACTIONS.length);
     });
@@ -479,8 +754,16 @@ for (const anonymousPull of [false, true]) {
     for (const principal of PRINCIPALS) {
       it(`${principal}: every row of the table holds`, async () => {
         const mismatches = [
-          ...(await checkRegistryRows(srv, world, registry.filter((r) => r.principal === principal))),
-          ...(await checkStoreRows(srv, world, store.filter((r) => r.principal === principal))),
+          ...(await checkRegistryRows(
+            srv,
+            world,
+            registry.filter((r) => r.principal === principal),
+          )),
+          ...(await checkStoreRows(
+            srv,
+            world,
+            store.filter((r) => r.principal === principal),
+          )),
         ];
         expect(mismatches, mismatches.join('\n')).to.deep.equal([]);
       });
@@ -495,17 +778,32 @@ for (const anonymousPull of [false, true]) {
         url.searchParams.set('service', 'appshelf');
         url.searchParams.append('scope', 'repository:bob/mounted:pull,push');
         url.searchParams.append('scope', `repository:${source}:pull`);
-        const tokenRes = await fetch(url, { headers: { authorization: `Basic ${Buffer.from(`bob:${bob.key}`).toString('base64')}` } });
-        const { token } = (await tokenRes.json()) as { token: string };
-        const res = await fetch(new URL(`/v2/bob/mounted/blobs/uploads/?mount=${world.layers[source]}&from=${source}`, srv.url), {
-          method: 'POST',
-          headers: { authorization: `Bearer ${token}` },
-          redirect: 'manual',
+        const tokenRes = await fetch(url, {
+          headers: { authorization: `Basic ${Buffer.from(`bob:${bob.key}`).toString('base64')}` },
         });
+        const { token } = (await tokenRes.json()) as { token: string };
+        const res = await fetch(
+          new URL(
+            `/v2/bob/mounted/blobs/uploads/?mount=${world.layers[source]}&from=${source}`,
+            srv.url,
+          ),
+          {
+            method: 'POST',
+            headers: { authorization: `Bearer ${token}` },
+            redirect: 'manual',
+          },
+        );
         await res.body?.cancel();
-        const mayPull = registry.some((r) => r.principal === 'bob:push' && r.resource === source && r.action === 'pull' && r.expected === 'allow');
+        const mayPull = registry.some(
+          (r) =>
+            r.principal === 'bob:push' &&
+            r.resource === source &&
+            r.action === 'pull' &&
+            r.expected === 'allow',
+        );
         const expected = mayPull ? 201 : 202; // 202: not mounted, an ordinary upload session instead
-        if (res.status !== expected) mismatches.push(`bob mount from ${source}: ${res.status}, expected ${expected}`);
+        if (res.status !== expected)
+          mismatches.push(`bob mount from ${source}: ${res.status}, expected ${expected}`);
       }
       expect(mismatches, mismatches.join('\n')).to.deep.equal([]);
     });

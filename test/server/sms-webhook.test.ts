@@ -24,7 +24,16 @@ describe('server: SMS webhook provider', function () {
   before(async () => {
     gateway = await SmsGateway.start('/gateway/send');
     srv = await startTestServer(
-      { sms: { provider: 'webhook', url: gateway.url, headers: { 'x-gateway-secret': 's3cret' }, template: TEMPLATE, timeoutMs: 2000, retries: 2 } },
+      {
+        sms: {
+          provider: 'webhook',
+          url: gateway.url,
+          headers: { 'x-gateway-secret': 's3cret' },
+          template: TEMPLATE,
+          timeoutMs: 2000,
+          retries: 2,
+        },
+      },
       { clock: clock.now },
     );
   });
@@ -38,7 +47,8 @@ describe('server: SMS webhook provider', function () {
     gateway.fallback = 200;
   });
 
-  const askCode = (s: TestServer, phone: string) => api<ApiError>(s, 'POST', '/api/v1/auth/code', { body: { phone } });
+  const askCode = (s: TestServer, phone: string) =>
+    api<ApiError>(s, 'POST', '/api/v1/auth/code', { body: { phone } });
   const sentSince = (from: number) => gateway.requests.slice(from);
   /** What the database holds for `phone`: its user and its codes. */
   const rowsOf = (s: TestServer, phone: string) => ({
@@ -60,7 +70,9 @@ describe('server: SMS webhook provider', function () {
     expect(sent!.body.code).to.match(/^\d{6}$/);
     expect(sent!.body.message).to.equal(TEMPLATE.replace('{code}', sent!.body.code));
 
-    const login = await api<{ user: { name: string } }>(srv, 'POST', '/api/v1/auth/login', { body: { phone: '+4915112340601', code: sent!.body.code, name: 'gwuser' } });
+    const login = await api<{ user: { name: string } }>(srv, 'POST', '/api/v1/auth/login', {
+      body: { phone: '+4915112340601', code: sent!.body.code, name: 'gwuser' },
+    });
     expect(login.status, login.text).to.equal(201);
     expect(login.body.user.name).to.equal('gwuser');
   });
@@ -73,7 +85,9 @@ describe('server: SMS webhook provider', function () {
     const sent = sentSince(from);
     expect(sent).to.have.length(3);
     expect(new Set(sent.map((r) => r.body.code)).size).to.equal(1);
-    const login = await api(srv, 'POST', '/api/v1/auth/login', { body: { phone: '+4915112340602', code: sent[0]!.body.code } });
+    const login = await api(srv, 'POST', '/api/v1/auth/login', {
+      body: { phone: '+4915112340602', code: sent[0]!.body.code },
+    });
     expect(login.status, login.text).to.equal(201);
   });
 
@@ -86,14 +100,18 @@ describe('server: SMS webhook provider', function () {
     const sent = sentSince(from);
     expect(sent).to.have.length(3);
     expect(rowsOf(srv, '+4915112340603')).to.deep.equal({ users: [], codes: [] });
-    const undelivered = await api<ApiError>(srv, 'POST', '/api/v1/auth/login', { body: { phone: '+4915112340603', code: sent[0]!.body.code } });
+    const undelivered = await api<ApiError>(srv, 'POST', '/api/v1/auth/login', {
+      body: { phone: '+4915112340603', code: sent[0]!.body.code },
+    });
     expect(undelivered.status).to.equal(401);
 
     gateway.fallback = 200;
     const again = await askCode(srv, '+4915112340603');
     expect(again.status, again.text).to.equal(202);
     const code = gateway.codeFor('+4915112340603');
-    const login = await api(srv, 'POST', '/api/v1/auth/login', { body: { phone: '+4915112340603', code } });
+    const login = await api(srv, 'POST', '/api/v1/auth/login', {
+      body: { phone: '+4915112340603', code },
+    });
     expect(login.status, login.text).to.equal(201);
     expect(rowsOf(srv, '+4915112340603').users).to.have.length(1);
   });
@@ -121,12 +139,21 @@ describe('server: SMS webhook provider', function () {
     let unreachable: TestServer | undefined;
 
     before(async () => {
-      quick = await startTestServer({ sms: { provider: 'webhook', url: gateway.url, timeoutMs: 200, retries: 1 } });
+      quick = await startTestServer({
+        sms: { provider: 'webhook', url: gateway.url, timeoutMs: 200, retries: 1 },
+      });
       const closed = createServer().listen(0, '127.0.0.1');
       await once(closed, 'listening');
       const { port } = closed.address() as AddressInfo;
       await new Promise<void>((done) => closed.close(() => done()));
-      unreachable = await startTestServer({ sms: { provider: 'webhook', url: `http://127.0.0.1:${port}/sms`, timeoutMs: 200, retries: 1 } });
+      unreachable = await startTestServer({
+        sms: {
+          provider: 'webhook',
+          url: `http://127.0.0.1:${port}/sms`,
+          timeoutMs: 200,
+          retries: 1,
+        },
+      });
     });
     after(async () => {
       await quick?.close();

@@ -13,7 +13,12 @@ export interface Pushed {
 }
 
 /** The template artifact (ARCHITECTURE.md §3): empty config, template.json as its one titled layer. */
-export async function pushTemplate(reg: TestRegistryClient, repo: string, template: Buffer, tag?: string): Promise<Pushed> {
+export async function pushTemplate(
+  reg: TestRegistryClient,
+  repo: string,
+  template: Buffer,
+  tag?: string,
+): Promise<Pushed> {
   const empty = await reg.pushBlob(repo, '{}');
   const layer = await reg.pushBlob(repo, template);
   expect([empty.status, layer.status]).to.deep.equal([201, 201]);
@@ -22,7 +27,14 @@ export async function pushTemplate(reg: TestRegistryClient, repo: string, templa
     mediaType: OCI_MANIFEST,
     artifactType: BundleTypes.template,
     config: { mediaType: 'application/vnd.oci.empty.v1+json', digest: empty.digest, size: 2 },
-    layers: [{ mediaType: BundleTypes.template, digest: layer.digest, size: template.length, annotations: { [BundleAnnotations.title]: 'template.json' } }],
+    layers: [
+      {
+        mediaType: BundleTypes.template,
+        digest: layer.digest,
+        size: template.length,
+        annotations: { [BundleAnnotations.title]: 'template.json' },
+      },
+    ],
   });
   const res = await reg.pushManifest(repo, tag ?? sha256(body), body);
   expect(res.status, await res.text()).to.equal(201);
@@ -30,19 +42,32 @@ export async function pushTemplate(reg: TestRegistryClient, repo: string, templa
 }
 
 /** A bundle: the template by digest, one image per service key, the index under `version`. */
-export async function pushBundle(reg: TestRegistryClient, repo: string, version: string, template: Buffer, serviceKeys: string[]): Promise<Pushed & { images: string[] }> {
+export async function pushBundle(
+  reg: TestRegistryClient,
+  repo: string,
+  version: string,
+  template: Buffer,
+  serviceKeys: string[],
+): Promise<Pushed & { images: string[] }> {
   const tpl = await pushTemplate(reg, repo, template);
   const images: string[] = [];
   const children: object[] = [tpl];
   for (const key of serviceKeys) {
-    const image = await reg.pushImage(repo, `image-${version}-${key.slice(0, 8)}`, `${repo}:${version}:${key}`);
+    const image = await reg.pushImage(
+      repo,
+      `image-${version}-${key.slice(0, 8)}`,
+      `${repo}:${version}:${key}`,
+    );
     const size = Buffer.byteLength(JSON.stringify(image.manifest));
     images.push(image.digest);
     children.push({
       mediaType: OCI_MANIFEST,
       digest: image.digest,
       size,
-      annotations: { [BundleAnnotations.component]: key, [BundleAnnotations.source]: `hub.example/${repo}/${key}:${version}` },
+      annotations: {
+        [BundleAnnotations.component]: key,
+        [BundleAnnotations.source]: `hub.example/${repo}/${key}:${version}`,
+      },
     });
   }
   const body = JSON.stringify({
@@ -50,7 +75,10 @@ export async function pushBundle(reg: TestRegistryClient, repo: string, version:
     mediaType: OCI_INDEX,
     artifactType: BundleTypes.bundle,
     manifests: children,
-    annotations: { [BundleAnnotations.version]: version, [BundleAnnotations.description]: `bundle ${version}` },
+    annotations: {
+      [BundleAnnotations.version]: version,
+      [BundleAnnotations.description]: `bundle ${version}`,
+    },
   });
   const res = await reg.pushManifest(repo, version, body, OCI_INDEX);
   expect(res.status, await res.text()).to.equal(201);

@@ -24,8 +24,19 @@ import { TestRegistryClient } from '../helpers/registry-client.js';
 import { ADMIN_KEY, startTestServer, type TestServer } from '../helpers/server.js';
 import { run, toolAvailable } from '../helpers/tools.js';
 import { clientHome, type ClientHome } from '../clients/client-env.js';
-import { DISTRIBUTION_USER, distributionAvailable, startDistribution, type DistributionServer } from '../registry/client/distribution.js';
-import { allBlobs, buildImage, buildIndex, pushBuilt, type BuiltManifest } from '../registry/client/images.js';
+import {
+  DISTRIBUTION_USER,
+  distributionAvailable,
+  startDistribution,
+  type DistributionServer,
+} from '../registry/client/distribution.js';
+import {
+  allBlobs,
+  buildImage,
+  buildIndex,
+  pushBuilt,
+  type BuiltManifest,
+} from '../registry/client/images.js';
 import { pushTemplate } from './app-pushes.js';
 
 const SAMPLE = new URL('../fixtures/ram/valid/wordpress-mysql.json', import.meta.url);
@@ -58,7 +69,10 @@ describe('store: publishing a draft with image sync', function () {
     srv = await startTestServer();
     const upstream = new RegistryClient({ host: dist.url, credentials: DISTRIBUTION_USER });
     mysql = buildImage({ layerSizes: [32 * 1024] });
-    mysqlMulti = buildIndex([buildImage({ architecture: 'amd64' }), buildImage({ architecture: 'arm64' })]);
+    mysqlMulti = buildIndex([
+      buildImage({ architecture: 'amd64' }),
+      buildImage({ architecture: 'arm64' }),
+    ]);
     wordpress = buildImage({ layerSizes: [64 * 1024, 1024] });
     wordpressDocker = buildImage({ docker: true, layerSizes: [4096] });
     await pushBuilt(upstream, 'upstream/mysql', mysql, '8.0.36');
@@ -66,7 +80,10 @@ describe('store: publishing a draft with image sync', function () {
     await pushBuilt(upstream, 'upstream/wordpress', wordpress, '6.5.5-apache');
     await pushBuilt(upstream, 'upstream/wordpress', wordpressDocker, '6.5.5-docker');
     const login = await loginWithPhone(srv, '+4915112349001', 'alice');
-    const key = await api<{ key: string }>(srv, 'POST', '/api/v1/keys', { bearer: login.token, body: { name: 'push', scopes: ['push'] } });
+    const key = await api<{ key: string }>(srv, 'POST', '/api/v1/keys', {
+      bearer: login.token,
+      body: { name: 'push', scopes: ['push'] },
+    });
     expect(key.status, key.text).to.equal(201);
     alice = { token: login.token, key: key.body.key };
   });
@@ -79,12 +96,22 @@ describe('store: publishing a draft with image sync', function () {
   });
 
   /** A copy of the sample whose images point at the second registry, written to a file and read back. */
-  async function templateFor(version: string, serviceImage?: { hub_user: string; hub_password: string }, tags = { mysql: '8.0.36', wordpress: '6.5.5-apache' }): Promise<Buffer> {
+  async function templateFor(
+    version: string,
+    serviceImage?: { hub_user: string; hub_password: string },
+    tags = { mysql: '8.0.36', wordpress: '6.5.5-apache' },
+  ): Promise<Buffer> {
     const t = JSON.parse(await readFile(SAMPLE, 'utf8')) as Template;
     t.group_version = version;
     for (const app of t.apps) {
       app.share_image = `${dist!.host}/upstream/${app.service_key === MYSQL ? `mysql:${tags.mysql}` : `wordpress:${tags.wordpress}`}`;
-      if (serviceImage) app.service_image = { ...app.service_image, hub_url: dist!.host, namespace: 'upstream', ...serviceImage };
+      if (serviceImage)
+        app.service_image = {
+          ...app.service_image,
+          hub_url: dist!.host,
+          namespace: 'upstream',
+          ...serviceImage,
+        };
     }
     const file = join(work, `template-${version}-${Date.now()}.json`);
     await writeFile(file, JSON.stringify(t, null, 2));
@@ -93,34 +120,63 @@ describe('store: publishing a draft with image sync', function () {
 
   async function pushDraft(repo: string, version: string, template: Buffer): Promise<void> {
     const [namespace, name] = repo.split('/');
-    const reg = namespace === 'alice' ? new TestRegistryClient(srv!.url, { username: 'alice', password: alice.key }) : new TestRegistryClient(srv!.url);
+    const reg =
+      namespace === 'alice'
+        ? new TestRegistryClient(srv!.url, { username: 'alice', password: alice.key })
+        : new TestRegistryClient(srv!.url);
     await pushTemplate(reg, repo, template, version);
     expect(versionRow(srv!, namespace!, name!, version)?.state).to.equal('draft');
   }
 
   const syncPath = (repo: string, version: string) => `/api/v1/apps/${repo}/versions/${version}`;
 
-  async function waitForJob(s: TestServer, repo: string, version: string, bearer = alice.token): Promise<SyncJobView> {
+  async function waitForJob(
+    s: TestServer,
+    repo: string,
+    version: string,
+    bearer = alice.token,
+  ): Promise<SyncJobView> {
     const deadline = Date.now() + 30_000;
     for (;;) {
       const res = await api<SyncJobView>(s, 'GET', `${syncPath(repo, version)}/sync`, { bearer });
       expect(res.status, res.text).to.equal(200);
       if (res.body.state === 'done' || res.body.state === 'failed') return res.body;
-      if (Date.now() > deadline) throw new Error(`sync of ${repo}:${version} still ${res.body.state}`);
+      if (Date.now() > deadline)
+        throw new Error(`sync of ${repo}:${version} still ${res.body.state}`);
       await new Promise((done) => setTimeout(done, 50));
     }
   }
 
   it('copies an OCI and a Docker image with the credentials given in the request; skopeo copy --all pulls the bundle', async () => {
-    await pushDraft('alice/wordpress', '1.0', await templateFor('1.0', undefined, { mysql: '8.0.36', wordpress: '6.5.5-docker' }));
-    const started = await api<SyncJobView>(srv!, 'POST', `${syncPath('alice/wordpress', '1.0')}/publish`, { bearer: alice.token, body: { credentials: right() } });
+    await pushDraft(
+      'alice/wordpress',
+      '1.0',
+      await templateFor('1.0', undefined, { mysql: '8.0.36', wordpress: '6.5.5-docker' }),
+    );
+    const started = await api<SyncJobView>(
+      srv!,
+      'POST',
+      `${syncPath('alice/wordpress', '1.0')}/publish`,
+      { bearer: alice.token, body: { credentials: right() } },
+    );
     expect(started.status, started.text).to.equal(202);
-    expect([started.body.state, started.body.progress]).to.deep.equal(['pending', { done: 0, total: 2 }]);
+    expect([started.body.state, started.body.progress]).to.deep.equal([
+      'pending',
+      { done: 0, total: 2 },
+    ]);
 
     const job = await waitForJob(srv!, 'alice/wordpress', '1.0');
-    expect([job.state, job.progress, job.error]).to.deep.equal(['done', { done: 2, total: 2 }, null]);
+    expect([job.state, job.progress, job.error]).to.deep.equal([
+      'done',
+      { done: 2, total: 2 },
+      null,
+    ]);
     const byKey = new Map(job.components.map((c) => [c.serviceKey, c]));
-    expect(byKey.get(MYSQL)).to.include({ state: 'done', digest: mysql.desc.digest, mediaType: mysql.desc.mediaType });
+    expect(byKey.get(MYSQL)).to.include({
+      state: 'done',
+      digest: mysql.desc.digest,
+      mediaType: mysql.desc.mediaType,
+    });
     expect(byKey.get(WORDPRESS)).to.include({ state: 'done', digest: wordpressDocker.desc.digest });
     expect(versionRow(srv!, 'alice', 'wordpress', '1.0')?.state).to.equal('ready');
     expect(componentRows(srv!, 'alice', 'wordpress', '1.0')).to.deep.equal([
@@ -129,42 +185,103 @@ describe('store: publishing a draft with image sync', function () {
     ]);
 
     const out = join(home!.dir, 'bundle-1.0');
-    await run('skopeo', ['--policy', home!.policy, 'copy', '--quiet', '--all', '--preserve-digests', '--src-tls-verify=false', '--src-creds', `alice:${alice.key}`, `docker://${srv!.host}/alice/wordpress:1.0`, `oci:${out}:1.0`], { env: home!.env, timeoutMs: 50_000 });
+    await run(
+      'skopeo',
+      [
+        '--policy',
+        home!.policy,
+        'copy',
+        '--quiet',
+        '--all',
+        '--preserve-digests',
+        '--src-tls-verify=false',
+        '--src-creds',
+        `alice:${alice.key}`,
+        `docker://${srv!.host}/alice/wordpress:1.0`,
+        `oci:${out}:1.0`,
+      ],
+      { env: home!.env, timeoutMs: 50_000 },
+    );
     const blob = (digest: string) => readFile(join(out, 'blobs', 'sha256', digest.slice(7)));
-    const layout = JSON.parse(await readFile(join(out, 'index.json'), 'utf8')) as { manifests: { digest: string; annotations?: Record<string, string> }[] };
-    const top = layout.manifests.find((m) => m.annotations?.['org.opencontainers.image.ref.name'] === '1.0')!;
-    const bundle = JSON.parse((await blob(top.digest)).toString('utf8')) as { manifests: { digest: string; annotations?: Record<string, string> }[] };
-    const children = bundle.manifests.slice(1).map((m) => [m.annotations?.[BundleAnnotations.component], m.digest, m.annotations?.[BundleAnnotations.source]]);
+    const layout = JSON.parse(await readFile(join(out, 'index.json'), 'utf8')) as {
+      manifests: { digest: string; annotations?: Record<string, string> }[];
+    };
+    const top = layout.manifests.find(
+      (m) => m.annotations?.['org.opencontainers.image.ref.name'] === '1.0',
+    )!;
+    const bundle = JSON.parse((await blob(top.digest)).toString('utf8')) as {
+      manifests: { digest: string; annotations?: Record<string, string> }[];
+    };
+    const children = bundle.manifests
+      .slice(1)
+      .map((m) => [
+        m.annotations?.[BundleAnnotations.component],
+        m.digest,
+        m.annotations?.[BundleAnnotations.source],
+      ]);
     expect(children).to.have.deep.members([
       [MYSQL, mysql.desc.digest, `${dist!.host}/upstream/mysql:8.0.36`],
       [WORDPRESS, wordpressDocker.desc.digest, `${dist!.host}/upstream/wordpress:6.5.5-docker`],
     ]);
     for (const built of [mysql, wordpressDocker]) {
       expect((await blob(built.desc.digest)).equals(built.bytes)).to.equal(true);
-      for (const b of allBlobs(built)) expect((await blob(b.desc.digest)).equals(b.bytes), b.desc.digest).to.equal(true);
+      for (const b of allBlobs(built))
+        expect((await blob(b.desc.digest)).equals(b.bytes), b.desc.digest).to.equal(true);
     }
   });
 
   it('copies a multi-arch index with every platform, the index a child of the bundle', async () => {
-    await pushDraft('alice/wordpress', '1.1', await templateFor('1.1', undefined, { mysql: '8.0.36-multi', wordpress: '6.5.5-apache' }));
-    const started = await api(srv!, 'POST', `${syncPath('alice/wordpress', '1.1')}/publish`, { bearer: alice.token, body: { credentials: right() } });
+    await pushDraft(
+      'alice/wordpress',
+      '1.1',
+      await templateFor('1.1', undefined, { mysql: '8.0.36-multi', wordpress: '6.5.5-apache' }),
+    );
+    const started = await api(srv!, 'POST', `${syncPath('alice/wordpress', '1.1')}/publish`, {
+      bearer: alice.token,
+      body: { credentials: right() },
+    });
     expect(started.status, started.text).to.equal(202);
     const job = await waitForJob(srv!, 'alice/wordpress', '1.1');
     expect(job.state, JSON.stringify(job)).to.equal('done');
 
     const out = await OciLayout.open(join(work, 'bundle-1.1'), { create: true });
-    const store = new RegistryClient({ host: srv!.url, credentials: { username: 'alice', password: alice.key } });
-    await copyImage({ from: { client: store, repository: 'alice/wordpress', reference: '1.1' }, to: { client: out, repository: 'bundle', tag: '1.1' } });
-    const bundle = JSON.parse((await readFile(out.blobPath((await out.resolve('1.1')).digest))).toString('utf8')) as { manifests: { digest: string; annotations?: Record<string, string> }[] };
-    const child = (key: string) => bundle.manifests.find((m) => m.annotations?.[BundleAnnotations.component] === key)?.digest;
-    expect([child(MYSQL), child(WORDPRESS)]).to.deep.equal([mysqlMulti.desc.digest, wordpress.desc.digest]);
-    for (const built of [mysqlMulti, ...mysqlMulti.children, wordpress]) expect((await readFile(out.blobPath(built.desc.digest))).equals(built.bytes)).to.equal(true);
-    for (const b of [...allBlobs(mysqlMulti), ...allBlobs(wordpress)]) expect((await readFile(out.blobPath(b.desc.digest))).equals(b.bytes), b.desc.digest).to.equal(true);
+    const store = new RegistryClient({
+      host: srv!.url,
+      credentials: { username: 'alice', password: alice.key },
+    });
+    await copyImage({
+      from: { client: store, repository: 'alice/wordpress', reference: '1.1' },
+      to: { client: out, repository: 'bundle', tag: '1.1' },
+    });
+    const bundle = JSON.parse(
+      (await readFile(out.blobPath((await out.resolve('1.1')).digest))).toString('utf8'),
+    ) as { manifests: { digest: string; annotations?: Record<string, string> }[] };
+    const child = (key: string) =>
+      bundle.manifests.find((m) => m.annotations?.[BundleAnnotations.component] === key)?.digest;
+    expect([child(MYSQL), child(WORDPRESS)]).to.deep.equal([
+      mysqlMulti.desc.digest,
+      wordpress.desc.digest,
+    ]);
+    for (const built of [mysqlMulti, ...mysqlMulti.children, wordpress])
+      expect((await readFile(out.blobPath(built.desc.digest))).equals(built.bytes)).to.equal(true);
+    for (const b of [...allBlobs(mysqlMulti), ...allBlobs(wordpress)])
+      expect((await readFile(out.blobPath(b.desc.digest))).equals(b.bytes), b.desc.digest).to.equal(
+        true,
+      );
   });
 
   it("takes the credentials from the template's service_image and mounts the blobs the namespace holds", async () => {
-    await pushDraft('alice/blog', '1.0', await templateFor('1.0', { hub_user: DISTRIBUTION_USER.username, hub_password: DISTRIBUTION_USER.password }));
-    const started = await api(srv!, 'POST', `${syncPath('alice/blog', '1.0')}/publish`, { bearer: alice.token });
+    await pushDraft(
+      'alice/blog',
+      '1.0',
+      await templateFor('1.0', {
+        hub_user: DISTRIBUTION_USER.username,
+        hub_password: DISTRIBUTION_USER.password,
+      }),
+    );
+    const started = await api(srv!, 'POST', `${syncPath('alice/blog', '1.0')}/publish`, {
+      bearer: alice.token,
+    });
     expect(started.status, started.text).to.equal(202);
     const job = await waitForJob(srv!, 'alice/blog', '1.0');
     expect(job.state, JSON.stringify(job)).to.equal('done');
@@ -178,23 +295,42 @@ describe('store: publishing a draft with image sync', function () {
 
   it('fails with a reason per component on a wrong password; a retry, one component alone, then the rest, succeeds', async () => {
     await pushDraft('alice/wordpress', '2.0', await templateFor('2.0'));
-    const wrong = [{ registry: dist!.host, username: DISTRIBUTION_USER.username, password: 'not-the-password' }];
-    const started = await api(srv!, 'POST', `${syncPath('alice/wordpress', '2.0')}/publish`, { bearer: alice.token, body: { credentials: wrong } });
+    const wrong = [
+      { registry: dist!.host, username: DISTRIBUTION_USER.username, password: 'not-the-password' },
+    ];
+    const started = await api(srv!, 'POST', `${syncPath('alice/wordpress', '2.0')}/publish`, {
+      bearer: alice.token,
+      body: { credentials: wrong },
+    });
     expect(started.status, started.text).to.equal(202);
     const failed = await waitForJob(srv!, 'alice/wordpress', '2.0');
-    expect([failed.state, failed.error?.code, failed.progress]).to.deep.equal(['failed', 'components_failed', { done: 0, total: 2 }]);
+    expect([failed.state, failed.error?.code, failed.progress]).to.deep.equal([
+      'failed',
+      'components_failed',
+      { done: 0, total: 2 },
+    ]);
     expect(failed.components.map((c) => [c.state, c.error?.code])).to.deep.equal([
       ['failed', 'unauthorized'],
       ['failed', 'unauthorized'],
     ]);
     expect(versionRow(srv!, 'alice', 'wordpress', '2.0')?.state).to.equal('failed');
 
-    const retry = (body: object) => api<SyncJobView | ApiError>(srv!, 'POST', `${syncPath('alice/wordpress', '2.0')}/sync/retry`, { bearer: alice.token, body });
+    const retry = (body: object) =>
+      api<SyncJobView | ApiError>(
+        srv!,
+        'POST',
+        `${syncPath('alice/wordpress', '2.0')}/sync/retry`,
+        { bearer: alice.token, body },
+      );
     expect((await retry({ component: 'no-such-component' })).status).to.equal(404);
     const one = await retry({ component: MYSQL, credentials: right() });
     expect(one.status, one.text).to.equal(202);
     const half = await waitForJob(srv!, 'alice/wordpress', '2.0');
-    expect(Object.fromEntries(half.components.map((c) => [c.serviceKey, [c.state, c.error?.code ?? null]]))).to.deep.equal({
+    expect(
+      Object.fromEntries(
+        half.components.map((c) => [c.serviceKey, [c.state, c.error?.code ?? null]]),
+      ),
+    ).to.deep.equal({
       [MYSQL]: ['done', null],
       [WORDPRESS]: ['failed', 'unauthorized'],
     });
@@ -207,7 +343,12 @@ describe('store: publishing a draft with image sync', function () {
     expect(versionRow(srv!, 'alice', 'wordpress', '2.0')?.state).to.equal('ready');
     const again = await retry({});
     expect([again.status, (again.body as ApiError).error.code]).to.deep.equal([409, 'conflict']);
-    const republish = await api<ApiError>(srv!, 'POST', `${syncPath('alice/wordpress', '2.0')}/publish`, { bearer: alice.token });
+    const republish = await api<ApiError>(
+      srv!,
+      'POST',
+      `${syncPath('alice/wordpress', '2.0')}/publish`,
+      { bearer: alice.token },
+    );
     expect([republish.status, republish.body.error.code]).to.deep.equal([409, 'conflict']);
   });
 
@@ -217,10 +358,23 @@ describe('store: publishing a draft with image sync', function () {
     const path = `${syncPath('alice/wordpress', '3.0')}/publish`;
     expect((await api(srv!, 'POST', path)).status).to.equal(401);
     expect((await api(srv!, 'POST', path, { bearer: bob.token })).status).to.equal(404);
-    expect((await api(srv!, 'GET', `${syncPath('alice/wordpress', '1.0')}/sync`, { bearer: bob.token })).status).to.equal(404);
-    const readOnly = await api<{ key: string }>(srv!, 'POST', '/api/v1/keys', { bearer: alice.token, body: { name: 'read', scopes: ['read'] } });
+    expect(
+      (await api(srv!, 'GET', `${syncPath('alice/wordpress', '1.0')}/sync`, { bearer: bob.token }))
+        .status,
+    ).to.equal(404);
+    const readOnly = await api<{ key: string }>(srv!, 'POST', '/api/v1/keys', {
+      bearer: alice.token,
+      body: { name: 'read', scopes: ['read'] },
+    });
     expect((await api(srv!, 'POST', path, { bearer: readOnly.body.key })).status).to.equal(403);
-    expect((await api(srv!, 'POST', path, { bearer: alice.token, body: { credentials: [{ registry: 'x' }] } })).status).to.equal(400);
+    expect(
+      (
+        await api(srv!, 'POST', path, {
+          bearer: alice.token,
+          body: { credentials: [{ registry: 'x' }] },
+        })
+      ).status,
+    ).to.equal(400);
     expect(versionRow(srv!, 'alice', 'wordpress', '3.0')?.state).to.equal('draft');
   });
 
@@ -231,18 +385,39 @@ describe('store: publishing a draft with image sync', function () {
     try {
       first = await startTestServer({}, { data });
       const reg = new TestRegistryClient(first.url);
-      await pushTemplate(reg, 'acme/shop', await templateFor('1.0', { hub_user: DISTRIBUTION_USER.username, hub_password: DISTRIBUTION_USER.password }), '1.0');
+      await pushTemplate(
+        reg,
+        'acme/shop',
+        await templateFor('1.0', {
+          hub_user: DISTRIBUTION_USER.username,
+          hub_password: DISTRIBUTION_USER.password,
+        }),
+        '1.0',
+      );
       const version = versionRow(first, 'acme', 'shop', '1.0')!;
       // What a crash mid-copy leaves: the version syncing, the job copying, one component started.
-      first.app.db.update(versions).set({ state: 'syncing' }).where(eq(versions.id, version.id)).run();
-      const pending = (key: string, state: 'pending' | 'copying', source: string) => ({ serviceKey: key, source, state, bytesDone: 0, bytesTotal: 0 });
+      first.app.db
+        .update(versions)
+        .set({ state: 'syncing' })
+        .where(eq(versions.id, version.id))
+        .run();
+      const pending = (key: string, state: 'pending' | 'copying', source: string) => ({
+        serviceKey: key,
+        source,
+        state,
+        bytesDone: 0,
+        bytesTotal: 0,
+      });
       const now = Date.now();
       first.app.db
         .insert(syncJobs)
         .values({
           versionId: version.id,
           state: 'copying',
-          components: JSON.stringify([pending(MYSQL, 'copying', `${dist!.host}/upstream/mysql:8.0.36`), pending(WORDPRESS, 'pending', `${dist!.host}/upstream/wordpress:6.5.5-apache`)]),
+          components: JSON.stringify([
+            pending(MYSQL, 'copying', `${dist!.host}/upstream/mysql:8.0.36`),
+            pending(WORDPRESS, 'pending', `${dist!.host}/upstream/wordpress:6.5.5-apache`),
+          ]),
           createdAt: now,
           updatedAt: now,
         })

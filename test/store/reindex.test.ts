@@ -28,14 +28,19 @@ describe('store: reindex from the registry', function () {
   let srv: TestServer;
   let serviceKeys: string[];
 
-  const reindex = (bearer = ADMIN_KEY) => api<Report | ApiError>(srv, 'POST', '/api/v1/admin/reindex', { bearer });
+  const reindex = (bearer = ADMIN_KEY) =>
+    api<Report | ApiError>(srv, 'POST', '/api/v1/admin/reindex', { bearer });
 
   before(async () => {
     srv = await startTestServer();
     const reg = new TestRegistryClient(srv.url);
-    const sample = JSON.parse(await readFile(SAMPLE, 'utf8')) as { group_version: string; apps: { service_key: string }[] };
+    const sample = JSON.parse(await readFile(SAMPLE, 'utf8')) as {
+      group_version: string;
+      apps: { service_key: string }[];
+    };
     serviceKeys = sample.apps.map((a) => a.service_key);
-    const withVersion = (t: object, v: string) => Buffer.from(JSON.stringify({ ...t, group_version: v }));
+    const withVersion = (t: object, v: string) =>
+      Buffer.from(JSON.stringify({ ...t, group_version: v }));
     await pushBundle(reg, 'acme/wordpress', '1.0', withVersion(sample, '1.0'), serviceKeys);
     await pushBundle(reg, 'acme/wordpress', '1.1', withVersion(sample, '1.1'), serviceKeys);
     await pushTemplate(reg, 'acme/wordpress', withVersion(sample, '2.0'), '2.0');
@@ -48,7 +53,11 @@ describe('store: reindex from the registry', function () {
   after(() => srv.close());
 
   function snapshot() {
-    const appRows = srv.app.db.select({ namespace: apps.namespace, name: apps.name }).from(apps).orderBy(asc(apps.namespace), asc(apps.name)).all();
+    const appRows = srv.app.db
+      .select({ namespace: apps.namespace, name: apps.name })
+      .from(apps)
+      .orderBy(asc(apps.namespace), asc(apps.name))
+      .all();
     const versionRows = srv.app.db
       .select({
         app: apps.name,
@@ -65,7 +74,14 @@ describe('store: reindex from the registry', function () {
       .orderBy(asc(apps.name), asc(versions.version))
       .all();
     const componentRows = srv.app.db
-      .select({ app: apps.name, version: versions.version, serviceKey: components.serviceKey, name: components.name, imageDigest: components.imageDigest, sourceRef: components.sourceRef })
+      .select({
+        app: apps.name,
+        version: versions.version,
+        serviceKey: components.serviceKey,
+        name: components.name,
+        imageDigest: components.imageDigest,
+        sourceRef: components.sourceRef,
+      })
       .from(components)
       .innerJoin(versions, eq(versions.id, components.versionId))
       .innerJoin(apps, eq(apps.id, versions.appId))
@@ -74,7 +90,12 @@ describe('store: reindex from the registry', function () {
     return { apps: appRows, versions: versionRows, components: componentRows };
   }
 
-  const appRow = (name: string) => srv.app.db.select().from(apps).where(and(eq(apps.namespace, 'acme'), eq(apps.name, name))).get();
+  const appRow = (name: string) =>
+    srv.app.db
+      .select()
+      .from(apps)
+      .where(and(eq(apps.namespace, 'acme'), eq(apps.name, name)))
+      .get();
 
   it('reproduces the same apps, versions and components from an emptied store database', async () => {
     const before = snapshot();
@@ -90,36 +111,76 @@ describe('store: reindex from the registry', function () {
 
     const res = await reindex();
     expect(res.status, res.text).to.equal(200);
-    expect(res.body).to.deep.equal({ apps: 2, versions: 4, components: before.components.length, skipped: [] });
+    expect(res.body).to.deep.equal({
+      apps: 2,
+      versions: 4,
+      components: before.components.length,
+      skipped: [],
+    });
     expect(snapshot()).to.deep.equal(before);
     // the store's component tags still name the component images, and none became a version
     for (const c of before.components.filter((x) => x.version === '1.1')) {
-      expect(srv.app.registry.meta.tagDigest('acme/wordpress', componentTag('1.1', c.serviceKey))).to.equal(c.imageDigest);
+      expect(
+        srv.app.registry.meta.tagDigest('acme/wordpress', componentTag('1.1', c.serviceKey)),
+      ).to.equal(c.imageDigest);
     }
   });
 
   it("keeps the store's own fields and drops versions whose tag is gone", async () => {
     const app = appRow('wordpress')!;
-    srv.app.db.update(apps).set({ introduction: 'Blogs, with a database.', summary: 'WordPress and MySQL', listed: true }).where(eq(apps.id, app.id)).run();
-    srv.app.db.update(versions).set({ alias: 'first' }).where(and(eq(versions.appId, app.id), eq(versions.version, '1.0'))).run();
-    const created = srv.app.db.select({ createdAt: versions.createdAt }).from(versions).where(and(eq(versions.appId, app.id), eq(versions.version, '1.0'))).get()!.createdAt;
+    srv.app.db
+      .update(apps)
+      .set({
+        introduction: 'Blogs, with a database.',
+        summary: 'WordPress and MySQL',
+        listed: true,
+      })
+      .where(eq(apps.id, app.id))
+      .run();
+    srv.app.db
+      .update(versions)
+      .set({ alias: 'first' })
+      .where(and(eq(versions.appId, app.id), eq(versions.version, '1.0')))
+      .run();
+    const created = srv.app.db
+      .select({ createdAt: versions.createdAt })
+      .from(versions)
+      .where(and(eq(versions.appId, app.id), eq(versions.version, '1.0')))
+      .get()!.createdAt;
     // drift: a tag removed behind the store's back, and rows lost for another app
     srv.app.registry.meta.deleteTag('acme/wordpress', '1.1');
-    srv.app.db.delete(versions).where(eq(versions.appId, appRow('notes')!.id)).run();
+    srv.app.db
+      .delete(versions)
+      .where(eq(versions.appId, appRow('notes')!.id))
+      .run();
 
     const res = await reindex();
     expect(res.status, res.text).to.equal(200);
     expect((res.body as Report).versions).to.equal(3);
     const after = appRow('wordpress')!;
-    expect(after).to.include({ id: app.id, appKey: app.appKey, introduction: 'Blogs, with a database.', summary: 'WordPress and MySQL', listed: true, updatedAt: app.updatedAt });
+    expect(after).to.include({
+      id: app.id,
+      appKey: app.appKey,
+      introduction: 'Blogs, with a database.',
+      summary: 'WordPress and MySQL',
+      listed: true,
+      updatedAt: app.updatedAt,
+    });
     expect(snapshot().versions.map((v) => [v.app, v.version])).to.deep.equal([
       ['notes', '0.1'],
       ['wordpress', '1.0'],
       ['wordpress', '2.0'],
     ]);
-    const first = srv.app.db.select().from(versions).where(and(eq(versions.appId, app.id), eq(versions.version, '1.0'))).get()!;
+    const first = srv.app.db
+      .select()
+      .from(versions)
+      .where(and(eq(versions.appId, app.id), eq(versions.version, '1.0')))
+      .get()!;
     expect([first.alias, first.createdAt]).to.deep.equal(['first', created]);
-    for (const key of serviceKeys) expect(srv.app.registry.meta.tagDigest('acme/wordpress', componentTag('1.1', key))).to.equal(undefined);
+    for (const key of serviceKeys)
+      expect(srv.app.registry.meta.tagDigest('acme/wordpress', componentTag('1.1', key))).to.equal(
+        undefined,
+      );
   });
 
   it('is for admins only, and waits for running image syncs', async () => {
@@ -129,7 +190,17 @@ describe('store: reindex from the registry', function () {
     expect((await api(srv, 'POST', '/api/v1/admin/reindex')).status).to.equal(401);
 
     const draft = srv.app.db.select().from(versions).where(eq(versions.version, '2.0')).get()!;
-    const job = srv.app.db.insert(syncJobs).values({ versionId: draft.id, state: 'pending', components: '[]', createdAt: Date.now(), updatedAt: Date.now() }).returning().get();
+    const job = srv.app.db
+      .insert(syncJobs)
+      .values({
+        versionId: draft.id,
+        state: 'pending',
+        components: '[]',
+        createdAt: Date.now(),
+        updatedAt: Date.now(),
+      })
+      .returning()
+      .get();
     try {
       const busy = await reindex();
       expect([busy.status, (busy.body as ApiError).error.code]).to.deep.equal([409, 'conflict']);

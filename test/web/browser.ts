@@ -15,7 +15,8 @@ export function findChromium(): string | undefined {
   const found = spawnSync('which', ['chromium'], { encoding: 'utf8' });
   const path = found.status === 0 ? found.stdout.trim() : '';
   if (path) return path;
-  if (process.env.CI === 'true') throw new Error('chromium is not installed; .ci/run must install it');
+  if (process.env.CI === 'true')
+    throw new Error('chromium is not installed; .ci/run must install it');
   return undefined;
 }
 
@@ -32,7 +33,15 @@ export async function launchBrowser(executablePath: string): Promise<TestBrowser
     context = await chromium.launchPersistentContext(profile, {
       executablePath,
       headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-dev-shm-usage'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+        '--disable-dev-shm-usage',
+      ],
       viewport: { width: 1280, height: 800 },
       timeout: 60_000,
     });

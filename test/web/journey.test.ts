@@ -14,15 +14,22 @@ import { findChromium, launchBrowser, screenshots, type TestBrowser } from './br
 import { pushApp } from './push-app.js';
 
 const PHONE = '+4915112340201';
-const LOGO = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64"><rect width="64" height="64" rx="12" fill="#2a7"/><circle cx="32" cy="32" r="14" fill="#fff"/></svg>');
-const INTRO = '# Notes\n\nTake **notes** anywhere.\n\n<script>window.pwned = 1</script>\n\n[bad link](javascript:alert(1)) and [good link](https://notes.example)';
+const LOGO = Buffer.from(
+  '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64"><rect width="64" height="64" rx="12" fill="#2a7"/><circle cx="32" cy="32" r="14" fill="#fff"/></svg>',
+);
+const INTRO =
+  '# Notes\n\nTake **notes** anywhere.\n\n<script>window.pwned = 1</script>\n\n[bad link](javascript:alert(1)) and [good link](https://notes.example)';
 
 /** Labels, title and description of the page, and no sideways scrolling on a phone. */
 async function checkPage(page: Page, name: string): Promise<void> {
   const title = await page.title();
   expect(title, name).to.match(/appshelf/);
-  expect(await page.getAttribute('meta[name="description"]', 'content'), name).to.be.a('string').and.not.equal('');
-  const unlabelled = await page.evaluate<string[]>(`[...document.querySelectorAll('input:not([type=hidden]), select, textarea')]
+  expect(await page.getAttribute('meta[name="description"]', 'content'), name)
+    .to.be.a('string')
+    .and.not.equal('');
+  const unlabelled = await page.evaluate<
+    string[]
+  >(`[...document.querySelectorAll('input:not([type=hidden]), select, textarea')]
     .filter((e) => e.labels.length === 0 && !e.getAttribute('aria-label')).map((e) => e.name || e.id)`);
   expect(unlabelled, `${name}: form fields without a label`).to.deep.equal([]);
   await screenshots(page, name);
@@ -32,7 +39,8 @@ async function checkPage(page: Page, name: string): Promise<void> {
   expect(overflow, `${name}: page wider than a 375 px phone`).to.be.at.most(375);
 }
 
-const statOf = (page: Page, stat: string): Promise<string | null> => page.textContent(`[data-stat="${stat}"]`);
+const statOf = (page: Page, stat: string): Promise<string | null> =>
+  page.textContent(`[data-stat="${stat}"]`);
 
 describe('web: a newcomer publishes an app and a visitor finds it', function () {
   this.timeout(120_000);
@@ -50,10 +58,34 @@ describe('web: a newcomer publishes an app and a visitor finds it', function () 
     page = browser.page;
     // Pages answered with 4xx on purpose (a refused form, the 404 page) log "Failed to load resource";
     // failed subresources are caught by the response listener instead.
-    page.on('console', (m) => void (m.type() === 'error' && !m.text().startsWith('Failed to load resource') && problems.push(m.text())));
-    page.on('response', (r) => void (r.request().resourceType() !== 'document' && r.status() >= 400 && problems.push(`${r.status()} for ${r.url()}`)));
+    page.on(
+      'console',
+      (m) =>
+        void (
+          m.type() === 'error' &&
+          !m.text().startsWith('Failed to load resource') &&
+          problems.push(m.text())
+        ),
+    );
+    page.on(
+      'response',
+      (r) =>
+        void (
+          r.request().resourceType() !== 'document' &&
+          r.status() >= 400 &&
+          problems.push(`${r.status()} for ${r.url()}`)
+        ),
+    );
     page.on('pageerror', (e) => void problems.push(e.message));
-    page.on('request', (r) => void (!r.url().startsWith(srv.url) && !r.url().startsWith('data:') && problems.push(`request to ${r.url()}`)));
+    page.on(
+      'request',
+      (r) =>
+        void (
+          !r.url().startsWith(srv.url) &&
+          !r.url().startsWith('data:') &&
+          problems.push(`request to ${r.url()}`)
+        ),
+    );
   });
 
   after(async () => {
@@ -93,7 +125,10 @@ describe('web: a newcomer publishes an app and a visitor finds it', function () 
     await page.click('button:has-text("Create key")');
     secret = (await page.textContent('[data-secret]'))!.trim();
     expect(secret).to.match(/^ask_/);
-    expect(await page.isVisible('button.copy[data-copy="new-key"]'), 'copy button (script ran)').to.equal(true);
+    expect(
+      await page.isVisible('button.copy[data-copy="new-key"]'),
+      'copy button (script ran)',
+    ).to.equal(true);
     await checkPage(page, 'key-created');
     await page.goto(`${srv.url}/my/keys`);
     expect(await page.content()).not.to.contain(secret);
@@ -101,14 +136,26 @@ describe('web: a newcomer publishes an app and a visitor finds it', function () 
   });
 
   it('refuses a form post without the CSRF token or from another site', async () => {
-    const cookie = (await browser!.context.cookies(srv.url)).map((c) => `${c.name}=${c.value}`).join('; ');
+    const cookie = (await browser!.context.cookies(srv.url))
+      .map((c) => `${c.name}=${c.value}`)
+      .join('; ');
     const post = (headers: Record<string, string>, body: string) =>
-      fetch(`${srv.url}/my/keys`, { method: 'POST', redirect: 'manual', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded', ...headers }, body });
+      fetch(`${srv.url}/my/keys`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { cookie, 'content-type': 'application/x-www-form-urlencoded', ...headers },
+        body,
+      });
     expect((await post({}, 'name=x&scopes=read')).status).to.equal(403);
     expect((await post({}, 'name=x&scopes=read&_csrf=forged')).status).to.equal(403);
     const token = await page.getAttribute('input[name=_csrf]', 'value');
-    expect((await post({ origin: 'https://evil.example' }, `name=x&scopes=read&_csrf=${token}`)).status).to.equal(403);
-    expect((await post({}, `name=x&scopes=read&_csrf=${token}`)).status, 'the real token works').to.equal(200);
+    expect(
+      (await post({ origin: 'https://evil.example' }, `name=x&scopes=read&_csrf=${token}`)).status,
+    ).to.equal(403);
+    expect(
+      (await post({}, `name=x&scopes=read&_csrf=${token}`)).status,
+      'the real token works',
+    ).to.equal(200);
   });
 
   it('pushes two apps with the key; edits one: introduction with preview, logo, package, shelf', async () => {
@@ -116,7 +163,9 @@ describe('web: a newcomer publishes an app and a visitor finds it', function () 
     await pushApp(reg, 'newbie/notes', '1.0.0');
     await pushApp(reg, 'newbie/hidden-tool', '0.1.0');
     await page.goto(`${srv.url}/my`);
-    expect(await page.textContent('.my-apps')).to.contain('newbie/notes').and.contain('newbie/hidden-tool');
+    expect(await page.textContent('.my-apps'))
+      .to.contain('newbie/notes')
+      .and.contain('newbie/hidden-tool');
     await checkPage(page, 'my-store');
     await page.click('a:has-text("notes")');
     expect(new URL(page.url()).pathname).to.equal('/my/apps/newbie/notes');
@@ -131,7 +180,11 @@ describe('web: a newcomer publishes an app and a visitor finds it', function () 
     expect(await page.inputValue('#introduction')).to.equal(INTRO);
     await page.click('button:has-text("Save")');
     expect(await page.textContent('[role=status]')).to.equal('Saved.');
-    await page.setInputFiles('#logo', { name: 'logo.svg', mimeType: 'image/svg+xml', buffer: LOGO });
+    await page.setInputFiles('#logo', {
+      name: 'logo.svg',
+      mimeType: 'image/svg+xml',
+      buffer: LOGO,
+    });
     await page.click('button:has-text("Upload the logo")');
     expect(await page.textContent('[role=status]')).to.contain('logo');
     await page.selectOption('#pkg-version', '1.0.0');
@@ -152,20 +205,36 @@ describe('web: a newcomer publishes an app and a visitor finds it', function () 
     await checkPage(page, 'search');
     await page.click('.cards a:has-text("Notes Pro")');
     expect(new URL(page.url()).pathname).to.equal('/apps/newbie/notes');
-    expect([await statOf(page, 'visits'), await statOf(page, 'installs')]).to.deep.equal(['1', '0']);
+    expect([await statOf(page, 'visits'), await statOf(page, 'installs')]).to.deep.equal([
+      '1',
+      '0',
+    ]);
     const markdown = await page.innerHTML('.markdown');
-    expect(markdown).to.contain('<h2>Notes</h2>').and.contain('<strong>notes</strong>').and.contain('href="https://notes.example"');
+    expect(markdown)
+      .to.contain('<h2>Notes</h2>')
+      .and.contain('<strong>notes</strong>')
+      .and.contain('href="https://notes.example"');
     expect(markdown).not.to.contain('<script').and.not.to.contain('href="javascript:');
     expect(await page.evaluate('window.pwned')).to.equal(undefined);
-    expect(await page.textContent('.install')).to.contain(`appshelf install ${srv.host}/newbie/notes:1.0.0`);
+    expect(await page.textContent('.install')).to.contain(
+      `appshelf install ${srv.host}/newbie/notes:1.0.0`,
+    );
     expect(await page.getAttribute('img.logo', 'src')).to.equal('/api/v1/apps/newbie/notes/logo');
-    expect(await page.evaluate<boolean>(`document.querySelector('img.logo').naturalWidth > 0`), 'logo shows').to.equal(true);
+    expect(
+      await page.evaluate<boolean>(`document.querySelector('img.logo').naturalWidth > 0`),
+      'logo shows',
+    ).to.equal(true);
     expect(await page.isVisible('.chart svg')).to.equal(true);
     await checkPage(page, 'app');
-    const install = await fetch(`${srv.url}/api/v1/apps/newbie/notes/versions/1.0.0/install`, { headers: { authorization: `Bearer ${secret}` } });
+    const install = await fetch(`${srv.url}/api/v1/apps/newbie/notes/versions/1.0.0/install`, {
+      headers: { authorization: `Bearer ${secret}` },
+    });
     expect(install.status).to.equal(200);
     await page.reload();
-    expect([await statOf(page, 'visits'), await statOf(page, 'installs')], 'same visitor, same day: one visit').to.deep.equal(['1', '1']);
+    expect(
+      [await statOf(page, 'visits'), await statOf(page, 'installs')],
+      'same visitor, same day: one visit',
+    ).to.deep.equal(['1', '1']);
   });
 
   it('opens the publisher page with the profile and the apps', async () => {
@@ -173,22 +242,32 @@ describe('web: a newcomer publishes an app and a visitor finds it', function () 
     expect(new URL(page.url()).pathname).to.equal('/publishers/newbie');
     expect(await page.textContent('h1')).to.equal('New Bee');
     expect(await page.textContent('.bio')).to.equal('I package apps.');
-    expect(await page.textContent('.cards')).to.contain('Notes Pro').and.contain('hidden-tool');
+    expect(await page.textContent('.cards'))
+      .to.contain('Notes Pro')
+      .and.contain('hidden-tool');
     await checkPage(page, 'publisher');
   });
 
   it('lets an administrator dry-run GC, read the audit log and disable a user', async () => {
-    const promoted = await api(srv, 'PATCH', '/api/v1/admin/users/newbie', { bearer: ADMIN_KEY, body: { role: 'admin' } });
+    const promoted = await api(srv, 'PATCH', '/api/v1/admin/users/newbie', {
+      bearer: ADMIN_KEY,
+      body: { role: 'admin' },
+    });
     expect(promoted.status, promoted.text).to.equal(200);
     const other = await loginWithPhone(srv, '+4915112340202', 'other');
     await page.goto(`${srv.url}/admin`);
     await page.click('button:has-text("Dry run")');
     expect(await page.textContent('.report')).to.contain('Would free');
-    expect(await page.textContent('table.audit')).to.contain('app.updated').and.contain('key.created');
+    expect(await page.textContent('table.audit'))
+      .to.contain('app.updated')
+      .and.contain('key.created');
     page.once('dialog', (d) => void d.accept());
     await page.click('button:has-text("Disable other")');
     expect(await page.textContent('tr:has(a:text-is("other"))')).to.contain('disabled');
-    expect((await api(srv, 'GET', '/api/v1/users/me', { bearer: other.token })).status, 'their session ended').to.equal(401);
+    expect(
+      (await api(srv, 'GET', '/api/v1/users/me', { bearer: other.token })).status,
+      'their session ended',
+    ).to.equal(401);
     await checkPage(page, 'admin');
   });
 

@@ -7,7 +7,13 @@ const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
 const SERVICE_KEY = '0c8a0ee5b5e14f63a06b1c2bf2a4d5e7';
 
-async function put(reg: TestRegistryClient, repo: string, reference: string, manifest: object, mediaType: string) {
+async function put(
+  reg: TestRegistryClient,
+  repo: string,
+  reference: string,
+  manifest: object,
+  mediaType: string,
+) {
   const body = JSON.stringify(manifest);
   const res = await reg.pushManifest(repo, reference, body, mediaType);
   expect(res.status, await res.text()).to.equal(201);
@@ -15,13 +21,25 @@ async function put(reg: TestRegistryClient, repo: string, reference: string, man
 }
 
 /** A bundle tagged `version` in `repo` (`<namespace>/<app>`), with one component named `web`. */
-export async function pushApp(reg: TestRegistryClient, repo: string, version: string): Promise<void> {
+export async function pushApp(
+  reg: TestRegistryClient,
+  repo: string,
+  version: string,
+): Promise<void> {
   const template = Buffer.from(
     JSON.stringify({
       group_key: 'c0ffee00c0ffee00c0ffee00c0ffee00',
       group_name: repo.split('/')[1],
       group_version: version,
-      apps: [{ service_id: SERVICE_KEY, service_key: SERVICE_KEY, service_cname: 'web', extend_method: 'stateless_multiple', share_image: 'hub.example/acme/web:1' }],
+      apps: [
+        {
+          service_id: SERVICE_KEY,
+          service_key: SERVICE_KEY,
+          service_cname: 'web',
+          extend_method: 'stateless_multiple',
+          share_image: 'hub.example/acme/web:1',
+        },
+      ],
     }),
   );
   const empty = await reg.pushBlob(repo, '{}');
@@ -31,9 +49,22 @@ export async function pushApp(reg: TestRegistryClient, repo: string, version: st
     mediaType: OCI_MANIFEST,
     artifactType: BundleTypes.template,
     config: { mediaType: 'application/vnd.oci.empty.v1+json', digest: empty.digest, size: 2 },
-    layers: [{ mediaType: BundleTypes.template, digest: layer.digest, size: template.length, annotations: { [BundleAnnotations.title]: 'template.json' } }],
+    layers: [
+      {
+        mediaType: BundleTypes.template,
+        digest: layer.digest,
+        size: template.length,
+        annotations: { [BundleAnnotations.title]: 'template.json' },
+      },
+    ],
   };
-  const tmpl = await put(reg, repo, sha256(JSON.stringify(templateManifest)), templateManifest, OCI_MANIFEST);
+  const tmpl = await put(
+    reg,
+    repo,
+    sha256(JSON.stringify(templateManifest)),
+    templateManifest,
+    OCI_MANIFEST,
+  );
   const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux' }));
   const blob = Buffer.from(`layer of ${repo}:${version}`);
   const c = await reg.pushBlob(repo, config);
@@ -41,10 +72,22 @@ export async function pushApp(reg: TestRegistryClient, repo: string, version: st
   const imageManifest = {
     schemaVersion: 2,
     mediaType: OCI_MANIFEST,
-    config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: c.digest, size: config.length },
-    layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: l.digest, size: blob.length }],
+    config: {
+      mediaType: 'application/vnd.oci.image.config.v1+json',
+      digest: c.digest,
+      size: config.length,
+    },
+    layers: [
+      { mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: l.digest, size: blob.length },
+    ],
   };
-  const image = await put(reg, repo, sha256(JSON.stringify(imageManifest)), imageManifest, OCI_MANIFEST);
+  const image = await put(
+    reg,
+    repo,
+    sha256(JSON.stringify(imageManifest)),
+    imageManifest,
+    OCI_MANIFEST,
+  );
   await put(
     reg,
     repo,
@@ -53,7 +96,16 @@ export async function pushApp(reg: TestRegistryClient, repo: string, version: st
       schemaVersion: 2,
       mediaType: OCI_INDEX,
       artifactType: BundleTypes.bundle,
-      manifests: [tmpl, { ...image, annotations: { [BundleAnnotations.component]: SERVICE_KEY, [BundleAnnotations.source]: 'hub.example/acme/web:1' } }],
+      manifests: [
+        tmpl,
+        {
+          ...image,
+          annotations: {
+            [BundleAnnotations.component]: SERVICE_KEY,
+            [BundleAnnotations.source]: 'hub.example/acme/web:1',
+          },
+        },
+      ],
       annotations: { [BundleAnnotations.version]: version },
     },
     OCI_INDEX,

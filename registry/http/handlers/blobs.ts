@@ -35,7 +35,8 @@ export async function getBlob(ctx: RegistryContext, call: Call): Promise<void> {
 
 export function deleteBlob(ctx: RegistryContext, call: Call): void {
   const digest = parseDigest(call.param, 'BLOB_UNKNOWN');
-  if (!ctx.meta.unlinkBlob(call.repository, digest)) throw new OciError('BLOB_UNKNOWN', undefined, { digest });
+  if (!ctx.meta.unlinkBlob(call.repository, digest))
+    throw new OciError('BLOB_UNKNOWN', undefined, { digest });
   ctx.log.info({ repo: call.repository, digest, actor: call.actor.name }, 'blob unlinked');
   sendEmpty(call.res, 202, { 'Docker-Content-Digest': digest });
 }

@@ -12,10 +12,12 @@ function nextLink(path: string, n: number, last: string): string {
 export function listTags(ctx: RegistryContext, call: Call): void {
   const { repository, res } = call;
   const { n, last } = parsePage(call.query);
-  if (!ctx.meta.repositoryExists(repository)) throw new OciError('NAME_UNKNOWN', undefined, { name: repository });
+  if (!ctx.meta.repositoryExists(repository))
+    throw new OciError('NAME_UNKNOWN', undefined, { name: repository });
   const tags = n === 0 ? [] : ctx.meta.listTags(repository, last, n);
   const lastTag = tags.at(-1);
-  if (lastTag !== undefined && tags.length === n) res.setHeader('Link', nextLink(`/v2/${repository}/tags/list`, n, lastTag));
+  if (lastTag !== undefined && tags.length === n)
+    res.setHeader('Link', nextLink(`/v2/${repository}/tags/list`, n, lastTag));
   sendJson(res, 200, { name: repository, tags });
 }
 
@@ -23,7 +25,8 @@ export function listRepositories(ctx: RegistryContext, call: Pick<Call, 'res' | 
   const { n, last } = parsePage(call.query);
   const repositories = n === 0 ? [] : ctx.meta.listRepositories(last, n);
   const lastRepo = repositories.at(-1);
-  if (lastRepo !== undefined && repositories.length === n) call.res.setHeader('Link', nextLink('/v2/_catalog', n, lastRepo));
+  if (lastRepo !== undefined && repositories.length === n)
+    call.res.setHeader('Link', nextLink('/v2/_catalog', n, lastRepo));
   sendJson(call.res, 200, { repositories });
 }
 
@@ -39,8 +42,15 @@ export function listReferrers(ctx: RegistryContext, call: Call): void {
       digest: row.digest,
       size: row.size,
       ...(row.artifactType ? { artifactType: row.artifactType } : {}),
-      ...(row.annotations ? { annotations: JSON.parse(row.annotations) as Record<string, string> } : {}),
+      ...(row.annotations
+        ? { annotations: JSON.parse(row.annotations) as Record<string, string> }
+        : {}),
     }));
   if (artifactType !== null) call.res.setHeader('OCI-Filters-Applied', 'artifactType');
-  sendJson(call.res, 200, { schemaVersion: 2, mediaType: MediaTypes.ociIndex, manifests }, MediaTypes.ociIndex);
+  sendJson(
+    call.res,
+    200,
+    { schemaVersion: 2, mediaType: MediaTypes.ociIndex, manifests },
+    MediaTypes.ociIndex,
+  );
 }

@@ -11,7 +11,9 @@ export function getManifest(ctx: RegistryContext, call: Call): void {
   const { req, res, repository } = call;
   const ref = parseReference(call.param);
   const found: StoredManifest | undefined =
-    ref.kind === 'tag' ? ctx.meta.manifestByTag(repository, ref.tag) : ctx.meta.manifestByDigest(repository, ref.digest);
+    ref.kind === 'tag'
+      ? ctx.meta.manifestByTag(repository, ref.tag)
+      : ctx.meta.manifestByDigest(repository, ref.digest);
   if (!found) throw new OciError('MANIFEST_UNKNOWN', undefined, { reference: call.param });
   res.writeHead(200, {
     'Content-Type': found.mediaType,
@@ -36,7 +38,14 @@ export function getManifest(ctx: RegistryContext, call: Call): void {
 export async function putManifest(ctx: RegistryContext, call: Call): Promise<void> {
   const { req, res, repository } = call;
   const content = await readBody(req, ctx.maxManifestBytes);
-  const manifest = await storeManifest(ctx, { repository, reference: call.param, contentType: req.headers['content-type'], content, actor: call.actor.name, address: req.socket.remoteAddress });
+  const manifest = await storeManifest(ctx, {
+    repository,
+    reference: call.param,
+    contentType: req.headers['content-type'],
+    content,
+    actor: call.actor.name,
+    address: req.socket.remoteAddress,
+  });
   const headers: Record<string, string> = {
     Location: `/v2/${repository}/manifests/${manifest.digest}`,
     'Docker-Content-Digest': manifest.digest,
@@ -55,12 +64,29 @@ export function deleteManifest(ctx: RegistryContext, call: Call): void {
     if (!digest) throw new OciError('MANIFEST_UNKNOWN', undefined, { reference: ref.tag });
     sendEmpty(call.res, 202);
     ctx.log.info({ repo: repository, tag: ref.tag, digest, actor: call.actor.name }, 'tag deleted');
-    ctx.emit({ type: 'tag.deleted', repository, digest, tag: ref.tag, actor: call.actor.name, address });
+    ctx.emit({
+      type: 'tag.deleted',
+      repository,
+      digest,
+      tag: ref.tag,
+      actor: call.actor.name,
+      address,
+    });
     return;
   }
   const { deleted, tags } = ctx.meta.deleteManifest(repository, ref.digest);
   if (!deleted) throw new OciError('MANIFEST_UNKNOWN', undefined, { reference: ref.digest });
   sendEmpty(call.res, 202);
-  ctx.log.info({ repo: repository, digest: ref.digest, actor: call.actor.name }, 'manifest deleted');
-  ctx.emit({ type: 'manifest.deleted', repository, digest: ref.digest, tags, actor: call.actor.name, address });
+  ctx.log.info(
+    { repo: repository, digest: ref.digest, actor: call.actor.name },
+    'manifest deleted',
+  );
+  ctx.emit({
+    type: 'manifest.deleted',
+    repository,
+    digest: ref.digest,
+    tags,
+    actor: call.actor.name,
+    address,
+  });
 }

@@ -17,7 +17,10 @@ function progressHeaders(repository: string, id: string, size: number): Record<s
 }
 
 function created(call: Call, digest: string): void {
-  sendEmpty(call.res, 201, { Location: `/v2/${call.repository}/blobs/${digest}`, 'Docker-Content-Digest': digest });
+  sendEmpty(call.res, 201, {
+    Location: `/v2/${call.repository}/blobs/${digest}`,
+    'Docker-Content-Digest': digest,
+  });
 }
 
 function hasBody(req: IncomingMessage): boolean {
@@ -33,7 +36,11 @@ export async function startUpload(ctx: RegistryContext, call: Call): Promise<voi
   if (mount !== null && from !== null) {
     const digest = parseDigest(mount);
     const source = parseRepositoryName(from);
-    const mayRead = await ctx.access.allows(req.headers.authorization, { type: 'repository', name: source, actions: ['pull'] }, req.headers.host);
+    const mayRead = await ctx.access.allows(
+      req.headers.authorization,
+      { type: 'repository', name: source, actions: ['pull'] },
+      req.headers.host,
+    );
     if (mayRead && ctx.blobs.mount(repository, source, digest)) {
       ctx.log.debug({ repo: repository, from: source, digest }, 'blob mounted');
       return created(call, digest);

@@ -10,7 +10,10 @@ export function logSmsProvider(log: Logger): SmsProvider {
   return {
     name: 'log',
     async send(to, code) {
-      log.warn({ smsProvider: 'log', to: maskPhone(to), phone: to, verificationCode: code }, `DEVELOPMENT SMS PROVIDER: verification code for ${to} is ${code}`);
+      log.warn(
+        { smsProvider: 'log', to: maskPhone(to), phone: to, verificationCode: code },
+        `DEVELOPMENT SMS PROVIDER: verification code for ${to} is ${code}`,
+      );
     },
   };
 }

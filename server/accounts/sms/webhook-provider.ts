@@ -21,7 +21,11 @@ export function webhookSmsProvider(options: WebhookOptions, log: Logger): SmsPro
   return {
     name: 'webhook',
     async send(to, code) {
-      const body = JSON.stringify({ to, message: options.template.replaceAll('{code}', code), code });
+      const body = JSON.stringify({
+        to,
+        message: options.template.replaceAll('{code}', code),
+        code,
+      });
       let last = '';
       for (let attempt = 0; attempt <= options.retries; attempt++) {
         if (attempt > 0) await new Promise((r) => setTimeout(r, 200 * 2 ** (attempt - 1)));
@@ -37,9 +41,15 @@ export function webhookSmsProvider(options: WebhookOptions, log: Logger): SmsPro
           last = `gateway answered ${res.status}`;
           if (!retryable(res.status)) break;
         } catch (err) {
-          last = (err as Error).name === 'TimeoutError' ? `no answer within ${options.timeoutMs} ms` : `gateway unreachable (${(err as Error).message})`;
+          last =
+            (err as Error).name === 'TimeoutError'
+              ? `no answer within ${options.timeoutMs} ms`
+              : `gateway unreachable (${(err as Error).message})`;
         }
-        log.warn({ to: maskPhone(to), attempt: attempt + 1, problem: last }, 'sms webhook attempt failed');
+        log.warn(
+          { to: maskPhone(to), attempt: attempt + 1, problem: last },
+          'sms webhook attempt failed',
+        );
       }
       throw new SmsError(`the SMS gateway did not take the message: ${last}`);
     },

@@ -5,7 +5,11 @@
  * reads it as it reads any pushed bundle and marks the version ready.
  */
 import { asc, eq } from 'drizzle-orm';
-import { BundleAnnotations, bundleIndexJson, type BundleComponent } from '../../../schemas/bundle.js';
+import {
+  BundleAnnotations,
+  bundleIndexJson,
+  type BundleComponent,
+} from '../../../schemas/bundle.js';
 import { MediaTypes, type Digest } from '../../../schemas/oci.js';
 import type { ComponentSync } from '../../../schemas/sync.js';
 import type { Registry } from '../../../registry/index.js';
@@ -28,8 +32,15 @@ export async function writeBundle(
   const { app, version } = target;
   const repository = repositoryOf(app);
   const tagged = deps.registry.meta.tagDigest(repository, version.version);
-  if (tagged === undefined || tagged !== version.manifestDigest || version.manifestDigest !== version.templateDigest) {
-    throw new SyncError('draft_changed', `${repository}:${version.version} is no longer the draft that was published; publish it again`);
+  if (
+    tagged === undefined ||
+    tagged !== version.manifestDigest ||
+    version.manifestDigest !== version.templateDigest
+  ) {
+    throw new SyncError(
+      'draft_changed',
+      `${repository}:${version.version} is no longer the draft that was published; publish it again`,
+    );
   }
   const bound = deps.db
     .select({ serviceKey: components.serviceKey, sourceRef: components.sourceRef })
@@ -38,16 +49,27 @@ export async function writeBundle(
     .orderBy(asc(components.serviceKey))
     .all();
   const byKey = new Map(copied.map((c) => [c.serviceKey, c] as const));
-  if (bound.length !== copied.length || bound.some((b) => byKey.get(b.serviceKey)?.source !== b.sourceRef)) {
-    throw new SyncError('draft_changed', `the components of ${repository}:${version.version} changed during the sync; publish it again`);
+  if (
+    bound.length !== copied.length ||
+    bound.some((b) => byKey.get(b.serviceKey)?.source !== b.sourceRef)
+  ) {
+    throw new SyncError(
+      'draft_changed',
+      `the components of ${repository}:${version.version} changed during the sync; publish it again`,
+    );
   }
   const stored = deps.registry.meta.manifestByDigest(repository, version.templateDigest as Digest);
-  if (!stored) throw new SyncError('draft_changed', `template manifest ${version.templateDigest} is gone`);
+  if (!stored)
+    throw new SyncError('draft_changed', `template manifest ${version.templateDigest} is gone`);
   const children = copied.map((c): BundleComponent => {
     if (c.state !== 'done' || !c.digest || !c.mediaType || c.size === undefined) {
       throw new SyncError('incomplete', `component ${c.serviceKey} is not copied`);
     }
-    return { serviceKey: c.serviceKey, source: c.source, descriptor: { mediaType: c.mediaType, digest: c.digest, size: c.size } };
+    return {
+      serviceKey: c.serviceKey,
+      source: c.source,
+      descriptor: { mediaType: c.mediaType, digest: c.digest, size: c.size },
+    };
   });
   const title = groupName(version.template);
   const annotations: Record<string, string> = {
@@ -56,7 +78,11 @@ export async function writeBundle(
     ...(version.description ? { [BundleAnnotations.description]: version.description } : {}),
     [BundleAnnotations.created]: new Date(deps.clock()).toISOString(),
   };
-  const index = bundleIndexJson({ mediaType: stored.mediaType, digest: stored.digest, size: stored.size }, children, annotations);
+  const index = bundleIndexJson(
+    { mediaType: stored.mediaType, digest: stored.digest, size: stored.size },
+    children,
+    annotations,
+  );
   const written = await deps.registry.putManifest({
     repository,
     reference: version.version,

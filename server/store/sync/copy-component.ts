@@ -39,7 +39,10 @@ export interface CopyComponentOptions {
   onProgress(bytesDone: number, bytesTotal: number): void;
 }
 
-export async function copyComponent(component: ComponentSync, options: CopyComponentOptions): Promise<ComponentSync> {
+export async function copyComponent(
+  component: ComponentSync,
+  options: CopyComponentOptions,
+): Promise<ComponentSync> {
   const source = parseImageRef(component.source);
   const client = new RegistryClient({
     host: source.host,
@@ -79,13 +82,19 @@ export async function copyComponent(component: ComponentSync, options: CopyCompo
         size: descriptor.size,
         bytesDone: totals.bytes,
         bytesTotal: totals.bytes,
-        blobs: { copied: stats.blobsCopied, mounted: stats.blobsMounted, skipped: stats.blobsSkipped },
+        blobs: {
+          copied: stats.blobsCopied,
+          mounted: stats.blobsMounted,
+          skipped: stats.blobsSkipped,
+        },
       };
     } catch (err) {
       const worthAnotherTry = isClientError(err) && err.retryable;
       if (!worthAnotherTry || attempt >= options.attempts || signal.aborted) throw err;
       const base = options.retry.baseDelayMs ?? 500;
-      await delay(Math.min(base * 2 ** attempt, options.retry.maxDelayMs ?? 30_000), undefined, { signal });
+      await delay(Math.min(base * 2 ** attempt, options.retry.maxDelayMs ?? 30_000), undefined, {
+        signal,
+      });
     }
   }
 }

@@ -13,7 +13,12 @@ export interface ImageRef {
 }
 
 const DOCKER_HUB = 'registry-1.docker.io';
-const DOCKER_HUB_NAMES = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io', 'registry.hub.docker.com']);
+const DOCKER_HUB_NAMES = new Set([
+  'docker.io',
+  'index.docker.io',
+  'registry-1.docker.io',
+  'registry.hub.docker.com',
+]);
 const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
 const TAG = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
 const DIGEST = /^sha(256:[a-f0-9]{64}|512:[a-f0-9]{128})$/;
@@ -25,7 +30,8 @@ export class ImageRefError extends Error {
 /** Parses a reference; throws ImageRefError naming what is wrong. */
 export function parseImageRef(ref: string): ImageRef {
   const text = ref.trim();
-  if (text === '' || /\s/.test(text) || text.includes('://')) throw new ImageRefError(`not an image reference: "${ref}"`);
+  if (text === '' || /\s/.test(text) || text.includes('://'))
+    throw new ImageRefError(`not an image reference: "${ref}"`);
   let name = text;
   let reference = 'latest';
   const at = name.indexOf('@');
@@ -49,13 +55,18 @@ export function parseImageRef(ref: string): ImageRef {
     parts.shift();
   }
   if (host === DOCKER_HUB && parts.length === 1) parts.unshift('library');
-  if (parts.length === 0 || !parts.every((p) => PATH_COMPONENT.test(p))) throw new ImageRefError(`bad repository name in "${ref}"`);
+  if (parts.length === 0 || !parts.every((p) => PATH_COMPONENT.test(p)))
+    throw new ImageRefError(`bad repository name in "${ref}"`);
   return { host, repository: parts.join('/'), reference };
 }
 
 /** `host[:port]` of a registry as a person writes it (`https://hub.example.com/`, `docker.io`). */
 export function registryHost(value: string): string {
-  const host = value.trim().replace(/^[a-z]+:\/\//i, '').replace(/\/.*$/, '').toLowerCase();
+  const host = value
+    .trim()
+    .replace(/^[a-z]+:\/\//i, '')
+    .replace(/\/.*$/, '')
+    .toLowerCase();
   return DOCKER_HUB_NAMES.has(host) ? DOCKER_HUB : host;
 }
 

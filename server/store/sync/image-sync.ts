@@ -11,7 +11,14 @@
  */
 import { and, asc, eq } from 'drizzle-orm';
 import type { Logger } from 'pino';
-import type { ComponentSync, PublishRequest, RegistryCredential, SyncFailure, SyncJobView, SyncRetryRequest } from '../../../schemas/sync.js';
+import type {
+  ComponentSync,
+  PublishRequest,
+  RegistryCredential,
+  SyncFailure,
+  SyncJobView,
+  SyncRetryRequest,
+} from '../../../schemas/sync.js';
 import type { RetryPolicy } from '../../../registry/client/index.js';
 import type { Registry } from '../../../registry/index.js';
 import type { Permissions } from '../../auth/permissions.js';
@@ -76,7 +83,11 @@ export class ImageSync {
   /** Takes up the jobs a stop or crash left pending or copying. */
   resume(): void {
     for (const job of this.jobs.unfinished()) {
-      this.jobs.updateComponents(job.id, (c) => ({ ...c, state: 'pending' }), (c) => c.state === 'copying');
+      this.jobs.updateComponents(
+        job.id,
+        (c) => ({ ...c, state: 'pending' }),
+        (c) => c.state === 'copying',
+      );
       this.deps.log.info({ job: job.id, versionId: job.versionId }, 'sync job resumed');
       this.schedule(job.id);
     }
@@ -95,21 +106,47 @@ export class ImageSync {
   publish(p: Principal, ref: VersionRef, input: PublishRequest): SyncJobView {
     const target = this.require(p, ref, 'push');
     const { version } = target;
-    if (version.state === 'syncing') throw new StoreError('conflict', `${ref.version} is being published`, { state: version.state });
-    if (version.state === 'ready') throw new StoreError('conflict', `${ref.version} is already published`, { state: version.state });
-    const rows = this.deps.db.select().from(components).where(eq(components.versionId, version.id)).orderBy(asc(components.serviceKey)).all();
+    if (version.state === 'syncing')
+      throw new StoreError('conflict', `${ref.version} is being published`, {
+        state: version.state,
+      });
+    if (version.state === 'ready')
+      throw new StoreError('conflict', `${ref.version} is already published`, {
+        state: version.state,
+      });
+    const rows = this.deps.db
+      .select()
+      .from(components)
+      .where(eq(components.versionId, version.id))
+      .orderBy(asc(components.serviceKey))
+      .all();
     const order = templateOrder(version.template);
     rows.sort((a, b) => (order.get(a.serviceKey) ?? 0) - (order.get(b.serviceKey) ?? 0));
     const job = this.deps.db.transaction(() => {
       const created = this.jobs.create(
         version.id,
-        rows.map((c) => ({ serviceKey: c.serviceKey, source: c.sourceRef, state: 'pending' as const, bytesDone: 0, bytesTotal: 0 })),
+        rows.map((c) => ({
+          serviceKey: c.serviceKey,
+          source: c.sourceRef,
+          state: 'pending' as const,
+          bytesDone: 0,
+          bytesTotal: 0,
+        })),
       );
       this.setVersionState(version.id, 'syncing');
       return created;
     });
     this.given.set(job.id, { credentials: input.credentials ?? [], actor: actorName(p) });
-    this.deps.log.info({ job: job.id, repo: repositoryOf(ref), version: ref.version, components: rows.length, actor: actorName(p) }, 'publish started');
+    this.deps.log.info(
+      {
+        job: job.id,
+        repo: repositoryOf(ref),
+        version: ref.version,
+        components: rows.length,
+        actor: actorName(p),
+      },
+      'publish started',
+    );
     this.schedule(job.id);
     return viewOf(job, version.version);
   }
@@ -125,15 +162,29 @@ export class ImageSync {
     const { version } = this.require(p, ref, 'push');
     const job = this.jobs.latestFor(version.id);
     if (!job) throw new StoreError('not_found', `${ref.version} has no sync job; publish it first`);
-    if (job.state !== 'failed') throw new StoreError('conflict', `the sync job is ${job.state}; only a failed one can be retried`, { state: job.state });
+    if (job.state !== 'failed')
+      throw new StoreError(
+        'conflict',
+        `the sync job is ${job.state}; only a failed one can be retried`,
+        { state: job.state },
+      );
     if (input.component !== undefined) {
       const c = job.components.find((x) => x.serviceKey === input.component);
-      if (!c) throw new StoreError('not_found', `no component ${input.component} in ${ref.version}`);
-      if (c.state !== 'failed') throw new StoreError('conflict', `component ${input.component} is ${c.state}`, { state: c.state });
+      if (!c)
+        throw new StoreError('not_found', `no component ${input.component} in ${ref.version}`);
+      if (c.state !== 'failed')
+        throw new StoreError('conflict', `component ${input.component} is ${c.state}`, {
+          state: c.state,
+        });
     }
-    const pick = (c: ComponentSync): boolean => c.state === 'failed' && (input.component === undefined || c.serviceKey === input.component);
+    const pick = (c: ComponentSync): boolean =>
+      c.state === 'failed' && (input.component === undefined || c.serviceKey === input.component);
     const updated = this.deps.db.transaction(() => {
-      const changed = this.jobs.updateComponents(job.id, ({ error: _cleared, ...c }) => ({ ...c, state: 'pending' }), pick);
+      const changed = this.jobs.updateComponents(
+        job.id,
+        ({ error: _cleared, ...c }) => ({ ...c, state: 'pending' }),
+        pick,
+      );
       this.jobs.setState(job.id, 'pending');
       this.setVersionState(version.id, 'syncing');
       return changed;
@@ -141,7 +192,16 @@ export class ImageSync {
     const before = this.given.get(job.id);
     const credentials = [...(input.credentials ?? []), ...(before?.credentials ?? [])];
     this.given.set(job.id, { credentials, actor: actorName(p) });
-    this.deps.log.info({ job: job.id, repo: repositoryOf(ref), version: ref.version, component: input.component, actor: actorName(p) }, 'sync retried');
+    this.deps.log.info(
+      {
+        job: job.id,
+        repo: repositoryOf(ref),
+        version: ref.version,
+        component: input.component,
+        actor: actorName(p),
+      },
+      'sync retried',
+    );
     this.schedule(job.id);
     return viewOf({ ...(updated ?? job), state: 'pending', error: null }, version.version);
   }
@@ -149,11 +209,20 @@ export class ImageSync {
   private require(p: Principal, ref: VersionRef, need: 'read' | 'push'): BundleTarget {
     if (p.kind !== 'user') throw new StoreError('unauthorized', 'sign in or send an access key');
     const app = this.deps.versions.findApp(ref);
-    const visible = app !== undefined && (this.deps.permissions.namespace(p, ref.namespace, 'read') || this.deps.permissions.readApp(p, ref.namespace, ref.name));
+    const visible =
+      app !== undefined &&
+      (this.deps.permissions.namespace(p, ref.namespace, 'read') ||
+        this.deps.permissions.readApp(p, ref.namespace, ref.name));
     if (!app || !visible) throw new StoreError('not_found', `no app ${repositoryOf(ref)}`);
-    if (!this.deps.permissions.namespace(p, ref.namespace, need)) throw new StoreError('forbidden', `${need} in ${ref.namespace} is not allowed`);
-    const version = this.deps.db.select().from(versions).where(and(eq(versions.appId, app.id), eq(versions.version, ref.version))).get();
-    if (!version) throw new StoreError('not_found', `no version ${ref.version} of ${repositoryOf(ref)}`);
+    if (!this.deps.permissions.namespace(p, ref.namespace, need))
+      throw new StoreError('forbidden', `${need} in ${ref.namespace} is not allowed`);
+    const version = this.deps.db
+      .select()
+      .from(versions)
+      .where(and(eq(versions.appId, app.id), eq(versions.version, ref.version)))
+      .get();
+    if (!version)
+      throw new StoreError('not_found', `no version ${ref.version} of ${repositoryOf(ref)}`);
     return { app, version };
   }
 
@@ -174,7 +243,9 @@ export class ImageSync {
     if (!job || (job.state !== 'pending' && job.state !== 'copying')) return;
     this.jobs.setState(jobId, 'copying');
     this.setVersionState(job.versionId, 'syncing');
-    const todo = job.components.filter((c) => c.state === 'pending' || c.state === 'copying').map((c) => c.serviceKey);
+    const todo = job.components
+      .filter((c) => c.state === 'pending' || c.state === 'copying')
+      .map((c) => c.serviceKey);
     await Promise.all(todo.map((key) => this.slot(() => this.copyOne(jobId, key))));
     if (this.stopping.signal.aborted) return; // left copying: the next start goes on
     const after = this.jobs.get(jobId);
@@ -182,15 +253,26 @@ export class ImageSync {
     const failed = after.components.filter((c) => c.state === 'failed');
     if (failed.length > 0) {
       const keys = failed.map((c) => c.serviceKey).join(', ');
-      return this.fail(jobId, { code: 'components_failed', message: `${failed.length} of ${after.components.length} components failed: ${keys}` });
+      return this.fail(jobId, {
+        code: 'components_failed',
+        message: `${failed.length} of ${after.components.length} components failed: ${keys}`,
+      });
     }
     const target = this.targetOf(after);
     if (!target) return;
     try {
-      const digest = await writeBundle(this.deps, target, after.components, this.given.get(jobId)?.actor ?? SYNC_ACTOR);
+      const digest = await writeBundle(
+        this.deps,
+        target,
+        after.components,
+        this.given.get(jobId)?.actor ?? SYNC_ACTOR,
+      );
       this.jobs.setState(jobId, 'done');
       this.given.delete(jobId);
-      this.deps.log.info({ job: jobId, repo: repositoryOf(target.app), version: target.version.version, digest }, 'version published');
+      this.deps.log.info(
+        { job: jobId, repo: repositoryOf(target.app), version: target.version.version, digest },
+        'version published',
+      );
     } catch (err) {
       if (this.stopping.signal.aborted) return;
       this.fail(jobId, failureOf(err));
@@ -210,10 +292,18 @@ export class ImageSync {
     try {
       const source = parseImageRef(component.source);
       const copied = await copyComponent(component, {
-        target: new LocalRegistry(this.deps.registry, this.given.get(jobId)?.actor ?? SYNC_ACTOR, this.deps.maxManifestBytes),
+        target: new LocalRegistry(
+          this.deps.registry,
+          this.given.get(jobId)?.actor ?? SYNC_ACTOR,
+          this.deps.maxManifestBytes,
+        ),
         repository,
         mountFrom: this.mountSources(target.app.namespace, repository),
-        credentials: credentialsFor(source.host, this.given.get(jobId)?.credentials ?? [], serviceImageOf(target.version.template, key)),
+        credentials: credentialsFor(
+          source.host,
+          this.given.get(jobId)?.credentials ?? [],
+          serviceImageOf(target.version.template, key),
+        ),
         retry: options.retry ?? {},
         attempts: options.attempts ?? 3,
         concurrency: options.blobConcurrency ?? 4,
@@ -227,8 +317,21 @@ export class ImageSync {
           this.jobs.updateComponents(jobId, (c) => ({ ...c, bytesDone, bytesTotal }), isIt);
         },
       });
-      this.jobs.updateComponents(jobId, (c) => ({ ...copied, ...(c.digest && !copied.digest ? { digest: c.digest } : {}) }), isIt);
-      this.deps.log.info({ job: jobId, repo: repository, component: key, digest: copied.digest, blobs: copied.blobs }, 'component copied');
+      this.jobs.updateComponents(
+        jobId,
+        (c) => ({ ...copied, ...(c.digest && !copied.digest ? { digest: c.digest } : {}) }),
+        isIt,
+      );
+      this.deps.log.info(
+        {
+          job: jobId,
+          repo: repository,
+          component: key,
+          digest: copied.digest,
+          blobs: copied.blobs,
+        },
+        'component copied',
+      );
     } catch (err) {
       if (this.stopping.signal.aborted) {
         this.jobs.updateComponents(jobId, (c) => ({ ...c, state: 'pending' }), isIt);
@@ -236,7 +339,16 @@ export class ImageSync {
       }
       const error = failureOf(err);
       this.jobs.updateComponents(jobId, (c) => ({ ...c, state: 'failed', error }), isIt);
-      this.deps.log.warn({ job: jobId, repo: repository, component: key, source: component.source, code: error.code }, 'component copy failed');
+      this.deps.log.warn(
+        {
+          job: jobId,
+          repo: repository,
+          component: key,
+          source: component.source,
+          code: error.code,
+        },
+        'component copy failed',
+      );
     }
   }
 
@@ -244,13 +356,24 @@ export class ImageSync {
     const job = this.jobs.get(jobId);
     if (!job) return;
     this.jobs.setState(jobId, 'failed', error);
-    const version = this.deps.db.select({ state: versions.state }).from(versions).where(eq(versions.id, job.versionId)).get();
+    const version = this.deps.db
+      .select({ state: versions.state })
+      .from(versions)
+      .where(eq(versions.id, job.versionId))
+      .get();
     if (version?.state === 'syncing') this.setVersionState(job.versionId, 'failed');
-    this.deps.log.warn({ job: jobId, versionId: job.versionId, code: error.code }, 'sync job failed');
+    this.deps.log.warn(
+      { job: jobId, versionId: job.versionId, code: error.code },
+      'sync job failed',
+    );
   }
 
   private targetOf(job: SyncJob): BundleTarget | undefined {
-    const version = this.deps.db.select().from(versions).where(eq(versions.id, job.versionId)).get();
+    const version = this.deps.db
+      .select()
+      .from(versions)
+      .where(eq(versions.id, job.versionId))
+      .get();
     if (!version) return undefined;
     const app = this.deps.db.select().from(apps).where(eq(apps.id, version.appId)).get();
     return app && { app, version };

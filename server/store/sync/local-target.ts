@@ -61,17 +61,28 @@ class LocalRepository implements Target {
     const offset = options.offset ?? 0;
     if (isManifestType(target.mediaType)) {
       const stored = this.registry.meta.manifestByDigest(this.name, target.digest);
-      if (!stored) throw new ClientError('not_found', `manifest ${target.digest} is not in ${this.name}`);
+      if (!stored)
+        throw new ClientError('not_found', `manifest ${target.digest} is not in ${this.name}`);
       return Readable.from([stored.content.subarray(offset)]);
     }
     const size = this.registry.blobs.sizeIn(this.name, target.digest);
-    if (size === undefined) throw new ClientError('not_found', `blob ${target.digest} is not in ${this.name}`);
-    return this.registry.blobs.open(target.digest, offset > 0 ? { start: offset, end: size - 1 } : undefined);
+    if (size === undefined)
+      throw new ClientError('not_found', `blob ${target.digest} is not in ${this.name}`);
+    return this.registry.blobs.open(
+      target.digest,
+      offset > 0 ? { start: offset, end: size - 1 } : undefined,
+    );
   }
 
-  async push(expected: Descriptor, content: Buffer | Readable, options: PushOptions = {}): Promise<void> {
+  async push(
+    expected: Descriptor,
+    content: Buffer | Readable,
+    options: PushOptions = {},
+  ): Promise<void> {
     if (isManifestType(expected.mediaType)) {
-      const bytes = Buffer.isBuffer(content) ? content : await readLimited(content, this.maxManifestBytes, `manifest ${expected.digest}`);
+      const bytes = Buffer.isBuffer(content)
+        ? content
+        : await readLimited(content, this.maxManifestBytes, `manifest ${expected.digest}`);
       await this.pushReference(expected, bytes, expected.digest, options);
       options.onProgress?.(bytes.length);
       return;
@@ -85,13 +96,29 @@ class LocalRepository implements Target {
     }
   }
 
-  async pushReference(expected: Descriptor, content: Buffer, reference: string, _options?: CallOptions): Promise<void> {
+  async pushReference(
+    expected: Descriptor,
+    content: Buffer,
+    reference: string,
+    _options?: CallOptions,
+  ): Promise<void> {
     verifyBytes(content, expected);
-    await this.registry.putManifest({ repository: this.name, reference, contentType: expected.mediaType, content, actor: this.actor });
+    await this.registry.putManifest({
+      repository: this.name,
+      reference,
+      contentType: expected.mediaType,
+      content,
+      actor: this.actor,
+    });
   }
 
-  async mount(target: Descriptor, fromRepository: string, options: CallOptions = {}): Promise<MountResult> {
-    if (this.registry.blobs.mount(this.name, fromRepository, target.digest)) return { mounted: true };
+  async mount(
+    target: Descriptor,
+    fromRepository: string,
+    options: CallOptions = {},
+  ): Promise<MountResult> {
+    if (this.registry.blobs.mount(this.name, fromRepository, target.digest))
+      return { mounted: true };
     return { mounted: false, session: await this.startUpload(options) };
   }
 
@@ -106,16 +133,25 @@ class LocalRepository implements Target {
       return Promise.resolve({ ...session, offset: row.size });
     } catch (err) {
       if (err instanceof OciError && err.code === 'BLOB_UPLOAD_UNKNOWN') {
-        return Promise.reject(new ClientError('not_found', `upload ${session.location} is gone`, { cause: err }));
+        return Promise.reject(
+          new ClientError('not_found', `upload ${session.location} is gone`, { cause: err }),
+        );
       }
       return Promise.reject(err as Error);
     }
   }
 
   /** Appends the content (which starts at `session.offset`), verifies the whole blob and stores it. */
-  async writeUpload(session: UploadSession, expected: Descriptor, content: Buffer | Readable, options: PushOptions = {}): Promise<void> {
+  async writeUpload(
+    session: UploadSession,
+    expected: Descriptor,
+    content: Buffer | Readable,
+    options: PushOptions = {},
+  ): Promise<void> {
     const source = Buffer.isBuffer(content) ? Readable.from([content]) : content;
-    const body = options.onProgress ? source.pipe(counting(session.offset, options.onProgress)) : source;
+    const body = options.onProgress
+      ? source.pipe(counting(session.offset, options.onProgress))
+      : source;
     if (body !== source) source.once('error', (err) => body.destroy(err));
     await this.registry.uploads.complete(this.name, session.location, expected.digest, body);
   }
@@ -136,4 +172,3 @@ function counting(start: number, report: (bytesDone: number) => void): Transform
     },
   });
 }
-

@@ -20,7 +20,8 @@ export class SyncError extends Error {
  * OciError codes (`MANIFEST_INVALID`, ...) from the store's own, `invalid_reference`, or `internal`.
  */
 export function failureOf(err: unknown): SyncFailure {
-  if (err instanceof ClientError || err instanceof SyncError) return { code: err.code, message: err.message };
+  if (err instanceof ClientError || err instanceof SyncError)
+    return { code: err.code, message: err.message };
   if (err instanceof OciError) return { code: err.code, message: err.message };
   if (err instanceof ImageRefError) return { code: 'invalid_reference', message: err.message };
   return { code: 'internal', message: err instanceof Error ? err.message : String(err) };

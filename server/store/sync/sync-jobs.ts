@@ -5,7 +5,12 @@
  */
 import { desc, eq, inArray } from 'drizzle-orm';
 import { z } from 'zod';
-import { ComponentSync, SyncFailure, type SyncJobState, type SyncJobView } from '../../../schemas/sync.js';
+import {
+  ComponentSync,
+  SyncFailure,
+  type SyncJobState,
+  type SyncJobView,
+} from '../../../schemas/sync.js';
 import type { Db } from '../../db/open-database.js';
 import { syncJobs } from '../../db/store-schema.js';
 
@@ -34,13 +39,25 @@ export class SyncJobs {
 
   /** The version's newest job. */
   latestFor(versionId: number): SyncJob | undefined {
-    const row = this.db.select().from(syncJobs).where(eq(syncJobs.versionId, versionId)).orderBy(desc(syncJobs.id)).limit(1).get();
+    const row = this.db
+      .select()
+      .from(syncJobs)
+      .where(eq(syncJobs.versionId, versionId))
+      .orderBy(desc(syncJobs.id))
+      .limit(1)
+      .get();
     return row && toJob(row);
   }
 
   /** Jobs a restart must take up again. */
   unfinished(): SyncJob[] {
-    return this.db.select().from(syncJobs).where(inArray(syncJobs.state, ['pending', 'copying'])).orderBy(syncJobs.id).all().map(toJob);
+    return this.db
+      .select()
+      .from(syncJobs)
+      .where(inArray(syncJobs.state, ['pending', 'copying']))
+      .orderBy(syncJobs.id)
+      .all()
+      .map(toJob);
   }
 
   /** A new pending job for the version; its older jobs go (the newest is the one that counts). */
@@ -50,7 +67,13 @@ export class SyncJobs {
       tx.delete(syncJobs).where(eq(syncJobs.versionId, versionId)).run();
       const row = tx
         .insert(syncJobs)
-        .values({ versionId, state: 'pending', components: JSON.stringify(components), createdAt: now, updatedAt: now })
+        .values({
+          versionId,
+          state: 'pending',
+          components: JSON.stringify(components),
+          createdAt: now,
+          updatedAt: now,
+        })
         .returning()
         .get();
       return toJob(row);
@@ -58,21 +81,32 @@ export class SyncJobs {
   }
 
   setState(id: number, state: SyncJobState, error: SyncFailure | null = null): void {
-    this.db.update(syncJobs).set({ state, error: error && JSON.stringify(error), updatedAt: this.clock() }).where(eq(syncJobs.id, id)).run();
+    this.db
+      .update(syncJobs)
+      .set({ state, error: error && JSON.stringify(error), updatedAt: this.clock() })
+      .where(eq(syncJobs.id, id))
+      .run();
   }
 
   /**
    * Changes the components `pick` chooses (all when omitted) with `change`; returns the job as it
    * is now, or undefined when the job is gone (its version was deleted).
    */
-  updateComponents(id: number, change: (c: ComponentSync) => ComponentSync, pick: (c: ComponentSync) => boolean = () => true): SyncJob | undefined {
+  updateComponents(
+    id: number,
+    change: (c: ComponentSync) => ComponentSync,
+    pick: (c: ComponentSync) => boolean = () => true,
+  ): SyncJob | undefined {
     return this.db.transaction((tx) => {
       const row = tx.select().from(syncJobs).where(eq(syncJobs.id, id)).get();
       if (!row) return undefined;
       const job = toJob(row);
       job.components = job.components.map((c) => (pick(c) ? change(c) : c));
       job.updatedAt = this.clock();
-      tx.update(syncJobs).set({ components: JSON.stringify(job.components), updatedAt: job.updatedAt }).where(eq(syncJobs.id, id)).run();
+      tx.update(syncJobs)
+        .set({ components: JSON.stringify(job.components), updatedAt: job.updatedAt })
+        .where(eq(syncJobs.id, id))
+        .run();
       return job;
     });
   }
@@ -83,7 +117,10 @@ export function viewOf(job: SyncJob, version: string): SyncJobView {
     id: job.id,
     version,
     state: job.state,
-    progress: { done: job.components.filter((c) => c.state === 'done').length, total: job.components.length },
+    progress: {
+      done: job.components.filter((c) => c.state === 'done').length,
+      total: job.components.length,
+    },
     error: job.error,
     components: job.components,
     createdAt: new Date(job.createdAt).toISOString(),
@@ -99,7 +136,12 @@ function toJob(row: typeof syncJobs.$inferSelect): SyncJob {
     versionId: row.versionId,
     state: row.state,
     components: components.success ? components.data : [],
-    error: error === null ? null : error.success ? error.data : { code: 'unknown', message: row.error ?? '' },
+    error:
+      error === null
+        ? null
+        : error.success
+          ? error.data
+          : { code: 'unknown', message: row.error ?? '' },
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };

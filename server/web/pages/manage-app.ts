@@ -17,11 +17,16 @@ import { manageAppPath } from './parts.js';
 import { renderManageApp, type Draft } from './manage-app-view.js';
 
 const Label = z.string().trim().min(1).max(32, 'at most 32 characters each');
-const WebUrl = z.union([z.literal(''), z.url({ protocol: /^https?$/, error: 'must be an http(s) address' }).max(500)]);
+const WebUrl = z.union([
+  z.literal(''),
+  z.url({ protocol: /^https?$/, error: 'must be an http(s) address' }).max(500),
+]);
 const Change = z.strictObject({
   displayName: z.string().trim().max(64, 'at most 64 characters'),
   summary: z.string().trim().max(256, 'at most 256 characters'),
-  introduction: z.string().refine((t) => Buffer.byteLength(t, 'utf8') <= 64 * 1024, 'at most 64 KiB'),
+  introduction: z
+    .string()
+    .refine((t) => Buffer.byteLength(t, 'utf8') <= 64 * 1024, 'at most 64 KiB'),
   tags: z.array(Label).max(10, 'at most 10'),
   categories: z.array(Label).max(10, 'at most 10'),
   homeUrl: WebUrl,
@@ -41,10 +46,17 @@ const DONE: Record<string, string> = {
 };
 
 export function manageAppRoutes(router: Router, s: WebServices): void {
-  const refOf = (req: Request): AppRef => ({ namespace: String(req.params.ns), name: String(req.params.app) });
+  const refOf = (req: Request): AppRef => ({
+    namespace: String(req.params.ns),
+    name: String(req.params.app),
+  });
   const base = '/my/apps/:ns/:app';
 
-  const show = (req: Request, res: Response, extra: { error?: string; status?: number; draft?: Draft; preview?: boolean } = {}): void => {
+  const show = (
+    req: Request,
+    res: Response,
+    extra: { error?: string; status?: number; draft?: Draft; preview?: boolean } = {},
+  ): void => {
     const ctx = res.locals.web;
     const me = signedIn(ctx);
     const ref = refOf(req);
@@ -57,21 +69,35 @@ export function manageAppRoutes(router: Router, s: WebServices): void {
       ...(extra.draft ? { draft: extra.draft } : {}),
       preview: extra.preview ?? false,
     });
-    res.status(extra.status ?? 200).set('Cache-Control', 'no-store').send(page);
+    res
+      .status(extra.status ?? 200)
+      .set('Cache-Control', 'no-store')
+      .send(page);
   };
 
   /** Runs an action; on a StoreError shows the page again with its message. */
-  const act = (handler: (req: Request, res: Response, ref: AppRef) => Promise<string> | string) => async (req: Request, res: Response) => {
-    const ref = refOf(req);
-    try {
-      const done = await handler(req, res, ref);
-      res.redirect(303, `${manageAppPath(ref)}?done=${done}`);
-    } catch (err) {
-      if (!(err instanceof StoreError) || err.status >= 500 || err.code === 'not_found' || err.code === 'unauthorized') throw err;
-      show(req, res, { error: err.message, status: err.status });
-    }
-  };
-  const caller = (req: Request, res: Response) => ({ principal: signedIn(res.locals.web), address: addressOf(req) });
+  const act =
+    (handler: (req: Request, res: Response, ref: AppRef) => Promise<string> | string) =>
+    async (req: Request, res: Response) => {
+      const ref = refOf(req);
+      try {
+        const done = await handler(req, res, ref);
+        res.redirect(303, `${manageAppPath(ref)}?done=${done}`);
+      } catch (err) {
+        if (
+          !(err instanceof StoreError) ||
+          err.status >= 500 ||
+          err.code === 'not_found' ||
+          err.code === 'unauthorized'
+        )
+          throw err;
+        show(req, res, { error: err.message, status: err.status });
+      }
+    };
+  const caller = (req: Request, res: Response) => ({
+    principal: signedIn(res.locals.web),
+    address: addressOf(req),
+  });
 
   router.get(base, (req, res) => show(req, res));
 
@@ -79,10 +105,19 @@ export function manageAppRoutes(router: Router, s: WebServices): void {
     const form = formOf(req);
     const draft = draftOf(form);
     const preview = field(form, 'action') === 'preview';
-    const parsed = Change.safeParse({ ...draft, tags: splitList(draft.tags), categories: splitList(draft.categories) });
+    const parsed = Change.safeParse({
+      ...draft,
+      tags: splitList(draft.tags),
+      categories: splitList(draft.categories),
+    });
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      return show(req, res, { draft, preview, status: 400, error: `${String(issue?.path[0] ?? 'form')}: ${issue?.message ?? 'not valid'}` });
+      return show(req, res, {
+        draft,
+        preview,
+        status: 400,
+        error: `${String(issue?.path[0] ?? 'form')}: ${issue?.message ?? 'not valid'}`,
+      });
     }
     if (preview) return show(req, res, { draft, preview: true });
     await act(() => {
@@ -97,7 +132,8 @@ export function manageAppRoutes(router: Router, s: WebServices): void {
       const { fields, file } = await readMultipart(req, 'logo', MAX_LOGO_BYTES + 16 * 1024);
       res.locals.web.verifyCsrf(fields._csrf);
       if (!file) throw new StoreError('invalid', 'Choose an image file first.');
-      if (file.bytes.length > MAX_LOGO_BYTES) throw new StoreError('too_large', `The logo may be at most ${MAX_LOGO_BYTES / 1024} KiB.`);
+      if (file.bytes.length > MAX_LOGO_BYTES)
+        throw new StoreError('too_large', `The logo may be at most ${MAX_LOGO_BYTES / 1024} KiB.`);
       await s.apps.setLogo(caller(req, res), ref, file.bytes);
       return 'logo';
     }),
@@ -116,12 +152,24 @@ export function manageAppRoutes(router: Router, s: WebServices): void {
     `${base}/versions/:version/publish`,
     act((req, res, ref) => {
       const sync = s.deps.sync;
-      if (!sync) throw new StoreError('unavailable', 'Publishing drafts is not available on this store.');
+      if (!sync)
+        throw new StoreError('unavailable', 'Publishing drafts is not available on this store.');
       const form = formOf(req);
       const registry = field(form, 'registry').trim();
-      const credentials = registry ? [{ registry, username: field(form, 'username'), password: field(form, 'password') }] : [];
-      if (registry.length > 255 || field(form, 'username').length > 256 || field(form, 'password').length > 4096) throw new StoreError('invalid', 'The registry login is too long.');
-      sync.publish(signedIn(res.locals.web), { ...ref, version: String(req.params.version) }, credentials.length ? { credentials } : {});
+      const credentials = registry
+        ? [{ registry, username: field(form, 'username'), password: field(form, 'password') }]
+        : [];
+      if (
+        registry.length > 255 ||
+        field(form, 'username').length > 256 ||
+        field(form, 'password').length > 4096
+      )
+        throw new StoreError('invalid', 'The registry login is too long.');
+      sync.publish(
+        signedIn(res.locals.web),
+        { ...ref, version: String(req.params.version) },
+        credentials.length ? { credentials } : {},
+      );
       return 'publishing';
     }),
   );
@@ -139,7 +187,11 @@ export function manageAppRoutes(router: Router, s: WebServices): void {
     act((req, res, ref) => {
       const version = field(formOf(req), 'version');
       if (!version) throw new StoreError('invalid', 'Choose a version for the package.');
-      const name = version.replace(/[^a-zA-Z0-9._-]/g, '-').replace(/^[.-]+/, '').slice(0, 64) || 'package';
+      const name =
+        version
+          .replace(/[^a-zA-Z0-9._-]/g, '-')
+          .replace(/^[.-]+/, '')
+          .slice(0, 64) || 'package';
       s.packages.create(caller(req, res), ref, { name, type: 'free', versions: [version] });
       return 'package';
     }),

@@ -16,7 +16,10 @@ const AppName = z
   .string()
   .min(1, 'a name is needed')
   .max(64)
-  .regex(/^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/, 'use lower-case letters and digits, separated by . _ or -');
+  .regex(
+    /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/,
+    'use lower-case letters and digits, separated by . _ or -',
+  );
 
 interface MyApp {
   app: PublisherApp;
@@ -25,7 +28,10 @@ interface MyApp {
 }
 
 export function myStoreRoutes(router: Router, s: WebServices): void {
-  const render = (ctx: WebContext, state: { error?: string; namespace?: string; name?: string } = {}): string => {
+  const render = (
+    ctx: WebContext,
+    state: { error?: string; namespace?: string; name?: string } = {},
+  ): string => {
     const me = signedIn(ctx);
     const memberships = s.deps.accounts.namespaces.membershipsOf(me.userId);
     const groups = memberships.map((m) => ({
@@ -39,29 +45,75 @@ export function myStoreRoutes(router: Router, s: WebServices): void {
     }));
     const manageable = memberships.filter((m) => m.role !== 'member').map((m) => m.namespace);
     const body = html`<div class="wrap my-store">
-<h1>My store</h1>
-<nav class="subnav" aria-label="My store"><a href="/my" aria-current="page">Apps</a><a href="/my/keys">Access keys</a><a href="/my/profile">Profile</a></nav>
-${notice(state.error, 'error')}
-${groups.map(
-  (g) => html`<section aria-labelledby="ns-${g.namespace}"><h2 id="ns-${g.namespace}">${g.namespace} <span class="muted small">(${g.role})</span></h2>
-${g.apps.length ? html`<ul class="my-apps">${g.apps.map((a) => myApp(a))}</ul>` : html`<p class="empty">No apps in ${g.namespace} yet. Push one with <code>appshelf push</code>, oras or skopeo, or create it below.</p>`}
-</section>`,
-)}
-${
-  manageable.length
-    ? html`<section aria-labelledby="new-h" class="box"><h2 id="new-h">New app</h2>
-<form method="post" action="/my/apps" class="stack inline-fields">${csrfField(ctx)}
-<div><label for="new-ns">Namespace</label><select id="new-ns" name="namespace">${manageable.map((n) => html`<option${n === state.namespace ? html` selected` : ''}>${n}</option>`)}</select></div>
-<div><label for="new-name">Name</label><input id="new-name" name="name" required value="${state.name ?? ''}" aria-describedby="new-name-help" pattern="[a-z0-9._-]+"></div>
-<button type="submit">Create</button>
-</form><p id="new-name-help" class="help">The repository name: lower-case letters and digits, separated by . _ or -. The app’s versions are pushed to it.</p></section>`
-    : ''
-}
-</div>`;
-    return renderPage(ctx, { title: 'My store', description: 'Your apps, drafts and sync jobs.', noindex: true, body });
+      <h1>My store</h1>
+      <nav class="subnav" aria-label="My store">
+        <a href="/my" aria-current="page">Apps</a><a href="/my/keys">Access keys</a
+        ><a href="/my/profile">Profile</a>
+      </nav>
+      ${notice(state.error, 'error')}
+      ${groups.map(
+        (g) =>
+          html`<section aria-labelledby="ns-${g.namespace}">
+            <h2 id="ns-${g.namespace}">
+              ${g.namespace} <span class="muted small">(${g.role})</span>
+            </h2>
+            ${
+              g.apps.length
+                ? html`<ul class="my-apps">
+                    ${g.apps.map((a) => myApp(a))}
+                  </ul>`
+                : html`<p class="empty">
+                    No apps in ${g.namespace} yet. Push one with <code>appshelf push</code>, oras or
+                    skopeo, or create it below.
+                  </p>`
+            }
+          </section>`,
+      )}
+      ${
+        manageable.length
+          ? html`<section aria-labelledby="new-h" class="box">
+              <h2 id="new-h">New app</h2>
+              <form method="post" action="/my/apps" class="stack inline-fields">
+                ${csrfField(ctx)}
+                <div>
+                  <label for="new-ns">Namespace</label
+                  ><select id="new-ns" name="namespace">
+                    ${manageable.map((n) => html`<option${n === state.namespace ? html` selected` : ''}>${n}</option>`)}
+                  </select>
+                </div>
+                <div>
+                  <label for="new-name">Name</label
+                  ><input
+                    id="new-name"
+                    name="name"
+                    required
+                    value="${state.name ?? ''}"
+                    aria-describedby="new-name-help"
+                    pattern="[a-z0-9._-]+"
+                  />
+                </div>
+                <button type="submit">Create</button>
+              </form>
+              <p id="new-name-help" class="help">
+                The repository name: lower-case letters and digits, separated by . _ or -. The app’s
+                versions are pushed to it.
+              </p>
+            </section>`
+          : ''
+      }
+    </div>`;
+    return renderPage(ctx, {
+      title: 'My store',
+      description: 'Your apps, drafts and sync jobs.',
+      noindex: true,
+      body,
+    });
   };
 
-  router.get('/my', (_req, res) => void res.set('Cache-Control', 'no-store').send(render(res.locals.web)));
+  router.get(
+    '/my',
+    (_req, res) => void res.set('Cache-Control', 'no-store').send(render(res.locals.web)),
+  );
 
   router.post('/my/apps', (req, res) => {
     const ctx = res.locals.web;
@@ -70,17 +122,25 @@ ${
     const namespace = field(form, 'namespace');
     const name = AppName.safeParse(field(form, 'name').trim());
     try {
-      if (!name.success) throw new StoreError('invalid', `Name: ${name.error.issues[0]?.message ?? 'not valid'}`);
+      if (!name.success)
+        throw new StoreError('invalid', `Name: ${name.error.issues[0]?.message ?? 'not valid'}`);
       s.apps.create({ principal: me, address: addressOf(req) }, { namespace, name: name.data }, {});
       res.redirect(303, `${manageAppPath({ namespace, name: name.data })}?done=created`);
     } catch (err) {
       if (!(err instanceof StoreError) || err.status >= 500) throw err;
-      res.status(err.status).send(render(ctx, { error: err.message, namespace, name: field(form, 'name') }));
+      res
+        .status(err.status)
+        .send(render(ctx, { error: err.message, namespace, name: field(form, 'name') }));
     }
   });
 }
 
-function jobsOf(s: WebServices, me: WebContext['principal'], ref: { namespace: string; name: string }, versions: VersionView[]): MyApp['jobs'] {
+function jobsOf(
+  s: WebServices,
+  me: WebContext['principal'],
+  ref: { namespace: string; name: string },
+  versions: VersionView[],
+): MyApp['jobs'] {
   const sync = s.deps.sync;
   if (!sync) return [];
   const jobs: MyApp['jobs'] = [];
@@ -88,7 +148,12 @@ function jobsOf(s: WebServices, me: WebContext['principal'], ref: { namespace: s
     if (v.state !== 'syncing' && v.state !== 'failed') continue;
     try {
       const job = sync.status(me, { ...ref, version: v.version });
-      jobs.push({ version: v.version, state: job.state, progress: `${job.progress.done}/${job.progress.total}`, error: job.error?.message ?? null });
+      jobs.push({
+        version: v.version,
+        state: job.state,
+        progress: `${job.progress.done}/${job.progress.total}`,
+        error: job.error?.message ?? null,
+      });
     } catch (err) {
       if (!(err instanceof StoreError)) throw err;
     }
@@ -99,13 +164,29 @@ function jobsOf(s: WebServices, me: WebContext['principal'], ref: { namespace: s
 function myApp({ app, versions, jobs }: MyApp): SafeHtml {
   const drafts = versions.filter((v) => v.state === 'draft');
   return html`<li class="my-app">
-${logo(app)}
-<div class="my-app-body">
-<h3><a href="${manageAppPath(app)}">${app.displayName || app.name}</a></h3>
-<p class="muted"><code>${app.namespace}/${app.name}</code> · ${app.onShelf ? html`<span class="badge ok">on the shelf</span>` : html`<span class="badge">not listed</span>`} · ${versions.length} ${versions.length === 1 ? 'version' : 'versions'}${app.latestVersion ? ` (latest ${app.latestVersion})` : ''} · ${count(app.installs)} installs · ${count(app.visits)} visits · updated ${day(app.updatedAt)}</p>
-${drafts.length ? html`<p>Drafts: ${drafts.map((d, i) => html`${i ? ', ' : ''}<strong>${d.version}</strong>`)} — <a href="${manageAppPath(app)}#versions-h">publish</a></p>` : ''}
-${jobs.length ? html`<ul class="jobs">${jobs.map((j) => html`<li>Sync of ${j.version}: <strong>${j.state}</strong> (${j.progress} components)${j.error ? html` — ${j.error}` : ''}</li>`)}</ul>` : ''}
-<p class="actions"><a href="${manageAppPath(app)}">Edit</a>${app.onShelf ? html` · <a href="${appPath(app)}">View in the marketplace</a>` : html` · <a href="${appPath(app)}">Preview its page</a>`}</p>
-</div>
-</li>`;
+    ${logo(app)}
+    <div class="my-app-body">
+      <h3><a href="${manageAppPath(app)}">${app.displayName || app.name}</a></h3>
+      <p class="muted">
+        <code>${app.namespace}/${app.name}</code> ·
+        ${app.onShelf ? html`<span class="badge ok">on the shelf</span>` : html`<span class="badge">not listed</span>`}
+        · ${versions.length}
+        ${versions.length === 1 ? 'version' : 'versions'}${app.latestVersion ? ` (latest ${app.latestVersion})` : ''}
+        · ${count(app.installs)} installs · ${count(app.visits)} visits · updated
+        ${day(app.updatedAt)}
+      </p>
+      ${drafts.length ? html`<p>Drafts: ${drafts.map((d, i) => html`${i ? ', ' : ''}<strong>${d.version}</strong>`)} — <a href="${manageAppPath(app)}#versions-h">publish</a></p>` : ''}
+      ${
+        jobs.length
+          ? html`<ul class="jobs">
+              ${jobs.map((j) => html`<li>Sync of ${j.version}: <strong>${j.state}</strong> (${j.progress} components)${j.error ? html` — ${j.error}` : ''}</li>`)}
+            </ul>`
+          : ''
+      }
+      <p class="actions">
+        <a href="${manageAppPath(app)}">Edit</a
+        >${app.onShelf ? html` · <a href="${appPath(app)}">View in the marketplace</a>` : html` · <a href="${appPath(app)}">Preview its page</a>`}
+      </p>
+    </div>
+  </li>`;
 }

@@ -67,7 +67,8 @@
 
   document.addEventListener('change', function (event) {
     var select = event.target;
-    if (select.matches && select.matches('select[data-autosubmit]') && select.form) select.form.submit();
+    if (select.matches && select.matches('select[data-autosubmit]') && select.form)
+      select.form.submit();
   });
 
   document.addEventListener('DOMContentLoaded', function () {

@@ -65,7 +65,12 @@
   // ("*"), or names exactly one origin (the browser has already held the frame to the list).
   // A secret never goes to "*" while the list restricts who may frame the page.
   function targetOrigin(embedder) {
-    if (embedder) return allowed.some(function (entry) { return admits(entry, embedder); }) ? embedder : '';
+    if (embedder)
+      return allowed.some(function (entry) {
+        return admits(entry, embedder);
+      })
+        ? embedder
+        : '';
     if (allowed.indexOf('*') >= 0) return '*';
     var exact = allowed.filter(function (entry) {
       return /^https?:\/\/[^*]+$/i.test(entry);
@@ -99,22 +104,36 @@
     var headers = { Accept: 'application/json' };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     if (token) headers.Authorization = 'Bearer ' + token;
-    return fetch(path, { method: method, headers: headers, credentials: 'omit', body: body === undefined ? undefined : JSON.stringify(body) }).then(
+    return fetch(path, {
+      method: method,
+      headers: headers,
+      credentials: 'omit',
+      body: body === undefined ? undefined : JSON.stringify(body),
+    }).then(
       function (res) {
         if (res.status === 204) return {};
         return res.json().then(
           function (data) {
             if (res.ok) return data;
             var error = (data && data.error) || {};
-            throw { message: error.message || 'the store refused (' + res.status + ')', details: error.details || {} };
+            throw {
+              message: error.message || 'the store refused (' + res.status + ')',
+              details: error.details || {},
+            };
           },
           function () {
-            throw { message: 'the store answered ' + res.status + ' without an explanation', details: {} };
+            throw {
+              message: 'the store answered ' + res.status + ' without an explanation',
+              details: {},
+            };
           },
         );
       },
       function () {
-        throw { message: 'the store did not answer; check the connection and try again', details: {} };
+        throw {
+          message: 'the store did not answer; check the connection and try again',
+          details: {},
+        };
       },
     );
   }
@@ -169,7 +188,10 @@
   function start() {
     var embedder = embedderOrigin();
     if (window.parent === window) {
-      say(errorBox, 'Open this page from a Rainbond console (add this store as an app market there): it hands the key to the console that shows it.');
+      say(
+        errorBox,
+        'Open this page from a Rainbond console (add this store as an app market there): it hands the key to the console that shows it.',
+      );
       return;
     }
     var line = main.querySelector('[data-embedder-line]');
@@ -179,8 +201,10 @@
     if (!target) {
       say(
         errorBox,
-        (embedder ? 'This store does not give keys to ' + embedder : 'This store cannot tell which site shows this page') +
-          '. Ask its operator to add the console\'s address to rainstore.frameAncestors.',
+        (embedder
+          ? 'This store does not give keys to ' + embedder
+          : 'This store cannot tell which site shows this page') +
+          ". Ask its operator to add the console's address to rainstore.frameAncestors.",
       );
       return;
     }
@@ -246,7 +270,14 @@
           sent = true;
           window.parent.postMessage({ accessKey: created.key }, target);
           show('');
-          say(statusBox, 'Done: the key “' + name + '” went to ' + (embedder || 'the console') + '. You can revoke it any time under My store → Access keys.');
+          say(
+            statusBox,
+            'Done: the key “' +
+              name +
+              '” went to ' +
+              (embedder || 'the console') +
+              '. You can revoke it any time under My store → Access keys.',
+          );
           // The frame's session is no longer needed.
           return call('POST', '/api/v1/auth/logout').then(
             function () {

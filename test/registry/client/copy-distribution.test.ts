@@ -1,7 +1,17 @@
 import { expect } from 'chai';
-import { ClientError, copyImage, RegistryClient, type CopyEvent } from '../../../registry/client/index.js';
+import {
+  ClientError,
+  copyImage,
+  RegistryClient,
+  type CopyEvent,
+} from '../../../registry/client/index.js';
 import { ADMIN_KEY, startTestServer, type TestServer } from '../../helpers/server.js';
-import { distributionAvailable, DISTRIBUTION_USER, startDistribution, type DistributionServer } from './distribution.js';
+import {
+  distributionAvailable,
+  DISTRIBUTION_USER,
+  startDistribution,
+  type DistributionServer,
+} from './distribution.js';
 import { allBlobs, buildImage, buildIndex, pushBuilt, recordingFetch } from './images.js';
 
 describe('registry client: CNCF Distribution (basic auth) → appshelf (token auth)', function () {
@@ -22,8 +32,15 @@ describe('registry client: CNCF Distribution (basic auth) → appshelf (token au
       if (auth) authHeaders.push(auth.split(' ')[0] ?? '');
       return fetch(input, init);
     };
-    source = new RegistryClient({ host: dist.host, credentials: DISTRIBUTION_USER, fetch: recordingFetch(sourceRequests, inner) });
-    target = new RegistryClient({ host: srv.host, credentials: { username: 'admin', password: ADMIN_KEY } });
+    source = new RegistryClient({
+      host: dist.host,
+      credentials: DISTRIBUTION_USER,
+      fetch: recordingFetch(sourceRequests, inner),
+    });
+    target = new RegistryClient({
+      host: srv.host,
+      credentials: { username: 'admin', password: ADMIN_KEY },
+    });
   });
   after(async () => {
     await srv?.close();
@@ -46,16 +63,26 @@ describe('registry client: CNCF Distribution (basic auth) → appshelf (token au
     const copied = await target.fetchManifest('acme/single', '1.0');
     expect(copied.descriptor.digest).to.equal(image.desc.digest);
     expect(copied.bytes.equals(image.bytes)).to.equal(true);
-    expect(copied.descriptor.mediaType).to.equal('application/vnd.docker.distribution.manifest.v2+json');
-    for (const blob of image.blobs) expect(await target.blobExists('acme/single', blob.desc.digest)).to.equal(true);
-    expect(result.stats).to.include({ blobsCopied: 3, manifestsCopied: 1, bytesTransferred: image.blobs.reduce((n, b) => n + b.desc.size, 0) });
+    expect(copied.descriptor.mediaType).to.equal(
+      'application/vnd.docker.distribution.manifest.v2+json',
+    );
+    for (const blob of image.blobs)
+      expect(await target.blobExists('acme/single', blob.desc.digest)).to.equal(true);
+    expect(result.stats).to.include({
+      blobsCopied: 3,
+      manifestsCopied: 1,
+      bytesTransferred: image.blobs.reduce((n, b) => n + b.desc.size, 0),
+    });
     const last = events.at(-1);
     expect(last?.type).to.equal('manifest');
     expect(last?.totals).to.include({ blobs: 3, blobsDone: 3, manifests: 1, manifestsDone: 1 });
   });
 
   it('copies a multi-arch index with every platform, digests unchanged', async () => {
-    const index = buildIndex([buildImage({ architecture: 'amd64', layerSizes: [5000] }), buildImage({ architecture: 'arm64', layerSizes: [7000, 20] })]);
+    const index = buildIndex([
+      buildImage({ architecture: 'amd64', layerSizes: [5000] }),
+      buildImage({ architecture: 'arm64', layerSizes: [7000, 20] }),
+    ]);
     await pushBuilt(source, 'library/multi', index, 'latest');
     const result = await copyImage({
       from: { client: source, repository: 'library/multi', reference: 'latest' },
@@ -70,7 +97,8 @@ describe('registry client: CNCF Distribution (basic auth) → appshelf (token au
       const c = await target.fetchManifest('acme/multi', child.desc.digest);
       expect(c.bytes.equals(child.bytes)).to.equal(true);
     }
-    for (const blob of allBlobs(index)) expect(await target.blobExists('acme/multi', blob.desc.digest)).to.equal(true);
+    for (const blob of allBlobs(index))
+      expect(await target.blobExists('acme/multi', blob.desc.digest)).to.equal(true);
     expect(result.stats).to.include({ manifestsCopied: 3, blobsCopied: allBlobs(index).length });
   });
 
@@ -88,10 +116,16 @@ describe('registry client: CNCF Distribution (basic auth) → appshelf (token au
   });
 
   it('reports wrong Distribution credentials as unauthorized', async () => {
-    const wrong = new RegistryClient({ host: dist.host, credentials: { username: DISTRIBUTION_USER.username, password: 'wrong' } });
+    const wrong = new RegistryClient({
+      host: dist.host,
+      credentials: { username: DISTRIBUTION_USER.username, password: 'wrong' },
+    });
     const err = await wrong.ping().catch((e: unknown) => e);
     expect(err).to.be.instanceOf(ClientError);
-    expect([(err as ClientError).code, (err as ClientError).status]).to.deep.equal(['unauthorized', 401]);
+    expect([(err as ClientError).code, (err as ClientError).status]).to.deep.equal([
+      'unauthorized',
+      401,
+    ]);
     const copy = await copyImage({
       from: { client: wrong, repository: 'library/single', reference: '1.0' },
       to: { client: target, repository: 'acme/never' },
@@ -102,9 +136,14 @@ describe('registry client: CNCF Distribution (basic auth) → appshelf (token au
   it('copies appshelf → Distribution back, digests unchanged', async () => {
     const image = buildImage({ layerSizes: [64_000] });
     await pushBuilt(target, 'acme/back', image, 'b1');
-    const result = await copyImage({ from: { client: target, repository: 'acme/back', reference: 'b1' }, to: { client: source, repository: 'mirror/back' } });
+    const result = await copyImage({
+      from: { client: target, repository: 'acme/back', reference: 'b1' },
+      to: { client: source, repository: 'mirror/back' },
+    });
     expect(result.descriptor.digest).to.equal(image.desc.digest);
-    expect((await source.fetchManifest('mirror/back', 'b1')).bytes.equals(image.bytes)).to.equal(true);
+    expect((await source.fetchManifest('mirror/back', 'b1')).bytes.equals(image.bytes)).to.equal(
+      true,
+    );
   });
 
   beforeEach(() => {

@@ -1,5 +1,10 @@
 import { expect } from 'chai';
-import { ClientError, copyImage, RegistryClient, type RetryPolicy } from '../../../registry/client/index.js';
+import {
+  ClientError,
+  copyImage,
+  RegistryClient,
+  type RetryPolicy,
+} from '../../../registry/client/index.js';
 import { startFakeRegistry, type FakeRegistry } from '../../helpers/fake-registry.js';
 import { ADMIN_KEY, startTestServer, type TestServer } from '../../helpers/server.js';
 import { buildImage, buildIndex, pushBuilt } from './images.js';
@@ -24,7 +29,11 @@ describe('registry client: faults from a misbehaving upstream', () => {
     srv = await startTestServer();
     fake = await startFakeRegistry();
     upstream = new RegistryClient({ host: fake.host, retry: FAST });
-    store = new RegistryClient({ host: srv.host, credentials: { username: 'admin', password: ADMIN_KEY }, retry: FAST });
+    store = new RegistryClient({
+      host: srv.host,
+      credentials: { username: 'admin', password: ADMIN_KEY },
+      retry: FAST,
+    });
   });
   afterEach(() => {
     fake.intercept = undefined;
@@ -40,7 +49,10 @@ describe('registry client: faults from a misbehaving upstream', () => {
     const layer = image.blobs[1]!;
     fake.intercept = (req, res, r) => {
       if (r.method !== 'GET' || !r.path.endsWith(layer.desc.digest)) return false;
-      res.writeHead(200, { 'Content-Length': layer.desc.size, 'Docker-Content-Digest': layer.desc.digest });
+      res.writeHead(200, {
+        'Content-Length': layer.desc.size,
+        'Docker-Content-Digest': layer.desc.digest,
+      });
       res.end(Buffer.alloc(layer.desc.size, 7));
       return true;
     };
@@ -50,14 +62,24 @@ describe('registry client: faults from a misbehaving upstream', () => {
     })();
     expect((await failure(read)).code).to.equal('digest_mismatch');
 
-    const err = await failure(copyImage({ from: { client: upstream, repository: 'up/wrong', reference: 'w' }, to: { client: store, repository: 'acme/wrong' } }));
+    const err = await failure(
+      copyImage({
+        from: { client: upstream, repository: 'up/wrong', reference: 'w' },
+        to: { client: store, repository: 'acme/wrong' },
+      }),
+    );
     expect(err.code).to.equal('digest_mismatch');
     expect(await store.blobExists('acme/wrong', layer.desc.digest)).to.equal(false);
     expect(await store.manifestExists('acme/wrong', 'w')).to.equal(false);
   });
 
   it('detects a chunked blob with wrong bytes before the upload completes', async () => {
-    const chunked = new RegistryClient({ host: srv.host, credentials: { username: 'admin', password: ADMIN_KEY }, chunkSize: 16 * 1024, retry: FAST });
+    const chunked = new RegistryClient({
+      host: srv.host,
+      credentials: { username: 'admin', password: ADMIN_KEY },
+      chunkSize: 16 * 1024,
+      retry: FAST,
+    });
     const image = buildImage({ layerSizes: [100_000] });
     await pushBuilt(upstream, 'up/wrong-big', image, 'w');
     const layer = image.blobs[1]!;
@@ -69,7 +91,12 @@ describe('registry client: faults from a misbehaving upstream', () => {
       res.end(bad);
       return true;
     };
-    const err = await failure(copyImage({ from: { client: upstream, repository: 'up/wrong-big', reference: 'w' }, to: { client: chunked, repository: 'acme/wrong-big' } }));
+    const err = await failure(
+      copyImage({
+        from: { client: upstream, repository: 'up/wrong-big', reference: 'w' },
+        to: { client: chunked, repository: 'acme/wrong-big' },
+      }),
+    );
     expect(err.code).to.equal('digest_mismatch');
     expect(await store.blobExists('acme/wrong-big', layer.desc.digest)).to.equal(false);
   });
@@ -85,7 +112,12 @@ describe('registry client: faults from a misbehaving upstream', () => {
       res.end(other);
       return true;
     };
-    const err = await failure(copyImage({ from: { client: upstream, repository: 'up/badchild', reference: 'i' }, to: { client: store, repository: 'acme/badchild' } }));
+    const err = await failure(
+      copyImage({
+        from: { client: upstream, repository: 'up/badchild', reference: 'i' },
+        to: { client: store, repository: 'acme/badchild' },
+      }),
+    );
     expect(err.code).to.equal('digest_mismatch');
   });
 
@@ -98,14 +130,26 @@ describe('registry client: faults from a misbehaving upstream', () => {
       if (r.method !== 'GET' || !r.path.endsWith(layer.desc.digest) || refused >= 2) return false;
       refused++;
       const status = refused === 1 ? 503 : 429;
-      res.writeHead(status, { 'Content-Type': 'application/json', ...(status === 429 ? { 'Retry-After': '0' } : {}) });
-      res.end(JSON.stringify({ errors: [{ code: status === 503 ? 'UNAVAILABLE' : 'TOOMANYREQUESTS', message: 'later' }] }));
+      res.writeHead(status, {
+        'Content-Type': 'application/json',
+        ...(status === 429 ? { 'Retry-After': '0' } : {}),
+      });
+      res.end(
+        JSON.stringify({
+          errors: [{ code: status === 503 ? 'UNAVAILABLE' : 'TOOMANYREQUESTS', message: 'later' }],
+        }),
+      );
       return true;
     };
-    const result = await copyImage({ from: { client: upstream, repository: 'up/flaky', reference: 'f' }, to: { client: store, repository: 'acme/flaky' } });
+    const result = await copyImage({
+      from: { client: upstream, repository: 'up/flaky', reference: 'f' },
+      to: { client: store, repository: 'acme/flaky' },
+    });
     expect(result.descriptor.digest).to.equal(image.desc.digest);
     expect(refused).to.equal(2);
-    expect(fake.requests.filter((r) => r.method === 'GET' && r.path.endsWith(layer.desc.digest))).to.have.length(3);
+    expect(
+      fake.requests.filter((r) => r.method === 'GET' && r.path.endsWith(layer.desc.digest)),
+    ).to.have.length(3);
   });
 
   it('retries a target that answers 503 to a manifest push', async () => {
@@ -119,7 +163,10 @@ describe('registry client: faults from a misbehaving upstream', () => {
       res.writeHead(503, { 'Content-Length': 0 }).end();
       return true;
     };
-    const result = await copyImage({ from: { client: store, repository: 'acme/to-fake', reference: 't' }, to: { client: upstream, repository: 'down/copy' } });
+    const result = await copyImage({
+      from: { client: store, repository: 'acme/to-fake', reference: 't' },
+      to: { client: upstream, repository: 'down/copy' },
+    });
     expect(result.descriptor.digest).to.equal(image.desc.digest);
     expect(fake.tags.get('down/copy:t')).to.equal(image.desc.digest);
   });
@@ -132,12 +179,22 @@ describe('registry client: faults from a misbehaving upstream', () => {
       res.writeHead(503, { 'Content-Length': 0 }).end();
       return true;
     };
-    const err = await failure(copyImage({ from: { client: upstream, repository: 'up/down', reference: 'd' }, to: { client: store, repository: 'acme/down' } }));
+    const err = await failure(
+      copyImage({
+        from: { client: upstream, repository: 'up/down', reference: 'd' },
+        to: { client: store, repository: 'acme/down' },
+      }),
+    );
     expect([err.code, err.status, err.retryable]).to.deep.equal(['unavailable', 503, true]);
   });
 
   it('resumes from the target offset when the source connection breaks mid-blob', async () => {
-    const chunked = new RegistryClient({ host: srv.host, credentials: { username: 'admin', password: ADMIN_KEY }, chunkSize: 16 * 1024, retry: FAST });
+    const chunked = new RegistryClient({
+      host: srv.host,
+      credentials: { username: 'admin', password: ADMIN_KEY },
+      chunkSize: 16 * 1024,
+      retry: FAST,
+    });
     const image = buildImage({ layerSizes: [100_000] });
     await pushBuilt(upstream, 'up/cut', image, 'c');
     const layer = image.blobs[1]!;
@@ -150,9 +207,14 @@ describe('registry client: faults from a misbehaving upstream', () => {
       return true;
     };
     fake.requests.length = 0;
-    const result = await copyImage({ from: { client: upstream, repository: 'up/cut', reference: 'c' }, to: { client: chunked, repository: 'acme/cut' } });
+    const result = await copyImage({
+      from: { client: upstream, repository: 'up/cut', reference: 'c' },
+      to: { client: chunked, repository: 'acme/cut' },
+    });
     expect(result.descriptor.digest).to.equal(image.desc.digest);
-    const ranges = fake.requests.filter((r) => r.method === 'GET' && r.path.endsWith(layer.desc.digest)).map((r) => r.headers.range);
+    const ranges = fake.requests
+      .filter((r) => r.method === 'GET' && r.path.endsWith(layer.desc.digest))
+      .map((r) => r.headers.range);
     expect(ranges).to.deep.equal([undefined, `bytes=${32 * 1024}-`]); // two whole chunks had landed
     expect(await store.blobExists('acme/cut', layer.desc.digest)).to.equal(true);
   });

@@ -24,7 +24,8 @@ const BINARY = 'docker-registry';
 /** Whether the binary is here; in CI (CI=true) its absence is a failure, never a skip. */
 export function distributionAvailable(): boolean {
   const found = spawnSync(BINARY, ['--version'], { encoding: 'utf8' }).status === 0;
-  if (!found && process.env.CI === 'true') throw new Error(`${BINARY} (CNCF Distribution) is not installed; CI must install it`);
+  if (!found && process.env.CI === 'true')
+    throw new Error(`${BINARY} (CNCF Distribution) is not installed; CI must install it`);
   return found;
 }
 
@@ -64,7 +65,9 @@ export async function startDistribution(): Promise<DistributionServer> {
   ].join('\n');
   await writeFile(join(dir, 'config.yml'), config);
   const logFile = join(dir, 'registry.log');
-  const child = spawn(BINARY, ['serve', join(dir, 'config.yml')], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(BINARY, ['serve', join(dir, 'config.yml')], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const log: Buffer[] = [];
   child.stdout.on('data', (chunk: Buffer) => log.push(chunk));
   child.stderr.on('data', (chunk: Buffer) => log.push(chunk));
@@ -74,7 +77,9 @@ export async function startDistribution(): Promise<DistributionServer> {
   } catch (err) {
     await writeFile(logFile, Buffer.concat(log)).catch(() => undefined);
     await stop(child);
-    throw new Error(`${(err as Error).message}\n${(await readFile(logFile, 'utf8').catch(() => '')).slice(-2000)}`);
+    throw new Error(
+      `${(err as Error).message}\n${(await readFile(logFile, 'utf8').catch(() => '')).slice(-2000)}`,
+    );
   }
   return {
     url,

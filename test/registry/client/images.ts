@@ -25,20 +25,42 @@ function blob(mediaType: string, bytes: Buffer): Blob {
   return { desc: { mediaType, digest: digestOf(bytes), size: bytes.length }, bytes };
 }
 
-export function buildImage(options: { layerSizes?: number[]; docker?: boolean; architecture?: string; shared?: Blob[] } = {}): BuiltManifest {
+export function buildImage(
+  options: { layerSizes?: number[]; docker?: boolean; architecture?: string; shared?: Blob[] } = {},
+): BuiltManifest {
   const architecture = options.architecture ?? 'amd64';
   const docker = options.docker ?? false;
   const config = blob(
     docker ? DOCKER.config : 'application/vnd.oci.image.config.v1+json',
-    Buffer.from(JSON.stringify({ architecture, os: 'linux', rootfs: { type: 'layers', diff_ids: [] }, nonce: randomBytes(8).toString('hex') })),
+    Buffer.from(
+      JSON.stringify({
+        architecture,
+        os: 'linux',
+        rootfs: { type: 'layers', diff_ids: [] },
+        nonce: randomBytes(8).toString('hex'),
+      }),
+    ),
   );
-  const fresh = (options.layerSizes ?? [2048]).map((size) => blob(docker ? DOCKER.layer : 'application/vnd.oci.image.layer.v1.tar+gzip', randomBytes(size)));
+  const fresh = (options.layerSizes ?? [2048]).map((size) =>
+    blob(docker ? DOCKER.layer : 'application/vnd.oci.image.layer.v1.tar+gzip', randomBytes(size)),
+  );
   const layers = [...(options.shared ?? []), ...fresh];
   const mediaType = docker ? MediaTypes.dockerManifest : MediaTypes.ociManifest;
   // Two-space indented JSON: a copy that re-serialises would change the digest.
-  const bytes = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType, config: config.desc, layers: layers.map((l) => l.desc) }, null, 2));
+  const bytes = Buffer.from(
+    JSON.stringify(
+      { schemaVersion: 2, mediaType, config: config.desc, layers: layers.map((l) => l.desc) },
+      null,
+      2,
+    ),
+  );
   return {
-    desc: { mediaType, digest: digestOf(bytes), size: bytes.length, platform: { architecture, os: 'linux' } },
+    desc: {
+      mediaType,
+      digest: digestOf(bytes),
+      size: bytes.length,
+      platform: { architecture, os: 'linux' },
+    },
     bytes,
     blobs: [config, ...layers],
     children: [],
@@ -47,15 +69,41 @@ export function buildImage(options: { layerSizes?: number[]; docker?: boolean; a
 
 export function buildIndex(images: BuiltManifest[]): BuiltManifest {
   const manifests = images.map((i) => i.desc);
-  const bytes = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MediaTypes.ociIndex, manifests, annotations: { 'org.example.note': 'multi-arch' } }, null, 2));
-  return { desc: { mediaType: MediaTypes.ociIndex, digest: digestOf(bytes), size: bytes.length }, bytes, blobs: [], children: images };
+  const bytes = Buffer.from(
+    JSON.stringify(
+      {
+        schemaVersion: 2,
+        mediaType: MediaTypes.ociIndex,
+        manifests,
+        annotations: { 'org.example.note': 'multi-arch' },
+      },
+      null,
+      2,
+    ),
+  );
+  return {
+    desc: { mediaType: MediaTypes.ociIndex, digest: digestOf(bytes), size: bytes.length },
+    bytes,
+    blobs: [],
+    children: images,
+  };
 }
 
 /** Pushes blobs, then children, then the manifest itself (by `tag`, or by digest). */
-export async function pushBuilt(client: RegistryClient, repository: string, built: BuiltManifest, tag?: string): Promise<void> {
+export async function pushBuilt(
+  client: RegistryClient,
+  repository: string,
+  built: BuiltManifest,
+  tag?: string,
+): Promise<void> {
   for (const child of built.children) await pushBuilt(client, repository, child);
   for (const b of built.blobs) await client.pushBlob(repository, b.desc, b.bytes);
-  await client.pushManifest(repository, tag ?? built.desc.digest, built.bytes, built.desc.mediaType);
+  await client.pushManifest(
+    repository,
+    tag ?? built.desc.digest,
+    built.bytes,
+    built.desc.mediaType,
+  );
 }
 
 /** Every blob digest in the tree. */
@@ -64,7 +112,10 @@ export function allBlobs(built: BuiltManifest): Blob[] {
 }
 
 /** A `fetch` that records every request (method and URL) before sending it. */
-export function recordingFetch(log: { method: string; url: URL }[], inner: typeof fetch = fetch): typeof fetch {
+export function recordingFetch(
+  log: { method: string; url: URL }[],
+  inner: typeof fetch = fetch,
+): typeof fetch {
   return (input, init) => {
     const url = new URL(input instanceof Request ? input.url : input.toString());
     log.push({ method: init?.method ?? 'GET', url });
