@@ -23,52 +23,21 @@ export function statsChart(days: StatDay[], id = 'stats'): SafeHtml {
   const last = days.at(-1)?.day ?? '';
   const sum = (pick: (d: StatDay) => number): number => days.reduce((n, d) => n + pick(d), 0);
   return html`<figure class="chart">
-    <svg
-      viewBox="0 0 ${W} ${H}"
-      role="img"
-      aria-labelledby="${id}-title ${id}-desc"
-      preserveAspectRatio="none"
-      class="chart-svg"
-    >
-      <title id="${id}-title">Visits and installs per day, last ${days.length} days</title>
-      <desc id="${id}-desc">
-        ${sum((d) => d.visits)} visits and ${sum((d) => d.installs)} installs from ${first} to
-        ${last}.
-      </desc>
-      ${[0, top / 2, top].map((v) => html`<line class="grid" x1="${PAD.left}" x2="${W - PAD.right}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}" />${Number.isInteger(v) ? html`<text class="axis" x="${PAD.left - 6}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end">${v}</text>` : ''}`)}
-      <text class="axis" x="${PAD.left}" y="${H - 6}">${first.slice(5)}</text>
-      <text class="axis" x="${W - PAD.right}" y="${H - 6}" text-anchor="end">${last.slice(5)}</text>
-      <polyline class="series visits" points="${line((d) => d.visits)}" />
-      <polyline class="series installs" points="${line((d) => d.installs)}" />
-    </svg>
-    <figcaption>
-      <span class="key visits">Visits</span> <span class="key installs">Installs</span>
-    </figcaption>
-    <details>
-      <summary>The numbers per day</summary>
-      <table class="data">
-        <thead>
-          <tr>
-            <th scope="col">Day</th>
-            <th scope="col">Visits</th>
-            <th scope="col">Installs</th>
-          </tr>
-        </thead>
-        <tbody>
-          ${days
-            .filter((d) => d.visits || d.installs)
-            .map(
-              (d) =>
-                html`<tr>
-                  <th scope="row">${d.day}</th>
-                  <td>${d.visits}</td>
-                  <td>${d.installs}</td>
-                </tr>`,
-            )}
-        </tbody>
-      </table>
-    </details>
-  </figure>`;
+<svg viewBox="0 0 ${W} ${H}" role="img" aria-labelledby="${id}-title ${id}-desc" preserveAspectRatio="none" class="chart-svg">
+<title id="${id}-title">Visits and installs per day, last ${days.length} days</title>
+<desc id="${id}-desc">${sum((d) => d.visits)} visits and ${sum((d) => d.installs)} installs from ${first} to ${last}.</desc>
+${[0, top / 2, top].map((v) => html`<line class="grid" x1="${PAD.left}" x2="${W - PAD.right}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}"/>${Number.isInteger(v) ? html`<text class="axis" x="${PAD.left - 6}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end">${v}</text>` : ''}`)}
+<text class="axis" x="${PAD.left}" y="${H - 6}">${first.slice(5)}</text>
+<text class="axis" x="${W - PAD.right}" y="${H - 6}" text-anchor="end">${last.slice(5)}</text>
+<polyline class="series visits" points="${line((d) => d.visits)}"/>
+<polyline class="series installs" points="${line((d) => d.installs)}"/>
+</svg>
+<figcaption><span class="key visits">Visits</span> <span class="key installs">Installs</span></figcaption>
+<details><summary>The numbers per day</summary>
+<table class="data"><thead><tr><th scope="col">Day</th><th scope="col">Visits</th><th scope="col">Installs</th></tr></thead>
+<tbody>${days.filter((d) => d.visits || d.installs).map((d) => html`<tr><th scope="row">${d.day}</th><td>${d.visits}</td><td>${d.installs}</td></tr>`)}</tbody></table>
+</details>
+</figure>`;
 }
 
 /** 1, 2, 5, 10, 20, 50 ... at or above n. */

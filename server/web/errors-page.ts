@@ -25,15 +25,11 @@ export function sendErrorPage(
 ): void {
   const title = TITLES[status] ?? 'Something went wrong';
   const body = html`<div class="wrap narrow error-page">
-    <p class="status">${status}</p>
-    <h1>${title}</h1>
-    <p>${message}</p>
-    <p>
-      <a href="/">Go to the marketplace</a> ·
-      <a href="/search">Browse all apps</a
-      >${ctx.user ? '' : html` · <a href="/login?next=${encodeURIComponent(ctx.here)}">Sign in</a>`}
-    </p>
-  </div>`;
+<p class="status">${status}</p>
+<h1>${title}</h1>
+<p>${message}</p>
+<p><a href="/">Go to the marketplace</a> · <a href="/search">Browse all apps</a>${ctx.user ? '' : html` · <a href="/login?next=${encodeURIComponent(ctx.here)}">Sign in</a>`}</p>
+</div>`;
   res
     .status(status)
     .set('Cache-Control', 'no-store')

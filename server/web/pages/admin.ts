@@ -44,107 +44,34 @@ export function adminRoutes(router: Router, s: WebServices): void {
     });
     const last = entries.at(-1);
     const body = html`<div class="wrap admin">
-      <h1>Administration</h1>
-      ${notice(st.error, 'error')}${notice(st.done ?? (q(req, 'done') === 'user' ? 'The user is changed.' : undefined))}
-      <section aria-labelledby="gc-h" class="box">
-        <h2 id="gc-h">Garbage collection</h2>
-        <p>
-          Frees the storage of blobs and manifests nothing refers to any more, and stale uploads. A
-          dry run only counts.
-        </p>
-        <form method="post" action="/admin/gc" class="inline">
-          ${csrfField(ctx)}<input type="hidden" name="dryRun" value="true" /><button
-            type="submit"
-            class="secondary"
-          >
-            Dry run
-          </button>
-        </form>
-        <form
-          method="post"
-          action="/admin/gc"
-          class="inline"
-          data-confirm="Run garbage collection now?"
-        >
-          ${csrfField(ctx)}<input type="hidden" name="dryRun" value="false" /><button
-            type="submit"
-            class="danger"
-          >
-            Run
-          </button>
-        </form>
-        ${st.gc ? gcReport(st.gc) : ''}
-      </section>
-      <section aria-labelledby="users-h">
-        <h2 id="users-h">Users</h2>
-        <div class="table-scroll">
-          <table class="data">
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Display name</th>
-                <th scope="col">Phone</th>
-                <th scope="col">Role</th>
-                <th scope="col">Since</th>
-                <th scope="col">State</th>
-              </tr>
-            </thead>
-            <tbody>
-              ${list.map(
-                (u) =>
-                  html`<tr>
-                    <th scope="row">
-                      <a href="/publishers/${encodeURIComponent(u.name)}">${u.name}</a>
-                    </th>
-                    <td>${u.displayName}</td>
-                    <td>${u.phone}</td>
-                    <td>${u.role}</td>
-                    <td>${day(new Date(u.createdAt).toISOString())}</td>
-                    <td>
-                      ${u.disabled ? html`<span class="badge">disabled</span>` : 'active'}
-                      <form
-                        method="post"
-                        action="/admin/users/${encodeURIComponent(u.name)}"
-                        class="inline"
-                        ${u.disabled ? '' : html` data-confirm="Disable ${u.name}? Their sessions end and their keys stop working."`}
-                      >
-                        ${csrfField(ctx)}<input
-                          type="hidden"
-                          name="disabled"
-                          value="${u.disabled ? 'false' : 'true'}"
-                        /><button
-                          type="submit"
-                          class="small${u.disabled ? ' secondary' : ' danger'}"
-                        >
-                          ${u.disabled ? 'Enable' : 'Disable'}<span class="visually-hidden">
-                            ${u.name}</span
-                          >
-                        </button>
-                      </form>
-                    </td>
-                  </tr>`,
-              )}
-            </tbody>
-          </table>
-        </div>
-        ${list.length === PAGE ? html`<p><a href="/admin?after=${encodeURIComponent(list.at(-1)!.name)}">More users →</a></p>` : ''}
-      </section>
-      <section aria-labelledby="audit-h">
-        <h2 id="audit-h">Audit log</h2>
-        <form method="get" action="/admin" class="stack inline-fields">
-          <div>
-            <label for="f-actor">Actor</label><input id="f-actor" name="actor" value="${actor}" />
-          </div>
-          <div>
-            <label for="f-action">Action</label
-            ><input id="f-action" name="action" value="${action}" placeholder="e.g. app.updated" />
-          </div>
-          <button type="submit">Filter</button>
-        </form>
-        ${auditTable(entries)}
-        ${last && entries.length === PAGE ? html`<p><a href="/admin?${new URLSearchParams({ ...(actor ? { actor } : {}), ...(action ? { action } : {}), before: String(last.id) }).toString()}#audit-h">Older entries →</a></p>` : ''}
-      </section>
-    </div>`;
+<h1>Administration</h1>
+${notice(st.error, 'error')}${notice(st.done ?? (q(req, 'done') === 'user' ? 'The user is changed.' : undefined))}
+<section aria-labelledby="gc-h" class="box"><h2 id="gc-h">Garbage collection</h2>
+<p>Frees the storage of blobs and manifests nothing refers to any more, and stale uploads. A dry run only counts.</p>
+<form method="post" action="/admin/gc" class="inline">${csrfField(ctx)}<input type="hidden" name="dryRun" value="true"><button type="submit" class="secondary">Dry run</button></form>
+<form method="post" action="/admin/gc" class="inline" data-confirm="Run garbage collection now?">${csrfField(ctx)}<input type="hidden" name="dryRun" value="false"><button type="submit" class="danger">Run</button></form>
+${st.gc ? gcReport(st.gc) : ''}
+</section>
+<section aria-labelledby="users-h"><h2 id="users-h">Users</h2>
+<div class="table-scroll"><table class="data"><thead><tr><th scope="col">Name</th><th scope="col">Display name</th><th scope="col">Phone</th><th scope="col">Role</th><th scope="col">Since</th><th scope="col">State</th></tr></thead>
+<tbody>${list.map(
+      (
+        u,
+      ) => html`<tr><th scope="row"><a href="/publishers/${encodeURIComponent(u.name)}">${u.name}</a></th><td>${u.displayName}</td><td>${u.phone}</td><td>${u.role}</td><td>${day(new Date(u.createdAt).toISOString())}</td>
+<td>${u.disabled ? html`<span class="badge">disabled</span>` : 'active'}
+<form method="post" action="/admin/users/${encodeURIComponent(u.name)}" class="inline"${u.disabled ? '' : html` data-confirm="Disable ${u.name}? Their sessions end and their keys stop working."`}>${csrfField(ctx)}<input type="hidden" name="disabled" value="${u.disabled ? 'false' : 'true'}"><button type="submit" class="small${u.disabled ? ' secondary' : ' danger'}">${u.disabled ? 'Enable' : 'Disable'}<span class="visually-hidden"> ${u.name}</span></button></form></td></tr>`,
+    )}</tbody></table></div>
+${list.length === PAGE ? html`<p><a href="/admin?after=${encodeURIComponent(list.at(-1)!.name)}">More users →</a></p>` : ''}
+</section>
+<section aria-labelledby="audit-h"><h2 id="audit-h">Audit log</h2>
+<form method="get" action="/admin" class="stack inline-fields">
+<div><label for="f-actor">Actor</label><input id="f-actor" name="actor" value="${actor}"></div>
+<div><label for="f-action">Action</label><input id="f-action" name="action" value="${action}" placeholder="e.g. app.updated"></div>
+<button type="submit">Filter</button></form>
+${auditTable(entries)}
+${last && entries.length === PAGE ? html`<p><a href="/admin?${new URLSearchParams({ ...(actor ? { actor } : {}), ...(action ? { action } : {}), before: String(last.id) }).toString()}#audit-h">Older entries →</a></p>` : ''}
+</section>
+</div>`;
     res
       .status(st.status ?? 200)
       .set('Cache-Control', 'no-store')
@@ -198,31 +125,10 @@ export function adminRoutes(router: Router, s: WebServices): void {
 
 function gcReport(r: GcReport): SafeHtml {
   return html`<dl class="report">
-    <div>
-      <dt>Manifests</dt>
-      <dd>${r.manifestsDeleted}</dd>
-    </div>
-    <div>
-      <dt>Blobs</dt>
-      <dd>${r.blobsDeleted}</dd>
-    </div>
-    <div>
-      <dt>Uploads</dt>
-      <dd>${r.uploadsDeleted}</dd>
-    </div>
-    <div>
-      <dt>Orphan files</dt>
-      <dd>${r.orphanFilesDeleted}</dd>
-    </div>
-    <div>
-      <dt>${r.dryRun ? 'Would free' : 'Freed'}</dt>
-      <dd>${(r.bytesFreed / 1_048_576).toFixed(1)} MiB</dd>
-    </div>
-    <div>
-      <dt>Took</dt>
-      <dd>${r.durationMs} ms</dd>
-    </div>
-  </dl>`;
+<div><dt>Manifests</dt><dd>${r.manifestsDeleted}</dd></div><div><dt>Blobs</dt><dd>${r.blobsDeleted}</dd></div>
+<div><dt>Uploads</dt><dd>${r.uploadsDeleted}</dd></div><div><dt>Orphan files</dt><dd>${r.orphanFilesDeleted}</dd></div>
+<div><dt>${r.dryRun ? 'Would free' : 'Freed'}</dt><dd>${(r.bytesFreed / 1_048_576).toFixed(1)} MiB</dd></div><div><dt>Took</dt><dd>${r.durationMs} ms</dd></div>
+</dl>`;
 }
 
 function auditTable(
@@ -237,31 +143,6 @@ function auditTable(
   }[],
 ): SafeHtml {
   if (!entries.length) return html`<p class="empty">No entries.</p>`;
-  return html`<div class="table-scroll">
-    <table class="data audit">
-      <thead>
-        <tr>
-          <th scope="col">When</th>
-          <th scope="col">Who</th>
-          <th scope="col">What</th>
-          <th scope="col">Target</th>
-          <th scope="col">From</th>
-          <th scope="col">Detail</th>
-        </tr>
-      </thead>
-      <tbody>
-        ${entries.map(
-          (e) =>
-            html`<tr>
-              <td>${dateTime(e.at)}</td>
-              <td>${e.actor}</td>
-              <td><code>${e.action}</code></td>
-              <td>${e.target}</td>
-              <td>${e.address}</td>
-              <td class="mono small">${JSON.stringify(e.detail)}</td>
-            </tr>`,
-        )}
-      </tbody>
-    </table>
-  </div>`;
+  return html`<div class="table-scroll"><table class="data audit"><thead><tr><th scope="col">When</th><th scope="col">Who</th><th scope="col">What</th><th scope="col">Target</th><th scope="col">From</th><th scope="col">Detail</th></tr></thead>
+<tbody>${entries.map((e) => html`<tr><td>${dateTime(e.at)}</td><td>${e.actor}</td><td><code>${e.action}</code></td><td>${e.target}</td><td>${e.address}</td><td class="mono small">${JSON.stringify(e.detail)}</td></tr>`)}</tbody></table></div>`;
 }

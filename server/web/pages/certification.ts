@@ -51,147 +51,68 @@ export function certificationRoutes(router: Router, s: WebServices): void {
     res.removeHeader('X-Frame-Options');
     res.set({ 'Content-Security-Policy': csp, 'Cache-Control': 'no-store' });
     const body = html`<!doctype html>
-      <html lang="en">
-        <head>
-          <meta charset="utf-8" />
-          <meta name="viewport" content="width=device-width, initial-scale=1" />
-          <title>Connect a Rainbond console · ${marketName}</title>
-          <meta
-            name="description"
-            content="Sign in to ${marketName} and give a Rainbond console an access key."
-          />
-          <meta name="robots" content="noindex" />
-          <meta name="color-scheme" content="light" />
-          <link rel="icon" href="${ctx.assets.url('favicon.svg')}" type="image/svg+xml" />
-          <link rel="stylesheet" href="${ctx.assets.url('app.css')}" />
-          <link rel="stylesheet" href="${ctx.assets.url('certification.css')}" />
-          <script src="${ctx.assets.url('certification.js')}" defer></script>
-        </head>
-        <body class="certification">
-          <main
-            id="main"
-            class="wrap narrow"
-            data-certification
-            data-frame-ancestors="${JSON.stringify(frameAncestors)}"
-          >
-            <h1>Connect to ${marketName}</h1>
-            <p data-embedder-line hidden>
-              The site <strong data-embedder></strong> asks for an access key to this store. It
-              receives the key once you create it below.
-            </p>
-            ${
-              enterprise || person
-                ? html`<p class="help">
-                    The console says:
-                    ${enterprise ? html`enterprise <strong>${enterprise}</strong>` : ''}${enterprise && person ? ', ' : ''}${person ? html`user <strong>${person}</strong>` : ''}
-                    (not checked by the store).
-                  </p>`
-                : ''
-            }
-            <noscript
-              ><div class="notice error" role="alert">
-                This page needs JavaScript: it hands the key to the console that shows it.
-              </div></noscript
-            >
-            <div class="notice error" role="alert" data-error hidden></div>
-            <div class="notice ok" role="status" data-status hidden></div>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Connect a Rainbond console · ${marketName}</title>
+<meta name="description" content="Sign in to ${marketName} and give a Rainbond console an access key.">
+<meta name="robots" content="noindex">
+<meta name="color-scheme" content="light">
+<link rel="icon" href="${ctx.assets.url('favicon.svg')}" type="image/svg+xml">
+<link rel="stylesheet" href="${ctx.assets.url('app.css')}">
+<link rel="stylesheet" href="${ctx.assets.url('certification.css')}">
+<script src="${ctx.assets.url('certification.js')}" defer></script>
+</head>
+<body class="certification">
+<main id="main" class="wrap narrow" data-certification data-frame-ancestors="${JSON.stringify(frameAncestors)}">
+<h1>Connect to ${marketName}</h1>
+<p data-embedder-line hidden>The site <strong data-embedder></strong> asks for an access key to this store. It receives the key once you create it below.</p>
+${
+  enterprise || person
+    ? html`<p class="help">The console says: ${enterprise ? html`enterprise <strong>${enterprise}</strong>` : ''}${enterprise && person ? ', ' : ''}${person ? html`user <strong>${person}</strong>` : ''} (not checked by the store).</p>`
+    : ''
+}
+<noscript><div class="notice error" role="alert">This page needs JavaScript: it hands the key to the console that shows it.</div></noscript>
+<div class="notice error" role="alert" data-error hidden></div>
+<div class="notice ok" role="status" data-status hidden></div>
 
-            <form id="step-phone" class="stack" novalidate hidden>
-              <label for="phone">Phone number</label>
-              <input
-                id="phone"
-                name="phone"
-                type="tel"
-                inputmode="tel"
-                autocomplete="tel"
-                required
-                placeholder="+8613800138000"
-                aria-describedby="phone-help"
-              />
-              <p id="phone-help" class="help">
-                Your ${marketName} account's number, in international form. We send you a six-digit
-                code.
-              </p>
-              <div class="buttons"><button type="submit">Send code</button></div>
-            </form>
+<form id="step-phone" class="stack" novalidate hidden>
+<label for="phone">Phone number</label>
+<input id="phone" name="phone" type="tel" inputmode="tel" autocomplete="tel" required placeholder="+8613800138000" aria-describedby="phone-help">
+<p id="phone-help" class="help">Your ${marketName} account's number, in international form. We send you a six-digit code.</p>
+<div class="buttons"><button type="submit">Send code</button></div>
+</form>
 
-            <form id="step-code" class="stack" novalidate hidden>
-              <p>
-                Phone number: <strong data-phone></strong> ·
-                <button type="button" class="link" data-other-number>use another number</button>
-              </p>
-              <label for="code">Code</label>
-              <input
-                id="code"
-                name="code"
-                type="text"
-                inputmode="numeric"
-                autocomplete="one-time-code"
-                pattern="[0-9]{6}"
-                maxlength="6"
-                required
-              />
-              <label for="name">Your name <span class="muted">(new accounts only)</span></label>
-              <input
-                id="name"
-                name="name"
-                type="text"
-                autocomplete="username"
-                pattern="[a-z0-9][a-z0-9-]*"
-                aria-describedby="name-help"
-              />
-              <p id="name-help" class="help">
-                You publish apps under this name: lower-case letters, digits and dashes. Leave it
-                empty to get one made up.
-              </p>
-              <div class="buttons">
-                <button type="submit">Sign in</button
-                ><button type="button" class="secondary" data-resend>Send the code again</button>
-              </div>
-              <p class="help" aria-live="polite" data-resend-text></p>
-            </form>
+<form id="step-code" class="stack" novalidate hidden>
+<p>Phone number: <strong data-phone></strong> · <button type="button" class="link" data-other-number>use another number</button></p>
+<label for="code">Code</label>
+<input id="code" name="code" type="text" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" maxlength="6" required>
+<label for="name">Your name <span class="muted">(new accounts only)</span></label>
+<input id="name" name="name" type="text" autocomplete="username" pattern="[a-z0-9][a-z0-9-]*" aria-describedby="name-help">
+<p id="name-help" class="help">You publish apps under this name: lower-case letters, digits and dashes. Leave it empty to get one made up.</p>
+<div class="buttons"><button type="submit">Sign in</button><button type="button" class="secondary" data-resend>Send the code again</button></div>
+<p class="help" aria-live="polite" data-resend-text></p>
+</form>
 
-            <form id="step-key" class="stack" novalidate hidden>
-              <p>Signed in as <strong data-user></strong>.</p>
-              <label for="key-name">Key name</label>
-              <input
-                id="key-name"
-                name="keyName"
-                required
-                maxlength="64"
-                value="${keyName}"
-                aria-describedby="key-name-help"
-              />
-              <p id="key-name-help" class="help">
-                You see it in your list of keys, where you can revoke it.
-              </p>
-              <fieldset>
-                <legend>What the console may do</legend>
-                <label class="check"
-                  ><input type="checkbox" name="scopes" value="read" checked /> read (OnlyRead):
-                  browse the store's apps</label
-                >
-                <label class="check"
-                  ><input type="checkbox" name="scopes" value="install" checked /> install
-                  (ReadInstall): install apps into Rainbond</label
-                >
-                <label class="check"
-                  ><input type="checkbox" name="scopes" value="push" /> push (Write): publish apps
-                  from Rainbond to this store</label
-                >
-              </fieldset>
-              <label for="key-expiry">Expires</label>
-              <select id="key-expiry" name="expiresInDays">
-                <option value="0">never</option>
-                <option value="30">in 30 days</option>
-                <option value="90">in 90 days</option>
-                <option value="365">in 365 days</option>
-              </select>
-              <div class="buttons"><button type="submit">Create the key and connect</button></div>
-            </form>
-          </main>
-        </body>
-      </html> `;
+<form id="step-key" class="stack" novalidate hidden>
+<p>Signed in as <strong data-user></strong>.</p>
+<label for="key-name">Key name</label>
+<input id="key-name" name="keyName" required maxlength="64" value="${keyName}" aria-describedby="key-name-help">
+<p id="key-name-help" class="help">You see it in your list of keys, where you can revoke it.</p>
+<fieldset><legend>What the console may do</legend>
+<label class="check"><input type="checkbox" name="scopes" value="read" checked> read (OnlyRead): browse the store's apps</label>
+<label class="check"><input type="checkbox" name="scopes" value="install" checked> install (ReadInstall): install apps into Rainbond</label>
+<label class="check"><input type="checkbox" name="scopes" value="push"> push (Write): publish apps from Rainbond to this store</label>
+</fieldset>
+<label for="key-expiry">Expires</label>
+<select id="key-expiry" name="expiresInDays"><option value="0">never</option><option value="30">in 30 days</option><option value="90">in 90 days</option><option value="365">in 365 days</option></select>
+<div class="buttons"><button type="submit">Create the key and connect</button></div>
+</form>
+</main>
+</body>
+</html>
+`;
     res.send(body.value);
   });
 }

@@ -35,98 +35,38 @@ export function keyRoutes(router: Router, s: WebServices): void {
     const me = signedIn(ctx);
     const list = keys.list(me.userId);
     const body = html`<div class="wrap">
-      <h1>Access keys</h1>
-      <nav class="subnav" aria-label="My store">
-        <a href="/my">Apps</a><a href="/my/keys" aria-current="page">Access keys</a
-        ><a href="/my/profile">Profile</a>
-      </nav>
-      ${notice(st.error, 'error')}${notice(st.done)}
-      ${
-        st.created
-          ? html`<section class="secret box" aria-labelledby="secret-h">
-              <h2 id="secret-h">Your new key “${st.created.name}”</h2>
-              <p>
-                <strong>Copy it now: it is shown only this once.</strong> Use it as the password
-                with your user name <code>${me.name}</code> (docker, podman, skopeo, oras login
-                ${ctx.host}), or give it to a Rainbond console.
-              </p>
-              <div class="copy-row">
-                <code id="new-key" class="copy-text" data-secret>${st.created.key}</code
-                ><button type="button" class="copy" data-copy="new-key" hidden>Copy</button>
-              </div>
-            </section>`
-          : ''
-      }
-      <section aria-labelledby="create-h" class="box">
-        <h2 id="create-h">Create a key</h2>
-        <form method="post" action="/my/keys" class="stack">
-          ${csrfField(ctx)} <label for="key-name">Name</label
-          ><input
-            id="key-name"
-            name="name"
-            required
-            maxlength="64"
-            placeholder="e.g. laptop, ci, rainbond"
-          />
-          <fieldset>
-            <legend>Scopes</legend>
-            ${KEY_SCOPES.map((sc) => html`<label class="check"><input type="checkbox" name="scopes" value="${sc}" ${sc !== 'push' ? html` checked` : ''} /> ${SCOPE_HELP[sc]}</label>`)}
-          </fieldset>
-          <label for="key-expiry">Expires</label
-          ><select id="key-expiry" name="expiresInDays">
-            ${EXPIRY_DAYS.map((d) => html`<option value="${d}">${d ? `in ${d} days` : 'never'}</option>`)}
-          </select>
-          <div class="buttons"><button type="submit">Create key</button></div>
-        </form>
-      </section>
-      <section aria-labelledby="list-h">
-        <h2 id="list-h">Your keys</h2>
-        ${
-          list.length
-            ? html`<div class="table-scroll">
-                <table class="data">
-                  <thead>
-                    <tr>
-                      <th scope="col">Name</th>
-                      <th scope="col">Key</th>
-                      <th scope="col">Scopes</th>
-                      <th scope="col">Created</th>
-                      <th scope="col">Last used</th>
-                      <th scope="col">Expires</th>
-                      <th scope="col"><span class="visually-hidden">Actions</span></th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    ${list.map(
-                      (k) =>
-                        html`<tr>
-                          <th scope="row">${k.name}</th>
-                          <td><code>${k.prefix}…</code></td>
-                          <td>${k.scopes.join(', ')}</td>
-                          <td>${day(k.createdAt)}</td>
-                          <td>${k.lastUsedAt ? dateTime(k.lastUsedAt) : 'never'}</td>
-                          <td>${k.expiresAt ? day(k.expiresAt) : 'never'}</td>
-                          <td>
-                            <form
-                              method="post"
-                              action="/my/keys/${k.id}/revoke"
-                              class="inline"
-                              data-confirm="Revoke the key ${k.name}? Whatever uses it stops working at once."
-                            >
-                              ${csrfField(ctx)}<button type="submit" class="danger small">
-                                Revoke<span class="visually-hidden"> ${k.name}</span>
-                              </button>
-                            </form>
-                          </td>
-                        </tr>`,
-                    )}
-                  </tbody>
-                </table>
-              </div>`
-            : html`<p class="empty">No keys yet.</p>`
-        }
-      </section>
-    </div>`;
+<h1>Access keys</h1>
+<nav class="subnav" aria-label="My store"><a href="/my">Apps</a><a href="/my/keys" aria-current="page">Access keys</a><a href="/my/profile">Profile</a></nav>
+${notice(st.error, 'error')}${notice(st.done)}
+${
+  st.created
+    ? html`<section class="secret box" aria-labelledby="secret-h"><h2 id="secret-h">Your new key “${st.created.name}”</h2>
+<p><strong>Copy it now: it is shown only this once.</strong> Use it as the password with your user name <code>${me.name}</code> (docker, podman, skopeo, oras login ${ctx.host}), or give it to a Rainbond console.</p>
+<div class="copy-row"><code id="new-key" class="copy-text" data-secret>${st.created.key}</code><button type="button" class="copy" data-copy="new-key" hidden>Copy</button></div>
+</section>`
+    : ''
+}
+<section aria-labelledby="create-h" class="box"><h2 id="create-h">Create a key</h2>
+<form method="post" action="/my/keys" class="stack">${csrfField(ctx)}
+<label for="key-name">Name</label><input id="key-name" name="name" required maxlength="64" placeholder="e.g. laptop, ci, rainbond">
+<fieldset><legend>Scopes</legend>${KEY_SCOPES.map((sc) => html`<label class="check"><input type="checkbox" name="scopes" value="${sc}"${sc !== 'push' ? html` checked` : ''}> ${SCOPE_HELP[sc]}</label>`)}</fieldset>
+<label for="key-expiry">Expires</label><select id="key-expiry" name="expiresInDays">${EXPIRY_DAYS.map((d) => html`<option value="${d}">${d ? `in ${d} days` : 'never'}</option>`)}</select>
+<div class="buttons"><button type="submit">Create key</button></div>
+</form></section>
+<section aria-labelledby="list-h"><h2 id="list-h">Your keys</h2>
+${
+  list.length
+    ? html`<div class="table-scroll"><table class="data"><thead><tr><th scope="col">Name</th><th scope="col">Key</th><th scope="col">Scopes</th><th scope="col">Created</th><th scope="col">Last used</th><th scope="col">Expires</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
+<tbody>${list.map(
+        (
+          k,
+        ) => html`<tr><th scope="row">${k.name}</th><td><code>${k.prefix}…</code></td><td>${k.scopes.join(', ')}</td><td>${day(k.createdAt)}</td><td>${k.lastUsedAt ? dateTime(k.lastUsedAt) : 'never'}</td><td>${k.expiresAt ? day(k.expiresAt) : 'never'}</td>
+<td><form method="post" action="/my/keys/${k.id}/revoke" class="inline" data-confirm="Revoke the key ${k.name}? Whatever uses it stops working at once.">${csrfField(ctx)}<button type="submit" class="danger small">Revoke<span class="visually-hidden"> ${k.name}</span></button></form></td></tr>`,
+      )}</tbody></table></div>`
+    : html`<p class="empty">No keys yet.</p>`
+}
+</section>
+</div>`;
     res
       .status(st.status ?? 200)
       .set('Cache-Control', 'no-store')

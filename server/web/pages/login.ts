@@ -106,90 +106,36 @@ interface LoginState {
 
 function send(res: Response, ctx: WebContext, st: LoginState): void {
   const body = html`<div class="wrap narrow">
-    <h1>Sign in</h1>
-    <p>Sign in or create an account with your phone number. We send you a six-digit code.</p>
-    ${notice(st.error, 'error')}
-    ${st.sent ? notice(`We sent a code to ${st.phone}. It is valid for 10 minutes.`) : ''}
-    ${
-      st.step === 'phone'
-        ? html`<form method="post" action="/login" class="stack" novalidate>
-            ${csrfField(ctx)}<input type="hidden" name="next" value="${st.next}" /><input
-              type="hidden"
-              name="action"
-              value="code"
-            />
-            <label for="phone">Phone number</label>
-            <input
-              id="phone"
-              name="phone"
-              type="tel"
-              inputmode="tel"
-              autocomplete="tel"
-              required
-              value="${st.phone}"
-              placeholder="+8613800138000"
-              aria-describedby="phone-help"
-              ${st.error ? html` aria-invalid="true"` : ''}
-            />
-            <p id="phone-help" class="help">In international form, with the country code.</p>
-            <button type="submit">Send code</button>
-          </form>`
-        : html`<form method="post" action="/login" class="stack" novalidate>
-              ${csrfField(ctx)}<input type="hidden" name="next" value="${st.next}" /><input
-                type="hidden"
-                name="phone"
-                value="${st.phone}"
-              /><input type="hidden" name="action" value="login" />
-              <p>
-                Phone number: <strong>${st.phone}</strong> ·
-                <a href="/login?next=${encodeURIComponent(st.next)}">use another number</a>
-              </p>
-              <label for="code">Code</label>
-              <input
-                id="code"
-                name="code"
-                type="text"
-                inputmode="numeric"
-                autocomplete="one-time-code"
-                pattern="[0-9]{6}"
-                maxlength="6"
-                required
-                autofocus${st.error ? html` aria-invalid="true"` : ''}
-              />
-              <label for="name">Your name <span class="muted">(new accounts only)</span></label>
-              <input
-                id="name"
-                name="name"
-                type="text"
-                autocomplete="username"
-                value="${st.name ?? ''}"
-                aria-describedby="name-help"
-                pattern="[a-z0-9][a-z0-9-]*"
-              />
-              <p id="name-help" class="help">
-                You publish apps under this name: lower-case letters, digits and dashes. Leave it
-                empty to get one made up; you can set a display name later.
-              </p>
-              <button type="submit">Sign in</button>
-            </form>
-            <form method="post" action="/login" class="resend">
-              ${csrfField(ctx)}<input type="hidden" name="next" value="${st.next}" /><input
-                type="hidden"
-                name="phone"
-                value="${st.phone}"
-              /><input type="hidden" name="action" value="code" />
-              <button
-                type="submit"
-                class="secondary"
-                data-countdown="${st.wait ?? 0}"
-                data-label="Send the code again"
-              >
-                Send the code again
-              </button>
-              <span class="help" aria-live="polite" data-countdown-text></span>
-            </form>`
-    }
-  </div>`;
+<h1>Sign in</h1>
+<p>Sign in or create an account with your phone number. We send you a six-digit code.</p>
+${notice(st.error, 'error')}
+${st.sent ? notice(`We sent a code to ${st.phone}. It is valid for 10 minutes.`) : ''}
+${
+  st.step === 'phone'
+    ? html`<form method="post" action="/login" class="stack" novalidate>
+${csrfField(ctx)}<input type="hidden" name="next" value="${st.next}"><input type="hidden" name="action" value="code">
+<label for="phone">Phone number</label>
+<input id="phone" name="phone" type="tel" inputmode="tel" autocomplete="tel" required value="${st.phone}" placeholder="+8613800138000" aria-describedby="phone-help"${st.error ? html` aria-invalid="true"` : ''}>
+<p id="phone-help" class="help">In international form, with the country code.</p>
+<button type="submit">Send code</button>
+</form>`
+    : html`<form method="post" action="/login" class="stack" novalidate>
+${csrfField(ctx)}<input type="hidden" name="next" value="${st.next}"><input type="hidden" name="phone" value="${st.phone}"><input type="hidden" name="action" value="login">
+<p>Phone number: <strong>${st.phone}</strong> · <a href="/login?next=${encodeURIComponent(st.next)}">use another number</a></p>
+<label for="code">Code</label>
+<input id="code" name="code" type="text" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" maxlength="6" required autofocus${st.error ? html` aria-invalid="true"` : ''}>
+<label for="name">Your name <span class="muted">(new accounts only)</span></label>
+<input id="name" name="name" type="text" autocomplete="username" value="${st.name ?? ''}" aria-describedby="name-help" pattern="[a-z0-9][a-z0-9-]*">
+<p id="name-help" class="help">You publish apps under this name: lower-case letters, digits and dashes. Leave it empty to get one made up; you can set a display name later.</p>
+<button type="submit">Sign in</button>
+</form>
+<form method="post" action="/login" class="resend">
+${csrfField(ctx)}<input type="hidden" name="next" value="${st.next}"><input type="hidden" name="phone" value="${st.phone}"><input type="hidden" name="action" value="code">
+<button type="submit" class="secondary" data-countdown="${st.wait ?? 0}" data-label="Send the code again">Send the code again</button>
+<span class="help" aria-live="polite" data-countdown-text></span>
+</form>`
+}
+</div>`;
   res.set('Cache-Control', 'no-store').send(
     renderPage(ctx, {
       title: 'Sign in',

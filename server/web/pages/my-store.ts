@@ -45,63 +45,27 @@ export function myStoreRoutes(router: Router, s: WebServices): void {
     }));
     const manageable = memberships.filter((m) => m.role !== 'member').map((m) => m.namespace);
     const body = html`<div class="wrap my-store">
-      <h1>My store</h1>
-      <nav class="subnav" aria-label="My store">
-        <a href="/my" aria-current="page">Apps</a><a href="/my/keys">Access keys</a
-        ><a href="/my/profile">Profile</a>
-      </nav>
-      ${notice(state.error, 'error')}
-      ${groups.map(
-        (g) =>
-          html`<section aria-labelledby="ns-${g.namespace}">
-            <h2 id="ns-${g.namespace}">
-              ${g.namespace} <span class="muted small">(${g.role})</span>
-            </h2>
-            ${
-              g.apps.length
-                ? html`<ul class="my-apps">
-                    ${g.apps.map((a) => myApp(a))}
-                  </ul>`
-                : html`<p class="empty">
-                    No apps in ${g.namespace} yet. Push one with <code>appshelf push</code>, oras or
-                    skopeo, or create it below.
-                  </p>`
-            }
-          </section>`,
-      )}
-      ${
-        manageable.length
-          ? html`<section aria-labelledby="new-h" class="box">
-              <h2 id="new-h">New app</h2>
-              <form method="post" action="/my/apps" class="stack inline-fields">
-                ${csrfField(ctx)}
-                <div>
-                  <label for="new-ns">Namespace</label
-                  ><select id="new-ns" name="namespace">
-                    ${manageable.map((n) => html`<option${n === state.namespace ? html` selected` : ''}>${n}</option>`)}
-                  </select>
-                </div>
-                <div>
-                  <label for="new-name">Name</label
-                  ><input
-                    id="new-name"
-                    name="name"
-                    required
-                    value="${state.name ?? ''}"
-                    aria-describedby="new-name-help"
-                    pattern="[a-z0-9._-]+"
-                  />
-                </div>
-                <button type="submit">Create</button>
-              </form>
-              <p id="new-name-help" class="help">
-                The repository name: lower-case letters and digits, separated by . _ or -. The app’s
-                versions are pushed to it.
-              </p>
-            </section>`
-          : ''
-      }
-    </div>`;
+<h1>My store</h1>
+<nav class="subnav" aria-label="My store"><a href="/my" aria-current="page">Apps</a><a href="/my/keys">Access keys</a><a href="/my/profile">Profile</a></nav>
+${notice(state.error, 'error')}
+${groups.map(
+  (
+    g,
+  ) => html`<section aria-labelledby="ns-${g.namespace}"><h2 id="ns-${g.namespace}">${g.namespace} <span class="muted small">(${g.role})</span></h2>
+${g.apps.length ? html`<ul class="my-apps">${g.apps.map((a) => myApp(a))}</ul>` : html`<p class="empty">No apps in ${g.namespace} yet. Push one with <code>appshelf push</code>, oras or skopeo, or create it below.</p>`}
+</section>`,
+)}
+${
+  manageable.length
+    ? html`<section aria-labelledby="new-h" class="box"><h2 id="new-h">New app</h2>
+<form method="post" action="/my/apps" class="stack inline-fields">${csrfField(ctx)}
+<div><label for="new-ns">Namespace</label><select id="new-ns" name="namespace">${manageable.map((n) => html`<option${n === state.namespace ? html` selected` : ''}>${n}</option>`)}</select></div>
+<div><label for="new-name">Name</label><input id="new-name" name="name" required value="${state.name ?? ''}" aria-describedby="new-name-help" pattern="[a-z0-9._-]+"></div>
+<button type="submit">Create</button>
+</form><p id="new-name-help" class="help">The repository name: lower-case letters and digits, separated by . _ or -. The app’s versions are pushed to it.</p></section>`
+    : ''
+}
+</div>`;
     return renderPage(ctx, {
       title: 'My store',
       description: 'Your apps, drafts and sync jobs.',
@@ -164,29 +128,13 @@ function jobsOf(
 function myApp({ app, versions, jobs }: MyApp): SafeHtml {
   const drafts = versions.filter((v) => v.state === 'draft');
   return html`<li class="my-app">
-    ${logo(app)}
-    <div class="my-app-body">
-      <h3><a href="${manageAppPath(app)}">${app.displayName || app.name}</a></h3>
-      <p class="muted">
-        <code>${app.namespace}/${app.name}</code> ·
-        ${app.onShelf ? html`<span class="badge ok">on the shelf</span>` : html`<span class="badge">not listed</span>`}
-        · ${versions.length}
-        ${versions.length === 1 ? 'version' : 'versions'}${app.latestVersion ? ` (latest ${app.latestVersion})` : ''}
-        · ${count(app.installs)} installs · ${count(app.visits)} visits · updated
-        ${day(app.updatedAt)}
-      </p>
-      ${drafts.length ? html`<p>Drafts: ${drafts.map((d, i) => html`${i ? ', ' : ''}<strong>${d.version}</strong>`)} — <a href="${manageAppPath(app)}#versions-h">publish</a></p>` : ''}
-      ${
-        jobs.length
-          ? html`<ul class="jobs">
-              ${jobs.map((j) => html`<li>Sync of ${j.version}: <strong>${j.state}</strong> (${j.progress} components)${j.error ? html` — ${j.error}` : ''}</li>`)}
-            </ul>`
-          : ''
-      }
-      <p class="actions">
-        <a href="${manageAppPath(app)}">Edit</a
-        >${app.onShelf ? html` · <a href="${appPath(app)}">View in the marketplace</a>` : html` · <a href="${appPath(app)}">Preview its page</a>`}
-      </p>
-    </div>
-  </li>`;
+${logo(app)}
+<div class="my-app-body">
+<h3><a href="${manageAppPath(app)}">${app.displayName || app.name}</a></h3>
+<p class="muted"><code>${app.namespace}/${app.name}</code> · ${app.onShelf ? html`<span class="badge ok">on the shelf</span>` : html`<span class="badge">not listed</span>`} · ${versions.length} ${versions.length === 1 ? 'version' : 'versions'}${app.latestVersion ? ` (latest ${app.latestVersion})` : ''} · ${count(app.installs)} installs · ${count(app.visits)} visits · updated ${day(app.updatedAt)}</p>
+${drafts.length ? html`<p>Drafts: ${drafts.map((d, i) => html`${i ? ', ' : ''}<strong>${d.version}</strong>`)} — <a href="${manageAppPath(app)}#versions-h">publish</a></p>` : ''}
+${jobs.length ? html`<ul class="jobs">${jobs.map((j) => html`<li>Sync of ${j.version}: <strong>${j.state}</strong> (${j.progress} components)${j.error ? html` — ${j.error}` : ''}</li>`)}</ul>` : ''}
+<p class="actions"><a href="${manageAppPath(app)}">Edit</a>${app.onShelf ? html` · <a href="${appPath(app)}">View in the marketplace</a>` : html` · <a href="${appPath(app)}">Preview its page</a>`}</p>
+</div>
+</li>`;
 }

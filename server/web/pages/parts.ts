@@ -28,49 +28,24 @@ export function logo(
   size = 48,
 ): SafeHtml {
   if (a.logo)
-    return html`<img
-      class="logo"
-      src="${a.logo}"
-      alt=""
-      width="${size}"
-      height="${size}"
-      loading="lazy"
-    />`;
+    return html`<img class="logo" src="${a.logo}" alt="" width="${size}" height="${size}" loading="lazy">`;
   const letter = (a.displayName || a.name).slice(0, 1).toUpperCase();
-  return html`<span class="logo logo-letter" aria-hidden="true" data-size="${size}"
-    >${letter}</span
-  >`;
+  return html`<span class="logo logo-letter" aria-hidden="true" data-size="${size}">${letter}</span>`;
 }
 
 export function appCard(a: CardApp): SafeHtml {
   return html`<li class="card">
-    <a class="card-link" href="${appPath(a)}"
-      >${logo(a)}<span class="card-title">${a.displayName || a.name}</span></a
-    >
-    <p class="card-publisher">
-      <a href="/publishers/${encodeURIComponent(a.namespace)}">${a.namespace}</a
-      >${a.latestVersion ? html` · v${a.latestVersion}` : ''}${a.onShelf === false ? html` · <span class="badge">not listed</span>` : ''}
-    </p>
-    <p class="card-summary">${a.summary || 'No summary yet.'}</p>
-    <p class="card-meta">
-      <span title="Installs">${count(a.installs)} installs</span> ·
-      <span>updated <time datetime="${a.updatedAt}">${day(a.updatedAt)}</time></span>
-    </p>
-    ${
-      a.tags.length
-        ? html`<ul class="tags">
-            ${a.tags.slice(0, 4).map((t) => html`<li><a href="/search?tag=${encodeURIComponent(t)}">${t}</a></li>`)}
-          </ul>`
-        : ''
-    }
-  </li>`;
+<a class="card-link" href="${appPath(a)}">${logo(a)}<span class="card-title">${a.displayName || a.name}</span></a>
+<p class="card-publisher"><a href="/publishers/${encodeURIComponent(a.namespace)}">${a.namespace}</a>${a.latestVersion ? html` · v${a.latestVersion}` : ''}${a.onShelf === false ? html` · <span class="badge">not listed</span>` : ''}</p>
+<p class="card-summary">${a.summary || 'No summary yet.'}</p>
+<p class="card-meta"><span title="Installs">${count(a.installs)} installs</span> · <span>updated <time datetime="${a.updatedAt}">${day(a.updatedAt)}</time></span></p>
+${a.tags.length ? html`<ul class="tags">${a.tags.slice(0, 4).map((t) => html`<li><a href="/search?tag=${encodeURIComponent(t)}">${t}</a></li>`)}</ul>` : ''}
+</li>`;
 }
 
 export function cardList(apps: CardApp[], empty: string): SafeHtml {
   return apps.length
-    ? html`<ul class="cards">
-        ${apps.map(appCard)}
-      </ul>`
+    ? html`<ul class="cards">${apps.map(appCard)}</ul>`
     : html`<p class="empty">${empty}</p>`;
 }
 
@@ -98,8 +73,8 @@ export function pagination(
 ): SafeHtml {
   if (pages <= 1) return html``;
   return html`<nav class="pagination" aria-label="Pages">
-    ${page > 1 ? html`<a rel="prev" href="${hrefOf(page - 1)}">← Previous</a>` : html`<span aria-hidden="true"></span>`}
-    <span>Page ${page} of ${pages}</span>
-    ${page < pages ? html`<a rel="next" href="${hrefOf(page + 1)}">Next →</a>` : html`<span aria-hidden="true"></span>`}
-  </nav>`;
+${page > 1 ? html`<a rel="prev" href="${hrefOf(page - 1)}">← Previous</a>` : html`<span aria-hidden="true"></span>`}
+<span>Page ${page} of ${pages}</span>
+${page < pages ? html`<a rel="next" href="${hrefOf(page + 1)}">Next →</a>` : html`<span aria-hidden="true"></span>`}
+</nav>`;
 }

@@ -55,41 +55,23 @@ export function profileRoutes(router: Router, s: WebServices): void {
           ? '1'
           : '';
     const body = html`<div class="wrap">
-      <h1>Profile</h1>
-      <nav class="subnav" aria-label="My store">
-        <a href="/my">Apps</a><a href="/my/keys">Access keys</a
-        ><a href="/my/profile" aria-current="page">Profile</a>
-      </nav>
-      ${notice(st.error, 'error')}${st.error ? '' : notice(DONE[doneKey])}
-      <p>
-        You publish as <code>${user.name}</code>:
-        <a href="/publishers/${encodeURIComponent(user.name)}">see your publisher page</a>.
-      </p>
-      <form method="post" action="/my/profile" class="stack">
-        ${csrfField(ctx)} <label for="displayName">Display name</label
-        ><input id="displayName" name="displayName" maxlength="64" value="${d.displayName}" />
-        <label for="bio">About you</label
-        ><textarea id="bio" name="bio" rows="4" maxlength="500">${d.bio}</textarea>
-        <label for="website">Website</label
-        ><input
-          id="website"
-          name="website"
-          type="url"
-          value="${d.website}"
-          placeholder="https://"
-        />
-        <div class="buttons"><button type="submit">Save</button></div>
-      </form>
-      <section aria-labelledby="avatar-h">
-        <h2 id="avatar-h">Avatar</h2>
-        ${profile.avatarUrl ? html`<p><img class="avatar" src="${profile.avatarUrl}" alt="Your avatar" width="96" height="96" /></p>` : ''}
-        <form method="post" action="/my/profile/avatar" enctype="multipart/form-data" class="stack">
-          ${csrfField(ctx)} <label for="avatar">Image (PNG or JPEG, at most 512 KiB)</label
-          ><input id="avatar" name="avatar" type="file" accept="image/png,image/jpeg" required />
-          <div class="buttons"><button type="submit">Upload</button></div>
-        </form>
-      </section>
-    </div>`;
+<h1>Profile</h1>
+<nav class="subnav" aria-label="My store"><a href="/my">Apps</a><a href="/my/keys">Access keys</a><a href="/my/profile" aria-current="page">Profile</a></nav>
+${notice(st.error, 'error')}${st.error ? '' : notice(DONE[doneKey])}
+<p>You publish as <code>${user.name}</code>: <a href="/publishers/${encodeURIComponent(user.name)}">see your publisher page</a>.</p>
+<form method="post" action="/my/profile" class="stack">${csrfField(ctx)}
+<label for="displayName">Display name</label><input id="displayName" name="displayName" maxlength="64" value="${d.displayName}">
+<label for="bio">About you</label><textarea id="bio" name="bio" rows="4" maxlength="500">${d.bio}</textarea>
+<label for="website">Website</label><input id="website" name="website" type="url" value="${d.website}" placeholder="https://">
+<div class="buttons"><button type="submit">Save</button></div>
+</form>
+<section aria-labelledby="avatar-h"><h2 id="avatar-h">Avatar</h2>
+${profile.avatarUrl ? html`<p><img class="avatar" src="${profile.avatarUrl}" alt="Your avatar" width="96" height="96"></p>` : ''}
+<form method="post" action="/my/profile/avatar" enctype="multipart/form-data" class="stack">${csrfField(ctx)}
+<label for="avatar">Image (PNG or JPEG, at most 512 KiB)</label><input id="avatar" name="avatar" type="file" accept="image/png,image/jpeg" required>
+<div class="buttons"><button type="submit">Upload</button></div>
+</form></section>
+</div>`;
     res
       .status(st.status ?? 200)
       .set('Cache-Control', 'no-store')
