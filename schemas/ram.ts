@@ -11,6 +11,8 @@
  * so that a pulled template is the one that was pushed.
  */
 
+import { z } from 'zod';
+
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };
 
@@ -464,3 +466,21 @@ function normaliseProxyHeaderList(items: Json[], path: string): JsonObject {
   });
   return map;
 }
+
+/** `apps[1].service_key` → `['apps', 1, 'service_key']`, zod's path form. */
+function pathSegments(path: string): (string | number)[] {
+  return [...path.matchAll(/([^.[\]]+)|\[(\d+)\]/g)].map((m) =>
+    m[2] !== undefined ? Number(m[2]) : m[1]!,
+  );
+}
+
+/**
+ * The template as a zod schema, for boundaries that parse with zod: the same rules, the same
+ * first reported problem (as the issue's message and path), and the normalised template out.
+ */
+export const RamTemplateSchema = z.unknown().transform((input, ctx): RamTemplate => {
+  const result = validateRamTemplate(input);
+  if (result.ok) return result.template;
+  ctx.addIssue({ code: 'custom', message: result.reason, path: pathSegments(result.path), input });
+  return z.NEVER;
+});

@@ -1,7 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { formatRamError, validateRamTemplate } from '../../schemas/ram.js';
+import { formatRamError, RamTemplateSchema, validateRamTemplate } from '../../schemas/ram.js';
 
 const samples = new URL('../fixtures/ram/', import.meta.url).pathname;
 const read = (path: string): unknown => JSON.parse(readFileSync(join(samples, path), 'utf8'));
@@ -85,5 +85,20 @@ describe('RAM template validation', () => {
 
   it('never accepts a non-object', () => {
     for (const input of [null, 3, 'x', []]) expect(validateRamTemplate(input).ok).to.equal(false);
+  });
+
+  it('is also a zod schema: the same first problem as message and path', () => {
+    const broken = RamTemplateSchema.safeParse(read('invalid/port-not-integer.json'));
+    expect(broken.success).to.equal(false);
+    expect(broken.error?.issues[0]?.path).to.deep.equal([
+      'apps',
+      1,
+      'port_map_list',
+      0,
+      'container_port',
+    ]);
+    expect(broken.error?.issues[0]?.message).to.equal('must be an integer 1-65535');
+    const fine = RamTemplateSchema.safeParse(read('legacy/proxy-header-list.json'));
+    expect(fine.data).to.deep.equal(read('legacy/proxy-header-list.normalised.json'));
   });
 });
