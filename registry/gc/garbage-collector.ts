@@ -198,6 +198,7 @@ export class GarbageCollector {
   private async deleteBlobFile(digest: Digest): Promise<void> {
     const { meta, blobs } = this.deps;
     if (blobs.committing.has(digest) || meta.blobSize(digest) !== undefined) return;
+    blobs.forgetCached(digest);
     const deletion = blobs.driver.delete(blobKey(digest));
     blobs.sweeping.set(digest, deletion);
     try {

@@ -28,6 +28,12 @@ export async function getBlob(ctx: RegistryContext, call: Call): Promise<void> {
     res.end();
     return;
   }
+  const small = await ctx.blobs.readSmall(digest, size);
+  if (small) {
+    res.writeHead(status, headers);
+    res.end(range ? small.subarray(range.start, range.end + 1) : small);
+    return;
+  }
   const body = await ctx.blobs.open(digest, range);
   res.writeHead(status, headers);
   await pipeline(body, res);
