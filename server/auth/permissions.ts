@@ -33,6 +33,9 @@ export interface PermissionRules {
 
 type User = Extract<Principal, { kind: 'user' }>;
 
+/** How long `active` trusts its answer for one principal object (one request's decisions). */
+const ACTIVE_MEMO_MS = 50;
+
 const ROBOT_PREFIX = 'robot$';
 
 /** The user name of app `appKey`'s robot; `$` is never in a person's name (names.ts). */
@@ -136,8 +139,18 @@ export class Permissions {
 
   /** The principal's credentials still work (checked on every decision, so revocation is instant). */
   active(p: User): boolean {
-    return this.directory.credentialsActive(p.userId, p.keyId, this.clock());
+    // One decision asks several times for the same principal object (each action of a registry
+    // scope); the answer is kept for that object for a few milliseconds, so it costs one lookup
+    // per request while a revocation still counts on the next one.
+    const now = this.clock();
+    const memo = this.activeMemo.get(p);
+    if (memo && now - memo.at < ACTIVE_MEMO_MS) return memo.active;
+    const active = this.directory.credentialsActive(p.userId, p.keyId, now);
+    this.activeMemo.set(p, { at: now, active });
+    return active;
   }
+
+  private readonly activeMemo = new WeakMap<User, { at: number; active: boolean }>();
 }
 
 /**
