@@ -12,13 +12,13 @@ export interface Pushed {
   size: number;
 }
 
-/** The template artifact (ARCHITECTURE.md §3): empty config, template.json as its one titled layer. */
-export async function pushTemplate(
+/** The template artifact (ARCHITECTURE.md §3) PUT under `reference`, answered as the registry answers. */
+export async function putTemplate(
   reg: TestRegistryClient,
   repo: string,
   template: Buffer,
-  tag?: string,
-): Promise<Pushed> {
+  reference?: string,
+): Promise<{ res: Response; pushed: Pushed }> {
   const empty = await reg.pushBlob(repo, '{}');
   const layer = await reg.pushBlob(repo, template);
   expect([empty.status, layer.status]).to.deep.equal([201, 201]);
@@ -36,9 +36,23 @@ export async function pushTemplate(
       },
     ],
   });
-  const res = await reg.pushManifest(repo, tag ?? sha256(body), body);
+  const res = await reg.pushManifest(repo, reference ?? sha256(body), body);
+  return {
+    res,
+    pushed: { mediaType: OCI_MANIFEST, digest: sha256(body), size: Buffer.byteLength(body) },
+  };
+}
+
+/** The template artifact, which must be accepted: empty config, template.json as its one titled layer. */
+export async function pushTemplate(
+  reg: TestRegistryClient,
+  repo: string,
+  template: Buffer,
+  tag?: string,
+): Promise<Pushed> {
+  const { res, pushed } = await putTemplate(reg, repo, template, tag);
   expect(res.status, await res.text()).to.equal(201);
-  return { mediaType: OCI_MANIFEST, digest: sha256(body), size: Buffer.byteLength(body) };
+  return pushed;
 }
 
 /** A bundle: the template by digest, one image per service key, the index under `version`. */

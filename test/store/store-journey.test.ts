@@ -6,56 +6,14 @@
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { expect } from 'chai';
-import { BundleAnnotations, BundleTypes } from '../../schemas/bundle.js';
 import { api, loginWithPhone } from '../helpers/accounts.js';
 import { TestRegistryClient } from '../helpers/registry-client.js';
 import { ADMIN_KEY, startTestServer, type TestServer } from '../helpers/server.js';
 import { pushApp } from '../web/push-app.js';
+import { INVALID_SAMPLE_REASONS, RAM_SAMPLES } from '../helpers/ram-samples.js';
+import { putTemplate } from './app-pushes.js';
 
-const INVALID = new URL('../fixtures/ram/invalid/', import.meta.url);
-
-/** The reasons the samples' README documents, by file. */
-const REASONS: Record<string, string> = {
-  'no-apps-no-k8s-resources.json': 'apps: template is empty (no apps and no k8s_resources)',
-  'empty-group-version.json': 'group_version: must be a non-empty string',
-  'component-missing-service-key.json': 'apps[1].service_key: required',
-  'component-missing-service-id.json': 'apps[1].service_id: required',
-  'component-missing-extend-method.json': 'apps[1].extend_method: required',
-  'component-missing-image.json': 'apps[1].share_image: share_image or image required',
-  'service-image-null.json': 'apps[1].service_image: must be an object',
-  'duplicate-service-key.json': 'apps[1].service_key: duplicate of apps[0]',
-  'dangling-dependency.json':
-    'apps[0].dep_service_map_list[0].dep_service_key: no component with this service_share_uuid',
-  'ingress-unknown-component.json':
-    'ingress_http_routes[0].component_key: no component with this service_key',
-  'port-not-integer.json': 'apps[1].port_map_list[0].container_port: must be an integer 1-65535',
-  'env-empty-attr-name.json':
-    'apps[0].service_env_map_list[0].attr_name: invalid environment variable name',
-  'probe-without-port.json': 'apps[1].probes[0].port: required integer >= 1',
-  'k8s-resource-missing-kind.json': 'k8s_resources[0].kind: required',
-  'proxy-header-not-a-map.json':
-    'ingress_http_routes[0].proxy_header: must be an object of strings',
-};
-
-/** Pushes `template` as a bare template manifest (a draft) tagged `tag`; returns the PUT's answer. */
-async function pushTemplate(reg: TestRegistryClient, repo: string, tag: string, template: Buffer) {
-  const empty = await reg.pushBlob(repo, '{}');
-  const layer = await reg.pushBlob(repo, template);
-  return reg.pushManifest(repo, tag, {
-    schemaVersion: 2,
-    mediaType: 'application/vnd.oci.image.manifest.v1+json',
-    artifactType: BundleTypes.template,
-    config: { mediaType: 'application/vnd.oci.empty.v1+json', digest: empty.digest, size: 2 },
-    layers: [
-      {
-        mediaType: BundleTypes.template,
-        digest: layer.digest,
-        size: template.length,
-        annotations: { [BundleAnnotations.title]: 'template.json' },
-      },
-    ],
-  });
-}
+const INVALID = new URL('invalid/', RAM_SAMPLES);
 
 describe('store: what a publisher and an installer meet', function () {
   this.timeout(60_000);
@@ -70,13 +28,15 @@ describe('store: what a publisher and an installer meet', function () {
 
   it('refuses every broken sample at push with the documented reason, indexing nothing', async () => {
     const files = readdirSync(INVALID).sort();
-    expect(files).to.deep.equal(Object.keys(REASONS).sort());
+    expect(files).to.deep.equal(Object.keys(INVALID_SAMPLE_REASONS).sort());
     for (const file of files) {
       const repo = `admin/broken-${file.replace('.json', '')}`;
-      const res = await pushTemplate(reg, repo, '1.0.0', readFileSync(new URL(file, INVALID)));
+      const { res } = await putTemplate(reg, repo, readFileSync(new URL(file, INVALID)), '1.0.0');
       const body = (await res.json()) as { errors: { code: string; message: string }[] };
       expect([res.status, body.errors[0]?.code], file).to.deep.equal([400, 'MANIFEST_INVALID']);
-      expect(body.errors[0]?.message, file).to.equal(`invalid template: ${REASONS[file]}`);
+      expect(body.errors[0]?.message, file).to.equal(
+        `invalid template: ${INVALID_SAMPLE_REASONS[file]}`,
+      );
       const tags = await reg.request('GET', `/v2/${repo}/tags/list`);
       const listed = tags.status === 200 ? ((await tags.json()) as { tags: string[] }).tags : [];
       expect(listed, file).to.deep.equal([]);
