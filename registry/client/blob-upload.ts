@@ -146,7 +146,11 @@ export async function writeUpload(
   const source: AsyncIterable<Buffer> | Iterable<Buffer> = Buffer.isBuffer(content)
     ? [content]
     : (content as AsyncIterable<Buffer>);
-  for await (const chunk of chunksOf(source, tuning.chunkSize)) {
+  // One chunk buffer for the whole upload: a fresh one per PATCH is garbage the GC frees late.
+  const buffer = Buffer.allocUnsafeSlow(
+    Math.max(1, Math.min(tuning.chunkSize, expected.size - session.offset)),
+  );
+  for await (const chunk of chunksOf(source, buffer)) {
     if (session.offset + chunk.length > expected.size) {
       throw new ClientError(
         'digest_mismatch',
@@ -239,27 +243,27 @@ async function complete(
   session.offset = expected.size;
 }
 
-/** Re-cuts a stream into chunks of exactly `size` bytes (the last one shorter). */
+/**
+ * Re-cuts a stream into chunks of `buffer.length` bytes (the last one shorter), copied into
+ * `buffer`: every chunk is a view of it, valid until the next one is asked for. The memory of an
+ * upload stays one chunk, however large the blob.
+ */
 export async function* chunksOf(
   source: AsyncIterable<Buffer> | Iterable<Buffer>,
-  size: number,
+  buffer: Buffer,
 ): AsyncGenerator<Buffer> {
-  let parts: Buffer[] = [];
   let held = 0;
   for await (const piece of source) {
     let rest = piece;
-    while (held + rest.length >= size) {
-      const take = size - held;
-      parts.push(rest.subarray(0, take));
-      yield Buffer.concat(parts, size);
-      rest = rest.subarray(take);
-      parts = [];
-      held = 0;
-    }
-    if (rest.length > 0) {
-      parts.push(rest);
-      held += rest.length;
+    while (rest.length > 0) {
+      const copied = rest.copy(buffer, held);
+      held += copied;
+      rest = rest.subarray(copied);
+      if (held === buffer.length) {
+        yield buffer;
+        held = 0;
+      }
     }
   }
-  if (held > 0) yield Buffer.concat(parts, held);
+  if (held > 0) yield buffer.subarray(0, held);
 }

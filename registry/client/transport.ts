@@ -123,7 +123,7 @@ export class Transport {
           method: spec.method,
           headers,
           redirect: 'manual',
-          ...(spec.body !== undefined ? { body: spec.body } : {}),
+          ...(spec.body !== undefined ? bodyOf(spec.body, headers) : {}),
           ...(spec.signal ? { signal: spec.signal } : {}),
         });
       } catch (err) {
@@ -145,6 +145,26 @@ export class Transport {
         throw new ClientError('protocol', `${spec.what}: redirect to ${url.protocol}`);
     }
   }
+}
+
+/** Bodies from this size on go as a stream over the caller's buffer. */
+const STREAMED_BODY = 64 * 1024;
+
+/**
+ * The fetch body for `body`. fetch copies a Buffer body whole before sending it; a stream over
+ * it sends the caller's bytes as they are (a blob chunk is 8 MiB: copies of them, freed late by
+ * the GC, were most of an upload's memory). A fresh stream per call, so a retry sends it again.
+ */
+function bodyOf(body: Buffer, headers: Record<string, string>): RequestInit {
+  if (body.length < STREAMED_BODY) return { body };
+  headers['content-length'] ??= String(body.length);
+  const stream = new ReadableStream<Uint8Array>({
+    start(controller) {
+      controller.enqueue(body);
+      controller.close();
+    },
+  });
+  return { body: stream, duplex: 'half' } as RequestInit;
 }
 
 /** Reads and drops a response body so the connection can be reused. */
