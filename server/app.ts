@@ -77,7 +77,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const { sqlite, db } = openDatabase(data);
 
   const keys = new AccessKeys(db, clock);
-  const accounts = createAccounts({ db, config, dataDir: data, log, clock });
+  const accounts = createAccounts({ db, keys, config, dataDir: data, log, clock });
   bootstrapAdmin({
     db,
     keys,
@@ -169,7 +169,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     }),
   );
   api.use('/users', userRoutes(accounts));
-  api.use('/keys', keyRoutes({ keys, audit: accounts.audit, clock }));
+  api.use('/keys', keyRoutes({ keys, ownKeys: accounts.ownKeys }));
   api.use('/orgs', orgRoutes({ ...accounts, permissions }));
   api.use('/audit', auditRoutes({ audit: accounts.audit, permissions }));
   api.use(

@@ -2,7 +2,9 @@ import type { Logger } from 'pino';
 import type { Config } from '../../schemas/config.js';
 import type { Db } from '../db/open-database.js';
 import { secretFile } from '../keys/secret-file.js';
+import type { AccessKeys } from '../auth/access-keys.js';
 import { AuditLog } from './audit-log.js';
+import { OwnKeys } from './own-keys.js';
 import { LoginCodes } from './login-codes.js';
 import { Namespaces } from './namespaces.js';
 import { PhoneLogin } from './phone-login.js';
@@ -16,10 +18,12 @@ export interface Accounts {
   sessions: Sessions;
   login: PhoneLogin;
   audit: AuditLog;
+  ownKeys: OwnKeys;
 }
 
 export function createAccounts(deps: {
   db: Db;
+  keys: AccessKeys;
   config: Config;
   dataDir: string;
   log: Logger;
@@ -41,5 +45,6 @@ export function createAccounts(deps: {
     log: log.child({ module: 'login' }),
     clock,
   });
-  return { users, namespaces, sessions, login, audit };
+  const ownKeys = new OwnKeys(deps.keys, audit, clock);
+  return { users, namespaces, sessions, login, audit, ownKeys };
 }

@@ -10,7 +10,6 @@ import { csrfField, notice, renderPage } from '../layout.js';
 import type { WebServices } from '../services.js';
 import { dateTime, day } from './parts.js';
 
-const MAX_KEYS_PER_USER = 100;
 const SCOPE_HELP: Record<KeyScope, string> = {
   read: 'read: browse and pull listed and own apps',
   install: 'install: fetch templates to install (a Rainbond console needs this)',
@@ -104,21 +103,11 @@ ${
       if (scopes.length === 0) throw new StoreError('invalid', 'Choose at least one scope.');
       if (!EXPIRY_DAYS.includes(days))
         throw new StoreError('invalid', 'Choose when the key expires.');
-      if (keys.list(me.userId).length >= MAX_KEYS_PER_USER)
-        throw new StoreError('conflict', `You have ${MAX_KEYS_PER_USER} keys; revoke one first.`);
-      const created = keys.create(
-        me.userId,
-        name,
-        scopes,
-        days ? { expiresAt: clock() + days * 86_400_000 } : {},
+      const created = accounts.ownKeys.create(
+        me,
+        { name, scopes, expiresAt: days ? clock() + days * 86_400_000 : undefined },
+        addressOf(req),
       );
-      accounts.audit.record({
-        actor: me.name,
-        action: 'key.created',
-        target: `key:${created.id}`,
-        address: addressOf(req),
-        detail: { name, scopes, prefix: created.prefix },
-      });
       show(req, res, { created: { name, key: created.key } });
     } catch (err) {
       if (!(err instanceof StoreError) || err.status >= 500) throw err;
@@ -128,18 +117,7 @@ ${
 
   router.post('/my/keys/:id/revoke', (req, res) => {
     const me = signedIn(res.locals.web);
-    const id = Number(req.params.id);
-    const key = Number.isSafeInteger(id) ? keys.get(id) : undefined;
-    if (!key || key.revoked || key.userId !== me.userId)
-      throw new StoreError('not_found', 'no such key');
-    keys.revoke(id);
-    accounts.audit.record({
-      actor: me.name,
-      action: 'key.revoked',
-      target: `key:${id}`,
-      address: addressOf(req),
-      detail: { name: key.name },
-    });
+    accounts.ownKeys.revoke(me, Number(req.params.id), addressOf(req));
     res.redirect(303, '/my/keys?done=revoked');
   });
 }
