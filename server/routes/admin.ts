@@ -2,6 +2,7 @@ import { Router, type Response } from 'express';
 import { z } from 'zod';
 import type { Registry } from '../../registry/index.js';
 import type { AuditLog } from '../accounts/audit-log.js';
+import { changeUser } from '../accounts/admin-users.js';
 import { publicProfile, type Users } from '../accounts/users.js';
 import type { AccessKeys } from '../auth/access-keys.js';
 import type { Permissions } from '../auth/permissions.js';
@@ -82,20 +83,7 @@ export function adminRoutes(deps: {
   router.patch('/users/:name', (req, res) => {
     const actor = admin(res);
     const change = parseInput(UserChange, req.body, 'change');
-    const user = deps.users.byName(req.params.name);
-    if (!user) throw new StoreError('not_found', `no user "${req.params.name}"`);
-    if (user.id === actor.userId && (change.disabled || change.role === 'user'))
-      throw new StoreError('conflict', 'an admin cannot disable or demote themselves');
-    if (change.disabled !== undefined) deps.users.setDisabled(user.id, change.disabled);
-    if (change.role !== undefined) deps.users.setRole(user.id, change.role);
-    deps.audit.record({
-      actor: actor.name,
-      action: 'user.admin-changed',
-      target: user.name,
-      address: addressOf(req),
-      detail: change,
-    });
-    const updated = deps.users.byId(user.id)!;
+    const updated = changeUser(deps, actor, req.params.name, change, addressOf(req));
     res.json({ ...publicProfile(updated), role: updated.role, disabled: updated.disabled });
   });
 

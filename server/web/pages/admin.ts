@@ -9,6 +9,7 @@ import { html, type SafeHtml } from '../html.js';
 import { csrfField, notice, renderPage } from '../layout.js';
 import type { WebServices } from '../services.js';
 import { dateTime, day } from './parts.js';
+import { changeUser } from '../../accounts/admin-users.js';
 
 const PAGE = 50;
 type GcReport = Awaited<ReturnType<Registry['gc']['run']>>;
@@ -89,19 +90,13 @@ ${last && entries.length === PAGE ? html`<p><a href="/admin?${new URLSearchParam
 
   router.post('/admin/users/:name', (req, res) => {
     const me = admin(res.locals.web);
-    const user = users.byName(String(req.params.name));
-    if (!user) throw new StoreError('not_found', 'no such user');
     const disabled = field(formOf(req), 'disabled') === 'true';
-    if (user.id === me.userId && disabled)
+    try {
+      changeUser({ users, audit }, me, String(req.params.name), { disabled }, addressOf(req));
+    } catch (err) {
+      if (!(err instanceof StoreError) || err.code !== 'conflict') throw err;
       return show(req, res, { status: 409, error: 'You cannot disable yourself.' });
-    users.setDisabled(user.id, disabled);
-    audit.record({
-      actor: me.name,
-      action: 'user.admin-changed',
-      target: user.name,
-      address: addressOf(req),
-      detail: { disabled },
-    });
+    }
     res.redirect(303, '/admin?done=user');
   });
 
