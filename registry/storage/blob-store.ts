@@ -1,4 +1,4 @@
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import { unlink } from 'node:fs/promises';
 import type { Digest } from '../../schemas/oci.js';
 import type { RegistryMetadata } from '../metadata/registry-metadata.js';
@@ -36,6 +36,11 @@ export class BlobStore {
 
   open(digest: Digest, range?: ByteRange): Promise<Readable> {
     return this.driver.read(blobKey(digest), range);
+  }
+
+  /** Opens a blob to send as a response body (see StorageDriver.openToSend). */
+  openToSend(digest: Digest, range?: ByteRange): Promise<(out: Writable) => Promise<void>> {
+    return this.driver.openToSend(blobKey(digest), range);
   }
 
   /**

@@ -1,4 +1,4 @@
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 
 export interface ObjectInfo {
   key: string;
@@ -36,6 +36,12 @@ export interface StorageDriver {
   stat(key: string): Promise<ObjectInfo | undefined>;
   /** Absent → StorageError('not_found'). */
   read(key: string, range?: ByteRange): Promise<Readable>;
+  /**
+   * Opens the object (or a range of it) to be sent: fails like `read` before anything is sent,
+   * then the returned function writes the bytes into `out` and ends it. For the registry's blob
+   * GET, where a driver may do better than a stream (the filesystem driver reuses its buffers).
+   */
+  openToSend(key: string, range?: ByteRange): Promise<(out: Writable) => Promise<void>>;
   /** Writes the whole stream, then makes it visible under `key` at once. */
   write(key: string, body: Readable, signal?: AbortSignal): Promise<ObjectInfo>;
   /**

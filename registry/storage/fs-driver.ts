@@ -1,9 +1,10 @@
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, open, opendir, rename, rm, stat, unlink } from 'node:fs/promises';
+import { mkdir, open, opendir, rename, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
 import { dirname, join, relative, sep } from 'node:path';
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { sendFileRange } from './send-file.js';
 import { StorageError, type ByteRange, type ObjectInfo, type StorageDriver } from './driver.js';
 
 const KEY = /^[a-zA-Z0-9._-]+(\/[a-zA-Z0-9._-]+)*$/;
@@ -29,6 +30,15 @@ export function createFsDriver(root: string): StorageDriver {
     }
   }
 
+  async function openObject(key: string): Promise<FileHandle> {
+    const path = pathOf(key);
+    return open(path, 'r').catch((err: unknown) => {
+      throw isNotFound(err)
+        ? new StorageError('not_found', 'fs', `no object ${key}`, { cause: err })
+        : new StorageError('io', 'fs', `open ${key}`, { cause: err });
+    });
+  }
+
   async function moveInto(from: string, key: string): Promise<void> {
     const target = pathOf(key);
     await mkdir(dirname(target), { recursive: true });
@@ -40,17 +50,29 @@ export function createFsDriver(root: string): StorageDriver {
     stat: statKey,
 
     async read(key: string, range?: ByteRange): Promise<Readable> {
-      const path = pathOf(key);
-      const handle = await open(path, 'r').catch((err: unknown) => {
-        throw isNotFound(err)
-          ? new StorageError('not_found', 'fs', `no object ${key}`, { cause: err })
-          : new StorageError('io', 'fs', `open ${key}`, { cause: err });
-      });
+      const handle = await openObject(key);
       return createReadStream('', {
         fd: handle,
         highWaterMark: READ_CHUNK,
         ...(range ? { start: range.start, end: range.end } : {}),
       });
+    },
+
+    async openToSend(key: string, range?: ByteRange) {
+      const handle = await openObject(key);
+      try {
+        const { start, end } = range ?? { start: 0, end: (await handle.stat()).size - 1 };
+        return async (out: Writable): Promise<void> => {
+          try {
+            await sendFileRange(handle, out, start, end + 1);
+          } finally {
+            await handle.close();
+          }
+        };
+      } catch (err) {
+        await handle.close();
+        throw new StorageError('io', 'fs', `stat ${key}`, { cause: err });
+      }
     },
 
     async write(key: string, body: Readable, signal?: AbortSignal): Promise<ObjectInfo> {

@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
 import { expect } from 'chai';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { TestRegistryClient, errorCode } from '../helpers/registry-client.js';
@@ -33,5 +35,48 @@ describe('registry: push and pull round trip', () => {
     }
     const tags = await client.request('GET', '/v2/admin/hello/tags/list');
     expect(await tags.json()).to.deep.equal({ name: 'admin/hello', tags: ['v1'] });
+  });
+
+  it('streams a blob larger than its send buffers whole and by Range, and survives a client that leaves midway', async () => {
+    // 4.5 MiB: more than the 4 × 1 MiB the filesystem driver keeps in flight, and a partial last chunk.
+    const data = randomBytes(4.5 * 1024 * 1024);
+    const { status, digest } = await client.pushBlob('admin/large', data);
+    expect(status).to.equal(201);
+    const path = `/v2/admin/large/blobs/${digest}`;
+
+    const whole = await client.request('GET', path);
+    expect(whole.status).to.equal(200);
+    expect(whole.headers.get('content-length')).to.equal(String(data.length));
+    expect(Buffer.from(await whole.arrayBuffer()).equals(data)).to.equal(true);
+
+    const [start, end] = [1024 * 1024 - 7, 3 * 1024 * 1024 + 11];
+    const part = await client.request('GET', path, { headers: { range: `bytes=${start}-${end}` } });
+    expect(part.status).to.equal(206);
+    expect(part.headers.get('content-range')).to.equal(`bytes ${start}-${end}/${data.length}`);
+    expect(Buffer.from(await part.arrayBuffer()).equals(data.subarray(start, end + 1))).to.equal(
+      true,
+    );
+
+    // A client that reads a little and hangs up: the server stops sending and keeps serving.
+    const token = await client.token('repository:admin/large:pull');
+    await new Promise<void>((done, fail) => {
+      const req = httpRequest(`${srv.url}${path}`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      req.once('response', (res) => {
+        res.once('data', () => {
+          req.destroy();
+          done();
+        });
+      });
+      req.once('error', fail);
+      req.end();
+    });
+    const again = await client.request('GET', path);
+    expect(Buffer.from(await again.arrayBuffer()).equals(data)).to.equal(true);
+    const errors = srv.logs
+      .map((line) => JSON.parse(line) as { level: number })
+      .filter((l) => l.level >= 50);
+    expect(errors, 'errors logged').to.deep.equal([]);
   });
 });

@@ -1,4 +1,3 @@
-import { pipeline } from 'node:stream/promises';
 import { OciError } from '../../errors.js';
 import { parseDigest } from '../../names.js';
 import type { Call, RegistryContext } from '../context.js';
@@ -34,9 +33,9 @@ export async function getBlob(ctx: RegistryContext, call: Call): Promise<void> {
     res.end(range ? small.subarray(range.start, range.end + 1) : small);
     return;
   }
-  const body = await ctx.blobs.open(digest, range);
+  const send = await ctx.blobs.openToSend(digest, range);
   res.writeHead(status, headers);
-  await pipeline(body, res);
+  await send(res);
 }
 
 export function deleteBlob(ctx: RegistryContext, call: Call): void {
