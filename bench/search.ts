@@ -8,7 +8,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { Agent, createServer, get } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -19,10 +19,15 @@ import { ANONYMOUS } from '../server/auth/principal.js';
 import { openDatabase } from '../server/db/open-database.js';
 import { SearchQuery } from '../server/routes/search.js';
 import { SearchService } from '../server/search/search-service.js';
-import { generateCorpus, pick, random, zipf, type Corpus } from './search-corpus.js';
+import { renderProfile, summariseProfile } from './cpu-profile.js';
+import { generateCorpus } from './search-corpus.js';
+import { queries, type Query } from './search-queries.js';
 
 const TARGET_P99_MS = 20;
 const MAIN = fileURLToPath(new URL('../server/main.ts', import.meta.url));
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+/** BENCH_PROFILE=1: the server runs under --cpu-prof, summarised at the end. */
+const PROFILE = process.env.BENCH_PROFILE === '1';
 
 const { values: args } = parseArgs({
   options: {
@@ -32,71 +37,6 @@ const { values: args } = parseArgs({
     json: { type: 'boolean', default: false },
   },
 });
-
-interface Query {
-  kind: string;
-  params: Record<string, string>;
-}
-
-/**
- * The query mix: each kind as often as the others, parameters drawn from the corpus. People
- * search for domain words (any of them, not only the frequent ones); `broad word` takes one of
- * the five most frequent, which match most of the store.
- */
-function queries(corpus: Corpus, count: number, seed: number): Query[] {
-  const rnd = random(seed);
-  const word = (): string => pick(rnd, corpus.words);
-  const kinds: (() => Query)[] = [
-    () => ({ kind: 'one word', params: { q: word() } }),
-    () => ({ kind: 'broad word', params: { q: pick(rnd, corpus.words.slice(0, 5)) } }),
-    () => ({ kind: 'two words', params: { q: `${word()} ${word()}` } }),
-    () => ({
-      kind: 'prefix',
-      params: {
-        q: pick(rnd, [...corpus.words, ...corpus.nameParts]).slice(0, 2 + Math.floor(rnd() * 3)),
-      },
-    }),
-    () => ({ kind: 'word + filter', params: { q: word(), ...filter() } }),
-    () => ({
-      kind: 'word, other sort',
-      params: { q: word(), sort: pick(rnd, ['installs', 'updated', 'name']) },
-    }),
-    () => ({
-      kind: 'browse (no q)',
-      params: {
-        sort: pick(rnd, ['installs', 'updated', 'name', 'relevance']),
-        ...(rnd() < 0.5 ? filter() : {}),
-      },
-    }),
-    () => ({
-      kind: 'deep page',
-      params: {
-        ...(rnd() < 0.5 ? { q: word() } : {}),
-        page: String(10 + Math.floor(rnd() * 90)),
-        pageSize: '20',
-      },
-    }),
-    () => ({
-      kind: 'fts garbage',
-      params: {
-        q: pick(rnd, ['"', '*', 'AND (', 'NEAR(', `${word()} OR`, `"${word()}`, `${word()}:*`]),
-      },
-    }),
-  ];
-  const filter = (): Record<string, string> => {
-    switch (Math.floor(rnd() * 4)) {
-      case 0:
-        return { tag: zipf(rnd, corpus.tags) };
-      case 1:
-        return { category: pick(rnd, corpus.categories) };
-      case 2:
-        return { publisher: zipf(rnd, corpus.publishers) };
-      default:
-        return { arch: 'arm64' };
-    }
-  };
-  return Array.from({ length: count }, (_, i) => kinds[i % kinds.length]!());
-}
 
 function request(agent: Agent, base: string, q: Query): Promise<number> {
   const started = process.hrtime.bigint();
@@ -148,9 +88,13 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-async function startServer(data: string): Promise<{ base: string; child: ChildProcess }> {
+async function startServer(
+  data: string,
+  profileDir: string | undefined,
+): Promise<{ base: string; child: ChildProcess }> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
+  const profile = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', MAIN], {
     env: {
       ...process.env,
       APPSHELF_DATA: data,
@@ -235,7 +179,8 @@ async function main(): Promise<void> {
     sqlite.pragma('wal_checkpoint(TRUNCATE)');
     sqlite.close();
     process.stderr.write(`store of ${apps} apps built in ${Date.now() - built} ms\n`);
-    const server = await startServer(data);
+    const profileDir = PROFILE ? join(data, 'profile') : undefined;
+    const server = await startServer(data, profileDir);
     child = server.child;
     await run(server.base, queries(corpus, 300, 1), 2); // warm-up (other queries): JIT, page cache, prepared statements
     const results: Results = {};
@@ -245,6 +190,10 @@ async function main(): Promise<void> {
     child.kill('SIGTERM');
     await once(child, 'exit');
     child = undefined;
+    if (profileDir) {
+      const file = (await readdir(profileDir)).find((f) => f.endsWith('.cpuprofile'));
+      if (file) process.stderr.write(`${renderProfile(summariseProfile(join(profileDir, file), ROOT))}\n`);
+    }
     await uncached(data, queries(corpus, 300, 2));
     record(results, 'uncached', await uncached(data, queries(corpus, requests, 3)));
     if (args.json) console.log(JSON.stringify({ apps, requests, results }, null, 2));
