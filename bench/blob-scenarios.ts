@@ -2,7 +2,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { MiB, smallBlob, syntheticBlob, type SyntheticBlob } from './blob-data.js';
 import { put, url, type ScenarioContext } from './context.js';
-import { expect, median, percentile, runPool } from './http-client.js';
+import { expect, percentile, runPool } from './http-client.js';
 import { peakRssBytes, resetPeakRss, sampleRss } from './proc-stats.js';
 import { trackChild } from './cleanup.js';
 import { REPOS } from './targets.js';
@@ -155,9 +155,10 @@ export async function largeBlobs(ctx: ScenarioContext): Promise<void> {
     }));
     pulls.push(mibPerSecond(blob.size, p.transfer));
   }
-  put(ctx, 'large-push', median(mono));
-  put(ctx, 'large-push-chunked', median(chunked));
-  put(ctx, 'large-pull', median(pulls));
+  // Every repeat is a sample: the table shows the median over all repeats of all rounds.
+  for (const v of mono) put(ctx, 'large-push', v);
+  for (const v of chunked) put(ctx, 'large-push-chunked', v);
+  for (const v of pulls) put(ctx, 'large-pull', v);
   ctx.log(
     `large: push ${mono.map((v) => v.toFixed(0)).join('/')} chunked ${chunked.map((v) => v.toFixed(0)).join('/')} pull ${pulls.map((v) => v.toFixed(0)).join('/')} MiB/s`,
   );

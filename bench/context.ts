@@ -12,6 +12,8 @@ export interface ScenarioContext {
   opts: BenchOptions;
   scratch: string;
   results: Results;
+  /** The scenario's round (0, 1, ...): names written in a round must not repeat earlier ones. */
+  round: number;
   /** Digests pushed by earlier scenarios, reused by later ones (pull, mount). */
   state: { largeDigests: string[]; smallDigests: string[] };
   log(message: string): void;

@@ -111,7 +111,12 @@ export async function manifests(ctx: ScenarioContext): Promise<void> {
   );
 
   const putRun = await wrkFigure(ctx, 'manifest PUT', (measured) =>
-    putManifestsScript(REPOS.manifests, template, measured ? 'm' : 'w', OCI_MANIFEST),
+    putManifestsScript(
+      REPOS.manifests,
+      template,
+      `${measured ? 'm' : 'w'}${ctx.round}-`,
+      OCI_MANIFEST,
+    ),
   );
   put(ctx, 'manifest-put', putRun.rate);
   put(ctx, 'manifest-put-p99', putRun.p99Ms);

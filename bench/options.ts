@@ -8,6 +8,11 @@ export interface BenchOptions {
   chunkMiB: number;
   /** Repetitions of each large-blob measurement; the median is reported. */
   repeats: number;
+  /**
+   * Rounds of each scenario, the registries' order reversed every other round (A B, B A, ...),
+   * so that a drift of the machine's load or disk state weighs on both alike.
+   */
+  rounds: number;
   /** Blob size (MiB) streamed in and out for the memory figure. */
   hugeMiB: number;
   /** Number of small (4 KiB) blobs pushed, and later mounted. */
@@ -58,6 +63,7 @@ export function readOptions(
     largeMiB: num(env, 'BENCH_LARGE_MIB', 256, 64, quick),
     chunkMiB: num(env, 'BENCH_CHUNK_MIB', 8, 8, quick),
     repeats: num(env, 'BENCH_REPEATS', 5, 1, quick),
+    rounds: num(env, 'BENCH_ROUNDS', 2, 1, quick),
     hugeMiB: num(env, 'BENCH_HUGE_MIB', 2048, 256, quick),
     smallCount: num(env, 'BENCH_SMALL_COUNT', 4000, 1000, quick),
     smallBytes: num(env, 'BENCH_SMALL_BYTES', 4096, 4096, quick),

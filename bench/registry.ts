@@ -18,7 +18,7 @@ import { Ledger } from './ledger.js';
 import { manifests } from './manifest-scenarios.js';
 import { METRICS } from './metrics.js';
 import { readOptions, type BenchOptions } from './options.js';
-import { record, renderTable, type Results } from './report.js';
+import { aggregate, record, renderTable, type Results } from './report.js';
 import {
   prepareAppshelf,
   ROOT,
@@ -58,7 +58,8 @@ function machine(): string {
 
 function settings(o: BenchOptions): string {
   return [
-    `large blob ${o.largeMiB} MiB × ${o.repeats} (median), chunks ${o.chunkMiB} MiB, huge blob ${o.hugeMiB} MiB`,
+    `${o.rounds} round(s) in A B, B A order; figures are medians over rounds (peak RSS: the highest)`,
+    `large blob ${o.largeMiB} MiB × ${o.repeats} per round (median), chunks ${o.chunkMiB} MiB, huge blob ${o.hugeMiB} MiB`,
     `small blobs ${o.smallCount} × ${o.smallBytes} B, concurrency ${o.concurrency}, wrk ${o.warmupSeconds}s warm-up + ${o.durationSeconds}s, ${o.tagCount} tags, log level ${o.logLevel}`,
   ].join('\n');
 }
@@ -121,15 +122,19 @@ async function main(): Promise<void> {
       opts,
       scratch,
       results,
+      round: 0,
       state: { largeDigests: [], smallDigests: [] },
       log: (m) => log(`${target.name}: ${m}`),
     };
   });
 
   for (const scenario of selected) {
-    for (const ctx of contexts) {
-      log(`${scenario.id} on ${ctx.target.name}`);
-      await scenario.run(ctx);
+    for (let round = 0; round < opts.rounds; round++) {
+      for (const ctx of round % 2 === 0 ? contexts : [...contexts].reverse()) {
+        log(`${scenario.id} on ${ctx.target.name} (round ${round + 1} of ${opts.rounds})`);
+        ctx.round = round;
+        await scenario.run(ctx);
+      }
     }
   }
   for (const ctx of contexts) {
@@ -155,8 +160,11 @@ async function main(): Promise<void> {
   out.push(renderTable(METRICS, results), '');
   if (baseline !== undefined) {
     const push = results.get('large-push');
-    const share = (v: number | undefined): string =>
-      v === undefined ? 'n/a' : `${((v / baseline!) * 100).toFixed(0)}%`;
+    const metric = METRICS.find((m) => m.id === 'large-push')!;
+    const share = (samples: number[] | undefined): string => {
+      const v = aggregate(metric, samples);
+      return v === undefined ? 'n/a' : `${((v / baseline!) * 100).toFixed(0)}%`;
+    };
     out.push(
       `baseline, bare node sha256 + write + fsync + rename of ${opts.largeMiB} MiB on the same disk: ${baseline.toFixed(0)} MiB/s` +
         ` (monolithic push reaches: appshelf ${share(push?.appshelf)}, distribution ${share(push?.distribution)})`,

@@ -8,13 +8,32 @@ export interface Metric {
   better: 'higher' | 'lower';
   /** The issue's target for the ratio, if it sets one. */
   target?: number;
+  /** The issue's absolute upper bound for appshelf's own figure, if it sets one. */
+  limit?: number;
+  /** How a figure's samples (rounds, repeats) make one: the median, or the highest (memory). */
+  aggregate?: 'median' | 'max';
   decimals?: number;
 }
 
-export type Results = Map<string, Partial<Record<TargetName, number>>>;
+/** Every sample of every figure, per registry (rounds and repeats add samples). */
+export type Results = Map<string, Partial<Record<TargetName, number[]>>>;
 
 export function record(results: Results, id: string, target: TargetName, value: number): void {
-  results.set(id, { ...results.get(id), [target]: value });
+  const samples = results.get(id) ?? {};
+  (samples[target] ??= []).push(value);
+  results.set(id, samples);
+}
+
+/** One figure from its samples: the median (the mean of the middle two), or the highest. */
+export function aggregate(
+  metric: Metric,
+  samples: readonly number[] | undefined,
+): number | undefined {
+  if (!samples?.length) return undefined;
+  const sorted = [...samples].sort((a, b) => a - b);
+  if (metric.aggregate === 'max') return sorted[sorted.length - 1];
+  const mid = sorted.length / 2;
+  return Number.isInteger(mid) ? (sorted[mid - 1]! + sorted[mid]!) / 2 : sorted[Math.floor(mid)];
 }
 
 export function ratioOf(
@@ -46,14 +65,20 @@ function format(value: number | undefined, decimals: number): string {
 export function renderTable(metrics: readonly Metric[], results: Results): string {
   const rows = [['name', 'appshelf', 'distribution', 'ratio', 'target']];
   for (const metric of metrics) {
-    const values = results.get(metric.id);
-    if (!values) continue;
+    const samples = results.get(metric.id);
+    if (!samples) continue;
+    const values = {
+      appshelf: aggregate(metric, samples.appshelf),
+      distribution: aggregate(metric, samples.distribution),
+    };
     const decimals = metric.decimals ?? 0;
     const ratio = ratioOf(metric, values.appshelf, values.distribution);
     const verdict =
-      metric.target === undefined || ratio === undefined
-        ? ''
-        : `≥${metric.target}× ${ratio >= metric.target ? 'met' : 'MISSED'}`;
+      metric.limit !== undefined && values.appshelf !== undefined
+        ? `<${metric.limit} ${values.appshelf < metric.limit ? 'met' : 'MISSED'}`
+        : metric.target === undefined || ratio === undefined
+          ? ''
+          : `≥${metric.target}× ${ratio >= metric.target ? 'met' : 'MISSED'}`;
     rows.push([
       `${metric.label} (${metric.unit})`,
       format(values.appshelf, decimals),

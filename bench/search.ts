@@ -192,7 +192,8 @@ async function main(): Promise<void> {
     child = undefined;
     if (profileDir) {
       const file = (await readdir(profileDir)).find((f) => f.endsWith('.cpuprofile'));
-      if (file) process.stderr.write(`${renderProfile(summariseProfile(join(profileDir, file), ROOT))}\n`);
+      if (file)
+        process.stderr.write(`${renderProfile(summariseProfile(join(profileDir, file), ROOT))}\n`);
     }
     await uncached(data, queries(corpus, 300, 2));
     record(results, 'uncached', await uncached(data, queries(corpus, requests, 3)));
