@@ -20,6 +20,7 @@ import { Permissions } from './auth/permissions.js';
 import { createRegistryAccess } from './auth/registry-access.js';
 import { tokenEndpoint } from './auth/token-endpoint.js';
 import { TokenService } from './auth/token-service.js';
+import { startCheckpointer } from './db/checkpointer.js';
 import { openDatabase, type Db } from './db/open-database.js';
 import { apiErrorHandler, notFound } from './http/api-errors.js';
 import { authenticate } from './http/authenticate.js';
@@ -75,6 +76,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const clock = options.clock ?? Date.now;
   const data = resolve(config.data);
   const { sqlite, db } = openDatabase(data);
+  const checkpointer = startCheckpointer(sqlite, log.child({ module: 'db' }));
 
   const keys = new AccessKeys(db, clock);
   const accounts = createAccounts({ db, keys, config, dataDir: data, log, clock });
@@ -269,6 +271,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       await sync.stop();
       stats.close();
       await search.close();
+      await checkpointer.stop();
       sqlite.close();
     },
   };

@@ -3,7 +3,7 @@
  * versions and components. One synchronous transaction per change, no I/O inside.
  */
 import { randomBytes } from 'node:crypto';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { componentTag } from '../../schemas/bundle.js';
 import type { Digest } from '../../schemas/oci.js';
 import type { Registry } from '../../registry/index.js';
@@ -27,11 +27,27 @@ export function repositoryOf(app: AppRef): string {
 }
 
 export class VersionIndex {
+  /** Every version's components of an app; prepared once, as every tagged push into an app asks. */
+  private readonly componentsOfApp;
+
   constructor(
     private readonly db: Db,
     private readonly registry: Pick<Registry, 'meta'>,
     private readonly clock: () => number,
-  ) {}
+  ) {
+    this.componentsOfApp = db
+      .select({ version: versions.version, serviceKey: components.serviceKey })
+      .from(apps)
+      .innerJoin(versions, eq(versions.appId, apps.id))
+      .innerJoin(components, eq(components.versionId, versions.id))
+      .where(
+        and(
+          eq(apps.namespace, sql.placeholder('namespace')),
+          eq(apps.name, sql.placeholder('name')),
+        ),
+      )
+      .prepare();
+  }
 
   /** The app row, created on first sight (first push or POST /apps). */
   ensureApp(ref: AppRef): typeof apps.$inferSelect {
@@ -62,15 +78,9 @@ export class VersionIndex {
 
   /** Whether `tag` is one the store keeps for a component of a version of this app. */
   isComponentTag(ref: AppRef, tag: string): boolean {
-    const app = this.findApp(ref);
-    if (!app) return false;
-    const rows = this.db
-      .select({ version: versions.version, serviceKey: components.serviceKey })
-      .from(versions)
-      .innerJoin(components, eq(components.versionId, versions.id))
-      .where(eq(versions.appId, app.id))
-      .all();
-    return rows.some((r) => componentTag(r.version, r.serviceKey) === tag);
+    return this.componentsOfApp
+      .all({ namespace: ref.namespace, name: ref.name })
+      .some((r) => componentTag(r.version, r.serviceKey) === tag);
   }
 
   /** Indexes a pushed template (draft) or bundle (ready) under `version`; replaces an older one. */
