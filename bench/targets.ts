@@ -3,7 +3,7 @@
  * temp data folder: appshelf (this checkout) and CNCF Distribution (`docker-registry`).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, openSync, writeFileSync, existsSync, closeSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -84,8 +84,20 @@ export interface AppshelfLaunch {
   note?: string;
 }
 
+/**
+ * The node flags of `npm start` (package.json), so that the benchmark runs the store as users
+ * do: `--max-semi-space-size=4` keeps V8's young generation at 4 MiB per semi-space; the default
+ * (16 MiB) showed as some 25 MB more RSS under load, for no throughput (docs/benchmarks.md).
+ */
+function startFlags(): string[] {
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+    scripts: { start: string };
+  };
+  return pkg.scripts.start.split(/\s+/).filter((word) => word.startsWith('--'));
+}
+
 export function prepareAppshelf(noBuild: boolean): AppshelfLaunch {
-  const dist = ['dist/server/main.js'];
+  const dist = [...startFlags(), 'dist/server/main.js'];
   if (noBuild) {
     if (!existsSync(join(ROOT, 'dist/server/main.js')))
       throw new Error('BENCH_NO_BUILD set but dist/server/main.js is missing');
@@ -97,7 +109,7 @@ export function prepareAppshelf(noBuild: boolean): AppshelfLaunch {
     `${build.stdout}${build.stderr}`.split('\n').find((l) => l.includes('error')) ?? 'build failed';
   return {
     mode: 'tsx',
-    args: ['--import', 'tsx', 'server/main.ts'],
+    args: [...startFlags(), '--import', 'tsx', 'server/main.ts'],
     note: `npm run build failed (${first.trim()}); running the sources through tsx`,
   };
 }
