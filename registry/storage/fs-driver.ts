@@ -39,10 +39,16 @@ export function createFsDriver(root: string): StorageDriver {
     });
   }
 
+  /** Renames into place; the target's folder is made only when the rename finds it missing. */
   async function moveInto(from: string, key: string): Promise<void> {
     const target = pathOf(key);
-    await mkdir(dirname(target), { recursive: true });
-    await rename(from, target);
+    try {
+      await rename(from, target);
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+      await mkdir(dirname(target), { recursive: true });
+      await rename(from, target);
+    }
   }
 
   return {

@@ -1,6 +1,6 @@
 import { createHash, randomUUID, type Hash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, open, rm, truncate } from 'node:fs/promises';
+import { mkdir, open, rm, truncate, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -41,11 +41,23 @@ export class UploadSessions {
     // Active from before its file exists until its row does: GC never takes it for an orphan.
     this.active.add(id);
     try {
-      await mkdir(this.dir, { recursive: true });
-      await (await open(this.pathOf(id), 'wx')).close();
-      return this.meta.createUpload(id, repository);
+      await (await this.createStaging(id)).close();
+      const row = this.meta.createUpload(id, repository);
+      this.hashes.set(id, { hash: createHash('sha256'), offset: 0 });
+      return row;
     } finally {
       this.active.delete(id);
+    }
+  }
+
+  /** A new, empty staging file; its folder is made on first need (it is gone only if removed by hand). */
+  private async createStaging(id: string): Promise<FileHandle> {
+    try {
+      return await open(this.pathOf(id), 'wx');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      await mkdir(this.dir, { recursive: true });
+      return open(this.pathOf(id), 'wx');
     }
   }
 
@@ -76,18 +88,21 @@ export class UploadSessions {
   ): Promise<{ digest: Digest; size: number }> {
     return this.exclusive(id, async () => {
       let row = this.get(repository, id);
-      if (body) row = await this.appendLocked(row, body);
+      // A last chunk is fsynced as it is written (one open of the file); earlier chunks now.
+      if (body) row = await this.appendLocked(row, body, undefined, true);
       const path = this.pathOf(id);
       const actual = await this.digestOf(row, algorithmOf(digest));
       if (actual !== digest) {
         await this.remove(id);
         throw new OciError('DIGEST_INVALID', undefined, { expected: digest, actual });
       }
-      const handle = await open(path, 'r+');
-      try {
-        await handle.sync();
-      } finally {
-        await handle.close();
+      if (!body) {
+        const handle = await open(path, 'r+');
+        try {
+          await handle.sync();
+        } finally {
+          await handle.close();
+        }
       }
       await this.blobs.commitStaged(repository, path, digest, row.size);
       this.meta.deleteUpload(id);
@@ -101,6 +116,11 @@ export class UploadSessions {
     await this.exclusive(id, () => this.remove(id));
   }
 
+  /** Drops what this process keeps of an upload (GC removed its row and file). */
+  forget(id: string): void {
+    this.hashes.delete(id);
+  }
+
   /** Removes an upload's row, staging file and hash state. */
   async remove(id: string): Promise<void> {
     this.meta.deleteUpload(id);
@@ -108,10 +128,12 @@ export class UploadSessions {
     await rm(this.pathOf(id), { force: true });
   }
 
+  /** Writes a chunk at the upload's offset; `sync`: fsync it before the file is closed. */
   private async appendLocked(
     row: UploadRow,
     body: Readable,
     range?: { start: number; end: number },
+    sync = false,
   ): Promise<UploadRow> {
     if (range && range.start !== row.size) {
       body.resume();
@@ -130,7 +152,9 @@ export class UploadSessions {
           : undefined;
     let written = 0;
     try {
-      await truncate(path, row.size); // drop the tail of an earlier chunk that failed midway
+      // The hash state stands for a file written by this process up to row.size exactly (a
+      // failed chunk drops it below); otherwise (a restart, a failure) drop any tail first.
+      if (!(state && state.offset === row.size)) await truncate(path, row.size);
       await pipeline(
         body,
         async function* (source: AsyncIterable<Buffer>) {
@@ -140,7 +164,13 @@ export class UploadSessions {
             yield chunk;
           }
         },
-        createWriteStream(path, { flags: 'r+', start: row.size, highWaterMark: 1024 * 1024 }),
+        // flush: fsync before the stream closes its file (the last chunk of a finished upload).
+        createWriteStream(path, {
+          flags: 'r+',
+          start: row.size,
+          highWaterMark: 1024 * 1024,
+          flush: sync,
+        }),
       );
       if (range && written !== range.end - range.start + 1) {
         throw new OciError('SIZE_INVALID', 'chunk length does not match Content-Range', {
@@ -149,6 +179,7 @@ export class UploadSessions {
         });
       }
     } catch (err) {
+      this.hashes.delete(row.id);
       await truncate(path, row.size).catch(() => undefined);
       throw err;
     }
