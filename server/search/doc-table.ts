@@ -9,6 +9,7 @@
  */
 import type Database from 'better-sqlite3';
 import { Facet } from './facet-index.js';
+import type { ShownItem } from './result-items.js';
 import { boost } from './ranking.js';
 import { DOCS_SQL, GROUPS_SQL, INSTALLS_SQL, NAME_ORDER_SQL } from './search-sql.js';
 import type { SearchResult } from './search-types.js';
@@ -34,8 +35,8 @@ export class DocTable {
   private readonly orders = new Map<GlobalSort, Int32Array>();
   /** Each app's boost (ranking.ts) as of `statsAt`. */
   readonly boosts: Float64Array;
-  /** Latest versions of apps already shown, for this content version (versions move it). */
-  readonly latestVersions = new Map<number, string | null>();
+  /** What items show of apps already shown, for this content version (result-items.ts). */
+  readonly items = new Map<number, ShownItem>();
 
   private constructor(
     readonly version: number,

@@ -1,8 +1,12 @@
-/** The items of a result page: read fresh from the store (so counts are never stale). */
+/**
+ * The items of a result page. What an item shows of its app (names, summary, tags, logo, update
+ * time, latest version) only changes with the content version, so it is kept per doc table;
+ * the counts (installs, visits) are read fresh for every page, from the narrow search_docs.
+ */
 import type Database from 'better-sqlite3';
 import type { DocTable } from './doc-table.js';
 import { latestVersion, type VersionRow } from './latest-version.js';
-import { ITEMS_SQL, VERSIONS_SQL } from './search-sql.js';
+import { COUNTS_SQL, ITEMS_SQL, VERSIONS_SQL } from './search-sql.js';
 import type { SearchItem } from './search-types.js';
 
 interface ItemRow {
@@ -14,33 +18,47 @@ interface ItemRow {
   tags: string;
   logo: number;
   updatedAt: number;
+}
+
+interface CountRow {
+  id: number;
   installs: number;
   visits: number;
 }
 
+/** An item without its counts: fixed for a content version. */
+export type ShownItem = Omit<SearchItem, 'installs' | 'visits'>;
+
 export class ResultItems {
   private readonly itemsOf: Database.Statement<[string], ItemRow>;
   private readonly versionsOf: Database.Statement<[string], VersionRow & { appId: number }>;
+  private readonly countsOf: Database.Statement<[string], CountRow>;
 
   constructor(sqlite: Database.Database) {
     this.itemsOf = sqlite.prepare(ITEMS_SQL);
     this.versionsOf = sqlite.prepare(VERSIONS_SQL);
+    this.countsOf = sqlite.prepare(COUNTS_SQL);
   }
 
-  /** Items for app ids, in that order; latest versions are kept per content version in `table`. */
+  /** Items for app ids, in that order (an id no longer in the store is left out). */
   read(table: DocTable, ids: readonly number[]): SearchItem[] {
     if (ids.length === 0) return [];
-    const rows = new Map(this.itemsOf.all(JSON.stringify(ids)).map((r) => [r.id, r]));
-    const unknown = ids.filter((id) => !table.latestVersions.has(id));
-    if (unknown.length > 0) {
-      const versions = new Map<number, VersionRow[]>(unknown.map((id) => [id, []]));
-      for (const v of this.versionsOf.all(JSON.stringify(unknown))) versions.get(v.appId)?.push(v);
-      for (const [id, list] of versions) table.latestVersions.set(id, latestVersion(list));
-    }
+    const unknown = ids.filter((id) => !table.items.has(id));
+    if (unknown.length > 0) this.learn(table, unknown);
+    const counts = new Map(this.countsOf.all(JSON.stringify(ids)).map((r) => [r.id, r]));
     return ids.flatMap((id) => {
-      const r = rows.get(id);
-      if (!r) return [];
-      const item: SearchItem = {
+      const shown = table.items.get(id);
+      const count = counts.get(id);
+      return shown && count ? [{ ...shown, installs: count.installs, visits: count.visits }] : [];
+    });
+  }
+
+  /** Reads what items show of these apps, and their latest versions, into the table. */
+  private learn(table: DocTable, ids: readonly number[]): void {
+    const versions = new Map<number, VersionRow[]>(ids.map((id) => [id, []]));
+    for (const v of this.versionsOf.all(JSON.stringify(ids))) versions.get(v.appId)?.push(v);
+    for (const r of this.itemsOf.all(JSON.stringify(ids))) {
+      table.items.set(r.id, {
         namespace: r.namespace,
         name: r.name,
         displayName: r.displayName,
@@ -49,13 +67,10 @@ export class ResultItems {
         logo: r.logo
           ? `/api/v1/apps/${encodeURIComponent(r.namespace)}/${encodeURIComponent(r.name)}/logo`
           : null,
-        latestVersion: table.latestVersions.get(id) ?? null,
-        installs: r.installs,
-        visits: r.visits,
+        latestVersion: latestVersion(versions.get(r.id) ?? []),
         updatedAt: new Date(r.updatedAt).toISOString(),
-      };
-      return [item];
-    });
+      });
+    }
   }
 }
 

@@ -45,10 +45,14 @@ export const IDS_SQL =
 export const TERM_COUNT_SQL =
   'SELECT (SELECT count(*) FROM search_fts WHERE search_fts MATCH ?) AS n, (SELECT count(*) FROM search_docs) AS total';
 
-/** The page's items, by a JSON array of app ids (in no particular order). */
+/** What the page's items show of their apps, by a JSON array of app ids (in no particular order). */
 export const ITEMS_SQL = `SELECT a.id, a.namespace, a.name, a.display_name AS displayName, a.summary, d.tags, d.logo,
-  d.updated_at AS updatedAt, d.installs, d.visits
+  d.updated_at AS updatedAt
 FROM search_docs d JOIN apps a ON a.id = d.app_id WHERE d.app_id IN (SELECT value FROM json_each(?))`;
+
+/** The page's items' counts, read fresh for every page. */
+export const COUNTS_SQL =
+  'SELECT app_id AS id, installs, visits FROM search_docs WHERE app_id IN (SELECT value FROM json_each(?))';
 
 /**
  * The versions of the page's apps, by a JSON array of app ids. Only columns of the
