@@ -49,14 +49,15 @@ export function startCheckpointer(sqlite: Database.Database, log?: Logger): Chec
     },
   });
   worker.unref();
+  const exited = new Promise<void>((done) => worker.once('exit', () => done()));
   worker.on('message', (message: string) => log?.warn({ err: message }, 'WAL checkpoint failed'));
   worker.on('error', (err) =>
     log?.warn({ err }, 'checkpoint worker stopped; SQLite checkpoints on the main thread'),
   );
   return {
     async stop() {
-      // Ask it to close its connection first, so that no checkpoint is cut off midway.
-      const exited = new Promise<void>((done) => worker.once('exit', () => done()));
+      // Ask it to close its connection first, so that no checkpoint is cut off midway (a worker
+      // that already stopped has exited: the promise is settled).
       worker.postMessage('stop');
       await exited;
     },
