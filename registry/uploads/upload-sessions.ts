@@ -88,7 +88,7 @@ export class UploadSessions {
   ): Promise<{ digest: Digest; size: number }> {
     return this.exclusive(id, async () => {
       let row = this.get(repository, id);
-      // A last chunk is fsynced as it is written (one open of the file); earlier chunks now.
+      // fsync covers the whole file: the last chunk's own write stream does it, else it is done below.
       if (body) row = await this.appendLocked(row, body, undefined, true);
       const path = this.pathOf(id);
       const actual = await this.digestOf(row, algorithmOf(digest));
