@@ -4,7 +4,7 @@
  * and the allocator then have to take back: for a 2 GiB blob that is 2,048 buffers, and it
  * showed as CPU time per GiB growing with the blob and as peak memory. Here a buffer goes back
  * to the pool when the socket has taken its bytes (the write callback), so at most
- * SEND_BUFFERS × SEND_CHUNK bytes are in flight, and reading the next chunk overlaps sending
+ * SEND_BUFFERS × SEND_CHUNK bytes are held, and reading the next chunk overlaps sending
  * the previous ones.
  */
 import type { FileHandle } from 'node:fs/promises';
@@ -21,9 +21,10 @@ export async function sendFileRange(
   start: number,
   end: number,
 ): Promise<void> {
-  const free: Buffer[] = Array.from({ length: SEND_BUFFERS }, () =>
-    Buffer.allocUnsafeSlow(Math.min(SEND_CHUNK, Math.max(end - start, 1))),
-  );
+  // Allocated on need: a small blob takes one buffer, and a fast reader rarely needs all four.
+  const chunk = Math.min(SEND_CHUNK, Math.max(end - start, 1));
+  const free: Buffer[] = [];
+  let allocated = 0;
   let failure: Error | undefined;
   let wake: (() => void) | undefined;
   const signal = (): void => {
@@ -38,9 +39,10 @@ export async function sendFileRange(
   out.on('close', onClose);
   try {
     for (let position = start; position < end;) {
-      while (free.length === 0 && !failure) await new Promise<void>((resume) => (wake = resume));
+      while (free.length === 0 && allocated === SEND_BUFFERS && !failure)
+        await new Promise<void>((resume) => (wake = resume));
       if (failure) throw failure;
-      const buffer = free.pop()!;
+      const buffer = free.pop() ?? (allocated++, Buffer.allocUnsafeSlow(chunk));
       const { bytesRead } = await file.read(
         buffer,
         0,
