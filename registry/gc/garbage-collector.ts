@@ -145,10 +145,7 @@ export class GarbageCollector {
     for (const u of swept.staleUploads) {
       // The file, not the row: after a crash it holds the bytes of a chunk the row never counted.
       bytesFreed += (await stat(uploads.pathOf(u.id)).catch(() => undefined))?.size ?? 0;
-      if (!dryRun) {
-        await rm(uploads.pathOf(u.id), { force: true });
-        uploads.forget(u.id);
-      }
+      if (!dryRun) await uploads.remove(u.id);
     }
     // Files no row speaks of: left by a crash between a rename and its row, or by a killed upload.
     for await (const object of blobs.driver.list('blobs')) {

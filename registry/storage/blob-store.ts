@@ -39,7 +39,7 @@ export class BlobStore {
   }
 
   /** Opens a blob to send as a response body (see StorageDriver.openToSend). */
-  openToSend(digest: Digest, range?: ByteRange): Promise<(out: Writable) => Promise<void>> {
+  openToSend(digest: Digest, range: ByteRange): Promise<(out: Writable) => Promise<void>> {
     return this.driver.openToSend(blobKey(digest), range);
   }
 

@@ -37,11 +37,11 @@ export interface StorageDriver {
   /** Absent → StorageError('not_found'). */
   read(key: string, range?: ByteRange): Promise<Readable>;
   /**
-   * Opens the object (or a range of it) to be sent: fails like `read` before anything is sent,
+   * Opens a range of the object to be sent: fails like `read` before anything is sent,
    * then the returned function writes the bytes into `out` and ends it. For the registry's blob
    * GET, where a driver may do better than a stream (the filesystem driver reuses its buffers).
    */
-  openToSend(key: string, range?: ByteRange): Promise<(out: Writable) => Promise<void>>;
+  openToSend(key: string, range: ByteRange): Promise<(out: Writable) => Promise<void>>;
   /** Writes the whole stream, then makes it visible under `key` at once. */
   write(key: string, body: Readable, signal?: AbortSignal): Promise<ObjectInfo>;
   /**

@@ -64,21 +64,15 @@ export function createFsDriver(root: string): StorageDriver {
       });
     },
 
-    async openToSend(key: string, range?: ByteRange) {
+    async openToSend(key: string, range: ByteRange) {
       const handle = await openObject(key);
-      try {
-        const { start, end } = range ?? { start: 0, end: (await handle.stat()).size - 1 };
-        return async (out: Writable): Promise<void> => {
-          try {
-            await sendFileRange(handle, out, start, end + 1);
-          } finally {
-            await handle.close();
-          }
-        };
-      } catch (err) {
-        await handle.close();
-        throw new StorageError('io', 'fs', `stat ${key}`, { cause: err });
-      }
+      return async (out: Writable): Promise<void> => {
+        try {
+          await sendFileRange(handle, out, range.start, range.end + 1);
+        } finally {
+          await handle.close();
+        }
+      };
     },
 
     async write(key: string, body: Readable, signal?: AbortSignal): Promise<ObjectInfo> {
@@ -86,9 +80,9 @@ export function createFsDriver(root: string): StorageDriver {
       await mkdir(tmpDir, { recursive: true });
       const tmp = join(tmpDir, randomUUID());
       try {
+        // flush: the stream fsyncs the file before it closes it.
         const out = createWriteStream(tmp, { flush: true });
         await pipeline(body, out, signal ? { signal } : {});
-        await fsyncFile(tmp);
         await moveInto(tmp, key);
       } catch (err) {
         await rm(tmp, { force: true });

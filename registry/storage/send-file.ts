@@ -11,8 +11,8 @@ import type { FileHandle } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 
-export const SEND_CHUNK = 1024 * 1024;
-export const SEND_BUFFERS = 4;
+const SEND_CHUNK = 1024 * 1024;
+const SEND_BUFFERS = 4;
 
 /** Writes bytes [start, end) of `file` into `out`, then ends it; rejects if `out` closes first. */
 export async function sendFileRange(

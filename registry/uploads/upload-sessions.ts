@@ -9,6 +9,7 @@ import { OciError } from '../errors.js';
 import type { RegistryMetadata, UploadRow } from '../metadata/registry-metadata.js';
 import { algorithmOf } from '../names.js';
 import type { BlobStore } from '../storage/blob-store.js';
+import { fsyncFile } from '../storage/fs-driver.js';
 
 interface HashState {
   hash: Hash;
@@ -96,14 +97,7 @@ export class UploadSessions {
         await this.remove(id);
         throw new OciError('DIGEST_INVALID', undefined, { expected: digest, actual });
       }
-      if (!body) {
-        const handle = await open(path, 'r+');
-        try {
-          await handle.sync();
-        } finally {
-          await handle.close();
-        }
-      }
+      if (!body) await fsyncFile(path);
       await this.blobs.commitStaged(repository, path, digest, row.size);
       this.meta.deleteUpload(id);
       this.hashes.delete(id);
@@ -114,11 +108,6 @@ export class UploadSessions {
   async cancel(repository: string, id: string): Promise<void> {
     this.get(repository, id);
     await this.exclusive(id, () => this.remove(id));
-  }
-
-  /** Drops what this process keeps of an upload (GC removed its row and file). */
-  forget(id: string): void {
-    this.hashes.delete(id);
   }
 
   /** Removes an upload's row, staging file and hash state. */

@@ -12,9 +12,9 @@ import { Worker } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
 import type { Logger } from 'pino';
 
-export const CHECKPOINT_EVERY_MS = 250;
+const CHECKPOINT_EVERY_MS = 250;
 /** The main connection's threshold (pages): only reached if the worker falls behind or stops. */
-export const FALLBACK_AUTOCHECKPOINT_PAGES = 20_000;
+const FALLBACK_AUTOCHECKPOINT_PAGES = 20_000;
 
 /** The worker, as a CommonJS script: a few lines need no build step of their own. */
 const WORKER_SOURCE = `

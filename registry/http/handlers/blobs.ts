@@ -33,7 +33,7 @@ export async function getBlob(ctx: RegistryContext, call: Call): Promise<void> {
     res.end(range ? small.subarray(range.start, range.end + 1) : small);
     return;
   }
-  const send = await ctx.blobs.openToSend(digest, range);
+  const send = await ctx.blobs.openToSend(digest, range ?? { start: 0, end: size - 1 });
   res.writeHead(status, headers);
   await send(res);
 }
