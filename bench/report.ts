@@ -1,4 +1,5 @@
 /** The result table: `name | appshelf | distribution | ratio`, ratio > 1 meaning appshelf is better. */
+import { median } from './http-client.js';
 import type { TargetName } from './targets.js';
 
 export interface Metric {
@@ -30,10 +31,7 @@ export function aggregate(
   samples: readonly number[] | undefined,
 ): number | undefined {
   if (!samples?.length) return undefined;
-  const sorted = [...samples].sort((a, b) => a - b);
-  if (metric.aggregate === 'max') return sorted[sorted.length - 1];
-  const mid = sorted.length / 2;
-  return Number.isInteger(mid) ? (sorted[mid - 1]! + sorted[mid]!) / 2 : sorted[Math.floor(mid)];
+  return metric.aggregate === 'max' ? Math.max(...samples) : median(samples);
 }
 
 export function ratioOf(

@@ -22,6 +22,7 @@ import { SearchService } from '../server/search/search-service.js';
 import { renderProfile, summariseProfile } from './cpu-profile.js';
 import { generateCorpus } from './search-corpus.js';
 import { queries, type Query } from './search-queries.js';
+import { startFlags } from './targets.js';
 
 const TARGET_P99_MS = 20;
 const MAIN = fileURLToPath(new URL('../server/main.ts', import.meta.url));
@@ -94,7 +95,7 @@ async function startServer(
 ): Promise<{ base: string; child: ChildProcess }> {
   const port = await freePort();
   const profile = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
-  const child = spawn(process.execPath, [...profile, '--import', 'tsx', MAIN], {
+  const child = spawn(process.execPath, [...startFlags(), ...profile, '--import', 'tsx', MAIN], {
     env: {
       ...process.env,
       APPSHELF_DATA: data,

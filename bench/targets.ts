@@ -89,7 +89,7 @@ export interface AppshelfLaunch {
  * do: `--max-semi-space-size=4` keeps V8's young generation at 4 MiB per semi-space; the default
  * (16 MiB) showed as some 25 MB more RSS under load, for no throughput (docs/benchmarks.md).
  */
-function startFlags(): string[] {
+export function startFlags(): string[] {
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
     scripts: { start: string };
   };

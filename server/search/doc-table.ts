@@ -9,10 +9,10 @@
  */
 import type Database from 'better-sqlite3';
 import { Facet } from './facet-index.js';
-import type { ShownItem } from './result-items.js';
+
 import { boost } from './ranking.js';
 import { DOCS_SQL, GROUPS_SQL, INSTALLS_SQL, NAME_ORDER_SQL } from './search-sql.js';
-import type { SearchResult } from './search-types.js';
+import type { SearchResult, ShownItem } from './search-types.js';
 
 export interface Filters {
   /** A signed-in viewer also sees their own namespace's apps, on the shelf or not. */

@@ -26,9 +26,6 @@ interface CountRow {
   visits: number;
 }
 
-/** An item without its counts: fixed for a content version. */
-export type ShownItem = Omit<SearchItem, 'installs' | 'visits'>;
-
 export class ResultItems {
   private readonly itemsOf: Database.Statement<[string], ItemRow>;
   private readonly versionsOf: Database.Statement<[string], VersionRow & { appId: number }>;

@@ -32,6 +32,9 @@ export interface SearchItem {
   updatedAt: string;
 }
 
+/** An item without its counts: fixed for a content version (kept per doc table). */
+export type ShownItem = Omit<SearchItem, 'installs' | 'visits'>;
+
 export interface FacetCount {
   value: string;
   count: number;
