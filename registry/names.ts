@@ -31,9 +31,17 @@ export function parseDigest(
 
 export type Reference = { kind: 'tag'; tag: string } | { kind: 'digest'; digest: Digest };
 
-export function parseReference(raw: string): Reference {
+/** A tag or a digest; undefined when `raw` is neither, so no manifest can be stored under it. */
+export function referenceOf(raw: string): Reference | undefined {
   if (isDigest(raw)) return { kind: 'digest', digest: raw };
   if (TAG_PATTERN.test(raw)) return { kind: 'tag', tag: raw };
+  return undefined;
+}
+
+/** For writes and deletes: a reference that is neither tag nor digest is the client's error (400). */
+export function parseReference(raw: string): Reference {
+  const ref = referenceOf(raw);
+  if (ref) return ref;
   if (raw.includes(':'))
     throw new OciError('DIGEST_INVALID', 'invalid digest', { reference: raw.slice(0, 200) });
   throw new OciError('MANIFEST_INVALID', 'invalid tag', { reference: raw.slice(0, 200) });

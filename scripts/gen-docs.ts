@@ -26,6 +26,16 @@ responses carry the status only.
 |---|---|---|
 ${oci}
 
+Two edges of the spec:
+
+- A GET or HEAD of a manifest by a reference that is neither a tag nor a digest (e.g.
+  \`.INVALID_MANIFEST_NAME\`) is \`MANIFEST_UNKNOWN\` (404): nothing can be stored under it. A PUT or
+  DELETE by such a reference is the client's error: \`MANIFEST_INVALID\` or \`DIGEST_INVALID\` (400).
+- A chunk (PATCH, or the closing PUT with a body) whose \`Content-Range\` does not start at the
+  upload's current offset is \`RANGE_INVALID\` (416) with \`Range: 0-<last byte held>\`; the
+  upload is unchanged and takes the right chunk next. A chunk shorter or longer than its
+  \`Content-Range\` is \`SIZE_INVALID\` (400), and the upload keeps its last offset.
+
 ## Store API (\`/api/v1\`)
 
 Body: \`{"error": {"code", "message", "details"?}}\`.

@@ -80,17 +80,21 @@ export class UploadSessions {
     return this.exclusive(id, () => this.appendLocked(this.get(repository, id), body, range));
   }
 
-  /** Finishes an upload (with an optional last chunk): verifies the digest and stores the blob. */
+  /**
+   * Finishes an upload (with an optional last chunk, held to its Content-Range `range` as in
+   * `append`): verifies the digest and stores the blob. A refused chunk leaves the upload as it was.
+   */
   async complete(
     repository: string,
     id: string,
     digest: Digest,
     body?: Readable,
+    range?: { start: number; end: number },
   ): Promise<{ digest: Digest; size: number }> {
     return this.exclusive(id, async () => {
       let row = this.get(repository, id);
       // fsync covers the whole file: the last chunk's own write stream does it, else it is done below.
-      if (body) row = await this.appendLocked(row, body, undefined, true);
+      if (body) row = await this.appendLocked(row, body, range, true);
       const path = this.pathOf(id);
       const actual = await this.digestOf(row, algorithmOf(digest));
       if (actual !== digest) {

@@ -356,9 +356,12 @@ describe('registry: bad input is refused cleanly and leaves nothing behind', () 
       }
       const missing = await raw('PUT', location, { body });
       expect([missing.status, missing.code]).to.deep.equal([400, 'DIGEST_INVALID']);
+      // A manifest or blob path that is no digest names nothing: 404 to read (distribution
+      // answers the same way for HEAD), 400 to delete.
       const manifest = await raw('GET', `/v2/${REPO}/manifests/sha256:xyz`);
-      expect([manifest.status, manifest.code]).to.deep.equal([400, 'DIGEST_INVALID']);
-      // A blob path that is no digest names no blob (distribution answers the same way for HEAD).
+      expect([manifest.status, manifest.code]).to.deep.equal([404, 'MANIFEST_UNKNOWN']);
+      const unmanifest = await raw('DELETE', `/v2/${REPO}/manifests/sha256:xyz`);
+      expect([unmanifest.status, unmanifest.code]).to.deep.equal([400, 'DIGEST_INVALID']);
       const blob = await raw('GET', `/v2/${REPO}/blobs/sha256:xyz`);
       expect([blob.status, blob.code]).to.deep.equal([404, 'BLOB_UNKNOWN']);
       await expectNoBlob(sha256(body));

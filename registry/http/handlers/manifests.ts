@@ -1,20 +1,33 @@
 import { OciError } from '../../errors.js';
-import { parseReference } from '../../names.js';
+import { parseReference, referenceOf, type Reference } from '../../names.js';
 import { storeManifest } from '../../manifests/store-manifest.js';
 import type { StoredManifest } from '../../metadata/registry-metadata.js';
 import type { Call, RegistryContext } from '../context.js';
 import { readBody } from '../request.js';
 import { sendEmpty } from '../respond.js';
 
-/** GET/HEAD by tag or digest: the bytes exactly as pushed, with the media type they were pushed with. */
+function lookup(
+  ctx: RegistryContext,
+  repository: string,
+  ref: Reference,
+): StoredManifest | undefined {
+  return ref.kind === 'tag'
+    ? ctx.meta.manifestByTag(repository, ref.tag)
+    : ctx.meta.manifestByDigest(repository, ref.digest);
+}
+
+/**
+ * GET/HEAD by tag or digest: the bytes exactly as pushed, with the media type they were pushed
+ * with. A reference that is neither tag nor digest names nothing, so it is as unknown as any
+ * absent manifest (404, as the conformance suite's `.INVALID_MANIFEST_NAME` expects), not a 400.
+ */
 export function getManifest(ctx: RegistryContext, call: Call): void {
   const { req, res, repository } = call;
-  const ref = parseReference(call.param);
-  const found: StoredManifest | undefined =
-    ref.kind === 'tag'
-      ? ctx.meta.manifestByTag(repository, ref.tag)
-      : ctx.meta.manifestByDigest(repository, ref.digest);
-  if (!found) throw new OciError('MANIFEST_UNKNOWN', undefined, { reference: call.param });
+  const ref = referenceOf(call.param);
+  const found = ref && lookup(ctx, repository, ref);
+  if (!ref || !found) {
+    throw new OciError('MANIFEST_UNKNOWN', undefined, { reference: call.param.slice(0, 200) });
+  }
   res.writeHead(200, {
     'Content-Type': found.mediaType,
     'Content-Length': found.size,

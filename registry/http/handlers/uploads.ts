@@ -71,11 +71,16 @@ export async function patchUpload(ctx: RegistryContext, call: Call): Promise<voi
   sendEmpty(call.res, 202, progressHeaders(call.repository, upload.id, upload.size));
 }
 
-/** PUT ?digest=: the last chunk (optional), then verify and store. */
+/**
+ * PUT ?digest=: the last chunk (optional), then verify and store. A last chunk with Content-Range
+ * is held to it as a PATCH is (416 when out of place, the upload unchanged); a Content-Range
+ * without a body is a chunk of no bytes, so it fails the same checks.
+ */
 export async function completeUpload(ctx: RegistryContext, call: Call): Promise<void> {
   const digest = parseDigest(call.query.get('digest') ?? undefined);
-  const body = hasBody(call.req) ? call.req : undefined;
-  await ctx.uploads.complete(call.repository, call.param, digest, body);
+  const range = parseContentRange(call.req.headers['content-range']);
+  const body = hasBody(call.req) || range ? call.req : undefined;
+  await ctx.uploads.complete(call.repository, call.param, digest, body, range);
   created(call, digest);
 }
 
