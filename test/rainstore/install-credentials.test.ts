@@ -133,7 +133,10 @@ class Fixture {
       headers: { accept: OCI_MANIFEST },
     });
     if (res.status !== 200) return refusal(res);
-    const manifest = (await res.json()) as { config: { digest: string }; layers: { digest: string }[] };
+    const manifest = (await res.json()) as {
+      config: { digest: string };
+      layers: { digest: string }[];
+    };
     for (const { digest } of [manifest.config, ...manifest.layers]) {
       const blob = await client.request('GET', `/v2/${repo}/blobs/${digest}`);
       if (blob.status !== 200) return refusal(blob);
@@ -232,7 +235,8 @@ describe('rainstore: install credentials are the installer key’s, scoped and r
 
   it(`are fresh on every fetch, the earlier ones still valid, ${LIVE_PER_KEY_AND_APP} per key and app`, async () => {
     const again: Creds[] = [];
-    for (let i = 1; i < LIVE_PER_KEY_AND_APP; i++) again.push(await f.install(carol.keys.install, notes));
+    for (let i = 1; i < LIVE_PER_KEY_AND_APP; i++)
+      again.push(await f.install(carol.keys.install, notes));
     expect(new Set([carols, ...again].map((c) => c.password)).size).to.equal(LIVE_PER_KEY_AND_APP);
     await f.expectPulls(carols, 'the first of ten');
     const eleventh = await f.install(carol.keys.install, notes);
@@ -251,9 +255,14 @@ describe('rainstore: install credentials are the installer key’s, scoped and r
     );
     expect(stored.status, stored.text).to.equal(200);
     expect(stored.body.template.apps[0]!.service_image).to.include({ hub_password: '' });
-    const served = await api(srv!, 'GET', `/api/v1/apps/${notes.repository}/versions/1.0.0/install`, {
-      bearer: bob.session,
-    });
+    const served = await api(
+      srv!,
+      'GET',
+      `/api/v1/apps/${notes.repository}/versions/1.0.0/install`,
+      {
+        bearer: bob.session,
+      },
+    );
     expect(served.status, served.text).to.equal(200);
     for (const secret of f.issued) {
       expect(stored.text).to.not.include(secret);
