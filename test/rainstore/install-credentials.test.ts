@@ -11,7 +11,7 @@ import { rm } from 'node:fs/promises';
 import { expect } from 'chai';
 import { api, TestClock } from '../helpers/accounts.js';
 import { TestRegistryClient, type OciErrorBody } from '../helpers/registry-client.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { ADMIN_KEY, startTestServer, type TestServer } from '../helpers/server.js';
 import { run, toolAvailable } from '../helpers/tools.js';
 import { clientHome } from '../clients/client-env.js';
 import { person, shelve, type Person } from './people.js';
@@ -196,6 +196,7 @@ describe('rainstore: install credentials are the installer key’s, scoped and r
 
   it('pull the app’s images through /v2 (and skopeo), not another app’s, and never push', async () => {
     bobs = await f.install(bob.keys.install, notes);
+    expect(bobs.user, 'the credentials name their installer').to.equal('bob');
     await f.expectPulls(bobs, 'the installed app');
     const elsewhere = await f.pull(bobs, { repository: other.repository });
     expect(elsewhere.status, 'another app').to.be.oneOf([401, 403]);
@@ -223,6 +224,19 @@ describe('rainstore: install credentials are the installer key’s, scoped and r
     } finally {
       await rm(home.dir, { recursive: true, force: true });
     }
+  });
+
+  it('carry nothing but pulling that app, also when the installer is an admin', async () => {
+    const admins = await f.install(ADMIN_KEY, notes);
+    expect(admins.user).to.equal('admin');
+    await f.expectPulls(admins, 'the installed app');
+    const client = f.registry(admins);
+    const catalog = await client.request('GET', '/v2/_catalog');
+    expect(catalog.status, 'the catalog').to.be.oneOf([401, 403]);
+    expect((await f.pull(admins, { repository: other.repository })).status).to.be.oneOf([401, 403]);
+    expect((await client.pushBlob(notes.repository, 'no')).status).to.be.oneOf([401, 403]);
+    const keys = await api(srv!, 'GET', '/api/v1/keys', { bearer: admins.password });
+    expect(keys.status, 'the store API').to.equal(401);
   });
 
   it('differ per installer key: another user’s key and another key of the same user get others', async () => {
