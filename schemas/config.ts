@@ -105,6 +105,15 @@ export const Config = z.strictObject({
         .max(64)
         .default('appshelf')
         .describe('the market name a Rainbond console shows'),
+      pullCredentialTtlSeconds: z
+        .number()
+        .int()
+        .min(1)
+        .max(365 * 86400)
+        .default(7 * 86400)
+        .describe(
+          "lifetime of the pull credentials in an install template a Rainbond console fetches (one set per installer access key and app); fetching the template again renews the key's live ones for the app",
+        ),
       frameAncestors: z
         .array(
           z

@@ -17,6 +17,7 @@ import type { Config } from '../schemas/config.js';
 import { AccessKeys } from './auth/access-keys.js';
 import { bootstrapAdmin } from './auth/bootstrap.js';
 import { Permissions } from './auth/permissions.js';
+import { PullCredentials } from './auth/pull-credentials.js';
 import { createRegistryAccess } from './auth/registry-access.js';
 import { tokenEndpoint } from './auth/token-endpoint.js';
 import { TokenService } from './auth/token-service.js';
@@ -151,7 +152,12 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     sqlite.prepare('select 1').get();
     res.json({ status: 'ready' });
   });
-  const token = tokenEndpoint({ tokens, keys, permissions });
+  const pulls = new PullCredentials({
+    db,
+    ttlSeconds: config.rainstore.pullCredentialTtlSeconds,
+    clock,
+  });
+  const token = tokenEndpoint({ tokens, keys, pulls, permissions });
   app.get('/v2/token', token);
   app.post('/v2/token', express.urlencoded({ extended: false, limit: '16kb' }), token);
 
@@ -229,7 +235,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       log,
       clock,
       config,
-      dataDir: data,
+      pulls,
       token,
     }),
   );

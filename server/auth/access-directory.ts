@@ -14,6 +14,8 @@ export interface AccessDirectory {
   appOfKey(appKey: string): { namespace: string; name: string } | undefined;
   /** The key (when given) is neither revoked nor expired, and its user is not disabled. */
   credentialsActive(userId: number, keyId: number | undefined, now: number): boolean;
+  /** Pull credential `id` of key `keyId` (of user `userId`) is unexpired, and so is that key. */
+  pullCredentialActive(id: number, keyId: number, userId: number, now: number): boolean;
 }
 
 export function sqlAccessDirectory(sqlite: Database.Database): AccessDirectory {
@@ -29,11 +31,11 @@ export function sqlAccessDirectory(sqlite: Database.Database): AccessDirectory {
   const user = sqlite.prepare<[number], { disabled: number }>(
     `select disabled from users where id = ?`,
   );
-  const key = sqlite.prepare<
-    [number, number],
-    { disabled: number; revoked_at: number | null; expires_at: number | null }
-  >(
-    `select u.disabled, k.revoked_at, k.expires_at from access_keys k join users u on u.id = k.user_id where k.id = ? and k.user_id = ?`,
+  const key = sqlite.prepare<[number, number], KeyRow>(
+    `select u.disabled, k.revoked_at, k.expires_at as key_expires_at from access_keys k join users u on u.id = k.user_id where k.id = ? and k.user_id = ?`,
+  );
+  const pull = sqlite.prepare<[number, number, number], { expires_at: number } & KeyRow>(
+    `select c.expires_at, u.disabled, k.revoked_at, k.expires_at as key_expires_at from pull_credentials c join access_keys k on k.id = c.access_key_id join users u on u.id = k.user_id where c.id = ? and k.id = ? and k.user_id = ?`,
   );
   return {
     roleOf: (userId, namespace) => role.get(userId, namespace)?.role,
@@ -44,13 +46,26 @@ export function sqlAccessDirectory(sqlite: Database.Database): AccessDirectory {
     appOfKey: (appKey) => byKey.get(appKey),
     credentialsActive(userId, keyId, now) {
       if (keyId === undefined) return user.get(userId)?.disabled === 0;
-      const row = key.get(keyId, userId);
-      return (
-        !!row &&
-        row.disabled === 0 &&
-        row.revoked_at === null &&
-        (row.expires_at === null || row.expires_at > now)
-      );
+      return keyAlive(key.get(keyId, userId), now);
+    },
+    pullCredentialActive(id, keyId, userId, now) {
+      const row = pull.get(id, keyId, userId);
+      return !!row && row.expires_at > now && keyAlive(row, now);
     },
   };
+}
+
+interface KeyRow {
+  disabled: number;
+  revoked_at: number | null;
+  key_expires_at: number | null;
+}
+
+function keyAlive(row: KeyRow | undefined, now: number): boolean {
+  return (
+    !!row &&
+    row.disabled === 0 &&
+    row.revoked_at === null &&
+    (row.key_expires_at === null || row.key_expires_at > now)
+  );
 }

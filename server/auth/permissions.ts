@@ -18,6 +18,10 @@
  *   does nothing else; its keys' scopes narrow it like any key.
  * - Installing an app (its template with pull credentials) needs reading it and, with a key, the
  *   install or push scope: scopes are cumulative, push ⊇ install ⊇ read.
+ * - Pull credentials of an install template (pull-credentials.ts) stand for their installer's key,
+ *   narrowed to pulling that one app's repository and the ones under it: only while the key works,
+ *   its owner may still read the app (a non-member loses it when the app is unlisted or deleted)
+ *   and the credentials have not expired. They do nothing else.
  */
 import type { MemberRole } from '../accounts/namespaces.js';
 import type { AccessDirectory } from './access-directory.js';
@@ -32,6 +36,12 @@ export interface PermissionRules {
 }
 
 type User = Extract<Principal, { kind: 'user' }>;
+type PullOnly = User & { pullCredential: NonNullable<User['pullCredential']> };
+
+/** Whether `p` came from the pull credentials of an install template. */
+function pullOnly(p: Principal): p is PullOnly {
+  return p.kind === 'user' && p.pullCredential !== undefined;
+}
 
 /** How long `active` trusts its answer for one principal object (one request's decisions). */
 const ACTIVE_MEMO_MS = 50;
@@ -64,6 +74,7 @@ export class Permissions {
   repository(p: Principal, name: string, action: RepositoryAction): boolean {
     if (p.kind === 'user' && isRobot(p)) return this.robotRepository(p, name, action);
     const [namespace = '', app = ''] = name.split('/');
+    if (pullOnly(p)) return action === 'pull' && this.readApp(p, namespace, app);
     if (action === 'pull') return this.readApp(p, namespace, app);
     return this.namespace(p, namespace, action === 'push' ? 'push' : 'manage-apps');
   }
@@ -77,6 +88,7 @@ export class Permissions {
       return this.rules.anonymousPull && this.directory.appListed(namespace, app) !== false;
     if (!this.active(p) || !scopeAllows(p, 'read')) return false;
     if (isRobot(p)) return this.robotApp(p) === `${namespace}/${app}`;
+    if (pullOnly(p) && this.pullApp(p) !== `${namespace}/${app}`) return false;
     if (p.role === 'admin' || this.directory.roleOf(p.userId, namespace)) return true;
     const listed = this.directory.appListed(namespace, app);
     return listed === true || (listed === undefined && this.rules.anonymousPull);
@@ -93,12 +105,13 @@ export class Permissions {
    */
   rights(p: Principal): KeyScope[] {
     if (p.kind === 'anonymous') return ['read'];
-    if (isRobot(p) || !this.active(p)) return [];
+    if (isRobot(p) || pullOnly(p) || !this.active(p)) return [];
     return (['read', 'install', 'push'] as const).filter((need) => scopeAllows(p, need));
   }
 
   /** Whether the store shows app `<namespace>/<app>` to `p` in listings (not gated by anonymousPull). */
   seeApp(p: Principal, namespace: string, listed: boolean): boolean {
+    if (pullOnly(p)) return false;
     if (listed) return p.kind === 'anonymous' || this.active(p);
     return (
       p.kind === 'user' &&
@@ -109,7 +122,7 @@ export class Permissions {
 
   /** May `p` do `action` in `namespace` (push into it, change its apps, manage its members)? */
   namespace(p: Principal, namespace: string, action: NamespaceAction): boolean {
-    if (p.kind === 'anonymous' || !this.active(p)) return false;
+    if (p.kind === 'anonymous' || pullOnly(p) || !this.active(p)) return false;
     if (!scopeAllows(p, action === 'read' ? 'read' : 'push')) return false;
     if (p.role === 'admin') return true;
     const role = this.directory.roleOf(p.userId, namespace);
@@ -121,12 +134,27 @@ export class Permissions {
   }
 
   admin(p: Principal): boolean {
-    return p.kind === 'user' && p.role === 'admin' && this.active(p) && scopeAllows(p, 'push');
+    return (
+      p.kind === 'user' &&
+      p.role === 'admin' &&
+      !pullOnly(p) &&
+      this.active(p) &&
+      scopeAllows(p, 'push')
+    );
   }
 
   /** A robot's app, `<namespace>/<app>`, while the app exists. */
   private robotApp(p: User): string | undefined {
-    const app = this.directory.appOfKey(p.name.slice(ROBOT_PREFIX.length));
+    return this.appOfKey(p.name.slice(ROBOT_PREFIX.length));
+  }
+
+  /** The app that pull credentials were issued for, `<namespace>/<app>`, while it exists. */
+  private pullApp(p: PullOnly): string | undefined {
+    return this.appOfKey(p.pullCredential.appKey);
+  }
+
+  private appOfKey(appKey: string): string | undefined {
+    const app = this.directory.appOfKey(appKey);
     return app && `${app.namespace}/${app.name}`;
   }
 
@@ -145,7 +173,10 @@ export class Permissions {
     const now = this.clock();
     const memo = this.activeMemo.get(p);
     if (memo && now - memo.at < ACTIVE_MEMO_MS) return memo.active;
-    const active = this.directory.credentialsActive(p.userId, p.keyId, now);
+    const active = p.pullCredential
+      ? p.keyId !== undefined &&
+        this.directory.pullCredentialActive(p.pullCredential.id, p.keyId, p.userId, now)
+      : this.directory.credentialsActive(p.userId, p.keyId, now);
     this.activeMemo.set(p, { at: now, active });
     return active;
   }

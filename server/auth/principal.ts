@@ -14,6 +14,11 @@ export type Principal =
       keyId?: number;
       /** The login session used, when the principal came from one. */
       sessionId?: number;
+      /**
+       * Set when the principal came from the pull credentials of an install template: the
+       * installer (user and key) narrowed to pulling the repositories of app `appKey`.
+       */
+      pullCredential?: { id: number; appKey: string };
     };
 
 export const ANONYMOUS: Principal = { kind: 'anonymous' };

@@ -98,6 +98,7 @@ function principalOf(claims: TokenClaims): Principal {
     role: claims.role,
     ...(claims.scp ? { keyScopes: claims.scp } : {}),
     ...(claims.kid !== null ? { keyId: claims.kid } : {}),
+    ...(claims.pull ? { pullCredential: { id: claims.pull.id, appKey: claims.pull.app } } : {}),
   };
 }
 

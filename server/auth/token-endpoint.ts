@@ -1,12 +1,14 @@
 /**
  * The registry's token realm (`/v2/token`): Docker token authentication with basic credentials
- * (user name + access key), and the OAuth2 password grant some clients use. Anonymous callers
- * get a token with whatever the rules allow anonymously.
+ * (user name + access key, or the pull credentials of an install template), and the OAuth2
+ * password grant some clients use. Anonymous callers get a token with whatever the rules allow
+ * anonymously.
  */
 import type { Request, RequestHandler, Response } from 'express';
 import type { AccessKeys } from './access-keys.js';
 import type { Permissions, RepositoryAction } from './permissions.js';
 import { ANONYMOUS, type Principal } from './principal.js';
+import type { PullCredentials } from './pull-credentials.js';
 import { parseScopes, type TokenAccess, type TokenService } from './token-service.js';
 
 const REPOSITORY_ACTIONS: readonly RepositoryAction[] = ['pull', 'push', 'delete'];
@@ -14,8 +16,12 @@ const REPOSITORY_ACTIONS: readonly RepositoryAction[] = ['pull', 'push', 'delete
 export function tokenEndpoint(deps: {
   tokens: TokenService;
   keys: AccessKeys;
+  pulls: PullCredentials;
   permissions: Permissions;
 }): RequestHandler {
+  const authenticate = (password: string, username: string): Principal | undefined =>
+    deps.pulls.authenticate(password, username) ?? deps.keys.authenticate(password, username);
+
   const grant = (principal: Principal, requested: TokenAccess[]): TokenAccess[] =>
     requested
       .map((r): TokenAccess => {
@@ -62,7 +68,7 @@ export function tokenEndpoint(deps: {
         res.status(400).json({ error: 'unsupported_grant_type' });
         return;
       }
-      const principal = deps.keys.authenticate(body.password, body.username);
+      const principal = authenticate(body.password, body.username);
       if (!principal) return refuse(res);
       return respond(res, principal, typeof body.scope === 'string' ? [body.scope] : []);
     }
@@ -73,7 +79,7 @@ export function tokenEndpoint(deps: {
     if (basic === null) return refuse(res);
     let principal: Principal = ANONYMOUS;
     if (basic) {
-      const found = deps.keys.authenticate(basic.password, basic.username);
+      const found = authenticate(basic.password, basic.username);
       if (!found) return refuse(res);
       principal = found;
     }

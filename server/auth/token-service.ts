@@ -30,6 +30,8 @@ export interface TokenClaims {
   role: 'admin' | 'user' | null;
   kid: number | null;
   scp: KeyScope[] | null;
+  /** The pull credential (and its app's key) the token was made from; absent in older tokens. */
+  pull?: { id: number; app: string } | null;
   exp: number;
 }
 
@@ -85,6 +87,9 @@ export class TokenService {
       role: user?.role ?? null,
       kid: user?.keyId ?? null,
       scp: user?.keyScopes ?? null,
+      pull: user?.pullCredential
+        ? { id: user.pullCredential.id, app: user.pullCredential.appKey }
+        : null,
     })
       .setProtectedHeader({ alg: 'ES256', typ: 'JWT' })
       .setIssuer(ISSUER)

@@ -11,6 +11,7 @@ import {
   text,
   uniqueIndex,
 } from 'drizzle-orm/sqlite-core';
+import { accessKeys } from './schema.js';
 
 export const apps = sqliteTable(
   'apps',
@@ -146,4 +147,35 @@ export const syncJobs = sqliteTable(
     updatedAt: integer('updated_at').notNull(),
   },
   (t) => [index('sync_jobs_version').on(t.versionId)],
+);
+
+/**
+ * The registry credentials an install template hands a Rainbond console: one row per secret,
+ * issued to an installer's access key for one app (server/auth/pull-credentials.ts). Only the
+ * secret's hash is kept; the key's revocation, the app's deletion and expiry end it.
+ */
+export const pullCredentials = sqliteTable(
+  'pull_credentials',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    /** The installer's access key: the credential is worth no more than it. */
+    accessKeyId: integer('access_key_id')
+      .notNull()
+      .references(() => accessKeys.id, { onDelete: 'cascade' }),
+    appId: integer('app_id')
+      .notNull()
+      .references(() => apps.id, { onDelete: 'cascade' }),
+    /** The first characters of the secret, used to find the row. */
+    prefix: text('prefix').notNull(),
+    /** sha256 of the whole secret (192 random bits: a slow hash adds nothing). */
+    secretHash: text('secret_hash').notNull(),
+    createdAt: integer('created_at').notNull(),
+    /** Moved on by every template fetch of the same key and app. */
+    expiresAt: integer('expires_at').notNull(),
+  },
+  (t) => [
+    index('pull_credentials_prefix').on(t.prefix),
+    index('pull_credentials_key_app').on(t.accessKeyId, t.appId),
+    index('pull_credentials_expires').on(t.expiresAt),
+  ],
 );

@@ -2,8 +2,8 @@
  * The template a Rainbond console installs from (rainstore-api.md §4.11, §4.14, §5): group fields
  * stamped from the app and version, each component's image the store-kept tag reference
  * `<host>/<namespace>/<app>:<version>-<service_key>` (ARCHITECTURE.md §3: the console splits
- * image references at the last `:`), and the store's images pulled with the app robot's pull-only
- * credentials (or none, for anonymous pulls).
+ * image references at the last `:`), and the store's images pulled with the credentials given:
+ * the installer's own for this app (server/auth/pull-credentials.ts), or none for anonymous pulls.
  */
 import { componentTag } from '../../schemas/bundle.js';
 import type { Json } from '../../schemas/ram.js';

@@ -2,9 +2,10 @@
  * `POST /apps/{appID}/versions` (rainstore-api.md §4.10): a version Rainbond publishes becomes a
  * normal appshelf version. The template is stamped with the envelope's group_key/group_version and
  * validated; component images Rainbond pushed into this store are bound into the app's repository
- * by digest; the stored template carries the app robot's pull credentials (never the push ones);
- * then the template manifest and the bundle index (ARCHITECTURE.md §3) are written in-process, so
- * the indexer makes the version ready, sets the component tags and search picks it up. A template
+ * by digest; the stored template carries blank credentials for this store's images (never the
+ * push ones; an install template gets the installer's own, server/auth/pull-credentials.ts); then
+ * the template manifest and the bundle index (ARCHITECTURE.md §3) are written in-process, so the
+ * indexer makes the version ready, sets the component tags and search picks it up. A template
  * with an image on another registry is stored as a draft (an image sync can publish it later).
  */
 import { createHash } from 'node:crypto';
@@ -31,7 +32,6 @@ import { StoreError } from '../errors.js';
 import type { AppRow, VersionRow } from '../store/app-access.js';
 import { repositoryOf } from '../store/version-index.js';
 import { versionRowOf } from './catalog.js';
-import type { Robots } from './robots.js';
 import { bindImage, resolveStoreImage, storeImageRef } from './store-images.js';
 import { credentialsOf, hubHost, imageSlots, setCredentials } from './template-images.js';
 
@@ -60,7 +60,6 @@ export class VersionPublisher {
       db: Db;
       registry: Registry;
       permissions: Permissions;
-      robots: Robots;
       audit: AuditLog;
       log: Logger;
       clock: () => number;
@@ -71,7 +70,6 @@ export class VersionPublisher {
     const template = this.validTemplate(app, input);
     const repository = repositoryOf(app);
     const actor = principalName(ctx.principal);
-    const pull = this.deps.robots.pullCredentials(app);
     // Every image on this store must be there (and readable by the publisher) before anything is written.
     const slots = imageSlots(template).map((slot) => {
       const ref = storeImageRef(slot.ref, ctx.ownHosts);
@@ -108,7 +106,7 @@ export class VersionPublisher {
           descriptor: bound,
         });
       }
-      setCredentials(slot, ctx.hub, repository, pull);
+      setCredentials(slot, ctx.hub, repository, null);
     }
     const templateManifest = await this.writeTemplate(
       repository,

@@ -1,22 +1,19 @@
 /**
- * Each app's robot: the registry credentials the Rainstore API hands out, limited to that app by
- * the permission module (user `robot$<appKey>`, see permissions.ts).
+ * Each app's robot: the push credentials the Rainstore API hands out (`apphubinfo`), limited to
+ * that app by the permission module (user `robot$<appKey>`, see permissions.ts). A push-scoped key
+ * that expires after 25 hours (the console may retry a share event for 24 h). Calls within the
+ * first hour get the same key back, so one publish (one call per component and plugin) mints one
+ * key; the secret is kept in memory only.
  *
- * - Push credentials (`apphubinfo`): a push-scoped key that expires after 25 hours (the console
- *   may retry a share event for 24 h). Calls within the first hour get the same key back, so one
- *   publish (one call per component and plugin) mints one key; the secret is kept in memory only.
- * - Pull credentials (inside served templates): a read-scoped key that does not expire, its secret
- *   an HMAC of the app's key under a secret kept in `<data>/keys/`, so every template of the app
- *   carries the same one and none has to be stored.
+ * Pull credentials are not the robot's: an install template carries the installer's own
+ * (server/auth/pull-credentials.ts).
  */
-import { createHmac } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import type { AccessKeys } from '../auth/access-keys.js';
 import { robotName } from '../auth/permissions.js';
 import type { Db } from '../db/open-database.js';
 import { users } from '../db/schema.js';
 import type { AppRow } from '../store/app-access.js';
-import { secretFile } from '../keys/secret-file.js';
 
 const PUSH_TTL_MS = 25 * 3600_000;
 const PUSH_REUSE_MS = 3600_000;
@@ -27,12 +24,9 @@ export interface RegistryCredentials {
 }
 
 export class Robots {
-  private pepperBytes: Buffer | undefined;
   private readonly pushKeys = new Map<string, RegistryCredentials & { mintedAt: number }>();
 
-  constructor(
-    private readonly deps: { db: Db; keys: AccessKeys; dataDir: string; clock: () => number },
-  ) {}
+  constructor(private readonly deps: { db: Db; keys: AccessKeys; clock: () => number }) {}
 
   pushCredentials(app: AppRow): RegistryCredentials {
     const now = this.deps.clock();
@@ -54,14 +48,6 @@ export class Robots {
     return { user: robot.name, password: key };
   }
 
-  pullCredentials(app: AppRow): RegistryCredentials {
-    const name = robotName(app.appKey);
-    const secret = `ask_${createHmac('sha256', this.pepper()).update(`pull:${app.appKey}`).digest('base64url').slice(0, 32)}`;
-    if (!this.deps.keys.authenticate(secret, name))
-      this.deps.keys.create(this.robot(app).id, 'rainstore pull', ['read'], { secret });
-    return { user: name, password: secret };
-  }
-
   private robot(app: AppRow): { id: number; name: string } {
     const name = robotName(app.appKey);
     const { db, clock } = this.deps;
@@ -74,10 +60,5 @@ export class Robots {
       .from(users)
       .where(eq(users.name, name))
       .get()!;
-  }
-
-  private pepper(): Buffer {
-    this.pepperBytes ??= secretFile(this.deps.dataDir, 'rainstore-robot.key');
-    return this.pepperBytes;
   }
 }

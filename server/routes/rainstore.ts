@@ -13,6 +13,7 @@ import type { AuditLog } from '../accounts/audit-log.js';
 import type { AccessKeys } from '../auth/access-keys.js';
 import type { Permissions } from '../auth/permissions.js';
 import { ANONYMOUS } from '../auth/principal.js';
+import type { PullCredentials } from '../auth/pull-credentials.js';
 import type { Db } from '../db/open-database.js';
 import { users } from '../db/schema.js';
 import { StoreError } from '../errors.js';
@@ -63,13 +64,14 @@ export interface RainstoreRoutesDeps {
   db: Db;
   registry: Registry;
   keys: AccessKeys;
+  /** Issues the per-installer pull credentials of install templates. */
+  pulls: PullCredentials;
   permissions: Permissions;
   stats: AppStats;
   audit: AuditLog;
   log: Logger;
   clock: () => number;
   config: Pick<Config, 'publicUrl' | 'rainstore'>;
-  dataDir: string;
   /** The registry's token realm handler (`/v2/token`), also served as `/app-server/v1/registry/auth`. */
   token: RequestHandler;
 }
@@ -82,8 +84,8 @@ export function rainstoreRoutes(deps: RainstoreRoutesDeps): Router {
   const catalog = new Catalog({ db, permissions });
   const access = new AppAccess(db, permissions);
   const apps = new AppService({ ...deps, access, log });
-  const robots = new Robots({ db, keys: deps.keys, dataDir: deps.dataDir, clock });
-  const publisher = new VersionPublisher({ ...deps, robots, log });
+  const robots = new Robots({ db, keys: deps.keys, clock });
+  const publisher = new VersionPublisher({ ...deps, log });
   const installs = new InstallCounter({ stats, clock });
 
   const caller = (req: Request): RainstoreCaller => callerOf(req, deps);
@@ -263,7 +265,11 @@ export function rainstoreRoutes(deps: RainstoreRoutesDeps): Router {
     const getTemplate = queryBoolean(req.query.getTemplate) ?? false;
     let template = '';
     if (forInstall || getTemplate) {
-      if (!permissions.installApp(c.principal, app.namespace, app.name)) {
+      const principal = c.principal;
+      if (
+        principal.kind !== 'user' ||
+        !permissions.installApp(principal, app.namespace, app.name)
+      ) {
         throw new StoreError(
           'forbidden',
           c.keyRejected
@@ -276,7 +282,8 @@ export function rainstoreRoutes(deps: RainstoreRoutesDeps): Router {
         row,
         hubHostOf(publicUrl, req),
         ownHostsOf(publicUrl, req),
-        robots.pullCredentials(app),
+        // forInstall alone serves no template: no secret is minted for it.
+        getTemplate ? deps.pulls.issue(principal, app.id) : null,
       );
       if (getTemplate) template = JSON.stringify(served);
       if (forInstall) installs.count(installer(c), app.id, row.version);
