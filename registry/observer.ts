@@ -10,7 +10,7 @@ export type V2Family =
 
 /**
  * How the registry tells its owner what it did, for metrics. `requestFinished` runs on the read
- * paths (blob and manifest GET), so an implementation must be cheap: no allocation, no I/O.
+ * paths (blob and manifest GET), so an implementation must be cheap: a few additions, no I/O.
  */
 export interface RegistryObserver {
   /**

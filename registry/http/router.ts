@@ -139,7 +139,8 @@ async function dispatch(
     const [action, handler] = entry;
     const scope: AccessScope = { type: 'repository', name: repository, actions: [action] };
     const actor = await ctx.access.check(auth, scope, req.headers.host);
-    await handler(ctx, { req, res, query, repository, param: m[2] ?? '', actor });
+    const served = handler(ctx, { req, res, query, repository, param: m[2] ?? '', actor });
+    if (served) await served; // manifest GET is synchronous: no extra tick for it
     return route.family;
   }
   throw new OciError('NAME_INVALID', 'no such route', { path: path.slice(0, 300) });

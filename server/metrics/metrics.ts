@@ -19,6 +19,7 @@ export class Metrics {
     private readonly log: Logger,
   ) {
     this.store = new StoreMetrics(sources, this.register);
+    processRegister(); // from now on: the event-loop and GC figures count from the start
   }
 
   /** What the registry reports to: its requests and GC runs. */
