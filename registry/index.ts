@@ -15,6 +15,8 @@ import { allowAll, type ManifestGuard } from './manifests/manifest-guard.js';
 import type { ParsedManifest } from './manifests/parse-manifest.js';
 import { storeManifest, type ManifestPush } from './manifests/store-manifest.js';
 import { RegistryMetadata } from './metadata/registry-metadata.js';
+import { readTotals, type RegistryTotals } from './metadata/registry-totals.js';
+import { unobserved, type RegistryObserver } from './observer.js';
 import type { SqliteDb } from './metadata/sqlite.js';
 import { BlobStore } from './storage/blob-store.js';
 import type { StorageDriver } from './storage/driver.js';
@@ -30,6 +32,8 @@ export interface RegistryOptions {
   maxManifestBytes: number;
   gc: { graceSeconds: number; uploadTtlSeconds: number };
   clock?: () => number;
+  /** Told of every request and GC run, for metrics. */
+  observer?: RegistryObserver;
 }
 
 export interface Registry {
@@ -41,6 +45,8 @@ export interface Registry {
   setGuard(guard: ManifestGuard): void;
   /** Stores a manifest in-process as a PUT on /v2 would (guard, tag, `manifest.pushed`); no access check. */
   putManifest(push: ManifestPush): Promise<ParsedManifest>;
+  /** What is stored right now (counted in the database, for metrics). */
+  totals(): RegistryTotals;
   readonly gc: GarbageCollector;
   readonly meta: RegistryMetadata;
   readonly blobs: BlobStore;
@@ -50,6 +56,7 @@ export interface Registry {
 export function createRegistry(options: RegistryOptions): Registry {
   const clock = options.clock ?? Date.now;
   const log = options.log.child({ module: 'registry' });
+  const observer = options.observer ?? unobserved;
   const meta = new RegistryMetadata(options.db, clock);
   const blobs = new BlobStore(options.driver, meta, clock);
   const uploads = new UploadSessions(options.stagingDir, meta, blobs);
@@ -71,6 +78,7 @@ export function createRegistry(options: RegistryOptions): Registry {
     guard: allowAll,
     emit,
     log,
+    observer,
     maxManifestBytes: options.maxManifestBytes,
   };
   const gc = new GarbageCollector({
@@ -79,6 +87,7 @@ export function createRegistry(options: RegistryOptions): Registry {
     uploads,
     log: log.child({ module: 'registry.gc' }),
     clock,
+    onFinished: (dryRun, report) => observer.gcFinished(dryRun, report),
     ...options.gc,
   });
   return {
@@ -91,6 +100,7 @@ export function createRegistry(options: RegistryOptions): Registry {
       ctx.guard = guard;
     },
     putManifest: (push) => storeManifest(ctx, push),
+    totals: () => readTotals(options.db),
     gc,
     meta,
     blobs,
@@ -101,6 +111,9 @@ export function createRegistry(options: RegistryOptions): Registry {
 export { OciError, ociErrorCatalog, type OciErrorCode } from './errors.js';
 export type { AccessScope, RegistryAccess, RegistryAction, RegistryActor } from './access.js';
 export type { RegistryEvent } from './events.js';
+export type { GcReport } from './gc/garbage-collector.js';
+export type { RegistryTotals } from './metadata/registry-totals.js';
+export type { RegistryObserver, V2Family } from './observer.js';
 export type { ManifestGuard } from './manifests/manifest-guard.js';
 export type { ParsedManifest } from './manifests/parse-manifest.js';
 export type { ManifestPush } from './manifests/store-manifest.js';

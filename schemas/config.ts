@@ -1,14 +1,12 @@
 import { z } from 'zod';
 
 const Seconds = z.number().int().nonnegative();
+/** `host:port`, `[v6]:port` or `:port` (every address). */
+const HostPort = z.string().regex(/^(\[[0-9a-fA-F:]+\]|[^:\s]*):\d{1,5}$/, 'expected host:port');
 
 /** `config.yml`: every key, its type, its default and its meaning. Defaults live only here. */
 export const Config = z.strictObject({
-  listen: z
-    .string()
-    .regex(/^(\[[0-9a-fA-F:]+\]|[^:\s]*):\d{1,5}$/, 'expected host:port')
-    .default('0.0.0.0:8080')
-    .describe('host:port to listen on'),
+  listen: HostPort.default('0.0.0.0:8080').describe('host:port to listen on'),
   data: z
     .string()
     .min(1)
@@ -54,6 +52,17 @@ export const Config = z.strictObject({
           ),
         })
         .prefault({}),
+    })
+    .prefault({}),
+  metrics: z
+    .strictObject({
+      enabled: z
+        .boolean()
+        .default(true)
+        .describe('serve Prometheus metrics at /metrics (text format, no authentication)'),
+      listen: HostPort.optional().describe(
+        'host:port of a listener of its own for /metrics (e.g. 127.0.0.1:9464), which the main listener then no longer answers; bind it to a private address',
+      ),
     })
     .prefault({}),
   auth: z

@@ -26,6 +26,8 @@ import { openDatabase, type Db } from './db/open-database.js';
 import { apiErrorHandler, notFound } from './http/api-errors.js';
 import { authenticate } from './http/authenticate.js';
 import { createLogger } from './logger.js';
+import { familyOfPath } from './metrics/http-metrics.js';
+import { Metrics } from './metrics/metrics.js';
 import { createAccounts } from './accounts/index.js';
 import { auditRegistryChanges } from './accounts/registry-audit.js';
 import { sqlAccessDirectory } from './auth/access-directory.js';
@@ -45,6 +47,7 @@ import { BundleReader } from './store/bundle-reader.js';
 import { StoreIndexer } from './store/indexer.js';
 import { Reindexer } from './store/reindex.js';
 import { ImageSync } from './store/sync/image-sync.js';
+import { SyncJobs } from './store/sync/sync-jobs.js';
 import { syncRoutes } from './routes/sync.js';
 import { AppStats } from './store/stats.js';
 import { VersionIndex } from './store/version-index.js';
@@ -56,6 +59,8 @@ export interface AppInstance {
   registry: Registry;
   /** The store's database (tests insert rows through it). */
   db: Db;
+  /** The handler of the separate metrics listener, when `metrics.listen` asks for one (main.ts). */
+  metricsHandler?: (req: IncomingMessage, res: ServerResponse) => void;
   log: Logger;
   config: Config;
   shutdown(): Promise<void>;
@@ -78,6 +83,22 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const data = resolve(config.data);
   const { sqlite, db } = openDatabase(data);
   const checkpointer = startCheckpointer(sqlite, log.child({ module: 'db' }));
+  // Its sources are read at scrape time only, by which time everything below exists.
+  const metrics: Metrics | undefined = config.metrics.enabled
+    ? new Metrics(
+        {
+          totals: () => registry.totals(),
+          syncJobs: () => syncJobs.countByState(),
+          connections: () => ({
+            main: sqlite.open,
+            checkpointer: checkpointer.running,
+            search: search.workerRunning,
+          }),
+          sqlite,
+        },
+        log.child({ module: 'metrics' }),
+      )
+    : undefined;
 
   const keys = new AccessKeys(db, clock);
   const accounts = createAccounts({ db, keys, config, dataDir: data, log, clock });
@@ -113,6 +134,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     maxManifestBytes: config.registry.maxManifestBytes,
     gc: config.registry.gc,
     clock,
+    ...(metrics ? { observer: metrics.observer } : {}),
   });
 
   const versions = new VersionIndex(db, registry, clock);
@@ -142,6 +164,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     busy: () => sync.busy(),
   });
   sync.resume();
+  const syncJobs = new SyncJobs(db, clock);
   auditRegistryChanges(registry, accounts.audit);
 
   const app = express();
@@ -161,7 +184,12 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   app.get('/v2/token', token);
   app.post('/v2/token', express.urlencoded({ extended: false, limit: '16kb' }), token);
 
-  const search = new SearchService({ sqlite, clock, log: log.child({ module: 'search' }) });
+  const search = new SearchService({
+    sqlite,
+    clock,
+    log: log.child({ module: 'search' }),
+    ...(metrics ? { onSearched: metrics.searched } : {}),
+  });
   const api = express.Router();
   api.use(express.json({ limit: '1mb' }));
   api.use(authenticate({ keys, sessions: accounts.sessions }));
@@ -260,15 +288,24 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   app.use(web.notFound);
   app.use(apiErrorHandler(log));
 
+  // /metrics here unless it has a listener of its own; /v2 requests are counted by the registry.
+  const metricsHere = metrics && config.metrics.listen === undefined ? metrics : undefined;
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
     const url = req.url ?? '/';
     if (url.startsWith('//app-server/')) req.url = url.slice(1); // a hand-entered store URL with a trailing slash
-    if (isRegistryPath(url)) registry.handle(req, res);
+    if (isRegistryPath(url)) return registry.handle(req, res);
+    const family = familyOfPath(req.url ?? url);
+    if (metrics) {
+      const startedAt = performance.now();
+      res.once('close', () => metrics.http.observe(family, req, res, startedAt));
+    }
+    if (family === 'metrics' && metricsHere) metricsHere.serve(req, res);
     else app(req, res);
   };
 
   return {
     handler,
+    ...(metrics && !metricsHere ? { metricsHandler: metricsOnly(metrics) } : {}),
     registry,
     db,
     log,
@@ -280,6 +317,14 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       await checkpointer.stop();
       sqlite.close();
     },
+  };
+}
+
+/** The separate metrics listener: /metrics and nothing else. */
+function metricsOnly(metrics: Metrics): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    if (familyOfPath(req.url ?? '/') === 'metrics') metrics.serve(req, res);
+    else res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found\n');
   };
 }
 

@@ -1,10 +1,10 @@
 /** `npm start`: load config.yml (+ APPSHELF_* overrides), build the store, listen. */
-import { createServer } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, loadConfig } from './config.js';
-import { createApp } from './app.js';
+import { createApp, type AppInstance } from './app.js';
 
 export async function serve(configFile: string | undefined): Promise<void> {
   let config;
@@ -29,12 +29,16 @@ export async function serve(configFile: string | undefined): Promise<void> {
     { url: `http://${shownHost}:${shownPort}`, data: config.data },
     `appshelf listening on http://${shownHost}:${shownPort}`,
   );
+  const metricsServer = await listenForMetrics(app);
+  if (metricsServer) app.log.info({ listen: config.metrics.listen }, 'metrics listening');
 
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;
     stopping = true;
     app.log.info({ signal }, 'shutting down: finishing requests in flight');
+    metricsServer?.close();
+    metricsServer?.closeAllConnections();
     server.close(() => {
       void app.shutdown().then(() => process.exit(0));
     });
@@ -43,6 +47,16 @@ export async function serve(configFile: string | undefined): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+/** Starts the separate /metrics listener on `metrics.listen`, when the config sets one. */
+export async function listenForMetrics(app: AppInstance): Promise<Server | undefined> {
+  const listen = app.config.metrics.listen;
+  if (!app.metricsHandler || listen === undefined) return undefined;
+  const [host, port] = splitListen(listen);
+  const server = createServer(app.metricsHandler).listen(port, host);
+  await once(server, 'listening');
+  return server;
 }
 
 export function splitListen(listen: string): [string, number] {

@@ -41,6 +41,8 @@ interface Deps {
   clock: () => number;
   graceSeconds: number;
   uploadTtlSeconds: number;
+  /** Told once per collection run (not per caller sharing it): its report, or undefined if it failed. */
+  onFinished?: (dryRun: boolean, report: GcReport | undefined) => void;
 }
 
 const LIVE_MANIFESTS = `
@@ -73,7 +75,14 @@ export class GarbageCollector {
     const previous = this.latest?.report.catch(() => undefined);
     const report: Promise<GcReport> = (async () => {
       await previous;
-      return this.collect(options);
+      try {
+        const done = await this.collect(options);
+        this.deps.onFinished?.(done.dryRun, done);
+        return done;
+      } catch (err) {
+        this.deps.onFinished?.(options.dryRun ?? false, undefined);
+        throw err;
+      }
     })().finally(() => {
       if (this.latest?.report === report) this.latest = undefined;
     });

@@ -6,6 +6,7 @@ import type { RegistryMetadata } from '../metadata/registry-metadata.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import type { UploadSessions } from '../uploads/upload-sessions.js';
 import type { ManifestGuard } from '../manifests/manifest-guard.js';
+import type { RegistryObserver } from '../observer.js';
 
 /** What every handler may use: built once by createRegistry. */
 export interface RegistryContext {
@@ -16,6 +17,7 @@ export interface RegistryContext {
   guard: ManifestGuard;
   emit(event: RegistryEvent): void;
   log: Logger;
+  observer: RegistryObserver;
   maxManifestBytes: number;
 }
 

@@ -6,6 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AccessScope, RegistryAction } from '../access.js';
 import { OciError } from '../errors.js';
 import { parseRepositoryName } from '../names.js';
+import type { V2Family } from '../observer.js';
 import type { Call, RegistryContext } from './context.js';
 import { deleteBlob, getBlob } from './handlers/blobs.js';
 import { listReferrers, listRepositories, listTags } from './handlers/listings.js';
@@ -23,6 +24,7 @@ type Handler = (ctx: RegistryContext, call: Call) => void | Promise<void>;
 
 interface Route {
   pattern: RegExp;
+  family: V2Family;
   methods: Partial<Record<string, [RegistryAction, Handler]>>;
 }
 
@@ -30,6 +32,7 @@ interface Route {
 const ROUTES: Route[] = [
   {
     pattern: /^\/v2\/(.+)\/manifests\/([^/]+)$/,
+    family: 'manifests',
     methods: {
       GET: ['pull', getManifest],
       HEAD: ['pull', getManifest],
@@ -37,9 +40,14 @@ const ROUTES: Route[] = [
       DELETE: ['delete', deleteManifest],
     },
   },
-  { pattern: /^\/v2\/(.+)\/blobs\/uploads\/?()$/, methods: { POST: ['push', startUpload] } },
+  {
+    pattern: /^\/v2\/(.+)\/blobs\/uploads\/?()$/,
+    family: 'uploads',
+    methods: { POST: ['push', startUpload] },
+  },
   {
     pattern: /^\/v2\/(.+)\/blobs\/uploads\/([^/]+)$/,
+    family: 'uploads',
     methods: {
       GET: ['push', uploadStatus],
       PATCH: ['push', patchUpload],
@@ -49,38 +57,56 @@ const ROUTES: Route[] = [
   },
   {
     pattern: /^\/v2\/(.+)\/blobs\/([^/]+)$/,
+    family: 'blobs',
     methods: { GET: ['pull', getBlob], HEAD: ['pull', getBlob], DELETE: ['delete', deleteBlob] },
   },
-  { pattern: /^\/v2\/(.+)\/tags\/list()$/, methods: { GET: ['pull', listTags] } },
-  { pattern: /^\/v2\/(.+)\/referrers\/([^/]+)$/, methods: { GET: ['pull', listReferrers] } },
+  { pattern: /^\/v2\/(.+)\/tags\/list()$/, family: 'tags', methods: { GET: ['pull', listTags] } },
+  {
+    pattern: /^\/v2\/(.+)\/referrers\/([^/]+)$/,
+    family: 'referrers',
+    methods: { GET: ['pull', listReferrers] },
+  },
 ];
 
 export function createV2Handler(
   ctx: RegistryContext,
 ): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
+    const startedAt = performance.now();
     res.setHeader(API_VERSION_HEADER[0], API_VERSION_HEADER[1]);
-    dispatch(ctx, req, res).catch((err: unknown) => {
-      const e = sendOciError(req, res, err);
-      // A client that hung up mid-body (either way) is no server fault: nobody to answer, nothing to act on.
-      if (clientAborted(req, res, err))
-        ctx.log.debug({ method: req.method, url: req.url }, 'client went away');
-      else if (e.status >= 500)
-        ctx.log.error({ err, method: req.method, url: req.url }, 'registry request failed');
-      else
-        ctx.log.debug(
-          { code: e.code, method: req.method, url: req.url },
-          'registry request refused',
-        );
-    });
+    dispatch(ctx, req, res).then(
+      (family) => ctx.observer.requestFinished(family, req, res, startedAt),
+      (err: unknown) => {
+        failed(ctx, req, res, err);
+        ctx.observer.requestFinished(familyOf(req.url), req, res, startedAt);
+      },
+    );
   };
 }
 
+/** Answers a failed request with its OCI error, and logs it as much as it deserves. */
+function failed(
+  ctx: RegistryContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  err: unknown,
+): void {
+  const e = sendOciError(req, res, err);
+  // A client that hung up mid-body (either way) is no server fault: nobody to answer, nothing to act on.
+  if (clientAborted(req, res, err))
+    ctx.log.debug({ method: req.method, url: req.url }, 'client went away');
+  else if (e.status >= 500)
+    ctx.log.error({ err, method: req.method, url: req.url }, 'registry request failed');
+  else
+    ctx.log.debug({ code: e.code, method: req.method, url: req.url }, 'registry request refused');
+}
+
+/** Serves one request; resolves to its family once the response is handed to the connection. */
 async function dispatch(
   ctx: RegistryContext,
   req: IncomingMessage,
   res: ServerResponse,
-): Promise<void> {
+): Promise<V2Family> {
   const raw = req.url ?? '/';
   const q = raw.indexOf('?');
   const path = decodePath(q === -1 ? raw : raw.slice(0, q));
@@ -91,7 +117,8 @@ async function dispatch(
   if (path === '/v2/' || path === '/v2') {
     if (method !== 'GET' && method !== 'HEAD') throw new OciError('UNSUPPORTED');
     await ctx.access.check(auth, undefined, req.headers.host);
-    return sendJson(res, 200, {});
+    sendJson(res, 200, {});
+    return 'v2';
   }
   if (path === '/v2/_catalog') {
     if (method !== 'GET') throw new OciError('UNSUPPORTED');
@@ -100,7 +127,8 @@ async function dispatch(
       { type: 'registry', name: 'catalog', actions: ['*'] },
       req.headers.host,
     );
-    return listRepositories(ctx, { res, query });
+    listRepositories(ctx, { res, query });
+    return 'catalog';
   }
   for (const route of ROUTES) {
     const m = route.pattern.exec(path);
@@ -111,9 +139,25 @@ async function dispatch(
     const [action, handler] = entry;
     const scope: AccessScope = { type: 'repository', name: repository, actions: [action] };
     const actor = await ctx.access.check(auth, scope, req.headers.host);
-    return handler(ctx, { req, res, query, repository, param: m[2] ?? '', actor });
+    const served = handler(ctx, { req, res, query, repository, param: m[2] ?? '', actor });
+    if (served) await served; // manifest GET is synchronous: no extra tick for it
+    return route.family;
   }
   throw new OciError('NAME_INVALID', 'no such route', { path: path.slice(0, 300) });
+}
+
+/** The family of a request that failed (a served one reports its own, without this second match). */
+function familyOf(url = '/'): V2Family {
+  const q = url.indexOf('?');
+  let path: string;
+  try {
+    path = decodePath(q === -1 ? url : url.slice(0, q));
+  } catch {
+    return 'v2_unknown';
+  }
+  if (path === '/v2/' || path === '/v2') return 'v2';
+  if (path === '/v2/_catalog') return 'catalog';
+  return ROUTES.find((route) => route.pattern.test(path))?.family ?? 'v2_unknown';
 }
 
 /** The client hung up mid-request (an upload) or mid-response (a download it cancelled). */

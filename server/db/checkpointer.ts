@@ -35,6 +35,8 @@ parentPort.on('message', () => { clearInterval(timer); db.close(); parentPort.cl
 
 export interface Checkpointer {
   stop(): Promise<void>;
+  /** Whether the worker (with its own database connection) is running. */
+  readonly running: boolean;
 }
 
 /** Starts checkpointing `sqlite`'s database (a file in WAL mode) off the main thread. */
@@ -49,12 +51,21 @@ export function startCheckpointer(sqlite: Database.Database, log?: Logger): Chec
     },
   });
   worker.unref();
-  const exited = new Promise<void>((done) => worker.once('exit', () => done()));
+  let running = true;
+  const exited = new Promise<void>((done) =>
+    worker.once('exit', () => {
+      running = false;
+      done();
+    }),
+  );
   worker.on('message', (message: string) => log?.warn({ err: message }, 'WAL checkpoint failed'));
   worker.on('error', (err) =>
     log?.warn({ err }, 'checkpoint worker stopped; SQLite checkpoints on the main thread'),
   );
   return {
+    get running() {
+      return running;
+    },
     async stop() {
       // Ask it to close its connection first, so that no checkpoint is cut off midway (a worker
       // that already stopped has exited: the promise is settled).

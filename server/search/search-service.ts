@@ -43,6 +43,8 @@ export interface SearchServiceDeps {
   /** Read term hits on a worker thread (default true). */
   worker?: boolean;
   log?: Logger;
+  /** Told how long each search took, and whether its result was cached (for metrics). */
+  onSearched?: (seconds: number, cached: boolean) => void;
 }
 
 interface Plan {
@@ -99,10 +101,13 @@ export class SearchService {
    * worker, when not cached), then filtered, counted and ordered here.
    */
   async search(actor: Principal, input: SearchInput): Promise<SearchResult> {
+    const startedAt = performance.now();
+    let cached = false;
     const plan = planOf(actor, input);
     try {
-      const cached = this.cachedStep(plan, input);
-      if (cached) return cached;
+      const fromCache = this.cachedStep(plan, input);
+      cached = fromCache !== undefined;
+      if (fromCache) return fromCache;
       return this.computeStep(
         plan,
         input,
@@ -113,7 +118,14 @@ export class SearchService {
       if (err instanceof Error && /fts5/i.test(err.message))
         throw new StoreError('invalid', 'unsupported search text', undefined, { cause: err });
       throw err;
+    } finally {
+      this.deps.onSearched?.((performance.now() - startedAt) / 1000, cached);
     }
+  }
+
+  /** Whether the search worker (and its database connection) is running. */
+  get workerRunning(): boolean {
+    return this.fetcher.running;
   }
 
   /** Stops the worker. */

@@ -42,6 +42,11 @@ export class TermFetcher {
     });
   }
 
+  /** Whether the worker (with its own database connection) is running. */
+  get running(): boolean {
+    return this.worker !== undefined;
+  }
+
   async close(): Promise<void> {
     const worker = this.worker;
     this.failed = true;

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { createApp, type AppInstance } from '../../server/app.js';
 import { parseConfig } from '../../server/config.js';
+import { listenForMetrics } from '../../server/main.js';
 import { createLogger } from '../../server/logger.js';
 import type { ConfigInput } from '../../schemas/config.js';
 
@@ -17,6 +18,8 @@ export interface TestServer {
   url: string;
   /** host:port, as registry clients name the registry. */
   host: string;
+  /** The separate metrics listener's base URL, when the overrides set `metrics.listen`. */
+  metricsUrl?: string;
   data: string;
   app: AppInstance;
   server: Server;
@@ -52,10 +55,13 @@ export async function startTestServer(
   const server = createServer(app.handler).listen(0, '127.0.0.1');
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
+  const metricsServer = await listenForMetrics(app);
+  const metricsPort = (metricsServer?.address() as AddressInfo | undefined)?.port;
   let closed = false;
   return {
     url: `http://127.0.0.1:${port}`,
     host: `127.0.0.1:${port}`,
+    ...(metricsPort !== undefined ? { metricsUrl: `http://127.0.0.1:${metricsPort}` } : {}),
     data,
     app,
     server,
@@ -64,7 +70,12 @@ export async function startTestServer(
       if (closed) return;
       closed = true;
       server.closeAllConnections();
-      await new Promise<void>((done) => server.close(() => done()));
+      metricsServer?.closeAllConnections();
+      await Promise.all(
+        [server, metricsServer].map(
+          (s) => new Promise<void>((done) => (s ? s.close(() => done()) : done())),
+        ),
+      );
       await app.shutdown();
       if (!options.data) await rm(data, { recursive: true, force: true });
     },

@@ -3,12 +3,12 @@
  * progress and failure (a JSON array). Every change is one synchronous read-modify-write, so the
  * components of a job, copied side by side, never lose each other's updates.
  */
-import { desc, eq, inArray } from 'drizzle-orm';
+import { count, desc, eq, inArray } from 'drizzle-orm';
 import { z } from 'zod';
 import {
   ComponentSync,
   SyncFailure,
-  type SyncJobState,
+  SyncJobState,
   type SyncJobView,
 } from '../../../schemas/sync.js';
 import type { Db } from '../../db/open-database.js';
@@ -58,6 +58,21 @@ export class SyncJobs {
       .orderBy(syncJobs.id)
       .all()
       .map(toJob);
+  }
+
+  /** How many jobs are in each state (every state listed, 0 when none). */
+  countByState(): Record<SyncJobState, number> {
+    const counts = Object.fromEntries(SyncJobState.options.map((s) => [s, 0])) as Record<
+      SyncJobState,
+      number
+    >;
+    const rows = this.db
+      .select({ state: syncJobs.state, n: count() })
+      .from(syncJobs)
+      .groupBy(syncJobs.state)
+      .all();
+    for (const row of rows) counts[row.state] = row.n;
+    return counts;
   }
 
   /** A new pending job for the version; its older jobs go (the newest is the one that counts). */
