@@ -110,6 +110,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     access: createRegistryAccess({ tokens, permissions, realmFor }),
     log,
     maxManifestBytes: config.registry.maxManifestBytes,
+    maxOpenUploads: config.registry.maxOpenUploads,
     gc: config.registry.gc,
     clock,
   });

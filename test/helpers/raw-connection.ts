@@ -61,7 +61,9 @@ export class RawConnection {
 
   /** Writes one chunk of a `Transfer-Encoding: chunked` body (an empty one ends the body). */
   chunk(data: Buffer): void {
-    this.write(Buffer.concat([Buffer.from(`${data.length.toString(16)}\r\n`), data, Buffer.from('\r\n')]));
+    this.write(
+      Buffer.concat([Buffer.from(`${data.length.toString(16)}\r\n`), data, Buffer.from('\r\n')]),
+    );
   }
 
   write(data: string | Buffer): boolean {
@@ -101,7 +103,10 @@ export class RawConnection {
   private parse(): RawResponse | undefined {
     const end = this.received.indexOf('\r\n\r\n');
     if (end === -1) return undefined;
-    const [statusLine = '', ...lines] = this.received.subarray(0, end).toString('latin1').split('\r\n');
+    const [statusLine = '', ...lines] = this.received
+      .subarray(0, end)
+      .toString('latin1')
+      .split('\r\n');
     const headers: Record<string, string> = {};
     for (const line of lines) {
       const colon = line.indexOf(':');

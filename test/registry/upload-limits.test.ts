@@ -5,7 +5,12 @@
  */
 import { expect } from 'chai';
 import { api, loginWithPhone } from '../helpers/accounts.js';
-import { errorCode, sha256, TestRegistryClient, type OciErrorBody } from '../helpers/registry-client.js';
+import {
+  errorCode,
+  sha256,
+  TestRegistryClient,
+  type OciErrorBody,
+} from '../helpers/registry-client.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 const MAX = 3;
@@ -52,7 +57,10 @@ describe('registry: open upload sessions per principal', () => {
       `/v2/admin/one/blobs/uploads/?digest=${sha256(blob)}`,
       { body: blob, headers: { 'content-type': 'application/octet-stream' } },
     );
-    expect([monolithic.status, await errorCode(monolithic)]).to.deep.equal([429, 'TOOMANYREQUESTS']);
+    expect([monolithic.status, await errorCode(monolithic)]).to.deep.equal([
+      429,
+      'TOOMANYREQUESTS',
+    ]);
 
     expect((await open(kim, 'kim/app')).status, 'another principal').to.equal(202);
 

@@ -192,7 +192,8 @@ describe('server: failed credentials are rate-limited per address and per name',
     });
     expect(asked.status).to.equal(202);
     const code = codeFromLogs(srv, phone);
-    const wrong = (i: number): string => ((Number(code) + i) % 1_000_000).toString().padStart(6, '0');
+    const wrong = (i: number): string =>
+      ((Number(code) + i) % 1_000_000).toString().padStart(6, '0');
     for (let i = 1; i <= PER_NAME; i++)
       expect((await phoneLogin(`127.0.0.${60 + i}`, phone, wrong(i))).status).to.equal(401);
     expectLimited(await phoneLogin('127.0.0.70', phone, code), 'rate_limited', 'the right code');
