@@ -152,14 +152,14 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     sqlite.prepare('select 1').get();
     res.json({ status: 'ready' });
   });
-  const token = tokenEndpoint({ tokens, keys, permissions });
+  const token = tokenEndpoint({ tokens, keys, permissions, failures: accounts.failures });
   app.get('/v2/token', token);
   app.post('/v2/token', express.urlencoded({ extended: false, limit: '16kb' }), token);
 
   const search = new SearchService({ sqlite, clock, log: log.child({ module: 'search' }) });
   const api = express.Router();
   api.use(express.json({ limit: '1mb' }));
-  api.use(authenticate({ keys, sessions: accounts.sessions }));
+  api.use(authenticate({ keys, sessions: accounts.sessions, failures: accounts.failures }));
   const secureCookies =
     config.auth.secureCookies ?? config.publicUrl?.startsWith('https:') ?? false;
   api.use(
