@@ -11,6 +11,8 @@ export type AccessScope =
 /** Who made a request, as far as the registry needs to know (for events and logs). */
 export interface RegistryActor {
   name: string;
+  /** No credentials (or none that name anyone): such a caller opens no upload session. */
+  anonymous: boolean;
 }
 
 export interface RegistryAccess {

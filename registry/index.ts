@@ -30,6 +30,8 @@ export interface RegistryOptions {
   access: RegistryAccess;
   log: Logger;
   maxManifestBytes: number;
+  /** Upload sessions one principal may have open at once; anonymous callers open none. */
+  maxOpenUploads: number;
   gc: { graceSeconds: number; uploadTtlSeconds: number };
   clock?: () => number;
   /** Told of every request and GC run, for metrics. */
@@ -59,7 +61,7 @@ export function createRegistry(options: RegistryOptions): Registry {
   const observer = options.observer ?? unobserved;
   const meta = new RegistryMetadata(options.db, clock);
   const blobs = new BlobStore(options.driver, meta, clock);
-  const uploads = new UploadSessions(options.stagingDir, meta, blobs);
+  const uploads = new UploadSessions(options.stagingDir, meta, blobs, options.maxOpenUploads);
   const listeners = new Set<EventListener>();
   const emit = (event: RegistryEvent): void => {
     for (const listener of listeners) {

@@ -18,6 +18,19 @@ export const Config = z.strictObject({
     .describe(
       'public base URL of the store (e.g. https://store.example.com); derived from the Host header when absent',
     ),
+  server: z
+    .strictObject({
+      idleTimeoutSeconds: z
+        .number()
+        .int()
+        .min(1)
+        .max(3600)
+        .default(60)
+        .describe(
+          'a connection on which the client sends or reads nothing for this long is closed (an upload cut so resumes from the bytes received); a request that keeps moving is never cut, however long it takes',
+        ),
+    })
+    .prefault({}),
   log: z
     .strictObject({
       level: z
@@ -42,6 +55,15 @@ export const Config = z.strictObject({
         .positive()
         .default(4 * 1024 * 1024)
         .describe('largest manifest accepted (413 beyond)'),
+      maxOpenUploads: z
+        .number()
+        .int()
+        .min(1)
+        .max(100_000)
+        .default(100)
+        .describe(
+          'blob upload sessions one principal may have open at once (429 TOOMANYREQUESTS beyond; finishing or cancelling one frees its slot); anonymous callers open none',
+        ),
       gc: z
         .strictObject({
           graceSeconds: Seconds.default(3600).describe(
@@ -96,6 +118,35 @@ export const Config = z.strictObject({
         .boolean()
         .optional()
         .describe('mark the session cookie Secure; defaults to true when publicUrl is https'),
+      rateLimit: z
+        .strictObject({
+          windowSeconds: z
+            .number()
+            .int()
+            .min(1)
+            .max(86_400)
+            .default(600)
+            .describe(
+              'the window of the failed-credential limits; a refused caller waits until its window ends (Retry-After)',
+            ),
+          failuresPerAddress: z
+            .number()
+            .int()
+            .nonnegative()
+            .default(50)
+            .describe(
+              'failed credentials (registry token, API key or session, login code) per client address (an IPv6 address counts by its /64) in a window; past it every attempt from there gets 429; 0: no limit',
+            ),
+          failuresPerName: z
+            .number()
+            .int()
+            .nonnegative()
+            .default(20)
+            .describe(
+              'failed credentials per user name (or, at login, per phone) in a window, from any address; past it every attempt for that name gets 429; 0: no limit',
+            ),
+        })
+        .prefault({}),
     })
     .prefault({}),
   rainstore: z

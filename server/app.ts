@@ -132,6 +132,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     access: createRegistryAccess({ tokens, permissions, realmFor }),
     log,
     maxManifestBytes: config.registry.maxManifestBytes,
+    maxOpenUploads: config.registry.maxOpenUploads,
     gc: config.registry.gc,
     clock,
     ...(metrics ? { observer: metrics.observer } : {}),
@@ -180,7 +181,13 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     ttlSeconds: config.rainstore.pullCredentialTtlSeconds,
     clock,
   });
-  const token = tokenEndpoint({ tokens, keys, pulls, permissions });
+  const token = tokenEndpoint({
+    tokens,
+    keys,
+    pulls,
+    permissions,
+    failures: accounts.failures,
+  });
   app.get('/v2/token', token);
   app.post('/v2/token', express.urlencoded({ extended: false, limit: '16kb' }), token);
 
@@ -192,7 +199,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   });
   const api = express.Router();
   api.use(express.json({ limit: '1mb' }));
-  api.use(authenticate({ keys, sessions: accounts.sessions }));
+  api.use(authenticate({ keys, sessions: accounts.sessions, failures: accounts.failures }));
   const secureCookies =
     config.auth.secureCookies ?? config.publicUrl?.startsWith('https:') ?? false;
   api.use(

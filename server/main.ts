@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, loadConfig } from './config.js';
 import { createApp, type AppInstance } from './app.js';
+import { createHttpServer } from './http-server.js';
 
 export async function serve(configFile: string | undefined): Promise<void> {
   let config;
@@ -18,7 +19,7 @@ export async function serve(configFile: string | undefined): Promise<void> {
     throw err;
   }
   const app = await createApp(config);
-  const server = createServer({ keepAliveTimeout: 65_000 }, app.handler);
+  const server = createHttpServer(app.handler, config.server);
   const [host, port] = splitListen(config.listen);
   server.listen(port, host);
   await once(server, 'listening');

@@ -2,15 +2,18 @@ import type { IncomingMessage } from 'node:http';
 import { OciError } from '../errors.js';
 import { readLimited } from '../read-limited.js';
 
-/** Reads a request body up to `limit` bytes; past it, TOO_LARGE (413) without buffering the rest. */
+/**
+ * Reads a request body up to `limit` bytes. A body announced (Content-Length) or found larger
+ * gets TOO_LARGE (413) at once, and the rest is not read: the answer closes the connection.
+ */
 export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const tooLarge = (): OciError =>
-    new OciError('TOO_LARGE', `body larger than ${limit} bytes`, { limit });
-  if (Number(req.headers['content-length'] ?? NaN) > limit) {
-    req.resume();
-    throw tooLarge();
-  }
-  return readLimited(req, limit, tooLarge, { drain: true });
+    new OciError('TOO_LARGE', `body larger than ${limit} bytes`, { limit }).withHeader(
+      'Connection',
+      'close',
+    );
+  if (Number(req.headers['content-length'] ?? NaN) > limit) throw tooLarge();
+  return readLimited(req, limit, tooLarge);
 }
 
 /** Parses `n` and `last` of a paginated list. */

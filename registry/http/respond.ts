@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { OciError, toOciError } from '../errors.js';
+import { closeAfterAnswer } from './linger.js';
 
 export const API_VERSION_HEADER = ['Docker-Distribution-API-Version', 'registry/2.0'] as const;
 
@@ -30,6 +31,9 @@ export function sendOciError(req: IncomingMessage, res: ServerResponse, err: unk
     res.destroy(); // failed mid-stream: cut the connection so the client sees a short body
     return e;
   }
+  // A refusal that closes the connection leaves the body unread; any other drains it (below).
+  const closing = e.headers.Connection === 'close';
+  if (closing && !req.complete) closeAfterAnswer(res);
   const body = Buffer.from(
     JSON.stringify({ errors: [{ code: e.code, message: e.message, detail: e.detail ?? null }] }),
   );
@@ -41,7 +45,7 @@ export function sendOciError(req: IncomingMessage, res: ServerResponse, err: unk
   });
   res.end(req.method === 'HEAD' ? undefined : body);
   // A request body we did not read (e.g. a refused upload) must not hold the connection open.
-  if (!req.complete) req.resume();
+  if (!req.complete && !closing) req.resume();
   return e;
 }
 

@@ -101,8 +101,9 @@ export class RegistryMetadata {
         'select digest, media_type as mediaType, size, artifact_type as artifactType, annotations from manifests where repository = ? and subject = ? order by created_at, digest',
       ),
       createUpload: p(
-        'insert into uploads (id, repository, size, created_at, updated_at) values (?, ?, 0, ?, ?)',
+        'insert into uploads (id, repository, size, created_at, updated_at, owner) values (?, ?, 0, ?, ?, ?)',
       ),
+      openUploadsOf: p('select count(*) as n from uploads where owner = ?'),
       upload: p(
         'select id, repository, size, created_at as createdAt, updated_at as updatedAt from uploads where id = ?',
       ),
@@ -250,13 +251,19 @@ export class RegistryMetadata {
     return this.s.referrers!.all(repository, subject) as ReferrerRow[];
   }
 
-  createUpload(id: string, repository: string): UploadRow {
+  /** `owner`: who opened it through /v2 ('' for the store's own uploads). */
+  createUpload(id: string, repository: string, owner = ''): UploadRow {
     const now = this.now();
     this.db.transaction(() => {
       this.s.ensureRepo!.run(repository, now);
-      this.s.createUpload!.run(id, repository, now, now);
+      this.s.createUpload!.run(id, repository, now, now, owner);
     })();
     return { id, repository, size: 0, createdAt: now, updatedAt: now };
+  }
+
+  /** Upload sessions `owner` has open. */
+  openUploadsOf(owner: string): number {
+    return (this.s.openUploadsOf!.get(owner) as { n: number }).n;
   }
 
   upload(id: string): UploadRow | undefined {

@@ -80,10 +80,16 @@ export const tags = sqliteTable(
   ],
 );
 
-export const uploads = sqliteTable('uploads', {
-  id: text('id').primaryKey(),
-  repository: text('repository').notNull(),
-  size: integer('size').notNull(),
-  createdAt: integer('created_at').notNull(),
-  updatedAt: integer('updated_at').notNull(),
-});
+export const uploads = sqliteTable(
+  'uploads',
+  {
+    id: text('id').primaryKey(),
+    repository: text('repository').notNull(),
+    size: integer('size').notNull(),
+    createdAt: integer('created_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+    /** Who opened the session through /v2 (its open sessions are capped); '' for the store's own. */
+    owner: text('owner').notNull().default(''),
+  },
+  (t) => [index('uploads_owner').on(t.owner)],
+);

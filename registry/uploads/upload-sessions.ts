@@ -1,6 +1,7 @@
 import { createHash, randomUUID, type Hash } from 'node:crypto';
+import { once } from 'node:events';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, open, rm, truncate, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, rm, stat, truncate, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -31,24 +32,47 @@ export class UploadSessions {
     private readonly dir: string,
     private readonly meta: RegistryMetadata,
     private readonly blobs: BlobStore,
+    /** Sessions one owner may have open at once (the store's own uploads have no owner, no cap). */
+    private readonly maxOpenPerOwner = Infinity,
   ) {}
 
   pathOf(id: string): string {
     return join(this.dir, id);
   }
 
-  async start(repository: string): Promise<UploadRow> {
+  /**
+   * Opens a session. `owner`: who opens it through /v2; past `maxOpenPerOwner` open sessions,
+   * TOOMANYREQUESTS (429) until one is finished, cancelled or expired.
+   */
+  async start(repository: string, owner = ''): Promise<UploadRow> {
+    this.assertRoomFor(owner);
     const id = randomUUID();
     // Active from before its file exists until its row does: GC never takes it for an orphan.
     this.active.add(id);
     try {
       await (await this.createStaging(id)).close();
-      const row = this.meta.createUpload(id, repository);
+      // Again, with no await before the insert: concurrent starts cannot both take the last slot.
+      try {
+        this.assertRoomFor(owner);
+      } catch (err) {
+        await rm(this.pathOf(id), { force: true });
+        throw err;
+      }
+      const row = this.meta.createUpload(id, repository, owner);
       this.hashes.set(id, { hash: createHash('sha256'), offset: 0 });
       return row;
     } finally {
       this.active.delete(id);
     }
+  }
+
+  private assertRoomFor(owner: string): void {
+    if (owner === '' || this.maxOpenPerOwner === Infinity) return;
+    if (this.meta.openUploadsOf(owner) < this.maxOpenPerOwner) return;
+    throw new OciError('TOOMANYREQUESTS', 'too many upload sessions open', {
+      limit: this.maxOpenPerOwner,
+      hint: 'finish or cancel (DELETE) an open upload session first',
+    });
   }
 
   /** A new, empty staging file; its folder is made on first need (it is gone only if removed by hand). */
@@ -70,14 +94,20 @@ export class UploadSessions {
     return row;
   }
 
-  /** Appends a chunk. `range` is the chunk's Content-Range; it must start at the current offset. */
+  /**
+   * Appends a chunk. `range` is the chunk's Content-Range; it must start at the current offset.
+   * A chunk cut short by the client (it hung up, or its connection went idle) keeps the bytes
+   * that reached the staging file: the client asks for the offset (GET) and sends the rest.
+   */
   async append(
     repository: string,
     id: string,
     body: Readable,
     range?: { start: number; end: number },
   ): Promise<UploadRow> {
-    return this.exclusive(id, () => this.appendLocked(this.get(repository, id), body, range));
+    return this.exclusive(id, () =>
+      this.appendLocked(this.get(repository, id), body, { range, keepReceived: true }),
+    );
   }
 
   /**
@@ -94,7 +124,7 @@ export class UploadSessions {
     return this.exclusive(id, async () => {
       let row = this.get(repository, id);
       // fsync covers the whole file: the last chunk's own write stream does it, else it is done below.
-      if (body) row = await this.appendLocked(row, body, range, true);
+      if (body) row = await this.appendLocked(row, body, { range, sync: true });
       const path = this.pathOf(id);
       const actual = await this.digestOf(row, algorithmOf(digest));
       if (actual !== digest) {
@@ -121,13 +151,21 @@ export class UploadSessions {
     await rm(this.pathOf(id), { force: true });
   }
 
-  /** Writes a chunk at the upload's offset; `sync`: fsync it before the file is closed. */
+  /**
+   * Writes a chunk at the upload's offset. `sync`: fsync it before the file is closed (the last
+   * chunk of a finished upload, which is all or nothing). `keepReceived`: when the client cuts
+   * the chunk short, keep what was written instead of going back to the previous offset.
+   */
   private async appendLocked(
     row: UploadRow,
     body: Readable,
-    range?: { start: number; end: number },
-    sync = false,
+    options: {
+      range?: { start: number; end: number } | undefined;
+      sync?: boolean;
+      keepReceived?: boolean;
+    },
   ): Promise<UploadRow> {
+    const { range, sync = false } = options;
     if (range && range.start !== row.size) {
       body.resume();
       throw new OciError('RANGE_INVALID', 'chunk does not start at the current offset', {
@@ -144,10 +182,17 @@ export class UploadSessions {
           ? createHash('sha256')
           : undefined;
     let written = 0;
+    // The hash state stands for a file written by this process up to row.size exactly (a
+    // failed chunk drops it below); otherwise (a restart, a failure) drop any tail first.
+    if (!(state && state.offset === row.size)) await truncate(path, row.size);
+    // flush: fsync before the stream closes its file (the last chunk of a finished upload).
+    const file = createWriteStream(path, {
+      flags: 'r+',
+      start: row.size,
+      highWaterMark: 1024 * 1024,
+      flush: sync,
+    });
     try {
-      // The hash state stands for a file written by this process up to row.size exactly (a
-      // failed chunk drops it below); otherwise (a restart, a failure) drop any tail first.
-      if (!(state && state.offset === row.size)) await truncate(path, row.size);
       await pipeline(
         body,
         async function* (source: AsyncIterable<Buffer>) {
@@ -157,13 +202,7 @@ export class UploadSessions {
             yield chunk;
           }
         },
-        // flush: fsync before the stream closes its file (the last chunk of a finished upload).
-        createWriteStream(path, {
-          flags: 'r+',
-          start: row.size,
-          highWaterMark: 1024 * 1024,
-          flush: sync,
-        }),
+        file,
       );
       if (range && written !== range.end - range.start + 1) {
         throw new OciError('SIZE_INVALID', 'chunk length does not match Content-Range', {
@@ -172,11 +211,31 @@ export class UploadSessions {
         });
       }
     } catch (err) {
-      this.hashes.delete(row.id);
-      await truncate(path, row.size).catch(() => undefined);
+      // Writes under way finish before the file closes; only then is its length what it holds.
+      if (!file.closed) await once(file, 'close').catch(() => undefined);
+      if (options.keepReceived && cutByClient(err)) {
+        await this.keepReceived(row, hash, written);
+      } else {
+        this.hashes.delete(row.id);
+        await truncate(path, row.size).catch(() => undefined);
+      }
       throw err;
     }
-    const size = row.size + written;
+    return this.recordSize(row, row.size + written, hash);
+  }
+
+  /** After a cut chunk: the session goes on from the bytes that reached the file. */
+  private async keepReceived(
+    row: UploadRow,
+    hash: Hash | undefined,
+    written: number,
+  ): Promise<void> {
+    const size = (await stat(this.pathOf(row.id))).size;
+    // The hash saw every byte handed to the file; it stands for the file only if all were written.
+    this.recordSize(row, size, size === row.size + written ? hash : undefined);
+  }
+
+  private recordSize(row: UploadRow, size: number, hash: Hash | undefined): UploadRow {
     this.meta.setUploadSize(row.id, size);
     if (hash) this.hashes.set(row.id, { hash, offset: size });
     else this.hashes.delete(row.id);
@@ -213,6 +272,12 @@ export class UploadSessions {
       this.active.delete(id);
     }
   }
+}
+
+/** The request body ended early because the client went away (or was cut for idling), not a write failure. */
+function cutByClient(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE';
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

@@ -4,6 +4,7 @@ import type { Db } from '../db/open-database.js';
 import { secretFile } from '../keys/secret-file.js';
 import type { AccessKeys } from '../auth/access-keys.js';
 import { AuditLog } from './audit-log.js';
+import { FailedCredentials } from './failed-credentials.js';
 import { OwnKeys } from './own-keys.js';
 import { LoginCodes } from './login-codes.js';
 import { Namespaces } from './namespaces.js';
@@ -19,6 +20,8 @@ export interface Accounts {
   login: PhoneLogin;
   audit: AuditLog;
   ownKeys: OwnKeys;
+  /** Failed credentials at the token endpoint, the API and login: counted, limited, audited. */
+  failures: FailedCredentials;
 }
 
 export function createAccounts(deps: {
@@ -36,15 +39,22 @@ export function createAccounts(deps: {
   const audit = new AuditLog(db, clock);
   const codes = new LoginCodes(db, secretFile(deps.dataDir, 'login-code.key'), clock);
   const sms = createSmsProvider(config.sms, log.child({ module: 'sms' }));
+  const failures = new FailedCredentials({
+    limits: config.auth.rateLimit,
+    audit,
+    log: log.child({ module: 'auth.failures' }),
+    clock,
+  });
   const login = new PhoneLogin({
     codes,
     sms,
     users,
     sessions,
     audit,
+    failures,
     log: log.child({ module: 'login' }),
     clock,
   });
   const ownKeys = new OwnKeys(deps.keys, audit, clock);
-  return { users, namespaces, sessions, login, audit, ownKeys };
+  return { users, namespaces, sessions, login, audit, ownKeys, failures };
 }

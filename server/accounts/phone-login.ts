@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { StoreError } from '../errors.js';
 import type { AuditLog } from './audit-log.js';
+import type { FailedCredentials } from './failed-credentials.js';
 import type { LoginCodes } from './login-codes.js';
 import { maskPhone, normalisePhone } from './phone.js';
 import { RateLimiter } from './rate-limiter.js';
@@ -32,6 +33,7 @@ export class PhoneLogin {
       users: Users;
       sessions: Sessions;
       audit: AuditLog;
+      failures: FailedCredentials;
       log: Logger;
       clock: () => number;
     },
@@ -69,6 +71,16 @@ export class PhoneLogin {
 
   login(rawPhone: string, code: string, address: string, wantedName?: string): LoginResult {
     const phone = this.phone(rawPhone);
+    // The phone is the account's name here: wrong codes for it add up from any address.
+    const attempt = { door: 'login', address, name: phone, actor: maskPhone(phone) } as const;
+    const refused = this.deps.failures.refusal(attempt);
+    if (refused)
+      throw limited(
+        refused.by === 'name'
+          ? 'too many wrong codes for this number; try again later'
+          : 'too many failed sign-ins from this address; try again later',
+        refused.retryAfterSeconds,
+      );
     if (!this.loginAttempts.take(address))
       throw limited(
         'too many login attempts from this address',
@@ -77,12 +89,7 @@ export class PhoneLogin {
     this.deps.users.assertCanSignUp(phone, wantedName);
     const verdict = this.deps.codes.verify(phone, code);
     if (verdict !== 'ok') {
-      this.deps.audit.record({
-        actor: maskPhone(phone),
-        action: 'login.failed',
-        address,
-        detail: { reason: verdict },
-      });
+      this.deps.failures.failed(attempt, verdict);
       throw new StoreError(
         'unauthorized',
         verdict === 'expired' ? 'the code has expired; ask for a new one' : 'wrong or used code',

@@ -87,6 +87,17 @@ export class AccessKeys {
     return undefined;
   }
 
+  /** The name of the user with a key that starts as `secret` does: a wrong key is counted against them. */
+  ownerOf(secret: string): string | undefined {
+    if (secret.length < PREFIX_LENGTH || secret.length > 255) return undefined;
+    return this.db
+      .select({ name: users.name })
+      .from(accessKeys)
+      .innerJoin(users, eq(users.id, accessKeys.userId))
+      .where(eq(accessKeys.prefix, secret.slice(0, PREFIX_LENGTH)))
+      .get()?.name;
+  }
+
   /** Replaces the secret of a key (the bootstrap admin key set from configuration). */
   setSecret(id: number, secret: string): void {
     this.db

@@ -51,16 +51,16 @@ export function createRegistryAccess(deps: {
       // The base check: a token of a revoked key or a disabled user no longer counts as signed in.
       const principal = claims ? principalOf(claims) : undefined;
       if (claims && (principal?.kind !== 'user' || permissions.active(principal)))
-        return { name: claims.sub || 'anonymous' };
+        return actorOf(claims);
       throw challenge(host, undefined, claims ? 'invalid_token' : undefined);
     }
     const principal = claims ? principalOf(claims) : ANONYMOUS;
     const allowed = permitted(principal, scope);
     if (!claims) {
-      if (allowed) return { name: 'anonymous' };
+      if (allowed) return { name: 'anonymous', anonymous: true };
       throw challenge(host, scope);
     }
-    if (allowed && grants(claims, scope)) return { name: claims.sub || 'anonymous' };
+    if (allowed && grants(claims, scope)) return actorOf(claims);
     // Allowed but not in this token: the client asks the token endpoint again with the scope.
     // An anonymous caller is told to authenticate; a known one that may not, is denied.
     if (allowed || principal.kind === 'anonymous')
@@ -79,6 +79,12 @@ export function createRegistryAccess(deps: {
       }
     },
   };
+}
+
+function actorOf(claims: TokenClaims): RegistryActor {
+  return claims.sub
+    ? { name: claims.sub, anonymous: false }
+    : { name: 'anonymous', anonymous: true };
 }
 
 function grants(claims: TokenClaims, scope: AccessScope): boolean {

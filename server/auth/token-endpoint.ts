@@ -2,9 +2,12 @@
  * The registry's token realm (`/v2/token`): Docker token authentication with basic credentials
  * (user name + access key, or the pull credentials of an install template), and the OAuth2
  * password grant some clients use. Anonymous callers get a token with whatever the rules allow
- * anonymously.
+ * anonymously. Failed credentials are counted per address and user name; past the limit the
+ * answer is 429 with Retry-After.
  */
 import type { Request, RequestHandler, Response } from 'express';
+import type { Attempt, FailedCredentials } from '../accounts/failed-credentials.js';
+import { addressOf } from '../http/authenticate.js';
 import type { AccessKeys } from './access-keys.js';
 import type { Permissions, RepositoryAction } from './permissions.js';
 import { ANONYMOUS, type Principal } from './principal.js';
@@ -18,10 +21,8 @@ export function tokenEndpoint(deps: {
   keys: AccessKeys;
   pulls: PullCredentials;
   permissions: Permissions;
+  failures: FailedCredentials;
 }): RequestHandler {
-  const authenticate = (password: string, username: string): Principal | undefined =>
-    deps.pulls.authenticate(password, username) ?? deps.keys.authenticate(password, username);
-
   const grant = (principal: Principal, requested: TokenAccess[]): TokenAccess[] =>
     requested
       .map((r): TokenAccess => {
@@ -48,6 +49,41 @@ export function tokenEndpoint(deps: {
       .json({ token, access_token: token, expires_in: expiresIn, issued_at: issuedAt });
   };
 
+  /** Answers 429 when the attempt is refused before its credentials are checked. */
+  const limited = (res: Response, attempt: Attempt): boolean => {
+    const refused = deps.failures.refusal(attempt);
+    if (!refused) return false;
+    res
+      .status(429)
+      .set('Retry-After', String(refused.retryAfterSeconds))
+      .json({
+        errors: [
+          {
+            code: 'TOOMANYREQUESTS',
+            message: `too many failed sign-ins ${refused.by === 'name' ? 'for this user name' : 'from this address'}; try again later`,
+            detail: { retryAfterSeconds: refused.retryAfterSeconds },
+          },
+        ],
+      });
+    return true;
+  };
+
+  /** Checks a user name and access key; a failure is counted, and answered 401. */
+  const authenticate = (
+    res: Response,
+    attempt: Attempt,
+    password: string,
+  ): Principal | undefined => {
+    const principal =
+      deps.pulls.authenticate(password, attempt.name ?? '') ??
+      deps.keys.authenticate(password, attempt.name);
+    if (!principal) {
+      deps.failures.failed(attempt, 'wrong user name or access key');
+      refuse(res);
+    }
+    return principal;
+  };
+
   const refuse = (res: Response): void => {
     res
       .status(401)
@@ -58,6 +94,7 @@ export function tokenEndpoint(deps: {
   };
 
   return async (req: Request, res: Response) => {
+    const address = addressOf(req);
     if (req.method === 'POST') {
       const body = (req.body ?? {}) as Record<string, unknown>;
       if (
@@ -68,19 +105,28 @@ export function tokenEndpoint(deps: {
         res.status(400).json({ error: 'unsupported_grant_type' });
         return;
       }
-      const principal = authenticate(body.password, body.username);
-      if (!principal) return refuse(res);
+      const attempt: Attempt = { door: 'token', address, name: body.username };
+      if (limited(res, attempt)) return;
+      const principal = authenticate(res, attempt, body.password);
+      if (!principal) return;
       return respond(res, principal, typeof body.scope === 'string' ? [body.scope] : []);
     }
     const scopes = ([] as unknown[])
       .concat(req.query.scope ?? [])
       .filter((s): s is string => typeof s === 'string');
     const basic = parseBasic(req.headers.authorization);
-    if (basic === null) return refuse(res);
+    if (basic === null) {
+      const attempt: Attempt = { door: 'token', address };
+      if (limited(res, attempt)) return;
+      deps.failures.failed(attempt, 'malformed credentials');
+      return refuse(res);
+    }
     let principal: Principal = ANONYMOUS;
     if (basic) {
-      const found = authenticate(basic.password, basic.username);
-      if (!found) return refuse(res);
+      const attempt: Attempt = { door: 'token', address, name: basic.username };
+      if (limited(res, attempt)) return;
+      const found = authenticate(res, attempt, basic.password);
+      if (!found) return;
       principal = found;
     }
     return respond(res, principal, scopes);

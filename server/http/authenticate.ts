@@ -3,6 +3,7 @@ import { parse as parseCookies } from 'cookie';
 import type { AccessKeys } from '../auth/access-keys.js';
 import { isRobot } from '../auth/permissions.js';
 import { ANONYMOUS, type Principal } from '../auth/principal.js';
+import type { Attempt, FailedCredentials } from '../accounts/failed-credentials.js';
 import type { Sessions } from '../accounts/sessions.js';
 import { SESSION_PREFIX } from '../accounts/sessions.js';
 import { StoreError } from '../errors.js';
@@ -15,33 +16,64 @@ declare module 'express-serve-static-core' {
   }
 }
 
+interface AuthenticateDeps {
+  keys: AccessKeys;
+  sessions: Sessions;
+  failures: FailedCredentials;
+}
+
 /**
  * Resolves the caller into res.locals.principal: `Authorization: Bearer <session token or access
  * key>`, else the session cookie, else anonymous. A bad bearer credential is an error (the client
- * meant to authenticate); a stale cookie just reads as anonymous, so the web can sign in again.
+ * meant to authenticate) and counts as a failed credential; past the limit, 429. A stale cookie
+ * just reads as anonymous, so the web can sign in again.
  */
-export function authenticate(deps: { keys: AccessKeys; sessions: Sessions }): RequestHandler {
+export function authenticate(deps: AuthenticateDeps): RequestHandler {
   return (req, res, next) => {
     res.locals.principal = principalOf(req, deps);
     next();
   };
 }
 
-function principalOf(req: Request, deps: { keys: AccessKeys; sessions: Sessions }): Principal {
+function principalOf(req: Request, deps: AuthenticateDeps): Principal {
   const header = req.headers.authorization;
   if (header) {
-    if (!header.startsWith('Bearer '))
+    const address = addressOf(req);
+    const refuseIfLimited = (attempt: Attempt): void => {
+      const refused = deps.failures.refusal(attempt);
+      if (refused)
+        throw new StoreError(
+          'rate_limited',
+          `too many failed sign-ins ${refused.by === 'name' ? 'for this user' : 'from this address'}; try again later`,
+          { retryAfterSeconds: refused.retryAfterSeconds },
+        );
+    };
+    refuseIfLimited({ door: 'api', address });
+    if (!header.startsWith('Bearer ')) {
+      deps.failures.failed({ door: 'api', address }, 'not a bearer credential');
       throw new StoreError(
         'unauthorized',
         'expected Authorization: Bearer <session token or access key>',
       );
+    }
     const credential = header.slice(7).trim();
-    const principal = credential.startsWith(SESSION_PREFIX)
+    const isSession = credential.startsWith(SESSION_PREFIX);
+    const principal = isSession
       ? deps.sessions.authenticate(credential)
       : deps.keys.authenticate(credential);
     // A robot's keys (Rainstore publish and install) work on the registry only.
-    if (!principal || isRobot(principal))
+    if (!principal || isRobot(principal)) {
+      // A wrong key that starts like a user's key is a guess at that user's key.
+      const name = isSession ? undefined : deps.keys.ownerOf(credential);
+      deps.failures.failed(
+        { door: 'api', address, name },
+        'unknown, revoked or expired credentials',
+      );
       throw new StoreError('unauthorized', 'unknown, revoked or expired credentials');
+    }
+    // A user whose keys are being guessed is locked for keys (a session is no guessable credential).
+    if (!isSession && principal.kind === 'user')
+      refuseIfLimited({ door: 'api', address, name: principal.name });
     return principal;
   }
   const cookie = req.headers.cookie ? parseCookies(req.headers.cookie)[SESSION_COOKIE] : undefined;

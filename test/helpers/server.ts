@@ -1,7 +1,7 @@
-/** A real appshelf on a free port over a temp data folder, built by the same createApp as main.ts. */
+/** A real appshelf on a free port over a temp data folder, built by the same createApp and HTTP server as main.ts. */
 import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +9,7 @@ import { Writable } from 'node:stream';
 import { createApp, type AppInstance } from '../../server/app.js';
 import { parseConfig } from '../../server/config.js';
 import { listenForMetrics } from '../../server/main.js';
+import { createHttpServer } from '../../server/http-server.js';
 import { createLogger } from '../../server/logger.js';
 import type { ConfigInput } from '../../schemas/config.js';
 
@@ -52,7 +53,7 @@ export async function startTestServer(
     print: (l) => logs.push(l),
     ...(options.clock ? { clock: options.clock } : {}),
   });
-  const server = createServer(app.handler).listen(0, '127.0.0.1');
+  const server = createHttpServer(app.handler, config.server).listen(0, '127.0.0.1');
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
   const metricsServer = await listenForMetrics(app);

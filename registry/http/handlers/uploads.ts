@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { OciError } from '../../errors.js';
 import { parseDigest, parseRepositoryName } from '../../names.js';
 import type { Call, RegistryContext } from '../context.js';
 import { parseContentRange } from '../request.js';
@@ -28,6 +29,13 @@ function hasBody(req: IncomingMessage): boolean {
   return (length !== undefined && length !== '0') || req.headers['transfer-encoding'] !== undefined;
 }
 
+/** Who the session is counted against (its owner's open sessions are capped). */
+function ownerOf(call: Call): string {
+  if (call.actor.anonymous)
+    throw new OciError('DENIED', 'anonymous callers cannot open upload sessions');
+  return call.actor.name;
+}
+
 /** POST: start an upload, mount from another repository, or upload in one request (`?digest=`). */
 export async function startUpload(ctx: RegistryContext, call: Call): Promise<void> {
   const { req, query, repository } = call;
@@ -50,7 +58,7 @@ export async function startUpload(ctx: RegistryContext, call: Call): Promise<voi
   const digestParam = query.get('digest');
   if (digestParam !== null) {
     const digest = parseDigest(digestParam);
-    const upload = await ctx.uploads.start(repository);
+    const upload = await ctx.uploads.start(repository, ownerOf(call));
     try {
       await ctx.uploads.complete(repository, upload.id, digest, req);
     } catch (err) {
@@ -60,7 +68,7 @@ export async function startUpload(ctx: RegistryContext, call: Call): Promise<voi
     return created(call, digest);
   }
   if (hasBody(call.req)) call.req.resume();
-  const upload = await ctx.uploads.start(repository);
+  const upload = await ctx.uploads.start(repository, ownerOf(call));
   sendEmpty(call.res, 202, progressHeaders(repository, upload.id, 0));
 }
 

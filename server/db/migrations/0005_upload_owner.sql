@@ -1,0 +1,2 @@
+ALTER TABLE `uploads` ADD `owner` text DEFAULT '' NOT NULL;--> statement-breakpoint
+CREATE INDEX `uploads_owner` ON `uploads` (`owner`);
