@@ -65,7 +65,9 @@ async function draftWith(
   images: string[],
 ): Promise<{ version: string; keys: string[] }> {
   const version = `1.0.${++versionCount}`;
-  const keys = images.map((_, i) => `${String(versionCount).padStart(4, '0')}${'a'.repeat(27)}${i}`);
+  const keys = images.map(
+    (_, i) => `${String(versionCount).padStart(4, '0')}${'a'.repeat(27)}${i}`,
+  );
   const template = {
     group_key: 'c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0',
     group_name: app,
@@ -308,9 +310,7 @@ describe('store: outbound requests of image sync', function () {
       written.push(streamFiller(res, FILLER));
       return true;
     };
-    const { version, keys } = await draftWith(listed, 'challenge', [
-      `${fake.host}/upstream/web:1`,
-    ]);
+    const { version, keys } = await draftWith(listed, 'challenge', [`${fake.host}/upstream/web:1`]);
     const job = await publish(listed, 'challenge', version, [
       { registry: fake.host, username: 'u', password: 'wrong' },
     ]);

@@ -9,6 +9,7 @@ import { createServer as createHttpServer, type Server as HttpServer } from 'nod
 import { createServer as createTcpServer, type Server as TcpServer, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
+import type { Digest } from '../../../schemas/oci.js';
 import {
   ClientError,
   createOutboundFetch,
@@ -63,11 +64,16 @@ describe('registry client: guarded outbound fetch', function () {
 
   beforeEach(() => (connections = 0));
 
-  const guarded = (allowHosts: string[], timeouts = { connectTimeoutMs: 300, idleTimeoutMs: 300 }) =>
-    createOutboundFetch(new OutboundPolicy({ allowHosts }), timeouts);
+  const guarded = (
+    allowHosts: string[],
+    timeouts = { connectTimeoutMs: 300, idleTimeoutMs: 300 },
+  ) => createOutboundFetch(new OutboundPolicy({ allowHosts }), timeouts);
 
   it('fails a refused target with blocked, without retrying or connecting', async () => {
-    const client = new RegistryClient({ host: `http://127.0.0.1:${silentPort}`, fetch: guarded([]) });
+    const client = new RegistryClient({
+      host: `http://127.0.0.1:${silentPort}`,
+      fetch: guarded([]),
+    });
     const started = Date.now();
     const err = await failure(client.ping());
     expect([err.code, err.retryable]).to.deep.equal(['blocked', false]);
@@ -106,7 +112,7 @@ describe('registry client: guarded outbound fetch', function () {
       fetch: guarded(['127.0.0.1']),
       retry: { attempts: 1 },
     });
-    const digest = `sha256:${'0'.repeat(64)}` as const;
+    const digest = `sha256:${'0'.repeat(64)}` as Digest;
     const stream = await client.fetchBlob('a/b', {
       mediaType: 'application/octet-stream',
       digest,

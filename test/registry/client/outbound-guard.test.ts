@@ -139,7 +139,10 @@ describe('registry client: outbound address policy', () => {
     });
 
     it('refuses a name that resolves to loopback', async () => {
-      expect(await blocked(policy(), 'localtest.me')).to.deep.equal(['localtest.me:443', 'loopback']);
+      expect(await blocked(policy(), 'localtest.me')).to.deep.equal([
+        'localtest.me:443',
+        'loopback',
+      ]);
     });
 
     it('refuses a name with any internal address among its answers (DNS rebinding)', async () => {
