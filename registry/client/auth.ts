@@ -10,6 +10,7 @@
 import { bodyStream } from './body-stream.js';
 import { readLimited } from './digest.js';
 import { ClientError, errorFromFetchFailure, errorFromResponse } from './errors.js';
+import { OutboundBlockedError } from './outbound-guard.js';
 import { discard } from './response-body.js';
 
 export interface Credentials {
@@ -243,11 +244,14 @@ export class Authenticator {
 
   /** A plain-http realm would carry an https registry's credentials in the clear. */
   private requireSecureRealm(url: URL): void {
-    if (url.protocol === 'http:' && this.registry.protocol === 'https:')
-      throw new ClientError(
-        'blocked',
-        `token realm ${url.origin} is plain http while the registry ${this.registry.origin} is https`,
-      );
+    if (url.protocol !== 'http:' || this.registry.protocol !== 'https:') return;
+    const cause = new OutboundBlockedError(
+      url.host,
+      'insecure-realm',
+      undefined,
+      `the token realm ${url.origin} is plain http while the registry ${this.registry.origin} is https`,
+    );
+    throw new ClientError('blocked', cause.message, { url: url.origin + url.pathname, cause });
   }
 
   /**

@@ -19,6 +19,7 @@ export type {
   ManifestStatus,
 } from './copy-progress.js';
 export {
+  blockedCause,
   ClientError,
   isClientError,
   type ClientErrorCode,

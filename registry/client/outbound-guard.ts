@@ -23,8 +23,11 @@ import {
 export type AllowEntry =
   { kind: 'host'; host: string; port?: number } | { kind: 'cidr'; range: Cidr; port?: number };
 
-/** Why a target was refused: the class of its address, or `self` for the server's own address. */
-export type BlockReason = AddressClass | 'self';
+/**
+ * Why a target was refused: the class of its address, `self` for the server's own address, or
+ * `insecure-realm` for a plain-http token realm named by an https registry.
+ */
+export type BlockReason = AddressClass | 'self' | 'insecure-realm';
 
 /** A listen address of this server (`0.0.0.0` or `::`: every address of the machine). */
 export interface SelfAddress {

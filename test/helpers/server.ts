@@ -52,6 +52,7 @@ export async function startTestServer(
   const server = createServer(app.handler).listen(0, '127.0.0.1');
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
+  app.listeningOn(server.address() as AddressInfo);
   let closed = false;
   return {
     url: `http://127.0.0.1:${port}`,
