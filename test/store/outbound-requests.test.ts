@@ -133,7 +133,7 @@ describe('store: outbound requests of image sync', function () {
     await pushBuilt(new RegistryClient({ host: other.url }), 'upstream/web', image, '1');
     const otherPort = new URL(other.url).port;
     [open, listed, cidr] = await Promise.all([
-      startTestServer(),
+      startTestServer({ sync: { allowHosts: [] } }),
       startTestServer({ sync: { allowHosts: [fake.host, `localhost:${otherPort}`] } }),
       startTestServer({ sync: { allowHosts: ['127.0.0.0/8'] } }),
     ]);
