@@ -46,10 +46,23 @@ async function streamFiller(res: ServerResponse, total: number): Promise<number>
   while (written < total && !res.destroyed) {
     const more = res.write(chunk);
     written += chunk.length;
-    if (!more) await Promise.race([once(res, 'drain'), once(res, 'close')]);
+    if (!more) await drainedOrClosed(res);
   }
   res.end();
   return written;
+}
+
+/** Waits for `drain` or `close`, and leaves no listener behind (the loop waits many times). */
+function drainedOrClosed(res: ServerResponse): Promise<void> {
+  return new Promise((done) => {
+    const finish = (): void => {
+      res.off('drain', finish);
+      res.off('close', finish);
+      done();
+    };
+    res.once('drain', finish);
+    res.once('close', finish);
+  });
 }
 
 const FILLER = 64 * 1024 * 1024;
