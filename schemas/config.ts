@@ -149,6 +149,17 @@ export const Config = z.strictObject({
         .prefault({}),
     })
     .prefault({}),
+  sync: z
+    .strictObject({
+      allowHosts: z
+        .array(z.string().trim().min(1).max(300))
+        .max(256)
+        .default([])
+        .describe(
+          'internal registries image sync may fetch from: host, host:port, an IP or a CIDR range (e.g. ["registry.corp:5000", "10.20.0.0/16"]); by default sync never connects to loopback, link-local, private, unspecified or multicast addresses, nor to this store',
+        ),
+    })
+    .prefault({}),
   rainstore: z
     .strictObject({
       marketDomain: z

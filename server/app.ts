@@ -13,6 +13,7 @@ import {
   type Registry,
   type StorageDriver,
 } from '../registry/index.js';
+import { createOutboundFetch, OutboundPolicy } from '../registry/client/index.js';
 import type { Config } from '../schemas/config.js';
 import { AccessKeys } from './auth/access-keys.js';
 import { bootstrapAdmin } from './auth/bootstrap.js';
@@ -48,6 +49,7 @@ import { StoreIndexer } from './store/indexer.js';
 import { Reindexer } from './store/reindex.js';
 import { ImageSync } from './store/sync/image-sync.js';
 import { SyncJobs } from './store/sync/sync-jobs.js';
+import { OwnHosts } from './store/sync/own-hosts.js';
 import { syncRoutes } from './routes/sync.js';
 import { AppStats } from './store/stats.js';
 import { VersionIndex } from './store/version-index.js';
@@ -63,6 +65,8 @@ export interface AppInstance {
   metricsHandler?: (req: IncomingMessage, res: ServerResponse) => void;
   log: Logger;
   config: Config;
+  /** Tells the store where it listens (the port is known only then, with `listen: ...:0`). */
+  listeningOn(address: { address: string; port: number }): void;
   shutdown(): Promise<void>;
 }
 
@@ -147,6 +151,11 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     log: log.child({ module: 'store.indexer' }),
     clock,
   }).attach();
+  // What the store fetches for a user passes one address policy (ARCHITECTURE.md §8).
+  const ownHosts = new OwnHosts(config.publicUrl, config.listen);
+  const outbound = createOutboundFetch(
+    new OutboundPolicy({ allowHosts: config.sync.allowHosts, self: () => ownHosts.addresses() }),
+  );
   const sync = new ImageSync({
     db,
     registry,
@@ -155,6 +164,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     log: log.child({ module: 'store.sync' }),
     clock,
     maxManifestBytes: config.registry.maxManifestBytes,
+    outbound,
+    ownHosts,
   });
   const reindex = new Reindexer({
     db,
@@ -317,8 +328,12 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     db,
     log,
     config,
+    listeningOn(address) {
+      ownHosts.listening(address.address, address.port);
+    },
     async shutdown() {
       await sync.stop();
+      await outbound.dispatcher.close();
       stats.close();
       await search.close();
       await checkpointer.stop();

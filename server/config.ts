@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { parseAllowEntry } from '../registry/client/index.js';
 import { Config, type ConfigInput } from '../schemas/config.js';
 
 export class ConfigError extends Error {
@@ -24,7 +25,21 @@ export function parseConfig(input: unknown): Config {
   const parsed = Config.safeParse(input ?? {});
   if (!parsed.success)
     throw new ConfigError(`invalid configuration:\n${z.prettifyError(parsed.error)}`);
+  checkAllowHosts(parsed.data.sync.allowHosts);
   return parsed.data;
+}
+
+/** The entries' syntax is the outbound policy's own (CIDR ranges, IPv6 in brackets). */
+function checkAllowHosts(entries: readonly string[]): void {
+  entries.forEach((entry, i) => {
+    try {
+      parseAllowEntry(entry);
+    } catch (err) {
+      throw new ConfigError(
+        `invalid configuration:\n✖ ${(err as Error).message}\n  → at sync.allowHosts[${i}]`,
+      );
+    }
+  });
 }
 
 /** Reads a YAML file (absent → defaults), then the environment, then validates. */

@@ -24,6 +24,7 @@ export async function serve(configFile: string | undefined): Promise<void> {
   server.listen(port, host);
   await once(server, 'listening');
   const address = server.address();
+  if (typeof address === 'object' && address) app.listeningOn(address);
   const shownPort = typeof address === 'object' && address ? address.port : port;
   const shownHost = host === '0.0.0.0' || host === '' ? 'localhost' : host;
   app.log.info(

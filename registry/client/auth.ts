@@ -2,8 +2,16 @@
  * Registry authentication: Basic challenges, and the Docker token flow (a `Bearer` challenge
  * names a realm; the client gets a token there for the scopes it needs, with basic credentials
  * or anonymously, and caches it per scope until it expires).
+ *
+ * Credentials go to the registry and to the realm its challenge names, nowhere else: a realm
+ * must be https unless the registry itself is plain http, a redirect away from the realm's
+ * origin goes on without them, and the token body is read up to a small cap.
  */
+import { bodyStream } from './body-stream.js';
+import { readLimited } from './digest.js';
 import { ClientError, errorFromFetchFailure, errorFromResponse } from './errors.js';
+import { OutboundBlockedError } from './outbound-guard.js';
+import { discard } from './response-body.js';
 
 export interface Credentials {
   username: string;
@@ -82,6 +90,7 @@ interface CachedToken {
 
 const DEFAULT_TOKEN_SECONDS = 60; // what the token spec says to assume without `expires_in`
 const MAX_TOKEN_BODY = 1024 * 1024;
+const MAX_REDIRECTS = 5;
 
 export class Authenticator {
   private scheme: Challenge | undefined;
@@ -92,6 +101,8 @@ export class Authenticator {
     private readonly credentials: Credentials | undefined,
     private readonly fetchFn: typeof fetch,
     private readonly userAgent: string,
+    /** The registry's base URL: its scheme decides whether a plain-http realm is acceptable. */
+    private readonly registry: URL,
     private readonly clock: () => number = Date.now,
   ) {}
 
@@ -182,40 +193,30 @@ export class Authenticator {
     }
     if (url.protocol !== 'https:' && url.protocol !== 'http:')
       throw new ClientError('protocol', 'token realm must be http(s)');
+    this.requireSecureRealm(url);
     if (challenge.service !== undefined) url.searchParams.set('service', challenge.service);
     for (const scope of scopes) url.searchParams.append('scope', scope);
-    const headers: Record<string, string> = {
-      'user-agent': this.userAgent,
-      accept: 'application/json',
-    };
-    const basic = this.basic();
-    if (basic) headers.authorization = basic;
     const started = this.clock();
-    let res: Response;
-    try {
-      res = await this.fetchFn(url, { headers, redirect: 'follow', ...(signal ? { signal } : {}) });
-    } catch (err) {
-      throw errorFromFetchFailure(err, 'GET', url.origin + url.pathname, signal);
-    }
+    const res = await this.fetchRealm(url, signal);
+    const where = url.origin + url.pathname;
     if (res.status !== 200) {
-      const err = await errorFromResponse(res, 'GET', url.origin + url.pathname, 'token request');
+      const err = await errorFromResponse(res, 'GET', where, 'token request');
       if (res.status === 401 || res.status === 403) {
         throw new ClientError(
           'unauthorized',
           `token endpoint refused the credentials (HTTP ${res.status})`,
-          {
-            method: 'GET',
-            url: url.origin + url.pathname,
-            status: res.status,
-            registryErrors: err.registryErrors,
-          },
+          { method: 'GET', url: where, status: res.status, registryErrors: err.registryErrors },
         );
       }
       throw err;
     }
-    const text = await res.text();
-    if (text.length > MAX_TOKEN_BODY)
-      throw new ClientError('too_large', 'token response too large');
+    if (Number(res.headers.get('content-length') ?? 0) > MAX_TOKEN_BODY) {
+      await res.body?.cancel().catch(() => undefined);
+      throw new ClientError('too_large', `token response is larger than ${MAX_TOKEN_BODY} bytes`);
+    }
+    const text = (
+      await readLimited(bodyStream(res, 'GET', where, signal), MAX_TOKEN_BODY, 'token response')
+    ).toString('utf8');
     let body: { token?: unknown; access_token?: unknown; expires_in?: unknown };
     try {
       body = JSON.parse(text) as typeof body;
@@ -239,5 +240,52 @@ export class Authenticator {
       expiresAt: started + Math.max(seconds - 10, seconds / 2) * 1000,
     });
     return token;
+  }
+
+  /** A plain-http realm would carry an https registry's credentials in the clear. */
+  private requireSecureRealm(url: URL): void {
+    if (url.protocol !== 'http:' || this.registry.protocol !== 'https:') return;
+    const cause = new OutboundBlockedError(
+      url.host,
+      'insecure-realm',
+      undefined,
+      `the token realm ${url.origin} is plain http while the registry ${this.registry.origin} is https`,
+    );
+    throw new ClientError('blocked', cause.message, { url: url.origin + url.pathname, cause });
+  }
+
+  /**
+   * GET the realm, following redirects by hand: the credentials go only to the realm's own
+   * origin, and a redirect may not step down to plain http either.
+   */
+  private async fetchRealm(realm: URL, signal?: AbortSignal): Promise<Response> {
+    let url = realm;
+    for (let hop = 0; ; hop++) {
+      const headers: Record<string, string> = {
+        'user-agent': this.userAgent,
+        accept: 'application/json',
+      };
+      const basic = this.basic();
+      if (basic && url.origin === realm.origin) headers.authorization = basic;
+      let res: Response;
+      try {
+        res = await this.fetchFn(url, {
+          headers,
+          redirect: 'manual',
+          ...(signal ? { signal } : {}),
+        });
+      } catch (err) {
+        throw errorFromFetchFailure(err, 'GET', url.origin + url.pathname, signal);
+      }
+      const location = res.headers.get('location');
+      if (![301, 302, 303, 307, 308].includes(res.status) || !location) return res;
+      await discard(res);
+      if (hop + 1 >= MAX_REDIRECTS)
+        throw new ClientError('protocol', 'token request: too many redirects');
+      url = new URL(location, url);
+      if (url.protocol !== 'https:' && url.protocol !== 'http:')
+        throw new ClientError('protocol', `token request: redirect to ${url.protocol}`);
+      this.requireSecureRealm(url);
+    }
   }
 }

@@ -1,3 +1,5 @@
+import { OutboundBlockedError } from './outbound-guard.js';
+
 /**
  * The registry client's one error class. `code` says what went wrong in terms a caller can act
  * on; `status` and `registryErrors` say what the registry answered, when it answered at all.
@@ -22,7 +24,12 @@ export type ClientErrorCode =
   /** The connection failed or broke mid-way: worth a retry. */
   | 'network'
   /** The caller's AbortSignal fired. */
-  | 'aborted';
+  | 'aborted'
+  /**
+   * The outbound policy refused the target before connecting (an internal address, the server
+   * itself, a plain-http token realm for an https registry): not worth a retry.
+   */
+  | 'blocked';
 
 /** One entry of a registry's `{"errors":[...]}` body. */
 export interface RegistryErrorEntry {
@@ -171,6 +178,8 @@ export function errorFromFetchFailure(
   signal?: AbortSignal,
 ): ClientError {
   if (err instanceof ClientError) return err;
+  const blocked = blockedCause(err);
+  if (blocked) return new ClientError('blocked', blocked.message, { method, url, cause: blocked });
   if (signal?.aborted || (err instanceof Error && err.name === 'AbortError')) {
     return new ClientError('aborted', `${method} ${url}: aborted`, { method, url, cause: err });
   }
@@ -179,4 +188,11 @@ export function errorFromFetchFailure(
     `${method} ${url}: ${err instanceof Error ? err.message : String(err)}`,
     { method, url, cause: err },
   );
+}
+
+/** The policy's refusal somewhere in an error's cause chain (fetch wraps it in a TypeError). */
+export function blockedCause(err: unknown): OutboundBlockedError | undefined {
+  for (let e = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++)
+    if (e instanceof OutboundBlockedError) return e;
+  return undefined;
 }

@@ -19,6 +19,7 @@ export type {
   ManifestStatus,
 } from './copy-progress.js';
 export {
+  blockedCause,
   ClientError,
   isClientError,
   type ClientErrorCode,
@@ -44,6 +45,28 @@ export {
 } from './manifest.js';
 export { digestOf, isDigest, readLimited, verifyBytes, verifying } from './digest.js';
 export { baseUrlOf } from './transport.js';
+export {
+  canonicalHost,
+  classifyAddress,
+  type AddressClass,
+  type Classified,
+} from './outbound-address.js';
+export {
+  OutboundBlockedError,
+  OutboundPolicy,
+  parseAllowEntry,
+  type AllowEntry,
+  type BlockReason,
+  type OutboundPolicyOptions,
+  type Resolve,
+  type SelfAddress,
+} from './outbound-guard.js';
+export {
+  createOutboundFetch,
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  DEFAULT_IDLE_TIMEOUT_MS,
+  type OutboundTimeouts,
+} from './outbound-fetch.js';
 export {
   canMount,
   canResume,

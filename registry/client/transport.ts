@@ -6,7 +6,10 @@
  */
 import { Authenticator, type Credentials } from './auth.js';
 import { ClientError, errorFromFetchFailure, errorFromResponse } from './errors.js';
+import { discard } from './response-body.js';
 import { retryPolicy, withRetry, type RetryPolicy } from './retry.js';
+
+export { discard };
 
 export interface TransportOptions {
   /** `host[:port]`, or a base URL (`http://127.0.0.1:5000`) whose scheme then decides. */
@@ -64,7 +67,7 @@ export class Transport {
     this.retry = retryPolicy(options.retry);
     this.fetchFn = options.fetch ?? fetch;
     this.userAgent = options.userAgent ?? 'appshelf-client/0.1';
-    this.auth = new Authenticator(options.credentials, this.fetchFn, this.userAgent);
+    this.auth = new Authenticator(options.credentials, this.fetchFn, this.userAgent, this.base);
   }
 
   url(path: string, query: Record<string, string | undefined> = {}): URL {
@@ -165,16 +168,6 @@ function bodyOf(body: Buffer, headers: Record<string, string>): RequestInit {
     },
   });
   return { body: stream, duplex: 'half' } as RequestInit;
-}
-
-/** Reads and drops a response body so the connection can be reused. */
-export async function discard(res: Response): Promise<void> {
-  if (!res.body) return;
-  try {
-    await res.arrayBuffer();
-  } catch {
-    // the connection is gone anyway
-  }
 }
 
 /** A header the protocol requires; 'protocol' error when the registry left it out. */

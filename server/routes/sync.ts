@@ -24,7 +24,7 @@ export function syncRoutes(deps: { sync: ImageSync; audit: AuditLog }): Router {
     const me = requireUser(res.locals.principal);
     const input = parseInput(PublishRequest, req.body, 'publish request');
     const ref = refOf(req);
-    const job = deps.sync.publish(me, ref, input);
+    const job = deps.sync.publish(me, ref, input, req.get('host'));
     const registries = (input.credentials ?? []).map((c) => c.registry);
     deps.audit.record({
       actor: me.name,
@@ -47,7 +47,7 @@ export function syncRoutes(deps: { sync: ImageSync; audit: AuditLog }): Router {
     const me = requireUser(res.locals.principal);
     const input = parseInput(SyncRetryRequest, req.body, 'retry request');
     const ref = refOf(req);
-    const job = deps.sync.retry(me, ref, input);
+    const job = deps.sync.retry(me, ref, input, req.get('host'));
     deps.audit.record({
       actor: me.name,
       action: 'version.sync-retried',

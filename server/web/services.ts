@@ -31,6 +31,8 @@ export interface DraftPublisher {
     p: Principal,
     ref: AppRef & { version: string },
     input: { credentials?: { registry: string; username: string; password: string }[] },
+    /** The Host the request came in on: a reference to it is this store. */
+    requestHost?: string,
   ): SyncJobSummary;
   status(p: Principal, ref: AppRef & { version: string }): SyncJobSummary;
 }

@@ -15,6 +15,12 @@ import type { ConfigInput } from '../../schemas/config.js';
 
 export const ADMIN_KEY = 'ask_test-admin-key-0123456789abcdef';
 
+/**
+ * Tests sync from registries on this machine, which the outbound policy refuses by default: the
+ * test store opts in to loopback. A test of the default policy passes `sync: { allowHosts: [] }`.
+ */
+export const LOOPBACK_REGISTRIES = ['127.0.0.0/8', '::1', 'localhost'];
+
 export interface TestServer {
   url: string;
   /** host:port, as registry clients name the registry. */
@@ -47,6 +53,7 @@ export async function startTestServer(
     data,
     listen: '127.0.0.1:0',
     auth: { adminKey: ADMIN_KEY, ...overrides.auth },
+    sync: { allowHosts: LOOPBACK_REGISTRIES, ...overrides.sync },
   });
   const app = await createApp(config, {
     log: createLogger(process.env.APPSHELF_TEST_LOG ?? 'info', sink),
@@ -58,6 +65,7 @@ export async function startTestServer(
   const { port } = server.address() as AddressInfo;
   const metricsServer = await listenForMetrics(app);
   const metricsPort = (metricsServer?.address() as AddressInfo | undefined)?.port;
+  app.listeningOn(server.address() as AddressInfo);
   let closed = false;
   return {
     url: `http://127.0.0.1:${port}`,

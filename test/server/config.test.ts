@@ -25,6 +25,11 @@ describe('config: config.yml and APPSHELF_* overrides', () => {
     ['an unknown key', 'registy:\n  anonymousPull: true\n', 'registy'],
     ['a wrong type', 'registry:\n  anonymousPull: "maybe"\n', 'registry.anonymousPull'],
     ['a bad listen address', 'listen: nowhere\n', 'listen'],
+    [
+      'a bad sync.allowHosts entry',
+      'sync:\n  allowHosts: [registry.corp, 10.0.0.0/33]\n',
+      'sync.allowHosts[1]',
+    ],
   ] as const) {
     it(`refuses ${name}, naming the key`, () => {
       const file = join(dir, 'config.yml');
@@ -35,6 +40,14 @@ describe('config: config.yml and APPSHELF_* overrides', () => {
         .that.includes(key);
     });
   }
+
+  it('takes sync.allowHosts from the environment as a YAML list', () => {
+    const config = parseConfig(
+      applyEnv({}, { APPSHELF_SYNC_ALLOW_HOSTS: '[registry.corp:5000, 10.20.0.0/16]' }),
+    );
+    expect(config.sync.allowHosts).to.deep.equal(['registry.corp:5000', '10.20.0.0/16']);
+    expect(parseConfig({}).sync.allowHosts).to.deep.equal([]);
+  });
 
   it('applies the aliases and generic overrides', () => {
     const config = parseConfig(

@@ -12,28 +12,27 @@ import {
   copyImage,
   isClientError,
   isDigest,
-  RegistryClient,
+  type CopySource,
   type CopyTarget,
-  type Credentials,
   type RepositoryProvider,
   type RetryPolicy,
 } from '../../../registry/client/index.js';
 import { parseImageRef } from './image-ref.js';
 
 export interface CopyComponentOptions {
+  /** The source registry (componentSource chooses it). */
+  source: RepositoryProvider<CopySource>;
   target: RepositoryProvider<CopyTarget>;
   /** The app's repository. */
   repository: string;
   /** Repositories of the store the blobs may be mounted from. */
   mountFrom: readonly string[];
-  credentials: Credentials | undefined;
   /** Back-off for requests and blob transfers. */
   retry: Partial<RetryPolicy>;
   /** Tries of the whole component, on failures worth another try. */
   attempts: number;
   /** Blob transfers at a time. */
   concurrency: number;
-  fetch?: typeof fetch | undefined;
   signal: AbortSignal;
   onPinned(digest: Digest): void;
   onProgress(bytesDone: number, bytesTotal: number): void;
@@ -44,20 +43,17 @@ export async function copyComponent(
   options: CopyComponentOptions,
 ): Promise<ComponentSync> {
   const source = parseImageRef(component.source);
-  const client = new RegistryClient({
-    host: source.host,
-    credentials: options.credentials,
-    retry: options.retry,
-    fetch: options.fetch,
-    userAgent: 'appshelf-sync/0.1',
-  });
+  const client = options.source;
   const { signal } = options;
   let digest = component.digest ?? (isDigest(source.reference) ? source.reference : undefined);
   let totals = { bytesDone: 0, bytes: 0 };
   for (let attempt = 1; ; attempt++) {
     try {
       if (digest === undefined) {
-        digest = (await client.resolve(source.repository, source.reference, { signal })).digest;
+        const resolved = await client.repository(source.repository).resolve(source.reference, {
+          signal,
+        });
+        digest = resolved.digest;
         options.onPinned(digest);
       }
       const result = await copyImage({

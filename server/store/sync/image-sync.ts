@@ -28,10 +28,12 @@ import { apps, components, versions } from '../../db/store-schema.js';
 import { StoreError } from '../../errors.js';
 import { repositoryOf, type AppRef, type VersionIndex } from '../version-index.js';
 import { writeBundle, type BundleTarget } from './bundle-writer.js';
+import { componentSource } from './component-source.js';
 import { copyComponent } from './copy-component.js';
 import { credentialsFor, parseImageRef } from './image-ref.js';
 import { limiter } from './limiter.js';
 import { LocalRegistry } from './local-target.js';
+import type { OwnHosts } from './own-hosts.js';
 import { failureOf } from './sync-failure.js';
 import { SyncJobs, viewOf, type SyncJob } from './sync-jobs.js';
 import { serviceImageOf, templateOrder } from './template-fields.js';
@@ -48,7 +50,6 @@ export interface ImageSyncOptions {
   /** Tries of a component on network failures and 429/5xx (default 3). */
   attempts?: number;
   retry?: Partial<RetryPolicy>;
-  fetch?: typeof fetch;
 }
 
 export interface ImageSyncDeps {
@@ -59,7 +60,20 @@ export interface ImageSyncDeps {
   log: Logger;
   clock: () => number;
   maxManifestBytes: number;
+  /** The guarded fetch (outbound policy, timeouts): every source request goes through it. */
+  outbound: typeof fetch;
+  /** References to these hosts are copied inside the store. */
+  ownHosts: OwnHosts;
   options?: ImageSyncOptions;
+}
+
+/** What a publish or retry request gave: memory only, for the job's life in this process. */
+interface Given {
+  credentials: RegistryCredential[];
+  actor: string;
+  publisher: Principal;
+  /** The Host the requests came in on: references to it are this store. */
+  hosts: string[];
 }
 
 const PROGRESS_EVERY_MS = 500;
@@ -70,8 +84,8 @@ const MAX_MOUNT_SOURCES = 50;
 export class ImageSync {
   private readonly jobs: SyncJobs;
   private readonly running = new Map<number, Promise<void>>();
-  /** Request credentials and the publisher's name, per job: memory only. */
-  private readonly given = new Map<number, { credentials: RegistryCredential[]; actor: string }>();
+  /** Request credentials and the publisher, per job: memory only. */
+  private readonly given = new Map<number, Given>();
   private readonly stopping = new AbortController();
   private readonly slot: <T>(task: () => Promise<T>) => Promise<T>;
 
@@ -103,7 +117,8 @@ export class ImageSync {
     await Promise.allSettled([...this.running.values()]);
   }
 
-  publish(p: Principal, ref: VersionRef, input: PublishRequest): SyncJobView {
+  /** `requestHost`: the Host the request came in on (a reference to it is this store). */
+  publish(p: Principal, ref: VersionRef, input: PublishRequest, requestHost?: string): SyncJobView {
     const target = this.require(p, ref, 'push');
     const { version } = target;
     if (version.state === 'syncing')
@@ -136,7 +151,12 @@ export class ImageSync {
       this.setVersionState(version.id, 'syncing');
       return created;
     });
-    this.given.set(job.id, { credentials: input.credentials ?? [], actor: actorName(p) });
+    this.given.set(job.id, {
+      credentials: input.credentials ?? [],
+      actor: actorName(p),
+      publisher: p,
+      hosts: requestHost ? [requestHost] : [],
+    });
     this.deps.log.info(
       {
         job: job.id,
@@ -158,7 +178,7 @@ export class ImageSync {
     return viewOf(job, version.version);
   }
 
-  retry(p: Principal, ref: VersionRef, input: SyncRetryRequest): SyncJobView {
+  retry(p: Principal, ref: VersionRef, input: SyncRetryRequest, requestHost?: string): SyncJobView {
     const { version } = this.require(p, ref, 'push');
     const job = this.jobs.latestFor(version.id);
     if (!job) throw new StoreError('not_found', `${ref.version} has no sync job; publish it first`);
@@ -191,7 +211,8 @@ export class ImageSync {
     });
     const before = this.given.get(job.id);
     const credentials = [...(input.credentials ?? []), ...(before?.credentials ?? [])];
-    this.given.set(job.id, { credentials, actor: actorName(p) });
+    const hosts = [...(requestHost ? [requestHost] : []), ...(before?.hosts ?? [])];
+    this.given.set(job.id, { credentials, actor: actorName(p), publisher: p, hosts });
     this.deps.log.info(
       {
         job: job.id,
@@ -288,26 +309,35 @@ export class ImageSync {
     if (!job || !component || !target) return;
     const repository = repositoryOf(target.app);
     const options = this.deps.options ?? {};
+    const given = this.given.get(jobId);
     let reported = 0;
     try {
       const source = parseImageRef(component.source);
+      const local = new LocalRegistry(
+        this.deps.registry,
+        given?.actor ?? SYNC_ACTOR,
+        this.deps.maxManifestBytes,
+      );
       const copied = await copyComponent(component, {
-        target: new LocalRegistry(
-          this.deps.registry,
-          this.given.get(jobId)?.actor ?? SYNC_ACTOR,
-          this.deps.maxManifestBytes,
-        ),
+        source: componentSource(source, {
+          local,
+          own: this.deps.ownHosts.has(source.host, given?.hosts),
+          publisher: given?.publisher,
+          permissions: this.deps.permissions,
+          credentials: credentialsFor(
+            source.host,
+            given?.credentials ?? [],
+            serviceImageOf(target.version.template, key),
+          ),
+          retry: options.retry ?? {},
+          outbound: this.deps.outbound,
+        }),
+        target: local,
         repository,
         mountFrom: this.mountSources(target.app.namespace, repository),
-        credentials: credentialsFor(
-          source.host,
-          this.given.get(jobId)?.credentials ?? [],
-          serviceImageOf(target.version.template, key),
-        ),
         retry: options.retry ?? {},
         attempts: options.attempts ?? 3,
         concurrency: options.blobConcurrency ?? 4,
-        fetch: options.fetch,
         signal: this.stopping.signal,
         onPinned: (digest) => this.jobs.updateComponents(jobId, (c) => ({ ...c, digest }), isIt),
         onProgress: (bytesDone, bytesTotal) => {
@@ -337,7 +367,7 @@ export class ImageSync {
         this.jobs.updateComponents(jobId, (c) => ({ ...c, state: 'pending' }), isIt);
         return;
       }
-      const error = failureOf(err);
+      const error = failureOf(err, key);
       this.jobs.updateComponents(jobId, (c) => ({ ...c, state: 'failed', error }), isIt);
       this.deps.log.warn(
         {

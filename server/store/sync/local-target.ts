@@ -1,18 +1,20 @@
 /**
- * The store's own registry as a `copyImage` target, in-process: blobs go through the registry's
+ * The store's own registry as a `copyImage` target — and as a source, for images a template
+ * names on this store: in-process, never over the network. Blobs go through the registry's
  * upload sessions (digest-verified, staged, then moved into place), mounts link a blob another
  * repository holds, and manifests go through `Registry.putManifest` — the same guard, tag and
  * `manifest.pushed` event as a PUT on /v2 — so the store indexes what sync writes as it indexes
  * a push. No HTTP, no loopback credential: the caller has already been authorised.
  */
 import { Readable, Transform, type TransformCallback } from 'node:stream';
-import type { Descriptor } from '../../../schemas/oci.js';
+import { DIGEST_PATTERN, type Descriptor, type Digest } from '../../../schemas/oci.js';
 import {
   ClientError,
   isManifestType,
   readLimited,
   verifyBytes,
   type CallOptions,
+  type CopySource,
   type CopyTarget,
   type FetchOptions,
   type MountResult,
@@ -24,7 +26,7 @@ import {
 } from '../../../registry/client/index.js';
 import { OciError, type Registry } from '../../../registry/index.js';
 
-type Target = CopyTarget & Mounter & ResumablePusher;
+type Target = CopySource & CopyTarget & Mounter & ResumablePusher;
 
 export class LocalRegistry implements RepositoryProvider<Target> {
   /** Undefined: a local store (copyImage then mounts only from `mountFrom`). */
@@ -49,6 +51,21 @@ class LocalRepository implements Target {
     private readonly actor: string,
     private readonly maxManifestBytes: number,
   ) {}
+
+  /** A tag or digest of this repository as the descriptor of its manifest. */
+  resolve(reference: string, _options?: CallOptions): Promise<Descriptor> {
+    const digest = DIGEST_PATTERN.test(reference)
+      ? (reference as Digest)
+      : this.registry.meta.tagDigest(this.name, reference);
+    const stored = digest && this.registry.meta.manifestByDigest(this.name, digest);
+    if (!stored)
+      return Promise.reject(new ClientError('not_found', `no ${this.name}:${reference} here`));
+    return Promise.resolve({
+      mediaType: stored.mediaType,
+      digest: stored.digest,
+      size: stored.size,
+    });
+  }
 
   exists(target: Descriptor, _options?: CallOptions): Promise<boolean> {
     const found = isManifestType(target.mediaType)

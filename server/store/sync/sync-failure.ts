@@ -1,6 +1,6 @@
 /** Why a component copy or a bundle write failed, as the sync API reports it: a code and a message. */
 import type { SyncFailure } from '../../../schemas/sync.js';
-import { ClientError } from '../../../registry/client/index.js';
+import { blockedCause, ClientError } from '../../../registry/client/index.js';
 import { OciError } from '../../../registry/index.js';
 import { ImageRefError } from './image-ref.js';
 
@@ -18,8 +18,20 @@ export class SyncError extends Error {
 /**
  * ClientError codes (`unauthorized`, `not_found`, `network`, ...) from the source registry,
  * OciError codes (`MANIFEST_INVALID`, ...) from the store's own, `invalid_reference`, or `internal`.
+ * `blocked` (the outbound policy refused a hop) also names the refused `host`, the `reason`
+ * (`loopback`, `private`, `self`, ...) and the component.
  */
-export function failureOf(err: unknown): SyncFailure {
+export function failureOf(err: unknown, component?: string): SyncFailure {
+  const blocked =
+    err instanceof ClientError && err.code === 'blocked' ? blockedCause(err) : undefined;
+  if (blocked)
+    return {
+      code: 'blocked',
+      message: `${component ? `component ${component}: ` : ''}${blocked.message}`,
+      host: blocked.host,
+      reason: blocked.reason,
+      ...(blocked.address !== undefined ? { address: blocked.address } : {}),
+    };
   if (err instanceof ClientError || err instanceof SyncError)
     return { code: err.code, message: err.message };
   if (err instanceof OciError) return { code: err.code, message: err.message };

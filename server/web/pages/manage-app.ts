@@ -169,6 +169,7 @@ export function manageAppRoutes(router: Router, s: WebServices): void {
         signedIn(res.locals.web),
         { ...ref, version: String(req.params.version) },
         credentials.length ? { credentials } : {},
+        req.get('host'),
       );
       return 'publishing';
     }),
