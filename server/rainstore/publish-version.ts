@@ -2,10 +2,12 @@
  * `POST /apps/{appID}/versions` (rainstore-api.md §4.10): a version Rainbond publishes becomes a
  * normal appshelf version. The template is stamped with the envelope's group_key/group_version and
  * validated; component images Rainbond pushed into this store are bound into the app's repository
- * by digest; the stored template carries the app robot's pull credentials (never the push ones);
- * then the template manifest and the bundle index (ARCHITECTURE.md §3) are written in-process, so
- * the indexer makes the version ready, sets the component tags and search picks it up. A template
- * with an image on another registry is stored as a draft (an image sync can publish it later).
+ * by digest; the stored template carries no registry credentials at all (the install response
+ * stamps the app robot's pull credentials, rainstore/install-template.ts); then the template
+ * manifest and the bundle index (ARCHITECTURE.md §3) are written in-process, so the indexer makes
+ * the version ready, sets the component tags and search picks it up. A template with an image on
+ * another registry is stored as a draft (an image sync can publish it later): the credentials it
+ * names for that registry are kept for the sync alone (store/kept-credentials.ts).
  */
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
@@ -20,6 +22,7 @@ import {
 } from '../../schemas/bundle.js';
 import { MediaTypes, type Descriptor, type Digest } from '../../schemas/oci.js';
 import { formatRamError, validateRamTemplate, type RamTemplate } from '../../schemas/ram.js';
+import { sourceCredentials, withoutSourceCredentials } from '../../schemas/source-credentials.js';
 import type { Registry } from '../../registry/index.js';
 import type { AuditLog } from '../accounts/audit-log.js';
 import type { Permissions } from '../auth/permissions.js';
@@ -29,9 +32,9 @@ import type { Db } from '../db/open-database.js';
 import { versions } from '../db/store-schema.js';
 import { StoreError } from '../errors.js';
 import type { AppRow, VersionRow } from '../store/app-access.js';
+import { KeptCredentials } from '../store/kept-credentials.js';
 import { repositoryOf } from '../store/version-index.js';
 import { versionRowOf } from './catalog.js';
-import type { Robots } from './robots.js';
 import { bindImage, resolveStoreImage, storeImageRef } from './store-images.js';
 import { credentialsOf, hubHost, imageSlots, setCredentials } from './template-images.js';
 
@@ -60,7 +63,6 @@ export class VersionPublisher {
       db: Db;
       registry: Registry;
       permissions: Permissions;
-      robots: Robots;
       audit: AuditLog;
       log: Logger;
       clock: () => number;
@@ -71,7 +73,6 @@ export class VersionPublisher {
     const template = this.validTemplate(app, input);
     const repository = repositoryOf(app);
     const actor = principalName(ctx.principal);
-    const pull = this.deps.robots.pullCredentials(app);
     // Every image on this store must be there (and readable by the publisher) before anything is written.
     const slots = imageSlots(template).map((slot) => {
       const ref = storeImageRef(slot.ref, ctx.ownHosts);
@@ -91,7 +92,7 @@ export class VersionPublisher {
     let external = false;
     for (const { slot, local } of slots) {
       if (!local) {
-        // Another registry: kept as sent; its credentials, if any, are the publisher's to give.
+        // Another registry: the image kept as sent, its credentials only for the sync (below).
         if (slot.kind === 'component') external = true;
         if (!ctx.ownHosts.has(hubHost(credentialsOf(slot)?.hub_url))) continue;
       } else if (slot.kind === 'component') {
@@ -108,11 +109,12 @@ export class VersionPublisher {
           descriptor: bound,
         });
       }
-      setCredentials(slot, ctx.hub, repository, pull);
+      setCredentials(slot, ctx.hub, repository, null);
     }
+    const named = sourceCredentials(template);
     const templateManifest = await this.writeTemplate(
       repository,
-      template,
+      withoutSourceCredentials(template),
       actor,
       external ? input : undefined,
     );
@@ -135,6 +137,8 @@ export class VersionPublisher {
     const row = versionRowOf(this.deps.db, app.id, input.version);
     if (!row)
       throw new StoreError('internal', `version ${input.version} of ${repository} was not indexed`);
+    if (external && named.length > 0)
+      new KeptCredentials(this.deps.db, this.deps.clock).keep(row.id, named);
     const updated = this.deps.db
       .update(versions)
       .set({

@@ -83,7 +83,7 @@ export function rainstoreRoutes(deps: RainstoreRoutesDeps): Router {
   const access = new AppAccess(db, permissions);
   const apps = new AppService({ ...deps, access, log });
   const robots = new Robots({ db, keys: deps.keys, dataDir: deps.dataDir, clock });
-  const publisher = new VersionPublisher({ ...deps, robots, log });
+  const publisher = new VersionPublisher({ ...deps, log });
   const installs = new InstallCounter({ stats, clock });
 
   const caller = (req: Request): RainstoreCaller => callerOf(req, deps);

@@ -71,7 +71,10 @@ describe('store: source registry credentials are never served', function () {
     dist = await startDistribution();
     const upstream = new RegistryClient({ host: dist.url, credentials: DISTRIBUTION_USER });
     await pushBuilt(upstream, 'upstream/web', buildImage({ layerSizes: [2048] }), '1');
-    srv = await startTestServer({ rainstore: { marketDomain: 'acme', marketName: 'Acme' } });
+    srv = await startTestServer({
+      registry: { anonymousPull: true },
+      rainstore: { marketDomain: 'acme', marketName: 'Acme' },
+    });
     alice = await person(srv, '+4915112347001', 'alice');
     await writeFile(
       join(work, 'config.json'),
