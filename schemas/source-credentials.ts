@@ -17,11 +17,30 @@ export interface SourceCredential {
   password: string;
 }
 
-type Holder = { owner: Record<string, unknown>; path: string; kind: SourceCredential['kind'] };
+interface Holder {
+  owner: Record<string, unknown>;
+  path: string;
+  kind: SourceCredential['kind'];
+  key: string;
+  /** service_cname or plugin_alias, for messages ('' when there is none). */
+  name: string;
+}
 
 const SLOTS = [
-  { list: 'apps', field: 'service_image', kind: 'component', key: 'service_key' },
-  { list: 'plugins', field: 'plugin_image', kind: 'plugin', key: 'plugin_key' },
+  {
+    list: 'apps',
+    field: 'service_image',
+    kind: 'component',
+    key: 'service_key',
+    name: 'service_cname',
+  },
+  {
+    list: 'plugins',
+    field: 'plugin_image',
+    kind: 'plugin',
+    key: 'plugin_key',
+    name: 'plugin_alias',
+  },
 ] as const;
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
@@ -30,7 +49,7 @@ const isObject = (value: unknown): value is Record<string, unknown> =>
 const text = (value: unknown): string =>
   typeof value === 'string' ? value : typeof value === 'number' ? String(value) : '';
 
-function* holders(template: unknown): Generator<Holder & { key: string }> {
+function* holders(template: unknown): Generator<Holder> {
   if (!isObject(template)) return;
   for (const slot of SLOTS) {
     const list = template[slot.list];
@@ -42,6 +61,7 @@ function* holders(template: unknown): Generator<Holder & { key: string }> {
         path: `${slot.list}[${i}].${slot.field}`,
         kind: slot.kind,
         key: text(item[slot.key]),
+        name: text(item[slot.name]),
       };
     }
   }
@@ -76,14 +96,16 @@ export function withoutSourceCredentials<T>(template: T): T {
 export function storedPasswordProblem(
   template: unknown,
 ): { path: string; component: string; reason: string } | undefined {
-  const found = sourceCredentials(template).find((c) => c.password !== '');
-  if (!found) return undefined;
-  const what = found.kind === 'component' ? 'component' : 'plugin';
-  return {
-    path: `${found.path}.hub_password`,
-    component: found.key,
-    reason:
-      `${what} ${found.key} carries a registry password; the store keeps no source registry ` +
-      'credentials: blank hub_user and hub_password, and give them with the publish request instead',
-  };
+  for (const { owner, path, kind, key, name } of holders(template)) {
+    if (text(owner.hub_password) === '') continue;
+    const who = `${kind} ${name ? `"${name}" (${key})` : key}`;
+    return {
+      path: `${path}.hub_password`,
+      component: key,
+      reason:
+        `${who} carries a registry password, and the store keeps no source registry ` +
+        'credentials: blank hub_user and hub_password, and give them with the publish request',
+    };
+  }
+  return undefined;
 }
