@@ -9,8 +9,6 @@
  * another registry is stored as a draft (an image sync can publish it later): the credentials it
  * names for that registry are kept for the sync alone (store/kept-credentials.ts).
  */
-import { createHash } from 'node:crypto';
-import { Readable } from 'node:stream';
 import { eq } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import {
@@ -20,7 +18,7 @@ import {
   MAX_TEMPLATE_BYTES,
   type BundleComponent,
 } from '../../schemas/bundle.js';
-import { MediaTypes, type Descriptor, type Digest } from '../../schemas/oci.js';
+import { MediaTypes, type Descriptor } from '../../schemas/oci.js';
 import { formatRamError, validateRamTemplate, type RamTemplate } from '../../schemas/ram.js';
 import { sourceCredentials, withoutSourceCredentials } from '../../schemas/source-credentials.js';
 import type { Registry } from '../../registry/index.js';
@@ -33,6 +31,7 @@ import { versions } from '../db/store-schema.js';
 import { StoreError } from '../errors.js';
 import type { AppRow, VersionRow } from '../store/app-access.js';
 import { KeptCredentials } from '../store/kept-credentials.js';
+import { digestOf, putBlob } from '../store/put-blob.js';
 import { repositoryOf } from '../store/version-index.js';
 import { versionRowOf } from './catalog.js';
 import { bindImage, resolveStoreImage, storeImageRef } from './store-images.js';
@@ -209,8 +208,8 @@ export class VersionPublisher {
         'invalid',
         formatRamError({ path: 'template', reason: 'larger than 4 MiB' }),
       );
-    const config = await this.putBlob(repository, Buffer.from('{}'));
-    const layer = await this.putBlob(repository, bytes);
+    const config = await putBlob(this.deps.registry, repository, Buffer.from('{}'));
+    const layer = await putBlob(this.deps.registry, repository, bytes);
     const manifest = {
       schemaVersion: 2,
       mediaType: MediaTypes.ociManifest,
@@ -248,29 +247,4 @@ export class VersionPublisher {
       artifactType: BundleTypes.template,
     };
   }
-
-  private async putBlob(
-    repository: string,
-    bytes: Buffer,
-  ): Promise<{ digest: Digest; size: number }> {
-    const digest = digestOf(bytes);
-    if (this.deps.registry.blobs.sizeIn(repository, digest) !== undefined)
-      return { digest, size: bytes.length };
-    const upload = await this.deps.registry.uploads.start(repository);
-    try {
-      return await this.deps.registry.uploads.complete(
-        repository,
-        upload.id,
-        digest,
-        Readable.from([bytes]),
-      );
-    } catch (err) {
-      await this.deps.registry.uploads.cancel(repository, upload.id).catch(() => undefined);
-      throw err;
-    }
-  }
-}
-
-function digestOf(bytes: Buffer): Digest {
-  return `sha256:${createHash('sha256').update(bytes).digest('hex')}` as Digest;
 }

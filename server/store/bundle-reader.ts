@@ -149,7 +149,8 @@ export class BundleReader {
   }
 }
 
-function templateLayer(manifest: ImageManifest): Descriptor | undefined {
+/** The template.json layer of a template manifest, or undefined when it is some other manifest. */
+export function templateLayer(manifest: ImageManifest): Descriptor | undefined {
   return (
     manifest.layers.find((l) => l.mediaType === BundleTypes.template) ??
     (manifest.artifactType === BundleTypes.template
