@@ -21,6 +21,7 @@ import { createRegistryAccess } from './auth/registry-access.js';
 import { tokenEndpoint } from './auth/token-endpoint.js';
 import { TokenService } from './auth/token-service.js';
 import { startCheckpointer } from './db/checkpointer.js';
+import { runDataMigrations } from './db/data-migrations.js';
 import { openDatabase, type Db } from './db/open-database.js';
 import { apiErrorHandler, notFound } from './http/api-errors.js';
 import { authenticate } from './http/authenticate.js';
@@ -43,6 +44,7 @@ import { SearchService } from './search/search-service.js';
 import { BundleReader } from './store/bundle-reader.js';
 import { StoreIndexer } from './store/indexer.js';
 import { Reindexer } from './store/reindex.js';
+import { cleanSourceCredentials } from './store/migrations/clean-source-credentials.js';
 import { ImageSync } from './store/sync/image-sync.js';
 import { syncRoutes } from './routes/sync.js';
 import { AppStats } from './store/stats.js';
@@ -140,8 +142,12 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     log: log.child({ module: 'store.reindex' }),
     busy: () => sync.busy(),
   });
-  sync.resume();
   auditRegistryChanges(registry, accounts.audit);
+  // Before any job resumes or request comes in: stored content rewritten once (data-migrations.ts).
+  await runDataMigrations({ db, log: log.child({ module: 'db.migrations' }), clock }, [
+    cleanSourceCredentials({ db, registry, log: log.child({ module: 'store.migrations' }), clock }),
+  ]);
+  sync.resume();
 
   const app = express();
   app.disable('x-powered-by');

@@ -16,6 +16,7 @@ import type { SyncJobView } from '../../schemas/sync.js';
 import type { Digest } from '../../schemas/oci.js';
 import { RegistryClient } from '../../registry/client/index.js';
 import { parseManifest } from '../../registry/manifests/parse-manifest.js';
+import { dataMigrations } from '../../server/db/schema.js';
 import { apps, versions } from '../../server/db/store-schema.js';
 import { api } from '../helpers/accounts.js';
 import { errorCode, sha256, TestRegistryClient } from '../helpers/registry-client.js';
@@ -173,6 +174,8 @@ describe('store: a start cleans the source credentials of stored templates', fun
       draft: versionRow(old, 'acme/draft', '2.0'),
     };
     expect(before.ready.template).to.include(PASSWORD);
+    // The old code ran no data migration: this store's start-up did, on a folder still empty.
+    old.app.db.delete(dataMigrations).run();
     await old.close();
 
     const srv = await start();
@@ -206,6 +209,11 @@ describe('store: a start cleans the source credentials of stored templates', fun
       const oldBlob = await reader.request('GET', `/v2/${repo}/blobs/${planted[key].blob}`);
       expect(oldBlob.status, 'the old template blob is not served').to.equal(404);
     }
+    const install = await api(srv, 'GET', '/api/v1/apps/acme/ready/versions/1.0/install', {
+      bearer: ADMIN_KEY,
+    });
+    expect(install.status, install.text).to.equal(200);
+    expect(install.text).to.not.include(PASSWORD);
     const migrated = srv.logs.filter((l) => l.includes('data migration applied'));
     expect(migrated).to.have.lengthOf(1);
 
