@@ -34,6 +34,7 @@ import { failure, usage } from './errors.js';
 import { addStats } from './progress.js';
 import { pushApp } from './push-app.js';
 import { openArchive, readTar } from './tar-read.js';
+import { pushableTemplate } from './template-credentials.js';
 
 export interface ImportRainbondOptions {
   archive: string;
@@ -116,10 +117,10 @@ export async function importRainbond(
     }
     if (!metadata) throw failure(`${options.archive} holds no metadata.json`, PACKAGE_HINT);
 
-    const templateBytes = await readFile(metadata);
+    const metadataBytes = await readFile(metadata);
     let parsed: unknown;
     try {
-      parsed = JSON.parse(templateBytes.toString('utf8'));
+      parsed = JSON.parse(metadataBytes.toString('utf8'));
     } catch (err) {
       throw failure(
         `the metadata.json of ${options.archive} is not JSON (${(err as Error).message})`,
@@ -133,7 +134,11 @@ export async function importRainbond(
         `the metadata.json of ${options.archive}: ${formatRamError(checked)}`,
         'fix the template in the package (or export the app again) and import again',
       );
-    const { template } = checked;
+    const {
+      bytes: templateBytes,
+      template,
+      warnings: leftOut,
+    } = pushableTemplate(metadataBytes, checked.template);
     const version = options.version ?? template.group_version;
     if (!TAG_PATTERN.test(version))
       throw usage(
@@ -180,7 +185,7 @@ export async function importRainbond(
       signal,
     });
 
-    const warnings = [...checked.warnings];
+    const warnings = [...checked.warnings, ...leftOut];
     const pluginResults: ImportRainbondResult['plugins'] = [];
     const listed = (template as { plugins?: unknown }).plugins;
     const pluginList = Array.isArray(listed) ? (listed as Record<string, unknown>[]) : [];

@@ -23,6 +23,7 @@ import { createRegistryAccess } from './auth/registry-access.js';
 import { tokenEndpoint } from './auth/token-endpoint.js';
 import { TokenService } from './auth/token-service.js';
 import { startCheckpointer } from './db/checkpointer.js';
+import { runDataMigrations } from './db/data-migrations.js';
 import { openDatabase, type Db } from './db/open-database.js';
 import { apiErrorHandler, notFound } from './http/api-errors.js';
 import { authenticate } from './http/authenticate.js';
@@ -47,6 +48,7 @@ import { SearchService } from './search/search-service.js';
 import { BundleReader } from './store/bundle-reader.js';
 import { StoreIndexer } from './store/indexer.js';
 import { Reindexer } from './store/reindex.js';
+import { cleanSourceCredentials } from './store/migrations/clean-source-credentials.js';
 import { ImageSync } from './store/sync/image-sync.js';
 import { SyncJobs } from './store/sync/sync-jobs.js';
 import { OwnHosts } from './store/sync/own-hosts.js';
@@ -175,9 +177,13 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     log: log.child({ module: 'store.reindex' }),
     busy: () => sync.busy(),
   });
-  sync.resume();
   const syncJobs = new SyncJobs(db, clock);
   auditRegistryChanges(registry, accounts.audit);
+  // Before any job resumes or request comes in: stored content rewritten once (data-migrations.ts).
+  await runDataMigrations({ db, log: log.child({ module: 'db.migrations' }), clock }, [
+    cleanSourceCredentials({ db, registry, log: log.child({ module: 'store.migrations' }), clock }),
+  ]);
+  sync.resume();
 
   const app = express();
   app.disable('x-powered-by');

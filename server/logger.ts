@@ -1,21 +1,17 @@
-import { pino, type Logger } from 'pino';
+import { pino, stdSerializers, type Logger } from 'pino';
+import { scrub } from './log-redaction.js';
 
-/** Structured logs; credentials never reach them. */
+/** Structured logs; credentials never reach them (log-redaction.ts). */
 export function createLogger(level: string, destination?: NodeJS.WritableStream): Logger {
   return pino(
     {
       level,
-      redact: {
-        paths: [
-          'req.headers.authorization',
-          'req.headers.cookie',
-          '*.password',
-          '*.secret',
-          '*.key',
-          '*.code',
-          '*.token',
-        ],
-        censor: '[redacted]',
+      serializers: { err: (err: Error) => scrub({ ...stdSerializers.err(err) }) },
+      hooks: {
+        logMethod(args, method) {
+          const scrubbed = args.map((arg: unknown) => scrub(arg)) as Parameters<typeof method>;
+          method.apply(this, scrubbed);
+        },
       },
     },
     destination ?? process.stdout,

@@ -14,6 +14,7 @@ import { json } from '../format.js';
 import { openImageSource, parseImageSource, type OpenedSource } from '../image-source.js';
 import { describeStats, progressPrinter } from '../progress.js';
 import { pushApp } from '../push-app.js';
+import { pushableTemplate } from '../template-credentials.js';
 
 async function readTemplate(
   file: string,
@@ -32,7 +33,8 @@ async function readTemplate(
   const result = validateRamTemplate(parsed);
   if (!result.ok)
     throw failure(`${file}: ${formatRamError(result)}`, 'fix the template and push again');
-  return { bytes, template: result.template, warnings: result.warnings };
+  const pushable = pushableTemplate(bytes, result.template);
+  return { ...pushable, warnings: [...result.warnings, ...pushable.warnings] };
 }
 
 /** `<service_key>=<source>` pairs, checked against the template's components. */

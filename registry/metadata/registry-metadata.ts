@@ -93,6 +93,7 @@ export class RegistryMetadata {
       deleteTag: p('delete from tags where repository = ? and name = ?'),
       deleteTagsOf: p('delete from tags where repository = ? and digest = ?'),
       tagsOf: p('select name from tags where repository = ? and digest = ? order by name'),
+      referenced: p('select 1 from manifest_refs where repository = ? and child = ? limit 1'),
       deleteManifest: p('delete from manifests where repository = ? and digest = ?'),
       deleteRefsOf: p('delete from manifest_refs where repository = ? and parent = ?'),
       listTags: p('select name from tags where repository = ? and name > ? order by name limit ?'),
@@ -179,6 +180,11 @@ export class RegistryMetadata {
 
   tagsOf(repository: string, digest: Digest): string[] {
     return (this.s.tagsOf!.all(repository, digest) as { name: string }[]).map((r) => r.name);
+  }
+
+  /** Whether a manifest of the repository names `digest` (as a child, its config or a layer). */
+  isReferenced(repository: string, digest: Digest): boolean {
+    return this.s.referenced!.get(repository, digest) !== undefined;
   }
 
   /**

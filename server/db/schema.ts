@@ -143,3 +143,14 @@ export const audit = sqliteTable(
     index('audit_action').on(t.action, t.at),
   ],
 );
+
+/**
+ * Data migrations applied at start (server/db/data-migrations.ts): rewrites of stored content
+ * that SQL cannot do, such as registry blobs. One row per migration, written when it completed.
+ */
+export const dataMigrations = sqliteTable('data_migrations', {
+  name: text('name').primaryKey(),
+  appliedAt: integer('applied_at').notNull(),
+  /** JSON object: what it changed (counts, never a secret). */
+  detail: text('detail').notNull().default('{}'),
+});

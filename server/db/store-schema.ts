@@ -179,3 +179,24 @@ export const pullCredentials = sqliteTable(
     index('pull_credentials_expires').on(t.expiresAt),
   ],
 );
+
+/**
+ * Registry credentials a draft's template named for a component's source registry (Rainstore
+ * publishes them in `service_image`), kept for its image sync only: the stored template has them
+ * blanked, nothing serves this table, and a new template or bundle under the version drops its rows.
+ */
+export const sourceCredentials = sqliteTable(
+  'source_credentials',
+  {
+    versionId: integer('version_id')
+      .notNull()
+      .references(() => versions.id, { onDelete: 'cascade' }),
+    serviceKey: text('service_key').notNull(),
+    /** The template's `hub_url` beside them: the registry they are for ('' for any). */
+    hubUrl: text('hub_url').notNull().default(''),
+    username: text('username').notNull(),
+    password: text('password').notNull(),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.versionId, t.serviceKey] })],
+);

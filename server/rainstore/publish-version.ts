@@ -2,14 +2,13 @@
  * `POST /apps/{appID}/versions` (rainstore-api.md §4.10): a version Rainbond publishes becomes a
  * normal appshelf version. The template is stamped with the envelope's group_key/group_version and
  * validated; component images Rainbond pushed into this store are bound into the app's repository
- * by digest; the stored template carries blank credentials for this store's images (never the
- * push ones; an install template gets the installer's own, server/auth/pull-credentials.ts); then
- * the template manifest and the bundle index (ARCHITECTURE.md §3) are written in-process, so the
- * indexer makes the version ready, sets the component tags and search picks it up. A template
- * with an image on another registry is stored as a draft (an image sync can publish it later).
+ * by digest; the stored template carries no registry credentials at all (an install template gets
+ * the installer's own, server/auth/pull-credentials.ts); then the template manifest and the bundle
+ * index (ARCHITECTURE.md §3) are written in-process, so the indexer makes the version ready, sets
+ * the component tags and search picks it up. A template with an image on another registry is
+ * stored as a draft (an image sync can publish it later): the credentials it names for that
+ * registry are kept for the sync alone (store/kept-credentials.ts).
  */
-import { createHash } from 'node:crypto';
-import { Readable } from 'node:stream';
 import { eq } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import {
@@ -19,8 +18,9 @@ import {
   MAX_TEMPLATE_BYTES,
   type BundleComponent,
 } from '../../schemas/bundle.js';
-import { MediaTypes, type Descriptor, type Digest } from '../../schemas/oci.js';
+import { MediaTypes, type Descriptor } from '../../schemas/oci.js';
 import { formatRamError, validateRamTemplate, type RamTemplate } from '../../schemas/ram.js';
+import { sourceCredentials, withoutSourceCredentials } from '../../schemas/source-credentials.js';
 import type { Registry } from '../../registry/index.js';
 import type { AuditLog } from '../accounts/audit-log.js';
 import type { Permissions } from '../auth/permissions.js';
@@ -30,6 +30,8 @@ import type { Db } from '../db/open-database.js';
 import { versions } from '../db/store-schema.js';
 import { StoreError } from '../errors.js';
 import type { AppRow, VersionRow } from '../store/app-access.js';
+import { KeptCredentials } from '../store/kept-credentials.js';
+import { digestOf, putBlob } from '../store/put-blob.js';
 import { repositoryOf } from '../store/version-index.js';
 import { versionRowOf } from './catalog.js';
 import { bindImage, resolveStoreImage, storeImageRef } from './store-images.js';
@@ -89,7 +91,7 @@ export class VersionPublisher {
     let external = false;
     for (const { slot, local } of slots) {
       if (!local) {
-        // Another registry: kept as sent; its credentials, if any, are the publisher's to give.
+        // Another registry: the image kept as sent, its credentials only for the sync (below).
         if (slot.kind === 'component') external = true;
         if (!ctx.ownHosts.has(hubHost(credentialsOf(slot)?.hub_url))) continue;
       } else if (slot.kind === 'component') {
@@ -108,9 +110,10 @@ export class VersionPublisher {
       }
       setCredentials(slot, ctx.hub, repository, null);
     }
+    const named = sourceCredentials(template);
     const templateManifest = await this.writeTemplate(
       repository,
-      template,
+      withoutSourceCredentials(template),
       actor,
       external ? input : undefined,
     );
@@ -133,6 +136,8 @@ export class VersionPublisher {
     const row = versionRowOf(this.deps.db, app.id, input.version);
     if (!row)
       throw new StoreError('internal', `version ${input.version} of ${repository} was not indexed`);
+    if (external && named.length > 0)
+      new KeptCredentials(this.deps.db, this.deps.clock).keep(row.id, named);
     const updated = this.deps.db
       .update(versions)
       .set({
@@ -203,8 +208,8 @@ export class VersionPublisher {
         'invalid',
         formatRamError({ path: 'template', reason: 'larger than 4 MiB' }),
       );
-    const config = await this.putBlob(repository, Buffer.from('{}'));
-    const layer = await this.putBlob(repository, bytes);
+    const config = await putBlob(this.deps.registry, repository, Buffer.from('{}'));
+    const layer = await putBlob(this.deps.registry, repository, bytes);
     const manifest = {
       schemaVersion: 2,
       mediaType: MediaTypes.ociManifest,
@@ -242,29 +247,4 @@ export class VersionPublisher {
       artifactType: BundleTypes.template,
     };
   }
-
-  private async putBlob(
-    repository: string,
-    bytes: Buffer,
-  ): Promise<{ digest: Digest; size: number }> {
-    const digest = digestOf(bytes);
-    if (this.deps.registry.blobs.sizeIn(repository, digest) !== undefined)
-      return { digest, size: bytes.length };
-    const upload = await this.deps.registry.uploads.start(repository);
-    try {
-      return await this.deps.registry.uploads.complete(
-        repository,
-        upload.id,
-        digest,
-        Readable.from([bytes]),
-      );
-    } catch (err) {
-      await this.deps.registry.uploads.cancel(repository, upload.id).catch(() => undefined);
-      throw err;
-    }
-  }
-}
-
-function digestOf(bytes: Buffer): Digest {
-  return `sha256:${createHash('sha256').update(bytes).digest('hex')}` as Digest;
 }

@@ -12,6 +12,7 @@ import {
   type Digest,
 } from '../../schemas/oci.js';
 import { formatRamError, validateRamTemplate, type RamTemplate } from '../../schemas/ram.js';
+import { storedPasswordProblem } from '../../schemas/source-credentials.js';
 import { OciError, type Registry } from '../../registry/index.js';
 import { readLimited } from '../../registry/read-limited.js';
 
@@ -37,7 +38,8 @@ export class BundleReader {
 
   /**
    * What `content` (a manifest of `repository`) holds for the store, or undefined when it is not
-   * an app template or bundle. Throws OciError MANIFEST_INVALID for a broken template.
+   * an app template or bundle. Throws OciError MANIFEST_INVALID for a broken template, or one
+   * that carries a registry password (schemas/source-credentials.ts).
    */
   async read(
     repository: string,
@@ -136,6 +138,9 @@ export class BundleReader {
         path: result.path,
         reason: result.reason,
       });
+    // A publisher's registry password would be served with the template: refuse it, naming whose.
+    const secret = storedPasswordProblem(result.template);
+    if (secret) throw new OciError('MANIFEST_INVALID', formatRamError(secret), secret);
     const components = (result.template.apps ?? []).map((app) => ({
       serviceKey: String(app.service_key),
       source: String(app.share_image || app.image || ''),
@@ -144,7 +149,8 @@ export class BundleReader {
   }
 }
 
-function templateLayer(manifest: ImageManifest): Descriptor | undefined {
+/** The template.json layer of a template manifest, or undefined when it is some other manifest. */
+export function templateLayer(manifest: ImageManifest): Descriptor | undefined {
   return (
     manifest.layers.find((l) => l.mediaType === BundleTypes.template) ??
     (manifest.artifactType === BundleTypes.template

@@ -8,7 +8,7 @@ import { componentTag } from '../../schemas/bundle.js';
 import type { Digest } from '../../schemas/oci.js';
 import type { Registry } from '../../registry/index.js';
 import type { Db } from '../db/open-database.js';
-import { apps, components, versions } from '../db/store-schema.js';
+import { apps, components, sourceCredentials, versions } from '../db/store-schema.js';
 import type { AppContent } from './bundle-reader.js';
 
 export interface AppRef {
@@ -116,6 +116,8 @@ export class VersionIndex {
           .run();
         this.dropComponentTags(repository, previous.version, previous.id);
         tx.delete(components).where(eq(components.versionId, previous.id)).run();
+        // Credentials kept for a draft's sync belong to the template that named them.
+        tx.delete(sourceCredentials).where(eq(sourceCredentials.versionId, previous.id)).run();
         versionId = previous.id;
       } else {
         const created = Math.floor(now / 1000) * 1000;

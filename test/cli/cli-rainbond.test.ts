@@ -62,7 +62,12 @@ function dockerSave(images: { tag: string; text: string }[]): {
 
 interface Template {
   group_version: string;
-  apps: { service_key: string; share_image: string; image?: string }[];
+  apps: {
+    service_key: string;
+    share_image: string;
+    image?: string;
+    service_image: Record<string, unknown>;
+  }[];
   plugins: { plugin_key: string; share_image: string }[];
 }
 
@@ -151,6 +156,9 @@ describe('cli: import-rainbond (Rainbond offline packages)', function () {
       imported.components.map((c) => c.digest).sort(),
     );
     const apps = (JSON.parse(installed) as Template).apps;
+    // The package's registry credentials were left out of the template the store keeps.
+    expect(template.apps[0]!.service_image.hub_password).to.not.equal('');
+    for (const a of apps) expect(a.service_image).to.include({ hub_user: '', hub_password: '' });
     expect(apps.map((a) => a.share_image)).to.deep.equal(
       template.apps.map(
         (a) =>

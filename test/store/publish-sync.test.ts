@@ -1,9 +1,10 @@
 /**
  * Publishing a draft (ARCHITECTURE.md §3 way in 2): a template pushed with raw OCI calls while its
  * images sit in a second registry (CNCF Distribution with htpasswd auth); the sync job copies
- * them in with the request's or the template's credentials, mounts what the namespace already
- * holds, fails with a reason on a bad password and succeeds on retry, survives a restart, and the
- * bundle it writes comes out of `skopeo copy --all` with both images by digest.
+ * them in with the request's credentials (after a restart, with those kept for the draft), mounts
+ * what the namespace already holds, fails with a reason on a bad password and succeeds on retry,
+ * survives a restart, and the bundle it writes comes out of `skopeo copy --all` with both images
+ * by digest.
  *
  * A multi-arch component is copied with every platform and its index becomes the bundle's child,
  * as §3 says; that bundle is pulled with our own client, because skopeo 1.9 cannot copy an index
@@ -18,7 +19,13 @@ import { and, eq } from 'drizzle-orm';
 import { BundleAnnotations } from '../../schemas/bundle.js';
 import type { SyncJobView } from '../../schemas/sync.js';
 import { copyImage, OciLayout, RegistryClient } from '../../registry/client/index.js';
-import { apps, components, syncJobs, versions } from '../../server/db/store-schema.js';
+import {
+  apps,
+  components,
+  sourceCredentials,
+  syncJobs,
+  versions,
+} from '../../server/db/store-schema.js';
 import { api, loginWithPhone, type ApiError } from '../helpers/accounts.js';
 import { TestRegistryClient } from '../helpers/registry-client.js';
 import { ADMIN_KEY, startTestServer, type TestServer } from '../helpers/server.js';
@@ -46,6 +53,7 @@ const WORDPRESS = '8ed04b7ea2e894420c02fdd788765cc7';
 interface Template {
   group_version: string;
   apps: { service_key: string; share_image: string; service_image: Record<string, unknown> }[];
+  plugins?: { plugin_image: Record<string, unknown> }[];
 }
 
 describe('store: publishing a draft with image sync', function () {
@@ -95,24 +103,28 @@ describe('store: publishing a draft with image sync', function () {
     if (work) await rm(work, { recursive: true, force: true });
   });
 
-  /** A copy of the sample whose images point at the second registry, written to a file and read back. */
+  /**
+   * A copy of the sample whose images point at the second registry, written to a file and read
+   * back. Its registry credentials are blank: a template with a password is refused on /v2.
+   */
   async function templateFor(
     version: string,
-    serviceImage?: { hub_user: string; hub_password: string },
     tags = { mysql: '8.0.36', wordpress: '6.5.5-apache' },
   ): Promise<Buffer> {
     const t = JSON.parse(await readFile(SAMPLE, 'utf8')) as Template;
     t.group_version = version;
     for (const app of t.apps) {
       app.share_image = `${dist!.host}/upstream/${app.service_key === MYSQL ? `mysql:${tags.mysql}` : `wordpress:${tags.wordpress}`}`;
-      if (serviceImage)
-        app.service_image = {
-          ...app.service_image,
-          hub_url: dist!.host,
-          namespace: 'upstream',
-          ...serviceImage,
-        };
+      app.service_image = {
+        ...app.service_image,
+        hub_url: dist!.host,
+        namespace: 'upstream',
+        hub_user: '',
+        hub_password: '',
+      };
     }
+    for (const plugin of t.plugins ?? [])
+      plugin.plugin_image = { ...plugin.plugin_image, hub_user: '', hub_password: '' };
     const file = join(work, `template-${version}-${Date.now()}.json`);
     await writeFile(file, JSON.stringify(t, null, 2));
     return readFile(file);
@@ -151,7 +163,7 @@ describe('store: publishing a draft with image sync', function () {
     await pushDraft(
       'alice/wordpress',
       '1.0',
-      await templateFor('1.0', undefined, { mysql: '8.0.36', wordpress: '6.5.5-docker' }),
+      await templateFor('1.0', { mysql: '8.0.36', wordpress: '6.5.5-docker' }),
     );
     const started = await api<SyncJobView>(
       srv!,
@@ -234,7 +246,7 @@ describe('store: publishing a draft with image sync', function () {
     await pushDraft(
       'alice/wordpress',
       '1.1',
-      await templateFor('1.1', undefined, { mysql: '8.0.36-multi', wordpress: '6.5.5-apache' }),
+      await templateFor('1.1', { mysql: '8.0.36-multi', wordpress: '6.5.5-apache' }),
     );
     const started = await api(srv!, 'POST', `${syncPath('alice/wordpress', '1.1')}/publish`, {
       bearer: alice.token,
@@ -270,17 +282,11 @@ describe('store: publishing a draft with image sync', function () {
       );
   });
 
-  it("takes the credentials from the template's service_image and mounts the blobs the namespace holds", async () => {
-    await pushDraft(
-      'alice/blog',
-      '1.0',
-      await templateFor('1.0', {
-        hub_user: DISTRIBUTION_USER.username,
-        hub_password: DISTRIBUTION_USER.password,
-      }),
-    );
+  it('mounts the blobs the namespace holds', async () => {
+    await pushDraft('alice/blog', '1.0', await templateFor('1.0'));
     const started = await api(srv!, 'POST', `${syncPath('alice/blog', '1.0')}/publish`, {
       bearer: alice.token,
+      body: { credentials: right() },
     });
     expect(started.status, started.text).to.equal(202);
     const job = await waitForJob(srv!, 'alice/blog', '1.0');
@@ -385,16 +391,22 @@ describe('store: publishing a draft with image sync', function () {
     try {
       first = await startTestServer({}, { data });
       const reg = new TestRegistryClient(first.url);
-      await pushTemplate(
-        reg,
-        'acme/shop',
-        await templateFor('1.0', {
-          hub_user: DISTRIBUTION_USER.username,
-          hub_password: DISTRIBUTION_USER.password,
-        }),
-        '1.0',
-      );
+      await pushTemplate(reg, 'acme/shop', await templateFor('1.0'), '1.0');
       const version = versionRow(first, 'acme', 'shop', '1.0')!;
+      // The credentials a Rainstore publish keeps for the sync of its draft (the request's are gone).
+      const now = Date.now();
+      for (const serviceKey of [MYSQL, WORDPRESS])
+        first.app.db
+          .insert(sourceCredentials)
+          .values({
+            versionId: version.id,
+            serviceKey,
+            hubUrl: dist!.host,
+            username: DISTRIBUTION_USER.username,
+            password: DISTRIBUTION_USER.password,
+            createdAt: now,
+          })
+          .run();
       // What a crash mid-copy leaves: the version syncing, the job copying, one component started.
       first.app.db
         .update(versions)
@@ -408,7 +420,6 @@ describe('store: publishing a draft with image sync', function () {
         bytesDone: 0,
         bytesTotal: 0,
       });
-      const now = Date.now();
       first.app.db
         .insert(syncJobs)
         .values({
@@ -427,6 +438,12 @@ describe('store: publishing a draft with image sync', function () {
       const job = await waitForJob(second, 'acme/shop', '1.0', ADMIN_KEY);
       expect([job.state, job.progress]).to.deep.equal(['done', { done: 2, total: 2 }]);
       expect(versionRow(second, 'acme', 'shop', '1.0')?.state).to.equal('ready');
+      const kept = second.app.db
+        .select()
+        .from(sourceCredentials)
+        .where(eq(sourceCredentials.versionId, version.id))
+        .all();
+      expect(kept, 'the bundle ends the credentials kept for the sync').to.deep.equal([]);
     } finally {
       await first?.close();
       await second?.close();

@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { expect } from 'chai';
 import { and, asc, eq } from 'drizzle-orm';
 import { componentTag } from '../../schemas/bundle.js';
+import { withoutSourceCredentials } from '../../schemas/source-credentials.js';
 import { apps, components, syncJobs, versions } from '../../server/db/store-schema.js';
 import { api, loginWithPhone, type ApiError } from '../helpers/accounts.js';
 import { TestRegistryClient } from '../helpers/registry-client.js';
@@ -34,10 +35,13 @@ describe('store: reindex from the registry', function () {
   before(async () => {
     srv = await startTestServer();
     const reg = new TestRegistryClient(srv.url);
-    const sample = JSON.parse(await readFile(SAMPLE, 'utf8')) as {
-      group_version: string;
-      apps: { service_key: string }[];
-    };
+    // Pushed without its registry credentials: a template with a password is refused on /v2.
+    const sample = withoutSourceCredentials(
+      JSON.parse(await readFile(SAMPLE, 'utf8')) as {
+        group_version: string;
+        apps: { service_key: string }[];
+      },
+    );
     serviceKeys = sample.apps.map((a) => a.service_key);
     const withVersion = (t: object, v: string) =>
       Buffer.from(JSON.stringify({ ...t, group_version: v }));

@@ -3,6 +3,7 @@
  * `host:5000/a/b@sha256:...`), normalised as Docker does, and the credentials that go with them.
  */
 import type { RegistryCredential } from '../../../schemas/sync.js';
+import type { KeptCredential } from '../kept-credentials.js';
 
 export interface ImageRef {
   /** `host[:port]` to connect to (`registry-1.docker.io` for Docker Hub). */
@@ -70,28 +71,18 @@ export function registryHost(value: string): string {
   return DOCKER_HUB_NAMES.has(host) ? DOCKER_HUB : host;
 }
 
-/** The template's `service_image` block of a component (Rainbond's push/pull credentials). */
-export interface ServiceImage {
-  hub_url?: unknown;
-  hub_user?: unknown;
-  hub_password?: unknown;
-}
-
 /**
- * Credentials for `host`: those given with the request win; else the component's `service_image`
- * when it names the same registry (or none at all).
+ * Credentials for `host`: those given with the request win; else those the draft's template named
+ * for the component (kept for the sync), when they are for the same registry (or name none).
  */
 export function credentialsFor(
   host: string,
   given: readonly RegistryCredential[],
-  serviceImage: ServiceImage | undefined,
+  kept: KeptCredential | undefined,
 ): { username: string; password: string } | undefined {
   const match = given.find((c) => registryHost(c.registry) === host);
   if (match) return { username: match.username, password: match.password };
-  const user = serviceImage?.hub_user;
-  const password = serviceImage?.hub_password;
-  if (typeof user !== 'string' || user === '' || typeof password !== 'string') return undefined;
-  const hub = typeof serviceImage?.hub_url === 'string' ? serviceImage.hub_url : '';
-  if (hub !== '' && registryHost(hub) !== host) return undefined;
-  return { username: user, password };
+  if (!kept || kept.username === '') return undefined;
+  if (kept.hubUrl !== '' && registryHost(kept.hubUrl) !== host) return undefined;
+  return { username: kept.username, password: kept.password };
 }

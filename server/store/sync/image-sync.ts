@@ -6,8 +6,9 @@
  * copied a few at a time across all jobs; a failed component can be retried on its own.
  *
  * Credentials given with a request are held in memory only, for the job's life in this process:
- * after a restart a job goes on with the template's `service_image` credentials, and a source
- * that needs the request's fails with `unauthorized` until a retry gives them again.
+ * after a restart a job goes on with those the draft's template named (kept for the sync in
+ * `source_credentials`, see kept-credentials.ts), and a source that needs the request's fails
+ * with `unauthorized` until a retry gives them again.
  */
 import { and, asc, eq } from 'drizzle-orm';
 import type { Logger } from 'pino';
@@ -36,7 +37,8 @@ import { LocalRegistry } from './local-target.js';
 import type { OwnHosts } from './own-hosts.js';
 import { failureOf } from './sync-failure.js';
 import { SyncJobs, viewOf, type SyncJob } from './sync-jobs.js';
-import { serviceImageOf, templateOrder } from './template-fields.js';
+import { templateOrder } from './template-fields.js';
+import { KeptCredentials } from '../kept-credentials.js';
 
 export interface VersionRef extends AppRef {
   version: string;
@@ -88,9 +90,11 @@ export class ImageSync {
   private readonly given = new Map<number, Given>();
   private readonly stopping = new AbortController();
   private readonly slot: <T>(task: () => Promise<T>) => Promise<T>;
+  private readonly kept: KeptCredentials;
 
   constructor(private readonly deps: ImageSyncDeps) {
     this.jobs = new SyncJobs(deps.db, deps.clock);
+    this.kept = new KeptCredentials(deps.db, deps.clock);
     this.slot = limiter(Math.max(1, deps.options?.concurrency ?? 2));
   }
 
@@ -327,7 +331,7 @@ export class ImageSync {
           credentials: credentialsFor(
             source.host,
             given?.credentials ?? [],
-            serviceImageOf(target.version.template, key),
+            this.kept.forComponent(target.version.id, key),
           ),
           retry: options.retry ?? {},
           outbound: this.deps.outbound,
