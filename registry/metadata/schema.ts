@@ -86,4 +86,6 @@ export const uploads = sqliteTable('uploads', {
   size: integer('size').notNull(),
   createdAt: integer('created_at').notNull(),
   updatedAt: integer('updated_at').notNull(),
+  /** Where the bytes are staged, for drivers that stage in storage (S3 multipart): JSON. */
+  state: text('state'),
 });

@@ -95,7 +95,7 @@ describe('registry: blob storage on S3', function () {
       endpoint: s3.directEndpoint,
       region: 'us-east-1',
       forcePathStyle: true,
-      credentials: S3_CREDENTIALS,
+      credentials: { ...S3_CREDENTIALS }, // a copy: the SDK marks the object it is given
     });
     srv = await startTestServer({ storage: s3Storage(s3, PREFIX) });
     client = new TestRegistryClient(srv.url);
