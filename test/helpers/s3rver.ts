@@ -38,6 +38,8 @@ export interface S3Server {
   /** The UploadPart requests made so far, in order. */
   parts(): S3Request[];
   process: ChildProcess;
+  /** s3rver's data folder. */
+  dir: string;
   close(): Promise<void>;
 }
 
@@ -109,6 +111,7 @@ export async function startS3rver(): Promise<S3Server> {
     requests,
     parts: () => requests.filter((r) => r.method === 'PUT' && r.query.has('partNumber')),
     process: child,
+    dir,
     async close() {
       if (closed) return;
       closed = true;

@@ -24,6 +24,8 @@ const SIZE = Number(process.env.APPSHELF_TEST_BIG_MIB ?? 256) * MiB;
 const LIMIT = 300 * 1000 * 1000;
 const REPO = 'admin/big';
 
+const mb = (bytes: number): string => `${(bytes / 1e6).toFixed(1)} MB`;
+
 async function peakRss(pid: number): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
   const kib = /VmHWM:\s+(\d+) kB/.exec(status)?.[1];
@@ -97,6 +99,7 @@ describe('registry on S3: flat memory for a large blob', function () {
     const mono = new GeneratedBlob(SIZE);
     const streamed = new GeneratedBlob(SIZE);
 
+    const idle = await peakRss(server.pid!);
     const t0 = Date.now();
     const start = await client.request('POST', `/v2/${REPO}/blobs/uploads/`);
     const put = await send(
@@ -108,6 +111,7 @@ describe('registry on S3: flat memory for a large blob', function () {
     );
     expect([put.status, put.body]).to.deep.equal([201, '']);
     const t1 = Date.now();
+    const afterMono = await peakRss(server.pid!);
 
     const session = await client.request('POST', `/v2/${REPO}/blobs/uploads/`);
     const location = session.headers.get('location')!;
@@ -128,6 +132,7 @@ describe('registry on S3: flat memory for a large blob', function () {
     );
     expect([done.status, done.body]).to.deep.equal([201, '']);
     const t2 = Date.now();
+    const afterPushes = await peakRss(server.pid!);
 
     expect(await pull(client, mono.digest)).to.deep.equal({ digest: mono.digest, size: SIZE });
     expect(await pull(client, streamed.digest)).to.deep.equal({
@@ -139,7 +144,7 @@ describe('registry on S3: flat memory for a large blob', function () {
     console.log(
       `      ${SIZE / MiB} MiB: monolithic push ${((t1 - t0) / 1000).toFixed(1)} s, ` +
         `streamed push ${((t2 - t1) / 1000).toFixed(1)} s, two pulls ${((t3 - t2) / 1000).toFixed(1)} s; ` +
-        `server peak RSS ${(peak / 1e6).toFixed(1)} MB`,
+        `server peak RSS ${mb(peak)} (idle ${mb(idle)}, after the pushes ${mb(afterMono)} and ${mb(afterPushes)})`,
     );
     expect(peak, 'server VmHWM').to.be.below(LIMIT);
   });
