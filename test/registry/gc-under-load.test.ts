@@ -6,7 +6,6 @@
  */
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import { ADMIN_KEY, startTestServer, type TestServer } from '../helpers/server.js';
 import { blobObjectSize } from '../helpers/stored.js';
 import { TestRegistryClient, errorCode, sha256 } from '../helpers/registry-client.js';

@@ -53,6 +53,8 @@ describe('registry on S3: flat memory for a large blob', function () {
       APPSHELF_LISTEN: '127.0.0.1:0',
       APPSHELF_ADMIN_KEY: ADMIN_KEY,
       APPSHELF_LOG_LEVEL: 'info',
+      // A 2 GiB run outlasts the default 5-minute registry token.
+      APPSHELF_AUTH_TOKEN_TTL_SECONDS: '86400',
     });
     server = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
       cwd: ROOT,
