@@ -266,6 +266,27 @@ describe('registry: blob storage on S3', function () {
     ]);
   });
 
+  it('garbage-collects stale upload sessions and upload objects no session owns', async () => {
+    const location = await startSession();
+    await patch(client, location, 0, randomBytes(3 * MiB)); // waits in the bucket as a pending chunk
+    expect(await keys('_uploads'), 'the pending chunk').to.have.length(1);
+    const stray = '_uploads/0b8b0e4c-5d1f-4a43-9a61-2c4f9f7d2f10/at-0';
+    await srv.app.registry.blobs.driver.write(
+      stray,
+      Readable.from([Buffer.from('left by a crash')]),
+    );
+    const res = await fetch(`${srv.url}/api/v1/admin/gc?graceSeconds=0&uploadTtlSeconds=0`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_KEY}` },
+    });
+    expect(res.status, await res.clone().text()).to.equal(200);
+    const report = (await res.json()) as { uploadsDeleted: number; orphanFilesDeleted: number };
+    expect(report).to.include({ uploadsDeleted: 1, orphanFilesDeleted: 1 });
+    expect(await keys('_uploads'), 'upload objects').to.deep.equal([]);
+    const gone = await client.request('GET', location, { scope: `repository:${REPO}:pull,push` });
+    expect(gone.status).to.equal(404);
+  });
+
   it('garbage-collects unreferenced blobs with DeleteObjects, at most 1,000 keys a request', async function () {
     this.timeout(180_000);
     const { meta, blobs } = srv.app.registry;
