@@ -66,3 +66,12 @@ export function pendingPrefix(driver: StorageDriver, id: string, staged: Staged)
       )),
   };
 }
+
+/** The fields of a state that can still be read, for cleaning up after it. */
+export function looseStaged(state: string | null | undefined): Partial<Staged> {
+  try {
+    return state ? (JSON.parse(state) as Partial<Staged>) : {};
+  } catch {
+    return {};
+  }
+}

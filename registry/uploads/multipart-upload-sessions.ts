@@ -26,17 +26,17 @@ import {
   dataKey,
   parseStaged,
   pendingKey,
+  looseStaged,
   pendingPrefix,
   type Staged,
 } from './multipart-staging.js';
+import { checkLength, checkStart, type ChunkRange } from './chunk-checks.js';
 import { UploadLocks } from './upload-locks.js';
 
 interface HashState {
   hash: Hash;
   offset: number;
 }
-
-type Range = { start: number; end: number };
 
 export class MultipartUploadSessions implements BlobUploads {
   private readonly hashes = new Map<string, HashState>();
@@ -64,7 +64,7 @@ export class MultipartUploadSessions implements BlobUploads {
     return row;
   }
 
-  append(repository: string, id: string, body: Readable, range?: Range): Promise<UploadRow> {
+  append(repository: string, id: string, body: Readable, range?: ChunkRange): Promise<UploadRow> {
     return this.locks.run(id, async () => {
       const row = this.get(repository, id);
       checkStart(row, body, range);
@@ -276,37 +276,10 @@ export class MultipartUploadSessions implements BlobUploads {
   }
 }
 
-function looseStaged(state: string | null | undefined): Partial<Staged> {
-  try {
-    return state ? (JSON.parse(state) as Partial<Staged>) : {};
-  } catch {
-    return {};
-  }
-}
-
 async function pour(body: Readable, writer: PartWriter, hash: Hash | undefined): Promise<void> {
   for await (const chunk of body as AsyncIterable<Buffer>) {
     hash?.update(chunk);
     await writer.write(chunk);
-  }
-}
-
-function checkStart(row: UploadRow, body: Readable, range: Range | undefined): void {
-  if (range && range.start !== row.size) {
-    body.resume();
-    throw new OciError('RANGE_INVALID', 'chunk does not start at the current offset', {
-      offset: row.size,
-      start: range.start,
-    }).withHeader('Range', `0-${Math.max(row.size - 1, 0)}`);
-  }
-}
-
-function checkLength(range: Range | undefined, written: number): void {
-  if (range && written !== range.end - range.start + 1) {
-    throw new OciError('SIZE_INVALID', 'chunk length does not match Content-Range', {
-      range,
-      received: written,
-    });
   }
 }
 
