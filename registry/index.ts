@@ -20,12 +20,14 @@ import { unobserved, type RegistryObserver } from './observer.js';
 import type { SqliteDb } from './metadata/sqlite.js';
 import { BlobStore } from './storage/blob-store.js';
 import type { StorageDriver } from './storage/driver.js';
+import type { BlobUploads } from './uploads/blob-uploads.js';
+import { MultipartUploadSessions } from './uploads/multipart-upload-sessions.js';
 import { UploadSessions } from './uploads/upload-sessions.js';
 
 export interface RegistryOptions {
   db: SqliteDb;
   driver: StorageDriver;
-  /** Local folder for upload staging files. */
+  /** Local folder for upload staging files (drivers without multipart uploads). */
   stagingDir: string;
   access: RegistryAccess;
   log: Logger;
@@ -52,7 +54,7 @@ export interface Registry {
   readonly gc: GarbageCollector;
   readonly meta: RegistryMetadata;
   readonly blobs: BlobStore;
-  readonly uploads: UploadSessions;
+  readonly uploads: BlobUploads;
 }
 
 export function createRegistry(options: RegistryOptions): Registry {
@@ -61,7 +63,11 @@ export function createRegistry(options: RegistryOptions): Registry {
   const observer = options.observer ?? unobserved;
   const meta = new RegistryMetadata(options.db, clock);
   const blobs = new BlobStore(options.driver, meta, clock);
-  const uploads = new UploadSessions(options.stagingDir, meta, blobs, options.maxOpenUploads);
+  // A driver with multipart uploads stages in storage (any process goes on), else local files.
+  const { multipart } = options.driver;
+  const uploads: BlobUploads = multipart
+    ? new MultipartUploadSessions(meta, blobs, options.driver, multipart, options.maxOpenUploads)
+    : new UploadSessions(options.stagingDir, meta, blobs, options.maxOpenUploads);
   const listeners = new Set<EventListener>();
   const emit = (event: RegistryEvent): void => {
     for (const listener of listeners) {
@@ -120,6 +126,7 @@ export type { ManifestGuard } from './manifests/manifest-guard.js';
 export type { ParsedManifest } from './manifests/parse-manifest.js';
 export type { ManifestPush } from './manifests/store-manifest.js';
 export { createFsDriver } from './storage/fs-driver.js';
+export { createS3Driver, type S3DriverOptions } from './storage/s3/s3-driver.js';
 export type { StorageDriver } from './storage/driver.js';
 export { stagingDirOf };
 

@@ -4,6 +4,56 @@ const Seconds = z.number().int().nonnegative();
 /** `host:port`, `[v6]:port` or `:port` (every address). */
 const HostPort = z.string().regex(/^(\[[0-9a-fA-F:]+\]|[^:\s]*):\d{1,5}$/, 'expected host:port');
 
+/** Key prefixes: empty, or folder names joined by `/` (a missing last `/` is added). */
+const KeyPrefix = z
+  .string()
+  .regex(
+    /^(?:[a-zA-Z0-9._-]+(?:\/[a-zA-Z0-9._-]+)*\/?)?$/,
+    'expected "" or folder names such as appshelf/ (letters, digits, . _ -)',
+  )
+  .transform((p) => (p === '' || p.endsWith('/') ? p : `${p}/`));
+
+const S3Storage = z
+  .strictObject({
+    endpoint: z
+      .url()
+      .optional()
+      .describe('s3: the S3 endpoint URL (MinIO, Ceph, another cloud); absent: AWS'),
+    region: z.string().min(1).default('us-east-1').describe("s3: the bucket's region"),
+    bucket: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'expected an S3 bucket name')
+      .describe('s3: the bucket that holds blobs, logos and uploads in progress'),
+    prefix: KeyPrefix.default('').describe('s3: key prefix inside the bucket, e.g. appshelf/'),
+    forcePathStyle: z
+      .boolean()
+      .default(false)
+      .describe(
+        's3: address the bucket as <endpoint>/<bucket> (MinIO, s3rver) rather than by host',
+      ),
+    accessKeyId: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("s3: access key id; absent: the AWS SDK's default credential chain"),
+    secretAccessKey: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('s3: secret access key (with accessKeyId)'),
+    redirectBlobGets: z
+      .boolean()
+      .default(false)
+      .refine((on) => !on, {
+        message:
+          'redirecting blob GETs to presigned URLs needs @aws-sdk/s3-request-presigner, which is not installed yet; leave it false',
+      })
+      .describe('s3: answer blob GETs with 307 to a presigned URL (not available yet)'),
+  })
+  .refine((s) => (s.accessKeyId === undefined) === (s.secretAccessKey === undefined), {
+    message: 'set accessKeyId and secretAccessKey together, or neither (the default chain)',
+  });
+
 /** `config.yml`: every key, its type, its default and its meaning. Defaults live only here. */
 export const Config = z.strictObject({
   listen: HostPort.default('0.0.0.0:8080').describe('host:port to listen on'),
@@ -42,7 +92,13 @@ export const Config = z.strictObject({
   storage: z
     .discriminatedUnion('driver', [
       z.strictObject({
-        driver: z.literal('fs').describe('blob storage driver: fs (under <data>/storage)'),
+        driver: z
+          .literal('fs')
+          .describe('blob storage driver: fs (under <data>/storage) or s3 (a bucket)'),
+      }),
+      z.strictObject({
+        driver: z.literal('s3'),
+        s3: S3Storage,
       }),
     ])
     .prefault({ driver: 'fs' }),

@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import {
   createFsDriver,
   createRegistry,
+  createS3Driver,
   stagingDirOf,
   type Registry,
   type StorageDriver,
@@ -81,6 +82,14 @@ export interface AppOptions {
 
 const STORAGE_DRIVERS: Record<Config['storage']['driver'], (config: Config) => StorageDriver> = {
   fs: (config) => createFsDriver(resolve(config.data, 'storage')),
+  s3: (config) => {
+    if (config.storage.driver !== 's3') throw new Error('not an s3 storage config');
+    const { accessKeyId, secretAccessKey, ...s3 } = config.storage.s3;
+    return createS3Driver({
+      ...s3,
+      ...(accessKeyId && secretAccessKey && { credentials: { accessKeyId, secretAccessKey } }),
+    });
+  },
 };
 
 export async function createApp(config: Config, options: AppOptions = {}): Promise<AppInstance> {

@@ -8,14 +8,12 @@
  * which covers the window between a client's blob upload (or HEAD) and its manifest PUT.
  * Files are deleted after their rows; a re-upload of a digest being deleted waits for it.
  */
-import { readdir, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Digest } from '../../schemas/oci.js';
 import type { RegistryMetadata } from '../metadata/registry-metadata.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { blobKey, digestOfKey } from '../storage/keys.js';
-import type { UploadSessions } from '../uploads/upload-sessions.js';
+import type { BlobUploads, StaleUpload } from '../uploads/blob-uploads.js';
 
 export interface GcOptions {
   dryRun?: boolean;
@@ -36,7 +34,7 @@ export interface GcReport {
 interface Deps {
   meta: RegistryMetadata;
   blobs: BlobStore;
-  uploads: UploadSessions;
+  uploads: BlobUploads;
   log: Logger;
   clock: () => number;
   graceSeconds: number;
@@ -44,6 +42,9 @@ interface Deps {
   /** Told once per collection run (not per caller sharing it): its report, or undefined if it failed. */
   onFinished?: (dryRun: boolean, report: GcReport | undefined) => void;
 }
+
+/** Objects deleted a request at most (S3's DeleteObjects takes up to 1,000 keys). */
+const DELETE_BATCH = 1000;
 
 const LIVE_MANIFESTS = `
   with recursive live(repository, digest) as (
@@ -124,10 +125,9 @@ export class GarbageCollector {
           .all({ cutoff, touched }) as { digest: Digest; size: number }[]
       ).filter((b) => !recentlyTouched(b.digest));
       const staleUploads = (
-        db.prepare('select id, size from uploads where updated_at <= ?').all(uploadCutoff) as {
-          id: string;
-          size: number;
-        }[]
+        db
+          .prepare('select id, size, state from uploads where updated_at <= ?')
+          .all(uploadCutoff) as StaleUpload[]
       ).filter((u) => !uploads.active.has(u.id));
       if (!dryRun) {
         const delManifest = db.prepare('delete from manifests where repository = ? and digest = ?');
@@ -150,32 +150,42 @@ export class GarbageCollector {
 
     let bytesFreed = swept.deadBlobs.reduce((n, b) => n + b.size, 0);
     let orphanFilesDeleted = 0;
-    if (!dryRun) for (const b of swept.deadBlobs) await this.deleteBlobFile(b.digest);
+    if (!dryRun) await this.deleteBlobFiles(swept.deadBlobs.map((b) => b.digest));
     for (const u of swept.staleUploads) {
-      // The file, not the row: after a crash it holds the bytes of a chunk the row never counted.
-      bytesFreed += (await stat(uploads.pathOf(u.id)).catch(() => undefined))?.size ?? 0;
-      if (!dryRun) await uploads.remove(u.id);
+      bytesFreed += await uploads.stagedBytes(u);
+      if (!dryRun) await uploads.discard(u);
     }
     // Files no row speaks of: left by a crash between a rename and its row, or by a killed upload.
+    const orphanBlobs: Digest[] = [];
+    const orphanKeys: string[] = [];
+    const flush = async (force: boolean): Promise<void> => {
+      if (dryRun) return void (orphanBlobs.length = orphanKeys.length = 0);
+      if (force || orphanBlobs.length >= DELETE_BATCH)
+        await this.deleteBlobFiles(orphanBlobs.splice(0));
+      if (force || orphanKeys.length >= DELETE_BATCH)
+        await blobs.driver.deleteMany(orphanKeys.splice(0));
+    };
     for await (const object of blobs.driver.list('blobs')) {
       const digest = digestOfKey(object.key);
       if (object.modifiedAt.getTime() > cutoff) continue;
       if (digest && (meta.blobSize(digest) !== undefined || recentlyTouched(digest))) continue;
       orphanFilesDeleted++;
       bytesFreed += object.size;
-      if (!dryRun) await (digest ? this.deleteBlobFile(digest) : blobs.driver.delete(object.key));
+      if (digest) orphanBlobs.push(digest);
+      else orphanKeys.push(object.key);
+      await flush(false);
     }
     for await (const object of blobs.driver.list('_tmp')) {
       if (object.modifiedAt.getTime() > cutoff) continue;
       orphanFilesDeleted++;
       bytesFreed += object.size;
-      if (!dryRun) await blobs.driver.delete(object.key);
+      orphanKeys.push(object.key);
+      await flush(false);
     }
-    orphanFilesDeleted += await this.sweepStagingFiles(
-      uploadCutoff,
-      dryRun,
-      (size) => (bytesFreed += size),
-    );
+    await flush(true);
+    const staging = await uploads.sweepOrphans(uploadCutoff, dryRun);
+    orphanFilesDeleted += staging.count;
+    bytesFreed += staging.bytes;
 
     const report: GcReport = {
       dryRun,
@@ -203,37 +213,28 @@ export class GarbageCollector {
     }
   }
 
-  /** Deletes a blob's file unless it came back to life; a re-upload of it waits for this. */
-  private async deleteBlobFile(digest: Digest): Promise<void> {
+  /**
+   * Deletes blob files, a batch a request, except those that came back to life; a re-upload of
+   * one waits for its batch.
+   */
+  private async deleteBlobFiles(digests: readonly Digest[]): Promise<void> {
     const { meta, blobs } = this.deps;
-    if (blobs.committing.has(digest) || meta.blobSize(digest) !== undefined) return;
-    blobs.forgetCached(digest);
-    const deletion = blobs.driver.delete(blobKey(digest));
-    blobs.sweeping.set(digest, deletion);
-    try {
-      await deletion;
-    } finally {
-      blobs.sweeping.delete(digest);
+    for (let i = 0; i < digests.length; i += DELETE_BATCH) {
+      const batch = digests
+        .slice(i, i + DELETE_BATCH)
+        .filter((d) => !blobs.committing.has(d) && meta.blobSize(d) === undefined);
+      if (batch.length === 0) continue;
+      for (const d of batch) blobs.forgetCached(d);
+      const deletion =
+        batch.length === 1
+          ? blobs.driver.delete(blobKey(batch[0]!))
+          : blobs.driver.deleteMany(batch.map(blobKey));
+      for (const d of batch) blobs.sweeping.set(d, deletion);
+      try {
+        await deletion;
+      } finally {
+        for (const d of batch) blobs.sweeping.delete(d);
+      }
     }
-  }
-
-  private async sweepStagingFiles(
-    cutoff: number,
-    dryRun: boolean,
-    freed: (size: number) => void,
-  ): Promise<number> {
-    const { meta, uploads } = this.deps;
-    const dir = uploads.pathOf('');
-    const names = await readdir(dir).catch(() => [] as string[]);
-    let count = 0;
-    for (const name of names) {
-      if (meta.upload(name) || uploads.active.has(name)) continue;
-      const s = await stat(join(dir, name)).catch(() => undefined);
-      if (!s || s.mtimeMs > cutoff) continue;
-      count++;
-      freed(s.size);
-      if (!dryRun) await rm(join(dir, name), { force: true });
-    }
-    return count;
   }
 }

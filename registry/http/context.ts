@@ -4,7 +4,7 @@ import type { RegistryAccess, RegistryActor } from '../access.js';
 import type { RegistryEvent } from '../events.js';
 import type { RegistryMetadata } from '../metadata/registry-metadata.js';
 import type { BlobStore } from '../storage/blob-store.js';
-import type { UploadSessions } from '../uploads/upload-sessions.js';
+import type { BlobUploads } from '../uploads/blob-uploads.js';
 import type { ManifestGuard } from '../manifests/manifest-guard.js';
 import type { RegistryObserver } from '../observer.js';
 
@@ -12,7 +12,7 @@ import type { RegistryObserver } from '../observer.js';
 export interface RegistryContext {
   meta: RegistryMetadata;
   blobs: BlobStore;
-  uploads: UploadSessions;
+  uploads: BlobUploads;
   access: RegistryAccess;
   guard: ManifestGuard;
   emit(event: RegistryEvent): void;

@@ -109,6 +109,10 @@ export class RegistryMetadata {
         'select id, repository, size, created_at as createdAt, updated_at as updatedAt from uploads where id = ?',
       ),
       setUploadSize: p('update uploads set size = ?, updated_at = ? where id = ?'),
+      uploadState: p('select state from uploads where id = ?'),
+      advanceUpload: p(
+        'update uploads set size = ?, state = ?, updated_at = ? where id = ? and size = ?',
+      ),
       deleteUpload: p('delete from uploads where id = ?'),
     };
   }
@@ -278,6 +282,21 @@ export class RegistryMetadata {
 
   setUploadSize(id: string, size: number): void {
     this.s.setUploadSize!.run(size, this.now(), id);
+  }
+
+  /** The staging state of an upload (JSON, for drivers that stage in storage), or undefined. */
+  uploadState(id: string): string | undefined {
+    return (
+      (this.s.uploadState!.get(id) as { state: string | null } | undefined)?.state ?? undefined
+    );
+  }
+
+  /**
+   * Moves an upload from `from` bytes to `size` with its new staging state. False when another
+   * writer moved it first (the row's size is no longer `from`) or it is gone.
+   */
+  advanceUpload(id: string, from: number, size: number, state: string): boolean {
+    return this.s.advanceUpload!.run(size, state, this.now(), id, from).changes > 0;
   }
 
   deleteUpload(id: string): void {

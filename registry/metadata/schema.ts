@@ -90,6 +90,8 @@ export const uploads = sqliteTable(
     updatedAt: integer('updated_at').notNull(),
     /** Who opened the session through /v2 (its open sessions are capped); '' for the store's own. */
     owner: text('owner').notNull().default(''),
+    /** Where the bytes are staged, for drivers that stage in storage (S3 multipart): JSON. */
+    state: text('state'),
   },
   (t) => [index('uploads_owner').on(t.owner)],
 );

@@ -64,17 +64,28 @@ export class BlobStore {
   }
 
   /** Moves a verified local staging file into place as `digest` and links it into `repository`. */
-  async commitStaged(
+  commitStaged(repository: string, localPath: string, digest: Digest, size: number): Promise<void> {
+    return this.commit(repository, digest, size, {
+      place: () => this.driver.adopt(localPath, blobKey(digest)),
+      drop: () => unlink(localPath).catch(() => undefined),
+    });
+  }
+
+  /**
+   * Makes verified bytes the blob `digest` and links it into `repository`: `place` puts them at
+   * the blob's key, unless the blob is stored already (then `drop` lets them go).
+   */
+  async commit(
     repository: string,
-    localPath: string,
     digest: Digest,
     size: number,
+    bytes: { place(): Promise<void>; drop(): Promise<void> },
   ): Promise<void> {
     if (this.meta.blobSize(digest) !== undefined && !this.committing.has(digest)) {
       // Already stored: keep the existing bytes, just link them.
       this.touch(digest);
       if (this.meta.linkBlob(repository, digest)) {
-        await unlink(localPath).catch(() => undefined);
+        await bytes.drop();
         return;
       }
     }
@@ -83,7 +94,7 @@ export class BlobStore {
     }
     this.committing.add(digest);
     try {
-      await this.driver.adopt(localPath, blobKey(digest));
+      await bytes.place();
       this.meta.addBlob(repository, digest, size);
       this.touch(digest);
     } finally {

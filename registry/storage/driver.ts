@@ -51,5 +51,36 @@ export interface StorageDriver {
   adopt(localPath: string, key: string): Promise<void>;
   /** An absent key is fine. */
   delete(key: string): Promise<void>;
+  /** Deletes many keys in as few requests as the backend allows; absent keys are fine. */
+  deleteMany(keys: readonly string[]): Promise<void>;
+  /** Every object under the folder `prefix`. */
   list(prefix: string): AsyncIterable<ObjectInfo>;
+  /**
+   * Present on drivers whose backend has multipart uploads (S3): the registry then stages blob
+   * uploads in storage itself, so any process can continue them, instead of in a local folder.
+   */
+  readonly multipart?: MultipartStore;
+}
+
+/**
+ * An object written as numbered parts, by any process, and made visible at once by `complete`
+ * (S3 multipart uploads). Parts of an unfinished upload are never visible under its key.
+ */
+export interface MultipartStore {
+  /** Every part but the last must hold at least this many bytes (S3: 5 MiB). */
+  readonly minPartSize: number;
+  /** The size the registry cuts parts to (at least minPartSize). */
+  readonly partSize: number;
+  /** Starts a multipart upload of `key`; returns its upload id. */
+  create(key: string): Promise<string>;
+  /** Stores part `partNumber` (from 1); returns its ETag. */
+  uploadPart(key: string, uploadId: string, partNumber: number, body: Buffer): Promise<string>;
+  /** Makes parts 1..n (their ETags in order) the object at `key`. */
+  complete(key: string, uploadId: string, etags: readonly string[]): Promise<void>;
+  /** Drops an unfinished upload and its parts (best effort: some services cannot). */
+  abort(key: string, uploadId: string): Promise<void>;
+  /** Writes a small object at once. */
+  put(key: string, body: Buffer): Promise<void>;
+  /** Copies an object of `size` bytes inside the backend, without its bytes passing through here. */
+  copy(from: string, to: string, size: number): Promise<void>;
 }

@@ -51,6 +51,14 @@ export function createFsDriver(root: string): StorageDriver {
     }
   }
 
+  async function deleteKey(key: string): Promise<void> {
+    try {
+      await unlink(pathOf(key));
+    } catch (err) {
+      if (!isNotFound(err)) throw new StorageError('io', 'fs', `delete ${key}`, { cause: err });
+    }
+  }
+
   return {
     name: 'fs',
     stat: statKey,
@@ -101,12 +109,10 @@ export function createFsDriver(root: string): StorageDriver {
       }
     },
 
-    async delete(key: string): Promise<void> {
-      try {
-        await unlink(pathOf(key));
-      } catch (err) {
-        if (!isNotFound(err)) throw new StorageError('io', 'fs', `delete ${key}`, { cause: err });
-      }
+    delete: deleteKey,
+
+    async deleteMany(keys: readonly string[]): Promise<void> {
+      for (const key of keys) await deleteKey(key);
     },
 
     async *list(prefix: string): AsyncIterable<ObjectInfo> {

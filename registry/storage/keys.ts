@@ -1,14 +1,16 @@
 /**
- * Blob storage layout (keys relative to the driver's root):
+ * Blob storage layout (keys relative to the driver's root: <data>/storage, or the S3 prefix):
  *
  *   blobs/
  *     sha256/
  *       ab/
  *         ab12…ef        the blob's bytes, named by its hex digest
  *     sha512/…
+ *   logos/<app>/<hex>    app logos, named by their SHA-256
  *   _tmp/                files being written (fs driver); never read
+ *   _uploads/<id>/       upload sessions on S3 (see uploads/multipart-staging.ts)
  *
- * Upload sessions are staged outside the driver, in `<data>/uploads/<id>` (local disk).
+ * On the fs driver, upload sessions are staged outside it, in `<data>/uploads/<id>` (local disk).
  */
 import type { Digest } from '../../schemas/oci.js';
 

@@ -1,7 +1,7 @@
 import { createHash, randomUUID, type Hash } from 'node:crypto';
 import { once } from 'node:events';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, open, rm, stat, truncate, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readdir, rm, stat, truncate, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -11,6 +11,9 @@ import type { RegistryMetadata, UploadRow } from '../metadata/registry-metadata.
 import { algorithmOf } from '../names.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { fsyncFile } from '../storage/fs-driver.js';
+import type { BlobUploads, StaleUpload } from './blob-uploads.js';
+import { assertRoomForUpload } from './open-upload-cap.js';
+import { UploadLocks } from './upload-locks.js';
 
 interface HashState {
   hash: Hash;
@@ -22,11 +25,11 @@ interface HashState {
  * so completing an upload needs no second read (unless the process restarted in between, or
  * the client asked for sha512). A failed or cancelled upload leaves nothing behind.
  */
-export class UploadSessions {
+export class UploadSessions implements BlobUploads {
   private readonly hashes = new Map<string, HashState>();
-  private readonly busy = new Set<string>();
+  private readonly locks = new UploadLocks();
   /** Uploads with a request in flight: GC must not remove them, shutdown waits for them. */
-  readonly active = new Set<string>();
+  readonly active = this.locks.active;
 
   constructor(
     private readonly dir: string,
@@ -67,12 +70,7 @@ export class UploadSessions {
   }
 
   private assertRoomFor(owner: string): void {
-    if (owner === '' || this.maxOpenPerOwner === Infinity) return;
-    if (this.meta.openUploadsOf(owner) < this.maxOpenPerOwner) return;
-    throw new OciError('TOOMANYREQUESTS', 'too many upload sessions open', {
-      limit: this.maxOpenPerOwner,
-      hint: 'finish or cancel (DELETE) an open upload session first',
-    });
+    assertRoomForUpload(this.meta, owner, this.maxOpenPerOwner);
   }
 
   /** A new, empty staging file; its folder is made on first need (it is gone only if removed by hand). */
@@ -257,20 +255,33 @@ export class UploadSessions {
     return `${algorithm}:${hash.digest('hex')}`;
   }
 
-  private async exclusive<T>(id: string, work: () => Promise<T>): Promise<T> {
-    if (this.busy.has(id)) {
-      throw new OciError('BLOB_UPLOAD_INVALID', 'another request is writing to this upload', {
-        id,
-      });
+  private exclusive<T>(id: string, work: () => Promise<T>): Promise<T> {
+    return this.locks.run(id, work);
+  }
+
+  // The file, not the row: after a crash it holds the bytes of a chunk the row never counted.
+  async stagedBytes(upload: StaleUpload): Promise<number> {
+    return (await stat(this.pathOf(upload.id)).catch(() => undefined))?.size ?? 0;
+  }
+
+  discard(upload: StaleUpload): Promise<void> {
+    return this.remove(upload.id);
+  }
+
+  /** Staging files no row speaks of: left by a killed upload. */
+  async sweepOrphans(cutoff: number, dryRun: boolean): Promise<{ count: number; bytes: number }> {
+    const names = await readdir(this.dir).catch(() => [] as string[]);
+    let count = 0;
+    let bytes = 0;
+    for (const name of names) {
+      if (this.meta.upload(name) || this.active.has(name)) continue;
+      const s = await stat(join(this.dir, name)).catch(() => undefined);
+      if (!s || s.mtimeMs > cutoff) continue;
+      count++;
+      bytes += s.size;
+      if (!dryRun) await rm(join(this.dir, name), { force: true });
     }
-    this.busy.add(id);
-    this.active.add(id);
-    try {
-      return await work();
-    } finally {
-      this.busy.delete(id);
-      this.active.delete(id);
-    }
+    return { count, bytes };
   }
 }
 

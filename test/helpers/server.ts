@@ -1,10 +1,16 @@
-/** A real appshelf on a free port over a temp data folder, built by the same createApp and HTTP server as main.ts. */
+/**
+ * A real appshelf on a free port over a temp data folder, built by the same createApp and HTTP
+ * server as main.ts. APPSHELF_TEST_STORAGE=s3 puts every such store's blobs on S3 (one s3rver for
+ * the whole run, a key prefix per data folder) instead of the fs driver: the same tests then run
+ * on both.
+ */
 import { once } from 'node:events';
+import { rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { Writable } from 'node:stream';
 import { createApp, type AppInstance } from '../../server/app.js';
 import { parseConfig } from '../../server/config.js';
@@ -12,6 +18,7 @@ import { listenForMetrics } from '../../server/main.js';
 import { createHttpServer } from '../../server/http-server.js';
 import { createLogger } from '../../server/logger.js';
 import type { ConfigInput } from '../../schemas/config.js';
+import { s3Storage, startS3rver, type S3Server } from './s3rver.js';
 
 export const ADMIN_KEY = 'ask_test-admin-key-0123456789abcdef';
 
@@ -20,6 +27,29 @@ export const ADMIN_KEY = 'ask_test-admin-key-0123456789abcdef';
  * test store opts in to loopback. A test of the default policy passes `sync: { allowHosts: [] }`.
  */
 export const LOOPBACK_REGISTRIES = ['127.0.0.0/8', '::1', 'localhost'];
+
+/** The storage driver test stores use unless a test sets one: fs, or s3 (APPSHELF_TEST_STORAGE). */
+export const TEST_STORAGE = process.env.APPSHELF_TEST_STORAGE === 's3' ? 's3' : 'fs';
+
+let sharedS3: Promise<S3Server> | undefined;
+
+/** The s3rver all test stores of this run share (started on first need, stopped at exit). */
+export function testS3(): Promise<S3Server> {
+  sharedS3 ??= startS3rver().then((s3) => {
+    process.once('exit', () => {
+      s3.process.kill();
+      rmSync(s3.dir, { recursive: true, force: true });
+    });
+    return s3;
+  });
+  return sharedS3;
+}
+
+async function storageFor(data: string): Promise<ConfigInput['storage']> {
+  if (TEST_STORAGE === 'fs') return undefined;
+  // One prefix per data folder: a store restarted on the same folder finds its blobs again.
+  return s3Storage(await testS3(), `${basename(data)}/`);
+}
 
 export interface TestServer {
   url: string;
@@ -48,8 +78,10 @@ export async function startTestServer(
       done();
     },
   });
+  const storage = overrides.storage ?? (await storageFor(data));
   const config = parseConfig({
     ...overrides,
+    ...(storage && { storage }),
     data,
     listen: '127.0.0.1:0',
     auth: { adminKey: ADMIN_KEY, ...overrides.auth },

@@ -5,13 +5,18 @@
  */
 import { expect } from 'chai';
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
 import { request, type IncomingHttpHeaders } from 'node:http';
 import { connect } from 'node:net';
-import { join } from 'node:path';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { TestRegistryClient, errorCode, sha256 } from '../helpers/registry-client.js';
+import {
+  blobKeyOf,
+  blobObjectSize,
+  receiving,
+  settled,
+  stagedFiles,
+  storedKeys,
+} from '../helpers/stored.js';
 
 const sha512 = (data: Buffer | string): string =>
   `sha512:${createHash('sha512').update(data).digest('hex')}`;
@@ -24,19 +29,6 @@ interface RawResponse {
   headers: IncomingHttpHeaders;
   body: Buffer;
   code: string | undefined;
-}
-
-/** Files under a folder, relative to it (absent folder → none). */
-async function filesUnder(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
-  return entries
-    .filter((e) => e.isFile())
-    .map((e) => join(e.parentPath, e.name).slice(dir.length + 1));
-}
-
-function blobPath(data: string, digest: string): string {
-  const [algorithm, hex] = digest.split(':') as [string, string];
-  return join(data, 'storage', 'blobs', algorithm, hex.slice(0, 2), hex);
 }
 
 async function until(what: string, check: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
@@ -124,14 +116,12 @@ describe('registry: bad input is refused cleanly and leaves nothing behind', () 
     socket.destroy();
   }
 
-  async function stagingFiles(): Promise<string[]> {
-    return filesUnder(join(srv.data, 'uploads'));
-  }
+  const stagingFiles = (): Promise<string[]> => stagedFiles(srv);
 
   async function expectNoBlob(digest: string, repo = REPO): Promise<void> {
     const res = await client.request('GET', `/v2/${repo}/blobs/${digest}`);
     expect([res.status, await errorCode(res)], digest).to.deep.equal([404, 'BLOB_UNKNOWN']);
-    expect(existsSync(blobPath(srv.data, digest)), `file of ${digest}`).to.equal(false);
+    expect(await blobObjectSize(srv, digest), `file of ${digest}`).to.equal(undefined);
   }
 
   async function expectNoManifest(reference: string, repo = REPO): Promise<void> {
@@ -144,7 +134,7 @@ describe('registry: bad input is refused cleanly and leaves nothing behind', () 
     expect(res.status).to.equal(200);
     expect(res.headers.get('docker-content-digest')).to.equal(digest);
     expect(Buffer.from(await res.arrayBuffer()).equals(content)).to.equal(true);
-    expect((await stat(blobPath(srv.data, digest))).size).to.equal(content.length);
+    expect(await blobObjectSize(srv, digest)).to.equal(content.length);
     storedBlobs.add(digest);
   }
 
@@ -163,14 +153,9 @@ describe('registry: bad input is refused cleanly and leaves nothing behind', () 
       srv.app.registry.meta.db.prepare('select count(*) as n from uploads').get(),
       'upload rows',
     ).to.deep.equal({ n: 0 });
-    expect(await filesUnder(join(srv.data, 'storage', '_tmp')), '_tmp files').to.deep.equal([]);
-    const expected = [...storedBlobs]
-      .map((d) => blobPath(srv.data, d).slice(join(srv.data, 'storage', 'blobs').length + 1))
-      .sort();
-    expect(
-      (await filesUnder(join(srv.data, 'storage', 'blobs'))).sort(),
-      'blob files',
-    ).to.deep.equal(expected);
+    expect(await storedKeys(srv, '_tmp'), '_tmp files').to.deep.equal([]);
+    const expected = [...storedBlobs].map((d) => blobKeyOf(d).slice('blobs/'.length)).sort();
+    expect(await storedKeys(srv, 'blobs'), 'blob files').to.deep.equal(expected);
   });
 
   after(async () => {
@@ -225,12 +210,13 @@ describe('registry: bad input is refused cleanly and leaves nothing behind', () 
         `/v2/${REPO}/blobs/uploads/?digest=${sha256(whole)}`,
         whole.length,
         sent,
-        async () =>
-          (
-            await Promise.all((await stagingFiles()).map((f) => stat(join(srv.data, 'uploads', f))))
-          ).some((s) => s.size > 0),
+        () => receiving(srv),
       );
-      await until('the server to drop the upload', async () => (await stagingFiles()).length === 0);
+      await until(
+        'the server to drop the upload',
+        async () =>
+          (await stagingFiles()).length === 0 && srv.app.registry.uploads.active.size === 0,
+      );
       await expectNoBlob(sha256(whole));
       await expectNoBlob(sha256(sent));
     });
@@ -244,19 +230,16 @@ describe('registry: bad input is refused cleanly and leaves nothing behind', () 
         headers: { 'content-range': `0-${first.length - 1}` },
       });
       expect([patched.status, patched.headers.range]).to.deep.equal([202, `0-${first.length - 1}`]);
-      const staging = join(srv.data, 'uploads', location.split('/').at(-1)!);
+      const id = location.split('/').at(-1)!;
       const full = Buffer.concat([first, whole]);
       await truncatedRequest(
         'PUT',
         `${location}?digest=${sha256(full)}`,
         whole.length,
         whole.subarray(0, 512 * 1024),
-        async () => (await stat(staging)).size > first.length,
+        () => receiving(srv, first.length, id),
       );
-      await until(
-        'the partial chunk to be dropped',
-        async () => (await stat(staging)).size === first.length,
-      );
+      await until('the partial chunk to be dropped', () => settled(srv, id, first.length));
       await expectNoBlob(sha256(full));
       // The session is where it was: finishing with the committed bytes stores exactly those.
       let done: RawResponse;

@@ -6,9 +6,8 @@
  */
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { ADMIN_KEY, startTestServer, type TestServer } from '../helpers/server.js';
+import { blobObjectSize } from '../helpers/stored.js';
 import { TestRegistryClient, errorCode, sha256 } from '../helpers/registry-client.js';
 
 const MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
@@ -67,10 +66,8 @@ describe('registry: garbage collection under load', function () {
     return (await res.json()) as GcReport;
   }
 
-  const blobFile = (digest: string): string => {
-    const [algorithm, hex] = digest.split(':') as [string, string];
-    return join(srv.data, 'storage', 'blobs', algorithm, hex.slice(0, 2), hex);
-  };
+  const hasBlobFile = async (digest: string): Promise<boolean> =>
+    (await blobObjectSize(srv, digest)) !== undefined;
 
   async function pushBlob(repo: string, bytes: Buffer): Promise<string> {
     const { status, digest } = await client.pushBlob(repo, bytes);
@@ -184,7 +181,7 @@ describe('registry: garbage collection under load', function () {
       404,
       'BLOB_UNKNOWN',
     ]);
-    expect(existsSync(blobFile(digest)), `file of garbage blob ${digest}`).to.equal(false);
+    expect(await hasBlobFile(digest), `file of garbage blob ${digest}`).to.equal(false);
   }
 
   async function expectManifestGone(repo: string, digest: string): Promise<void> {
@@ -335,7 +332,7 @@ describe('registry: garbage collection under load', function () {
     });
     expect(dry.bytesFreed).to.equal([...garbageBlobs.values()].reduce((n, b) => n + b.length, 0));
     for (const digest of garbageBlobs.keys())
-      expect(existsSync(blobFile(digest)), `file of ${digest}`).to.equal(true);
+      expect(await hasBlobFile(digest), `file of ${digest}`).to.equal(true);
     // (Rows, not HEAD: a HEAD would count as a client's interest and keep them for the grace period.)
     const rows = srv.app.registry.meta.db.prepare(
       `select count(*) as n from manifests where digest in (${garbageManifests.map(() => '?').join()})`,

@@ -69,6 +69,45 @@ describe('config: config.yml and APPSHELF_* overrides', () => {
     expect(config.registry.gc.graceSeconds).to.equal(60);
   });
 
+  it('reads the S3 storage keys, with their defaults and APPSHELF_STORAGE_* overrides', () => {
+    const config = parseConfig(
+      applyEnv(
+        { storage: { driver: 's3', s3: { bucket: 'appshelf' } } },
+        { APPSHELF_STORAGE_S3_ENDPOINT: 'http://127.0.0.1:9000', APPSHELF_STORAGE_S3_PREFIX: 'a/' },
+      ),
+    );
+    expect(config.storage).to.deep.equal({
+      driver: 's3',
+      s3: {
+        endpoint: 'http://127.0.0.1:9000',
+        region: 'us-east-1',
+        bucket: 'appshelf',
+        prefix: 'a/',
+        forcePathStyle: false,
+        redirectBlobGets: false,
+      },
+    });
+    expect(parseConfig({}).storage).to.deep.equal({ driver: 'fs' });
+  });
+
+  for (const [name, s3, key] of [
+    ['an S3 store without a bucket', {}, 'storage.s3.bucket'],
+    [
+      'redirectBlobGets (it needs @aws-sdk/s3-request-presigner)',
+      { bucket: 'b', redirectBlobGets: true },
+      'storage.s3.redirectBlobGets',
+    ],
+    ['a secret key without its key id', { bucket: 'b', secretAccessKey: 'x' }, 'storage.s3'],
+    ['a prefix that is no key prefix', { bucket: 'b', prefix: '/abs/' }, 'storage.s3.prefix'],
+  ] as const) {
+    it(`refuses ${name}, naming the key`, () => {
+      expect(() => parseConfig({ storage: { driver: 's3', s3 } }))
+        .to.throw(ConfigError)
+        .with.property('message')
+        .that.includes(key);
+    });
+  }
+
   it('a bad key stops `npm start` with exit code 2 and a message naming it', function () {
     this.timeout(30_000);
     const file = join(dir, 'config.yml');
