@@ -24,6 +24,7 @@ import { startCheckpointer } from './db/checkpointer.js';
 import { openDatabase, type Db } from './db/open-database.js';
 import { apiErrorHandler, notFound } from './http/api-errors.js';
 import { authenticate } from './http/authenticate.js';
+import { refuseForgedCookieRequests } from './http/cookie-forgery.js';
 import { createLogger } from './logger.js';
 import { createAccounts } from './accounts/index.js';
 import { auditRegistryChanges } from './accounts/registry-audit.js';
@@ -157,8 +158,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
 
   const search = new SearchService({ sqlite, clock, log: log.child({ module: 'search' }) });
   const api = express.Router();
-  api.use(express.json({ limit: '1mb' }));
   api.use(authenticate({ keys, sessions: accounts.sessions }));
+  api.use(refuseForgedCookieRequests(config.publicUrl)); // before a forged body is even parsed
+  api.use(express.json({ limit: '1mb' }));
   const secureCookies =
     config.auth.secureCookies ?? config.publicUrl?.startsWith('https:') ?? false;
   api.use(

@@ -12,6 +12,8 @@ export const SESSION_COOKIE = 'appshelf_session';
 declare module 'express-serve-static-core' {
   interface Locals {
     principal: Principal;
+    /** The session cookie alone signed the caller in (a browser sends it with any request). */
+    viaSessionCookie: boolean;
   }
 }
 
@@ -22,7 +24,9 @@ declare module 'express-serve-static-core' {
  */
 export function authenticate(deps: { keys: AccessKeys; sessions: Sessions }): RequestHandler {
   return (req, res, next) => {
-    res.locals.principal = principalOf(req, deps);
+    const principal = principalOf(req, deps);
+    res.locals.principal = principal;
+    res.locals.viaSessionCookie = !req.headers.authorization && principal.kind === 'user';
     next();
   };
 }

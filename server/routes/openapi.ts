@@ -522,7 +522,8 @@ export function buildOpenApiDocument(): Json {
           in: 'cookie',
           name: 'appshelf_session',
           description:
-            'The session cookie set by POST /auth/login (the web uses it); a stale one reads as anonymous.',
+            'The session cookie set by POST /auth/login (the web uses it); a stale one reads as anonymous. ' +
+            "A request it alone signs in that changes something (not GET, HEAD or OPTIONS) must come from the store's own pages (an Origin, else a Referer, of the store) with Content-Type: application/json; otherwise 403 `forbidden` (against cross-site request forgery).",
         },
       },
     },

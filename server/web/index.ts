@@ -67,7 +67,7 @@ export function webRoutes(deps: WebDeps): { pages: Router; notFound: RequestHand
   const assets = new StaticAssets();
   const contextDeps: ContextDeps = {
     sessions: deps.accounts.sessions,
-    csrf: new Csrf(csrfKey(deps.dataDir), deps.secureCookies),
+    csrf: new Csrf(csrfKey(deps.dataDir), deps.secureCookies, deps.publicUrl),
     assets,
     publicUrl: deps.publicUrl,
   };
