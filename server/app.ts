@@ -172,7 +172,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       secureCookies,
     }),
   );
-  api.use('/users', userRoutes(accounts));
+  api.use('/users', userRoutes({ ...accounts, permissions }));
   api.use('/keys', keyRoutes({ keys, ownKeys: accounts.ownKeys }));
   api.use('/orgs', orgRoutes({ ...accounts, permissions }));
   api.use('/audit', auditRoutes({ audit: accounts.audit, permissions }));

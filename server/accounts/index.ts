@@ -4,6 +4,7 @@ import type { Db } from '../db/open-database.js';
 import { secretFile } from '../keys/secret-file.js';
 import type { AccessKeys } from '../auth/access-keys.js';
 import { AuditLog } from './audit-log.js';
+import { Invitations } from './invitations.js';
 import { OwnKeys } from './own-keys.js';
 import { LoginCodes } from './login-codes.js';
 import { Namespaces } from './namespaces.js';
@@ -19,6 +20,7 @@ export interface Accounts {
   login: PhoneLogin;
   audit: AuditLog;
   ownKeys: OwnKeys;
+  invitations: Invitations;
 }
 
 export function createAccounts(deps: {
@@ -46,5 +48,6 @@ export function createAccounts(deps: {
     clock,
   });
   const ownKeys = new OwnKeys(deps.keys, audit, clock);
-  return { users, namespaces, sessions, login, audit, ownKeys };
+  const invitations = new Invitations({ db, namespaces, audit, clock });
+  return { users, namespaces, sessions, login, audit, ownKeys, invitations };
 }
