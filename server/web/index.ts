@@ -17,6 +17,7 @@ import { adminRoutes } from './pages/admin.js';
 import { appRoutes } from './pages/app.js';
 import { certificationRoutes } from './pages/certification.js';
 import { homeRoutes } from './pages/home.js';
+import { invitationRoutes } from './pages/invitations.js';
 import { keyRoutes } from './pages/keys.js';
 import { loginRoutes } from './pages/login.js';
 import { manageAppRoutes } from './pages/manage-app.js';
@@ -100,6 +101,7 @@ export function webRoutes(deps: WebDeps): { pages: Router; notFound: RequestHand
   loginRoutes(pages, s);
   certificationRoutes(pages, s);
   myStoreRoutes(pages, s);
+  invitationRoutes(pages, s);
   manageAppRoutes(pages, s);
   keyRoutes(pages, s);
   profileRoutes(pages, s);
