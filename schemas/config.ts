@@ -64,6 +64,8 @@ export const Config = z.strictObject({
     .describe('data folder: database, blobs, upload staging, signing keys'),
   publicUrl: z
     .url()
+    // Without its trailing slashes, so `${publicUrl}/v2/token` and the like never hold a `//`.
+    .overwrite((url) => url.replace(/\/+$/, ''))
     .optional()
     .describe(
       'public base URL of the store (e.g. https://store.example.com); derived from the Host header when absent',

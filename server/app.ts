@@ -28,6 +28,7 @@ import { runDataMigrations } from './db/data-migrations.js';
 import { openDatabase, type Db } from './db/open-database.js';
 import { apiErrorHandler, notFound } from './http/api-errors.js';
 import { authenticate } from './http/authenticate.js';
+import { refuseForgedCookieRequests } from './http/cookie-forgery.js';
 import { createLogger } from './logger.js';
 import { familyOfPath } from './metrics/http-metrics.js';
 import { Metrics } from './metrics/metrics.js';
@@ -224,8 +225,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     ...(metrics ? { onSearched: metrics.searched } : {}),
   });
   const api = express.Router();
-  api.use(express.json({ limit: '1mb' }));
   api.use(authenticate({ keys, sessions: accounts.sessions, failures: accounts.failures }));
+  api.use(refuseForgedCookieRequests(config.publicUrl)); // before a forged body is even parsed
+  api.use(express.json({ limit: '1mb' }));
   const secureCookies =
     config.auth.secureCookies ?? config.publicUrl?.startsWith('https:') ?? false;
   api.use(
@@ -237,7 +239,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       secureCookies,
     }),
   );
-  api.use('/users', userRoutes(accounts));
+  api.use('/users', userRoutes({ ...accounts, permissions }));
   api.use('/keys', keyRoutes({ keys, ownKeys: accounts.ownKeys }));
   api.use('/orgs', orgRoutes({ ...accounts, permissions }));
   api.use('/audit', auditRoutes({ audit: accounts.audit, permissions }));

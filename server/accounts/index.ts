@@ -5,6 +5,7 @@ import { secretFile } from '../keys/secret-file.js';
 import type { AccessKeys } from '../auth/access-keys.js';
 import { AuditLog } from './audit-log.js';
 import { FailedCredentials } from './failed-credentials.js';
+import { Invitations } from './invitations.js';
 import { OwnKeys } from './own-keys.js';
 import { LoginCodes } from './login-codes.js';
 import { Namespaces } from './namespaces.js';
@@ -22,6 +23,7 @@ export interface Accounts {
   ownKeys: OwnKeys;
   /** Failed credentials at the token endpoint, the API and login: counted, limited, audited. */
   failures: FailedCredentials;
+  invitations: Invitations;
 }
 
 export function createAccounts(deps: {
@@ -56,5 +58,6 @@ export function createAccounts(deps: {
     clock,
   });
   const ownKeys = new OwnKeys(deps.keys, audit, clock);
-  return { users, namespaces, sessions, login, audit, ownKeys, failures };
+  const invitations = new Invitations({ db, namespaces, audit, clock });
+  return { users, namespaces, sessions, login, audit, ownKeys, failures, invitations };
 }

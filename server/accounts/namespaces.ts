@@ -7,7 +7,7 @@ import { namespaceNameProblem } from './names.js';
 export type MemberRole = 'owner' | 'maintainer' | 'member';
 export const MEMBER_ROLES: readonly MemberRole[] = ['owner', 'maintainer', 'member'];
 
-type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 
 /**
  * Namespaces and who belongs to them. A user's own namespace has one owner, the user; an
@@ -117,24 +117,41 @@ export class Namespaces {
       .all();
   }
 
-  /** Adds or changes a member of an organisation; an organisation always keeps an owner. */
-  setMember(namespace: string, userId: number, role: MemberRole): void {
-    this.db.transaction((tx) => {
+  /**
+   * Changes the role of a member of an organisation; false when the user is no member (they
+   * join by invitation only, see invitations.ts). An organisation always keeps an owner.
+   */
+  changeRole(namespace: string, userId: number, role: MemberRole): boolean {
+    return this.db.transaction((tx) => {
       const ns = this.orgIn(tx, namespace);
       const current = tx
         .select({ role: namespaceMembers.role })
         .from(namespaceMembers)
         .where(and(eq(namespaceMembers.namespaceId, ns.id), eq(namespaceMembers.userId, userId)))
         .get();
-      if (current?.role === 'owner' && role !== 'owner') this.keepAnOwner(tx, ns.id);
-      tx.insert(namespaceMembers)
-        .values({ namespaceId: ns.id, userId, role, createdAt: this.clock() })
-        .onConflictDoUpdate({
-          target: [namespaceMembers.namespaceId, namespaceMembers.userId],
-          set: { role },
-        })
+      if (!current) return false;
+      if (current.role === 'owner' && role !== 'owner') this.keepAnOwner(tx, ns.id);
+      tx.update(namespaceMembers)
+        .set({ role })
+        .where(and(eq(namespaceMembers.namespaceId, ns.id), eq(namespaceMembers.userId, userId)))
         .run();
+      return true;
     });
+  }
+
+  /** Inside a caller's transaction: `userId` joins namespace `namespaceId` (a member keeps their role). */
+  joinIn(tx: Tx, namespaceId: number, userId: number, role: MemberRole): MemberRole {
+    tx.insert(namespaceMembers)
+      .values({ namespaceId, userId, role, createdAt: this.clock() })
+      .onConflictDoNothing()
+      .run();
+    return tx
+      .select({ role: namespaceMembers.role })
+      .from(namespaceMembers)
+      .where(
+        and(eq(namespaceMembers.namespaceId, namespaceId), eq(namespaceMembers.userId, userId)),
+      )
+      .get()!.role;
   }
 
   removeMember(namespace: string, userId: number): boolean {

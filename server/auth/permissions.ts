@@ -9,7 +9,10 @@
  *   reading needs any scope.
  * - admin may do everything (within the key's scopes).
  * - Members of a namespace (owner, maintainer, member) read and push its repositories; owners and
- *   maintainers delete, and change its apps; owners manage an organisation's members.
+ *   maintainers delete, and change its apps; owners manage an organisation's members (invite,
+ *   see and withdraw invitations, change roles, remove).
+ * - Everyone signed in sees the invitations addressed to them (any scope) and answers them
+ *   (a session or the push scope).
  * - Anyone signed in reads listed apps; anonymous callers do when `registry.anonymousPull` is on.
  *   With that switch on, repositories that are not apps (plain images) are public too. Unlisted
  *   apps are always their members' alone.
@@ -54,7 +57,11 @@ export function robotName(appKey: string): string {
 }
 
 export function isRobot(p: Principal): boolean {
-  return p.kind === 'user' && p.name.startsWith(ROBOT_PREFIX);
+  return p.kind === 'user' && isRobotName(p.name);
+}
+
+export function isRobotName(name: string): boolean {
+  return name.startsWith(ROBOT_PREFIX);
 }
 
 const ROLE_ALLOWS: Record<MemberRole, readonly NamespaceAction[]> = {
@@ -127,6 +134,15 @@ export class Permissions {
     if (p.role === 'admin') return true;
     const role = this.directory.roleOf(p.userId, namespace);
     return !!role && ROLE_ALLOWS[role].includes(action);
+  }
+
+  /**
+   * May `p` see the invitations addressed to them (`read`), or answer one (`answer`: joining an
+   * organisation is a change, so a key needs the push scope)? Robots have none to see.
+   */
+  ownInvitations(p: Principal, action: 'read' | 'answer'): boolean {
+    if (p.kind === 'anonymous' || isRobot(p) || !this.active(p)) return false;
+    return scopeAllows(p, action === 'read' ? 'read' : 'push');
   }
 
   catalog(p: Principal): boolean {

@@ -124,6 +124,30 @@ export const namespaceMembers = sqliteTable(
   ],
 );
 
+/**
+ * Invitations to an organisation: an owner adding a user makes one, and the user becomes a member
+ * only by accepting it (or declines). One per user and organisation; inviting again changes it.
+ */
+export const orgInvitations = sqliteTable(
+  'org_invitations',
+  {
+    namespaceId: integer('namespace_id')
+      .notNull()
+      .references(() => namespaces.id, { onDelete: 'cascade' }),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id),
+    role: text('role', { enum: ['owner', 'maintainer', 'member'] }).notNull(),
+    /** The name of the owner (or admin) who invited, as the audit trail names actors. */
+    invitedBy: text('invited_by').notNull(),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.namespaceId, t.userId] }),
+    index('org_invitations_user').on(t.userId),
+  ],
+);
+
 /** Who did what, on what, when, from where: one row per mutating action. */
 export const audit = sqliteTable(
   'audit',

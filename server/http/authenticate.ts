@@ -13,6 +13,8 @@ export const SESSION_COOKIE = 'appshelf_session';
 declare module 'express-serve-static-core' {
   interface Locals {
     principal: Principal;
+    /** The session cookie alone signed the caller in (a browser sends it with any request). */
+    viaSessionCookie: boolean;
   }
 }
 
@@ -30,7 +32,9 @@ interface AuthenticateDeps {
  */
 export function authenticate(deps: AuthenticateDeps): RequestHandler {
   return (req, res, next) => {
-    res.locals.principal = principalOf(req, deps);
+    const principal = principalOf(req, deps);
+    res.locals.principal = principal;
+    res.locals.viaSessionCookie = !req.headers.authorization && principal.kind === 'user';
     next();
   };
 }

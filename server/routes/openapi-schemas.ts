@@ -92,6 +92,22 @@ export const MemberList = z.object({
   ),
 });
 
+export const Invitation = z
+  .object({
+    org: z.string(),
+    orgDisplayName: z.string(),
+    user: z.string().describe('the invited user'),
+    role: MemberRole.describe('the role they get by accepting'),
+    invitedBy: z.string(),
+    invitedAt: Timestamp,
+  })
+  .describe('An invitation to an organisation, waiting for the user to accept or decline it');
+export const Invited = z.object({ invitation: Invitation });
+export const InvitationList = z.object({ invitations: z.array(Invitation) });
+export const JoinedOrg = z
+  .object({ namespace: z.string(), kind: z.literal('org'), role: MemberRole })
+  .describe('The membership an accepted invitation made (as in GET /users/me)');
+
 export const AuditPage = z.object({
   entries: z.array(
     z.object({
@@ -264,6 +280,10 @@ export const RESPONSE_SCHEMAS = {
   KeyList,
   Org,
   MemberList,
+  Invitation,
+  Invited,
+  InvitationList,
+  JoinedOrg,
   AuditPage,
   GcReport,
   ReindexReport,

@@ -56,6 +56,8 @@ interface Operation {
   reply: Reply;
   /** Another success status with the same body (login: 201 when it creates the user). */
   alsoStatus?: number;
+  /** Another success with another body (PUT of a member: 202 with an invitation). */
+  alsoReply?: Reply;
 }
 
 const PATH_PARAMS: Record<string, string> = {
@@ -75,7 +77,7 @@ const op = (
   auth: Auth,
   summary: string,
   reply: Reply,
-  extra: Pick<Operation, 'query' | 'body' | 'alsoStatus'> = {},
+  extra: Pick<Operation, 'query' | 'body' | 'alsoStatus' | 'alsoReply'> = {},
 ): Operation => ({ id, tag, summary, auth, reply, ...extra });
 const APP = '/apps/{namespace}/{app}';
 const VERSION = `${APP}/versions/{version}`;
@@ -117,6 +119,33 @@ const PATHS: Record<string, Partial<Record<Method, Operation>>> = {
     patch: op('users', 'updateMe', 'user', 'Change your profile', [200, R.ProfileWithRole], {
       body: ProfileChange,
     }),
+  },
+  '/users/me/invitations': {
+    get: op(
+      'users',
+      'listMyInvitations',
+      'user',
+      'The invitations to organisations waiting for your answer',
+      [200, R.InvitationList],
+    ),
+  },
+  '/users/me/invitations/{org}/accept': {
+    post: op(
+      'users',
+      'acceptInvitation',
+      'user',
+      'Join the organisation with the invited role; needs a session or a push key',
+      [200, R.JoinedOrg],
+    ),
+  },
+  '/users/me/invitations/{org}/decline': {
+    post: op(
+      'users',
+      'declineInvitation',
+      'user',
+      "Decline the organisation's invitation; needs a session or a push key",
+      [204, null],
+    ),
   },
   '/users/me/avatar': {
     put: op(
@@ -166,11 +195,29 @@ const PATHS: Record<string, Partial<Record<Method, Operation>>> = {
       'orgs',
       'setMember',
       'user',
-      'Add a member or change their role (owners only)',
-      [200, R.MemberList],
-      { body: Membership },
+      "Change a member's role at once (200), or invite a user who is not a member (202: they join by accepting); owners only. The admin account and app robots cannot be invited (400 invalid, details.reason admin_account or robot_account)",
+      [200, R.MemberList, "a member's role changed"],
+      {
+        body: Membership,
+        alsoReply: [202, R.Invited, 'the user is invited (inviting again changes the role)'],
+      },
     ),
-    delete: op('orgs', 'removeMember', 'user', 'Remove a member (owners), or leave', [204, null]),
+    delete: op(
+      'orgs',
+      'removeMember',
+      'user',
+      'Remove a member or withdraw an invitation (owners), or leave',
+      [204, null],
+    ),
+  },
+  '/orgs/{org}/invitations': {
+    get: op(
+      'orgs',
+      'listOrgInvitations',
+      'user',
+      'The invitations waiting for an answer (owners only)',
+      [200, R.InvitationList],
+    ),
   },
   '/audit': {
     get: op('audit', 'listAudit', 'admin', 'The audit trail, newest first', [200, R.AuditPage], {
@@ -424,6 +471,14 @@ function operation(path: string, o: Operation, ref: (schema: z.ZodType) => Json)
     ...(content ? { content } : {}),
   };
   const statuses = o.alsoStatus ? [status, o.alsoStatus] : [status];
+  const also = o.alsoReply && {
+    [String(o.alsoReply[0])]: {
+      description: o.alsoReply[2] ?? 'OK',
+      ...(o.alsoReply[1] && o.alsoReply[1] !== 'image'
+        ? { content: { 'application/json': { schema: ref(o.alsoReply[1]) } } }
+        : {}),
+    },
+  };
   const bodyRequired =
     o.body !== undefined &&
     (o.body === 'image' ||
@@ -447,6 +502,7 @@ function operation(path: string, o: Operation, ref: (schema: z.ZodType) => Json)
       : {}),
     responses: {
       ...Object.fromEntries(statuses.map((s) => [String(s), success])),
+      ...also,
       ...errors,
       default: error,
     },
@@ -522,7 +578,8 @@ export function buildOpenApiDocument(): Json {
           in: 'cookie',
           name: 'appshelf_session',
           description:
-            'The session cookie set by POST /auth/login (the web uses it); a stale one reads as anonymous.',
+            'The session cookie set by POST /auth/login (the web uses it); a stale one reads as anonymous. ' +
+            "A request it alone signs in that changes something (not GET, HEAD or OPTIONS) must come from the store's own pages (an Origin, else a Referer, of the store) with Content-Type: application/json; otherwise 403 `forbidden` (against cross-site request forgery).",
         },
       },
     },

@@ -1,7 +1,8 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { AuditLog } from '../accounts/audit-log.js';
-import { MEMBER_ROLES, type Namespaces } from '../accounts/namespaces.js';
+import type { Invitations } from '../accounts/invitations.js';
+import { MEMBER_ROLES, type MemberRole, type Namespaces } from '../accounts/namespaces.js';
 import type { Users } from '../accounts/users.js';
 import type { Permissions } from '../auth/permissions.js';
 import { StoreError } from '../errors.js';
@@ -14,10 +15,11 @@ export const NewOrg = z.strictObject({
 });
 export const Membership = z.strictObject({ role: z.enum(MEMBER_ROLES as [string, ...string[]]) });
 
-/** /api/v1/orgs: organisations and their members; owners manage members. */
+/** /api/v1/orgs: organisations and their members; owners invite and manage members. */
 export function orgRoutes(deps: {
   namespaces: Namespaces;
   users: Users;
+  invitations: Invitations;
   permissions: Permissions;
   audit: AuditLog;
 }): Router {
@@ -67,6 +69,7 @@ export function orgRoutes(deps: {
     res.json({ members: deps.namespaces.members(ns.name) });
   });
 
+  // A member's role changes at once; anyone else is invited, and joins by accepting (202).
   router.put('/:org/members/:user', (req, res) => {
     const me = requireUser(res.locals.principal);
     const ns = org(req.params.org);
@@ -74,7 +77,11 @@ export function orgRoutes(deps: {
       throw new StoreError('forbidden', 'only owners manage members');
     const { role } = parseInput(Membership, req.body, 'membership');
     const user = member(req.params.user);
-    deps.namespaces.setMember(ns.name, user.id, role as (typeof MEMBER_ROLES)[number]);
+    const memberRole = role as MemberRole;
+    if (!deps.namespaces.changeRole(ns.name, user.id, memberRole)) {
+      const invitation = deps.invitations.invite(me, ns.name, user, memberRole, addressOf(req));
+      return void res.status(202).json({ invitation });
+    }
     deps.audit.record({
       actor: me.name,
       action: 'member.set',
@@ -85,22 +92,34 @@ export function orgRoutes(deps: {
     res.json({ members: deps.namespaces.members(ns.name) });
   });
 
+  // Removes a member (or oneself: leaving), else withdraws a pending invitation.
   router.delete('/:org/members/:user', (req, res) => {
     const me = requireUser(res.locals.principal);
     const ns = org(req.params.org);
     const user = member(req.params.user);
-    const leaving = user.id === me.userId;
-    if (!leaving && !deps.permissions.namespace(me, ns.name, 'manage-members'))
+    const manages = deps.permissions.namespace(me, ns.name, 'manage-members');
+    if (user.id !== me.userId && !manages)
       throw new StoreError('forbidden', 'only owners manage members');
-    if (!deps.namespaces.removeMember(ns.name, user.id))
-      throw new StoreError('not_found', `${user.name} is not a member`);
-    deps.audit.record({
-      actor: me.name,
-      action: 'member.removed',
-      target: `${ns.name}/${user.name}`,
-      address: addressOf(req),
-    });
-    res.status(204).end();
+    if (deps.namespaces.removeMember(ns.name, user.id)) {
+      deps.audit.record({
+        actor: me.name,
+        action: 'member.removed',
+        target: `${ns.name}/${user.name}`,
+        address: addressOf(req),
+      });
+      return void res.status(204).end();
+    }
+    if (manages && deps.invitations.withdraw(me, ns.name, user, addressOf(req)))
+      return void res.status(204).end();
+    throw new StoreError('not_found', `${user.name} is neither a member nor invited`);
+  });
+
+  router.get('/:org/invitations', (req, res) => {
+    const me = requireUser(res.locals.principal);
+    const ns = org(req.params.org);
+    if (!deps.permissions.namespace(me, ns.name, 'manage-members'))
+      throw new StoreError('forbidden', 'only owners see the pending invitations');
+    res.json({ invitations: deps.invitations.inOrg(ns.name) });
   });
   return router;
 }

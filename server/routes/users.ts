@@ -1,8 +1,11 @@
 import express, { Router } from 'express';
 import { z } from 'zod';
 import type { AuditLog } from '../accounts/audit-log.js';
+import type { Invitations } from '../accounts/invitations.js';
 import type { Namespaces } from '../accounts/namespaces.js';
 import { publicProfile, type Users } from '../accounts/users.js';
+import type { Permissions } from '../auth/permissions.js';
+import type { Principal } from '../auth/principal.js';
 import { StoreError } from '../errors.js';
 import { addressOf, requireUser } from '../http/authenticate.js';
 import { parseInput } from '../http/validate.js';
@@ -33,13 +36,21 @@ function imageTypeOf(bytes: Buffer): string | undefined {
   return undefined;
 }
 
-/** /api/v1/users: one's own profile and avatar, and public profiles. */
+/** /api/v1/users: one's own profile, avatar and invitations, and public profiles. */
 export function userRoutes(deps: {
   users: Users;
   namespaces: Namespaces;
+  invitations: Invitations;
+  permissions: Permissions;
   audit: AuditLog;
 }): Router {
   const router = Router();
+  const answering = (p: Principal) => {
+    const me = requireUser(p);
+    if (!deps.permissions.ownInvitations(me, 'answer'))
+      throw new StoreError('forbidden', 'answering an invitation needs a session or a push key');
+    return me;
+  };
 
   router.get('/me', (_req, res) => {
     const me = requireUser(res.locals.principal);
@@ -98,6 +109,24 @@ export function userRoutes(deps: {
       address: addressOf(req),
       detail: { removed: true },
     });
+    res.status(204).end();
+  });
+
+  router.get('/me/invitations', (_req, res) => {
+    const me = requireUser(res.locals.principal);
+    if (!deps.permissions.ownInvitations(me, 'read'))
+      throw new StoreError('forbidden', 'this key may not read invitations');
+    res.json({ invitations: deps.invitations.forUser(me.userId) });
+  });
+
+  router.post('/me/invitations/:org/accept', (req, res) => {
+    const me = answering(res.locals.principal);
+    res.json(deps.invitations.accept(me, req.params.org, addressOf(req)));
+  });
+
+  router.post('/me/invitations/:org/decline', (req, res) => {
+    const me = answering(res.locals.principal);
+    deps.invitations.decline(me, req.params.org, addressOf(req));
     res.status(204).end();
   });
 

@@ -11,6 +11,7 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Request, Response } from 'express';
 import { StoreError } from '../errors.js';
 import { SESSION_COOKIE } from '../http/authenticate.js';
+import { isOwnOrigin } from '../http/same-origin.js';
 import { secretFile } from '../keys/secret-file.js';
 
 export const CSRF_COOKIE = 'appshelf_csrf';
@@ -26,6 +27,7 @@ export class Csrf {
   constructor(
     private readonly key: Buffer,
     private readonly secureCookies: boolean,
+    private readonly publicUrl: string | undefined,
   ) {}
 
   /** The token for this browser's forms; sets the csrf cookie when the browser has none yet. */
@@ -50,7 +52,7 @@ export class Csrf {
     if (site && site !== 'same-origin' && site !== 'none')
       throw expired('cross-site request refused');
     const origin = req.get('origin');
-    if (origin && origin !== 'null' && hostOf(origin) !== req.get('host'))
+    if (origin && origin !== 'null' && !isOwnOrigin(origin, req, this.publicUrl))
       throw expired('cross-origin request refused');
     const nonce = cookies[CSRF_COOKIE];
     const token = typeof sent === 'string' ? sent : req.get(CSRF_HEADER);
@@ -64,10 +66,6 @@ export class Csrf {
   private sign(nonce: string, session: string): string {
     return createHmac('sha256', this.key).update(`${nonce}\n${session}`).digest('base64url');
   }
-}
-
-function hostOf(origin: string): string | undefined {
-  return URL.canParse(origin) ? new URL(origin).host : undefined;
 }
 
 function expired(message: string): StoreError {

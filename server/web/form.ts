@@ -29,17 +29,24 @@ export function splitList(text: string): string[] {
     .filter(Boolean);
 }
 
-export interface Multipart {
-  fields: Fields;
-  file: { name: string; bytes: Buffer } | undefined;
+export interface Upload {
+  name: string;
+  bytes: Buffer;
 }
 
-/** Reads a multipart/form-data body of at most `limit` bytes: its text fields and the file in `fileField`. */
-export async function readMultipart(
-  req: Request,
-  fileField: string,
-  limit: number,
-): Promise<Multipart> {
+const uploads = new WeakMap<Request, Record<string, Upload>>();
+
+/** The file posted in `name` of a multipart form that `readMultipart` read, if any. */
+export function uploadOf(req: Request, name: string): Upload | undefined {
+  return uploads.get(req)?.[name];
+}
+
+/**
+ * Reads a multipart/form-data body of at most `limit` bytes: its text fields become `req.body`,
+ * as an urlencoded form's do (so the CSRF check and `formOf` read both alike), and its non-empty
+ * files are kept for `uploadOf`.
+ */
+export async function readMultipart(req: Request, limit: number): Promise<void> {
   const type = req.get('content-type') ?? '';
   if (!type.startsWith('multipart/form-data'))
     throw new StoreError('invalid', 'expected a multipart form');
@@ -63,11 +70,12 @@ export async function readMultipart(
       throw new StoreError('invalid', 'malformed multipart form', undefined, { cause: err });
     });
   const fields: Fields = {};
-  let file: Multipart['file'];
+  const files: Record<string, Upload> = {};
   for (const [name, value] of form.entries()) {
     if (typeof value === 'string') fields[name] = value;
-    else if (name === fileField && value.size > 0)
-      file = { name: value.name, bytes: Buffer.from(await value.arrayBuffer()) };
+    else if (value.size > 0)
+      files[name] = { name: value.name, bytes: Buffer.from(await value.arrayBuffer()) };
   }
-  return { fields, file };
+  req.body = fields;
+  uploads.set(req, files);
 }

@@ -8,19 +8,21 @@
  * posts to a web route here that calls the store's services in process, with a CSRF token.
  */
 import express, { Router, type RequestHandler } from 'express';
-import { Csrf, csrfKey } from './csrf.js';
+import { MAX_LOGO_BYTES } from '../store/app-service.js';
+import { CSRF_FIELD, Csrf, csrfKey } from './csrf.js';
 import { webContext, type ContextDeps } from './context.js';
 import { notFoundMessage, sendErrorPage, webErrorHandler } from './errors-page.js';
-import { field, formOf } from './form.js';
+import { field, formOf, readMultipart } from './form.js';
 import { adminRoutes } from './pages/admin.js';
 import { appRoutes } from './pages/app.js';
 import { certificationRoutes } from './pages/certification.js';
 import { homeRoutes } from './pages/home.js';
+import { invitationRoutes } from './pages/invitations.js';
 import { keyRoutes } from './pages/keys.js';
 import { loginRoutes } from './pages/login.js';
 import { manageAppRoutes } from './pages/manage-app.js';
 import { myStoreRoutes } from './pages/my-store.js';
-import { profileRoutes } from './pages/profile.js';
+import { MAX_AVATAR_BYTES, profileRoutes } from './pages/profile.js';
 import { publisherRoutes } from './pages/publisher.js';
 import { searchRoutes } from './pages/search.js';
 import { webServices, type WebDeps } from './services.js';
@@ -33,6 +35,10 @@ const WEB_PATH =
   /^\/(?:$|search$|apps\/|publishers\/|login$|logout$|certification\/login$|my(?:$|\/)|admin(?:$|\/)|static\/|robots\.txt$)/;
 /** Never answered by the web's 404 page: they render their own errors. */
 const NOT_WEB = /^\/(?:api|v2|app-server|certification|metrics|healthz|readyz)(?:\/|$)/;
+
+const READ_ONLY_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS']);
+/** A multipart form holds at most the largest upload (an avatar or a logo) and its few fields. */
+const MAX_FORM_BYTES = Math.max(MAX_AVATAR_BYTES, MAX_LOGO_BYTES) + 16 * 1024;
 
 const CSP = [
   "default-src 'none'",
@@ -62,7 +68,7 @@ export function webRoutes(deps: WebDeps): { pages: Router; notFound: RequestHand
   const assets = new StaticAssets();
   const contextDeps: ContextDeps = {
     sessions: deps.accounts.sessions,
-    csrf: new Csrf(csrfKey(deps.dataDir), deps.secureCookies),
+    csrf: new Csrf(csrfKey(deps.dataDir), deps.secureCookies, deps.publicUrl),
     assets,
     publicUrl: deps.publicUrl,
   };
@@ -78,10 +84,14 @@ export function webRoutes(deps: WebDeps): { pages: Router; notFound: RequestHand
   );
   pages.use(securityHeaders);
   pages.use(express.urlencoded({ extended: false, limit: '256kb', parameterLimit: 200 }));
-  pages.use((req, res, next) => {
+  // Every request that may change something carries the form token, whatever its content type:
+  // a multipart body is read here, before any route, so no handler can forget the check.
+  pages.use(async (req, res, next) => {
     res.locals.web = webContext(req, res, contextDeps);
-    if (req.method === 'POST' && !req.is('multipart/form-data'))
-      res.locals.web.verifyCsrf(field(formOf(req), '_csrf'));
+    if (!READ_ONLY_METHODS.has(req.method)) {
+      if (req.is('multipart/form-data')) await readMultipart(req, MAX_FORM_BYTES);
+      res.locals.web.verifyCsrf(field(formOf(req), CSRF_FIELD));
+    }
     next();
   });
   homeRoutes(pages, s);
@@ -91,6 +101,7 @@ export function webRoutes(deps: WebDeps): { pages: Router; notFound: RequestHand
   loginRoutes(pages, s);
   certificationRoutes(pages, s);
   myStoreRoutes(pages, s);
+  invitationRoutes(pages, s);
   manageAppRoutes(pages, s);
   keyRoutes(pages, s);
   profileRoutes(pages, s);

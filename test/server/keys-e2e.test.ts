@@ -78,12 +78,15 @@ describe('server: access keys end to end with skopeo', function () {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
+  /** The cookie-signed calls come from the store's own pages (a browser sends this Origin). */
+  const own = () => ({ origin: srv!.url, 'content-type': 'application/json' });
+
   async function createKey(body: {
     name: string;
     scopes: string[];
     expiresAt?: string;
   }): Promise<NewKey> {
-    const res = await api<NewKey>(srv!, 'POST', '/api/v1/keys', { session, body });
+    const res = await api<NewKey>(srv!, 'POST', '/api/v1/keys', { session, body, headers: own() });
     expect(res.status, res.text).to.equal(201);
     return res.body;
   }
@@ -202,7 +205,10 @@ describe('server: access keys end to end with skopeo', function () {
     const client = new TestRegistryClient(srv!.url, { username: 'kim', password: doomed.key });
     expect(await client.token('repository:kim/demo:pull,push')).to.be.a('string');
 
-    const revoked = await api(srv!, 'DELETE', `/api/v1/keys/${doomed.id}`, { session });
+    const revoked = await api(srv!, 'DELETE', `/api/v1/keys/${doomed.id}`, {
+      session,
+      headers: own(),
+    });
     expect(revoked.status, revoked.text).to.equal(204);
     await expectRefused(
       await push(doomed.key, 'kim/demo', 'revoked'),
@@ -221,7 +227,12 @@ describe('server: access keys end to end with skopeo', function () {
     const keys = await api<{ keys: { id: number }[] }>(srv!, 'GET', '/api/v1/keys', { session });
     expect(keys.body.keys.map((k) => k.id)).to.not.include(doomed.id);
     expect(
-      (await api<ApiError>(srv!, 'DELETE', `/api/v1/keys/${doomed.id}`, { session })).status,
+      (
+        await api<ApiError>(srv!, 'DELETE', `/api/v1/keys/${doomed.id}`, {
+          session,
+          headers: own(),
+        })
+      ).status,
     ).to.equal(404);
   });
 

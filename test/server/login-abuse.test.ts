@@ -215,6 +215,7 @@ describe('server: phone login abuse and secrets', function () {
       const expiresAt = new Date(clock.now() + 30 * 86_400_000).toISOString();
       const push = await api<KeyInfo & { key: string }>(srv, 'POST', '/api/v1/keys', {
         session,
+        headers: { origin: srv.url }, // as the store's own pages send it with the cookie
         body: { name: 'ci', scopes: ['push'] },
       });
       expect(push.status, push.text).to.equal(201);
@@ -223,6 +224,7 @@ describe('server: phone login abuse and secrets', function () {
       pushKey = push.body.key;
       const read = await api<KeyInfo & { key: string }>(srv, 'POST', '/api/v1/keys', {
         session,
+        headers: { origin: srv.url }, // as the store's own pages send it with the cookie
         body: { name: 'laptop', scopes: ['read'], expiresAt },
       });
       expect(read.status, read.text).to.equal(201);

@@ -11,7 +11,7 @@ import type { Application } from 'express';
 import type { z } from 'zod';
 import { API_VERSION, buildOpenApiDocument } from '../../server/routes/openapi.js';
 import * as S from '../../server/routes/openapi-schemas.js';
-import { api } from '../helpers/accounts.js';
+import { api, loginWithPhone } from '../helpers/accounts.js';
 import { ADMIN_KEY, startTestServer, type TestServer } from '../helpers/server.js';
 
 type Json = Record<string, unknown>;
@@ -207,6 +207,18 @@ describe('server: OpenAPI document of /api/v1', function () {
     await check(S.Org, 'POST', '/api/v1/orgs', { name: 'acme' });
     await check(S.Org, 'GET', '/api/v1/orgs/acme');
     await check(S.MemberList, 'GET', '/api/v1/orgs/acme/members');
+    const olive = (await loginWithPhone(srv, '+4915112341701', 'olive')).token;
+    await check(S.Invited, 'PUT', '/api/v1/orgs/acme/members/olive', { role: 'member' });
+    await check(S.InvitationList, 'GET', '/api/v1/orgs/acme/invitations');
+    for (const [schema, method, path] of [
+      [S.InvitationList, 'GET', '/api/v1/users/me/invitations'],
+      [S.JoinedOrg, 'POST', '/api/v1/users/me/invitations/acme/accept'],
+    ] as const) {
+      const res = await api(srv, method, path, { bearer: olive });
+      expect(res.status, `${method} ${path}: ${res.text}`).to.equal(200);
+      expect(schema.safeParse(res.body).success, `${method} ${path}: ${res.text}`).to.equal(true);
+    }
+    await check(S.MemberList, 'PUT', '/api/v1/orgs/acme/members/olive', { role: 'maintainer' });
     await check(S.App, 'POST', '/api/v1/apps', {
       namespace: 'acme',
       name: 'demo',

@@ -8,46 +8,9 @@ import { html, trusted } from '../../server/web/html.js';
 import { renderMarkdown } from '../../server/web/markdown.js';
 import { api, codeFromLogs } from '../helpers/accounts.js';
 import { TestRegistryClient } from '../helpers/registry-client.js';
+import { CookieBrowser } from '../helpers/cookie-browser.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { pushTemplate } from '../store/app-pushes.js';
-
-/** A tiny cookie jar over fetch, as a browser keeps one. */
-class Browser {
-  private cookies = new Map<string, string>();
-  constructor(private readonly srv: TestServer) {}
-  get cookieHeader(): string {
-    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-  }
-  async request(
-    method: string,
-    path: string,
-    form?: Record<string, string>,
-    headers: Record<string, string> = {},
-  ): Promise<{ status: number; text: string; headers: Headers }> {
-    const res = await fetch(new URL(path, this.srv.url), {
-      method,
-      redirect: 'manual',
-      headers: {
-        cookie: this.cookieHeader,
-        accept: 'text/html',
-        ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
-        ...headers,
-      },
-      ...(form ? { body: new URLSearchParams(form).toString() } : {}),
-    });
-    for (const line of res.headers.getSetCookie()) {
-      const [pair = ''] = line.split(';');
-      const [name = '', value = ''] = pair.split('=');
-      if (/Expires=Thu, 01 Jan 1970/i.test(line)) this.cookies.delete(name);
-      else this.cookies.set(name, value);
-    }
-    return { status: res.status, text: await res.text(), headers: res.headers };
-  }
-  async token(path = '/login'): Promise<string> {
-    const page = await this.request('GET', path);
-    return /name="_csrf" value="([^"]+)"/.exec(page.text)![1]!;
-  }
-}
 
 describe('web: pages without a browser', function () {
   this.timeout(30_000);
@@ -94,7 +57,7 @@ describe('web: pages without a browser', function () {
 
   describe('headers, static files and errors', () => {
     it('serves pages with a strict CSP and no inline script', async () => {
-      const res = await new Browser(srv).request('GET', '/');
+      const res = await new CookieBrowser(srv).request('GET', '/');
       const csp = res.headers.get('content-security-policy') ?? '';
       expect(csp)
         .to.contain("default-src 'none'")
@@ -107,7 +70,7 @@ describe('web: pages without a browser', function () {
     });
 
     it('serves static files under hashed names with a long cache, and 404s old names', async () => {
-      const page = await new Browser(srv).request('GET', '/');
+      const page = await new CookieBrowser(srv).request('GET', '/');
       const paths = [...page.text.matchAll(/(?:href|src)="(\/static\/[^"]+)"/g)].map((m) => m[1]!);
       expect(paths.some((p) => /\/static\/app\.[0-9a-f]{10}\.js$/.test(p))).to.equal(true);
       for (const path of paths) {
@@ -121,7 +84,7 @@ describe('web: pages without a browser', function () {
     });
 
     it('answers an unknown page with a 404 page, and leaves the API its JSON errors', async () => {
-      const page = await new Browser(srv).request('GET', '/no/such/page');
+      const page = await new CookieBrowser(srv).request('GET', '/no/such/page');
       expect(page.status).to.equal(404);
       expect(page.text).to.contain('<title>Page not found · appshelf</title>');
       const apiMiss = await api(srv, 'GET', '/api/v1/no-such-thing', {
@@ -134,7 +97,7 @@ describe('web: pages without a browser', function () {
     });
 
     it('sends signed-out visitors of store management to sign in', async () => {
-      const res = await new Browser(srv).request('GET', '/my/keys');
+      const res = await new CookieBrowser(srv).request('GET', '/my/keys');
       expect([res.status, res.headers.get('location')]).to.deep.equal([
         303,
         '/login?next=%2Fmy%2Fkeys',
@@ -146,7 +109,7 @@ describe('web: pages without a browser', function () {
     const phone = '+4915112340301';
 
     it('binds the form token to the session: a token from before sign-in stops working after it', async () => {
-      const b = new Browser(srv);
+      const b = new CookieBrowser(srv);
       const anonymousToken = await b.token();
       expect(
         (await b.request('POST', '/login', { _csrf: anonymousToken, action: 'code', phone }))
@@ -170,7 +133,7 @@ describe('web: pages without a browser', function () {
       expect(made.status).to.equal(200);
       expect(made.text).to.match(/data-secret>ask_/);
       expect(made.headers.get('cache-control')).to.equal('no-store');
-      const other = new Browser(srv);
+      const other = new CookieBrowser(srv);
       await other.token();
       expect(
         (await other.request('POST', '/logout', { _csrf: fresh })).status,
@@ -179,7 +142,7 @@ describe('web: pages without a browser', function () {
     });
 
     it('refuses a cross-site post even with a valid token', async () => {
-      const b = new Browser(srv);
+      const b = new CookieBrowser(srv);
       const token = await b.token();
       const res = await b.request(
         'POST',
@@ -197,7 +160,7 @@ describe('web: pages without a browser', function () {
       'javascript:alert(1)',
     ].entries()) {
       it(`never sends a signed-in user off the site (next=${next})`, async () => {
-        const b = new Browser(srv);
+        const b = new CookieBrowser(srv);
         const p = `+491511234031${i}`;
         await b.request('POST', '/login', { _csrf: await b.token(), action: 'code', phone: p });
         const login = await b.request('POST', '/login', {
@@ -212,7 +175,7 @@ describe('web: pages without a browser', function () {
     }
 
     it('publishes a draft from the edit page: a sync job starts, and My store shows it', async () => {
-      const b = new Browser(srv);
+      const b = new CookieBrowser(srv);
       const p = '+4915112340305';
       await b.request('POST', '/login', { _csrf: await b.token(), action: 'code', phone: p });
       await b.request('POST', '/login', {
@@ -268,7 +231,7 @@ describe('web: pages without a browser', function () {
     });
 
     it('shows a clear error for a wrong code, and keeps the number', async () => {
-      const b = new Browser(srv);
+      const b = new CookieBrowser(srv);
       const p = '+4915112340304';
       await b.request('POST', '/login', { _csrf: await b.token(), action: 'code', phone: p });
       const res = await b.request('POST', '/login', {

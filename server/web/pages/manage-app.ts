@@ -11,7 +11,7 @@ import { addressOf } from '../../http/authenticate.js';
 import { MAX_LOGO_BYTES, type AppFields } from '../../store/app-service.js';
 import type { AppRef } from '../../store/version-index.js';
 import { signedIn } from '../context.js';
-import { field, formOf, readMultipart, splitList, type Fields } from '../form.js';
+import { field, formOf, splitList, uploadOf, type Fields } from '../form.js';
 import type { WebServices } from '../services.js';
 import { manageAppPath } from './parts.js';
 import { renderManageApp, type Draft } from './manage-app-view.js';
@@ -129,8 +129,7 @@ export function manageAppRoutes(router: Router, s: WebServices): void {
   router.post(
     `${base}/logo`,
     act(async (req, res, ref) => {
-      const { fields, file } = await readMultipart(req, 'logo', MAX_LOGO_BYTES + 16 * 1024);
-      res.locals.web.verifyCsrf(fields._csrf);
+      const file = uploadOf(req, 'logo'); // read and CSRF-checked by the router (index.ts)
       if (!file) throw new StoreError('invalid', 'Choose an image file first.');
       if (file.bytes.length > MAX_LOGO_BYTES)
         throw new StoreError('too_large', `The logo may be at most ${MAX_LOGO_BYTES / 1024} KiB.`);

@@ -1,4 +1,4 @@
-/** My store: the signed-in user's apps in every namespace they belong to, listed or not, with drafts and sync jobs. */
+/** My store: invitations to organisations, and the signed-in user's apps in every namespace they belong to, listed or not, with drafts and sync jobs. */
 import type { Router } from 'express';
 import { z } from 'zod';
 import { StoreError } from '../../errors.js';
@@ -10,6 +10,7 @@ import { field, formOf } from '../form.js';
 import { html, type SafeHtml } from '../html.js';
 import { csrfField, notice, renderPage } from '../layout.js';
 import type { WebServices } from '../services.js';
+import { INVITATION_DONE, invitationsSection } from './invitations.js';
 import { appPath, count, day, logo, manageAppPath } from './parts.js';
 
 const AppName = z
@@ -30,9 +31,12 @@ interface MyApp {
 export function myStoreRoutes(router: Router, s: WebServices): void {
   const render = (
     ctx: WebContext,
-    state: { error?: string; namespace?: string; name?: string } = {},
+    state: { error?: string; done?: string; namespace?: string; name?: string } = {},
   ): string => {
     const me = signedIn(ctx);
+    const invitations = s.deps.permissions.ownInvitations(me, 'read')
+      ? s.deps.accounts.invitations.forUser(me.userId)
+      : [];
     const memberships = s.deps.accounts.namespaces.membershipsOf(me.userId);
     const groups = memberships.map((m) => ({
       namespace: m.namespace,
@@ -47,7 +51,8 @@ export function myStoreRoutes(router: Router, s: WebServices): void {
     const body = html`<div class="wrap my-store">
 <h1>My store</h1>
 <nav class="subnav" aria-label="My store"><a href="/my" aria-current="page">Apps</a><a href="/my/keys">Access keys</a><a href="/my/profile">Profile</a></nav>
-${notice(state.error, 'error')}
+${notice(state.error, 'error')}${notice(state.done)}
+${invitationsSection(ctx, invitations)}
 ${groups.map(
   (
     g,
@@ -74,10 +79,10 @@ ${
     });
   };
 
-  router.get(
-    '/my',
-    (_req, res) => void res.set('Cache-Control', 'no-store').send(render(res.locals.web)),
-  );
+  router.get('/my', (req, res) => {
+    const done = typeof req.query.done === 'string' ? INVITATION_DONE[req.query.done] : undefined;
+    res.set('Cache-Control', 'no-store').send(render(res.locals.web, done ? { done } : {}));
+  });
 
   router.post('/my/apps', (req, res) => {
     const ctx = res.locals.web;

@@ -6,12 +6,12 @@ import { StoreError } from '../../errors.js';
 import { addressOf } from '../../http/authenticate.js';
 import { logoTypeOf } from '../../store/app-service.js';
 import { signedIn } from '../context.js';
-import { field, formOf, readMultipart } from '../form.js';
+import { field, formOf, uploadOf } from '../form.js';
 import { html } from '../html.js';
 import { csrfField, notice, renderPage } from '../layout.js';
 import type { WebServices } from '../services.js';
 
-const MAX_AVATAR_BYTES = 512 * 1024;
+export const MAX_AVATAR_BYTES = 512 * 1024;
 const Change = z.strictObject({
   displayName: z.string().trim().max(64, 'at most 64 characters'),
   bio: z.string().max(500, 'at most 500 characters'),
@@ -115,10 +115,9 @@ ${profile.avatarUrl ? html`<p><img class="avatar" src="${profile.avatarUrl}" alt
     res.redirect(303, '/my/profile?done=saved');
   });
 
-  router.post('/my/profile/avatar', async (req, res) => {
+  router.post('/my/profile/avatar', (req, res) => {
     const ctx = res.locals.web;
-    const { fields, file } = await readMultipart(req, 'avatar', MAX_AVATAR_BYTES + 16 * 1024);
-    ctx.verifyCsrf(fields._csrf);
+    const file = uploadOf(req, 'avatar'); // read and CSRF-checked by the router (index.ts)
     const me = signedIn(ctx);
     const type = file && file.bytes.length <= MAX_AVATAR_BYTES ? logoTypeOf(file.bytes) : undefined;
     if (!file || !type || type === 'image/svg+xml')

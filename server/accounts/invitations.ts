@@ -1,0 +1,192 @@
+/**
+ * Invitations to organisations. Nobody is made a member of an organisation behind their back
+ * (a member's pushes and apps are seen by the others, and the organisation speaks in their name):
+ * an owner invites, the user accepts or declines, the owner may withdraw what is pending. The
+ * bootstrap admin (who may act in every namespace already, and whose key is often shared by the
+ * operators) and the app robots (credentials handed to a Rainbond console, limited to one app)
+ * are never invited. The API and the web both come here, so the rules and the audit rows live
+ * in one place.
+ */
+import { and, asc, eq, type SQL } from 'drizzle-orm';
+import { ADMIN_NAME } from '../auth/bootstrap.js';
+import { isRobotName } from '../auth/permissions.js';
+import type { Db } from '../db/open-database.js';
+import { namespaceMembers, namespaces, orgInvitations, users } from '../db/schema.js';
+import { StoreError } from '../errors.js';
+import type { AuditLog } from './audit-log.js';
+import type { MemberRole, Namespaces, Tx } from './namespaces.js';
+
+export interface InvitationView {
+  org: string;
+  orgDisplayName: string;
+  user: string;
+  role: MemberRole;
+  invitedBy: string;
+  invitedAt: string;
+}
+
+/** Who acts, as a route knows them. */
+export interface Person {
+  userId: number;
+  name: string;
+}
+
+export class Invitations {
+  constructor(
+    private readonly deps: {
+      db: Db;
+      namespaces: Namespaces;
+      audit: AuditLog;
+      clock: () => number;
+    },
+  ) {}
+
+  /** Invites `user`, not a member yet, to `org` as `role`; inviting again changes the role. */
+  invite(
+    by: Person,
+    org: string,
+    user: { id: number; name: string },
+    role: MemberRole,
+    address: string,
+  ): InvitationView {
+    if (user.name === ADMIN_NAME)
+      throw new StoreError(
+        'invalid',
+        'the admin account cannot be invited to an organisation (it may act in every namespace)',
+        { field: 'user', reason: 'admin_account' },
+      );
+    if (isRobotName(user.name))
+      throw new StoreError(
+        'invalid',
+        "an app's robot cannot be invited to an organisation (it works on its app only)",
+        { field: 'user', reason: 'robot_account' },
+      );
+    const ns = this.org(org);
+    const now = this.deps.clock();
+    this.deps.db.transaction((tx) => {
+      if (memberRow(tx, ns.id, user.id))
+        throw new StoreError('conflict', `${user.name} is already a member of ${org}`);
+      tx.insert(orgInvitations)
+        .values({ namespaceId: ns.id, userId: user.id, role, invitedBy: by.name, createdAt: now })
+        .onConflictDoUpdate({
+          target: [orgInvitations.namespaceId, orgInvitations.userId],
+          set: { role, invitedBy: by.name, createdAt: now },
+        })
+        .run();
+    });
+    this.record(by, 'member.invited', org, user.name, address, { role });
+    return {
+      org,
+      orgDisplayName: ns.displayName,
+      user: user.name,
+      role,
+      invitedBy: by.name,
+      invitedAt: new Date(now).toISOString(),
+    };
+  }
+
+  /** The invitations waiting for user `userId`, oldest first. */
+  forUser(userId: number): InvitationView[] {
+    return this.list(eq(orgInvitations.userId, userId));
+  }
+
+  /** The invitations of `org` that are waiting for an answer, oldest first. */
+  inOrg(org: string): InvitationView[] {
+    return this.list(eq(orgInvitations.namespaceId, this.org(org).id));
+  }
+
+  /** `me` joins `org` with the role they were invited as; the invitation is used up. */
+  accept(
+    me: Person,
+    org: string,
+    address: string,
+  ): { namespace: string; kind: 'org'; role: MemberRole } {
+    const ns = this.org(org);
+    const role = this.deps.db.transaction((tx) => {
+      const invitation = this.take(tx, ns.id, me.userId, org);
+      return this.deps.namespaces.joinIn(tx, ns.id, me.userId, invitation.role);
+    });
+    this.record(me, 'invitation.accepted', org, me.name, address, { role });
+    return { namespace: org, kind: 'org', role };
+  }
+
+  /** `me` says no to `org`'s invitation. */
+  decline(me: Person, org: string, address: string): void {
+    const ns = this.org(org);
+    this.deps.db.transaction((tx) => this.take(tx, ns.id, me.userId, org));
+    this.record(me, 'invitation.declined', org, me.name, address);
+  }
+
+  /** An owner takes back the invitation of `user`; false when there is none. */
+  withdraw(by: Person, org: string, user: { id: number; name: string }, address: string): boolean {
+    const ns = this.org(org);
+    const gone = this.deps.db
+      .delete(orgInvitations)
+      .where(and(eq(orgInvitations.namespaceId, ns.id), eq(orgInvitations.userId, user.id)))
+      .run();
+    if (gone.changes === 0) return false;
+    this.record(by, 'invitation.withdrawn', org, user.name, address);
+    return true;
+  }
+
+  private org(name: string): { id: number; displayName: string } {
+    const ns = this.deps.namespaces.get(name);
+    if (!ns || ns.kind !== 'org') throw new StoreError('not_found', `no organisation "${name}"`);
+    return ns;
+  }
+
+  /** Deletes and returns the invitation of `userId` to `namespaceId`; not_found without one. */
+  private take(tx: Tx, namespaceId: number, userId: number, org: string): { role: MemberRole } {
+    const row = tx
+      .delete(orgInvitations)
+      .where(and(eq(orgInvitations.namespaceId, namespaceId), eq(orgInvitations.userId, userId)))
+      .returning({ role: orgInvitations.role })
+      .get();
+    if (!row) throw new StoreError('not_found', `no invitation to ${org}`);
+    return row;
+  }
+
+  private list(where: SQL): InvitationView[] {
+    return this.deps.db
+      .select({
+        org: namespaces.name,
+        orgDisplayName: namespaces.displayName,
+        user: users.name,
+        role: orgInvitations.role,
+        invitedBy: orgInvitations.invitedBy,
+        createdAt: orgInvitations.createdAt,
+      })
+      .from(orgInvitations)
+      .innerJoin(namespaces, eq(namespaces.id, orgInvitations.namespaceId))
+      .innerJoin(users, eq(users.id, orgInvitations.userId))
+      .where(where)
+      .orderBy(asc(orgInvitations.createdAt), asc(namespaces.name))
+      .all()
+      .map(({ createdAt, ...i }) => ({ ...i, invitedAt: new Date(createdAt).toISOString() }));
+  }
+
+  private record(
+    by: Person,
+    action: string,
+    org: string,
+    user: string,
+    address: string,
+    detail?: Record<string, unknown>,
+  ): void {
+    this.deps.audit.record({
+      actor: by.name,
+      action,
+      target: `${org}/${user}`,
+      address,
+      ...(detail ? { detail } : {}),
+    });
+  }
+}
+
+function memberRow(tx: Tx, namespaceId: number, userId: number): boolean {
+  return !!tx
+    .select({ role: namespaceMembers.role })
+    .from(namespaceMembers)
+    .where(and(eq(namespaceMembers.namespaceId, namespaceId), eq(namespaceMembers.userId, userId)))
+    .get();
+}
