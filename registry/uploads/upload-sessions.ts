@@ -12,6 +12,7 @@ import { algorithmOf } from '../names.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { fsyncFile } from '../storage/fs-driver.js';
 import type { BlobUploads, StaleUpload } from './blob-uploads.js';
+import { checkLength, checkStart } from './chunk-checks.js';
 import { assertRoomForUpload } from './open-upload-cap.js';
 import { UploadLocks } from './upload-locks.js';
 
@@ -164,13 +165,7 @@ export class UploadSessions implements BlobUploads {
     },
   ): Promise<UploadRow> {
     const { range, sync = false } = options;
-    if (range && range.start !== row.size) {
-      body.resume();
-      throw new OciError('RANGE_INVALID', 'chunk does not start at the current offset', {
-        offset: row.size,
-        start: range.start,
-      }).withHeader('Range', `0-${Math.max(row.size - 1, 0)}`);
-    }
+    checkStart(row, body, range);
     const path = this.pathOf(row.id);
     const state = this.hashes.get(row.id);
     const hash =
@@ -202,12 +197,7 @@ export class UploadSessions implements BlobUploads {
         },
         file,
       );
-      if (range && written !== range.end - range.start + 1) {
-        throw new OciError('SIZE_INVALID', 'chunk length does not match Content-Range', {
-          range,
-          received: written,
-        });
-      }
+      checkLength(range, written);
     } catch (err) {
       // Writes under way finish before the file closes; only then is its length what it holds.
       if (!file.closed) await once(file, 'close').catch(() => undefined);
