@@ -292,6 +292,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       db,
       registry,
       keys,
+      failures: accounts.failures,
       permissions,
       stats,
       audit: accounts.audit,

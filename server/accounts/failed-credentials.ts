@@ -1,6 +1,6 @@
 /**
- * Failed credentials, counted per client address and per user name across the three doors that
- * check them: the registry's token endpoint, the store API, and phone login. Once an address or a
+ * Failed credentials, counted per client address and per user name across the four doors that
+ * check them: the registry's token endpoint, the store API, the Rainstore API, and phone login. Once an address or a
  * name has used up its failures in a window, every attempt from it or for it is refused (429,
  * Retry-After) until the window ends, the right credentials included: were they let through, a
  * guesser would still learn which guess was right.
@@ -11,7 +11,7 @@ import type { Config } from '../../schemas/config.js';
 import type { AuditLog } from './audit-log.js';
 import { RateLimiter } from './rate-limiter.js';
 
-export type Door = 'token' | 'api' | 'login';
+export type Door = 'token' | 'api' | 'login' | 'rainstore';
 
 export interface Attempt {
   door: Door;

@@ -13,8 +13,16 @@ export function rainstoreErrorHandler(log: Logger): ErrorRequestHandler {
     const { status, msg } = statusOf(err);
     if (status >= 500) log.error({ err }, 'rainstore request failed');
     if (res.headersSent) return void res.destroy();
+    const retryAfter = retryAfterOf(err);
+    if (retryAfter !== undefined) res.set('Retry-After', String(retryAfter));
     res.status(status).json({ code: status, msg });
   };
+}
+
+function retryAfterOf(err: unknown): number | undefined {
+  if (!(err instanceof StoreError)) return undefined;
+  const seconds = (err.details as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds;
+  return typeof seconds === 'number' ? seconds : undefined;
 }
 
 function statusOf(err: unknown): { status: number; msg: string } {

@@ -10,6 +10,7 @@ import { TAG_PATTERN } from '../../schemas/oci.js';
 import type { Config } from '../../schemas/config.js';
 import type { Registry } from '../../registry/index.js';
 import type { AuditLog } from '../accounts/audit-log.js';
+import type { FailedCredentials } from '../accounts/failed-credentials.js';
 import type { AccessKeys } from '../auth/access-keys.js';
 import type { Permissions } from '../auth/permissions.js';
 import { ANONYMOUS } from '../auth/principal.js';
@@ -64,6 +65,8 @@ export interface RainstoreRoutesDeps {
   db: Db;
   registry: Registry;
   keys: AccessKeys;
+  /** Wrong access keys count here like at the store API's door. */
+  failures: FailedCredentials;
   /** Issues the per-installer pull credentials of install templates. */
   pulls: PullCredentials;
   permissions: Permissions;
@@ -88,7 +91,13 @@ export function rainstoreRoutes(deps: RainstoreRoutesDeps): Router {
   const publisher = new VersionPublisher({ ...deps, log });
   const installs = new InstallCounter({ stats, clock });
 
-  const caller = (req: Request): RainstoreCaller => callerOf(req, deps);
+  // Once per request: a wrong key must count as one failed credential, however often it is read.
+  const callers = new WeakMap<Request, RainstoreCaller>();
+  const caller = (req: Request): RainstoreCaller => {
+    let found = callers.get(req);
+    if (!found) callers.set(req, (found = callerOf(req, deps)));
+    return found;
+  };
   const ctx = (req: Request): DtoContext => ({ market, baseUrl: baseUrlOf(publicUrl, req) });
   const totals = (id: number) => stats.totals([id]).get(id)!;
   const detail = (req: Request, entry: CatalogEntry) =>

@@ -1,7 +1,7 @@
 /**
- * Failed credentials are rate-limited per address and per user name (issue 13 §5) at the three
+ * Failed credentials are rate-limited per address and per user name (issue 13 §5) at the four
  * doors: the registry's token endpoint (basic and password grant), the store API (a bearer access
- * key) and phone login. Past the limit every attempt, a right one included, gets 429 with
+ * key), the Rainstore API a Rainbond console calls (its raw access key header) and phone login. Past the limit every attempt, a right one included, gets 429 with
  * Retry-After until the window ends; each failure and each refusal shows in the audit API.
  * Clients come from different loopback addresses (127.0.0.x), so the per-address limit can be told
  * apart from the per-name one.
@@ -100,6 +100,8 @@ describe('server: failed credentials are rate-limited per address and per name',
     });
   const me = (from: string, bearer: string): Promise<Answer> =>
     call(from, 'GET', '/api/v1/users/me', { headers: { authorization: `Bearer ${bearer}` } });
+  const rainstore = (from: string, key: string): Promise<Answer> =>
+    call(from, 'GET', '/app-server/openapi/info', { headers: { authorization: key } });
   const phoneLogin = (from: string, phone: string, code: string): Promise<Answer> =>
     call(from, 'POST', '/api/v1/auth/login', {
       headers: { 'content-type': 'application/json' },
@@ -186,6 +188,24 @@ describe('server: failed credentials are rate-limited per address and per name',
     expect((await me('127.0.0.50', kimSession)).status).to.equal(200);
     const failed = (await audit('api.failed')).filter((e) => e.actor === 'kim');
     expect(failed).to.have.length(PER_NAME);
+  });
+
+  it("/app-server: wrong access keys count like the API's; past the limit a key gets 429, no key still reads", async () => {
+    const forged = (i: number): string => `${kimKey.slice(0, 12)}${'y'.repeat(19)}${i}`;
+    // A dead key reads as anonymous on Rainstore read routes, but it is a failed guess all the same.
+    for (let i = 0; i < PER_NAME; i++)
+      expect((await rainstore(`127.0.0.${80 + i}`, forged(i))).status).to.equal(200);
+    const right = await rainstore('127.0.0.90', kimKey);
+    expect([right.status, Number(right.retryAfter) > 0], "kim's key").to.deep.equal([429, true]);
+    expectLimited(await me('127.0.0.90', kimKey), 'rate_limited', "kim's key at /api/v1");
+    // Without a key the console still browses.
+    expect((await call('127.0.0.90', 'GET', '/app-server/openapi/info')).status).to.equal(200);
+    const failed = (await audit('rainstore.failed')).filter((e) => e.actor === 'kim');
+    expect(failed.map((e) => e.address).sort()).to.deep.equal([
+      '127.0.0.80',
+      '127.0.0.81',
+      '127.0.0.82',
+    ]);
   });
 
   it('login: wrong codes for one phone lock that phone; its right code then waits for the window', async () => {
