@@ -69,41 +69,39 @@ describe('registry client: guarded outbound fetch', function () {
     timeouts = { connectTimeoutMs: 300, idleTimeoutMs: 300 },
   ) => createOutboundFetch(new OutboundPolicy({ allowHosts }), timeouts);
 
-  it('fails a refused target with blocked, without retrying or connecting', async () => {
+  /** Pings the silent server once; the error and how long it took to come. */
+  async function pingSilent(
+    scheme: 'http' | 'https',
+    allowHosts: string[],
+  ): Promise<{ err: ClientError; ms: number }> {
     const client = new RegistryClient({
-      host: `http://127.0.0.1:${silentPort}`,
-      fetch: guarded([]),
+      host: `${scheme}://127.0.0.1:${silentPort}`,
+      fetch: guarded(allowHosts),
+      retry: { attempts: 1 },
     });
     const started = Date.now();
     const err = await failure(client.ping());
+    return { err, ms: Date.now() - started };
+  }
+
+  it('fails a refused target with blocked, without retrying or connecting', async () => {
+    const { err, ms } = await pingSilent('http', []);
     expect([err.code, err.retryable]).to.deep.equal(['blocked', false]);
-    expect(Date.now() - started).to.be.below(1000);
+    expect(ms).to.be.below(1000);
     expect(connections).to.equal(0);
   });
 
   it('gives up on a TLS handshake that never ends after the connect timeout', async () => {
-    const client = new RegistryClient({
-      host: `https://127.0.0.1:${silentPort}`,
-      fetch: guarded(['127.0.0.1']),
-      retry: { attempts: 1 },
-    });
-    const started = Date.now();
-    const err = await failure(client.ping());
+    const { err, ms } = await pingSilent('https', ['127.0.0.1']);
     expect(err.code).to.equal('network');
-    expect(Date.now() - started).to.be.within(250, 5000);
+    expect(ms).to.be.within(250, 5000);
     expect(connections).to.equal(1);
   });
 
   it('gives up on a registry that sends no headers after the idle timeout', async () => {
-    const client = new RegistryClient({
-      host: `http://127.0.0.1:${silentPort}`,
-      fetch: guarded(['127.0.0.1']),
-      retry: { attempts: 1 },
-    });
-    const started = Date.now();
-    const err = await failure(client.ping());
+    const { err, ms } = await pingSilent('http', ['127.0.0.1']);
     expect(err.code).to.equal('network');
-    expect(Date.now() - started).to.be.within(250, 5000);
+    expect(ms).to.be.within(250, 5000);
   });
 
   it('gives up on a body that stops coming after the idle timeout', async () => {
