@@ -57,6 +57,21 @@ export class TestRegistryClient {
     });
   }
 
+  /** Pulls a blob, hashing it as it streams (never held whole); its status, digest and size. */
+  async pullBlob(
+    repo: string,
+    digest: string,
+  ): Promise<{ status: number; digest: string; size: number }> {
+    const res = await this.request('GET', `/v2/${repo}/blobs/${digest}`);
+    const hash = createHash('sha256');
+    let size = 0;
+    for await (const chunk of (res.body ?? []) as AsyncIterable<Uint8Array>) {
+      hash.update(chunk);
+      size += chunk.length;
+    }
+    return { status: res.status, digest: `sha256:${hash.digest('hex')}`, size };
+  }
+
   /** Monolithic upload (POST + PUT). Returns the final response. */
   async pushBlob(repo: string, data: Buffer | string): Promise<{ status: number; digest: string }> {
     const digest = sha256(data);

@@ -6,7 +6,6 @@
  */
 import { expect } from 'chai';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
@@ -116,22 +115,6 @@ describe('registry: crash in the middle of an upload', function () {
     return join(data, 'storage', 'blobs', algorithm, hex.slice(0, 2), hex);
   };
   const blobTree = (): Promise<string[]> => filesUnder(join(data, 'storage', 'blobs'));
-
-  /** Pulls a blob, hashing it as it streams; returns its digest and size. */
-  async function pull(
-    client: TestRegistryClient,
-    digest: string,
-  ): Promise<{ digest: string; size: number }> {
-    const res = await client.request('GET', `/v2/${REPO}/blobs/${digest}`);
-    expect(res.status).to.equal(200);
-    const hash = createHash('sha256');
-    let size = 0;
-    for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
-      hash.update(chunk);
-      size += chunk.length;
-    }
-    return { digest: `sha256:${hash.digest('hex')}`, size };
-  }
 
   async function pushBig(
     client: TestRegistryClient,
@@ -326,8 +309,13 @@ describe('registry: crash in the middle of an upload', function () {
       })),
     });
     expect(manifest.status).to.equal(201);
-    expect(await pull(client, big.digest)).to.deep.equal({ digest: big.digest, size: BIG });
-    expect(await pull(client, chunked.digest)).to.deep.equal({
+    expect(await client.pullBlob(REPO, big.digest)).to.deep.equal({
+      status: 200,
+      digest: big.digest,
+      size: BIG,
+    });
+    expect(await client.pullBlob(REPO, chunked.digest)).to.deep.equal({
+      status: 200,
       digest: chunked.digest,
       size: CHUNK1 + CHUNK2,
     });
