@@ -43,7 +43,14 @@ describe('server: /metrics', function () {
       const missing = await client.request('GET', `/v2/acme/app/blobs/sha256:${'0'.repeat(64)}`);
       expect(missing.status).to.equal(404);
       await missing.arrayBuffer();
-      const after = await scrape(srv.url);
+      // A streamed blob GET is counted once its file is closed too, which on a loaded machine can
+      // come after the client has read the last byte: wait for it rather than race it.
+      let after = '';
+      await waitFor(5000, async () => {
+        after = await scrape(srv.url);
+        const pulled = { family: 'blobs', method: 'GET', status: '200' };
+        return sample(after, 'appshelf_http_requests_total', pulled) > 0;
+      });
 
       const moved = (name: string, labels: Record<string, string>): number =>
         sample(after, name, labels) - sample(before, name, labels);
