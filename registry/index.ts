@@ -11,7 +11,12 @@ import type { EventListener, RegistryEvent } from './events.js';
 import { GarbageCollector } from './gc/garbage-collector.js';
 import type { RegistryContext } from './http/context.js';
 import { createV2Handler } from './http/router.js';
-import { allowAll, type ManifestGuard } from './manifests/manifest-guard.js';
+import {
+  allowAll,
+  allowAllRemovals,
+  type ManifestGuard,
+  type RemovalGuard,
+} from './manifests/manifest-guard.js';
 import type { ParsedManifest } from './manifests/parse-manifest.js';
 import { storeManifest, type ManifestPush } from './manifests/store-manifest.js';
 import { RegistryMetadata } from './metadata/registry-metadata.js';
@@ -47,6 +52,8 @@ export interface Registry {
   on(listener: EventListener): () => void;
   /** Installs the manifest guard (one owner). */
   setGuard(guard: ManifestGuard): void;
+  /** Installs the guard of tag removals (one owner). */
+  setRemovalGuard(guard: RemovalGuard): void;
   /** Stores a manifest in-process as a PUT on /v2 would (guard, tag, `manifest.pushed`); no access check. */
   putManifest(push: ManifestPush): Promise<ParsedManifest>;
   /** What is stored right now (counted in the database, for metrics). */
@@ -84,6 +91,7 @@ export function createRegistry(options: RegistryOptions): Registry {
     uploads,
     access: options.access,
     guard: allowAll,
+    removalGuard: allowAllRemovals,
     emit,
     log,
     observer,
@@ -107,6 +115,9 @@ export function createRegistry(options: RegistryOptions): Registry {
     setGuard(guard) {
       ctx.guard = guard;
     },
+    setRemovalGuard(guard) {
+      ctx.removalGuard = guard;
+    },
     putManifest: (push) => storeManifest(ctx, push),
     totals: () => readTotals(options.db),
     gc,
@@ -122,7 +133,7 @@ export type { RegistryEvent } from './events.js';
 export type { GcReport } from './gc/garbage-collector.js';
 export type { RegistryTotals } from './metadata/registry-totals.js';
 export type { RegistryObserver, V2Family } from './observer.js';
-export type { ManifestGuard } from './manifests/manifest-guard.js';
+export type { ManifestGuard, RemovalGuard } from './manifests/manifest-guard.js';
 export type { ParsedManifest } from './manifests/parse-manifest.js';
 export type { ManifestPush } from './manifests/store-manifest.js';
 export { createFsDriver } from './storage/fs-driver.js';

@@ -37,6 +37,7 @@ import { auditRegistryChanges } from './accounts/registry-audit.js';
 import { sqlAccessDirectory } from './auth/access-directory.js';
 import { adminRoutes } from './routes/admin.js';
 import { auditRoutes } from './routes/audit.js';
+import { governanceRoutes } from './routes/governance.js';
 import { authRoutes } from './routes/auth.js';
 import { keyRoutes } from './routes/keys.js';
 import { openApiRoute } from './routes/openapi.js';
@@ -49,6 +50,7 @@ import { rainstoreRoutes } from './routes/rainstore.js';
 import { SearchService } from './search/search-service.js';
 import { BundleReader } from './store/bundle-reader.js';
 import { StoreIndexer } from './store/indexer.js';
+import { Immutability } from './governance/immutability.js';
 import { Reindexer } from './store/reindex.js';
 import { cleanSourceCredentials } from './store/migrations/clean-source-credentials.js';
 import { ImageSync } from './store/sync/image-sync.js';
@@ -156,13 +158,22 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
 
   const versions = new VersionIndex(db, registry, clock);
   const reader = new BundleReader(registry);
-  new StoreIndexer({
+  const indexer = new StoreIndexer({
     registry,
     reader,
     versions,
     log: log.child({ module: 'store.indexer' }),
     clock,
-  }).attach();
+  });
+  indexer.attach();
+  const immutability = new Immutability({
+    db,
+    users: accounts.users,
+    permissions,
+    audit: accounts.audit,
+    clock,
+  });
+  immutability.attach(registry, indexer.guard);
   // What the store fetches for a user passes one address policy (ARCHITECTURE.md §8).
   const ownHosts = new OwnHosts(config.publicUrl, config.listen);
   const outbound = createOutboundFetch(
@@ -243,6 +254,15 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   api.use('/keys', keyRoutes({ keys, ownKeys: accounts.ownKeys }));
   api.use('/orgs', orgRoutes({ ...accounts, permissions }));
   api.use('/audit', auditRoutes({ audit: accounts.audit, permissions }));
+  api.use(
+    '/namespaces',
+    governanceRoutes({
+      immutability,
+      namespaces: accounts.namespaces,
+      permissions,
+      audit: accounts.audit,
+    }),
+  );
   api.use(
     '/admin',
     adminRoutes({

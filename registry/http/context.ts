@@ -5,7 +5,7 @@ import type { RegistryEvent } from '../events.js';
 import type { RegistryMetadata } from '../metadata/registry-metadata.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import type { BlobUploads } from '../uploads/blob-uploads.js';
-import type { ManifestGuard } from '../manifests/manifest-guard.js';
+import type { ManifestGuard, RemovalGuard } from '../manifests/manifest-guard.js';
 import type { RegistryObserver } from '../observer.js';
 
 /** What every handler may use: built once by createRegistry. */
@@ -15,6 +15,7 @@ export interface RegistryContext {
   uploads: BlobUploads;
   access: RegistryAccess;
   guard: ManifestGuard;
+  removalGuard: RemovalGuard;
   emit(event: RegistryEvent): void;
   log: Logger;
   observer: RegistryObserver;

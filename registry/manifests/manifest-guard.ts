@@ -11,6 +11,23 @@ export type ManifestGuard = (push: {
   manifest: ParsedManifest;
   content: Buffer;
   actor: string;
+  /** The writer asked past the store's rules explicitly (`?force=true`); the guard decides. */
+  force: boolean;
+  address?: string | undefined;
 }) => void | Promise<void>;
 
+/**
+ * A hook the store installs to look at a removal of tags before it happens (a DELETE on /v2 of
+ * a tag, or of a manifest with its tags); it may refuse it by throwing an OciError (DENIED).
+ */
+export type RemovalGuard = (removal: {
+  repository: string;
+  /** Each tag that goes, with the manifest it points at now. */
+  tags: { tag: string; digest: string }[];
+  actor: string;
+  force: boolean;
+  address?: string | undefined;
+}) => void;
+
 export const allowAll: ManifestGuard = () => undefined;
+export const allowAllRemovals: RemovalGuard = () => undefined;

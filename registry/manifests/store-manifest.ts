@@ -12,6 +12,8 @@ export interface ManifestPush {
   actor: string;
   /** The client's address (a PUT on /v2), reported with the event. */
   address?: string | undefined;
+  /** Asked past the store's rules explicitly (`?force=true`); the guard decides. */
+  force?: boolean;
 }
 
 /**
@@ -37,7 +39,7 @@ export async function storeManifest(
     });
   }
   const tag = ref.kind === 'tag' ? ref.tag : null;
-  await ctx.guard({ repository, tag, manifest, content, actor });
+  await ctx.guard({ repository, tag, manifest, content, actor, force: !!push.force, address });
   const { missing } = ctx.meta.putManifest({ repository, ...manifest, content }, tag ?? undefined);
   if (missing.length > 0) {
     throw new OciError('MANIFEST_BLOB_UNKNOWN', undefined, { missing: missing.slice(0, 10) });

@@ -32,7 +32,11 @@ import type { KeyScope, Principal } from './principal.js';
 
 export type RepositoryAction = 'pull' | 'push' | 'delete';
 /** What may be done to a namespace itself or its apps through the store API. */
-export type NamespaceAction = 'read' | 'push' | 'manage-apps' | 'manage-members';
+/**
+ * `govern`: the namespace's rules (immutable versions, ...) and the explicit way past them
+ * (republishing an immutable version): owners only, since installers rely on what they protect.
+ */
+export type NamespaceAction = 'read' | 'push' | 'manage-apps' | 'manage-members' | 'govern';
 
 export interface PermissionRules {
   anonymousPull: boolean;
@@ -65,7 +69,7 @@ export function isRobotName(name: string): boolean {
 }
 
 const ROLE_ALLOWS: Record<MemberRole, readonly NamespaceAction[]> = {
-  owner: ['read', 'push', 'manage-apps', 'manage-members'],
+  owner: ['read', 'push', 'manage-apps', 'manage-members', 'govern'],
   maintainer: ['read', 'push', 'manage-apps'],
   member: ['read', 'push'],
 };

@@ -11,7 +11,7 @@ import {
   text,
   uniqueIndex,
 } from 'drizzle-orm/sqlite-core';
-import { accessKeys } from './schema.js';
+import { accessKeys, namespaces } from './schema.js';
 
 export const apps = sqliteTable(
   'apps',
@@ -200,3 +200,17 @@ export const sourceCredentials = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.versionId, t.serviceKey] })],
 );
+
+/**
+ * A namespace's immutability rules (issue 17 §2), opt-in: with `versions`, an app version's tag
+ * cannot be moved, overwritten or deleted; `tagPatterns` (globs, JSON array) do the same for any
+ * tag of the namespace's repositories that matches. Owners get past them only explicitly (force).
+ */
+export const namespaceImmutability = sqliteTable('namespace_immutability', {
+  namespaceId: integer('namespace_id')
+    .primaryKey()
+    .references(() => namespaces.id, { onDelete: 'cascade' }),
+  versions: integer('versions', { mode: 'boolean' }).notNull().default(false),
+  tagPatterns: text('tag_patterns').notNull().default('[]'),
+  updatedAt: integer('updated_at').notNull(),
+});

@@ -20,11 +20,16 @@ async function put(
   return { mediaType, digest: sha256(body), size: Buffer.byteLength(body) };
 }
 
-/** A bundle tagged `version` in `repo` (`<namespace>/<app>`), with one component named `web`. */
+/**
+ * A bundle tagged `version` in `repo` (`<namespace>/<app>`), with one component named `web`.
+ * `variant` changes the component's layer (another bundle for the same version); `query` goes
+ * on the bundle's PUT (`?force=true`).
+ */
 export async function pushApp(
   reg: TestRegistryClient,
   repo: string,
   version: string,
+  options: { variant?: string; query?: string } = {},
 ): Promise<void> {
   const template = Buffer.from(
     JSON.stringify({
@@ -66,7 +71,7 @@ export async function pushApp(
     OCI_MANIFEST,
   );
   const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux' }));
-  const blob = Buffer.from(`layer of ${repo}:${version}`);
+  const blob = Buffer.from(`layer of ${repo}:${version}${options.variant ?? ''}`);
   const c = await reg.pushBlob(repo, config);
   const l = await reg.pushBlob(repo, blob);
   const imageManifest = {
@@ -91,7 +96,7 @@ export async function pushApp(
   await put(
     reg,
     repo,
-    version,
+    `${version}${options.query ?? ''}`,
     {
       schemaVersion: 2,
       mediaType: OCI_INDEX,

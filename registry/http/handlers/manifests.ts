@@ -58,6 +58,7 @@ export async function putManifest(ctx: RegistryContext, call: Call): Promise<voi
     content,
     actor: call.actor.name,
     address: req.socket.remoteAddress,
+    force: call.query.get('force') === 'true',
   });
   const headers: Record<string, string> = {
     Location: `/v2/${repository}/manifests/${manifest.digest}`,
@@ -72,7 +73,16 @@ export function deleteManifest(ctx: RegistryContext, call: Call): void {
   const { repository } = call;
   const address = call.req.socket.remoteAddress;
   const ref = parseReference(call.param);
+  const removing = {
+    repository,
+    actor: call.actor.name,
+    force: call.query.get('force') === 'true',
+    address,
+  };
   if (ref.kind === 'tag') {
+    const current = ctx.meta.tagDigest(repository, ref.tag);
+    if (!current) throw new OciError('MANIFEST_UNKNOWN', undefined, { reference: ref.tag });
+    ctx.removalGuard({ ...removing, tags: [{ tag: ref.tag, digest: current }] });
     const digest = ctx.meta.deleteTag(repository, ref.tag);
     if (!digest) throw new OciError('MANIFEST_UNKNOWN', undefined, { reference: ref.tag });
     sendEmpty(call.res, 202);
@@ -87,6 +97,9 @@ export function deleteManifest(ctx: RegistryContext, call: Call): void {
     });
     return;
   }
+  const tagged = ctx.meta.tagsOf(repository, ref.digest);
+  if (tagged.length > 0)
+    ctx.removalGuard({ ...removing, tags: tagged.map((tag) => ({ tag, digest: ref.digest })) });
   const { deleted, tags } = ctx.meta.deleteManifest(repository, ref.digest);
   if (!deleted) throw new OciError('MANIFEST_UNKNOWN', undefined, { reference: ref.digest });
   sendEmpty(call.res, 202);

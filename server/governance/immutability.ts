@@ -1,0 +1,188 @@
+/**
+ * Immutable versions and tags (issue 17 §2): the one place that decides whether a tag may be moved,
+ * overwritten or deleted, for every way a manifest is written or removed (a PUT or DELETE on /v2,
+ * a Rainstore publish, image sync, the mirror: all go through the registry's guards).
+ *
+ * Opt-in per namespace, since Rainbond's own flow re-shares a version to update it. With
+ * `versions`, the tag of a published app version (state ready) is fixed; with `tagPatterns`, every
+ * tag matching one of the globs is, in any repository of the namespace. Pushing the same manifest
+ * again is no change and passes (clients retry). An owner gets past the rule only explicitly
+ * (`?force=true`), and that is audited; the version's update time then moves as on any re-push,
+ * which is what Rainbond reads to offer an upgrade.
+ */
+import { and, eq } from 'drizzle-orm';
+import { z } from 'zod';
+import { OciError, type ManifestGuard, type Registry } from '../../registry/index.js';
+import type { AuditLog } from '../accounts/audit-log.js';
+import type { Users } from '../accounts/users.js';
+import type { Permissions } from '../auth/permissions.js';
+import type { Db } from '../db/open-database.js';
+import { namespaces } from '../db/schema.js';
+import { apps, namespaceImmutability, versions } from '../db/store-schema.js';
+import { StoreError } from '../errors.js';
+import { appRefOf } from '../store/version-index.js';
+import { globMatcher } from './globs.js';
+
+export const ImmutabilityRules = z.strictObject({
+  versions: z.boolean().default(false),
+  tagPatterns: z
+    .array(
+      z
+        .string()
+        .min(1)
+        .max(128)
+        .regex(/^[a-zA-Z0-9_.*?-]+$/, 'tag characters, * and ? only'),
+    )
+    .max(32)
+    .default([]),
+});
+export type ImmutabilityRules = z.infer<typeof ImmutabilityRules>;
+
+const NO_RULES: ImmutabilityRules = { versions: false, tagPatterns: [] };
+
+/** What is about to happen to a tag, as the registry's guards see it. */
+export interface TagChange {
+  repository: string;
+  tag: string;
+  /** The manifest the tag is to point at; undefined when the tag is deleted. */
+  digest: string | undefined;
+  actor: string;
+  force: boolean;
+  address?: string | undefined;
+}
+
+export class Immutability {
+  constructor(
+    private readonly deps: {
+      db: Db;
+      users: Users;
+      permissions: Permissions;
+      audit: AuditLog;
+      clock: () => number;
+    },
+  ) {}
+
+  rulesOf(namespace: string): ImmutabilityRules {
+    const row = this.deps.db
+      .select({
+        versions: namespaceImmutability.versions,
+        tagPatterns: namespaceImmutability.tagPatterns,
+      })
+      .from(namespaceImmutability)
+      .innerJoin(namespaces, eq(namespaces.id, namespaceImmutability.namespaceId))
+      .where(eq(namespaces.name, namespace))
+      .get();
+    if (!row) return NO_RULES;
+    return { versions: row.versions, tagPatterns: JSON.parse(row.tagPatterns) as string[] };
+  }
+
+  setRules(namespace: string, rules: ImmutabilityRules): void {
+    const ns = this.deps.db
+      .select({ id: namespaces.id })
+      .from(namespaces)
+      .where(eq(namespaces.name, namespace))
+      .get();
+    if (!ns) throw new StoreError('not_found', `no namespace "${namespace}"`);
+    const values = {
+      versions: rules.versions,
+      tagPatterns: JSON.stringify(rules.tagPatterns),
+      updatedAt: this.deps.clock(),
+    };
+    this.deps.db
+      .insert(namespaceImmutability)
+      .values({ namespaceId: ns.id, ...values })
+      .onConflictDoUpdate({ target: namespaceImmutability.namespaceId, set: values })
+      .run();
+  }
+
+  /**
+   * Puts the rules in front of the store's other manifest checks (`next`) and of tag removals, so
+   * every writer of the registry meets them.
+   */
+  attach(registry: Registry, next: ManifestGuard): void {
+    registry.setGuard(async (push) => {
+      const { repository, tag, manifest, actor, force, address } = push;
+      const forced =
+        tag === null
+          ? undefined
+          : this.check(
+              { repository, tag, digest: manifest.digest, actor, force, address },
+              registry.meta.tagDigest(repository, tag),
+            );
+      await next(push);
+      forced?.(); // audited once the push has passed every check
+    });
+    registry.setRemovalGuard(({ repository, tags, actor, force, address }) => {
+      const forced = tags.map(({ tag, digest: current }) =>
+        this.check({ repository, tag, digest: undefined, actor, force, address }, current),
+      );
+      for (const audit of forced) audit?.();
+    });
+  }
+
+  /**
+   * Throws OciError DENIED when `change` would move, overwrite or delete a tag a rule fixes and
+   * is not an owner's explicit republish; `current` is the digest the tag points at now. For a
+   * forced change, returns what audits it (to call once it is sure to happen).
+   */
+  check(change: TagChange, current: string | undefined): (() => void) | undefined {
+    if (current === undefined || current === change.digest) return; // new tag, or no change
+    const namespace = change.repository.split('/')[0]!;
+    const rules = this.rulesOf(namespace);
+    const rule = this.ruleHit(rules, change.repository, change.tag);
+    if (!rule) return;
+    const what = change.digest === undefined ? 'deleted' : 'moved or overwritten';
+    if (!change.force)
+      throw new OciError(
+        'DENIED',
+        `${change.repository}:${change.tag} is immutable (${rule}) and cannot be ${what}; ` +
+          'an owner of the namespace may republish it explicitly with ?force=true',
+        { rule },
+      );
+    const user = this.deps.users.byName(change.actor);
+    const owner =
+      user &&
+      this.deps.permissions.namespace(
+        { kind: 'user', userId: user.id, name: user.name, role: user.role },
+        namespace,
+        'govern',
+      );
+    if (!owner)
+      throw new OciError(
+        'DENIED',
+        `${change.repository}:${change.tag} is immutable (${rule}); only an owner of ${namespace} may force it`,
+        { rule },
+      );
+    return () =>
+      this.deps.audit.record({
+        actor: change.actor,
+        action: change.digest === undefined ? 'tag.force_deleted' : 'tag.republished',
+        target: `${change.repository}:${change.tag}`,
+        address: change.address ?? '',
+        detail: { rule, from: current, ...(change.digest ? { to: change.digest } : {}) },
+      });
+  }
+
+  /** The rule that fixes `repository:tag`, in words, or undefined. */
+  private ruleHit(rules: ImmutabilityRules, repository: string, tag: string): string | undefined {
+    if (rules.versions && this.isPublishedVersion(repository, tag))
+      return 'published versions are immutable';
+    const pattern = rules.tagPatterns.find((p) => globMatcher(p)(tag));
+    return pattern === undefined ? undefined : `tag pattern "${pattern}"`;
+  }
+
+  private isPublishedVersion(repository: string, tag: string): boolean {
+    const ref = appRefOf(repository);
+    if (!ref) return false;
+    const row = this.deps.db
+      .select({ state: versions.state })
+      .from(versions)
+      .innerJoin(apps, eq(apps.id, versions.appId))
+      .where(
+        and(eq(apps.namespace, ref.namespace), eq(apps.name, ref.name), eq(versions.version, tag)),
+      )
+      .get();
+    // A draft (template pushed, images not yet synced) is not published: its sync re-tags it.
+    return row?.state === 'ready';
+  }
+}
