@@ -36,6 +36,8 @@ export interface PushAppOptions {
   onProgress?: (serviceKey: string, event: CopyEvent) => void;
   signal?: AbortSignal | undefined;
   now?: () => Date;
+  /** Republish over an immutable version (the namespace's owners only; audited by the store). */
+  force?: boolean;
 }
 
 export interface PushAppResult {
@@ -114,7 +116,7 @@ export async function pushApp(options: PushAppOptions): Promise<PushAppResult> {
         version,
         bundle.bytes,
         bundle.descriptor.mediaType,
-        call,
+        { ...call, force: !!options.force },
       )
     ).digest;
   return {

@@ -62,6 +62,7 @@ function imageOverrides(pairs: string[], components: RamComponent[]): Map<string
 export interface PushOptions {
   image?: string[];
   json?: boolean;
+  force?: boolean;
 }
 
 export async function push(
@@ -123,6 +124,7 @@ export async function push(
       images,
       onProgress: (key, event) => printers.get(key)?.(event),
       signal: ctx.signal,
+      force: !!opts.force,
     });
   } finally {
     await Promise.all(images.map((i) => i.source.close?.()));

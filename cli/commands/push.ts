@@ -16,6 +16,10 @@ export function registerPush(program: Command, ctx: Context): void {
       'where a component image comes from: docker://[host/]repo[:tag], oci:<dir>[:<tag>], docker-daemon:<name>:<tag> or docker-archive:<file>[:<name>] (repeatable; default: the image the template names)',
       collect,
     )
+    .option(
+      '--force',
+      "republish over a version the namespace's immutability rules fix (its owners only; audited)",
+    )
     .option('--json', 'print the result as JSON')
     .addHelpText(
       'after',

@@ -289,7 +289,8 @@ export class RegistryClient implements RepositoryProvider<RemoteRepository> {
     reference: string,
     bytes: Buffer,
     mediaType: string,
-    options: CallOptions = {},
+    /** `force`: ask past the store's immutability rules (an owner's explicit republish). */
+    options: CallOptions & { force?: boolean } = {},
   ): Promise<Descriptor> {
     const what = `push manifest ${repository}:${reference}`;
     if (bytes.length > this.maxManifestBytes)
@@ -302,7 +303,7 @@ export class RegistryClient implements RepositoryProvider<RemoteRepository> {
       throw new ClientError('digest_mismatch', `${what}: content is ${digest}`);
     const res = await this.transport.send({
       method: 'PUT',
-      path: `/v2/${repository}/manifests/${reference}`,
+      path: `/v2/${repository}/manifests/${reference}${options.force ? '?force=true' : ''}`,
       headers: { 'content-type': mediaType },
       body: bytes,
       scopes: [repositoryScope(repository, 'pull', 'push')],
