@@ -3,12 +3,12 @@
  * (server/db/migrations-pg/0001_search.sql beside server/db/migrations/0002_search.sql).
  */
 import { expect } from 'chai';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { postgresAvailable, startPostgres, type PostgresServer } from '../helpers/postgres.js';
-
-const PG_MIGRATIONS = fileURLToPath(new URL('../../server/db/migrations-pg', import.meta.url));
+import {
+  applyPgMigrations,
+  postgresAvailable,
+  startPostgres,
+  type PostgresServer,
+} from '../helpers/postgres.js';
 
 describe('PostgreSQL search index', function () {
   this.timeout(90_000);
@@ -18,10 +18,7 @@ describe('PostgreSQL search index', function () {
   before(async function () {
     if (!postgresAvailable()) this.skip();
     pg = await startPostgres();
-    const journal = JSON.parse(
-      await readFile(join(PG_MIGRATIONS, 'meta', '_journal.json'), 'utf8'),
-    ) as { entries: { tag: string }[] };
-    for (const { tag } of journal.entries) await pg.psqlFile(join(PG_MIGRATIONS, `${tag}.sql`));
+    await applyPgMigrations(pg);
     await pg.psql(`
       INSERT INTO users (name, display_name, created_at) VALUES ('acme', 'Acme Corp', 1);
       INSERT INTO apps (app_key, namespace, name, display_name, summary, introduction, tags, categories, listed, created_at, updated_at)

@@ -5,12 +5,16 @@
  * is to change both schema files (schema.ts and schema.pg.ts) and run `npm run db:generate`.
  */
 import { expect } from 'chai';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { openDatabase } from '../../server/db/open-database.js';
-import { postgresAvailable, startPostgres, type PostgresServer } from '../helpers/postgres.js';
+import {
+  applyPgMigrations,
+  postgresAvailable,
+  startPostgres,
+  type PostgresServer,
+} from '../helpers/postgres.js';
 import {
   describePostgres,
   describeSqlite,
@@ -18,8 +22,6 @@ import {
   type AllowedDifferences,
   type SchemaDescription,
 } from '../helpers/schema-description.js';
-
-const PG_MIGRATIONS = fileURLToPath(new URL('../../server/db/migrations-pg', import.meta.url));
 
 /** What PostgreSQL has by design and SQLite has not (server/db/migrations-pg/0001_search.sql). */
 const ALLOWED: AllowedDifferences = {
@@ -30,15 +32,6 @@ const ALLOWED: AllowedDifferences = {
   postgresOnlyIndexes: { search_fts_document: 'the GIN index of search_fts.document' },
   primaryKeys: { search_fts: "an FTS5 table's key is its rowid, which table_info does not list" },
 };
-
-/** Applies the PostgreSQL migrations in journal order, each in one transaction, as drizzle does. */
-async function migratePostgres(pg: PostgresServer): Promise<void> {
-  const journal = JSON.parse(
-    await readFile(join(PG_MIGRATIONS, 'meta', '_journal.json'), 'utf8'),
-  ) as { dialect: string; entries: { tag: string }[] };
-  expect(journal.dialect).to.equal('postgresql');
-  for (const { tag } of journal.entries) await pg.psqlFile(join(PG_MIGRATIONS, `${tag}.sql`));
-}
 
 describe('schema parity of SQLite and PostgreSQL', function () {
   this.timeout(90_000);
@@ -54,7 +47,7 @@ describe('schema parity of SQLite and PostgreSQL', function () {
     sqlite = describeSqlite(opened.sqlite);
     opened.sqlite.close();
     pg = await startPostgres();
-    await migratePostgres(pg);
+    await applyPgMigrations(pg);
     postgres = await describePostgres(pg);
   });
 

@@ -9,15 +9,20 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, readdirSync } from 'node:fs';
-import { chown, mkdtemp, rm } from 'node:fs/promises';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { chown, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { run, toolAvailable, type RunResult } from './tools.js';
 
 /** Debian installs each major version's server binaries here (they are not on PATH). */
 const DEBIAN_ROOT = '/usr/lib/postgresql';
+/** The PostgreSQL dialect's committed migrations (drizzle.pg.config.ts). */
+export const PG_MIGRATIONS = fileURLToPath(
+  new URL('../../server/db/migrations-pg', import.meta.url),
+);
 /** The superuser and database initdb creates for the tests. */
 export const PG_USER = 'appshelf';
 export const PG_DATABASE = 'appshelf';
@@ -103,6 +108,13 @@ export async function startPostgres(timeoutMs = 30_000): Promise<PostgresServer>
   child.stdout?.on('data', (c: Buffer) => log.push(c.toString('utf8')));
   child.stderr?.on('data', (c: Buffer) => log.push(c.toString('utf8')));
   const exited = once(child, 'exit');
+  // A test run that ends without stop() (a crash, mocha's --exit) leaves no server behind:
+  // SIGQUIT is PostgreSQL's immediate shutdown, and it can be sent from an exit handler.
+  const orphaned = (): void => {
+    child.kill('SIGQUIT');
+    rmSync(dir, { recursive: true, force: true });
+  };
+  process.once('exit', orphaned);
 
   const url = `postgres://${PG_USER}@127.0.0.1:${port}/${PG_DATABASE}`;
   const maintenanceUrl = `postgres://${PG_USER}@127.0.0.1:${port}/postgres`;
@@ -114,6 +126,7 @@ export async function startPostgres(timeoutMs = 30_000): Promise<PostgresServer>
       await exited;
       clearTimeout(timer);
     }
+    process.removeListener('exit', orphaned);
     await rm(dir, { recursive: true, force: true });
   };
 
@@ -141,6 +154,19 @@ export async function startPostgres(timeoutMs = 30_000): Promise<PostgresServer>
     psqlFile: (path) => run('psql', [...psqlArgs, '-1', '-d', url, '-f', path]),
     stop,
   };
+}
+
+/**
+ * Applies the PostgreSQL migrations in journal order, each file in one transaction (drizzle's
+ * migrator runs the same statements; the tests have no `pg` driver to run it with).
+ */
+export async function applyPgMigrations(pg: PostgresServer): Promise<void> {
+  const journal = JSON.parse(
+    await readFile(join(PG_MIGRATIONS, 'meta', '_journal.json'), 'utf8'),
+  ) as { dialect: string; entries: { tag: string }[] };
+  if (journal.dialect !== 'postgresql')
+    throw new Error(`${PG_MIGRATIONS} holds ${journal.dialect} migrations`);
+  for (const { tag } of journal.entries) await pg.psqlFile(join(PG_MIGRATIONS, `${tag}.sql`));
 }
 
 /** Who owns and runs the cluster: the caller, or `postgres` when the caller is root. */
