@@ -1,8 +1,9 @@
 /**
  * The two dialects have one schema: after their migrations, SQLite and PostgreSQL hold the same
- * tables with the same columns (type family, NOT NULL, default), primary keys, named indexes and
- * foreign keys. A schema change made for one dialect only fails here, naming what differs; the fix
- * is to change both schema files (schema.ts and schema.pg.ts) and run `npm run db:generate`.
+ * tables with the same columns (type family, NOT NULL, default, case-insensitivity), primary
+ * keys, named indexes and foreign keys. A schema change made for one dialect only fails here,
+ * naming what differs; the fix is to change both schema files (schema.ts and schema.pg.ts) and
+ * run `npm run db:generate` (raw-SQL tables, such as search's: both migrations).
  */
 import { expect } from 'chai';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -82,6 +83,7 @@ describe('schema parity of SQLite and PostgreSQL', function () {
     broken.tags!.indexes.tags_digest!.columns.reverse();
     broken.versions!.foreignKeys[0]!.onDelete = 'no action';
     broken.users!.columns.bio!.notNull = false;
+    broken.search_docs!.columns.sort_name!.caseInsensitive = false;
     broken.extra = { columns: {}, primaryKey: [], indexes: {}, foreignKeys: [] };
     expect(schemaDifferences(sqlite, broken, ALLOWED)).to.have.members([
       'table org_invitations: exists on SQLite only',
@@ -91,6 +93,7 @@ describe('schema parity of SQLite and PostgreSQL', function () {
       'table versions: foreign key (app_id) → apps(id) on delete cascade on SQLite only',
       'table versions: foreign key (app_id) → apps(id) on delete no action on PostgreSQL only',
       'column users.bio: NOT NULL on SQLite, nullable on PostgreSQL',
+      'column search_docs.sort_name: case-insensitive on SQLite, case-sensitive on PostgreSQL',
     ]);
   });
 });

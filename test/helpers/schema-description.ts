@@ -12,6 +12,8 @@ export type TypeFamily = 'integer' | 'text' | 'bytes' | 'real' | 'fulltext' | 'o
 export interface ColumnDescription {
   family: TypeFamily;
   notNull: boolean;
+  /** Compared case-insensitively: SQLite's COLLATE NOCASE, PostgreSQL's `nocase` collation. */
+  caseInsensitive: boolean;
   /** The default as a literal (`''`, `0`, `'{}'`), false/true as 0/1; undefined when none. */
   default?: string;
 }
@@ -54,6 +56,7 @@ export function describeSqlite(sqlite: Database.Database): SchemaDescription {
     if (SQLITE_INTERNAL.test(name)) continue;
     if (virtual.some((v) => name.startsWith(`${v}_`) && FTS5_SHADOW.test(name))) continue;
     const isVirtual = virtual.includes(name);
+    const nocase = nocaseColumns(tables.find((t) => t.name === name)!.sql);
     const info = sqlite.prepare(`PRAGMA table_info("${name}")`).all() as {
       name: string;
       type: string;
@@ -67,6 +70,7 @@ export function describeSqlite(sqlite: Database.Database): SchemaDescription {
         family: isVirtual ? 'fulltext' : sqliteFamily(c.type),
         // An INTEGER PRIMARY KEY is the rowid: never null, whatever the declaration says.
         notNull: c.notnull === 1 || (c.pk > 0 && /^integer$/i.test(c.type)),
+        caseInsensitive: nocase.has(c.name),
         ...(c.dflt_value === null ? {} : { default: normaliseDefault(c.dflt_value) }),
       };
     const primaryKey = info
@@ -128,10 +132,12 @@ export async function describePostgres(pg: PostgresServer): Promise<SchemaDescri
     name: string;
     type: string;
     not_null: boolean;
+    collation: string | null;
     default: string | null;
   }>(
     `SELECT c.relname AS table, a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type,
        a.attnotnull AS not_null,
+       (SELECT collname FROM pg_collation WHERE oid = a.attcollation) AS collation,
        CASE WHEN a.attgenerated = '' THEN pg_get_expr(d.adbin, d.adrelid) END AS default
      FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
        JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = 'public'
@@ -177,6 +183,7 @@ export async function describePostgres(pg: PostgresServer): Promise<SchemaDescri
       table.columns[c.name] = {
         family: postgresFamily(c.type),
         notNull: c.not_null,
+        caseInsensitive: c.collation === 'nocase',
         ...(c.default === null ? {} : { default: normaliseDefault(c.default) }),
       };
     for (const ix of indexes.filter((i) => i.table === name)) {
@@ -237,6 +244,10 @@ export function schemaDifferences(
         out.push(
           `column ${name}.${col}: ${sc.notNull ? 'NOT NULL' : 'nullable'} on SQLite, ${pc.notNull ? 'NOT NULL' : 'nullable'} on PostgreSQL`,
         );
+      if (sc.caseInsensitive !== pc.caseInsensitive)
+        out.push(
+          `column ${name}.${col}: ${sc.caseInsensitive ? 'case-insensitive' : 'case-sensitive'} on SQLite, ${pc.caseInsensitive ? 'case-insensitive' : 'case-sensitive'} on PostgreSQL`,
+        );
       if (sc.default !== pc.default)
         out.push(
           `column ${name}.${col}: default ${sc.default ?? 'none'} on SQLite, ${pc.default ?? 'none'} on PostgreSQL`,
@@ -279,6 +290,14 @@ function describeIndex(ix: IndexDescription): string {
 
 function describeForeignKey(k: ForeignKeyDescription): string {
   return `(${k.columns.join(', ')}) → ${k.table}(${k.references.join(', ')}) on delete ${k.onDelete}`;
+}
+
+/** The columns a CREATE TABLE declares COLLATE NOCASE (SQLite has no pragma that tells). */
+function nocaseColumns(createSql: string): Set<string> {
+  const out = new Set<string>();
+  for (const m of createSql.matchAll(/[(,]\s*[`"]?(\w+)[`"]?[^,()]*?\bCOLLATE\s+NOCASE\b/gi))
+    out.add(m[1]!);
+  return out;
 }
 
 function sqliteFamily(type: string): TypeFamily {
