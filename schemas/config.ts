@@ -54,6 +54,16 @@ const S3Storage = z
     message: 'set accessKeyId and secretAccessKey together, or neither (the default chain)',
   });
 
+/**
+ * A PostgreSQL connection URL as libpq and node-postgres read it: postgres://user:secret@host:5432/db
+ * (a `?host=/run/postgresql` query for a unix socket). It holds a secret: never log it.
+ */
+const PostgresUrl = z.url({
+  protocol: /^postgres(ql)?$/,
+  error:
+    'expected a postgres:// or postgresql:// URL, e.g. postgres://appshelf:secret@127.0.0.1:5432/appshelf',
+});
+
 /** `config.yml`: every key, its type, its default and its meaning. Defaults live only here. */
 export const Config = z.strictObject({
   listen: HostPort.default('0.0.0.0:8080').describe('host:port to listen on'),
@@ -104,6 +114,13 @@ export const Config = z.strictObject({
       }),
     ])
     .prefault({ driver: 'fs' }),
+  database: z
+    .strictObject({
+      url: PostgresUrl.optional().describe(
+        'PostgreSQL connection URL (postgres://user:secret@host:5432/db); absent: SQLite in <data>. Not supported by this build yet: a set url stops start-up',
+      ),
+    })
+    .prefault({}),
   registry: z
     .strictObject({
       anonymousPull: z.boolean().default(false).describe('let anyone pull without credentials'),

@@ -9,8 +9,11 @@ import { createHttpServer } from './http-server.js';
 
 export async function serve(configFile: string | undefined): Promise<void> {
   let config;
+  let app;
   try {
     config = loadConfig(configFile);
+    // A valid config this build cannot serve (database.url) is refused as a bad one is.
+    app = await createApp(config);
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(`appshelf: ${err.message}`);
@@ -18,7 +21,6 @@ export async function serve(configFile: string | undefined): Promise<void> {
     }
     throw err;
   }
-  const app = await createApp(config);
   const server = createHttpServer(app.handler, config.server);
   const [host, port] = splitListen(config.listen);
   server.listen(port, host);

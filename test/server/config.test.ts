@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -118,5 +118,41 @@ describe('config: config.yml and APPSHELF_* overrides', () => {
     });
     expect(run.status).to.equal(2);
     expect(run.stderr).to.include('storage.driver');
+  });
+
+  it('reads database.url (postgres:// or postgresql://, APPSHELF_DATABASE_URL); absent: SQLite', () => {
+    expect(parseConfig({}).database).to.deep.equal({});
+    for (const url of [
+      'postgres://appshelf:secret@127.0.0.1:5432/appshelf',
+      'postgresql://db.internal/appshelf?sslmode=require',
+    ])
+      expect(parseConfig({ database: { url } }).database.url).to.equal(url);
+    const env = parseConfig(applyEnv({}, { APPSHELF_DATABASE_URL: 'postgres://h/appshelf' }));
+    expect(env.database.url).to.equal('postgres://h/appshelf');
+  });
+
+  for (const url of ['mysql://h/appshelf', 'appshelf.db', 'https://h/appshelf', ''])
+    it(`refuses database.url ${JSON.stringify(url)}, naming the key and the expected form`, () => {
+      expect(() => parseConfig({ database: { url } }))
+        .to.throw(ConfigError)
+        .with.property('message')
+        .that.includes('database.url')
+        .and.includes('postgres://');
+    });
+
+  it('a database.url stops `npm start` with exit code 2: PostgreSQL is not in this build yet', function () {
+    this.timeout(30_000);
+    const file = join(dir, 'config.yml');
+    writeFileSync(file, 'database:\n  url: postgres://appshelf:hunter2@127.0.0.1:5432/appshelf\n');
+    const data = join(dir, 'data');
+    const run = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'server/main.ts')], {
+      env: { ...process.env, APPSHELF_CONFIG: file, APPSHELF_DATA: data },
+      encoding: 'utf8',
+    });
+    expect(run.status).to.equal(2);
+    expect(run.stderr).to.include('database.url: PostgreSQL is not supported by this build yet');
+    expect(run.stderr).to.not.include('hunter2');
+    // Refused, not replaced: no SQLite database was made instead.
+    expect(existsSync(join(data, 'appshelf.db'))).to.equal(false);
   });
 });

@@ -1,0 +1,183 @@
+/**
+ * The store's app tables in the PostgreSQL dialect: the same tables, columns, keys and indexes as
+ * store-schema.ts (the SQLite dialect, which documents each column), checked by
+ * test/db/schema-parity.test.ts. Types as in schema.pg.ts. The search tables are raw SQL in the
+ * migrations of both dialects (server/db/migrations*\/*_search.sql), in no schema file.
+ */
+import {
+  bigint,
+  boolean,
+  index,
+  integer,
+  pgTable,
+  primaryKey,
+  text,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
+import { accessKeys } from './schema.pg.js';
+
+const millis = (name: string) => bigint(name, { mode: 'number' });
+const id = () => integer('id').primaryKey().generatedByDefaultAsIdentity();
+
+export const apps = pgTable(
+  'apps',
+  {
+    id: id(),
+    appKey: text('app_key').notNull(),
+    namespace: text('namespace').notNull(),
+    name: text('name').notNull(),
+    displayName: text('display_name').notNull().default(''),
+    summary: text('summary').notNull().default(''),
+    introduction: text('introduction').notNull().default(''),
+    logoKey: text('logo_key'),
+    logoType: text('logo_type'),
+    tags: text('tags').notNull().default('[]'),
+    categories: text('categories').notNull().default('[]'),
+    sourceUrl: text('source_url').notNull().default(''),
+    homeUrl: text('home_url').notNull().default(''),
+    publishType: text('publish_type', { enum: ['public', 'private'] })
+      .notNull()
+      .default('private'),
+    listed: boolean('listed').notNull().default(false),
+    createdAt: millis('created_at').notNull(),
+    updatedAt: millis('updated_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('apps_ns_name').on(t.namespace, t.name),
+    uniqueIndex('apps_app_key').on(t.appKey),
+  ],
+);
+
+export const versions = pgTable(
+  'versions',
+  {
+    id: id(),
+    appId: integer('app_id')
+      .notNull()
+      .references(() => apps.id, { onDelete: 'cascade' }),
+    version: text('version').notNull(),
+    alias: text('alias').notNull().default(''),
+    description: text('description').notNull().default(''),
+    state: text('state', { enum: ['draft', 'syncing', 'ready', 'failed'] }).notNull(),
+    manifestDigest: text('manifest_digest').notNull(),
+    templateDigest: text('template_digest').notNull(),
+    template: text('template').notNull(),
+    rainbondVersion: text('rainbond_version').notNull().default(''),
+    arch: text('arch').notNull().default('amd64'),
+    isPlugin: boolean('is_plugin').notNull().default(false),
+    updateVersion: integer('update_version').notNull().default(1),
+    createdAt: millis('created_at').notNull(),
+    updatedAt: millis('updated_at').notNull(),
+  },
+  (t) => [uniqueIndex('versions_app_version').on(t.appId, t.version)],
+);
+
+export const components = pgTable(
+  'components',
+  {
+    versionId: integer('version_id')
+      .notNull()
+      .references(() => versions.id, { onDelete: 'cascade' }),
+    serviceKey: text('service_key').notNull(),
+    name: text('name').notNull().default(''),
+    imageDigest: text('image_digest'),
+    sourceRef: text('source_ref').notNull().default(''),
+  },
+  (t) => [primaryKey({ columns: [t.versionId, t.serviceKey] })],
+);
+
+export const packages = pgTable(
+  'packages',
+  {
+    id: id(),
+    appId: integer('app_id')
+      .notNull()
+      .references(() => apps.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    type: text('type', { enum: ['free'] })
+      .notNull()
+      .default('free'),
+    versions: text('versions').notNull(),
+    createdAt: millis('created_at').notNull(),
+  },
+  (t) => [uniqueIndex('packages_app_name').on(t.appId, t.name)],
+);
+
+export const appStatsDaily = pgTable(
+  'app_stats_daily',
+  {
+    appId: integer('app_id')
+      .notNull()
+      .references(() => apps.id, { onDelete: 'cascade' }),
+    day: text('day').notNull(),
+    visits: integer('visits').notNull().default(0),
+    installs: integer('installs').notNull().default(0),
+    pulls: integer('pulls').notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.appId, t.day] })],
+);
+
+export const appVisitors = pgTable(
+  'app_visitors',
+  {
+    appId: integer('app_id')
+      .notNull()
+      .references(() => apps.id, { onDelete: 'cascade' }),
+    day: text('day').notNull(),
+    visitor: text('visitor').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.appId, t.day, t.visitor] })],
+);
+
+export const syncJobs = pgTable(
+  'sync_jobs',
+  {
+    id: id(),
+    versionId: integer('version_id')
+      .notNull()
+      .references(() => versions.id, { onDelete: 'cascade' }),
+    state: text('state', { enum: ['pending', 'copying', 'done', 'failed'] }).notNull(),
+    components: text('components').notNull(),
+    error: text('error'),
+    createdAt: millis('created_at').notNull(),
+    updatedAt: millis('updated_at').notNull(),
+  },
+  (t) => [index('sync_jobs_version').on(t.versionId)],
+);
+
+export const pullCredentials = pgTable(
+  'pull_credentials',
+  {
+    id: id(),
+    accessKeyId: integer('access_key_id')
+      .notNull()
+      .references(() => accessKeys.id, { onDelete: 'cascade' }),
+    appId: integer('app_id')
+      .notNull()
+      .references(() => apps.id, { onDelete: 'cascade' }),
+    prefix: text('prefix').notNull(),
+    secretHash: text('secret_hash').notNull(),
+    createdAt: millis('created_at').notNull(),
+    expiresAt: millis('expires_at').notNull(),
+  },
+  (t) => [
+    index('pull_credentials_prefix').on(t.prefix),
+    index('pull_credentials_key_app').on(t.accessKeyId, t.appId),
+    index('pull_credentials_expires').on(t.expiresAt),
+  ],
+);
+
+export const sourceCredentials = pgTable(
+  'source_credentials',
+  {
+    versionId: integer('version_id')
+      .notNull()
+      .references(() => versions.id, { onDelete: 'cascade' }),
+    serviceKey: text('service_key').notNull(),
+    hubUrl: text('hub_url').notNull().default(''),
+    username: text('username').notNull(),
+    password: text('password').notNull(),
+    createdAt: millis('created_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.versionId, t.serviceKey] })],
+);
