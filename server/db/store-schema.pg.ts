@@ -14,7 +14,7 @@ import {
   text,
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
-import { accessKeys } from './schema.pg.js';
+import { accessKeys, namespaces } from './schema.pg.js';
 
 const millis = (name: string) => bigint(name, { mode: 'number' });
 const id = () => integer('id').primaryKey().generatedByDefaultAsIdentity();
@@ -181,3 +181,12 @@ export const sourceCredentials = pgTable(
   },
   (t) => [primaryKey({ columns: [t.versionId, t.serviceKey] })],
 );
+
+export const namespaceImmutability = pgTable('namespace_immutability', {
+  namespaceId: integer('namespace_id')
+    .primaryKey()
+    .references(() => namespaces.id, { onDelete: 'cascade' }),
+  versions: boolean('versions').notNull().default(false),
+  tagPatterns: text('tag_patterns').notNull().default('[]'),
+  updatedAt: millis('updated_at').notNull(),
+});
