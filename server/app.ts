@@ -128,7 +128,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     clock,
   });
   const permissions = new Permissions(
-    { anonymousPull: config.registry.anonymousPull },
+    { anonymousPull: config.registry.anonymousPull, proxies: config.registry.proxies },
     sqlAccessDirectory(sqlite),
     clock,
   );
@@ -141,6 +141,20 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const realmFor = (host: string | undefined): string =>
     `${config.publicUrl ?? `http://${host ?? 'localhost'}`}/v2/token`;
 
+  // What the store fetches for a user passes one address policy (ARCHITECTURE.md §8).
+  const ownHosts = new OwnHosts(config.publicUrl, config.listen);
+  // The upstreams an admin named for the caches are trusted targets; redirects they send are not.
+  const proxyFetch = config.registry.proxies.length
+    ? createOutboundFetch(
+        new OutboundPolicy({
+          allowHosts: [
+            ...config.sync.allowHosts,
+            ...config.registry.proxies.map((p) => new URL(p.upstream).host),
+          ],
+          self: () => ownHosts.addresses(),
+        }),
+      )
+    : undefined;
   const registry = createRegistry({
     db: sqlite,
     driver: STORAGE_DRIVERS[config.storage.driver](config),
@@ -152,6 +166,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     gc: config.registry.gc,
     clock,
     ...(metrics ? { observer: metrics.observer } : {}),
+    proxies: config.registry.proxies,
+    ...(proxyFetch ? { proxyFetch } : {}),
   });
 
   const versions = new VersionIndex(db, registry, clock);
@@ -163,8 +179,6 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     log: log.child({ module: 'store.indexer' }),
     clock,
   }).attach();
-  // What the store fetches for a user passes one address policy (ARCHITECTURE.md §8).
-  const ownHosts = new OwnHosts(config.publicUrl, config.listen);
   const outbound = createOutboundFetch(
     new OutboundPolicy({ allowHosts: config.sync.allowHosts, self: () => ownHosts.addresses() }),
   );
@@ -351,6 +365,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     async shutdown() {
       await sync.stop();
       await outbound.dispatcher.close();
+      await proxyFetch?.dispatcher.close();
+      registry.close();
       stats.close();
       await search.close();
       await checkpointer.stop();

@@ -221,7 +221,10 @@ export class RegistryClient implements RepositoryProvider<RemoteRepository> {
       });
     }
     const stream = bodyStream(res, 'GET', this.transport.url(path).href, options.signal);
-    return { size, stream: verifying(stream, { mediaType: 'application/octet-stream', digest, size }) };
+    return {
+      size,
+      stream: verifying(stream, { mediaType: 'application/octet-stream', digest, size }),
+    };
   }
 
   async blobExists(

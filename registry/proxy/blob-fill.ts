@@ -1,0 +1,68 @@
+/**
+ * Tee of one upstream blob into storage and to the client that asked first. Storage gets every
+ * byte; the client gets the same bytes as they arrive (its first bytes before the upstream is
+ * done), and a client that hangs up is dropped while the copy into storage goes on. Storage
+ * writes are all or nothing and the body is verified against its digest, so a blob half
+ * fetched (upstream gone mid-way) never becomes visible: the client that was streaming sees a
+ * cut connection, the next pull starts afresh.
+ */
+import { PassThrough, type Readable, type Writable } from 'node:stream';
+
+export class BlobFill {
+  /** Resolves once the blob is stored (rejects when the fetch or the store failed). */
+  readonly stored: Promise<void>;
+  private client: Writable | undefined;
+  private readonly toStore = new PassThrough({ highWaterMark: 1024 * 1024 });
+
+  constructor(
+    private readonly source: Readable,
+    store: (body: Readable) => Promise<void>,
+  ) {
+    this.stored = store(this.toStore);
+    // Whatever happens to the store's copy, a failure is the caller's to see, not unhandled.
+    this.stored.catch(() => undefined);
+    source.on('data', (chunk: Buffer) => this.forward(chunk));
+    source.once('end', () => {
+      this.toStore.end();
+      this.client?.end();
+    });
+    source.once('error', (err) => {
+      this.toStore.destroy(err);
+      this.client?.destroy(err);
+    });
+  }
+
+  /** Streams the blob to `client` from its first byte on (call before any data flowed). */
+  attach(client: Writable): void {
+    this.client = client;
+    const drop = (): void => {
+      if (this.client !== client) return;
+      this.client = undefined;
+      this.source.resume(); // the store's pace alone from now on
+    };
+    client.once('close', drop);
+    client.once('error', drop);
+  }
+
+  private forward(chunk: Buffer): void {
+    const storeFull = !this.toStore.write(chunk);
+    const client = this.client;
+    const clientFull = client !== undefined && !client.write(chunk);
+    if (!storeFull && !clientFull) return;
+    // Go on when both have room (or the client left): the slower one sets the pace.
+    this.source.pause();
+    let waiting = (storeFull ? 1 : 0) + (clientFull ? 1 : 0);
+    const go = (): void => {
+      if (--waiting === 0) this.source.resume();
+    };
+    if (storeFull) this.toStore.once('drain', go);
+    if (clientFull) {
+      const onDrain = (): void => {
+        client.off('close', onDrain);
+        go();
+      };
+      client.once('drain', onDrain);
+      client.once('close', onDrain);
+    }
+  }
+}
