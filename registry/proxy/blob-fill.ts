@@ -4,7 +4,8 @@
  * done), and a client that hangs up is dropped while the copy into storage goes on. Storage
  * writes are all or nothing and the body is verified against its digest, so a blob half
  * fetched (upstream gone mid-way) never becomes visible: the client that was streaming sees a
- * cut connection, the next pull starts afresh.
+ * cut connection, the next pull starts afresh. The client's response ends only once the blob is
+ * stored, so a client that has the whole blob can count on the cache having it too.
  */
 import { PassThrough, type Readable, type Writable } from 'node:stream';
 
@@ -12,6 +13,8 @@ export class BlobFill {
   /** Resolves once the blob is stored (rejects when the fetch or the store failed). */
   readonly stored: Promise<void>;
   private client: Writable | undefined;
+  /** The latest chunk, sent on with the next one, or once the blob is stored (see 'end'). */
+  private heldBack: Buffer | undefined;
   private readonly toStore = new PassThrough({ highWaterMark: 1024 * 1024 });
 
   constructor(
@@ -24,11 +27,15 @@ export class BlobFill {
     source.on('data', (chunk: Buffer) => this.forward(chunk));
     source.once('end', () => {
       this.toStore.end();
-      this.client?.end();
+      // The client's last bytes go once the blob is stored: whoever has it whole finds it here.
+      this.stored.then(
+        () => this.client?.end(this.heldBack),
+        () => this.client?.destroy(), // a cut connection: the client sees a short body
+      );
     });
-    source.once('error', (err) => {
+    source.on('error', (err) => {
       this.toStore.destroy(err);
-      this.client?.destroy(err);
+      this.client?.destroy(); // a cut connection (the store's failure is the caller's to report)
     });
   }
 
@@ -47,7 +54,9 @@ export class BlobFill {
   private forward(chunk: Buffer): void {
     const storeFull = !this.toStore.write(chunk);
     const client = this.client;
-    const clientFull = client !== undefined && !client.write(chunk);
+    const previous = this.heldBack;
+    this.heldBack = client ? chunk : undefined;
+    const clientFull = client !== undefined && previous !== undefined && !client.write(previous);
     if (!storeFull && !clientFull) return;
     // Go on when both have room (or the client left): the slower one sets the pace.
     this.source.pause();

@@ -104,7 +104,7 @@ export class PullThrough {
       this.book.count(proxy.name, 'upstreamErrors');
       if (held && upstreamUnreachable(err)) {
         this.deps.log.warn(
-          { proxy: proxy.name, repo: repository, reference, err: String(err) },
+          { proxy: proxy.name, repo: repository, reference, reason: (err as Error).message },
           'upstream unavailable: serving the cached tag',
         );
         this.hit(proxy, repository, held.digest);
@@ -157,7 +157,7 @@ export class PullThrough {
       } catch (err) {
         this.book.count(proxy.name, 'upstreamErrors');
         this.deps.log.warn(
-          { proxy: proxy.name, repo: repository, digest, err: String(err) },
+          { proxy: proxy.name, repo: repository, digest, reason: (err as Error).message },
           'blob fetch from upstream failed; nothing stored',
         );
         throw upstreamError(proxy, err, 'blob');

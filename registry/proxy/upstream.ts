@@ -78,7 +78,7 @@ export class Upstream {
             next(null, chunk);
           },
         });
-        stream.once('error', (err) => idle.destroy(err));
+        stream.on('error', (err) => idle.destroy(err));
         idle.once('close', () => {
           clearTimeout(timer);
           if (!stream.destroyed) stream.destroy();
