@@ -234,6 +234,15 @@ const PATHS: Record<string, Partial<Record<Method, Operation>>> = {
       { query: GcQuery },
     ),
   },
+  '/admin/proxies': {
+    get: op(
+      'admin',
+      'listProxies',
+      'admin',
+      'The pull-through caches: what each holds and how it served',
+      [200, R.ProxyList],
+    ),
+  },
   '/admin/reindex': {
     post: op('admin', 'reindex', 'admin', "Rebuild the store's index from the registry", [
       200,
