@@ -18,6 +18,17 @@ export interface BodyFault {
   pauseMs?: number;
 }
 
+/**
+ * Docker Hub style token auth in front of the upstream: `/token` takes Basic `username:password`
+ * and hands out a bearer token; every other request needs it (else 401 with a Bearer challenge)
+ * and goes on to the upstream with `upstreamAuthorization` instead.
+ */
+export interface TokenAuth {
+  username: string;
+  password: string;
+  upstreamAuthorization: string;
+}
+
 export interface CountingProxy {
   url: string;
   host: string;
@@ -32,7 +43,11 @@ export interface CountingProxy {
   close(): Promise<void>;
 }
 
-export async function startCountingProxy(target: string): Promise<CountingProxy> {
+export async function startCountingProxy(
+  target: string,
+  options: { tokenAuth?: TokenAuth } = {},
+): Promise<CountingProxy> {
+  const tokens = new Set<string>();
   const upstream = new URL(target);
   let server: Server | undefined;
   const sockets = new Set<Socket>();
@@ -72,13 +87,41 @@ export async function startCountingProxy(target: string): Promise<CountingProxy>
   function forward(req: IncomingMessage, res: import('node:http').ServerResponse): void {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     proxy.requests.push(`${req.method} ${path}`);
+    const auth = options.tokenAuth;
+    const headers = { ...req.headers, host: upstream.host };
+    if (auth) {
+      if (path === '/token') {
+        const basic = `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}`;
+        if (req.headers.authorization !== basic) {
+          res.writeHead(401, { 'content-type': 'application/json' }).end('{"errors":[]}');
+          return;
+        }
+        const token = `tok-${Math.random().toString(36).slice(2)}`;
+        tokens.add(token);
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ token, expires_in: 300 }));
+        return;
+      }
+      const bearer = req.headers.authorization?.replace(/^Bearer /, '') ?? '';
+      if (!tokens.has(bearer)) {
+        const repo = /^\/v2\/(.+)\/(manifests|blobs)\//.exec(path)?.[1];
+        const scope = repo ? `,scope="repository:${repo}:pull"` : '';
+        res.writeHead(401, {
+          'content-type': 'application/json',
+          'www-authenticate': `Bearer realm="${proxy.url}/token",service="test-upstream"${scope}`,
+        });
+        res.end('{"errors":[{"code":"UNAUTHORIZED","message":"token required"}]}');
+        return;
+      }
+      headers.authorization = auth.upstreamAuthorization;
+    }
     const out = request(
       {
         host: upstream.hostname,
         port: upstream.port,
         method: req.method,
         path: req.url,
-        headers: { ...req.headers, host: upstream.host },
+        headers,
       },
       (up) => {
         res.writeHead(up.statusCode ?? 502, up.headers);

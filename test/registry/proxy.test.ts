@@ -324,3 +324,47 @@ describe('registry: pull-through cache limits', function () {
     expect(item!.bytes).to.be.at.most(1_500_000);
   });
 });
+
+describe('registry: pull-through cache of an upstream with Docker Hub style token auth', function () {
+  this.timeout(60_000);
+  let dist: DistributionServer;
+  let front: CountingProxy;
+  let srv: TestServer;
+
+  before(async function () {
+    if (!distributionAvailable()) return this.skip();
+    dist = await startDistribution();
+    const basic = Buffer.from(`${DISTRIBUTION_USER.username}:${DISTRIBUTION_USER.password}`);
+    front = await startCountingProxy(dist.url, {
+      tokenAuth: {
+        username: 'hub-user',
+        password: 'hub-token-secret',
+        upstreamAuthorization: `Basic ${basic.toString('base64')}`,
+      },
+    });
+    srv = await startTestServer({
+      registry: {
+        proxies: [proxyConfig(front, { username: 'hub-user', password: 'hub-token-secret' })],
+      },
+    });
+  });
+  after(async () => {
+    await srv?.close();
+    await front?.close();
+    await dist?.close();
+  });
+
+  it('answers the Bearer challenge at the token realm with the proxy credentials', async () => {
+    const upstream = new RegistryClient({ host: dist.host, credentials: DISTRIBUTION_USER });
+    const img = buildImage({ layerSizes: [5000], docker: true });
+    await pushBuilt(upstream, 'library/tokened', img, 'v1');
+    const manifest = await get(`${srv.url}/v2/up/library/tokened/manifests/v1`);
+    expect(manifest.status).to.equal(200);
+    expect(manifest.body.equals(img.bytes)).to.equal(true);
+    const layer = img.blobs[1]!;
+    const blob = await get(`${srv.url}/v2/up/library/tokened/blobs/${layer.desc.digest}`);
+    expect(blob.body.equals(layer.bytes)).to.equal(true);
+    expect(front.count('GET', '/token')).to.be.at.least(1);
+    expect(srv.logs.join('\n')).to.not.contain('hub-token-secret');
+  });
+});
