@@ -9,13 +9,16 @@
  */
 import { PassThrough, type Readable, type Writable } from 'node:stream';
 
+/** How far storage or the client may fall behind the upstream before the upstream is paused. */
+const BUFFER_BYTES = 4 * 1024 * 1024;
+
 export class BlobFill {
   /** Resolves once the blob is stored (rejects when the fetch or the store failed). */
   readonly stored: Promise<void>;
   private client: Writable | undefined;
   /** The latest chunk, sent on with the next one, or once the blob is stored (see 'end'). */
   private heldBack: Buffer | undefined;
-  private readonly toStore = new PassThrough({ highWaterMark: 1024 * 1024 });
+  private readonly toStore = new PassThrough({ highWaterMark: BUFFER_BYTES });
 
   constructor(
     private readonly source: Readable,
@@ -56,7 +59,11 @@ export class BlobFill {
     const client = this.client;
     const previous = this.heldBack;
     this.heldBack = client ? chunk : undefined;
-    const clientFull = client !== undefined && previous !== undefined && !client.write(previous);
+    if (client && previous) client.write(previous);
+    // A socket's own high-water mark (16 KiB) is below one upstream chunk: waiting for its
+    // 'drain' after every chunk would pace the upstream by loopback round trips. Only a client
+    // that falls a few MiB behind slows the copy.
+    const clientFull = client !== undefined && client.writableLength >= BUFFER_BYTES;
     if (!storeFull && !clientFull) return;
     // Go on when both have room (or the client left): the slower one sets the pace.
     this.source.pause();
