@@ -116,14 +116,14 @@ export function prepareAppshelf(noBuild: boolean): AppshelfLaunch {
 
 export async function startAppshelf(
   launch: AppshelfLaunch,
-  opts: { logLevel: string; profileDir?: string },
+  opts: { logLevel: string; profileDir?: string; configYaml?: string },
 ): Promise<Target> {
   const data = tempFolder('appshelf-bench-');
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const logFile = join(data, 'appshelf.log');
   const log = openSync(logFile, 'a');
-  writeFileSync(join(data, 'none.yml'), '{}\n');
+  writeFileSync(join(data, 'none.yml'), opts.configYaml ?? '{}\n');
   const nodeArgs = opts.profileDir ? ['--cpu-prof', '--cpu-prof-dir', opts.profileDir] : [];
   const child = trackChild(
     spawn(process.execPath, [...nodeArgs, ...launch.args], {

@@ -22,6 +22,8 @@ import { storeManifest, type ManifestPush } from './manifests/store-manifest.js'
 import { RegistryMetadata } from './metadata/registry-metadata.js';
 import { readTotals, type RegistryTotals } from './metadata/registry-totals.js';
 import { unobserved, type RegistryObserver } from './observer.js';
+import type { ProxyConfig } from './proxy/proxy-config.js';
+import { PullThrough, type ProxyStats } from './proxy/pull-through.js';
 import type { SqliteDb } from './metadata/sqlite.js';
 import { BlobStore } from './storage/blob-store.js';
 import type { StorageDriver } from './storage/driver.js';
@@ -43,6 +45,10 @@ export interface RegistryOptions {
   clock?: () => number;
   /** Told of every request and GC run, for metrics. */
   observer?: RegistryObserver;
+  /** Pull-through caches of upstream registries (`registry.proxies`). */
+  proxies?: readonly ProxyConfig[];
+  /** The fetch upstream requests of the caches go through (the outbound guard's). */
+  proxyFetch?: typeof fetch;
 }
 
 export interface Registry {
@@ -58,6 +64,10 @@ export interface Registry {
   putManifest(push: ManifestPush): Promise<ParsedManifest>;
   /** What is stored right now (counted in the database, for metrics). */
   totals(): RegistryTotals;
+  /** Per pull-through cache: what it holds and its counters. */
+  proxyStats(): ProxyStats[];
+  /** Writes out what the caches keep in memory; call at shutdown. */
+  close(): void;
   readonly gc: GarbageCollector;
   readonly meta: RegistryMetadata;
   readonly blobs: BlobStore;
@@ -85,6 +95,17 @@ export function createRegistry(options: RegistryOptions): Registry {
       }
     }
   };
+  const pullThrough = options.proxies?.length
+    ? new PullThrough({
+        db: options.db,
+        meta,
+        blobs,
+        log: log.child({ module: 'registry.proxy' }),
+        clock,
+        proxies: options.proxies,
+        fetch: options.proxyFetch,
+      })
+    : undefined;
   const ctx: RegistryContext = {
     meta,
     blobs,
@@ -96,6 +117,7 @@ export function createRegistry(options: RegistryOptions): Registry {
     log,
     observer,
     maxManifestBytes: options.maxManifestBytes,
+    pullThrough,
   };
   const gc = new GarbageCollector({
     meta,
@@ -120,6 +142,8 @@ export function createRegistry(options: RegistryOptions): Registry {
     },
     putManifest: (push) => storeManifest(ctx, push),
     totals: () => readTotals(options.db),
+    proxyStats: () => pullThrough?.stats() ?? [],
+    close: () => pullThrough?.close(),
     gc,
     meta,
     blobs,
@@ -133,6 +157,8 @@ export type { RegistryEvent } from './events.js';
 export type { GcReport } from './gc/garbage-collector.js';
 export type { RegistryTotals } from './metadata/registry-totals.js';
 export type { RegistryObserver, V2Family } from './observer.js';
+export type { ProxyConfig } from './proxy/proxy-config.js';
+export type { ProxyStats } from './proxy/pull-through.js';
 export type { ManifestGuard, RemovalGuard } from './manifests/manifest-guard.js';
 export type { ParsedManifest } from './manifests/parse-manifest.js';
 export type { ManifestPush } from './manifests/store-manifest.js';

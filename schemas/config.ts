@@ -64,6 +64,58 @@ const PostgresUrl = z.url({
     'expected a postgres:// or postgresql:// URL, e.g. postgres://appshelf:secret@127.0.0.1:5432/appshelf',
 });
 
+/** One pull-through cache of an upstream registry (`registry.proxies[]`). */
+const RegistryProxy = z.strictObject({
+  name: z
+    .string()
+    .regex(/^[a-z0-9]+(?:[._-][a-z0-9]+)*$/, 'expected one lower-case path component, e.g. hub')
+    .describe('proxy: the path prefix: /v2/<name>/<upstream repository>/...'),
+  upstream: z
+    .url({ protocol: /^https?$/ })
+    .describe('proxy: the upstream registry base URL, e.g. https://registry-1.docker.io'),
+  hosts: z
+    .array(z.string().min(1).max(253))
+    .default([])
+    .describe('proxy: registry hosts whose containerd mirror requests (?ns=<host>) go here'),
+  dockerMirror: z
+    .boolean()
+    .default(false)
+    .describe(
+      "proxy: serve unprefixed repositories not held locally (Docker's registry-mirrors); at most one proxy",
+    ),
+  username: z.string().default('').describe('proxy: upstream user name (optional)'),
+  password: z.string().default('').describe('proxy: upstream password or token (optional)'),
+  anonymousPull: z
+    .boolean()
+    .default(false)
+    .describe('proxy: anyone may pull through it; else any signed-in principal with read'),
+  tagTtlSeconds: Seconds.default(300).describe(
+    'proxy: a cached tag is served without asking the upstream for this long, then re-checked',
+  ),
+  maxBytes: z
+    .number()
+    .int()
+    .nonnegative()
+    .default(0)
+    .describe('proxy: 0 unlimited; else least-recently-pulled cached content is evicted beyond it'),
+  maxConcurrent: z
+    .number()
+    .int()
+    .min(1)
+    .max(256)
+    .default(8)
+    .describe('proxy: upstream requests at once (more wait their turn)'),
+  timeoutSeconds: z
+    .number()
+    .int()
+    .min(1)
+    .max(3600)
+    .default(30)
+    .describe(
+      'proxy: an upstream request with no answer (or no byte of body) for this long fails; held content is served stale',
+    ),
+});
+
 /** `config.yml`: every key, its type, its default and its meaning. Defaults live only here. */
 export const Config = z.strictObject({
   listen: HostPort.default('0.0.0.0:8080').describe('host:port to listen on'),
@@ -139,6 +191,16 @@ export const Config = z.strictObject({
         .describe(
           'blob upload sessions one principal may have open at once (429 TOOMANYREQUESTS beyond; finishing or cancelling one frees its slot); anonymous callers open none',
         ),
+      proxies: z
+        .array(RegistryProxy)
+        .default([])
+        .refine((list) => new Set(list.map((p) => p.name)).size === list.length, {
+          message: 'proxy names must differ',
+        })
+        .refine((list) => list.filter((p) => p.dockerMirror).length <= 1, {
+          message: 'at most one proxy may be the dockerMirror',
+        })
+        .describe('pull-through caches of upstream registries (see docs/mirroring.md)'),
       gc: z
         .strictObject({
           graceSeconds: Seconds.default(3600).describe(

@@ -130,7 +130,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     clock,
   });
   const permissions = new Permissions(
-    { anonymousPull: config.registry.anonymousPull },
+    { anonymousPull: config.registry.anonymousPull, proxies: config.registry.proxies },
     sqlAccessDirectory(sqlite),
     clock,
   );
@@ -143,6 +143,20 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const realmFor = (host: string | undefined): string =>
     `${config.publicUrl ?? `http://${host ?? 'localhost'}`}/v2/token`;
 
+  // What the store fetches for a user passes one address policy (ARCHITECTURE.md §8).
+  const ownHosts = new OwnHosts(config.publicUrl, config.listen);
+  // The upstreams an admin named for the caches are trusted targets; redirects they send are not.
+  const proxyFetch = config.registry.proxies.length
+    ? createOutboundFetch(
+        new OutboundPolicy({
+          allowHosts: [
+            ...config.sync.allowHosts,
+            ...config.registry.proxies.map((p) => new URL(p.upstream).host),
+          ],
+          self: () => ownHosts.addresses(),
+        }),
+      )
+    : undefined;
   const registry = createRegistry({
     db: sqlite,
     driver: STORAGE_DRIVERS[config.storage.driver](config),
@@ -154,6 +168,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     gc: config.registry.gc,
     clock,
     ...(metrics ? { observer: metrics.observer } : {}),
+    proxies: config.registry.proxies,
+    ...(proxyFetch ? { proxyFetch } : {}),
   });
 
   const versions = new VersionIndex(db, registry, clock);
@@ -174,8 +190,6 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     clock,
   });
   immutability.attach(registry, indexer.guard);
-  // What the store fetches for a user passes one address policy (ARCHITECTURE.md §8).
-  const ownHosts = new OwnHosts(config.publicUrl, config.listen);
   const outbound = createOutboundFetch(
     new OutboundPolicy({ allowHosts: config.sync.allowHosts, self: () => ownHosts.addresses() }),
   );
@@ -372,6 +386,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     async shutdown() {
       await sync.stop();
       await outbound.dispatcher.close();
+      await proxyFetch?.dispatcher.close();
+      registry.close();
       stats.close();
       await search.close();
       await checkpointer.stop();

@@ -193,6 +193,40 @@ export class RegistryClient implements RepositoryProvider<RemoteRepository> {
     return res.status === 206 ? stream : skipBytes(stream, offset);
   }
 
+  /**
+   * GET a whole blob whose size is not known yet (a pull-through cache asked by digest only):
+   * the size the registry announces, and the body verified against digest and that size.
+   */
+  async openBlob(
+    repository: string,
+    digest: Digest,
+    options: CallOptions = {},
+  ): Promise<{ size: number; stream: Readable }> {
+    const path = `/v2/${repository}/blobs/${digest}`;
+    const what = `fetch blob ${repository}@${digest}`;
+    const res = await this.transport.send({
+      method: 'GET',
+      path,
+      scopes: [repositoryScope(repository, 'pull')],
+      expect: [200],
+      what,
+      signal: options.signal,
+    });
+    const size = Number(res.headers.get('content-length') ?? NaN);
+    if (!Number.isSafeInteger(size) || size < 0) {
+      await res.body?.cancel().catch(() => undefined);
+      throw new ClientError('protocol', `${what}: response has no Content-Length`, {
+        method: 'GET',
+        status: res.status,
+      });
+    }
+    const stream = bodyStream(res, 'GET', this.transport.url(path).href, options.signal);
+    return {
+      size,
+      stream: verifying(stream, { mediaType: 'application/octet-stream', digest, size }),
+    };
+  }
+
   async blobExists(
     repository: string,
     digest: Digest,

@@ -7,6 +7,7 @@ import type { BlobStore } from '../storage/blob-store.js';
 import type { BlobUploads } from '../uploads/blob-uploads.js';
 import type { ManifestGuard, RemovalGuard } from '../manifests/manifest-guard.js';
 import type { RegistryObserver } from '../observer.js';
+import type { PullThrough } from '../proxy/pull-through.js';
 
 /** What every handler may use: built once by createRegistry. */
 export interface RegistryContext {
@@ -20,6 +21,8 @@ export interface RegistryContext {
   log: Logger;
   observer: RegistryObserver;
   maxManifestBytes: number;
+  /** The pull-through caches; undefined when none is configured (then nothing is asked). */
+  pullThrough: PullThrough | undefined;
 }
 
 /** One parsed /v2 request: the route's parameters, already authorized. */

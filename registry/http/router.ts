@@ -19,6 +19,7 @@ import {
   uploadStatus,
 } from './handlers/uploads.js';
 import { API_VERSION_HEADER, sendJson, sendOciError } from './respond.js';
+import { proxyHandler } from './handlers/proxied.js';
 
 type Handler = (ctx: RegistryContext, call: Call) => void | Promise<void>;
 
@@ -135,8 +136,17 @@ async function dispatch(
     if (!m) continue;
     const entry = route.methods[method];
     if (!entry) throw new OciError('UNSUPPORTED', `method ${method} not allowed here`);
-    const repository = parseRepositoryName(m[1] ?? '');
-    const [action, handler] = entry;
+    const named = parseRepositoryName(m[1] ?? '');
+    const [action, local] = entry;
+    // Pull-through caches: resolved in memory from the name (and `ns=`), so local repositories
+    // pay nothing for them; proxied repositories are read-only.
+    const target = ctx.pullThrough?.target(named, query.get('ns'), method);
+    if (target && action !== 'pull')
+      throw new OciError('UNSUPPORTED', 'a pull-through cache is read-only', {
+        proxy: target.proxy.name,
+      });
+    const repository = target ? target.repository : named;
+    const handler = target ? proxyHandler(route.family, target, local) : local;
     const scope: AccessScope = { type: 'repository', name: repository, actions: [action] };
     const actor = await ctx.access.check(auth, scope, req.headers.host);
     const served = handler(ctx, { req, res, query, repository, param: m[2] ?? '', actor });

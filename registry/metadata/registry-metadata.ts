@@ -193,18 +193,21 @@ export class RegistryMetadata {
 
   /**
    * Stores a manifest, its graph edges and its tag in one transaction. Returns the references
-   * that are missing (nothing is written then).
+   * that are missing (nothing is written then). `partial`: store it whatever it references is
+   * held (a pull-through cache holds manifests before the blobs they name are pulled).
    */
-  putManifest(row: ManifestRow, tag?: string): { missing: Digest[] } {
+  putManifest(row: ManifestRow, tag?: string, partial = false): { missing: Digest[] } {
     const now = this.now();
     return this.db.transaction(() => {
-      const missing = row.refs
-        .filter((ref) =>
-          ref.kind === 'blob'
-            ? this.repositoryBlobSize(row.repository, ref.child) === undefined
-            : this.s.manifestExists!.get(row.repository, ref.child) === undefined,
-        )
-        .map((ref) => ref.child);
+      const missing = partial
+        ? []
+        : row.refs
+            .filter((ref) =>
+              ref.kind === 'blob'
+                ? this.repositoryBlobSize(row.repository, ref.child) === undefined
+                : this.s.manifestExists!.get(row.repository, ref.child) === undefined,
+            )
+            .map((ref) => ref.child);
       if (missing.length > 0) return { missing };
       this.s.ensureRepo!.run(row.repository, now);
       const inserted = this.s.insertManifest!.run(

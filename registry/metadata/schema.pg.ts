@@ -99,3 +99,36 @@ export const uploads = pgTable(
   },
   (t) => [index('uploads_owner').on(t.owner)],
 );
+
+export const proxyTags = pgTable(
+  'proxy_tags',
+  {
+    repository: text('repository').notNull(),
+    tag: text('tag').notNull(),
+    checkedAt: millis('checked_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.repository, t.tag] })],
+);
+
+export const proxyContent = pgTable(
+  'proxy_content',
+  {
+    proxy: text('proxy').notNull(),
+    repository: text('repository').notNull(),
+    digest: text('digest').notNull(),
+    kind: text('kind', { enum: ['blob', 'manifest'] }).notNull(),
+    size: bigint('size', { mode: 'number' }).notNull(),
+    lastPulledAt: millis('last_pulled_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.repository, t.digest] }),
+    index('proxy_content_lru').on(t.proxy, t.lastPulledAt),
+  ],
+);
+
+export const proxyStats = pgTable('proxy_stats', {
+  proxy: text('proxy').primaryKey(),
+  hits: bigint('hits', { mode: 'number' }).notNull().default(0),
+  misses: bigint('misses', { mode: 'number' }).notNull().default(0),
+  upstreamErrors: bigint('upstream_errors', { mode: 'number' }).notNull().default(0),
+});

@@ -95,3 +95,39 @@ export const uploads = sqliteTable(
   },
   (t) => [index('uploads_owner').on(t.owner)],
 );
+
+/** When a pull-through cache last asked its upstream what a cached tag points at. */
+export const proxyTags = sqliteTable(
+  'proxy_tags',
+  {
+    repository: text('repository').notNull(),
+    tag: text('tag').notNull(),
+    checkedAt: integer('checked_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.repository, t.tag] })],
+);
+
+/** Content a pull-through cache holds, with its size and last pull (for maxBytes eviction). */
+export const proxyContent = sqliteTable(
+  'proxy_content',
+  {
+    proxy: text('proxy').notNull(),
+    repository: text('repository').notNull(),
+    digest: text('digest').notNull(),
+    kind: text('kind', { enum: ['blob', 'manifest'] }).notNull(),
+    size: integer('size').notNull(),
+    lastPulledAt: integer('last_pulled_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.repository, t.digest] }),
+    index('proxy_content_lru').on(t.proxy, t.lastPulledAt),
+  ],
+);
+
+/** Counters of a pull-through cache, kept across restarts. */
+export const proxyStats = sqliteTable('proxy_stats', {
+  proxy: text('proxy').primaryKey(),
+  hits: integer('hits').notNull().default(0),
+  misses: integer('misses').notNull().default(0),
+  upstreamErrors: integer('upstream_errors').notNull().default(0),
+});

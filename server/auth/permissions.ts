@@ -40,6 +40,12 @@ export type NamespaceAction = 'read' | 'push' | 'manage-apps' | 'manage-members'
 
 export interface PermissionRules {
   anonymousPull: boolean;
+  /**
+   * Pull-through caches (`registry.proxies`): the repositories under `<name>/` are theirs. Anyone
+   * pulls through one with `anonymousPull`, else any signed-in principal with read does (robots
+   * and install pull credentials, narrowed to one app, do not); nobody pushes or deletes there.
+   */
+  proxies?: readonly { name: string; anonymousPull: boolean }[];
 }
 
 type User = Extract<Principal, { kind: 'user' }>;
@@ -83,11 +89,31 @@ export class Permissions {
 
   /** May `p` do `action` on repository `name` (`<namespace>/<app>[/...]`)? */
   repository(p: Principal, name: string, action: RepositoryAction): boolean {
+    const proxy = this.proxyOf(name);
+    if (proxy) return action === 'pull' && this.proxyPull(p, proxy);
     if (p.kind === 'user' && isRobot(p)) return this.robotRepository(p, name, action);
     const [namespace = '', app = ''] = name.split('/');
     if (pullOnly(p)) return action === 'pull' && this.readApp(p, namespace, app);
     if (action === 'pull') return this.readApp(p, namespace, app);
     return this.namespace(p, namespace, action === 'push' ? 'push' : 'manage-apps');
+  }
+
+  /** Whether `name` is a repository of a pull-through cache (its first component is a proxy's). */
+  proxied(name: string): boolean {
+    return this.proxyOf(name) !== undefined;
+  }
+
+  private proxyOf(name: string): { name: string; anonymousPull: boolean } | undefined {
+    const proxies = this.rules.proxies;
+    if (!proxies?.length) return undefined;
+    const first = name.slice(0, name.indexOf('/'));
+    return proxies.find((proxy) => proxy.name === first);
+  }
+
+  private proxyPull(p: Principal, proxy: { anonymousPull: boolean }): boolean {
+    if (proxy.anonymousPull) return true;
+    if (p.kind !== 'user' || isRobot(p) || pullOnly(p)) return false;
+    return this.active(p) && scopeAllows(p, 'read');
   }
 
   /**

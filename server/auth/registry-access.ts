@@ -60,7 +60,10 @@ export function createRegistryAccess(deps: {
       if (allowed) return { name: 'anonymous', anonymous: true };
       throw challenge(host, scope);
     }
-    if (allowed && grants(claims, scope)) return actorOf(claims);
+    // A cache reached by `ns=` or as Docker's mirror is named differently in the client's token
+    // (`library/alpine`, not `hub/library/alpine`): there, being signed in with read is enough.
+    const proxied = scope.type === 'repository' && permissions.proxied(scope.name);
+    if (allowed && (proxied || grants(claims, scope))) return actorOf(claims);
     // Allowed but not in this token: the client asks the token endpoint again with the scope.
     // An anonymous caller is told to authenticate; a known one that may not, is denied.
     if (allowed || principal.kind === 'anonymous')

@@ -25,7 +25,7 @@ export const UserChange = z.strictObject({
   role: z.enum(['admin', 'user']).optional(),
 });
 
-/** /api/v1/admin: garbage collection, reindex, users, keys. Admins only. */
+/** /api/v1/admin: garbage collection, reindex, pull-through caches, users, keys. Admins only. */
 export function adminRoutes(deps: {
   registry: Registry;
   permissions: Permissions;
@@ -57,6 +57,12 @@ export function adminRoutes(deps: {
         detail: { bytesFreed: report.bytesFreed },
       });
     res.json(report);
+  });
+
+  /** The pull-through caches: what each holds and how it served (issue 14's shape). */
+  router.get('/proxies', (_req, res) => {
+    admin(res);
+    res.json({ items: deps.registry.proxyStats() });
   });
 
   router.post('/reindex', async (req, res) => {

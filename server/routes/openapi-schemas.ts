@@ -132,6 +132,19 @@ export const GcReport = z.object({
   bytesFreed: Count,
   durationMs: z.number().nonnegative(),
 });
+export const ProxyList = z.object({
+  items: z.array(
+    z.object({
+      name: z.string(),
+      upstream: z.string(),
+      repositories: Count,
+      bytes: Count,
+      hits: Count,
+      misses: Count,
+      upstreamErrors: Count,
+    }),
+  ),
+});
 export const ReindexReport = z.object({
   apps: Count,
   versions: Count,
@@ -286,6 +299,7 @@ export const RESPONSE_SCHEMAS = {
   JoinedOrg,
   AuditPage,
   GcReport,
+  ProxyList,
   ReindexReport,
   Package,
   PackageList,

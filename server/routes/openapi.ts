@@ -14,6 +14,7 @@ import { Filter as AuditFilter } from './audit.js';
 import { CodeBody, LoginBody } from './auth.js';
 import { NewKey } from './keys.js';
 import { RESPONSE_SCHEMAS as R } from './openapi-schemas.js';
+import { ImmutabilityRules } from '../governance/immutability.js';
 import { Membership, NewOrg } from './orgs.js';
 import { SearchQuery } from './search.js';
 import { ProfileChange } from './users.js';
@@ -37,6 +38,7 @@ const REQUEST_SCHEMAS = {
   SyncRetryRequest,
   RegistryCredential,
   UserChange,
+  ImmutabilityRules,
 };
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -187,6 +189,23 @@ const PATHS: Record<string, Partial<Record<Method, Operation>>> = {
     ),
   },
   '/orgs/{org}': { get: op('orgs', 'getOrg', 'anyone', 'An organisation', [200, R.Org]) },
+  '/namespaces/{namespace}/immutability': {
+    get: op(
+      'governance',
+      'getImmutability',
+      'anyone',
+      "The namespace's immutability rules (docs/governance.md)",
+      [200, ImmutabilityRules],
+    ),
+    put: op(
+      'governance',
+      'setImmutability',
+      'user',
+      'Set the rules: published versions and tags matching the patterns cannot be moved or deleted (owners only; 403 otherwise)',
+      [200, ImmutabilityRules, 'the rules now in force'],
+      { body: ImmutabilityRules },
+    ),
+  },
   '/orgs/{org}/members': {
     get: op('orgs', 'listMembers', 'user', 'The members (members only)', [200, R.MemberList]),
   },
@@ -232,6 +251,15 @@ const PATHS: Record<string, Partial<Record<Method, Operation>>> = {
       "Run the registry's garbage collection",
       [200, R.GcReport],
       { query: GcQuery },
+    ),
+  },
+  '/admin/proxies': {
+    get: op(
+      'admin',
+      'listProxies',
+      'admin',
+      'The pull-through caches: what each holds and how it served',
+      [200, R.ProxyList],
     ),
   },
   '/admin/reindex': {
@@ -542,6 +570,7 @@ export function buildOpenApiDocument(): Json {
       'users',
       'keys',
       'orgs',
+      'governance',
       'apps',
       'versions',
       'sync',

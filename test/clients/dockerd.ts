@@ -70,7 +70,11 @@ function ping(socket: string): Promise<boolean> {
 
 const sleep = (ms: number): Promise<void> => new Promise((done) => setTimeout(done, ms));
 
-export async function startDockerd(options: { insecureRegistries: string[] }): Promise<Dockerd> {
+export async function startDockerd(options: {
+  insecureRegistries: string[];
+  /** Docker Hub mirrors (`registry-mirrors`), e.g. `http://127.0.0.1:5000`. */
+  registryMirrors?: string[];
+}): Promise<Dockerd> {
   const dir = await mkdtemp(join(tmpdir(), 'appshelf-dockerd-'));
   const socket = join(dir, 'docker.sock');
   const configDir = join(dir, 'client');
@@ -90,6 +94,7 @@ export async function startDockerd(options: { insecureRegistries: string[] }): P
     '--ip-forward=false',
     '--ip-masq=false',
     ...options.insecureRegistries.map((host) => `--insecure-registry=${host}`),
+    ...(options.registryMirrors ?? []).map((url) => `--registry-mirror=${url}`),
   ];
   let log = '';
   const keep = (chunk: Buffer): void => {

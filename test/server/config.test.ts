@@ -30,6 +30,21 @@ describe('config: config.yml and APPSHELF_* overrides', () => {
       'sync:\n  allowHosts: [registry.corp, 10.0.0.0/33]\n',
       'sync.allowHosts[1]',
     ],
+    [
+      'a proxy without an upstream URL',
+      'registry:\n  proxies:\n    - name: hub\n      upstream: registry-1.docker.io\n',
+      'registry.proxies[0].upstream',
+    ],
+    [
+      'two proxies of one name',
+      'registry:\n  proxies:\n    - { name: hub, upstream: "https://a.example" }\n    - { name: hub, upstream: "https://b.example" }\n',
+      'registry.proxies',
+    ],
+    [
+      'two Docker mirrors',
+      'registry:\n  proxies:\n    - { name: a, upstream: "https://a.example", dockerMirror: true }\n    - { name: b, upstream: "https://b.example", dockerMirror: true }\n',
+      'at most one proxy may be the dockerMirror',
+    ],
   ] as const) {
     it(`refuses ${name}, naming the key`, () => {
       const file = join(dir, 'config.yml');
@@ -40,6 +55,25 @@ describe('config: config.yml and APPSHELF_* overrides', () => {
         .that.includes(key);
     });
   }
+
+  it('fills a proxy with its defaults', () => {
+    const config = parseConfig({
+      registry: { proxies: [{ name: 'hub', upstream: 'https://registry-1.docker.io' }] },
+    });
+    expect(config.registry.proxies[0]).to.deep.equal({
+      name: 'hub',
+      upstream: 'https://registry-1.docker.io',
+      hosts: [],
+      dockerMirror: false,
+      username: '',
+      password: '',
+      anonymousPull: false,
+      tagTtlSeconds: 300,
+      maxBytes: 0,
+      maxConcurrent: 8,
+      timeoutSeconds: 30,
+    });
+  });
 
   it('takes sync.allowHosts from the environment as a YAML list', () => {
     const config = parseConfig(
