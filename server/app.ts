@@ -58,6 +58,8 @@ import { syncRoutes } from './routes/sync.js';
 import { AppStats } from './store/stats.js';
 import { VersionIndex } from './store/version-index.js';
 import { webRoutes } from './web/index.js';
+import { appWebhookRoutes, namespaceWebhookRoutes } from './routes/webhooks.js';
+import { createWebhooks } from './webhooks/index.js';
 
 export interface AppInstance {
   /** The node:http request handler: /v2 straight to the registry, the rest through express. */
@@ -154,17 +156,29 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     ...(metrics ? { observer: metrics.observer } : {}),
   });
 
-  const versions = new VersionIndex(db, registry, clock);
+  // What the store fetches for a user passes one address policy (ARCHITECTURE.md §8).
+  const ownHosts = new OwnHosts(config.publicUrl, config.listen);
+  const webhooks = createWebhooks({
+    db,
+    config,
+    dataDir: data,
+    permissions,
+    audit: accounts.audit,
+    clock,
+    log: log.child({ module: 'webhooks' }),
+    self: () => ownHosts.addresses(),
+  });
+  const events = webhooks.events;
+  const versions = new VersionIndex(db, registry, clock, events);
   const reader = new BundleReader(registry);
   new StoreIndexer({
     registry,
     reader,
     versions,
+    events,
     log: log.child({ module: 'store.indexer' }),
     clock,
   }).attach();
-  // What the store fetches for a user passes one address policy (ARCHITECTURE.md §8).
-  const ownHosts = new OwnHosts(config.publicUrl, config.listen);
   const outbound = createOutboundFetch(
     new OutboundPolicy({ allowHosts: config.sync.allowHosts, self: () => ownHosts.addresses() }),
   );
@@ -178,6 +192,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     maxManifestBytes: config.registry.maxManifestBytes,
     outbound,
     ownHosts,
+    events,
   });
   const reindex = new Reindexer({
     db,
@@ -256,6 +271,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   );
   api.use('/search', searchRoutes(search));
   api.use('/apps', syncRoutes({ sync, audit: accounts.audit }));
+  api.use('/apps', appWebhookRoutes(webhooks.service));
+  api.use('/namespaces', namespaceWebhookRoutes(webhooks.service));
   const stats = new AppStats({ db, clock, log: log.child({ module: 'store.stats' }) }).attach(
     registry,
   );
@@ -271,6 +288,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       log,
       clock,
       publicUrl: config.publicUrl,
+      events,
     }),
   );
   api.use(
@@ -300,6 +318,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       config,
       pulls,
       token,
+      events,
     }),
   );
   const web = webRoutes({
@@ -318,6 +337,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     secureCookies,
     sync,
     rainstore: config.rainstore,
+    events,
+    webhooks: webhooks.service,
   });
   app.use(web.pages);
   app.use(web.notFound);
@@ -350,6 +371,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     },
     async shutdown() {
       await sync.stop();
+      await webhooks.close();
       await outbound.dispatcher.close();
       stats.close();
       await search.close();

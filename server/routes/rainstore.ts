@@ -5,6 +5,7 @@
 import express, { Router, type Request, type RequestHandler } from 'express';
 import { min } from 'drizzle-orm';
 import type { Logger } from 'pino';
+import type { StoreEvents } from '../webhooks/store-events.js';
 import { z } from 'zod';
 import { TAG_PATTERN } from '../../schemas/oci.js';
 import type { Config } from '../../schemas/config.js';
@@ -74,6 +75,8 @@ export interface RainstoreRoutesDeps {
   config: Pick<Config, 'publicUrl' | 'rainstore'>;
   /** The registry's token realm handler (`/v2/token`), also served as `/app-server/v1/registry/auth`. */
   token: RequestHandler;
+  /** Store events (webhooks): installs, listing, deletes. */
+  events?: StoreEvents | undefined;
 }
 
 export function rainstoreRoutes(deps: RainstoreRoutesDeps): Router {
@@ -86,7 +89,7 @@ export function rainstoreRoutes(deps: RainstoreRoutesDeps): Router {
   const apps = new AppService({ ...deps, access, log });
   const robots = new Robots({ db, keys: deps.keys, clock });
   const publisher = new VersionPublisher({ ...deps, log });
-  const installs = new InstallCounter({ stats, clock });
+  const installs = new InstallCounter({ stats, clock, events: deps.events });
 
   const caller = (req: Request): RainstoreCaller => callerOf(req, deps);
   const ctx = (req: Request): DtoContext => ({ market, baseUrl: baseUrlOf(publicUrl, req) });
@@ -286,7 +289,7 @@ export function rainstoreRoutes(deps: RainstoreRoutesDeps): Router {
         getTemplate ? deps.pulls.issue(principal, app.id) : null,
       );
       if (getTemplate) template = JSON.stringify(served);
-      if (forInstall) installs.count(installer(c), app.id, row.version);
+      if (forInstall) installs.count(installer(c), app, row.version);
     }
     res.set('Cache-Control', 'no-store').json(versionDetail(app, row, template, ctx(req)));
   });
@@ -332,7 +335,7 @@ export function rainstoreRoutes(deps: RainstoreRoutesDeps): Router {
       ownHostsOf(publicUrl, req),
       null,
     );
-    installs.count(`anon:${caller(req).address}`, app.id, row.version);
+    installs.count(`anon:${caller(req).address}`, app, row.version);
     res.set('Cache-Control', 'no-store').json({ cmd: JSON.stringify(template), arch: row.arch });
   });
 

@@ -9,6 +9,7 @@ import type { Digest } from '../../schemas/oci.js';
 import type { Registry } from '../../registry/index.js';
 import type { Db } from '../db/open-database.js';
 import { apps, components, sourceCredentials, versions } from '../db/store-schema.js';
+import type { StoreEvents } from '../webhooks/store-events.js';
 import type { AppContent } from './bundle-reader.js';
 
 export interface AppRef {
@@ -34,6 +35,8 @@ export class VersionIndex {
     private readonly db: Db,
     private readonly registry: Pick<Registry, 'meta'>,
     private readonly clock: () => number,
+    /** Where a removed version is told (webhook `delete`), whichever way it went (/v2 or the API). */
+    private readonly events?: StoreEvents,
   ) {
     this.componentsOfApp = db
       .select({ version: versions.version, serviceKey: components.serviceKey })
@@ -166,6 +169,12 @@ export class VersionIndex {
       this.dropComponentTags(repositoryOf(ref), row.version, row.id);
       tx.delete(versions).where(eq(versions.id, row.id)).run();
       tx.update(apps).set({ updatedAt: this.clock() }).where(eq(apps.id, app.id)).run();
+      this.events?.emit({
+        type: 'delete',
+        namespace: ref.namespace,
+        app: ref.name,
+        data: { repository: repositoryOf(ref), version },
+      });
       return true;
     });
   }
