@@ -166,7 +166,15 @@ export class DeliveryWorker {
     } catch (err) {
       error = describe(err);
     }
-    if (this.stopped && error !== undefined && statusCode === undefined) return; // lease ends; retried
+    if (this.stopped && error !== undefined && statusCode === undefined) {
+      // Cut short by shutdown, not the receiver's fault: due again at once, for the next start.
+      this.deps.db
+        .update(webhookDeliveries)
+        .set({ nextAttemptAt: this.deps.clock() })
+        .where(and(eq(webhookDeliveries.id, id), eq(webhookDeliveries.state, 'pending')))
+        .run();
+      return;
+    }
     this.record(delivery, started, performance.now() - startedMs, statusCode, error);
   }
 
