@@ -92,7 +92,7 @@ export class AppVersions {
     if (!row) throw new StoreError('not_found', `no version ${version} of ${repositoryOf(ref)}`);
     this.deps.db.transaction((tx) => {
       this.deps.registry.meta.deleteTag(repositoryOf(ref), version);
-      this.deps.versions.remove(ref, version);
+      this.deps.versions.remove(ref, version, undefined, principalName(caller.principal));
       for (const pkg of tx.select().from(packages).where(eq(packages.appId, app.id)).all()) {
         const covered = parseStrings(pkg.versions);
         if (!covered.includes(version)) continue;

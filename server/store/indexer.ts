@@ -70,11 +70,11 @@ export class StoreIndexer {
         return;
       }
       case 'tag.deleted':
-        if (versions.remove(app, event.tag, event.digest))
+        if (versions.remove(app, event.tag, event.digest, event.actor))
           log.info({ repo: event.repository, version: event.tag }, 'version removed');
         return;
       case 'manifest.deleted':
-        for (const tag of event.tags) versions.remove(app, tag, event.digest);
+        for (const tag of event.tags) versions.remove(app, tag, event.digest, event.actor);
         return;
       case 'manifest.pulled':
         return;

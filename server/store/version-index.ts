@@ -155,8 +155,8 @@ export class VersionIndex {
     });
   }
 
-  /** Removes the version a deleted tag (or manifest) stood for. */
-  remove(ref: AppRef, version: string, manifestDigest?: Digest): boolean {
+  /** Removes the version a deleted tag (or manifest) stood for; `actor`: who, for the event. */
+  remove(ref: AppRef, version: string, manifestDigest?: Digest, actor?: string): boolean {
     const app = this.findApp(ref);
     if (!app) return false;
     return this.db.transaction((tx) => {
@@ -173,6 +173,7 @@ export class VersionIndex {
         type: 'delete',
         namespace: ref.namespace,
         app: ref.name,
+        actor,
         data: { repository: repositoryOf(ref), version },
       });
       return true;

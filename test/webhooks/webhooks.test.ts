@@ -158,6 +158,7 @@ describe('webhooks: deliveries to a real receiver', function () {
       source: '/api/v1/apps/wanda/board',
       subject: 'wanda/board',
       datacontenttype: 'application/json',
+      appshelfactor: 'wanda',
     });
     expect(event.id).to.be.a('string');
     expect(Date.parse(event.time as string)).to.be.a('number').and.not.NaN;
