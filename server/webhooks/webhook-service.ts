@@ -98,6 +98,7 @@ export class WebhookService {
 
   async create(caller: Caller, scope: HookScope, input: NewWebhook): Promise<HookView> {
     const namespaceId = this.authorize(caller.principal, scope);
+    if (scope.app !== undefined) this.requireApp(scope.namespace, scope.app);
     await this.checkUrl(input.url);
     const existing = this.rowsOf(namespaceId, scope).length;
     if (existing >= MAX_HOOKS_PER_SCOPE)
@@ -234,15 +235,20 @@ export class WebhookService {
         'forbidden',
         `only an owner of "${scope.namespace}" (or an admin, with a session or a push key) manages its webhooks`,
       );
-    if (scope.app !== undefined) {
-      const app = this.deps.db
-        .select({ id: apps.id })
-        .from(apps)
-        .where(and(eq(apps.namespace, scope.namespace), eq(apps.name, scope.app)))
-        .get();
-      if (!app) throw new StoreError('not_found', `no app ${scope.namespace}/${scope.app}`);
-    }
     return ns.id;
+  }
+
+  /**
+   * Hooks are made for an app that exists. They outlive it (they hear its `delete`, and stay
+   * listable and deletable under its name), so only making one asks.
+   */
+  private requireApp(namespace: string, app: string): void {
+    const found = this.deps.db
+      .select({ id: apps.id })
+      .from(apps)
+      .where(and(eq(apps.namespace, namespace), eq(apps.name, app)))
+      .get();
+    if (!found) throw new StoreError('not_found', `no app ${namespace}/${app}`);
   }
 
   private rowsOf(namespaceId: number, scope: HookScope): HookRow[] {

@@ -131,12 +131,30 @@ describe('webhooks: the events of store actions', function () {
     expect(receiver.received.filter(eventOf('publish'))).to.have.length(0);
   });
 
-  it('deleting the app is a delete without a version', async () => {
+  it("deleting the app is a delete without a version, also to the app's own hooks", async () => {
     await pushApp(reg, 'admin/gone', '1.0.0');
+    const hooks = '/api/v1/apps/admin/gone/webhooks';
+    const own = await api<{ id: number }>(srv, 'POST', hooks, {
+      bearer: ADMIN_KEY,
+      body: { url: `${receiver.url}?own`, events: ['delete'], secret: SECRET },
+    });
+    expect(own.status, own.text).to.equal(201);
     const res = await api(srv, 'DELETE', '/api/v1/apps/admin/gone', { bearer: ADMIN_KEY });
     expect(res.status, res.text).to.equal(204);
-    const [gone] = await receiver.waitFor(eventOf('delete'));
-    expect(parsed(gone!)).to.deep.include({ app: 'gone', data: { repository: 'admin/gone' } });
+    const both = await receiver.waitFor(eventOf('delete'), 2);
+    expect(both.map((r) => r.path).sort()).to.deep.equal(['/hook', '/hook?own']);
+    for (const gone of both)
+      expect(parsed(gone)).to.deep.include({
+        app: 'gone',
+        actor: 'admin',
+        data: { repository: 'admin/gone' },
+      });
+    const still = await api<{ webhooks: unknown[] }>(srv, 'GET', hooks, { bearer: ADMIN_KEY });
+    expect([still.status, still.body.webhooks.length], 'the hook outlives its app').to.deep.equal([
+      200, 1,
+    ]);
+    const removed = await api(srv, 'DELETE', `${hooks}/${own.body.id}`, { bearer: ADMIN_KEY });
+    expect(removed.status).to.equal(204);
   });
 });
 
