@@ -16,6 +16,9 @@ import {
   startTestServer,
   type TestServer,
 } from '../helpers/server.js';
+import { eq } from 'drizzle-orm';
+import { apps } from '../../server/db/store-schema.js';
+import { RainstoreClient } from '../rainstore/client.js';
 import { pushTemplate } from '../store/app-pushes.js';
 import { pushApp } from '../web/push-app.js';
 import { expectedSignature, Receiver, type Received } from './receiver.js';
@@ -46,6 +49,7 @@ describe('webhooks: the events of store actions', function () {
   let srv: TestServer;
   let receiver: Receiver;
   let reg: TestRegistryClient;
+  let hookId: number;
 
   before(async () => {
     // sync.allowHosts: [] — a draft whose image is on this machine fails its sync at once.
@@ -55,7 +59,7 @@ describe('webhooks: the events of store actions', function () {
     });
     receiver = await Receiver.start();
     reg = new TestRegistryClient(srv.url);
-    await addHook(srv, receiver.url, [
+    hookId = await addHook(srv, receiver.url, [
       'push',
       'publish',
       'sync_failed',
@@ -96,6 +100,37 @@ describe('webhooks: the events of store actions', function () {
     ]);
     for (const r of receiver.received)
       expect(r.headers['x-appshelf-signature']).to.equal(expectedSignature(r.body, SECRET));
+  });
+
+  it('install through the Rainstore API (a console taking the template), once per caller and version', async () => {
+    await pushApp(reg, 'admin/console', '3.0.0');
+    const appKey = srv.app.db
+      .select({ appKey: apps.appKey })
+      .from(apps)
+      .where(eq(apps.name, 'console'))
+      .get()!.appKey;
+    const installDeliveries = async () =>
+      (
+        await api<{ deliveries: { event: string }[] }>(
+          srv,
+          'GET',
+          `/api/v1/namespaces/admin/webhooks/${hookId}/deliveries?limit=200`,
+          { bearer: ADMIN_KEY },
+        )
+      ).body.deliveries.filter((d) => d.event === 'install').length;
+    const before = await installDeliveries();
+    const rs = new RainstoreClient(srv.url, 'appshelf', ADMIN_KEY);
+    for (let i = 0; i < 2; i++) {
+      const got = await rs.getVersion(appKey, '3.0.0', { forInstall: true, getTemplate: true });
+      expect(got.status).to.equal(200);
+    }
+    const [install] = await receiver.waitFor(eventOf('install'));
+    expect(parsed(install!)).to.deep.include({
+      app: 'console',
+      data: { repository: 'admin/console', version: '3.0.0', via: 'rainstore' },
+    });
+    // Deliveries are written in the request that caused them: a second install would be here.
+    expect(await installDeliveries(), 'the second fetch is the same install').to.equal(before + 1);
   });
 
   it('a template push (a draft) is a push, not a publish; its failed sync is sync_failed', async () => {
