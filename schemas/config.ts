@@ -253,6 +253,15 @@ export const Config = z.strictObject({
         .max(300)
         .default(10)
         .describe('time a receiver has to answer one delivery attempt'),
+      historyDays: z
+        .number()
+        .int()
+        .min(1)
+        .max(3650)
+        .default(30)
+        .describe(
+          'delivered and failed deliveries are kept this long in the history (and can be redelivered), then removed',
+        ),
     })
     .prefault({}),
   rainstore: z

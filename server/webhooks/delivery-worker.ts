@@ -9,7 +9,7 @@
  * conditional update: several processes over one database never send a delivery twice at once,
  * and a delivery whose process died is taken again once the lease ends.
  */
-import { and, asc, eq, lte, min } from 'drizzle-orm';
+import { and, asc, eq, lt, lte, min, ne } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { Db } from '../db/open-database.js';
 import { webhookDeliveries, webhooks } from '../db/webhook-schema.js';
@@ -23,6 +23,7 @@ export interface RetryRules {
   retryMaxSeconds: number;
   retryForHours: number;
   timeoutSeconds: number;
+  historyDays: number;
 }
 
 /** Deliveries sent at a time by one process. */
@@ -31,6 +32,8 @@ const BATCH = 8;
 const IDLE_POLL_MS = 5_000;
 const MAX_LOG_ENTRIES = 50;
 const MAX_ERROR_CHARS = 500;
+/** How often a process removes deliveries past `historyDays`. */
+const PRUNE_EVERY_MS = 3_600_000;
 
 export class DeliveryWorker {
   private timer: NodeJS.Timeout | undefined;
@@ -38,6 +41,7 @@ export class DeliveryWorker {
   private again = false;
   private stopped = false;
   private readonly inFlight = new AbortController();
+  private prunedAt = 0;
 
   constructor(
     private readonly deps: {
@@ -84,12 +88,26 @@ export class DeliveryWorker {
   }
 
   private async tick(): Promise<void> {
+    this.prune();
     for (;;) {
       const taken = this.take();
       if (taken.length === 0) return;
       await Promise.all(taken.map((id) => this.send(id)));
       if (this.stopped) return;
     }
+  }
+
+  /** The history is finite: finished deliveries older than `historyDays` go (pending ones stay). */
+  private prune(): void {
+    const now = this.deps.clock();
+    if (now - this.prunedAt < PRUNE_EVERY_MS) return;
+    this.prunedAt = now;
+    const before = now - this.deps.rules.historyDays * 86_400_000;
+    const removed = this.deps.db
+      .delete(webhookDeliveries)
+      .where(and(ne(webhookDeliveries.state, 'pending'), lt(webhookDeliveries.createdAt, before)))
+      .run().changes;
+    if (removed > 0) this.deps.log.info({ removed }, 'webhook history pruned');
   }
 
   /** Takes up to BATCH due deliveries under a lease; returns their ids. */

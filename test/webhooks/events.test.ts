@@ -8,7 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { api } from '../helpers/accounts.js';
+import { api, TestClock } from '../helpers/accounts.js';
 import { TestRegistryClient } from '../helpers/registry-client.js';
 import {
   ADMIN_KEY,
@@ -235,6 +235,44 @@ describe('webhooks: the outbox outlives a restart', function () {
     } finally {
       await receiver.close();
       await rm(data, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('webhooks: the history is kept for webhooks.historyDays', function () {
+  this.timeout(60_000);
+
+  it('removes finished deliveries older than that, and keeps newer ones', async () => {
+    const clock = new TestClock();
+    const receiver = await Receiver.start();
+    const srv = await startTestServer(
+      { webhooks: { allowHosts: LOOPBACK_REGISTRIES, historyDays: 2 } },
+      { clock: clock.now },
+    );
+    try {
+      const id = await addHook(srv, receiver.url, ['push']);
+      const history = async () =>
+        (
+          await api<{ deliveries: { state: string }[] }>(
+            srv,
+            'GET',
+            `/api/v1/namespaces/admin/webhooks/${id}/deliveries`,
+            { bearer: ADMIN_KEY },
+          )
+        ).body.deliveries;
+      const reg = new TestRegistryClient(srv.url);
+      await pushApp(reg, 'admin/old', '1.0.0');
+      await receiver.waitFor(eventOf('push'));
+      clock.advance(3 * 86_400_000);
+      await pushApp(reg, 'admin/new', '1.0.0'); // wakes the worker, which prunes first
+      await receiver.waitFor(eventOf('push'), 2);
+      const deadline = Date.now() + 10_000;
+      let left = await history();
+      while (left.length !== 1 && Date.now() < deadline) left = await history();
+      expect(left.map((d) => d.state)).to.deep.equal(['delivered']);
+    } finally {
+      await srv.close();
+      await receiver.close();
     }
   });
 });
