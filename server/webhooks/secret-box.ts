@@ -26,10 +26,17 @@ export class SecretBox {
       throw new Error('not a sealed webhook secret');
     const decipher = createDecipheriv('aes-256-gcm', this.key, Buffer.from(iv, 'base64url'));
     decipher.setAuthTag(Buffer.from(tag, 'base64url'));
-    return Buffer.concat([
-      decipher.update(Buffer.from(sealed, 'base64url')),
-      decipher.final(),
-    ]).toString('utf8');
+    try {
+      return Buffer.concat([
+        decipher.update(Buffer.from(sealed, 'base64url')),
+        decipher.final(),
+      ]).toString('utf8');
+    } catch {
+      // A database restored without its keys folder: the hook must be made again.
+      throw new Error(
+        "the hook's secret cannot be decrypted: keys/webhook-secrets is not the key it was sealed with",
+      );
+    }
   }
 }
 

@@ -5,6 +5,8 @@
  * history, redelivery, who may manage hooks, and the outbound-address rules at creation and at
  * delivery (redirects too). The store's back-off is shortened (`webhooks.retryBaseSeconds`).
  */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { expect } from 'chai';
 import { api, loginWithPhone, type ApiError } from '../helpers/accounts.js';
 import { TestRegistryClient } from '../helpers/registry-client.js';
@@ -124,6 +126,12 @@ describe('webhooks: deliveries to a real receiver', function () {
     expect(listed.body.webhooks.map((h) => h.id)).to.deep.equal([made.body.id]);
     expect(listed.text).not.to.include(SECRET);
     expect(srv.logs.join('\n')).not.to.include(SECRET);
+    for (const file of ['appshelf.db', 'appshelf.db-wal']) {
+      const bytes = existsSync(join(srv.data, file))
+        ? readFileSync(join(srv.data, file))
+        : Buffer.alloc(0);
+      expect(bytes.includes(SECRET), `the secret in clear in ${file}`).to.equal(false);
+    }
     expect(
       (
         await api(srv, 'DELETE', `${hooksOf('namespaces/wanda')}/${made.body.id}`, {
