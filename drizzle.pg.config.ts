@@ -10,6 +10,7 @@ export default defineConfig({
     './registry/metadata/schema.pg.ts',
     './server/db/schema.pg.ts',
     './server/db/store-schema.pg.ts',
+    './server/db/webhook-schema.pg.ts',
   ],
   out: './server/db/migrations-pg',
 });

@@ -297,6 +297,52 @@ export const Config = z.strictObject({
         ),
     })
     .prefault({}),
+  webhooks: z
+    .strictObject({
+      allowHosts: z
+        .array(z.string().trim().min(1).max(300))
+        .max(256)
+        .default([])
+        .describe(
+          'internal receivers webhooks may be delivered to: host, host:port, an IP or a CIDR range, as sync.allowHosts; by default a hook URL at a loopback, link-local, private, unspecified or multicast address (or this store) is refused when the hook is made and at every delivery',
+        ),
+      retryBaseSeconds: z
+        .number()
+        .positive()
+        .max(3600)
+        .default(30)
+        .describe(
+          'wait after the first failed delivery attempt; each further failure doubles it (exponential back-off)',
+        ),
+      retryMaxSeconds: z
+        .number()
+        .positive()
+        .max(86_400)
+        .default(3600)
+        .describe('the longest wait between two attempts of a delivery'),
+      retryForHours: z
+        .number()
+        .positive()
+        .max(720)
+        .default(24)
+        .describe('how long a failing delivery is retried before it is given up (state failed)'),
+      timeoutSeconds: z
+        .number()
+        .positive()
+        .max(300)
+        .default(10)
+        .describe('time a receiver has to answer one delivery attempt'),
+      historyDays: z
+        .number()
+        .int()
+        .min(1)
+        .max(3650)
+        .default(30)
+        .describe(
+          'delivered and failed deliveries are kept this long in the history (and can be redelivered), then removed',
+        ),
+    })
+    .prefault({}),
   rainstore: z
     .strictObject({
       marketDomain: z

@@ -60,6 +60,8 @@ import { syncRoutes } from './routes/sync.js';
 import { AppStats } from './store/stats.js';
 import { VersionIndex } from './store/version-index.js';
 import { webRoutes } from './web/index.js';
+import { appWebhookRoutes, namespaceWebhookRoutes } from './routes/webhooks.js';
+import { createWebhooks } from './webhooks/index.js';
 
 export interface AppInstance {
   /** The node:http request handler: /v2 straight to the registry, the rest through express. */
@@ -172,12 +174,24 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     ...(proxyFetch ? { proxyFetch } : {}),
   });
 
-  const versions = new VersionIndex(db, registry, clock);
+  const webhooks = createWebhooks({
+    db,
+    config,
+    dataDir: data,
+    permissions,
+    audit: accounts.audit,
+    clock,
+    log: log.child({ module: 'webhooks' }),
+    self: () => ownHosts.addresses(),
+  });
+  const events = webhooks.events;
+  const versions = new VersionIndex(db, registry, clock, events);
   const reader = new BundleReader(registry);
   const indexer = new StoreIndexer({
     registry,
     reader,
     versions,
+    events,
     log: log.child({ module: 'store.indexer' }),
     clock,
   });
@@ -203,6 +217,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     maxManifestBytes: config.registry.maxManifestBytes,
     outbound,
     ownHosts,
+    events,
   });
   const reindex = new Reindexer({
     db,
@@ -290,6 +305,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   );
   api.use('/search', searchRoutes(search));
   api.use('/apps', syncRoutes({ sync, audit: accounts.audit }));
+  api.use('/apps', appWebhookRoutes(webhooks.service));
+  api.use('/namespaces', namespaceWebhookRoutes(webhooks.service));
   const stats = new AppStats({ db, clock, log: log.child({ module: 'store.stats' }) }).attach(
     registry,
   );
@@ -305,6 +322,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       log,
       clock,
       publicUrl: config.publicUrl,
+      events,
     }),
   );
   api.use(
@@ -335,6 +353,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       config,
       pulls,
       token,
+      events,
     }),
   );
   const web = webRoutes({
@@ -353,6 +372,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     secureCookies,
     sync,
     rainstore: config.rainstore,
+    events,
+    webhooks: webhooks.service,
   });
   app.use(web.pages);
   app.use(web.notFound);
@@ -385,6 +406,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     },
     async shutdown() {
       await sync.stop();
+      await webhooks.close();
       await outbound.dispatcher.close();
       await proxyFetch?.dispatcher.close();
       registry.close();

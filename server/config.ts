@@ -25,18 +25,19 @@ export function parseConfig(input: unknown): Config {
   const parsed = Config.safeParse(input ?? {});
   if (!parsed.success)
     throw new ConfigError(`invalid configuration:\n${z.prettifyError(parsed.error)}`);
-  checkAllowHosts(parsed.data.sync.allowHosts);
+  checkAllowHosts(parsed.data.sync.allowHosts, 'sync.allowHosts');
+  checkAllowHosts(parsed.data.webhooks.allowHosts, 'webhooks.allowHosts');
   return parsed.data;
 }
 
 /** The entries' syntax is the outbound policy's own (CIDR ranges, IPv6 in brackets). */
-function checkAllowHosts(entries: readonly string[]): void {
+function checkAllowHosts(entries: readonly string[], key: string): void {
   entries.forEach((entry, i) => {
     try {
       parseAllowEntry(entry);
     } catch (err) {
       throw new ConfigError(
-        `invalid configuration:\n✖ ${(err as Error).message}\n  → at sync.allowHosts[${i}]`,
+        `invalid configuration:\n✖ ${(err as Error).message}\n  → at ${key}[${i}]`,
       );
     }
   });

@@ -78,6 +78,8 @@ export interface OutboundPolicyOptions {
   /** This server's listen addresses, asked at each check (they are known once it listens). */
   self?: (() => readonly SelfAddress[]) | undefined;
   resolve?: Resolve | undefined;
+  /** The config key a refusal tells the operator to list the host in (default `sync.allowHosts`). */
+  allowKey?: string | undefined;
 }
 
 const LOCALHOST = /(^|\.)localhost$/; // RFC 6761: these names are loopback, whatever DNS says
@@ -86,11 +88,13 @@ export class OutboundPolicy {
   private readonly allow: AllowEntry[];
   private readonly self: () => readonly SelfAddress[];
   private readonly resolve: Resolve;
+  private readonly allowKey: string;
 
   constructor(options: OutboundPolicyOptions = {}) {
     this.allow = (options.allowHosts ?? []).map(parseAllowEntry);
     this.self = options.self ?? (() => []);
     this.resolve = options.resolve ?? resolveAll;
+    this.allowKey = options.allowKey ?? 'sync.allowHosts';
   }
 
   /**
@@ -128,7 +132,7 @@ export class OutboundPolicy {
         shown,
         internal.kind,
         shownAddress,
-        `${shownAddress} is a ${internal.kind} address (${internal.range}); list it in sync.allowHosts to allow it`,
+        `${shownAddress} is a ${internal.kind} address (${internal.range}); list it in ${this.allowKey} to allow it`,
       );
     }
     return formatAddress(addressValue(addresses[0]!)!);

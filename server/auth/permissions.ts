@@ -11,6 +11,9 @@
  * - Members of a namespace (owner, maintainer, member) read and push its repositories; owners and
  *   maintainers delete, and change its apps; owners manage an organisation's members (invite,
  *   see and withdraw invitations, change roles, remove).
+ * - A namespace's webhooks (its own and its apps': their URLs, delivery history, redelivery) are
+ *   its owners' and the admin's (`manage-webhooks`): a hook sends what happens in the namespace to
+ *   a URL of the caller's choosing, so it is an owner's decision like membership.
  * - Everyone signed in sees the invitations addressed to them (any scope) and answers them
  *   (a session or the push scope).
  * - Anyone signed in reads listed apps; anonymous callers do when `registry.anonymousPull` is on.
@@ -31,12 +34,13 @@ import type { AccessDirectory } from './access-directory.js';
 import type { KeyScope, Principal } from './principal.js';
 
 export type RepositoryAction = 'pull' | 'push' | 'delete';
-/** What may be done to a namespace itself or its apps through the store API. */
 /**
+ * What may be done to a namespace itself or its apps through the store API.
  * `govern`: the namespace's rules (immutable versions, ...) and the explicit way past them
  * (republishing an immutable version): owners only, since installers rely on what they protect.
  */
-export type NamespaceAction = 'read' | 'push' | 'manage-apps' | 'manage-members' | 'govern';
+export type NamespaceAction =
+  'read' | 'push' | 'manage-apps' | 'manage-members' | 'manage-webhooks' | 'govern';
 
 export interface PermissionRules {
   anonymousPull: boolean;
@@ -75,7 +79,7 @@ export function isRobotName(name: string): boolean {
 }
 
 const ROLE_ALLOWS: Record<MemberRole, readonly NamespaceAction[]> = {
-  owner: ['read', 'push', 'manage-apps', 'manage-members', 'govern'],
+  owner: ['read', 'push', 'manage-apps', 'manage-members', 'manage-webhooks', 'govern'],
   maintainer: ['read', 'push', 'manage-apps'],
   member: ['read', 'push'],
 };

@@ -14,6 +14,7 @@ import { AppService, MAX_LOGO_BYTES } from '../store/app-service.js';
 import { AppVersions } from '../store/app-versions.js';
 import { visitorOf, type AppStats } from '../store/stats.js';
 import type { AppRef, VersionIndex } from '../store/version-index.js';
+import type { StoreEvents } from '../webhooks/store-events.js';
 
 /** An app's name is one OCI path component (it is the second part of the repository name). */
 const AppName = z
@@ -69,6 +70,8 @@ export interface AppRoutesDeps {
   clock: () => number;
   /** config.publicUrl: its host names the store in install templates (else the request's Host). */
   publicUrl?: string | undefined;
+  /** Store events (webhooks). */
+  events?: StoreEvents | undefined;
 }
 
 /** /api/v1/apps: apps, their logo, versions, install templates, packages, shelf and statistics. */

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { ComponentSync, SyncFailure, SyncJobState } from '../../schemas/sync.js';
+import { WebhookEventName, WebhookFormat } from '../../schemas/webhooks.js';
 import { MEMBER_ROLES } from '../accounts/namespaces.js';
 import { KEY_SCOPES } from '../auth/principal.js';
 import { storeErrorCatalog } from '../errors.js';
@@ -278,6 +279,46 @@ export const PublisherPage = z.object({
   totals: z.object({ apps: Count, ...Totals }),
 });
 
+export const Webhook = z
+  .object({
+    id: z.number().int(),
+    namespace: z.string(),
+    app: z.string().nullable().describe("the app's name for an app's hook; null for a namespace's"),
+    url: z.string(),
+    events: z.array(WebhookEventName),
+    format: WebhookFormat,
+    createdBy: z.string(),
+    createdAt: Timestamp,
+  })
+  .describe('A webhook; its secret is never served back');
+export const WebhookList = z.object({ webhooks: z.array(Webhook) });
+export const WebhookDelivery = z
+  .object({
+    id: z.number().int(),
+    webhookId: z.number().int(),
+    eventId: z.string().describe('the same for each hook the event went to, and for a redelivery'),
+    event: WebhookEventName,
+    state: z.enum(['pending', 'delivered', 'failed']),
+    attempts: Count,
+    statusCode: z.number().int().nullable().describe("the last attempt's HTTP status"),
+    error: z.string().nullable().describe('why the last attempt failed'),
+    attemptLog: z.array(
+      z.object({
+        at: Timestamp,
+        statusCode: z.number().int().optional(),
+        error: z.string().optional(),
+        durationMs: Count,
+      }),
+    ),
+    redeliveryOf: z.number().int().nullable(),
+    createdAt: Timestamp,
+    lastAttemptAt: Timestamp.nullable(),
+    nextAttemptAt: Timestamp.nullable().describe('when a pending delivery is tried next'),
+    deliveredAt: Timestamp.nullable(),
+  })
+  .describe('One event sent (or being sent) to one hook, with every attempt');
+export const WebhookDeliveryList = z.object({ deliveries: z.array(WebhookDelivery) });
+
 /** The response bodies by their component name. */
 export const RESPONSE_SCHEMAS = {
   Error: ErrorBody,
@@ -313,4 +354,8 @@ export const RESPONSE_SCHEMAS = {
   SyncJob,
   SearchResult,
   PublisherPage,
+  Webhook,
+  WebhookList,
+  WebhookDelivery,
+  WebhookDeliveryList,
 } as const;

@@ -18,6 +18,8 @@ import { ImmutabilityRules } from '../governance/immutability.js';
 import { Membership, NewOrg } from './orgs.js';
 import { SearchQuery } from './search.js';
 import { ProfileChange } from './users.js';
+import { NewWebhook } from '../../schemas/webhooks.js';
+import { DeliveriesQuery } from './webhooks.js';
 
 export const OPENAPI_VERSION = '3.1.1';
 /** The document's info.version: the package's version (the test holds them together). */
@@ -39,6 +41,7 @@ const REQUEST_SCHEMAS = {
   RegistryCredential,
   UserChange,
   ImmutabilityRules,
+  NewWebhook,
 };
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -71,6 +74,8 @@ const PATH_PARAMS: Record<string, string> = {
   org: "the organisation's name",
   publisher: 'the namespace: a user or an organisation',
   id: "the key's id",
+  webhook: "the webhook's id",
+  delivery: "the delivery's id",
 };
 
 const op = (
@@ -83,6 +88,61 @@ const op = (
 ): Operation => ({ id, tag, summary, auth, reply, ...extra });
 const APP = '/apps/{namespace}/{app}';
 const VERSION = `${APP}/versions/{version}`;
+
+/** The webhook routes, the same under a namespace and under an app (docs/governance.md). */
+function webhookPaths(
+  base: string,
+  whose: string,
+  idPrefix: string,
+): Record<string, Partial<Record<Method, Operation>>> {
+  const hook = `${base}/webhooks/{webhook}`;
+  const tag = 'webhooks';
+  return {
+    [`${base}/webhooks`]: {
+      get: op(
+        tag,
+        `list${idPrefix}Webhooks`,
+        'user',
+        `The webhooks of ${whose} (owners and admins)`,
+        [200, R.WebhookList],
+      ),
+      post: op(
+        tag,
+        `create${idPrefix}Webhook`,
+        'user',
+        `Add a webhook to ${whose} (owners and admins); a URL at an internal address is refused (400, details.code blocked) unless webhooks.allowHosts lists it`,
+        [201, R.Webhook],
+        { body: NewWebhook },
+      ),
+    },
+    [hook]: {
+      get: op(tag, `get${idPrefix}Webhook`, 'user', 'A webhook', [200, R.Webhook]),
+      delete: op(tag, `delete${idPrefix}Webhook`, 'user', 'Delete a webhook and its history', [
+        204,
+        null,
+      ]),
+    },
+    [`${hook}/deliveries`]: {
+      get: op(
+        tag,
+        `list${idPrefix}WebhookDeliveries`,
+        'user',
+        "The webhook's deliveries, newest first, with every attempt",
+        [200, R.WebhookDeliveryList],
+        { query: DeliveriesQuery },
+      ),
+    },
+    [`${hook}/deliveries/{delivery}/redeliver`]: {
+      post: op(
+        tag,
+        `redeliver${idPrefix}Webhook`,
+        'user',
+        "Send a delivery's body again, as a new delivery",
+        [202, R.WebhookDelivery],
+      ),
+    },
+  };
+}
 
 /** Every route mounted on /api/v1, by path (relative to the server URL /api/v1) and method. */
 const PATHS: Record<string, Partial<Record<Method, Operation>>> = {
@@ -422,6 +482,8 @@ const PATHS: Record<string, Partial<Record<Method, Operation>>> = {
   [`${APP}/packages/{package}`]: {
     delete: op('packages', 'deletePackage', 'user', 'Delete a package', [204, null]),
   },
+  ...webhookPaths('/namespaces/{namespace}', 'a namespace (all its apps)', 'Namespace'),
+  ...webhookPaths(APP, 'an app', 'App'),
 };
 
 /** The schemas' JSON Schema as OpenAPI 3.1 takes it (2020-12, without the noise zod adds). */

@@ -5,6 +5,7 @@
 import express, { Router, type Request, type RequestHandler } from 'express';
 import { min } from 'drizzle-orm';
 import type { Logger } from 'pino';
+import type { StoreEvents } from '../webhooks/store-events.js';
 import { z } from 'zod';
 import { TAG_PATTERN } from '../../schemas/oci.js';
 import type { Config } from '../../schemas/config.js';
@@ -77,6 +78,8 @@ export interface RainstoreRoutesDeps {
   config: Pick<Config, 'publicUrl' | 'rainstore'>;
   /** The registry's token realm handler (`/v2/token`), also served as `/app-server/v1/registry/auth`. */
   token: RequestHandler;
+  /** Store events (webhooks): installs, listing, deletes. */
+  events?: StoreEvents | undefined;
 }
 
 export function rainstoreRoutes(deps: RainstoreRoutesDeps): Router {
@@ -89,7 +92,7 @@ export function rainstoreRoutes(deps: RainstoreRoutesDeps): Router {
   const apps = new AppService({ ...deps, access, log });
   const robots = new Robots({ db, keys: deps.keys, clock });
   const publisher = new VersionPublisher({ ...deps, log });
-  const installs = new InstallCounter({ stats, clock });
+  const installs = new InstallCounter({ stats, clock, events: deps.events });
 
   // Once per request: a wrong key must count as one failed credential, however often it is read.
   const callers = new WeakMap<Request, RainstoreCaller>();
@@ -295,7 +298,7 @@ export function rainstoreRoutes(deps: RainstoreRoutesDeps): Router {
         getTemplate ? deps.pulls.issue(principal, app.id) : null,
       );
       if (getTemplate) template = JSON.stringify(served);
-      if (forInstall) installs.count(installer(c), app.id, row.version);
+      if (forInstall) installs.count(installer(c), app, row.version);
     }
     res.set('Cache-Control', 'no-store').json(versionDetail(app, row, template, ctx(req)));
   });
@@ -341,7 +344,7 @@ export function rainstoreRoutes(deps: RainstoreRoutesDeps): Router {
       ownHostsOf(publicUrl, req),
       null,
     );
-    installs.count(`anon:${caller(req).address}`, app.id, row.version);
+    installs.count(`anon:${caller(req).address}`, app, row.version);
     res.set('Cache-Control', 'no-store').json({ cmd: JSON.stringify(template), arch: row.arch });
   });
 

@@ -19,6 +19,7 @@ import { StoreError } from '../errors.js';
 import { appView, type AppAccess, type AppRow, type AppView, type Caller } from './app-access.js';
 import type { AppStats, StatDay, StatTotals } from './stats.js';
 import { repositoryOf, type AppRef } from './version-index.js';
+import type { StoreEvents } from '../webhooks/store-events.js';
 
 export interface AppFields {
   displayName?: string | undefined;
@@ -40,6 +41,8 @@ export interface AppServiceDeps {
   audit: AuditLog;
   log: Logger;
   clock: () => number;
+  /** Store events (webhooks): `listed`, and `delete` of the whole app. */
+  events?: StoreEvents | undefined;
 }
 
 export const MAX_LOGO_BYTES = 256 * 1024;
@@ -118,6 +121,13 @@ export class AppService {
         .returning()
         .get();
       this.record(caller, listed ? 'app.listed' : 'app.unlisted', app);
+      this.deps.events?.emit({
+        type: 'listed',
+        namespace: app.namespace,
+        app: app.name,
+        actor: principalName(caller.principal),
+        data: { repository: repositoryOf(app), listed },
+      });
       return row;
     });
     return this.view(updated);
@@ -135,6 +145,13 @@ export class AppService {
       const removed = this.removeRegistryContent(repository);
       tx.delete(apps).where(eq(apps.id, app.id)).run();
       this.record(caller, 'app.deleted', app, removed);
+      this.deps.events?.emit({
+        type: 'delete',
+        namespace: app.namespace,
+        app: app.name,
+        actor: principalName(caller.principal),
+        data: { repository },
+      });
       return removed;
     });
     this.deps.log.info(

@@ -13,6 +13,7 @@ import { components, packages, versions } from '../db/store-schema.js';
 import { StoreError } from '../errors.js';
 import { parseStrings, type AppAccess, type Caller, type VersionRow } from './app-access.js';
 import type { AppStats } from './stats.js';
+import type { StoreEvents } from '../webhooks/store-events.js';
 import { repositoryOf, type AppRef, type VersionIndex } from './version-index.js';
 
 export function versionView(v: VersionRow) {
@@ -44,6 +45,8 @@ export class AppVersions {
       permissions: Permissions;
       stats: AppStats;
       audit: AuditLog;
+      /** Store events (webhooks): `install`. */
+      events?: StoreEvents | undefined;
     },
   ) {}
 
@@ -89,7 +92,7 @@ export class AppVersions {
     if (!row) throw new StoreError('not_found', `no version ${version} of ${repositoryOf(ref)}`);
     this.deps.db.transaction((tx) => {
       this.deps.registry.meta.deleteTag(repositoryOf(ref), version);
-      this.deps.versions.remove(ref, version);
+      this.deps.versions.remove(ref, version, undefined, principalName(caller.principal));
       for (const pkg of tx.select().from(packages).where(eq(packages.appId, app.id)).all()) {
         const covered = parseStrings(pkg.versions);
         if (!covered.includes(version)) continue;
@@ -154,6 +157,13 @@ export class AppVersions {
       if (typeof part.image === 'string') part.image = image;
     }
     this.deps.stats.install(app.id);
+    this.deps.events?.emit({
+      type: 'install',
+      namespace: app.namespace,
+      app: app.name,
+      ...(p.kind === 'user' ? { actor: p.name } : {}),
+      data: { repository: repositoryOf(ref), version: row.version, via: 'api' },
+    });
     return template;
   }
 

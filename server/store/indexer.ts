@@ -10,8 +10,9 @@ import {
   type Registry,
   type RegistryEvent,
 } from '../../registry/index.js';
+import type { StoreEvents } from '../webhooks/store-events.js';
 import type { AppContent, BundleReader } from './bundle-reader.js';
-import { appRefOf, type VersionIndex } from './version-index.js';
+import { appRefOf, type AppRef, type VersionIndex } from './version-index.js';
 
 const PENDING_TTL_MS = 60_000;
 
@@ -24,6 +25,8 @@ export class StoreIndexer {
       registry: Registry;
       reader: BundleReader;
       versions: VersionIndex;
+      /** Told of every indexed version: webhook `push`, and `publish` for a bundle. */
+      events?: StoreEvents;
       log: Logger;
       clock: () => number;
     },
@@ -63,17 +66,38 @@ export class StoreIndexer {
           { repo: event.repository, version: event.tag, kind: entry.content.kind },
           'version indexed',
         );
+        this.announce(app, event.tag, event.digest, entry.content.kind, event.actor);
         return;
       }
       case 'tag.deleted':
-        if (versions.remove(app, event.tag, event.digest))
+        if (versions.remove(app, event.tag, event.digest, event.actor))
           log.info({ repo: event.repository, version: event.tag }, 'version removed');
         return;
       case 'manifest.deleted':
-        for (const tag of event.tags) versions.remove(app, tag, event.digest);
+        for (const tag of event.tags) versions.remove(app, tag, event.digest, event.actor);
         return;
       case 'manifest.pulled':
         return;
     }
   };
+
+  /**
+   * A bundle under a version's tag is a version ready to install, however it came (a push, the
+   * image sync's bundle write, the Rainstore API): that is `publish`, beside the `push`.
+   */
+  private announce(
+    app: AppRef,
+    version: string,
+    digest: string,
+    kind: AppContent['kind'],
+    actor: string,
+  ): void {
+    const events = this.deps.events;
+    if (!events) return;
+    const common = { namespace: app.namespace, app: app.name, actor };
+    const repository = `${app.namespace}/${app.name}`;
+    events.emit({ ...common, type: 'push', data: { repository, version, digest, kind } });
+    if (kind === 'bundle')
+      events.emit({ ...common, type: 'publish', data: { repository, version, digest } });
+  }
 }

@@ -9,6 +9,7 @@ import type { Digest } from '../../schemas/oci.js';
 import type { Registry } from '../../registry/index.js';
 import type { Db } from '../db/open-database.js';
 import { apps, components, sourceCredentials, versions } from '../db/store-schema.js';
+import type { StoreEvents } from '../webhooks/store-events.js';
 import type { AppContent } from './bundle-reader.js';
 
 export interface AppRef {
@@ -34,6 +35,8 @@ export class VersionIndex {
     private readonly db: Db,
     private readonly registry: Pick<Registry, 'meta'>,
     private readonly clock: () => number,
+    /** Where a removed version is told (webhook `delete`), whichever way it went (/v2 or the API). */
+    private readonly events?: StoreEvents,
   ) {
     this.componentsOfApp = db
       .select({ version: versions.version, serviceKey: components.serviceKey })
@@ -152,8 +155,8 @@ export class VersionIndex {
     });
   }
 
-  /** Removes the version a deleted tag (or manifest) stood for. */
-  remove(ref: AppRef, version: string, manifestDigest?: Digest): boolean {
+  /** Removes the version a deleted tag (or manifest) stood for; `actor`: who, for the event. */
+  remove(ref: AppRef, version: string, manifestDigest?: Digest, actor?: string): boolean {
     const app = this.findApp(ref);
     if (!app) return false;
     return this.db.transaction((tx) => {
@@ -166,6 +169,13 @@ export class VersionIndex {
       this.dropComponentTags(repositoryOf(ref), row.version, row.id);
       tx.delete(versions).where(eq(versions.id, row.id)).run();
       tx.update(apps).set({ updatedAt: this.clock() }).where(eq(apps.id, app.id)).run();
+      this.events?.emit({
+        type: 'delete',
+        namespace: ref.namespace,
+        app: ref.name,
+        actor,
+        data: { repository: repositoryOf(ref), version },
+      });
       return true;
     });
   }

@@ -22,6 +22,7 @@ import { keyRoutes } from './pages/keys.js';
 import { loginRoutes } from './pages/login.js';
 import { manageAppRoutes } from './pages/manage-app.js';
 import { myStoreRoutes } from './pages/my-store.js';
+import { namespaceWebhookRoutes } from './pages/webhooks.js';
 import { MAX_AVATAR_BYTES, profileRoutes } from './pages/profile.js';
 import { publisherRoutes } from './pages/publisher.js';
 import { searchRoutes } from './pages/search.js';
@@ -103,6 +104,7 @@ export function webRoutes(deps: WebDeps): { pages: Router; notFound: RequestHand
   myStoreRoutes(pages, s);
   invitationRoutes(pages, s);
   manageAppRoutes(pages, s);
+  namespaceWebhookRoutes(pages, s);
   keyRoutes(pages, s);
   profileRoutes(pages, s);
   adminRoutes(pages, s);

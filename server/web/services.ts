@@ -17,6 +17,8 @@ import { AppVersions } from '../store/app-versions.js';
 import { Publishers } from '../store/publishers.js';
 import type { AppStats } from '../store/stats.js';
 import type { AppRef, VersionIndex } from '../store/version-index.js';
+import type { StoreEvents } from '../webhooks/store-events.js';
+import type { WebhookService } from '../webhooks/webhook-service.js';
 
 /** What the web shows of a sync job (schemas/sync.ts SyncJobView). */
 export interface SyncJobSummary {
@@ -55,6 +57,10 @@ export interface WebDeps {
   sync?: DraftPublisher | undefined;
   /** The Rainstore settings /certification/login needs (who may frame it, the market's name). */
   rainstore?: { frameAncestors: readonly string[]; marketName: string } | undefined;
+  /** Store events (webhooks): the web's changes emit what the API's do. */
+  events?: StoreEvents | undefined;
+  /** Webhooks of namespaces and apps: the pages' webhooks sections. */
+  webhooks?: WebhookService | undefined;
 }
 
 export interface WebServices {

@@ -12,6 +12,8 @@ import * as accountsPg from '../../server/db/schema.pg.js';
 import * as accountsSqlite from '../../server/db/schema.js';
 import * as storePg from '../../server/db/store-schema.pg.js';
 import * as storeSqlite from '../../server/db/store-schema.js';
+import * as webhooksPg from '../../server/db/webhook-schema.pg.js';
+import * as webhooksSqlite from '../../server/db/webhook-schema.js';
 
 type Equal<A, B> =
   (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
@@ -27,12 +29,14 @@ const rowsMatch: [
   AllTrue<SameRows<typeof registrySqlite, typeof registryPg>>,
   AllTrue<SameRows<typeof accountsSqlite, typeof accountsPg>>,
   AllTrue<SameRows<typeof storeSqlite, typeof storePg>>,
-] = [true, true, true];
+  AllTrue<SameRows<typeof webhooksSqlite, typeof webhooksPg>>,
+] = [true, true, true, true];
 
 const PAIRS = [
   ['registry/metadata/schema', registrySqlite, registryPg],
   ['server/db/schema', accountsSqlite, accountsPg],
   ['server/db/store-schema', storeSqlite, storePg],
+  ['server/db/webhook-schema', webhooksSqlite, webhooksPg],
 ] as const;
 
 function tables(module: Record<string, unknown>): Map<string, Table> {
@@ -41,7 +45,7 @@ function tables(module: Record<string, unknown>): Map<string, Table> {
 
 describe('schema modules of the two dialects', () => {
   it('rows have the same types on both (checked by tsc)', () => {
-    expect(rowsMatch).to.deep.equal([true, true, true]);
+    expect(rowsMatch).to.deep.equal([true, true, true, true]);
   });
 
   for (const [file, sqlite, pg] of PAIRS)

@@ -155,6 +155,7 @@ const STORE_ACTIONS = [
   'list-invitations',
   'answer-invitation',
   'list-org-invitations',
+  'list-org-webhooks',
 ] as const;
 type StoreAction = (typeof STORE_ACTIONS)[number];
 
@@ -166,6 +167,7 @@ const N = false;
  * scope) see them; the audit trail and gc are the admin's; /users/me is anyone signed in.
  * Members join by invitation: anyone signed in sees their own (any scope) and answers them (a
  * session or the push scope); owners (with the push scope) see their organisation's pending ones.
+ * An organisation's webhooks are its owners' (with the push scope) and the admin's alone.
  */
 const STORE_TABLE: readonly [PrincipalId, Record<StoreAction, boolean>][] = [
   [
@@ -180,6 +182,7 @@ const STORE_TABLE: readonly [PrincipalId, Record<StoreAction, boolean>][] = [
       'list-invitations': N,
       'answer-invitation': N,
       'list-org-invitations': N,
+      'list-org-webhooks': N,
     },
   ],
   [
@@ -194,6 +197,7 @@ const STORE_TABLE: readonly [PrincipalId, Record<StoreAction, boolean>][] = [
       'list-invitations': Y,
       'answer-invitation': Y,
       'list-org-invitations': Y,
+      'list-org-webhooks': Y,
     },
   ],
   [
@@ -208,6 +212,7 @@ const STORE_TABLE: readonly [PrincipalId, Record<StoreAction, boolean>][] = [
       'list-invitations': Y,
       'answer-invitation': N,
       'list-org-invitations': N,
+      'list-org-webhooks': N,
     },
   ],
   [
@@ -222,6 +227,7 @@ const STORE_TABLE: readonly [PrincipalId, Record<StoreAction, boolean>][] = [
       'list-invitations': Y,
       'answer-invitation': N,
       'list-org-invitations': N,
+      'list-org-webhooks': N,
     },
   ],
   [
@@ -236,6 +242,7 @@ const STORE_TABLE: readonly [PrincipalId, Record<StoreAction, boolean>][] = [
       'list-invitations': Y,
       'answer-invitation': Y,
       'list-org-invitations': Y,
+      'list-org-webhooks': Y,
     },
   ],
   [
@@ -250,6 +257,7 @@ const STORE_TABLE: readonly [PrincipalId, Record<StoreAction, boolean>][] = [
       'list-invitations': Y,
       'answer-invitation': Y,
       'list-org-invitations': Y,
+      'list-org-webhooks': Y,
     },
   ],
   [
@@ -264,6 +272,7 @@ const STORE_TABLE: readonly [PrincipalId, Record<StoreAction, boolean>][] = [
       'list-invitations': N,
       'answer-invitation': N,
       'list-org-invitations': N,
+      'list-org-webhooks': N,
     },
   ],
   [
@@ -278,6 +287,7 @@ const STORE_TABLE: readonly [PrincipalId, Record<StoreAction, boolean>][] = [
       'list-invitations': N,
       'answer-invitation': N,
       'list-org-invitations': N,
+      'list-org-webhooks': N,
     },
   ],
   [
@@ -292,6 +302,7 @@ const STORE_TABLE: readonly [PrincipalId, Record<StoreAction, boolean>][] = [
       'list-invitations': Y,
       'answer-invitation': Y,
       'list-org-invitations': N,
+      'list-org-webhooks': N,
     },
   ],
   [
@@ -306,6 +317,7 @@ const STORE_TABLE: readonly [PrincipalId, Record<StoreAction, boolean>][] = [
       'list-invitations': Y,
       'answer-invitation': Y,
       'list-org-invitations': N,
+      'list-org-webhooks': N,
     },
   ],
   [
@@ -320,6 +332,7 @@ const STORE_TABLE: readonly [PrincipalId, Record<StoreAction, boolean>][] = [
       'list-invitations': Y,
       'answer-invitation': Y,
       'list-org-invitations': N,
+      'list-org-webhooks': N,
     },
   ],
   [
@@ -334,6 +347,7 @@ const STORE_TABLE: readonly [PrincipalId, Record<StoreAction, boolean>][] = [
       'list-invitations': N,
       'answer-invitation': N,
       'list-org-invitations': N,
+      'list-org-webhooks': N,
     },
   ],
   [
@@ -348,6 +362,7 @@ const STORE_TABLE: readonly [PrincipalId, Record<StoreAction, boolean>][] = [
       'list-invitations': N,
       'answer-invitation': N,
       'list-org-invitations': N,
+      'list-org-webhooks': N,
     },
   ],
   [
@@ -362,6 +377,7 @@ const STORE_TABLE: readonly [PrincipalId, Record<StoreAction, boolean>][] = [
       'list-invitations': Y,
       'answer-invitation': Y,
       'list-org-invitations': Y,
+      'list-org-webhooks': Y,
     },
   ],
 ];
@@ -426,6 +442,7 @@ const STORE_RESOURCE: Record<StoreAction, string> = {
   'list-invitations': 'GET /api/v1/users/me/invitations',
   'answer-invitation': 'POST /api/v1/users/me/invitations/acme/decline',
   'list-org-invitations': 'GET /api/v1/orgs/acme/invitations',
+  'list-org-webhooks': 'GET /api/v1/namespaces/acme/webhooks',
 };
 /**
  * Answers that show a request got past the permission check without changing anything: nobody

@@ -39,6 +39,7 @@ import { failureOf } from './sync-failure.js';
 import { SyncJobs, viewOf, type SyncJob } from './sync-jobs.js';
 import { templateOrder } from './template-fields.js';
 import { KeptCredentials } from '../kept-credentials.js';
+import type { StoreEvents } from '../../webhooks/store-events.js';
 
 export interface VersionRef extends AppRef {
   version: string;
@@ -66,6 +67,8 @@ export interface ImageSyncDeps {
   outbound: typeof fetch;
   /** References to these hosts are copied inside the store. */
   ownHosts: OwnHosts;
+  /** Told of a failed job: webhook `sync_failed`. */
+  events?: StoreEvents;
   options?: ImageSyncOptions;
 }
 
@@ -400,6 +403,21 @@ export class ImageSync {
       { job: jobId, versionId: job.versionId, code: error.code },
       'sync job failed',
     );
+    const target = this.targetOf(job);
+    if (target)
+      this.deps.events?.emit({
+        type: 'sync_failed',
+        namespace: target.app.namespace,
+        app: target.app.name,
+        actor: this.given.get(jobId)?.actor,
+        data: {
+          repository: repositoryOf(target.app),
+          version: target.version.version,
+          job: jobId,
+          code: error.code,
+          message: error.message,
+        },
+      });
   }
 
   private targetOf(job: SyncJob): BundleTarget | undefined {

@@ -7,6 +7,7 @@ import { csrfField, notice, renderPage } from '../layout.js';
 import { renderMarkdown } from '../markdown.js';
 import type { WebServices } from '../services.js';
 import { appPath, day, logo, manageAppPath } from './parts.js';
+import { hooksOf, webhooksSection } from './webhooks-view.js';
 
 /** The texts as typed into the form (kept when the form is shown again). */
 export interface Draft {
@@ -79,6 +80,7 @@ ${versions(ctx, s, st, action)}
 <section aria-labelledby="packages-h"><h2 id="packages-h">Packages</h2>
 ${packages(ctx, st, action)}
 </section>
+${appWebhooks(ctx, s, app, action)}
 </div>`;
   return renderPage(ctx, {
     title: `Edit ${app.displayName || app.name}`,
@@ -86,6 +88,19 @@ ${packages(ctx, st, action)}
     noindex: true,
     body,
   });
+}
+
+/** Shown to those who may manage the namespace's hooks (owners, admins); maintainers do not see it. */
+function appWebhooks(
+  ctx: WebContext,
+  s: WebServices,
+  app: AppView,
+  action: (rest: string) => string,
+): SafeHtml {
+  const list = hooksOf(s, ctx, { namespace: app.namespace, app: app.name });
+  if (!list) return html``;
+  return html`${webhooksSection(ctx, list, action('/webhooks'), `${app.namespace}/${app.name}`)}
+<p class="help">Hooks for every app of ${app.namespace}: <a href="/my/namespaces/${encodeURIComponent(app.namespace)}/webhooks">${app.namespace}’s webhooks</a>.</p>`;
 }
 
 function shelf(ctx: WebContext, app: AppView, action: (rest: string) => string): SafeHtml {

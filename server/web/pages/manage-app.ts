@@ -15,6 +15,9 @@ import { field, formOf, splitList, uploadOf, type Fields } from '../form.js';
 import type { WebServices } from '../services.js';
 import { manageAppPath } from './parts.js';
 import { renderManageApp, type Draft } from './manage-app-view.js';
+import type { WebhookService } from '../../webhooks/webhook-service.js';
+import { webhookActions } from './webhooks.js';
+import { WEBHOOK_DONE } from './webhooks-view.js';
 
 const Label = z.string().trim().min(1).max(32, 'at most 32 characters each');
 const WebUrl = z.union([
@@ -43,6 +46,7 @@ const DONE: Record<string, string> = {
   'version-deleted': 'The version is deleted.',
   package: 'The package is created.',
   'package-deleted': 'The package is deleted.',
+  ...WEBHOOK_DONE,
 };
 
 export function manageAppRoutes(router: Router, s: WebServices): void {
@@ -196,6 +200,24 @@ export function manageAppRoutes(router: Router, s: WebServices): void {
       return 'package';
     }),
   );
+
+  const hooks = s.deps.webhooks;
+  if (hooks) {
+    const scopeOf = (req: Request) => ({
+      namespace: String(req.params.ns),
+      app: String(req.params.app),
+    });
+    const withHooks =
+      (action: (req: Request, res: Response, h: WebhookService) => Promise<string> | string) =>
+      (req: Request, res: Response) =>
+        action(req, res, hooks);
+    router.post(`${base}/webhooks`, act(withHooks(webhookActions.create(scopeOf))));
+    router.post(`${base}/webhooks/:id/delete`, act(withHooks(webhookActions.remove(scopeOf))));
+    router.post(
+      `${base}/webhooks/:id/deliveries/:delivery/redeliver`,
+      act(withHooks(webhookActions.redeliver(scopeOf))),
+    );
+  }
 
   router.post(
     `${base}/packages/:package/delete`,

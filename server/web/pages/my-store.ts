@@ -12,6 +12,7 @@ import { csrfField, notice, renderPage } from '../layout.js';
 import type { WebServices } from '../services.js';
 import { INVITATION_DONE, invitationsSection } from './invitations.js';
 import { appPath, count, day, logo, manageAppPath } from './parts.js';
+import { namespaceWebhooksPath } from './webhooks.js';
 
 const AppName = z
   .string()
@@ -57,6 +58,7 @@ ${groups.map(
   (
     g,
   ) => html`<section aria-labelledby="ns-${g.namespace}"><h2 id="ns-${g.namespace}">${g.namespace} <span class="muted small">(${g.role})</span></h2>
+${s.deps.webhooks?.mayManage(me, g.namespace) ? html`<p class="actions"><a href="${namespaceWebhooksPath(g.namespace)}">Webhooks of ${g.namespace}</a></p>` : ''}
 ${g.apps.length ? html`<ul class="my-apps">${g.apps.map((a) => myApp(a))}</ul>` : html`<p class="empty">No apps in ${g.namespace} yet. Push one with <code>appshelf push</code>, oras or skopeo, or create it below.</p>`}
 </section>`,
 )}

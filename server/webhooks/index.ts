@@ -1,0 +1,78 @@
+/**
+ * Builds the webhook machinery from config: the event bus the store emits on, the outbox that
+ * turns events into deliveries, the worker that sends them over the guarded fetch, and the
+ * service the API and the web manage hooks through.
+ */
+import type { Logger } from 'pino';
+import {
+  createOutboundFetch,
+  OutboundPolicy,
+  type SelfAddress,
+} from '../../registry/client/index.js';
+import type { Config } from '../../schemas/config.js';
+import type { AuditLog } from '../accounts/audit-log.js';
+import type { Permissions } from '../auth/permissions.js';
+import type { Db } from '../db/open-database.js';
+import { DeliveryWorker } from './delivery-worker.js';
+import { WebhookOutbox } from './outbox.js';
+import { SecretBox } from './secret-box.js';
+import { StoreEvents } from './store-events.js';
+import { WebhookService } from './webhook-service.js';
+
+export interface Webhooks {
+  events: StoreEvents;
+  service: WebhookService;
+  close(): Promise<void>;
+}
+
+export function createWebhooks(deps: {
+  db: Db;
+  config: Config;
+  dataDir: string;
+  permissions: Permissions;
+  audit: AuditLog;
+  clock: () => number;
+  log: Logger;
+  /** This store's listen addresses: a hook never posts to the store itself. */
+  self: () => readonly SelfAddress[];
+}): Webhooks {
+  const { db, config, clock, log } = deps;
+  const policy = new OutboundPolicy({
+    allowHosts: config.webhooks.allowHosts,
+    self: deps.self,
+    allowKey: 'webhooks.allowHosts',
+  });
+  const outbound = createOutboundFetch(policy, {
+    idleTimeoutMs: config.webhooks.timeoutSeconds * 1000,
+  });
+  const secrets = new SecretBox(deps.dataDir);
+  const worker = new DeliveryWorker({
+    db,
+    secrets,
+    fetch: outbound,
+    rules: config.webhooks,
+    clock,
+    log,
+  });
+  const kick = () => setImmediate(() => worker.kick()); // after the emitter's transaction commits
+  const events = new StoreEvents(log);
+  new WebhookOutbox({ db, clock, publicUrl: config.publicUrl, kick }).attach(events);
+  const service = new WebhookService({
+    db,
+    permissions: deps.permissions,
+    secrets,
+    policy,
+    audit: deps.audit,
+    clock,
+    kick,
+  });
+  worker.start();
+  return {
+    events,
+    service,
+    async close() {
+      await worker.stop();
+      await outbound.dispatcher.close();
+    },
+  };
+}
