@@ -205,7 +205,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
   const readiness = new Readiness({
     checks: {
-      database: databaseCheck(sqlite),
+      database: databaseCheck(sqlite, data),
       storage: storageCheck(registry.blobs.driver, fsStorageRoot(config), data),
     },
     log: log.child({ module: 'health' }),

@@ -12,10 +12,12 @@ import type { Check } from './readiness.js';
 /** The key /readyz HEADs on S3: absent is fine (stat answers undefined), unreachable is not. */
 export const READY_PROBE_KEY = '_readyz';
 
-export function databaseCheck(sqlite: Database.Database): Check {
-  return () => {
+/** SQLite answers a query, and its folder takes writes (the WAL and its checkpoints need them). */
+export function databaseCheck(sqlite: Database.Database, dataDir: string): Check {
+  return async () => {
     sqlite.prepare('select 1').get();
-    return Promise.resolve({ dialect: 'sqlite' });
+    await access(dataDir, constants.W_OK);
+    return { dialect: 'sqlite' };
   };
 }
 
