@@ -195,6 +195,8 @@ function distributionStorage(dir: string, s3: BenchS3 | undefined): string[] {
     '    rootdirectory: /distribution',
     '    secure: false',
     '    v4auth: true',
+    // s3rver has no UploadPartCopy: moves of up to 5 GiB (S3's CopyObject limit) in one copy.
+    '    multipartcopythresholdsize: 5368709120',
     '  redirect:',
     '    disable: true',
   ];
