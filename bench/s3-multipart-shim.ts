@@ -156,6 +156,8 @@ export async function startMultipartShim(upstream: string): Promise<MultipartShi
     forward(req, res);
   });
   server.listen(0, '127.0.0.1');
+  // Never what keeps the bench alive: a failed run exits without reaching stop().
+  server.unref();
   await new Promise<void>((done) => server.once('listening', () => done()));
   return {
     endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
