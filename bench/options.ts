@@ -32,6 +32,20 @@ export interface BenchOptions {
   profile: boolean;
   /** Skip `npm run build` and use the existing dist/. */
   noBuild: boolean;
+  /**
+   * Where both registries keep blobs: their filesystem drivers (the default), or their S3
+   * drivers on one s3rver started by the benchmark (`BENCH_STORAGE=s3`, `--storage=s3`).
+   */
+  storage: 'fs' | 's3';
+}
+
+function storageOf(env: NodeJS.ProcessEnv, argv: string[]): 'fs' | 's3' {
+  const raw =
+    argv.find((a) => a.startsWith('--storage='))?.slice('--storage='.length) ??
+    env.BENCH_STORAGE ??
+    'fs';
+  if (raw !== 'fs' && raw !== 's3') throw new Error(`BENCH_STORAGE must be fs or s3, got "${raw}"`);
+  return raw;
 }
 
 function num(
@@ -78,5 +92,6 @@ export function readOptions(
     logLevel: env.BENCH_LOG === 'info' ? 'info' : 'warn',
     profile: flag(env, 'BENCH_PROFILE') || argv.includes('--profile'),
     noBuild: flag(env, 'BENCH_NO_BUILD') || argv.includes('--no-build'),
+    storage: storageOf(env, argv),
   };
 }

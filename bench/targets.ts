@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stopChild, trackChild, trackFolder } from './cleanup.js';
+import type { BenchS3 } from './s3rver.js';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const ADMIN_KEY = 'bench-admin-key-0123456789';
@@ -116,14 +117,18 @@ export function prepareAppshelf(noBuild: boolean): AppshelfLaunch {
 
 export async function startAppshelf(
   launch: AppshelfLaunch,
-  opts: { logLevel: string; profileDir?: string; configYaml?: string },
+  opts: { logLevel: string; profileDir?: string; configYaml?: string; s3?: BenchS3 },
 ): Promise<Target> {
   const data = tempFolder('appshelf-bench-');
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const logFile = join(data, 'appshelf.log');
   const log = openSync(logFile, 'a');
-  writeFileSync(join(data, 'none.yml'), opts.configYaml ?? '{}\n');
+  // A proxy bench brings its own config; the S3 column points storage at the bench's s3rver.
+  writeFileSync(
+    join(data, 'none.yml'),
+    opts.configYaml ?? (opts.s3 ? `${JSON.stringify(appshelfS3(opts.s3))}\n` : '{}\n'),
+  );
   const nodeArgs = opts.profileDir ? ['--cpu-prof', '--cpu-prof-dir', opts.profileDir] : [];
   const child = trackChild(
     spawn(process.execPath, [...nodeArgs, ...launch.args], {
@@ -154,6 +159,50 @@ export async function startAppshelf(
   };
 }
 
+/** appshelf's config.yml on the bench s3rver (JSON is YAML). */
+function appshelfS3(s3: BenchS3): Record<string, unknown> {
+  const { endpoint, bucket, region, accessKeyId, secretAccessKey } = s3;
+  return {
+    storage: {
+      driver: 's3',
+      s3: {
+        endpoint,
+        bucket,
+        region,
+        accessKeyId,
+        secretAccessKey,
+        prefix: 'appshelf/',
+        forcePathStyle: true,
+      },
+    },
+  };
+}
+
+/**
+ * Distribution's storage section: its filesystem driver, or its s3 driver on the bench s3rver
+ * (path style, v4 signatures, no TLS; redirects off so that pulls go through the registry as
+ * appshelf's do).
+ */
+function distributionStorage(dir: string, s3: BenchS3 | undefined): string[] {
+  if (!s3) return ['  filesystem:', `    rootdirectory: ${join(dir, 'storage')}`];
+  return [
+    '  s3:',
+    `    accesskey: ${s3.accessKeyId}`,
+    `    secretkey: ${s3.secretAccessKey}`,
+    `    region: ${s3.region}`,
+    `    regionendpoint: ${s3.endpoint}`,
+    '    forcepathstyle: true',
+    `    bucket: ${s3.bucket}`,
+    '    rootdirectory: /distribution',
+    '    secure: false',
+    '    v4auth: true',
+    // s3rver has no UploadPartCopy: moves of up to 5 GiB (S3's CopyObject limit) in one copy.
+    '    multipartcopythresholdsize: 5368709120',
+    '  redirect:',
+    '    disable: true',
+  ];
+}
+
 /** One token for every repository and the catalog, fetched once: token issuance is not measured. */
 async function fetchToken(base: string): Promise<string> {
   const url = new URL('/v2/token', base);
@@ -170,7 +219,18 @@ async function fetchToken(base: string): Promise<string> {
   return body.token;
 }
 
-export async function startDistribution(opts: { logLevel: string }): Promise<Target> {
+/**
+ * Distribution's environment: this one, without AWS_CA_BUNDLE. Its aws-sdk-go (v1) panics at
+ * start when that names a bundle ("HTTPClient's transport unsupported type"), and the bench's
+ * S3 endpoint is plain http on loopback anyway.
+ */
+function distributionEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  delete env.AWS_CA_BUNDLE;
+  return env;
+}
+
+export async function startDistribution(opts: { logLevel: string; s3?: BenchS3 }): Promise<Target> {
   const dir = tempFolder('distribution-bench-');
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
@@ -186,8 +246,7 @@ export async function startDistribution(opts: { logLevel: string }): Promise<Tar
       'storage:',
       '  cache:',
       '    blobdescriptor: inmemory',
-      '  filesystem:',
-      `    rootdirectory: ${join(dir, 'storage')}`,
+      ...distributionStorage(dir, opts.s3),
       '  delete:',
       '    enabled: true',
       'http:',
@@ -198,7 +257,10 @@ export async function startDistribution(opts: { logLevel: string }): Promise<Tar
   const logFile = join(dir, 'distribution.log');
   const log = openSync(logFile, 'a');
   const child = trackChild(
-    spawn('docker-registry', ['serve', config], { stdio: ['ignore', log, log] }),
+    spawn('docker-registry', ['serve', config], {
+      stdio: ['ignore', log, log],
+      env: distributionEnv(),
+    }),
   );
   closeSync(log);
   child.once('error', () => undefined);

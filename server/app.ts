@@ -29,6 +29,8 @@ import { openStoreDatabase, type Db } from './db/open-database.js';
 import { apiErrorHandler, notFound } from './http/api-errors.js';
 import { authenticate } from './http/authenticate.js';
 import { refuseForgedCookieRequests } from './http/cookie-forgery.js';
+import { databaseCheck, storageCheck } from './health/checks.js';
+import { Readiness } from './health/readiness.js';
 import { createLogger } from './logger.js';
 import { familyOfPath } from './metrics/http-metrics.js';
 import { Metrics } from './metrics/metrics.js';
@@ -85,8 +87,10 @@ export interface AppOptions {
   clock?: () => number;
 }
 
+const fsStorageRoot = (config: Config): string => resolve(config.data, 'storage');
+
 const STORAGE_DRIVERS: Record<Config['storage']['driver'], (config: Config) => StorageDriver> = {
-  fs: (config) => createFsDriver(resolve(config.data, 'storage')),
+  fs: (config) => createFsDriver(fsStorageRoot(config)),
   s3: (config) => {
     if (config.storage.driver !== 's3') throw new Error('not an s3 storage config');
     const { accessKeyId, secretAccessKey, ...s3 } = config.storage.s3;
@@ -239,9 +243,19 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   app.disable('x-powered-by');
   app.set('etag', false);
   app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
-  app.get('/readyz', (_req, res) => {
-    sqlite.prepare('select 1').get();
-    res.json({ status: 'ready' });
+  const readiness = new Readiness({
+    checks: {
+      database: databaseCheck(sqlite, data),
+      storage: storageCheck(registry.blobs.driver, fsStorageRoot(config), data),
+    },
+    log: log.child({ module: 'health' }),
+  });
+  app.get('/readyz', async (_req, res) => {
+    const report = await readiness.report();
+    res
+      .status(report.status === 'ok' ? 200 : 503)
+      .set('Cache-Control', 'no-store')
+      .json(report);
   });
   const pulls = new PullCredentials({
     db,

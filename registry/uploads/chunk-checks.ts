@@ -24,3 +24,12 @@ export function checkLength(range: ChunkRange | undefined, written: number): voi
     });
   }
 }
+
+/**
+ * Whether a chunk failed because the client's connection broke (or the idle timeout cut it):
+ * a PATCH then keeps the bytes received, and the client resumes from the session's Range.
+ */
+export function cutByClient(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE';
+}

@@ -30,7 +30,7 @@ import {
   pendingPrefix,
   type Staged,
 } from './multipart-staging.js';
-import { checkLength, checkStart, type ChunkRange } from './chunk-checks.js';
+import { checkLength, checkStart, cutByClient, type ChunkRange } from './chunk-checks.js';
 import { assertRoomForUpload } from './open-upload-cap.js';
 import { UploadLocks } from './upload-locks.js';
 
@@ -75,9 +75,12 @@ export class MultipartUploadSessions implements BlobUploads {
       const staged = this.staged(row);
       const hash = this.runningHash(row, 'sha256');
       const writer = this.writerFor(row, staged, dataKey(row.id), true);
+      let recorded = false;
       try {
-        await pour(body, writer, hash);
-        checkLength(range, writer.written);
+        // A client that breaks off a PATCH keeps what reached us (as on fs): it is recorded like
+        // a whole chunk, then the request fails, and the client resumes from the session's Range.
+        const cut = await pour(body, writer, hash, { keepCut: true });
+        if (cut === undefined) checkLength(range, writer.written);
         await writer.end();
         // The bytes after the last full part become a pending chunk.
         const rest = await writer.rest(false);
@@ -95,8 +98,11 @@ export class MultipartUploadSessions implements BlobUploads {
         if (writer.prefixUsed) await this.deletePending(row.id, staged);
         if (hash) this.hashes.set(row.id, { hash, offset: size });
         else this.hashes.delete(row.id);
+        recorded = true;
+        if (cut !== undefined) throw cut;
         return { ...row, size };
       } catch (err) {
+        if (recorded) throw err;
         this.hashes.delete(row.id);
         await writer.end().catch(() => undefined); // parts in flight settle; the row never counted them
         throw err;
@@ -286,10 +292,34 @@ export class MultipartUploadSessions implements BlobUploads {
   }
 }
 
-async function pour(body: Readable, writer: PartWriter, hash: Hash | undefined): Promise<void> {
-  for await (const chunk of body as AsyncIterable<Buffer>) {
-    hash?.update(chunk);
-    await writer.write(chunk);
+/**
+ * Writes the body into the parts, hashing it. `keepCut`: a body the client broke off ends the
+ * pour (returning its error) instead of failing it; the hash and the writer then hold the same
+ * bytes, since only the body's own iteration failed. A failing write always throws.
+ */
+async function pour(
+  body: Readable,
+  writer: PartWriter,
+  hash: Hash | undefined,
+  options: { keepCut?: boolean } = {},
+): Promise<unknown> {
+  const chunks = (body as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+  for (;;) {
+    let next: IteratorResult<Buffer>;
+    try {
+      next = await chunks.next();
+    } catch (err) {
+      if (options.keepCut && cutByClient(err)) return err;
+      throw err;
+    }
+    if (next.done) return undefined;
+    hash?.update(next.value);
+    try {
+      await writer.write(next.value);
+    } catch (err) {
+      await chunks.return?.(); // as for-await would: the body is let go
+      throw err;
+    }
   }
 }
 

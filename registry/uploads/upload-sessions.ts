@@ -12,7 +12,7 @@ import { algorithmOf } from '../names.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { fsyncFile } from '../storage/fs-driver.js';
 import type { BlobUploads, StaleUpload } from './blob-uploads.js';
-import { checkLength, checkStart } from './chunk-checks.js';
+import { checkLength, checkStart, cutByClient } from './chunk-checks.js';
 import { assertRoomForUpload } from './open-upload-cap.js';
 import { UploadLocks } from './upload-locks.js';
 
@@ -276,9 +276,4 @@ export class UploadSessions implements BlobUploads {
 }
 
 /** The request body ended early because the client went away (or was cut for idling), not a write failure. */
-function cutByClient(err: unknown): boolean {
-  const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  return code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE';
-}
-
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

@@ -2,7 +2,8 @@
  * A crash in the middle of large uploads, with the real server as a child process: SIGKILL while
  * a monolithic and a chunked upload stream in, restart on the same data folder, and check that no
  * partial blob became visible, that GC (grace 0, upload TTL 0) leaves no orphan behind, and that
- * the same pushes then succeed and pull back with the right digests.
+ * the same pushes then succeed and pull back with the right digests. It checks the fs layout, so
+ * it stays on fs whatever APPSHELF_TEST_STORAGE says; s3-crash.test.ts is its S3 twin.
  */
 import { expect } from 'chai';
 import { spawn, type ChildProcess } from 'node:child_process';

@@ -4,6 +4,8 @@
  * Rainstore's raw Authorization header and push credentials, and a publish with source
  * credentials all go through it; then the file is searched for every secret it saw. The one
  * exception: the development SMS provider's marked line carries the code it was asked to send.
+ * With APPSHELF_TEST_STORAGE=s3 the store keeps its blobs on the run's s3rver, and its S3 secret
+ * access key is one more secret to look for.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -13,6 +15,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { TestRegistryClient } from '../helpers/registry-client.js';
+import { S3_CREDENTIALS } from '../helpers/s3rver.js';
+import { TEST_STORAGE, testS3 } from '../helpers/server.js';
 import { putTemplate } from '../store/app-pushes.js';
 
 const MAIN = fileURLToPath(new URL('../../server/main.ts', import.meta.url));
@@ -21,6 +25,23 @@ const TSX = import.meta.resolve('tsx');
 const ADMIN_KEY = 'ask_log-test-admin-key-0123456789abcdef';
 const PHONE = '+4915112348001';
 const MARK = 'DEVELOPMENT SMS PROVIDER';
+/** s3rver knows its access key id but checks no signatures: any secret works, this one is easy to find. */
+const S3_SECRET = 'log-test-s3-secret-access-key-0123456789';
+
+/** The storage settings of the store under test, as APPSHELF_* overrides. */
+async function storageEnv(): Promise<Record<string, string>> {
+  if (TEST_STORAGE === 'fs') return {};
+  const s3 = await testS3();
+  return {
+    APPSHELF_STORAGE_DRIVER: 's3',
+    APPSHELF_STORAGE_S3_ENDPOINT: s3.endpoint,
+    APPSHELF_STORAGE_S3_BUCKET: s3.bucket,
+    APPSHELF_STORAGE_S3_PREFIX: 'log-secrets/',
+    APPSHELF_STORAGE_S3_FORCE_PATH_STYLE: 'true',
+    APPSHELF_STORAGE_S3_ACCESS_KEY_ID: S3_CREDENTIALS.accessKeyId,
+    APPSHELF_STORAGE_S3_SECRET_ACCESS_KEY: S3_SECRET,
+  };
+}
 
 interface Answer {
   status: number;
@@ -71,6 +92,7 @@ describe('server: the log carries no secret', function () {
         APPSHELF_ADMIN_KEY: ADMIN_KEY,
         APPSHELF_LOG_LEVEL: 'debug',
         APPSHELF_RAINSTORE_MARKET_DOMAIN: 'acme',
+        ...(await storageEnv()),
       },
       stdio: ['ignore', out.fd, out.fd],
     });
@@ -94,6 +116,7 @@ describe('server: the log carries no secret', function () {
 
   it('logins, keys, tokens, basic auth and source credentials stay out of it', async () => {
     const secrets: Record<string, string> = { 'admin key': ADMIN_KEY };
+    if (TEST_STORAGE === 's3') secrets['S3 secret access key'] = S3_SECRET;
     const basic = (user: string, password: string) =>
       `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 
