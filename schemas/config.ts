@@ -266,7 +266,7 @@ export const Config = z.strictObject({
         provider: z
           .literal('log')
           .describe(
-            'SMS provider: log (development: the code is written to the server log) or webhook',
+            'SMS provider: log (development: the code is printed as a plain line on stderr) or webhook',
           ),
       }),
       z.strictObject({
