@@ -35,7 +35,6 @@ export interface PushAppOptions {
   images: { serviceKey: string; source: OpenedSource }[];
   onProgress?: (serviceKey: string, event: CopyEvent) => void;
   signal?: AbortSignal | undefined;
-  now?: () => Date;
 }
 
 export interface PushAppResult {
@@ -101,10 +100,10 @@ export async function pushApp(options: PushAppOptions): Promise<PushAppResult> {
     ...(typeof describe === 'string' && describe
       ? { [BundleAnnotations.description]: describe }
       : {}),
-    [BundleAnnotations.created]: (options.now?.() ?? new Date()).toISOString(),
   };
+  // No `created` time: the same template and images give the same bytes, so the same digest,
+  // on every push and every store. The same bundle already under the tag is left as it is.
   const bundle = bundleIndex(manifest.descriptor, components, annotations);
-  // The same content again keeps the bundle there (and its digest): only `created` would differ.
   const existing = await sameBundle(store.client, repository, version, bundle.bytes, signal);
   const digest =
     existing ??
@@ -138,7 +137,7 @@ async function putBlob(
   await client.pushBlob(repository, descriptor, bytes, call);
 }
 
-/** The digest of the bundle under `tag` when it equals `bytes` but for its created annotation. */
+/** The digest of the bundle under `tag` when it holds `bytes` (pushing it again would bump the version). */
 async function sameBundle(
   client: RegistryClient,
   repository: string,
@@ -153,16 +152,5 @@ async function sameBundle(
     if (isClientError(err, 'not_found')) return undefined;
     throw err;
   }
-  const withoutCreated = (b: Buffer): string => {
-    const index = JSON.parse(b.toString('utf8')) as { annotations?: Record<string, string> };
-    if (index.annotations) delete index.annotations[BundleAnnotations.created];
-    return JSON.stringify(index);
-  };
-  try {
-    return withoutCreated(current.bytes) === withoutCreated(bytes)
-      ? current.descriptor.digest
-      : undefined;
-  } catch {
-    return undefined; // not JSON we wrote: replace it
-  }
+  return current.bytes.equals(bytes) ? current.descriptor.digest : undefined;
 }

@@ -268,6 +268,23 @@ describe('cli: the appshelf command', function () {
     );
   });
 
+  it('gives the same bundle digest when the same template and images are pushed twice', async () => {
+    const push = (ref: string) =>
+      okJson<{ digest: string }>([
+        'push',
+        TEMPLATE,
+        ref,
+        '--image',
+        `${serviceKey}=oci:${join(dir, 'layout')}:v1`,
+      ]);
+    // Into another app of this store and into a second store: no time in the bundle changes it.
+    const [twin, elsewhere] = [
+      await push(`${a.host}/admin/twin:1.0.0`),
+      await push(`${b.host}/admin/hello:1.0.0`),
+    ];
+    expect([twin.digest, elsewhere.digest]).to.deep.equal([bundleDigest, bundleDigest]);
+  });
+
   it('pushes with the image copied from a second registry', async () => {
     const pushed = await okJson<{
       digest: string;
