@@ -264,7 +264,7 @@ describe('cli: the appshelf command', function () {
     expect(again.code, again.stderr).to.equal(0);
     expect(again.stdout).to.equal(`pushed ${a.host}/admin/hello:1.0.0@${bundleDigest}\n`);
     expect(again.stderr).to.contain(
-      '1 component images: 0 blobs copied (0 B), 0 mounted, 0 already there',
+      '1 component image: 0 blobs copied (0 B), 0 mounted, 4 already there',
     );
   });
 
