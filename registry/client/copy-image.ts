@@ -5,7 +5,13 @@
  * blobs streamed, never held whole in memory; bounded concurrency; retries with backoff.
  */
 import type { Descriptor } from '../../schemas/oci.js';
-import type { CopySource, CopyTarget, Platform, RepositoryProvider } from './content.js';
+import type {
+  CopySource,
+  CopyTarget,
+  Fetcher,
+  Platform,
+  RepositoryProvider,
+} from './content.js';
 import { copyBlob, isNonDistributable } from './copy-blob.js';
 import { isDigest, readLimited, verifyBytes } from './digest.js';
 import { ClientError } from './errors.js';
@@ -60,7 +66,7 @@ export async function copyImage(options: CopyImageOptions): Promise<CopyResult> 
   ].filter((r) => r !== to.repository);
   const seen = new Map<string, Promise<void>>();
 
-  const fetchManifest = async (desc: Descriptor, from: CopySource = source): Promise<Buffer> => {
+  const fetchManifest = async (desc: Descriptor, from: Fetcher = source): Promise<Buffer> => {
     if (desc.size > maxManifestBytes)
       throw new ClientError(
         'too_large',
