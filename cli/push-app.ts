@@ -20,6 +20,7 @@ import {
   templateManifest,
   type BoundComponent,
 } from './bundle.js';
+import { CliError, toCliError } from './errors.js';
 import type { OpenedSource } from './image-source.js';
 import { addStats, emptyStats } from './progress.js';
 
@@ -53,15 +54,17 @@ export async function pushApp(options: PushAppOptions): Promise<PushAppResult> {
   const stats = emptyStats();
 
   for (const { serviceKey, source } of options.images) {
-    // By digest, so the copy tags nothing in the app's repository.
-    const root = await source.client.repository(source.repository).resolve(source.reference, call);
-    const copied = await copyImage({
-      from: { client: source.client, repository: source.repository, reference: root.digest },
-      to: { client: store.client, repository },
-      ...(options.onProgress
-        ? { onProgress: (e: CopyEvent) => options.onProgress?.(serviceKey, e) }
-        : {}),
-      ...call,
+    const copied = await copyComponent(serviceKey, source, options).catch((err: unknown) => {
+      // Which component, from where: the one line says what to fix.
+      const e = toCliError(err);
+      throw new CliError(
+        e.kind,
+        `component ${serviceKey} from ${source.ref}: ${e.message}`,
+        e.hint,
+        {
+          cause: err,
+        },
+      );
     });
     components.push({ serviceKey, descriptor: copied.descriptor, source: source.ref });
     results.push({
@@ -123,6 +126,24 @@ export async function pushApp(options: PushAppOptions): Promise<PushAppResult> {
     components: results,
     stats,
   };
+}
+
+/** The component's image into the app's repository, by digest (the copy tags nothing there). */
+async function copyComponent(
+  serviceKey: string,
+  source: OpenedSource,
+  options: PushAppOptions,
+): Promise<Awaited<ReturnType<typeof copyImage>>> {
+  const call = options.signal ? { signal: options.signal } : {};
+  const root = await source.client.repository(source.repository).resolve(source.reference, call);
+  return copyImage({
+    from: { client: source.client, repository: source.repository, reference: root.digest },
+    to: { client: options.store.client, repository: options.repository },
+    ...(options.onProgress
+      ? { onProgress: (e: CopyEvent) => options.onProgress?.(serviceKey, e) }
+      : {}),
+    ...call,
+  });
 }
 
 async function putBlob(

@@ -302,6 +302,20 @@ describe('cli: the appshelf command', function () {
     expect(await adminClient(a).manifestExists('admin/relay', '2.0.0')).to.equal(true);
   });
 
+  it('names the component and its source when an image cannot be copied', async () => {
+    const missing = await run([
+      'push',
+      TEMPLATE,
+      `${a.host}/admin/relay:2.0.1`,
+      '--image',
+      `${serviceKey}=docker://${b.host}/admin/base:no-such-tag`,
+    ]);
+    expect(missing.code).to.equal(1);
+    expect(missing.stderr).to.match(
+      new RegExp(`^appshelf: component ${serviceKey} from ${b.host}/admin/base:no-such-tag: `, 'm'),
+    );
+  });
+
   it('refuses a broken template and an unknown component with what to fix', async () => {
     const broken = join(dir, 'broken.json');
     await import('node:fs/promises').then((fs) =>
