@@ -42,8 +42,6 @@ export interface AppServiceDeps {
   clock: () => number;
 }
 
-export const MAX_LOGO_BYTES = 256 * 1024;
-
 export class AppService {
   constructor(private readonly deps: AppServiceDeps) {}
 

@@ -4,6 +4,7 @@
  * form; "send again" counts down while the server would refuse a new code.
  */
 import type { Response, Router } from 'express';
+import { NAMESPACE_NAME_RULE } from '../../../schemas/names.js';
 import { StoreError } from '../../errors.js';
 import { addressOf, SESSION_COOKIE } from '../../http/authenticate.js';
 import { field, formOf } from '../form.js';
@@ -126,7 +127,7 @@ ${csrfField(ctx)}<input type="hidden" name="next" value="${st.next}"><input type
 <input id="code" name="code" type="text" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" maxlength="6" required autofocus${st.error ? html` aria-invalid="true"` : ''}>
 <label for="name">Your name <span class="muted">(new accounts only)</span></label>
 <input id="name" name="name" type="text" autocomplete="username" value="${st.name ?? ''}" aria-describedby="name-help" pattern="[a-z0-9][a-z0-9-]*">
-<p id="name-help" class="help">You publish apps under this name: lower-case letters, digits and dashes. Leave it empty to get one made up; you can set a display name later.</p>
+<p id="name-help" class="help">You publish apps under this name: ${NAMESPACE_NAME_RULE}. Leave it empty to get one made up; you can set a display name later.</p>
 <button type="submit">Sign in</button>
 </form>
 <form method="post" action="/login" class="resend">
