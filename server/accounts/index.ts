@@ -56,6 +56,8 @@ export function createAccounts(deps: {
     sessions,
     audit,
     failures,
+    keys: deps.keys,
+    admins: new Set(config.auth.admins),
     log: log.child({ module: 'login' }),
     clock,
   });
