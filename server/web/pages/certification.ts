@@ -1,6 +1,6 @@
 /**
  * /certification/login: where a Rainbond console gets an access key to this store
- * (../shared/rainstore-api.md §5 "Binding"). The console iframes this page; its user signs in
+ * (docs/rainstore-api.md §5 "Binding"). The console iframes this page; its user signs in
  * with phone + code, names a key and picks its scopes; the page creates the key and posts
  * `{accessKey}` to the console's window, once.
  *
