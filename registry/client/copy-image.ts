@@ -5,13 +5,7 @@
  * blobs streamed, never held whole in memory; bounded concurrency; retries with backoff.
  */
 import type { Descriptor } from '../../schemas/oci.js';
-import type {
-  CopySource,
-  CopyTarget,
-  Fetcher,
-  Platform,
-  RepositoryProvider,
-} from './content.js';
+import type { CopySource, CopyTarget, Fetcher, Platform, RepositoryProvider } from './content.js';
 import { copyBlob, isNonDistributable } from './copy-blob.js';
 import { isDigest, readLimited, verifyBytes } from './digest.js';
 import { ClientError } from './errors.js';
@@ -111,7 +105,12 @@ export async function copyImage(options: CopyImageOptions): Promise<CopyResult> 
       return progress.blob(desc, 'skipped');
     }
     progress.discoverManifest(desc);
-    await countPresent(desc, await fetchManifest(desc, target));
+    // Counting is best effort: a child the target cannot read back fails nothing (it is there).
+    const bytes = await fetchManifest(desc, target).catch((err: unknown) => {
+      if (signal.aborted) throw err;
+      return undefined;
+    });
+    if (bytes) await countPresent(desc, bytes);
     progress.manifest(desc, 'skipped');
   };
 
