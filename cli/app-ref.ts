@@ -3,7 +3,14 @@
  * host[:port] (or http(s)://host[:port]) and defaults to --store, APPSHELF_STORE or the default
  * store of the settings.
  */
-import { REPOSITORY_NAME_PATTERN, TAG_PATTERN, type Digest } from '../schemas/oci.js';
+import {
+  APP_NAME,
+  APP_NAME_MAX,
+  APP_NAME_RULE,
+  NAMESPACE_NAME,
+  NAMESPACE_NAME_RULE,
+} from '../schemas/names.js';
+import { TAG_PATTERN, type Digest } from '../schemas/oci.js';
 import { isDigest } from '../registry/client/index.js';
 import { usage } from './errors.js';
 
@@ -57,8 +64,9 @@ export function parseAppRef(text: string): AppRef {
       segments.length < 2 ? 'it needs a namespace and an app name' : 'too many path segments',
     );
   const [namespace = '', app = ''] = segments;
-  if (!REPOSITORY_NAME_PATTERN.test(`${namespace}/${app}`))
-    throw bad('names are lower-case letters, digits and . _ -');
+  if (!NAMESPACE_NAME.test(namespace)) throw bad(`a namespace is ${NAMESPACE_NAME_RULE}`);
+  if (!APP_NAME.test(app) || app.length > APP_NAME_MAX)
+    throw bad(`an app name is ${APP_NAME_RULE}`);
   return { store, namespace, app, version, digest };
 }
 

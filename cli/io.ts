@@ -14,6 +14,8 @@ export interface Io {
   readStdin(): Promise<string>;
   /** One line of stdin, after `prompt` on stderr (the login code). */
   readLine(prompt: string): Promise<string>;
+  /** One line of stdin after `prompt`, not echoed when stdin is a terminal (an access key). */
+  readSecret(prompt: string): Promise<string>;
 }
 
 export function processIo(): Io {
@@ -33,6 +35,33 @@ export function processIo(): Io {
         });
       } finally {
         rl.close();
+      }
+    },
+    async readSecret(prompt) {
+      const stdin = process.stdin;
+      if (!stdin.isTTY) return this.readLine(prompt);
+      stdin.setRawMode(true); // before the prompt: a key typed at once is not echoed either
+      process.stderr.write(prompt);
+      stdin.resume();
+      let typed = '';
+      try {
+        return await new Promise<string>((resolve, reject) => {
+          const onData = (chunk: Buffer): void => {
+            for (const ch of chunk.toString('utf8')) {
+              if (ch === '\r' || ch === '\n' || ch === '\u0004') return void resolve(typed);
+              if (ch === '\u0003') return void reject(new Error('interrupted'));
+              if (ch === '\u007f' || ch === '\b') typed = typed.slice(0, -1);
+              else typed += ch;
+            }
+          };
+          stdin.on('data', onData);
+          stdin.once('end', () => resolve(typed));
+        });
+      } finally {
+        stdin.setRawMode(false);
+        stdin.removeAllListeners('data');
+        stdin.pause();
+        process.stderr.write('\n');
       }
     },
     async readStdin() {

@@ -1,5 +1,6 @@
 /** Copy progress on stderr: one line per blob when it is done (on a terminal), retries always. */
 import type { CopyEvent, CopyStats } from '../registry/client/index.js';
+import { plural } from '../schemas/plural.js';
 import { bytes, shortDigest } from './format.js';
 import type { Io } from './io.js';
 
@@ -37,5 +38,5 @@ export function addStats(into: CopyStats, more: CopyStats): CopyStats {
 
 /** `3 blobs copied (12 MiB), 1 mounted, 2 already there`. */
 export function describeStats(stats: CopyStats): string {
-  return `${stats.blobsCopied} blobs copied (${bytes(stats.bytesTransferred)}), ${stats.blobsMounted} mounted, ${stats.blobsSkipped} already there`;
+  return `${plural(stats.blobsCopied, 'blob')} copied (${bytes(stats.bytesTransferred)}), ${stats.blobsMounted} mounted, ${stats.blobsSkipped} already there`;
 }

@@ -20,6 +20,7 @@ import {
   templateManifest,
   type BoundComponent,
 } from './bundle.js';
+import { CliError, toCliError } from './errors.js';
 import type { OpenedSource } from './image-source.js';
 import { addStats, emptyStats } from './progress.js';
 
@@ -35,7 +36,6 @@ export interface PushAppOptions {
   images: { serviceKey: string; source: OpenedSource }[];
   onProgress?: (serviceKey: string, event: CopyEvent) => void;
   signal?: AbortSignal | undefined;
-  now?: () => Date;
   /** Republish over an immutable version (the namespace's owners only; audited by the store). */
   force?: boolean;
 }
@@ -56,15 +56,17 @@ export async function pushApp(options: PushAppOptions): Promise<PushAppResult> {
   const stats = emptyStats();
 
   for (const { serviceKey, source } of options.images) {
-    // By digest, so the copy tags nothing in the app's repository.
-    const root = await source.client.repository(source.repository).resolve(source.reference, call);
-    const copied = await copyImage({
-      from: { client: source.client, repository: source.repository, reference: root.digest },
-      to: { client: store.client, repository },
-      ...(options.onProgress
-        ? { onProgress: (e: CopyEvent) => options.onProgress?.(serviceKey, e) }
-        : {}),
-      ...call,
+    const copied = await copyComponent(serviceKey, source, options).catch((err: unknown) => {
+      // Which component, from where: the one line says what to fix.
+      const e = toCliError(err);
+      throw new CliError(
+        e.kind,
+        `component ${serviceKey} from ${source.ref}: ${e.message}`,
+        e.hint,
+        {
+          cause: err,
+        },
+      );
     });
     components.push({ serviceKey, descriptor: copied.descriptor, source: source.ref });
     results.push({
@@ -103,10 +105,10 @@ export async function pushApp(options: PushAppOptions): Promise<PushAppResult> {
     ...(typeof describe === 'string' && describe
       ? { [BundleAnnotations.description]: describe }
       : {}),
-    [BundleAnnotations.created]: (options.now?.() ?? new Date()).toISOString(),
   };
+  // No `created` time: the same template and images give the same bytes, so the same digest,
+  // on every push and every store. The same bundle already under the tag is left as it is.
   const bundle = bundleIndex(manifest.descriptor, components, annotations);
-  // The same content again keeps the bundle there (and its digest): only `created` would differ.
   const existing = await sameBundle(store.client, repository, version, bundle.bytes, signal);
   const digest =
     existing ??
@@ -128,6 +130,24 @@ export async function pushApp(options: PushAppOptions): Promise<PushAppResult> {
   };
 }
 
+/** The component's image into the app's repository, by digest (the copy tags nothing there). */
+async function copyComponent(
+  serviceKey: string,
+  source: OpenedSource,
+  options: PushAppOptions,
+): Promise<Awaited<ReturnType<typeof copyImage>>> {
+  const call = options.signal ? { signal: options.signal } : {};
+  const root = await source.client.repository(source.repository).resolve(source.reference, call);
+  return copyImage({
+    from: { client: source.client, repository: source.repository, reference: root.digest },
+    to: { client: options.store.client, repository: options.repository },
+    ...(options.onProgress
+      ? { onProgress: (e: CopyEvent) => options.onProgress?.(serviceKey, e) }
+      : {}),
+    ...call,
+  });
+}
+
 async function putBlob(
   client: RegistryClient,
   repository: string,
@@ -140,7 +160,7 @@ async function putBlob(
   await client.pushBlob(repository, descriptor, bytes, call);
 }
 
-/** The digest of the bundle under `tag` when it equals `bytes` but for its created annotation. */
+/** The digest of the bundle under `tag` when it holds `bytes` (pushing it again would bump the version). */
 async function sameBundle(
   client: RegistryClient,
   repository: string,
@@ -155,16 +175,5 @@ async function sameBundle(
     if (isClientError(err, 'not_found')) return undefined;
     throw err;
   }
-  const withoutCreated = (b: Buffer): string => {
-    const index = JSON.parse(b.toString('utf8')) as { annotations?: Record<string, string> };
-    if (index.annotations) delete index.annotations[BundleAnnotations.created];
-    return JSON.stringify(index);
-  };
-  try {
-    return withoutCreated(current.bytes) === withoutCreated(bytes)
-      ? current.descriptor.digest
-      : undefined;
-  } catch {
-    return undefined; // not JSON we wrote: replace it
-  }
+  return current.bytes.equals(bytes) ? current.descriptor.digest : undefined;
 }

@@ -232,6 +232,17 @@ export const Config = z.strictObject({
         .max(255)
         .optional()
         .describe("the bootstrap admin's access key; random and printed once when unset"),
+      admins: z
+        .array(
+          z
+            .string()
+            .regex(/^\+[1-9]\d{6,14}$/, 'a phone number in E.164 form, e.g. +8613800138000'),
+        )
+        .max(64)
+        .default([])
+        .describe(
+          'phone numbers (E.164) whose accounts are admins: made admin when they sign in (removing one demotes nobody)',
+        ),
       tokenTtlSeconds: z
         .number()
         .int()
@@ -391,7 +402,7 @@ export const Config = z.strictObject({
         provider: z
           .literal('log')
           .describe(
-            'SMS provider: log (development: the code is written to the server log) or webhook',
+            'SMS provider: log (development: the code is printed as a plain line on stderr) or webhook',
           ),
       }),
       z.strictObject({

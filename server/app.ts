@@ -82,7 +82,7 @@ export interface AppInstance {
 
 export interface AppOptions {
   log?: Logger;
-  /** Where one-time secrets are printed (the generated admin key). */
+  /** Where one-time secrets are printed (the generated admin key, the `log` provider's codes). */
   print?: (line: string) => void;
   clock?: () => number;
 }
@@ -125,14 +125,15 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     : undefined;
 
   const keys = new AccessKeys(db, clock);
-  const accounts = createAccounts({ db, keys, config, dataDir: data, log, clock });
+  const print = options.print ?? ((l: string) => console.error(l));
+  const accounts = createAccounts({ db, keys, config, dataDir: data, log, print, clock });
   bootstrapAdmin({
     db,
     keys,
     namespaces: accounts.namespaces,
     adminKey: config.auth.adminKey,
     log,
-    print: options.print ?? ((l) => console.error(l)),
+    print,
     clock,
   });
   const permissions = new Permissions(

@@ -4,8 +4,8 @@
  * - a field named like a credential is censored at any depth of the logged object;
  * - inside every string (the message too), the formats of the store's own secrets — access keys
  *   `ask_…`, sessions `ses_…`, registry JWTs — and Basic/Bearer values and URL passwords are masked.
- * The development SMS provider logs the code it was asked to send under `verificationCode`, on its
- * one marked line: that is its job, and neither net touches it.
+ * The development SMS provider prints the code it was asked to send as a plain line beside the log
+ * (where the first start prints the admin key), never into it.
  */
 
 export const CENSOR = '[redacted]';

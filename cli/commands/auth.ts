@@ -20,8 +20,11 @@ export function registerAuth(program: Command, ctx: Context): void {
     .description(
       'keep an access key for later commands: verify one (--key, --key-stdin), or sign in with a phone number and the code sent to it (--phone), which creates a key for this CLI',
     )
-    .option('--key <key>', 'the access key (visible in the process list: prefer --key-stdin)')
-    .option('--key-stdin', 'read the access key from stdin')
+    .option(
+      '--key <key>',
+      'the access key (visible in the process list: prefer --key-stdin, or give no key option to be asked for it)',
+    )
+    .option('--key-stdin', 'read the access key from stdin, as docker login --password-stdin')
     .option(
       '--phone <number>',
       'sign in with this phone number (international form, +...); the code is asked for on stdin',
@@ -42,16 +45,19 @@ export function registerAuth(program: Command, ctx: Context): void {
         },
       ) => {
         const ways = [opts.key !== undefined, opts.keyStdin === true, opts.phone !== undefined];
-        if (ways.filter(Boolean).length !== 1)
+        if (ways.filter(Boolean).length > 1)
           throw usage(
-            'give exactly one of --key <key>, --key-stdin and --phone <number>',
-            'e.g. echo "$KEY" | appshelf login <store> --key-stdin',
+            'give at most one of --key <key>, --key-stdin and --phone <number>',
+            'e.g. echo "$KEY" | appshelf login <store> --key-stdin, or no option to be asked',
           );
         const store = await ctx.store(storeArg);
-        const key =
+        const key = (
           opts.phone !== undefined
             ? await keyFromPhoneLogin(ctx, store, opts.phone, opts.name)
-            : (opts.key ?? (await ctx.io.readStdin())).trim();
+            : opts.keyStdin
+              ? await ctx.io.readStdin()
+              : (opts.key ?? (await ctx.io.readSecret(`access key for ${store.host}: `)))
+        ).trim();
         if (!key)
           throw usage(
             'the access key is empty',

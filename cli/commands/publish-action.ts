@@ -1,5 +1,6 @@
 /** The work of `appshelf publish` (loaded only when it runs). */
 import type { RegistryCredential, SyncJobView } from '../../schemas/sync.js';
+import { plural } from '../../schemas/plural.js';
 import { formatRef, type AppRef } from '../app-ref.js';
 import type { Context } from '../context.js';
 import { failure, usage } from '../errors.js';
@@ -88,7 +89,7 @@ async function follow(
         continue;
       reported.set(c.serviceKey, c.state);
       const blobs = c.blobs
-        ? `: ${c.blobs.copied} blobs copied (${bytes(c.bytesDone)}), ${c.blobs.mounted} mounted, ${c.blobs.skipped} already there`
+        ? `: ${plural(c.blobs.copied, 'blob')} copied (${bytes(c.bytesDone)}), ${c.blobs.mounted} mounted, ${c.blobs.skipped} already there`
         : '';
       ctx.io.err(
         c.state === 'done'

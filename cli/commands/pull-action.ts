@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import { parseAppRef, repositoryOf } from '../app-ref.js';
 import type { Context } from '../context.js';
-import { usage } from '../errors.js';
+import { defaultVersion } from '../default-version.js';
 import { json } from '../format.js';
 import { describeStats, progressPrinter } from '../progress.js';
 import { pullApp } from '../pull-app.js';
@@ -16,9 +16,10 @@ export interface PullOptions {
 
 export async function pull(ctx: Context, refText: string, opts: PullOptions): Promise<void> {
   const ref = parseAppRef(refText);
-  const reference = ref.digest ?? ref.version;
-  if (!reference) throw usage(`${refText} names no version`, 'write <namespace>/<app>:<version>');
   const store = await ctx.store(ref.store);
+  // No version named: the newest listed one, as `install` takes it.
+  const reference =
+    ref.digest ?? ref.version ?? (await defaultVersion(await ctx.api(store, 'optional'), ref));
   const result = await pullApp({
     store: { client: await ctx.registry(store), host: store.host },
     repository: repositoryOf(ref),

@@ -6,7 +6,9 @@ import type { PullOptions } from './pull-action.js';
 export function registerPull(program: Command, ctx: Context): void {
   program
     .command('pull <ref>')
-    .description("write template.json of an app version, its images pointed at the store's copies")
+    .description(
+      "write template.json of an app version (default: the newest listed), its images pointed at the store's copies",
+    )
     .option('-o, --output <dir>', 'the folder to write to', '.')
     .option(
       '--images',

@@ -7,6 +7,7 @@ import {
   type RamTemplate,
 } from '../../schemas/ram.js';
 import { TAG_PATTERN } from '../../schemas/oci.js';
+import { plural } from '../../schemas/plural.js';
 import { parseAppRef, repositoryOf } from '../app-ref.js';
 import type { Context } from '../context.js';
 import { failure, usage } from '../errors.js';
@@ -130,6 +131,8 @@ export async function push(
     await Promise.all(images.map((i) => i.source.close?.()));
   }
   if (opts.json) return void ctx.io.out(json(result));
-  ctx.io.err(`${result.components.length} component images: ${describeStats(result.stats)}`);
+  ctx.io.err(
+    `${plural(result.components.length, 'component image')}: ${describeStats(result.stats)}`,
+  );
   ctx.io.out(`pushed ${result.reference}@${result.digest}`);
 }

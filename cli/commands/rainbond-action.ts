@@ -1,4 +1,5 @@
 /** The work of `appshelf import-rainbond` (loaded only when it runs). */
+import { plural } from '../../schemas/plural.js';
 import { parseAppRef, repositoryOf } from '../app-ref.js';
 import type { Context } from '../context.js';
 import { usage } from '../errors.js';
@@ -34,7 +35,7 @@ export async function importPackage(
   if (opts.json) return void ctx.io.out(json(result));
   for (const w of result.warnings) ctx.io.err(`warning: ${w}`);
   ctx.io.err(
-    `${result.components.length} component images, ${result.plugins.length} plugin images: ${describeStats(result.stats)}`,
+    `${plural(result.components.length, 'component image')}, ${plural(result.plugins.length, 'plugin image')}: ${describeStats(result.stats)}`,
   );
   ctx.io.out(`imported ${result.reference}@${result.digest}`);
 }

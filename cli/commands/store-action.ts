@@ -2,7 +2,8 @@
 import { writeFile } from 'node:fs/promises';
 import { formatRef, parseAppRef, type AppRef } from '../app-ref.js';
 import type { Context } from '../context.js';
-import { failure, usage } from '../errors.js';
+import { defaultVersion } from '../default-version.js';
+import { usage } from '../errors.js';
 import { json, shortDigest, table } from '../format.js';
 import type { StoreApi } from '../store-api.js';
 import {
@@ -48,16 +49,9 @@ export function parseVersionRef(text: string, required: boolean): AppRef {
   return ref;
 }
 
-/** The version to use: the one named, else the app's latest installable one. */
+/** The version to use: the one named, else the newest listed one (default-version.ts). */
 async function versionOf(api: StoreApi, ref: AppRef): Promise<string> {
-  if (ref.version) return ref.version;
-  const app = await api.get<AppView>(appPath(ref));
-  if (!app.latestVersion)
-    throw failure(
-      `${ref.namespace}/${ref.app} has no version ready to install`,
-      'push one ("appshelf push") or publish a draft ("appshelf publish")',
-    );
-  return app.latestVersion;
+  return ref.version ?? defaultVersion(api, ref);
 }
 
 const day = (iso: string) => iso.slice(0, 10);

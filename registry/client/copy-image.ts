@@ -5,7 +5,7 @@
  * blobs streamed, never held whole in memory; bounded concurrency; retries with backoff.
  */
 import type { Descriptor } from '../../schemas/oci.js';
-import type { CopySource, CopyTarget, Platform, RepositoryProvider } from './content.js';
+import type { CopySource, CopyTarget, Fetcher, Platform, RepositoryProvider } from './content.js';
 import { copyBlob, isNonDistributable } from './copy-blob.js';
 import { isDigest, readLimited, verifyBytes } from './digest.js';
 import { ClientError } from './errors.js';
@@ -60,18 +60,14 @@ export async function copyImage(options: CopyImageOptions): Promise<CopyResult> 
   ].filter((r) => r !== to.repository);
   const seen = new Map<string, Promise<void>>();
 
-  const fetchManifest = async (desc: Descriptor): Promise<Buffer> => {
+  const fetchManifest = async (desc: Descriptor, from: Fetcher = source): Promise<Buffer> => {
     if (desc.size > maxManifestBytes)
       throw new ClientError(
         'too_large',
         `manifest ${desc.digest} is ${desc.size} bytes, limit ${maxManifestBytes}`,
       );
     const bytes = await limit(async () =>
-      readLimited(
-        await source.fetch(desc, { signal }),
-        maxManifestBytes,
-        `manifest ${desc.digest}`,
-      ),
+      readLimited(await from.fetch(desc, { signal }), maxManifestBytes, `manifest ${desc.digest}`),
     );
     verifyBytes(bytes, desc);
     return bytes;
@@ -90,11 +86,38 @@ export async function copyImage(options: CopyImageOptions): Promise<CopyResult> 
     progress.manifest(desc, 'copied');
   };
 
+  /**
+   * What a manifest the target has holds is there too: its blobs are counted as already there
+   * (the "N already there" people read), child manifests read from the target, nothing copied.
+   */
+  const countPresent = async (desc: Descriptor, bytes: Buffer): Promise<void> => {
+    const node = parseNode(bytes, desc.mediaType);
+    const children = node.kind === 'index' ? node.manifests : [node.config, ...node.layers];
+    await settleAll(
+      children.filter((c) => !isNonDistributable(c)).map((child) => visit(child, true)),
+      internal,
+    );
+  };
+
+  const presentNode = async (desc: Descriptor): Promise<void> => {
+    if (!isManifestType(desc.mediaType)) {
+      progress.discoverBlob(desc);
+      return progress.blob(desc, 'skipped');
+    }
+    progress.discoverManifest(desc);
+    // Counting is best effort: a child the target cannot read back fails nothing (it is there).
+    const bytes = await fetchManifest(desc, target).catch((err: unknown) => {
+      if (signal.aborted) throw err;
+      return undefined;
+    });
+    if (bytes) await countPresent(desc, bytes);
+    progress.manifest(desc, 'skipped');
+  };
+
   const copyNode = async (desc: Descriptor): Promise<void> => {
     if (isManifestType(desc.mediaType)) {
+      if (await limit(() => target.exists(desc, { signal }))) return presentNode(desc);
       progress.discoverManifest(desc);
-      if (await limit(() => target.exists(desc, { signal })))
-        return progress.manifest(desc, 'skipped');
       return copyManifest(desc, await fetchManifest(desc), false);
     }
     progress.discoverBlob(desc);
@@ -110,10 +133,10 @@ export async function copyImage(options: CopyImageOptions): Promise<CopyResult> 
     progress.blob(desc, outcome);
   };
 
-  const visit = (desc: Descriptor): Promise<void> => {
+  const visit = (desc: Descriptor, present = false): Promise<void> => {
     let copy = seen.get(desc.digest);
     if (!copy) {
-      copy = copyNode(desc);
+      copy = present ? presentNode(desc) : copyNode(desc);
       seen.set(desc.digest, copy);
     }
     return copy;
@@ -139,7 +162,7 @@ export async function copyImage(options: CopyImageOptions): Promise<CopyResult> 
     const tag = to.tag ?? (isDigest(from.reference) ? undefined : from.reference);
     progress.discoverManifest(root);
     const present = await limit(() => target.exists(root, { signal }));
-    if (!present) await copyManifest(root, bytes, true);
+    await (present ? countPresent(root, bytes) : copyManifest(root, bytes, true));
     if (!present || tag !== undefined)
       await limit(() => target.pushReference(root, bytes, tag ?? root.digest, { signal }));
     progress.manifest(root, present && tag === undefined ? 'skipped' : 'copied');

@@ -32,6 +32,8 @@ export function createAccounts(deps: {
   config: Config;
   dataDir: string;
   log: Logger;
+  /** Where the `log` SMS provider writes the code, as a plain line for a person to read. */
+  print: (line: string) => void;
   clock: () => number;
 }): Accounts {
   const { db, config, log, clock } = deps;
@@ -40,7 +42,7 @@ export function createAccounts(deps: {
   const sessions = new Sessions(db, config.auth.sessionTtlDays * 86_400_000, clock);
   const audit = new AuditLog(db, clock);
   const codes = new LoginCodes(db, secretFile(deps.dataDir, 'login-code.key'), clock);
-  const sms = createSmsProvider(config.sms, log.child({ module: 'sms' }));
+  const sms = createSmsProvider(config.sms, log.child({ module: 'sms' }), deps.print);
   const failures = new FailedCredentials({
     limits: config.auth.rateLimit,
     audit,
@@ -54,6 +56,8 @@ export function createAccounts(deps: {
     sessions,
     audit,
     failures,
+    keys: deps.keys,
+    admins: new Set(config.auth.admins),
     log: log.child({ module: 'login' }),
     clock,
   });

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { AccessKeys } from '../auth/access-keys.js';
 import { StoreError } from '../errors.js';
 import type { AuditLog } from './audit-log.js';
 import type { FailedCredentials } from './failed-credentials.js';
@@ -34,6 +35,9 @@ export class PhoneLogin {
       sessions: Sessions;
       audit: AuditLog;
       failures: FailedCredentials;
+      keys: AccessKeys;
+      /** Phones (E.164) whose accounts are admins (`auth.admins`). */
+      admins: ReadonlySet<string>;
       log: Logger;
       clock: () => number;
     },
@@ -95,8 +99,21 @@ export class PhoneLogin {
         verdict === 'expired' ? 'the code has expired; ask for a new one' : 'wrong or used code',
       );
     }
-    const { user, created } = this.deps.users.findOrCreateByPhone(phone, wantedName);
+    const found = this.deps.users.findOrCreateByPhone(phone, wantedName);
+    const { created } = found;
+    let { user } = found;
     if (user.disabled) throw new StoreError('forbidden', 'this account is disabled');
+    if (this.deps.admins.has(phone) && user.role !== 'admin') {
+      this.deps.users.setRole(user.id, 'admin');
+      user = { ...user, role: 'admin' };
+      this.deps.audit.record({
+        actor: 'auth.admins',
+        action: 'user.promoted',
+        target: user.name,
+        address,
+        detail: { role: 'admin', via: 'auth.admins' },
+      });
+    }
     const session = this.deps.sessions.create(user.id, address);
     if (created)
       this.deps.audit.record({
@@ -107,6 +124,45 @@ export class PhoneLogin {
       });
     this.deps.audit.record({ actor: user.name, action: 'login', target: user.name, address });
     return { ...session, user, created };
+  }
+
+  /**
+   * Signs an admin in to the web with an access key (the key printed at first start): a fresh
+   * store has no phone account yet. Only an admin's key with every scope opens a session; wrong
+   * keys count against the address and the key's owner like wrong codes.
+   */
+  loginWithKey(secret: string, address: string): LoginResult {
+    const owner = this.deps.keys.ownerOf(secret);
+    const attempt = { door: 'login', address, name: owner } as const;
+    const refused = this.deps.failures.refusal(attempt);
+    if (refused)
+      throw limited('too many failed sign-ins; try again later', refused.retryAfterSeconds);
+    if (!this.loginAttempts.take(address))
+      throw limited(
+        'too many login attempts from this address',
+        this.loginAttempts.retryAfter(address),
+      );
+    const p = this.deps.keys.authenticate(secret);
+    if (p?.kind !== 'user') {
+      this.deps.failures.failed(attempt, 'wrong key');
+      throw new StoreError('unauthorized', 'wrong, revoked or expired access key');
+    }
+    if (p.role !== 'admin' || !p.keyScopes?.includes('push'))
+      throw new StoreError(
+        'forbidden',
+        "only an admin's access key with the push scope signs in here; sign in with your phone number",
+      );
+    const user = this.deps.users.byId(p.userId);
+    if (!user) throw new StoreError('unauthorized', 'wrong, revoked or expired access key');
+    const session = this.deps.sessions.create(user.id, address);
+    this.deps.audit.record({
+      actor: user.name,
+      action: 'login',
+      target: user.name,
+      address,
+      detail: { via: 'access key', key: p.keyId },
+    });
+    return { ...session, user, created: false };
   }
 
   private phone(raw: string): string {

@@ -161,6 +161,11 @@ export class Permissions {
     );
   }
 
+  /** Whether `p` is a member of `namespace` (a role in it; an admin's role over all is not one). */
+  memberOf(p: Principal, namespace: string): boolean {
+    return p.kind === 'user' && !!this.directory.roleOf(p.userId, namespace);
+  }
+
   /** May `p` do `action` in `namespace` (push into it, change its apps, manage its members)? */
   namespace(p: Principal, namespace: string, action: NamespaceAction): boolean {
     if (p.kind === 'anonymous' || pullOnly(p) || !this.active(p)) return false;

@@ -6,7 +6,8 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { StoreError } from '../errors.js';
-import { logoTypeOf, MAX_LOGO_BYTES, type AppFields } from '../store/app-service.js';
+import { LOGO_RULE, MAX_LOGO_BYTES } from '../../schemas/names.js';
+import { logoTypeOf, type AppFields } from '../store/app-service.js';
 
 /** The console's own rule for app names (Chinese allowed). */
 const NAME = /^[a-zA-Z0-9\u4e00-\u9fa5]([a-zA-Z0-9_\-\u4e00-\u9fa5]*[a-zA-Z0-9\u4e00-\u9fa5])?$/;
@@ -84,7 +85,7 @@ function decodeLogo(logo: string | null | undefined): Buffer | undefined {
   if (!bytes || bytes.length === 0 || bytes.length > MAX_LOGO_BYTES || !logoTypeOf(bytes)) {
     throw new StoreError(
       'invalid',
-      `logo must be a data:image/...;base64 URI of a PNG, JPEG or SVG image of at most ${MAX_LOGO_BYTES / 1024} KiB`,
+      `logo must be a data:image/...;base64 URI of an image: ${LOGO_RULE}`,
     );
   }
   return bytes;

@@ -10,21 +10,15 @@ import { addressOf } from '../http/authenticate.js';
 import { parseInput } from '../http/validate.js';
 import { AppAccess, type Caller } from '../store/app-access.js';
 import { AppPackages } from '../store/app-packages.js';
-import { AppService, MAX_LOGO_BYTES } from '../store/app-service.js';
+import { APP_NAME, APP_NAME_MAX, APP_NAME_RULE, MAX_LOGO_BYTES } from '../../schemas/names.js';
+import { AppService } from '../store/app-service.js';
 import { AppVersions } from '../store/app-versions.js';
 import { visitorOf, type AppStats } from '../store/stats.js';
 import type { AppRef, VersionIndex } from '../store/version-index.js';
 import type { StoreEvents } from '../webhooks/store-events.js';
 
 /** An app's name is one OCI path component (it is the second part of the repository name). */
-const AppName = z
-  .string()
-  .min(1)
-  .max(64)
-  .regex(
-    /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/,
-    'must be lower-case letters and digits, separated by . _ __ or -',
-  );
+const AppName = z.string().min(1).max(APP_NAME_MAX).regex(APP_NAME, `must be ${APP_NAME_RULE}`);
 const Label = z.string().trim().min(1).max(32);
 const WebUrl = z.union([z.literal(''), z.url({ protocol: /^https?$/ }).max(500)]);
 

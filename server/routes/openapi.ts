@@ -6,6 +6,7 @@
  */
 import type { RequestHandler } from 'express';
 import { z } from 'zod';
+import { LOGO_RULE } from '../../schemas/names.js';
 import { PublishRequest, RegistryCredential, SyncRetryRequest } from '../../schemas/sync.js';
 import { storeErrorCatalog } from '../errors.js';
 import { GcQuery, UserChange, UserList } from './admin.js';
@@ -391,7 +392,7 @@ const PATHS: Record<string, Partial<Record<Method, Operation>>> = {
       'apps',
       'setLogo',
       'user',
-      'Upload the logo: PNG, JPEG or SVG (told by its bytes), at most 256 KiB',
+      `Upload the logo: ${LOGO_RULE} (the type told by its bytes)`,
       [200, R.App],
       { body: 'image' },
     ),

@@ -1,6 +1,6 @@
 /**
  * /app-server: the Rainstore OpenAPI a stock Rainbond console binds, browses, publishes to and
- * installs from (../shared/rainstore-api.md). Errors are `{code, msg}`, never 401.
+ * installs from (docs/rainstore-api.md). Errors are `{code, msg}`, never 401.
  */
 import express, { Router, type Request, type RequestHandler } from 'express';
 import { min } from 'drizzle-orm';

@@ -74,6 +74,11 @@ export class AppAccess {
     return app;
   }
 
+  /** The publisher's own people: members of the app's namespace (their visits are not counted). */
+  ownPeople(p: Principal, app: AppRow): boolean {
+    return this.permissions.memberOf(p, app.namespace);
+  }
+
   /** Members (and admins) see drafts and unlisted apps of the namespace. */
   member(p: Principal, namespace: string): boolean {
     return this.permissions.namespace(p, namespace, 'read');

@@ -45,8 +45,6 @@ export interface AppServiceDeps {
   events?: StoreEvents | undefined;
 }
 
-export const MAX_LOGO_BYTES = 256 * 1024;
-
 export class AppService {
   constructor(private readonly deps: AppServiceDeps) {}
 
@@ -198,9 +196,14 @@ export class AppService {
     return { type: app.logoType, body };
   }
 
-  /** Counts a page view of the app (once per visitor per day). */
+  /**
+   * Counts a page view of the app (once per visitor per day). The publisher's own people
+   * (members of its namespace) looking at their app are no visitors: never counted.
+   */
   visit(p: Principal, ref: AppRef, visitor: string): { counted: boolean } {
-    return { counted: this.deps.stats.visit(this.deps.access.visible(p, ref).id, visitor) };
+    const app = this.deps.access.visible(p, ref);
+    if (this.deps.access.ownPeople(p, app)) return { counted: false };
+    return { counted: this.deps.stats.visit(app.id, visitor) };
   }
 
   /** The last `days` days of statistics, zero-filled, and the all-time totals. */

@@ -150,7 +150,10 @@ export class VersionIndex {
         if (content.kind === 'bundle' && c.imageDigest)
           this.registry.meta.setTag(repository, componentTag(version, c.serviceKey), c.imageDigest);
       }
-      tx.update(apps).set({ updatedAt: now }).where(eq(apps.id, app.id)).run();
+      tx.update(apps)
+        .set({ updatedAt: now, ...displayNameFromTemplate(app, content.template) })
+        .where(eq(apps.id, app.id))
+        .run();
       return versionId;
     });
   }
@@ -189,6 +192,19 @@ export class VersionIndex {
     for (const { serviceKey } of keys)
       this.registry.meta.deleteTag(repository, componentTag(version, serviceKey));
   }
+}
+
+/**
+ * A publisher who gave no display name (the row still holds the app's name, as first sight
+ * leaves it) gets the template's `group_name`, the name Rainbond shows for the app.
+ */
+function displayNameFromTemplate(
+  app: typeof apps.$inferSelect,
+  template: object,
+): { displayName?: string } {
+  if (app.displayName !== '' && app.displayName !== app.name) return {};
+  const groupName = stringField(template, 'group_name')?.trim();
+  return groupName ? { displayName: groupName } : {};
 }
 
 function stringField(template: object, key: string): string | undefined {

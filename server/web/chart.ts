@@ -2,6 +2,7 @@
  * The 30-day statistics chart: an inline SVG drawn on the server (no script, no style attribute:
  * the page's CSP allows neither), with a table of the same numbers for screen readers.
  */
+import { plural } from '../../schemas/plural.js';
 import { html, type SafeHtml } from './html.js';
 import type { StatDay } from '../store/stats.js';
 
@@ -25,7 +26,13 @@ export function statsChart(days: StatDay[], id = 'stats'): SafeHtml {
   return html`<figure class="chart">
 <svg viewBox="0 0 ${W} ${H}" role="img" aria-labelledby="${id}-title ${id}-desc" preserveAspectRatio="none" class="chart-svg">
 <title id="${id}-title">Visits and installs per day, last ${days.length} days</title>
-<desc id="${id}-desc">${sum((d) => d.visits)} visits and ${sum((d) => d.installs)} installs from ${first} to ${last}.</desc>
+<desc id="${id}-desc">${plural(
+    sum((d) => d.visits),
+    'visit',
+  )} and ${plural(
+    sum((d) => d.installs),
+    'install',
+  )} from ${first} to ${last}.</desc>
 ${[0, top / 2, top].map((v) => html`<line class="grid" x1="${PAD.left}" x2="${W - PAD.right}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}"/>${Number.isInteger(v) ? html`<text class="axis" x="${PAD.left - 6}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end">${v}</text>` : ''}`)}
 <text class="axis" x="${PAD.left}" y="${H - 6}">${first.slice(5)}</text>
 <text class="axis" x="${W - PAD.right}" y="${H - 6}" text-anchor="end">${last.slice(5)}</text>

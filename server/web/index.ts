@@ -8,7 +8,7 @@
  * posts to a web route here that calls the store's services in process, with a CSRF token.
  */
 import express, { Router, type RequestHandler } from 'express';
-import { MAX_LOGO_BYTES } from '../store/app-service.js';
+import { MAX_LOGO_BYTES } from '../../schemas/names.js';
 import { CSRF_FIELD, Csrf, csrfKey } from './csrf.js';
 import { webContext, type ContextDeps } from './context.js';
 import { notFoundMessage, sendErrorPage, webErrorHandler } from './errors-page.js';

@@ -170,7 +170,7 @@ describe('cli: import-rainbond (Rainbond offline packages)', function () {
       new RegExp(`^imported ${srv.host}/admin/copy:7\\.0@sha256:[a-f0-9]{64}\n$`),
     );
     expect(again.stderr).to.match(
-      /^2 component images, 1 plugin images: 6 blobs copied \(.+\), 0 mounted, 0 already there$/m,
+      /^2 component images, 1 plugin image: 6 blobs copied \(.+\), 0 mounted, 0 already there$/m,
     );
 
     // Each image is the one saved: its config is the image id Docker gave it.

@@ -264,8 +264,25 @@ describe('cli: the appshelf command', function () {
     expect(again.code, again.stderr).to.equal(0);
     expect(again.stdout).to.equal(`pushed ${a.host}/admin/hello:1.0.0@${bundleDigest}\n`);
     expect(again.stderr).to.contain(
-      '1 component images: 0 blobs copied (0 B), 0 mounted, 0 already there',
+      '1 component image: 0 blobs copied (0 B), 0 mounted, 4 already there',
     );
+  });
+
+  it('gives the same bundle digest when the same template and images are pushed twice', async () => {
+    const push = (ref: string) =>
+      okJson<{ digest: string }>([
+        'push',
+        TEMPLATE,
+        ref,
+        '--image',
+        `${serviceKey}=oci:${join(dir, 'layout')}:v1`,
+      ]);
+    // Into another app of this store and into a second store: no time in the bundle changes it.
+    const [twin, elsewhere] = [
+      await push(`${a.host}/admin/twin:1.0.0`),
+      await push(`${b.host}/admin/hello:1.0.0`),
+    ];
+    expect([twin.digest, elsewhere.digest]).to.deep.equal([bundleDigest, bundleDigest]);
   });
 
   it('pushes with the image copied from a second registry', async () => {
@@ -283,6 +300,20 @@ describe('cli: the appshelf command', function () {
     expect(pushed.stats.blobsCopied).to.equal(3);
     expect(pushed.components[0]!.source).to.equal(`${b.host}/admin/base:v2`);
     expect(await adminClient(a).manifestExists('admin/relay', '2.0.0')).to.equal(true);
+  });
+
+  it('names the component and its source when an image cannot be copied', async () => {
+    const missing = await run([
+      'push',
+      TEMPLATE,
+      `${a.host}/admin/relay:2.0.1`,
+      '--image',
+      `${serviceKey}=docker://${b.host}/admin/base:no-such-tag`,
+    ]);
+    expect(missing.code).to.equal(1);
+    expect(missing.stderr).to.match(
+      new RegExp(`^appshelf: component ${serviceKey} from ${b.host}/admin/base:no-such-tag: `, 'm'),
+    );
   });
 
   it('refuses a broken template and an unknown component with what to fix', async () => {

@@ -52,15 +52,19 @@ export interface ApiError {
   error: { code: string; message: string; details?: unknown };
 }
 
-/** The code of the newest `log` provider line for `phone` (E.164), read as an operator reads the log. */
+/** The code in a `log` provider line for `phone`: the plain line an operator reads out. */
+export function codeInLine(line: string, phone: string): string | undefined {
+  const found = /^appshelf: verification code for (\+\d+) is (\d+) /.exec(line);
+  return found?.[1] === phone ? found[2] : undefined;
+}
+
+/** The code of the newest `log` provider line for `phone` (E.164), read as an operator reads it. */
 export function codeFromLogs(srv: TestServer, phone: string): string {
   for (let i = srv.logs.length - 1; i >= 0; i--) {
-    const line = srv.logs[i]!;
-    if (!line.startsWith('{')) continue;
-    const entry = JSON.parse(line) as { phone?: string; verificationCode?: string };
-    if (entry.phone === phone && entry.verificationCode) return entry.verificationCode;
+    const code = codeInLine(srv.logs[i]!, phone);
+    if (code) return code;
   }
-  throw new Error(`no verification code for ${phone} in the server log`);
+  throw new Error(`no verification code for ${phone} in the server output`);
 }
 
 /** Asks for a code (log provider) and logs in with it; returns the session token and the user's name. */

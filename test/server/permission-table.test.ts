@@ -14,6 +14,7 @@
  */
 import { expect } from 'chai';
 import { apps } from '../../server/db/store-schema.js';
+import { codeInLine } from '../helpers/accounts.js';
 import { ADMIN_KEY, startTestServer, type TestServer } from '../helpers/server.js';
 import { TestRegistryClient } from '../helpers/registry-client.js';
 
@@ -498,9 +499,8 @@ async function ok(
 /** The code the log SMS provider wrote for `phone`, newest first. */
 function codeFromLog(srv: TestServer, phone: string): string {
   for (const line of [...srv.logs].reverse()) {
-    if (!line.includes('verificationCode')) continue;
-    const entry = JSON.parse(line) as { phone?: string; verificationCode?: string };
-    if (entry.phone === phone && entry.verificationCode) return entry.verificationCode;
+    const code = codeInLine(line, phone);
+    if (code) return code;
   }
   throw new Error(
     `no verification code for ${phone} in the server log (is APPSHELF_TEST_LOG above "warn"?)`,

@@ -319,6 +319,15 @@ describe('store: publishing a draft with image sync', function () {
       ['failed', 'unauthorized'],
       ['failed', 'unauthorized'],
     ]);
+    // Each message names the component and the reference it was copied from.
+    for (const c of failed.components) {
+      expect(c.source).to.contain(dist!.host);
+      expect(c.error?.message.startsWith(`component ${c.serviceKey} from ${c.source}: `)).to.equal(
+        true,
+        c.error?.message,
+      );
+      expect(failed.error?.message).to.contain(`${c.serviceKey} from ${c.source} (unauthorized)`);
+    }
     expect(versionRow(srv!, 'alice', 'wordpress', '2.0')?.state).to.equal('failed');
 
     const retry = (body: object) =>

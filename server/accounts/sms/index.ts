@@ -6,10 +6,14 @@ import { webhookSmsProvider } from './webhook-provider.js';
 
 export { SmsError, type SmsProvider } from './provider.js';
 
-export function createSmsProvider(config: Config['sms'], log: Logger): SmsProvider {
+export function createSmsProvider(
+  config: Config['sms'],
+  log: Logger,
+  print: (line: string) => void,
+): SmsProvider {
   switch (config.provider) {
     case 'log':
-      return logSmsProvider(log);
+      return logSmsProvider(log, print);
     case 'webhook':
       return webhookSmsProvider(config, log);
   }

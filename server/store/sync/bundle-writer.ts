@@ -24,7 +24,7 @@ export interface BundleTarget {
 }
 
 export async function writeBundle(
-  deps: { db: Db; registry: Registry; clock: () => number },
+  deps: { db: Db; registry: Registry },
   target: BundleTarget,
   copied: readonly ComponentSync[],
   actor: string,
@@ -76,7 +76,6 @@ export async function writeBundle(
     [BundleAnnotations.version]: version.version,
     ...(title ? { [BundleAnnotations.title]: title } : {}),
     ...(version.description ? { [BundleAnnotations.description]: version.description } : {}),
-    [BundleAnnotations.created]: new Date(deps.clock()).toISOString(),
   };
   const index = bundleIndexJson(
     { mediaType: stored.mediaType, digest: stored.digest, size: stored.size },

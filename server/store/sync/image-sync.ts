@@ -35,7 +35,7 @@ import { credentialsFor, parseImageRef } from './image-ref.js';
 import { limiter } from './limiter.js';
 import { LocalRegistry } from './local-target.js';
 import type { OwnHosts } from './own-hosts.js';
-import { failureOf } from './sync-failure.js';
+import { componentLabel, failureOf } from './sync-failure.js';
 import { SyncJobs, viewOf, type SyncJob } from './sync-jobs.js';
 import { templateOrder } from './template-fields.js';
 import { KeptCredentials } from '../kept-credentials.js';
@@ -280,10 +280,12 @@ export class ImageSync {
     if (!after) return; // the version was deleted meanwhile
     const failed = after.components.filter((c) => c.state === 'failed');
     if (failed.length > 0) {
-      const keys = failed.map((c) => c.serviceKey).join(', ');
+      const which = failed
+        .map((c) => `${componentLabel(c)}${c.error ? ` (${c.error.code})` : ''}`)
+        .join('; ');
       return this.fail(jobId, {
         code: 'components_failed',
-        message: `${failed.length} of ${after.components.length} components failed: ${keys}`,
+        message: `${failed.length} of ${after.components.length} components failed: ${which}`,
       });
     }
     const target = this.targetOf(after);
@@ -374,7 +376,7 @@ export class ImageSync {
         this.jobs.updateComponents(jobId, (c) => ({ ...c, state: 'pending' }), isIt);
         return;
       }
-      const error = failureOf(err, key);
+      const error = failureOf(err, component);
       this.jobs.updateComponents(jobId, (c) => ({ ...c, state: 'failed', error }), isIt);
       this.deps.log.warn(
         {

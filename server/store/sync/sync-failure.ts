@@ -19,15 +19,31 @@ export class SyncError extends Error {
  * ClientError codes (`unauthorized`, `not_found`, `network`, ...) from the source registry,
  * OciError codes (`MANIFEST_INVALID`, ...) from the store's own, `invalid_reference`, or `internal`.
  * `blocked` (the outbound policy refused a hop) also names the refused `host`, the `reason`
- * (`loopback`, `private`, `self`, ...) and the component.
+ * (`loopback`, `private`, `self`, ...). A component's failure message starts with the component
+ * and the source reference it was copied from, so one line says what to fix where.
  */
-export function failureOf(err: unknown, component?: string): SyncFailure {
+export function failureOf(
+  err: unknown,
+  component?: { serviceKey: string; source: string },
+): SyncFailure {
+  const failure = plainFailureOf(err);
+  return component
+    ? { ...failure, message: `component ${componentLabel(component)}: ${failure.message}` }
+    : failure;
+}
+
+/** `<service key> from <source reference>`, as sync messages name a component. */
+export function componentLabel(component: { serviceKey: string; source: string }): string {
+  return `${component.serviceKey} from ${component.source}`;
+}
+
+function plainFailureOf(err: unknown): SyncFailure {
   const blocked =
     err instanceof ClientError && err.code === 'blocked' ? blockedCause(err) : undefined;
   if (blocked)
     return {
       code: 'blocked',
-      message: `${component ? `component ${component}: ` : ''}${blocked.message}`,
+      message: blocked.message,
       host: blocked.host,
       reason: blocked.reason,
       ...(blocked.address !== undefined ? { address: blocked.address } : {}),

@@ -10,7 +10,8 @@ import { html, type SafeHtml } from '../html.js';
 import { renderPage } from '../layout.js';
 import { renderMarkdown } from '../markdown.js';
 import type { WebServices } from '../services.js';
-import { count, day, logo, manageAppPath } from './parts.js';
+import { nounFor } from '../../../schemas/plural.js';
+import { count, day, logo, manageAppPath, notListed } from './parts.js';
 
 /** Versions shown with their components (the newest ones); the rest are listed by name. */
 const DETAILED_VERSIONS = 5;
@@ -56,9 +57,9 @@ export function appRoutes(router: Router, s: WebServices): void {
 ${logo(app, 96)}
 <div>
 <h1>${app.displayName || app.name}</h1>
-<p class="app-by">by <a href="/publishers/${encodeURIComponent(app.namespace)}">${publisher}</a> · <code>${app.namespace}/${app.name}</code>${app.onShelf ? '' : html` · <span class="badge">not on the shelf</span>`}</p>
+<p class="app-by">by <a href="/publishers/${encodeURIComponent(app.namespace)}">${publisher}</a> · <code>${app.namespace}/${app.name}</code>${app.onShelf ? '' : html` · ${notListed(app.namespace)}`}</p>
 ${app.summary ? html`<p class="app-summary">${app.summary}</p>` : ''}
-<p class="app-stats"><span><strong data-stat="visits">${count(app.visits)}</strong> visits</span> · <span><strong data-stat="installs">${count(app.installs)}</strong> installs</span> · <span>updated <time datetime="${app.updatedAt}">${day(app.updatedAt)}</time></span></p>
+<p class="app-stats"><span><strong data-stat="visits">${count(app.visits)}</strong> ${nounFor(app.visits, 'visit')}</span> · <span><strong data-stat="installs">${count(app.installs)}</strong> ${nounFor(app.installs, 'install')}</span> · <span>updated <time datetime="${app.updatedAt}">${day(app.updatedAt)}</time></span></p>
 ${manage ? html`<p><a class="button secondary" href="${manageAppPath(app)}">Edit this app</a></p>` : ''}
 </div>
 </header>

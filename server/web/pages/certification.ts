@@ -1,6 +1,6 @@
 /**
  * /certification/login: where a Rainbond console gets an access key to this store
- * (../shared/rainstore-api.md §5 "Binding"). The console iframes this page; its user signs in
+ * (docs/rainstore-api.md §5 "Binding"). The console iframes this page; its user signs in
  * with phone + code, names a key and picks its scopes; the page creates the key and posts
  * `{accessKey}` to the console's window, once.
  *
@@ -21,6 +21,7 @@
  * embedding origin, checked against the same list (see there).
  */
 import type { Router } from 'express';
+import { NAMESPACE_NAME_RULE } from '../../../schemas/names.js';
 import { html } from '../html.js';
 import { SITE_NAME } from '../layout.js';
 import type { WebServices } from '../services.js';
@@ -90,7 +91,7 @@ ${
 <input id="code" name="code" type="text" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" maxlength="6" required>
 <label for="name">Your name <span class="muted">(new accounts only)</span></label>
 <input id="name" name="name" type="text" autocomplete="username" pattern="[a-z0-9][a-z0-9-]*" aria-describedby="name-help">
-<p id="name-help" class="help">You publish apps under this name: lower-case letters, digits and dashes. Leave it empty to get one made up.</p>
+<p id="name-help" class="help">You publish apps under this name: ${NAMESPACE_NAME_RULE}. Leave it empty to get one made up.</p>
 <div class="buttons"><button type="submit">Sign in</button><button type="button" class="secondary" data-resend>Send the code again</button></div>
 <p class="help" aria-live="polite" data-resend-text></p>
 </form>

@@ -1,9 +1,11 @@
 /**
  * Sign in with a phone number and a code: step one asks for the number and sends a code, step
  * two takes the code (and, for a new account, the name to publish under). Errors are shown on the
- * form; "send again" counts down while the server would refuse a new code.
+ * form; "send again" counts down while the server would refuse a new code. An admin may sign in
+ * with an access key instead (a fresh store's only account is the admin with its printed key).
  */
 import type { Response, Router } from 'express';
+import { NAMESPACE_NAME_RULE } from '../../../schemas/names.js';
 import { StoreError } from '../../errors.js';
 import { addressOf, SESSION_COOKIE } from '../../http/authenticate.js';
 import { field, formOf } from '../form.js';
@@ -44,13 +46,17 @@ export function loginRoutes(router: Router, s: WebServices): void {
       name: field(form, 'name').trim(),
     };
     try {
-      if (field(form, 'action') === 'login') {
-        const session = login.login(
-          state.phone,
-          field(form, 'code').trim(),
-          addressOf(req),
-          state.name || undefined,
-        );
+      const action = field(form, 'action');
+      if (action === 'login' || action === 'key') {
+        const session =
+          action === 'key'
+            ? login.loginWithKey(field(form, 'key').trim(), addressOf(req))
+            : login.login(
+                state.phone,
+                field(form, 'code').trim(),
+                addressOf(req),
+                state.name || undefined,
+              );
         res.cookie(SESSION_COOKIE, session.token, {
           httpOnly: true,
           sameSite: 'strict',
@@ -70,8 +76,9 @@ export function loginRoutes(router: Router, s: WebServices): void {
       res.status(err.status);
       send(res, ctx, {
         ...state,
-        step: details?.field === 'phone' ? 'phone' : 'code',
+        step: details?.field === 'phone' || field(form, 'action') === 'key' ? 'phone' : 'code',
         error: err.message,
+        keyError: field(form, 'action') === 'key',
         ...(details?.retryAfterSeconds ? { wait: details.retryAfterSeconds } : {}),
       });
     }
@@ -97,6 +104,8 @@ interface LoginState {
   step: 'phone' | 'code';
   phone: string;
   next: string;
+  /** The error came from the access-key form: show it open. */
+  keyError?: boolean;
   name?: string;
   error?: string;
   sent?: boolean;
@@ -118,7 +127,15 @@ ${csrfField(ctx)}<input type="hidden" name="next" value="${st.next}"><input type
 <input id="phone" name="phone" type="tel" inputmode="tel" autocomplete="tel" required value="${st.phone}" placeholder="+8613800138000" aria-describedby="phone-help"${st.error ? html` aria-invalid="true"` : ''}>
 <p id="phone-help" class="help">In international form, with the country code.</p>
 <button type="submit">Send code</button>
-</form>`
+</form>
+<details class="key-login"${st.keyError ? ' open' : ''}><summary>Administrator: sign in with an access key</summary>
+<form method="post" action="/login" class="stack" novalidate>
+${csrfField(ctx)}<input type="hidden" name="next" value="${st.next}"><input type="hidden" name="action" value="key">
+<label for="key">Access key</label>
+<input id="key" name="key" type="password" autocomplete="current-password" required aria-describedby="key-help">
+<p id="key-help" class="help">The admin access key printed when the store first started (or another admin key with the push scope).</p>
+<button type="submit" class="secondary">Sign in with the key</button>
+</form></details>`
     : html`<form method="post" action="/login" class="stack" novalidate>
 ${csrfField(ctx)}<input type="hidden" name="next" value="${st.next}"><input type="hidden" name="phone" value="${st.phone}"><input type="hidden" name="action" value="login">
 <p>Phone number: <strong>${st.phone}</strong> · <a href="/login?next=${encodeURIComponent(st.next)}">use another number</a></p>
@@ -126,7 +143,7 @@ ${csrfField(ctx)}<input type="hidden" name="next" value="${st.next}"><input type
 <input id="code" name="code" type="text" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" maxlength="6" required autofocus${st.error ? html` aria-invalid="true"` : ''}>
 <label for="name">Your name <span class="muted">(new accounts only)</span></label>
 <input id="name" name="name" type="text" autocomplete="username" value="${st.name ?? ''}" aria-describedby="name-help" pattern="[a-z0-9][a-z0-9-]*">
-<p id="name-help" class="help">You publish apps under this name: lower-case letters, digits and dashes. Leave it empty to get one made up; you can set a display name later.</p>
+<p id="name-help" class="help">You publish apps under this name: ${NAMESPACE_NAME_RULE}. Leave it empty to get one made up; you can set a display name later.</p>
 <button type="submit">Sign in</button>
 </form>
 <form method="post" action="/login" class="resend">

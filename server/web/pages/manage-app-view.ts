@@ -1,4 +1,5 @@
 /** The page for editing one's app (see manage-app.ts for what its forms do). */
+import { LOGO_RULE } from '../../../schemas/names.js';
 import type { AppView } from '../../store/app-access.js';
 import type { VersionView } from '../../store/app-versions.js';
 import type { WebContext } from '../context.js';
@@ -6,7 +7,7 @@ import { html, type SafeHtml } from '../html.js';
 import { csrfField, notice, renderPage } from '../layout.js';
 import { renderMarkdown } from '../markdown.js';
 import type { WebServices } from '../services.js';
-import { appPath, day, logo, manageAppPath } from './parts.js';
+import { appPath, day, logo, manageAppPath, notListed } from './parts.js';
 import { hooksOf, webhooksSection } from './webhooks-view.js';
 
 /** The texts as typed into the form (kept when the form is shown again). */
@@ -44,7 +45,7 @@ export function renderManageApp(ctx: WebContext, s: WebServices, st: ManageAppSt
   const body = html`<div class="wrap manage-app">
 <p class="crumbs"><a href="/my">My store</a> › <code>${app.namespace}/${app.name}</code></p>
 <header class="app-head">${logo(app, 64)}<div><h1>${app.displayName || app.name}</h1>
-<p class="muted">${app.onShelf ? html`<span class="badge ok">on the shelf</span>` : html`<span class="badge">not on the shelf</span>`} · <a href="${appPath(app)}">View its page</a></p></div></header>
+<p class="muted">${app.onShelf ? html`<span class="badge ok">on the shelf</span>` : notListed(app.namespace)} · <a href="${appPath(app)}">View its page</a></p></div></header>
 ${notice(st.error, 'error')}${notice(st.done)}
 <section aria-labelledby="shelf-h" class="box"><h2 id="shelf-h">Shelf</h2>
 ${shelf(ctx, app, action)}
@@ -69,7 +70,7 @@ ${st.preview ? html`<section aria-labelledby="preview-h" class="preview"><h3 id=
 </section>
 <section aria-labelledby="logo-h"><h2 id="logo-h">Logo</h2>
 <form method="post" action="${action('/logo')}" enctype="multipart/form-data" class="stack">${csrfField(ctx)}
-<label for="logo">Image (PNG, JPEG or SVG, at most 256 KiB; square looks best)</label>
+<label for="logo">Image (${LOGO_RULE}; square looks best)</label>
 <input id="logo" name="logo" type="file" accept="image/png,image/jpeg,image/svg+xml" required>
 <div class="buttons"><button type="submit">Upload the logo</button></div>
 </form>

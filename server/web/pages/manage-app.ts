@@ -8,7 +8,8 @@ import type { Request, Response, Router } from 'express';
 import { z } from 'zod';
 import { StoreError } from '../../errors.js';
 import { addressOf } from '../../http/authenticate.js';
-import { MAX_LOGO_BYTES, type AppFields } from '../../store/app-service.js';
+import { LOGO_RULE, MAX_LOGO_BYTES } from '../../../schemas/names.js';
+import type { AppFields } from '../../store/app-service.js';
 import type { AppRef } from '../../store/version-index.js';
 import { signedIn } from '../context.js';
 import { field, formOf, splitList, uploadOf, type Fields } from '../form.js';
@@ -136,7 +137,7 @@ export function manageAppRoutes(router: Router, s: WebServices): void {
       const file = uploadOf(req, 'logo'); // read and CSRF-checked by the router (index.ts)
       if (!file) throw new StoreError('invalid', 'Choose an image file first.');
       if (file.bytes.length > MAX_LOGO_BYTES)
-        throw new StoreError('too_large', `The logo may be at most ${MAX_LOGO_BYTES / 1024} KiB.`);
+        throw new StoreError('too_large', `The logo must be ${LOGO_RULE}.`);
       await s.apps.setLogo(caller(req, res), ref, file.bytes);
       return 'logo';
     }),

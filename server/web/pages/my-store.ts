@@ -9,19 +9,18 @@ import { signedIn, type WebContext } from '../context.js';
 import { field, formOf } from '../form.js';
 import { html, type SafeHtml } from '../html.js';
 import { csrfField, notice, renderPage } from '../layout.js';
+import { APP_NAME, APP_NAME_MAX, APP_NAME_RULE } from '../../../schemas/names.js';
 import type { WebServices } from '../services.js';
 import { INVITATION_DONE, invitationsSection } from './invitations.js';
-import { appPath, count, day, logo, manageAppPath } from './parts.js';
+import { plural } from '../../../schemas/plural.js';
+import { appPath, count, day, logo, manageAppPath, notListed } from './parts.js';
 import { namespaceWebhooksPath } from './webhooks.js';
 
 const AppName = z
   .string()
   .min(1, 'a name is needed')
-  .max(64)
-  .regex(
-    /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/,
-    'use lower-case letters and digits, separated by . _ or -',
-  );
+  .max(APP_NAME_MAX, `use ${APP_NAME_RULE}`)
+  .regex(APP_NAME, `use ${APP_NAME_RULE}`);
 
 interface MyApp {
   app: PublisherApp;
@@ -69,7 +68,7 @@ ${
 <div><label for="new-ns">Namespace</label><select id="new-ns" name="namespace">${manageable.map((n) => html`<option${n === state.namespace ? html` selected` : ''}>${n}</option>`)}</select></div>
 <div><label for="new-name">Name</label><input id="new-name" name="name" required value="${state.name ?? ''}" aria-describedby="new-name-help" pattern="[a-z0-9._-]+"></div>
 <button type="submit">Create</button>
-</form><p id="new-name-help" class="help">The repository name: lower-case letters and digits, separated by . _ or -. The app’s versions are pushed to it.</p></section>`
+</form><p id="new-name-help" class="help">The repository name: ${APP_NAME_RULE}. The app’s versions are pushed to it.</p></section>`
     : ''
 }
 </div>`;
@@ -138,7 +137,7 @@ function myApp({ app, versions, jobs }: MyApp): SafeHtml {
 ${logo(app)}
 <div class="my-app-body">
 <h3><a href="${manageAppPath(app)}">${app.displayName || app.name}</a></h3>
-<p class="muted"><code>${app.namespace}/${app.name}</code> · ${app.onShelf ? html`<span class="badge ok">on the shelf</span>` : html`<span class="badge">not listed</span>`} · ${versions.length} ${versions.length === 1 ? 'version' : 'versions'}${app.latestVersion ? ` (latest ${app.latestVersion})` : ''} · ${count(app.installs)} installs · ${count(app.visits)} visits · updated ${day(app.updatedAt)}</p>
+<p class="muted"><code>${app.namespace}/${app.name}</code> · ${app.onShelf ? html`<span class="badge ok">on the shelf</span>` : notListed(app.namespace)} · ${plural(versions.length, 'version')}${app.latestVersion ? ` (latest ${app.latestVersion})` : ''} · ${plural(app.installs, 'install', 'installs', count)} · ${plural(app.visits, 'visit', 'visits', count)} · updated ${day(app.updatedAt)}</p>
 ${drafts.length ? html`<p>Drafts: ${drafts.map((d, i) => html`${i ? ', ' : ''}<strong>${d.version}</strong>`)} — <a href="${manageAppPath(app)}#versions-h">publish</a></p>` : ''}
 ${jobs.length ? html`<ul class="jobs">${jobs.map((j) => html`<li>Sync of ${j.version}: <strong>${j.state}</strong> (${j.progress} components)${j.error ? html` — ${j.error}` : ''}</li>`)}</ul>` : ''}
 <p class="actions"><a href="${manageAppPath(app)}">Edit</a>${app.onShelf ? html` · <a href="${appPath(app)}">View in the marketplace</a>` : html` · <a href="${appPath(app)}">Preview its page</a>`}</p>

@@ -1,4 +1,5 @@
 /** Pieces several pages share: app cards, logos, avatars, dates, numbers, pagination. */
+import { plural } from '../../../schemas/plural.js';
 import { html, type SafeHtml } from '../html.js';
 
 export interface CardApp {
@@ -36,9 +37,9 @@ export function logo(
 export function appCard(a: CardApp): SafeHtml {
   return html`<li class="card">
 <a class="card-link" href="${appPath(a)}">${logo(a)}<span class="card-title">${a.displayName || a.name}</span></a>
-<p class="card-publisher"><a href="/publishers/${encodeURIComponent(a.namespace)}">${a.namespace}</a>${a.latestVersion ? html` · v${a.latestVersion}` : ''}${a.onShelf === false ? html` · <span class="badge">not listed</span>` : ''}</p>
+<p class="card-publisher"><a href="/publishers/${encodeURIComponent(a.namespace)}">${a.namespace}</a>${a.latestVersion ? html` · v${a.latestVersion}` : ''}${a.onShelf === false ? html` · ${notListed(a.namespace)}` : ''}</p>
 <p class="card-summary">${a.summary || 'No summary yet.'}</p>
-<p class="card-meta"><span title="Installs">${count(a.installs)} installs</span> · <span>updated <time datetime="${a.updatedAt}">${day(a.updatedAt)}</time></span></p>
+<p class="card-meta"><span>${plural(a.installs, 'install', 'installs', count)}</span> · <span>updated <time datetime="${a.updatedAt}">${day(a.updatedAt)}</time></span></p>
 ${a.tags.length ? html`<ul class="tags">${a.tags.slice(0, 4).map((t) => html`<li><a href="/search?tag=${encodeURIComponent(t)}">${t}</a></li>`)}</ul>` : ''}
 </li>`;
 }
@@ -47,6 +48,14 @@ export function cardList(apps: CardApp[], empty: string): SafeHtml {
   return apps.length
     ? html`<ul class="cards">${apps.map(appCard)}</ul>`
     : html`<p class="empty">${empty}</p>`;
+}
+
+/**
+ * The badge of an app off the shelf (private to its publisher), saying what that means: only the
+ * namespace's members (and the store's admins) see it; to everyone else it does not exist.
+ */
+export function notListed(namespace: string): SafeHtml {
+  return html`<span class="badge">not listed</span> <span class="private-why">private: only members of ${namespace} see it</span>`;
 }
 
 export function count(n: number): string {

@@ -96,7 +96,7 @@ describe('registry client: copy behaviour against appshelf', () => {
       to: { client: target, repository: 'acme/app' },
     });
     expect(uploadsOf(log)).to.deep.equal([]);
-    expect(again.stats).to.include({ blobsCopied: 0, bytesTransferred: 0 });
+    expect(again.stats).to.include({ blobsCopied: 0, blobsSkipped: 2, bytesTransferred: 0 });
 
     // A new image on the same base layer: only the new blobs travel.
     const next = buildImage({ layerSizes: [5000], shared: [base.blobs[1]!] });

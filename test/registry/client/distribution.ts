@@ -38,7 +38,10 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-export async function startDistribution(): Promise<DistributionServer> {
+/** `auth: false`: anyone pushes and pulls (a stand-in for Docker Hub's public images). */
+export async function startDistribution(
+  options: { auth?: boolean } = {},
+): Promise<DistributionServer> {
   const dir = await mkdtemp(join(tmpdir(), 'appshelf-distribution-'));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
@@ -57,10 +60,9 @@ export async function startDistribution(): Promise<DistributionServer> {
     '    enabled: true',
     'http:',
     `  addr: 127.0.0.1:${port}`,
-    'auth:',
-    '  htpasswd:',
-    '    realm: basic-realm',
-    `    path: ${join(dir, 'htpasswd')}`,
+    ...(options.auth === false
+      ? []
+      : ['auth:', '  htpasswd:', '    realm: basic-realm', `    path: ${join(dir, 'htpasswd')}`]),
     '',
   ].join('\n');
   await writeFile(join(dir, 'config.yml'), config);
@@ -98,7 +100,7 @@ async function waitReady(url: string, child: ChildProcess, timeoutMs = 20_000): 
     try {
       const res = await fetch(`${url}/v2/`);
       await res.arrayBuffer();
-      if (res.status === 401) return;
+      if (res.status === 401 || res.status === 200) return; // 200: a registry without auth
     } catch {
       // not listening yet
     }
