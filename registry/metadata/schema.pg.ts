@@ -9,9 +9,7 @@
  */
 import { sql } from 'drizzle-orm';
 import { bigint, index, pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
-import { bytea } from './pg-types.js';
-
-const millis = (name: string) => bigint(name, { mode: 'number' });
+import { bytea, millis } from './pg-types.js';
 
 export const repositories = pgTable('repositories', {
   name: text('name').primaryKey(),

@@ -18,10 +18,7 @@ import {
   text,
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
-import { bytea } from '../../registry/metadata/pg-types.js';
-
-const millis = (name: string) => bigint(name, { mode: 'number' });
-const id = () => integer('id').primaryKey().generatedByDefaultAsIdentity();
+import { bytea, id, millis } from '../../registry/metadata/pg-types.js';
 
 export const users = pgTable(
   'users',

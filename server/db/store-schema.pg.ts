@@ -5,7 +5,6 @@
  * migrations of both dialects (server/db/migrations*\/*_search.sql), in no schema file.
  */
 import {
-  bigint,
   boolean,
   index,
   integer,
@@ -14,10 +13,8 @@ import {
   text,
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
+import { id, millis } from '../../registry/metadata/pg-types.js';
 import { accessKeys, namespaces } from './schema.pg.js';
-
-const millis = (name: string) => bigint(name, { mode: 'number' });
-const id = () => integer('id').primaryKey().generatedByDefaultAsIdentity();
 
 export const apps = pgTable(
   'apps',

@@ -3,11 +3,9 @@
  * webhook-schema.ts (the SQLite dialect, which documents each column), checked by
  * test/db/schema-parity.test.ts. Types as in schema.pg.ts.
  */
-import { bigint, index, integer, pgTable, text } from 'drizzle-orm/pg-core';
+import { index, integer, pgTable, text } from 'drizzle-orm/pg-core';
+import { id, millis } from '../../registry/metadata/pg-types.js';
 import { namespaces } from './schema.pg.js';
-
-const millis = (name: string) => bigint(name, { mode: 'number' });
-const id = () => integer('id').primaryKey().generatedByDefaultAsIdentity();
 
 export const webhooks = pgTable(
   'webhooks',
