@@ -11,6 +11,7 @@ export {
 export { RemoteRepository } from './remote-repository.js';
 export { OciLayout, REF_NAME } from './oci-layout.js';
 export { copyImage, type CopyImageOptions, type CopyResult } from './copy-image.js';
+export { isNonDistributable } from './copy-blob.js';
 export {
   appClosure,
   templatePlugins,
