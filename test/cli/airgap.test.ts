@@ -221,7 +221,7 @@ describe('cli: the air gap (export globs, carry one file, import)', function () 
     )!;
     const at = copy.indexOf(Buffer.from(`blobs/sha256/${layer.digest.slice(7)}`));
     expect(at).to.be.greaterThan(-1);
-    copy[at + 512 + 100] ^= 0xff; // inside the file's data, past its 512-byte header
+    copy[at + 512 + 100] = copy[at + 512 + 100]! ^ 0xff; // in the file's data, past its 512-byte header
     await writeFile(damaged, copy);
     const bad = await cli.run(['import', damaged, '--store', c.host]);
     expect(bad.code).to.equal(1);
