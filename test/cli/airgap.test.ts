@@ -130,7 +130,7 @@ describe('cli: the air gap (export globs, carry one file, import)', function () 
       `${a.host}/admin/wordpress:1.2.0`,
       `${a.host}/admin/wordpress:2.0.0`,
     ]);
-    expect(exported.plugins).to.have.length(3); // one plugin tag per version
+    expect(exported.plugins).to.have.length(6); // per version: its own plugin tag, and one in admin/perf-analyze
     expect(exported.referrers).to.equal(9); // three signatures per version
     expect((await stat(archive)).size).to.equal(exported.size);
 
