@@ -37,9 +37,13 @@ async function readTemplate(
   return { ...pushable, warnings: [...result.warnings, ...pushable.warnings] };
 }
 
-/** `<service_key>=<source>` pairs, checked against the template's components. */
-function imageOverrides(pairs: string[], components: RamComponent[]): Map<string, string> {
-  const keys = components.map((c) => c.service_key);
+/** `<key>=<source>` pairs, checked against the template's components and plugins. */
+function imageOverrides(
+  pairs: string[],
+  components: RamComponent[],
+  plugins: TemplatePlugin[],
+): Map<string, string> {
+  const keys = [...components.map((c) => c.service_key), ...plugins.map((p) => p.pluginKey)];
   const map = new Map<string, string>();
   for (const pair of pairs) {
     const eq = pair.indexOf('=');
@@ -51,7 +55,7 @@ function imageOverrides(pairs: string[], components: RamComponent[]): Map<string
     const key = pair.slice(0, eq);
     if (!keys.includes(key))
       throw usage(
-        `--image ${pair}: the template has no component "${key}"`,
+        `--image ${pair}: the template has no component or plugin "${key}"`,
         `its components are ${keys.join(', ') || '(none)'}`,
       );
     map.set(key, pair.slice(eq + 1));
@@ -59,8 +63,24 @@ function imageOverrides(pairs: string[], components: RamComponent[]): Map<string
   return map;
 }
 
+interface TemplatePlugin {
+  pluginKey: string;
+  named: string;
+}
+
+/** The template's plugins with a plugin_key, and the image each names (may be ''). */
+function templatePlugins(template: RamTemplate): TemplatePlugin[] {
+  const list = (template as { plugins?: unknown }).plugins;
+  return (Array.isArray(list) ? (list as Record<string, unknown>[]) : []).flatMap((p) =>
+    typeof p.plugin_key === 'string' && p.plugin_key !== ''
+      ? [{ pluginKey: p.plugin_key, named: typeof p.share_image === 'string' ? p.share_image : '' }]
+      : [],
+  );
+}
+
 export interface PushOptions {
   image?: string[];
+  skipPlugins?: boolean;
   json?: boolean;
 }
 
@@ -84,7 +104,8 @@ export async function push(
       'name one in the reference: <namespace>/<app>:<version>',
     );
   for (const w of warnings) ctx.io.err(`warning: ${w}`);
-  const overrides = imageOverrides(opts.image ?? [], template.apps);
+  const plugins = opts.skipPlugins ? [] : templatePlugins(template);
+  const overrides = imageOverrides(opts.image ?? [], template.apps, plugins);
 
   const store = await ctx.store(ref.store);
   const sources = template.apps.map((component) => {
@@ -97,8 +118,13 @@ export async function push(
       );
     return { component, named, source: parseImageSource(text) };
   });
+  const pluginSources = plugins.flatMap((p) => {
+    const text = overrides.get(p.pluginKey) ?? p.named;
+    return text ? [{ ...p, source: parseImageSource(text) }] : [];
+  });
   const verbose = ctx.io.interactive || ctx.io.env.APPSHELF_PROGRESS === '1';
   const images: { serviceKey: string; source: OpenedSource; label: string }[] = [];
+  const pluginImages: { pluginKey: string; source: OpenedSource }[] = [];
   let result: Awaited<ReturnType<typeof pushApp>>;
   try {
     for (const { component, named, source } of sources) {
@@ -113,7 +139,22 @@ export async function push(
       );
       images.push({ serviceKey: component.service_key, source: opened, label });
     }
-    const printers = new Map(images.map((i) => [i.serviceKey, progressPrinter(ctx.io, i.label)]));
+    for (const { pluginKey, named, source } of pluginSources)
+      pluginImages.push({
+        pluginKey,
+        source: await openImageSource(
+          source,
+          (host) => ctx.credentials(host),
+          named || undefined,
+          ctx.signal,
+        ),
+      });
+    const printers = new Map([
+      ...images.map((i) => [i.serviceKey, progressPrinter(ctx.io, i.label)] as const),
+      ...pluginImages.map(
+        (p) => [`plugin ${p.pluginKey}`, progressPrinter(ctx.io, `plugin ${p.pluginKey}`)] as const,
+      ),
+    ]);
     result = await pushApp({
       store: { client: await ctx.registry(store), host: store.host },
       repository: repositoryOf(ref),
@@ -121,13 +162,16 @@ export async function push(
       templateBytes: bytes,
       template,
       images,
+      plugins: pluginImages,
       onProgress: (key, event) => printers.get(key)?.(event),
       signal: ctx.signal,
     });
   } finally {
-    await Promise.all(images.map((i) => i.source.close?.()));
+    await Promise.all([...images, ...pluginImages].map((i) => i.source.close?.()));
   }
   if (opts.json) return void ctx.io.out(json(result));
-  ctx.io.err(`${result.components.length} component images: ${describeStats(result.stats)}`);
+  ctx.io.err(
+    `${result.components.length} component images${result.plugins.length ? `, ${result.plugins.length} plugin images` : ''}: ${describeStats(result.stats)}`,
+  );
   ctx.io.out(`pushed ${result.reference}@${result.digest}`);
 }

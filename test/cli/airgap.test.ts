@@ -249,6 +249,46 @@ describe('cli: the air gap (export globs, carry one file, import)', function () 
     }
   });
 
+  it('pushes plugin images with the app (or leaves them out), and exports and imports them', async () => {
+    const template = JSON.parse(
+      await readFile(
+        new URL('../fixtures/ram/valid/wordpress-mysql.json', import.meta.url),
+        'utf8',
+      ),
+    ) as { apps: Record<string, unknown>[]; plugins: Record<string, unknown>[] };
+    for (const part of [...template.apps, ...template.plugins])
+      for (const key of ['service_image', 'plugin_image'])
+        if (part[key]) part[key] = { ...(part[key] as object), hub_user: '', hub_password: '' };
+    const file = join(dir, 'wordpress.json');
+    await writeFile(file, JSON.stringify(template));
+    const source = `docker://${a.host}/admin/perf-analyze:1.4.2-1.0.0`;
+    const pluginKey = String(template.plugins[0]!.plugin_key);
+    const images = [...template.apps.map((x) => String(x.service_key)), pluginKey].flatMap((k) => [
+      '--image',
+      `${k}=${source}`,
+    ]);
+    const pushed = await cli.okJson<{
+      plugins: { pluginKey: string; tag: string; digest: string }[];
+    }>(['push', file, `${a.host}/admin/pushed:3.0.0`, ...images]);
+    const tag = `3.0.0-plugin-${pluginKey}`;
+    expect(pushed.plugins.map((p) => [p.pluginKey, p.tag])).to.deep.equal([[pluginKey, tag]]);
+    const skipped = await cli.okJson<{ plugins: unknown[] }>([
+      'push',
+      file,
+      `${a.host}/admin/pushed:3.0.1`,
+      '--skip-plugins',
+      ...images.slice(0, -2),
+    ]);
+    expect(skipped.plugins).to.deep.equal([]);
+
+    const archive = join(dir, 'pushed.tar');
+    await cli.ok(['export', `${a.host}/admin/pushed:3.0.0`, '-o', archive]);
+    await cli.ok(['import', archive, '--store', b.host]);
+    expect((await client(b).resolve('admin/pushed', tag)).digest).to.equal(
+      pushed.plugins[0]!.digest,
+    );
+  });
+
   it('says which ref matches nothing', async () => {
     const none = await cli.run(['export', `${a.host}/admin/nothing-*`, '-o', join(dir, 'x.tar')]);
     expect(none.code).to.equal(2);
