@@ -43,7 +43,9 @@ function imageOverrides(
   components: RamComponent[],
   plugins: TemplatePlugin[],
 ): Map<string, string> {
-  const keys = [...components.map((c) => c.service_key), ...plugins.map((p) => p.pluginKey)];
+  const serviceKeys = components.map((c) => c.service_key);
+  const pluginKeys = plugins.map((p) => p.pluginKey);
+  const keys = [...serviceKeys, ...pluginKeys];
   const map = new Map<string, string>();
   for (const pair of pairs) {
     const eq = pair.indexOf('=');
@@ -55,8 +57,8 @@ function imageOverrides(
     const key = pair.slice(0, eq);
     if (!keys.includes(key))
       throw usage(
-        `--image ${pair}: the template has no component or plugin "${key}"`,
-        `its components are ${keys.join(', ') || '(none)'}`,
+        `--image ${pair}: the template has no component "${key}"`,
+        `its components are ${serviceKeys.join(', ') || '(none)'}${pluginKeys.length ? `; its plugins ${pluginKeys.join(', ')}` : ''}`,
       );
     map.set(key, pair.slice(eq + 1));
   }
