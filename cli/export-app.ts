@@ -45,7 +45,8 @@ export interface ExportAppOptions {
   /** App versions: `<namespace>/<app>` and a version tag or a digest. */
   versions: { repository: string; reference: string }[];
   output: string;
-  onProgress?: (event: CopyEvent) => void;
+  /** Progress of each copied image, by a label naming it (`<repository>:<tag>`). */
+  onProgress?: (label: string, event: CopyEvent) => void;
   /** Plugin images that are not on the store (so not in the archive). */
   onExternal?: (repository: string, plugin: ExternalPlugin) => void;
   signal?: AbortSignal | undefined;
@@ -92,10 +93,15 @@ export async function exportApp(options: ExportAppOptions): Promise<ExportAppRes
         );
       for (const plugin of closure.external) options.onExternal?.(repository, plugin);
       for (const root of closure.roots) {
+        const label = root.tag
+          ? `${root.repository}:${root.tag}`
+          : `${root.repository}@${root.digest.slice(7, 19)}`;
         const copied = await copyImage({
           from: { client: store.client, repository: root.repository, reference: root.digest },
           to: { client: layout, repository: root.repository },
-          ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+          ...(options.onProgress
+            ? { onProgress: (e: CopyEvent) => options.onProgress?.(label, e) }
+            : {}),
           ...call,
         });
         addStats(stats, copied.stats);

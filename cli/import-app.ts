@@ -35,7 +35,8 @@ export interface ImportAppOptions {
   /** `<namespace>/<app>` and version of the one bundle to import; default: what the archive names. */
   repository?: string | undefined;
   version?: string | undefined;
-  onProgress?: (event: CopyEvent) => void;
+  /** Progress of each copied image, by a label naming it (`<repository>:<tag>`). */
+  onProgress?: (label: string, event: CopyEvent) => void;
   signal?: AbortSignal | undefined;
 }
 
@@ -85,10 +86,15 @@ export async function importApp(options: ImportAppOptions): Promise<ImportAppRes
     const plugins: string[] = [];
     let referrers = 0;
     for (const p of placed) {
+      const label = p.tag
+        ? `${p.repository}:${p.tag}`
+        : `${p.repository}@${p.entry.digest.slice(7, 19)}`;
       const copied = await copyImage({
         from: { client: layout, repository: '', reference: p.entry.digest },
         to: { client: options.store.client, repository: p.repository, tag: p.tag },
-        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+        ...(options.onProgress
+          ? { onProgress: (e: CopyEvent) => options.onProgress?.(label, e) }
+          : {}),
         ...(options.signal ? { signal: options.signal } : {}),
       });
       addStats(stats, copied.stats);

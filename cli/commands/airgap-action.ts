@@ -6,7 +6,8 @@ import { exportApp } from '../export-app.js';
 import { parseSelector, selectVersions } from '../export-selector.js';
 import { bytes, json } from '../format.js';
 import { importApp } from '../import-app.js';
-import { describeStats, progressPrinter } from '../progress.js';
+import { describeStats } from '../progress.js';
+import { progressView } from '../progress-bars.js';
 
 export interface ExportOptions {
   output: string;
@@ -29,18 +30,19 @@ export async function exportVersions(
   const store = await ctx.store(selectors[0]?.store);
   const api = await ctx.api(store, 'optional');
   const versions = await selectVersions(api, selectors);
+  const progress = progressView(ctx.io);
   const result = await exportApp({
     store: { client: await ctx.registry(store), host: store.host },
     api,
     versions,
     output: opts.output,
-    onProgress: progressPrinter(ctx.io, 'export'),
+    onProgress: (label, event) => progress.listener(label)(event),
     onExternal: (repository, plugin) =>
       ctx.io.err(
         `export: ${repository}: plugin ${plugin.pluginKey} names ${plugin.ref}, which is not on the store; its image is not in the archive`,
       ),
     signal: ctx.signal,
-  });
+  }).finally(() => progress.stop());
   if (opts.json) return void ctx.io.out(json(result));
   const what =
     result.versions.length === 1
@@ -63,6 +65,7 @@ export async function importVersion(
     );
   const store = await ctx.store(ref?.store);
   const api = await ctx.api(store, 'optional');
+  const progress = progressView(ctx.io);
   const result = await importApp({
     archive,
     store: { client: await ctx.registry(store), host: store.host },
@@ -70,9 +73,9 @@ export async function importVersion(
     api: api.authenticated ? api : undefined,
     repository: ref ? repositoryOf(ref) : undefined,
     version: ref?.version,
-    onProgress: progressPrinter(ctx.io, 'import'),
+    onProgress: (label, event) => progress.listener(label)(event),
     signal: ctx.signal,
-  });
+  }).finally(() => progress.stop());
   if (opts.json) return void ctx.io.out(json(result));
   ctx.io.err(describeStats(result.stats));
   for (const v of result.versions) ctx.io.out(`imported ${v.reference}@${v.digest}`);

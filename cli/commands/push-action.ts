@@ -12,7 +12,8 @@ import type { Context } from '../context.js';
 import { failure, usage } from '../errors.js';
 import { json } from '../format.js';
 import { openImageSource, parseImageSource, type OpenedSource } from '../image-source.js';
-import { describeStats, progressPrinter } from '../progress.js';
+import { describeStats } from '../progress.js';
+import { progressView } from '../progress-bars.js';
 import { pushApp } from '../push-app.js';
 import { pushableTemplate } from '../template-credentials.js';
 
@@ -127,6 +128,7 @@ export async function push(
   const verbose = ctx.io.interactive || ctx.io.env.APPSHELF_PROGRESS === '1';
   const images: { serviceKey: string; source: OpenedSource; label: string }[] = [];
   const pluginImages: { pluginKey: string; source: OpenedSource }[] = [];
+  let stopProgress = (): void => undefined;
   let result: Awaited<ReturnType<typeof pushApp>>;
   try {
     for (const { component, named, source } of sources) {
@@ -151,12 +153,9 @@ export async function push(
           ctx.signal,
         ),
       });
-    const printers = new Map([
-      ...images.map((i) => [i.serviceKey, progressPrinter(ctx.io, i.label)] as const),
-      ...pluginImages.map(
-        (p) => [`plugin ${p.pluginKey}`, progressPrinter(ctx.io, `plugin ${p.pluginKey}`)] as const,
-      ),
-    ]);
+    const labels = new Map(images.map((i) => [i.serviceKey, i.label]));
+    const progress = progressView(ctx.io);
+    stopProgress = () => progress.stop();
     result = await pushApp({
       store: { client: await ctx.registry(store), host: store.host },
       repository: repositoryOf(ref),
@@ -165,10 +164,11 @@ export async function push(
       template,
       images,
       plugins: pluginImages,
-      onProgress: (key, event) => printers.get(key)?.(event),
+      onProgress: (key, event) => progress.listener(labels.get(key) ?? key)(event),
       signal: ctx.signal,
     });
   } finally {
+    stopProgress();
     await Promise.all([...images, ...pluginImages].map((i) => i.source.close?.()));
   }
   if (opts.json) return void ctx.io.out(json(result));
