@@ -13,7 +13,7 @@ import { appClosure, digestOf, RegistryClient } from '../../registry/client/inde
 import { pushAppVersion } from '../helpers/app-version.js';
 import { ADMIN_KEY, startTestServer, type TestServer } from '../helpers/server.js';
 import { run as runTool, toolAvailable } from '../helpers/tools.js';
-import { cliIn } from './run-cli.js';
+import { BIN, cliIn } from './run-cli.js';
 
 const LOGO = Buffer.from(
   '<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"><rect width="8" height="8"/></svg>',
@@ -287,6 +287,31 @@ describe('cli: the air gap (export globs, carry one file, import)', function () 
     expect((await client(b).resolve('admin/pushed', tag)).digest).to.equal(
       pushed.plugins[0]!.digest,
     );
+  });
+
+  it('shows a bar per image with bytes, rate and ETA on a terminal', async function () {
+    if (!toolAvailable('script', ['--version'])) this.skip();
+    const archive = join(dir, 'tty.tar');
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      APPSHELF_CLI_CONFIG: join(dir, 'config.json'),
+      APPSHELF_CLI_SOURCE: '1',
+    };
+    delete env.NODE_OPTIONS;
+    // script(1) gives the command a terminal; its output is what the terminal showed.
+    const shown = await runTool(
+      'script',
+      [
+        '-qec',
+        `${process.execPath} ${BIN} export ${a.host}/admin/blog:1.0.0 -o ${archive}`,
+        '/dev/null',
+      ],
+      { env },
+    );
+    expect(shown.stdout).to.match(
+      /admin\/blog:1\.0\.0 +\[[^\]]+\] \d+% [\d.]+ (B|KiB|MiB)\/[\d.]+ (B|KiB|MiB) [\d.]+ (B|KiB|MiB)\/s ETA /,
+    );
+    expect(shown.stdout).to.match(/exported .*admin\/blog:1\.0\.0@sha256:/);
   });
 
   it('says which ref matches nothing', async () => {
