@@ -1,8 +1,20 @@
 /** The app closure walked over a real appshelf store: bundle graph, plugins, referrers. */
 import { expect } from 'chai';
-import { appClosure, ClientError, RegistryClient } from '../../../registry/client/index.js';
+import {
+  appClosure,
+  ClientError,
+  digestOf,
+  RegistryClient,
+} from '../../../registry/client/index.js';
+import { MediaTypes, type Digest } from '../../../schemas/oci.js';
 import { pushAppVersion, type PushedVersion } from '../../helpers/app-version.js';
 import { ADMIN_KEY, startTestServer, type TestServer } from '../../helpers/server.js';
+import {
+  distributionAvailable,
+  DISTRIBUTION_USER,
+  startDistribution,
+  type DistributionServer,
+} from './distribution.js';
 
 describe('registry client: the closure of an app version', function () {
   this.timeout(60_000);
@@ -89,5 +101,56 @@ describe('registry client: the closure of an app version', function () {
     expect((notBundle as ClientError).code).to.equal('invalid');
     const missing = await appClosure(client, 'admin/wordpress', '9.9.9').catch((e: unknown) => e);
     expect((missing as ClientError).code).to.equal('not_found');
+  });
+});
+
+describe('registry client: the closure on a registry without the referrers API', function () {
+  this.timeout(60_000);
+  let registry: DistributionServer;
+
+  before(async function () {
+    if (!distributionAvailable()) this.skip();
+    registry = await startDistribution();
+  });
+  after(() => registry?.close());
+
+  it('finds referrers through the <alg>-<hex> tag (the distribution-spec fallback)', async () => {
+    const client = new RegistryClient({ host: registry.url, credentials: DISTRIBUTION_USER });
+    const pushed = await pushAppVersion(client, {
+      repository: 'acme/wordpress',
+      version: '1.2.0',
+      pluginRepository: 'acme/perf-analyze',
+      host: registry.host,
+    });
+    // Distribution 2.8 keeps no referrers: a client that pushes one writes the fallback tag.
+    const [signature] = pushed.referrers;
+    const subject = pushed.digests[4]!; // the web component's index (after bundle and template parts)
+    const tagIndex = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: MediaTypes.ociIndex,
+        manifests: [
+          {
+            mediaType: MediaTypes.ociManifest,
+            digest: signature,
+            size: (await client.fetchManifest('acme/wordpress', signature!)).bytes.length,
+            artifactType: 'application/vnd.example.signature.v1+json',
+          },
+        ],
+      }),
+    );
+    await client.pushManifest(
+      'acme/wordpress',
+      subject.replace(':', '-'),
+      tagIndex,
+      MediaTypes.ociIndex,
+    );
+    expect(await client.referrers('acme/wordpress', subject as Digest)).to.have.length(1);
+
+    const closure = await appClosure(client, 'acme/wordpress', '1.2.0');
+    const referrers = closure.roots.filter((r) => r.role === 'referrer');
+    expect(referrers.map((r) => [r.digest, r.of])).to.deep.equal([[signature, subject]]);
+    expect(closure.items.map((i) => i.digest)).to.include(signature);
+    expect(closure.items.map((i) => i.digest)).not.to.include(digestOf(tagIndex));
   });
 });
