@@ -9,6 +9,8 @@ export interface Io {
   err(line: string): void;
   /** stderr is a terminal: progress lines are worth printing. */
   readonly interactive: boolean;
+  /** stderr itself, for progress bars that redraw in place (only used when interactive). */
+  readonly stderrStream?: NodeJS.WritableStream;
   readonly env: Readonly<Record<string, string | undefined>>;
   /** All of stdin as text (for `--key-stdin`). */
   readStdin(): Promise<string>;
@@ -23,6 +25,7 @@ export function processIo(): Io {
     out: (line) => void process.stdout.write(`${line}\n`),
     err: (line) => void process.stderr.write(`${line}\n`),
     interactive: process.stderr.isTTY === true,
+    stderrStream: process.stderr,
     env: process.env,
     async readLine(prompt) {
       const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: false });

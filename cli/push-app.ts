@@ -1,7 +1,9 @@
 /**
  * `appshelf push`: copies each component image into the app's repository (registry to registry,
  * blobs mounted or skipped when the store has them, uploads resumed after failures), uploads
- * template.json as the template manifest, and writes the bundle index under the version tag.
+ * template.json as the template manifest, and writes the bundle index under the version tag;
+ * then each plugin's image under `<version>-plugin-<plugin_key>` in the same repository, where
+ * export and mirror find it.
  */
 import {
   copyImage,
@@ -10,7 +12,7 @@ import {
   type CopyStats,
   type RegistryClient,
 } from '../registry/client/index.js';
-import { BundleAnnotations, BundleTypes } from '../schemas/bundle.js';
+import { BundleAnnotations, BundleTypes, pluginTag } from '../schemas/bundle.js';
 import { MediaTypes, type Descriptor } from '../schemas/oci.js';
 import type { RamTemplate } from '../schemas/ram.js';
 import {
@@ -34,6 +36,9 @@ export interface PushAppOptions {
   template: RamTemplate;
   /** One image per component of the template. */
   images: { serviceKey: string; source: OpenedSource }[];
+  /** Plugin images, kept in the app's repository under `<version>-plugin-<plugin_key>`. */
+  plugins?: { pluginKey: string; source: OpenedSource }[];
+  /** Called with a service key, or `plugin <plugin_key>`. */
   onProgress?: (serviceKey: string, event: CopyEvent) => void;
   signal?: AbortSignal | undefined;
   /** Republish over an immutable version (the namespace's owners only; audited by the store). */
@@ -45,6 +50,7 @@ export interface PushAppResult {
   digest: string;
   templateDigest: string;
   components: { serviceKey: string; digest: string; source: string; stats: CopyStats }[];
+  plugins: { pluginKey: string; tag: string; digest: string; source: string }[];
   stats: CopyStats;
 }
 
@@ -121,11 +127,26 @@ export async function pushApp(options: PushAppOptions): Promise<PushAppResult> {
         { ...call, force: !!options.force },
       )
     ).digest;
+  const plugins: PushAppResult['plugins'] = [];
+  for (const { pluginKey, source } of options.plugins ?? []) {
+    const tag = pluginTag(version, pluginKey);
+    const copied = await copyImage({
+      from: { client: source.client, repository: source.repository, reference: source.reference },
+      to: { client: store.client, repository, tag },
+      ...(options.onProgress
+        ? { onProgress: (e: CopyEvent) => options.onProgress?.(`plugin ${pluginKey}`, e) }
+        : {}),
+      ...call,
+    });
+    plugins.push({ pluginKey, tag, digest: copied.descriptor.digest, source: source.ref });
+    addStats(stats, copied.stats);
+  }
   return {
     reference: `${store.host}/${repository}:${version}`,
     digest,
     templateDigest: manifest.descriptor.digest,
     components: results,
+    plugins,
     stats,
   };
 }

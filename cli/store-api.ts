@@ -36,12 +36,45 @@ export class StoreApi {
     return this.send<T>('PUT', path, request);
   }
 
+  /** GET of a body that is not JSON (a logo): its bytes and type. */
+  async getBytes(path: string): Promise<{ bytes: Buffer; type: string }> {
+    const res = await this.raw('GET', path, {});
+    return {
+      bytes: Buffer.from(await res.arrayBuffer()),
+      type: res.headers.get('content-type') ?? 'application/octet-stream',
+    };
+  }
+
+  /** PUT of raw bytes (a logo); the answer parsed as JSON. */
+  async putBytes<T>(path: string, bytes: Buffer, type: string): Promise<T> {
+    const res = await this.raw('PUT', path, { body: bytes, type });
+    const text = await res.text();
+    return (text ? JSON.parse(text) : undefined) as T;
+  }
+
   async delete(path: string): Promise<void> {
     await this.send<unknown>('DELETE', path, {});
   }
 
   /** One request; a non-2xx answer becomes a CliError naming the store's code and message. */
   async send<T>(method: string, path: string, request: ApiRequest): Promise<T> {
+    const res = await this.raw(
+      method,
+      path,
+      request.body === undefined
+        ? { query: request.query }
+        : { query: request.query, body: JSON.stringify(request.body), type: 'application/json' },
+    );
+    const text = await res.text();
+    return (text ? JSON.parse(text) : undefined) as T;
+  }
+
+  /** The request; a 2xx response with its body unread, else the CliError for the answer. */
+  private async raw(
+    method: string,
+    path: string,
+    request: { query?: ApiRequest['query']; body?: string | Buffer; type?: string },
+  ): Promise<Response> {
     const url = new URL(`/api/v1${path}`, this.store.url);
     for (const [name, value] of Object.entries(request.query ?? {})) {
       if (value === undefined) continue;
@@ -53,13 +86,13 @@ export class StoreApi {
       'user-agent': 'appshelf-cli/0.1',
     };
     if (this.key) headers.authorization = `Bearer ${this.key}`;
-    if (request.body !== undefined) headers['content-type'] = 'application/json';
+    if (request.type !== undefined) headers['content-type'] = request.type;
     let res: Response;
     try {
       res = await this.fetchFn(url, {
         method,
         headers,
-        ...(request.body !== undefined ? { body: JSON.stringify(request.body) } : {}),
+        ...(request.body !== undefined ? { body: request.body } : {}),
       });
     } catch (err) {
       throw failure(
@@ -68,8 +101,8 @@ export class StoreApi {
         err,
       );
     }
+    if (res.ok) return res;
     const text = await res.text();
-    if (res.ok) return (text ? JSON.parse(text) : undefined) as T;
     let body: ApiErrorBody = {};
     try {
       body = JSON.parse(text) as ApiErrorBody;

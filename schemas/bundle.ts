@@ -24,6 +24,14 @@ export function componentTag(version: string, serviceKey: string): string {
   return `${version}-${serviceKey}`;
 }
 
+/**
+ * The tag that holds a plugin's image in the app's repository: `<version>-plugin-<plugin_key>`
+ * (what `appshelf push` and `appshelf import-rainbond` write, and what export and mirror copy).
+ */
+export function pluginTag(version: string, pluginKey: string): string {
+  return `${version}-plugin-${pluginKey.replace(/[^A-Za-z0-9._-]/g, '-')}`.slice(0, 128);
+}
+
 /** A descriptor as a bundle index holds it. */
 export interface BundleDescriptor {
   mediaType: string;

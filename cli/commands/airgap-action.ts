@@ -3,9 +3,11 @@ import { parseAppRef, repositoryOf } from '../app-ref.js';
 import type { Context } from '../context.js';
 import { usage } from '../errors.js';
 import { exportApp } from '../export-app.js';
+import { parseSelector, selectVersions } from '../export-selector.js';
 import { bytes, json } from '../format.js';
 import { importApp } from '../import-app.js';
-import { describeStats, progressPrinter } from '../progress.js';
+import { describeStats } from '../progress.js';
+import { progressView } from '../progress-bars.js';
 
 export interface ExportOptions {
   output: string;
@@ -16,27 +18,37 @@ export interface ImportOptions {
   json?: boolean;
 }
 
-export async function exportVersion(
+export async function exportVersions(
   ctx: Context,
-  refText: string,
+  refTexts: string[],
   opts: ExportOptions,
 ): Promise<void> {
-  const ref = parseAppRef(refText);
-  const reference = ref.digest ?? ref.version;
-  if (!reference) throw usage(`${refText} names no version`, 'write <namespace>/<app>:<version>');
-  const store = await ctx.store(ref.store);
+  const selectors = refTexts.map(parseSelector);
+  const stores = new Set(selectors.map((s) => s.store));
+  if (stores.size > 1)
+    throw usage('the refs name more than one store', 'export from one store at a time');
+  const store = await ctx.store(selectors[0]?.store);
+  const api = await ctx.api(store, 'optional');
+  const versions = await selectVersions(api, selectors);
+  const progress = progressView(ctx.io);
   const result = await exportApp({
     store: { client: await ctx.registry(store), host: store.host },
-    repository: repositoryOf(ref),
-    reference,
+    api,
+    versions,
     output: opts.output,
-    onProgress: progressPrinter(ctx.io, 'export'),
+    onProgress: (label, event) => progress.listener(label)(event),
+    onExternal: (repository, plugin) =>
+      ctx.io.err(
+        `export: ${repository}: plugin ${plugin.pluginKey} names ${plugin.ref}, which is not on the store; its image is not in the archive`,
+      ),
     signal: ctx.signal,
-  });
+  }).finally(() => progress.stop());
   if (opts.json) return void ctx.io.out(json(result));
-  ctx.io.out(
-    `exported ${result.reference}@${result.digest} to ${result.output} (${bytes(result.size)})`,
-  );
+  const what =
+    result.versions.length === 1
+      ? `${result.reference}@${result.digest}`
+      : `${result.versions.length} app versions`;
+  ctx.io.out(`exported ${what} to ${result.output} (${bytes(result.size)})`);
 }
 
 export async function importVersion(
@@ -52,15 +64,19 @@ export async function importVersion(
       'write <namespace>/<app>:<version>',
     );
   const store = await ctx.store(ref?.store);
+  const api = await ctx.api(store, 'optional');
+  const progress = progressView(ctx.io);
   const result = await importApp({
     archive,
     store: { client: await ctx.registry(store), host: store.host },
+    // Listings are written through the API, which takes a signed-in caller.
+    api: api.authenticated ? api : undefined,
     repository: ref ? repositoryOf(ref) : undefined,
     version: ref?.version,
-    onProgress: progressPrinter(ctx.io, 'import'),
+    onProgress: (label, event) => progress.listener(label)(event),
     signal: ctx.signal,
-  });
+  }).finally(() => progress.stop());
   if (opts.json) return void ctx.io.out(json(result));
   ctx.io.err(describeStats(result.stats));
-  ctx.io.out(`imported ${result.reference}@${result.digest}`);
+  for (const v of result.versions) ctx.io.out(`imported ${v.reference}@${v.digest}`);
 }

@@ -13,7 +13,8 @@ import type { Context } from '../context.js';
 import { failure, usage } from '../errors.js';
 import { json } from '../format.js';
 import { openImageSource, parseImageSource, type OpenedSource } from '../image-source.js';
-import { describeStats, progressPrinter } from '../progress.js';
+import { describeStats } from '../progress.js';
+import { progressView } from '../progress-bars.js';
 import { pushApp } from '../push-app.js';
 import { pushableTemplate } from '../template-credentials.js';
 
@@ -38,9 +39,15 @@ async function readTemplate(
   return { ...pushable, warnings: [...result.warnings, ...pushable.warnings] };
 }
 
-/** `<service_key>=<source>` pairs, checked against the template's components. */
-function imageOverrides(pairs: string[], components: RamComponent[]): Map<string, string> {
-  const keys = components.map((c) => c.service_key);
+/** `<key>=<source>` pairs, checked against the template's components and plugins. */
+function imageOverrides(
+  pairs: string[],
+  components: RamComponent[],
+  plugins: TemplatePlugin[],
+): Map<string, string> {
+  const serviceKeys = components.map((c) => c.service_key);
+  const pluginKeys = plugins.map((p) => p.pluginKey);
+  const keys = [...serviceKeys, ...pluginKeys];
   const map = new Map<string, string>();
   for (const pair of pairs) {
     const eq = pair.indexOf('=');
@@ -53,15 +60,31 @@ function imageOverrides(pairs: string[], components: RamComponent[]): Map<string
     if (!keys.includes(key))
       throw usage(
         `--image ${pair}: the template has no component "${key}"`,
-        `its components are ${keys.join(', ') || '(none)'}`,
+        `its components are ${serviceKeys.join(', ') || '(none)'}${pluginKeys.length ? `; its plugins ${pluginKeys.join(', ')}` : ''}`,
       );
     map.set(key, pair.slice(eq + 1));
   }
   return map;
 }
 
+interface TemplatePlugin {
+  pluginKey: string;
+  named: string;
+}
+
+/** The template's plugins with a plugin_key, and the image each names (may be ''). */
+function templatePlugins(template: RamTemplate): TemplatePlugin[] {
+  const list = (template as { plugins?: unknown }).plugins;
+  return (Array.isArray(list) ? (list as Record<string, unknown>[]) : []).flatMap((p) =>
+    typeof p.plugin_key === 'string' && p.plugin_key !== ''
+      ? [{ pluginKey: p.plugin_key, named: typeof p.share_image === 'string' ? p.share_image : '' }]
+      : [],
+  );
+}
+
 export interface PushOptions {
   image?: string[];
+  skipPlugins?: boolean;
   json?: boolean;
   force?: boolean;
 }
@@ -86,7 +109,8 @@ export async function push(
       'name one in the reference: <namespace>/<app>:<version>',
     );
   for (const w of warnings) ctx.io.err(`warning: ${w}`);
-  const overrides = imageOverrides(opts.image ?? [], template.apps);
+  const plugins = opts.skipPlugins ? [] : templatePlugins(template);
+  const overrides = imageOverrides(opts.image ?? [], template.apps, plugins);
 
   const store = await ctx.store(ref.store);
   const sources = template.apps.map((component) => {
@@ -99,8 +123,14 @@ export async function push(
       );
     return { component, named, source: parseImageSource(text) };
   });
+  const pluginSources = plugins.flatMap((p) => {
+    const text = overrides.get(p.pluginKey) ?? p.named;
+    return text ? [{ ...p, source: parseImageSource(text) }] : [];
+  });
   const verbose = ctx.io.interactive || ctx.io.env.APPSHELF_PROGRESS === '1';
   const images: { serviceKey: string; source: OpenedSource; label: string }[] = [];
+  const pluginImages: { pluginKey: string; source: OpenedSource }[] = [];
+  let stopProgress = (): void => undefined;
   let result: Awaited<ReturnType<typeof pushApp>>;
   try {
     for (const { component, named, source } of sources) {
@@ -115,7 +145,19 @@ export async function push(
       );
       images.push({ serviceKey: component.service_key, source: opened, label });
     }
-    const printers = new Map(images.map((i) => [i.serviceKey, progressPrinter(ctx.io, i.label)]));
+    for (const { pluginKey, named, source } of pluginSources)
+      pluginImages.push({
+        pluginKey,
+        source: await openImageSource(
+          source,
+          (host) => ctx.credentials(host),
+          named || undefined,
+          ctx.signal,
+        ),
+      });
+    const labels = new Map(images.map((i) => [i.serviceKey, i.label]));
+    const progress = progressView(ctx.io);
+    stopProgress = () => progress.stop();
     result = await pushApp({
       store: { client: await ctx.registry(store), host: store.host },
       repository: repositoryOf(ref),
@@ -123,16 +165,18 @@ export async function push(
       templateBytes: bytes,
       template,
       images,
-      onProgress: (key, event) => printers.get(key)?.(event),
+      plugins: pluginImages,
+      onProgress: (key, event) => progress.listener(labels.get(key) ?? key)(event),
       signal: ctx.signal,
       force: !!opts.force,
     });
   } finally {
-    await Promise.all(images.map((i) => i.source.close?.()));
+    stopProgress();
+    await Promise.all([...images, ...pluginImages].map((i) => i.source.close?.()));
   }
   if (opts.json) return void ctx.io.out(json(result));
   ctx.io.err(
-    `${plural(result.components.length, 'component image')}: ${describeStats(result.stats)}`,
+    `${plural(result.components.length, 'component image')}${result.plugins.length ? `, ${plural(result.plugins.length, 'plugin image')}` : ''}: ${describeStats(result.stats)}`,
   );
   ctx.io.out(`pushed ${result.reference}@${result.digest}`);
 }

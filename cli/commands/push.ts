@@ -9,17 +9,18 @@ export function registerPush(program: Command, ctx: Context): void {
   program
     .command('push <template> <ref>')
     .description(
-      'push an app version: copy each component image into the store, upload template.json and write the bundle under the version tag',
+      "push an app version: copy each component image into the store, upload template.json, write the bundle under the version tag, and keep each plugin's image under <version>-plugin-<plugin_key>",
     )
     .option(
-      '--image <service_key=source>',
-      'where a component image comes from: docker://[host/]repo[:tag], oci:<dir>[:<tag>], docker-daemon:<name>:<tag> or docker-archive:<file>[:<name>] (repeatable; default: the image the template names)',
+      '--image <key=source>',
+      'where a component (service_key) or plugin (plugin_key) image comes from: docker://[host/]repo[:tag], oci:<dir>[:<tag>], docker-daemon:<name>:<tag> or docker-archive:<file>[:<name>] (repeatable; default: the image the template names)',
       collect,
     )
     .option(
       '--force',
       "republish over a version the namespace's immutability rules fix (its owners only; audited)",
     )
+    .option('--skip-plugins', "leave the plugins' images where the template names them")
     .option('--json', 'print the result as JSON')
     .addHelpText(
       'after',

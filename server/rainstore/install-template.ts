@@ -4,8 +4,9 @@
  * `<host>/<namespace>/<app>:<version>-<service_key>` (ARCHITECTURE.md §3: the console splits
  * image references at the last `:`), and the store's images pulled with the credentials given:
  * the installer's own for this app (server/auth/pull-credentials.ts), or none for anonymous pulls.
+ * A plugin whose image the store keeps under `<version>-plugin-<plugin_key>` is pointed at it.
  */
-import { componentTag } from '../../schemas/bundle.js';
+import { componentTag, pluginTag } from '../../schemas/bundle.js';
 import type { Json } from '../../schemas/ram.js';
 import { StoreError } from '../errors.js';
 import type { AppRow, VersionRow } from '../store/app-access.js';
@@ -28,6 +29,8 @@ export function installTemplate(
   hub: string,
   ownHosts: ReadonlySet<string>,
   pull: RegistryCredentials | null,
+  /** Whether the store holds `repository:tag` (a plugin image under the app's plugin tag). */
+  holds: (repository: string, tag: string) => boolean = () => false,
 ): JsonObject {
   if (row.state !== 'ready')
     throw new StoreError(
@@ -48,6 +51,14 @@ export function installTemplate(
   }
   for (const slot of imageSlots(template)) {
     if (slot.kind !== 'plugin') continue;
+    // Pushed, imported or mirrored with the app: pulled from the store's copy (an air-gapped
+    // site cannot reach the registry the template names).
+    const tag = pluginTag(row.version, String(slot.owner.plugin_key ?? ''));
+    if (slot.owner.plugin_key && holds(repository, tag)) {
+      slot.owner.share_image = `${hub}/${repository}:${tag}`;
+      setCredentials(slot, hub, repository, pull);
+      continue;
+    }
     const local = storeImageRef(slot.ref, ownHosts);
     if (local || ownHosts.has(hubHost(credentialsOf(slot)?.hub_url)))
       setCredentials(slot, hub, repository, pull);

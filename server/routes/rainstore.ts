@@ -87,6 +87,8 @@ export function rainstoreRoutes(deps: RainstoreRoutesDeps): Router {
   const log = deps.log.child({ module: 'rainstore' });
   const market = marketOf(deps.config.rainstore);
   const publicUrl = deps.config.publicUrl;
+  const holds = (repository: string, tag: string): boolean =>
+    deps.registry.meta.tagDigest(repository, tag) !== undefined;
   const catalog = new Catalog({ db, permissions });
   const access = new AppAccess(db, permissions);
   const apps = new AppService({ ...deps, access, log });
@@ -296,6 +298,7 @@ export function rainstoreRoutes(deps: RainstoreRoutesDeps): Router {
         ownHostsOf(publicUrl, req),
         // forInstall alone serves no template: no secret is minted for it.
         getTemplate ? deps.pulls.issue(principal, app.id) : null,
+        holds,
       );
       if (getTemplate) template = JSON.stringify(served);
       if (forInstall) installs.count(installer(c), app, row.version);
@@ -343,6 +346,7 @@ export function rainstoreRoutes(deps: RainstoreRoutesDeps): Router {
       hubHostOf(publicUrl, req),
       ownHostsOf(publicUrl, req),
       null,
+      holds,
     );
     installs.count(`anon:${caller(req).address}`, app, row.version);
     res.set('Cache-Control', 'no-store').json({ cmd: JSON.stringify(template), arch: row.arch });
