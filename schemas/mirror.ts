@@ -89,6 +89,8 @@ export interface MirrorUpstreamStatus {
   state: 'idle' | 'running';
   lastRun: { startedAt: string; finishedAt: string | null; error: string | null } | null;
   apps: MirrorAppStatus[];
+  /** While running: the app and version being copied, and the blob bytes this run copied so far. */
+  progress?: { app: string; version: string | null; bytes: number } | null;
 }
 
 export interface MirrorAppStatus {
