@@ -122,10 +122,11 @@ export async function runMirror(
       deps.state.app(upstream.name, name, appBytes, null);
     } catch (err) {
       const where = at === null ? name : `${name} ${at}`;
-      const blob = at !== null && source.failed ? `: blob ${source.failed}` : '';
+      const failedBlob = at === null ? undefined : source.digestOf(err);
+      const blob = failedBlob ? `: blob ${failedBlob}` : '';
       const error = `${where}${blob}: ${messageOf(err)}`;
       deps.log.warn(
-        { upstream: upstream.name, app: name, version: at, blob: source.failed, err },
+        { upstream: upstream.name, app: name, version: at, blob: failedBlob, err },
         'mirror app failed',
       );
       deps.state.app(upstream.name, name, appBytes, error);

@@ -15,6 +15,8 @@ import type {
 export class TrackedSource implements RepositoryProvider<CopySource> {
   /** The digest of the last fetch that failed (at the request or while its body streamed). */
   failed: string | undefined;
+  /** Which fetch each failure came from: the copy rethrows its first failure, this names it. */
+  private readonly failures = new WeakMap<object, string>();
   /** Blob bytes read from the upstream. */
   bytes = 0;
 
@@ -22,6 +24,16 @@ export class TrackedSource implements RepositoryProvider<CopySource> {
 
   get host(): string {
     return this.client.host;
+  }
+
+  /** The digest whose fetch failed with `err` (else the last that failed). */
+  digestOf(err: unknown): string | undefined {
+    return (typeof err === 'object' && err !== null && this.failures.get(err)) || this.failed;
+  }
+
+  private fail(err: unknown, digest: string): void {
+    this.failed = digest;
+    if (typeof err === 'object' && err !== null) this.failures.set(err, digest);
   }
 
   repository(name: string): CopySource {
@@ -33,11 +45,11 @@ export class TrackedSource implements RepositoryProvider<CopySource> {
         try {
           stream = await repo.fetch(target, options);
         } catch (err) {
-          this.failed = target.digest;
+          this.fail(err, target.digest);
           throw err;
         }
         stream.on('data', (chunk: Buffer) => (this.bytes += chunk.length));
-        stream.once('error', () => (this.failed = target.digest));
+        stream.once('error', (err) => this.fail(err, target.digest));
         return stream;
       },
     };

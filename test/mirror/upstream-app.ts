@@ -22,6 +22,8 @@ export interface Published {
   signature: string;
   /** Every blob digest of the version. */
   blobs: string[];
+  /** The big layers' digests. */
+  big: string[];
 }
 
 async function put(
@@ -52,6 +54,7 @@ export async function publishVersion(
   bigLayers = 0,
 ): Promise<Published> {
   const blobs: string[] = [];
+  const big: string[] = [];
   const template = Buffer.from(
     JSON.stringify({
       group_key: 'c0ffee00c0ffee00c0ffee00c0ffee00',
@@ -99,12 +102,11 @@ export async function publishVersion(
       for (let i = 0; i < bigLayers; i++) layers.push(randomBytes(1024 * 1024));
     const c = await blob(reg, repo, config, blobs);
     const ls = [];
-    for (const l of layers)
-      ls.push({
-        mediaType: 'application/vnd.oci.image.layer.v1.tar',
-        digest: await blob(reg, repo, l, blobs),
-        size: l.length,
-      });
+    for (const l of layers) {
+      const digest = await blob(reg, repo, l, blobs);
+      if (l.length >= 1024 * 1024) big.push(digest);
+      ls.push({ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest, size: l.length });
+    }
     const image = {
       schemaVersion: 2,
       mediaType: OCI_MANIFEST,
@@ -170,6 +172,7 @@ export async function publishVersion(
     component: component.digest,
     signature: sig.digest,
     blobs: [...new Set(blobs)],
+    big,
   };
 }
 
