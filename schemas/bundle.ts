@@ -10,6 +10,8 @@ export const BundleTypes = {
 export const BundleAnnotations = {
   component: 'io.rainbond.ram.component',
   source: 'io.rainbond.ram.source',
+  /** On a bundle child that is a plugin's image: the plugin's `plugin_key`. */
+  plugin: 'io.rainbond.ram.plugin',
   title: 'org.opencontainers.image.title',
   version: 'org.opencontainers.image.version',
   description: 'org.opencontainers.image.description',
@@ -40,9 +42,18 @@ export interface BundleComponent {
   source: string;
 }
 
+export interface BundlePlugin {
+  pluginKey: string;
+  /** The plugin image's root in the app's repository. */
+  descriptor: BundleDescriptor;
+  source: string;
+}
+
 /**
  * The bundle index JSON, the one way every writer (CLI push, image sync, Rainstore publish) makes
  * it, so that mirrors keep its digest:
+ * - plugin images (annotated with their plugin_key) after the components; a bundle without
+ *   plugins is what it was before they were carried;
  * - no `artifactType` on the template's descriptor (the template manifest carries its own):
  *   skopeo 1.9 cannot keep one on an index's child and refuses `copy --all --preserve-digests`;
  * - compact JSON, fields in Go's order, annotations sorted: what Go clients write back when they
@@ -52,7 +63,17 @@ export function bundleIndexJson(
   template: BundleDescriptor,
   components: BundleComponent[],
   annotations: Record<string, string>,
+  plugins: BundlePlugin[] = [],
 ): string {
+  const pluginChildren = plugins.map((p) =>
+    canonicalDescriptor({
+      ...p.descriptor,
+      annotations: {
+        [BundleAnnotations.plugin]: p.pluginKey,
+        [BundleAnnotations.source]: p.source,
+      },
+    }),
+  );
   const children = components.map((c) =>
     canonicalDescriptor({
       ...c.descriptor,
@@ -73,6 +94,7 @@ export function bundleIndexJson(
         size: template.size,
       }),
       ...children,
+      ...pluginChildren,
     ],
     annotations: sortedMap(annotations),
   });

@@ -11,6 +11,16 @@ export {
 export { RemoteRepository } from './remote-repository.js';
 export { OciLayout, REF_NAME } from './oci-layout.js';
 export { copyImage, type CopyImageOptions, type CopyResult } from './copy-image.js';
+export {
+  appClosure,
+  templatePlugins,
+  type AppClosure,
+  type AppClosureOptions,
+  type ClosureItem,
+  type ClosureRole,
+  type ClosureRoot,
+  type ExternalPlugin,
+} from './app-closure.js';
 export type {
   BlobStatus,
   CopyEvent,

@@ -5,7 +5,7 @@
  * `copyImage` works with.
  */
 import { Readable } from 'node:stream';
-import type { Descriptor, Digest } from '../../schemas/oci.js';
+import { ImageIndex, MediaTypes, type Descriptor, type Digest } from '../../schemas/oci.js';
 import { repositoryScope } from './auth.js';
 import * as uploads from './blob-upload.js';
 import { bodyStream, skipBytes } from './body-stream.js';
@@ -18,7 +18,7 @@ import type {
   UploadSession,
 } from './content.js';
 import { algorithmOf, digestOf, isDigest, readLimited, verifying } from './digest.js';
-import { ClientError } from './errors.js';
+import { ClientError, isClientError } from './errors.js';
 import { MANIFEST_ACCEPT, MAX_MANIFEST_BYTES, isManifestType, mediaTypeOf } from './manifest.js';
 import { RemoteRepository } from './remote-repository.js';
 import { pushResumable } from './resumable-push.js';
@@ -416,6 +416,51 @@ export class RegistryClient implements RepositoryProvider<RemoteRepository> {
     }
   }
 
+  /**
+   * The manifests whose subject is `digest` (OCI referrers API, following `Link` pages); a
+   * registry without the API (404) is asked for the referrers tag `<alg>-<hex>` instead, the
+   * distribution-spec fallback. None found: an empty list.
+   */
+  async referrers(
+    repository: string,
+    digest: Digest,
+    options: CallOptions = {},
+  ): Promise<Descriptor[]> {
+    const what = `list referrers of ${repository}@${digest}`;
+    const found: Descriptor[] = [];
+    let next: string | undefined = this.transport.url(`/v2/${repository}/referrers/${digest}`).href;
+    try {
+      while (next !== undefined) {
+        const res = await this.transport.send({
+          method: 'GET',
+          path: next,
+          headers: { accept: MediaTypes.ociIndex },
+          scopes: [repositoryScope(repository, 'pull')],
+          expect: [200],
+          what,
+          signal: options.signal,
+        });
+        const bytes = await readLimited(
+          bodyStream(res, 'GET', next, options.signal),
+          this.maxManifestBytes,
+          what,
+        );
+        found.push(...referrerList(bytes, what));
+        next = nextLink(res.headers.get('link'), next, this.baseUrl);
+      }
+      return found;
+    } catch (err) {
+      if (!isClientError(err, 'not_found') || found.length > 0) throw err;
+    }
+    try {
+      const tag = digest.replace(':', '-');
+      return referrerList((await this.fetchManifest(repository, tag, options)).bytes, what);
+    } catch (err) {
+      if (isClientError(err, 'not_found')) return [];
+      throw err;
+    }
+  }
+
   /** DELETE a manifest by digest (and its tags), or only a tag where the registry supports it. */
   async deleteManifest(
     repository: string,
@@ -463,4 +508,18 @@ export function nextLink(
     return url.href;
   }
   return undefined;
+}
+
+/** The manifests of a referrers answer (an image index). */
+function referrerList(bytes: Buffer, what: string): Descriptor[] {
+  let json: unknown;
+  try {
+    json = JSON.parse(bytes.toString('utf8'));
+  } catch (err) {
+    throw new ClientError('protocol', `${what}: body is not JSON`, { cause: err });
+  }
+  const index = ImageIndex.safeParse(json);
+  if (!index.success)
+    throw new ClientError('protocol', `${what}: not an image index`, { cause: index.error });
+  return index.data.manifests;
 }
