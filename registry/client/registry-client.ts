@@ -321,54 +321,6 @@ export class RegistryClient implements RepositoryProvider<RemoteRepository> {
     return { mediaType, digest, size: bytes.length };
   }
 
-  /**
-   * The referrers of a manifest (OCI 1.1 referrers API): the descriptors of the manifests whose
-   * `subject` is `digest` (signatures, SBOMs, attestations). A registry without the API (404)
-   * has none to give.
-   */
-  async referrers(
-    repository: string,
-    digest: Digest,
-    options: CallOptions = {},
-  ): Promise<Descriptor[]> {
-    const what = `list referrers of ${repository}@${digest}`;
-    const path = `/v2/${repository}/referrers/${digest}`;
-    const res = await this.transport.send({
-      method: 'GET',
-      path,
-      headers: { accept: 'application/vnd.oci.image.index.v1+json' },
-      scopes: [repositoryScope(repository, 'pull')],
-      expect: [200, 404],
-      what,
-      signal: options.signal,
-    });
-    if (res.status === 404) {
-      await discard(res);
-      return [];
-    }
-    const url = this.transport.url(path).href;
-    const text = await readLimited(
-      bodyStream(res, 'GET', url, options.signal),
-      this.maxManifestBytes,
-      what,
-    );
-    let body: { manifests?: unknown };
-    try {
-      body = JSON.parse(text.toString('utf8')) as { manifests?: unknown };
-    } catch (err) {
-      throw new ClientError('protocol', `${what}: body is not JSON`, { url, cause: err });
-    }
-    const list = Array.isArray(body.manifests) ? (body.manifests as unknown[]) : [];
-    return list.filter(
-      (d): d is Descriptor =>
-        typeof d === 'object' &&
-        d !== null &&
-        typeof (d as Descriptor).mediaType === 'string' &&
-        isDigest((d as Descriptor).digest) &&
-        Number.isInteger((d as Descriptor).size),
-    );
-  }
-
   /** All tags, following `Link: <...>; rel="next"` pages. */
   async listTags(
     repository: string,

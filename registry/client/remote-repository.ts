@@ -103,11 +103,6 @@ export class RemoteRepository
     return this.client.cancelUpload(session, options);
   }
 
-  /** The manifests whose subject is `digest` (the OCI referrers API). */
-  referrers(digest: Descriptor['digest'], options: CallOptions = {}): Promise<Descriptor[]> {
-    return this.client.referrers(this.name, digest, options);
-  }
-
   tags(options: CallOptions & { last?: string; pageSize?: number } = {}): AsyncIterable<string> {
     return this.client.tags(this.name, options);
   }

@@ -54,12 +54,12 @@ export async function copyVersion(input: CopyVersionInput): Promise<number> {
   };
 
   const root = await copy(input.digest);
-  const upstream = input.source.client.repository(sourceRepository);
+  const upstream = input.source.client;
   const seen = new Set<string>();
   const followReferrers = async (digest: Digest, depth: number): Promise<void> => {
     if (depth > MAX_REFERRER_DEPTH || seen.has(digest)) return;
     seen.add(digest);
-    for (const referrer of await upstream.referrers(digest, { signal })) {
+    for (const referrer of await upstream.referrers(sourceRepository, digest, { signal })) {
       await copy(referrer.digest);
       await followReferrers(referrer.digest, depth + 1);
     }
