@@ -102,6 +102,8 @@ export async function runMirror(
           digest: v.manifestDigest as Digest,
           local,
           registry: deps.registry,
+          upstreamHost: upstreamHost(upstream),
+          mapRepository: (repo) => mapRepository(upstream, repo),
           retry: deps.retry,
           concurrency: deps.concurrency,
           signal,
@@ -142,6 +144,18 @@ export async function runMirror(
     detail: { apps: followed.length, bytes: total, failed: firstError !== null },
   });
   return signal.aborted && firstError === null ? 'the run was stopped' : firstError;
+}
+
+/** The host (and port) the upstream's templates name it by. */
+function upstreamHost(upstream: MirrorUpstream): string {
+  return new URL(upstream.url).host;
+}
+
+/** An upstream repository's name here: under `into`, its namespace replaced. */
+function mapRepository(upstream: MirrorUpstream, repository: string): string {
+  if (!upstream.into) return repository;
+  const [, ...rest] = repository.split('/');
+  return [upstream.into, ...rest].join('/');
 }
 
 /** Semver versions lowest first (so the newest lands last), the others by name after them. */
