@@ -35,7 +35,8 @@ export class MirrorService {
   start(): void {
     this.deps.state.closeInterrupted();
     for (const upstream of this.deps.upstreams)
-      if (upstream.intervalSeconds > 0) this.schedule(upstream, FIRST_RUN_DELAY_MS);
+      if (upstream.intervalSeconds > 0)
+        this.schedule(upstream, Math.min(FIRST_RUN_DELAY_MS, upstream.intervalSeconds * 1000));
   }
 
   async stop(): Promise<void> {
