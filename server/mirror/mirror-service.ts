@@ -31,9 +31,15 @@ export class MirrorService {
 
   constructor(private readonly deps: MirrorServiceDeps) {}
 
-  /** Closes interrupted runs and starts the schedule. */
+  /** Closes interrupted runs, releases apps of upstreams no longer configured, starts the schedule. */
   start(): void {
     this.deps.state.closeInterrupted();
+    const released = this.deps.apps.release(this.deps.upstreams.map((u) => u.name));
+    if (released.length > 0)
+      this.deps.log.info(
+        { apps: released },
+        'mirrored apps released: their upstream is no longer configured',
+      );
     for (const upstream of this.deps.upstreams)
       if (upstream.intervalSeconds > 0)
         this.schedule(upstream, Math.min(FIRST_RUN_DELAY_MS, upstream.intervalSeconds * 1000));

@@ -65,6 +65,34 @@ export class MirroredApps {
   }
 
   /**
+   * Apps of upstreams no longer in `mirror.upstreams` become the store's own (writable by their
+   * namespace's owners again): nothing mirrors them any more. Returns them, `namespace/name`.
+   */
+  release(configured: readonly string[]): string[] {
+    const { db } = this.deps;
+    const orphaned = db
+      .select({ id: apps.id, namespace: apps.namespace, name: apps.name })
+      .from(apps)
+      .where(
+        configured.length > 0
+          ? and(isNotNull(apps.mirrorUpstream), notInArray(apps.mirrorUpstream, [...configured]))
+          : isNotNull(apps.mirrorUpstream),
+      )
+      .all();
+    if (orphaned.length === 0) return [];
+    db.update(apps)
+      .set({ mirrorUpstream: null, mirrorUrl: null })
+      .where(
+        inArray(
+          apps.id,
+          orphaned.map((a) => a.id),
+        ),
+      )
+      .run();
+    return orphaned.map((a) => `${a.namespace}/${a.name}`);
+  }
+
+  /**
    * Versions the upstream still has lose their mark; the others are marked deleted upstream, or
    * removed (tag and row) when the upstream is pruned. Returns the versions removed.
    */

@@ -5,6 +5,9 @@
  * signature, a signature on it, one on the plugin image). Under `into`, the app lands in a local
  * namespace the mirror creates as an organisation owned by the admin.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { expect } from 'chai';
 import { appClosure, RegistryClient } from '../../registry/client/index.js';
 import { api } from '../helpers/accounts.js';
@@ -18,6 +21,7 @@ describe('store mirror: the closure of a version, under into', function () {
   let upstream: TestServer;
   let mirror: TestServer;
   let pushed: PushedVersion;
+  let data: string;
 
   before(async () => {
     upstream = await startTestServer();
@@ -31,24 +35,29 @@ describe('store mirror: the closure of a version, under into', function () {
       pluginRepository: 'admin/perf-analyze',
       host: upstream.host,
     });
-    mirror = await startTestServer({
-      mirror: {
-        upstreams: [
-          {
-            name: 'public',
-            url: upstream.url,
-            key: await readKey(upstream),
-            apps: ['admin/word*'],
-            into: 'mirrored',
-            intervalSeconds: 0,
-          },
-        ],
+    data = await mkdtemp(join(tmpdir(), 'appshelf-mirror-'));
+    mirror = await startTestServer(
+      {
+        mirror: {
+          upstreams: [
+            {
+              name: 'public',
+              url: upstream.url,
+              key: await readKey(upstream),
+              apps: ['admin/word*'],
+              into: 'mirrored',
+              intervalSeconds: 0,
+            },
+          ],
+        },
       },
-    });
+      { data },
+    );
   });
   after(async () => {
     await mirror?.close();
     await upstream?.close();
+    await rm(data, { recursive: true, force: true });
   });
 
   it('copies bundle graph, plugin images and referrers with the same digests', async () => {
@@ -108,5 +117,19 @@ describe('store mirror: the closure of a version, under into', function () {
     );
     expect(members.status, members.text).to.equal(200);
     expect(members.body.members.map((m) => [m.name, m.role])).to.deep.equal([['admin', 'owner']]);
+  });
+
+  it('gives the apps back to the store once their upstream is no longer configured', async () => {
+    const edit = () =>
+      api(mirror, 'PATCH', '/api/v1/apps/mirrored/wordpress', {
+        bearer: ADMIN_KEY,
+        body: { summary: 'ours now' },
+      });
+    expect((await edit()).status).to.equal(403);
+    await mirror.close();
+    mirror = await startTestServer({}, { data });
+    const changed = await edit();
+    expect(changed.status, changed.text).to.equal(200);
+    expect((changed.body as { mirroredFrom: unknown }).mirroredFrom).to.equal(null);
   });
 });
