@@ -48,6 +48,15 @@ describe('store mirror: the closure of a version, under into', function () {
               into: 'mirrored',
               intervalSeconds: 0,
             },
+            {
+              name: 'pruning',
+              url: upstream.url,
+              key: await readKey(upstream),
+              apps: ['admin/wordpress'],
+              into: 'pruned',
+              intervalSeconds: 0,
+              prune: true,
+            },
           ],
         },
       },
@@ -117,6 +126,30 @@ describe('store mirror: the closure of a version, under into', function () {
     );
     expect(members.status, members.text).to.equal(200);
     expect(members.body.members.map((m) => [m.name, m.role])).to.deep.equal([['admin', 'owner']]);
+  });
+
+  it('with prune, deletes a version its upstream deleted (without prune, marks it)', async () => {
+    expect((await runMirror(mirror, 'pruning')).apps[0]!.versions).to.deep.equal(['1.2.0']);
+    const del = await api(upstream, 'DELETE', '/api/v1/apps/admin/wordpress/versions/1.2.0', {
+      bearer: ADMIN_KEY,
+    });
+    expect(del.status, del.text).to.equal(204);
+    const pruned = await runMirror(mirror, 'pruning');
+    expect(pruned.lastRun?.error ?? null).to.equal(null);
+    expect(pruned.apps[0]!.versions).to.deep.equal([]);
+    const down = new TestRegistryClient(mirror.url);
+    expect((await down.request('HEAD', '/v2/pruned/wordpress/manifests/1.2.0')).status).to.equal(
+      404,
+    );
+    const kept = await runMirror(mirror, 'public');
+    expect(kept.apps[0]!.versions).to.deep.equal(['1.2.0']);
+    const v = await api<{ deletedUpstream: boolean }>(
+      mirror,
+      'GET',
+      '/api/v1/apps/mirrored/wordpress/versions/1.2.0',
+      { bearer: ADMIN_KEY },
+    );
+    expect(v.body.deletedUpstream).to.equal(true);
   });
 
   it('gives the apps back to the store once their upstream is no longer configured', async () => {
