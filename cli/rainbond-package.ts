@@ -22,6 +22,7 @@ import {
   type CopyStats,
   type RegistryClient,
 } from '../registry/client/index.js';
+import { pluginTag } from '../schemas/bundle.js';
 import { TAG_PATTERN } from '../schemas/oci.js';
 import { formatRamError, validateRamTemplate } from '../schemas/ram.js';
 import {
@@ -199,7 +200,7 @@ export async function importRainbond(
         );
         continue;
       }
-      const tag = `${version}-plugin-${key.replace(/[^A-Za-z0-9._-]/g, '-')}`.slice(0, 128);
+      const tag = pluginTag(version, key);
       const copied = await copyImage({
         from: { client: plugins!.layout, repository: '', reference: image.descriptor.digest },
         to: { client: options.store.client, repository: options.repository, tag },

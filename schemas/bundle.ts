@@ -10,8 +10,6 @@ export const BundleTypes = {
 export const BundleAnnotations = {
   component: 'io.rainbond.ram.component',
   source: 'io.rainbond.ram.source',
-  /** On a bundle child that is a plugin's image: the plugin's `plugin_key`. */
-  plugin: 'io.rainbond.ram.plugin',
   title: 'org.opencontainers.image.title',
   version: 'org.opencontainers.image.version',
   description: 'org.opencontainers.image.description',
@@ -24,6 +22,14 @@ export const MAX_TEMPLATE_BYTES = 4 * 1024 * 1024;
 /** The store-kept tag that names a component's image for Rainbond: `<version>-<service_key>`. */
 export function componentTag(version: string, serviceKey: string): string {
   return `${version}-${serviceKey}`;
+}
+
+/**
+ * The tag that holds a plugin's image in the app's repository: `<version>-plugin-<plugin_key>`
+ * (what `appshelf push` and `appshelf import-rainbond` write, and what export and mirror copy).
+ */
+export function pluginTag(version: string, pluginKey: string): string {
+  return `${version}-plugin-${pluginKey.replace(/[^A-Za-z0-9._-]/g, '-')}`.slice(0, 128);
 }
 
 /** A descriptor as a bundle index holds it. */
@@ -42,18 +48,9 @@ export interface BundleComponent {
   source: string;
 }
 
-export interface BundlePlugin {
-  pluginKey: string;
-  /** The plugin image's root in the app's repository. */
-  descriptor: BundleDescriptor;
-  source: string;
-}
-
 /**
  * The bundle index JSON, the one way every writer (CLI push, image sync, Rainstore publish) makes
  * it, so that mirrors keep its digest:
- * - plugin images (annotated with their plugin_key) after the components; a bundle without
- *   plugins is what it was before they were carried;
  * - no `artifactType` on the template's descriptor (the template manifest carries its own):
  *   skopeo 1.9 cannot keep one on an index's child and refuses `copy --all --preserve-digests`;
  * - compact JSON, fields in Go's order, annotations sorted: what Go clients write back when they
@@ -63,17 +60,7 @@ export function bundleIndexJson(
   template: BundleDescriptor,
   components: BundleComponent[],
   annotations: Record<string, string>,
-  plugins: BundlePlugin[] = [],
 ): string {
-  const pluginChildren = plugins.map((p) =>
-    canonicalDescriptor({
-      ...p.descriptor,
-      annotations: {
-        [BundleAnnotations.plugin]: p.pluginKey,
-        [BundleAnnotations.source]: p.source,
-      },
-    }),
-  );
   const children = components.map((c) =>
     canonicalDescriptor({
       ...c.descriptor,
@@ -94,7 +81,6 @@ export function bundleIndexJson(
         size: template.size,
       }),
       ...children,
-      ...pluginChildren,
     ],
     annotations: sortedMap(annotations),
   });

@@ -1,14 +1,20 @@
 /**
  * What belongs to an app version on a store (ARCHITECTURE.md §3, §8): the bundle index and its
- * whole graph (the template artifact, every component image with all platforms, plugin images the
- * bundle carries), plugin images the template names on the same store, and the referrers
- * (signatures, SBOMs) of every manifest, theirs included. What the store mirror copies, `appshelf
+ * whole graph (the template artifact, every component image with all platforms); each plugin's
+ * image, held in the app's repository under `<version>-plugin-<plugin_key>` (as push and
+ * import-rainbond write it) or else where the template's `share_image` names it on this store;
+ * and the referrers (signatures, SBOMs) of every manifest, theirs included. What the store mirror copies, `appshelf
  * export` writes and `appshelf import` checks.
  *
  * The walk returns both views callers need: `roots`, in the order to feed them to `copyImage`
  * (subjects before their referrers), and `items`, every manifest and blob once per repository.
  */
-import { BundleAnnotations, BundleTypes, MAX_TEMPLATE_BYTES } from '../../schemas/bundle.js';
+import {
+  BundleAnnotations,
+  BundleTypes,
+  MAX_TEMPLATE_BYTES,
+  pluginTag,
+} from '../../schemas/bundle.js';
 import type { Descriptor, Digest } from '../../schemas/oci.js';
 import { isNonDistributable } from './copy-blob.js';
 import type { CallOptions } from './content.js';
@@ -77,7 +83,6 @@ export async function appClosure(
   const items = new Map<string, ClosureItem>();
   const walked = new Set<string>();
   let templateLayer: Descriptor | undefined;
-  const pluginChildren = new Set<string>();
 
   const add = (repo: string, d: Descriptor): boolean => {
     const key = `${repo}@${d.digest}`;
@@ -94,11 +99,7 @@ export async function appClosure(
     const { bytes } = await client.fetchManifest(repo, d.digest, call);
     const node = parseNode(bytes, d.mediaType);
     if (node.kind === 'index') {
-      for (const child of node.manifests) {
-        const plugin = child.annotations?.[BundleAnnotations.plugin];
-        if (plugin) pluginChildren.add(plugin);
-        await walk(repo, child, manifests);
-      }
+      for (const child of node.manifests) await walk(repo, child, manifests);
       return;
     }
     templateLayer ??= node.layers.find((l) => l.mediaType === BundleTypes.template);
@@ -148,30 +149,12 @@ export async function appClosure(
   for (const plugin of templatePlugins(
     await readTemplate(client, repository, templateLayer, call),
   )) {
-    if (pluginChildren.has(plugin.pluginKey)) continue; // carried by the bundle itself
-    const ref = splitRef(plugin.ref);
-    if (!ref || !own.has(ref.host)) {
+    const found = await pluginImage(client, repository, version, plugin, own, call);
+    if (!found) {
       external.push(plugin);
       continue;
     }
-    let d: Descriptor;
-    try {
-      d = await client.resolve(ref.repository, ref.reference, call);
-    } catch (err) {
-      if (!isClientError(err, 'not_found')) throw err;
-      throw new ClientError(
-        'not_found',
-        `plugin ${plugin.pluginKey}: ${plugin.ref} is not on the store`,
-        { cause: err },
-      );
-    }
-    await root({
-      role: 'plugin',
-      repository: ref.repository,
-      ...pick(d),
-      tag: isDigest(ref.reference) ? undefined : ref.reference,
-      of: plugin.pluginKey,
-    });
+    await root({ role: 'plugin', ...found, of: plugin.pluginKey });
   }
   const list = [...items.values()];
   return {
@@ -182,6 +165,43 @@ export async function appClosure(
     items: list,
     bytes: list.reduce((n, i) => n + i.size, 0),
     external,
+  };
+}
+
+/** Where the plugin's image is on the store: the app's plugin tag, else its share_image here. */
+async function pluginImage(
+  client: RegistryClient,
+  repository: string,
+  version: string | undefined,
+  plugin: ExternalPlugin,
+  own: ReadonlySet<string>,
+  call: CallOptions,
+): Promise<(Descriptor & { repository: string; tag: string | undefined }) | undefined> {
+  const tryResolve = async (repo: string, reference: string) => {
+    try {
+      return await client.resolve(repo, reference, call);
+    } catch (err) {
+      if (isClientError(err, 'not_found')) return undefined;
+      throw err;
+    }
+  };
+  if (version !== undefined) {
+    const tag = pluginTag(version, plugin.pluginKey);
+    const held = await tryResolve(repository, tag);
+    if (held) return { ...pick(held), repository, tag };
+  }
+  const ref = splitRef(plugin.ref);
+  if (!ref || !own.has(ref.host)) return undefined;
+  const named = await tryResolve(ref.repository, ref.reference);
+  if (!named)
+    throw new ClientError(
+      'not_found',
+      `plugin ${plugin.pluginKey}: ${plugin.ref} is not on the store`,
+    );
+  return {
+    ...pick(named),
+    repository: ref.repository,
+    tag: isDigest(ref.reference) ? undefined : ref.reference,
   };
 }
 

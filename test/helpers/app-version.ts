@@ -2,14 +2,19 @@
  * A whole app version pushed to a real store with the registry client, as `appshelf push` lays it
  * out: component images (a multi-arch index and a single manifest), the template artifact, the
  * bundle index under the version tag; plus what the closure must also find: a plugin image in
- * its own repository on the store, a plugin image carried by the bundle, an external plugin, and
+ * its own repository on the store, one under the app's plugin tag, an external plugin, and
  * referrers (a signature on a component, and a signature on that signature).
  */
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { digestOf, type RegistryClient } from '../../registry/client/index.js';
 import { blobDescriptor, EMPTY_JSON, templateManifest } from '../../cli/bundle.js';
-import { BundleAnnotations, BundleTypes, bundleIndexJson } from '../../schemas/bundle.js';
+import {
+  BundleAnnotations,
+  BundleTypes,
+  bundleIndexJson,
+  pluginTag,
+} from '../../schemas/bundle.js';
 import { MediaTypes, type Descriptor } from '../../schemas/oci.js';
 import {
   buildImage,
@@ -94,9 +99,9 @@ export async function pushAppVersion(
   for (const part of [...template.apps, ...template.plugins] as Record<string, unknown>[])
     for (const key of ['service_image', 'plugin_image'])
       if (part[key]) part[key] = { ...(part[key] as object), hub_user: '', hub_password: '' };
-  const pluginTag = `1.4.2-${version}`;
+  const ownTag = `1.4.2-${version}`;
   const [onStore] = template.plugins;
-  onStore!.share_image = `${options.host}/${options.pluginRepository}:${pluginTag}`;
+  onStore!.share_image = `${options.host}/${options.pluginRepository}:${ownTag}`;
   const carriedKey = 'c0ffee00c0ffee00c0ffee00c0ffee00';
   const externalKey = 'e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0';
   const externalRef = 'docker.io/acme/outside-plugin:1.0';
@@ -118,8 +123,10 @@ export async function pushAppVersion(
   const db = buildImage({ layerSizes: [5_000, 3_000], docker: true });
   const carried = buildImage({ layerSizes: [1_500] });
   const plugin = buildIndex([buildImage({ layerSizes: [2_500] })]);
-  for (const image of [web, db, carried]) await pushBuilt(client, repository, image);
-  await pushBuilt(client, options.pluginRepository, plugin, pluginTag);
+  for (const image of [web, db]) await pushBuilt(client, repository, image);
+  // As push and import-rainbond keep a plugin image: in the app's repository, under its tag.
+  await pushBuilt(client, repository, carried, pluginTag(version, carriedKey));
+  await pushBuilt(client, options.pluginRepository, plugin, ownTag);
 
   const empty = blobDescriptor(EMPTY_JSON, MediaTypes.ociEmpty);
   const layer = blobDescriptor(templateBytes, BundleTypes.template, {
@@ -144,13 +151,6 @@ export async function pushAppVersion(
         { serviceKey: dbKey!, descriptor: db.desc, source: 'example.com/db:1' },
       ],
       { [BundleAnnotations.version]: version, [BundleAnnotations.title]: 'WordPress' },
-      [
-        {
-          pluginKey: carriedKey,
-          descriptor: carried.desc,
-          source: 'hub.example.com/acme/carried:1',
-        },
-      ],
     ),
   );
   const bundle = await client.pushManifest(repository, version, indexBytes, MediaTypes.ociIndex);
@@ -180,7 +180,7 @@ export async function pushAppVersion(
     ],
     plugin: {
       repository: options.pluginRepository,
-      tag: pluginTag,
+      tag: ownTag,
       digests: [...digestsOf(plugin), ...digestsOf(pluginSignature)],
     },
     carriedPlugin: { pluginKey: carriedKey, digests: digestsOf(carried) },

@@ -45,7 +45,7 @@ describe('registry client: the closure of an app version', function () {
     expect(closure.external).to.deep.equal([pushed.externalPlugin]);
   });
 
-  it('orders the copy plan: the bundle first, each subject before its referrers', async () => {
+  it('orders the copy plan: the bundle first, each subject before its referrers, plugin tags kept', async () => {
     const { roots } = await appClosure(client, 'admin/wordpress', '1.2.0');
     expect(roots.map((r) => r.role)).to.deep.equal([
       'bundle',
@@ -53,6 +53,7 @@ describe('registry client: the closure of an app version', function () {
       'referrer',
       'plugin',
       'referrer',
+      'plugin',
     ]);
     expect(roots[0]).to.include({ digest: pushed.bundle.digest, tag: '1.2.0' });
     expect(roots.filter((r) => r.role === 'referrer').map((r) => r.digest)).to.deep.equal(
@@ -63,6 +64,12 @@ describe('registry client: the closure of an app version', function () {
       tag: pushed.plugin.tag,
     });
     expect(roots[2]!.of).to.equal(pushed.referrers[0]); // the countersignature signs the signature
+    // The plugin image held under the app's plugin tag.
+    expect(roots[5]).to.include({
+      repository: 'admin/wordpress',
+      tag: `1.2.0-plugin-${pushed.carriedPlugin.pluginKey}`,
+      of: pushed.carriedPlugin.pluginKey,
+    });
   });
 
   it('walks by digest too (the version from the bundle), and can leave referrers out', async () => {
@@ -70,7 +77,7 @@ describe('registry client: the closure of an app version', function () {
       referrers: false,
     });
     expect(closure.version).to.equal('1.2.0');
-    expect(closure.roots.map((r) => r.role)).to.deep.equal(['bundle', 'plugin']);
+    expect(closure.roots.map((r) => r.role)).to.deep.equal(['bundle', 'plugin', 'plugin']);
     expect(closure.items.map((i) => i.digest)).not.to.include.members(pushed.referrers);
   });
 
