@@ -1,8 +1,9 @@
 /**
  * Copies one app version from the upstream's registry into the store's, byte-exact, in the
  * order that keeps a half-copied version invisible: the bundle's graph by digest (template
- * artifact, every component image with all its platforms, plugin images the bundle carries),
- * the plugin images the template names on the upstream, then the referrers of each of their
+ * artifact, every component image with all its platforms), each plugin's image (under the app's
+ * `<version>-plugin-<plugin_key>` tag, else where the template's share_image names it on the
+ * upstream), then the referrers of each of their
  * manifests (signatures, SBOMs, and theirs), and only then the version's tag — the push the
  * indexer turns into a ready version. Whatever the store holds is skipped (a HEAD in-process
  * before any fetch), so a run after a failure goes on from where the last one stopped.
@@ -12,13 +13,20 @@
  * appClosure reads template.json from the upstream on every walk, which would fetch a held blob
  * again.
  */
-import { ImageIndex, INDEX_MEDIA_TYPES, type Descriptor, type Digest } from '../../schemas/oci.js';
-import { BundleTypes, MAX_TEMPLATE_BYTES } from '../../schemas/bundle.js';
-import { ImageManifest } from '../../schemas/oci.js';
+import { BundleTypes, MAX_TEMPLATE_BYTES, pluginTag } from '../../schemas/bundle.js';
+import {
+  ImageIndex,
+  ImageManifest,
+  INDEX_MEDIA_TYPES,
+  type Descriptor,
+  type Digest,
+} from '../../schemas/oci.js';
 import {
   copyImage,
+  isClientError,
   isDigest,
   templatePlugins,
+  type RegistryClient,
   type RetryPolicy,
 } from '../../registry/client/index.js';
 import type { Registry } from '../../registry/index.js';
@@ -80,6 +88,13 @@ export async function copyVersion(input: CopyVersionInput): Promise<number> {
   const graphs = [{ from: sourceRepository, to: targetRepository, digest: root.digest }];
   const template = await localTemplate(input.registry, targetRepository, root.digest);
   for (const plugin of templatePlugins(template)) {
+    // As the closure finds it: under the app's plugin tag, else where share_image names it upstream.
+    const tagged = pluginTag(input.version, plugin.pluginKey);
+    if (await heldUpstream(input.source.client, sourceRepository, tagged, signal)) {
+      const copiedPlugin = await copy(tagged, sourceRepository, targetRepository, tagged);
+      graphs.push({ from: sourceRepository, to: targetRepository, digest: copiedPlugin.digest });
+      continue;
+    }
     const ref = pluginRef(plugin.ref, input.upstreamHost);
     if (!ref) continue; // on another registry: not the upstream's to give
     const to = input.mapRepository(ref.repository);
@@ -161,6 +176,22 @@ async function localTemplate(
     }
   }
   return undefined;
+}
+
+/** Whether the upstream has `repository:tag`. */
+async function heldUpstream(
+  client: RegistryClient,
+  repository: string,
+  tag: string,
+  signal: AbortSignal,
+): Promise<boolean> {
+  try {
+    await client.resolve(repository, tag, { signal });
+    return true;
+  } catch (err) {
+    if (isClientError(err, 'not_found')) return false;
+    throw err;
+  }
 }
 
 /** `<host>/<repository>(:tag|@digest)` when `host` is the upstream's; else undefined. */

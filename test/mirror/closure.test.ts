@@ -1,7 +1,7 @@
 /**
  * The whole closure of an app version crosses the mirror (issue 14 §2): the bundle graph (a
- * multi-arch and a Docker component, a plugin image the bundle carries), the plugin image the
- * template names on the upstream (in its own repository, under its tag), and the referrers (a
+ * multi-arch and a Docker component), a plugin image under the app's plugin tag, the plugin image
+ * the template names on the upstream (in its own repository, under its tag), and the referrers (a
  * signature, a signature on it, one on the plugin image). Under `into`, the app lands in a local
  * namespace the mirror creates as an organisation owned by the admin.
  */
@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { appClosure, RegistryClient } from '../../registry/client/index.js';
+import { pluginTag } from '../../schemas/bundle.js';
 import { api } from '../helpers/accounts.js';
 import { pushAppVersion, type PushedVersion } from '../helpers/app-version.js';
 import { TestRegistryClient } from '../helpers/registry-client.js';
@@ -95,6 +96,9 @@ describe('store mirror: the closure of a version, under into', function () {
       },
     );
     expect(tag.status).to.equal(200);
+    const carried = pluginTag('1.2.0', pushed.carriedPlugin.pluginKey);
+    const carriedTag = await down.request('HEAD', `/v2/mirrored/wordpress/manifests/${carried}`);
+    expect(carriedTag.status, 'the plugin tag in the app repository').to.equal(200);
 
     const mirrorClient = new RegistryClient({
       host: mirror.url,
