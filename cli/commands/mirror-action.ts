@@ -38,6 +38,7 @@ export async function run(
     return ctx.io.out(`mirror run of ${name} started`);
   }
   const startedAt = Date.now();
+  ctx.io.err(`${name}: run started`);
   let shown = '';
   for (;;) {
     if (ctx.signal?.aborted) throw failure('stopped waiting; the run goes on in the store');
