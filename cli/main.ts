@@ -8,6 +8,7 @@ import { registerAdmin } from './commands/admin.js';
 import { registerAirgap } from './commands/airgap.js';
 import { registerAuth } from './commands/auth.js';
 import { registerKeys } from './commands/keys.js';
+import { registerMirror } from './commands/mirror.js';
 import { registerPublish } from './commands/publish.js';
 import { registerPull } from './commands/pull.js';
 import { registerRainbond } from './commands/rainbond.js';
@@ -58,6 +59,7 @@ export function buildProgram(ctx: Context, program: Command): Command {
   registerShelf(program, ctx);
   registerPublish(program, ctx);
   registerAdmin(program, ctx);
+  registerMirror(program, ctx);
   return program;
 }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MirrorConfig } from './mirror.js';
 
 const Seconds = z.number().int().nonnegative();
 /** `host:port`, `[v6]:port` or `:port` (every address). */
@@ -354,6 +355,7 @@ export const Config = z.strictObject({
         ),
     })
     .prefault({}),
+  mirror: MirrorConfig,
   rainstore: z
     .strictObject({
       marketDomain: z

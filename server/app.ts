@@ -64,6 +64,11 @@ import { VersionIndex } from './store/version-index.js';
 import { webRoutes } from './web/index.js';
 import { appWebhookRoutes, namespaceWebhookRoutes } from './routes/webhooks.js';
 import { createWebhooks } from './webhooks/index.js';
+import { AppAccess } from './store/app-access.js';
+import { MirroredApps } from './mirror/mirrored-apps.js';
+import { MirrorService } from './mirror/mirror-service.js';
+import { MirrorState } from './mirror/mirror-state.js';
+import { mirrorRoutes } from './routes/mirror.js';
 
 export interface AppInstance {
   /** The node:http request handler: /v2 straight to the registry, the rest through express. */
@@ -233,12 +238,37 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     busy: () => sync.busy(),
   });
   const syncJobs = new SyncJobs(db, clock);
+  // The upstreams the admin named are trusted targets; every other hop is checked as for sync.
+  const mirrorOutbound = createOutboundFetch(
+    new OutboundPolicy({
+      allowHosts: [
+        ...config.sync.allowHosts,
+        ...config.mirror.upstreams.map((u) => hostPortOf(u.url)),
+      ],
+      self: () => ownHosts.addresses(),
+    }),
+  );
+  const mirror = new MirrorService({
+    upstreams: config.mirror.upstreams,
+    db,
+    registry,
+    apps: new MirroredApps({ db, registry, versions, namespaces: accounts.namespaces, clock }),
+    state: new MirrorState(db, new AppAccess(db, permissions), clock),
+    audit: accounts.audit,
+    log: log.child({ module: 'mirror' }),
+    clock,
+    outbound: mirrorOutbound,
+    maxManifestBytes: config.registry.maxManifestBytes,
+    retry: { attempts: 3, baseDelayMs: 250, maxDelayMs: 2000 },
+    concurrency: 4,
+  });
   auditRegistryChanges(registry, accounts.audit);
   // Before any job resumes or request comes in: stored content rewritten once (data-migrations.ts).
   await runDataMigrations({ db, log: log.child({ module: 'db.migrations' }), clock }, [
     cleanSourceCredentials({ db, registry, log: log.child({ module: 'store.migrations' }), clock }),
   ]);
   sync.resume();
+  mirror.start();
 
   const app = express();
   app.disable('x-powered-by');
@@ -298,6 +328,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   api.use('/keys', keyRoutes({ keys, ownKeys: accounts.ownKeys }));
   api.use('/orgs', orgRoutes({ ...accounts, permissions }));
   api.use('/audit', auditRoutes({ audit: accounts.audit, permissions }));
+  api.use('/admin/mirror', mirrorRoutes({ mirror, permissions, audit: accounts.audit }));
   api.use(
     '/namespaces',
     governanceRoutes({
@@ -421,8 +452,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     },
     async shutdown() {
       await sync.stop();
+      await mirror.stop();
       await webhooks.close();
       await outbound.dispatcher.close();
+      await mirrorOutbound.dispatcher.close();
       await proxyFetch?.dispatcher.close();
       registry.close();
       stats.close();
@@ -439,6 +472,12 @@ function metricsOnly(metrics: Metrics): (req: IncomingMessage, res: ServerRespon
     if (familyOfPath(req.url ?? '/') === 'metrics') metrics.serve(req, res);
     else res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found\n');
   };
+}
+
+/** `host:port` of a URL (the scheme's port when it names none), as an allowHosts entry. */
+function hostPortOf(url: string): string {
+  const u = new URL(url);
+  return `${u.hostname}:${u.port || (u.protocol === 'https:' ? '443' : '80')}`;
 }
 
 function isRegistryPath(url: string): boolean {

@@ -10,6 +10,8 @@ export interface AccessDirectory {
   roleOf(userId: number, namespace: string): MemberRole | undefined;
   /** Whether `<namespace>/<app>` is an app and listed; undefined when there is no such app. */
   appListed(namespace: string, app: string): boolean | undefined;
+  /** The mirror upstream `<namespace>/<app>` is copied from (it is read-only here), if any. */
+  appMirror(namespace: string, app: string): string | undefined;
   /** The app with Rainstore `appKeyID` `appKey` (a robot's app). */
   appOfKey(appKey: string): { namespace: string; name: string } | undefined;
   /** The key (when given) is neither revoked nor expired, and its user is not disabled. */
@@ -24,6 +26,9 @@ export function sqlAccessDirectory(sqlite: Database.Database): AccessDirectory {
   );
   const listed = sqlite.prepare<[string, string], { listed: number }>(
     `select listed from apps where namespace = ? and name = ?`,
+  );
+  const mirror = sqlite.prepare<[string, string], { mirror_upstream: string | null }>(
+    `select mirror_upstream from apps where namespace = ? and name = ?`,
   );
   const byKey = sqlite.prepare<[string], { namespace: string; name: string }>(
     `select namespace, name from apps where app_key = ?`,
@@ -43,6 +48,7 @@ export function sqlAccessDirectory(sqlite: Database.Database): AccessDirectory {
       const row = listed.get(namespace, app);
       return row ? row.listed === 1 : undefined;
     },
+    appMirror: (namespace, app) => mirror.get(namespace, app)?.mirror_upstream ?? undefined,
     appOfKey: (appKey) => byKey.get(appKey),
     credentialsActive(userId, keyId, now) {
       if (keyId === undefined) return user.get(userId)?.disabled === 0;

@@ -28,6 +28,9 @@
  *   narrowed to pulling that one app's repository and the ones under it: only while the key works,
  *   its owner may still read the app (a non-member loses it when the app is unlisted or deleted)
  *   and the credentials have not expired. They do nothing else.
+ * - A mirrored app (copied from a `mirror.upstreams` entry) is read-only for everyone, admins
+ *   included: no push or delete on its repositories, no change through the store API. Only the
+ *   mirror writes it, in-process.
  */
 import type { MemberRole } from '../accounts/namespaces.js';
 import type { AccessDirectory } from './access-directory.js';
@@ -99,6 +102,7 @@ export class Permissions {
     const [namespace = '', app = ''] = name.split('/');
     if (pullOnly(p)) return action === 'pull' && this.readApp(p, namespace, app);
     if (action === 'pull') return this.readApp(p, namespace, app);
+    if (this.mirroredFrom(namespace, app) !== undefined) return false;
     return this.namespace(p, namespace, action === 'push' ? 'push' : 'manage-apps');
   }
 
@@ -118,6 +122,18 @@ export class Permissions {
     if (proxy.anonymousPull) return true;
     if (p.kind !== 'user' || isRobot(p) || pullOnly(p)) return false;
     return this.active(p) && scopeAllows(p, 'read');
+  }
+
+  /** May `p` change app `<namespace>/<app>` (texts, logo, shelf, packages, versions, delete)? */
+  changeApp(p: Principal, namespace: string, app: string): boolean {
+    return (
+      this.namespace(p, namespace, 'manage-apps') && this.mirroredFrom(namespace, app) === undefined
+    );
+  }
+
+  /** The mirror upstream app `<namespace>/<app>` comes from: it is then read-only here. */
+  mirroredFrom(namespace: string, app: string): string | undefined {
+    return app === '' ? undefined : this.directory.appMirror(namespace, app);
   }
 
   /**

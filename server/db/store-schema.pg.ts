@@ -5,6 +5,7 @@
  * migrations of both dialects (server/db/migrations*\/*_search.sql), in no schema file.
  */
 import {
+  bigint,
   boolean,
   index,
   integer,
@@ -36,6 +37,8 @@ export const apps = pgTable(
       .notNull()
       .default('private'),
     listed: boolean('listed').notNull().default(false),
+    mirrorUpstream: text('mirror_upstream'),
+    mirrorUrl: text('mirror_url'),
     createdAt: millis('created_at').notNull(),
     updatedAt: millis('updated_at').notNull(),
   },
@@ -63,6 +66,7 @@ export const versions = pgTable(
     arch: text('arch').notNull().default('amd64'),
     isPlugin: boolean('is_plugin').notNull().default(false),
     updateVersion: integer('update_version').notNull().default(1),
+    upstreamDeletedAt: millis('upstream_deleted_at'),
     createdAt: millis('created_at').notNull(),
     updatedAt: millis('updated_at').notNull(),
   },
@@ -187,3 +191,23 @@ export const namespaceImmutability = pgTable('namespace_immutability', {
   tagPatterns: text('tag_patterns').notNull().default('[]'),
   updatedAt: millis('updated_at').notNull(),
 });
+
+export const mirrorUpstreams = pgTable('mirror_upstreams', {
+  name: text('name').primaryKey(),
+  state: text('state', { enum: ['idle', 'running'] }).notNull(),
+  startedAt: millis('started_at'),
+  finishedAt: millis('finished_at'),
+  error: text('error'),
+});
+
+export const mirrorApps = pgTable(
+  'mirror_apps',
+  {
+    upstream: text('upstream').notNull(),
+    app: text('app').notNull(),
+    bytes: bigint('bytes', { mode: 'number' }).notNull().default(0),
+    error: text('error'),
+    updatedAt: millis('updated_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.upstream, t.app] })],
+);

@@ -35,6 +35,9 @@ export const apps = sqliteTable(
       .notNull()
       .default('private'),
     listed: integer('listed', { mode: 'boolean' }).notNull().default(false),
+    /** The `mirror.upstreams` entry this app is copied from (read-only here), with its url then. */
+    mirrorUpstream: text('mirror_upstream'),
+    mirrorUrl: text('mirror_url'),
     createdAt: integer('created_at').notNull(),
     updatedAt: integer('updated_at').notNull(),
   },
@@ -65,6 +68,8 @@ export const versions = sqliteTable(
     isPlugin: integer('is_plugin', { mode: 'boolean' }).notNull().default(false),
     /** Bumped on every overwrite of the same version (Rainbond detects upgrades by it). */
     updateVersion: integer('update_version').notNull().default(1),
+    /** A mirrored version its upstream no longer has (kept unless the upstream's `prune` is on). */
+    upstreamDeletedAt: integer('upstream_deleted_at'),
     createdAt: integer('created_at').notNull(),
     updatedAt: integer('updated_at').notNull(),
   },
@@ -214,3 +219,27 @@ export const namespaceImmutability = sqliteTable('namespace_immutability', {
   tagPatterns: text('tag_patterns').notNull().default('[]'),
   updatedAt: integer('updated_at').notNull(),
 });
+
+/** One row per `mirror.upstreams` entry that has run: its state and last run (server/mirror). */
+export const mirrorUpstreams = sqliteTable('mirror_upstreams', {
+  name: text('name').primaryKey(),
+  state: text('state', { enum: ['idle', 'running'] }).notNull(),
+  startedAt: integer('started_at'),
+  finishedAt: integer('finished_at'),
+  /** The last run's failure: app, version and blob where it stopped. */
+  error: text('error'),
+});
+
+/** What the last run of an upstream did per mirrored app (the versions are the app's own rows). */
+export const mirrorApps = sqliteTable(
+  'mirror_apps',
+  {
+    upstream: text('upstream').notNull(),
+    /** The local `namespace/name`. */
+    app: text('app').notNull(),
+    bytes: integer('bytes').notNull().default(0),
+    error: text('error'),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.upstream, t.app] })],
+);

@@ -51,6 +51,12 @@ export class Catalog {
   /** The app, when the caller may push into it (publish a version, get push credentials). */
   pushable(p: Principal, appKey: string): CatalogEntry {
     const entry = this.visible(p, appKey);
+    const upstream = this.deps.permissions.mirroredFrom(entry.app.namespace, entry.app.name);
+    if (upstream !== undefined)
+      throw new StoreError(
+        'forbidden',
+        `${entry.app.namespace}/${entry.app.name} is mirrored from upstream "${upstream}": it is read-only here`,
+      );
     if (!this.deps.permissions.namespace(p, entry.app.namespace, 'push')) {
       throw new StoreError(
         'forbidden',

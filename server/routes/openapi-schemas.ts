@@ -146,6 +146,34 @@ export const ProxyList = z.object({
     }),
   ),
 });
+
+const MirrorItem = z.object({
+  name: z.string(),
+  url: z.string(),
+  state: z.enum(['idle', 'running']),
+  lastRun: z
+    .object({
+      startedAt: Timestamp,
+      finishedAt: Timestamp.nullable(),
+      error: z.string().nullable().describe('where the run stopped: app, version and blob'),
+    })
+    .nullable(),
+  apps: z.array(
+    z.object({
+      app: z.string().describe('the local namespace/name'),
+      versions: z.array(z.string()),
+      bytes: Count.describe('blob bytes the last run copied for it'),
+      error: z.string().nullable(),
+    }),
+  ),
+  progress: z
+    .object({ app: z.string(), version: z.string().nullable(), bytes: Count })
+    .nullable()
+    .optional()
+    .describe('while running: where the run is'),
+});
+export const MirrorUpstreamState = MirrorItem;
+export const MirrorStatus = z.object({ items: z.array(MirrorItem) });
 export const ReindexReport = z.object({
   apps: Count,
   versions: Count,
@@ -175,6 +203,10 @@ export const App = z.object({
   homeUrl: z.string(),
   publishType: z.enum(['public', 'private']),
   listed: z.boolean(),
+  mirroredFrom: z
+    .object({ upstream: z.string(), url: z.string() })
+    .nullable()
+    .describe('the mirror upstream this read-only app is copied from; null for its own apps'),
   onShelf: z.boolean(),
   latestVersion: z.string().nullable(),
   ...Totals,
@@ -201,6 +233,9 @@ export const Version = z.object({
   arch: z.string(),
   isPlugin: z.boolean(),
   updateVersion: z.number().int(),
+  deletedUpstream: z
+    .boolean()
+    .describe('a mirrored version its upstream deleted (kept unless the upstream is pruned)'),
   createdAt: Timestamp,
   updatedAt: Timestamp,
 });
@@ -342,6 +377,8 @@ export const RESPONSE_SCHEMAS = {
   GcReport,
   ProxyList,
   ReindexReport,
+  MirrorUpstreamState,
+  MirrorStatus,
   Package,
   PackageList,
   App,

@@ -77,6 +77,7 @@ const PATH_PARAMS: Record<string, string> = {
   id: "the key's id",
   webhook: "the webhook's id",
   delivery: "the delivery's id",
+  upstream: 'the name of a mirror.upstreams entry',
 };
 
 const op = (
@@ -328,6 +329,24 @@ const PATHS: Record<string, Partial<Record<Method, Operation>>> = {
       200,
       R.ReindexReport,
     ]),
+  },
+  '/admin/mirror': {
+    get: op(
+      'admin',
+      'mirrorStatus',
+      'admin',
+      'The store mirror: each upstream, its last run, its apps',
+      [200, R.MirrorStatus],
+    ),
+  },
+  '/admin/mirror/{upstream}/run': {
+    post: op(
+      'admin',
+      'runMirror',
+      'admin',
+      'Start a run of a mirror upstream now (409 while one runs)',
+      [202, R.MirrorUpstreamState],
+    ),
   },
   '/admin/users': {
     get: op('admin', 'listUsers', 'admin', 'All users, by name', [200, R.AdminUserList], {

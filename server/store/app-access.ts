@@ -65,10 +65,14 @@ export class AppAccess {
   manageable(p: Principal, ref: AppRef): AppRow {
     if (p.kind !== 'user') throw new StoreError('unauthorized', 'sign in or send an access key');
     const app = this.visible(p, ref);
-    if (!this.permissions.namespace(p, app.namespace, 'manage-apps')) {
+    if (!this.permissions.changeApp(p, app.namespace, app.name)) {
+      const upstream = this.permissions.mirroredFrom(app.namespace, app.name);
       throw new StoreError(
         'forbidden',
-        `only owners and maintainers of ${app.namespace} change its apps`,
+        upstream === undefined
+          ? `only owners and maintainers of ${app.namespace} change its apps`
+          : `${app.namespace}/${app.name} is mirrored from upstream "${upstream}": it is read-only here`,
+        upstream === undefined ? undefined : { mirroredFrom: upstream },
       );
     }
     return app;
@@ -147,6 +151,10 @@ export function appView(
     homeUrl: app.homeUrl,
     publishType: app.publishType,
     listed: app.listed,
+    mirroredFrom:
+      app.mirrorUpstream !== null
+        ? { upstream: app.mirrorUpstream, url: app.mirrorUrl ?? '' }
+        : null,
     onShelf: extra.onShelf,
     latestVersion: extra.latestVersion,
     ...extra.stats,

@@ -28,6 +28,8 @@ export function versionView(v: VersionRow) {
     arch: v.arch,
     isPlugin: v.isPlugin,
     updateVersion: v.updateVersion,
+    /** A mirrored version its upstream deleted (kept here, see mirror.upstreams[].prune). */
+    deletedUpstream: v.upstreamDeletedAt !== null,
     createdAt: new Date(v.createdAt).toISOString(),
     updatedAt: new Date(v.updatedAt).toISOString(),
   };

@@ -51,7 +51,7 @@ export function appRoutes(router: Router, s: WebServices): void {
       s.deps.accounts.users.byName(app.namespace)?.displayName ||
       s.deps.accounts.namespaces.get(app.namespace)?.displayName ||
       app.namespace;
-    const manage = s.deps.permissions.namespace(p, app.namespace, 'manage-apps');
+    const manage = s.deps.permissions.changeApp(p, app.namespace, app.name);
     const body = html`<div class="wrap app-page">
 <header class="app-head">
 ${logo(app, 96)}
@@ -59,6 +59,7 @@ ${logo(app, 96)}
 <h1>${app.displayName || app.name}</h1>
 <p class="app-by">by <a href="/publishers/${encodeURIComponent(app.namespace)}">${publisher}</a> · <code>${app.namespace}/${app.name}</code>${app.onShelf ? '' : html` · ${notListed(app.namespace)}`}</p>
 ${app.summary ? html`<p class="app-summary">${app.summary}</p>` : ''}
+${app.mirroredFrom ? html`<p class="app-mirror" data-mirrored-from="${app.mirroredFrom.upstream}">Mirrored from <a href="${app.mirroredFrom.url}" rel="noopener">${app.mirroredFrom.upstream}</a> (${app.mirroredFrom.url}); read-only on this store.</p>` : ''}
 <p class="app-stats"><span><strong data-stat="visits">${count(app.visits)}</strong> ${nounFor(app.visits, 'visit')}</span> · <span><strong data-stat="installs">${count(app.installs)}</strong> ${nounFor(app.installs, 'install')}</span> · <span>updated <time datetime="${app.updatedAt}">${day(app.updatedAt)}</time></span></p>
 ${manage ? html`<p><a class="button secondary" href="${manageAppPath(app)}">Edit this app</a></p>` : ''}
 </div>

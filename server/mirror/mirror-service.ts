@@ -1,0 +1,108 @@
+/**
+ * The store mirror (ARCHITECTURE.md §8): runs each `mirror.upstreams` entry on its interval
+ * (counted from the end of the last run; 0: on demand only) and on demand, one run per upstream
+ * at a time, and answers what each has done. Runs stop with the store; a cut-short run is closed
+ * as interrupted on the next start and the next run goes on from what is held.
+ */
+import type { Logger } from 'pino';
+import type { MirrorStatus, MirrorUpstream } from '../../schemas/mirror.js';
+import { StoreError } from '../errors.js';
+import type { MirrorState } from './mirror-state.js';
+import { runMirror, type RunDeps, type RunProgress } from './mirror-run.js';
+
+export interface MirrorServiceDeps extends RunDeps {
+  upstreams: readonly MirrorUpstream[];
+  state: MirrorState;
+  log: Logger;
+}
+
+/** The first scheduled run waits this long after start, so the store is serving first. */
+const FIRST_RUN_DELAY_MS = 5_000;
+
+interface Running {
+  done: Promise<void>;
+  progress: RunProgress | null;
+}
+
+export class MirrorService {
+  private readonly running = new Map<string, Running>();
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly stopping = new AbortController();
+
+  constructor(private readonly deps: MirrorServiceDeps) {}
+
+  /** Closes interrupted runs, releases apps of upstreams no longer configured, starts the schedule. */
+  start(): void {
+    this.deps.state.closeInterrupted();
+    const released = this.deps.apps.release(this.deps.upstreams.map((u) => u.name));
+    if (released.length > 0)
+      this.deps.log.info(
+        { apps: released },
+        'mirrored apps released: their upstream is no longer configured',
+      );
+    for (const upstream of this.deps.upstreams)
+      if (upstream.intervalSeconds > 0)
+        this.schedule(upstream, Math.min(FIRST_RUN_DELAY_MS, upstream.intervalSeconds * 1000));
+  }
+
+  async stop(): Promise<void> {
+    this.stopping.abort();
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
+    await Promise.allSettled([...this.running.values()].map((r) => r.done));
+  }
+
+  status(): MirrorStatus {
+    return {
+      items: this.deps.upstreams.map((u) => {
+        const status = this.deps.state.status(u);
+        const run = this.running.get(u.name);
+        return run ? { ...status, state: 'running', progress: run.progress } : status;
+      }),
+    };
+  }
+
+  /** Starts a run now; refused while one of the same upstream runs. */
+  run(name: string): void {
+    const upstream = this.deps.upstreams.find((u) => u.name === name);
+    if (!upstream) throw new StoreError('not_found', `no mirror upstream "${name}"`);
+    if (this.running.has(name))
+      throw new StoreError('conflict', `a run of upstream "${name}" is in progress`, {
+        state: 'running',
+      });
+    if (this.stopping.signal.aborted) throw new StoreError('unavailable', 'the store is stopping');
+    this.begin(upstream);
+  }
+
+  private begin(upstream: MirrorUpstream): void {
+    const { state, log } = this.deps;
+    const entry: Running = { done: Promise.resolve(), progress: null };
+    this.running.set(upstream.name, entry);
+    state.started(upstream.name);
+    log.info({ upstream: upstream.name }, 'mirror run started');
+    entry.done = runMirror(this.deps, upstream, this.stopping.signal, (p) => (entry.progress = p))
+      .catch(
+        (err: unknown) => `the run failed: ${err instanceof Error ? err.message : String(err)}`,
+      )
+      .then((error) => {
+        state.finished(upstream.name, error);
+        if (error) log.warn({ upstream: upstream.name, error }, 'mirror run failed');
+        else log.info({ upstream: upstream.name }, 'mirror run finished');
+      })
+      .finally(() => {
+        this.running.delete(upstream.name);
+        if (upstream.intervalSeconds > 0 && !this.stopping.signal.aborted)
+          this.schedule(upstream, upstream.intervalSeconds * 1000);
+      });
+  }
+
+  private schedule(upstream: MirrorUpstream, delayMs: number): void {
+    clearTimeout(this.timers.get(upstream.name));
+    const timer = setTimeout(() => {
+      this.timers.delete(upstream.name);
+      if (!this.running.has(upstream.name) && !this.stopping.signal.aborted) this.begin(upstream);
+    }, delayMs);
+    timer.unref();
+    this.timers.set(upstream.name, timer);
+  }
+}

@@ -1,0 +1,39 @@
+import { Router } from 'express';
+import type { AuditLog } from '../accounts/audit-log.js';
+import type { Permissions } from '../auth/permissions.js';
+import { addressOf, requireUser } from '../http/authenticate.js';
+import { StoreError } from '../errors.js';
+import type { MirrorService } from '../mirror/mirror-service.js';
+
+/** /api/v1/admin/mirror: the store mirror's state, and a run on demand. Admins only. */
+export function mirrorRoutes(deps: {
+  mirror: MirrorService;
+  permissions: Permissions;
+  audit: AuditLog;
+}): Router {
+  const router = Router();
+  const admin = (principal: Parameters<typeof requireUser>[0]) => {
+    const actor = requireUser(principal);
+    if (!deps.permissions.admin(actor)) throw new StoreError('forbidden', 'admin only');
+    return actor;
+  };
+
+  router.get('/', (_req, res) => {
+    admin(res.locals.principal);
+    res.set('Cache-Control', 'no-store').json(deps.mirror.status());
+  });
+
+  router.post('/:name/run', (req, res) => {
+    const actor = admin(res.locals.principal);
+    deps.mirror.run(req.params.name);
+    deps.audit.record({
+      actor: actor.name,
+      action: 'mirror.run.requested',
+      target: req.params.name,
+      address: addressOf(req),
+    });
+    const item = deps.mirror.status().items.find((i) => i.name === req.params.name);
+    res.status(202).json(item);
+  });
+  return router;
+}
