@@ -21,8 +21,8 @@ export class PresignedUrls {
   private readonly entries = new Map<string, { url: string; reuseUntil: number }>();
 
   constructor(
-    /** Signs a GET of `key` valid for `expiresSeconds`. */
-    private readonly sign: (key: string, expiresSeconds: number) => Promise<string>,
+    /** Signs a GET of `key` valid for `expiresSeconds` from `at`. */
+    private readonly sign: (key: string, expiresSeconds: number, at: Date) => Promise<string>,
     private readonly times: PresignedUrlTimes = PRESIGNED_URL_TIMES,
     private readonly now: () => number = Date.now,
     private readonly maxEntries = MAX_ENTRIES,
@@ -35,7 +35,7 @@ export class PresignedUrls {
     const at = this.now();
     const hit = this.entries.get(key);
     if (hit && at < hit.reuseUntil) return hit.url;
-    const url = await this.sign(key, this.times.expiresSeconds);
+    const url = await this.sign(key, this.times.expiresSeconds, new Date(at));
     this.entries.delete(key);
     this.entries.set(key, { url, reuseUntil: at + this.times.reuseSeconds * 1000 });
     for (const oldest of this.entries.keys()) {

@@ -41,6 +41,8 @@ export interface S3DriverOptions {
   partSize?: number;
   /** Blob GETs answer 307 to a presigned URL (the driver then has `redirectUrl`). */
   redirectBlobGets?: boolean;
+  /** The time presigned URLs are signed at and reused by (ms since the epoch). */
+  clock?: () => number;
 }
 
 export function createS3Driver(options: S3DriverOptions): StorageDriver {
@@ -63,10 +65,14 @@ export function createS3Driver(options: S3DriverOptions): StorageDriver {
   const multipart = s3Multipart({ client, bucket, keyOf }, options.partSize);
   const presigned =
     options.redirectBlobGets === true
-      ? new PresignedUrls((key, expiresIn) =>
-          getSignedUrl(client, new GetObjectCommand({ Bucket: bucket, Key: keyOf(key) }), {
-            expiresIn,
-          }),
+      ? new PresignedUrls(
+          (key, expiresIn, signingDate) =>
+            getSignedUrl(client, new GetObjectCommand({ Bucket: bucket, Key: keyOf(key) }), {
+              expiresIn,
+              signingDate,
+            }),
+          undefined,
+          options.clock,
         )
       : undefined;
 
