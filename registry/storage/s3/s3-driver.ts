@@ -3,6 +3,8 @@
  * Every write is all or nothing by S3's own rules: an object appears only when its PUT or its
  * CompleteMultipartUpload succeeds. Streams stay streams: reads pipe GetObject bodies, writes go
  * through a PartWriter of a few reused part buffers, so memory is flat whatever the size.
+ * With `redirectBlobGets` it also hands out presigned GET URLs (`redirectUrl`), signed locally
+ * (no S3 request) and reused per key for part of their lifetime (presigned-urls.ts).
  */
 import { createReadStream } from 'node:fs';
 import { unlink } from 'node:fs/promises';
