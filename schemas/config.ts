@@ -45,11 +45,9 @@ const S3Storage = z
     redirectBlobGets: z
       .boolean()
       .default(false)
-      .refine((on) => !on, {
-        message:
-          'redirecting blob GETs to presigned URLs needs @aws-sdk/s3-request-presigner, which is not installed yet; leave it false',
-      })
-      .describe('s3: answer blob GETs with 307 to a presigned URL (not available yet)'),
+      .describe(
+        's3: GETs of blobs over 64 KiB answer 307 Temporary Redirect to a presigned URL on the endpoint (valid 15 min), so the bytes bypass the store; every client must be able to reach the endpoint itself',
+      ),
   })
   .refine((s) => (s.accessKeyId === undefined) === (s.secretAccessKey === undefined), {
     message: 'set accessKeyId and secretAccessKey together, or neither (the default chain)',

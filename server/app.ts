@@ -94,14 +94,18 @@ export interface AppOptions {
 
 const fsStorageRoot = (config: Config): string => resolve(config.data, 'storage');
 
-const STORAGE_DRIVERS: Record<Config['storage']['driver'], (config: Config) => StorageDriver> = {
+const STORAGE_DRIVERS: Record<
+  Config['storage']['driver'],
+  (config: Config, clock: () => number) => StorageDriver
+> = {
   fs: (config) => createFsDriver(fsStorageRoot(config)),
-  s3: (config) => {
+  s3: (config, clock) => {
     if (config.storage.driver !== 's3') throw new Error('not an s3 storage config');
     const { accessKeyId, secretAccessKey, ...s3 } = config.storage.s3;
     return createS3Driver({
       ...s3,
       ...(accessKeyId && secretAccessKey && { credentials: { accessKeyId, secretAccessKey } }),
+      clock,
     });
   },
 };
@@ -171,7 +175,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     : undefined;
   const registry = createRegistry({
     db: sqlite,
-    driver: STORAGE_DRIVERS[config.storage.driver](config),
+    driver: STORAGE_DRIVERS[config.storage.driver](config, clock),
     stagingDir: stagingDirOf(data),
     access: createRegistryAccess({ tokens, permissions, realmFor }),
     log,

@@ -44,6 +44,18 @@ export class BlobStore {
   }
 
   /**
+   * Where a GET of the blob `digest` of `size` bytes should go instead (a presigned URL), when the
+   * driver redirects reads; undefined, with no work done, when it does not. Blobs small enough to
+   * be kept in memory are served from here all the same: a redirect would cost the client a round
+   * trip more than the bytes themselves.
+   */
+  redirectFor(digest: Digest, size: number): Promise<string> | undefined {
+    const { redirectUrl } = this.driver;
+    if (!redirectUrl || size <= this.small.maxBlobBytes) return undefined;
+    return redirectUrl(blobKey(digest));
+  }
+
+  /**
    * The whole content of a blob of `size` bytes that is small enough to keep in memory, or
    * undefined for a larger one (stream it with `open`). Small blobs are the most requested per
    * byte (configs, small layers): serving them from memory spares an open, a read and a close.

@@ -56,6 +56,12 @@ export interface StorageDriver {
   /** Every object under the folder `prefix`. */
   list(prefix: string): AsyncIterable<ObjectInfo>;
   /**
+   * Present when the driver is set to send readers to the backend itself (S3 with
+   * `redirectBlobGets`): a URL from which anyone holding it can GET the object, whole or with
+   * their own `Range`, for some minutes, without other credentials.
+   */
+  readonly redirectUrl?: (key: string) => Promise<string>;
+  /**
    * Present on drivers whose backend has multipart uploads (S3): the registry then stages blob
    * uploads in storage itself, so any process can continue them, instead of in a local folder.
    */

@@ -124,11 +124,21 @@ describe('config: config.yml and APPSHELF_* overrides', () => {
     expect(parseConfig({}).storage).to.deep.equal({ driver: 'fs' });
   });
 
+  it('takes redirectBlobGets: true (APPSHELF_STORAGE_S3_REDIRECT_BLOB_GETS too)', () => {
+    const config = parseConfig(
+      applyEnv(
+        { storage: { driver: 's3', s3: { bucket: 'appshelf' } } },
+        { APPSHELF_STORAGE_S3_REDIRECT_BLOB_GETS: 'true' },
+      ),
+    );
+    expect(config.storage.driver === 's3' && config.storage.s3.redirectBlobGets).to.equal(true);
+  });
+
   for (const [name, s3, key] of [
     ['an S3 store without a bucket', {}, 'storage.s3.bucket'],
     [
-      'redirectBlobGets (it needs @aws-sdk/s3-request-presigner)',
-      { bucket: 'b', redirectBlobGets: true },
+      'a redirectBlobGets that is no boolean',
+      { bucket: 'b', redirectBlobGets: 'yes' },
       'storage.s3.redirectBlobGets',
     ],
     ['a secret key without its key id', { bucket: 'b', secretAccessKey: 'x' }, 'storage.s3'],

@@ -12,6 +12,15 @@ export async function getBlob(ctx: RegistryContext, call: Call): Promise<void> {
   const size = ctx.blobs.sizeIn(repository, digest);
   if (size === undefined) throw new OciError('BLOB_UNKNOWN', undefined, { digest });
   const range = parseRange(req.headers.range, size);
+  if (req.method === 'GET') {
+    // HEAD stays here: size and digest come from the metadata, S3 need not be asked.
+    const redirect = ctx.blobs.redirectFor(digest, size);
+    if (redirect) {
+      // The client repeats its Range (already checked above) against the URL.
+      sendEmpty(res, 307, { Location: await redirect, 'Docker-Content-Digest': digest });
+      return;
+    }
+  }
   const headers: Record<string, string | number> = {
     'Content-Type': 'application/octet-stream',
     'Docker-Content-Digest': digest,

@@ -3,6 +3,8 @@
  * Every write is all or nothing by S3's own rules: an object appears only when its PUT or its
  * CompleteMultipartUpload succeeds. Streams stay streams: reads pipe GetObject bodies, writes go
  * through a PartWriter of a few reused part buffers, so memory is flat whatever the size.
+ * With `redirectBlobGets` it also hands out presigned GET URLs (`redirectUrl`), signed locally
+ * (no S3 request) and reused per key for part of their lifetime (presigned-urls.ts).
  */
 import { createReadStream } from 'node:fs';
 import { unlink } from 'node:fs/promises';
@@ -16,9 +18,11 @@ import {
   ListObjectsV2Command,
   S3Client,
 } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { StorageError, type ByteRange, type ObjectInfo, type StorageDriver } from '../driver.js';
 import { exactLength } from '../exact-length.js';
 import { PartWriter } from '../part-writer.js';
+import { PresignedUrls } from './presigned-urls.js';
 import { isS3NotFound, s3Failure } from './s3-errors.js';
 import { s3Multipart } from './s3-multipart.js';
 
@@ -37,6 +41,10 @@ export interface S3DriverOptions {
   /** Absent: the SDK's default credential chain (environment, profile, instance role). */
   credentials?: { accessKeyId: string; secretAccessKey: string } | undefined;
   partSize?: number;
+  /** Blob GETs answer 307 to a presigned URL (the driver then has `redirectUrl`). */
+  redirectBlobGets?: boolean;
+  /** The time presigned URLs are signed at and reused by (ms since the epoch). */
+  clock?: () => number;
 }
 
 export function createS3Driver(options: S3DriverOptions): StorageDriver {
@@ -57,6 +65,18 @@ export function createS3Driver(options: S3DriverOptions): StorageDriver {
     return prefix + key;
   };
   const multipart = s3Multipart({ client, bucket, keyOf }, options.partSize);
+  const presigned =
+    options.redirectBlobGets === true
+      ? new PresignedUrls(
+          (key, expiresIn, signingDate) =>
+            getSignedUrl(client, new GetObjectCommand({ Bucket: bucket, Key: keyOf(key) }), {
+              expiresIn,
+              signingDate,
+            }),
+          undefined,
+          options.clock,
+        )
+      : undefined;
 
   async function get(key: string, range?: ByteRange): Promise<Readable> {
     try {
@@ -178,5 +198,16 @@ export function createS3Driver(options: S3DriverOptions): StorageDriver {
         token = page.IsTruncated ? page.NextContinuationToken : undefined;
       } while (token);
     },
+
+    ...(presigned && {
+      async redirectUrl(key: string): Promise<string> {
+        try {
+          return await presigned.get(key);
+        } catch (err) {
+          // Signing asks nothing of S3, but the default credential chain may fail to resolve.
+          throw s3Failure('presign', key, err);
+        }
+      },
+    }),
   };
 }
