@@ -5,10 +5,15 @@
  * match a pattern are fixed in plain image repositories, and an owner's `?force=true` republish
  * goes through, is audited and bumps the update time Rainbond reads. A maintainer cannot force.
  */
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { expect } from 'chai';
+import { clientHome, type ClientHome } from '../clients/client-env.js';
+import { LayoutBuilder } from '../clients/oci-layout-builder.js';
 import { api, loginWithPhone } from '../helpers/accounts.js';
 import { errorCode, TestRegistryClient } from '../helpers/registry-client.js';
 import { ADMIN_KEY, startTestServer, type TestServer } from '../helpers/server.js';
+import { run } from '../helpers/tools.js';
 import { pushApp } from '../web/push-app.js';
 
 const IMAGE = 'application/vnd.oci.image.manifest.v1+json';
@@ -20,6 +25,7 @@ describe('governance: immutable versions and tags', function () {
   let maintainer: TestRegistryClient;
   let ownerSession: string;
   let maintainerSession: string;
+  const keys = new Map<string, string>();
 
   /** A push key of a signed-in user, as registry credentials. */
   async function registryClientOf(session: string, name: string): Promise<TestRegistryClient> {
@@ -28,6 +34,7 @@ describe('governance: immutable versions and tags', function () {
       body: { name: 'ci', scopes: ['push'] },
     });
     expect(key.status, key.text).to.equal(201);
+    keys.set(name, key.body.key);
     return new TestRegistryClient(srv.url, { username: name, password: key.body.key });
   }
 
@@ -135,6 +142,43 @@ describe('governance: immutable versions and tags', function () {
     );
     const byDigest = await owner.request('DELETE', `/v2/acme/base/manifests/${digest}`);
     expect([byDigest.status, await errorCode(byDigest)]).to.deep.equal([403, 'DENIED']);
+  });
+
+  it('skopeo meets the same rule: a copy onto a fixed tag fails with the rule, a new tag goes through', async () => {
+    const home: ClientHome = await clientHome('skopeo-immutable');
+    try {
+      const layout = new LayoutBuilder(join(home.dir, 'src'));
+      layout.tag(layout.image(), 'one');
+      layout.tag(layout.image(), 'two');
+      await layout.save();
+      const skopeo = (args: string[], allowFailure = false) =>
+        run('skopeo', ['--policy', home.policy, ...args], {
+          env: home.env,
+          allowFailure,
+          timeoutMs: 50_000,
+        });
+      const copy = (name: string, tag: string, allowFailure = false) =>
+        skopeo(
+          [
+            'copy',
+            '--quiet',
+            '--dest-tls-verify=false',
+            '--dest-creds',
+            `max:${keys.get('max')!}`,
+            `oci:${join(home.dir, 'src')}:${name}`,
+            `docker://${srv.host}/acme/base:v9`.replace(':v9', `:${tag}`),
+          ],
+          allowFailure,
+        );
+      expect((await copy('one', 'v9')).code).to.equal(0);
+      const refused = await copy('two', 'v9', true);
+      expect(refused.code).to.not.equal(0);
+      expect(refused.stderr).to.match(/denied/i);
+      expect(refused.stderr).to.contain('acme/base:v9 is immutable (tag pattern');
+      expect((await copy('two', 'edge')).code).to.equal(0);
+    } finally {
+      await rm(home.dir, { recursive: true, force: true });
+    }
   });
 
   it("an owner's explicit ?force=true republishes, audited, with a newer update time; a maintainer's does not", async () => {
