@@ -106,6 +106,7 @@ export class DocTable {
       tags: new Facet(grouped.tag.names, grouped.tag.lists, n),
       categories: new Facet(grouped.category.names, grouped.category.lists, n),
       publishers: new Facet([...namespaces.keys()], publishers, n),
+      architectures: new Facet(grouped.arch.names, grouped.arch.lists, n),
     };
     return new DocTable(
       version,
@@ -208,6 +209,7 @@ export class DocTable {
       tags: this.facets.tags.top(slots, limit),
       categories: this.facets.categories.top(slots, limit),
       publishers: this.facets.publishers.top(slots, limit),
+      architectures: this.facets.architectures.top(slots, limit),
     };
   }
 }

@@ -190,7 +190,7 @@ export class SearchService {
     const result = {
       version: table.version,
       statsAt: table.statsAt,
-      facets: { tags: [], categories: [], publishers: [] },
+      facets: { tags: [], categories: [], publishers: [], architectures: [] },
     };
     const accepts = table.accepts(plan.filters);
     if (!accepts) return { ...result, total: 0, ordered: new Int32Array(0), complete: true };

@@ -31,6 +31,7 @@ const MIN_IDF = 1e-6;
 /** Columns a broad term's score looks at besides the names, lowest weight first (the introduction is the floor). */
 const BROAD_COLUMNS = [
   ['tags', COLUMN_WEIGHTS.tags],
+  ['components', COLUMN_WEIGHTS.components],
   ['publisher', COLUMN_WEIGHTS.publisher],
   ['summary', COLUMN_WEIGHTS.summary],
 ] as const;
