@@ -38,8 +38,8 @@ describe('search: index schema', () => {
       'users.search_users_ai',
       'users.search_users_au',
       'versions.search_versions_ad',
-      'versions.search_versions_ai',
       'versions.search_versions_ad_components',
+      'versions.search_versions_ai',
       'versions.search_versions_au',
     ]);
   });
