@@ -37,6 +37,8 @@ export class DocTable {
   readonly boosts: Float64Array;
   /** What items show of apps already shown, for this content version (result-items.ts). */
   readonly items = new Map<number, ShownItem>();
+  /** The statistics version (search_meta) the installs were read at. */
+  statsVersion = 0;
 
   private constructor(
     readonly version: number,
