@@ -267,7 +267,7 @@ export function generateCorpus(
       const arch = rnd() < 0.7 ? 'amd64' : pick(rnd, ['arm64', 'amd64', 'arm64']);
       // A fifth of the apps also ship their newest version for the other architecture.
       const lastArch = rnd() < 0.2 ? (arch === 'amd64' ? 'arm64' : 'amd64') : arch;
-      const parts: [string, string][] = [
+      const parts: (readonly [string, string])[] = [
         [name, `registry.example.com/${name}:1.0`],
         ...new Set(
           Array.from({ length: 1 + Math.floor(rnd() * 2) }, () => zipf(rnd, COMPONENT_IMAGES)),
