@@ -12,7 +12,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { Agent, createServer, get } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -24,7 +24,7 @@ import { openDatabase } from '../server/db/open-database.js';
 import { SearchQuery } from '../server/routes/search.js';
 import { SearchService } from '../server/search/search-service.js';
 import { renderProfile, summariseProfile } from './cpu-profile.js';
-import { generateCorpus, type Corpus } from './search-corpus.js';
+import { buildStore } from './kept-store.js';
 import { queries, type Query } from './search-queries.js';
 import { startFlags } from './targets.js';
 
@@ -44,35 +44,6 @@ const { values: args } = parseArgs({
     store: { type: 'string' },
   },
 });
-
-const CORPUS_FILE = 'bench-corpus.json';
-
-/** A generated store in `data`: a copy of the kept one when it has as many apps, else a new one. */
-async function buildStore(data: string, apps: number, kept: string | undefined): Promise<Corpus> {
-  if (kept) {
-    const corpus = await readFile(join(kept, CORPUS_FILE), 'utf8').then(
-      (text) => JSON.parse(text) as Corpus,
-      () => undefined,
-    );
-    if (corpus?.apps === apps) {
-      await cp(kept, data, { recursive: true });
-      process.stderr.write(`store of ${apps} apps copied from ${kept}\n`);
-      return corpus;
-    }
-  }
-  const built = Date.now();
-  const { sqlite } = openDatabase(data);
-  const corpus = generateCorpus(sqlite, apps, Date.now());
-  sqlite.pragma('wal_checkpoint(TRUNCATE)');
-  sqlite.close();
-  process.stderr.write(`store of ${apps} apps built in ${Date.now() - built} ms\n`);
-  if (kept) {
-    await rm(kept, { recursive: true, force: true });
-    await cp(data, kept, { recursive: true });
-    await writeFile(join(kept, CORPUS_FILE), JSON.stringify(corpus));
-  }
-  return corpus;
-}
 
 function request(agent: Agent, base: string, q: Query): Promise<number> {
   const started = process.hrtime.bigint();
