@@ -5,7 +5,9 @@
  * time is the server's work plus a loopback round trip. Reports p50/p95/p99 per page; the target
  * is p95 < 50 ms for both.
  *
- *   npm run bench:pages -- [--apps 1000] [--requests 300] [--json]
+ *   npm run bench:pages -- [--apps 1000] [--requests 300] [--json] [--store DIR]
+ *
+ * `--store DIR`: keep the generated store and reuse it (kept-store.ts; shared with bench:search).
  */
 import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -19,7 +21,8 @@ import { createApp } from '../server/app.js';
 import { parseConfig } from '../server/config.js';
 import { openDatabase } from '../server/db/open-database.js';
 import { createLogger } from '../server/logger.js';
-import { generateCorpus, random } from './search-corpus.js';
+import { buildStore } from './kept-store.js';
+import { random } from './search-corpus.js';
 
 const TARGET_P95_MS = 50;
 
@@ -28,6 +31,7 @@ const { values: args } = parseArgs({
     apps: { type: 'string', default: '1000' },
     requests: { type: 'string', default: '300' },
     json: { type: 'boolean', default: false },
+    store: { type: 'string' },
   },
 });
 
@@ -57,8 +61,8 @@ async function main(): Promise<void> {
   const requests = Number(args.requests);
   const data = await mkdtemp(join(tmpdir(), 'appshelf-bench-pages-'));
   try {
+    await buildStore(data, count, args.store);
     const seeded = openDatabase(data);
-    generateCorpus(seeded.sqlite, count, Date.now());
     const apps = seeded.sqlite
       .prepare<[], { namespace: string; name: string }>(
         'SELECT namespace, name FROM apps a WHERE listed = 1 AND EXISTS (SELECT 1 FROM packages p WHERE p.app_id = a.id)',

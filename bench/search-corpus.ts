@@ -72,6 +72,28 @@ const CATEGORIES = [
   'other',
 ];
 
+/**
+ * Component images, the most used first (Zipf): an app's components are its own image and one
+ * or two of these, named as a template names them (service_cname).
+ */
+const COMPONENT_IMAGES: readonly (readonly [string, string])[] = [
+  ['MySQL', 'docker.io/library/mysql:8.0'],
+  ['Redis', 'docker.io/library/redis:7'],
+  ['Nginx', 'docker.io/library/nginx:1.25'],
+  ['PostgreSQL', 'docker.io/library/postgres:16'],
+  ['MongoDB', 'docker.io/library/mongo:7'],
+  ['RabbitMQ', 'docker.io/library/rabbitmq:3-management'],
+  ['Elasticsearch', 'docker.elastic.co/elasticsearch/elasticsearch:8.11.0'],
+  ['Memcached', 'docker.io/library/memcached:1.6'],
+  ['MinIO', 'quay.io/minio/minio:latest'],
+  ['Kafka', 'docker.io/bitnami/kafka:3.6'],
+  ['MariaDB', 'docker.io/library/mariadb:11'],
+  ['Etcd', 'quay.io/coreos/etcd:v3.5.9'],
+  ['ClickHouse', 'docker.io/clickhouse/clickhouse-server:23.8'],
+  ['Prometheus', 'quay.io/prometheus/prometheus:v2.48.0'],
+  ['Grafana', 'docker.io/grafana/grafana:10.2.2'],
+];
+
 /** A small seeded generator (mulberry32). */
 export function random(seed: number): () => number {
   let s = seed >>> 0;
@@ -158,6 +180,8 @@ export interface Corpus {
   nameParts: readonly string[];
   tags: readonly string[];
   categories: readonly string[];
+  /** Component names (as templates name them), the most used first. */
+  components: readonly string[];
 }
 
 /** Writes `count` apps (about 9 in 10 on the shelf) by `count / 50` publishers. */
@@ -186,6 +210,9 @@ export function generateCorpus(
   const insertVersion =
     sqlite.prepare(`INSERT INTO versions (app_id, version, state, manifest_digest, template_digest, template, arch,
     created_at, updated_at) VALUES (?, ?, 'ready', ?, ?, '{}', ?, ?, ?)`);
+  const insertComponent = sqlite.prepare(
+    'INSERT INTO components (version_id, service_key, name, image_digest, source_ref) VALUES (?, ?, ?, ?, ?)',
+  );
   const insertPackage = sqlite.prepare(
     "INSERT INTO packages (app_id, name, type, versions, created_at) VALUES (?, ?, 'free', ?, ?)",
   );
@@ -238,16 +265,28 @@ export function generateCorpus(
       );
       const versions = 1 + Math.floor(rnd() * 4);
       const arch = rnd() < 0.7 ? 'amd64' : pick(rnd, ['arm64', 'amd64', 'arm64']);
-      for (let v = 0; v < versions; v++)
-        insertVersion.run(
+      // A fifth of the apps also ship their newest version for the other architecture.
+      const lastArch = rnd() < 0.2 ? (arch === 'amd64' ? 'arm64' : 'amd64') : arch;
+      const parts: (readonly [string, string])[] = [
+        [name, `registry.example.com/${name}:1.0`],
+        ...new Set(
+          Array.from({ length: 1 + Math.floor(rnd() * 2) }, () => zipf(rnd, COMPONENT_IMAGES)),
+        ),
+      ];
+      for (let v = 0; v < versions; v++) {
+        const versionId = insertVersion.run(
           id,
           `1.${v}.${Math.floor(rnd() * 10)}`,
           digest(i * 10 + v),
           digest(i * 10 + v),
-          arch,
+          v === versions - 1 ? lastArch : arch,
           updated,
           updated,
+        ).lastInsertRowid;
+        parts.forEach(([cname, image], k) =>
+          insertComponent.run(versionId, `svc${k}`, cname, digest(i * 100 + v * 10 + k), image),
         );
+      }
       if (rnd() < 0.95) insertPackage.run(id, '1.0.0', '["1.0.0"]', now);
       const installs = Math.floor(10 ** (rnd() * 4.5));
       for (let d = 0; d < 3; d++)
@@ -267,5 +306,6 @@ export function generateCorpus(
     nameParts: NAME_PARTS,
     tags: TAGS,
     categories: CATEGORIES,
+    components: COMPONENT_IMAGES.map(([cname]) => cname),
   };
 }

@@ -16,6 +16,7 @@ export function queries(corpus: Corpus, count: number, seed: number): Query[] {
   const word = (): string => pick(rnd, corpus.words);
   const kinds: (() => Query)[] = [
     () => ({ kind: 'one word', params: { q: word() } }),
+    () => ({ kind: 'component', params: { q: zipf(rnd, corpus.components).toLowerCase() } }),
     () => ({ kind: 'broad word', params: { q: pick(rnd, corpus.words.slice(0, 5)) } }),
     () => ({ kind: 'two words', params: { q: `${word()} ${word()}` } }),
     () => ({

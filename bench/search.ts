@@ -4,7 +4,11 @@
  * the latency of a mix of /api/v1/search queries at concurrency 1 and 8; then, in process with
  * the caches off, what each query costs the service the first time it is seen.
  *
- *   npm run bench:search -- [--apps 10000] [--requests 3000] [--concurrency 1,8] [--json]
+ *   npm run bench:search -- [--apps 100000] [--requests 3000] [--concurrency 1,8] [--json]
+ *     [--store DIR]
+ *
+ * `--store DIR` keeps the generated store in DIR and reuses it on the next run with the same
+ * number of apps (building 100,000 apps takes minutes); each run works on a copy of it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -20,11 +24,12 @@ import { openDatabase } from '../server/db/open-database.js';
 import { SearchQuery } from '../server/routes/search.js';
 import { SearchService } from '../server/search/search-service.js';
 import { renderProfile, summariseProfile } from './cpu-profile.js';
-import { generateCorpus } from './search-corpus.js';
+import { buildStore } from './kept-store.js';
 import { queries, type Query } from './search-queries.js';
 import { startFlags } from './targets.js';
 
-const TARGET_P99_MS = 20;
+/** p99 targets of mixed queries by concurrency (issue 16): one client, and 8 at once. */
+const TARGET_P99_MS: Record<number, number> = { 1: 10, 8: 25 };
 const MAIN = fileURLToPath(new URL('../server/main.ts', import.meta.url));
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** BENCH_PROFILE=1: the server runs under --cpu-prof, summarised at the end. */
@@ -32,10 +37,11 @@ const PROFILE = process.env.BENCH_PROFILE === '1';
 
 const { values: args } = parseArgs({
   options: {
-    apps: { type: 'string', default: '10000' },
+    apps: { type: 'string', default: '100000' },
     requests: { type: 'string', default: '3000' },
     concurrency: { type: 'string', default: '1,8' },
     json: { type: 'boolean', default: false },
+    store: { type: 'string' },
   },
 });
 
@@ -106,13 +112,18 @@ async function startServer(
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const base = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 300; i++) {
+  // A large store's first start runs its migrations and data migrations first.
+  const startedAt = Date.now();
+  for (let i = 0; i < 1200; i++) {
     if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
     const up = await fetch(`${base}/healthz`).then(
       (r) => r.ok,
       () => false,
     );
-    if (up) return { base, child };
+    if (up) {
+      process.stderr.write(`server up in ${Date.now() - startedAt} ms\n`);
+      return { base, child };
+    }
     await new Promise((done) => setTimeout(done, 100));
   }
   throw new Error('server did not start');
@@ -174,12 +185,7 @@ async function main(): Promise<void> {
   const data = await mkdtemp(join(tmpdir(), 'appshelf-bench-search-'));
   let child: ChildProcess | undefined;
   try {
-    const built = Date.now();
-    const { sqlite } = openDatabase(data);
-    const corpus = generateCorpus(sqlite, apps, Date.now());
-    sqlite.pragma('wal_checkpoint(TRUNCATE)');
-    sqlite.close();
-    process.stderr.write(`store of ${apps} apps built in ${Date.now() - built} ms\n`);
+    const corpus = await buildStore(data, apps, args.store);
     const profileDir = PROFILE ? join(data, 'profile') : undefined;
     const server = await startServer(data, profileDir);
     child = server.child;
@@ -200,20 +206,19 @@ async function main(): Promise<void> {
     record(results, 'uncached', await uncached(data, queries(corpus, requests, 3)));
     if (args.json) console.log(JSON.stringify({ apps, requests, results }, null, 2));
     else print(apps, requests, [...levels.map((c) => `c=${c}`), 'uncached'], results);
-    // The target is the latency of a search: one client at a time. With more clients at once
-    // the figure is a queue on the machine's cores (throughput), reported for comparison.
-    const single = results.all?.['c=1']?.p99;
     for (const c of levels) {
       const p99 = results.all?.[`c=${c}`]?.p99 ?? NaN;
+      const target = TARGET_P99_MS[c];
+      const met = target === undefined || p99 < target;
       const verdict =
-        c === 1
-          ? ` (target < ${TARGET_P99_MS} ms): ${p99 < TARGET_P99_MS ? 'met' : 'MISSED'}`
-          : ' (load figure, no target)';
+        target === undefined
+          ? ' (no target)'
+          : ` (target < ${target} ms): ${met ? 'met' : 'MISSED'}`;
       process.stderr.write(
         `mixed-query p99 over HTTP, ${c} client(s) at once: ${p99.toFixed(2)} ms${verdict}\n`,
       );
+      if (!met) process.exitCode = 1;
     }
-    if (single === undefined || !(single < TARGET_P99_MS)) process.exitCode = 1;
   } finally {
     child?.kill('SIGTERM');
     if (child && child.exitCode === null) await once(child, 'exit');

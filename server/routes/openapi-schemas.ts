@@ -286,7 +286,7 @@ export const SearchResult = z.object({
   pageSize: z.number().int(),
   sort: z.enum(SORTS),
   facets: z
-    .object({ tags: Facet, categories: Facet, publishers: Facet })
+    .object({ tags: Facet, categories: Facet, publishers: Facet, architectures: Facet })
     .describe('over the whole filtered result, at most 20 each'),
 });
 

@@ -37,6 +37,8 @@ export class DocTable {
   readonly boosts: Float64Array;
   /** What items show of apps already shown, for this content version (result-items.ts). */
   readonly items = new Map<number, ShownItem>();
+  /** The statistics version (search_meta) the installs were read at. */
+  statsVersion = 0;
 
   private constructor(
     readonly version: number,
@@ -106,6 +108,7 @@ export class DocTable {
       tags: new Facet(grouped.tag.names, grouped.tag.lists, n),
       categories: new Facet(grouped.category.names, grouped.category.lists, n),
       publishers: new Facet([...namespaces.keys()], publishers, n),
+      architectures: new Facet(grouped.arch.names, grouped.arch.lists, n),
     };
     return new DocTable(
       version,
@@ -208,6 +211,7 @@ export class DocTable {
       tags: this.facets.tags.top(slots, limit),
       categories: this.facets.categories.top(slots, limit),
       publishers: this.facets.publishers.top(slots, limit),
+      architectures: this.facets.architectures.top(slots, limit),
     };
   }
 }

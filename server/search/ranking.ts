@@ -2,8 +2,9 @@
  * How results are ordered. Relevance blends text rank, freshness and popularity:
  *
  *   score      = text × boost                      (empty q: score = boost)
- *   text       = −bm25(search_fts, 10, 6, 3, 1, 2, 2) × field
- *                 columns: name, display name, summary, introduction, tags, publisher;
+ *   text       = −bm25(search_fts, 10, 6, 3, 1, 2, 2, 2) × field
+ *                 columns: name, display name, summary, introduction, tags, publisher,
+ *                 components (their names and image references);
  *                 FTS5's bm25 is negative, lower is better, so text > 0 and higher is better
  *   field      = 3 when a query term matches the name, else 2 when one matches the display
  *                 name, else 1. FTS5 applies column weights to term frequencies before BM25's
@@ -36,6 +37,7 @@ export const COLUMN_WEIGHTS = {
   introduction: 1,
   tags: 2,
   publisher: 2,
+  components: 2,
 } as const;
 
 export const FRESHNESS_WEIGHT = 0.25;

@@ -21,7 +21,7 @@ import { LruCache } from './lru-cache.js';
 import type { Sort } from './ranking.js';
 import { ResultItems } from './result-items.js';
 import { orderMatches } from './result-order.js';
-import { CONTENT_VERSION_SQL, TEXT_VERSION_SQL } from './search-sql.js';
+import { CONTENT_VERSION_SQL, STATS_VERSION_SQL, TEXT_VERSION_SQL } from './search-sql.js';
 import type { SearchInput, SearchResult } from './search-types.js';
 import { TermFetch } from './term-fetch.js';
 import { TermFetcher } from './term-fetcher.js';
@@ -32,6 +32,7 @@ export type { FacetCount, SearchInput, SearchItem, SearchResult } from './search
 /** How many values each facet lists (the most frequent first). */
 export const FACET_LIMIT = 20;
 export const STATS_TTL_MS = 15_000;
+export const FRESHNESS_TTL_MS = 600_000;
 /** Results kept across requests (paging, repeated searches), in ordered app slots (4 bytes each). */
 const CACHED_RESULT_SLOTS = 2_000_000;
 
@@ -76,6 +77,7 @@ export class SearchService {
   private readonly items: ResultItems;
   private readonly contentVersion: Database.Statement<[], number>;
   private readonly textVersion: Database.Statement<[], number>;
+  private readonly statsVersion: Database.Statement<[], number>;
   /** Read transactions: every statement of a step sees the same snapshot. */
   private readonly cachedStep: (plan: Plan, input: SearchInput) => SearchResult | undefined;
   private readonly computeStep: (plan: Plan, input: SearchInput, hits: Hits) => SearchResult;
@@ -88,6 +90,7 @@ export class SearchService {
     this.items = new ResultItems(sqlite);
     this.contentVersion = sqlite.prepare<[], number>(CONTENT_VERSION_SQL).pluck();
     this.textVersion = sqlite.prepare<[], number>(TEXT_VERSION_SQL).pluck();
+    this.statsVersion = sqlite.prepare<[], number>(STATS_VERSION_SQL).pluck();
     this.cachedStep = sqlite.transaction((plan: Plan, input: SearchInput) =>
       this.fromCache(plan, input),
     );
@@ -176,12 +179,24 @@ export class SearchService {
     };
   }
 
-  /** The doc table of the current content version, its statistics at most STATS_TTL_MS old. */
+  /**
+   * The doc table of the current content version; its statistics re-read when they moved (at
+   * most every STATS_TTL_MS), and at least every FRESHNESS_TTL_MS.
+   */
   private docTable(now: number): DocTable {
     const version = this.contentVersion.get() ?? 0;
-    if (this.table?.version !== version) this.table = DocTable.load(this.deps.sqlite, version, now);
-    else if (now - this.table.statsAt >= STATS_TTL_MS)
+    const statsVersion = this.statsVersion.get() ?? 0;
+    const age = now - (this.table?.statsAt ?? 0);
+    if (this.table?.version !== version) {
+      this.table = DocTable.load(this.deps.sqlite, version, now);
+      this.table.statsVersion = statsVersion;
+    } else if (
+      (statsVersion !== this.table.statsVersion && age >= STATS_TTL_MS) ||
+      age >= FRESHNESS_TTL_MS
+    ) {
       this.table.refreshStats(this.deps.sqlite, now);
+      this.table.statsVersion = statsVersion;
+    }
     return this.table;
   }
 
@@ -190,7 +205,7 @@ export class SearchService {
     const result = {
       version: table.version,
       statsAt: table.statsAt,
-      facets: { tags: [], categories: [], publishers: [] },
+      facets: { tags: [], categories: [], publishers: [], architectures: [] },
     };
     const accepts = table.accepts(plan.filters);
     if (!accepts) return { ...result, total: 0, ordered: new Int32Array(0), complete: true };

@@ -8,6 +8,9 @@ import { COLUMN_WEIGHTS } from './ranking.js';
 /** Bumped by the migration's triggers on every change that can change matches or facets. */
 export const CONTENT_VERSION_SQL = 'SELECT version FROM search_meta WHERE id = 1';
 
+/** Moves with every change of the statistics (installs, visits, pulls). */
+export const STATS_VERSION_SQL = 'SELECT stats_version FROM search_meta WHERE id = 1';
+
 /** Every app, in id order: what filters and sorts need (raw rows). */
 export const DOCS_SQL =
   'SELECT app_id, shelf, namespace, updated_at, installs FROM search_docs ORDER BY app_id';

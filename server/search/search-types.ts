@@ -47,5 +47,11 @@ export interface SearchResult {
   pageSize: number;
   sort: Sort;
   /** Counts over the whole filtered result, the most frequent first (at most 20 each). */
-  facets: { tags: FacetCount[]; categories: FacetCount[]; publishers: FacetCount[] };
+  facets: {
+    tags: FacetCount[];
+    categories: FacetCount[];
+    publishers: FacetCount[];
+    /** The architectures of the apps' versions (amd64, arm64). */
+    architectures: FacetCount[];
+  };
 }

@@ -9,7 +9,8 @@
  * nothing next to any other term's, and computing it costs the most (~0.6 µs per hit, 5 ms for
  * a word found in 9,000 apps). For such a term the score is 1e-6 × the weight of the best column
  * it matches, read from a few column-filtered matches instead (~1 ms): its hits are then ordered
- * by where it matched rather than by how often.
+ * by where it matched rather than by how often. A term with more than BM25_MAX_HITS hits is
+ * scored the same way, with its own idf: as bm25 would score one occurrence in that column.
  */
 import type Database from 'better-sqlite3';
 import { termMatch, type TermQuery } from './fts-query.js';
@@ -27,10 +28,20 @@ export interface RawTermHits {
 
 /** FTS5's floor for idf (fts5_aux.c). */
 const MIN_IDF = 1e-6;
+/** FTS5's bm25 k1. */
+const K1 = 1.2;
+
+/**
+ * A term matching more apps than this is scored by where it matched (its best column, with its
+ * idf), not by bm25: bm25 costs ~1 µs per hit (it reads each hit's column sizes), 50-100 ms for a
+ * word found in 50,000 of 100,000 apps, and the position of a word found that often tells little.
+ */
+export const BM25_MAX_HITS = 5_000;
 
 /** Columns a broad term's score looks at besides the names, lowest weight first (the introduction is the floor). */
 const BROAD_COLUMNS = [
   ['tags', COLUMN_WEIGHTS.tags],
+  ['components', COLUMN_WEIGHTS.components],
   ['publisher', COLUMN_WEIGHTS.publisher],
   ['summary', COLUMN_WEIGHTS.summary],
 ] as const;
@@ -57,18 +68,22 @@ export class TermFetch {
   private readNow(q: TermQuery): RawTermHits {
     const textVersion = this.textVersion.get() ?? 0;
     const { n, total } = this.count.get(termMatch(q)) ?? { n: 0, total: 0 };
-    const broad = n > 0 && Math.log((total - n + 0.5) / (n + 0.5)) <= 0;
+    const idf = Math.log((total - n + 0.5) / (n + 0.5));
+    const broad = n > 0 && idf <= 0;
     const named = this.ids(termMatch(q, 'name'));
     const displayed = this.ids(termMatch(q, 'display_name'));
     let ids: Int32Array;
     let scores: Float64Array;
-    if (broad) {
+    if (broad || n > BM25_MAX_HITS) {
+      // A term in one column once, of average length: bm25 = idf × w(k1 + 1) / (w + k1).
+      const score = (weight: number): number =>
+        broad ? MIN_IDF * weight : (idf * weight * (K1 + 1)) / (weight + K1);
       ids = this.ids(termMatch(q));
-      scores = new Float64Array(ids.length).fill(MIN_IDF * COLUMN_WEIGHTS.introduction);
+      scores = new Float64Array(ids.length).fill(score(COLUMN_WEIGHTS.introduction));
       for (const [column, weight] of BROAD_COLUMNS)
-        mark(ids, this.ids(termMatch(q, column)), scores, MIN_IDF * weight);
-      mark(ids, displayed, scores, MIN_IDF * COLUMN_WEIGHTS.displayName);
-      mark(ids, named, scores, MIN_IDF * COLUMN_WEIGHTS.name);
+        mark(ids, this.ids(termMatch(q, column)), scores, score(weight));
+      mark(ids, displayed, scores, score(COLUMN_WEIGHTS.displayName));
+      mark(ids, named, scores, score(COLUMN_WEIGHTS.name));
     } else {
       const row = this.hits.get(termMatch(q));
       ids = Int32Array.from(JSON.parse(row?.ids ?? '[]') as number[]);

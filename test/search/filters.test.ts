@@ -111,6 +111,22 @@ describe('search: filters, facets and pagination', () => {
     expect(filtered.body.facets.publishers).to.deep.equal([{ value: 'acme', count: 2 }]);
   });
 
+  it("counts the architectures of the apps' versions", async () => {
+    const all = await search(srv.url, { q: 'web database' });
+    expect(all.body.facets.architectures).to.deep.equal([]);
+    const r = await search(srv.url, { tag: ['cms'] });
+    expect(r.body.facets.architectures).to.deep.equal([
+      { value: 'amd64', count: 2 },
+      { value: 'arm64', count: 1 },
+    ]);
+    // An app with versions of both counts once for each.
+    const everything = await search(srv.url, { publisher: 'beta' });
+    expect(everything.body.facets.architectures).to.deep.equal([
+      { value: 'arm64', count: 2 },
+      { value: 'amd64', count: 1 },
+    ]);
+  });
+
   it('pages through every result once, with the total', async () => {
     const seen: string[] = [];
     for (const page of [1, 2, 3]) {
@@ -134,4 +150,38 @@ describe('search: filters, facets and pagination', () => {
     const r = await search(srv.url, {});
     expect([r.body.total, r.body.pageSize, r.body.items.length]).to.deep.equal([29, 20, 20]);
   });
+});
+
+describe('search: paging through ties', () => {
+  let srv: TestServer;
+  const updatedAt = Date.now() - 86_400_000;
+  before(async () => {
+    srv = await startTestServer();
+    // Same text, same update time, no installs: every order ties, only the id separates them.
+    for (let i = 0; i < 30; i++)
+      insertApp(srv.app.db, {
+        name: `twin-${String(i).padStart(2, '0')}`,
+        summary: 'twin service',
+        updatedAt,
+      });
+  });
+  after(() => srv.close());
+
+  for (const sort of ['relevance', 'installs', 'updated', 'name'] as const) {
+    it(`shows every app once across pages, with one total (${sort})`, async () => {
+      const seen: string[] = [];
+      const totals = new Set<number>();
+      for (let page = 1; page <= 5; page++) {
+        const r = await search(srv.url, { q: 'twin', sort, page, pageSize: 7 });
+        totals.add(r.body.total);
+        seen.push(...names(r));
+      }
+      expect([...totals]).to.deep.equal([30]);
+      expect([...seen].sort()).to.deep.equal(
+        Array.from({ length: 30 }, (_, i) => `twin-${String(i).padStart(2, '0')}`),
+      );
+      const again = await search(srv.url, { q: 'twin', sort, page: 1, pageSize: 30 });
+      expect(names(again)).to.deep.equal(seen);
+    });
+  }
 });

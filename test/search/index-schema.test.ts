@@ -7,7 +7,7 @@ import { startTestServer, type TestServer } from '../helpers/server.js';
  * The search tables follow the store only through triggers. A later migration that rebuilds
  * `apps`, `users`, `packages`, `versions` or `app_stats_daily` (drizzle's copy, drop, rename)
  * silently drops them; this test is the alarm: recreate the triggers in that migration (copy
- * them from 0002_search.sql).
+ * them from 0002_search.sql and 0013_search_components.sql).
  */
 describe('search: index schema', () => {
   let srv: TestServer;
@@ -25,6 +25,9 @@ describe('search: index schema', () => {
       'apps.search_apps_ai',
       'apps.search_apps_au_doc',
       'apps.search_apps_au_text',
+      'components.search_components_ad',
+      'components.search_components_ai',
+      'components.search_components_au',
       'packages.search_packages_ad',
       'packages.search_packages_ai',
       'packages.search_packages_au',
@@ -35,6 +38,7 @@ describe('search: index schema', () => {
       'users.search_users_ai',
       'users.search_users_au',
       'versions.search_versions_ad',
+      'versions.search_versions_ad_components',
       'versions.search_versions_ai',
       'versions.search_versions_au',
     ]);

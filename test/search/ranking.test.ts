@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { sql } from 'drizzle-orm';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { DAY, insertApp, names, search } from './search-fixtures.js';
 
@@ -99,5 +100,31 @@ describe('search: ranking and sorts', () => {
     const r = await search(srv.url, { sort: 'relevance' });
     expect(names(r)[0]).to.equal('marsupial-intro');
     expect(r.body.total).to.equal(7);
+  });
+});
+
+describe('search: statistics in the order', () => {
+  let srv: TestServer;
+  let now = Date.now();
+  before(async () => {
+    srv = await startTestServer({}, { clock: () => now });
+    insertApp(srv.app.db, { name: 'kiwi-a', summary: 'kiwi', installs: 10, updatedAt: now - DAY });
+    insertApp(srv.app.db, { name: 'kiwi-b', summary: 'kiwi', installs: 20, updatedAt: now - DAY });
+  });
+  after(() => srv.close());
+
+  it('follows new installs within 15 seconds', async () => {
+    const order = async (): Promise<string[]> =>
+      names(await search(srv.url, { q: 'kiwi', sort: 'installs' }));
+    expect(await order()).to.deep.equal(['kiwi-b', 'kiwi-a']);
+    now += 5_000;
+    srv.app.db.run(
+      sql`INSERT INTO app_stats_daily (app_id, day, installs) SELECT id, '2024-01-02', 50 FROM apps WHERE name = 'kiwi-a'`,
+    );
+    // The counts on the items are fresh at once; the order follows at the next refresh.
+    const [first] = (await search(srv.url, { q: 'kiwi', sort: 'installs' })).body.items;
+    expect([first?.name, first?.installs]).to.deep.equal(['kiwi-b', 20]);
+    now += 10_000;
+    expect(await order()).to.deep.equal(['kiwi-a', 'kiwi-b']);
   });
 });

@@ -202,6 +202,13 @@ describe('web: a newcomer publishes an app and a visitor finds it', function () 
     await page.press('#home-q', 'Enter');
     await page.waitForURL(/\/search\?q=notes/);
     expect(await page.textContent('.cards')).to.contain('Notes Pro');
+    // The facets are filters: each value links to the search narrowed to it, with its count.
+    const publisher = page.locator('aside.filters li:has(a:text-is("newbie"))');
+    expect(await publisher.locator('.n').textContent()).to.equal('1');
+    expect(await page.textContent('aside.filters')).to.contain('Architectures');
+    await publisher.locator('a').click();
+    await page.waitForURL(/publisher=newbie/);
+    expect(await page.textContent('.result-count')).to.contain('publisher: newbie');
     await checkPage(page, 'search');
     await page.click('.cards a:has-text("Notes Pro")');
     expect(new URL(page.url()).pathname).to.equal('/apps/newbie/notes');

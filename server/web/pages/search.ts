@@ -126,8 +126,9 @@ function filters(q: Query, result: SearchResult): SafeHtml {
             html`<li>${chosen.includes(f.value) ? html`<span aria-current="true">${f.value}</span>` : html`<a href="${hrefOf(q, add(f.value))}">${f.value}</a>`} <span class="n">${f.count}</span></li>`,
         )}</ul>`
       : html``;
-  const { tags, categories, publishers } = result.facets;
+  const { tags, categories, publishers, architectures } = result.facets;
   return html`${group('Categories', categories, q.category ?? [], (v) => ({ category: [...(q.category ?? []), v] }))}
 ${group('Tags', tags, q.tag ?? [], (v) => ({ tag: [...(q.tag ?? []), v] }))}
-${group('Publishers', publishers, q.publisher ? [q.publisher] : [], (v) => ({ publisher: v }))}`;
+${group('Publishers', publishers, q.publisher ? [q.publisher] : [], (v) => ({ publisher: v }))}
+${group('Architectures', architectures, q.arch ? [q.arch] : [], (v) => ({ arch: v }))}`;
 }
