@@ -6,7 +6,11 @@
 import { expect } from 'chai';
 import { api } from '../helpers/accounts.js';
 import { CookieBrowser } from '../helpers/cookie-browser.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { readFile } from 'node:fs/promises';
+import { withoutSourceCredentials } from '../../schemas/source-credentials.js';
+import { TestRegistryClient } from '../helpers/registry-client.js';
+import { ADMIN_KEY, startTestServer, type TestServer } from '../helpers/server.js';
+import { pushTemplate } from '../store/app-pushes.js';
 import { publishSampleApps } from './app-fixture.js';
 
 describe('web: an app’s pages', function () {
@@ -116,5 +120,32 @@ describe('web: an app’s pages', function () {
     const older = await get('/apps/acme/shop?version=1.0');
     expect(older.text).to.contain(`appshelf install ${srv.host}/acme/shop:1.0`);
     expect(older.text).to.contain(`oras pull ${srv.host}/acme/shop:1.0`);
+  });
+
+  it('shows a draft to members only, its release notes from the template’s version_info', async () => {
+    const sample = withoutSourceCredentials(
+      JSON.parse(
+        await readFile(new URL('../fixtures/ram/valid/three-tier.json', import.meta.url), 'utf8'),
+      ) as object,
+    );
+    const draft = Buffer.from(JSON.stringify({ ...sample, group_version: '2.0' }));
+    await pushTemplate(new TestRegistryClient(srv.url), 'acme/shop', draft, '2.0');
+    const admin = new CookieBrowser(srv);
+    const signedIn = await admin.request('POST', '/login', {
+      _csrf: await admin.token(),
+      action: 'key',
+      key: ADMIN_KEY,
+      next: '/',
+    });
+    expect(signedIn.status).to.equal(303);
+    const mine = await admin.request('GET', '/apps/acme/shop/versions');
+    expect(mine.text).to.contain('href="/apps/acme/shop/versions/2.0"');
+    expect(mine.text).to.match(/class="badge state-draft">draft</);
+    expect(mine.text).to.contain('Adds image uploads shared with the storefront');
+    expect(mine.text).to.contain('not synced yet');
+    // A draft cannot be installed: the install box keeps to ready versions.
+    expect(mine.text).not.to.contain('<option value="2.0"');
+    expect((await get('/apps/acme/shop/versions')).text).not.to.contain('/versions/2.0');
+    expect((await get('/apps/acme/shop/versions/2.0')).status).to.equal(404);
   });
 });

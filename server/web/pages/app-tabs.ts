@@ -49,7 +49,9 @@ export function versionDetail(s: WebServices, d: AppPageData, version: string): 
   const size = components.every((c) => c.sizes.length)
     ? components.reduce((n, c) => n + c.sizes.reduce((m, p) => m + p.bytes, 0), 0)
     : null;
-  const info = (got.template as { version_info?: unknown } | null)?.version_info;
+  // A version's notes in the template: `annotations.version_info`, or a top-level `version_info`.
+  const t = got.template as { version_info?: unknown; annotations?: { version_info?: unknown } };
+  const info = t?.annotations?.version_info ?? t?.version_info;
   return {
     version: got,
     template: got.template,
