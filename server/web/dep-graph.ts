@@ -1,8 +1,9 @@
 /**
  * The dependency graph between an app's components, as inline SVG drawn on the server (the CSP
  * allows no script and no style attribute: colours come from classes). Components are laid out in
- * columns by how deep their dependencies go: what nothing else needs on the left, the components
- * everything needs (databases) on the right; an arrow points from a component to what it needs.
+ * rows by how deep their dependencies go: what nothing else needs at the top, the components
+ * everything needs (databases) at the bottom, so a chain stays narrow enough for a phone; an arrow
+ * points from a component to what it needs.
  * A list of the same edges follows for screen readers.
  */
 import { html, type SafeHtml } from './html.js';
@@ -15,8 +16,8 @@ export interface GraphNode {
 
 const BOX_W = 168;
 const BOX_H = 44;
-const GAP_X = 56;
-const GAP_Y = 18;
+const GAP_X = 18;
+const GAP_Y = 40;
 const PAD = 8;
 const MAX_LABEL = 20;
 
@@ -28,16 +29,16 @@ export function dependencyGraph(nodes: GraphNode[]): SafeHtml {
   if (!edges.length) return html``;
   const rank = ranks(nodes, byId);
   const deepest = Math.max(...rank.values());
-  const columns: GraphNode[][] = Array.from({ length: deepest + 1 }, () => []);
-  for (const n of nodes) columns[deepest - (rank.get(n.id) ?? 0)]!.push(n);
-  const rows = Math.max(...columns.map((c) => c.length));
-  const width = PAD * 2 + columns.length * BOX_W + (columns.length - 1) * GAP_X;
-  const height = PAD * 2 + rows * BOX_H + (rows - 1) * GAP_Y;
+  const rows: GraphNode[][] = Array.from({ length: deepest + 1 }, () => []);
+  for (const n of nodes) rows[deepest - (rank.get(n.id) ?? 0)]!.push(n);
+  const across = Math.max(...rows.map((r) => r.length));
+  const width = PAD * 2 + across * BOX_W + (across - 1) * GAP_X;
+  const height = PAD * 2 + rows.length * BOX_H + (rows.length - 1) * GAP_Y;
   const at = new Map<string, { x: number; y: number }>();
-  columns.forEach((col, c) => {
-    const offset = ((rows - col.length) * (BOX_H + GAP_Y)) / 2;
-    col.forEach((n, r) =>
-      at.set(n.id, { x: PAD + c * (BOX_W + GAP_X), y: PAD + offset + r * (BOX_H + GAP_Y) }),
+  rows.forEach((row, r) => {
+    const offset = ((across - row.length) * (BOX_W + GAP_X)) / 2;
+    row.forEach((n, c) =>
+      at.set(n.id, { x: PAD + offset + c * (BOX_W + GAP_X), y: PAD + r * (BOX_H + GAP_Y) }),
     );
   });
   const label = (s: string): string => (s.length > MAX_LABEL ? `${s.slice(0, MAX_LABEL - 1)}…` : s);
@@ -49,11 +50,13 @@ export function dependencyGraph(nodes: GraphNode[]): SafeHtml {
 ${edges.map(({ from, to }) => {
   const a = at.get(from)!;
   const b = at.get(to)!;
-  const forward = b.x > a.x;
-  const x1 = forward ? a.x + BOX_W : a.x + BOX_W / 2;
-  const y1 = forward ? a.y + BOX_H / 2 : a.y + BOX_H;
-  const x2 = forward ? b.x : b.x + BOX_W / 2;
-  const y2 = forward ? b.y + BOX_H / 2 : b.y;
+  // Down to a lower row from the bottom edge; within a row (a cycle), side to side.
+  const down = b.y > a.y;
+  const right = b.x > a.x;
+  const x1 = down ? a.x + BOX_W / 2 : right ? a.x + BOX_W : a.x;
+  const y1 = down ? a.y + BOX_H : a.y + BOX_H / 2;
+  const x2 = down ? b.x + BOX_W / 2 : right ? b.x : b.x + BOX_W;
+  const y2 = down ? b.y : b.y + BOX_H / 2;
   return html`<line class="dep-edge" x1="${x1}" y1="${y1}" x2="${x2}" y2="${y2}" marker-end="url(#dep-arrow)" data-from="${from}" data-to="${to}"/>`;
 })}
 ${nodes.map((n) => {

@@ -70,7 +70,7 @@ describe('web: an app’s pages', function () {
     expect(res.text).to.contain('MYSQL_ROOT_PASSWORD').and.contain('MYSQL_CHARSET');
     expect(res.text).to.contain('3306/tcp').and.contain('/var/lib/mysql').and.contain('readiness');
     expect(res.text).to.match(/@sha256:[0-9a-f]{64}/);
-    expect(res.text).to.match(/(image|linux\/\w+): \d+(\.\d)? (B|KiB)/);
+    expect(res.text).to.match(/(one platform|linux\/\w+): \d+(\.\d)? (B|KiB)/);
     expect(res.text).to.contain('1024 MiB memory');
     // Values may be secrets: neither they nor a config file's content reach the page.
     for (const secret of ['**None:', 'utf8mb4', 'max_connections', 'attr_value'])

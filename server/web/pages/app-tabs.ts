@@ -187,7 +187,7 @@ function component(d: AppPageData, c: VersionDetail['components'][number], i: nu
 <div><dt>Image</dt><dd><code class="scroll" tabindex="0">${stored || c.image}</code></dd></div>
 ${c.sourceRef && stored ? html`<div><dt>From</dt><dd><code class="scroll" tabindex="0">${c.sourceRef}</code></dd></div>` : ''}
 <div><dt>Digest</dt><dd>${c.imageDigest ? html`<code class="scroll" tabindex="0">${c.imageDigest}</code>` : 'not synced yet'}</dd></div>
-<div><dt>Size</dt><dd>${c.sizes.length ? html`<ul class="plain">${c.sizes.map((s) => html`<li>${s.platform || 'image'}: ${bytes(s.bytes)}</li>`)}</ul>` : 'not synced yet'}</dd></div>
+<div><dt>Size</dt><dd>${c.sizes.length ? html`<ul class="plain">${c.sizes.map((s) => html`<li>${s.platform || 'one platform'}: ${bytes(s.bytes)}</li>`)}</ul>` : 'not synced yet'}</dd></div>
 <div><dt>Resources</dt><dd>${r.memory !== null ? `${r.memory} MiB memory` : 'memory not set'}, ${r.cpu !== null ? `${r.cpu} m CPU` : 'CPU not set'}${r.minNodes !== null ? `, ${r.minNodes}${r.maxNodes !== null && r.maxNodes !== r.minNodes ? `–${r.maxNodes}` : ''} ${r.minNodes === 1 && (r.maxNodes === null || r.maxNodes === 1) ? 'instance' : 'instances'}` : ''}</dd></div>
 </dl>
 <h4>Ports</h4>
