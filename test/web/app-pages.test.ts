@@ -11,6 +11,8 @@ import { withoutSourceCredentials } from '../../schemas/source-credentials.js';
 import { TestRegistryClient } from '../helpers/registry-client.js';
 import { ADMIN_KEY, startTestServer, type TestServer } from '../helpers/server.js';
 import { pushTemplate } from '../store/app-pushes.js';
+import { imageSizes } from '../../server/web/image-sizes.js';
+import { highlightJson } from '../../server/web/json-highlight.js';
 import { publishSampleApps } from './app-fixture.js';
 
 describe('web: an app’s pages', function () {
@@ -147,5 +149,45 @@ describe('web: an app’s pages', function () {
     expect(mine.text).not.to.contain('<option value="2.0"');
     expect((await get('/apps/acme/shop/versions')).text).not.to.contain('/versions/2.0');
     expect((await get('/apps/acme/shop/versions/2.0')).status).to.equal(404);
+  });
+});
+
+describe('web: app page pieces', () => {
+  it('sizes an image per platform from its index, leaving attestations out', () => {
+    const manifests: Record<string, object> = {
+      'sha256:index': {
+        manifests: [
+          { digest: 'sha256:amd', platform: { os: 'linux', architecture: 'amd64' } },
+          { digest: 'sha256:arm', platform: { os: 'linux', architecture: 'arm64', variant: 'v8' } },
+          { digest: 'sha256:att', platform: { os: 'unknown', architecture: 'unknown' } },
+        ],
+      },
+      'sha256:amd': { config: { size: 100 }, layers: [{ size: 1000 }, { size: 24 }] },
+      'sha256:arm': { config: { size: 90 }, layers: [{ size: 910 }] },
+    };
+    const meta = {
+      manifestByDigest: (_repo: string, digest: string) =>
+        manifests[digest] && {
+          digest,
+          mediaType: '',
+          size: 0,
+          content: Buffer.from(JSON.stringify(manifests[digest])),
+        },
+    } as Parameters<typeof imageSizes>[0];
+    expect(imageSizes(meta, 'a/b', 'sha256:index')).to.deep.equal([
+      { platform: 'linux/amd64', bytes: 1124 },
+      { platform: 'linux/arm64/v8', bytes: 1000 },
+    ]);
+    expect(imageSizes(meta, 'a/b', 'sha256:amd')).to.deep.equal([{ platform: '', bytes: 1124 }]);
+    expect(imageSizes(meta, 'a/b', 'sha256:gone')).to.deep.equal([]);
+  });
+
+  it('highlights JSON with escaped text in classed spans', () => {
+    expect(highlightJson({ a: '<b>"x"</b>', n: -1.5, t: true, z: null })).to.equal(
+      '{\n  <span class="j-key">&quot;a&quot;</span>: <span class="j-str">&quot;&lt;b&gt;\\&quot;x\\&quot;&lt;/b&gt;&quot;</span>,\n' +
+        '  <span class="j-key">&quot;n&quot;</span>: <span class="j-num">-1.5</span>,\n' +
+        '  <span class="j-key">&quot;t&quot;</span>: <span class="j-lit">true</span>,\n' +
+        '  <span class="j-key">&quot;z&quot;</span>: <span class="j-lit">null</span>\n}',
+    );
   });
 });
