@@ -76,6 +76,13 @@ describe('web: an app’s pages in a browser', function () {
                 await page.evaluate<number>('document.documentElement.scrollWidth'),
                 `${where}: wider than the phone`,
               ).to.be.at.most(375);
+            if (width === 375)
+              expect(
+                await page.evaluate<number>(
+                  `Math.max(...[...document.querySelectorAll('.tabs a')].map((a) => a.getBoundingClientRect().right))`,
+                ),
+                `${where}: every tab in sight`,
+              ).to.be.at.most(375);
           });
         await page.emulateMedia({ colorScheme: 'light' });
       });
