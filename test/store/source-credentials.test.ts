@@ -197,7 +197,16 @@ describe('store: source registry credentials are never served', function () {
     clean('Rainstore cmd', JSON.stringify(cmd.body));
 
     const [ns, name] = repo.split('/');
-    for (const page of [`/apps/${ns}/${name}`, `/my/apps/${ns}/${name}`]) {
+    const web = `/apps/${ns}/${name}`;
+    for (const page of [
+      web,
+      `${web}/versions`,
+      `${web}/versions/1.0.0`,
+      `${web}/versions/1.0.0/template.json`,
+      `${web}/components`,
+      `${web}/template`,
+      `/my/apps/${ns}/${name}`,
+    ]) {
       const res = await api(srv!, 'GET', page, { session: alice.session });
       expect(res.status, page).to.equal(200);
       clean(`web page ${page}`, res.text);

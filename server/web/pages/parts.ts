@@ -87,3 +87,16 @@ ${page > 1 ? html`<a rel="prev" href="${hrefOf(page - 1)}">← Previous</a>` : h
 ${page < pages ? html`<a rel="next" href="${hrefOf(page + 1)}">Next →</a>` : html`<span aria-hidden="true"></span>`}
 </nav>`;
 }
+
+/** 512 B, 1.5 KiB, 230 MiB. */
+export function bytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let value = n / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
+}

@@ -76,5 +76,8 @@
     for (var i = 0; i < buttons.length; i++) countdown(buttons[i]);
     var copies = document.querySelectorAll('button.copy[data-copy]');
     for (var j = 0; j < copies.length; j++) copies[j].hidden = false;
+    // A select that submits itself needs no "Show" button once this script runs.
+    var manual = document.querySelectorAll('[data-noscript-only]');
+    for (var k = 0; k < manual.length; k++) manual[k].hidden = true;
   });
 })();
