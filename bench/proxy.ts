@@ -4,10 +4,11 @@
  * three ways — direct from Distribution, cold through the cache (first pull: fetched upstream
  * while streamed), warm through the cache (held) — and reports medians and ratios
  * (direct ÷ through: > 1 means the cache is faster). Writes the table into docs/benchmarks.md.
- * Knobs: BENCH_PROXY_ROUNDS (5), BENCH_PROXY_LAYERS (4), BENCH_PROXY_LAYER_MIB (16).
+ * Knobs: BENCH_PROXY_ROUNDS (5), BENCH_PROXY_LAYERS (4), BENCH_PROXY_LAYER_MIB (16);
+ * BENCH_PROXY_PROFILE=<folder> writes a CPU profile of the store there (node --cpu-prof).
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { request, Agent } from 'node:http';
 import { RegistryClient, digestOf } from '../registry/client/index.js';
@@ -72,6 +73,24 @@ async function pushImage(client: RegistryClient, repo: string): Promise<string[]
   return [config, ...layers].map((b) => b.desc.digest);
 }
 
+/**
+ * CPU time (user + system, all threads) a process has used, in ms, from Linux's /proc (NaN
+ * elsewhere). On a shared machine it is steadier than wall time: it shows what a pull costs the
+ * server that answers it, whoever else wants the cores. Ticks are taken as 10 ms (USER_HZ 100).
+ */
+const cpuMs = (pid: number): number => {
+  if (!existsSync(`/proc/${pid}/stat`)) return NaN;
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+};
+
+/** Wall time of `pull()`, and the CPU time the answering server spent meanwhile. */
+async function measured(pid: number, pullIt: () => Promise<number>): Promise<[number, number]> {
+  const before = cpuMs(pid);
+  const ms = await pullIt();
+  return [ms, cpuMs(pid) - before];
+}
+
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)]!;
@@ -81,8 +100,10 @@ async function main(): Promise<void> {
   installCleanupHooks();
   const dist = await startDistribution({ logLevel: 'error' });
   const launch = prepareAppshelf(process.env.BENCH_NO_BUILD === '1');
+  const profileDir = process.env.BENCH_PROXY_PROFILE;
   const shelf = await startAppshelf(launch, {
     logLevel: 'warn',
+    ...(profileDir ? { profileDir } : {}),
     configYaml: [
       'sync:',
       '  allowHosts: ["127.0.0.0/8"]',
@@ -96,15 +117,25 @@ async function main(): Promise<void> {
   });
   const upstream = new RegistryClient({ host: dist.base });
   const times = { direct: [] as number[], cold: [] as number[], warm: [] as number[] };
+  const cpu = { direct: [] as number[], cold: [] as number[], warm: [] as number[] };
   try {
     for (let round = 0; round < ROUNDS; round++) {
       const repo = `bench/proxy-${round}`;
       const blobs = await pushImage(upstream, repo);
-      times.direct.push(await pull(dist.base, repo, 'v1', blobs));
-      times.cold.push(await pull(shelf.base, `dist/${repo}`, 'v1', blobs));
-      times.warm.push(await pull(shelf.base, `dist/${repo}`, 'v1', blobs));
+      const runs = {
+        direct: await measured(dist.pid, () => pull(dist.base, repo, 'v1', blobs)),
+        cold: await measured(shelf.pid, () => pull(shelf.base, `dist/${repo}`, 'v1', blobs)),
+        warm: await measured(shelf.pid, () => pull(shelf.base, `dist/${repo}`, 'v1', blobs)),
+      };
+      for (const way of ['direct', 'cold', 'warm'] as const) {
+        times[way].push(runs[way][0]);
+        cpu[way].push(runs[way][1]);
+      }
       log(
-        `round ${round + 1}: direct ${times.direct.at(-1)!.toFixed(0)} ms, cold ${times.cold.at(-1)!.toFixed(0)} ms, warm ${times.warm.at(-1)!.toFixed(0)} ms`,
+        `round ${round + 1}: ` +
+          (['direct', 'cold', 'warm'] as const)
+            .map((w) => `${w} ${runs[w][0].toFixed(0)} ms (server CPU ${runs[w][1]} ms)`)
+            .join(', '),
       );
     }
   } finally {
@@ -114,9 +145,9 @@ async function main(): Promise<void> {
   }
   const direct = median(times.direct);
   const rows = [
-    ['direct from Distribution', direct, 1],
-    ['cold through the cache', median(times.cold), direct / median(times.cold)],
-    ['warm through the cache', median(times.warm), direct / median(times.warm)],
+    ['direct from Distribution', direct, 1, median(cpu.direct)],
+    ['cold through the cache', median(times.cold), direct / median(times.cold), median(cpu.cold)],
+    ['warm through the cache', median(times.warm), direct / median(times.warm), median(cpu.warm)],
   ] as const;
   const mib = ((LAYERS * LAYER_BYTES) / 2 ** 20).toFixed(0);
   const table = [
@@ -126,10 +157,14 @@ async function main(): Promise<void> {
     `One image of ${LAYERS} × ${LAYER_BYTES / 2 ** 20} MiB layers (${mib} MiB) per round, a fresh one each of ${ROUNDS} rounds, pulled`,
     'as a client does (manifest, then every blob at once) over loopback. Median wall time; ratio is',
     'direct ÷ this (> 1: faster than pulling from Distribution itself). Goal: warm ≥ 1, cold ≥ 0.83 (within 1.2×).',
+    'Server CPU: user + system time of the process that answered (Distribution, or the store), median.',
     '',
-    '| pull | median ms | ratio |',
-    '| --- | ---: | ---: |',
-    ...rows.map(([name, ms, ratio]) => `| ${name} | ${ms.toFixed(0)} | ${ratio.toFixed(2)} |`),
+    '| pull | median ms | ratio | server CPU ms |',
+    '| --- | ---: | ---: | ---: |',
+    ...rows.map(
+      ([name, ms, ratio, cpuTime]) =>
+        `| ${name} | ${ms.toFixed(0)} | ${ratio.toFixed(2)} | ${Number.isNaN(cpuTime) ? '–' : cpuTime.toFixed(0)} |`,
+    ),
     `<!-- /bench:proxy -->`,
   ].join('\n');
   console.log(table);

@@ -136,7 +136,7 @@ export class PullThrough {
       this.book.count(proxy.name, 'misses');
       const { size, stream } = opened;
       const { blobs } = this.deps;
-      const fill = new BlobFill(stream, (body) =>
+      const fill = new BlobFill(stream, size, (body) =>
         blobs.commit(repository, digest, size, {
           place: async () => void (await blobs.driver.write(blobKey(digest), body)),
           drop: async () => void body.resume(),
