@@ -68,6 +68,7 @@ export const versions = pgTable(
     updateVersion: integer('update_version').notNull().default(1),
     createdAt: millis('created_at').notNull(),
     updatedAt: millis('updated_at').notNull(),
+    lastUsedAt: millis('last_used_at'),
   },
   (t) => [uniqueIndex('versions_app_version').on(t.appId, t.version)],
 );
@@ -190,3 +191,16 @@ export const namespaceImmutability = pgTable('namespace_immutability', {
   tagPatterns: text('tag_patterns').notNull().default('[]'),
   updatedAt: millis('updated_at').notNull(),
 });
+
+export const retentionRules = pgTable(
+  'retention_rules',
+  {
+    namespace: text('namespace').notNull(),
+    app: text('app').notNull().default(''),
+    keepNewest: integer('keep_newest'),
+    keepPulledDays: integer('keep_pulled_days'),
+    untaggedHours: integer('untagged_hours'),
+    updatedAt: millis('updated_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.namespace, t.app] })],
+);
