@@ -156,7 +156,7 @@ export class AppVersions {
       part.share_image = image;
       if (typeof part.image === 'string') part.image = image;
     }
-    this.deps.stats.install(app.id);
+    this.deps.stats.install(app.id, row.version);
     this.deps.events?.emit({
       type: 'install',
       namespace: app.namespace,
