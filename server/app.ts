@@ -210,9 +210,13 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     clock,
   });
   immutability.attach(registry, indexer.guard);
+  const stats = new AppStats({ db, clock, log: log.child({ module: 'store.stats' }) }).attach(
+    registry,
+  );
   const retention = new Retention({
     db,
     registry,
+    flushUsage: () => stats.flush(),
     immutability,
     audit: accounts.audit,
     clock,
@@ -346,9 +350,6 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     }),
   );
   api.use('/namespaces', namespaceWebhookRoutes(webhooks.service));
-  const stats = new AppStats({ db, clock, log: log.child({ module: 'store.stats' }) }).attach(
-    registry,
-  );
   api.use(
     '/apps',
     appRoutes({

@@ -92,6 +92,8 @@ export class Retention {
       immutability: Immutability;
       audit: AuditLog;
       clock: () => number;
+      /** Writes the buffered pull counts (and so the versions' last use) before a plan reads them. */
+      flushUsage?: () => void;
     },
   ) {}
 
@@ -197,6 +199,7 @@ export class Retention {
     force: boolean,
   ): Omit<RetentionReport, 'namespace' | 'app' | 'dryRun' | 'gc'> {
     const { db } = this.deps;
+    this.deps.flushUsage?.();
     const now = this.deps.clock();
     const namespaceRules = this.rulesOf({ namespace: scope.namespace });
     const appRows = db
