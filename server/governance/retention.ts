@@ -11,7 +11,7 @@
  */
 import { and, eq } from 'drizzle-orm';
 import { z } from 'zod';
-import { OciError, type GcReport, type Registry } from '../../registry/index.js';
+import { OciError, type Registry } from '../../registry/index.js';
 import type { AuditLog } from '../accounts/audit-log.js';
 import type { Db } from '../db/open-database.js';
 import { apps, packages, retentionRules, versions } from '../db/store-schema.js';
@@ -51,38 +51,52 @@ export interface RunOptions {
   address?: string | undefined;
 }
 
-export interface RemovedVersion {
-  repository: string;
-  version: string;
-  digest: string;
-  reason: string;
-  /** The immutability rule this removal went past (force), if any. */
-  forced?: string;
-}
+const RemovedVersion = z.object({
+  repository: z.string(),
+  version: z.string(),
+  digest: z.string(),
+  /** Which rules it falls out of, in words. */
+  reason: z.string(),
+  /** The immutability rule this removal went past (a forced run), if any. */
+  forced: z.string().optional(),
+});
+export type RemovedVersion = z.infer<typeof RemovedVersion>;
 
-export interface KeptVersion {
-  repository: string;
-  version: string;
+const KeptVersion = z.object({
+  repository: z.string(),
+  version: z.string(),
   /** Why it stays, e.g. `among the 3 newest`, `listed`, `in package basic`. */
-  kept: string[];
-}
+  kept: z.array(z.string()),
+});
+export type KeptVersion = z.infer<typeof KeptVersion>;
 
-export interface RemovedManifest {
-  repository: string;
-  digest: string;
-  reason: string;
-}
+const RemovedManifest = z.object({
+  repository: z.string(),
+  digest: z.string(),
+  reason: z.string(),
+});
+export type RemovedManifest = z.infer<typeof RemovedManifest>;
 
-export interface RetentionReport {
-  namespace: string;
-  app: string | null;
-  dryRun: boolean;
-  removed: RemovedVersion[];
-  kept: KeptVersion[];
-  untagged: RemovedManifest[];
+/** What a run removes (or, dry, would remove) and why every other version stays. */
+export const RetentionReport = z.object({
+  namespace: z.string(),
+  app: z.string().nullable(),
+  dryRun: z.boolean(),
+  removed: z.array(RemovedVersion),
+  kept: z.array(KeptVersion),
+  untagged: z.array(RemovedManifest),
   /** A real run's garbage collection after the removals (null on a dry run). */
-  gc: Pick<GcReport, 'manifestsDeleted' | 'blobsDeleted' | 'bytesFreed'> | null;
-}
+  gc: z
+    .object({ manifestsDeleted: z.number(), blobsDeleted: z.number(), bytesFreed: z.number() })
+    .nullable(),
+});
+export type RetentionReport = z.infer<typeof RetentionReport>;
+
+/** `?dryRun` (default true: nothing goes unless asked) and `?force` (past immutability, owners). */
+export const RetentionRunQuery = z.object({
+  dryRun: z.enum(['true', 'false']).default('true'),
+  force: z.enum(['true', 'false']).default('false'),
+});
 
 export class Retention {
   constructor(

@@ -4,13 +4,17 @@
  * its owners (and admins) change them.
  */
 import { Router, type Request, type Response } from 'express';
-import { z } from 'zod';
 import type { AuditLog } from '../accounts/audit-log.js';
 import type { Namespaces } from '../accounts/namespaces.js';
 import type { Permissions } from '../auth/permissions.js';
 import { StoreError } from '../errors.js';
 import { ImmutabilityRules, type Immutability } from '../governance/immutability.js';
-import { RetentionRules, type Retention, type RetentionScope } from '../governance/retention.js';
+import {
+  RetentionRules,
+  RetentionRunQuery,
+  type Retention,
+  type RetentionScope,
+} from '../governance/retention.js';
 import { addressOf, requireUser } from '../http/authenticate.js';
 import { parseInput } from '../http/validate.js';
 
@@ -128,7 +132,7 @@ function retentionRoutes(
 
   router.post('/run', async (req, res) => {
     const { me, scope } = allowed(req, res, 'govern');
-    const query = parseInput(RunQuery, req.query, 'retention run');
+    const query = parseInput(RetentionRunQuery, req.query, 'retention run');
     const report = await deps.retention.run(scope, {
       dryRun: query.dryRun === 'true',
       force: query.force === 'true',
@@ -153,8 +157,3 @@ function retentionRoutes(
 
   return router;
 }
-
-const RunQuery = z.object({
-  dryRun: z.enum(['true', 'false']).default('true'),
-  force: z.enum(['true', 'false']).default('false'),
-});
