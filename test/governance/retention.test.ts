@@ -8,8 +8,14 @@
 import { expect } from 'chai';
 import { api, loginWithPhone, TestClock } from '../helpers/accounts.js';
 import { TestRegistryClient } from '../helpers/registry-client.js';
-import { ADMIN_KEY, startTestServer, type TestServer } from '../helpers/server.js';
+import {
+  ADMIN_KEY,
+  LOOPBACK_REGISTRIES,
+  startTestServer,
+  type TestServer,
+} from '../helpers/server.js';
 import { pushApp } from '../web/push-app.js';
+import { Receiver } from '../webhooks/receiver.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -38,6 +44,7 @@ describe('governance: retention', function () {
   let ownerSession: string;
   let maintainerSession: string;
   let untaggedDigest: string;
+  let receiver: Receiver;
 
   async function registryClientOf(session: string, name: string): Promise<TestRegistryClient> {
     const key = await api<{ key: string }>(srv, 'POST', '/api/v1/keys', {
@@ -67,9 +74,14 @@ describe('governance: retention', function () {
   };
 
   before(async () => {
-    srv = await startTestServer({ registry: { gc: { graceSeconds: 60 } } } as never, {
-      clock: clock.now,
-    });
+    receiver = await Receiver.start();
+    srv = await startTestServer(
+      {
+        registry: { gc: { graceSeconds: 60 } },
+        webhooks: { allowHosts: LOOPBACK_REGISTRIES },
+      } as never,
+      { clock: clock.now },
+    );
     ownerSession = (await loginWithPhone(srv, '+4915112341801', 'olga')).token;
     maintainerSession = (await loginWithPhone(srv, '+4915112341802', 'max')).token;
     const org = await api(srv, 'POST', '/api/v1/orgs', {
@@ -87,6 +99,11 @@ describe('governance: retention', function () {
     });
     expect(joined.status, joined.text).to.be.within(200, 204);
     owner = await registryClientOf(ownerSession, 'olga');
+    const hook = await api(srv, 'POST', '/api/v1/namespaces/acme/webhooks', {
+      bearer: ownerSession,
+      body: { url: receiver.url, events: ['delete'], secret: 'retention-test-secret' },
+    });
+    expect(hook.status, hook.text).to.equal(201);
     // Pushed out of semver order: the rules go by semver, not push time.
     for (const v of ['1.2.0', '1.0.0', '2.1.0', '1.1.0', '2.0.0', '0.9.0'])
       await pushApp(owner, 'acme/web', v);
@@ -105,7 +122,10 @@ describe('governance: retention', function () {
     const untag = await owner.request('DELETE', '/v2/acme/base/manifests/tmp');
     expect(untag.status).to.equal(202);
   });
-  after(() => srv?.close());
+  after(async () => {
+    await srv?.close();
+    await receiver?.close();
+  });
 
   it('lets owners set and read the rules, not maintainers or anonymous callers', async () => {
     const none = await api(srv, 'GET', '/api/v1/namespaces/acme/retention', {
@@ -220,6 +240,11 @@ describe('governance: retention', function () {
     expect(actions('tag.force_deleted')).to.include.members(['acme/web:1.1.0']);
     expect(actions('retention.run')).to.deep.equal(['acme']);
 
+    const deletes = await receiver.waitFor((r) => r.headers['x-appshelf-event'] === 'delete', 3);
+    expect(
+      deletes.map((r) => (JSON.parse(r.body) as { data: { version: string } }).data.version),
+    ).to.have.members(['1.2.0', '1.1.0', '0.9.0']);
+
     const again = await run('/api/v1/namespaces/acme', '?dryRun=true');
     expect(again.removed).to.deep.equal([]);
   });
@@ -270,5 +295,56 @@ describe('governance: retention', function () {
       bearer: ownerSession,
     });
     expect(unknown.status).to.equal(404);
+  });
+});
+
+describe('governance: scheduled retention runs', function () {
+  this.timeout(60_000);
+  let srv: TestServer;
+  after(() => srv?.close());
+
+  it('runs every namespace with rules every retention.intervalSeconds, as the actor retention', async () => {
+    srv = await startTestServer({ retention: { intervalSeconds: 1 } } as never);
+    const session = (await loginWithPhone(srv, '+4915112341803', 'sam')).token;
+    const key = await api<{ key: string }>(srv, 'POST', '/api/v1/keys', {
+      bearer: session,
+      body: { name: 'ci', scopes: ['push'] },
+    });
+    expect(key.status, key.text).to.equal(201);
+    const reg = new TestRegistryClient(srv.url, { username: 'sam', password: key.body.key });
+    for (const v of ['1.0.0', '2.0.0', '3.0.0']) await pushApp(reg, 'sam/tool', v);
+    const set = await api(srv, 'PUT', '/api/v1/namespaces/sam/retention', {
+      bearer: session,
+      body: { keepNewest: 1 },
+    });
+    expect(set.status, set.text).to.equal(200);
+    const deadline = Date.now() + 10_000;
+    let left: string[] = [];
+    while (Date.now() < deadline) {
+      const res = await api<{ version: string }[] | { versions: { version: string }[] }>(
+        srv,
+        'GET',
+        '/api/v1/apps/sam/tool/versions',
+        { bearer: session },
+      );
+      left = (Array.isArray(res.body) ? res.body : res.body.versions).map((v) => v.version);
+      if (left.length === 1) break;
+      await new Promise((wake) => setTimeout(wake, 200));
+    }
+    expect(left).to.deep.equal(['3.0.0']);
+    const audit = await api<{ entries: { action: string; actor: string; target: string }[] }>(
+      srv,
+      'GET',
+      '/api/v1/audit?limit=100',
+      { bearer: ADMIN_KEY },
+    );
+    expect(
+      audit.body.entries
+        .filter((e) => e.action === 'retention.removed')
+        .map((e) => [e.actor, e.target]),
+    ).to.have.deep.members([
+      ['retention', 'sam/tool:1.0.0'],
+      ['retention', 'sam/tool:2.0.0'],
+    ]);
   });
 });
