@@ -151,7 +151,7 @@ export class Retention {
    * lists, then runs GC and reports what it freed.
    */
   async run(scope: RetentionScope, options: RunOptions): Promise<RetentionReport> {
-    const plan = this.plan(scope, options.force);
+    const plan = this.plan(scope, options.force ? options.actor : undefined);
     const report: RetentionReport = {
       namespace: scope.namespace,
       app: scope.app ?? null,
@@ -208,9 +208,10 @@ export class Retention {
     return report;
   }
 
+  /** `forcedBy`: the actor of a forced run, who must be allowed past immutability rules. */
   private plan(
     scope: RetentionScope,
-    force: boolean,
+    forcedBy: string | undefined,
   ): Omit<RetentionReport, 'namespace' | 'app' | 'dryRun' | 'gc'> {
     const { db } = this.deps;
     this.deps.flushUsage?.();
@@ -227,6 +228,8 @@ export class Retention {
       .orderBy(apps.name)
       .all();
     const rulesByRepository = new Map<string, RetentionRules>();
+    /** Repositories whose untagged manifests may be a running image sync's copies. */
+    const syncing = new Set<string>();
     const removed: RemovedVersion[] = [];
     const kept: KeptVersion[] = [];
     for (const app of appRows) {
@@ -248,6 +251,9 @@ export class Retention {
         .all())
         for (const v of parseStrings(pkg.versions))
           inPackages.set(v, [...(inPackages.get(v) ?? []), pkg.name]);
+      // The version the shelf shows: the latest that can be installed.
+      const shown = app.listed ? ordered.find(({ row }) => row.state === 'ready') : undefined;
+      if (rows.some((r) => r.state === 'syncing')) syncing.add(repository);
       const judged = rules.keepNewest !== null || rules.keepPulledDays !== null;
       ordered.forEach(({ row }, index) => {
         const reasons: string[] = [];
@@ -257,13 +263,14 @@ export class Retention {
         const lastUsed = Math.max(row.lastUsedAt ?? 0, row.updatedAt);
         if (rules.keepPulledDays !== null && lastUsed >= now - rules.keepPulledDays * DAY_MS)
           reasons.push(`pushed, pulled or installed in the last ${rules.keepPulledDays} days`);
-        if (app.listed && index === 0) reasons.push('listed');
+        if (shown?.row.id === row.id) reasons.push('listed');
         for (const name of inPackages.get(row.version) ?? []) reasons.push(`in package ${name}`);
         if (row.state === 'syncing') reasons.push('syncing');
         let forced: string | undefined;
         if (reasons.length === 0) {
           const fixedBy = this.immutableRule(repository, row.version, row.manifestDigest);
-          if (fixedBy && !force) reasons.push(`immutable (${fixedBy})`);
+          const refused = fixedBy ? this.forceRefused(repository, row, forcedBy) : undefined;
+          if (fixedBy && refused !== undefined) reasons.push(`immutable (${fixedBy})${refused}`);
           else forced = fixedBy;
         }
         if (reasons.length > 0) {
@@ -288,7 +295,9 @@ export class Retention {
     return {
       removed,
       kept,
-      untagged: this.untaggedToRemove(scope, namespaceRules, rulesByRepository, now),
+      untagged: this.untaggedToRemove(scope, namespaceRules, rulesByRepository, now).filter(
+        (m) => !syncing.has(m.repository),
+      ),
     };
   }
 
@@ -324,6 +333,31 @@ export class Retention {
           },
         ];
       });
+  }
+
+  /**
+   * Why a forced removal of a fixed version would be refused ('' when not forced at all), or
+   * undefined when `forcedBy` may force it: checked in the plan, so a real run never stops
+   * half-way at the guard.
+   */
+  private forceRefused(
+    repository: string,
+    row: { version: string; manifestDigest: string },
+    forcedBy: string | undefined,
+  ): string | undefined {
+    if (forcedBy === undefined) return '';
+    try {
+      // Returns the audit of the forced removal without recording it: the guard records it.
+      this.deps.immutability.check(
+        { repository, tag: row.version, digest: undefined, actor: forcedBy, force: true },
+        row.manifestDigest,
+      );
+      return undefined;
+    } catch (err) {
+      if (err instanceof OciError && err.code === 'DENIED')
+        return `; force refused: ${err.message}`;
+      throw err;
+    }
   }
 
   /** The immutability rule that fixes this version's tag, in words, or undefined. */

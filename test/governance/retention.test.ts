@@ -193,6 +193,11 @@ describe('governance: retention', function () {
     const plan = await run('/api/v1/namespaces/acme', '?dryRun=true');
     expect(plan.removed).to.deep.equal([]);
     expect(keptOf(plan)['1.1.0']).to.deep.equal(['immutable (published versions are immutable)']);
+    const byAdmin = await run('/api/v1/namespaces/acme', '?dryRun=true&force=true', ADMIN_KEY);
+    expect(
+      byAdmin.removed.map((r) => r.version),
+      'an admin may force too',
+    ).to.have.length(3);
     const forced = await run('/api/v1/namespaces/acme', '?dryRun=true&force=true');
     expect(forced.removed.map((r) => [r.version, r.forced])).to.deep.equal([
       ['1.2.0', 'published versions are immutable'],
