@@ -6,6 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
+import type { Digest } from '../schemas/oci.js';
 import type { RegistryAccess } from './access.js';
 import type { EventListener, RegistryEvent } from './events.js';
 import { GarbageCollector } from './gc/garbage-collector.js';
@@ -18,6 +19,7 @@ import {
   type RemovalGuard,
 } from './manifests/manifest-guard.js';
 import type { ParsedManifest } from './manifests/parse-manifest.js';
+import { removeManifest, removeTag, type Removal } from './manifests/remove-manifest.js';
 import { storeManifest, type ManifestPush } from './manifests/store-manifest.js';
 import { RegistryMetadata } from './metadata/registry-metadata.js';
 import { readTotals, type RegistryTotals } from './metadata/registry-totals.js';
@@ -62,6 +64,10 @@ export interface Registry {
   setRemovalGuard(guard: RemovalGuard): void;
   /** Stores a manifest in-process as a PUT on /v2 would (guard, tag, `manifest.pushed`); no access check. */
   putManifest(push: ManifestPush): Promise<ParsedManifest>;
+  /** Removes a tag in-process as a DELETE on /v2 would (removal guard, `tag.deleted`); no access check. */
+  removeTag(removal: Removal & { tag: string }): Digest;
+  /** Removes a manifest and its tags in-process as a DELETE by digest on /v2 would. */
+  removeManifest(removal: Removal & { digest: Digest }): void;
   /** What is stored right now (counted in the database, for metrics). */
   totals(): RegistryTotals;
   /** Per pull-through cache: what it holds and its counters. */
@@ -141,6 +147,8 @@ export function createRegistry(options: RegistryOptions): Registry {
       ctx.removalGuard = guard;
     },
     putManifest: (push) => storeManifest(ctx, push),
+    removeTag: (removal) => removeTag(ctx, removal),
+    removeManifest: (removal) => removeManifest(ctx, removal),
     totals: () => readTotals(options.db),
     proxyStats: () => pullThrough?.stats() ?? [],
     close: () => pullThrough?.close(),
@@ -162,6 +170,7 @@ export type { ProxyStats } from './proxy/pull-through.js';
 export type { ManifestGuard, RemovalGuard } from './manifests/manifest-guard.js';
 export type { ParsedManifest } from './manifests/parse-manifest.js';
 export type { ManifestPush } from './manifests/store-manifest.js';
+export type { Removal } from './manifests/remove-manifest.js';
 export { createFsDriver } from './storage/fs-driver.js';
 export { createS3Driver, type S3DriverOptions } from './storage/s3/s3-driver.js';
 export type { StorageDriver } from './storage/driver.js';

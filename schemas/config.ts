@@ -354,6 +354,15 @@ export const Config = z.strictObject({
     })
     .prefault({}),
   mirror: MirrorConfig,
+  retention: z
+    .strictObject({
+      intervalSeconds: Seconds.max(30 * 86_400)
+        .default(0)
+        .describe(
+          "how often every namespace's retention rules run on their own (a real run, then GC); 0: only on demand (POST .../retention/run)",
+        ),
+    })
+    .prefault({}),
   rainstore: z
     .strictObject({
       marketDomain: z

@@ -39,7 +39,7 @@ import { auditRegistryChanges } from './accounts/registry-audit.js';
 import { sqlAccessDirectory } from './auth/access-directory.js';
 import { adminRoutes } from './routes/admin.js';
 import { auditRoutes } from './routes/audit.js';
-import { governanceRoutes } from './routes/governance.js';
+import { appRetentionRoutes, governanceRoutes } from './routes/governance.js';
 import { authRoutes } from './routes/auth.js';
 import { keyRoutes } from './routes/keys.js';
 import { openApiRoute } from './routes/openapi.js';
@@ -53,6 +53,7 @@ import { SearchService } from './search/search-service.js';
 import { BundleReader } from './store/bundle-reader.js';
 import { StoreIndexer } from './store/indexer.js';
 import { Immutability } from './governance/immutability.js';
+import { Retention, RetentionSchedule } from './governance/retention.js';
 import { Reindexer } from './store/reindex.js';
 import { cleanSourceCredentials } from './store/migrations/clean-source-credentials.js';
 import { ImageSync } from './store/sync/image-sync.js';
@@ -218,6 +219,22 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     clock,
   });
   immutability.attach(registry, indexer.guard);
+  const stats = new AppStats({ db, clock, log: log.child({ module: 'store.stats' }) }).attach(
+    registry,
+  );
+  const retention = new Retention({
+    db,
+    registry,
+    flushUsage: () => stats.flush(),
+    immutability,
+    audit: accounts.audit,
+    clock,
+  });
+  const retentionSchedule = new RetentionSchedule({
+    retention,
+    intervalSeconds: config.retention.intervalSeconds,
+    log: log.child({ module: 'governance.retention' }),
+  });
   const outbound = createOutboundFetch(
     new OutboundPolicy({ allowHosts: config.sync.allowHosts, self: () => ownHosts.addresses() }),
   );
@@ -273,6 +290,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   ]);
   sync.resume();
   mirror.start();
+  retentionSchedule.start();
 
   const app = express();
   app.disable('x-powered-by');
@@ -337,6 +355,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     '/namespaces',
     governanceRoutes({
       immutability,
+      retention,
       namespaces: accounts.namespaces,
       permissions,
       audit: accounts.audit,
@@ -356,10 +375,16 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   api.use('/search', searchRoutes(search));
   api.use('/apps', syncRoutes({ sync, audit: accounts.audit }));
   api.use('/apps', appWebhookRoutes(webhooks.service));
-  api.use('/namespaces', namespaceWebhookRoutes(webhooks.service));
-  const stats = new AppStats({ db, clock, log: log.child({ module: 'store.stats' }) }).attach(
-    registry,
+  api.use(
+    '/apps',
+    appRetentionRoutes({
+      retention,
+      permissions,
+      audit: accounts.audit,
+      appExists: (namespace, name) => !!versions.findApp({ namespace, name }),
+    }),
   );
+  api.use('/namespaces', namespaceWebhookRoutes(webhooks.service));
   api.use(
     '/apps',
     appRoutes({
@@ -455,6 +480,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       ownHosts.listening(address.address, address.port);
     },
     async shutdown() {
+      await retentionSchedule.stop();
       await sync.stop();
       await mirror.stop();
       await webhooks.close();

@@ -91,6 +91,29 @@ export class GarbageCollector {
     return report;
   }
 
+  /**
+   * Manifests of the repositories under `prefix` (`<namespace>/`) that nothing keeps: no tag, not
+   * inside a tagged index, no referrer of one, and older than `before` (ms). What GC would sweep
+   * with that age as its grace period, for retention to remove (and audit) one by one first.
+   */
+  untaggedManifests(
+    prefix: string,
+    before: number,
+  ): { repository: string; digest: Digest; createdAt: number }[] {
+    return this.deps.meta.db
+      .prepare(
+        `${LIVE_MANIFESTS} select m.repository as repository, m.digest as digest, m.created_at as createdAt
+        from manifests m where substr(m.repository, 1, length(:prefix)) = :prefix and m.created_at <= :cutoff
+        and not exists (select 1 from live l where l.repository = m.repository and l.digest = m.digest)
+        order by m.repository, m.created_at`,
+      )
+      .all({ cutoff: before, touched: '[]', prefix }) as {
+      repository: string;
+      digest: Digest;
+      createdAt: number;
+    }[];
+  }
+
   private async collect(options: GcOptions): Promise<GcReport> {
     const { meta, blobs, uploads, log, clock } = this.deps;
     const started = clock();

@@ -36,6 +36,8 @@ const RESERVED = new Set([
   'anonymous',
   'null',
   'undefined',
+  // The actor of scheduled retention runs in the audit log: no user may be called so.
+  'retention',
 ]);
 
 /** Why `name` cannot name a new namespace, or undefined when it can. */

@@ -39,8 +39,9 @@ import type { KeyScope, Principal } from './principal.js';
 export type RepositoryAction = 'pull' | 'push' | 'delete';
 /**
  * What may be done to a namespace itself or its apps through the store API.
- * `govern`: the namespace's rules (immutable versions, ...) and the explicit way past them
- * (republishing an immutable version): owners only, since installers rely on what they protect.
+ * `govern`: the namespace's rules (immutable versions, retention), running them (a retention run
+ * removes versions), and the explicit way past them (republishing or force-removing an immutable
+ * version): owners only, since installers rely on what they protect.
  */
 export type NamespaceAction =
   'read' | 'push' | 'manage-apps' | 'manage-members' | 'manage-webhooks' | 'govern';

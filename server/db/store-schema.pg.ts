@@ -69,6 +69,7 @@ export const versions = pgTable(
     upstreamDeletedAt: millis('upstream_deleted_at'),
     createdAt: millis('created_at').notNull(),
     updatedAt: millis('updated_at').notNull(),
+    lastUsedAt: millis('last_used_at'),
   },
   (t) => [uniqueIndex('versions_app_version').on(t.appId, t.version)],
 );
@@ -210,4 +211,17 @@ export const mirrorApps = pgTable(
     updatedAt: millis('updated_at').notNull(),
   },
   (t) => [primaryKey({ columns: [t.upstream, t.app] })],
+);
+
+export const retentionRules = pgTable(
+  'retention_rules',
+  {
+    namespace: text('namespace').notNull(),
+    app: text('app').notNull().default(''),
+    keepNewest: integer('keep_newest'),
+    keepPulledDays: integer('keep_pulled_days'),
+    untaggedHours: integer('untagged_hours'),
+    updatedAt: millis('updated_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.namespace, t.app] })],
 );

@@ -72,6 +72,8 @@ export const versions = sqliteTable(
     upstreamDeletedAt: integer('upstream_deleted_at'),
     createdAt: integer('created_at').notNull(),
     updatedAt: integer('updated_at').notNull(),
+    /** Last pull of its manifest or install of its template (retention's keepPulledDays); null: never. */
+    lastUsedAt: integer('last_used_at'),
   },
   (t) => [uniqueIndex('versions_app_version').on(t.appId, t.version)],
 );
@@ -242,4 +244,21 @@ export const mirrorApps = sqliteTable(
     updatedAt: integer('updated_at').notNull(),
   },
   (t) => [primaryKey({ columns: [t.upstream, t.app] })],
+);
+
+/**
+ * Retention rules (issue 17 §3) of a namespace (`app` empty) or of one app, which then replace the
+ * namespace's for it. A null field is no such rule. Keyed by names, so an app's rules outlive it.
+ */
+export const retentionRules = sqliteTable(
+  'retention_rules',
+  {
+    namespace: text('namespace').notNull(),
+    app: text('app').notNull().default(''),
+    keepNewest: integer('keep_newest'),
+    keepPulledDays: integer('keep_pulled_days'),
+    untaggedHours: integer('untagged_hours'),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.namespace, t.app] })],
 );

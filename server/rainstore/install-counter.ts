@@ -31,7 +31,7 @@ export class InstallCounter {
     const key = `${who}\n${appId}\n${version}`;
     if (this.seen.has(key)) return false;
     this.seen.set(key, now);
-    this.deps.stats.install(appId);
+    this.deps.stats.install(appId, version);
     this.deps.events?.emit({
       type: 'install',
       namespace: app.namespace,

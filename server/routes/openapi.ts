@@ -16,6 +16,7 @@ import { CodeBody, LoginBody } from './auth.js';
 import { NewKey } from './keys.js';
 import { RESPONSE_SCHEMAS as R } from './openapi-schemas.js';
 import { ImmutabilityRules } from '../governance/immutability.js';
+import { RetentionReport, RetentionRules, RetentionRunQuery } from '../governance/retention.js';
 import { Membership, NewOrg } from './orgs.js';
 import { SearchQuery } from './search.js';
 import { ProfileChange } from './users.js';
@@ -42,6 +43,7 @@ const REQUEST_SCHEMAS = {
   RegistryCredential,
   UserChange,
   ImmutabilityRules,
+  RetentionRules,
   NewWebhook,
 };
 
@@ -90,6 +92,44 @@ const op = (
 ): Operation => ({ id, tag, summary, auth, reply, ...extra });
 const APP = '/apps/{namespace}/{app}';
 const VERSION = `${APP}/versions/{version}`;
+
+/** The retention routes, the same under a namespace and under an app (docs/governance.md). */
+function retentionPaths(
+  base: string,
+  whose: string,
+  idPrefix: string,
+): Record<string, Partial<Record<Method, Operation>>> {
+  const tag = 'governance';
+  return {
+    [`${base}/retention`]: {
+      get: op(
+        tag,
+        `get${idPrefix}Retention`,
+        'user',
+        `The retention rules set on ${whose} (null: no such rule; members)`,
+        [200, RetentionRules],
+      ),
+      put: op(
+        tag,
+        `set${idPrefix}Retention`,
+        'user',
+        `Set the retention rules of ${whose} (owners and admins; 403 otherwise)`,
+        [200, RetentionRules, 'the rules now in force'],
+        { body: RetentionRules },
+      ),
+    },
+    [`${base}/retention/run`]: {
+      post: op(
+        tag,
+        `run${idPrefix}Retention`,
+        'user',
+        `Run the retention rules of ${whose} (owners and admins): what goes (dryRun=true, the default) or went, why every kept version stays, and after a real run the bytes GC freed`,
+        [200, RetentionReport],
+        { query: RetentionRunQuery },
+      ),
+    },
+  };
+}
 
 /** The webhook routes, the same under a namespace and under an app (docs/governance.md). */
 function webhookPaths(
@@ -504,6 +544,12 @@ const PATHS: Record<string, Partial<Record<Method, Operation>>> = {
   },
   ...webhookPaths('/namespaces/{namespace}', 'a namespace (all its apps)', 'Namespace'),
   ...webhookPaths(APP, 'an app', 'App'),
+  ...retentionPaths(
+    '/namespaces/{namespace}',
+    'a namespace (apps without rules of their own)',
+    'Namespace',
+  ),
+  ...retentionPaths(APP, 'an app (replacing the namespace rules for it)', 'App'),
 };
 
 /** The schemas' JSON Schema as OpenAPI 3.1 takes it (2020-12, without the noise zod adds). */

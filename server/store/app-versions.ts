@@ -1,13 +1,14 @@
 /**
  * An app's versions through the store API: list (store order), read (with components and the
  * template), delete (the tag in the registry, then the row), and the template for install with
- * every component image pointed at the store's copy by digest (ARCHITECTURE.md §3).
+ * every component image pointed at the store's copy by digest (ARCHITECTURE.md §3). A delete takes
+ * the registry's removal path, so immutability rules, webhooks and the audit log see it.
  */
 import { and, eq } from 'drizzle-orm';
 import type { Permissions } from '../auth/permissions.js';
 import { principalName, type Principal } from '../auth/principal.js';
 import type { AuditLog } from '../accounts/audit-log.js';
-import type { Registry } from '../../registry/index.js';
+import { OciError, type Registry } from '../../registry/index.js';
 import type { Db } from '../db/open-database.js';
 import { components, packages, versions } from '../db/store-schema.js';
 import { StoreError } from '../errors.js';
@@ -41,7 +42,7 @@ export class AppVersions {
   constructor(
     private readonly deps: {
       db: Db;
-      registry: Pick<Registry, 'meta'>;
+      registry: Pick<Registry, 'meta' | 'removeTag'>;
       versions: VersionIndex;
       access: AppAccess;
       permissions: Permissions;
@@ -92,9 +93,24 @@ export class AppVersions {
       .where(and(eq(versions.appId, app.id), eq(versions.version, version)))
       .get();
     if (!row) throw new StoreError('not_found', `no version ${version} of ${repositoryOf(ref)}`);
+    const actor = principalName(caller.principal);
     this.deps.db.transaction((tx) => {
-      this.deps.registry.meta.deleteTag(repositoryOf(ref), version);
-      this.deps.versions.remove(ref, version, undefined, principalName(caller.principal));
+      // The registry's removal path, as a DELETE on /v2: immutability rules decide here too.
+      try {
+        this.deps.registry.removeTag({
+          repository: repositoryOf(ref),
+          tag: version,
+          actor,
+          force: false,
+          address: caller.address,
+        });
+      } catch (err) {
+        if (err instanceof OciError && err.code === 'DENIED')
+          throw new StoreError('forbidden', err.message, err.detail);
+        // A version row whose tag is gone already: the row still goes.
+        if (!(err instanceof OciError && err.code === 'MANIFEST_UNKNOWN')) throw err;
+      }
+      this.deps.versions.remove(ref, version, undefined, actor);
       for (const pkg of tx.select().from(packages).where(eq(packages.appId, app.id)).all()) {
         const covered = parseStrings(pkg.versions);
         if (!covered.includes(version)) continue;
@@ -107,7 +123,7 @@ export class AppVersions {
             .run();
       }
       this.deps.audit.record({
-        actor: principalName(caller.principal),
+        actor,
         action: 'version.deleted',
         target: `${repositoryOf(ref)}:${version}`,
         address: caller.address,
@@ -158,7 +174,7 @@ export class AppVersions {
       part.share_image = image;
       if (typeof part.image === 'string') part.image = image;
     }
-    this.deps.stats.install(app.id);
+    this.deps.stats.install(app.id, row.version);
     this.deps.events?.emit({
       type: 'install',
       namespace: app.namespace,

@@ -2,7 +2,8 @@
  * App statistics, per UTC day (app_stats_daily): visits (once per visitor per day, app_visitors),
  * installs (a template fetched for install) and pulls (GETs of a version's manifest: the bundle,
  * or a draft's template, by tag or digest; the component images a pull then fetches by digest do
- * not count again). Pulls come from the registry's hot path, so they are buffered in memory and
+ * not count again). Each pull or install also marks its version used (`versions.last_used_at`,
+ * for retention). Pulls come from the registry's hot path, so they are buffered in memory and
  * written every few seconds, on `flush()`, and before any read of the numbers.
  */
 import { createHash } from 'node:crypto';
@@ -78,7 +79,7 @@ export class AppStats {
           const [day, repository, digest] = key.split('\n') as [string, string, string];
           const ref = appRefOf(repository)!;
           const row = tx
-            .select({ appId: apps.id })
+            .select({ appId: apps.id, versionId: versions.id })
             .from(apps)
             .innerJoin(versions, eq(versions.appId, apps.id))
             .where(
@@ -89,7 +90,9 @@ export class AppStats {
               ),
             )
             .get();
-          if (row) this.add(tx, row.appId, day, { pulls: count });
+          if (!row) continue;
+          this.add(tx, row.appId, day, { pulls: count });
+          this.used(tx, row.appId, { id: row.versionId });
         }
       });
     } catch (err) {
@@ -120,8 +123,26 @@ export class AppStats {
     });
   }
 
-  install(appId: number): void {
+  /** Counts an install of the app; with `version`, that version was used now (retention). */
+  install(appId: number, version?: string): void {
     this.add(this.deps.db, appId, dayOf(this.deps.clock()), { installs: 1 });
+    if (version !== undefined) this.used(this.deps.db, appId, { version });
+  }
+
+  /** Marks a version as pulled or installed now: retention's `keepPulledDays` reads it. */
+  private used(
+    tx: Pick<Db, 'update'>,
+    appId: number,
+    which: { id: number } | { version: string },
+  ): void {
+    tx.update(versions)
+      .set({ lastUsedAt: this.deps.clock() })
+      .where(
+        'id' in which
+          ? eq(versions.id, which.id)
+          : and(eq(versions.appId, appId), eq(versions.version, which.version)),
+      )
+      .run();
   }
 
   /** All-time totals of each app (zero for apps without statistics). */

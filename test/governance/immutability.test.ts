@@ -206,4 +206,18 @@ describe('governance: immutable versions and tags', function () {
     const forcedDelete = await owner.request('DELETE', '/v2/acme/base/manifests/v1?force=true');
     expect(forcedDelete.status).to.equal(202);
   });
+
+  it('the store API deletes a version through the same rule (403, the version stays)', async () => {
+    await pushApp(owner, 'acme/kept', '1.0.0');
+    const refused = await api<{ error: { code: string; message: string } }>(
+      srv,
+      'DELETE',
+      '/api/v1/apps/acme/kept/versions/1.0.0',
+      { bearer: ownerSession },
+    );
+    expect([refused.status, refused.body.error.code]).to.deep.equal([403, 'forbidden']);
+    expect(refused.body.error.message).to.contain('published versions are immutable');
+    expect((await versionOf('kept', '1.0.0')).updatedAt).to.be.a('string');
+    expect((await owner.request('GET', '/v2/acme/kept/manifests/1.0.0')).status).to.equal(200);
+  });
 });

@@ -1,5 +1,6 @@
 import { OciError } from '../../errors.js';
 import { parseReference, referenceOf, type Reference } from '../../names.js';
+import { removeManifest, removeTag } from '../../manifests/remove-manifest.js';
 import { storeManifest } from '../../manifests/store-manifest.js';
 import type { StoredManifest } from '../../metadata/registry-metadata.js';
 import type { Call, RegistryContext } from '../context.js';
@@ -80,39 +81,15 @@ export function deleteManifest(ctx: RegistryContext, call: Call): void {
     address,
   };
   if (ref.kind === 'tag') {
-    const current = ctx.meta.tagDigest(repository, ref.tag);
-    if (!current) throw new OciError('MANIFEST_UNKNOWN', undefined, { reference: ref.tag });
-    ctx.removalGuard({ ...removing, tags: [{ tag: ref.tag, digest: current }] });
-    const digest = ctx.meta.deleteTag(repository, ref.tag);
-    if (!digest) throw new OciError('MANIFEST_UNKNOWN', undefined, { reference: ref.tag });
+    const digest = removeTag(ctx, { ...removing, tag: ref.tag });
     sendEmpty(call.res, 202);
     ctx.log.info({ repo: repository, tag: ref.tag, digest, actor: call.actor.name }, 'tag deleted');
-    ctx.emit({
-      type: 'tag.deleted',
-      repository,
-      digest,
-      tag: ref.tag,
-      actor: call.actor.name,
-      address,
-    });
     return;
   }
-  const tagged = ctx.meta.tagsOf(repository, ref.digest);
-  if (tagged.length > 0)
-    ctx.removalGuard({ ...removing, tags: tagged.map((tag) => ({ tag, digest: ref.digest })) });
-  const { deleted, tags } = ctx.meta.deleteManifest(repository, ref.digest);
-  if (!deleted) throw new OciError('MANIFEST_UNKNOWN', undefined, { reference: ref.digest });
+  removeManifest(ctx, { ...removing, digest: ref.digest });
   sendEmpty(call.res, 202);
   ctx.log.info(
     { repo: repository, digest: ref.digest, actor: call.actor.name },
     'manifest deleted',
   );
-  ctx.emit({
-    type: 'manifest.deleted',
-    repository,
-    digest: ref.digest,
-    tags,
-    actor: call.actor.name,
-    address,
-  });
 }

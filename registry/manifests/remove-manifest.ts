@@ -1,0 +1,48 @@
+/**
+ * Removing a tag, or a manifest with its tags, the one way: the removal guard first (immutability),
+ * then the rows, then the event the store indexes and audits (`tag.deleted`, `manifest.deleted`).
+ * A DELETE on /v2 and the store's own removals (retention) both come here, so none goes around
+ * a rule or leaves the store's rows, webhooks or audit log behind.
+ */
+import type { Digest } from '../../schemas/oci.js';
+import { OciError } from '../errors.js';
+import type { RegistryEvent } from '../events.js';
+import type { RegistryMetadata } from '../metadata/registry-metadata.js';
+import type { RemovalGuard } from './manifest-guard.js';
+
+export interface Removal {
+  repository: string;
+  actor: string;
+  /** The remover asked past the store's rules explicitly (`?force=true`); the guard decides. */
+  force: boolean;
+  address?: string | undefined;
+}
+
+interface RemovalContext {
+  meta: RegistryMetadata;
+  removalGuard: RemovalGuard;
+  emit(event: RegistryEvent): void;
+}
+
+/** Removes `tag` (not the manifest); returns the digest it pointed at. MANIFEST_UNKNOWN if none. */
+export function removeTag(ctx: RemovalContext, removal: Removal & { tag: string }): Digest {
+  const { repository, tag, actor, address } = removal;
+  const current = ctx.meta.tagDigest(repository, tag);
+  if (!current) throw new OciError('MANIFEST_UNKNOWN', undefined, { reference: tag });
+  ctx.removalGuard({ ...removal, tags: [{ tag, digest: current }] });
+  const digest = ctx.meta.deleteTag(repository, tag);
+  if (!digest) throw new OciError('MANIFEST_UNKNOWN', undefined, { reference: tag });
+  ctx.emit({ type: 'tag.deleted', repository, digest, tag, actor, address });
+  return digest;
+}
+
+/** Removes the manifest `digest` and every tag on it. MANIFEST_UNKNOWN if it is not there. */
+export function removeManifest(ctx: RemovalContext, removal: Removal & { digest: Digest }): void {
+  const { repository, digest, actor, address } = removal;
+  const tagged = ctx.meta.tagsOf(repository, digest);
+  if (tagged.length > 0)
+    ctx.removalGuard({ ...removal, tags: tagged.map((tag) => ({ tag, digest })) });
+  const { deleted, tags } = ctx.meta.deleteManifest(repository, digest);
+  if (!deleted) throw new OciError('MANIFEST_UNKNOWN', undefined, { reference: digest });
+  ctx.emit({ type: 'manifest.deleted', repository, digest, tags, actor, address });
+}
