@@ -190,3 +190,13 @@ export const namespaceImmutability = pgTable('namespace_immutability', {
   tagPatterns: text('tag_patterns').notNull().default('[]'),
   updatedAt: millis('updated_at').notNull(),
 });
+
+export const namespaceQuotas = pgTable('namespace_quotas', {
+  namespaceId: integer('namespace_id')
+    .primaryKey()
+    .references(() => namespaces.id, { onDelete: 'cascade' }),
+  limitBytes: bigint('limit_bytes', { mode: 'number' }).notNull().default(0),
+  warnBytes: bigint('warn_bytes', { mode: 'number' }).notNull().default(0),
+  warned: boolean('warned').notNull().default(false),
+  updatedAt: millis('updated_at').notNull(),
+});
