@@ -25,6 +25,7 @@ import { unobserved, type RegistryObserver } from './observer.js';
 import type { ProxyConfig } from './proxy/proxy-config.js';
 import { PullThrough, type ProxyStats } from './proxy/pull-through.js';
 import type { SqliteDb } from './metadata/sqlite.js';
+import type { BlobGuard } from './storage/blob-guard.js';
 import { BlobStore } from './storage/blob-store.js';
 import type { StorageDriver } from './storage/driver.js';
 import type { BlobUploads } from './uploads/blob-uploads.js';
@@ -60,6 +61,8 @@ export interface Registry {
   setGuard(guard: ManifestGuard): void;
   /** Installs the guard of tag removals (one owner). */
   setRemovalGuard(guard: RemovalGuard): void;
+  /** Installs the guard of blobs linked into a repository: uploads, mounts (one owner). */
+  setBlobGuard(guard: BlobGuard): void;
   /** Stores a manifest in-process as a PUT on /v2 would (guard, tag, `manifest.pushed`); no access check. */
   putManifest(push: ManifestPush): Promise<ParsedManifest>;
   /** What is stored right now (counted in the database, for metrics). */
@@ -140,6 +143,9 @@ export function createRegistry(options: RegistryOptions): Registry {
     setRemovalGuard(guard) {
       ctx.removalGuard = guard;
     },
+    setBlobGuard(guard) {
+      blobs.guard = guard;
+    },
     putManifest: (push) => storeManifest(ctx, push),
     totals: () => readTotals(options.db),
     proxyStats: () => pullThrough?.stats() ?? [],
@@ -160,6 +166,7 @@ export type { RegistryObserver, V2Family } from './observer.js';
 export type { ProxyConfig } from './proxy/proxy-config.js';
 export type { ProxyStats } from './proxy/pull-through.js';
 export type { ManifestGuard, RemovalGuard } from './manifests/manifest-guard.js';
+export type { BlobGuard } from './storage/blob-guard.js';
 export type { ParsedManifest } from './manifests/parse-manifest.js';
 export type { ManifestPush } from './manifests/store-manifest.js';
 export { createFsDriver } from './storage/fs-driver.js';

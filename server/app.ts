@@ -53,6 +53,7 @@ import { SearchService } from './search/search-service.js';
 import { BundleReader } from './store/bundle-reader.js';
 import { StoreIndexer } from './store/indexer.js';
 import { Immutability } from './governance/immutability.js';
+import { Quotas } from './governance/quotas.js';
 import { Reindexer } from './store/reindex.js';
 import { cleanSourceCredentials } from './store/migrations/clean-source-credentials.js';
 import { ImageSync } from './store/sync/image-sync.js';
@@ -208,7 +209,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     audit: accounts.audit,
     clock,
   });
-  immutability.attach(registry, indexer.guard);
+  const quotas = new Quotas({ db, sqlite, events, clock });
+  // Immutability first (a refused tag move needs no room), then the quota, then the indexer's checks.
+  immutability.attach(registry, quotas.attach(registry, indexer.guard));
   const outbound = createOutboundFetch(
     new OutboundPolicy({ allowHosts: config.sync.allowHosts, self: () => ownHosts.addresses() }),
   );
@@ -302,6 +305,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     '/namespaces',
     governanceRoutes({
       immutability,
+      quotas,
       namespaces: accounts.namespaces,
       permissions,
       audit: accounts.audit,
@@ -316,6 +320,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       keys,
       audit: accounts.audit,
       reindex,
+      quotas,
     }),
   );
   api.use('/search', searchRoutes(search));

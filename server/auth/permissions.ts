@@ -38,9 +38,17 @@ export type RepositoryAction = 'pull' | 'push' | 'delete';
  * What may be done to a namespace itself or its apps through the store API.
  * `govern`: the namespace's rules (immutable versions, ...) and the explicit way past them
  * (republishing an immutable version): owners only, since installers rely on what they protect.
+ * `view-usage`: the namespace's storage use against its quota (set by the admin alone): owners
+ * only, like the rest of what the namespace costs; a read, so any key scope sees it.
  */
 export type NamespaceAction =
-  'read' | 'push' | 'manage-apps' | 'manage-members' | 'manage-webhooks' | 'govern';
+  | 'read'
+  | 'push'
+  | 'manage-apps'
+  | 'manage-members'
+  | 'manage-webhooks'
+  | 'govern'
+  | 'view-usage';
 
 export interface PermissionRules {
   anonymousPull: boolean;
@@ -79,7 +87,7 @@ export function isRobotName(name: string): boolean {
 }
 
 const ROLE_ALLOWS: Record<MemberRole, readonly NamespaceAction[]> = {
-  owner: ['read', 'push', 'manage-apps', 'manage-members', 'manage-webhooks', 'govern'],
+  owner: ['read', 'push', 'manage-apps', 'manage-members', 'manage-webhooks', 'govern', 'view-usage'],
   maintainer: ['read', 'push', 'manage-apps'],
   member: ['read', 'push'],
 };
@@ -169,7 +177,8 @@ export class Permissions {
   /** May `p` do `action` in `namespace` (push into it, change its apps, manage its members)? */
   namespace(p: Principal, namespace: string, action: NamespaceAction): boolean {
     if (p.kind === 'anonymous' || pullOnly(p) || !this.active(p)) return false;
-    if (!scopeAllows(p, action === 'read' ? 'read' : 'push')) return false;
+    const reads = action === 'read' || action === 'view-usage';
+    if (!scopeAllows(p, reads ? 'read' : 'push')) return false;
     if (p.role === 'admin') return true;
     const role = this.directory.roleOf(p.userId, namespace);
     return !!role && ROLE_ALLOWS[role].includes(action);

@@ -1,7 +1,8 @@
 /**
  * /api/v1/namespaces/{namespace}/immutability: a namespace's immutability rules (issue 17 §2).
  * Anyone who may read the namespace sees them (installers may want to know a tag is fixed); only
- * its owners (and admins) change them.
+ * its owners (and admins) change them. /api/v1/namespaces/{namespace}/usage: its storage against
+ * its quota (§1), for its owners and admins.
  */
 import { Router } from 'express';
 import type { AuditLog } from '../accounts/audit-log.js';
@@ -9,11 +10,13 @@ import type { Namespaces } from '../accounts/namespaces.js';
 import type { Permissions } from '../auth/permissions.js';
 import { StoreError } from '../errors.js';
 import { ImmutabilityRules, type Immutability } from '../governance/immutability.js';
+import type { Quotas } from '../governance/quotas.js';
 import { addressOf, requireUser } from '../http/authenticate.js';
 import { parseInput } from '../http/validate.js';
 
 export function governanceRoutes(deps: {
   immutability: Immutability;
+  quotas: Quotas;
   namespaces: Namespaces;
   permissions: Permissions;
   audit: AuditLog;
@@ -43,6 +46,15 @@ export function governanceRoutes(deps: {
       detail: rules,
     });
     res.json(rules);
+  });
+
+  // The namespace's storage against its quota: its owners' (and the admin's) to see.
+  router.get('/:namespace/usage', (req, res) => {
+    const me = requireUser(res.locals.principal);
+    const namespace = existing(req.params.namespace);
+    if (!deps.permissions.namespace(me, namespace, 'view-usage'))
+      throw new StoreError('forbidden', `only an owner of ${namespace} may see its usage`);
+    res.json(deps.quotas.usage(namespace));
   });
 
   return router;

@@ -1,0 +1,228 @@
+/**
+ * Storage quotas per namespace (issue 17 §1): the one place that decides whether bytes may go into
+ * a namespace, for every way in — an upload or mount on /v2, a manifest PUT, image sync, the
+ * mirror, the Rainstore publish: all link blobs and store manifests through the registry's guards.
+ *
+ * Usage is what the namespace's repositories hold: distinct blobs linked into them plus distinct
+ * manifests, so a blob shared by several repositories of the namespace counts once. It is counted
+ * by one SQL query over the registry's tables (an index range over `<namespace>/`), asked only for
+ * namespaces that have a quota, when new bytes come in; test/governance/quotas.test.ts measures it.
+ * Checks are per blob: two pushes racing for the last bytes of room may both pass.
+ */
+import { and, eq } from 'drizzle-orm';
+import type Database from 'better-sqlite3';
+import { z } from 'zod';
+import {
+  OciError,
+  type BlobGuard,
+  type ManifestGuard,
+  type Registry,
+} from '../../registry/index.js';
+import type { Db } from '../db/open-database.js';
+import { namespaces } from '../db/schema.js';
+import { namespaceQuotas } from '../db/store-schema.js';
+import { StoreError } from '../errors.js';
+import type { StoreEvents } from '../webhooks/store-events.js';
+
+const bytes = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+
+export const QuotaSettings = z
+  .strictObject({ limitBytes: bytes, warnBytes: bytes.default(0) })
+  .refine((q) => q.limitBytes === 0 || q.warnBytes <= q.limitBytes, {
+    message: 'warnBytes must not exceed limitBytes',
+    path: ['warnBytes'],
+  });
+export type QuotaSettings = z.infer<typeof QuotaSettings>;
+
+export interface NamespaceUsage {
+  usedBytes: number;
+  limitBytes: number;
+  warnBytes: number;
+}
+
+/** `<namespace>/` up to (not including) `<namespace>0`: every repository of it, by index range. */
+function rangeOf(namespace: string): [string, string] {
+  return [`${namespace}/`, `${namespace}0`];
+}
+
+const namespaceOf = (repository: string): string => repository.split('/')[0] ?? '';
+
+export class Quotas {
+  private readonly usedQuery: Database.Statement;
+  private readonly holdsBlob: Database.Statement;
+  private readonly holdsManifest: Database.Statement;
+
+  constructor(
+    private readonly deps: {
+      db: Db;
+      sqlite: Database.Database;
+      events?: StoreEvents | undefined;
+      clock: () => number;
+    },
+  ) {
+    this.usedQuery = deps.sqlite.prepare(
+      `select coalesce(sum(size), 0) as used from (
+         select b.digest, b.size from repository_blobs rb join blobs b on b.digest = rb.digest
+          where rb.repository >= ?1 and rb.repository < ?2
+         union
+         select digest, size from manifests where repository >= ?1 and repository < ?2
+       )`,
+    );
+    this.holdsBlob = deps.sqlite.prepare(
+      'select 1 from repository_blobs where digest = ?3 and repository >= ?1 and repository < ?2 limit 1',
+    );
+    this.holdsManifest = deps.sqlite.prepare(
+      'select 1 from manifests where digest = ?3 and repository >= ?1 and repository < ?2 limit 1',
+    );
+  }
+
+  /** Bytes the namespace's repositories hold, each blob and manifest once. */
+  usedBytes(namespace: string): number {
+    return (this.usedQuery.get(...rangeOf(namespace)) as { used: number }).used;
+  }
+
+  /** The namespace's quota; zeros when it has none. */
+  settingsOf(namespace: string): QuotaSettings & { warned: boolean } {
+    const row = this.deps.db
+      .select({
+        limitBytes: namespaceQuotas.limitBytes,
+        warnBytes: namespaceQuotas.warnBytes,
+        warned: namespaceQuotas.warned,
+      })
+      .from(namespaceQuotas)
+      .innerJoin(namespaces, eq(namespaces.id, namespaceQuotas.namespaceId))
+      .where(eq(namespaces.name, namespace))
+      .get();
+    return row ?? { limitBytes: 0, warnBytes: 0, warned: false };
+  }
+
+  usage(namespace: string): NamespaceUsage {
+    const { limitBytes, warnBytes } = this.settingsOf(namespace);
+    return { usedBytes: this.usedBytes(namespace), limitBytes, warnBytes };
+  }
+
+  /** Sets (or with zeros, clears) a quota; a namespace already past the new warning level is told. */
+  set(namespace: string, settings: QuotaSettings): NamespaceUsage {
+    const ns = this.deps.db
+      .select({ id: namespaces.id })
+      .from(namespaces)
+      .where(eq(namespaces.name, namespace))
+      .get();
+    if (!ns) throw new StoreError('not_found', `no namespace "${namespace}"`);
+    if (settings.limitBytes === 0 && settings.warnBytes === 0) {
+      this.deps.db.delete(namespaceQuotas).where(eq(namespaceQuotas.namespaceId, ns.id)).run();
+    } else {
+      const values = { ...settings, warned: false, updatedAt: this.deps.clock() };
+      this.deps.db
+        .insert(namespaceQuotas)
+        .values({ namespaceId: ns.id, ...values })
+        .onConflictDoUpdate({ target: namespaceQuotas.namespaceId, set: values })
+        .run();
+      this.noteUsage(namespace);
+    }
+    return this.usage(namespace);
+  }
+
+  /** Every namespace with a quota, with its usage (for /metrics: a bounded label set). */
+  withQuotas(): ({ namespace: string } & NamespaceUsage)[] {
+    return this.deps.db
+      .select({
+        namespace: namespaces.name,
+        limitBytes: namespaceQuotas.limitBytes,
+        warnBytes: namespaceQuotas.warnBytes,
+      })
+      .from(namespaceQuotas)
+      .innerJoin(namespaces, eq(namespaces.id, namespaceQuotas.namespaceId))
+      .all()
+      .map((q) => ({ ...q, usedBytes: this.usedBytes(q.namespace) }));
+  }
+
+  /** Puts the quota in front of blob links and of the store's other manifest checks (`next`). */
+  attach(registry: Registry, next: ManifestGuard): ManifestGuard {
+    registry.setBlobGuard(this.blobGuard);
+    registry.on((event) => {
+      if (event.type === 'manifest.pushed' || event.type === 'manifest.deleted')
+        this.noteUsage(namespaceOf(event.repository));
+    });
+    return async (push) => {
+      this.admit(push.repository, push.manifest.digest, push.content.length, this.holdsManifest);
+      await next(push);
+    };
+  }
+
+  private readonly blobGuard: BlobGuard = ({ repository, digest, size }) => {
+    const admitted = this.admit(repository, digest, size, this.holdsBlob);
+    if (admitted && digest !== undefined) return () => this.noteUsage(admitted);
+    return undefined;
+  };
+
+  /**
+   * Throws DENIED when `size` new bytes would take the repository's namespace past its limit;
+   * content the namespace holds already (by digest) adds nothing. Returns the namespace when it
+   * has a quota (its warning level is then to be looked at once the bytes are in).
+   */
+  private admit(
+    repository: string,
+    digest: string | undefined,
+    size: number,
+    holds: Database.Statement,
+  ): string | undefined {
+    const namespace = namespaceOf(repository);
+    const { limitBytes, warnBytes } = this.settingsOf(namespace);
+    if (limitBytes === 0 && warnBytes === 0) return undefined;
+    const range = rangeOf(namespace);
+    if (digest !== undefined && holds.get(...range, digest)) return undefined;
+    if (limitBytes === 0) return namespace;
+    const usedBytes = this.usedBytes(namespace);
+    if (usedBytes + size > limitBytes)
+      throw new OciError(
+        'DENIED',
+        `storage quota of ${namespace} exceeded: ${formatBytes(usedBytes)} used of ` +
+          `${formatBytes(limitBytes)}, this push needs ${formatBytes(size)} more`,
+        { namespace, usedBytes, limitBytes, sizeBytes: size },
+      );
+    return namespace;
+  }
+
+  /**
+   * Emits `quota_warning` when the namespace's usage has passed its warning level since it was
+   * last told (once per crossing), and forgets the crossing when usage falls back below.
+   */
+  noteUsage(namespace: string): void {
+    const { limitBytes, warnBytes, warned } = this.settingsOf(namespace);
+    if (warnBytes === 0) return;
+    const usedBytes = this.usedBytes(namespace);
+    const above = usedBytes >= warnBytes;
+    if (above === warned) return;
+    const ns = this.deps.db
+      .select({ id: namespaces.id })
+      .from(namespaces)
+      .where(eq(namespaces.name, namespace))
+      .get();
+    if (!ns) return;
+    // Only the process that flips the flag tells of the crossing.
+    const flipped = this.deps.db
+      .update(namespaceQuotas)
+      .set({ warned: above })
+      .where(and(eq(namespaceQuotas.namespaceId, ns.id), eq(namespaceQuotas.warned, !above)))
+      .run();
+    if (above && flipped.changes > 0)
+      this.deps.events?.emit({
+        type: 'quota_warning',
+        namespace,
+        data: { usedBytes, warnBytes, limitBytes },
+      });
+  }
+}
+
+/** Bytes in binary units, as the CLI takes them (10 GiB). */
+export function formatBytes(n: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+  let value = n;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return unit === 0 ? `${n} B` : `${Number(value.toFixed(2))} ${units[unit]}`;
+}
