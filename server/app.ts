@@ -114,6 +114,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         {
           totals: () => registry.totals(),
           syncJobs: () => syncJobs.countByState(),
+          quotas: () => quotas.withQuotas(),
           connections: () => ({
             main: sqlite.open,
             checkpointer: checkpointer.running,

@@ -42,13 +42,7 @@ export type RepositoryAction = 'pull' | 'push' | 'delete';
  * only, like the rest of what the namespace costs; a read, so any key scope sees it.
  */
 export type NamespaceAction =
-  | 'read'
-  | 'push'
-  | 'manage-apps'
-  | 'manage-members'
-  | 'manage-webhooks'
-  | 'govern'
-  | 'view-usage';
+  'read' | 'push' | 'manage-apps' | 'manage-members' | 'manage-webhooks' | 'govern' | 'view-usage';
 
 export interface PermissionRules {
   anonymousPull: boolean;
@@ -87,7 +81,15 @@ export function isRobotName(name: string): boolean {
 }
 
 const ROLE_ALLOWS: Record<MemberRole, readonly NamespaceAction[]> = {
-  owner: ['read', 'push', 'manage-apps', 'manage-members', 'manage-webhooks', 'govern', 'view-usage'],
+  owner: [
+    'read',
+    'push',
+    'manage-apps',
+    'manage-members',
+    'manage-webhooks',
+    'govern',
+    'view-usage',
+  ],
   maintainer: ['read', 'push', 'manage-apps'],
   member: ['read', 'push'],
 };

@@ -41,8 +41,8 @@ export interface NamespaceUsage {
 }
 
 /** `<namespace>/` up to (not including) `<namespace>0`: every repository of it, by index range. */
-function rangeOf(namespace: string): [string, string] {
-  return [`${namespace}/`, `${namespace}0`];
+function rangeOf(namespace: string): { lo: string; hi: string } {
+  return { lo: `${namespace}/`, hi: `${namespace}0` };
 }
 
 const namespaceOf = (repository: string): string => repository.split('/')[0] ?? '';
@@ -63,22 +63,22 @@ export class Quotas {
     this.usedQuery = deps.sqlite.prepare(
       `select coalesce(sum(size), 0) as used from (
          select b.digest, b.size from repository_blobs rb join blobs b on b.digest = rb.digest
-          where rb.repository >= ?1 and rb.repository < ?2
+          where rb.repository >= @lo and rb.repository < @hi
          union
-         select digest, size from manifests where repository >= ?1 and repository < ?2
+         select digest, size from manifests where repository >= @lo and repository < @hi
        )`,
     );
     this.holdsBlob = deps.sqlite.prepare(
-      'select 1 from repository_blobs where digest = ?3 and repository >= ?1 and repository < ?2 limit 1',
+      'select 1 from repository_blobs where digest = @digest and repository >= @lo and repository < @hi limit 1',
     );
     this.holdsManifest = deps.sqlite.prepare(
-      'select 1 from manifests where digest = ?3 and repository >= ?1 and repository < ?2 limit 1',
+      'select 1 from manifests where digest = @digest and repository >= @lo and repository < @hi limit 1',
     );
   }
 
   /** Bytes the namespace's repositories hold, each blob and manifest once. */
   usedBytes(namespace: string): number {
-    return (this.usedQuery.get(...rangeOf(namespace)) as { used: number }).used;
+    return (this.usedQuery.get(rangeOf(namespace)) as { used: number }).used;
   }
 
   /** The namespace's quota; zeros when it has none. */
@@ -171,7 +171,7 @@ export class Quotas {
     const { limitBytes, warnBytes } = this.settingsOf(namespace);
     if (limitBytes === 0 && warnBytes === 0) return undefined;
     const range = rangeOf(namespace);
-    if (digest !== undefined && holds.get(...range, digest)) return undefined;
+    if (digest !== undefined && holds.get({ ...range, digest })) return undefined;
     if (limitBytes === 0) return namespace;
     const usedBytes = this.usedBytes(namespace);
     if (usedBytes + size > limitBytes)

@@ -87,7 +87,9 @@ export async function patchUpload(ctx: RegistryContext, call: Call): Promise<voi
       ctx.blobs.guard({ repository, digest: undefined, size: before + declared });
     });
   const upload = await ctx.uploads.append(repository, id, req, range);
-  await refusing(ctx, id, () => ctx.blobs.guard({ repository, digest: undefined, size: upload.size }));
+  await refusing(ctx, id, () =>
+    ctx.blobs.guard({ repository, digest: undefined, size: upload.size }),
+  );
   sendEmpty(call.res, 202, progressHeaders(repository, upload.id, upload.size));
 }
 
