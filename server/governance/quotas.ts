@@ -34,11 +34,12 @@ export const QuotaSettings = z
   });
 export type QuotaSettings = z.infer<typeof QuotaSettings>;
 
-export interface NamespaceUsage {
-  usedBytes: number;
-  limitBytes: number;
-  warnBytes: number;
-}
+export const NamespaceUsage = z.strictObject({
+  usedBytes: bytes,
+  limitBytes: bytes,
+  warnBytes: bytes,
+});
+export type NamespaceUsage = z.infer<typeof NamespaceUsage>;
 
 /** `<namespace>/` up to (not including) `<namespace>0`: every repository of it, by index range. */
 function rangeOf(namespace: string): { lo: string; hi: string } {
