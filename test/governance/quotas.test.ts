@@ -8,7 +8,7 @@
  */
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { api, loginWithPhone } from '../helpers/accounts.js';
@@ -23,6 +23,7 @@ import {
 import { run, toolAvailable } from '../helpers/tools.js';
 import { clientHome, type ClientHome } from '../clients/client-env.js';
 import { Receiver } from '../webhooks/receiver.js';
+import { cliIn } from '../cli/run-cli.js';
 
 interface Usage {
   usedBytes: number;
@@ -246,6 +247,42 @@ describe('governance: storage quotas', function () {
     expect(text).to.contain(`appshelf_namespace_limit_bytes{namespace="quinn"} ${limitBytes}`);
     expect(text).to.contain(`appshelf_namespace_warn_bytes{namespace="quinn"} 0`);
     expect(text).to.not.contain('appshelf_namespace_used_bytes{namespace="otto"}');
+  });
+
+  it('the CLI sets a quota: appshelf admin quota set <ns> --limit 10GiB --warn 8GiB', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'appshelf-quota-cli-'));
+    try {
+      const store = (key: string) =>
+        JSON.stringify({
+          defaultStore: srv.host,
+          stores: { [srv.host]: { url: srv.url, username: 'admin', key } },
+        });
+      await writeFile(join(dir, 'config.json'), store(ADMIN_KEY), { mode: 0o600 });
+      const cli = cliIn(() => dir);
+      const out = await cli.ok([
+        'admin',
+        'quota',
+        'set',
+        'otto',
+        '--limit',
+        '10GiB',
+        '--warn',
+        '8GiB',
+      ]);
+      expect(out).to.contain('otto: 0 B used of 10 GiB, warning at 8.0 GiB');
+      expect(await usage(ADMIN_KEY, 'otto')).to.deep.equal({
+        usedBytes: 0,
+        limitBytes: 10 * 2 ** 30,
+        warnBytes: 8 * 2 ** 30,
+      });
+      const bad = await cli.run(['admin', 'quota', 'set', 'otto', '--limit', 'lots']);
+      expect(bad.code).to.not.equal(0);
+      expect(bad.stderr).to.contain('a size like 10GiB');
+      const cleared = await cli.okJson<Usage>(['admin', 'quota', 'set', 'otto', '--limit', '0']);
+      expect(cleared).to.include({ limitBytes: 0, warnBytes: 0 });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('with zeros the quota goes: pushes pass again', async () => {
