@@ -395,6 +395,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     rainstore: config.rainstore,
     events,
     webhooks: webhooks.service,
+    quotas,
   });
   app.use(web.pages);
   app.use(web.notFound);

@@ -1,6 +1,7 @@
 /** `admin gc`, `admin reindex`, `admin quota set`: store administration (admins only). */
 import { InvalidArgumentError, type Command } from 'commander';
 import type { Context } from '../context.js';
+import { BYTE_SIZE_RULE, parseByteSize } from '../../schemas/byte-size.js';
 import { bytes, json } from '../format.js';
 
 interface GcReport {
@@ -28,33 +29,10 @@ interface NamespaceUsage {
   warnBytes: number;
 }
 
-const UNITS: Record<string, number> = {
-  '': 1,
-  b: 1,
-  k: 1e3,
-  kb: 1e3,
-  m: 1e6,
-  mb: 1e6,
-  g: 1e9,
-  gb: 1e9,
-  t: 1e12,
-  tb: 1e12,
-  kib: 2 ** 10,
-  mib: 2 ** 20,
-  gib: 2 ** 30,
-  tib: 2 ** 40,
-};
-
-/** `10GiB`, `500 MB`, `1.5g`, `0` (no limit) → bytes; commander's argument parser. */
+/** `10GiB`, `500MB`, `0` (no limit) → bytes; commander's argument parser. */
 export function parseSize(text: string): number {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(text);
-  const unit = m ? UNITS[m[2]!.toLowerCase()] : undefined;
-  if (!m || unit === undefined)
-    throw new InvalidArgumentError(
-      'a size like 10GiB, 500MB or 0 (KiB, MiB, GiB, TiB; KB, MB, GB, TB)',
-    );
-  const n = Math.round(Number(m[1]) * unit);
-  if (!Number.isSafeInteger(n)) throw new InvalidArgumentError('too large');
+  const n = parseByteSize(text);
+  if (n === undefined) throw new InvalidArgumentError(BYTE_SIZE_RULE);
   return n;
 }
 

@@ -24,6 +24,7 @@ import { run, toolAvailable } from '../helpers/tools.js';
 import { clientHome, type ClientHome } from '../clients/client-env.js';
 import { Receiver } from '../webhooks/receiver.js';
 import { cliIn } from '../cli/run-cli.js';
+import { CookieBrowser } from '../helpers/cookie-browser.js';
 
 interface Usage {
   usedBytes: number;
@@ -283,6 +284,49 @@ describe('governance: storage quotas', function () {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  it('the web: the admin sets a quota on the admin page, the owner sees the usage on My store', async () => {
+    const admin = new CookieBrowser(srv);
+    await admin.request('POST', '/login', {
+      _csrf: await admin.token(),
+      action: 'key',
+      key: ADMIN_KEY,
+      next: '/admin',
+    });
+    const page = await admin.request('GET', '/admin');
+    expect(page.text).to.contain('Storage quotas');
+    const set = await admin.request('POST', '/admin/quotas', {
+      _csrf: await admin.token('/admin'),
+      namespace: 'quinn',
+      limit: '1GiB',
+      warn: '512MiB',
+    });
+    expect(set.status, set.text).to.equal(303);
+    expect(await usage()).to.include({ limitBytes: 2 ** 30, warnBytes: 2 ** 29 });
+    const listed = await admin.request('GET', '/admin');
+    expect(listed.text).to.match(
+      /<th scope="row">quinn<\/th><td>[^<]+<\/td><td>1 GiB<\/td><td>512 MiB<\/td>/,
+    );
+    const bad = await admin.request('POST', '/admin/quotas', {
+      _csrf: await admin.token('/admin'),
+      namespace: 'quinn',
+      limit: 'plenty',
+    });
+    expect(bad.status).to.equal(400);
+    expect(bad.text).to.contain('a size like 10GiB');
+
+    // The owner's and another user's sessions (made through the API) in the web.
+    const page$ = (session: string, path: string) =>
+      new CookieBrowser(srv).request('GET', path, undefined, {
+        cookie: `appshelf_session=${session}`,
+      });
+    const mine = await page$(owner, '/my');
+    expect(mine.text).to.match(
+      /data-namespace="quinn">Storage: <span data-used>[^<]+<\/span> used of <span data-limit>1 GiB<\/span>; warning at 512 MiB/,
+    );
+    expect((await page$(other, '/my')).text).to.not.contain('data-namespace="quinn"');
+    expect((await page$(other, '/admin')).status).to.equal(403);
   });
 
   it('with zeros the quota goes: pushes pass again', async () => {
