@@ -8,7 +8,7 @@
  */
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { api, loginWithPhone } from '../helpers/accounts.js';
@@ -18,6 +18,7 @@ import {
   ADMIN_KEY,
   LOOPBACK_REGISTRIES,
   startTestServer,
+  TEST_STORAGE,
   type TestServer,
 } from '../helpers/server.js';
 import { run, toolAvailable } from '../helpers/tools.js';
@@ -173,6 +174,9 @@ describe('governance: storage quotas', function () {
     );
     await denied(single);
     expect((await usage()).usedBytes).to.equal(before.usedBytes);
+    // No staged bytes are left of the refused uploads (fs: the staging folder; S3: aborted parts).
+    if (TEST_STORAGE === 'fs')
+      expect(await readdir(join(srv.data, 'uploads')).catch(() => [])).to.deep.equal([]);
     // A blob the namespace holds already needs no room.
     const shared = randomBytes(10);
     expect((await client.pushBlob('quinn/a', shared)).status).to.equal(201);
