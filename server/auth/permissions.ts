@@ -14,6 +14,8 @@
  * - A namespace's webhooks (its own and its apps': their URLs, delivery history, redelivery) are
  *   its owners' and the admin's (`manage-webhooks`): a hook sends what happens in the namespace to
  *   a URL of the caller's choosing, so it is an owner's decision like membership.
+ * - A namespace's storage usage (against its quota) is its owners' (any scope) and the admin's
+ *   (`view-usage`); quotas are set by the admin alone.
  * - Everyone signed in sees the invitations addressed to them (any scope) and answers them
  *   (a session or the push scope).
  * - Anyone signed in reads listed apps; anonymous callers do when `registry.anonymousPull` is on.
