@@ -27,6 +27,7 @@ import { unobserved, type RegistryObserver } from './observer.js';
 import type { ProxyConfig } from './proxy/proxy-config.js';
 import { PullThrough, type ProxyStats } from './proxy/pull-through.js';
 import type { SqliteDb } from './metadata/sqlite.js';
+import type { BlobGuard } from './storage/blob-guard.js';
 import { BlobStore } from './storage/blob-store.js';
 import type { StorageDriver } from './storage/driver.js';
 import type { BlobUploads } from './uploads/blob-uploads.js';
@@ -62,6 +63,8 @@ export interface Registry {
   setGuard(guard: ManifestGuard): void;
   /** Installs the guard of tag removals (one owner). */
   setRemovalGuard(guard: RemovalGuard): void;
+  /** Installs the guard of blobs linked into a repository: uploads, mounts (one owner). */
+  setBlobGuard(guard: BlobGuard): void;
   /** Stores a manifest in-process as a PUT on /v2 would (guard, tag, `manifest.pushed`); no access check. */
   putManifest(push: ManifestPush): Promise<ParsedManifest>;
   /** Removes a tag in-process as a DELETE on /v2 would (removal guard, `tag.deleted`); no access check. */
@@ -146,6 +149,9 @@ export function createRegistry(options: RegistryOptions): Registry {
     setRemovalGuard(guard) {
       ctx.removalGuard = guard;
     },
+    setBlobGuard(guard) {
+      blobs.guard = guard;
+    },
     putManifest: (push) => storeManifest(ctx, push),
     removeTag: (removal) => removeTag(ctx, removal),
     removeManifest: (removal) => removeManifest(ctx, removal),
@@ -168,6 +174,7 @@ export type { RegistryObserver, V2Family } from './observer.js';
 export type { ProxyConfig } from './proxy/proxy-config.js';
 export type { ProxyStats } from './proxy/pull-through.js';
 export type { ManifestGuard, RemovalGuard } from './manifests/manifest-guard.js';
+export type { BlobGuard } from './storage/blob-guard.js';
 export type { ParsedManifest } from './manifests/parse-manifest.js';
 export type { ManifestPush } from './manifests/store-manifest.js';
 export type { Removal } from './manifests/remove-manifest.js';

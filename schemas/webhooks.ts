@@ -48,7 +48,7 @@ export interface WebhookEventData {
   install: { repository: string; version: string; via: 'api' | 'rainstore' };
   /** The app went on (`listed: true`) or off the shelf. */
   listed: { repository: string; listed: boolean };
-  /** The namespace's storage passed its quota's warning level (emitted once quotas exist). */
+  /** The namespace's storage passed its quota's warning level (server/governance/quotas.ts). */
   quota_warning: { usedBytes: number; warnBytes: number; limitBytes: number };
 }
 

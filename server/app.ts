@@ -54,6 +54,7 @@ import { BundleReader } from './store/bundle-reader.js';
 import { StoreIndexer } from './store/indexer.js';
 import { Immutability } from './governance/immutability.js';
 import { Retention, RetentionSchedule } from './governance/retention.js';
+import { Quotas } from './governance/quotas.js';
 import { Reindexer } from './store/reindex.js';
 import { cleanSourceCredentials } from './store/migrations/clean-source-credentials.js';
 import { ImageSync } from './store/sync/image-sync.js';
@@ -123,6 +124,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         {
           totals: () => registry.totals(),
           syncJobs: () => syncJobs.countByState(),
+          quotas: () => quotas.withQuotas(),
           connections: () => ({
             main: sqlite.open,
             checkpointer: checkpointer.running,
@@ -218,7 +220,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     audit: accounts.audit,
     clock,
   });
-  immutability.attach(registry, indexer.guard);
+  const quotas = new Quotas({ db, sqlite, events, clock });
+  // Immutability first (a refused tag move needs no room), then the quota, then the indexer's checks.
+  immutability.attach(registry, quotas.attach(registry, indexer.guard));
   const stats = new AppStats({ db, clock, log: log.child({ module: 'store.stats' }) }).attach(
     registry,
   );
@@ -356,6 +360,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     governanceRoutes({
       immutability,
       retention,
+      quotas,
       namespaces: accounts.namespaces,
       permissions,
       audit: accounts.audit,
@@ -370,6 +375,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       keys,
       audit: accounts.audit,
       reindex,
+      quotas,
     }),
   );
   api.use('/search', searchRoutes(search));
@@ -449,6 +455,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     rainstore: config.rainstore,
     events,
     webhooks: webhooks.service,
+    quotas,
   });
   app.use(web.pages);
   app.use(web.notFound);

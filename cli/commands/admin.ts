@@ -1,6 +1,7 @@
-/** `admin gc`, `admin reindex`: store administration (admins only). */
-import type { Command } from 'commander';
+/** `admin gc`, `admin reindex`, `admin quota set`: store administration (admins only). */
+import { InvalidArgumentError, type Command } from 'commander';
 import type { Context } from '../context.js';
+import { BYTE_SIZE_RULE, parseByteSize } from '../../schemas/byte-size.js';
 import { bytes, json } from '../format.js';
 
 interface GcReport {
@@ -21,6 +22,20 @@ interface ReindexReport {
   skipped: { repository: string; tag: string; reason: string }[];
 }
 
+/** GET/PUT usage under a quota (server/governance/quotas.ts). */
+interface NamespaceUsage {
+  usedBytes: number;
+  limitBytes: number;
+  warnBytes: number;
+}
+
+/** `10GiB`, `500MB`, `0` (no limit) → bytes; commander's argument parser. */
+export function parseSize(text: string): number {
+  const n = parseByteSize(text);
+  if (n === undefined) throw new InvalidArgumentError(BYTE_SIZE_RULE);
+  return n;
+}
+
 export function registerAdmin(program: Command, ctx: Context): void {
   const admin = program.command('admin').description('store administration (needs an admin key)');
   admin
@@ -38,6 +53,32 @@ export function registerAdmin(program: Command, ctx: Context): void {
       ctx.io.out(
         `gc ${verb} ${report.manifestsDeleted} manifests, ${report.blobsDeleted} blobs, ${report.uploadsDeleted} uploads, ` +
           `${report.orphanFilesDeleted} orphan files (${bytes(report.bytesFreed)}) in ${report.durationMs} ms`,
+      );
+    });
+
+  const quota = admin.command('quota').description("namespaces' storage quotas");
+  quota
+    .command('set <namespace>')
+    .description('set the storage quota of a namespace (a user or an organisation); 0: no limit')
+    .requiredOption('--limit <size>', 'hard limit (10GiB, 500MB; 0: none)', parseSize)
+    .option(
+      '--warn <size>',
+      'warning level: passing it sends quota_warning (0: none)',
+      parseSize,
+      0,
+    )
+    .option('--json', 'print the usage as JSON')
+    .action(async (namespace: string, opts: { limit: number; warn: number; json?: boolean }) => {
+      const api = await ctx.api(await ctx.store(), 'required');
+      const usage = await api.put<NamespaceUsage>(
+        `/admin/quotas/${encodeURIComponent(namespace)}`,
+        { body: { limitBytes: opts.limit, warnBytes: opts.warn } },
+      );
+      if (opts.json) return ctx.io.out(json(usage));
+      ctx.io.out(
+        `${namespace}: ${bytes(usage.usedBytes)} used` +
+          (usage.limitBytes ? ` of ${bytes(usage.limitBytes)}` : ', no limit') +
+          (usage.warnBytes ? `, warning at ${bytes(usage.warnBytes)}` : ''),
       );
     });
 

@@ -3,6 +3,7 @@ import { unlink } from 'node:fs/promises';
 import type { Digest } from '../../schemas/oci.js';
 import type { RegistryMetadata } from '../metadata/registry-metadata.js';
 import type { ByteRange, StorageDriver } from './driver.js';
+import { allowAllBlobs, type BlobGuard } from './blob-guard.js';
 import { blobKey } from './keys.js';
 import { SmallBlobCache } from './small-blob-cache.js';
 import { readLimited } from '../read-limited.js';
@@ -20,6 +21,8 @@ export class BlobStore {
   readonly sweeping = new Map<Digest, Promise<void>>();
 
   private readonly small = new SmallBlobCache(64 * 1024, 32 * 1024 * 1024);
+  /** Asked before bytes are linked into a repository (Registry.setBlobGuard). */
+  guard: BlobGuard = allowAllBlobs;
 
   constructor(
     readonly driver: StorageDriver,
@@ -93,6 +96,17 @@ export class BlobStore {
     size: number,
     bytes: { place(): Promise<void>; drop(): Promise<void> },
   ): Promise<void> {
+    const linked = this.guard({ repository, digest, size });
+    await this.place(repository, digest, size, bytes);
+    linked?.();
+  }
+
+  private async place(
+    repository: string,
+    digest: Digest,
+    size: number,
+    bytes: { place(): Promise<void>; drop(): Promise<void> },
+  ): Promise<void> {
     if (this.meta.blobSize(digest) !== undefined && !this.committing.has(digest)) {
       // Already stored: keep the existing bytes, just link them.
       this.touch(digest);
@@ -116,9 +130,13 @@ export class BlobStore {
 
   /** Cross-repository mount: links a blob the caller may read elsewhere into `repository`. */
   mount(repository: string, from: string, digest: Digest): boolean {
-    if (this.meta.repositoryBlobSize(from, digest) === undefined) return false;
+    const size = this.meta.repositoryBlobSize(from, digest);
+    if (size === undefined) return false;
+    const linked = this.guard({ repository, digest, size });
     this.touch(digest);
-    return this.meta.linkBlob(repository, digest);
+    if (!this.meta.linkBlob(repository, digest)) return false;
+    linked?.();
+    return true;
   }
 
   /** Drops a blob's cached bytes (its file is being deleted). */

@@ -125,10 +125,18 @@ export class MultipartUploadSessions implements BlobUploads {
     return this.locks.run(id, async () => {
       const row = this.get(repository, id);
       const staged = this.staged(row);
-      const size =
-        staged.uploadId === undefined
-          ? await this.completeUnparted(row, staged, digest, body)
-          : await this.completeParted(row, staged, digest, body);
+      let size: number;
+      try {
+        size =
+          staged.uploadId === undefined
+            ? await this.completeUnparted(row, staged, digest, body)
+            : await this.completeParted(row, staged, digest, body);
+      } catch (err) {
+        // Refused (a quota): the upload's bytes go with it, nothing of it stays.
+        if (err instanceof OciError && err.code === 'DENIED' && this.meta.upload(row.id))
+          await this.remove(row.id, { completed: !!(await this.driver.stat(dataKey(row.id))) });
+        throw err;
+      }
       await this.remove(row.id, { completed: true });
       return { digest, size };
     });

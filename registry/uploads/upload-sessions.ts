@@ -131,7 +131,13 @@ export class UploadSessions implements BlobUploads {
         throw new OciError('DIGEST_INVALID', undefined, { expected: digest, actual });
       }
       if (!body) await fsyncFile(path);
-      await this.blobs.commitStaged(repository, path, digest, row.size);
+      try {
+        await this.blobs.commitStaged(repository, path, digest, row.size);
+      } catch (err) {
+        // Refused (a quota): the upload's bytes go with it, nothing of it stays.
+        if (err instanceof OciError && err.code === 'DENIED') await this.remove(id);
+        throw err;
+      }
       this.meta.deleteUpload(id);
       this.hashes.delete(id);
       return { digest, size: row.size };

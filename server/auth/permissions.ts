@@ -14,6 +14,8 @@
  * - A namespace's webhooks (its own and its apps': their URLs, delivery history, redelivery) are
  *   its owners' and the admin's (`manage-webhooks`): a hook sends what happens in the namespace to
  *   a URL of the caller's choosing, so it is an owner's decision like membership.
+ * - A namespace's storage usage (against its quota) is its owners' (any scope) and the admin's
+ *   (`view-usage`); quotas are set by the admin alone.
  * - Everyone signed in sees the invitations addressed to them (any scope) and answers them
  *   (a session or the push scope).
  * - Anyone signed in reads listed apps; anonymous callers do when `registry.anonymousPull` is on.
@@ -42,9 +44,11 @@ export type RepositoryAction = 'pull' | 'push' | 'delete';
  * `govern`: the namespace's rules (immutable versions, retention), running them (a retention run
  * removes versions), and the explicit way past them (republishing or force-removing an immutable
  * version): owners only, since installers rely on what they protect.
+ * `view-usage`: the namespace's storage use against its quota (set by the admin alone): owners
+ * only, like the rest of what the namespace costs; a read, so any key scope sees it.
  */
 export type NamespaceAction =
-  'read' | 'push' | 'manage-apps' | 'manage-members' | 'manage-webhooks' | 'govern';
+  'read' | 'push' | 'manage-apps' | 'manage-members' | 'manage-webhooks' | 'govern' | 'view-usage';
 
 export interface PermissionRules {
   anonymousPull: boolean;
@@ -83,7 +87,15 @@ export function isRobotName(name: string): boolean {
 }
 
 const ROLE_ALLOWS: Record<MemberRole, readonly NamespaceAction[]> = {
-  owner: ['read', 'push', 'manage-apps', 'manage-members', 'manage-webhooks', 'govern'],
+  owner: [
+    'read',
+    'push',
+    'manage-apps',
+    'manage-members',
+    'manage-webhooks',
+    'govern',
+    'view-usage',
+  ],
   maintainer: ['read', 'push', 'manage-apps'],
   member: ['read', 'push'],
 };
@@ -186,7 +198,8 @@ export class Permissions {
   /** May `p` do `action` in `namespace` (push into it, change its apps, manage its members)? */
   namespace(p: Principal, namespace: string, action: NamespaceAction): boolean {
     if (p.kind === 'anonymous' || pullOnly(p) || !this.active(p)) return false;
-    if (!scopeAllows(p, action === 'read' ? 'read' : 'push')) return false;
+    const reads = action === 'read' || action === 'view-usage';
+    if (!scopeAllows(p, reads ? 'read' : 'push')) return false;
     if (p.role === 'admin') return true;
     const role = this.directory.roleOf(p.userId, namespace);
     return !!role && ROLE_ALLOWS[role].includes(action);

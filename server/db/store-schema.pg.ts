@@ -225,3 +225,13 @@ export const retentionRules = pgTable(
   },
   (t) => [primaryKey({ columns: [t.namespace, t.app] })],
 );
+
+export const namespaceQuotas = pgTable('namespace_quotas', {
+  namespaceId: integer('namespace_id')
+    .primaryKey()
+    .references(() => namespaces.id, { onDelete: 'cascade' }),
+  limitBytes: bigint('limit_bytes', { mode: 'number' }).notNull().default(0),
+  warnBytes: bigint('warn_bytes', { mode: 'number' }).notNull().default(0),
+  warned: boolean('warned').notNull().default(false),
+  updatedAt: millis('updated_at').notNull(),
+});

@@ -262,3 +262,18 @@ export const retentionRules = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.namespace, t.app] })],
 );
+
+/**
+ * A namespace's storage quota (issue 17 §1), set by the admin; 0 in either column: none.
+ * `warned`: the warning level was passed and `quota_warning` emitted; cleared when usage falls
+ * back below it, so each crossing is told once.
+ */
+export const namespaceQuotas = sqliteTable('namespace_quotas', {
+  namespaceId: integer('namespace_id')
+    .primaryKey()
+    .references(() => namespaces.id, { onDelete: 'cascade' }),
+  limitBytes: integer('limit_bytes').notNull().default(0),
+  warnBytes: integer('warn_bytes').notNull().default(0),
+  warned: integer('warned', { mode: 'boolean' }).notNull().default(false),
+  updatedAt: integer('updated_at').notNull(),
+});

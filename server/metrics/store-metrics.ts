@@ -17,6 +17,8 @@ export interface StoreSources {
   totals(): RegistryTotals;
   syncJobs(): Record<SyncJobState, number>;
   connections(): Record<DbConnection, boolean>;
+  /** Namespaces with a quota and their usage (the quota gauges' only label values). */
+  quotas?: () => { namespace: string; usedBytes: number; limitBytes: number; warnBytes: number }[];
   sqlite: Database.Database;
 }
 
@@ -32,6 +34,10 @@ export class StoreMetrics {
   private readonly syncJobs: Gauge<'kind' | 'state'>;
   private readonly connections: Gauge<'connection'>;
   private readonly dbSize: Gauge<'file'>;
+  private readonly quotaGauges: Record<
+    'usedBytes' | 'limitBytes' | 'warnBytes',
+    Gauge<'namespace'>
+  >;
   private readonly gcRuns: Counter<'dry_run' | 'result'>;
   private readonly gcFreed: Counter;
   private readonly gcDeleted: Counter<'kind'>;
@@ -67,6 +73,24 @@ export class StoreMetrics {
       labelNames: ['connection'],
       registers,
     });
+    // Namespaces with a quota only: the admin sets each one, so the label set stays as small as
+    // the list of quotas (a gauge per namespace of a store with thousands of users would not).
+    const perNamespace = (name: string, help: string): Gauge<'namespace'> =>
+      new Gauge({ name, help, labelNames: ['namespace'], registers });
+    this.quotaGauges = {
+      usedBytes: perNamespace(
+        'appshelf_namespace_used_bytes',
+        'Storage a namespace with a quota uses (each blob and manifest once).',
+      ),
+      limitBytes: perNamespace(
+        'appshelf_namespace_limit_bytes',
+        "A namespace's storage quota (0: no hard limit).",
+      ),
+      warnBytes: perNamespace(
+        'appshelf_namespace_warn_bytes',
+        "A namespace's quota warning level (0: none).",
+      ),
+    };
     this.dbSize = new Gauge({
       name: 'appshelf_db_size_bytes',
       help: 'Size of the SQLite database file and of its write-ahead log.',
@@ -114,6 +138,12 @@ export class StoreMetrics {
       this.syncJobs.set({ kind: 'image', state }, n);
     for (const [connection, open] of Object.entries(sources.connections()))
       this.connections.set({ connection }, open ? 1 : 0);
+    if (sources.quotas) {
+      for (const gauge of Object.values(this.quotaGauges)) gauge.reset(); // a removed quota goes
+      for (const q of sources.quotas())
+        for (const key of ['usedBytes', 'limitBytes', 'warnBytes'] as const)
+          this.quotaGauges[key].set({ namespace: q.namespace }, q[key]);
+    }
     const { sqlite } = sources;
     const pages = sqlite.pragma('page_count', { simple: true }) as number;
     const pageSize = sqlite.pragma('page_size', { simple: true }) as number;

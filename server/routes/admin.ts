@@ -10,6 +10,7 @@ import { addressOf, requireUser } from '../http/authenticate.js';
 import { parseInput } from '../http/validate.js';
 import { StoreError } from '../errors.js';
 import type { Reindexer } from '../store/reindex.js';
+import { QuotaSettings, type Quotas } from '../governance/quotas.js';
 
 export const GcQuery = z.strictObject({
   dryRun: z.enum(['true', 'false']).optional(),
@@ -33,6 +34,7 @@ export function adminRoutes(deps: {
   keys: AccessKeys;
   audit: AuditLog;
   reindex: Reindexer;
+  quotas: Quotas;
 }): Router {
   const router = Router();
   const admin = (res: Response) => {
@@ -40,6 +42,20 @@ export function adminRoutes(deps: {
     if (!deps.permissions.admin(actor)) throw new StoreError('forbidden', 'admin only');
     return actor;
   };
+
+  router.put('/quotas/:namespace', (req, res) => {
+    const actor = admin(res);
+    const settings = parseInput(QuotaSettings, req.body, 'quota');
+    const usage = deps.quotas.set(req.params.namespace, settings);
+    deps.audit.record({
+      actor: actor.name,
+      action: 'namespace.quota_set',
+      target: req.params.namespace,
+      address: addressOf(req),
+      detail: settings,
+    });
+    res.json(usage);
+  });
 
   router.post('/gc', async (req, res) => {
     const actor = admin(res);

@@ -1,7 +1,8 @@
 /**
  * /api/v1/namespaces/{namespace}/immutability: a namespace's immutability rules (issue 17 §2).
  * Anyone who may read the namespace sees them (installers may want to know a tag is fixed); only
- * its owners (and admins) change them.
+ * its owners (and admins) change them. /api/v1/namespaces/{namespace}/usage: its storage against
+ * its quota (§1), for its owners and admins.
  */
 import { Router, type Request, type Response } from 'express';
 import type { AuditLog } from '../accounts/audit-log.js';
@@ -15,12 +16,14 @@ import {
   type Retention,
   type RetentionScope,
 } from '../governance/retention.js';
+import type { Quotas } from '../governance/quotas.js';
 import { addressOf, requireUser } from '../http/authenticate.js';
 import { parseInput } from '../http/validate.js';
 
 export function governanceRoutes(deps: {
   immutability: Immutability;
   retention: Retention;
+  quotas: Quotas;
   namespaces: Namespaces;
   permissions: Permissions;
   audit: AuditLog;
@@ -50,6 +53,15 @@ export function governanceRoutes(deps: {
       detail: rules,
     });
     res.json(rules);
+  });
+
+  // The namespace's storage against its quota: its owners' (and the admin's) to see.
+  router.get('/:namespace/usage', (req, res) => {
+    const me = requireUser(res.locals.principal);
+    const namespace = existing(req.params.namespace);
+    if (!deps.permissions.namespace(me, namespace, 'view-usage'))
+      throw new StoreError('forbidden', `only an owner of ${namespace} may see its usage`);
+    res.json(deps.quotas.usage(namespace));
   });
 
   router.use(

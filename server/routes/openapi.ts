@@ -17,6 +17,7 @@ import { NewKey } from './keys.js';
 import { RESPONSE_SCHEMAS as R } from './openapi-schemas.js';
 import { ImmutabilityRules } from '../governance/immutability.js';
 import { RetentionReport, RetentionRules, RetentionRunQuery } from '../governance/retention.js';
+import { NamespaceUsage, QuotaSettings } from '../governance/quotas.js';
 import { Membership, NewOrg } from './orgs.js';
 import { SearchQuery } from './search.js';
 import { ProfileChange } from './users.js';
@@ -44,6 +45,7 @@ const REQUEST_SCHEMAS = {
   UserChange,
   ImmutabilityRules,
   RetentionRules,
+  QuotaSettings,
   NewWebhook,
 };
 
@@ -308,6 +310,15 @@ const PATHS: Record<string, Partial<Record<Method, Operation>>> = {
       { body: ImmutabilityRules },
     ),
   },
+  '/namespaces/{namespace}/usage': {
+    get: op(
+      'governance',
+      'getUsage',
+      'user',
+      "The namespace's storage against its quota: each blob and manifest once (owners and admins; 403 otherwise)",
+      [200, NamespaceUsage],
+    ),
+  },
   '/orgs/{org}/members': {
     get: op('orgs', 'listMembers', 'user', 'The members (members only)', [200, R.MemberList]),
   },
@@ -344,6 +355,16 @@ const PATHS: Record<string, Partial<Record<Method, Operation>>> = {
     get: op('audit', 'listAudit', 'admin', 'The audit trail, newest first', [200, R.AuditPage], {
       query: AuditFilter,
     }),
+  },
+  '/admin/quotas/{namespace}': {
+    put: op(
+      'admin',
+      'setQuota',
+      'admin',
+      "Set a namespace's storage quota: a push past limitBytes is refused with OCI DENIED; passing warnBytes sends quota_warning (0: none; both 0 remove the quota)",
+      [200, NamespaceUsage, 'the usage under the quota now in force'],
+      { body: QuotaSettings },
+    ),
   },
   '/admin/gc': {
     post: op(

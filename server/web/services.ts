@@ -19,6 +19,7 @@ import type { AppStats } from '../store/stats.js';
 import type { AppRef, VersionIndex } from '../store/version-index.js';
 import type { StoreEvents } from '../webhooks/store-events.js';
 import type { WebhookService } from '../webhooks/webhook-service.js';
+import type { Quotas } from '../governance/quotas.js';
 
 /** What the web shows of a sync job (schemas/sync.ts SyncJobView). */
 export interface SyncJobSummary {
@@ -61,6 +62,8 @@ export interface WebDeps {
   events?: StoreEvents | undefined;
   /** Webhooks of namespaces and apps: the pages' webhooks sections. */
   webhooks?: WebhookService | undefined;
+  /** Storage quotas: the admin page sets them, My store shows each owned namespace's usage. */
+  quotas?: Quotas | undefined;
 }
 
 export interface WebServices {

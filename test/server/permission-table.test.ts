@@ -157,6 +157,8 @@ const STORE_ACTIONS = [
   'answer-invitation',
   'list-org-invitations',
   'list-org-webhooks',
+  'read-org-usage',
+  'set-quota',
 ] as const;
 type StoreAction = (typeof STORE_ACTIONS)[number];
 
@@ -169,6 +171,7 @@ const N = false;
  * Members join by invitation: anyone signed in sees their own (any scope) and answers them (a
  * session or the push scope); owners (with the push scope) see their organisation's pending ones.
  * An organisation's webhooks are its owners' (with the push scope) and the admin's alone.
+ * Its storage usage is its owners' (any scope) and the admin's; quotas are set by the admin alone.
  */
 const STORE_TABLE: readonly [PrincipalId, Record<StoreAction, boolean>][] = [
   [
@@ -184,6 +187,8 @@ const STORE_TABLE: readonly [PrincipalId, Record<StoreAction, boolean>][] = [
       'answer-invitation': N,
       'list-org-invitations': N,
       'list-org-webhooks': N,
+      'read-org-usage': N,
+      'set-quota': N,
     },
   ],
   [
@@ -199,6 +204,8 @@ const STORE_TABLE: readonly [PrincipalId, Record<StoreAction, boolean>][] = [
       'answer-invitation': Y,
       'list-org-invitations': Y,
       'list-org-webhooks': Y,
+      'read-org-usage': Y,
+      'set-quota': N,
     },
   ],
   [
@@ -214,6 +221,8 @@ const STORE_TABLE: readonly [PrincipalId, Record<StoreAction, boolean>][] = [
       'answer-invitation': N,
       'list-org-invitations': N,
       'list-org-webhooks': N,
+      'read-org-usage': Y,
+      'set-quota': N,
     },
   ],
   [
@@ -229,6 +238,8 @@ const STORE_TABLE: readonly [PrincipalId, Record<StoreAction, boolean>][] = [
       'answer-invitation': N,
       'list-org-invitations': N,
       'list-org-webhooks': N,
+      'read-org-usage': Y,
+      'set-quota': N,
     },
   ],
   [
@@ -244,6 +255,8 @@ const STORE_TABLE: readonly [PrincipalId, Record<StoreAction, boolean>][] = [
       'answer-invitation': Y,
       'list-org-invitations': Y,
       'list-org-webhooks': Y,
+      'read-org-usage': Y,
+      'set-quota': N,
     },
   ],
   [
@@ -259,6 +272,8 @@ const STORE_TABLE: readonly [PrincipalId, Record<StoreAction, boolean>][] = [
       'answer-invitation': Y,
       'list-org-invitations': Y,
       'list-org-webhooks': Y,
+      'read-org-usage': Y,
+      'set-quota': N,
     },
   ],
   [
@@ -274,6 +289,8 @@ const STORE_TABLE: readonly [PrincipalId, Record<StoreAction, boolean>][] = [
       'answer-invitation': N,
       'list-org-invitations': N,
       'list-org-webhooks': N,
+      'read-org-usage': N,
+      'set-quota': N,
     },
   ],
   [
@@ -289,6 +306,8 @@ const STORE_TABLE: readonly [PrincipalId, Record<StoreAction, boolean>][] = [
       'answer-invitation': N,
       'list-org-invitations': N,
       'list-org-webhooks': N,
+      'read-org-usage': N,
+      'set-quota': N,
     },
   ],
   [
@@ -304,6 +323,8 @@ const STORE_TABLE: readonly [PrincipalId, Record<StoreAction, boolean>][] = [
       'answer-invitation': Y,
       'list-org-invitations': N,
       'list-org-webhooks': N,
+      'read-org-usage': N,
+      'set-quota': N,
     },
   ],
   [
@@ -319,6 +340,8 @@ const STORE_TABLE: readonly [PrincipalId, Record<StoreAction, boolean>][] = [
       'answer-invitation': Y,
       'list-org-invitations': N,
       'list-org-webhooks': N,
+      'read-org-usage': N,
+      'set-quota': N,
     },
   ],
   [
@@ -334,6 +357,8 @@ const STORE_TABLE: readonly [PrincipalId, Record<StoreAction, boolean>][] = [
       'answer-invitation': Y,
       'list-org-invitations': N,
       'list-org-webhooks': N,
+      'read-org-usage': N,
+      'set-quota': N,
     },
   ],
   [
@@ -349,6 +374,8 @@ const STORE_TABLE: readonly [PrincipalId, Record<StoreAction, boolean>][] = [
       'answer-invitation': N,
       'list-org-invitations': N,
       'list-org-webhooks': N,
+      'read-org-usage': N,
+      'set-quota': N,
     },
   ],
   [
@@ -364,6 +391,8 @@ const STORE_TABLE: readonly [PrincipalId, Record<StoreAction, boolean>][] = [
       'answer-invitation': N,
       'list-org-invitations': N,
       'list-org-webhooks': N,
+      'read-org-usage': N,
+      'set-quota': N,
     },
   ],
   [
@@ -379,6 +408,8 @@ const STORE_TABLE: readonly [PrincipalId, Record<StoreAction, boolean>][] = [
       'answer-invitation': Y,
       'list-org-invitations': Y,
       'list-org-webhooks': Y,
+      'read-org-usage': Y,
+      'set-quota': Y,
     },
   ],
 ];
@@ -444,6 +475,8 @@ const STORE_RESOURCE: Record<StoreAction, string> = {
   'answer-invitation': 'POST /api/v1/users/me/invitations/acme/decline',
   'list-org-invitations': 'GET /api/v1/orgs/acme/invitations',
   'list-org-webhooks': 'GET /api/v1/namespaces/acme/webhooks',
+  'read-org-usage': 'GET /api/v1/namespaces/acme/usage',
+  'set-quota': 'PUT /api/v1/admin/quotas/acme',
 };
 /**
  * Answers that show a request got past the permission check without changing anything: nobody
@@ -453,6 +486,7 @@ const PAST_THE_CHECK: Partial<Record<StoreAction, number>> = { 'answer-invitatio
 const STORE_BODY: Partial<Record<StoreAction, object>> = {
   'create-key': { name: 'from-table', scopes: ['read'] },
   'set-member': { role: 'member' },
+  'set-quota': { limitBytes: 0, warnBytes: 0 },
 };
 
 interface ApiResponse {

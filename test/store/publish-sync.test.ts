@@ -159,6 +159,38 @@ describe('store: publishing a draft with image sync', function () {
     }
   }
 
+  it('an image sync into a namespace over its storage quota fails naming the quota, and copies nothing', async () => {
+    await pushDraft('alice/quota-app', '1.0', await templateFor('1.0'));
+    const usage = async () =>
+      (
+        await api<{ usedBytes: number }>(srv!, 'GET', '/api/v1/namespaces/alice/usage', {
+          bearer: alice.token,
+        })
+      ).body.usedBytes;
+    const before = await usage();
+    const quota = (limitBytes: number) =>
+      api(srv!, 'PUT', '/api/v1/admin/quotas/alice', {
+        bearer: ADMIN_KEY,
+        body: { limitBytes, warnBytes: 0 },
+      });
+    expect((await quota(before + 1000)).status).to.equal(200);
+    try {
+      const started = await api<SyncJobView>(
+        srv!,
+        'POST',
+        `${syncPath('alice/quota-app', '1.0')}/publish`,
+        { bearer: alice.token, body: { credentials: right() } },
+      );
+      expect(started.status, started.text).to.equal(202);
+      const job = await waitForJob(srv!, 'alice/quota-app', '1.0');
+      expect(job.state).to.equal('failed');
+      expect(JSON.stringify(job)).to.contain('storage quota of alice exceeded');
+      expect(await usage()).to.be.at.most(before + 1000);
+    } finally {
+      expect((await quota(0)).status).to.equal(200);
+    }
+  });
+
   it('copies an OCI and a Docker image with the credentials given in the request; skopeo copy --all pulls the bundle', async () => {
     await pushDraft(
       'alice/wordpress',

@@ -58,6 +58,8 @@ export async function startUpload(ctx: RegistryContext, call: Call): Promise<voi
   const digestParam = query.get('digest');
   if (digestParam !== null) {
     const digest = parseDigest(digestParam);
+    const declared = declaredLength(req);
+    if (declared !== undefined) ctx.blobs.guard({ repository, digest, size: declared });
     const upload = await ctx.uploads.start(repository, ownerOf(call));
     try {
       await ctx.uploads.complete(repository, upload.id, digest, req);
@@ -74,9 +76,37 @@ export async function startUpload(ctx: RegistryContext, call: Call): Promise<voi
 
 /** PATCH: a chunk (with Content-Range) or a stream (without). */
 export async function patchUpload(ctx: RegistryContext, call: Call): Promise<void> {
-  const range = parseContentRange(call.req.headers['content-range']);
-  const upload = await ctx.uploads.append(call.repository, call.param, call.req, range);
-  sendEmpty(call.res, 202, progressHeaders(call.repository, upload.id, upload.size));
+  const { repository, param: id, req } = call;
+  const range = parseContentRange(req.headers['content-range']);
+  // Bytes not yet known to be a blob the namespace holds count as new ones: a chunk that would
+  // take the upload past what the store lets the repository take ends the session.
+  const declared = declaredLength(req);
+  if (declared !== undefined)
+    await refusing(ctx, id, () => {
+      const before = ctx.uploads.get(repository, id).size;
+      ctx.blobs.guard({ repository, digest: undefined, size: before + declared });
+    });
+  const upload = await ctx.uploads.append(repository, id, req, range);
+  await refusing(ctx, id, () =>
+    ctx.blobs.guard({ repository, digest: undefined, size: upload.size }),
+  );
+  sendEmpty(call.res, 202, progressHeaders(repository, upload.id, upload.size));
+}
+
+/** The request's Content-Length, when it declares one. */
+function declaredLength(req: IncomingMessage): number | undefined {
+  const length = Number(req.headers['content-length']);
+  return Number.isSafeInteger(length) && length > 0 ? length : undefined;
+}
+
+/** Runs a blob guard check; when it refuses, the upload goes (nothing of it stays) and the refusal is thrown. */
+async function refusing(ctx: RegistryContext, id: string, check: () => void): Promise<void> {
+  try {
+    check();
+  } catch (err) {
+    if (err instanceof OciError && err.code === 'DENIED') await ctx.uploads.remove(id);
+    throw err;
+  }
 }
 
 /**

@@ -10,8 +10,14 @@ import { csrfField, notice, renderPage } from '../layout.js';
 import type { WebServices } from '../services.js';
 import { dateTime, day } from './parts.js';
 import { changeUser } from '../../accounts/admin-users.js';
+import { formatBytes, QuotaSettings } from '../../governance/quotas.js';
+import { BYTE_SIZE_RULE, parseByteSize } from '../../../schemas/byte-size.js';
 
 const PAGE = 50;
+const DONE: Record<string, string> = {
+  user: 'The user is changed.',
+  quota: 'The quota is set.',
+};
 type GcReport = Awaited<ReturnType<Registry['gc']['run']>>;
 
 export function adminRoutes(router: Router, s: WebServices): void {
@@ -46,13 +52,14 @@ export function adminRoutes(router: Router, s: WebServices): void {
     const last = entries.at(-1);
     const body = html`<div class="wrap admin">
 <h1>Administration</h1>
-${notice(st.error, 'error')}${notice(st.done ?? (q(req, 'done') === 'user' ? 'The user is changed.' : undefined))}
+${notice(st.error, 'error')}${notice(st.done ?? DONE[q(req, 'done')])}
 <section aria-labelledby="gc-h" class="box"><h2 id="gc-h">Garbage collection</h2>
 <p>Frees the storage of blobs and manifests nothing refers to any more, and stale uploads. A dry run only counts.</p>
 <form method="post" action="/admin/gc" class="inline">${csrfField(ctx)}<input type="hidden" name="dryRun" value="true"><button type="submit" class="secondary">Dry run</button></form>
 <form method="post" action="/admin/gc" class="inline" data-confirm="Run garbage collection now?">${csrfField(ctx)}<input type="hidden" name="dryRun" value="false"><button type="submit" class="danger">Run</button></form>
 ${st.gc ? gcReport(st.gc) : ''}
 </section>
+${quotasSection(ctx, s)}
 <section aria-labelledby="users-h"><h2 id="users-h">Users</h2>
 <div class="table-scroll"><table class="data"><thead><tr><th scope="col">Name</th><th scope="col">Display name</th><th scope="col">Phone</th><th scope="col">Role</th><th scope="col">Since</th><th scope="col">State</th></tr></thead>
 <tbody>${list.map(
@@ -100,6 +107,35 @@ ${last && entries.length === PAGE ? html`<p><a href="/admin?${new URLSearchParam
     res.redirect(303, '/admin?done=user');
   });
 
+  router.post('/admin/quotas', (req, res) => {
+    const me = admin(res.locals.web);
+    const quotas = s.deps.quotas;
+    if (!quotas) throw new StoreError('not_found', 'Quotas are not available.');
+    const form = formOf(req);
+    const namespace = field(form, 'namespace').trim();
+    const limitBytes = parseByteSize(field(form, 'limit') || '0');
+    const warnBytes = parseByteSize(field(form, 'warn') || '0');
+    if (limitBytes === undefined || warnBytes === undefined)
+      return show(req, res, { status: 400, error: `Limit and warning: ${BYTE_SIZE_RULE}.` });
+    const settings = QuotaSettings.safeParse({ limitBytes, warnBytes });
+    if (!settings.success)
+      return show(req, res, { status: 400, error: 'The warning level must not exceed the limit.' });
+    try {
+      quotas.set(namespace, settings.data);
+    } catch (err) {
+      if (!(err instanceof StoreError) || err.code !== 'not_found') throw err;
+      return show(req, res, { status: 404, error: `There is no namespace "${namespace}".` });
+    }
+    audit.record({
+      actor: me.name,
+      action: 'namespace.quota_set',
+      target: namespace,
+      address: addressOf(req),
+      detail: settings.data,
+    });
+    res.redirect(303, '/admin?done=quota#quotas-h');
+  });
+
   router.post('/admin/gc', async (req, res) => {
     const me = admin(res.locals.web);
     const dryRun = field(formOf(req), 'dryRun') !== 'false';
@@ -116,6 +152,29 @@ ${last && entries.length === PAGE ? html`<p><a href="/admin?${new URLSearchParam
       done: dryRun ? 'Dry run finished: nothing was deleted.' : 'Garbage collection finished.',
     });
   });
+}
+
+/** Namespaces with a quota and their usage, and the form that sets one (0 or empty: none). */
+function quotasSection(ctx: WebContext, s: WebServices): SafeHtml | '' {
+  const quotas = s.deps.quotas;
+  if (!quotas) return '';
+  const list = quotas.withQuotas();
+  const size = (n: number) => (n ? formatBytes(n) : '—');
+  return html`<section aria-labelledby="quotas-h" class="box"><h2 id="quotas-h">Storage quotas</h2>
+<p>Per namespace: a push past the limit is refused; passing the warning level tells the namespace's <code>quota_warning</code> webhooks. A blob shared by several repositories of a namespace counts once.</p>
+${
+  list.length
+    ? html`<div class="table-scroll"><table class="data quotas"><thead><tr><th scope="col">Namespace</th><th scope="col">Used</th><th scope="col">Limit</th><th scope="col">Warning</th></tr></thead>
+<tbody>${list.map((q) => html`<tr><th scope="row">${q.namespace}</th><td>${formatBytes(q.usedBytes)}</td><td>${size(q.limitBytes)}</td><td>${size(q.warnBytes)}</td></tr>`)}</tbody></table></div>`
+    : html`<p class="empty">No namespace has a quota.</p>`
+}
+<form method="post" action="/admin/quotas" class="stack inline-fields">${csrfField(ctx)}
+<div><label for="q-ns">Namespace</label><input id="q-ns" name="namespace" required></div>
+<div><label for="q-limit">Limit</label><input id="q-limit" name="limit" placeholder="10GiB" aria-describedby="q-help"></div>
+<div><label for="q-warn">Warning at</label><input id="q-warn" name="warn" placeholder="8GiB" aria-describedby="q-help"></div>
+<button type="submit">Set quota</button></form>
+<p id="q-help" class="help">Sizes like 10GiB or 500MB; 0 or empty: none. Both none removes the quota.</p>
+</section>`;
 }
 
 function gcReport(r: GcReport): SafeHtml {

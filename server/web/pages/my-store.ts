@@ -15,6 +15,7 @@ import { INVITATION_DONE, invitationsSection } from './invitations.js';
 import { plural } from '../../../schemas/plural.js';
 import { appPath, count, day, logo, manageAppPath, notListed } from './parts.js';
 import { namespaceWebhooksPath } from './webhooks.js';
+import { formatBytes } from '../../governance/quotas.js';
 
 const AppName = z
   .string()
@@ -58,6 +59,7 @@ ${groups.map(
     g,
   ) => html`<section aria-labelledby="ns-${g.namespace}"><h2 id="ns-${g.namespace}">${g.namespace} <span class="muted small">(${g.role})</span></h2>
 ${s.deps.webhooks?.mayManage(me, g.namespace) ? html`<p class="actions"><a href="${namespaceWebhooksPath(g.namespace)}">Webhooks of ${g.namespace}</a></p>` : ''}
+${usageOf(s, me, g.namespace)}
 ${g.apps.length ? html`<ul class="my-apps">${g.apps.map((a) => myApp(a))}</ul>` : html`<p class="empty">No apps in ${g.namespace} yet. Push one with <code>appshelf push</code>, oras or skopeo, or create it below.</p>`}
 </section>`,
 )}
@@ -103,6 +105,21 @@ ${
         .send(render(ctx, { error: err.message, namespace, name: field(form, 'name') }));
     }
   });
+}
+
+/** The namespace's storage against its quota, for its owners (permissions.ts `view-usage`). */
+function usageOf(s: WebServices, me: WebContext['principal'], namespace: string): SafeHtml | '' {
+  const quotas = s.deps.quotas;
+  if (!quotas || !s.deps.permissions.namespace(me, namespace, 'view-usage')) return '';
+  const u = quotas.usage(namespace);
+  const limit = u.limitBytes
+    ? html` of <span data-limit>${formatBytes(u.limitBytes)}</span>`
+    : html` (no quota)`;
+  const warn = u.warnBytes ? html`; warning at ${formatBytes(u.warnBytes)}` : '';
+  const meter = u.limitBytes
+    ? html` <meter min="0" max="${u.limitBytes}" value="${Math.min(u.usedBytes, u.limitBytes)}"${u.warnBytes ? html` high="${u.warnBytes}"` : ''}></meter>`
+    : '';
+  return html`<p class="usage" data-namespace="${namespace}">Storage: <span data-used>${formatBytes(u.usedBytes)}</span> used${limit}${warn}${meter}</p>`;
 }
 
 function jobsOf(
