@@ -62,6 +62,9 @@ export function run(
         );
       else resolve(result);
     });
+    // A command that exits before reading its input (a daemon gone, a bad flag) closes the pipe:
+    // its exit code tells what happened; the EPIPE must not throw out of the test run.
+    child.stdin.on('error', () => undefined);
     child.stdin.end(options.input ?? '');
   });
 }
