@@ -115,6 +115,10 @@ const RegistryProxy = z.strictObject({
     ),
 });
 
+/** Internal hosts an outbound feature may reach past the address policy (`*.allowHosts`). */
+const hostAllowList = (meaning: string) =>
+  z.array(z.string().trim().min(1).max(300)).max(256).default([]).describe(meaning);
+
 /** `config.yml`: every key, its type, its default and its meaning. Defaults live only here. */
 export const Config = z.strictObject({
   listen: HostPort.default('0.0.0.0:8080').describe('host:port to listen on'),
@@ -298,24 +302,16 @@ export const Config = z.strictObject({
     .prefault({}),
   sync: z
     .strictObject({
-      allowHosts: z
-        .array(z.string().trim().min(1).max(300))
-        .max(256)
-        .default([])
-        .describe(
-          'internal registries image sync may fetch from: host, host:port, an IP or a CIDR range (e.g. ["registry.corp:5000", "10.20.0.0/16"]); by default sync never connects to loopback, link-local, private, unspecified or multicast addresses, nor to this store',
-        ),
+      allowHosts: hostAllowList(
+        'internal registries image sync may fetch from: host, host:port, an IP or a CIDR range (e.g. ["registry.corp:5000", "10.20.0.0/16"]); by default sync never connects to loopback, link-local, private, unspecified or multicast addresses, nor to this store',
+      ),
     })
     .prefault({}),
   webhooks: z
     .strictObject({
-      allowHosts: z
-        .array(z.string().trim().min(1).max(300))
-        .max(256)
-        .default([])
-        .describe(
-          'internal receivers webhooks may be delivered to: host, host:port, an IP or a CIDR range, as sync.allowHosts; by default a hook URL at a loopback, link-local, private, unspecified or multicast address (or this store) is refused when the hook is made and at every delivery',
-        ),
+      allowHosts: hostAllowList(
+        'internal receivers webhooks may be delivered to: host, host:port, an IP or a CIDR range, as sync.allowHosts; by default a hook URL at a loopback, link-local, private, unspecified or multicast address (or this store) is refused when the hook is made and at every delivery',
+      ),
       retryBaseSeconds: z
         .number()
         .positive()
