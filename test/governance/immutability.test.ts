@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { clientHome, type ClientHome } from '../clients/client-env.js';
 import { LayoutBuilder } from '../clients/oci-layout-builder.js';
-import { api, loginWithPhone } from '../helpers/accounts.js';
+import { api, orgWithMaintainer } from '../helpers/accounts.js';
 import { errorCode, TestRegistryClient } from '../helpers/registry-client.js';
 import { ADMIN_KEY, startTestServer, type TestServer } from '../helpers/server.js';
 import { run } from '../helpers/tools.js';
@@ -40,22 +40,12 @@ describe('governance: immutable versions and tags', function () {
 
   before(async () => {
     srv = await startTestServer();
-    ownerSession = (await loginWithPhone(srv, '+4915112341701', 'olga')).token;
-    maintainerSession = (await loginWithPhone(srv, '+4915112341702', 'max')).token;
-    const org = await api(srv, 'POST', '/api/v1/orgs', {
-      bearer: ownerSession,
-      body: { name: 'acme' },
-    });
-    expect(org.status, org.text).to.equal(201);
-    const invited = await api(srv, 'PUT', '/api/v1/orgs/acme/members/max', {
-      bearer: ownerSession,
-      body: { role: 'maintainer' },
-    });
-    expect(invited.status, invited.text).to.equal(202);
-    const joined = await api(srv, 'POST', '/api/v1/users/me/invitations/acme/accept', {
-      bearer: maintainerSession,
-    });
-    expect(joined.status, joined.text).to.be.within(200, 204);
+    ({ ownerSession, maintainerSession } = await orgWithMaintainer(
+      srv,
+      'acme',
+      { phone: '+4915112341701', name: 'olga' },
+      { phone: '+4915112341702', name: 'max' },
+    ));
     owner = await registryClientOf(ownerSession, 'olga');
     maintainer = await registryClientOf(maintainerSession, 'max');
   });

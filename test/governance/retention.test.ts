@@ -6,7 +6,7 @@
  * the rule's hours go, and GC reports the bytes freed. Maintainers may neither set nor run rules.
  */
 import { expect } from 'chai';
-import { api, loginWithPhone, TestClock } from '../helpers/accounts.js';
+import { api, loginWithPhone, TestClock, orgWithMaintainer } from '../helpers/accounts.js';
 import { TestRegistryClient } from '../helpers/registry-client.js';
 import {
   ADMIN_KEY,
@@ -82,22 +82,12 @@ describe('governance: retention', function () {
       } as never,
       { clock: clock.now },
     );
-    ownerSession = (await loginWithPhone(srv, '+4915112341801', 'olga')).token;
-    maintainerSession = (await loginWithPhone(srv, '+4915112341802', 'max')).token;
-    const org = await api(srv, 'POST', '/api/v1/orgs', {
-      bearer: ownerSession,
-      body: { name: 'acme' },
-    });
-    expect(org.status, org.text).to.equal(201);
-    const invited = await api(srv, 'PUT', '/api/v1/orgs/acme/members/max', {
-      bearer: ownerSession,
-      body: { role: 'maintainer' },
-    });
-    expect(invited.status, invited.text).to.equal(202);
-    const joined = await api(srv, 'POST', '/api/v1/users/me/invitations/acme/accept', {
-      bearer: maintainerSession,
-    });
-    expect(joined.status, joined.text).to.be.within(200, 204);
+    ({ ownerSession, maintainerSession } = await orgWithMaintainer(
+      srv,
+      'acme',
+      { phone: '+4915112341801', name: 'olga' },
+      { phone: '+4915112341802', name: 'max' },
+    ));
     owner = await registryClientOf(ownerSession, 'olga');
     const hook = await api(srv, 'POST', '/api/v1/namespaces/acme/webhooks', {
       bearer: ownerSession,

@@ -94,3 +94,32 @@ export class TestClock {
     this.offset += ms;
   }
 }
+
+/**
+ * Organisation `org` owned by a new user, with a second new user who joined it as a maintainer
+ * (invited by the owner, accepted): the two sessions.
+ */
+export async function orgWithMaintainer(
+  srv: TestServer,
+  org: string,
+  owner: { phone: string; name: string },
+  maintainer: { phone: string; name: string },
+): Promise<{ ownerSession: string; maintainerSession: string }> {
+  const ownerSession = (await loginWithPhone(srv, owner.phone, owner.name)).token;
+  const maintainerSession = (await loginWithPhone(srv, maintainer.phone, maintainer.name)).token;
+  const made = await api(srv, 'POST', '/api/v1/orgs', {
+    bearer: ownerSession,
+    body: { name: org },
+  });
+  expect(made.status, made.text).to.equal(201);
+  const invited = await api(srv, 'PUT', `/api/v1/orgs/${org}/members/${maintainer.name}`, {
+    bearer: ownerSession,
+    body: { role: 'maintainer' },
+  });
+  expect(invited.status, invited.text).to.equal(202);
+  const joined = await api(srv, 'POST', `/api/v1/users/me/invitations/${org}/accept`, {
+    bearer: maintainerSession,
+  });
+  expect(joined.status, joined.text).to.be.within(200, 204);
+  return { ownerSession, maintainerSession };
+}
