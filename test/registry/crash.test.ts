@@ -6,41 +6,25 @@
  * it stays on fs whatever APPSHELF_TEST_STORAGE says; s3-crash.test.ts is its S3 twin.
  */
 import { expect } from 'chai';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ADMIN_KEY } from '../helpers/server.js';
+import {
+  killStore,
+  startStoreProcess,
+  until,
+  type StoreProcess,
+} from '../helpers/store-process.js';
 import { TestRegistryClient, sha256 } from '../helpers/registry-client.js';
 import { GeneratedBlob, send, type Reply } from '../helpers/streaming.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const MiB = 1024 * 1024;
 const REPO = 'admin/crash';
 const BIG = 64 * MiB; // monolithic upload
 const CHUNK1 = 8 * MiB; // chunked upload: first chunk (committed before the crash) ...
 const CHUNK2 = 16 * MiB; // ... and the second (in flight when the server dies)
-
-interface Child {
-  url: string;
-  process: ChildProcess;
-  output: string[];
-}
-
-async function until(
-  what: string,
-  check: () => Promise<boolean>,
-  timeoutMs = 20_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 async function filesUnder(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
@@ -52,45 +36,12 @@ async function filesUnder(dir: string): Promise<string[]> {
 describe('registry: crash in the middle of an upload', function () {
   this.timeout(60_000);
   let data: string;
-  const children: Child[] = [];
+  const children: StoreProcess[] = [];
 
-  /** `node --import tsx server/main.ts` on `data`, on a free port (the server reports it). */
-  async function startServer(): Promise<Child> {
-    const env: NodeJS.ProcessEnv = {};
-    for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('APPSHELF_')) env[k] = v;
-    Object.assign(env, {
-      APPSHELF_CONFIG: join(data, 'config.yml'),
-      APPSHELF_DATA: data,
-      APPSHELF_LISTEN: '127.0.0.1:0',
-      APPSHELF_ADMIN_KEY: ADMIN_KEY,
-      APPSHELF_LOG_LEVEL: 'info',
-    });
-    const proc = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
-      cwd: ROOT,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const child: Child = { url: '', process: proc, output: [] };
+  async function startServer(): Promise<StoreProcess> {
+    const child = await startStoreProcess(data);
     children.push(child);
-    const collect = (c: Buffer): void =>
-      void child.output.push(...c.toString('utf8').split('\n').filter(Boolean));
-    proc.stdout!.on('data', collect);
-    proc.stderr!.on('data', collect);
-    await until('the server to listen', async () => {
-      if (proc.exitCode !== null)
-        throw new Error(`server exited ${proc.exitCode}:\n${child.output.join('\n')}`);
-      const line = child.output.find((l) => l.includes('appshelf listening on'));
-      child.url = line ? (JSON.parse(line) as { url: string }).url : '';
-      return child.url !== '';
-    });
     return child;
-  }
-
-  async function kill(child: Child): Promise<void> {
-    if (child.process.exitCode !== null || child.process.signalCode !== null) return;
-    const exited = once(child.process, 'exit');
-    child.process.kill('SIGKILL');
-    await exited;
   }
 
   async function gc(
@@ -182,7 +133,7 @@ describe('registry: crash in the middle of an upload', function () {
   });
 
   after(async () => {
-    for (const child of children) await kill(child);
+    for (const child of children) await killStore(child);
     await rm(data, { recursive: true, force: true });
   });
 
@@ -213,7 +164,7 @@ describe('registry: crash in the middle of an upload', function () {
       const sizes = await stagedBytes();
       return sizes.length === 2 && sizes[0]! > CHUNK1 && sizes[1]! > 16 * MiB;
     });
-    await kill(first);
+    await killStore(first);
     for (const outcome of await Promise.all(inFlight))
       expect(outcome, 'request cut by the crash').to.be.instanceOf(Error);
     expect((await stagedBytes()).length, 'staging files left by the crash').to.equal(2);

@@ -6,22 +6,24 @@
  * and that GC (upload TTL 0) leaves nothing under _uploads/. The fs twin is crash.test.ts.
  */
 import { expect } from 'chai';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { once } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { stringify } from 'yaml';
 import { ADMIN_KEY } from '../helpers/server.js';
+import {
+  killStore,
+  startStoreProcess,
+  until,
+  type StoreProcess,
+} from '../helpers/store-process.js';
 import { TestRegistryClient } from '../helpers/registry-client.js';
 import { S3_CREDENTIALS, s3Storage, startS3rver, type S3Server } from '../helpers/s3rver.js';
 import { blobKeyOf } from '../helpers/stored.js';
 import { GeneratedBlob, send, type Reply } from '../helpers/streaming.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const MiB = 1024 * 1024;
 const REPO = 'admin/crash';
 const PREFIX = 'crash/';
@@ -29,63 +31,17 @@ const BIG = 48 * MiB; // monolithic upload, cut after 32 MiB
 const CHUNK1 = 12 * MiB; // chunked upload: first chunk (committed before the crash: one part) ...
 const CHUNK2 = 24 * MiB; // ... and the second (in flight when the server dies)
 
-interface Child {
-  url: string;
-  process: ChildProcess;
-  output: string[];
-}
-
-async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 describe('registry on S3: crash in the middle of an upload', function () {
   this.timeout(240_000);
   let s3: S3Server;
   let bucket: S3Client;
   let data: string;
-  const children: Child[] = [];
+  const children: StoreProcess[] = [];
 
-  async function startServer(): Promise<Child> {
-    const env: NodeJS.ProcessEnv = {};
-    for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('APPSHELF_')) env[k] = v;
-    Object.assign(env, {
-      APPSHELF_CONFIG: join(data, 'config.yml'),
-      APPSHELF_DATA: data,
-      APPSHELF_LISTEN: '127.0.0.1:0',
-      APPSHELF_ADMIN_KEY: ADMIN_KEY,
-      APPSHELF_LOG_LEVEL: 'info',
-    });
-    const proc = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
-      cwd: ROOT,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const child: Child = { url: '', process: proc, output: [] };
+  async function startServer(): Promise<StoreProcess> {
+    const child = await startStoreProcess(data, 60_000);
     children.push(child);
-    const collect = (c: Buffer): void =>
-      void child.output.push(...c.toString('utf8').split('\n').filter(Boolean));
-    proc.stdout!.on('data', collect);
-    proc.stderr!.on('data', collect);
-    await until('the server to listen', () => {
-      if (proc.exitCode !== null)
-        throw new Error(`server exited ${proc.exitCode}:\n${child.output.join('\n')}`);
-      const line = child.output.find((l) => l.includes('appshelf listening on'));
-      child.url = line ? (JSON.parse(line) as { url: string }).url : '';
-      return child.url !== '';
-    });
     return child;
-  }
-
-  async function kill(child: Child): Promise<void> {
-    if (child.process.exitCode !== null || child.process.signalCode !== null) return;
-    const exited = once(child.process, 'exit');
-    child.process.kill('SIGKILL');
-    await exited;
   }
 
   /** Keys in the bucket under the store's prefix and `folder`, without the prefix. */
@@ -190,7 +146,7 @@ describe('registry on S3: crash in the middle of an upload', function () {
   });
 
   after(async () => {
-    for (const child of children) await kill(child);
+    for (const child of children) await killStore(child);
     bucket?.destroy();
     await s3?.close();
     if (data) await rm(data, { recursive: true, force: true });
@@ -220,11 +176,15 @@ describe('registry on S3: crash in the middle of an upload', function () {
       pushBig(client, big, 32 * MiB),
       sendRest(client, chunked, location, token, 16 * MiB),
     ].map((p) => p.catch((err: Error) => err));
-    await until('both uploads to be sending parts to S3', () => {
-      const counts = [...partsByUpload(from).values()];
-      return counts.length === 2 && counts.every((n) => n >= 1);
-    });
-    await kill(first);
+    await until(
+      'both uploads to be sending parts to S3',
+      () => {
+        const counts = [...partsByUpload(from).values()];
+        return counts.length === 2 && counts.every((n) => n >= 1);
+      },
+      60_000,
+    );
+    await killStore(first);
     for (const outcome of await Promise.all(inFlight))
       expect(outcome, 'request cut by the crash').to.be.instanceOf(Error);
 
