@@ -5,7 +5,10 @@
  * gone from /v2, the versions from the API, each removal audited), untagged manifests older than
  * the rule's hours go, and GC reports the bytes freed. Maintainers may neither set nor run rules.
  */
+import { rm } from 'node:fs/promises';
 import { expect } from 'chai';
+import { clientHome } from '../clients/client-env.js';
+import { run as runCommand } from '../helpers/tools.js';
 import { api, loginWithPhone, TestClock, orgWithMaintainer } from '../helpers/accounts.js';
 import { TestRegistryClient } from '../helpers/registry-client.js';
 import {
@@ -216,6 +219,29 @@ describe('governance: retention', function () {
     expect(
       (await owner.request('GET', `/v2/acme/base/manifests/${untaggedDigest}`)).status,
     ).to.equal(404);
+    // What a real client sees: skopeo finds the kept version and no longer the removed ones.
+    const home = await clientHome('skopeo-retention');
+    try {
+      const inspect = (tag: string) =>
+        runCommand(
+          'skopeo',
+          [
+            'inspect',
+            '--raw',
+            '--tls-verify=false',
+            '--creds',
+            `admin:${ADMIN_KEY}`,
+            `docker://${srv.host}/acme/web:${tag}`,
+          ],
+          { env: home.env, allowFailure: true, timeoutMs: 50_000 },
+        );
+      expect((await inspect('2.1.0')).code, 'skopeo inspect of a kept version').to.equal(0);
+      const removed = await inspect('1.2.0');
+      expect(removed.code, 'skopeo inspect of a removed version').to.not.equal(0);
+      expect(removed.stderr).to.match(/manifest unknown/i);
+    } finally {
+      await rm(home.dir, { recursive: true, force: true });
+    }
 
     const audit = await api<{ entries: { action: string; target: string }[] }>(
       srv,
