@@ -11,6 +11,7 @@ import { expect } from 'chai';
 import { clientHome, type ClientHome } from '../clients/client-env.js';
 import { LayoutBuilder } from '../clients/oci-layout-builder.js';
 import { api, orgWithMaintainer } from '../helpers/accounts.js';
+import { CookieBrowser } from '../helpers/cookie-browser.js';
 import { errorCode, TestRegistryClient } from '../helpers/registry-client.js';
 import { ADMIN_KEY, startTestServer, type TestServer } from '../helpers/server.js';
 import { run } from '../helpers/tools.js';
@@ -208,6 +209,25 @@ describe('governance: immutable versions and tags', function () {
     expect([refused.status, refused.body.error.code]).to.deep.equal([403, 'forbidden']);
     expect(refused.body.error.message).to.contain('published versions are immutable');
     expect((await versionOf('kept', '1.0.0')).updatedAt).to.be.a('string');
+    expect((await owner.request('GET', '/v2/acme/kept/manifests/1.0.0')).status).to.equal(200);
+  });
+  it('the web delete of a version meets the rule too: the page names it, the version stays', async () => {
+    // The admin may delete any version, so only the rule stands in the way (the admin key signs
+    // in to the web; olga's phone would wait out the code resend interval).
+    const web = new CookieBrowser(srv);
+    const signedIn = await web.request('POST', '/login', {
+      _csrf: await web.token(),
+      action: 'key',
+      key: ADMIN_KEY,
+    });
+    expect(signedIn.status, signedIn.text).to.equal(303);
+    const page = '/my/apps/acme/kept';
+    const form = new URLSearchParams({ _csrf: await web.token(page) });
+    const refused = await web.send('POST', `${page}/versions/1.0.0/delete`, form, {
+      'content-type': 'application/x-www-form-urlencoded',
+    });
+    expect(refused.status).to.equal(403);
+    expect(refused.text).to.contain('published versions are immutable');
     expect((await owner.request('GET', '/v2/acme/kept/manifests/1.0.0')).status).to.equal(200);
   });
 });
