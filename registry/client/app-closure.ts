@@ -22,6 +22,7 @@ import { isDigest, readLimited } from './digest.js';
 import { ClientError, isClientError } from './errors.js';
 import { isIndexType, isManifestType, parseNode } from './manifest.js';
 import type { RegistryClient } from './registry-client.js';
+import { splitRepositoryReference } from './image-reference.js';
 
 export type ClosureRole = 'bundle' | 'plugin' | 'referrer';
 
@@ -248,18 +249,6 @@ function splitRef(
   if (slash < 0) return undefined;
   const host = ref.slice(0, slash).toLowerCase();
   if (!host.includes('.') && !host.includes(':') && host !== 'localhost') return undefined;
-  let rest = ref.slice(slash + 1);
-  let reference = 'latest';
-  const at = rest.indexOf('@');
-  if (at >= 0) {
-    reference = rest.slice(at + 1);
-    rest = rest.slice(0, at);
-  } else {
-    const colon = rest.lastIndexOf(':');
-    if (colon > rest.lastIndexOf('/')) {
-      reference = rest.slice(colon + 1);
-      rest = rest.slice(0, colon);
-    }
-  }
-  return rest ? { host, repository: rest, reference } : undefined;
+  const split = splitRepositoryReference(ref.slice(slash + 1));
+  return split ? { host, ...split } : undefined;
 }

@@ -33,6 +33,7 @@ import type { Registry } from '../../registry/index.js';
 import { readLimited } from '../../registry/read-limited.js';
 import type { LocalRegistry } from '../store/sync/local-target.js';
 import type { TrackedSource } from './tracked-source.js';
+import { splitRepositoryReference } from '../../registry/client/image-reference.js';
 
 export interface CopyVersionInput {
   source: TrackedSource;
@@ -201,18 +202,5 @@ function pluginRef(
 ): { repository: string; reference: string } | undefined {
   const prefix = `${host.toLowerCase()}/`;
   if (!ref.toLowerCase().startsWith(prefix)) return undefined;
-  let rest = ref.slice(prefix.length);
-  let reference = 'latest';
-  const at = rest.indexOf('@');
-  if (at >= 0) {
-    reference = rest.slice(at + 1);
-    rest = rest.slice(0, at);
-  } else {
-    const colon = rest.lastIndexOf(':');
-    if (colon > rest.lastIndexOf('/')) {
-      reference = rest.slice(colon + 1);
-      rest = rest.slice(0, colon);
-    }
-  }
-  return rest ? { repository: rest, reference } : undefined;
+  return splitRepositoryReference(ref.slice(prefix.length));
 }
