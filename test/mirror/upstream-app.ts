@@ -9,6 +9,7 @@ import { BundleAnnotations, BundleTypes } from '../../schemas/bundle.js';
 import { api } from '../helpers/accounts.js';
 import { sha256, type TestRegistryClient } from '../helpers/registry-client.js';
 import { ADMIN_KEY, type TestServer } from '../helpers/server.js';
+import { appTemplate } from '../web/push-app.js';
 
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
@@ -55,22 +56,7 @@ export async function publishVersion(
 ): Promise<Published> {
   const blobs: string[] = [];
   const big: string[] = [];
-  const template = Buffer.from(
-    JSON.stringify({
-      group_key: 'c0ffee00c0ffee00c0ffee00c0ffee00',
-      group_name: repo.split('/')[1],
-      group_version: version,
-      apps: [
-        {
-          service_id: SERVICE_KEY,
-          service_key: SERVICE_KEY,
-          service_cname: 'web',
-          extend_method: 'stateless_multiple',
-          share_image: 'hub.example/acme/web:1',
-        },
-      ],
-    }),
-  );
+  const template = appTemplate(repo, version);
   const empty = await blob(reg, repo, Buffer.from('{}'), blobs);
   const layer = await blob(reg, repo, template, blobs);
   const templateManifest = {

@@ -20,18 +20,9 @@ async function put(
   return { mediaType, digest: sha256(body), size: Buffer.byteLength(body) };
 }
 
-/**
- * A bundle tagged `version` in `repo` (`<namespace>/<app>`), with one component named `web`.
- * `variant` changes the component's layer (another bundle for the same version); `query` goes
- * on the bundle's PUT (`?force=true`).
- */
-export async function pushApp(
-  reg: TestRegistryClient,
-  repo: string,
-  version: string,
-  options: { variant?: string; query?: string } = {},
-): Promise<void> {
-  const template = Buffer.from(
+/** The template of a one-component test app (`web`) for `repo` (`<namespace>/<app>`) at `version`. */
+export function appTemplate(repo: string, version: string): Buffer {
+  return Buffer.from(
     JSON.stringify({
       group_key: 'c0ffee00c0ffee00c0ffee00c0ffee00',
       group_name: repo.split('/')[1],
@@ -47,6 +38,20 @@ export async function pushApp(
       ],
     }),
   );
+}
+
+/**
+ * A bundle tagged `version` in `repo` (`<namespace>/<app>`), with one component named `web`.
+ * `variant` changes the component's layer (another bundle for the same version); `query` goes
+ * on the bundle's PUT (`?force=true`).
+ */
+export async function pushApp(
+  reg: TestRegistryClient,
+  repo: string,
+  version: string,
+  options: { variant?: string; query?: string } = {},
+): Promise<void> {
+  const template = appTemplate(repo, version);
   const empty = await reg.pushBlob(repo, '{}');
   const layer = await reg.pushBlob(repo, template);
   const templateManifest = {
