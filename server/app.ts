@@ -25,7 +25,8 @@ import { tokenEndpoint } from './auth/token-endpoint.js';
 import { TokenService } from './auth/token-service.js';
 import { startCheckpointer } from './db/checkpointer.js';
 import { runDataMigrations } from './db/data-migrations.js';
-import { openStoreDatabase, type Db } from './db/open-database.js';
+import { type Db } from './db/open-database.js';
+import { openStoreDatabase } from './db/store-database.js';
 import { apiErrorHandler, notFound } from './http/api-errors.js';
 import { authenticate } from './http/authenticate.js';
 import { refuseForgedCookieRequests } from './http/cookie-forgery.js';
@@ -116,7 +117,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const log = options.log ?? createLogger(config.log.level);
   const clock = options.clock ?? Date.now;
   const data = resolve(config.data);
-  const { sqlite, db } = openStoreDatabase(config.database, data);
+  const store = openStoreDatabase(config.database, data);
+  const { sqlite, db } = store;
   const checkpointer = startCheckpointer(sqlite, log.child({ module: 'db' }));
   // Its sources are read at scrape time only, by which time everything below exists.
   const metrics: Metrics | undefined = config.metrics.enabled
