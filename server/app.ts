@@ -4,6 +4,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { resolve } from 'node:path';
+import type Database from 'better-sqlite3';
 import express from 'express';
 import type { Logger } from 'pino';
 import {
@@ -79,6 +80,8 @@ export interface AppInstance {
   registry: Registry;
   /** The store's database (tests insert rows through it). */
   db: Db;
+  /** The same, as the engine's own connection (tests count rows with plain SQL). */
+  sqlite: Database.Database;
   /** The handler of the separate metrics listener, when `metrics.listen` asks for one (main.ts). */
   metricsHandler?: (req: IncomingMessage, res: ServerResponse) => void;
   log: Logger;
@@ -179,7 +182,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       )
     : undefined;
   const registry = createRegistry({
-    db: sqlite,
+    database: store,
     driver: STORAGE_DRIVERS[config.storage.driver](config, clock),
     stagingDir: stagingDirOf(data),
     access: createRegistryAccess({ tokens, permissions, realmFor }),
@@ -483,6 +486,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     ...(metrics && !metricsHere ? { metricsHandler: metricsOnly(metrics) } : {}),
     registry,
     db,
+    sqlite,
     log,
     config,
     listeningOn(address) {

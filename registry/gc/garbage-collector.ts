@@ -1,19 +1,20 @@
 /**
  * Online garbage collection, safe while pushes go on.
  *
- * Mark and sweep of rows run in ONE synchronous SQLite transaction, so no push interleaves
- * with them: a manifest PUT either committed before (its blobs are marked) or runs after (and
- * finds a swept blob missing: MANIFEST_BLOB_UNKNOWN, never a dangling manifest). Anything
+ * Mark and sweep of rows run in ONE transaction that no push interleaves with (SQLite: one
+ * synchronous transaction; PostgreSQL: an advisory lock that pushes share, pg-metadata.ts): a
+ * manifest PUT either committed before (its blobs are marked) or runs after (and finds a swept
+ * blob missing: MANIFEST_BLOB_UNKNOWN, never a dangling manifest). Anything
  * younger than the grace period, blobs looked at recently and blobs being committed are kept,
  * which covers the window between a client's blob upload (or HEAD) and its manifest PUT.
  * Files are deleted after their rows; a re-upload of a digest being deleted waits for it.
  */
 import type { Logger } from 'pino';
 import type { Digest } from '../../schemas/oci.js';
-import type { RegistryMetadata } from '../metadata/registry-metadata.js';
+import type { RegistryMetadata, UntaggedManifest } from '../metadata/registry-metadata.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { blobKey, digestOfKey } from '../storage/keys.js';
-import type { BlobUploads, StaleUpload } from '../uploads/blob-uploads.js';
+import type { BlobUploads } from '../uploads/blob-uploads.js';
 
 export interface GcOptions {
   dryRun?: boolean;
@@ -45,17 +46,6 @@ interface Deps {
 
 /** Objects deleted a request at most (S3's DeleteObjects takes up to 1,000 keys). */
 const DELETE_BATCH = 1000;
-
-const LIVE_MANIFESTS = `
-  with recursive live(repository, digest) as (
-    select repository, digest from tags
-    union select repository, digest from manifests where created_at > :cutoff
-    union select substr(value, 1, instr(value, '@') - 1), substr(value, instr(value, '@') + 1) from json_each(:touched)
-    union select r.repository, r.child from manifest_refs r join live l
-      on r.repository = l.repository and r.parent = l.digest where r.kind = 'manifest'
-    union select m.repository, m.digest from manifests m join live l
-      on m.repository = l.repository and m.subject = l.digest
-  )`;
 
 export class GarbageCollector {
   private latest: { key: string; report: Promise<GcReport> } | undefined;
@@ -96,22 +86,8 @@ export class GarbageCollector {
    * inside a tagged index, no referrer of one, and older than `before` (ms). What GC would sweep
    * with that age as its grace period, for retention to remove (and audit) one by one first.
    */
-  untaggedManifests(
-    prefix: string,
-    before: number,
-  ): { repository: string; digest: Digest; createdAt: number }[] {
-    return this.deps.meta.db
-      .prepare(
-        `${LIVE_MANIFESTS} select m.repository as repository, m.digest as digest, m.created_at as createdAt
-        from manifests m where substr(m.repository, 1, length(:prefix)) = :prefix and m.created_at <= :cutoff
-        and not exists (select 1 from live l where l.repository = m.repository and l.digest = m.digest)
-        order by m.repository, m.created_at`,
-      )
-      .all({ cutoff: before, touched: '[]', prefix }) as {
-      repository: string;
-      digest: Digest;
-      createdAt: number;
-    }[];
+  untaggedManifests(prefix: string, before: number): Promise<UntaggedManifest[]> {
+    return this.deps.meta.untaggedManifests(prefix, before);
   }
 
   private async collect(options: GcOptions): Promise<GcReport> {
@@ -123,53 +99,17 @@ export class GarbageCollector {
     const recentlyTouched = (d: Digest): boolean =>
       (blobs.touched.get(d) ?? 0) > cutoff || blobs.committing.has(d);
 
-    const touched = JSON.stringify(
-      [...meta.touchedManifests].filter(([, at]) => at > cutoff).map(([key]) => key),
-    );
+    const touched = [...meta.touchedManifests].filter(([, at]) => at > cutoff).map(([key]) => key);
     if (!dryRun) this.forgetOldTouches(Math.min(cutoff, started - this.deps.graceSeconds * 1000));
 
-    const db = meta.db;
-    const swept = db.transaction(() => {
-      const deadManifests = db
-        .prepare(
-          `${LIVE_MANIFESTS} select m.repository as repository, m.digest as digest from manifests m
-          where not exists (select 1 from live l where l.repository = m.repository and l.digest = m.digest)`,
-        )
-        .all({ cutoff, touched }) as { repository: string; digest: string }[];
-      const deadBlobs = (
-        db
-          .prepare(
-            `${LIVE_MANIFESTS}, live_blobs(digest) as (
-              select r.child from manifest_refs r join live l on r.repository = l.repository and r.parent = l.digest
-              where r.kind = 'blob')
-            select digest, size from blobs where created_at <= :cutoff
-              and digest not in (select digest from live_blobs)`,
-          )
-          .all({ cutoff, touched }) as { digest: Digest; size: number }[]
-      ).filter((b) => !recentlyTouched(b.digest));
-      const staleUploads = (
-        db
-          .prepare('select id, size, state from uploads where updated_at <= ?')
-          .all(uploadCutoff) as StaleUpload[]
-      ).filter((u) => !uploads.active.has(u.id));
-      if (!dryRun) {
-        const delManifest = db.prepare('delete from manifests where repository = ? and digest = ?');
-        const delRefs = db.prepare('delete from manifest_refs where repository = ? and parent = ?');
-        for (const m of deadManifests) {
-          delManifest.run(m.repository, m.digest);
-          delRefs.run(m.repository, m.digest);
-        }
-        const delBlob = db.prepare('delete from blobs where digest = ?');
-        const delLinks = db.prepare('delete from repository_blobs where digest = ?');
-        for (const b of deadBlobs) {
-          delBlob.run(b.digest);
-          delLinks.run(b.digest);
-        }
-        const delUpload = db.prepare('delete from uploads where id = ?');
-        for (const u of staleUploads) delUpload.run(u.id);
-      }
-      return { deadManifests, deadBlobs, staleUploads };
-    })();
+    const swept = await meta.sweep({
+      cutoff,
+      uploadCutoff,
+      touched,
+      dryRun,
+      keepBlob: recentlyTouched,
+      keepUpload: (id) => uploads.active.has(id),
+    });
 
     let bytesFreed = swept.deadBlobs.reduce((n, b) => n + b.size, 0);
     let orphanFilesDeleted = 0;
@@ -191,7 +131,8 @@ export class GarbageCollector {
     for await (const object of blobs.driver.list('blobs')) {
       const digest = digestOfKey(object.key);
       if (object.modifiedAt.getTime() > cutoff) continue;
-      if (digest && (meta.blobSize(digest) !== undefined || recentlyTouched(digest))) continue;
+      if (digest && (recentlyTouched(digest) || (await meta.blobSize(digest)) !== undefined))
+        continue;
       orphanFilesDeleted++;
       bytesFreed += object.size;
       if (digest) orphanBlobs.push(digest);
@@ -243,9 +184,9 @@ export class GarbageCollector {
   private async deleteBlobFiles(digests: readonly Digest[]): Promise<void> {
     const { meta, blobs } = this.deps;
     for (let i = 0; i < digests.length; i += DELETE_BATCH) {
-      const batch = digests
-        .slice(i, i + DELETE_BATCH)
-        .filter((d) => !blobs.committing.has(d) && meta.blobSize(d) === undefined);
+      const batch: Digest[] = [];
+      for (const d of digests.slice(i, i + DELETE_BATCH))
+        if (!blobs.committing.has(d) && (await meta.blobSize(d)) === undefined) batch.push(d);
       if (batch.length === 0) continue;
       for (const d of batch) blobs.forgetCached(d);
       const deletion =

@@ -128,7 +128,7 @@ async function dispatch(
       { type: 'registry', name: 'catalog', actions: ['*'] },
       req.headers.host,
     );
-    listRepositories(ctx, { res, query });
+    await listRepositories(ctx, { res, query });
     return 'catalog';
   }
   for (const route of ROUTES) {
@@ -140,7 +140,8 @@ async function dispatch(
     const [action, local] = entry;
     // Pull-through caches: resolved in memory from the name (and `ns=`), so local repositories
     // pay nothing for them; proxied repositories are read-only.
-    const target = ctx.pullThrough?.target(named, query.get('ns'), method);
+    const routed = ctx.pullThrough?.target(named, query.get('ns'), method);
+    const target = routed instanceof Promise ? await routed : routed;
     if (target && action !== 'pull')
       throw new OciError('UNSUPPORTED', 'a pull-through cache is read-only', {
         proxy: target.proxy.name,
@@ -150,7 +151,7 @@ async function dispatch(
     const scope: AccessScope = { type: 'repository', name: repository, actions: [action] };
     const actor = await ctx.access.check(auth, scope, req.headers.host);
     const served = handler(ctx, { req, res, query, repository, param: m[2] ?? '', actor });
-    if (served) await served; // manifest GET is synchronous: no extra tick for it
+    if (served) await served; // manifest GET on SQLite is synchronous: no extra tick for it
     return route.family;
   }
   throw new OciError('NAME_INVALID', 'no such route', { path: path.slice(0, 300) });

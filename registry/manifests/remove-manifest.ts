@@ -25,24 +25,30 @@ interface RemovalContext {
 }
 
 /** Removes `tag` (not the manifest); returns the digest it pointed at. MANIFEST_UNKNOWN if none. */
-export function removeTag(ctx: RemovalContext, removal: Removal & { tag: string }): Digest {
+export async function removeTag(
+  ctx: RemovalContext,
+  removal: Removal & { tag: string },
+): Promise<Digest> {
   const { repository, tag, actor, address } = removal;
-  const current = ctx.meta.tagDigest(repository, tag);
+  const current = await ctx.meta.tagDigest(repository, tag);
   if (!current) throw new OciError('MANIFEST_UNKNOWN', undefined, { reference: tag });
   ctx.removalGuard({ ...removal, tags: [{ tag, digest: current }] });
-  const digest = ctx.meta.deleteTag(repository, tag);
+  const digest = await ctx.meta.deleteTag(repository, tag);
   if (!digest) throw new OciError('MANIFEST_UNKNOWN', undefined, { reference: tag });
   ctx.emit({ type: 'tag.deleted', repository, digest, tag, actor, address });
   return digest;
 }
 
 /** Removes the manifest `digest` and every tag on it. MANIFEST_UNKNOWN if it is not there. */
-export function removeManifest(ctx: RemovalContext, removal: Removal & { digest: Digest }): void {
+export async function removeManifest(
+  ctx: RemovalContext,
+  removal: Removal & { digest: Digest },
+): Promise<void> {
   const { repository, digest, actor, address } = removal;
-  const tagged = ctx.meta.tagsOf(repository, digest);
+  const tagged = await ctx.meta.tagsOf(repository, digest);
   if (tagged.length > 0)
     ctx.removalGuard({ ...removal, tags: tagged.map((tag) => ({ tag, digest })) });
-  const { deleted, tags } = ctx.meta.deleteManifest(repository, digest);
+  const { deleted, tags } = await ctx.meta.deleteManifest(repository, digest);
   if (!deleted) throw new OciError('MANIFEST_UNKNOWN', undefined, { reference: digest });
   ctx.emit({ type: 'manifest.deleted', repository, digest, tags, actor, address });
 }

@@ -40,7 +40,10 @@ export async function storeManifest(
   }
   const tag = ref.kind === 'tag' ? ref.tag : null;
   await ctx.guard({ repository, tag, manifest, content, actor, force: !!push.force, address });
-  const { missing } = ctx.meta.putManifest({ repository, ...manifest, content }, tag ?? undefined);
+  const { missing } = await ctx.meta.putManifest(
+    { repository, ...manifest, content },
+    tag ?? undefined,
+  );
   if (missing.length > 0) {
     throw new OciError('MANIFEST_BLOB_UNKNOWN', undefined, { missing: missing.slice(0, 10) });
   }

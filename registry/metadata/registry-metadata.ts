@@ -1,11 +1,19 @@
 /**
- * Every SQL statement of the registry, prepared once. Methods are synchronous: better-sqlite3
- * transactions hold no `await`, so a transaction here is atomic with respect to every other
- * request of the process (GC relies on this).
+ * What the registry records about its content, behind one interface with an implementation per
+ * database engine (docs/decisions/0003): `sqlite-metadata.ts` (better-sqlite3, synchronous:
+ * its reads return plain values, so the /v2 read path costs no extra promise) and
+ * `pg-metadata.ts` (a `pg.Pool`). Reads may return a value or a promise (`await` takes both);
+ * writes always return a promise.
  */
-import type { Statement } from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import type pg from 'pg';
 import type { Digest } from '../../schemas/oci.js';
-import type { SqliteDb } from './sqlite.js';
+import type { StaleUpload } from '../uploads/blob-uploads.js';
+import { PgRegistryMetadata } from './pg-metadata.js';
+import type { RegistryTotals } from './registry-totals.js';
+import { SqliteRegistryMetadata } from './sqlite-metadata.js';
+
+export type MaybePromise<T> = T | Promise<T>;
 
 export interface StoredManifest {
   digest: Digest;
@@ -41,288 +49,120 @@ export interface UploadRow {
   updatedAt: number;
 }
 
-export class RegistryMetadata {
-  private readonly s: Record<string, Statement>;
+/** What one GC sweep is to spare, decided by the collector (garbage-collector.ts). */
+export interface SweepPlan {
+  /** Rows created after this (ms) are young and kept, as is what they reach. */
+  cutoff: number;
+  /** Upload sessions untouched since this (ms) are stale. */
+  uploadCutoff: number;
+  /** `repository@digest` of manifests read or pushed within the grace period. */
+  touched: string[];
+  dryRun: boolean;
+  /** Blobs the process is committing or has looked at recently. */
+  keepBlob(digest: Digest): boolean;
+  /** Upload sessions a request of this process is writing to. */
+  keepUpload(id: string): boolean;
+}
+
+export interface Swept {
+  deadManifests: { repository: string; digest: Digest }[];
+  deadBlobs: { digest: Digest; size: number }[];
+  staleUploads: StaleUpload[];
+}
+
+export interface UntaggedManifest {
+  repository: string;
+  digest: Digest;
+  createdAt: number;
+}
+
+export interface RegistryMetadata {
   /**
-   * Last time each manifest (`repository@digest`) was pushed or read. GC keeps recent ones alive,
-   * as it keeps recently touched blobs: a re-push of an old untagged manifest, or a HEAD that finds
-   * it, is followed by the PUT of an index that needs it.
+   * Last time each manifest (`repository@digest`) was pushed or read, in this process. GC keeps
+   * recent ones alive, as it keeps recently touched blobs: a re-push of an old untagged manifest,
+   * or a HEAD that finds it, is followed by the PUT of an index that needs it.
    */
-  readonly touchedManifests = new Map<string, number>();
-
-  constructor(
-    readonly db: SqliteDb,
-    private readonly now: () => number = Date.now,
-  ) {
-    const p = (sql: string): Statement => db.prepare(sql);
-    this.s = {
-      ensureRepo: p(
-        'insert into repositories (name, created_at) values (?, ?) on conflict do nothing',
-      ),
-      repoExists: p('select 1 from repositories where name = ?'),
-      blob: p('select size from blobs where digest = ?'),
-      repoBlob: p(
-        'select b.size as size from repository_blobs rb join blobs b on b.digest = rb.digest where rb.repository = ? and rb.digest = ?',
-      ),
-      insertBlob: p(
-        'insert into blobs (digest, size, created_at) values (?, ?, ?) on conflict do nothing',
-      ),
-      linkBlob: p(
-        'insert into repository_blobs (repository, digest, created_at) values (?, ?, ?) on conflict do nothing',
-      ),
-      unlinkBlob: p('delete from repository_blobs where repository = ? and digest = ?'),
-      manifestByTag: p(
-        'select m.digest as digest, m.media_type as mediaType, m.size as size, m.content as content from tags t join manifests m on m.repository = t.repository and m.digest = t.digest where t.repository = ? and t.name = ?',
-      ),
-      manifestByDigest: p(
-        'select digest, media_type as mediaType, size, content from manifests where repository = ? and digest = ?',
-      ),
-      manifestExists: p('select 1 from manifests where repository = ? and digest = ?'),
-      insertManifest: p(
-        `insert into manifests (repository, digest, media_type, artifact_type, subject, annotations, size, content, created_at)
-         values (?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict do nothing`,
-      ),
-      insertRef: p(
-        'insert into manifest_refs (repository, parent, child, kind) values (?, ?, ?, ?) on conflict do nothing',
-      ),
-      upsertTag: p(
-        `insert into tags (repository, name, digest, updated_at) values (?, ?, ?, ?)
-         on conflict (repository, name) do update set digest = excluded.digest, updated_at = excluded.updated_at`,
-      ),
-      tagDigest: p('select digest from tags where repository = ? and name = ?'),
-      deleteTag: p('delete from tags where repository = ? and name = ?'),
-      deleteTagsOf: p('delete from tags where repository = ? and digest = ?'),
-      tagsOf: p('select name from tags where repository = ? and digest = ? order by name'),
-      referenced: p('select 1 from manifest_refs where repository = ? and child = ? limit 1'),
-      deleteManifest: p('delete from manifests where repository = ? and digest = ?'),
-      deleteRefsOf: p('delete from manifest_refs where repository = ? and parent = ?'),
-      listTags: p('select name from tags where repository = ? and name > ? order by name limit ?'),
-      listRepos: p('select name from repositories where name > ? order by name limit ?'),
-      referrers: p(
-        'select digest, media_type as mediaType, size, artifact_type as artifactType, annotations from manifests where repository = ? and subject = ? order by created_at, digest',
-      ),
-      createUpload: p(
-        'insert into uploads (id, repository, size, created_at, updated_at, owner) values (?, ?, 0, ?, ?, ?)',
-      ),
-      openUploadsOf: p('select count(*) as n from uploads where owner = ?'),
-      upload: p(
-        'select id, repository, size, created_at as createdAt, updated_at as updatedAt from uploads where id = ?',
-      ),
-      setUploadSize: p('update uploads set size = ?, updated_at = ? where id = ?'),
-      uploadState: p('select state from uploads where id = ?'),
-      advanceUpload: p(
-        'update uploads set size = ?, state = ?, updated_at = ? where id = ? and size = ?',
-      ),
-      deleteUpload: p('delete from uploads where id = ?'),
-    };
-  }
-
-  ensureRepository(name: string): void {
-    this.s.ensureRepo!.run(name, this.now());
-  }
-
-  repositoryExists(name: string): boolean {
-    return this.s.repoExists!.get(name) !== undefined;
-  }
-
-  blobSize(digest: Digest): number | undefined {
-    return (this.s.blob!.get(digest) as { size: number } | undefined)?.size;
-  }
-
+  readonly touchedManifests: Map<string, number>;
+  ensureRepository(name: string): Promise<void>;
+  repositoryExists(name: string): MaybePromise<boolean>;
+  blobSize(digest: Digest): MaybePromise<number | undefined>;
   /** The size of a blob that `repository` may serve, or undefined. */
-  repositoryBlobSize(repository: string, digest: Digest): number | undefined {
-    return (this.s.repoBlob!.get(repository, digest) as { size: number } | undefined)?.size;
-  }
-
+  repositoryBlobSize(repository: string, digest: Digest): MaybePromise<number | undefined>;
   /** Records a committed blob and links it into a repository, atomically. */
-  addBlob(repository: string, digest: Digest, size: number): void {
-    const now = this.now();
-    this.db.transaction(() => {
-      this.s.ensureRepo!.run(repository, now);
-      this.s.insertBlob!.run(digest, size, now);
-      this.s.linkBlob!.run(repository, digest, now);
-    })();
-  }
-
-  /** Links an existing blob into another repository (cross-repository mount). */
-  linkBlob(repository: string, digest: Digest): boolean {
-    const now = this.now();
-    return this.db.transaction(() => {
-      if (this.blobSize(digest) === undefined) return false;
-      this.s.ensureRepo!.run(repository, now);
-      this.s.linkBlob!.run(repository, digest, now);
-      return true;
-    })();
-  }
-
-  unlinkBlob(repository: string, digest: Digest): boolean {
-    return this.s.unlinkBlob!.run(repository, digest).changes > 0;
-  }
-
-  manifestByTag(repository: string, tag: string): StoredManifest | undefined {
-    return this.touchManifest(
-      repository,
-      this.s.manifestByTag!.get(repository, tag) as StoredManifest | undefined,
-    );
-  }
-
-  manifestByDigest(repository: string, digest: Digest): StoredManifest | undefined {
-    return this.touchManifest(
-      repository,
-      this.s.manifestByDigest!.get(repository, digest) as StoredManifest | undefined,
-    );
-  }
-
-  private touchManifest<T extends { digest: Digest } | undefined>(repository: string, found: T): T {
-    if (found) this.touchedManifests.set(`${repository}@${found.digest}`, this.now());
-    return found;
-  }
-
-  tagDigest(repository: string, tag: string): Digest | undefined {
-    return (this.s.tagDigest!.get(repository, tag) as { digest: Digest } | undefined)?.digest;
-  }
-
-  tagsOf(repository: string, digest: Digest): string[] {
-    return (this.s.tagsOf!.all(repository, digest) as { name: string }[]).map((r) => r.name);
-  }
-
+  addBlob(repository: string, digest: Digest, size: number): Promise<void>;
+  /** Links an existing blob into another repository (cross-repository mount); false if none. */
+  linkBlob(repository: string, digest: Digest): Promise<boolean>;
+  unlinkBlob(repository: string, digest: Digest): Promise<boolean>;
+  manifestByTag(repository: string, tag: string): MaybePromise<StoredManifest | undefined>;
+  manifestByDigest(repository: string, digest: Digest): MaybePromise<StoredManifest | undefined>;
+  tagDigest(repository: string, tag: string): MaybePromise<Digest | undefined>;
+  tagsOf(repository: string, digest: Digest): MaybePromise<string[]>;
   /** Whether a manifest of the repository names `digest` (as a child, its config or a layer). */
-  isReferenced(repository: string, digest: Digest): boolean {
-    return this.s.referenced!.get(repository, digest) !== undefined;
-  }
-
+  isReferenced(repository: string, digest: Digest): MaybePromise<boolean>;
   /**
    * Stores a manifest, its graph edges and its tag in one transaction. Returns the references
    * that are missing (nothing is written then). `partial`: store it whatever it references is
    * held (a pull-through cache holds manifests before the blobs they name are pulled).
    */
-  putManifest(row: ManifestRow, tag?: string, partial = false): { missing: Digest[] } {
-    const now = this.now();
-    return this.db.transaction(() => {
-      const missing = partial
-        ? []
-        : row.refs
-            .filter((ref) =>
-              ref.kind === 'blob'
-                ? this.repositoryBlobSize(row.repository, ref.child) === undefined
-                : this.s.manifestExists!.get(row.repository, ref.child) === undefined,
-            )
-            .map((ref) => ref.child);
-      if (missing.length > 0) return { missing };
-      this.s.ensureRepo!.run(row.repository, now);
-      const inserted = this.s.insertManifest!.run(
-        row.repository,
-        row.digest,
-        row.mediaType,
-        row.artifactType,
-        row.subject,
-        row.annotations ? JSON.stringify(row.annotations) : null,
-        row.content.length,
-        row.content,
-        now,
-      );
-      if (inserted.changes > 0) {
-        for (const ref of row.refs)
-          this.s.insertRef!.run(row.repository, row.digest, ref.child, ref.kind);
-      }
-      if (tag !== undefined) this.s.upsertTag!.run(row.repository, tag, row.digest, now);
-      this.touchManifest(row.repository, row);
-      return { missing: [] };
-    })();
-  }
-
+  putManifest(row: ManifestRow, tag?: string, partial?: boolean): Promise<{ missing: Digest[] }>;
   /** Deletes a manifest, its edges and every tag pointing at it. */
-  deleteManifest(repository: string, digest: Digest): { deleted: boolean; tags: string[] } {
-    return this.db.transaction(() => {
-      const tags = this.tagsOf(repository, digest);
-      const deleted = this.s.deleteManifest!.run(repository, digest).changes > 0;
-      if (deleted) {
-        this.s.deleteTagsOf!.run(repository, digest);
-        this.s.deleteRefsOf!.run(repository, digest);
-      }
-      return { deleted, tags: deleted ? tags : [] };
-    })();
-  }
-
-  deleteTag(repository: string, tag: string): Digest | undefined {
-    return this.db.transaction(() => {
-      const digest = this.tagDigest(repository, tag);
-      if (digest) this.s.deleteTag!.run(repository, tag);
-      return digest;
-    })();
-  }
-
-  listTags(repository: string, last: string, limit: number): string[] {
-    return (this.s.listTags!.all(repository, last, limit) as { name: string }[]).map((r) => r.name);
-  }
-
-  listRepositories(last: string, limit: number): string[] {
-    return (this.s.listRepos!.all(last, limit) as { name: string }[]).map((r) => r.name);
-  }
-
-  referrers(repository: string, subject: Digest): ReferrerRow[] {
-    return this.s.referrers!.all(repository, subject) as ReferrerRow[];
-  }
-
-  /** `owner`: who opened it through /v2 ('' for the store's own uploads). */
-  createUpload(id: string, repository: string, owner = ''): UploadRow {
-    const now = this.now();
-    this.db.transaction(() => {
-      this.s.ensureRepo!.run(repository, now);
-      this.s.createUpload!.run(id, repository, now, now, owner);
-    })();
-    return { id, repository, size: 0, createdAt: now, updatedAt: now };
-  }
-
+  deleteManifest(repository: string, digest: Digest): Promise<{ deleted: boolean; tags: string[] }>;
+  deleteTag(repository: string, tag: string): Promise<Digest | undefined>;
+  listTags(repository: string, last: string, limit: number): MaybePromise<string[]>;
+  listRepositories(last: string, limit: number): MaybePromise<string[]>;
+  referrers(repository: string, subject: Digest): MaybePromise<ReferrerRow[]>;
+  /**
+   * `owner`: who opened it through /v2 ('' for the store's own uploads, never capped). Undefined
+   * (and nothing written) when `owner` already has `maxOpen` sessions: counted and inserted in
+   * one transaction, so concurrent starts cannot both take the last slot.
+   */
+  createUpload(
+    id: string,
+    repository: string,
+    owner?: string,
+    maxOpen?: number,
+  ): Promise<UploadRow | undefined>;
   /** Upload sessions `owner` has open. */
-  openUploadsOf(owner: string): number {
-    return (this.s.openUploadsOf!.get(owner) as { n: number }).n;
-  }
-
-  upload(id: string): UploadRow | undefined {
-    return this.s.upload!.get(id) as UploadRow | undefined;
-  }
-
-  setUploadSize(id: string, size: number): void {
-    this.s.setUploadSize!.run(size, this.now(), id);
-  }
-
+  openUploadsOf(owner: string): MaybePromise<number>;
+  upload(id: string): MaybePromise<UploadRow | undefined>;
+  setUploadSize(id: string, size: number): Promise<void>;
   /** The staging state of an upload (JSON, for drivers that stage in storage), or undefined. */
-  uploadState(id: string): string | undefined {
-    return (
-      (this.s.uploadState!.get(id) as { state: string | null } | undefined)?.state ?? undefined
-    );
-  }
-
+  uploadState(id: string): MaybePromise<string | undefined>;
   /**
    * Moves an upload from `from` bytes to `size` with its new staging state. False when another
    * writer moved it first (the row's size is no longer `from`) or it is gone.
    */
-  advanceUpload(id: string, from: number, size: number, state: string): boolean {
-    return this.s.advanceUpload!.run(size, state, this.now(), id, from).changes > 0;
-  }
-
-  deleteUpload(id: string): void {
-    this.s.deleteUpload!.run(id);
-  }
-
+  advanceUpload(id: string, from: number, size: number, state: string): Promise<boolean>;
+  deleteUpload(id: string): Promise<void>;
   /** Points a tag at an existing manifest without a push (tags the store keeps for its apps). */
-  setTag(repository: string, tag: string, digest: Digest): void {
-    this.db
-      .prepare(
-        `insert into tags (repository, name, digest, updated_at) values (?, ?, ?, ?)
-       on conflict (repository, name) do update set digest = excluded.digest, updated_at = excluded.updated_at`,
-      )
-      .run(repository, tag, digest, this.now());
-  }
-
+  setTag(repository: string, tag: string, digest: Digest): Promise<void>;
   /** Every (tag, digest) of a repository, for rebuilding indexes. */
-  allTags(repository: string): { name: string; digest: Digest }[] {
-    return this.db
-      .prepare('select name, digest from tags where repository = ? order by name')
-      .all(repository) as {
-      name: string;
-      digest: Digest;
-    }[];
-  }
+  allTags(repository: string): MaybePromise<{ name: string; digest: Digest }[]>;
+  /** What the registry holds right now (a scan of each table: for scrapes, not requests). */
+  totals(): MaybePromise<RegistryTotals>;
+  /**
+   * GC's mark and sweep of rows as one transaction that no push interleaves with: a manifest PUT
+   * either committed before (its blobs are marked) or runs after (and finds a swept blob missing).
+   * On a dry run nothing is deleted.
+   */
+  sweep(plan: SweepPlan): Promise<Swept>;
+  /**
+   * Manifests of the repositories under `prefix` that nothing keeps (no tag, not inside a tagged
+   * index, no referrer of one) and older than `before` (ms): what GC would sweep with that age.
+   */
+  untaggedManifests(prefix: string, before: number): Promise<UntaggedManifest[]>;
+}
+
+/** The registry's database: the store's (server/db/store-database.ts satisfies it). */
+export type RegistryDatabase =
+  | { readonly dialect: 'sqlite'; readonly sqlite: Database.Database }
+  | { readonly dialect: 'postgres'; readonly pool: pg.Pool };
+
+export function createRegistryMetadata(
+  database: RegistryDatabase,
+  now: () => number = Date.now,
+): RegistryMetadata {
+  return database.dialect === 'sqlite'
+    ? new SqliteRegistryMetadata(database.sqlite, now)
+    : new PgRegistryMetadata(database.pool, now);
 }

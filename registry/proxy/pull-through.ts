@@ -12,7 +12,11 @@ import type { Digest } from '../../schemas/oci.js';
 import { OciError } from '../errors.js';
 import type { Call } from '../http/context.js';
 import { parseManifest } from '../manifests/parse-manifest.js';
-import type { RegistryMetadata, StoredManifest } from '../metadata/registry-metadata.js';
+import type {
+  MaybePromise,
+  RegistryMetadata,
+  StoredManifest,
+} from '../metadata/registry-metadata.js';
 import type { SqliteDb } from '../metadata/sqlite.js';
 import { algorithmOf, parseDigest, referenceOf } from '../names.js';
 import type { BlobStore } from '../storage/blob-store.js';
@@ -62,11 +66,19 @@ export class PullThrough {
    * The proxy target of a pull, or undefined for a local repository. Only with a Docker mirror
    * configured does an unprefixed name cost a lookup (is it held locally?), and once per name.
    */
-  target(repository: string, ns: string | null, method: string): ProxyTarget | undefined {
+  target(
+    repository: string,
+    ns: string | null,
+    method: string,
+  ): MaybePromise<ProxyTarget | undefined> {
     const routed = this.routes.resolve(repository, ns);
     if (routed || !this.routes.mirror || (method !== 'GET' && method !== 'HEAD')) return routed;
     if (this.localRepositories.has(repository)) return undefined;
-    if (this.deps.meta.repositoryExists(repository)) {
+    return this.mirroredTarget(repository);
+  }
+
+  private async mirroredTarget(repository: string): Promise<ProxyTarget | undefined> {
+    if (await this.deps.meta.repositoryExists(repository)) {
       this.localRepositories.add(repository);
       return undefined;
     }
@@ -82,8 +94,8 @@ export class PullThrough {
     const { meta } = this.deps;
     const held =
       ref.kind === 'digest'
-        ? meta.manifestByDigest(repository, ref.digest)
-        : meta.manifestByTag(repository, ref.tag);
+        ? await meta.manifestByDigest(repository, ref.digest)
+        : await meta.manifestByTag(repository, ref.tag);
     const fresh =
       held !== undefined &&
       (ref.kind === 'digest' ||
@@ -118,7 +130,7 @@ export class PullThrough {
   async blob(target: ProxyTarget, call: Call, serveHeld: () => Promise<void>): Promise<void> {
     const { proxy, repository } = target;
     const digest = parseDigest(call.param, 'BLOB_UNKNOWN');
-    if (this.holds(target, digest)) return serveHeld();
+    if (await this.holds(target, digest)) return serveHeld();
     const { req, res } = call;
     // The first GET of the whole blob is streamed as it arrives; any other caller (a HEAD, a
     // range, a pull while it is on its way) is served from storage once it is stored.
@@ -163,11 +175,12 @@ export class PullThrough {
         throw upstreamError(proxy, err, 'blob');
       }
       this.book.held(proxy.name, { repository, digest, kind: 'blob', size });
-      this.evict(proxy);
+      await this.evict(proxy);
     });
     await promise;
     if (leader && streamed) return;
-    if (!this.holds(target, digest)) throw new OciError('BLOB_UNKNOWN', undefined, { digest });
+    if (!(await this.holds(target, digest)))
+      throw new OciError('BLOB_UNKNOWN', undefined, { digest });
     return serveHeld();
   }
 
@@ -185,15 +198,15 @@ export class PullThrough {
   }
 
   /** Whether the cache holds the blob (or the store does elsewhere: then it is linked here). */
-  private holds(target: ProxyTarget, digest: Digest): boolean {
+  private async holds(target: ProxyTarget, digest: Digest): Promise<boolean> {
     const { blobs, meta } = this.deps;
     const { proxy, repository } = target;
-    if (blobs.sizeIn(repository, digest) !== undefined) {
+    if ((await blobs.sizeIn(repository, digest)) !== undefined) {
       this.hit(proxy, repository, digest);
       return true;
     }
-    const size = meta.blobSize(digest);
-    if (size === undefined || !meta.linkBlob(repository, digest)) return false;
+    const size = await meta.blobSize(digest);
+    if (size === undefined || !(await meta.linkBlob(repository, digest))) return false;
     this.book.held(proxy.name, { repository, digest, kind: 'blob', size });
     this.book.count(proxy.name, 'hits');
     return true;
@@ -212,9 +225,9 @@ export class PullThrough {
       this.hit(proxy, repository, held.digest);
       return held;
     }
-    const known = this.deps.meta.manifestByDigest(repository, now.digest);
+    const known = await this.deps.meta.manifestByDigest(repository, now.digest);
     if (known) {
-      this.deps.meta.setTag(repository, tag, known.digest);
+      await this.deps.meta.setTag(repository, tag, known.digest);
       this.book.tagChecked(repository, tag);
       this.hit(proxy, repository, known.digest);
       return known;
@@ -230,7 +243,7 @@ export class PullThrough {
     const { bytes, descriptor } = fetched;
     const parsed = parseManifest(bytes, descriptor.mediaType, algorithmOf(descriptor.digest));
     const tag = referenceOf(reference)?.kind === 'tag' ? reference : undefined;
-    this.deps.meta.putManifest({ repository, ...parsed, content: bytes }, tag, true);
+    await this.deps.meta.putManifest({ repository, ...parsed, content: bytes }, tag, true);
     if (tag !== undefined) this.book.tagChecked(repository, tag);
     this.book.held(proxy.name, {
       repository,
@@ -238,7 +251,7 @@ export class PullThrough {
       kind: 'manifest',
       size: bytes.length,
     });
-    this.evict(proxy);
+    await this.evict(proxy);
     return {
       digest: parsed.digest,
       mediaType: parsed.mediaType,
@@ -248,12 +261,12 @@ export class PullThrough {
   }
 
   /** Past maxBytes: lets go of the least recently pulled content (GC then frees its bytes). */
-  private evict(proxy: ProxyConfig): void {
+  private async evict(proxy: ProxyConfig): Promise<void> {
     if (proxy.maxBytes === 0) return;
     const { meta } = this.deps;
     for (const item of this.book.evictBeyond(proxy.name, proxy.maxBytes)) {
-      if (item.kind === 'blob') meta.unlinkBlob(item.repository, item.digest);
-      else meta.deleteManifest(item.repository, item.digest);
+      if (item.kind === 'blob') await meta.unlinkBlob(item.repository, item.digest);
+      else await meta.deleteManifest(item.repository, item.digest);
       this.deps.log.info(
         { proxy: proxy.name, repo: item.repository, digest: item.digest, size: item.size },
         'evicted from the pull-through cache',

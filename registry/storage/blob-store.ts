@@ -1,7 +1,7 @@
 import type { Readable, Writable } from 'node:stream';
 import { unlink } from 'node:fs/promises';
 import type { Digest } from '../../schemas/oci.js';
-import type { RegistryMetadata } from '../metadata/registry-metadata.js';
+import type { MaybePromise, RegistryMetadata } from '../metadata/registry-metadata.js';
 import type { ByteRange, StorageDriver } from './driver.js';
 import { allowAllBlobs, type BlobGuard } from './blob-guard.js';
 import { blobKey } from './keys.js';
@@ -31,8 +31,14 @@ export class BlobStore {
   ) {}
 
   /** The size of a blob that `repository` may serve, or undefined. */
-  sizeIn(repository: string, digest: Digest): number | undefined {
+  sizeIn(repository: string, digest: Digest): MaybePromise<number | undefined> {
     const size = this.meta.repositoryBlobSize(repository, digest);
+    // SQLite answers synchronously: blob HEAD/GET then cost no promise before the bytes.
+    if (size instanceof Promise) return size.then((s) => this.touchIfHeld(digest, s));
+    return this.touchIfHeld(digest, size);
+  }
+
+  private touchIfHeld(digest: Digest, size: number | undefined): number | undefined {
     if (size !== undefined) this.touch(digest);
     return size;
   }
@@ -107,10 +113,10 @@ export class BlobStore {
     size: number,
     bytes: { place(): Promise<void>; drop(): Promise<void> },
   ): Promise<void> {
-    if (this.meta.blobSize(digest) !== undefined && !this.committing.has(digest)) {
+    if (!this.committing.has(digest) && (await this.meta.blobSize(digest)) !== undefined) {
       // Already stored: keep the existing bytes, just link them.
       this.touch(digest);
-      if (this.meta.linkBlob(repository, digest)) {
+      if (await this.meta.linkBlob(repository, digest)) {
         await bytes.drop();
         return;
       }
@@ -121,7 +127,7 @@ export class BlobStore {
     this.committing.add(digest);
     try {
       await bytes.place();
-      this.meta.addBlob(repository, digest, size);
+      await this.meta.addBlob(repository, digest, size);
       this.touch(digest);
     } finally {
       this.committing.delete(digest);
@@ -129,12 +135,12 @@ export class BlobStore {
   }
 
   /** Cross-repository mount: links a blob the caller may read elsewhere into `repository`. */
-  mount(repository: string, from: string, digest: Digest): boolean {
-    const size = this.meta.repositoryBlobSize(from, digest);
+  async mount(repository: string, from: string, digest: Digest): Promise<boolean> {
+    const size = await this.meta.repositoryBlobSize(from, digest);
     if (size === undefined) return false;
     const linked = this.guard({ repository, digest, size });
     this.touch(digest);
-    if (!this.meta.linkBlob(repository, digest)) return false;
+    if (!(await this.meta.linkBlob(repository, digest))) return false;
     linked?.();
     return true;
   }

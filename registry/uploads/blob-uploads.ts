@@ -20,7 +20,7 @@ export interface BlobUploads {
   /** Opens a session; `owner` (who opens it through /v2) is held to `registry.maxOpenUploads`. */
   start(repository: string, owner?: string): Promise<UploadRow>;
   /** The session, or OciError BLOB_UPLOAD_UNKNOWN. */
-  get(repository: string, id: string): UploadRow;
+  get(repository: string, id: string): Promise<UploadRow>;
   /** Appends a chunk. `range` is the chunk's Content-Range; it must start at the current offset. */
   append(
     repository: string,

@@ -31,7 +31,7 @@ import {
   type Staged,
 } from './multipart-staging.js';
 import { checkLength, checkStart, cutByClient, type ChunkRange } from './chunk-checks.js';
-import { assertRoomForUpload } from './open-upload-cap.js';
+import { assertRoomForUpload, tooManyUploads } from './open-upload-cap.js';
 import { UploadLocks } from './upload-locks.js';
 
 interface HashState {
@@ -53,15 +53,17 @@ export class MultipartUploadSessions implements BlobUploads {
     private readonly maxOpenPerOwner = Infinity,
   ) {}
 
-  start(repository: string, owner = ''): Promise<UploadRow> {
-    assertRoomForUpload(this.meta, owner, this.maxOpenPerOwner);
-    const row = this.meta.createUpload(randomUUID(), repository, owner);
+  async start(repository: string, owner = ''): Promise<UploadRow> {
+    await assertRoomForUpload(this.meta, owner, this.maxOpenPerOwner);
+    const id = randomUUID();
+    const row = await this.meta.createUpload(id, repository, owner, this.maxOpenPerOwner);
+    if (!row) throw tooManyUploads(this.maxOpenPerOwner);
     this.hashes.set(row.id, { hash: createHash('sha256'), offset: 0 });
-    return Promise.resolve(row);
+    return row;
   }
 
-  get(repository: string, id: string): UploadRow {
-    const row = UUID.test(id) ? this.meta.upload(id) : undefined;
+  async get(repository: string, id: string): Promise<UploadRow> {
+    const row = UUID.test(id) ? await this.meta.upload(id) : undefined;
     if (!row || row.repository !== repository) {
       throw new OciError('BLOB_UPLOAD_UNKNOWN', undefined, { id: id.slice(0, 100) });
     }
@@ -70,9 +72,9 @@ export class MultipartUploadSessions implements BlobUploads {
 
   append(repository: string, id: string, body: Readable, range?: ChunkRange): Promise<UploadRow> {
     return this.locks.run(id, async () => {
-      const row = this.get(repository, id);
+      const row = await this.get(repository, id);
       checkStart(row, body, range);
-      const staged = this.staged(row);
+      const staged = await this.staged(row);
       const hash = this.runningHash(row, 'sha256');
       const writer = this.writerFor(row, staged, dataKey(row.id), true);
       let recorded = false;
@@ -93,7 +95,7 @@ export class MultipartUploadSessions implements BlobUploads {
         }
         const size = row.size + writer.written;
         const next: Staged = { ...staged, uploadId: writer.uploadId, etags: writer.etags, pending };
-        if (!this.meta.advanceUpload(row.id, row.size, size, JSON.stringify(next)))
+        if (!(await this.meta.advanceUpload(row.id, row.size, size, JSON.stringify(next))))
           throw new OciError('BLOB_UPLOAD_INVALID', 'another request wrote to this upload', { id });
         if (writer.prefixUsed) await this.deletePending(row.id, staged);
         if (hash) this.hashes.set(row.id, { hash, offset: size });
@@ -123,8 +125,8 @@ export class MultipartUploadSessions implements BlobUploads {
       body = undefined;
     }
     return this.locks.run(id, async () => {
-      const row = this.get(repository, id);
-      const staged = this.staged(row);
+      const row = await this.get(repository, id);
+      const staged = await this.staged(row);
       let size: number;
       try {
         size =
@@ -133,7 +135,7 @@ export class MultipartUploadSessions implements BlobUploads {
             : await this.completeParted(row, staged, digest, body);
       } catch (err) {
         // Refused (a quota): the upload's bytes go with it, nothing of it stays.
-        if (err instanceof OciError && err.code === 'DENIED' && this.meta.upload(row.id))
+        if (err instanceof OciError && err.code === 'DENIED' && (await this.meta.upload(row.id)))
           await this.remove(row.id, { completed: !!(await this.driver.stat(dataKey(row.id))) });
         throw err;
       }
@@ -143,14 +145,14 @@ export class MultipartUploadSessions implements BlobUploads {
   }
 
   async cancel(repository: string, id: string): Promise<void> {
-    this.get(repository, id);
+    await this.get(repository, id);
     await this.locks.run(id, () => this.remove(id));
   }
 
   /** `completed`: its multipart upload was completed into `data` (nothing to abort). */
   async remove(id: string, options: { completed?: boolean } = {}): Promise<void> {
-    const state = this.meta.uploadState(id);
-    this.meta.deleteUpload(id);
+    const state = await this.meta.uploadState(id);
+    await this.meta.deleteUpload(id);
     this.hashes.delete(id);
     await this.dropStaged(id, state, options.completed ?? false);
   }
@@ -172,7 +174,7 @@ export class MultipartUploadSessions implements BlobUploads {
     let bytes = 0;
     for await (const object of this.driver.list(UPLOADS_FOLDER)) {
       const id = object.key.split('/')[1] ?? '';
-      if (this.meta.upload(id) || this.active.has(id)) continue;
+      if (this.active.has(id) || (await this.meta.upload(id))) continue;
       if (object.modifiedAt.getTime() > cutoff) young.add(id);
       else {
         orphans.push(object.key);
@@ -228,7 +230,7 @@ export class MultipartUploadSessions implements BlobUploads {
       });
     } catch (err) {
       // Its multipart upload is complete: the session cannot take more bytes.
-      if (this.meta.upload(row.id)) await this.remove(row.id, { completed: true });
+      if (await this.meta.upload(row.id)) await this.remove(row.id, { completed: true });
       throw err;
     }
     return size;
@@ -248,8 +250,8 @@ export class MultipartUploadSessions implements BlobUploads {
     return `${algorithm}:${hash.digest('hex')}`;
   }
 
-  private staged(row: UploadRow): Staged {
-    return parseStaged(this.meta.uploadState(row.id), row.size, this.parts.partSize);
+  private async staged(row: UploadRow): Promise<Staged> {
+    return parseStaged(await this.meta.uploadState(row.id), row.size, this.parts.partSize);
   }
 
   /** This process's running hash of the upload, if it saw every byte; else undefined. */
@@ -268,12 +270,10 @@ export class MultipartUploadSessions implements BlobUploads {
       // Recorded at once, so that a crash before the chunk's end still leaves it findable.
       ...(record && {
         onCreated: (uploadId: string) =>
-          void this.meta.advanceUpload(
-            row.id,
-            row.size,
-            row.size,
-            JSON.stringify({ ...staged, uploadId }),
-          ),
+          void this.meta
+            .advanceUpload(row.id, row.size, row.size, JSON.stringify({ ...staged, uploadId }))
+            // Best effort: the chunk's own advance records the upload id too.
+            .catch(() => false),
       }),
     });
   }

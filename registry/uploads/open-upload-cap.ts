@@ -6,10 +6,19 @@
 import { OciError } from '../errors.js';
 import type { RegistryMetadata } from '../metadata/registry-metadata.js';
 
-export function assertRoomForUpload(meta: RegistryMetadata, owner: string, max: number): void {
+export async function assertRoomForUpload(
+  meta: RegistryMetadata,
+  owner: string,
+  max: number,
+): Promise<void> {
   if (owner === '' || max === Infinity) return;
-  if (meta.openUploadsOf(owner) < max) return;
-  throw new OciError('TOOMANYREQUESTS', 'too many upload sessions open', {
+  if ((await meta.openUploadsOf(owner)) < max) return;
+  throw tooManyUploads(max);
+}
+
+/** The refusal, also when `RegistryMetadata.createUpload` finds the cap reached at the insert. */
+export function tooManyUploads(max: number): OciError {
+  return new OciError('TOOMANYREQUESTS', 'too many upload sessions open', {
     limit: max,
     hint: 'finish or cancel (DELETE) an open upload session first',
   });

@@ -13,7 +13,7 @@ import type { BlobStore } from '../storage/blob-store.js';
 import { fsyncFile } from '../storage/fs-driver.js';
 import type { BlobUploads, StaleUpload } from './blob-uploads.js';
 import { checkLength, checkStart, cutByClient } from './chunk-checks.js';
-import { assertRoomForUpload } from './open-upload-cap.js';
+import { assertRoomForUpload, tooManyUploads } from './open-upload-cap.js';
 import { UploadLocks } from './upload-locks.js';
 
 interface HashState {
@@ -49,29 +49,23 @@ export class UploadSessions implements BlobUploads {
    * TOOMANYREQUESTS (429) until one is finished, cancelled or expired.
    */
   async start(repository: string, owner = ''): Promise<UploadRow> {
-    this.assertRoomFor(owner);
+    await assertRoomForUpload(this.meta, owner, this.maxOpenPerOwner);
     const id = randomUUID();
     // Active from before its file exists until its row does: GC never takes it for an orphan.
     this.active.add(id);
     try {
       await (await this.createStaging(id)).close();
-      // Again, with no await before the insert: concurrent starts cannot both take the last slot.
-      try {
-        this.assertRoomFor(owner);
-      } catch (err) {
+      // Again, in the insert's own transaction: concurrent starts cannot both take the last slot.
+      const row = await this.meta.createUpload(id, repository, owner, this.maxOpenPerOwner);
+      if (!row) {
         await rm(this.pathOf(id), { force: true });
-        throw err;
+        throw tooManyUploads(this.maxOpenPerOwner);
       }
-      const row = this.meta.createUpload(id, repository, owner);
       this.hashes.set(id, { hash: createHash('sha256'), offset: 0 });
       return row;
     } finally {
       this.active.delete(id);
     }
-  }
-
-  private assertRoomFor(owner: string): void {
-    assertRoomForUpload(this.meta, owner, this.maxOpenPerOwner);
   }
 
   /** A new, empty staging file; its folder is made on first need (it is gone only if removed by hand). */
@@ -85,8 +79,8 @@ export class UploadSessions implements BlobUploads {
     }
   }
 
-  get(repository: string, id: string): UploadRow {
-    const row = UUID.test(id) ? this.meta.upload(id) : undefined;
+  async get(repository: string, id: string): Promise<UploadRow> {
+    const row = UUID.test(id) ? await this.meta.upload(id) : undefined;
     if (!row || row.repository !== repository) {
       throw new OciError('BLOB_UPLOAD_UNKNOWN', undefined, { id: id.slice(0, 100) });
     }
@@ -104,8 +98,8 @@ export class UploadSessions implements BlobUploads {
     body: Readable,
     range?: { start: number; end: number },
   ): Promise<UploadRow> {
-    return this.exclusive(id, () =>
-      this.appendLocked(this.get(repository, id), body, { range, keepReceived: true }),
+    return this.exclusive(id, async () =>
+      this.appendLocked(await this.get(repository, id), body, { range, keepReceived: true }),
     );
   }
 
@@ -121,7 +115,7 @@ export class UploadSessions implements BlobUploads {
     range?: { start: number; end: number },
   ): Promise<{ digest: Digest; size: number }> {
     return this.exclusive(id, async () => {
-      let row = this.get(repository, id);
+      let row = await this.get(repository, id);
       // fsync covers the whole file: the last chunk's own write stream does it, else it is done below.
       if (body) row = await this.appendLocked(row, body, { range, sync: true });
       const path = this.pathOf(id);
@@ -138,20 +132,20 @@ export class UploadSessions implements BlobUploads {
         if (err instanceof OciError && err.code === 'DENIED') await this.remove(id);
         throw err;
       }
-      this.meta.deleteUpload(id);
+      await this.meta.deleteUpload(id);
       this.hashes.delete(id);
       return { digest, size: row.size };
     });
   }
 
   async cancel(repository: string, id: string): Promise<void> {
-    this.get(repository, id);
+    await this.get(repository, id);
     await this.exclusive(id, () => this.remove(id));
   }
 
   /** Removes an upload's row, staging file and hash state. */
   async remove(id: string): Promise<void> {
-    this.meta.deleteUpload(id);
+    await this.meta.deleteUpload(id);
     this.hashes.delete(id);
     await rm(this.pathOf(id), { force: true });
   }
@@ -226,11 +220,15 @@ export class UploadSessions implements BlobUploads {
   ): Promise<void> {
     const size = (await stat(this.pathOf(row.id))).size;
     // The hash saw every byte handed to the file; it stands for the file only if all were written.
-    this.recordSize(row, size, size === row.size + written ? hash : undefined);
+    await this.recordSize(row, size, size === row.size + written ? hash : undefined);
   }
 
-  private recordSize(row: UploadRow, size: number, hash: Hash | undefined): UploadRow {
-    this.meta.setUploadSize(row.id, size);
+  private async recordSize(
+    row: UploadRow,
+    size: number,
+    hash: Hash | undefined,
+  ): Promise<UploadRow> {
+    await this.meta.setUploadSize(row.id, size);
     if (hash) this.hashes.set(row.id, { hash, offset: size });
     else this.hashes.delete(row.id);
     return { ...row, size };
@@ -270,7 +268,7 @@ export class UploadSessions implements BlobUploads {
     let count = 0;
     let bytes = 0;
     for (const name of names) {
-      if (this.meta.upload(name) || this.active.has(name)) continue;
+      if (this.active.has(name) || (await this.meta.upload(name))) continue;
       const s = await stat(join(this.dir, name)).catch(() => undefined);
       if (!s || s.mtimeMs > cutoff) continue;
       count++;

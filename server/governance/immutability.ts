@@ -107,7 +107,7 @@ export class Immutability {
           ? undefined
           : this.check(
               { repository, tag, digest: manifest.digest, actor, force, address },
-              registry.meta.tagDigest(repository, tag),
+              await registry.meta.tagDigest(repository, tag),
             );
       await next(push);
       forced?.(); // audited once the push has passed every check

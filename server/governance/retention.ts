@@ -151,7 +151,7 @@ export class Retention {
    * lists, then runs GC and reports what it freed.
    */
   async run(scope: RetentionScope, options: RunOptions): Promise<RetentionReport> {
-    const plan = this.plan(scope, options.force ? options.actor : undefined);
+    const plan = await this.plan(scope, options.force ? options.actor : undefined);
     const report: RetentionReport = {
       namespace: scope.namespace,
       app: scope.app ?? null,
@@ -165,7 +165,7 @@ export class Retention {
     for (const v of plan.removed) {
       // The registry's removal path: the immutability guard (forced only when asked), the
       // version's rows and the `delete` webhook (indexer), `registry.untag` in the audit log.
-      registry.removeTag({
+      await registry.removeTag({
         ...removing,
         repository: v.repository,
         tag: v.version,
@@ -181,7 +181,7 @@ export class Retention {
     }
     for (const m of plan.untagged) {
       try {
-        registry.removeManifest({
+        await registry.removeManifest({
           ...removing,
           repository: m.repository,
           digest: m.digest as never,
@@ -209,10 +209,10 @@ export class Retention {
   }
 
   /** `forcedBy`: the actor of a forced run, who must be allowed past immutability rules. */
-  private plan(
+  private async plan(
     scope: RetentionScope,
     forcedBy: string | undefined,
-  ): Omit<RetentionReport, 'namespace' | 'app' | 'dryRun' | 'gc'> {
+  ): Promise<Omit<RetentionReport, 'namespace' | 'app' | 'dryRun' | 'gc'>> {
     const { db } = this.deps;
     this.deps.flushUsage?.();
     const now = this.deps.clock();
@@ -295,19 +295,19 @@ export class Retention {
     return {
       removed,
       kept,
-      untagged: this.untaggedToRemove(scope, namespaceRules, rulesByRepository, now).filter(
+      untagged: (await this.untaggedToRemove(scope, namespaceRules, rulesByRepository, now)).filter(
         (m) => !syncing.has(m.repository),
       ),
     };
   }
 
   /** Untagged manifests older than the `untaggedHours` of their repository's rules. */
-  private untaggedToRemove(
+  private async untaggedToRemove(
     scope: RetentionScope,
     namespaceRules: RetentionRules,
     rulesByRepository: Map<string, RetentionRules>,
     now: number,
-  ): RemovedManifest[] {
+  ): Promise<RemovedManifest[]> {
     const hoursOf = (repository: string): number | null =>
       (rulesByRepository.get(repository) ?? namespaceRules).untaggedHours;
     const candidates =
@@ -319,8 +319,11 @@ export class Retention {
       .filter((h): h is number => h !== null);
     if (hours.length === 0) return [];
     const youngest = Math.min(...hours);
-    return this.deps.registry.gc
-      .untaggedManifests(candidates[0]!, now - youngest * HOUR_MS)
+    const untagged = await this.deps.registry.gc.untaggedManifests(
+      candidates[0]!,
+      now - youngest * HOUR_MS,
+    );
+    return untagged
       .filter((m) => scope.app === undefined || m.repository === candidates[0])
       .flatMap((m) => {
         const h = hoursOf(m.repository);

@@ -34,7 +34,7 @@ export class Metrics {
 
   /** The whole scrape: process, store, then request figures. */
   async render(): Promise<string> {
-    this.store.refresh();
+    await this.store.refresh();
     const [process, store] = await Promise.all([
       processRegister().metrics(),
       this.register.metrics(),

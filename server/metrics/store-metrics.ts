@@ -14,7 +14,7 @@ export type DbConnection = 'main' | 'checkpointer' | 'search';
 
 /** Where the figures read at scrape time come from. */
 export interface StoreSources {
-  totals(): RegistryTotals;
+  totals(): RegistryTotals | Promise<RegistryTotals>;
   syncJobs(): Record<SyncJobState, number>;
   connections(): Record<DbConnection, boolean>;
   /** Namespaces with a quota and their usage (the quota gauges' only label values). */
@@ -129,9 +129,9 @@ export class StoreMetrics {
   }
 
   /** Reads what is counted at scrape time: one query for the registry's totals, one for sync jobs. */
-  refresh(): void {
+  async refresh(): Promise<void> {
     const { sources } = this;
-    const totals = sources.totals();
+    const totals = await sources.totals();
     for (const key of Object.keys(this.stored) as (keyof RegistryTotals)[])
       this.stored[key].set(totals[key]);
     for (const [state, n] of Object.entries(sources.syncJobs()))

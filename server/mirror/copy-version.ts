@@ -120,33 +120,33 @@ export async function copyVersion(input: CopyVersionInput): Promise<number> {
     }
   };
   for (const g of graphs)
-    for (const digest of manifestsBelow(input.registry, g.to, g.digest))
+    for (const digest of await manifestsBelow(input.registry, g.to, g.digest))
       await followReferrers(g.from, g.to, digest, 0);
 
   // Last: the tag. The bytes are the store's own copy, verified against the digest on the way in.
-  const stored = input.registry.meta.manifestByDigest(targetRepository, root.digest);
+  const stored = await input.registry.meta.manifestByDigest(targetRepository, root.digest);
   if (!stored) throw new Error(`${targetRepository}@${root.digest} vanished before it was tagged`);
-  if (input.registry.meta.tagDigest(targetRepository, input.version) !== root.digest)
+  if ((await input.registry.meta.tagDigest(targetRepository, input.version)) !== root.digest)
     await local.repository(targetRepository).pushReference(root, stored.content, input.version);
   return copied;
 }
 
 /** The manifest digests of a held graph: the root and, for an index, every child, recursively. */
-function manifestsBelow(
+async function manifestsBelow(
   registry: Pick<Registry, 'meta'>,
   repository: string,
   root: Digest,
-): Digest[] {
+): Promise<Digest[]> {
   const found: Digest[] = [];
-  const walk = (digest: Digest): void => {
+  const walk = async (digest: Digest): Promise<void> => {
     if (found.includes(digest)) return;
     found.push(digest);
-    const stored = registry.meta.manifestByDigest(repository, digest);
+    const stored = await registry.meta.manifestByDigest(repository, digest);
     if (!stored || !INDEX_MEDIA_TYPES.has(stored.mediaType)) return;
     const index = ImageIndex.safeParse(JSON.parse(stored.content.toString('utf8')));
-    if (index.success) for (const child of index.data.manifests) walk(child.digest);
+    if (index.success) for (const child of index.data.manifests) await walk(child.digest);
   };
-  walk(root);
+  await walk(root);
   return found;
 }
 
@@ -156,8 +156,8 @@ async function localTemplate(
   repository: string,
   bundle: Digest,
 ): Promise<unknown> {
-  for (const digest of manifestsBelow(registry, repository, bundle)) {
-    const stored = registry.meta.manifestByDigest(repository, digest);
+  for (const digest of await manifestsBelow(registry, repository, bundle)) {
+    const stored = await registry.meta.manifestByDigest(repository, digest);
     if (!stored || INDEX_MEDIA_TYPES.has(stored.mediaType)) continue;
     const image = ImageManifest.safeParse(JSON.parse(stored.content.toString('utf8')));
     const layer = image.success

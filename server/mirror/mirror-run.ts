@@ -111,7 +111,7 @@ export async function runMirror(
         });
       }
       at = null;
-      const removed = deps.apps.reconcile(
+      const removed = await deps.apps.reconcile(
         upstream,
         row,
         ready.map((v) => v.version),

@@ -96,7 +96,11 @@ export class MirroredApps {
    * Versions the upstream still has lose their mark; the others are marked deleted upstream, or
    * removed (tag and row) when the upstream is pruned. Returns the versions removed.
    */
-  reconcile(upstream: MirrorUpstream, app: AppRow, upstreamVersions: readonly string[]): string[] {
+  async reconcile(
+    upstream: MirrorUpstream,
+    app: AppRow,
+    upstreamVersions: readonly string[],
+  ): Promise<string[]> {
     const { db, registry, versions: index, clock } = this.deps;
     const ref = { namespace: app.namespace, name: app.name };
     const present = [...upstreamVersions];
@@ -125,7 +129,7 @@ export class MirroredApps {
       return [];
     }
     for (const { version } of gone) {
-      registry.meta.deleteTag(repositoryOf(ref), version);
+      await registry.meta.deleteTag(repositoryOf(ref), version);
       index.remove(ref, version);
     }
     return gone.map((g) => g.version);

@@ -23,15 +23,15 @@ import {
 
 type JsonObject = { [key: string]: Json };
 
-export function installTemplate(
+export async function installTemplate(
   app: AppRow,
   row: VersionRow,
   hub: string,
   ownHosts: ReadonlySet<string>,
   pull: RegistryCredentials | null,
   /** Whether the store holds `repository:tag` (a plugin image under the app's plugin tag). */
-  holds: (repository: string, tag: string) => boolean = () => false,
-): JsonObject {
+  holds: (repository: string, tag: string) => boolean | Promise<boolean> = () => false,
+): Promise<JsonObject> {
   if (row.state !== 'ready')
     throw new StoreError(
       'conflict',
@@ -54,7 +54,7 @@ export function installTemplate(
     // Pushed, imported or mirrored with the app: pulled from the store's copy (an air-gapped
     // site cannot reach the registry the template names).
     const tag = pluginTag(row.version, String(slot.owner.plugin_key ?? ''));
-    if (slot.owner.plugin_key && holds(repository, tag)) {
+    if (slot.owner.plugin_key && (await holds(repository, tag))) {
       slot.owner.share_image = `${hub}/${repository}:${tag}`;
       setCredentials(slot, hub, repository, pull);
       continue;

@@ -73,20 +73,24 @@ export class VersionPublisher {
     const repository = repositoryOf(app);
     const actor = principalName(ctx.principal);
     // Every image on this store must be there (and readable by the publisher) before anything is written.
-    const slots = imageSlots(template).map((slot) => {
+    const slots = [];
+    for (const slot of imageSlots(template)) {
       const ref = storeImageRef(slot.ref, ctx.ownHosts);
-      if (ref === undefined) return { slot, local: undefined };
+      if (ref === undefined) {
+        slots.push({ slot, local: undefined });
+        continue;
+      }
       const digest =
         ref && this.deps.permissions.repository(ctx.principal, ref.repository, 'pull')
-          ? resolveStoreImage(this.deps.registry, ref)
+          ? await resolveStoreImage(this.deps.registry, ref)
           : undefined;
       if (!ref || !digest)
         throw new StoreError(
           'invalid',
           formatRamError({ path: slot.path, reason: `image ${slot.ref} is not in this store` }),
         );
-      return { slot, local: { repository: ref.repository, digest } };
-    });
+      slots.push({ slot, local: { repository: ref.repository, digest } });
+    }
     const children: BundleComponent[] = [];
     let external = false;
     for (const { slot, local } of slots) {

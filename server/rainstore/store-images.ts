@@ -50,14 +50,14 @@ export function storeImageRef(
 }
 
 /** The manifest digest `ref` names in this store, or undefined. */
-export function resolveStoreImage(
+export async function resolveStoreImage(
   registry: Pick<Registry, 'meta'>,
   ref: StoreImageRef,
-): Digest | undefined {
+): Promise<Digest | undefined> {
   if (DIGEST_PATTERN.test(ref.reference)) {
-    return registry.meta.manifestByDigest(ref.repository, ref.reference as Digest)?.digest;
+    return (await registry.meta.manifestByDigest(ref.repository, ref.reference as Digest))?.digest;
   }
-  return registry.meta.tagDigest(ref.repository, ref.reference);
+  return await registry.meta.tagDigest(ref.repository, ref.reference);
 }
 
 /**
@@ -71,7 +71,7 @@ export async function bindImage(
   digest: Digest,
   actor: string,
 ): Promise<Descriptor> {
-  const stored = registry.meta.manifestByDigest(from, digest);
+  const stored = await registry.meta.manifestByDigest(from, digest);
   if (!stored) throw new Error(`manifest ${digest} is not in ${from}`);
   const json = JSON.parse(stored.content.toString('utf8')) as unknown;
   if (INDEX_MEDIA_TYPES.has(stored.mediaType)) {
@@ -80,11 +80,11 @@ export async function bindImage(
   } else {
     const image = ImageManifest.parse(json);
     for (const blob of [image.config, ...image.layers]) {
-      if (!registry.blobs.mount(to, from, blob.digest))
+      if (!(await registry.blobs.mount(to, from, blob.digest)))
         throw new Error(`blob ${blob.digest} of ${from}@${digest} is missing`);
     }
   }
-  if (!registry.meta.manifestByDigest(to, digest)) {
+  if (!(await registry.meta.manifestByDigest(to, digest))) {
     await registry.putManifest({
       repository: to,
       reference: digest,

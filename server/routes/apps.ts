@@ -156,8 +156,8 @@ export function appRoutes(deps: AppRoutesDeps): Router {
     (req, res) => void res.json(versions.get(res.locals.principal, ref(req), req.params.version)),
   );
 
-  router.delete('/:ns/:app/versions/:version', (req, res) => {
-    versions.remove(caller(req, res.locals.principal), ref(req), req.params.version);
+  router.delete('/:ns/:app/versions/:version', async (req, res) => {
+    await versions.remove(caller(req, res.locals.principal), ref(req), req.params.version);
     res.status(204).end();
   });
 

@@ -87,8 +87,8 @@ export function rainstoreRoutes(deps: RainstoreRoutesDeps): Router {
   const log = deps.log.child({ module: 'rainstore' });
   const market = marketOf(deps.config.rainstore);
   const publicUrl = deps.config.publicUrl;
-  const holds = (repository: string, tag: string): boolean =>
-    deps.registry.meta.tagDigest(repository, tag) !== undefined;
+  const holds = async (repository: string, tag: string): Promise<boolean> =>
+    (await deps.registry.meta.tagDigest(repository, tag)) !== undefined;
   const catalog = new Catalog({ db, permissions });
   const access = new AppAccess(db, permissions);
   const apps = new AppService({ ...deps, access, log });
@@ -272,7 +272,7 @@ export function rainstoreRoutes(deps: RainstoreRoutesDeps): Router {
     res.json({ id: String(row.id), ...versionBase(app, row) });
   });
 
-  openapi.get('/apps/:appID/versions/:version', (req, res) => {
+  openapi.get('/apps/:appID/versions/:version', async (req, res) => {
     const c = caller(req);
     const { app, row } = catalog.version(c.principal, appIdOf(req), String(req.params.version));
     const forInstall = queryBoolean(req.query.forInstall) ?? false;
@@ -291,7 +291,7 @@ export function rainstoreRoutes(deps: RainstoreRoutesDeps): Router {
             : 'installing needs an access key with the install scope (ReadInstall)',
         );
       }
-      const served = installTemplate(
+      const served = await installTemplate(
         app,
         row,
         hubHostOf(publicUrl, req),
@@ -322,7 +322,7 @@ export function rainstoreRoutes(deps: RainstoreRoutesDeps): Router {
   });
 
   // Install by command: no Authorization; listed public apps whose images anyone may pull.
-  router.get('/markets/:marketId/apps/:appId/version/:version/cmd', (req, res) => {
+  router.get('/markets/:marketId/apps/:appId/version/:version/cmd', async (req, res) => {
     if (req.params.marketId !== market.id && req.params.marketId !== market.domain)
       throw new StoreError('not_found', 'no such market');
     const { app, row, onShelf } = catalog.version(
@@ -340,7 +340,7 @@ export function rainstoreRoutes(deps: RainstoreRoutesDeps): Router {
         'this app installs from the market with an access key, not by command',
       );
     }
-    const template = installTemplate(
+    const template = await installTemplate(
       app,
       row,
       hubHostOf(publicUrl, req),

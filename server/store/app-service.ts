@@ -133,14 +133,15 @@ export class AppService {
 
   /**
    * Deletes the app's rows (versions, packages, statistics go with it) and its registry content:
-   * every tag, every manifest reachable from them, and the repository's links to their blobs, in
-   * one transaction. Garbage collection frees the blob bytes later.
+   * every tag, every manifest reachable from them, and the repository's links to their blobs;
+   * then its rows in one transaction (an app whose content went but whose rows failed to go is
+   * still listed, and can be deleted again). Garbage collection frees the blob bytes later.
    */
   async remove(caller: Caller, ref: AppRef): Promise<void> {
     const app = this.deps.access.manageable(caller.principal, ref);
     const repository = repositoryOf(ref);
+    const removed = await this.removeRegistryContent(repository);
     const counts = this.deps.db.transaction((tx) => {
-      const removed = this.removeRegistryContent(repository);
       tx.delete(apps).where(eq(apps.id, app.id)).run();
       this.record(caller, 'app.deleted', app, removed);
       this.deps.events?.emit({
@@ -226,31 +227,33 @@ export class AppService {
     });
   }
 
-  private removeRegistryContent(repository: string): { tags: number; manifests: number } {
+  private async removeRegistryContent(
+    repository: string,
+  ): Promise<{ tags: number; manifests: number }> {
     const { meta } = this.deps.registry;
-    const tags = meta.allTags(repository);
+    const tags = await meta.allTags(repository);
     const seen = new Set<Digest>();
-    const walk = (digest: Digest): void => {
+    const walk = async (digest: Digest): Promise<void> => {
       if (seen.has(digest)) return;
       seen.add(digest);
-      for (const r of meta.referrers(repository, digest)) walk(r.digest);
-      const stored = meta.manifestByDigest(repository, digest);
+      for (const r of await meta.referrers(repository, digest)) await walk(r.digest);
+      const stored = await meta.manifestByDigest(repository, digest);
       if (!stored) return;
       const json = JSON.parse(stored.content.toString('utf8')) as unknown;
       if (INDEX_MEDIA_TYPES.has(stored.mediaType)) {
         const index = ImageIndex.safeParse(json);
-        if (index.success) for (const child of index.data.manifests) walk(child.digest);
+        if (index.success) for (const child of index.data.manifests) await walk(child.digest);
       } else {
         const image = ImageManifest.safeParse(json);
         if (image.success)
           for (const blob of [image.data.config, ...image.data.layers])
-            meta.unlinkBlob(repository, blob.digest);
+            await meta.unlinkBlob(repository, blob.digest);
       }
-      meta.deleteManifest(repository, digest);
+      await meta.deleteManifest(repository, digest);
     };
     for (const tag of tags) {
-      meta.deleteTag(repository, tag.name);
-      walk(tag.digest);
+      await meta.deleteTag(repository, tag.name);
+      await walk(tag.digest);
     }
     return { tags: tags.length, manifests: seen.size };
   }

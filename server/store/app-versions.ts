@@ -85,7 +85,7 @@ export class AppVersions {
    * Deletes the version's tag in the registry and its row (with the store's component tags).
    * Packages stop covering it; a package left with no version is deleted.
    */
-  remove(caller: Caller, ref: AppRef, version: string): void {
+  async remove(caller: Caller, ref: AppRef, version: string): Promise<void> {
     const app = this.deps.access.manageable(caller.principal, ref);
     const row = this.deps.db
       .select()
@@ -94,22 +94,23 @@ export class AppVersions {
       .get();
     if (!row) throw new StoreError('not_found', `no version ${version} of ${repositoryOf(ref)}`);
     const actor = principalName(caller.principal);
+    // The registry's removal path, as a DELETE on /v2: immutability rules decide here too. First,
+    // so that a refusal changes nothing; a row left by a failure after it is what reindex mends.
+    try {
+      await this.deps.registry.removeTag({
+        repository: repositoryOf(ref),
+        tag: version,
+        actor,
+        force: false,
+        address: caller.address,
+      });
+    } catch (err) {
+      if (err instanceof OciError && err.code === 'DENIED')
+        throw new StoreError('forbidden', err.message, err.detail);
+      // A version row whose tag is gone already: the row still goes.
+      if (!(err instanceof OciError && err.code === 'MANIFEST_UNKNOWN')) throw err;
+    }
     this.deps.db.transaction((tx) => {
-      // The registry's removal path, as a DELETE on /v2: immutability rules decide here too.
-      try {
-        this.deps.registry.removeTag({
-          repository: repositoryOf(ref),
-          tag: version,
-          actor,
-          force: false,
-          address: caller.address,
-        });
-      } catch (err) {
-        if (err instanceof OciError && err.code === 'DENIED')
-          throw new StoreError('forbidden', err.message, err.detail);
-        // A version row whose tag is gone already: the row still goes.
-        if (!(err instanceof OciError && err.code === 'MANIFEST_UNKNOWN')) throw err;
-      }
       this.deps.versions.remove(ref, version, undefined, actor);
       for (const pkg of tx.select().from(packages).where(eq(packages.appId, app.id)).all()) {
         const covered = parseStrings(pkg.versions);

@@ -68,7 +68,7 @@ export class BundleReader {
     const index = ImageIndex.safeParse(json);
     if (!index.success) return undefined;
     for (const child of index.data.manifests) {
-      const stored = this.registry.meta.manifestByDigest(repository, child.digest);
+      const stored = await this.registry.meta.manifestByDigest(repository, child.digest);
       if (!stored || INDEX_MEDIA_TYPES.has(stored.mediaType)) continue;
       const manifest = ImageManifest.safeParse(JSON.parse(stored.content.toString('utf8')));
       const layer = manifest.success ? templateLayer(manifest.data) : undefined;
@@ -118,7 +118,7 @@ export class BundleReader {
   }> {
     if (layer.size > MAX_TEMPLATE_BYTES)
       throw new OciError('MANIFEST_INVALID', 'template.json is larger than 4 MiB');
-    if (this.registry.blobs.sizeIn(repository, layer.digest) === undefined) {
+    if ((await this.registry.blobs.sizeIn(repository, layer.digest)) === undefined) {
       throw new OciError('MANIFEST_BLOB_UNKNOWN', undefined, { missing: [layer.digest] });
     }
     const bytes = await readLimited(

@@ -15,7 +15,7 @@ export async function putBlob(
   bytes: Buffer,
 ): Promise<{ digest: Digest; size: number }> {
   const digest = digestOf(bytes);
-  if (registry.blobs.sizeIn(repository, digest) !== undefined)
+  if ((await registry.blobs.sizeIn(repository, digest)) !== undefined)
     return { digest, size: bytes.length };
   const upload = await registry.uploads.start(repository);
   try {

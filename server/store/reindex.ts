@@ -54,7 +54,7 @@ export class Reindexer {
     if (this.deps.busy())
       throw new StoreError('conflict', 'image sync jobs are running; reindex when they are done');
     const report: ReindexReport = { apps: 0, versions: 0, components: 0, skipped: [] };
-    for (const ref of this.appRefs()) {
+    for (const ref of await this.appRefs()) {
       const rebuilt = await this.reindexApp(ref, report.skipped);
       if (rebuilt.versions > 0) report.apps++;
       report.versions += rebuilt.versions;
@@ -68,7 +68,7 @@ export class Reindexer {
   }
 
   /** Every app the rows or the registry know of. */
-  private appRefs(): AppRef[] {
+  private async appRefs(): Promise<AppRef[]> {
     const names = new Set(
       this.deps.db
         .select({ namespace: apps.namespace, name: apps.name })
@@ -78,7 +78,7 @@ export class Reindexer {
     );
     for (
       let last = '', page: string[];
-      (page = this.deps.registry.meta.listRepositories(last, 500)).length > 0;
+      (page = await this.deps.registry.meta.listRepositories(last, 500)).length > 0;
       last = page.at(-1)!
     ) {
       for (const name of page) if (appRefOf(name)) names.add(name);
@@ -93,10 +93,10 @@ export class Reindexer {
   ): Promise<{ versions: number; components: number }> {
     const repository = repositoryOf(ref);
     for (let read = 1; ; read++) {
-      const tags = this.deps.registry.meta.allTags(repository);
+      const tags = await this.deps.registry.meta.allTags(repository);
       const problems: ReindexReport['skipped'] = [];
       const found = await this.readTags(repository, tags, problems);
-      const now = this.deps.registry.meta.allTags(repository);
+      const now = await this.deps.registry.meta.allTags(repository);
       if (!sameTags(tags, now) && read < MAX_READS) continue;
       skipped.push(...problems);
       return this.rebuild(ref, found);
@@ -110,7 +110,7 @@ export class Reindexer {
   ): Promise<ReadTag[]> {
     const found: ReadTag[] = [];
     for (const { name, digest } of tags) {
-      const stored = this.deps.registry.meta.manifestByDigest(repository, digest);
+      const stored = await this.deps.registry.meta.manifestByDigest(repository, digest);
       if (!stored) continue;
       try {
         const content = await this.deps.reader.read(repository, stored, stored.content);
@@ -183,7 +183,9 @@ export class Reindexer {
       for (const t of oldTags) {
         const tag = componentTag(t.version, t.serviceKey);
         if (!live.has(tag) && !found.some((f) => f.tag === tag))
-          registry.meta.deleteTag(repository, tag);
+          // Inside a synchronous SQLite transaction: SQLite's registry writes run before they
+          // return (sqlite-metadata.ts); package E of decision 0003 moves this out of it.
+          void registry.meta.deleteTag(repository, tag);
       }
       // A rebuild is no change to the app: keep its update time (listings sort by it).
       if (app) tx.update(apps).set({ updatedAt: app.updatedAt }).where(eq(apps.id, app.id)).run();

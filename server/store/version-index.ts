@@ -148,7 +148,13 @@ export class VersionIndex {
           .run();
         // The component tag names the component image (Rainbond pulls it by tag), not the bundle index.
         if (content.kind === 'bundle' && c.imageDigest)
-          this.registry.meta.setTag(repository, componentTag(version, c.serviceKey), c.imageDigest);
+          // Inside a synchronous SQLite transaction: SQLite's registry writes run before they
+          // return (sqlite-metadata.ts); package E of decision 0003 moves this out of it.
+          void this.registry.meta.setTag(
+            repository,
+            componentTag(version, c.serviceKey),
+            c.imageDigest,
+          );
       }
       tx.update(apps)
         .set({ updatedAt: now, ...displayNameFromTemplate(app, content.template) })
@@ -189,8 +195,10 @@ export class VersionIndex {
       .from(components)
       .where(eq(components.versionId, versionId))
       .all();
+    // Inside a synchronous SQLite transaction: SQLite's registry writes run before they return
+    // (sqlite-metadata.ts); package E of decision 0003 moves this out of it.
     for (const { serviceKey } of keys)
-      this.registry.meta.deleteTag(repository, componentTag(version, serviceKey));
+      void this.registry.meta.deleteTag(repository, componentTag(version, serviceKey));
   }
 }
 

@@ -27,25 +27,35 @@ interface ManifestJson {
 
 type Meta = Pick<RegistryMetadata, 'manifestByDigest'>;
 
-export function imageSizes(meta: Meta, repository: string, digest: string): PlatformSize[] {
-  const top = read(meta, repository, digest);
+export async function imageSizes(
+  meta: Meta,
+  repository: string,
+  digest: string,
+): Promise<PlatformSize[]> {
+  const top = await read(meta, repository, digest);
   if (!top) return [];
   if (!Array.isArray(top.manifests)) return [{ platform: '', bytes: imageBytes(top) }];
-  return top.manifests.flatMap((entry) => {
+  const sizes: PlatformSize[] = [];
+  for (const entry of top.manifests) {
     // Attestations (buildx's "unknown/unknown") are not a platform anyone runs.
     const os = typeof entry.platform?.os === 'string' ? entry.platform.os : '';
     const arch =
       typeof entry.platform?.architecture === 'string' ? entry.platform.architecture : '';
-    if (!os || os === 'unknown' || typeof entry.digest !== 'string') return [];
-    const child = read(meta, repository, entry.digest);
-    if (!child) return [];
+    if (!os || os === 'unknown' || typeof entry.digest !== 'string') continue;
+    const child = await read(meta, repository, entry.digest);
+    if (!child) continue;
     const variant = typeof entry.platform?.variant === 'string' ? `/${entry.platform.variant}` : '';
-    return [{ platform: `${os}/${arch}${variant}`, bytes: imageBytes(child) }];
-  });
+    sizes.push({ platform: `${os}/${arch}${variant}`, bytes: imageBytes(child) });
+  }
+  return sizes;
 }
 
-function read(meta: Meta, repository: string, digest: string): ManifestJson | undefined {
-  const stored = meta.manifestByDigest(repository, digest as Digest);
+async function read(
+  meta: Meta,
+  repository: string,
+  digest: string,
+): Promise<ManifestJson | undefined> {
+  const stored = await meta.manifestByDigest(repository, digest as Digest);
   if (!stored) return undefined;
   try {
     const parsed: unknown = JSON.parse(stored.content.toString('utf8'));

@@ -327,17 +327,21 @@ describe('cli: a 1 GiB image (flat memory, resumed push)', function () {
       '--json',
     ];
     const repository = 'admin/resume';
-    const landed = (): Descriptor[] =>
-      [image.config, ...image.layers].filter(
-        (d) => srv.app.registry.meta.repositoryBlobSize(repository, d.digest) !== undefined,
-      );
-    const landedLayers = (): number => landed().filter((d) => d.mediaType === LAYER_TYPE).length;
+    const landed = async (): Promise<Descriptor[]> => {
+      const held: Descriptor[] = [];
+      for (const d of [image.config, ...image.layers])
+        if ((await srv.app.registry.meta.repositoryBlobSize(repository, d.digest)) !== undefined)
+          held.push(d);
+      return held;
+    };
+    const landedLayers = async (): Promise<number> =>
+      (await landed()).filter((d) => d.mediaType === LAYER_TYPE).length;
 
     counter.reset();
     const first = start(args, { APPSHELF_PROGRESS: '1' });
     let exited = false;
     void first.done.then(() => (exited = true));
-    while (!exited && landedLayers() < 2) await sleep(20);
+    while (!exited && (await landedLayers()) < 2) await sleep(20);
     expect(exited, `the push ended before it could be interrupted:\n${first.stderr()}`).to.equal(
       false,
     );
@@ -345,7 +349,7 @@ describe('cli: a 1 GiB image (flat memory, resumed push)', function () {
     const stopped = await Promise.race([first.done, sleep(5000).then(() => undefined)]);
     if (!stopped) first.child.kill('SIGKILL');
     const interrupted = await first.done;
-    const done = landed();
+    const done = await landed();
     const sentBefore = new Map(counter.byDigest);
     console.log(
       `      interrupted (${stopped ? `exit ${interrupted.code} on SIGINT` : 'SIGKILL after 5 s'}) with ${done.length}/5 blobs landed (${done.filter((d) => d.mediaType === LAYER_TYPE).length} layers); CLI peak RSS ${mb(interrupted.peakRss)}`,
@@ -395,7 +399,7 @@ describe('cli: a 1 GiB image (flat memory, resumed push)', function () {
     expect(manifest.config.digest).to.equal(image.config.digest);
     expect(manifest.layers.map((l) => l.digest)).to.deep.equal(image.layers.map((l) => l.digest));
     for (const d of [image.config, ...image.layers])
-      expect(srv.app.registry.meta.repositoryBlobSize(repository, d.digest)).to.equal(d.size);
+      expect(await srv.app.registry.meta.repositoryBlobSize(repository, d.digest)).to.equal(d.size);
     await rm(image.dir, { recursive: true, force: true });
   });
 });

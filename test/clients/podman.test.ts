@@ -125,7 +125,9 @@ describe('clients: podman', function () {
       target,
     ]);
     const pushed = (await readFile(digestFile, 'utf8')).trim();
-    expect(srv!.app.registry.meta.manifestByTag('clients/podman', 'v1')?.digest).to.equal(pushed);
+    expect((await srv!.app.registry.meta.manifestByTag('clients/podman', 'v1'))?.digest).to.equal(
+      pushed,
+    );
 
     await podman(['rmi', '--force', id]);
     expect((await podman(['images', '--quiet'])).stdout.trim()).to.equal('');
@@ -168,7 +170,7 @@ describe('clients: podman', function () {
       `docker://${target}`,
     ]);
     const pushed = (await readFile(digestFile, 'utf8')).trim();
-    const stored = srv!.app.registry.meta.manifestByTag('clients/podman-multi', 'v1');
+    const stored = await srv!.app.registry.meta.manifestByTag('clients/podman-multi', 'v1');
     expect(stored?.digest).to.equal(pushed);
     const children = (JSON.parse(stored!.content.toString('utf8')) as { manifests: Desc[] })
       .manifests;
@@ -178,7 +180,10 @@ describe('clients: podman', function () {
     ]);
     for (const child of children)
       expect(
-        srv!.app.registry.meta.manifestByDigest('clients/podman-multi', child.digest as Digest),
+        await srv!.app.registry.meta.manifestByDigest(
+          'clients/podman-multi',
+          child.digest as Digest,
+        ),
       ).to.not.equal(undefined);
 
     const pulled = lastLine(

@@ -164,7 +164,7 @@ describe('clients: skopeo', function () {
     expect(
       (await rawManifest('clients/image', 'v1')).equals(await sourceBytes(built.image!)),
     ).to.equal(true);
-    expect(srv!.app.registry.meta.manifestByTag('clients/image', 'v1')?.digest).to.equal(
+    expect((await srv!.app.registry.meta.manifestByTag('clients/image', 'v1'))?.digest).to.equal(
       built.image!.digest,
     );
     const out = await copyOut('clients/image', 'v1');
@@ -179,7 +179,8 @@ describe('clients: skopeo', function () {
     expect(children.map((c) => c.platform?.architecture)).to.deep.equal(['amd64', 'arm64']);
     for (const child of children)
       expect(
-        srv!.app.registry.meta.manifestByDigest('clients/multi', child.digest as Digest)?.digest,
+        (await srv!.app.registry.meta.manifestByDigest('clients/multi', child.digest as Digest))
+          ?.digest,
       ).to.equal(child.digest);
     const out = await copyOut('clients/multi', 'v1', ['--all']);
     await expectSameLayout(out, 'v1', built.multi!, 7);
@@ -219,7 +220,7 @@ describe('clients: skopeo', function () {
         r.url.includes(layer),
     );
     expect(uploads).to.deep.equal([]);
-    expect(srv!.app.registry.blobs.sizeIn('clients/mount-b', layer as Digest)).to.equal(
+    expect(await srv!.app.registry.blobs.sizeIn('clients/mount-b', layer as Digest)).to.equal(
       manifest.layers[0]!.size,
     );
     expect(
@@ -237,7 +238,7 @@ describe('clients: skopeo', function () {
     };
     expect(manifest.artifactType).to.equal('application/vnd.example.appshelf.note.v1+json');
     expect(manifest.config.mediaType).to.equal(OCI.empty);
-    expect(srv!.app.registry.meta.manifestByTag('clients/artifact', 'v1')?.digest).to.equal(
+    expect((await srv!.app.registry.meta.manifestByTag('clients/artifact', 'v1'))?.digest).to.equal(
       built.artifact!.digest,
     );
     const out = await copyOut('clients/artifact', 'v1', ['--preserve-digests']);

@@ -23,9 +23,9 @@ describe('rainstore: plugin images in the install template', () => {
     (t.plugins as { share_image: string; plugin_image: Record<string, unknown> }[])[0]!;
   const pull = { user: 'robot', password: 'secret' };
 
-  it('uses <version>-plugin-<plugin_key> in the app repository when the store holds it', () => {
+  it('uses <version>-plugin-<plugin_key> in the app repository when the store holds it', async () => {
     const asked: string[] = [];
-    const served = installTemplate(
+    const served = await installTemplate(
       app,
       row,
       'store.site.internal',
@@ -49,8 +49,15 @@ describe('rainstore: plugin images in the install template', () => {
     });
   });
 
-  it('leaves a plugin the store does not hold where the template names it', () => {
-    const served = installTemplate(app, row, 'store.site.internal', new Set(), pull, () => false);
+  it('leaves a plugin the store does not hold where the template names it', async () => {
+    const served = await installTemplate(
+      app,
+      row,
+      'store.site.internal',
+      new Set(),
+      pull,
+      () => false,
+    );
     expect(plugin(served).share_image).to.equal(
       'hub.appshelf.example/acme/perf-analyze:1.4.2_6d1e0c9b',
     );

@@ -150,7 +150,7 @@ describe('registry: bad input is refused cleanly and leaves nothing behind', () 
     // and the blob tree holds exactly the blobs stored on purpose.
     expect(await stagingFiles(), 'staging files').to.deep.equal([]);
     expect(
-      srv.app.registry.meta.db.prepare('select count(*) as n from uploads').get(),
+      srv.app.sqlite.prepare('select count(*) as n from uploads').get(),
       'upload rows',
     ).to.deep.equal({ n: 0 });
     expect(await storedKeys(srv, '_tmp'), '_tmp files').to.deep.equal([]);

@@ -334,7 +334,7 @@ describe('registry: garbage collection under load', function () {
     for (const digest of garbageBlobs.keys())
       expect(await hasBlobFile(digest), `file of ${digest}`).to.equal(true);
     // (Rows, not HEAD: a HEAD would count as a client's interest and keep them for the grace period.)
-    const rows = srv.app.registry.meta.db.prepare(
+    const rows = srv.app.sqlite.prepare(
       `select count(*) as n from manifests where digest in (${garbageManifests.map(() => '?').join()})`,
     );
     expect(rows.get(...garbageManifests), 'garbage manifests after a dry run').to.deep.equal({
@@ -446,7 +446,7 @@ describe('registry: garbage collection under load', function () {
     expect(mount.status).to.equal(201);
     // ... and re-pushes an old untagged manifest by digest, to reference it from an index.
     // Rows, not GET: reading it now would keep it by itself.
-    const contentOf = srv.app.registry.meta.db.prepare(
+    const contentOf = srv.app.sqlite.prepare(
       'select content from manifests where repository = ? and digest = ?',
     );
     const oldBody = (

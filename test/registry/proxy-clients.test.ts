@@ -90,7 +90,7 @@ describe('registry: pull-through cache with real clients', function () {
       `docker://${srv.host}/hub/library/hello:1.0`,
       `oci:${join(dir, 'layout')}:hello`,
     ]);
-    const stored = srv.app.registry.meta.manifestByTag('hub/library/hello', '1.0');
+    const stored = await srv.app.registry.meta.manifestByTag('hub/library/hello', '1.0');
     expect(stored?.content.toString()).to.equal(direct.stdout);
   });
 
@@ -112,7 +112,7 @@ describe('registry: pull-through cache with real clients', function () {
       });
       expect(pulled.stdout).to.contain('hello:1.0');
       expect(seen, seen.join('\n')).to.include('HEAD /v2/library/hello/manifests/1.0');
-      expect(srv.app.registry.meta.manifestByTag('hub/library/hello', '1.0')).to.not.equal(
+      expect(await srv.app.registry.meta.manifestByTag('hub/library/hello', '1.0')).to.not.equal(
         undefined,
       );
       const { stdout } = await engine.docker(['image', 'inspect', 'hello:1.0']);

@@ -160,9 +160,12 @@ describe('registry: pull-through cache of a Distribution upstream', function () 
       req.end();
     });
     const deadline = Date.now() + 10_000;
-    while (srv.app.registry.meta.blobSize(layer.desc.digest) === undefined && Date.now() < deadline)
+    while (
+      (await srv.app.registry.meta.blobSize(layer.desc.digest)) === undefined &&
+      Date.now() < deadline
+    )
       await sleep(100);
-    expect(srv.app.registry.meta.blobSize(layer.desc.digest)).to.equal(layer.desc.size);
+    expect(await srv.app.registry.meta.blobSize(layer.desc.digest)).to.equal(layer.desc.size);
     const again = await get(`${srv.url}/v2/up/library/hangup/blobs/${layer.desc.digest}`);
     expect(again.body.equals(layer.bytes)).to.equal(true);
     expect(front.count('GET', `/v2/library/hangup/blobs/${layer.desc.digest}`)).to.equal(1);
@@ -182,12 +185,12 @@ describe('registry: pull-through cache of a Distribution upstream', function () 
       .catch(() => -1);
     expect(cut).to.not.equal(layer.desc.size);
     await sleep(200);
-    expect(srv.app.registry.meta.blobSize(layer.desc.digest)).to.equal(undefined);
+    expect(await srv.app.registry.meta.blobSize(layer.desc.digest)).to.equal(undefined);
     front.fault = undefined;
     const whole = await get(url);
     expect(whole.status).to.equal(200);
     expect(whole.body.equals(layer.bytes)).to.equal(true);
-    expect(srv.app.registry.meta.blobSize(layer.desc.digest)).to.equal(layer.desc.size);
+    expect(await srv.app.registry.meta.blobSize(layer.desc.digest)).to.equal(layer.desc.size);
   });
 
   it('re-checks a tag after its TTL with a HEAD, and follows a moved tag', async () => {
@@ -316,9 +319,11 @@ describe('registry: pull-through cache limits', function () {
     await sleep(20);
     await pullLayer('library/b', b);
     const aLayer = a.blobs[1]!.desc.digest;
-    expect(srv.app.registry.meta.repositoryBlobSize('up/library/a', aLayer)).to.equal(undefined);
+    expect(await srv.app.registry.meta.repositoryBlobSize('up/library/a', aLayer)).to.equal(
+      undefined,
+    );
     expect(
-      srv.app.registry.meta.repositoryBlobSize('up/library/b', b.blobs[1]!.desc.digest),
+      await srv.app.registry.meta.repositoryBlobSize('up/library/b', b.blobs[1]!.desc.digest),
     ).to.equal(1_000_000);
     const [item] = srv.app.registry.proxyStats();
     expect(item!.bytes).to.be.at.most(1_500_000);

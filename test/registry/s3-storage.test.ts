@@ -298,7 +298,7 @@ describe('registry: blob storage on S3', function () {
           const bytes = Buffer.from(`unreferenced blob ${i + j}`);
           const digest = sha256(bytes) as Parameters<typeof meta.addBlob>[1];
           await blobs.driver.write(blobKey(digest), Readable.from([bytes]));
-          meta.addBlob('admin/garbage', digest, bytes.length);
+          await meta.addBlob('admin/garbage', digest, bytes.length);
           made.push(digest);
         }),
       );

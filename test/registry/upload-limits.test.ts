@@ -79,8 +79,7 @@ describe('registry: open upload sessions per principal', () => {
 
   it('anonymous callers cannot open an upload session, even with anonymous pull on', async () => {
     const sessions = (): number =>
-      (srv.app.registry.meta.db.prepare('select count(*) as n from uploads').get() as { n: number })
-        .n;
+      (srv.app.sqlite.prepare('select count(*) as n from uploads').get() as { n: number }).n;
     const before = sessions();
     const anonymous = new TestRegistryClient(srv.url, null);
     const res = await open(anonymous, 'admin/one');

@@ -100,23 +100,22 @@ async function plantOld(
     }),
   );
   const meta = srv.app.registry.meta;
-  const put = (content: Buffer, mediaType: string, asTag?: string) => {
+  const put = async (content: Buffer, mediaType: string, asTag?: string) => {
     const parsed = parseManifest(content, mediaType, 'sha256');
-    expect(meta.putManifest({ repository: repo, ...parsed, content }, asTag).missing).to.deep.equal(
-      [],
-    );
+    const { missing } = await meta.putManifest({ repository: repo, ...parsed, content }, asTag);
+    expect(missing).to.deep.equal([]);
     return parsed.digest;
   };
   const row = versionRow(srv, repo, tag);
   const isBundle = row.manifestDigest !== row.templateDigest;
-  const templateDigest = put(manifest, OCI_MANIFEST, isBundle ? undefined : tag);
+  const templateDigest = await put(manifest, OCI_MANIFEST, isBundle ? undefined : tag);
   let manifestDigest = templateDigest;
   if (isBundle) {
-    const index = JSON.parse(meta.manifestByTag(repo, tag)!.content.toString('utf8')) as {
+    const index = JSON.parse((await meta.manifestByTag(repo, tag))!.content.toString('utf8')) as {
       manifests: object[];
     };
     index.manifests[0] = { mediaType: OCI_MANIFEST, digest: templateDigest, size: manifest.length };
-    manifestDigest = put(Buffer.from(JSON.stringify(index)), OCI_INDEX, tag);
+    manifestDigest = await put(Buffer.from(JSON.stringify(index)), OCI_INDEX, tag);
   }
   srv.app.db
     .update(versions)

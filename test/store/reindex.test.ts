@@ -125,7 +125,7 @@ describe('store: reindex from the registry', function () {
     // the store's component tags still name the component images, and none became a version
     for (const c of before.components.filter((x) => x.version === '1.1')) {
       expect(
-        srv.app.registry.meta.tagDigest('acme/wordpress', componentTag('1.1', c.serviceKey)),
+        await srv.app.registry.meta.tagDigest('acme/wordpress', componentTag('1.1', c.serviceKey)),
       ).to.equal(c.imageDigest);
     }
   });
@@ -152,7 +152,7 @@ describe('store: reindex from the registry', function () {
       .where(and(eq(versions.appId, app.id), eq(versions.version, '1.0')))
       .get()!.createdAt;
     // drift: a tag removed behind the store's back, and rows lost for another app
-    srv.app.registry.meta.deleteTag('acme/wordpress', '1.1');
+    await srv.app.registry.meta.deleteTag('acme/wordpress', '1.1');
     srv.app.db
       .delete(versions)
       .where(eq(versions.appId, appRow('notes')!.id))
@@ -182,9 +182,9 @@ describe('store: reindex from the registry', function () {
       .get()!;
     expect([first.alias, first.createdAt]).to.deep.equal(['first', created]);
     for (const key of serviceKeys)
-      expect(srv.app.registry.meta.tagDigest('acme/wordpress', componentTag('1.1', key))).to.equal(
-        undefined,
-      );
+      expect(
+        await srv.app.registry.meta.tagDigest('acme/wordpress', componentTag('1.1', key)),
+      ).to.equal(undefined);
   });
 
   it('is for admins only, and waits for running image syncs', async () => {

@@ -153,7 +153,7 @@ describe('web: an app’s pages', function () {
 });
 
 describe('web: app page pieces', () => {
-  it('sizes an image per platform from its index, leaving attestations out', () => {
+  it('sizes an image per platform from its index, leaving attestations out', async () => {
     const manifests: Record<string, object> = {
       'sha256:index': {
         manifests: [
@@ -174,12 +174,14 @@ describe('web: app page pieces', () => {
           content: Buffer.from(JSON.stringify(manifests[digest])),
         },
     } as Parameters<typeof imageSizes>[0];
-    expect(imageSizes(meta, 'a/b', 'sha256:index')).to.deep.equal([
+    expect(await imageSizes(meta, 'a/b', 'sha256:index')).to.deep.equal([
       { platform: 'linux/amd64', bytes: 1124 },
       { platform: 'linux/arm64/v8', bytes: 1000 },
     ]);
-    expect(imageSizes(meta, 'a/b', 'sha256:amd')).to.deep.equal([{ platform: '', bytes: 1124 }]);
-    expect(imageSizes(meta, 'a/b', 'sha256:gone')).to.deep.equal([]);
+    expect(await imageSizes(meta, 'a/b', 'sha256:amd')).to.deep.equal([
+      { platform: '', bytes: 1124 },
+    ]);
+    expect(await imageSizes(meta, 'a/b', 'sha256:gone')).to.deep.equal([]);
   });
 
   it('highlights JSON with escaped text in classed spans', () => {

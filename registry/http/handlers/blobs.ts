@@ -9,7 +9,8 @@ const IMMUTABLE = 'max-age=31536000';
 export async function getBlob(ctx: RegistryContext, call: Call): Promise<void> {
   const { req, res, repository } = call;
   const digest = parseDigest(call.param, 'BLOB_UNKNOWN');
-  const size = ctx.blobs.sizeIn(repository, digest);
+  const held = ctx.blobs.sizeIn(repository, digest);
+  const size = held instanceof Promise ? await held : held;
   if (size === undefined) throw new OciError('BLOB_UNKNOWN', undefined, { digest });
   const range = parseRange(req.headers.range, size);
   if (req.method === 'GET') {
@@ -47,9 +48,9 @@ export async function getBlob(ctx: RegistryContext, call: Call): Promise<void> {
   await send(res);
 }
 
-export function deleteBlob(ctx: RegistryContext, call: Call): void {
+export async function deleteBlob(ctx: RegistryContext, call: Call): Promise<void> {
   const digest = parseDigest(call.param, 'BLOB_UNKNOWN');
-  if (!ctx.meta.unlinkBlob(call.repository, digest))
+  if (!(await ctx.meta.unlinkBlob(call.repository, digest)))
     throw new OciError('BLOB_UNKNOWN', undefined, { digest });
   ctx.log.info({ repo: call.repository, digest, actor: call.actor.name }, 'blob unlinked');
   sendEmpty(call.res, 202, { 'Docker-Content-Digest': digest });

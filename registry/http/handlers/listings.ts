@@ -9,21 +9,24 @@ function nextLink(path: string, n: number, last: string): string {
   return `<${path}?n=${n}&last=${encodeURIComponent(last)}>; rel="next"`;
 }
 
-export function listTags(ctx: RegistryContext, call: Call): void {
+export async function listTags(ctx: RegistryContext, call: Call): Promise<void> {
   const { repository, res } = call;
   const { n, last } = parsePage(call.query);
-  if (!ctx.meta.repositoryExists(repository))
+  if (!(await ctx.meta.repositoryExists(repository)))
     throw new OciError('NAME_UNKNOWN', undefined, { name: repository });
-  const tags = n === 0 ? [] : ctx.meta.listTags(repository, last, n);
+  const tags = n === 0 ? [] : await ctx.meta.listTags(repository, last, n);
   const lastTag = tags.at(-1);
   if (lastTag !== undefined && tags.length === n)
     res.setHeader('Link', nextLink(`/v2/${repository}/tags/list`, n, lastTag));
   sendJson(res, 200, { name: repository, tags });
 }
 
-export function listRepositories(ctx: RegistryContext, call: Pick<Call, 'res' | 'query'>): void {
+export async function listRepositories(
+  ctx: RegistryContext,
+  call: Pick<Call, 'res' | 'query'>,
+): Promise<void> {
   const { n, last } = parsePage(call.query);
-  const repositories = n === 0 ? [] : ctx.meta.listRepositories(last, n);
+  const repositories = n === 0 ? [] : await ctx.meta.listRepositories(last, n);
   const lastRepo = repositories.at(-1);
   if (lastRepo !== undefined && repositories.length === n)
     call.res.setHeader('Link', nextLink('/v2/_catalog', n, lastRepo));
@@ -31,10 +34,10 @@ export function listRepositories(ctx: RegistryContext, call: Pick<Call, 'res' | 
 }
 
 /** The referrers API: an image index of the manifests whose `subject` is the given digest. */
-export function listReferrers(ctx: RegistryContext, call: Call): void {
+export async function listReferrers(ctx: RegistryContext, call: Call): Promise<void> {
   const subject = parseDigest(call.param);
   const artifactType = call.query.get('artifactType');
-  const rows = ctx.meta.referrers(call.repository, subject);
+  const rows = await ctx.meta.referrers(call.repository, subject);
   const manifests: Descriptor[] = rows
     .filter((row) => artifactType === null || row.artifactType === artifactType)
     .map((row) => ({

@@ -2,7 +2,7 @@ import { OciError } from '../../errors.js';
 import { parseReference, referenceOf, type Reference } from '../../names.js';
 import { removeManifest, removeTag } from '../../manifests/remove-manifest.js';
 import { storeManifest } from '../../manifests/store-manifest.js';
-import type { StoredManifest } from '../../metadata/registry-metadata.js';
+import type { MaybePromise, StoredManifest } from '../../metadata/registry-metadata.js';
 import type { Call, RegistryContext } from '../context.js';
 import { readBody } from '../request.js';
 import { sendEmpty } from '../respond.js';
@@ -11,7 +11,7 @@ function lookup(
   ctx: RegistryContext,
   repository: string,
   ref: Reference,
-): StoredManifest | undefined {
+): MaybePromise<StoredManifest | undefined> {
   return ref.kind === 'tag'
     ? ctx.meta.manifestByTag(repository, ref.tag)
     : ctx.meta.manifestByDigest(repository, ref.digest);
@@ -22,10 +22,21 @@ function lookup(
  * with. A reference that is neither tag nor digest names nothing, so it is as unknown as any
  * absent manifest (404, as the conformance suite's `.INVALID_MANIFEST_NAME` expects), not a 400.
  */
-export function getManifest(ctx: RegistryContext, call: Call): void {
-  const { req, res, repository } = call;
+export function getManifest(ctx: RegistryContext, call: Call): void | Promise<void> {
   const ref = referenceOf(call.param);
-  const found = ref && lookup(ctx, repository, ref);
+  const found = ref && lookup(ctx, call.repository, ref);
+  // SQLite answers synchronously: the hot path then costs no promise and no extra tick.
+  if (found instanceof Promise) return found.then((m) => sendManifest(ctx, call, ref, m));
+  sendManifest(ctx, call, ref, found);
+}
+
+function sendManifest(
+  ctx: RegistryContext,
+  call: Call,
+  ref: Reference | undefined,
+  found: StoredManifest | undefined,
+): void {
+  const { req, res, repository } = call;
   if (!ref || !found) {
     throw new OciError('MANIFEST_UNKNOWN', undefined, { reference: call.param.slice(0, 200) });
   }
@@ -70,7 +81,7 @@ export async function putManifest(ctx: RegistryContext, call: Call): Promise<voi
 }
 
 /** DELETE by digest removes the manifest and its tags; by tag removes only the tag. */
-export function deleteManifest(ctx: RegistryContext, call: Call): void {
+export async function deleteManifest(ctx: RegistryContext, call: Call): Promise<void> {
   const { repository } = call;
   const address = call.req.socket.remoteAddress;
   const ref = parseReference(call.param);
@@ -81,12 +92,12 @@ export function deleteManifest(ctx: RegistryContext, call: Call): void {
     address,
   };
   if (ref.kind === 'tag') {
-    const digest = removeTag(ctx, { ...removing, tag: ref.tag });
+    const digest = await removeTag(ctx, { ...removing, tag: ref.tag });
     sendEmpty(call.res, 202);
     ctx.log.info({ repo: repository, tag: ref.tag, digest, actor: call.actor.name }, 'tag deleted');
     return;
   }
-  removeManifest(ctx, { ...removing, digest: ref.digest });
+  await removeManifest(ctx, { ...removing, digest: ref.digest });
   sendEmpty(call.res, 202);
   ctx.log.info(
     { repo: repository, digest: ref.digest, actor: call.actor.name },

@@ -49,7 +49,7 @@ export async function startUpload(ctx: RegistryContext, call: Call): Promise<voi
       { type: 'repository', name: source, actions: ['pull'] },
       req.headers.host,
     );
-    if (mayRead && ctx.blobs.mount(repository, source, digest)) {
+    if (mayRead && (await ctx.blobs.mount(repository, source, digest))) {
       ctx.log.debug({ repo: repository, from: source, digest }, 'blob mounted');
       return created(call, digest);
     }
@@ -82,8 +82,8 @@ export async function patchUpload(ctx: RegistryContext, call: Call): Promise<voi
   // take the upload past what the store lets the repository take ends the session.
   const declared = declaredLength(req);
   if (declared !== undefined)
-    await refusing(ctx, id, () => {
-      const before = ctx.uploads.get(repository, id).size;
+    await refusing(ctx, id, async () => {
+      const before = (await ctx.uploads.get(repository, id)).size;
       ctx.blobs.guard({ repository, digest: undefined, size: before + declared });
     });
   const upload = await ctx.uploads.append(repository, id, req, range);
@@ -100,9 +100,9 @@ function declaredLength(req: IncomingMessage): number | undefined {
 }
 
 /** Runs a blob guard check; when it refuses, the upload goes (nothing of it stays) and the refusal is thrown. */
-async function refusing(ctx: RegistryContext, id: string, check: () => void): Promise<void> {
+async function refusing(ctx: RegistryContext, id: string, check: () => unknown): Promise<void> {
   try {
-    check();
+    await check();
   } catch (err) {
     if (err instanceof OciError && err.code === 'DENIED') await ctx.uploads.remove(id);
     throw err;
@@ -122,8 +122,8 @@ export async function completeUpload(ctx: RegistryContext, call: Call): Promise<
   created(call, digest);
 }
 
-export function uploadStatus(ctx: RegistryContext, call: Call): void {
-  const upload = ctx.uploads.get(call.repository, call.param);
+export async function uploadStatus(ctx: RegistryContext, call: Call): Promise<void> {
+  const upload = await ctx.uploads.get(call.repository, call.param);
   sendEmpty(call.res, 204, progressHeaders(call.repository, upload.id, upload.size));
 }
 

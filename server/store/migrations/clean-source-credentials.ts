@@ -90,10 +90,10 @@ async function rewrite(
   const { registry, db } = deps;
   const meta = registry.meta;
   const repository = repositoryOf(app);
-  if (meta.tagDigest(repository, row.version) !== row.manifestDigest)
+  if ((await meta.tagDigest(repository, row.version)) !== row.manifestDigest)
     throw new Error(`the tag ${row.version} no longer names the indexed manifest`);
   const oldTemplate = row.templateDigest as Digest;
-  const stored = meta.manifestByDigest(repository, oldTemplate);
+  const stored = await meta.manifestByDigest(repository, oldTemplate);
   if (!stored) throw new Error(`template manifest ${oldTemplate} is gone`);
   const manifest = ImageManifest.parse(JSON.parse(stored.content.toString('utf8')));
   const layer = templateLayer(manifest);
@@ -130,7 +130,7 @@ async function rewrite(
   );
   let tagged = newTemplate;
   if (!isDraft) {
-    const index = meta.manifestByDigest(repository, row.manifestDigest as Digest);
+    const index = await meta.manifestByDigest(repository, row.manifestDigest as Digest);
     if (!index) throw new Error(`bundle ${row.manifestDigest} is gone`);
     const json = JSON.parse(index.content.toString('utf8')) as {
       manifests: { digest: string; size: number }[];
@@ -150,10 +150,12 @@ async function rewrite(
   if (isDraft) new KeptCredentials(db, deps.clock).keep(row.id, named);
 
   for (const digest of isDraft ? [oldTemplate] : [row.manifestDigest as Digest, oldTemplate]) {
-    if (meta.tagsOf(repository, digest).length === 0 && !meta.isReferenced(repository, digest))
-      meta.deleteManifest(repository, digest);
+    const tags = await meta.tagsOf(repository, digest);
+    if (tags.length === 0 && !(await meta.isReferenced(repository, digest)))
+      await meta.deleteManifest(repository, digest);
   }
-  if (!meta.isReferenced(repository, layer.digest)) meta.unlinkBlob(repository, layer.digest);
+  if (!(await meta.isReferenced(repository, layer.digest)))
+    await meta.unlinkBlob(repository, layer.digest);
   deps.log.info(
     { repo: repository, version: row.version, from: row.manifestDigest, to: tagged },
     'template credentials removed',

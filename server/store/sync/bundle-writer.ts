@@ -31,7 +31,7 @@ export async function writeBundle(
 ): Promise<Digest> {
   const { app, version } = target;
   const repository = repositoryOf(app);
-  const tagged = deps.registry.meta.tagDigest(repository, version.version);
+  const tagged = await deps.registry.meta.tagDigest(repository, version.version);
   if (
     tagged === undefined ||
     tagged !== version.manifestDigest ||
@@ -58,7 +58,10 @@ export async function writeBundle(
       `the components of ${repository}:${version.version} changed during the sync; publish it again`,
     );
   }
-  const stored = deps.registry.meta.manifestByDigest(repository, version.templateDigest as Digest);
+  const stored = await deps.registry.meta.manifestByDigest(
+    repository,
+    version.templateDigest as Digest,
+  );
   if (!stored)
     throw new SyncError('draft_changed', `template manifest ${version.templateDigest} is gone`);
   const children = copied.map((c): BundleComponent => {

@@ -343,7 +343,7 @@ export class ImageSync {
         }),
         target: local,
         repository,
-        mountFrom: this.mountSources(target.app.namespace, repository),
+        mountFrom: await this.mountSources(target.app.namespace, repository),
         retry: options.retry ?? {},
         attempts: options.attempts ?? 3,
         concurrency: options.blobConcurrency ?? 4,
@@ -438,11 +438,11 @@ export class ImageSync {
   }
 
   /** The namespace's other repositories: the publisher may read them, so their blobs may be mounted. */
-  private mountSources(namespace: string, repository: string): string[] {
+  private async mountSources(namespace: string, repository: string): Promise<string[]> {
     const found: string[] = [];
     let last = `${namespace}/`;
     for (;;) {
-      const page = this.deps.registry.meta.listRepositories(last, 100);
+      const page = await this.deps.registry.meta.listRepositories(last, 100);
       for (const name of page) {
         if (!name.startsWith(`${namespace}/`)) return found;
         if (name !== repository) found.push(name);

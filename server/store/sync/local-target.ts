@@ -53,36 +53,30 @@ class LocalRepository implements Target {
   ) {}
 
   /** A tag or digest of this repository as the descriptor of its manifest. */
-  resolve(reference: string, _options?: CallOptions): Promise<Descriptor> {
+  async resolve(reference: string, _options?: CallOptions): Promise<Descriptor> {
     const digest = DIGEST_PATTERN.test(reference)
       ? (reference as Digest)
-      : this.registry.meta.tagDigest(this.name, reference);
-    const stored = digest && this.registry.meta.manifestByDigest(this.name, digest);
-    if (!stored)
-      return Promise.reject(new ClientError('not_found', `no ${this.name}:${reference} here`));
-    return Promise.resolve({
-      mediaType: stored.mediaType,
-      digest: stored.digest,
-      size: stored.size,
-    });
+      : await this.registry.meta.tagDigest(this.name, reference);
+    const stored = digest && (await this.registry.meta.manifestByDigest(this.name, digest));
+    if (!stored) throw new ClientError('not_found', `no ${this.name}:${reference} here`);
+    return { mediaType: stored.mediaType, digest: stored.digest, size: stored.size };
   }
 
-  exists(target: Descriptor, _options?: CallOptions): Promise<boolean> {
-    const found = isManifestType(target.mediaType)
-      ? this.registry.meta.manifestByDigest(this.name, target.digest) !== undefined
-      : this.registry.blobs.sizeIn(this.name, target.digest) !== undefined;
-    return Promise.resolve(found);
+  async exists(target: Descriptor, _options?: CallOptions): Promise<boolean> {
+    return isManifestType(target.mediaType)
+      ? (await this.registry.meta.manifestByDigest(this.name, target.digest)) !== undefined
+      : (await this.registry.blobs.sizeIn(this.name, target.digest)) !== undefined;
   }
 
   async fetch(target: Descriptor, options: FetchOptions = {}): Promise<Readable> {
     const offset = options.offset ?? 0;
     if (isManifestType(target.mediaType)) {
-      const stored = this.registry.meta.manifestByDigest(this.name, target.digest);
+      const stored = await this.registry.meta.manifestByDigest(this.name, target.digest);
       if (!stored)
         throw new ClientError('not_found', `manifest ${target.digest} is not in ${this.name}`);
       return Readable.from([stored.content.subarray(offset)]);
     }
-    const size = this.registry.blobs.sizeIn(this.name, target.digest);
+    const size = await this.registry.blobs.sizeIn(this.name, target.digest);
     if (size === undefined)
       throw new ClientError('not_found', `blob ${target.digest} is not in ${this.name}`);
     return this.registry.blobs.open(
@@ -134,7 +128,7 @@ class LocalRepository implements Target {
     fromRepository: string,
     options: CallOptions = {},
   ): Promise<MountResult> {
-    if (this.registry.blobs.mount(this.name, fromRepository, target.digest))
+    if (await this.registry.blobs.mount(this.name, fromRepository, target.digest))
       return { mounted: true };
     return { mounted: false, session: await this.startUpload(options) };
   }
@@ -144,9 +138,9 @@ class LocalRepository implements Target {
     return { repository: this.name, location: row.id, offset: 0 };
   }
 
-  uploadStatus(session: UploadSession, _options?: CallOptions): Promise<UploadSession> {
+  async uploadStatus(session: UploadSession, _options?: CallOptions): Promise<UploadSession> {
     try {
-      const row = this.registry.uploads.get(this.name, session.location);
+      const row = await this.registry.uploads.get(this.name, session.location);
       return Promise.resolve({ ...session, offset: row.size });
     } catch (err) {
       if (err instanceof OciError && err.code === 'BLOB_UPLOAD_UNKNOWN') {

@@ -31,21 +31,26 @@ export interface VersionDetail {
   size: number | null;
 }
 
-export function versionDetail(s: WebServices, d: AppPageData, version: string): VersionDetail {
+export async function versionDetail(
+  s: WebServices,
+  d: AppPageData,
+  version: string,
+): Promise<VersionDetail> {
   const got = s.versions.get(d.ctx.principal, d.ref, version);
   const stored = new Map(got.components.map((c) => [c.serviceKey, c]));
   const repository = `${d.app.namespace}/${d.app.name}`;
-  const components = componentsOf(got.template).map((facts) => {
+  const components: VersionDetail['components'] = [];
+  for (const facts of componentsOf(got.template)) {
     const row = stored.get(facts.serviceKey);
     const imageDigest = row?.imageDigest ?? null;
-    return {
+    components.push({
       ...facts,
       name: facts.name || row?.name || facts.serviceKey,
       imageDigest,
       sourceRef: row?.sourceRef ?? '',
-      sizes: imageDigest ? imageSizes(s.deps.registry.meta, repository, imageDigest) : [],
-    };
-  });
+      sizes: imageDigest ? await imageSizes(s.deps.registry.meta, repository, imageDigest) : [],
+    });
+  }
   const size = components.every((c) => c.sizes.length)
     ? components.reduce((n, c) => n + c.sizes.reduce((m, p) => m + p.bytes, 0), 0)
     : null;

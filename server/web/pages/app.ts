@@ -42,9 +42,9 @@ export function appRoutes(router: Router, s: WebServices): void {
     );
   });
 
-  router.get('/apps/:ns/:app/versions', (req, res) => {
+  router.get('/apps/:ns/:app/versions', async (req, res) => {
     const d = loadApp(s, req, res.locals.web);
-    const details = d.versions.map((v) => versionDetail(s, d, v.version));
+    const details = await Promise.all(d.versions.map((v) => versionDetail(s, d, v.version)));
     res.send(
       renderAppPage(d, {
         tab: 'versions',
@@ -55,10 +55,10 @@ export function appRoutes(router: Router, s: WebServices): void {
     );
   });
 
-  router.get('/apps/:ns/:app/versions/:version', (req, res) => {
+  router.get('/apps/:ns/:app/versions/:version', async (req, res) => {
     const d = loadApp(s, req, res.locals.web);
     const v = pickVersion(d, String(req.params.version));
-    const detail = versionDetail(s, d, v!.version);
+    const detail = await versionDetail(s, d, v!.version);
     res.send(
       renderAppPage(d, {
         tab: 'versions',
@@ -83,27 +83,27 @@ export function appRoutes(router: Router, s: WebServices): void {
       .send(JSON.stringify(template, null, 2));
   });
 
-  router.get('/apps/:ns/:app/components', (req, res) => {
+  router.get('/apps/:ns/:app/components', async (req, res) => {
     const d = loadApp(s, req, res.locals.web);
     const v = pickVersion(d, req.query['version']);
     res.send(
       renderAppPage(d, {
         tab: 'components',
         title: 'Components',
-        main: componentsTab(d, v && versionDetail(s, d, v.version)),
+        main: componentsTab(d, v && (await versionDetail(s, d, v.version))),
         installVersion: v?.version,
       }),
     );
   });
 
-  router.get('/apps/:ns/:app/template', (req, res) => {
+  router.get('/apps/:ns/:app/template', async (req, res) => {
     const d = loadApp(s, req, res.locals.web);
     const v = pickVersion(d, req.query['version']);
     res.send(
       renderAppPage(d, {
         tab: 'template',
         title: 'Template',
-        main: templateTab(d, v && versionDetail(s, d, v.version)),
+        main: templateTab(d, v && (await versionDetail(s, d, v.version))),
         installVersion: v?.version,
       }),
     );

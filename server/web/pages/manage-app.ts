@@ -181,8 +181,8 @@ export function manageAppRoutes(router: Router, s: WebServices): void {
 
   router.post(
     `${base}/versions/:version/delete`,
-    act((req, res, ref) => {
-      s.versions.remove(caller(req, res), ref, String(req.params.version));
+    act(async (req, res, ref) => {
+      await s.versions.remove(caller(req, res), ref, String(req.params.version));
       return 'version-deleted';
     }),
   );
