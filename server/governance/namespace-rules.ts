@@ -4,6 +4,7 @@
  * the audit entry, for the store API (routes/governance.ts) and the web (pages/rules.ts) alike.
  * What the rules mean and do stays in immutability.ts and retention.ts.
  */
+import { z } from 'zod';
 import type { AuditLog } from '../accounts/audit-log.js';
 import type { Namespaces } from '../accounts/namespaces.js';
 import type { Permissions } from '../auth/permissions.js';
@@ -13,6 +14,20 @@ import type { Immutability, ImmutabilityRules } from './immutability.js';
 import type { Retention, RetentionReport, RetentionRules, RetentionScope } from './retention.js';
 
 type User = Extract<Principal, { kind: 'user' }>;
+
+/** How many removals a run's audit entry names. */
+const LAST_RUN_ITEMS = 200;
+
+/** The audit detail of a real run (written by runRetention). */
+const RunDetail = z.object({
+  removed: z.number(),
+  untagged: z.number(),
+  bytesFreed: z.number(),
+  force: z.boolean(),
+  items: z.array(z.string()),
+});
+
+export type LastRun = z.infer<typeof RunDetail> & { at: string; actor: string };
 
 /** Who asks, and from where (for the audit log). */
 export interface RulesCaller {
@@ -109,9 +124,31 @@ export class NamespaceRules {
           untagged: report.untagged.length,
           bytesFreed: report.gc?.bytesFreed ?? 0,
           force: options.force,
+          // What went, so the web can show a run's outcome after its redirect (capped: one row).
+          items: [
+            ...report.removed.map((r) => `${r.repository}:${r.version}`),
+            ...report.untagged.map((m) => `${m.repository}@${m.digest}`),
+          ].slice(0, LAST_RUN_ITEMS),
         },
       });
     return report;
+  }
+
+  /**
+   * The latest run an owner started of the scope's rules (API, web or CLI; scheduled runs are
+   * logged, not audited), from the audit log.
+   */
+  lastRun(p: User, scope: RetentionScope): LastRun | undefined {
+    this.authorize(p, scope, 'govern');
+    const [entry] = this.deps.audit.list({
+      action: 'retention.run',
+      target: targetOf(scope),
+      limit: 1,
+    });
+    if (!entry) return undefined;
+    const detail = RunDetail.safeParse(entry.detail);
+    if (!detail.success) return undefined; // an entry written before runs listed their items
+    return { at: entry.at, actor: entry.actor, ...detail.data };
   }
 
   /** Reading the retention rules takes `read`; changing or running them `govern`. */
