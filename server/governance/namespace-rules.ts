@@ -10,8 +10,13 @@ import type { Namespaces } from '../accounts/namespaces.js';
 import type { Permissions } from '../auth/permissions.js';
 import type { Principal } from '../auth/principal.js';
 import { StoreError } from '../errors.js';
-import type { Immutability, ImmutabilityRules } from './immutability.js';
-import type { Retention, RetentionReport, RetentionRules, RetentionScope } from './retention.js';
+import type {
+  ImmutabilityRules,
+  RetentionReport,
+  RetentionRules,
+} from '../../schemas/governance.js';
+import type { Immutability } from './immutability.js';
+import type { Retention, RetentionScope } from './retention.js';
 
 type User = Extract<Principal, { kind: 'user' }>;
 

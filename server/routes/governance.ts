@@ -8,10 +8,10 @@
 import { Router, type Request } from 'express';
 import type { Permissions } from '../auth/permissions.js';
 import { StoreError } from '../errors.js';
-import { ImmutabilityRules } from '../governance/immutability.js';
+import { ImmutabilityRules, RetentionRules, RetentionRunQuery } from '../../schemas/governance.js';
 import type { NamespaceRules } from '../governance/namespace-rules.js';
 import type { Quotas } from '../governance/quotas.js';
-import { RetentionRules, RetentionRunQuery, type RetentionScope } from '../governance/retention.js';
+import type { RetentionScope } from '../governance/retention.js';
 import { addressOf, requireUser } from '../http/authenticate.js';
 import { parseInput } from '../http/validate.js';
 

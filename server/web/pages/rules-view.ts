@@ -4,10 +4,13 @@
  * and packaged versions flagged) and the latest run (what went, bytes freed).
  */
 import { plural } from '../../../schemas/plural.js';
-import type { ImmutabilityRules } from '../../governance/immutability.js';
+import type {
+  ImmutabilityRules,
+  RetentionReport,
+  RetentionRules,
+} from '../../../schemas/governance.js';
 import type { LastRun } from '../../governance/namespace-rules.js';
 import { formatBytes } from '../../governance/quotas.js';
-import type { RetentionReport, RetentionRules } from '../../governance/retention.js';
 import type { WebContext } from '../context.js';
 import { field, splitList, type Fields } from '../form.js';
 import { html, type SafeHtml } from '../html.js';

@@ -6,9 +6,12 @@
  * API's do. Forms post here (CSRF-checked by the router) and come back with a notice.
  */
 import type { Request, Response, Router } from 'express';
-import { ImmutabilityRules } from '../../governance/immutability.js';
+import {
+  ImmutabilityRules,
+  RetentionRules,
+  type RetentionReport,
+} from '../../../schemas/governance.js';
 import type { NamespaceRules, RulesCaller } from '../../governance/namespace-rules.js';
-import { RetentionRules, type RetentionReport } from '../../governance/retention.js';
 import { StoreError } from '../../errors.js';
 import { addressOf } from '../../http/authenticate.js';
 import { parseInput } from '../../http/validate.js';
