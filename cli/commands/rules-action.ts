@@ -57,11 +57,11 @@ export async function retention(
   namespace: string,
   opts: RetentionOptions,
 ): Promise<void> {
-  const given = {
-    ...(opts.keepNewest !== undefined ? { keepNewest: opts.keepNewest } : {}),
-    ...(opts.keepPulledDays !== undefined ? { keepPulledDays: opts.keepPulledDays } : {}),
-    ...(opts.untaggedHours !== undefined ? { untaggedHours: opts.untaggedHours } : {}),
-  };
+  const given: Partial<RetentionRules> = {};
+  for (const name of ['keepNewest', 'keepPulledDays', 'untaggedHours'] as const) {
+    const value = opts[name];
+    if (value !== undefined) given[name] = value === 'none' ? null : value;
+  }
   if (Object.keys(given).length === 0)
     throw usage(
       'nothing to change',

@@ -6,9 +6,12 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import type { Context } from '../context.js';
 
-/** A rule's count: a positive whole number, or `none` (no such rule). */
-export function parseCount(text: string): number | null {
-  if (text === 'none') return null;
+/**
+ * A rule's count: a positive whole number, or `none` (no such rule; kept as the word, since
+ * commander turns an option parser's null into '').
+ */
+export function parseCount(text: string): number | 'none' {
+  if (text === 'none') return 'none';
   if (!/^[1-9][0-9]*$/.test(text))
     throw new InvalidArgumentError('expected a whole number from 1, or "none"');
   return Number(text);
@@ -96,8 +99,8 @@ export function registerRules(program: Command, ctx: Context): void {
 
 export interface RetentionOptions {
   app?: string;
-  keepNewest?: number | null;
-  keepPulledDays?: number | null;
-  untaggedHours?: number | null;
+  keepNewest?: number | 'none';
+  keepPulledDays?: number | 'none';
+  untaggedHours?: number | 'none';
   json?: boolean;
 }
