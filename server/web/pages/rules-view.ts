@@ -61,7 +61,7 @@ export function immutabilitySection(
 
 export function retentionSection(ctx: WebContext, base: string, rules: RetentionRules): SafeHtml {
   const box = (name: keyof RetentionRules, label: string, help: string, max: number) =>
-    html`<div><label for="ret-${name}">${label}</label><input id="ret-${name}" name="${name}" type="number" min="1" max="${max}" step="1" inputmode="numeric" value="${rules[name] ?? ''}" aria-describedby="ret-${name}-help"><p id="ret-${name}-help" class="help">${help}</p></div>`;
+    html`<label for="ret-${name}">${label}</label><input id="ret-${name}" name="${name}" type="number" min="1" max="${max}" step="1" inputmode="numeric" value="${rules[name] ?? ''}" aria-describedby="ret-${name}-help"><p id="ret-${name}-help" class="help">${help}</p>`;
   return html`<section aria-labelledby="retention-h" class="box"><h2 id="retention-h">Retention</h2>
 <p class="help">Which app versions and untagged manifests a run removes. A version stays when any rule keeps it, and always when it is the one a listed app shows, inside a package, still syncing or immutable. Leave a box empty for no such rule; with neither version rule, no version goes.</p>
 <form method="post" action="${base}/retention" class="stack">${csrfField(ctx)}
@@ -70,6 +70,8 @@ ${box('keepPulledDays', 'Keep versions used in the last days', 'Versions pushed,
 ${box('untaggedHours', 'Remove untagged manifests after hours', 'Manifests no tag points at go once they are this many hours old (at least 1).', 876_000)}
 <div class="buttons"><button type="submit">Save the retention rules</button></div>
 </form>
+<h3>Run the rules</h3>
+<p class="help">A dry run lists what would go and why the rest stays, and changes nothing. Run now removes it (immutable versions stay) and then frees the bytes.</p>
 <div class="buttons">
 <form method="get" action="${base}" class="inline"><input type="hidden" name="plan" value="dry"><button type="submit" class="secondary">Dry run</button></form>
 <form method="post" action="${base}/run" class="inline" data-confirm="Remove now what the retention rules say should go?">${csrfField(ctx)}<button type="submit" class="danger">Run now</button></form>
