@@ -107,6 +107,12 @@ describe('governance: the rules page', function () {
     const pattern = await post(olga, `${PAGE}/immutability`, { tagPatterns: 'v/../x' });
     expect(pattern.status).to.equal(400);
     expect(pattern.text).to.include('tag characters, * and ? only');
+    // Each refused form comes back as typed, the other with the stored rules.
+    expect(bad.text).to.match(/id="ret-keepNewest"[^>]* value="0"/);
+    expect(bad.text).to.match(/id="ret-untaggedHours"[^>]* value="x"/);
+    expect(bad.text).to.include('value="v*, release-?"');
+    expect(pattern.text).to.match(/id="imm-patterns"[^>]* value="v(\/|&#x2F;)..(\/|&#x2F;)x"/);
+    expect(pattern.text).to.match(/id="ret-keepNewest"[^>]* value="1"/);
     const rules = await api(srv, 'GET', '/api/v1/namespaces/acme/retention', {
       bearer: ownerSession,
     });

@@ -44,24 +44,36 @@ export function retentionOf(form: Fields): unknown {
   } satisfies Record<keyof RetentionRules, unknown>;
 }
 
-export function immutabilitySection(
-  ctx: WebContext,
-  base: string,
-  rules: ImmutabilityRules,
-): SafeHtml {
+/** Stored immutability rules as the form's fields (what immutabilityOf reads back). */
+export function immutabilityFields(rules: ImmutabilityRules): Fields {
+  return { versions: rules.versions ? 'on' : '', tagPatterns: rules.tagPatterns.join(', ') };
+}
+
+/** Stored retention rules as the form's fields (what retentionOf reads back). */
+export function retentionFields(rules: RetentionRules): Fields {
+  const text = (n: number | null) => (n === null ? '' : String(n));
+  return {
+    keepNewest: text(rules.keepNewest),
+    keepPulledDays: text(rules.keepPulledDays),
+    untaggedHours: text(rules.untaggedHours),
+  };
+}
+
+/** `shown`: the stored rules as fields, or what was typed into a refused form. */
+export function immutabilitySection(ctx: WebContext, base: string, shown: Fields): SafeHtml {
   return html`<section aria-labelledby="immutability-h" class="box"><h2 id="immutability-h">Immutable versions and tags</h2>
 <p class="help">A fixed tag cannot be moved, overwritten or deleted: a push onto it is refused with <code>DENIED</code>. An owner may still republish one explicitly (<code>appshelf push --force</code>, <code>?force=true</code>), which is audited.</p>
 <form method="post" action="${base}/immutability" class="stack">${csrfField(ctx)}
-<label class="check"><input type="checkbox" name="versions" id="imm-versions"${rules.versions ? html` checked` : ''}> Published app versions are immutable</label>
-<label for="imm-patterns">Tag patterns</label><input id="imm-patterns" name="tagPatterns" value="${rules.tagPatterns.join(', ')}" aria-describedby="imm-patterns-help" maxlength="4200">
+<label class="check"><input type="checkbox" name="versions" id="imm-versions"${field(shown, 'versions') === 'on' ? html` checked` : ''}> Published app versions are immutable</label>
+<label for="imm-patterns">Tag patterns</label><input id="imm-patterns" name="tagPatterns" value="${field(shown, 'tagPatterns')}" aria-describedby="imm-patterns-help" maxlength="4200">
 <p id="imm-patterns-help" class="help">Tags of any repository of the namespace that match one of these globs (<code>*</code>, <code>?</code>) are fixed too, e.g. <code>v*, release-?</code>. Separate them with commas.</p>
 <div class="buttons"><button type="submit">Save the immutability rules</button></div>
 </form></section>`;
 }
 
-export function retentionSection(ctx: WebContext, base: string, rules: RetentionRules): SafeHtml {
+export function retentionSection(ctx: WebContext, base: string, shown: Fields): SafeHtml {
   const box = (name: keyof RetentionRules, label: string, help: string, max: number) =>
-    html`<label for="ret-${name}">${label}</label><input id="ret-${name}" name="${name}" type="number" min="1" max="${max}" step="1" inputmode="numeric" value="${rules[name] ?? ''}" aria-describedby="ret-${name}-help"><p id="ret-${name}-help" class="help">${help}</p>`;
+    html`<label for="ret-${name}">${label}</label><input id="ret-${name}" name="${name}" type="number" min="1" max="${max}" step="1" inputmode="numeric" value="${field(shown, name)}" aria-describedby="ret-${name}-help"><p id="ret-${name}-help" class="help">${help}</p>`;
   return html`<section aria-labelledby="retention-h" class="box"><h2 id="retention-h">Retention</h2>
 <p class="help">Which app versions and untagged manifests a run removes. A version stays when any rule keeps it, and always when it is the one a listed app shows, inside a package, still syncing or immutable. Leave a box empty for no such rule; with neither version rule, no version goes.</p>
 <form method="post" action="${base}/retention" class="stack">${csrfField(ctx)}

@@ -16,19 +16,27 @@ import { StoreError } from '../../errors.js';
 import { addressOf } from '../../http/authenticate.js';
 import { parseInput } from '../../http/validate.js';
 import { signedIn } from '../context.js';
-import { formOf } from '../form.js';
+import { formOf, type Fields } from '../form.js';
 import { html } from '../html.js';
 import { notice, renderPage } from '../layout.js';
 import type { WebServices } from '../services.js';
 import {
+  immutabilityFields,
   immutabilityOf,
   immutabilitySection,
   lastRunSection,
   planSection,
+  retentionFields,
   retentionOf,
   retentionSection,
   RULES_DONE,
 } from './rules-view.js';
+
+/** A refused form and what was typed into it. */
+interface Typed {
+  form: 'immutability' | 'retention';
+  fields: Fields;
+}
 
 export function namespaceRulesPath(namespace: string): string {
   return `/my/namespaces/${encodeURIComponent(namespace)}/rules`;
@@ -51,7 +59,7 @@ export function namespaceRulesRoutes(router: Router, s: WebServices): void {
   const show = async (
     req: Request,
     res: Response,
-    extra: { error?: string; status?: number } = {},
+    extra: { error?: string; status?: number; typed?: Typed } = {},
   ) => {
     const ctx = res.locals.web;
     const { namespace, caller } = scopeOf(req, res);
@@ -62,13 +70,24 @@ export function namespaceRulesRoutes(router: Router, s: WebServices): void {
       plan = await rules.runRetention(caller, scope, { dryRun: true, force: false });
     const done = typeof req.query.done === 'string' ? RULES_DONE[req.query.done] : undefined;
     const path = namespaceRulesPath(namespace);
+    // A refused form comes back as it was typed; the other shows the stored rules.
+    const typedOr = (form: Typed['form'], stored: () => Fields): Fields =>
+      extra.typed?.form === form ? extra.typed.fields : stored();
     const body = html`<div class="wrap namespace-rules">
 <p class="crumbs"><a href="/my">My store</a> › <code>${namespace}</code></p>
 <h1>Rules of ${namespace}</h1>
 ${notice(extra.error, 'error')}${extra.error ? '' : notice(done)}
 ${plan ? planSection(plan) : ''}
-${immutabilitySection(ctx, path, rules.immutabilityOf(namespace))}
-${retentionSection(ctx, path, rules.retentionOf(me, scope))}
+${immutabilitySection(
+  ctx,
+  path,
+  typedOr('immutability', () => immutabilityFields(rules.immutabilityOf(namespace))),
+)}
+${retentionSection(
+  ctx,
+  path,
+  typedOr('retention', () => retentionFields(rules.retentionOf(me, scope))),
+)}
 ${lastRunSection(rules.lastRun(me, scope))}
 </div>`;
     res
@@ -86,6 +105,7 @@ ${lastRunSection(rules.lastRun(me, scope))}
 
   const act =
     (
+      form: Typed['form'] | undefined,
       handler: (
         req: Request,
         rules: NamespaceRules,
@@ -99,14 +119,15 @@ ${lastRunSection(rules.lastRun(me, scope))}
         res.redirect(303, `${namespaceRulesPath(scope.namespace)}?done=${done}`);
       } catch (err) {
         if (!(err instanceof StoreError) || err.status >= 500) throw err;
-        await show(req, res, { error: err.message, status: err.status });
+        const typed = form ? { typed: { form, fields: formOf(req) } } : {};
+        await show(req, res, { error: err.message, status: err.status, ...typed });
       }
     };
 
   router.get(base, (req, res) => show(req, res));
   router.post(
     `${base}/immutability`,
-    act((req, r, { namespace, caller }) => {
+    act('immutability', (req, r, { namespace, caller }) => {
       const input = parseInput(
         ImmutabilityRules,
         immutabilityOf(formOf(req)),
@@ -118,7 +139,7 @@ ${lastRunSection(rules.lastRun(me, scope))}
   );
   router.post(
     `${base}/retention`,
-    act((req, r, { namespace, caller }) => {
+    act('retention', (req, r, { namespace, caller }) => {
       const input = parseInput(RetentionRules, retentionOf(formOf(req)), 'retention rules');
       r.setRetention(caller, { namespace }, input);
       return 'retention-saved';
@@ -126,7 +147,7 @@ ${lastRunSection(rules.lastRun(me, scope))}
   );
   router.post(
     `${base}/run`,
-    act(async (_req, r, { namespace, caller }) => {
+    act(undefined, async (_req, r, { namespace, caller }) => {
       await r.runRetention(caller, { namespace }, { dryRun: false, force: false });
       return 'ran';
     }),
