@@ -164,6 +164,31 @@ describe('cli: appshelf rules (immutability and retention)', function () {
     );
   });
 
+  it("sets and runs an app's own rules with --app", async () => {
+    expect(
+      await cli.okJson(['rules', 'retention', 'acme', '--app', 'web', '--keep-newest', '5']),
+    ).to.deep.equal({ keepNewest: 5, keepPulledDays: null, untaggedHours: null });
+    expect(await cli.ok(['rules', 'show', 'acme', '--app', 'web'])).to.contain(
+      'acme/web: retention: keep the 5 newest versions',
+    );
+    const plan = await cli.okJson<RetentionReport>([
+      'rules',
+      'run',
+      'acme',
+      '--app',
+      'web',
+      '--dry-run',
+    ]);
+    expect([plan.app, plan.removed]).to.deep.equal(['web', []]);
+    const audit = await api<{ entries: { action: string; target: string }[] }>(
+      srv,
+      'GET',
+      '/api/v1/audit?action=retention.rules_set&limit=10',
+      { bearer: ADMIN_KEY },
+    );
+    expect(audit.body.entries.map((e) => e.target)).to.include('acme/web');
+  });
+
   it('then /v2 refuses moving a tag fixed from the CLI', async () => {
     await cli.ok(['rules', 'immutability', 'acme', '--versions', 'on']);
     const refused = await admin()
