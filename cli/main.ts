@@ -12,6 +12,7 @@ import { registerMirror } from './commands/mirror.js';
 import { registerPublish } from './commands/publish.js';
 import { registerPull } from './commands/pull.js';
 import { registerRainbond } from './commands/rainbond.js';
+import { registerRules } from './commands/rules.js';
 import { registerPush } from './commands/push.js';
 import { registerSearch } from './commands/search.js';
 import { registerServe } from './commands/serve.js';
@@ -60,6 +61,7 @@ export function buildProgram(ctx: Context, program: Command): Command {
   registerPublish(program, ctx);
   registerAdmin(program, ctx);
   registerMirror(program, ctx);
+  registerRules(program, ctx);
   return program;
 }
 

@@ -55,6 +55,7 @@ import { SearchService } from './search/search-service.js';
 import { BundleReader } from './store/bundle-reader.js';
 import { StoreIndexer } from './store/indexer.js';
 import { Immutability } from './governance/immutability.js';
+import { NamespaceRules } from './governance/namespace-rules.js';
 import { Retention, RetentionSchedule } from './governance/retention.js';
 import { Quotas } from './governance/quotas.js';
 import { Reindexer } from './store/reindex.js';
@@ -239,6 +240,13 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     audit: accounts.audit,
     clock,
   });
+  const namespaceRules = new NamespaceRules({
+    immutability,
+    retention,
+    namespaces: accounts.namespaces,
+    permissions,
+    audit: accounts.audit,
+  });
   const retentionSchedule = new RetentionSchedule({
     retention,
     intervalSeconds: config.retention.intervalSeconds,
@@ -360,17 +368,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   api.use('/orgs', orgRoutes({ ...accounts, permissions }));
   api.use('/audit', auditRoutes({ audit: accounts.audit, permissions }));
   api.use('/admin/mirror', mirrorRoutes({ mirror, permissions, audit: accounts.audit }));
-  api.use(
-    '/namespaces',
-    governanceRoutes({
-      immutability,
-      retention,
-      quotas,
-      namespaces: accounts.namespaces,
-      permissions,
-      audit: accounts.audit,
-    }),
-  );
+  api.use('/namespaces', governanceRoutes({ rules: namespaceRules, quotas, permissions }));
   api.use(
     '/admin',
     adminRoutes({
@@ -389,9 +387,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   api.use(
     '/apps',
     appRetentionRoutes({
-      retention,
-      permissions,
-      audit: accounts.audit,
+      rules: namespaceRules,
       appExists: (namespace, name) => !!versions.findApp({ namespace, name }),
     }),
   );
@@ -461,6 +457,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     events,
     webhooks: webhooks.service,
     quotas,
+    rules: namespaceRules,
   });
   app.use(web.pages);
   app.use(web.notFound);

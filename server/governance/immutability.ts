@@ -11,7 +11,6 @@
  * which is what Rainbond reads to offer an upgrade.
  */
 import { and, eq } from 'drizzle-orm';
-import { z } from 'zod';
 import { OciError, type ManifestGuard, type Registry } from '../../registry/index.js';
 import type { AuditLog } from '../accounts/audit-log.js';
 import type { Users } from '../accounts/users.js';
@@ -21,22 +20,8 @@ import { namespaces } from '../db/schema.js';
 import { apps, namespaceImmutability, versions } from '../db/store-schema.js';
 import { StoreError } from '../errors.js';
 import { appRefOf } from '../store/version-index.js';
+import type { ImmutabilityRules } from '../../schemas/governance.js';
 import { globMatcher } from './globs.js';
-
-export const ImmutabilityRules = z.strictObject({
-  versions: z.boolean().default(false),
-  tagPatterns: z
-    .array(
-      z
-        .string()
-        .min(1)
-        .max(128)
-        .regex(/^[a-zA-Z0-9_.*?-]+$/, 'tag characters, * and ? only'),
-    )
-    .max(32)
-    .default([]),
-});
-export type ImmutabilityRules = z.infer<typeof ImmutabilityRules>;
 
 const NO_RULES: ImmutabilityRules = { versions: false, tagPatterns: [] };
 

@@ -10,7 +10,6 @@
  * (unless the run is an owner's explicit `force`). With neither version rule set, none goes.
  */
 import { and, eq } from 'drizzle-orm';
-import { z } from 'zod';
 import { OciError, type Registry } from '../../registry/index.js';
 import type { AuditLog } from '../accounts/audit-log.js';
 import type { Db } from '../db/open-database.js';
@@ -18,18 +17,17 @@ import { apps, packages, retentionRules, versions } from '../db/store-schema.js'
 import { compareVersions } from '../search/latest-version.js';
 import { parseStrings } from '../store/app-access.js';
 import { repositoryOf, type AppRef } from '../store/version-index.js';
+import type {
+  KeptVersion,
+  RemovedManifest,
+  RemovedVersion,
+  RetentionReport,
+  RetentionRules,
+} from '../../schemas/governance.js';
 import type { Immutability } from './immutability.js';
 
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
-
-export const RetentionRules = z.strictObject({
-  keepNewest: z.number().int().min(1).max(100_000).nullable().default(null),
-  keepPulledDays: z.number().int().min(1).max(36_500).nullable().default(null),
-  // At least an hour: an index's child manifests are pushed untagged just before the index.
-  untaggedHours: z.number().int().min(1).max(876_000).nullable().default(null),
-});
-export type RetentionRules = z.infer<typeof RetentionRules>;
 
 export const NO_RETENTION: RetentionRules = {
   keepNewest: null,
@@ -50,53 +48,6 @@ export interface RunOptions {
   actor: string;
   address?: string | undefined;
 }
-
-const RemovedVersion = z.object({
-  repository: z.string(),
-  version: z.string(),
-  digest: z.string(),
-  /** Which rules it falls out of, in words. */
-  reason: z.string(),
-  /** The immutability rule this removal went past (a forced run), if any. */
-  forced: z.string().optional(),
-});
-export type RemovedVersion = z.infer<typeof RemovedVersion>;
-
-const KeptVersion = z.object({
-  repository: z.string(),
-  version: z.string(),
-  /** Why it stays, e.g. `among the 3 newest`, `listed`, `in package basic`. */
-  kept: z.array(z.string()),
-});
-export type KeptVersion = z.infer<typeof KeptVersion>;
-
-const RemovedManifest = z.object({
-  repository: z.string(),
-  digest: z.string(),
-  reason: z.string(),
-});
-export type RemovedManifest = z.infer<typeof RemovedManifest>;
-
-/** What a run removes (or, dry, would remove) and why every other version stays. */
-export const RetentionReport = z.object({
-  namespace: z.string(),
-  app: z.string().nullable(),
-  dryRun: z.boolean(),
-  removed: z.array(RemovedVersion),
-  kept: z.array(KeptVersion),
-  untagged: z.array(RemovedManifest),
-  /** A real run's garbage collection after the removals (null on a dry run). */
-  gc: z
-    .object({ manifestsDeleted: z.number(), blobsDeleted: z.number(), bytesFreed: z.number() })
-    .nullable(),
-});
-export type RetentionReport = z.infer<typeof RetentionReport>;
-
-/** `?dryRun` (default true: nothing goes unless asked) and `?force` (past immutability, owners). */
-export const RetentionRunQuery = z.object({
-  dryRun: z.enum(['true', 'false']).default('true'),
-  force: z.enum(['true', 'false']).default('false'),
-});
 
 export class Retention {
   constructor(

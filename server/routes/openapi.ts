@@ -15,8 +15,12 @@ import { Filter as AuditFilter } from './audit.js';
 import { CodeBody, LoginBody } from './auth.js';
 import { NewKey } from './keys.js';
 import { RESPONSE_SCHEMAS as R } from './openapi-schemas.js';
-import { ImmutabilityRules } from '../governance/immutability.js';
-import { RetentionReport, RetentionRules, RetentionRunQuery } from '../governance/retention.js';
+import {
+  ImmutabilityRules,
+  RetentionReport,
+  RetentionRules,
+  RetentionRunQuery,
+} from '../../schemas/governance.js';
 import { NamespaceUsage, QuotaSettings } from '../governance/quotas.js';
 import { Membership, NewOrg } from './orgs.js';
 import { SearchQuery } from './search.js';

@@ -23,6 +23,7 @@ import { loginRoutes } from './pages/login.js';
 import { manageAppRoutes } from './pages/manage-app.js';
 import { myStoreRoutes } from './pages/my-store.js';
 import { namespaceWebhookRoutes } from './pages/webhooks.js';
+import { namespaceRulesRoutes } from './pages/rules.js';
 import { MAX_AVATAR_BYTES, profileRoutes } from './pages/profile.js';
 import { publisherRoutes } from './pages/publisher.js';
 import { searchRoutes } from './pages/search.js';
@@ -105,6 +106,7 @@ export function webRoutes(deps: WebDeps): { pages: Router; notFound: RequestHand
   invitationRoutes(pages, s);
   manageAppRoutes(pages, s);
   namespaceWebhookRoutes(pages, s);
+  namespaceRulesRoutes(pages, s);
   keyRoutes(pages, s);
   profileRoutes(pages, s);
   adminRoutes(pages, s);

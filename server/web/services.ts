@@ -19,6 +19,7 @@ import type { AppStats } from '../store/stats.js';
 import type { AppRef, VersionIndex } from '../store/version-index.js';
 import type { StoreEvents } from '../webhooks/store-events.js';
 import type { WebhookService } from '../webhooks/webhook-service.js';
+import type { NamespaceRules } from '../governance/namespace-rules.js';
 import type { Quotas } from '../governance/quotas.js';
 
 /** What the web shows of a sync job (schemas/sync.ts SyncJobView). */
@@ -64,6 +65,8 @@ export interface WebDeps {
   webhooks?: WebhookService | undefined;
   /** Storage quotas: the admin page sets them, My store shows each owned namespace's usage. */
   quotas?: Quotas | undefined;
+  /** Immutability and retention rules: a namespace's rules page (pages/rules.ts). */
+  rules?: NamespaceRules | undefined;
 }
 
 export interface WebServices {

@@ -15,6 +15,7 @@ import { INVITATION_DONE, invitationsSection } from './invitations.js';
 import { plural } from '../../../schemas/plural.js';
 import { appPath, count, day, logo, manageAppPath, notListed } from './parts.js';
 import { namespaceWebhooksPath } from './webhooks.js';
+import { namespaceRulesPath } from './rules.js';
 import { formatBytes } from '../../governance/quotas.js';
 
 const AppName = z
@@ -58,7 +59,7 @@ ${groups.map(
   (
     g,
   ) => html`<section aria-labelledby="ns-${g.namespace}"><h2 id="ns-${g.namespace}">${g.namespace} <span class="muted small">(${g.role})</span></h2>
-${s.deps.webhooks?.mayManage(me, g.namespace) ? html`<p class="actions"><a href="${namespaceWebhooksPath(g.namespace)}">Webhooks of ${g.namespace}</a></p>` : ''}
+${namespaceLinks(s, me, g.namespace)}
 ${usageOf(s, me, g.namespace)}
 ${g.apps.length ? html`<ul class="my-apps">${g.apps.map((a) => myApp(a))}</ul>` : html`<p class="empty">No apps in ${g.namespace} yet. Push one with <code>appshelf push</code>, oras or skopeo, or create it below.</p>`}
 </section>`,
@@ -105,6 +106,24 @@ ${
         .send(render(ctx, { error: err.message, namespace, name: field(form, 'name') }));
     }
   });
+}
+
+/** The namespace's own pages its owners see: webhooks, and the immutability and retention rules. */
+function namespaceLinks(
+  s: WebServices,
+  me: WebContext['principal'],
+  namespace: string,
+): SafeHtml | '' {
+  const links = [
+    ...(s.deps.webhooks?.mayManage(me, namespace)
+      ? [html`<a href="${namespaceWebhooksPath(namespace)}">Webhooks of ${namespace}</a>`]
+      : []),
+    ...(s.deps.rules?.mayGovern(me, namespace)
+      ? [html`<a href="${namespaceRulesPath(namespace)}">Rules of ${namespace}</a>`]
+      : []),
+  ];
+  if (!links.length) return '';
+  return html`<p class="actions">${links.map((l, i) => html`${i ? ' · ' : ''}${l}`)}</p>`;
 }
 
 /** The namespace's storage against its quota, for its owners (permissions.ts `view-usage`). */
