@@ -5,6 +5,7 @@
  */
 import type { StatDay } from '../../store/stats.js';
 import type { VersionView } from '../../store/app-versions.js';
+import { changelogOf } from '../changelog.js';
 import { statsChart } from '../chart.js';
 import { dependencyGraph } from '../dep-graph.js';
 import { html, trusted, type SafeHtml } from '../html.js';
@@ -49,13 +50,10 @@ export function versionDetail(s: WebServices, d: AppPageData, version: string): 
   const size = components.every((c) => c.sizes.length)
     ? components.reduce((n, c) => n + c.sizes.reduce((m, p) => m + p.bytes, 0), 0)
     : null;
-  // A version's notes in the template: `annotations.version_info`, or a top-level `version_info`.
-  const t = got.template as { version_info?: unknown; annotations?: { version_info?: unknown } };
-  const info = t?.annotations?.version_info ?? t?.version_info;
   return {
     version: got,
     template: got.template,
-    changelog: got.description || (typeof info === 'string' ? info : ''),
+    changelog: changelogOf(got.description, got.template),
     components,
     size,
   };
