@@ -5,8 +5,8 @@
  * shelf; newest published first, at most `limit`.
  */
 import { ANONYMOUS } from '../auth/principal.js';
-import type { AppView } from '../store/app-access.js';
-import type { VersionView } from '../store/app-versions.js';
+import type { AppView, VersionRow } from '../store/app-access.js';
+import { versionView } from '../store/app-versions.js';
 import type { AppRef } from '../store/version-index.js';
 import { changelogOf } from './changelog.js';
 import type { WebServices } from './services.js';
@@ -29,7 +29,7 @@ interface Candidate {
   ref: AppRef;
   appTitle: string;
   publisher: string;
-  version: VersionView;
+  row: VersionRow;
 }
 
 export function appReleases(
@@ -39,10 +39,7 @@ export function appReleases(
 ): { app: AppView; publisher: string; releases: Release[] } {
   const app = s.apps.get(ANONYMOUS, ref);
   const publisher = publisherNameOf(s, app.namespace);
-  const appTitle = app.displayName || app.name;
-  const candidates = s.versions
-    .list(ANONYMOUS, ref)
-    .map((version) => ({ ref, appTitle, publisher, version }));
+  const candidates = candidatesOf(s, ref, app.displayName || app.name, publisher);
   return { app, publisher, releases: newest(s, candidates, limit) };
 }
 
@@ -53,13 +50,9 @@ export function publisherReleases(
 ): { name: string; title: string; createdAt: string; releases: Release[] } {
   const page = s.publishers.page(ANONYMOUS, name);
   const title = page.profile.displayName || page.profile.name;
-  const candidates = page.apps.flatMap((a) => {
-    const ref = { namespace: a.namespace, name: a.name };
-    const appTitle = a.displayName || a.name;
-    return s.versions
-      .list(ANONYMOUS, ref)
-      .map((version) => ({ ref, appTitle, publisher: title, version }));
-  });
+  const candidates = page.apps.flatMap((a) =>
+    candidatesOf(s, { namespace: a.namespace, name: a.name }, a.displayName || a.name, title),
+  );
   return {
     name: page.profile.name,
     title,
@@ -68,14 +61,30 @@ export function publisherReleases(
   };
 }
 
-/** The installable ones, newest published first (the store's version order among equals). */
+/** The versions anyone sees that can be installed. */
+function candidatesOf(
+  s: WebServices,
+  ref: AppRef,
+  appTitle: string,
+  publisher: string,
+): Candidate[] {
+  const app = s.access.visible(ANONYMOUS, ref);
+  return s.access
+    .versionsOf(app.id, false)
+    .filter((row) => row.state === 'ready')
+    .map((row) => ({ ref, appTitle, publisher, row }));
+}
+
+/**
+ * Newest published first. Versions are stamped to the second (Rainbond compares them so), so
+ * among versions of one second the row made later (a higher id) comes first.
+ */
 function newest(s: WebServices, candidates: Candidate[], limit: number): Release[] {
   return candidates
-    .filter((c) => c.version.state === 'ready')
-    .sort((a, b) => b.version.createdAt.localeCompare(a.version.createdAt))
+    .sort((a, b) => b.row.createdAt - a.row.createdAt || b.row.id - a.row.id)
     .slice(0, limit)
-    .map(({ ref, appTitle, publisher, version }) => {
-      const { template } = s.versions.get(ANONYMOUS, ref, version.version);
+    .map(({ ref, appTitle, publisher, row }) => {
+      const version = versionView(row);
       return {
         ref,
         appTitle,
@@ -83,7 +92,7 @@ function newest(s: WebServices, candidates: Candidate[], limit: number): Release
         version: version.version,
         publishedAt: version.createdAt,
         updatedAt: version.updatedAt,
-        changelog: changelogOf(version.description, template),
+        changelog: changelogOf(version.description, JSON.parse(row.template) as unknown),
       };
     });
 }

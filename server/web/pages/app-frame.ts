@@ -15,7 +15,7 @@ import { renderPage } from '../layout.js';
 import type { WebServices } from '../services.js';
 import { nounFor } from '../../../schemas/plural.js';
 import { installBox } from './install-box.js';
-import { appPath, count, day, logo, manageAppPath, notListed } from './parts.js';
+import { appFeedPath, appPath, count, day, logo, manageAppPath, notListed } from './parts.js';
 
 export interface AppPageData {
   ctx: WebContext;
@@ -123,6 +123,8 @@ ${installBox(ctx, app, d.versions, page.installVersion, ctx.here.split('?')[0] ?
       page.description || app.summary || `${name} by ${d.publisher}, in the appshelf marketplace.`,
     image: app.logo,
     noindex: !app.onShelf,
+    // The feed shows the anonymous view: an app off the shelf has none.
+    feed: app.onShelf ? { title: `${name}: new versions`, href: appFeedPath(app) } : undefined,
     body,
   });
 }

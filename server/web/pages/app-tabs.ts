@@ -9,6 +9,7 @@ import { changelogOf } from '../changelog.js';
 import { statsChart } from '../chart.js';
 import { dependencyGraph } from '../dep-graph.js';
 import { html, trusted, type SafeHtml } from '../html.js';
+import { SITE_NAME } from '../layout.js';
 import { imageSizes, type PlatformSize } from '../image-sizes.js';
 import { highlightJson } from '../json-highlight.js';
 import { renderMarkdown } from '../markdown.js';
@@ -16,7 +17,8 @@ import { componentsOf, type ComponentFacts } from '../ram-facts.js';
 import type { WebServices } from '../services.js';
 import { plural } from '../../../schemas/plural.js';
 import { tabPath, versionPath, type AppPageData } from './app-frame.js';
-import { bytes, day } from './parts.js';
+import { copyable } from './install-box.js';
+import { appFeedPath, appPath, badgePath, bytes, day } from './parts.js';
 
 /** One version as its pages show it: the template's components with their images' sizes. */
 export interface VersionDetail {
@@ -82,6 +84,25 @@ ${app.tags.map((t) => html`<li><a href="/search?tag=${encodeURIComponent(t)}">${
 </section>
 <section aria-labelledby="stats-h"><h2 id="stats-h">Visits and installs</h2>
 ${statsChart(days)}
+</section>
+${badgeAndFeed(d)}`;
+}
+
+/**
+ * The README badge as markdown to copy, and the app's Atom feed. Only for an app on the shelf:
+ * badges and feeds show what anyone may see, so a private app's would not be found.
+ */
+function badgeAndFeed(d: AppPageData): SafeHtml {
+  const { app, ctx } = d;
+  if (!app.onShelf) return html``;
+  const name = app.displayName || app.name;
+  const markdown = `[![${name} on ${SITE_NAME}](${ctx.baseUrl}${badgePath(app, 'version')})](${ctx.baseUrl}${appPath(app)})`;
+  return html`<section aria-labelledby="badge-h"><h2 id="badge-h">Badge and feed</h2>
+<p><img class="badge-preview" src="${badgePath(app, 'version')}" alt="${SITE_NAME}: ${app.latestVersion ?? 'no version'}" height="20"></p>
+<p>Show the latest version in a README (markdown):</p>
+${copyable(markdown, 'badge-markdown')}
+<p>For the install count, use <code>${badgePath(app, 'installs')}</code>; <code>?label=</code> changes the label.</p>
+<p><a href="${appFeedPath(app)}" type="application/atom+xml">Atom feed of new versions</a></p>
 </section>`;
 }
 

@@ -23,7 +23,7 @@ import { SITE_NAME } from '../layout.js';
 import { appReleases, publisherReleases, type Release } from '../releases.js';
 import type { WebServices } from '../services.js';
 import { versionPath } from './app-frame.js';
-import { appPath, count } from './parts.js';
+import { appFeedPath, appPath, count, publisherFeedPath } from './parts.js';
 
 const SVG_TYPE = 'image/svg+xml; charset=utf-8';
 /** Seconds a README's image proxy or a feed reader may keep an answer before asking again. */
@@ -33,20 +33,6 @@ const MISSING_MAX_AGE = 60;
 const BadgeQuery = z.looseObject({
   label: z.string().trim().min(1).max(MAX_BADGE_TEXT).optional(),
 });
-
-export function publisherFeedPath(name: string): string {
-  return `/publishers/${encodeURIComponent(name)}/feed.atom`;
-}
-
-export function appFeedPath(app: { namespace: string; name: string }): string {
-  return `${appPath(app)}/feed.atom`;
-}
-
-export function badgePath(app: { namespace: string; name: string }, kind: BadgeKind): string {
-  return `${appPath(app)}/${kind === 'version' ? 'badge' : 'installs'}.svg`;
-}
-
-type BadgeKind = 'version' | 'installs';
 
 export function feedRoutes(router: Router, s: WebServices): void {
   const base = (req: Request) => baseUrlOf(s.deps.publicUrl, req);
