@@ -96,7 +96,9 @@ function badgeAndFeed(d: AppPageData): SafeHtml {
   const { app, ctx } = d;
   if (!app.onShelf) return html``;
   const name = app.displayName || app.name;
-  const markdown = `[![${name} on ${SITE_NAME}](${ctx.baseUrl}${badgePath(app, 'version')})](${ctx.baseUrl}${appPath(app)})`;
+  // The name is the publisher's text: brackets and backslashes escaped, it cannot end the alt text.
+  const alt = `${name} on ${SITE_NAME}`.replace(/[\\[\]]/g, '\\$&');
+  const markdown = `[![${alt}](${ctx.baseUrl}${badgePath(app, 'version')})](${ctx.baseUrl}${appPath(app)})`;
   return html`<section aria-labelledby="badge-h"><h2 id="badge-h">Badge and feed</h2>
 <p><img class="badge-preview" src="${badgePath(app, 'version')}" alt="${SITE_NAME}: ${app.latestVersion ?? 'no version'}" height="20"></p>
 <p>Show the latest version in a README (markdown):</p>
