@@ -104,6 +104,7 @@ describe('web: README badges', function () {
     expect(
       (await badge(`/apps/pubby/tool/installs.svg?label=${'W'.repeat(MAX_BADGE_TEXT)}`)).label,
     ).to.have.length(MAX_BADGE_TEXT);
+    expect((await badge('/apps/pubby/tool/installs.svg?label=')).label).to.equal('installs');
   });
 
   it('measures text so it never overflows its box, wide characters included', () => {

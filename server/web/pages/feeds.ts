@@ -31,7 +31,8 @@ const MAX_AGE = 300;
 const MISSING_MAX_AGE = 60;
 
 const BadgeQuery = z.looseObject({
-  label: z.string().trim().min(1).max(MAX_BADGE_TEXT).optional(),
+  /** Empty: the default label. */
+  label: z.string().trim().max(MAX_BADGE_TEXT).optional(),
 });
 
 export function feedRoutes(router: Router, s: WebServices): void {
@@ -47,7 +48,7 @@ export function feedRoutes(router: Router, s: WebServices): void {
           status,
           maxAge: status === 200 ? MAX_AGE : MISSING_MAX_AGE,
           body: renderBadge({
-            label: label ?? (kind === 'version' ? SITE_NAME : 'installs'),
+            label: label || (kind === 'version' ? SITE_NAME : 'installs'),
             message,
             color,
           }),
