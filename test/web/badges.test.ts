@@ -144,6 +144,20 @@ describe('web: README badges', function () {
     expect(await again.text()).to.equal('');
   });
 
+  it('takes absolute URLs from the Host without publicUrl, never from forwarded headers', async () => {
+    const forwarded = { 'x-forwarded-host': 'evil.example', 'x-forwarded-proto': 'https' };
+    const page = await new CookieBrowser(srv).request(
+      'GET',
+      '/apps/pubby/tool',
+      undefined,
+      forwarded,
+    );
+    expect(page.text).to.contain(`(${srv.url}/apps/pubby/tool/badge.svg)`);
+    const feed = await (await get('/apps/pubby/tool/feed.atom', forwarded)).text();
+    expect(`${page.text}${feed}`).not.to.contain('evil.example');
+    expect(feed).to.contain(`<id>${srv.url}/apps/pubby/tool/feed.atom</id>`);
+  });
+
   it('is offered on the app page’s overview as markdown to copy (not on a private app’s)', async () => {
     const page = await new CookieBrowser(srv).request('GET', '/apps/pubby/tool');
     const base = srv.url;
