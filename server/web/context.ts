@@ -45,10 +45,7 @@ export function webContext(req: Request, res: Response, deps: ContextDeps): WebC
     : {};
   const session = cookies[SESSION_COOKIE];
   const principal = (session && deps.sessions.authenticate(session)) || ANONYMOUS;
-  const baseUrl = (deps.publicUrl ?? `${req.protocol}://${req.get('host') ?? 'localhost'}`).replace(
-    /\/+$/,
-    '',
-  );
+  const baseUrl = baseUrlOf(deps.publicUrl, req);
   return {
     principal,
     user:
@@ -63,6 +60,14 @@ export function webContext(req: Request, res: Response, deps: ContextDeps): WebC
     baseUrl,
     host: new URL(baseUrl).host,
   };
+}
+
+/**
+ * The store's public base URL, without a trailing slash: `publicUrl` when configured, else the
+ * Host the request was sent to (never a forwarded host: the store trusts no proxy header).
+ */
+export function baseUrlOf(publicUrl: string | undefined, req: Request): string {
+  return (publicUrl ?? `${req.protocol}://${req.get('host') ?? 'localhost'}`).replace(/\/+$/, '');
 }
 
 /** The signed-in user's principal; anyone else is sent to sign in (the error page links there). */

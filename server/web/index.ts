@@ -15,6 +15,7 @@ import { notFoundMessage, sendErrorPage, webErrorHandler } from './errors-page.j
 import { field, formOf, readMultipart } from './form.js';
 import { adminRoutes } from './pages/admin.js';
 import { appRoutes } from './pages/app.js';
+import { feedRoutes } from './pages/feeds.js';
 import { certificationRoutes } from './pages/certification.js';
 import { homeRoutes } from './pages/home.js';
 import { invitationRoutes } from './pages/invitations.js';
@@ -85,6 +86,8 @@ export function webRoutes(deps: WebDeps): { pages: Router; notFound: RequestHand
         .send('User-agent: *\nDisallow: /my\nDisallow: /admin\nDisallow: /login\n'),
   );
   pages.use(securityHeaders);
+  // Badges and feeds: before sessions and form tokens, so they set no cookie (caches share them).
+  feedRoutes(pages, s);
   pages.use(express.urlencoded({ extended: false, limit: '256kb', parameterLimit: 200 }));
   // Every request that may change something carries the form token, whatever its content type:
   // a multipart body is read here, before any route, so no handler can forget the check.

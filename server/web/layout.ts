@@ -10,6 +10,8 @@ export interface PageOptions {
   noindex?: boolean;
   /** An image for link previews (an app's logo). */
   image?: string | null;
+  /** An Atom feed of the page's subject, for feed readers to discover. */
+  feed?: { title: string; href: string } | undefined;
 }
 
 export const SITE_NAME = 'appshelf';
@@ -34,6 +36,7 @@ ${page.image ? html`<meta property="og:image" content="${ctx.baseUrl}${page.imag
 <meta name="twitter:card" content="summary">
 <meta name="color-scheme" content="light">
 <meta name="theme-color" content="#1f4e79">
+${page.feed ? html`<link rel="alternate" type="application/atom+xml" title="${page.feed.title}" href="${ctx.baseUrl}${page.feed.href}">` : ''}
 <link rel="icon" href="${ctx.assets.url('favicon.svg')}" type="image/svg+xml">
 <link rel="stylesheet" href="${ctx.assets.url('app.css')}">
 <script src="${ctx.assets.url('app.js')}" defer></script>

@@ -55,13 +55,17 @@ export async function pushTemplate(
   return pushed;
 }
 
-/** A bundle: the template by digest, one image per service key, the index under `version`. */
+/**
+ * A bundle: the template by digest, one image per service key, the index under `version`, its
+ * description annotation `description` (default `bundle <version>`; '' leaves it out).
+ */
 export async function pushBundle(
   reg: TestRegistryClient,
   repo: string,
   version: string,
   template: Buffer,
   serviceKeys: string[],
+  description = `bundle ${version}`,
 ): Promise<Pushed & { images: string[] }> {
   const tpl = await pushTemplate(reg, repo, template);
   const images: string[] = [];
@@ -91,7 +95,7 @@ export async function pushBundle(
     manifests: children,
     annotations: {
       [BundleAnnotations.version]: version,
-      [BundleAnnotations.description]: `bundle ${version}`,
+      ...(description ? { [BundleAnnotations.description]: description } : {}),
     },
   });
   const res = await reg.pushManifest(repo, version, body, OCI_INDEX);

@@ -15,7 +15,7 @@ import { renderPage } from '../layout.js';
 import type { WebServices } from '../services.js';
 import { nounFor } from '../../../schemas/plural.js';
 import { installBox } from './install-box.js';
-import { appPath, count, day, logo, manageAppPath, notListed } from './parts.js';
+import { appFeedPath, appPath, count, day, logo, manageAppPath, notListed } from './parts.js';
 
 export interface AppPageData {
   ctx: WebContext;
@@ -47,18 +47,23 @@ export function loadApp(s: WebServices, req: Request, ctx: WebContext): AppPageD
   const p = ctx.principal;
   const ref = { namespace: String(req.params['ns']), name: String(req.params['app']) };
   const app = s.apps.get(p, ref);
-  const publisher =
-    s.deps.accounts.users.byName(app.namespace)?.displayName ||
-    s.deps.accounts.namespaces.get(app.namespace)?.displayName ||
-    app.namespace;
   return {
     ctx,
     ref,
     app,
     versions: s.versions.list(p, ref),
-    publisher,
+    publisher: publisherNameOf(s, app.namespace),
     manage: s.deps.permissions.changeApp(p, app.namespace, app.name),
   };
+}
+
+/** The name a namespace's apps show as their publisher's: its display name, else the namespace. */
+export function publisherNameOf(s: WebServices, namespace: string): string {
+  return (
+    s.deps.accounts.users.byName(namespace)?.displayName ||
+    s.deps.accounts.namespaces.get(namespace)?.displayName ||
+    namespace
+  );
 }
 
 /**
@@ -118,6 +123,8 @@ ${installBox(ctx, app, d.versions, page.installVersion, ctx.here.split('?')[0] ?
       page.description || app.summary || `${name} by ${d.publisher}, in the appshelf marketplace.`,
     image: app.logo,
     noindex: !app.onShelf,
+    // The feed shows the anonymous view: an app off the shelf has none.
+    feed: app.onShelf ? { title: `${name}: new versions`, href: appFeedPath(app) } : undefined,
     body,
   });
 }

@@ -5,9 +5,11 @@
  */
 import type { StatDay } from '../../store/stats.js';
 import type { VersionView } from '../../store/app-versions.js';
+import { changelogOf } from '../changelog.js';
 import { statsChart } from '../chart.js';
 import { dependencyGraph } from '../dep-graph.js';
 import { html, trusted, type SafeHtml } from '../html.js';
+import { SITE_NAME } from '../layout.js';
 import { imageSizes, type PlatformSize } from '../image-sizes.js';
 import { highlightJson } from '../json-highlight.js';
 import { renderMarkdown } from '../markdown.js';
@@ -15,7 +17,8 @@ import { componentsOf, type ComponentFacts } from '../ram-facts.js';
 import type { WebServices } from '../services.js';
 import { plural } from '../../../schemas/plural.js';
 import { tabPath, versionPath, type AppPageData } from './app-frame.js';
-import { bytes, day } from './parts.js';
+import { copyable } from './install-box.js';
+import { appFeedPath, appPath, badgePath, bytes, day } from './parts.js';
 
 /** One version as its pages show it: the template's components with their images' sizes. */
 export interface VersionDetail {
@@ -54,13 +57,10 @@ export async function versionDetail(
   const size = components.every((c) => c.sizes.length)
     ? components.reduce((n, c) => n + c.sizes.reduce((m, p) => m + p.bytes, 0), 0)
     : null;
-  // A version's notes in the template: `annotations.version_info`, or a top-level `version_info`.
-  const t = got.template as { version_info?: unknown; annotations?: { version_info?: unknown } };
-  const info = t?.annotations?.version_info ?? t?.version_info;
   return {
     version: got,
     template: got.template,
-    changelog: got.description || (typeof info === 'string' ? info : ''),
+    changelog: changelogOf(got.description, got.template),
     components,
     size,
   };
@@ -89,6 +89,27 @@ ${app.tags.map((t) => html`<li><a href="/search?tag=${encodeURIComponent(t)}">${
 </section>
 <section aria-labelledby="stats-h"><h2 id="stats-h">Visits and installs</h2>
 ${statsChart(days)}
+</section>
+${badgeAndFeed(d)}`;
+}
+
+/**
+ * The README badge as markdown to copy, and the app's Atom feed. Only for an app on the shelf:
+ * badges and feeds show what anyone may see, so a private app's would not be found.
+ */
+function badgeAndFeed(d: AppPageData): SafeHtml {
+  const { app, ctx } = d;
+  if (!app.onShelf) return html``;
+  const name = app.displayName || app.name;
+  // The name is the publisher's text: brackets and backslashes escaped, it cannot end the alt text.
+  const alt = `${name} on ${SITE_NAME}`.replace(/[\\[\]]/g, '\\$&');
+  const markdown = `[![${alt}](${ctx.baseUrl}${badgePath(app, 'version')})](${ctx.baseUrl}${appPath(app)})`;
+  return html`<section aria-labelledby="badge-h"><h2 id="badge-h">Badge and feed</h2>
+<p><img class="badge-preview" src="${badgePath(app, 'version')}" alt="${SITE_NAME}: ${app.latestVersion ?? 'no version'}" height="20"></p>
+<p>Show the latest version in a README (markdown):</p>
+${copyable(markdown, 'badge-markdown')}
+<p>For the install count, use <code>${badgePath(app, 'installs')}</code>; <code>?label=</code> changes the label.</p>
+<p><a href="${appFeedPath(app)}" type="application/atom+xml">Atom feed of new versions</a></p>
 </section>`;
 }
 

@@ -20,6 +20,24 @@ export function appPath(a: { namespace: string; name: string }): string {
   return `/apps/${encodeURIComponent(a.namespace)}/${encodeURIComponent(a.name)}`;
 }
 
+/** An app's Atom feed of new versions (pages/feeds.ts). */
+export function appFeedPath(a: { namespace: string; name: string }): string {
+  return `${appPath(a)}/feed.atom`;
+}
+
+/** A publisher's Atom feed of new versions of all their apps (pages/feeds.ts). */
+export function publisherFeedPath(name: string): string {
+  return `/publishers/${encodeURIComponent(name)}/feed.atom`;
+}
+
+/** An app's README badge: its latest version, or its install count (pages/feeds.ts). */
+export function badgePath(
+  a: { namespace: string; name: string },
+  kind: 'version' | 'installs',
+): string {
+  return `${appPath(a)}/${kind === 'version' ? 'badge' : 'installs'}.svg`;
+}
+
 export function manageAppPath(a: { namespace: string; name: string }, rest = ''): string {
   return `/my/apps/${encodeURIComponent(a.namespace)}/${encodeURIComponent(a.name)}${rest}`;
 }

@@ -3,7 +3,7 @@ import type { Router } from 'express';
 import { html } from '../html.js';
 import { renderPage } from '../layout.js';
 import type { WebServices } from '../services.js';
-import { cardList, count } from './parts.js';
+import { cardList, count, publisherFeedPath } from './parts.js';
 
 export function publisherRoutes(router: Router, s: WebServices): void {
   router.get('/publishers/:name', (req, res) => {
@@ -37,6 +37,7 @@ ${cardList(page.apps, 'No apps published yet.')}
         title: name,
         description: `${page.totals.apps} apps by ${name} in the appshelf marketplace.${user?.bio ? ` ${user.bio.slice(0, 120)}` : ''}`,
         image: user?.avatarUrl ?? null,
+        feed: { title: `${name}: new versions`, href: publisherFeedPath(profile.name) },
         body,
       }),
     );
