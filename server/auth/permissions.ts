@@ -16,6 +16,8 @@
  *   a URL of the caller's choosing, so it is an owner's decision like membership.
  * - A namespace's storage usage (against its quota) is its owners' (any scope) and the admin's
  *   (`view-usage`); quotas are set by the admin alone.
+ * - Anyone signed in with a session or a push key creates organisations (becoming their owner);
+ *   robots and install pull credentials do not.
  * - Everyone signed in sees the invitations addressed to them (any scope) and answers them
  *   (a session or the push scope).
  * - Anyone signed in reads listed apps; anonymous callers do when `registry.anonymousPull` is on.
@@ -212,6 +214,12 @@ export class Permissions {
   ownInvitations(p: Principal, action: 'read' | 'answer'): boolean {
     if (p.kind === 'anonymous' || isRobot(p) || !this.active(p)) return false;
     return scopeAllows(p, action === 'read' ? 'read' : 'push');
+  }
+
+  /** May `p` create an organisation (and own it)? A change, so a key needs the push scope. */
+  createOrg(p: Principal): boolean {
+    if (p.kind === 'anonymous' || isRobot(p) || pullOnly(p) || !this.active(p)) return false;
+    return scopeAllows(p, 'push');
   }
 
   catalog(p: Principal): boolean {
