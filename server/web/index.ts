@@ -22,6 +22,7 @@ import { keyRoutes } from './pages/keys.js';
 import { loginRoutes } from './pages/login.js';
 import { manageAppRoutes } from './pages/manage-app.js';
 import { myStoreRoutes } from './pages/my-store.js';
+import { orgRoutes } from './pages/orgs.js';
 import { namespaceWebhookRoutes } from './pages/webhooks.js';
 import { MAX_AVATAR_BYTES, profileRoutes } from './pages/profile.js';
 import { publisherRoutes } from './pages/publisher.js';
@@ -103,6 +104,7 @@ export function webRoutes(deps: WebDeps): { pages: Router; notFound: RequestHand
   certificationRoutes(pages, s);
   myStoreRoutes(pages, s);
   invitationRoutes(pages, s);
+  orgRoutes(pages, s);
   manageAppRoutes(pages, s);
   namespaceWebhookRoutes(pages, s);
   keyRoutes(pages, s);

@@ -51,7 +51,7 @@ export function myStoreRoutes(router: Router, s: WebServices): void {
     const manageable = memberships.filter((m) => m.role !== 'member').map((m) => m.namespace);
     const body = html`<div class="wrap my-store">
 <h1>My store</h1>
-<nav class="subnav" aria-label="My store"><a href="/my" aria-current="page">Apps</a><a href="/my/keys">Access keys</a><a href="/my/profile">Profile</a></nav>
+<nav class="subnav" aria-label="My store"><a href="/my" aria-current="page">Apps</a><a href="/my/orgs">Organisations</a><a href="/my/keys">Access keys</a><a href="/my/profile">Profile</a></nav>
 ${notice(state.error, 'error')}${notice(state.done)}
 ${invitationsSection(ctx, invitations)}
 ${groups.map(

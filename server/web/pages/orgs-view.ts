@@ -1,0 +1,123 @@
+/**
+ * What the organisation pages of My store show: the list of one's organisations with the form
+ * that creates one, and an organisation's members with their roles, its pending invitations and
+ * (for owners) the forms that invite, change a role, remove and withdraw. Rendering only; the
+ * routes (orgs.ts) call the Organisations service.
+ */
+import { NAMESPACE_MAX, NAMESPACE_NAME_RULE } from '../../../schemas/names.js';
+import type { InvitationView } from '../../accounts/invitations.js';
+import { MEMBER_ROLES, type MemberRole } from '../../accounts/namespaces.js';
+import type { OrgMember, OrgView } from '../../accounts/organisations.js';
+import type { WebContext } from '../context.js';
+import { html, type SafeHtml } from '../html.js';
+import { csrfField } from '../layout.js';
+import { day } from './parts.js';
+
+/** The notices after a change (`?done=...`), Post/Redirect/Get. */
+export const ORG_DONE: Record<string, string> = {
+  created: 'The organisation is created; you are its owner.',
+  invited: 'The invitation is sent: they join when they accept it on their My store page.',
+  'role-changed': 'The role is changed.',
+  removed: 'The member is removed.',
+  withdrawn: 'The invitation is withdrawn.',
+  left: 'You left the organisation.',
+};
+
+/** What each role may do (permissions.ts), shown beside the role selects. */
+export const ROLE_HELP: Record<MemberRole, string> = {
+  owner: 'everything, and manages members, webhooks and rules',
+  maintainer: 'pushes, and changes and deletes apps',
+  member: 'sees and pushes',
+};
+
+export function orgPath(org: string, rest = ''): string {
+  return `/my/orgs/${encodeURIComponent(org)}${rest}`;
+}
+
+export function subnav(current: 'apps' | 'orgs'): SafeHtml {
+  const here = (k: string) => (k === current ? html` aria-current="page"` : '');
+  return html`<nav class="subnav" aria-label="My store"><a href="/my"${here('apps')}>Apps</a><a href="/my/orgs"${here('orgs')}>Organisations</a><a href="/my/keys">Access keys</a><a href="/my/profile">Profile</a></nav>`;
+}
+
+/** The form that creates an organisation, with what the user typed after an error. */
+export function createOrgForm(
+  ctx: WebContext,
+  typed: { name?: string; displayName?: string },
+): SafeHtml {
+  return html`<section aria-labelledby="new-org-h" class="box"><h2 id="new-org-h">New organisation</h2>
+<form method="post" action="/my/orgs" class="stack">${csrfField(ctx)}
+<label for="org-name">Name</label>
+<input id="org-name" name="name" required maxlength="${NAMESPACE_MAX}" value="${typed.name ?? ''}" aria-describedby="org-name-help" autocomplete="off" autocapitalize="none" spellcheck="false">
+<p id="org-name-help" class="help">Its namespace: ${NAMESPACE_NAME_RULE}. Apps are pushed to <code>${ctx.host}/&lt;name&gt;/&lt;app&gt;</code>; the name cannot change later.</p>
+<label for="org-display">Display name <span class="muted">(optional)</span></label>
+<input id="org-display" name="displayName" maxlength="64" value="${typed.displayName ?? ''}">
+<div class="buttons"><button type="submit">Create organisation</button></div>
+</form></section>`;
+}
+
+export function orgList(orgs: (OrgView & { role: MemberRole })[]): SafeHtml {
+  if (orgs.length === 0)
+    return html`<p class="empty">You belong to no organisation yet. Create one below, or accept an invitation on <a href="/my">My store</a>.</p>`;
+  return html`<ul class="org-list">${orgs.map(
+    (o) =>
+      html`<li><a href="${orgPath(o.name)}"><strong>${o.displayName || o.name}</strong></a> <code>${o.name}</code> <span class="muted small">(${o.role})</span></li>`,
+  )}</ul>`;
+}
+
+function roleSelect(id: string, selected: MemberRole): SafeHtml {
+  return html`<select id="${id}" name="role">${MEMBER_ROLES.map(
+    (r) => html`<option value="${r}"${r === selected ? html` selected` : ''}>${r}</option>`,
+  )}</select>`;
+}
+
+/** The members table; owners get a role select and a remove button per member. */
+export function membersTable(
+  ctx: WebContext,
+  org: string,
+  members: OrgMember[],
+  manages: boolean,
+): SafeHtml {
+  const me = ctx.user?.name;
+  return html`<div class="table-scroll"><table class="data members"><thead><tr><th scope="col">Member</th><th scope="col">Role</th><th scope="col">Since</th>${manages ? html`<th scope="col"><span class="visually-hidden">Actions</span></th>` : ''}</tr></thead>
+<tbody>${members.map((m, i) => {
+    const path = orgPath(org, `/members/${encodeURIComponent(m.name)}`);
+    const who = html`<a href="/publishers/${encodeURIComponent(m.name)}">${m.displayName || m.name}</a>${m.displayName ? html` <code>${m.name}</code>` : ''}${m.name === me ? html` <span class="muted small">(you)</span>` : ''}`;
+    if (!manages)
+      return html`<tr data-member="${m.name}"><td>${who}</td><td>${m.role}</td><td>${day(m.since)}</td></tr>`;
+    return html`<tr data-member="${m.name}"><td>${who}</td>
+<td><form method="post" action="${path}/role" class="inline">${csrfField(ctx)}<label for="role-${i}" class="visually-hidden">Role of ${m.name}</label>${roleSelect(`role-${i}`, m.role)} <button type="submit" class="small secondary">Change<span class="visually-hidden"> the role of ${m.name}</span></button></form></td>
+<td>${day(m.since)}</td>
+<td class="actions"><form method="post" action="${path}/remove" class="inline" data-confirm="${m.name === me ? `Leave ${org}?` : `Remove ${m.name} from ${org}?`}">${csrfField(ctx)}<button type="submit" class="small danger">${m.name === me ? 'Leave' : html`Remove<span class="visually-hidden"> ${m.name}</span>`}</button></form></td></tr>`;
+  })}</tbody></table></div>
+<p class="help">${MEMBER_ROLES.map((r, i) => html`${i ? ' · ' : ''}<strong>${r}</strong>: ${ROLE_HELP[r]}`)}. An organisation keeps at least one owner.</p>`;
+}
+
+/** The invite form (a user name and a role) and the invitations waiting for an answer. */
+export function invitationsBox(
+  ctx: WebContext,
+  org: string,
+  pending: InvitationView[],
+  typed: { user?: string; role?: string },
+): SafeHtml {
+  const role = (MEMBER_ROLES as readonly string[]).includes(typed.role ?? '')
+    ? (typed.role as MemberRole)
+    : 'member';
+  return html`<section aria-labelledby="invite-h" class="box"><h2 id="invite-h">Invite someone</h2>
+<form method="post" action="${orgPath(org, '/invitations')}" class="stack inline-fields">${csrfField(ctx)}
+<div><label for="invite-user">User name</label><input id="invite-user" name="user" required value="${typed.user ?? ''}" autocomplete="off" autocapitalize="none" spellcheck="false"></div>
+<div><label for="invite-role">Role</label>${roleSelect('invite-role', role)}</div>
+<button type="submit">Invite</button>
+</form>
+<p class="help">They see the invitation on their My store page (or with <code>appshelf invitations</code>) and join when they accept it.</p>
+<h3>Waiting for an answer</h3>
+${
+  pending.length
+    ? html`<ul class="invitations">${pending.map(
+        (i) =>
+          html`<li data-invited="${i.user}"><strong>${i.user}</strong> as ${i.role} <span class="muted small">(invited by ${i.invitedBy}, ${day(i.invitedAt)})</span>
+<form method="post" action="${orgPath(org, `/invitations/${encodeURIComponent(i.user)}/withdraw`)}" class="inline">${csrfField(ctx)}<button type="submit" class="small secondary">Withdraw<span class="visually-hidden"> the invitation of ${i.user}</span></button></form></li>`,
+      )}</ul>`
+    : html`<p class="empty">No invitation is waiting.</p>`
+}
+</section>`;
+}
