@@ -89,12 +89,13 @@ export class Namespaces {
 
   members(
     namespace: string,
-  ): { name: string; displayName: string; role: MemberRole; since: string }[] {
+  ): { name: string; displayName: string; role: MemberRole; public: boolean; since: string }[] {
     return this.db
       .select({
         name: users.name,
         displayName: users.displayName,
         role: namespaceMembers.role,
+        public: namespaceMembers.public,
         createdAt: namespaceMembers.createdAt,
       })
       .from(namespaceMembers)
@@ -104,6 +105,21 @@ export class Namespaces {
       .orderBy(users.name)
       .all()
       .map(({ createdAt, ...m }) => ({ ...m, since: new Date(createdAt).toISOString() }));
+  }
+
+  /**
+   * Whether member `userId` of `namespace` shows on its publisher page (their own choice, so
+   * nobody's membership is made public behind their back); false when they are no member.
+   */
+  setPublic(namespace: string, userId: number, visible: boolean): boolean {
+    const ns = this.get(namespace);
+    if (!ns) return false;
+    const done = this.db
+      .update(namespaceMembers)
+      .set({ public: visible })
+      .where(and(eq(namespaceMembers.namespaceId, ns.id), eq(namespaceMembers.userId, userId)))
+      .run();
+    return done.changes > 0;
   }
 
   /** Namespaces `userId` belongs to, with the role in each. */

@@ -78,6 +78,24 @@ export class Organisations {
     return this.deps.namespaces.members(ns.name);
   }
 
+  /** The members of `org` who chose to show their membership (anyone sees them). */
+  publicMembers(org: string): OrgMember[] {
+    return this.deps.namespaces.members(this.get(org).name).filter((m) => m.public);
+  }
+
+  /** The caller shows (or hides) their own membership of `org` on its publisher page. */
+  setPublic(by: OrgCaller, org: string, userName: string, visible: boolean): OrgMember[] {
+    const ns = this.get(org);
+    if (userName !== by.principal.name)
+      throw new StoreError('forbidden', 'each member shows or hides their own membership');
+    if (!this.deps.permissions.ownMembership(by.principal))
+      throw new StoreError('forbidden', 'showing a membership needs a session or a push key');
+    if (!this.deps.namespaces.setPublic(ns.name, by.principal.userId, visible))
+      throw new StoreError('not_found', `you are not a member of ${ns.name}`);
+    this.record(by, visible ? 'member.shown' : 'member.hidden', `${ns.name}/${by.principal.name}`);
+    return this.deps.namespaces.members(ns.name);
+  }
+
   /** Whether `p` may change `org`'s members (its owners and the admin). */
   mayManage(p: Principal, org: string): boolean {
     return this.deps.permissions.namespace(p, org, 'manage-members');

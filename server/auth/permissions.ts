@@ -18,6 +18,8 @@
  *   (`view-usage`); quotas are set by the admin alone.
  * - Anyone signed in with a session or a push key creates organisations (becoming their owner);
  *   robots and install pull credentials do not.
+ * - A member decides alone whether their membership shows on the organisation's publisher page
+ *   (a session or the push scope); an owner cannot make it public for them.
  * - Everyone signed in sees the invitations addressed to them (any scope) and answers them
  *   (a session or the push scope).
  * - Anyone signed in reads listed apps; anonymous callers do when `registry.anonymousPull` is on.
@@ -218,6 +220,12 @@ export class Permissions {
 
   /** May `p` create an organisation (and own it)? A change, so a key needs the push scope. */
   createOrg(p: Principal): boolean {
+    if (p.kind === 'anonymous' || isRobot(p) || pullOnly(p) || !this.active(p)) return false;
+    return scopeAllows(p, 'push');
+  }
+
+  /** May `p` change their own membership's visibility? A change: a session or the push scope. */
+  ownMembership(p: Principal): boolean {
     if (p.kind === 'anonymous' || isRobot(p) || pullOnly(p) || !this.active(p)) return false;
     return scopeAllows(p, 'push');
   }

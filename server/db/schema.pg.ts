@@ -113,6 +113,8 @@ export const namespaceMembers = pgTable(
       .notNull()
       .references(() => users.id),
     role: text('role', { enum: ['owner', 'maintainer', 'member'] }).notNull(),
+    /** Shown on the organisation's publisher page: each member decides for themselves. */
+    public: boolean('public').notNull().default(false),
     createdAt: millis('created_at').notNull(),
   },
   (t) => [

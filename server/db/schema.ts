@@ -116,6 +116,8 @@ export const namespaceMembers = sqliteTable(
       .notNull()
       .references(() => users.id),
     role: text('role', { enum: ['owner', 'maintainer', 'member'] }).notNull(),
+    /** Shown on the organisation's publisher page: each member decides for themselves. */
+    public: integer('public', { mode: 'boolean' }).notNull().default(false),
     createdAt: integer('created_at').notNull(),
   },
   (t) => [

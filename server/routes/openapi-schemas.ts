@@ -89,7 +89,15 @@ export const Org = z.object({
 });
 export const MemberList = z.object({
   members: z.array(
-    z.object({ name: z.string(), displayName: z.string(), role: MemberRole, since: Timestamp }),
+    z.object({
+      name: z.string(),
+      displayName: z.string(),
+      role: MemberRole,
+      public: z
+        .boolean()
+        .describe("shown on the organisation's publisher page (the member's choice)"),
+      since: Timestamp,
+    }),
   ),
 });
 

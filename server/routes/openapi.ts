@@ -18,7 +18,7 @@ import { RESPONSE_SCHEMAS as R } from './openapi-schemas.js';
 import { ImmutabilityRules } from '../governance/immutability.js';
 import { RetentionReport, RetentionRules, RetentionRunQuery } from '../governance/retention.js';
 import { NamespaceUsage, QuotaSettings } from '../governance/quotas.js';
-import { Membership, NewOrg } from './orgs.js';
+import { Membership, MemberVisibility, NewOrg } from './orgs.js';
 import { SearchQuery } from './search.js';
 import { ProfileChange } from './users.js';
 import { NewWebhook } from '../../schemas/webhooks.js';
@@ -340,6 +340,16 @@ const PATHS: Record<string, Partial<Record<Method, Operation>>> = {
       'user',
       'Remove a member or withdraw an invitation (owners), or leave',
       [204, null],
+    ),
+  },
+  '/orgs/{org}/members/{user}/visibility': {
+    put: op(
+      'orgs',
+      'setMemberVisibility',
+      'user',
+      "Show or hide your own membership on the organisation's publisher page (members hide by default; only the member themselves, 403 otherwise)",
+      [200, R.MemberList],
+      { body: MemberVisibility },
     ),
   },
   '/orgs/{org}/invitations': {

@@ -13,6 +13,7 @@ export const NewOrg = z.strictObject({
   name: z.string().min(1).max(64),
   displayName: z.string().trim().max(64).default(''),
 });
+export const MemberVisibility = z.strictObject({ public: z.boolean() });
 export const Membership = z.strictObject({ role: z.enum(MEMBER_ROLES as [string, ...string[]]) });
 
 /** /api/v1/orgs: organisations and their members; owners invite and manage members. */
@@ -59,6 +60,13 @@ export function orgRoutes(deps: {
   router.delete('/:org/members/:user', (req, res) => {
     orgs.remove(caller(req, res), req.params.org, req.params.user);
     res.status(204).end();
+  });
+
+  // Only the member themselves shows or hides their membership on the publisher page.
+  router.put('/:org/members/:user/visibility', (req, res) => {
+    const by = caller(req, res);
+    const { public: visible } = parseInput(MemberVisibility, req.body, 'visibility');
+    res.json({ members: orgs.setPublic(by, req.params.org, req.params.user, visible) });
   });
 
   router.get('/:org/invitations', (req, res) => {

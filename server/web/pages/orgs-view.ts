@@ -21,6 +21,8 @@ export const ORG_DONE: Record<string, string> = {
   removed: 'The member is removed.',
   withdrawn: 'The invitation is withdrawn.',
   left: 'You left the organisation.',
+  shown: 'Your membership shows on the publisher page.',
+  hidden: 'Your membership is hidden from the publisher page.',
 };
 
 /** What each role may do (permissions.ts), shown beside the role selects. */
@@ -83,13 +85,26 @@ export function membersTable(
     const path = orgPath(org, `/members/${encodeURIComponent(m.name)}`);
     const who = html`<a href="/publishers/${encodeURIComponent(m.name)}">${m.displayName || m.name}</a>${m.displayName ? html` <code>${m.name}</code>` : ''}${m.name === me ? html` <span class="muted small">(you)</span>` : ''}`;
     if (!manages)
-      return html`<tr data-member="${m.name}"><td>${who}</td><td>${m.role}</td><td>${day(m.since)}</td></tr>`;
-    return html`<tr data-member="${m.name}"><td>${who}</td>
+      return html`<tr data-member="${m.name}"><td>${who}${m.public ? '' : html` <span class="muted small">(hidden)</span>`}</td><td>${m.role}</td><td>${day(m.since)}</td></tr>`;
+    return html`<tr data-member="${m.name}"><td>${who}${m.public ? '' : html` <span class="muted small">(hidden)</span>`}</td>
 <td><form method="post" action="${path}/role" class="inline">${csrfField(ctx)}<label for="role-${i}" class="visually-hidden">Role of ${m.name}</label>${roleSelect(`role-${i}`, m.role)} <button type="submit" class="small secondary">Change<span class="visually-hidden"> the role of ${m.name}</span></button></form></td>
 <td>${day(m.since)}</td>
 <td class="actions"><form method="post" action="${path}/remove" class="inline" data-confirm="${m.name === me ? `Leave ${org}?` : `Remove ${m.name} from ${org}?`}">${csrfField(ctx)}<button type="submit" class="small danger">${m.name === me ? 'Leave' : html`Remove<span class="visually-hidden"> ${m.name}</span>`}</button></form></td></tr>`;
   })}</tbody></table></div>
 <p class="help">${MEMBER_ROLES.map((r, i) => html`${i ? ' · ' : ''}<strong>${r}</strong>: ${ROLE_HELP[r]}`)}. An organisation keeps at least one owner.</p>`;
+}
+
+/** The signed-in member's own choice: whether their membership shows on the publisher page. */
+export function visibilityForm(
+  ctx: WebContext,
+  org: string,
+  mine: OrgMember | undefined,
+): SafeHtml {
+  if (!mine || !ctx.user) return html``;
+  const path = orgPath(org, `/members/${encodeURIComponent(mine.name)}/visibility`);
+  return html`<form method="post" action="${path}" class="visibility">${csrfField(ctx)}<input type="hidden" name="public" value="${mine.public ? 'false' : 'true'}">
+<p>${mine.public ? 'Your membership shows on the publisher page of ' : 'Your membership is hidden from the publisher page of '}<a href="/publishers/${encodeURIComponent(org)}">${org}</a>. <button type="submit" class="small secondary">${mine.public ? 'Hide it' : 'Show it'}</button></p>
+<p class="help">Each member decides this alone; members are hidden until they choose to show.</p></form>`;
 }
 
 /** The invite form (a user name and a role) and the invitations waiting for an answer. */
@@ -119,5 +134,24 @@ ${
       )}</ul>`
     : html`<p class="empty">No invitation is waiting.</p>`
 }
+</section>`;
+}
+
+/** An organisation's members on its publisher page: those who show their membership. */
+export function orgMembersSection(
+  ctx: WebContext,
+  org: string,
+  shown: OrgMember[],
+  isMember: boolean,
+): SafeHtml {
+  const list = shown.length
+    ? html`<ul class="org-members">${shown.map(
+        (m) =>
+          html`<li><a href="/publishers/${encodeURIComponent(m.name)}"><span class="avatar avatar-letter small" aria-hidden="true">${(m.displayName || m.name).slice(0, 1).toUpperCase()}</span>${m.displayName || m.name}</a> <span class="muted small">${m.role}</span></li>`,
+      )}</ul>`
+    : html`<p class="empty">No member shows their membership yet.</p>`;
+  return html`<section aria-labelledby="members-h"><h2 id="members-h">Members</h2>
+${list}
+${isMember && ctx.user ? html`<p class="actions"><a href="${orgPath(org)}">All members and roles</a></p>` : ''}
 </section>`;
 }

@@ -8,7 +8,7 @@
  */
 import type { Request, Response, Router } from 'express';
 import type { MemberRole } from '../../accounts/namespaces.js';
-import { Organisations, type OrgCaller } from '../../accounts/organisations.js';
+import type { OrgCaller } from '../../accounts/organisations.js';
 import { StoreError } from '../../errors.js';
 import { addressOf } from '../../http/authenticate.js';
 import { parseInput } from '../../http/validate.js';
@@ -26,6 +26,7 @@ import {
   orgList,
   orgPath,
   subnav,
+  visibilityForm,
 } from './orgs-view.js';
 
 interface Shown {
@@ -35,7 +36,7 @@ interface Shown {
 }
 
 export function orgRoutes(router: Router, s: WebServices): void {
-  const orgs = new Organisations({ ...s.deps.accounts, permissions: s.deps.permissions });
+  const orgs = s.orgs;
   const doneOf = (req: Request) =>
     typeof req.query.done === 'string' ? ORG_DONE[req.query.done] : undefined;
   const callerOf = (req: Request, res: Response): OrgCaller => ({
@@ -80,6 +81,11 @@ ${createOrgForm(ctx, shown.typed ?? {})}
 ${notice(shown.error, 'error')}${shown.error ? '' : notice(doneOf(req))}
 <section aria-labelledby="members-h"><h2 id="members-h">Members</h2>
 ${membersTable(ctx, org.name, members, manages)}
+${visibilityForm(
+  ctx,
+  org.name,
+  members.find((m) => m.name === me.name),
+)}
 </section>
 ${manages ? invitationsBox(ctx, org.name, orgs.pending(me, org.name), shown.typed ?? {}) : ''}
 </div>`;
@@ -165,6 +171,14 @@ ${manages ? invitationsBox(ctx, org.name, orgs.pending(me, org.name), shown.type
     act(showOrg, (req, res) => {
       orgs.changeRole(callerOf(req, res), orgOf(req), userOf(req), roleOf(req));
       return `${orgPath(orgOf(req))}?done=role-changed`;
+    }),
+  );
+  router.post(
+    '/my/orgs/:org/members/:user/visibility',
+    act(showOrg, (req, res) => {
+      const visible = field(formOf(req), 'public') === 'true';
+      orgs.setPublic(callerOf(req, res), orgOf(req), userOf(req), visible);
+      return `${orgPath(orgOf(req))}?done=${visible ? 'shown' : 'hidden'}`;
     }),
   );
   router.post(

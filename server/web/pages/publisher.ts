@@ -1,9 +1,14 @@
-/** A publisher's page: the profile (avatar, name, bio, link) and every app of theirs one may see. */
+/**
+ * A publisher's page: the profile (avatar, name, bio, link) and every app of theirs one may see;
+ * for an organisation, the members who chose to show their membership (orgs-view.ts), and the
+ * way to its members page for those who belong to it.
+ */
 import type { Router } from 'express';
 import { html } from '../html.js';
 import { renderPage } from '../layout.js';
 import type { WebServices } from '../services.js';
 import { cardList, count } from './parts.js';
+import { orgMembersSection } from './orgs-view.js';
 
 export function publisherRoutes(router: Router, s: WebServices): void {
   router.get('/publishers/:name', (req, res) => {
@@ -31,6 +36,7 @@ ${website ? html`<p><a href="${website}" rel="nofollow noopener ugc">${website.r
 <section aria-labelledby="apps-h"><h2 id="apps-h">Apps</h2>
 ${cardList(page.apps, 'No apps published yet.')}
 </section>
+${page.kind === 'org' ? orgMembersSection(ctx, profile.name, s.orgs.publicMembers(profile.name), s.deps.permissions.namespace(ctx.principal, profile.name, 'read')) : ''}
 </div>`;
     res.send(
       renderPage(ctx, {

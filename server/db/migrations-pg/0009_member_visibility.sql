@@ -1,0 +1,1 @@
+ALTER TABLE "namespace_members" ADD COLUMN "public" boolean DEFAULT false NOT NULL;

@@ -1,0 +1,1 @@
+ALTER TABLE `namespace_members` ADD `public` integer DEFAULT false NOT NULL;
