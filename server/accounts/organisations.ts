@@ -25,8 +25,22 @@ export interface OrgView {
   name: string;
   displayName: string;
   kind: 'org';
+  about: string;
+  website: string;
+  /** Where the logo is served, or null without one. */
+  logoUrl: string | null;
   createdAt: string;
 }
+
+/** What an owner may change of the organisation's profile (validated by the caller). */
+export interface OrgProfileChange {
+  displayName?: string | undefined;
+  about?: string | undefined;
+  website?: string | undefined;
+}
+
+/** The logo's largest size, as a user's avatar. */
+export const MAX_ORG_LOGO_BYTES = 512 * 1024;
 
 export type OrgMember = ReturnType<Namespaces['members']>[number];
 
@@ -49,8 +63,46 @@ export class Organisations {
       name: ns.name,
       displayName: ns.displayName,
       kind: 'org',
+      about: ns.about,
+      website: ns.website,
+      logoUrl: ns.logoType ? `/api/v1/orgs/${encodeURIComponent(ns.name)}/logo` : null,
       createdAt: new Date(ns.createdAt).toISOString(),
     };
+  }
+
+  /** Changes the organisation's profile (owners and admins). */
+  updateProfile(by: OrgCaller, org: string, change: OrgProfileChange): OrgView {
+    const ns = this.get(org);
+    this.requireOwner(by.principal, ns.name);
+    const set = Object.fromEntries(
+      Object.entries(change).filter(([, v]) => v !== undefined),
+    ) as Record<'displayName' | 'about' | 'website', string>;
+    this.deps.namespaces.updateProfile(ns.name, set);
+    this.record(by, 'org.updated', ns.name, { fields: Object.keys(set) });
+    return this.get(ns.name);
+  }
+
+  /** Sets (or with null, removes) the logo; its type was told from its bytes by the caller. */
+  setLogo(by: OrgCaller, org: string, logo: { bytes: Buffer; type: string } | null): OrgView {
+    const ns = this.get(org);
+    this.requireOwner(by.principal, ns.name);
+    if (logo && logo.bytes.length > MAX_ORG_LOGO_BYTES)
+      throw new StoreError('too_large', 'the logo is larger than 512 KiB');
+    this.deps.namespaces.setLogo(ns.name, logo?.bytes ?? null, logo?.type ?? null);
+    this.record(
+      by,
+      'org.logo',
+      ns.name,
+      logo ? { type: logo.type, bytes: logo.bytes.length } : { removed: true },
+    );
+    return this.get(ns.name);
+  }
+
+  /** The logo's bytes and type; not_found without one. */
+  logo(org: string): { bytes: Buffer; type: string } {
+    const logo = this.deps.namespaces.logo(this.get(org).name);
+    if (!logo) throw new StoreError('not_found', 'no logo');
+    return logo;
   }
 
   /** A new organisation owned by the caller (names as a user's: names.ts). */
@@ -183,6 +235,11 @@ export class Organisations {
     const user = this.user(userName);
     if (!this.deps.invitations.withdraw(by.principal, ns.name, user, by.address))
       throw new StoreError('not_found', `${user.name} has no invitation to ${ns.name}`);
+  }
+
+  private requireOwner(p: Principal, org: string): void {
+    if (!this.deps.permissions.namespace(p, org, 'edit-profile'))
+      throw new StoreError('forbidden', "only owners change the organisation's profile");
   }
 
   private requireManager(p: Principal, org: string, message = 'only owners manage members'): void {

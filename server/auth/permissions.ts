@@ -10,7 +10,7 @@
  * - admin may do everything (within the key's scopes).
  * - Members of a namespace (owner, maintainer, member) read and push its repositories; owners and
  *   maintainers delete, and change its apps; owners manage an organisation's members (invite,
- *   see and withdraw invitations, change roles, remove).
+ *   see and withdraw invitations, change roles, remove) and its profile (`edit-profile`).
  * - A namespace's webhooks (its own and its apps': their URLs, delivery history, redelivery) are
  *   its owners' and the admin's (`manage-webhooks`): a hook sends what happens in the namespace to
  *   a URL of the caller's choosing, so it is an owner's decision like membership.
@@ -48,11 +48,20 @@ export type RepositoryAction = 'pull' | 'push' | 'delete';
  * `govern`: the namespace's rules (immutable versions, retention), running them (a retention run
  * removes versions), and the explicit way past them (republishing or force-removing an immutable
  * version): owners only, since installers rely on what they protect.
+ * `edit-profile`: an organisation's profile on its publisher page (display name, about, website,
+ * logo): owners only, since it speaks for every member.
  * `view-usage`: the namespace's storage use against its quota (set by the admin alone): owners
  * only, like the rest of what the namespace costs; a read, so any key scope sees it.
  */
 export type NamespaceAction =
-  'read' | 'push' | 'manage-apps' | 'manage-members' | 'manage-webhooks' | 'govern' | 'view-usage';
+  | 'read'
+  | 'push'
+  | 'manage-apps'
+  | 'manage-members'
+  | 'manage-webhooks'
+  | 'govern'
+  | 'view-usage'
+  | 'edit-profile';
 
 export interface PermissionRules {
   anonymousPull: boolean;
@@ -99,6 +108,7 @@ const ROLE_ALLOWS: Record<MemberRole, readonly NamespaceAction[]> = {
     'manage-webhooks',
     'govern',
     'view-usage',
+    'edit-profile',
   ],
   maintainer: ['read', 'push', 'manage-apps'],
   member: ['read', 'push'],

@@ -18,7 +18,7 @@ import { RESPONSE_SCHEMAS as R } from './openapi-schemas.js';
 import { ImmutabilityRules } from '../governance/immutability.js';
 import { RetentionReport, RetentionRules, RetentionRunQuery } from '../governance/retention.js';
 import { NamespaceUsage, QuotaSettings } from '../governance/quotas.js';
-import { Membership, MemberVisibility, NewOrg } from './orgs.js';
+import { Membership, MemberVisibility, NewOrg, OrgChange } from './orgs.js';
 import { SearchQuery } from './search.js';
 import { ProfileChange } from './users.js';
 import { NewWebhook } from '../../schemas/webhooks.js';
@@ -292,7 +292,29 @@ const PATHS: Record<string, Partial<Record<Method, Operation>>> = {
       { body: NewOrg },
     ),
   },
-  '/orgs/{org}': { get: op('orgs', 'getOrg', 'anyone', 'An organisation', [200, R.Org]) },
+  '/orgs/{org}': {
+    get: op('orgs', 'getOrg', 'anyone', 'An organisation and its profile', [200, R.Org]),
+    patch: op(
+      'orgs',
+      'updateOrg',
+      'user',
+      "Change the organisation's display name, about text or website, as its publisher page shows them (owners only; 403 otherwise)",
+      [200, R.Org],
+      { body: OrgChange },
+    ),
+  },
+  '/orgs/{org}/logo': {
+    get: op('orgs', 'getOrgLogo', 'anyone', "The organisation's logo", [200, 'image']),
+    put: op(
+      'orgs',
+      'setOrgLogo',
+      'user',
+      'Upload the logo: PNG, JPEG, GIF or WebP (told by its bytes), at most 512 KiB (owners only)',
+      [200, R.Org],
+      { body: 'image' },
+    ),
+    delete: op('orgs', 'removeOrgLogo', 'user', 'Remove the logo (owners only)', [204, null]),
+  },
   '/namespaces/{namespace}/immutability': {
     get: op(
       'governance',

@@ -1,17 +1,25 @@
-import { Router, type Request, type Response } from 'express';
+import express, { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { AuditLog } from '../accounts/audit-log.js';
 import type { Invitations } from '../accounts/invitations.js';
 import { MEMBER_ROLES, type MemberRole, type Namespaces } from '../accounts/namespaces.js';
 import type { Users } from '../accounts/users.js';
 import type { Permissions } from '../auth/permissions.js';
-import { Organisations, type OrgCaller } from '../accounts/organisations.js';
+import { MAX_ORG_LOGO_BYTES, Organisations, type OrgCaller } from '../accounts/organisations.js';
+import { StoreError } from '../errors.js';
 import { addressOf, requireUser } from '../http/authenticate.js';
 import { parseInput } from '../http/validate.js';
+import { imageTypeOf } from './users.js';
 
 export const NewOrg = z.strictObject({
   name: z.string().min(1).max(64),
   displayName: z.string().trim().max(64).default(''),
+});
+/** An organisation's profile, as a user's (users.ts ProfileChange): what the publisher page shows. */
+export const OrgChange = z.strictObject({
+  displayName: z.string().trim().max(64).optional(),
+  about: z.string().max(500).optional(),
+  website: z.union([z.literal(''), z.url({ protocol: /^https?$/ }).max(200)]).optional(),
 });
 export const MemberVisibility = z.strictObject({ public: z.boolean() });
 export const Membership = z.strictObject({ role: z.enum(MEMBER_ROLES as [string, ...string[]]) });
@@ -40,6 +48,40 @@ export function orgRoutes(deps: {
 
   router.get('/:org', (req, res) => {
     res.json(orgs.get(req.params.org));
+  });
+
+  router.patch('/:org', (req, res) => {
+    const by = caller(req, res);
+    const change = parseInput(OrgChange, req.body, 'organisation');
+    res.json(orgs.updateProfile(by, req.params.org, change));
+  });
+
+  router.put(
+    '/:org/logo',
+    express.raw({ type: () => true, limit: MAX_ORG_LOGO_BYTES }),
+    (req, res) => {
+      const by = caller(req, res);
+      const bytes = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      const type = imageTypeOf(bytes);
+      if (!type) throw new StoreError('invalid', 'the logo must be a PNG, JPEG, GIF or WebP image');
+      res.json(orgs.setLogo(by, req.params.org, { bytes, type }));
+    },
+  );
+
+  router.delete('/:org/logo', (req, res) => {
+    orgs.setLogo(caller(req, res), req.params.org, null);
+    res.status(204).end();
+  });
+
+  router.get('/:org/logo', (req, res) => {
+    const logo = orgs.logo(req.params.org);
+    res
+      .set({
+        'Content-Type': logo.type,
+        'Cache-Control': 'public, max-age=300',
+        'X-Content-Type-Options': 'nosniff',
+      })
+      .send(logo.bytes);
   });
 
   router.get('/:org/members', (req, res) => {

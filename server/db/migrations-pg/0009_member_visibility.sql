@@ -1,1 +1,0 @@
-ALTER TABLE "namespace_members" ADD COLUMN "public" boolean DEFAULT false NOT NULL;

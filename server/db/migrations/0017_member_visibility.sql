@@ -1,1 +1,0 @@
-ALTER TABLE `namespace_members` ADD `public` integer DEFAULT false NOT NULL;
