@@ -153,6 +153,11 @@ export class Organisations {
     return this.deps.permissions.namespace(p, org, 'manage-members');
   }
 
+  /** Whether `p` may change `org`'s profile (its owners and the admin). */
+  mayEditProfile(p: Principal, org: string): boolean {
+    return this.deps.permissions.namespace(p, org, 'edit-profile');
+  }
+
   /** The invitations of `org` waiting for an answer (owners only). */
   pending(p: Principal, org: string): InvitationView[] {
     const ns = this.get(org);
@@ -238,7 +243,7 @@ export class Organisations {
   }
 
   private requireOwner(p: Principal, org: string): void {
-    if (!this.deps.permissions.namespace(p, org, 'edit-profile'))
+    if (!this.mayEditProfile(p, org))
       throw new StoreError('forbidden', "only owners change the organisation's profile");
   }
 

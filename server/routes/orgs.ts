@@ -17,9 +17,14 @@ export const NewOrg = z.strictObject({
 });
 /** An organisation's profile, as a user's (users.ts ProfileChange): what the publisher page shows. */
 export const OrgChange = z.strictObject({
-  displayName: z.string().trim().max(64).optional(),
-  about: z.string().max(500).optional(),
-  website: z.union([z.literal(''), z.url({ protocol: /^https?$/ }).max(200)]).optional(),
+  displayName: z.string().trim().max(64, 'at most 64 characters').optional(),
+  about: z.string().max(500, 'at most 500 characters').optional(),
+  website: z
+    .union([
+      z.literal(''),
+      z.url({ protocol: /^https?$/, error: 'must be an http(s) address' }).max(200),
+    ])
+    .optional(),
 });
 export const MemberVisibility = z.strictObject({ public: z.boolean() });
 export const Membership = z.strictObject({ role: z.enum(MEMBER_ROLES as [string, ...string[]]) });

@@ -171,6 +171,38 @@ describe('web: organisations in a browser (create, invite, join, roles, remove, 
     expect(noToken.status, 'a form without the CSRF token').to.equal(403);
   });
 
+  it('the owner describes the organisation: a bad website is refused, the profile and a logo saved', async () => {
+    await signInAs(owner);
+    await page.goto(`${srv.url}/my/orgs/${ORG}`);
+    await page.fill('#org-about', 'We make tools for rivers and labs.');
+    await page.fill('#org-website', 'ftp://acme.example');
+    await page.click('button:has-text("Save profile")');
+    expect(await alert()).to.contain('must be an http(s) address');
+    expect(await page.inputValue('#org-about'), 'what was typed stays').to.equal(
+      'We make tools for rivers and labs.',
+    );
+    await page.fill('#org-website', 'https://acme.example');
+    await page.click('button:has-text("Save profile")');
+    expect(await status()).to.contain('profile is saved');
+    // Any PNG will do: a corner of this page, as the browser renders it.
+    const png = await page.screenshot({ clip: { x: 0, y: 0, width: 64, height: 64 } });
+    await page.setInputFiles('#org-logo', { name: 'logo.png', mimeType: 'image/png', buffer: png });
+    await page.click('button:has-text("Upload logo")');
+    expect(await status()).to.contain('logo is changed');
+    await page.setInputFiles('#org-logo', {
+      name: 'logo.svg',
+      mimeType: 'image/svg+xml',
+      buffer: Buffer.from(
+        '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
+      ),
+    });
+    await page.click('button:has-text("Upload logo")');
+    expect(await alert()).to.contain('PNG or JPEG');
+    const logo = await api(srv, 'GET', `/api/v1/orgs/${ORG}/logo`);
+    expect(logo.status).to.equal(200);
+    expect(logo.headers.get('content-type')).to.equal('image/png');
+  });
+
   it('the owner changes the role, cannot demote the last owner, and the publisher page lists shelf apps and shown members', async () => {
     await signInAs(owner);
     await page.goto(`${srv.url}/my/orgs/${ORG}`);
@@ -201,6 +233,13 @@ describe('web: organisations in a browser (create, invite, join, roles, remove, 
     await browser!.context.clearCookies();
     await page.goto(`${srv.url}/publishers/${ORG}`);
     expect(await page.textContent('h1')).to.equal('Acme Labs');
+    expect(await page.textContent('.profile .bio')).to.equal('We make tools for rivers and labs.');
+    expect(await page.getAttribute('.profile a[rel~=nofollow]', 'href')).to.equal(
+      'https://acme.example',
+    );
+    expect(await page.getAttribute('.profile img.org-logo', 'src')).to.equal(
+      `/api/v1/orgs/${ORG}/logo`,
+    );
     const cards = await page.locator('.cards .card').allTextContents();
     expect(cards).to.have.length(1);
     expect(cards[0]).to.contain('notes').and.contain('v1.2.0').and.contain('0 installs');
@@ -234,6 +273,8 @@ describe('web: organisations in a browser (create, invite, join, roles, remove, 
       'olga member.invited',
       'max invitation.accepted',
       'max member.shown',
+      'olga org.updated',
+      'olga org.logo',
       'olga member.set',
       'olga member.removed',
     ]);

@@ -7,7 +7,7 @@
 import { NAMESPACE_MAX, NAMESPACE_NAME_RULE } from '../../../schemas/names.js';
 import type { InvitationView } from '../../accounts/invitations.js';
 import { MEMBER_ROLES, type MemberRole } from '../../accounts/namespaces.js';
-import type { OrgMember, OrgView } from '../../accounts/organisations.js';
+import type { OrgMember, OrgProfileChange, OrgView } from '../../accounts/organisations.js';
 import type { WebContext } from '../context.js';
 import { html, type SafeHtml } from '../html.js';
 import { csrfField } from '../layout.js';
@@ -23,6 +23,9 @@ export const ORG_DONE: Record<string, string> = {
   left: 'You left the organisation.',
   shown: 'Your membership shows on the publisher page.',
   hidden: 'Your membership is hidden from the publisher page.',
+  profile: 'The profile is saved.',
+  logo: 'The logo is changed.',
+  'logo-removed': 'The logo is removed.',
 };
 
 /** What each role may do (permissions.ts), shown beside the role selects. */
@@ -153,5 +156,34 @@ export function orgMembersSection(
   return html`<section aria-labelledby="members-h"><h2 id="members-h">Members</h2>
 ${list}
 ${isMember && ctx.user ? html`<p class="actions"><a href="${orgPath(org)}">All members and roles</a></p>` : ''}
+</section>`;
+}
+
+/** The owners' form for what the publisher page shows: display name, about, website, logo. */
+export function orgProfileBox(
+  ctx: WebContext,
+  org: OrgView,
+  typed: Record<string, string> | undefined,
+): SafeHtml {
+  const d: Required<OrgProfileChange> = {
+    displayName: typed?.displayName ?? org.displayName,
+    about: typed?.about ?? org.about,
+    website: typed?.website ?? org.website,
+  };
+  return html`<section aria-labelledby="profile-h" class="box"><h2 id="profile-h">Profile</h2>
+<p class="help">What <a href="/publishers/${encodeURIComponent(org.name)}">the publisher page</a> shows of ${org.name}.</p>
+<form method="post" action="${orgPath(org.name, '/profile')}" class="stack">${csrfField(ctx)}
+<label for="org-displayName">Display name</label><input id="org-displayName" name="displayName" maxlength="64" value="${d.displayName}">
+<label for="org-about">About</label><textarea id="org-about" name="about" rows="4" maxlength="500">${d.about}</textarea>
+<label for="org-website">Website</label><input id="org-website" name="website" type="url" value="${d.website}" placeholder="https://">
+<div class="buttons"><button type="submit">Save profile</button></div>
+</form>
+<h3>Logo</h3>
+${org.logoUrl ? html`<p><img class="avatar org-logo" src="${org.logoUrl}" alt="The logo of ${org.name}" width="96" height="96"></p>` : ''}
+<form method="post" action="${orgPath(org.name, '/logo')}" enctype="multipart/form-data" class="stack">${csrfField(ctx)}
+<label for="org-logo">Image (PNG or JPEG, at most 512 KiB)</label><input id="org-logo" name="logo" type="file" accept="image/png,image/jpeg" required>
+<div class="buttons"><button type="submit">Upload logo</button></div>
+</form>
+${org.logoUrl ? html`<form method="post" action="${orgPath(org.name, '/logo/remove')}" class="buttons">${csrfField(ctx)}<button type="submit" class="secondary small">Remove the logo</button></form>` : ''}
 </section>`;
 }

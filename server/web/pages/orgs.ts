@@ -12,9 +12,10 @@ import type { OrgCaller } from '../../accounts/organisations.js';
 import { StoreError } from '../../errors.js';
 import { addressOf } from '../../http/authenticate.js';
 import { parseInput } from '../../http/validate.js';
-import { Membership, NewOrg } from '../../routes/orgs.js';
+import { Membership, NewOrg, OrgChange } from '../../routes/orgs.js';
+import { logoTypeOf } from '../../store/app-service.js';
 import { signedIn } from '../context.js';
-import { field, formOf } from '../form.js';
+import { field, formOf, uploadOf } from '../form.js';
 import { html } from '../html.js';
 import { notice, renderPage } from '../layout.js';
 import type { WebServices } from '../services.js';
@@ -23,6 +24,7 @@ import {
   invitationsBox,
   membersTable,
   ORG_DONE,
+  orgProfileBox,
   orgList,
   orgPath,
   subnav,
@@ -33,6 +35,8 @@ interface Shown {
   error?: string;
   status?: number;
   typed?: Record<string, string>;
+  /** The profile form as typed, after a refused save. */
+  profile?: Record<string, string>;
 }
 
 export function orgRoutes(router: Router, s: WebServices): void {
@@ -88,6 +92,7 @@ ${visibilityForm(
 )}
 </section>
 ${manages ? invitationsBox(ctx, org.name, orgs.pending(me, org.name), shown.typed ?? {}) : ''}
+${orgs.mayEditProfile(me, org.name) ? orgProfileBox(ctx, org, shown.profile) : ''}
 </div>`;
     res
       .status(shown.status ?? 200)
@@ -171,6 +176,43 @@ ${manages ? invitationsBox(ctx, org.name, orgs.pending(me, org.name), shown.type
     act(showOrg, (req, res) => {
       orgs.changeRole(callerOf(req, res), orgOf(req), userOf(req), roleOf(req));
       return `${orgPath(orgOf(req))}?done=role-changed`;
+    }),
+  );
+  const profileOf = (req: Request) => {
+    const form = formOf(req);
+    return {
+      displayName: field(form, 'displayName'),
+      about: field(form, 'about').replace(/\r\n/g, '\n'),
+      website: field(form, 'website').trim(),
+    };
+  };
+  router.post('/my/orgs/:org/profile', (req, res) => {
+    try {
+      const change = parseInput(OrgChange, profileOf(req), 'profile');
+      orgs.updateProfile(callerOf(req, res), orgOf(req), change);
+      res.redirect(303, `${orgPath(orgOf(req))}?done=profile`);
+    } catch (err) {
+      if (!(err instanceof StoreError) || err.status >= 500) throw err;
+      showOrg(req, res, { error: err.message, status: err.status, profile: profileOf(req) });
+    }
+  });
+  router.post(
+    '/my/orgs/:org/logo',
+    act(showOrg, (req, res) => {
+      const file = uploadOf(req, 'logo'); // read and CSRF-checked by the router (index.ts)
+      const type = file ? logoTypeOf(file.bytes) : undefined;
+      // SVG is refused: the logo is served from the store's origin, where a script in it would run.
+      if (!file || !type || type === 'image/svg+xml')
+        throw new StoreError('invalid', 'The logo must be a PNG or JPEG image of at most 512 KiB.');
+      orgs.setLogo(callerOf(req, res), orgOf(req), { bytes: file.bytes, type });
+      return `${orgPath(orgOf(req))}?done=logo`;
+    }),
+  );
+  router.post(
+    '/my/orgs/:org/logo/remove',
+    act(showOrg, (req, res) => {
+      orgs.setLogo(callerOf(req, res), orgOf(req), null);
+      return `${orgPath(orgOf(req))}?done=logo-removed`;
     }),
   );
   router.post(
