@@ -171,6 +171,23 @@ export class Namespaces {
     return done.changes > 0;
   }
 
+  /** The organisations whose membership `userId` chose to show (their publisher page lists them). */
+  shownOrgsOf(userId: number): { name: string; displayName: string }[] {
+    return this.db
+      .select({ name: namespaces.name, displayName: namespaces.displayName })
+      .from(namespaceMembers)
+      .innerJoin(namespaces, eq(namespaces.id, namespaceMembers.namespaceId))
+      .where(
+        and(
+          eq(namespaceMembers.userId, userId),
+          eq(namespaceMembers.public, true),
+          eq(namespaces.kind, 'org'),
+        ),
+      )
+      .orderBy(namespaces.name)
+      .all();
+  }
+
   /** Namespaces `userId` belongs to, with the role in each. */
   membershipsOf(userId: number): { namespace: string; kind: 'user' | 'org'; role: MemberRole }[] {
     return this.db

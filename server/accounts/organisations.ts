@@ -135,6 +135,12 @@ export class Organisations {
     return this.deps.namespaces.members(this.get(org).name).filter((m) => m.public);
   }
 
+  /** The organisations user `userName` shows they belong to (anyone sees them). */
+  shownBy(userName: string): { name: string; displayName: string }[] {
+    const user = this.deps.users.byName(userName);
+    return user && !user.disabled ? this.deps.namespaces.shownOrgsOf(user.id) : [];
+  }
+
   /** The caller shows (or hides) their own membership of `org` on its publisher page. */
   setPublic(by: OrgCaller, org: string, userName: string, visible: boolean): OrgMember[] {
     const ns = this.get(org);

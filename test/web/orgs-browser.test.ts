@@ -246,6 +246,13 @@ describe('web: organisations in a browser (create, invite, join, roles, remove, 
     const shown = await page.textContent('.org-members');
     expect(shown).to.contain('max').and.not.contain('olga');
     await checkPage('publisher');
+    await page.click('.org-members a:has-text("max")');
+    expect(new URL(page.url()).pathname).to.equal('/publishers/max');
+    expect(
+      await page.textContent('#orgs-h + ul'),
+      "the member's page names the organisation",
+    ).to.contain('Acme Labs');
+    await checkPage('publisher-member');
   });
 
   it('the owner removes the member; every change is in the audit log', async () => {

@@ -187,3 +187,14 @@ ${org.logoUrl ? html`<p><img class="avatar org-logo" src="${org.logoUrl}" alt="T
 ${org.logoUrl ? html`<form method="post" action="${orgPath(org.name, '/logo/remove')}" class="buttons">${csrfField(ctx)}<button type="submit" class="secondary small">Remove the logo</button></form>` : ''}
 </section>`;
 }
+
+/** A user's publisher page: the organisations they show they belong to. */
+export function userOrgsSection(orgs: { name: string; displayName: string }[]): SafeHtml {
+  if (orgs.length === 0) return html``;
+  return html`<section aria-labelledby="orgs-h"><h2 id="orgs-h">Organisations</h2>
+<ul class="org-members">${orgs.map(
+    (o) =>
+      html`<li><a href="/publishers/${encodeURIComponent(o.name)}"><span class="avatar avatar-letter small" aria-hidden="true">${(o.displayName || o.name).slice(0, 1).toUpperCase()}</span>${o.displayName || o.name}</a></li>`,
+  )}</ul>
+</section>`;
+}

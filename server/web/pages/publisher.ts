@@ -9,7 +9,7 @@ import { renderPage } from '../layout.js';
 import type { WebServices } from '../services.js';
 import { plural } from '../../../schemas/plural.js';
 import { cardList, count } from './parts.js';
-import { orgMembersSection } from './orgs-view.js';
+import { orgMembersSection, userOrgsSection } from './orgs-view.js';
 
 export function publisherRoutes(router: Router, s: WebServices): void {
   router.get('/publishers/:name', (req, res) => {
@@ -42,6 +42,7 @@ ${website ? html`<p><a href="${website}" rel="nofollow noopener ugc">${website.r
 <section aria-labelledby="apps-h"><h2 id="apps-h">Apps</h2>
 ${cardList(page.apps, 'No apps published yet.')}
 </section>
+${user ? userOrgsSection(s.orgs.shownBy(user.name)) : ''}
 ${page.kind === 'org' ? orgMembersSection(ctx, profile.name, s.orgs.publicMembers(profile.name), s.deps.permissions.namespace(ctx.principal, profile.name, 'read')) : ''}
 </div>`;
     res.send(
