@@ -15,6 +15,7 @@ import { INVITATION_DONE, invitationsSection } from './invitations.js';
 import { plural } from '../../../schemas/plural.js';
 import { appPath, count, day, logo, manageAppPath, notListed } from './parts.js';
 import { namespaceWebhooksPath } from './webhooks.js';
+import { orgPath } from './orgs-view.js';
 import { formatBytes } from '../../governance/quotas.js';
 
 const AppName = z
@@ -41,6 +42,7 @@ export function myStoreRoutes(router: Router, s: WebServices): void {
     const memberships = s.deps.accounts.namespaces.membershipsOf(me.userId);
     const groups = memberships.map((m) => ({
       namespace: m.namespace,
+      kind: m.kind,
       role: m.role,
       apps: s.publishers.page(me, m.namespace).apps.map((app): MyApp => {
         const ref = { namespace: app.namespace, name: app.name };
@@ -58,6 +60,7 @@ ${groups.map(
   (
     g,
   ) => html`<section aria-labelledby="ns-${g.namespace}"><h2 id="ns-${g.namespace}">${g.namespace} <span class="muted small">(${g.role})</span></h2>
+${g.kind === 'org' ? html`<p class="actions"><a href="${orgPath(g.namespace)}">Members of ${g.namespace}</a></p>` : ''}
 ${s.deps.webhooks?.mayManage(me, g.namespace) ? html`<p class="actions"><a href="${namespaceWebhooksPath(g.namespace)}">Webhooks of ${g.namespace}</a></p>` : ''}
 ${usageOf(s, me, g.namespace)}
 ${g.apps.length ? html`<ul class="my-apps">${g.apps.map((a) => myApp(a))}</ul>` : html`<p class="empty">No apps in ${g.namespace} yet. Push one with <code>appshelf push</code>, oras or skopeo, or create it below.</p>`}
