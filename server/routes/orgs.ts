@@ -85,6 +85,7 @@ export function orgRoutes(deps: {
         'Content-Type': logo.type,
         'Cache-Control': 'public, max-age=300',
         'X-Content-Type-Options': 'nosniff',
+        'Content-Security-Policy': "default-src 'none'",
       })
       .send(logo.bytes);
   });
