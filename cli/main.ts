@@ -9,6 +9,7 @@ import { registerAirgap } from './commands/airgap.js';
 import { registerAuth } from './commands/auth.js';
 import { registerKeys } from './commands/keys.js';
 import { registerMirror } from './commands/mirror.js';
+import { registerOrg } from './commands/org.js';
 import { registerPublish } from './commands/publish.js';
 import { registerPull } from './commands/pull.js';
 import { registerRainbond } from './commands/rainbond.js';
@@ -62,6 +63,7 @@ export function buildProgram(ctx: Context, program: Command): Command {
   registerAdmin(program, ctx);
   registerMirror(program, ctx);
   registerRules(program, ctx);
+  registerOrg(program, ctx);
   return program;
 }
 

@@ -7,6 +7,17 @@ import { namespaceNameProblem } from './names.js';
 export type MemberRole = 'owner' | 'maintainer' | 'member';
 export const MEMBER_ROLES: readonly MemberRole[] = ['owner', 'maintainer', 'member'];
 
+export interface NamespaceRow {
+  id: number;
+  name: string;
+  kind: 'user' | 'org';
+  displayName: string;
+  about: string;
+  website: string;
+  logoType: string | null;
+  createdAt: number;
+}
+
 export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 
 /**
@@ -59,12 +70,50 @@ export class Namespaces {
       .get();
   }
 
-  get(
+  /** A namespace and its profile (an organisation's; a user's profile is in `users`), not its logo's bytes. */
+  get(name: string): NamespaceRow | undefined {
+    return this.db
+      .select({
+        id: namespaces.id,
+        name: namespaces.name,
+        kind: namespaces.kind,
+        displayName: namespaces.displayName,
+        about: namespaces.about,
+        website: namespaces.website,
+        logoType: namespaces.logoType,
+        createdAt: namespaces.createdAt,
+      })
+      .from(namespaces)
+      .where(eq(namespaces.name, name))
+      .get();
+  }
+
+  /** Changes an organisation's display name, about text or website (validated by the caller). */
+  updateProfile(
     name: string,
-  ):
-    | { id: number; name: string; kind: 'user' | 'org'; displayName: string; createdAt: number }
-    | undefined {
-    return this.db.select().from(namespaces).where(eq(namespaces.name, name)).get();
+    change: Partial<Pick<NamespaceRow, 'displayName' | 'about' | 'website'>>,
+  ): void {
+    if (Object.keys(change).length === 0) return;
+    this.db.update(namespaces).set(change).where(eq(namespaces.name, name)).run();
+  }
+
+  /** Sets (or with null, removes) a namespace's logo. */
+  setLogo(name: string, image: Buffer | null, type: string | null): void {
+    this.db
+      .update(namespaces)
+      .set({ logo: image, logoType: type })
+      .where(eq(namespaces.name, name))
+      .run();
+  }
+
+  /** A namespace's logo bytes and type, when it has one. */
+  logo(name: string): { bytes: Buffer; type: string } | undefined {
+    const row = this.db
+      .select({ bytes: namespaces.logo, type: namespaces.logoType })
+      .from(namespaces)
+      .where(eq(namespaces.name, name))
+      .get();
+    return row?.bytes && row.type ? { bytes: row.bytes, type: row.type } : undefined;
   }
 
   createOrg(name: string, displayName: string, ownerId: number): void {
@@ -89,12 +138,13 @@ export class Namespaces {
 
   members(
     namespace: string,
-  ): { name: string; displayName: string; role: MemberRole; since: string }[] {
+  ): { name: string; displayName: string; role: MemberRole; public: boolean; since: string }[] {
     return this.db
       .select({
         name: users.name,
         displayName: users.displayName,
         role: namespaceMembers.role,
+        public: namespaceMembers.public,
         createdAt: namespaceMembers.createdAt,
       })
       .from(namespaceMembers)
@@ -104,6 +154,38 @@ export class Namespaces {
       .orderBy(users.name)
       .all()
       .map(({ createdAt, ...m }) => ({ ...m, since: new Date(createdAt).toISOString() }));
+  }
+
+  /**
+   * Whether member `userId` of `namespace` shows on its publisher page (their own choice, so
+   * nobody's membership is made public behind their back); false when they are no member.
+   */
+  setPublic(namespace: string, userId: number, visible: boolean): boolean {
+    const ns = this.get(namespace);
+    if (!ns) return false;
+    const done = this.db
+      .update(namespaceMembers)
+      .set({ public: visible })
+      .where(and(eq(namespaceMembers.namespaceId, ns.id), eq(namespaceMembers.userId, userId)))
+      .run();
+    return done.changes > 0;
+  }
+
+  /** The organisations whose membership `userId` chose to show (their publisher page lists them). */
+  shownOrgsOf(userId: number): { name: string; displayName: string }[] {
+    return this.db
+      .select({ name: namespaces.name, displayName: namespaces.displayName })
+      .from(namespaceMembers)
+      .innerJoin(namespaces, eq(namespaces.id, namespaceMembers.namespaceId))
+      .where(
+        and(
+          eq(namespaceMembers.userId, userId),
+          eq(namespaceMembers.public, true),
+          eq(namespaces.kind, 'org'),
+        ),
+      )
+      .orderBy(namespaces.name)
+      .all();
   }
 
   /** Namespaces `userId` belongs to, with the role in each. */

@@ -10,12 +10,16 @@
  * - admin may do everything (within the key's scopes).
  * - Members of a namespace (owner, maintainer, member) read and push its repositories; owners and
  *   maintainers delete, and change its apps; owners manage an organisation's members (invite,
- *   see and withdraw invitations, change roles, remove).
+ *   see and withdraw invitations, change roles, remove) and its profile (`edit-profile`).
  * - A namespace's webhooks (its own and its apps': their URLs, delivery history, redelivery) are
  *   its owners' and the admin's (`manage-webhooks`): a hook sends what happens in the namespace to
  *   a URL of the caller's choosing, so it is an owner's decision like membership.
  * - A namespace's storage usage (against its quota) is its owners' (any scope) and the admin's
  *   (`view-usage`); quotas are set by the admin alone.
+ * - Anyone signed in with a session or a push key creates organisations (becoming their owner);
+ *   robots and install pull credentials do not.
+ * - A member decides alone whether their membership shows on the organisation's publisher page
+ *   (a session or the push scope); an owner cannot make it public for them.
  * - Everyone signed in sees the invitations addressed to them (any scope) and answers them
  *   (a session or the push scope).
  * - Anyone signed in reads listed apps; anonymous callers do when `registry.anonymousPull` is on.
@@ -44,11 +48,20 @@ export type RepositoryAction = 'pull' | 'push' | 'delete';
  * `govern`: the namespace's rules (immutable versions, retention), running them (a retention run
  * removes versions), and the explicit way past them (republishing or force-removing an immutable
  * version): owners only, since installers rely on what they protect.
+ * `edit-profile`: an organisation's profile on its publisher page (display name, about, website,
+ * logo): owners only, since it speaks for every member.
  * `view-usage`: the namespace's storage use against its quota (set by the admin alone): owners
  * only, like the rest of what the namespace costs; a read, so any key scope sees it.
  */
 export type NamespaceAction =
-  'read' | 'push' | 'manage-apps' | 'manage-members' | 'manage-webhooks' | 'govern' | 'view-usage';
+  | 'read'
+  | 'push'
+  | 'manage-apps'
+  | 'manage-members'
+  | 'manage-webhooks'
+  | 'govern'
+  | 'view-usage'
+  | 'edit-profile';
 
 export interface PermissionRules {
   anonymousPull: boolean;
@@ -95,6 +108,7 @@ const ROLE_ALLOWS: Record<MemberRole, readonly NamespaceAction[]> = {
     'manage-webhooks',
     'govern',
     'view-usage',
+    'edit-profile',
   ],
   maintainer: ['read', 'push', 'manage-apps'],
   member: ['read', 'push'],
@@ -212,6 +226,18 @@ export class Permissions {
   ownInvitations(p: Principal, action: 'read' | 'answer'): boolean {
     if (p.kind === 'anonymous' || isRobot(p) || !this.active(p)) return false;
     return scopeAllows(p, action === 'read' ? 'read' : 'push');
+  }
+
+  /** May `p` create an organisation (and own it)? A change, so a key needs the push scope. */
+  createOrg(p: Principal): boolean {
+    if (p.kind === 'anonymous' || isRobot(p) || pullOnly(p) || !this.active(p)) return false;
+    return scopeAllows(p, 'push');
+  }
+
+  /** May `p` change their own membership's visibility? A change: a session or the push scope. */
+  ownMembership(p: Principal): boolean {
+    if (p.kind === 'anonymous' || isRobot(p) || pullOnly(p) || !this.active(p)) return false;
+    return scopeAllows(p, 'push');
   }
 
   catalog(p: Principal): boolean {

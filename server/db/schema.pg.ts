@@ -98,6 +98,12 @@ export const namespaces = pgTable(
     name: text('name').notNull(),
     kind: text('kind', { enum: ['user', 'org'] }).notNull(),
     displayName: text('display_name').notNull().default(''),
+    /** An organisation's profile on its publisher page (a user's is in `users`). */
+    about: text('about').notNull().default(''),
+    website: text('website').notNull().default(''),
+    /** The organisation's logo (PNG or JPEG, at most 512 KiB) and its media type. */
+    logo: bytea('logo'),
+    logoType: text('logo_type'),
     createdAt: millis('created_at').notNull(),
   },
   (t) => [uniqueIndex('namespaces_name').on(t.name)],
@@ -113,6 +119,8 @@ export const namespaceMembers = pgTable(
       .notNull()
       .references(() => users.id),
     role: text('role', { enum: ['owner', 'maintainer', 'member'] }).notNull(),
+    /** Shown on the organisation's publisher page: each member decides for themselves. */
+    public: boolean('public').notNull().default(false),
     createdAt: millis('created_at').notNull(),
   },
   (t) => [

@@ -101,6 +101,12 @@ export const namespaces = sqliteTable(
     name: text('name').notNull(),
     kind: text('kind', { enum: ['user', 'org'] }).notNull(),
     displayName: text('display_name').notNull().default(''),
+    /** An organisation's profile on its publisher page (a user's is in `users`). */
+    about: text('about').notNull().default(''),
+    website: text('website').notNull().default(''),
+    /** The organisation's logo (PNG or JPEG, at most 512 KiB) and its media type. */
+    logo: blob('logo', { mode: 'buffer' }),
+    logoType: text('logo_type'),
     createdAt: integer('created_at').notNull(),
   },
   (t) => [uniqueIndex('namespaces_name').on(t.name)],
@@ -116,6 +122,8 @@ export const namespaceMembers = sqliteTable(
       .notNull()
       .references(() => users.id),
     role: text('role', { enum: ['owner', 'maintainer', 'member'] }).notNull(),
+    /** Shown on the organisation's publisher page: each member decides for themselves. */
+    public: integer('public', { mode: 'boolean' }).notNull().default(false),
     createdAt: integer('created_at').notNull(),
   },
   (t) => [

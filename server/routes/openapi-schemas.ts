@@ -85,11 +85,22 @@ export const Org = z.object({
   name: z.string(),
   displayName: z.string(),
   kind: z.literal('org'),
-  createdAt: Timestamp.optional().describe('in GET'),
+  about: z.string().optional().describe('not in POST'),
+  website: z.string().optional().describe('not in POST'),
+  logoUrl: z.string().nullable().optional().describe('not in POST; null without a logo'),
+  createdAt: Timestamp.optional().describe('not in POST'),
 });
 export const MemberList = z.object({
   members: z.array(
-    z.object({ name: z.string(), displayName: z.string(), role: MemberRole, since: Timestamp }),
+    z.object({
+      name: z.string(),
+      displayName: z.string(),
+      role: MemberRole,
+      public: z
+        .boolean()
+        .describe("shown on the organisation's publisher page (the member's choice)"),
+      since: Timestamp,
+    }),
   ),
 });
 

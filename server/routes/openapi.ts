@@ -22,7 +22,7 @@ import {
   RetentionRunQuery,
 } from '../../schemas/governance.js';
 import { NamespaceUsage, QuotaSettings } from '../governance/quotas.js';
-import { Membership, NewOrg } from './orgs.js';
+import { Membership, MemberVisibility, NewOrg, OrgChange } from './orgs.js';
 import { SearchQuery } from './search.js';
 import { ProfileChange } from './users.js';
 import { NewWebhook } from '../../schemas/webhooks.js';
@@ -296,7 +296,29 @@ const PATHS: Record<string, Partial<Record<Method, Operation>>> = {
       { body: NewOrg },
     ),
   },
-  '/orgs/{org}': { get: op('orgs', 'getOrg', 'anyone', 'An organisation', [200, R.Org]) },
+  '/orgs/{org}': {
+    get: op('orgs', 'getOrg', 'anyone', 'An organisation and its profile', [200, R.Org]),
+    patch: op(
+      'orgs',
+      'updateOrg',
+      'user',
+      "Change the organisation's display name, about text or website, as its publisher page shows them (owners only; 403 otherwise)",
+      [200, R.Org],
+      { body: OrgChange },
+    ),
+  },
+  '/orgs/{org}/logo': {
+    get: op('orgs', 'getOrgLogo', 'anyone', "The organisation's logo", [200, 'image']),
+    put: op(
+      'orgs',
+      'setOrgLogo',
+      'user',
+      'Upload the logo: PNG, JPEG, GIF or WebP (told by its bytes), at most 512 KiB (owners only)',
+      [200, R.Org],
+      { body: 'image' },
+    ),
+    delete: op('orgs', 'removeOrgLogo', 'user', 'Remove the logo (owners only)', [204, null]),
+  },
   '/namespaces/{namespace}/immutability': {
     get: op(
       'governance',
@@ -344,6 +366,16 @@ const PATHS: Record<string, Partial<Record<Method, Operation>>> = {
       'user',
       'Remove a member or withdraw an invitation (owners), or leave',
       [204, null],
+    ),
+  },
+  '/orgs/{org}/members/{user}/visibility': {
+    put: op(
+      'orgs',
+      'setMemberVisibility',
+      'user',
+      "Show or hide your own membership on the organisation's publisher page (members hide by default; only the member themselves, 403 otherwise)",
+      [200, R.MemberList],
+      { body: MemberVisibility },
     ),
   },
   '/orgs/{org}/invitations': {

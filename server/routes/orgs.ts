@@ -1,18 +1,32 @@
-import { Router } from 'express';
+import express, { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { AuditLog } from '../accounts/audit-log.js';
 import type { Invitations } from '../accounts/invitations.js';
 import { MEMBER_ROLES, type MemberRole, type Namespaces } from '../accounts/namespaces.js';
 import type { Users } from '../accounts/users.js';
 import type { Permissions } from '../auth/permissions.js';
+import { MAX_ORG_LOGO_BYTES, Organisations, type OrgCaller } from '../accounts/organisations.js';
 import { StoreError } from '../errors.js';
 import { addressOf, requireUser } from '../http/authenticate.js';
 import { parseInput } from '../http/validate.js';
+import { imageTypeOf } from './users.js';
 
 export const NewOrg = z.strictObject({
   name: z.string().min(1).max(64),
   displayName: z.string().trim().max(64).default(''),
 });
+/** An organisation's profile, as a user's (users.ts ProfileChange): what the publisher page shows. */
+export const OrgChange = z.strictObject({
+  displayName: z.string().trim().max(64, 'at most 64 characters').optional(),
+  about: z.string().max(500, 'at most 500 characters').optional(),
+  website: z
+    .union([
+      z.literal(''),
+      z.url({ protocol: /^https?$/, error: 'must be an http(s) address' }).max(200),
+    ])
+    .optional(),
+});
+export const MemberVisibility = z.strictObject({ public: z.boolean() });
 export const Membership = z.strictObject({ role: z.enum(MEMBER_ROLES as [string, ...string[]]) });
 
 /** /api/v1/orgs: organisations and their members; owners invite and manage members. */
@@ -24,102 +38,88 @@ export function orgRoutes(deps: {
   audit: AuditLog;
 }): Router {
   const router = Router();
-
-  const org = (name: string) => {
-    const ns = deps.namespaces.get(name);
-    if (!ns || ns.kind !== 'org') throw new StoreError('not_found', `no organisation "${name}"`);
-    return ns;
-  };
-  const member = (name: string) => {
-    const user = deps.users.byName(name);
-    if (!user) throw new StoreError('not_found', `no user "${name}"`);
-    return user;
-  };
+  const orgs = new Organisations(deps);
+  const caller = (req: Request, res: Response): OrgCaller => ({
+    principal: requireUser(res.locals.principal),
+    address: addressOf(req),
+  });
 
   router.post('/', (req, res) => {
-    const me = requireUser(res.locals.principal);
-    if (!deps.permissions.active(me) || (me.keyScopes && !me.keyScopes.includes('push')))
-      throw new StoreError('forbidden', 'creating an organisation needs a session or a push key');
+    const by = caller(req, res);
     const { name, displayName } = parseInput(NewOrg, req.body, 'organisation');
-    deps.namespaces.createOrg(name, displayName, me.userId);
-    deps.audit.record({
-      actor: me.name,
-      action: 'org.created',
-      target: name,
-      address: addressOf(req),
-    });
-    res.status(201).json({ name, displayName, kind: 'org' });
+    const org = orgs.create(by, name, displayName);
+    res.status(201).json({ name: org.name, displayName: org.displayName, kind: org.kind });
   });
 
   router.get('/:org', (req, res) => {
-    const ns = org(req.params.org);
-    res.json({
-      name: ns.name,
-      displayName: ns.displayName,
-      kind: ns.kind,
-      createdAt: new Date(ns.createdAt).toISOString(),
-    });
+    res.json(orgs.get(req.params.org));
+  });
+
+  router.patch('/:org', (req, res) => {
+    const by = caller(req, res);
+    const change = parseInput(OrgChange, req.body, 'organisation');
+    res.json(orgs.updateProfile(by, req.params.org, change));
+  });
+
+  router.put(
+    '/:org/logo',
+    express.raw({ type: () => true, limit: MAX_ORG_LOGO_BYTES }),
+    (req, res) => {
+      const by = caller(req, res);
+      const bytes = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      const type = imageTypeOf(bytes);
+      if (!type) throw new StoreError('invalid', 'the logo must be a PNG, JPEG, GIF or WebP image');
+      res.json(orgs.setLogo(by, req.params.org, { bytes, type }));
+    },
+  );
+
+  router.delete('/:org/logo', (req, res) => {
+    orgs.setLogo(caller(req, res), req.params.org, null);
+    res.status(204).end();
+  });
+
+  router.get('/:org/logo', (req, res) => {
+    const logo = orgs.logo(req.params.org);
+    res
+      .set({
+        'Content-Type': logo.type,
+        'Cache-Control': 'public, max-age=300',
+        'X-Content-Type-Options': 'nosniff',
+        'Content-Security-Policy': "default-src 'none'",
+      })
+      .send(logo.bytes);
   });
 
   router.get('/:org/members', (req, res) => {
     const me = requireUser(res.locals.principal);
-    const ns = org(req.params.org);
-    if (!deps.permissions.namespace(me, ns.name, 'read'))
-      throw new StoreError('forbidden', 'only members see the members');
-    res.json({ members: deps.namespaces.members(ns.name) });
+    res.json({ members: orgs.members(me, req.params.org) });
   });
 
   // A member's role changes at once; anyone else is invited, and joins by accepting (202).
   router.put('/:org/members/:user', (req, res) => {
-    const me = requireUser(res.locals.principal);
-    const ns = org(req.params.org);
-    if (!deps.permissions.namespace(me, ns.name, 'manage-members'))
-      throw new StoreError('forbidden', 'only owners manage members');
+    const by = caller(req, res);
     const { role } = parseInput(Membership, req.body, 'membership');
-    const user = member(req.params.user);
-    const memberRole = role as MemberRole;
-    if (!deps.namespaces.changeRole(ns.name, user.id, memberRole)) {
-      const invitation = deps.invitations.invite(me, ns.name, user, memberRole, addressOf(req));
-      return void res.status(202).json({ invitation });
-    }
-    deps.audit.record({
-      actor: me.name,
-      action: 'member.set',
-      target: `${ns.name}/${user.name}`,
-      address: addressOf(req),
-      detail: { role },
-    });
-    res.json({ members: deps.namespaces.members(ns.name) });
+    const done = orgs.setMember(by, req.params.org, req.params.user, role as MemberRole);
+    if (done.kind === 'invited') res.status(202).json({ invitation: done.invitation });
+    else res.json({ members: done.members });
   });
 
   // Removes a member (or oneself: leaving), else withdraws a pending invitation.
   router.delete('/:org/members/:user', (req, res) => {
-    const me = requireUser(res.locals.principal);
-    const ns = org(req.params.org);
-    const user = member(req.params.user);
-    const manages = deps.permissions.namespace(me, ns.name, 'manage-members');
-    if (user.id !== me.userId && !manages)
-      throw new StoreError('forbidden', 'only owners manage members');
-    if (deps.namespaces.removeMember(ns.name, user.id)) {
-      deps.audit.record({
-        actor: me.name,
-        action: 'member.removed',
-        target: `${ns.name}/${user.name}`,
-        address: addressOf(req),
-      });
-      return void res.status(204).end();
-    }
-    if (manages && deps.invitations.withdraw(me, ns.name, user, addressOf(req)))
-      return void res.status(204).end();
-    throw new StoreError('not_found', `${user.name} is neither a member nor invited`);
+    orgs.remove(caller(req, res), req.params.org, req.params.user);
+    res.status(204).end();
+  });
+
+  // Only the member themselves shows or hides their membership on the publisher page.
+  router.put('/:org/members/:user/visibility', (req, res) => {
+    const by = caller(req, res);
+    const { public: visible } = parseInput(MemberVisibility, req.body, 'visibility');
+    res.json({ members: orgs.setPublic(by, req.params.org, req.params.user, visible) });
   });
 
   router.get('/:org/invitations', (req, res) => {
     const me = requireUser(res.locals.principal);
-    const ns = org(req.params.org);
-    if (!deps.permissions.namespace(me, ns.name, 'manage-members'))
-      throw new StoreError('forbidden', 'only owners see the pending invitations');
-    res.json({ invitations: deps.invitations.inOrg(ns.name) });
+    res.json({ invitations: orgs.pending(me, req.params.org) });
   });
   return router;
 }

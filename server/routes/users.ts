@@ -19,7 +19,7 @@ export const ProfileChange = z.strictObject({
 });
 
 /** Image types we serve back, told by their first bytes (never by the client's word). */
-function imageTypeOf(bytes: Buffer): string | undefined {
+export function imageTypeOf(bytes: Buffer): string | undefined {
   if (bytes.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])))
     return 'image/png';
   if (bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'image/jpeg';

@@ -23,6 +23,7 @@ import { keyRoutes } from './pages/keys.js';
 import { loginRoutes } from './pages/login.js';
 import { manageAppRoutes } from './pages/manage-app.js';
 import { myStoreRoutes } from './pages/my-store.js';
+import { orgRoutes } from './pages/orgs.js';
 import { namespaceWebhookRoutes } from './pages/webhooks.js';
 import { namespaceRulesRoutes } from './pages/rules.js';
 import { MAX_AVATAR_BYTES, profileRoutes } from './pages/profile.js';
@@ -107,6 +108,7 @@ export function webRoutes(deps: WebDeps): { pages: Router; notFound: RequestHand
   certificationRoutes(pages, s);
   myStoreRoutes(pages, s);
   invitationRoutes(pages, s);
+  orgRoutes(pages, s);
   manageAppRoutes(pages, s);
   namespaceWebhookRoutes(pages, s);
   namespaceRulesRoutes(pages, s);

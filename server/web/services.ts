@@ -5,6 +5,7 @@
 import type { Logger } from 'pino';
 import type { Registry } from '../../registry/index.js';
 import type { Accounts } from '../accounts/index.js';
+import { Organisations } from '../accounts/organisations.js';
 import type { AccessKeys } from '../auth/access-keys.js';
 import type { Permissions } from '../auth/permissions.js';
 import type { Principal } from '../auth/principal.js';
@@ -76,6 +77,8 @@ export interface WebServices {
   versions: AppVersions;
   packages: AppPackages;
   publishers: Publishers;
+  /** Organisations and their members (the service /api/v1/orgs uses). */
+  orgs: Organisations;
 }
 
 export function webServices(deps: WebDeps): WebServices {
@@ -96,5 +99,6 @@ export function webServices(deps: WebDeps): WebServices {
       access,
       stats,
     }),
+    orgs: new Organisations({ ...accounts, permissions }),
   };
 }

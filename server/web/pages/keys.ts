@@ -35,7 +35,7 @@ export function keyRoutes(router: Router, s: WebServices): void {
     const list = keys.list(me.userId);
     const body = html`<div class="wrap">
 <h1>Access keys</h1>
-<nav class="subnav" aria-label="My store"><a href="/my">Apps</a><a href="/my/keys" aria-current="page">Access keys</a><a href="/my/profile">Profile</a></nav>
+<nav class="subnav" aria-label="My store"><a href="/my">Apps</a><a href="/my/orgs">Organisations</a><a href="/my/keys" aria-current="page">Access keys</a><a href="/my/profile">Profile</a></nav>
 ${notice(st.error, 'error')}${notice(st.done)}
 ${
   st.created

@@ -16,6 +16,7 @@ import { plural } from '../../../schemas/plural.js';
 import { appPath, count, day, logo, manageAppPath, notListed } from './parts.js';
 import { namespaceWebhooksPath } from './webhooks.js';
 import { namespaceRulesPath } from './rules.js';
+import { orgPath } from './orgs-view.js';
 import { formatBytes } from '../../governance/quotas.js';
 
 const AppName = z
@@ -42,6 +43,7 @@ export function myStoreRoutes(router: Router, s: WebServices): void {
     const memberships = s.deps.accounts.namespaces.membershipsOf(me.userId);
     const groups = memberships.map((m) => ({
       namespace: m.namespace,
+      kind: m.kind,
       role: m.role,
       apps: s.publishers.page(me, m.namespace).apps.map((app): MyApp => {
         const ref = { namespace: app.namespace, name: app.name };
@@ -52,13 +54,14 @@ export function myStoreRoutes(router: Router, s: WebServices): void {
     const manageable = memberships.filter((m) => m.role !== 'member').map((m) => m.namespace);
     const body = html`<div class="wrap my-store">
 <h1>My store</h1>
-<nav class="subnav" aria-label="My store"><a href="/my" aria-current="page">Apps</a><a href="/my/keys">Access keys</a><a href="/my/profile">Profile</a></nav>
+<nav class="subnav" aria-label="My store"><a href="/my" aria-current="page">Apps</a><a href="/my/orgs">Organisations</a><a href="/my/keys">Access keys</a><a href="/my/profile">Profile</a></nav>
 ${notice(state.error, 'error')}${notice(state.done)}
 ${invitationsSection(ctx, invitations)}
 ${groups.map(
   (
     g,
   ) => html`<section aria-labelledby="ns-${g.namespace}"><h2 id="ns-${g.namespace}">${g.namespace} <span class="muted small">(${g.role})</span></h2>
+${g.kind === 'org' ? html`<p class="actions"><a href="${orgPath(g.namespace)}">Members of ${g.namespace}</a></p>` : ''}
 ${namespaceLinks(s, me, g.namespace)}
 ${usageOf(s, me, g.namespace)}
 ${g.apps.length ? html`<ul class="my-apps">${g.apps.map((a) => myApp(a))}</ul>` : html`<p class="empty">No apps in ${g.namespace} yet. Push one with <code>appshelf push</code>, oras or skopeo, or create it below.</p>`}

@@ -56,7 +56,7 @@ export function profileRoutes(router: Router, s: WebServices): void {
           : '';
     const body = html`<div class="wrap">
 <h1>Profile</h1>
-<nav class="subnav" aria-label="My store"><a href="/my">Apps</a><a href="/my/keys">Access keys</a><a href="/my/profile" aria-current="page">Profile</a></nav>
+<nav class="subnav" aria-label="My store"><a href="/my">Apps</a><a href="/my/orgs">Organisations</a><a href="/my/keys">Access keys</a><a href="/my/profile" aria-current="page">Profile</a></nav>
 ${notice(st.error, 'error')}${st.error ? '' : notice(DONE[doneKey])}
 <p>You publish as <code>${user.name}</code>: <a href="/publishers/${encodeURIComponent(user.name)}">see your publisher page</a>.</p>
 <form method="post" action="/my/profile" class="stack">${csrfField(ctx)}

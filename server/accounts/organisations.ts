@@ -1,0 +1,280 @@
+/**
+ * Organisations as their owners and members manage them: creating one, its members and their
+ * roles, inviting, withdrawing, removing and leaving. The /api/v1/orgs routes and the web's
+ * organisation pages both call this one service, so the permission checks (permissions.ts) and
+ * the audit rows are the same whichever way a change comes in. Joining happens by invitation
+ * only (invitations.ts); the rules that keep an owner live in namespaces.ts.
+ */
+import type { Permissions } from '../auth/permissions.js';
+import type { Principal } from '../auth/principal.js';
+import { StoreError } from '../errors.js';
+import type { AuditLog } from './audit-log.js';
+import type { InvitationView, Invitations } from './invitations.js';
+import type { MemberRole, Namespaces } from './namespaces.js';
+import type { Users } from './users.js';
+
+type User = Extract<Principal, { kind: 'user' }>;
+
+/** Who acts, and from where (the audit log's address). */
+export interface OrgCaller {
+  principal: User;
+  address: string;
+}
+
+export interface OrgView {
+  name: string;
+  displayName: string;
+  kind: 'org';
+  about: string;
+  website: string;
+  /** Where the logo is served, or null without one. */
+  logoUrl: string | null;
+  createdAt: string;
+}
+
+/** What an owner may change of the organisation's profile (validated by the caller). */
+export interface OrgProfileChange {
+  displayName?: string | undefined;
+  about?: string | undefined;
+  website?: string | undefined;
+}
+
+/** The logo's largest size, as a user's avatar. */
+export const MAX_ORG_LOGO_BYTES = 512 * 1024;
+
+export type OrgMember = ReturnType<Namespaces['members']>[number];
+
+export class Organisations {
+  constructor(
+    private readonly deps: {
+      namespaces: Namespaces;
+      users: Users;
+      invitations: Invitations;
+      permissions: Permissions;
+      audit: AuditLog;
+    },
+  ) {}
+
+  /** Organisation `name`, or the documented not_found. */
+  get(name: string): OrgView {
+    const ns = this.deps.namespaces.get(name);
+    if (!ns || ns.kind !== 'org') throw new StoreError('not_found', `no organisation "${name}"`);
+    return {
+      name: ns.name,
+      displayName: ns.displayName,
+      kind: 'org',
+      about: ns.about,
+      website: ns.website,
+      logoUrl: ns.logoType ? `/api/v1/orgs/${encodeURIComponent(ns.name)}/logo` : null,
+      createdAt: new Date(ns.createdAt).toISOString(),
+    };
+  }
+
+  /** Changes the organisation's profile (owners and admins). */
+  updateProfile(by: OrgCaller, org: string, change: OrgProfileChange): OrgView {
+    const ns = this.get(org);
+    this.requireOwner(by.principal, ns.name);
+    const set = Object.fromEntries(
+      Object.entries(change).filter(([, v]) => v !== undefined),
+    ) as Record<'displayName' | 'about' | 'website', string>;
+    this.deps.namespaces.updateProfile(ns.name, set);
+    this.record(by, 'org.updated', ns.name, { fields: Object.keys(set) });
+    return this.get(ns.name);
+  }
+
+  /** Sets (or with null, removes) the logo; its type was told from its bytes by the caller. */
+  setLogo(by: OrgCaller, org: string, logo: { bytes: Buffer; type: string } | null): OrgView {
+    const ns = this.get(org);
+    this.requireOwner(by.principal, ns.name);
+    if (logo && logo.bytes.length > MAX_ORG_LOGO_BYTES)
+      throw new StoreError('too_large', 'the logo is larger than 512 KiB');
+    this.deps.namespaces.setLogo(ns.name, logo?.bytes ?? null, logo?.type ?? null);
+    this.record(
+      by,
+      'org.logo',
+      ns.name,
+      logo ? { type: logo.type, bytes: logo.bytes.length } : { removed: true },
+    );
+    return this.get(ns.name);
+  }
+
+  /** The logo's bytes and type; not_found without one. */
+  logo(org: string): { bytes: Buffer; type: string } {
+    const logo = this.deps.namespaces.logo(this.get(org).name);
+    if (!logo) throw new StoreError('not_found', 'no logo');
+    return logo;
+  }
+
+  /** A new organisation owned by the caller (names as a user's: names.ts). */
+  create(by: OrgCaller, name: string, displayName: string): OrgView {
+    if (!this.deps.permissions.createOrg(by.principal))
+      throw new StoreError('forbidden', 'creating an organisation needs a session or a push key');
+    this.deps.namespaces.createOrg(name, displayName, by.principal.userId);
+    this.record(by, 'org.created', name);
+    return this.get(name);
+  }
+
+  /** The organisations `p` belongs to, with their role in each. */
+  mine(p: User): (OrgView & { role: MemberRole })[] {
+    return this.deps.namespaces
+      .membershipsOf(p.userId)
+      .filter((m) => m.kind === 'org')
+      .map((m) => ({ ...this.get(m.namespace), role: m.role }));
+  }
+
+  /** The members of `org`: its members (and admins) see them. */
+  members(p: Principal, org: string): OrgMember[] {
+    const ns = this.get(org);
+    if (!this.deps.permissions.namespace(p, ns.name, 'read'))
+      throw new StoreError('forbidden', 'only members see the members');
+    return this.deps.namespaces.members(ns.name);
+  }
+
+  /** The members of `org` who chose to show their membership (anyone sees them). */
+  publicMembers(org: string): OrgMember[] {
+    return this.deps.namespaces.members(this.get(org).name).filter((m) => m.public);
+  }
+
+  /** The organisations user `userName` shows they belong to (anyone sees them). */
+  shownBy(userName: string): { name: string; displayName: string }[] {
+    const user = this.deps.users.byName(userName);
+    return user && !user.disabled ? this.deps.namespaces.shownOrgsOf(user.id) : [];
+  }
+
+  /** The caller shows (or hides) their own membership of `org` on its publisher page. */
+  setPublic(by: OrgCaller, org: string, userName: string, visible: boolean): OrgMember[] {
+    const ns = this.get(org);
+    if (userName !== by.principal.name)
+      throw new StoreError('forbidden', 'each member shows or hides their own membership');
+    if (!this.deps.permissions.ownMembership(by.principal))
+      throw new StoreError('forbidden', 'showing a membership needs a session or a push key');
+    if (!this.deps.namespaces.setPublic(ns.name, by.principal.userId, visible))
+      throw new StoreError('not_found', `you are not a member of ${ns.name}`);
+    this.record(by, visible ? 'member.shown' : 'member.hidden', `${ns.name}/${by.principal.name}`);
+    return this.deps.namespaces.members(ns.name);
+  }
+
+  /** Whether `p` may change `org`'s members (its owners and the admin). */
+  mayManage(p: Principal, org: string): boolean {
+    return this.deps.permissions.namespace(p, org, 'manage-members');
+  }
+
+  /** Whether `p` may change `org`'s profile (its owners and the admin). */
+  mayEditProfile(p: Principal, org: string): boolean {
+    return this.deps.permissions.namespace(p, org, 'edit-profile');
+  }
+
+  /** The invitations of `org` waiting for an answer (owners only). */
+  pending(p: Principal, org: string): InvitationView[] {
+    const ns = this.get(org);
+    this.requireManager(p, ns.name, 'only owners see the pending invitations');
+    return this.deps.invitations.inOrg(ns.name);
+  }
+
+  /** Invites `userName`, not a member yet, as `role` (inviting again changes the role). */
+  invite(by: OrgCaller, org: string, userName: string, role: MemberRole): InvitationView {
+    const ns = this.get(org);
+    this.requireManager(by.principal, ns.name);
+    const user = this.user(userName);
+    return this.deps.invitations.invite(by.principal, ns.name, user, role, by.address);
+  }
+
+  /** Changes a member's role; not_found when `userName` is no member (they join by invitation). */
+  changeRole(by: OrgCaller, org: string, userName: string, role: MemberRole): OrgMember[] {
+    const ns = this.get(org);
+    this.requireManager(by.principal, ns.name);
+    const user = this.user(userName);
+    const members = this.applyRole(by, ns.name, user, role);
+    if (!members) throw new StoreError('not_found', `${user.name} is not a member of ${ns.name}`);
+    return members;
+  }
+
+  /**
+   * The API's PUT of a member: a member's role changes at once; anyone else is invited as `role`,
+   * and joins by accepting.
+   */
+  setMember(
+    by: OrgCaller,
+    org: string,
+    userName: string,
+    role: MemberRole,
+  ): { kind: 'members'; members: OrgMember[] } | { kind: 'invited'; invitation: InvitationView } {
+    const ns = this.get(org);
+    this.requireManager(by.principal, ns.name);
+    const user = this.user(userName);
+    const members = this.applyRole(by, ns.name, user, role);
+    if (members) return { kind: 'members', members };
+    const invitation = this.deps.invitations.invite(by.principal, ns.name, user, role, by.address);
+    return { kind: 'invited', invitation };
+  }
+
+  /** The members after `user`'s role became `role`; undefined when they are no member. */
+  private applyRole(
+    by: OrgCaller,
+    org: string,
+    user: { id: number; name: string },
+    role: MemberRole,
+  ): OrgMember[] | undefined {
+    if (!this.deps.namespaces.changeRole(org, user.id, role)) return undefined;
+    this.record(by, 'member.set', `${org}/${user.name}`, { role });
+    return this.deps.namespaces.members(org);
+  }
+
+  /**
+   * Removes a member (owners; or oneself: leaving), else withdraws a pending invitation (owners).
+   * An organisation keeps at least one owner (namespaces.ts).
+   */
+  remove(by: OrgCaller, org: string, userName: string): 'removed' | 'withdrawn' {
+    const ns = this.get(org);
+    const user = this.user(userName);
+    const manages = this.mayManage(by.principal, ns.name);
+    if (user.id !== by.principal.userId && !manages)
+      throw new StoreError('forbidden', 'only owners manage members');
+    if (this.deps.namespaces.removeMember(ns.name, user.id)) {
+      this.record(by, 'member.removed', `${ns.name}/${user.name}`);
+      return 'removed';
+    }
+    if (manages && this.deps.invitations.withdraw(by.principal, ns.name, user, by.address))
+      return 'withdrawn';
+    throw new StoreError('not_found', `${user.name} is neither a member nor invited`);
+  }
+
+  /** Withdraws the invitation of `userName` (owners); not_found when there is none. */
+  withdraw(by: OrgCaller, org: string, userName: string): void {
+    const ns = this.get(org);
+    this.requireManager(by.principal, ns.name);
+    const user = this.user(userName);
+    if (!this.deps.invitations.withdraw(by.principal, ns.name, user, by.address))
+      throw new StoreError('not_found', `${user.name} has no invitation to ${ns.name}`);
+  }
+
+  private requireOwner(p: Principal, org: string): void {
+    if (!this.mayEditProfile(p, org))
+      throw new StoreError('forbidden', "only owners change the organisation's profile");
+  }
+
+  private requireManager(p: Principal, org: string, message = 'only owners manage members'): void {
+    if (!this.mayManage(p, org)) throw new StoreError('forbidden', message);
+  }
+
+  private user(name: string): { id: number; name: string } {
+    const user = this.deps.users.byName(name);
+    if (!user) throw new StoreError('not_found', `no user "${name}"`);
+    return user;
+  }
+
+  private record(
+    by: OrgCaller,
+    action: string,
+    target: string,
+    detail?: Record<string, unknown>,
+  ): void {
+    this.deps.audit.record({
+      actor: by.principal.name,
+      action,
+      target,
+      address: by.address,
+      ...(detail ? { detail } : {}),
+    });
+  }
+}
