@@ -13,7 +13,13 @@ import { api, codeFromLogs, TestClock } from '../helpers/accounts.js';
 import { TestRegistryClient } from '../helpers/registry-client.js';
 import { ADMIN_KEY, startTestServer, type TestServer } from '../helpers/server.js';
 import { axeViolations } from '../web/axe.js';
-import { findChromium, launchBrowser, screenshots, type TestBrowser } from '../web/browser.js';
+import {
+  findChromium,
+  launchBrowser,
+  screenshots,
+  watchProblems,
+  type TestBrowser,
+} from '../web/browser.js';
 import { pushApp } from '../web/push-app.js';
 
 const PHONE = '+4915112342101';
@@ -66,8 +72,7 @@ describe('governance: the rules page in a browser', function () {
     });
     browser = await launchBrowser(chromium);
     page = browser.page;
-    page.on('pageerror', (e) => void problems.push(e.message));
-    page.on('console', (m) => void (m.type() === 'error' && problems.push(m.text())));
+    watchProblems(page, problems);
     await page.goto(`${srv.url}/login`);
     await page.fill('#phone', PHONE);
     await page.click('button:has-text("Send code")');

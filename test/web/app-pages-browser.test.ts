@@ -10,7 +10,14 @@ import type { Page } from 'playwright-core';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { publishSampleApps } from './app-fixture.js';
 import { axeViolations } from './axe.js';
-import { findChromium, launchBrowser, screenshots, type TestBrowser } from './browser.js';
+import {
+  atWidth,
+  findChromium,
+  launchBrowser,
+  screenshots,
+  watchProblems,
+  type TestBrowser,
+} from './browser.js';
 
 const PAGES = [
   ['overview', '/apps/acme/shop'],
@@ -20,15 +27,6 @@ const PAGES = [
   ['components-wordpress', '/apps/acme/wordpress/components'],
   ['template', '/apps/acme/shop/template'],
 ] as const;
-
-async function atWidth<T>(page: Page, width: number, run: () => Promise<T>): Promise<T> {
-  await page.setViewportSize({ width, height: width === 375 ? 812 : 800 });
-  try {
-    return await run();
-  } finally {
-    await page.setViewportSize({ width: 1280, height: 800 });
-  }
-}
 
 describe('web: an app’s pages in a browser', function () {
   this.timeout(180_000);
@@ -47,8 +45,7 @@ describe('web: an app’s pages in a browser', function () {
       origin: srv.url,
     });
     page = browser.page;
-    page.on('pageerror', (e) => void problems.push(e.message));
-    page.on('console', (m) => void (m.type() === 'error' && problems.push(m.text())));
+    watchProblems(page, problems);
   });
 
   after(async () => {

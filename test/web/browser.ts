@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type BrowserContext, type ConsoleMessage, type Page } from 'playwright-core';
 
 export const SCREENSHOTS = join(import.meta.dirname, '..', 'artifacts', 'screenshots');
 
@@ -71,4 +71,27 @@ export async function screenshots(page: Page, name: string): Promise<void> {
     await page.screenshot({ path: join(SCREENSHOTS, `${name}-${width}.png`), fullPage: true });
   }
   await page.setViewportSize({ width: 1280, height: 800 });
+}
+
+/** Runs `run` with the page `width` px wide (a phone's height at 375), then back at 1280. */
+export async function atWidth<T>(page: Page, width: number, run: () => Promise<T>): Promise<T> {
+  await page.setViewportSize({ width, height: width === 375 ? 812 : 800 });
+  try {
+    return await run();
+  } finally {
+    await page.setViewportSize({ width: 1280, height: 800 });
+  }
+}
+
+/**
+ * Collects the page's script errors and console errors (CSP reports among them) into `into`,
+ * except console messages `expected` accepts (a test's own refused request, say).
+ */
+export function watchProblems(
+  page: Page,
+  into: string[],
+  expected: (message: ConsoleMessage) => boolean = () => false,
+): void {
+  page.on('pageerror', (e) => void into.push(e.message));
+  page.on('console', (m) => void (m.type() === 'error' && !expected(m) && into.push(m.text())));
 }

@@ -10,17 +10,15 @@ import { expect } from 'chai';
 import type { Page } from 'playwright-core';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { axeViolations } from './axe.js';
-import { findChromium, launchBrowser, screenshots, type TestBrowser } from './browser.js';
+import {
+  atWidth,
+  findChromium,
+  launchBrowser,
+  screenshots,
+  watchProblems,
+  type TestBrowser,
+} from './browser.js';
 import { HOSTILE_NOTES, publishFeedApps } from './feed-fixture.js';
-
-async function atWidth(page: Page, width: number, run: () => Promise<void>): Promise<void> {
-  await page.setViewportSize({ width, height: width === 375 ? 812 : 800 });
-  try {
-    await run();
-  } finally {
-    await page.setViewportSize({ width: 1280, height: 800 });
-  }
-}
 
 describe('web: badges and feeds in a browser', function () {
   this.timeout(180_000);
@@ -39,17 +37,8 @@ describe('web: badges and feeds in a browser', function () {
       origin: srv.url,
     });
     page = browser.page;
-    page.on('pageerror', (e) => void problems.push(e.message));
     // A document that is no page (a badge opened on its own) makes chromium ask for /favicon.ico.
-    page.on(
-      'console',
-      (m) =>
-        void (
-          m.type() === 'error' &&
-          !m.location().url.endsWith('/favicon.ico') &&
-          problems.push(m.text())
-        ),
-    );
+    watchProblems(page, problems, (m) => m.location().url.endsWith('/favicon.ico'));
   });
 
   after(async () => {

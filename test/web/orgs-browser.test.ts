@@ -15,7 +15,13 @@ import { api, loginWithPhone } from '../helpers/accounts.js';
 import { TestRegistryClient } from '../helpers/registry-client.js';
 import { ADMIN_KEY, startTestServer, type TestServer } from '../helpers/server.js';
 import { axeViolations } from './axe.js';
-import { findChromium, launchBrowser, screenshots, type TestBrowser } from './browser.js';
+import {
+  findChromium,
+  launchBrowser,
+  screenshots,
+  watchProblems,
+  type TestBrowser,
+} from './browser.js';
 import { pushApp } from './push-app.js';
 
 const ORG = 'acme-labs';
@@ -68,16 +74,7 @@ describe('web: organisations in a browser (create, invite, join, roles, remove, 
     guest = (await loginWithPhone(srv, '+4915112340302', 'max')).token;
     browser = await launchBrowser(chromium);
     page = browser.page;
-    page.on('pageerror', (e) => void problems.push(e.message));
-    page.on(
-      'console',
-      (m) =>
-        void (
-          m.type() === 'error' &&
-          !m.text().startsWith('Failed to load resource') &&
-          problems.push(m.text())
-        ),
-    );
+    watchProblems(page, problems, (m) => m.text().startsWith('Failed to load resource'));
     // The removal and leave forms ask first (static/app.js); the test says yes.
     page.on('dialog', (d) => void d.accept());
   });
