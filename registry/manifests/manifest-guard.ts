@@ -14,6 +14,8 @@ export type ManifestGuard = (push: {
   /** The writer asked past the store's rules explicitly (`?force=true`); the guard decides. */
   force: boolean;
   address?: string | undefined;
+  /** The store mirror following this upstream wrote it (an in-process push, never /v2). */
+  mirror?: string | undefined;
 }) => void | Promise<void>;
 
 /**

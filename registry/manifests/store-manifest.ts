@@ -14,6 +14,11 @@ export interface ManifestPush {
   address?: string | undefined;
   /** Asked past the store's rules explicitly (`?force=true`); the guard decides. */
   force?: boolean;
+  /**
+   * The store mirror following this upstream writes it: a tag the upstream moved (an owner's
+   * republish there) moves here too. Only in-process writers set it; /v2 never does.
+   */
+  mirror?: string;
 }
 
 /**
@@ -39,7 +44,16 @@ export async function storeManifest(
     });
   }
   const tag = ref.kind === 'tag' ? ref.tag : null;
-  await ctx.guard({ repository, tag, manifest, content, actor, force: !!push.force, address });
+  await ctx.guard({
+    repository,
+    tag,
+    manifest,
+    content,
+    actor,
+    force: !!push.force,
+    address,
+    mirror: push.mirror,
+  });
   const { missing } = await ctx.meta.putManifest(
     { repository, ...manifest, content },
     tag ?? undefined,

@@ -34,6 +34,8 @@ export interface TagChange {
   actor: string;
   force: boolean;
   address?: string | undefined;
+  /** The store mirror following this upstream makes the change (manifest-guard.ts). */
+  mirror?: string | undefined;
 }
 
 export class Immutability {
@@ -86,12 +88,12 @@ export class Immutability {
    */
   attach(registry: Registry, next: ManifestGuard): void {
     registry.setGuard(async (push) => {
-      const { repository, tag, manifest, actor, force, address } = push;
+      const { repository, tag, manifest, actor, force, address, mirror } = push;
       const forced =
         tag === null
           ? undefined
           : this.check(
-              { repository, tag, digest: manifest.digest, actor, force, address },
+              { repository, tag, digest: manifest.digest, actor, force, address, mirror },
               await registry.meta.tagDigest(repository, tag),
             );
       await next(push);
@@ -117,6 +119,9 @@ export class Immutability {
     const rule = this.ruleHit(rules, change.repository, change.tag);
     if (!rule) return;
     const what = change.digest === undefined ? 'deleted' : 'moved or overwritten';
+    // A mirrored app is its upstream's (read-only here): what its owners republished there,
+    // after their own rules, is followed, and audited as a republish by the mirror.
+    if (change.mirror !== undefined) return this.republished(change, rule, current);
     if (!change.force)
       throw new OciError(
         'DENIED',
@@ -138,13 +143,23 @@ export class Immutability {
         `${change.repository}:${change.tag} is immutable (${rule}); only an owner of ${namespace} may force it`,
         { rule },
       );
+    return this.republished(change, rule, current);
+  }
+
+  /** What audits a change past a rule, once it is sure to happen. */
+  private republished(change: TagChange, rule: string, current: string): () => void {
     return () =>
       this.deps.audit.record({
         actor: change.actor,
         action: change.digest === undefined ? 'tag.force_deleted' : 'tag.republished',
         target: `${change.repository}:${change.tag}`,
         address: change.address ?? '',
-        detail: { rule, from: current, ...(change.digest ? { to: change.digest } : {}) },
+        detail: {
+          rule,
+          from: current,
+          ...(change.digest ? { to: change.digest } : {}),
+          ...(change.mirror !== undefined ? { mirror: change.mirror } : {}),
+        },
       });
   }
 

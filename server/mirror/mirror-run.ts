@@ -70,7 +70,7 @@ export async function runMirror(
   } catch (err) {
     return `upstream ${upstream.name}: ${messageOf(err)}`;
   }
-  const local = new LocalRegistry(deps.registry, actor, deps.maxManifestBytes);
+  const local = new LocalRegistry(deps.registry, actor, deps.maxManifestBytes, upstream.name);
   let total = 0;
   let firstError: string | null = null;
   const followed: string[] = [];

@@ -218,6 +218,37 @@ describe('store mirror: following an upstream store', function () {
     for (const d of older) expect(proxy.blobGets.get(d) ?? 0, d).to.equal(before.get(d) ?? 0);
   });
 
+  it('follows a version its upstream republished, into a namespace whose versions are immutable', async () => {
+    const rules = await api(mirror, 'PUT', '/api/v1/namespaces/acme/immutability', {
+      bearer: ADMIN_KEY,
+      body: { versions: true, tagPatterns: [] },
+    });
+    expect(rules.status, rules.text).to.equal(200);
+    const before = (await manifest(down, APP, '2.2.0')).digest;
+    // The upstream's owner republishes 2.2.0 (no rule there): new bytes under the same version.
+    const again = await publishVersion(up, APP, '2.2.0', 1);
+    expect(again.bundle).to.not.equal(before);
+    const item = await runMirror(mirror, 'public');
+    expect(item.lastRun?.error ?? null).to.equal(null);
+    expect((await manifest(down, APP, '2.2.0')).digest).to.equal(again.bundle);
+    const audit = await api<{ entries: { actor: string; target: string; detail: unknown }[] }>(
+      mirror,
+      'GET',
+      '/api/v1/audit?action=tag.republished&limit=50',
+      { bearer: ADMIN_KEY },
+    );
+    expect(audit.body.entries.map((e) => [e.actor, e.target])).to.deep.include([
+      'mirror:public',
+      `${APP}:2.2.0`,
+    ]);
+    expect(audit.body.entries.find((e) => e.target === `${APP}:2.2.0`)?.detail).to.deep.include({
+      mirror: 'public',
+      from: before,
+      to: again.bundle,
+    });
+    published.set('2.2.0', again);
+  });
+
   it('admin routes: 401 without credentials, 403 for others, 404 for an unknown upstream', async () => {
     expect((await api(mirror, 'GET', '/api/v1/admin/mirror')).status).to.equal(401);
     expect((await api(mirror, 'POST', '/api/v1/admin/mirror/public/run')).status).to.equal(401);

@@ -37,10 +37,12 @@ export class LocalRegistry implements RepositoryProvider<Target> {
     /** Who the writes are logged and audited as. */
     private readonly actor: string,
     private readonly maxManifestBytes: number,
+    /** The store mirror's upstream, when the mirror writes (store-manifest.ts `mirror`). */
+    private readonly mirror?: string,
   ) {}
 
   repository(name: string): Target {
-    return new LocalRepository(this.registry, name, this.actor, this.maxManifestBytes);
+    return new LocalRepository(this.registry, name, this.actor, this.maxManifestBytes, this.mirror);
   }
 }
 
@@ -50,6 +52,7 @@ class LocalRepository implements Target {
     private readonly name: string,
     private readonly actor: string,
     private readonly maxManifestBytes: number,
+    private readonly mirror: string | undefined,
   ) {}
 
   /** A tag or digest of this repository as the descriptor of its manifest. */
@@ -120,6 +123,7 @@ class LocalRepository implements Target {
       contentType: expected.mediaType,
       content,
       actor: this.actor,
+      ...(this.mirror !== undefined && { mirror: this.mirror }),
     });
   }
 
