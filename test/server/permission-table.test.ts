@@ -159,6 +159,7 @@ const STORE_ACTIONS = [
   'list-org-webhooks',
   'read-org-usage',
   'set-quota',
+  'set-immutability',
 ] as const;
 type StoreAction = (typeof STORE_ACTIONS)[number];
 
@@ -172,6 +173,8 @@ const N = false;
  * session or the push scope); owners (with the push scope) see their organisation's pending ones.
  * An organisation's webhooks are its owners' (with the push scope) and the admin's alone.
  * Its storage usage is its owners' (any scope) and the admin's; quotas are set by the admin alone.
+ * Its rules (immutable versions, retention) are changed by its owners (with the push scope) and
+ * the admin, as its webhooks are.
  */
 const STORE_TABLE: readonly [PrincipalId, Record<StoreAction, boolean>][] = [
   [
@@ -189,6 +192,7 @@ const STORE_TABLE: readonly [PrincipalId, Record<StoreAction, boolean>][] = [
       'list-org-webhooks': N,
       'read-org-usage': N,
       'set-quota': N,
+      'set-immutability': N,
     },
   ],
   [
@@ -206,6 +210,7 @@ const STORE_TABLE: readonly [PrincipalId, Record<StoreAction, boolean>][] = [
       'list-org-webhooks': Y,
       'read-org-usage': Y,
       'set-quota': N,
+      'set-immutability': Y,
     },
   ],
   [
@@ -223,6 +228,7 @@ const STORE_TABLE: readonly [PrincipalId, Record<StoreAction, boolean>][] = [
       'list-org-webhooks': N,
       'read-org-usage': Y,
       'set-quota': N,
+      'set-immutability': N,
     },
   ],
   [
@@ -240,6 +246,7 @@ const STORE_TABLE: readonly [PrincipalId, Record<StoreAction, boolean>][] = [
       'list-org-webhooks': N,
       'read-org-usage': Y,
       'set-quota': N,
+      'set-immutability': N,
     },
   ],
   [
@@ -257,6 +264,7 @@ const STORE_TABLE: readonly [PrincipalId, Record<StoreAction, boolean>][] = [
       'list-org-webhooks': Y,
       'read-org-usage': Y,
       'set-quota': N,
+      'set-immutability': Y,
     },
   ],
   [
@@ -274,6 +282,7 @@ const STORE_TABLE: readonly [PrincipalId, Record<StoreAction, boolean>][] = [
       'list-org-webhooks': Y,
       'read-org-usage': Y,
       'set-quota': N,
+      'set-immutability': Y,
     },
   ],
   [
@@ -291,6 +300,7 @@ const STORE_TABLE: readonly [PrincipalId, Record<StoreAction, boolean>][] = [
       'list-org-webhooks': N,
       'read-org-usage': N,
       'set-quota': N,
+      'set-immutability': N,
     },
   ],
   [
@@ -308,6 +318,7 @@ const STORE_TABLE: readonly [PrincipalId, Record<StoreAction, boolean>][] = [
       'list-org-webhooks': N,
       'read-org-usage': N,
       'set-quota': N,
+      'set-immutability': N,
     },
   ],
   [
@@ -325,6 +336,7 @@ const STORE_TABLE: readonly [PrincipalId, Record<StoreAction, boolean>][] = [
       'list-org-webhooks': N,
       'read-org-usage': N,
       'set-quota': N,
+      'set-immutability': N,
     },
   ],
   [
@@ -342,6 +354,7 @@ const STORE_TABLE: readonly [PrincipalId, Record<StoreAction, boolean>][] = [
       'list-org-webhooks': N,
       'read-org-usage': N,
       'set-quota': N,
+      'set-immutability': N,
     },
   ],
   [
@@ -359,6 +372,7 @@ const STORE_TABLE: readonly [PrincipalId, Record<StoreAction, boolean>][] = [
       'list-org-webhooks': N,
       'read-org-usage': N,
       'set-quota': N,
+      'set-immutability': N,
     },
   ],
   [
@@ -376,6 +390,7 @@ const STORE_TABLE: readonly [PrincipalId, Record<StoreAction, boolean>][] = [
       'list-org-webhooks': N,
       'read-org-usage': N,
       'set-quota': N,
+      'set-immutability': N,
     },
   ],
   [
@@ -393,6 +408,7 @@ const STORE_TABLE: readonly [PrincipalId, Record<StoreAction, boolean>][] = [
       'list-org-webhooks': N,
       'read-org-usage': N,
       'set-quota': N,
+      'set-immutability': N,
     },
   ],
   [
@@ -410,6 +426,7 @@ const STORE_TABLE: readonly [PrincipalId, Record<StoreAction, boolean>][] = [
       'list-org-webhooks': Y,
       'read-org-usage': Y,
       'set-quota': Y,
+      'set-immutability': Y,
     },
   ],
 ];
@@ -477,6 +494,7 @@ const STORE_RESOURCE: Record<StoreAction, string> = {
   'list-org-webhooks': 'GET /api/v1/namespaces/acme/webhooks',
   'read-org-usage': 'GET /api/v1/namespaces/acme/usage',
   'set-quota': 'PUT /api/v1/admin/quotas/acme',
+  'set-immutability': 'PUT /api/v1/namespaces/acme/immutability',
 };
 /**
  * Answers that show a request got past the permission check without changing anything: nobody
@@ -487,6 +505,7 @@ const STORE_BODY: Partial<Record<StoreAction, object>> = {
   'create-key': { name: 'from-table', scopes: ['read'] },
   'set-member': { role: 'member' },
   'set-quota': { limitBytes: 0, warnBytes: 0 },
+  'set-immutability': { versions: false, tagPatterns: [] },
 };
 
 interface ApiResponse {
