@@ -140,7 +140,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
 
   const keys = new AccessKeys(db, clock);
   const print = options.print ?? ((l: string) => console.error(l));
-  const accounts = createAccounts({ db, keys, config, dataDir: data, log, print, clock });
+  const accounts = createAccounts({ db, store, keys, config, dataDir: data, log, print, clock });
   bootstrapAdmin({
     db,
     keys,

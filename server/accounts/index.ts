@@ -1,12 +1,14 @@
 import type { Logger } from 'pino';
 import type { Config } from '../../schemas/config.js';
 import type { Db } from '../db/open-database.js';
+import type { StoreDatabase } from '../db/store-database.js';
 import { secretFile } from '../keys/secret-file.js';
 import type { AccessKeys } from '../auth/access-keys.js';
 import { AuditLog } from './audit-log.js';
 import { FailedCredentials } from './failed-credentials.js';
 import { Invitations } from './invitations.js';
 import { OwnKeys } from './own-keys.js';
+import { loginCodeRepository } from './login-code-repository.js';
 import { LoginCodes } from './login-codes.js';
 import { Namespaces } from './namespaces.js';
 import { PhoneLogin } from './phone-login.js';
@@ -28,6 +30,7 @@ export interface Accounts {
 
 export function createAccounts(deps: {
   db: Db;
+  store: StoreDatabase;
   keys: AccessKeys;
   config: Config;
   dataDir: string;
@@ -36,12 +39,16 @@ export function createAccounts(deps: {
   print: (line: string) => void;
   clock: () => number;
 }): Accounts {
-  const { db, config, log, clock } = deps;
+  const { db, store, config, log, clock } = deps;
   const namespaces = new Namespaces(db, clock);
   const users = new Users(db, namespaces, clock);
   const sessions = new Sessions(db, config.auth.sessionTtlDays * 86_400_000, clock);
   const audit = new AuditLog(db, clock);
-  const codes = new LoginCodes(db, secretFile(deps.dataDir, 'login-code.key'), clock);
+  const codes = new LoginCodes(
+    loginCodeRepository(store),
+    secretFile(deps.dataDir, 'login-code.key'),
+    clock,
+  );
   const sms = createSmsProvider(config.sms, log.child({ module: 'sms' }), deps.print);
   const failures = new FailedCredentials({
     limits: config.auth.rateLimit,

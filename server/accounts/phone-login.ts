@@ -54,7 +54,7 @@ export class PhoneLogin {
         'too many codes asked from this address',
         this.codeRequests.retryAfter(address),
       );
-    const issued = this.deps.codes.issue(phone, address);
+    const issued = await this.deps.codes.issue(phone, address);
     if (!issued.ok)
       throw limited(
         'a code was sent to this number moments ago; wait before asking again',
@@ -63,7 +63,7 @@ export class PhoneLogin {
     try {
       await this.deps.sms.send(phone, issued.code);
     } catch (err) {
-      this.deps.codes.withdraw(issued.id);
+      await this.deps.codes.withdraw(issued.id);
       if (err instanceof SmsError)
         throw new StoreError('unavailable', `${err.message}; please try again`, undefined, {
           cause: err,
@@ -73,7 +73,12 @@ export class PhoneLogin {
     this.deps.log.info({ to: maskPhone(phone), provider: this.deps.sms.name }, 'login code sent');
   }
 
-  login(rawPhone: string, code: string, address: string, wantedName?: string): LoginResult {
+  async login(
+    rawPhone: string,
+    code: string,
+    address: string,
+    wantedName?: string,
+  ): Promise<LoginResult> {
     const phone = this.phone(rawPhone);
     // The phone is the account's name here: wrong codes for it add up from any address.
     const attempt = { door: 'login', address, name: phone, actor: maskPhone(phone) } as const;
@@ -91,7 +96,7 @@ export class PhoneLogin {
         this.loginAttempts.retryAfter(address),
       );
     this.deps.users.assertCanSignUp(phone, wantedName);
-    const verdict = this.deps.codes.verify(phone, code);
+    const verdict = await this.deps.codes.verify(phone, code);
     if (verdict !== 'ok') {
       this.deps.failures.failed(attempt, verdict);
       throw new StoreError(
@@ -131,7 +136,7 @@ export class PhoneLogin {
    * store has no phone account yet. Only an admin's key with every scope opens a session; wrong
    * keys count against the address and the key's owner like wrong codes.
    */
-  loginWithKey(secret: string, address: string): LoginResult {
+  async loginWithKey(secret: string, address: string): Promise<LoginResult> {
     const owner = this.deps.keys.ownerOf(secret);
     const attempt = { door: 'login', address, name: owner } as const;
     const refused = this.deps.failures.refusal(attempt);

@@ -50,8 +50,8 @@ export function loginRoutes(router: Router, s: WebServices): void {
       if (action === 'login' || action === 'key') {
         const session =
           action === 'key'
-            ? login.loginWithKey(field(form, 'key').trim(), addressOf(req))
-            : login.login(
+            ? await login.loginWithKey(field(form, 'key').trim(), addressOf(req))
+            : await login.login(
                 state.phone,
                 field(form, 'code').trim(),
                 addressOf(req),
