@@ -12,6 +12,7 @@ import { loginCodeRepository } from './login-code-repository.js';
 import { LoginCodes } from './login-codes.js';
 import { Namespaces } from './namespaces.js';
 import { PhoneLogin } from './phone-login.js';
+import { sessionRepository } from './session-repository.js';
 import { Sessions } from './sessions.js';
 import { createSmsProvider } from './sms/index.js';
 import { Users } from './users.js';
@@ -42,7 +43,11 @@ export function createAccounts(deps: {
   const { db, store, config, log, clock } = deps;
   const namespaces = new Namespaces(db, clock);
   const users = new Users(db, namespaces, clock);
-  const sessions = new Sessions(db, config.auth.sessionTtlDays * 86_400_000, clock);
+  const sessions = new Sessions(
+    sessionRepository(store),
+    config.auth.sessionTtlDays * 86_400_000,
+    clock,
+  );
   const audit = new AuditLog(db, clock);
   const codes = new LoginCodes(
     loginCodeRepository(store),

@@ -119,7 +119,7 @@ export class PhoneLogin {
         detail: { role: 'admin', via: 'auth.admins' },
       });
     }
-    const session = this.deps.sessions.create(user.id, address);
+    const session = await this.deps.sessions.create(user.id, address);
     if (created)
       this.deps.audit.record({
         actor: user.name,
@@ -159,7 +159,7 @@ export class PhoneLogin {
       );
     const user = this.deps.users.byId(p.userId);
     if (!user) throw new StoreError('unauthorized', 'wrong, revoked or expired access key');
-    const session = this.deps.sessions.create(user.id, address);
+    const session = await this.deps.sessions.create(user.id, address);
     this.deps.audit.record({
       actor: user.name,
       action: 'login',

@@ -55,10 +55,10 @@ export function authRoutes(deps: {
       });
   });
 
-  router.post('/logout', (req, res) => {
+  router.post('/logout', async (req, res) => {
     const principal = requireUser(res.locals.principal);
     if (principal.sessionId !== undefined) {
-      deps.sessions.end(principal.sessionId);
+      await deps.sessions.end(principal.sessionId);
       deps.audit.record({
         actor: principal.name,
         action: 'logout',

@@ -84,10 +84,10 @@ export function loginRoutes(router: Router, s: WebServices): void {
     }
   });
 
-  router.post('/logout', (req, res) => {
+  router.post('/logout', async (req, res) => {
     const ctx = res.locals.web;
     if (ctx.user?.sessionId !== undefined) {
-      sessions.end(ctx.user.sessionId);
+      await sessions.end(ctx.user.sessionId);
       audit.record({
         actor: ctx.user.name,
         action: 'logout',
