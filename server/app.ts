@@ -16,6 +16,7 @@ import {
 } from '../registry/index.js';
 import { createOutboundFetch, OutboundPolicy } from '../registry/client/index.js';
 import type { Config } from '../schemas/config.js';
+import { accessKeyRepository } from './auth/access-key-repository.js';
 import { AccessKeys } from './auth/access-keys.js';
 import { bootstrapAdmin } from './auth/bootstrap.js';
 import { Permissions } from './auth/permissions.js';
@@ -138,10 +139,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       )
     : undefined;
 
-  const keys = new AccessKeys(db, clock);
+  const keys = new AccessKeys(accessKeyRepository(store), clock);
   const print = options.print ?? ((l: string) => console.error(l));
   const accounts = createAccounts({ db, store, keys, config, dataDir: data, log, print, clock });
-  bootstrapAdmin({
+  await bootstrapAdmin({
     db,
     keys,
     namespaces: accounts.namespaces,

@@ -137,7 +137,7 @@ export class PhoneLogin {
    * keys count against the address and the key's owner like wrong codes.
    */
   async loginWithKey(secret: string, address: string): Promise<LoginResult> {
-    const owner = this.deps.keys.ownerOf(secret);
+    const owner = await this.deps.keys.ownerOf(secret);
     const attempt = { door: 'login', address, name: owner } as const;
     const refused = this.deps.failures.refusal(attempt);
     if (refused)
@@ -147,7 +147,7 @@ export class PhoneLogin {
         'too many login attempts from this address',
         this.loginAttempts.retryAfter(address),
       );
-    const p = this.deps.keys.authenticate(secret);
+    const p = await this.deps.keys.authenticate(secret);
     if (p?.kind !== 'user') {
       this.deps.failures.failed(attempt, 'wrong key');
       throw new StoreError('unauthorized', 'wrong, revoked or expired access key');

@@ -1,7 +1,7 @@
-import { and, eq, isNull } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { Db } from '../db/open-database.js';
-import { accessKeys, users } from '../db/schema.js';
+import { users } from '../db/schema.js';
 import type { Namespaces } from '../accounts/namespaces.js';
 import { hashSecret, type AccessKeys } from './access-keys.js';
 
@@ -12,7 +12,7 @@ const BOOTSTRAP_KEY_NAME = 'bootstrap';
  * On every start: the `admin` user exists, and its bootstrap key equals the configured one.
  * With no configured key and no key yet, a random key is made and printed once.
  */
-export function bootstrapAdmin(deps: {
+export async function bootstrapAdmin(deps: {
   db: Db;
   keys: AccessKeys;
   namespaces: Namespaces;
@@ -20,7 +20,7 @@ export function bootstrapAdmin(deps: {
   log: Logger;
   print: (line: string) => void;
   clock: () => number;
-}): void {
+}): Promise<void> {
   const { db, keys, adminKey, log } = deps;
   let admin = db.select().from(users).where(eq(users.name, ADMIN_NAME)).get();
   if (!admin) {
@@ -40,25 +40,18 @@ export function bootstrapAdmin(deps: {
     });
     log.info({ user: ADMIN_NAME }, 'admin user created');
   }
-  const existing = db
-    .select()
-    .from(accessKeys)
-    .where(
-      and(
-        eq(accessKeys.userId, admin.id),
-        eq(accessKeys.name, BOOTSTRAP_KEY_NAME),
-        isNull(accessKeys.revokedAt),
-      ),
-    )
-    .get();
+  const existing = await keys.liveNamed(admin.id, BOOTSTRAP_KEY_NAME);
   if (adminKey) {
     if (!existing)
-      keys.create(admin.id, BOOTSTRAP_KEY_NAME, ['read', 'install', 'push'], { secret: adminKey });
-    else if (existing.secretHash !== hashSecret(adminKey)) keys.setSecret(existing.id, adminKey);
+      await keys.create(admin.id, BOOTSTRAP_KEY_NAME, ['read', 'install', 'push'], {
+        secret: adminKey,
+      });
+    else if (existing.secretHash !== hashSecret(adminKey))
+      await keys.setSecret(existing.id, adminKey);
     return;
   }
   if (!existing) {
-    const { key } = keys.create(admin.id, BOOTSTRAP_KEY_NAME, ['read', 'install', 'push']);
+    const { key } = await keys.create(admin.id, BOOTSTRAP_KEY_NAME, ['read', 'install', 'push']);
     deps.print(
       `appshelf: the admin access key is ${key}\nappshelf: it is shown only now; log in as "${ADMIN_NAME}" with it.`,
     );

@@ -64,11 +64,11 @@ async function principalOf(req: Request, deps: AuthenticateDeps): Promise<Princi
     const isSession = credential.startsWith(SESSION_PREFIX);
     const principal = isSession
       ? await deps.sessions.authenticate(credential)
-      : deps.keys.authenticate(credential);
+      : await deps.keys.authenticate(credential);
     // A robot's keys (Rainstore publish and install) work on the registry only.
     if (!principal || isRobot(principal)) {
       // A wrong key that starts like a user's key is a guess at that user's key.
-      const name = isSession ? undefined : deps.keys.ownerOf(credential);
+      const name = isSession ? undefined : await deps.keys.ownerOf(credential);
       deps.failures.failed(
         { door: 'api', address, name },
         'unknown, revoked or expired credentials',

@@ -109,12 +109,12 @@ export function adminRoutes(deps: {
     res.json({ ...publicProfile(updated), role: updated.role, disabled: updated.disabled });
   });
 
-  router.delete('/keys/:id', (req, res) => {
+  router.delete('/keys/:id', async (req, res) => {
     const actor = admin(res);
     const id = Number(req.params.id);
-    const key = Number.isSafeInteger(id) ? deps.keys.get(id) : undefined;
+    const key = Number.isSafeInteger(id) ? await deps.keys.get(id) : undefined;
     if (!key || key.revoked) throw new StoreError('not_found', 'no such key');
-    deps.keys.revoke(id);
+    await deps.keys.revoke(id);
     deps.audit.record({
       actor: actor.name,
       action: 'key.revoked',
