@@ -20,6 +20,7 @@ import { accessKeyRepository } from './auth/access-key-repository.js';
 import { AccessKeys } from './auth/access-keys.js';
 import { bootstrapAdmin } from './auth/bootstrap.js';
 import { Permissions } from './auth/permissions.js';
+import { pullCredentialRepository } from './auth/pull-credential-repository.js';
 import { PullCredentials } from './auth/pull-credentials.js';
 import { createRegistryAccess } from './auth/registry-access.js';
 import { tokenEndpoint } from './auth/token-endpoint.js';
@@ -318,7 +319,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       .json(report);
   });
   const pulls = new PullCredentials({
-    db,
+    repository: pullCredentialRepository(store),
     ttlSeconds: config.rainstore.pullCredentialTtlSeconds,
     clock,
   });

@@ -75,7 +75,7 @@ export function tokenEndpoint(deps: {
     password: string,
   ): Promise<Principal | undefined> => {
     const principal =
-      deps.pulls.authenticate(password, attempt.name ?? '') ??
+      (await deps.pulls.authenticate(password, attempt.name ?? '')) ??
       (await deps.keys.authenticate(password, attempt.name));
     if (!principal) {
       deps.failures.failed(attempt, 'wrong user name or access key');

@@ -298,7 +298,7 @@ export function rainstoreRoutes(deps: RainstoreRoutesDeps): Router {
         hubHostOf(publicUrl, req),
         ownHostsOf(publicUrl, req),
         // forInstall alone serves no template: no secret is minted for it.
-        getTemplate ? deps.pulls.issue(principal, app.id) : null,
+        getTemplate ? await deps.pulls.issue(principal, app.id) : null,
         holds,
       );
       if (getTemplate) template = JSON.stringify(served);
