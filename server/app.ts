@@ -144,17 +144,16 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const print = options.print ?? ((l: string) => console.error(l));
   const accounts = createAccounts({ db, store, keys, config, dataDir: data, log, print, clock });
   await bootstrapAdmin({
-    db,
+    users: accounts.users,
     keys,
-    namespaces: accounts.namespaces,
     adminKey: config.auth.adminKey,
     log,
     print,
-    clock,
   });
+  const directory = sqlAccessDirectory(sqlite);
   const permissions = new Permissions(
     { anonymousPull: config.registry.anonymousPull, proxies: config.registry.proxies },
-    sqlAccessDirectory(sqlite),
+    directory,
     clock,
   );
   const tokens = await TokenService.open(
@@ -219,7 +218,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   indexer.attach();
   const immutability = new Immutability({
     db,
-    users: accounts.users,
+    directory,
     permissions,
     audit: accounts.audit,
     clock,

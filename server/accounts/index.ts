@@ -10,7 +10,9 @@ import { Invitations } from './invitations.js';
 import { OwnKeys } from './own-keys.js';
 import { loginCodeRepository } from './login-code-repository.js';
 import { LoginCodes } from './login-codes.js';
+import { namespaceRepository } from './namespace-repository.js';
 import { Namespaces } from './namespaces.js';
+import { userRepository } from './user-repository.js';
 import { PhoneLogin } from './phone-login.js';
 import { sessionRepository } from './session-repository.js';
 import { Sessions } from './sessions.js';
@@ -41,8 +43,8 @@ export function createAccounts(deps: {
   clock: () => number;
 }): Accounts {
   const { db, store, config, log, clock } = deps;
-  const namespaces = new Namespaces(db, clock);
-  const users = new Users(db, namespaces, clock);
+  const namespaces = new Namespaces(namespaceRepository(store), clock);
+  const users = new Users(userRepository(store), clock);
   const sessions = new Sessions(
     sessionRepository(store),
     config.auth.sessionTtlDays * 86_400_000,

@@ -14,7 +14,8 @@ import type { Db } from '../db/open-database.js';
 import { namespaceMembers, namespaces, orgInvitations, users } from '../db/schema.js';
 import { StoreError } from '../errors.js';
 import type { AuditLog } from './audit-log.js';
-import type { MemberRole, Namespaces, Tx } from './namespaces.js';
+import type { MemberRole, Namespaces } from './namespaces.js';
+import { joinNamespace, type SqliteTx as Tx } from './namespaces-sqlite.js';
 
 export interface InvitationView {
   org: string;
@@ -42,13 +43,13 @@ export class Invitations {
   ) {}
 
   /** Invites `user`, not a member yet, to `org` as `role`; inviting again changes the role. */
-  invite(
+  async invite(
     by: Person,
     org: string,
     user: { id: number; name: string },
     role: MemberRole,
     address: string,
-  ): InvitationView {
+  ): Promise<InvitationView> {
     if (user.name === ADMIN_NAME)
       throw new StoreError(
         'invalid',
@@ -61,7 +62,7 @@ export class Invitations {
         "an app's robot cannot be invited to an organisation (it works on its app only)",
         { field: 'user', reason: 'robot_account' },
       );
-    const ns = this.org(org);
+    const ns = await this.org(org);
     const now = this.deps.clock();
     this.deps.db.transaction((tx) => {
       if (memberRow(tx, ns.id, user.id))
@@ -86,40 +87,45 @@ export class Invitations {
   }
 
   /** The invitations waiting for user `userId`, oldest first. */
-  forUser(userId: number): InvitationView[] {
+  async forUser(userId: number): Promise<InvitationView[]> {
     return this.list(eq(orgInvitations.userId, userId));
   }
 
   /** The invitations of `org` that are waiting for an answer, oldest first. */
-  inOrg(org: string): InvitationView[] {
-    return this.list(eq(orgInvitations.namespaceId, this.org(org).id));
+  async inOrg(org: string): Promise<InvitationView[]> {
+    return this.list(eq(orgInvitations.namespaceId, (await this.org(org)).id));
   }
 
   /** `me` joins `org` with the role they were invited as; the invitation is used up. */
-  accept(
+  async accept(
     me: Person,
     org: string,
     address: string,
-  ): { namespace: string; kind: 'org'; role: MemberRole } {
-    const ns = this.org(org);
+  ): Promise<{ namespace: string; kind: 'org'; role: MemberRole }> {
+    const ns = await this.org(org);
     const role = this.deps.db.transaction((tx) => {
       const invitation = this.take(tx, ns.id, me.userId, org);
-      return this.deps.namespaces.joinIn(tx, ns.id, me.userId, invitation.role);
+      return joinNamespace(tx, ns.id, me.userId, invitation.role, this.deps.clock());
     });
     this.record(me, 'invitation.accepted', org, me.name, address, { role });
     return { namespace: org, kind: 'org', role };
   }
 
   /** `me` says no to `org`'s invitation. */
-  decline(me: Person, org: string, address: string): void {
-    const ns = this.org(org);
+  async decline(me: Person, org: string, address: string): Promise<void> {
+    const ns = await this.org(org);
     this.deps.db.transaction((tx) => this.take(tx, ns.id, me.userId, org));
     this.record(me, 'invitation.declined', org, me.name, address);
   }
 
   /** An owner takes back the invitation of `user`; false when there is none. */
-  withdraw(by: Person, org: string, user: { id: number; name: string }, address: string): boolean {
-    const ns = this.org(org);
+  async withdraw(
+    by: Person,
+    org: string,
+    user: { id: number; name: string },
+    address: string,
+  ): Promise<boolean> {
+    const ns = await this.org(org);
     const gone = this.deps.db
       .delete(orgInvitations)
       .where(and(eq(orgInvitations.namespaceId, ns.id), eq(orgInvitations.userId, user.id)))
@@ -129,8 +135,8 @@ export class Invitations {
     return true;
   }
 
-  private org(name: string): { id: number; displayName: string } {
-    const ns = this.deps.namespaces.get(name);
+  private async org(name: string): Promise<{ id: number; displayName: string }> {
+    const ns = await this.deps.namespaces.get(name);
     if (!ns || ns.kind !== 'org') throw new StoreError('not_found', `no organisation "${name}"`);
     return ns;
   }

@@ -95,7 +95,7 @@ export class PhoneLogin {
         'too many login attempts from this address',
         this.loginAttempts.retryAfter(address),
       );
-    this.deps.users.assertCanSignUp(phone, wantedName);
+    await this.deps.users.assertCanSignUp(phone, wantedName);
     const verdict = await this.deps.codes.verify(phone, code);
     if (verdict !== 'ok') {
       this.deps.failures.failed(attempt, verdict);
@@ -104,12 +104,12 @@ export class PhoneLogin {
         verdict === 'expired' ? 'the code has expired; ask for a new one' : 'wrong or used code',
       );
     }
-    const found = this.deps.users.findOrCreateByPhone(phone, wantedName);
+    const found = await this.deps.users.findOrCreateByPhone(phone, wantedName);
     const { created } = found;
     let { user } = found;
     if (user.disabled) throw new StoreError('forbidden', 'this account is disabled');
     if (this.deps.admins.has(phone) && user.role !== 'admin') {
-      this.deps.users.setRole(user.id, 'admin');
+      await this.deps.users.setRole(user.id, 'admin');
       user = { ...user, role: 'admin' };
       this.deps.audit.record({
         actor: 'auth.admins',
@@ -157,7 +157,7 @@ export class PhoneLogin {
         'forbidden',
         "only an admin's access key with the push scope signs in here; sign in with your phone number",
       );
-    const user = this.deps.users.byId(p.userId);
+    const user = await this.deps.users.byId(p.userId);
     if (!user) throw new StoreError('unauthorized', 'wrong, revoked or expired access key');
     const session = await this.deps.sessions.create(user.id, address);
     this.deps.audit.record({

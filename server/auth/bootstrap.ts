@@ -1,8 +1,5 @@
-import { eq } from 'drizzle-orm';
 import type { Logger } from 'pino';
-import type { Db } from '../db/open-database.js';
-import { users } from '../db/schema.js';
-import type { Namespaces } from '../accounts/namespaces.js';
+import type { Users } from '../accounts/users.js';
 import { hashSecret, type AccessKeys } from './access-keys.js';
 
 export const ADMIN_NAME = 'admin';
@@ -13,31 +10,16 @@ const BOOTSTRAP_KEY_NAME = 'bootstrap';
  * With no configured key and no key yet, a random key is made and printed once.
  */
 export async function bootstrapAdmin(deps: {
-  db: Db;
+  users: Users;
   keys: AccessKeys;
-  namespaces: Namespaces;
   adminKey: string | undefined;
   log: Logger;
   print: (line: string) => void;
-  clock: () => number;
 }): Promise<void> {
-  const { db, keys, adminKey, log } = deps;
-  let admin = db.select().from(users).where(eq(users.name, ADMIN_NAME)).get();
+  const { users, keys, adminKey, log } = deps;
+  let admin = await users.byName(ADMIN_NAME);
   if (!admin) {
-    admin = db.transaction((tx) => {
-      const row = tx
-        .insert(users)
-        .values({
-          name: ADMIN_NAME,
-          displayName: 'Administrator',
-          role: 'admin',
-          createdAt: deps.clock(),
-        })
-        .returning()
-        .get();
-      deps.namespaces.createForUser(tx, ADMIN_NAME, row.id);
-      return row;
-    });
+    admin = await users.create({ name: ADMIN_NAME, displayName: 'Administrator', role: 'admin' });
     log.info({ user: ADMIN_NAME }, 'admin user created');
   }
   const existing = await keys.liveNamed(admin.id, BOOTSTRAP_KEY_NAME);

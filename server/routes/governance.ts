@@ -29,18 +29,19 @@ export function governanceRoutes(deps: {
   audit: AuditLog;
 }): Router {
   const router = Router();
-  const existing = (name: string): string => {
-    if (!deps.namespaces.exists(name)) throw new StoreError('not_found', `no namespace "${name}"`);
+  const existing = async (name: string): Promise<string> => {
+    if (!(await deps.namespaces.exists(name)))
+      throw new StoreError('not_found', `no namespace "${name}"`);
     return name;
   };
 
-  router.get('/:namespace/immutability', (req, res) => {
-    res.json(deps.immutability.rulesOf(existing(req.params.namespace)));
+  router.get('/:namespace/immutability', async (req, res) => {
+    res.json(deps.immutability.rulesOf(await existing(req.params.namespace)));
   });
 
-  router.put('/:namespace/immutability', (req, res) => {
+  router.put('/:namespace/immutability', async (req, res) => {
     const me = requireUser(res.locals.principal);
-    const namespace = existing(req.params.namespace);
+    const namespace = await existing(req.params.namespace);
     if (!deps.permissions.namespace(me, namespace, 'govern'))
       throw new StoreError('forbidden', `only an owner of ${namespace} may change its rules`);
     const rules = parseInput(ImmutabilityRules, req.body, 'immutability rules');
@@ -56,9 +57,9 @@ export function governanceRoutes(deps: {
   });
 
   // The namespace's storage against its quota: its owners' (and the admin's) to see.
-  router.get('/:namespace/usage', (req, res) => {
+  router.get('/:namespace/usage', async (req, res) => {
     const me = requireUser(res.locals.principal);
-    const namespace = existing(req.params.namespace);
+    const namespace = await existing(req.params.namespace);
     if (!deps.permissions.namespace(me, namespace, 'view-usage'))
       throw new StoreError('forbidden', `only an owner of ${namespace} may see its usage`);
     res.json(deps.quotas.usage(namespace));
@@ -66,7 +67,9 @@ export function governanceRoutes(deps: {
 
   router.use(
     '/:namespace/retention',
-    retentionRoutes(deps, (req) => ({ namespace: existing(String(req.params.namespace)) })),
+    retentionRoutes(deps, async (req) => ({
+      namespace: await existing(String(req.params.namespace)),
+    })),
   );
 
   return router;
@@ -102,17 +105,17 @@ interface RetentionDeps {
  */
 function retentionRoutes(
   deps: RetentionDeps,
-  scopeOf: (req: Request<Record<string, string>>) => RetentionScope,
+  scopeOf: (req: Request<Record<string, string>>) => RetentionScope | Promise<RetentionScope>,
 ): Router {
   const router = Router({ mergeParams: true });
   const target = (s: RetentionScope): string => (s.app ? `${s.namespace}/${s.app}` : s.namespace);
-  const allowed = (
+  const allowed = async (
     req: Request<Record<string, string>>,
     res: Response,
     action: 'read' | 'govern',
   ) => {
     const me = requireUser(res.locals.principal);
-    const scope = scopeOf(req);
+    const scope = await scopeOf(req);
     if (!deps.permissions.namespace(me, scope.namespace, action))
       throw new StoreError(
         'forbidden',
@@ -123,13 +126,13 @@ function retentionRoutes(
     return { me, scope };
   };
 
-  router.get('/', (req, res) => {
-    const { scope } = allowed(req, res, 'read');
+  router.get('/', async (req, res) => {
+    const { scope } = await allowed(req, res, 'read');
     res.json(deps.retention.rulesOf(scope));
   });
 
-  router.put('/', (req, res) => {
-    const { me, scope } = allowed(req, res, 'govern');
+  router.put('/', async (req, res) => {
+    const { me, scope } = await allowed(req, res, 'govern');
     const rules = parseInput(RetentionRules, req.body, 'retention rules');
     deps.retention.setRules(scope, rules);
     deps.audit.record({
@@ -143,7 +146,7 @@ function retentionRoutes(
   });
 
   router.post('/run', async (req, res) => {
-    const { me, scope } = allowed(req, res, 'govern');
+    const { me, scope } = await allowed(req, res, 'govern');
     const query = parseInput(RetentionRunQuery, req.query, 'retention run');
     const report = await deps.retention.run(scope, {
       dryRun: query.dryRun === 'true',

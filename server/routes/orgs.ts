@@ -25,23 +25,23 @@ export function orgRoutes(deps: {
 }): Router {
   const router = Router();
 
-  const org = (name: string) => {
-    const ns = deps.namespaces.get(name);
+  const org = async (name: string) => {
+    const ns = await deps.namespaces.get(name);
     if (!ns || ns.kind !== 'org') throw new StoreError('not_found', `no organisation "${name}"`);
     return ns;
   };
-  const member = (name: string) => {
-    const user = deps.users.byName(name);
+  const member = async (name: string) => {
+    const user = await deps.users.byName(name);
     if (!user) throw new StoreError('not_found', `no user "${name}"`);
     return user;
   };
 
-  router.post('/', (req, res) => {
+  router.post('/', async (req, res) => {
     const me = requireUser(res.locals.principal);
     if (!deps.permissions.active(me) || (me.keyScopes && !me.keyScopes.includes('push')))
       throw new StoreError('forbidden', 'creating an organisation needs a session or a push key');
     const { name, displayName } = parseInput(NewOrg, req.body, 'organisation');
-    deps.namespaces.createOrg(name, displayName, me.userId);
+    await deps.namespaces.createOrg(name, displayName, me.userId);
     deps.audit.record({
       actor: me.name,
       action: 'org.created',
@@ -51,8 +51,8 @@ export function orgRoutes(deps: {
     res.status(201).json({ name, displayName, kind: 'org' });
   });
 
-  router.get('/:org', (req, res) => {
-    const ns = org(req.params.org);
+  router.get('/:org', async (req, res) => {
+    const ns = await org(req.params.org);
     res.json({
       name: ns.name,
       displayName: ns.displayName,
@@ -61,25 +61,31 @@ export function orgRoutes(deps: {
     });
   });
 
-  router.get('/:org/members', (req, res) => {
+  router.get('/:org/members', async (req, res) => {
     const me = requireUser(res.locals.principal);
-    const ns = org(req.params.org);
+    const ns = await org(req.params.org);
     if (!deps.permissions.namespace(me, ns.name, 'read'))
       throw new StoreError('forbidden', 'only members see the members');
-    res.json({ members: deps.namespaces.members(ns.name) });
+    res.json({ members: await deps.namespaces.members(ns.name) });
   });
 
   // A member's role changes at once; anyone else is invited, and joins by accepting (202).
-  router.put('/:org/members/:user', (req, res) => {
+  router.put('/:org/members/:user', async (req, res) => {
     const me = requireUser(res.locals.principal);
-    const ns = org(req.params.org);
+    const ns = await org(req.params.org);
     if (!deps.permissions.namespace(me, ns.name, 'manage-members'))
       throw new StoreError('forbidden', 'only owners manage members');
     const { role } = parseInput(Membership, req.body, 'membership');
-    const user = member(req.params.user);
+    const user = await member(req.params.user);
     const memberRole = role as MemberRole;
-    if (!deps.namespaces.changeRole(ns.name, user.id, memberRole)) {
-      const invitation = deps.invitations.invite(me, ns.name, user, memberRole, addressOf(req));
+    if (!(await deps.namespaces.changeRole(ns.name, user.id, memberRole))) {
+      const invitation = await deps.invitations.invite(
+        me,
+        ns.name,
+        user,
+        memberRole,
+        addressOf(req),
+      );
       return void res.status(202).json({ invitation });
     }
     deps.audit.record({
@@ -89,18 +95,18 @@ export function orgRoutes(deps: {
       address: addressOf(req),
       detail: { role },
     });
-    res.json({ members: deps.namespaces.members(ns.name) });
+    res.json({ members: await deps.namespaces.members(ns.name) });
   });
 
   // Removes a member (or oneself: leaving), else withdraws a pending invitation.
-  router.delete('/:org/members/:user', (req, res) => {
+  router.delete('/:org/members/:user', async (req, res) => {
     const me = requireUser(res.locals.principal);
-    const ns = org(req.params.org);
-    const user = member(req.params.user);
+    const ns = await org(req.params.org);
+    const user = await member(req.params.user);
     const manages = deps.permissions.namespace(me, ns.name, 'manage-members');
     if (user.id !== me.userId && !manages)
       throw new StoreError('forbidden', 'only owners manage members');
-    if (deps.namespaces.removeMember(ns.name, user.id)) {
+    if (await deps.namespaces.removeMember(ns.name, user.id)) {
       deps.audit.record({
         actor: me.name,
         action: 'member.removed',
@@ -109,17 +115,17 @@ export function orgRoutes(deps: {
       });
       return void res.status(204).end();
     }
-    if (manages && deps.invitations.withdraw(me, ns.name, user, addressOf(req)))
+    if (manages && (await deps.invitations.withdraw(me, ns.name, user, addressOf(req))))
       return void res.status(204).end();
     throw new StoreError('not_found', `${user.name} is neither a member nor invited`);
   });
 
-  router.get('/:org/invitations', (req, res) => {
+  router.get('/:org/invitations', async (req, res) => {
     const me = requireUser(res.locals.principal);
-    const ns = org(req.params.org);
+    const ns = await org(req.params.org);
     if (!deps.permissions.namespace(me, ns.name, 'manage-members'))
       throw new StoreError('forbidden', 'only owners see the pending invitations');
-    res.json({ invitations: deps.invitations.inOrg(ns.name) });
+    res.json({ invitations: await deps.invitations.inOrg(ns.name) });
   });
   return router;
 }
