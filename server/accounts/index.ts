@@ -6,6 +6,7 @@ import { secretFile } from '../keys/secret-file.js';
 import type { AccessKeys } from '../auth/access-keys.js';
 import { AuditLog } from './audit-log.js';
 import { FailedCredentials } from './failed-credentials.js';
+import { invitationRepository } from './invitation-repository.js';
 import { Invitations } from './invitations.js';
 import { OwnKeys } from './own-keys.js';
 import { loginCodeRepository } from './login-code-repository.js';
@@ -76,6 +77,11 @@ export function createAccounts(deps: {
     clock,
   });
   const ownKeys = new OwnKeys(deps.keys, audit, clock);
-  const invitations = new Invitations({ db, namespaces, audit, clock });
+  const invitations = new Invitations({
+    repository: invitationRepository(store),
+    namespaces,
+    audit,
+    clock,
+  });
   return { users, namespaces, sessions, login, audit, ownKeys, failures, invitations };
 }

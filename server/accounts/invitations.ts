@@ -7,15 +7,12 @@
  * are never invited. The API and the web both come here, so the rules and the audit rows live
  * in one place.
  */
-import { and, asc, eq, type SQL } from 'drizzle-orm';
 import { ADMIN_NAME } from '../auth/bootstrap.js';
 import { isRobotName } from '../auth/permissions.js';
-import type { Db } from '../db/open-database.js';
-import { namespaceMembers, namespaces, orgInvitations, users } from '../db/schema.js';
 import { StoreError } from '../errors.js';
 import type { AuditLog } from './audit-log.js';
 import type { MemberRole, Namespaces } from './namespaces.js';
-import { joinNamespace, type SqliteTx as Tx } from './namespaces-sqlite.js';
+import type { InvitationRepository } from './invitation-repository.js';
 
 export interface InvitationView {
   org: string;
@@ -35,7 +32,7 @@ export interface Person {
 export class Invitations {
   constructor(
     private readonly deps: {
-      db: Db;
+      repository: InvitationRepository;
       namespaces: Namespaces;
       audit: AuditLog;
       clock: () => number;
@@ -64,17 +61,15 @@ export class Invitations {
       );
     const ns = await this.org(org);
     const now = this.deps.clock();
-    this.deps.db.transaction((tx) => {
-      if (memberRow(tx, ns.id, user.id))
-        throw new StoreError('conflict', `${user.name} is already a member of ${org}`);
-      tx.insert(orgInvitations)
-        .values({ namespaceId: ns.id, userId: user.id, role, invitedBy: by.name, createdAt: now })
-        .onConflictDoUpdate({
-          target: [orgInvitations.namespaceId, orgInvitations.userId],
-          set: { role, invitedBy: by.name, createdAt: now },
-        })
-        .run();
+    const outcome = await this.deps.repository.invite({
+      namespaceId: ns.id,
+      userId: user.id,
+      role,
+      invitedBy: by.name,
+      createdAt: now,
     });
+    if (outcome === 'member')
+      throw new StoreError('conflict', `${user.name} is already a member of ${org}`);
     this.record(by, 'member.invited', org, user.name, address, { role });
     return {
       org,
@@ -88,12 +83,12 @@ export class Invitations {
 
   /** The invitations waiting for user `userId`, oldest first. */
   async forUser(userId: number): Promise<InvitationView[]> {
-    return this.list(eq(orgInvitations.userId, userId));
+    return this.list({ userId });
   }
 
   /** The invitations of `org` that are waiting for an answer, oldest first. */
   async inOrg(org: string): Promise<InvitationView[]> {
-    return this.list(eq(orgInvitations.namespaceId, (await this.org(org)).id));
+    return this.list({ namespaceId: (await this.org(org)).id });
   }
 
   /** `me` joins `org` with the role they were invited as; the invitation is used up. */
@@ -103,10 +98,8 @@ export class Invitations {
     address: string,
   ): Promise<{ namespace: string; kind: 'org'; role: MemberRole }> {
     const ns = await this.org(org);
-    const role = this.deps.db.transaction((tx) => {
-      const invitation = this.take(tx, ns.id, me.userId, org);
-      return joinNamespace(tx, ns.id, me.userId, invitation.role, this.deps.clock());
-    });
+    const role = await this.deps.repository.accept(ns.id, me.userId, this.deps.clock());
+    if (!role) throw noInvitation(org);
     this.record(me, 'invitation.accepted', org, me.name, address, { role });
     return { namespace: org, kind: 'org', role };
   }
@@ -114,7 +107,7 @@ export class Invitations {
   /** `me` says no to `org`'s invitation. */
   async decline(me: Person, org: string, address: string): Promise<void> {
     const ns = await this.org(org);
-    this.deps.db.transaction((tx) => this.take(tx, ns.id, me.userId, org));
+    if (!(await this.deps.repository.remove(ns.id, me.userId))) throw noInvitation(org);
     this.record(me, 'invitation.declined', org, me.name, address);
   }
 
@@ -126,11 +119,7 @@ export class Invitations {
     address: string,
   ): Promise<boolean> {
     const ns = await this.org(org);
-    const gone = this.deps.db
-      .delete(orgInvitations)
-      .where(and(eq(orgInvitations.namespaceId, ns.id), eq(orgInvitations.userId, user.id)))
-      .run();
-    if (gone.changes === 0) return false;
+    if (!(await this.deps.repository.remove(ns.id, user.id))) return false;
     this.record(by, 'invitation.withdrawn', org, user.name, address);
     return true;
   }
@@ -141,34 +130,11 @@ export class Invitations {
     return ns;
   }
 
-  /** Deletes and returns the invitation of `userId` to `namespaceId`; not_found without one. */
-  private take(tx: Tx, namespaceId: number, userId: number, org: string): { role: MemberRole } {
-    const row = tx
-      .delete(orgInvitations)
-      .where(and(eq(orgInvitations.namespaceId, namespaceId), eq(orgInvitations.userId, userId)))
-      .returning({ role: orgInvitations.role })
-      .get();
-    if (!row) throw new StoreError('not_found', `no invitation to ${org}`);
-    return row;
-  }
-
-  private list(where: SQL): InvitationView[] {
-    return this.deps.db
-      .select({
-        org: namespaces.name,
-        orgDisplayName: namespaces.displayName,
-        user: users.name,
-        role: orgInvitations.role,
-        invitedBy: orgInvitations.invitedBy,
-        createdAt: orgInvitations.createdAt,
-      })
-      .from(orgInvitations)
-      .innerJoin(namespaces, eq(namespaces.id, orgInvitations.namespaceId))
-      .innerJoin(users, eq(users.id, orgInvitations.userId))
-      .where(where)
-      .orderBy(asc(orgInvitations.createdAt), asc(namespaces.name))
-      .all()
-      .map(({ createdAt, ...i }) => ({ ...i, invitedAt: new Date(createdAt).toISOString() }));
+  private async list(of: { userId: number } | { namespaceId: number }): Promise<InvitationView[]> {
+    return (await this.deps.repository.list(of)).map(({ createdAt, ...i }) => ({
+      ...i,
+      invitedAt: new Date(createdAt).toISOString(),
+    }));
   }
 
   private record(
@@ -189,10 +155,6 @@ export class Invitations {
   }
 }
 
-function memberRow(tx: Tx, namespaceId: number, userId: number): boolean {
-  return !!tx
-    .select({ role: namespaceMembers.role })
-    .from(namespaceMembers)
-    .where(and(eq(namespaceMembers.namespaceId, namespaceId), eq(namespaceMembers.userId, userId)))
-    .get();
+function noInvitation(org: string): StoreError {
+  return new StoreError('not_found', `no invitation to ${org}`);
 }
