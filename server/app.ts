@@ -17,9 +17,11 @@ import {
 } from '../registry/index.js';
 import { createOutboundFetch, OutboundPolicy } from '../registry/client/index.js';
 import type { Config } from '../schemas/config.js';
+import { accessKeyRepository } from './auth/access-key-repository.js';
 import { AccessKeys } from './auth/access-keys.js';
 import { bootstrapAdmin } from './auth/bootstrap.js';
 import { Permissions } from './auth/permissions.js';
+import { pullCredentialRepository } from './auth/pull-credential-repository.js';
 import { PullCredentials } from './auth/pull-credentials.js';
 import { createRegistryAccess } from './auth/registry-access.js';
 import { tokenEndpoint } from './auth/token-endpoint.js';
@@ -142,21 +144,20 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       )
     : undefined;
 
-  const keys = new AccessKeys(db, clock);
+  const keys = new AccessKeys(accessKeyRepository(store), clock);
   const print = options.print ?? ((l: string) => console.error(l));
-  const accounts = createAccounts({ db, keys, config, dataDir: data, log, print, clock });
-  bootstrapAdmin({
-    db,
+  const accounts = createAccounts({ db, store, keys, config, dataDir: data, log, print, clock });
+  await bootstrapAdmin({
+    users: accounts.users,
     keys,
-    namespaces: accounts.namespaces,
     adminKey: config.auth.adminKey,
     log,
     print,
-    clock,
   });
+  const directory = sqlAccessDirectory(sqlite);
   const permissions = new Permissions(
     { anonymousPull: config.registry.anonymousPull, proxies: config.registry.proxies },
-    sqlAccessDirectory(sqlite),
+    directory,
     clock,
   );
   const tokens = await TokenService.open(
@@ -221,7 +222,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   indexer.attach();
   const immutability = new Immutability({
     db,
-    users: accounts.users,
+    directory,
     permissions,
     audit: accounts.audit,
     clock,
@@ -328,7 +329,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       .json(report);
   });
   const pulls = new PullCredentials({
-    db,
+    repository: pullCredentialRepository(store),
     ttlSeconds: config.rainstore.pullCredentialTtlSeconds,
     clock,
   });

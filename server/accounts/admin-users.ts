@@ -11,19 +11,19 @@ export interface UserChange {
  * An admin disables, re-enables or changes the role of a user (the API and the admin page both
  * come here): never themselves out of the store, and always with an audit row.
  */
-export function changeUser(
+export async function changeUser(
   deps: { users: Users; audit: AuditLog },
   actor: { userId: number; name: string },
   name: string,
   change: UserChange,
   address: string,
-): UserRow {
-  const user = deps.users.byName(name);
+): Promise<UserRow> {
+  const user = await deps.users.byName(name);
   if (!user) throw new StoreError('not_found', `no user "${name}"`);
   if (user.id === actor.userId && (change.disabled || change.role === 'user'))
     throw new StoreError('conflict', 'an admin cannot disable or demote themselves');
-  if (change.disabled !== undefined) deps.users.setDisabled(user.id, change.disabled);
-  if (change.role !== undefined) deps.users.setRole(user.id, change.role);
+  if (change.disabled !== undefined) await deps.users.setDisabled(user.id, change.disabled);
+  if (change.role !== undefined) await deps.users.setRole(user.id, change.role);
   deps.audit.record({
     actor: actor.name,
     action: 'user.admin-changed',
@@ -31,5 +31,5 @@ export function changeUser(
     address,
     detail: { ...change },
   });
-  return deps.users.byId(user.id)!;
+  return (await deps.users.byId(user.id))!;
 }

@@ -1,15 +1,21 @@
 import type { Logger } from 'pino';
 import type { Config } from '../../schemas/config.js';
 import type { Db } from '../db/open-database.js';
+import type { StoreDatabase } from '../db/store-database.js';
 import { secretFile } from '../keys/secret-file.js';
 import type { AccessKeys } from '../auth/access-keys.js';
 import { AuditLog } from './audit-log.js';
 import { FailedCredentials } from './failed-credentials.js';
+import { invitationRepository } from './invitation-repository.js';
 import { Invitations } from './invitations.js';
 import { OwnKeys } from './own-keys.js';
+import { loginCodeRepository } from './login-code-repository.js';
 import { LoginCodes } from './login-codes.js';
+import { namespaceRepository } from './namespace-repository.js';
 import { Namespaces } from './namespaces.js';
+import { userRepository } from './user-repository.js';
 import { PhoneLogin } from './phone-login.js';
+import { sessionRepository } from './session-repository.js';
 import { Sessions } from './sessions.js';
 import { createSmsProvider } from './sms/index.js';
 import { Users } from './users.js';
@@ -28,6 +34,7 @@ export interface Accounts {
 
 export function createAccounts(deps: {
   db: Db;
+  store: StoreDatabase;
   keys: AccessKeys;
   config: Config;
   dataDir: string;
@@ -36,12 +43,20 @@ export function createAccounts(deps: {
   print: (line: string) => void;
   clock: () => number;
 }): Accounts {
-  const { db, config, log, clock } = deps;
-  const namespaces = new Namespaces(db, clock);
-  const users = new Users(db, namespaces, clock);
-  const sessions = new Sessions(db, config.auth.sessionTtlDays * 86_400_000, clock);
+  const { db, store, config, log, clock } = deps;
+  const namespaces = new Namespaces(namespaceRepository(store), clock);
+  const users = new Users(userRepository(store), clock);
+  const sessions = new Sessions(
+    sessionRepository(store),
+    config.auth.sessionTtlDays * 86_400_000,
+    clock,
+  );
   const audit = new AuditLog(db, clock);
-  const codes = new LoginCodes(db, secretFile(deps.dataDir, 'login-code.key'), clock);
+  const codes = new LoginCodes(
+    loginCodeRepository(store),
+    secretFile(deps.dataDir, 'login-code.key'),
+    clock,
+  );
   const sms = createSmsProvider(config.sms, log.child({ module: 'sms' }), deps.print);
   const failures = new FailedCredentials({
     limits: config.auth.rateLimit,
@@ -62,6 +77,11 @@ export function createAccounts(deps: {
     clock,
   });
   const ownKeys = new OwnKeys(deps.keys, audit, clock);
-  const invitations = new Invitations({ db, namespaces, audit, clock });
+  const invitations = new Invitations({
+    repository: invitationRepository(store),
+    namespaces,
+    audit,
+    clock,
+  });
   return { users, namespaces, sessions, login, audit, ownKeys, failures, invitations };
 }

@@ -7,14 +7,12 @@
  * are never invited. The API and the web both come here, so the rules and the audit rows live
  * in one place.
  */
-import { and, asc, eq, type SQL } from 'drizzle-orm';
 import { ADMIN_NAME } from '../auth/bootstrap.js';
 import { isRobotName } from '../auth/permissions.js';
-import type { Db } from '../db/open-database.js';
-import { namespaceMembers, namespaces, orgInvitations, users } from '../db/schema.js';
 import { StoreError } from '../errors.js';
 import type { AuditLog } from './audit-log.js';
-import type { MemberRole, Namespaces, Tx } from './namespaces.js';
+import type { MemberRole, Namespaces } from './namespaces.js';
+import type { InvitationRepository } from './invitation-repository.js';
 
 export interface InvitationView {
   org: string;
@@ -34,7 +32,7 @@ export interface Person {
 export class Invitations {
   constructor(
     private readonly deps: {
-      db: Db;
+      repository: InvitationRepository;
       namespaces: Namespaces;
       audit: AuditLog;
       clock: () => number;
@@ -42,13 +40,13 @@ export class Invitations {
   ) {}
 
   /** Invites `user`, not a member yet, to `org` as `role`; inviting again changes the role. */
-  invite(
+  async invite(
     by: Person,
     org: string,
     user: { id: number; name: string },
     role: MemberRole,
     address: string,
-  ): InvitationView {
+  ): Promise<InvitationView> {
     if (user.name === ADMIN_NAME)
       throw new StoreError(
         'invalid',
@@ -61,19 +59,17 @@ export class Invitations {
         "an app's robot cannot be invited to an organisation (it works on its app only)",
         { field: 'user', reason: 'robot_account' },
       );
-    const ns = this.org(org);
+    const ns = await this.org(org);
     const now = this.deps.clock();
-    this.deps.db.transaction((tx) => {
-      if (memberRow(tx, ns.id, user.id))
-        throw new StoreError('conflict', `${user.name} is already a member of ${org}`);
-      tx.insert(orgInvitations)
-        .values({ namespaceId: ns.id, userId: user.id, role, invitedBy: by.name, createdAt: now })
-        .onConflictDoUpdate({
-          target: [orgInvitations.namespaceId, orgInvitations.userId],
-          set: { role, invitedBy: by.name, createdAt: now },
-        })
-        .run();
+    const outcome = await this.deps.repository.invite({
+      namespaceId: ns.id,
+      userId: user.id,
+      role,
+      invitedBy: by.name,
+      createdAt: now,
     });
+    if (outcome === 'member')
+      throw new StoreError('conflict', `${user.name} is already a member of ${org}`);
     this.record(by, 'member.invited', org, user.name, address, { role });
     return {
       org,
@@ -86,83 +82,59 @@ export class Invitations {
   }
 
   /** The invitations waiting for user `userId`, oldest first. */
-  forUser(userId: number): InvitationView[] {
-    return this.list(eq(orgInvitations.userId, userId));
+  async forUser(userId: number): Promise<InvitationView[]> {
+    return this.list({ userId });
   }
 
   /** The invitations of `org` that are waiting for an answer, oldest first. */
-  inOrg(org: string): InvitationView[] {
-    return this.list(eq(orgInvitations.namespaceId, this.org(org).id));
+  async inOrg(org: string): Promise<InvitationView[]> {
+    return this.list({ namespaceId: (await this.org(org)).id });
   }
 
   /** `me` joins `org` with the role they were invited as; the invitation is used up. */
-  accept(
+  async accept(
     me: Person,
     org: string,
     address: string,
-  ): { namespace: string; kind: 'org'; role: MemberRole } {
-    const ns = this.org(org);
-    const role = this.deps.db.transaction((tx) => {
-      const invitation = this.take(tx, ns.id, me.userId, org);
-      return this.deps.namespaces.joinIn(tx, ns.id, me.userId, invitation.role);
-    });
+  ): Promise<{ namespace: string; kind: 'org'; role: MemberRole }> {
+    const ns = await this.org(org);
+    const role = await this.deps.repository.accept(ns.id, me.userId, this.deps.clock());
+    if (!role) throw noInvitation(org);
     this.record(me, 'invitation.accepted', org, me.name, address, { role });
     return { namespace: org, kind: 'org', role };
   }
 
   /** `me` says no to `org`'s invitation. */
-  decline(me: Person, org: string, address: string): void {
-    const ns = this.org(org);
-    this.deps.db.transaction((tx) => this.take(tx, ns.id, me.userId, org));
+  async decline(me: Person, org: string, address: string): Promise<void> {
+    const ns = await this.org(org);
+    if (!(await this.deps.repository.remove(ns.id, me.userId))) throw noInvitation(org);
     this.record(me, 'invitation.declined', org, me.name, address);
   }
 
   /** An owner takes back the invitation of `user`; false when there is none. */
-  withdraw(by: Person, org: string, user: { id: number; name: string }, address: string): boolean {
-    const ns = this.org(org);
-    const gone = this.deps.db
-      .delete(orgInvitations)
-      .where(and(eq(orgInvitations.namespaceId, ns.id), eq(orgInvitations.userId, user.id)))
-      .run();
-    if (gone.changes === 0) return false;
+  async withdraw(
+    by: Person,
+    org: string,
+    user: { id: number; name: string },
+    address: string,
+  ): Promise<boolean> {
+    const ns = await this.org(org);
+    if (!(await this.deps.repository.remove(ns.id, user.id))) return false;
     this.record(by, 'invitation.withdrawn', org, user.name, address);
     return true;
   }
 
-  private org(name: string): { id: number; displayName: string } {
-    const ns = this.deps.namespaces.get(name);
+  private async org(name: string): Promise<{ id: number; displayName: string }> {
+    const ns = await this.deps.namespaces.get(name);
     if (!ns || ns.kind !== 'org') throw new StoreError('not_found', `no organisation "${name}"`);
     return ns;
   }
 
-  /** Deletes and returns the invitation of `userId` to `namespaceId`; not_found without one. */
-  private take(tx: Tx, namespaceId: number, userId: number, org: string): { role: MemberRole } {
-    const row = tx
-      .delete(orgInvitations)
-      .where(and(eq(orgInvitations.namespaceId, namespaceId), eq(orgInvitations.userId, userId)))
-      .returning({ role: orgInvitations.role })
-      .get();
-    if (!row) throw new StoreError('not_found', `no invitation to ${org}`);
-    return row;
-  }
-
-  private list(where: SQL): InvitationView[] {
-    return this.deps.db
-      .select({
-        org: namespaces.name,
-        orgDisplayName: namespaces.displayName,
-        user: users.name,
-        role: orgInvitations.role,
-        invitedBy: orgInvitations.invitedBy,
-        createdAt: orgInvitations.createdAt,
-      })
-      .from(orgInvitations)
-      .innerJoin(namespaces, eq(namespaces.id, orgInvitations.namespaceId))
-      .innerJoin(users, eq(users.id, orgInvitations.userId))
-      .where(where)
-      .orderBy(asc(orgInvitations.createdAt), asc(namespaces.name))
-      .all()
-      .map(({ createdAt, ...i }) => ({ ...i, invitedAt: new Date(createdAt).toISOString() }));
+  private async list(of: { userId: number } | { namespaceId: number }): Promise<InvitationView[]> {
+    return (await this.deps.repository.list(of)).map(({ createdAt, ...i }) => ({
+      ...i,
+      invitedAt: new Date(createdAt).toISOString(),
+    }));
   }
 
   private record(
@@ -183,10 +155,6 @@ export class Invitations {
   }
 }
 
-function memberRow(tx: Tx, namespaceId: number, userId: number): boolean {
-  return !!tx
-    .select({ role: namespaceMembers.role })
-    .from(namespaceMembers)
-    .where(and(eq(namespaceMembers.namespaceId, namespaceId), eq(namespaceMembers.userId, userId)))
-    .get();
+function noInvitation(org: string): StoreError {
+  return new StoreError('not_found', `no invitation to ${org}`);
 }

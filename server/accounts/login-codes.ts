@@ -1,7 +1,5 @@
 import { createHmac, randomInt, timingSafeEqual } from 'node:crypto';
-import { and, desc, eq, gt, isNull, sql } from 'drizzle-orm';
-import type { Db } from '../db/open-database.js';
-import { loginCodes } from '../db/schema.js';
+import type { LoginCodeRepository } from './login-code-repository.js';
 
 export const CODE_TTL_MS = 10 * 60_000;
 export const MAX_ATTEMPTS = 5;
@@ -20,92 +18,49 @@ export type VerifyResult = 'ok' | 'wrong' | 'expired';
  */
 export class LoginCodes {
   constructor(
-    private readonly db: Db,
+    private readonly repository: LoginCodeRepository,
     private readonly pepper: Buffer,
     private readonly clock: () => number = Date.now,
   ) {}
 
   /** A fresh code for `phone` (E.164), replacing any live one; refused while the phone is limited. */
-  issue(phone: string, address: string): IssueResult {
+  async issue(phone: string, address: string): Promise<IssueResult> {
     const now = this.clock();
-    return this.db.transaction((tx) => {
-      const latest = tx
-        .select()
-        .from(loginCodes)
-        .where(eq(loginCodes.phone, phone))
-        .orderBy(desc(loginCodes.createdAt))
-        .limit(1)
-        .get();
-      if (latest && now - latest.createdAt < RESEND_INTERVAL_MS) {
-        return {
-          ok: false,
-          retryAfterSeconds: Math.ceil((latest.createdAt + RESEND_INTERVAL_MS - now) / 1000),
-        } as const;
-      }
-      const today = tx
-        .select({ n: sql<number>`count(*)` })
-        .from(loginCodes)
-        .where(and(eq(loginCodes.phone, phone), gt(loginCodes.createdAt, now - 86_400_000)))
-        .get();
-      if ((today?.n ?? 0) >= CODES_PER_PHONE_PER_DAY)
-        return { ok: false, retryAfterSeconds: 3600 } as const;
-      tx.update(loginCodes)
-        .set({ consumedAt: now })
-        .where(and(eq(loginCodes.phone, phone), isNull(loginCodes.consumedAt)))
-        .run();
-      const code = randomInt(0, 1_000_000).toString().padStart(6, '0');
-      const row = tx
-        .insert(loginCodes)
-        .values({
-          phone,
-          codeHash: this.hash(phone, code),
-          createdAt: now,
-          expiresAt: now + CODE_TTL_MS,
-          address,
-        })
-        .returning({ id: loginCodes.id })
-        .get();
-      return { ok: true, code, id: row.id } as const;
-    });
+    const code = randomInt(0, 1_000_000).toString().padStart(6, '0');
+    const issued = await this.repository.issue(
+      {
+        phone,
+        codeHash: this.hash(phone, code),
+        createdAt: now,
+        expiresAt: now + CODE_TTL_MS,
+        address,
+      },
+      (latest, today) => {
+        if (latest !== undefined && now - latest < RESEND_INTERVAL_MS)
+          return Math.ceil((latest + RESEND_INTERVAL_MS - now) / 1000);
+        return today >= CODES_PER_PHONE_PER_DAY ? 3600 : undefined;
+      },
+    );
+    return issued.ok ? { ok: true, code, id: issued.id } : issued;
   }
 
   /** Withdraws a code that could not be delivered, so the user may ask again at once. */
-  withdraw(id: number): void {
-    this.db.delete(loginCodes).where(eq(loginCodes.id, id)).run();
+  withdraw(id: number): Promise<void> {
+    return this.repository.withdraw(id);
   }
 
   /**
    * Checks `code` against the phone's live code and consumes it on success. A wrong code counts
    * an attempt; the fifth wrong one burns the code.
    */
-  verify(phone: string, code: string): VerifyResult {
-    const now = this.clock();
-    return this.db.transaction((tx) => {
-      const live = tx
-        .select()
-        .from(loginCodes)
-        .where(and(eq(loginCodes.phone, phone), isNull(loginCodes.consumedAt)))
-        .orderBy(desc(loginCodes.createdAt))
-        .limit(1)
-        .get();
-      if (!live || live.expiresAt <= now) return live ? 'expired' : 'wrong';
-      const matches =
-        /^\d{6}$/.test(code) &&
-        timingSafeEqual(
-          Buffer.from(live.codeHash, 'hex'),
-          Buffer.from(this.hash(phone, code), 'hex'),
-        );
-      if (matches) {
-        tx.update(loginCodes).set({ consumedAt: now }).where(eq(loginCodes.id, live.id)).run();
-        return 'ok';
-      }
-      const attempts = live.attempts + 1;
-      tx.update(loginCodes)
-        .set({ attempts, ...(attempts >= MAX_ATTEMPTS ? { consumedAt: now } : {}) })
-        .where(eq(loginCodes.id, live.id))
-        .run();
-      return 'wrong';
-    });
+  verify(phone: string, code: string): Promise<VerifyResult> {
+    const wanted = /^\d{6}$/.test(code) ? Buffer.from(this.hash(phone, code), 'hex') : undefined;
+    return this.repository.verify(
+      phone,
+      this.clock(),
+      (codeHash) => !!wanted && timingSafeEqual(Buffer.from(codeHash, 'hex'), wanted),
+      MAX_ATTEMPTS,
+    );
   }
 
   private hash(phone: string, code: string): string {

@@ -42,7 +42,7 @@ export interface OrgProfileChange {
 /** The logo's largest size, as a user's avatar. */
 export const MAX_ORG_LOGO_BYTES = 512 * 1024;
 
-export type OrgMember = ReturnType<Namespaces['members']>[number];
+export type OrgMember = Awaited<ReturnType<Namespaces['members']>>[number];
 
 export class Organisations {
   constructor(
@@ -56,8 +56,8 @@ export class Organisations {
   ) {}
 
   /** Organisation `name`, or the documented not_found. */
-  get(name: string): OrgView {
-    const ns = this.deps.namespaces.get(name);
+  async get(name: string): Promise<OrgView> {
+    const ns = await this.deps.namespaces.get(name);
     if (!ns || ns.kind !== 'org') throw new StoreError('not_found', `no organisation "${name}"`);
     return {
       name: ns.name,
@@ -71,84 +71,93 @@ export class Organisations {
   }
 
   /** Changes the organisation's profile (owners and admins). */
-  updateProfile(by: OrgCaller, org: string, change: OrgProfileChange): OrgView {
-    const ns = this.get(org);
+  async updateProfile(by: OrgCaller, org: string, change: OrgProfileChange): Promise<OrgView> {
+    const ns = await this.get(org);
     this.requireOwner(by.principal, ns.name);
     const set = Object.fromEntries(
       Object.entries(change).filter(([, v]) => v !== undefined),
     ) as Record<'displayName' | 'about' | 'website', string>;
-    this.deps.namespaces.updateProfile(ns.name, set);
+    await this.deps.namespaces.updateProfile(ns.name, set);
     this.record(by, 'org.updated', ns.name, { fields: Object.keys(set) });
-    return this.get(ns.name);
+    return await this.get(ns.name);
   }
 
   /** Sets (or with null, removes) the logo; its type was told from its bytes by the caller. */
-  setLogo(by: OrgCaller, org: string, logo: { bytes: Buffer; type: string } | null): OrgView {
-    const ns = this.get(org);
+  async setLogo(
+    by: OrgCaller,
+    org: string,
+    logo: { bytes: Buffer; type: string } | null,
+  ): Promise<OrgView> {
+    const ns = await this.get(org);
     this.requireOwner(by.principal, ns.name);
     if (logo && logo.bytes.length > MAX_ORG_LOGO_BYTES)
       throw new StoreError('too_large', 'the logo is larger than 512 KiB');
-    this.deps.namespaces.setLogo(ns.name, logo?.bytes ?? null, logo?.type ?? null);
+    await this.deps.namespaces.setLogo(ns.name, logo?.bytes ?? null, logo?.type ?? null);
     this.record(
       by,
       'org.logo',
       ns.name,
       logo ? { type: logo.type, bytes: logo.bytes.length } : { removed: true },
     );
-    return this.get(ns.name);
+    return await this.get(ns.name);
   }
 
   /** The logo's bytes and type; not_found without one. */
-  logo(org: string): { bytes: Buffer; type: string } {
-    const logo = this.deps.namespaces.logo(this.get(org).name);
+  async logo(org: string): Promise<{ bytes: Buffer; type: string }> {
+    const logo = await this.deps.namespaces.logo((await this.get(org)).name);
     if (!logo) throw new StoreError('not_found', 'no logo');
     return logo;
   }
 
   /** A new organisation owned by the caller (names as a user's: names.ts). */
-  create(by: OrgCaller, name: string, displayName: string): OrgView {
+  async create(by: OrgCaller, name: string, displayName: string): Promise<OrgView> {
     if (!this.deps.permissions.createOrg(by.principal))
       throw new StoreError('forbidden', 'creating an organisation needs a session or a push key');
-    this.deps.namespaces.createOrg(name, displayName, by.principal.userId);
+    await this.deps.namespaces.createOrg(name, displayName, by.principal.userId);
     this.record(by, 'org.created', name);
-    return this.get(name);
+    return await this.get(name);
   }
 
   /** The organisations `p` belongs to, with their role in each. */
-  mine(p: User): (OrgView & { role: MemberRole })[] {
-    return this.deps.namespaces
-      .membershipsOf(p.userId)
-      .filter((m) => m.kind === 'org')
-      .map((m) => ({ ...this.get(m.namespace), role: m.role }));
+  async mine(p: User): Promise<(OrgView & { role: MemberRole })[]> {
+    const orgs = (await this.deps.namespaces.membershipsOf(p.userId)).filter(
+      (m) => m.kind === 'org',
+    );
+    return Promise.all(orgs.map(async (m) => ({ ...(await this.get(m.namespace)), role: m.role })));
   }
 
   /** The members of `org`: its members (and admins) see them. */
-  members(p: Principal, org: string): OrgMember[] {
-    const ns = this.get(org);
+  async members(p: Principal, org: string): Promise<OrgMember[]> {
+    const ns = await this.get(org);
     if (!this.deps.permissions.namespace(p, ns.name, 'read'))
       throw new StoreError('forbidden', 'only members see the members');
     return this.deps.namespaces.members(ns.name);
   }
 
   /** The members of `org` who chose to show their membership (anyone sees them). */
-  publicMembers(org: string): OrgMember[] {
-    return this.deps.namespaces.members(this.get(org).name).filter((m) => m.public);
+  async publicMembers(org: string): Promise<OrgMember[]> {
+    return (await this.deps.namespaces.members((await this.get(org)).name)).filter((m) => m.public);
   }
 
   /** The organisations user `userName` shows they belong to (anyone sees them). */
-  shownBy(userName: string): { name: string; displayName: string }[] {
-    const user = this.deps.users.byName(userName);
+  async shownBy(userName: string): Promise<{ name: string; displayName: string }[]> {
+    const user = await this.deps.users.byName(userName);
     return user && !user.disabled ? this.deps.namespaces.shownOrgsOf(user.id) : [];
   }
 
   /** The caller shows (or hides) their own membership of `org` on its publisher page. */
-  setPublic(by: OrgCaller, org: string, userName: string, visible: boolean): OrgMember[] {
-    const ns = this.get(org);
+  async setPublic(
+    by: OrgCaller,
+    org: string,
+    userName: string,
+    visible: boolean,
+  ): Promise<OrgMember[]> {
+    const ns = await this.get(org);
     if (userName !== by.principal.name)
       throw new StoreError('forbidden', 'each member shows or hides their own membership');
     if (!this.deps.permissions.ownMembership(by.principal))
       throw new StoreError('forbidden', 'showing a membership needs a session or a push key');
-    if (!this.deps.namespaces.setPublic(ns.name, by.principal.userId, visible))
+    if (!(await this.deps.namespaces.setPublic(ns.name, by.principal.userId, visible)))
       throw new StoreError('not_found', `you are not a member of ${ns.name}`);
     this.record(by, visible ? 'member.shown' : 'member.hidden', `${ns.name}/${by.principal.name}`);
     return this.deps.namespaces.members(ns.name);
@@ -165,26 +174,36 @@ export class Organisations {
   }
 
   /** The invitations of `org` waiting for an answer (owners only). */
-  pending(p: Principal, org: string): InvitationView[] {
-    const ns = this.get(org);
+  async pending(p: Principal, org: string): Promise<InvitationView[]> {
+    const ns = await this.get(org);
     this.requireManager(p, ns.name, 'only owners see the pending invitations');
-    return this.deps.invitations.inOrg(ns.name);
+    return await this.deps.invitations.inOrg(ns.name);
   }
 
   /** Invites `userName`, not a member yet, as `role` (inviting again changes the role). */
-  invite(by: OrgCaller, org: string, userName: string, role: MemberRole): InvitationView {
-    const ns = this.get(org);
+  async invite(
+    by: OrgCaller,
+    org: string,
+    userName: string,
+    role: MemberRole,
+  ): Promise<InvitationView> {
+    const ns = await this.get(org);
     this.requireManager(by.principal, ns.name);
-    const user = this.user(userName);
-    return this.deps.invitations.invite(by.principal, ns.name, user, role, by.address);
+    const user = await this.user(userName);
+    return await this.deps.invitations.invite(by.principal, ns.name, user, role, by.address);
   }
 
   /** Changes a member's role; not_found when `userName` is no member (they join by invitation). */
-  changeRole(by: OrgCaller, org: string, userName: string, role: MemberRole): OrgMember[] {
-    const ns = this.get(org);
+  async changeRole(
+    by: OrgCaller,
+    org: string,
+    userName: string,
+    role: MemberRole,
+  ): Promise<OrgMember[]> {
+    const ns = await this.get(org);
     this.requireManager(by.principal, ns.name);
-    const user = this.user(userName);
-    const members = this.applyRole(by, ns.name, user, role);
+    const user = await this.user(userName);
+    const members = await this.applyRole(by, ns.name, user, role);
     if (!members) throw new StoreError('not_found', `${user.name} is not a member of ${ns.name}`);
     return members;
   }
@@ -193,29 +212,37 @@ export class Organisations {
    * The API's PUT of a member: a member's role changes at once; anyone else is invited as `role`,
    * and joins by accepting.
    */
-  setMember(
+  async setMember(
     by: OrgCaller,
     org: string,
     userName: string,
     role: MemberRole,
-  ): { kind: 'members'; members: OrgMember[] } | { kind: 'invited'; invitation: InvitationView } {
-    const ns = this.get(org);
+  ): Promise<
+    { kind: 'members'; members: OrgMember[] } | { kind: 'invited'; invitation: InvitationView }
+  > {
+    const ns = await this.get(org);
     this.requireManager(by.principal, ns.name);
-    const user = this.user(userName);
-    const members = this.applyRole(by, ns.name, user, role);
+    const user = await this.user(userName);
+    const members = await this.applyRole(by, ns.name, user, role);
     if (members) return { kind: 'members', members };
-    const invitation = this.deps.invitations.invite(by.principal, ns.name, user, role, by.address);
+    const invitation = await this.deps.invitations.invite(
+      by.principal,
+      ns.name,
+      user,
+      role,
+      by.address,
+    );
     return { kind: 'invited', invitation };
   }
 
   /** The members after `user`'s role became `role`; undefined when they are no member. */
-  private applyRole(
+  private async applyRole(
     by: OrgCaller,
     org: string,
     user: { id: number; name: string },
     role: MemberRole,
-  ): OrgMember[] | undefined {
-    if (!this.deps.namespaces.changeRole(org, user.id, role)) return undefined;
+  ): Promise<OrgMember[] | undefined> {
+    if (!(await this.deps.namespaces.changeRole(org, user.id, role))) return undefined;
     this.record(by, 'member.set', `${org}/${user.name}`, { role });
     return this.deps.namespaces.members(org);
   }
@@ -224,27 +251,27 @@ export class Organisations {
    * Removes a member (owners; or oneself: leaving), else withdraws a pending invitation (owners).
    * An organisation keeps at least one owner (namespaces.ts).
    */
-  remove(by: OrgCaller, org: string, userName: string): 'removed' | 'withdrawn' {
-    const ns = this.get(org);
-    const user = this.user(userName);
+  async remove(by: OrgCaller, org: string, userName: string): Promise<'removed' | 'withdrawn'> {
+    const ns = await this.get(org);
+    const user = await this.user(userName);
     const manages = this.mayManage(by.principal, ns.name);
     if (user.id !== by.principal.userId && !manages)
       throw new StoreError('forbidden', 'only owners manage members');
-    if (this.deps.namespaces.removeMember(ns.name, user.id)) {
+    if (await this.deps.namespaces.removeMember(ns.name, user.id)) {
       this.record(by, 'member.removed', `${ns.name}/${user.name}`);
       return 'removed';
     }
-    if (manages && this.deps.invitations.withdraw(by.principal, ns.name, user, by.address))
+    if (manages && (await this.deps.invitations.withdraw(by.principal, ns.name, user, by.address)))
       return 'withdrawn';
     throw new StoreError('not_found', `${user.name} is neither a member nor invited`);
   }
 
   /** Withdraws the invitation of `userName` (owners); not_found when there is none. */
-  withdraw(by: OrgCaller, org: string, userName: string): void {
-    const ns = this.get(org);
+  async withdraw(by: OrgCaller, org: string, userName: string): Promise<void> {
+    const ns = await this.get(org);
     this.requireManager(by.principal, ns.name);
-    const user = this.user(userName);
-    if (!this.deps.invitations.withdraw(by.principal, ns.name, user, by.address))
+    const user = await this.user(userName);
+    if (!(await this.deps.invitations.withdraw(by.principal, ns.name, user, by.address)))
       throw new StoreError('not_found', `${user.name} has no invitation to ${ns.name}`);
   }
 
@@ -257,8 +284,8 @@ export class Organisations {
     if (!this.mayManage(p, org)) throw new StoreError('forbidden', message);
   }
 
-  private user(name: string): { id: number; name: string } {
-    const user = this.deps.users.byName(name);
+  private async user(name: string): Promise<{ id: number; name: string }> {
+    const user = await this.deps.users.byName(name);
     if (!user) throw new StoreError('not_found', `no user "${name}"`);
     return user;
   }

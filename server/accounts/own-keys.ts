@@ -22,16 +22,16 @@ export class OwnKeys {
     private readonly clock: () => number,
   ) {}
 
-  create(
+  async create(
     owner: KeyOwner,
     input: { name: string; scopes: KeyScope[]; expiresAt?: number | undefined },
     address: string,
-  ): NewKey {
+  ): Promise<NewKey> {
     if (input.expiresAt !== undefined && input.expiresAt <= this.clock())
       throw new StoreError('invalid', 'expiresAt must be in the future', { field: 'expiresAt' });
-    if (this.keys.list(owner.userId).length >= MAX_KEYS_PER_USER)
+    if ((await this.keys.list(owner.userId)).length >= MAX_KEYS_PER_USER)
       throw new StoreError('conflict', `at most ${MAX_KEYS_PER_USER} keys; revoke one first`);
-    const created = this.keys.create(
+    const created = await this.keys.create(
       owner.userId,
       input.name,
       input.scopes,
@@ -48,11 +48,11 @@ export class OwnKeys {
   }
 
   /** Revokes one of the owner's live keys; anyone else's, or an unknown one, is not found. */
-  revoke(owner: KeyOwner, id: number, address: string): void {
-    const key = Number.isSafeInteger(id) ? this.keys.get(id) : undefined;
+  async revoke(owner: KeyOwner, id: number, address: string): Promise<void> {
+    const key = Number.isSafeInteger(id) ? await this.keys.get(id) : undefined;
     if (!key || key.revoked || key.userId !== owner.userId)
       throw new StoreError('not_found', 'no such key');
-    this.keys.revoke(id);
+    await this.keys.revoke(id);
     this.audit.record({
       actor: owner.name,
       action: 'key.revoked',

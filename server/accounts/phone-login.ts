@@ -54,7 +54,7 @@ export class PhoneLogin {
         'too many codes asked from this address',
         this.codeRequests.retryAfter(address),
       );
-    const issued = this.deps.codes.issue(phone, address);
+    const issued = await this.deps.codes.issue(phone, address);
     if (!issued.ok)
       throw limited(
         'a code was sent to this number moments ago; wait before asking again',
@@ -63,7 +63,7 @@ export class PhoneLogin {
     try {
       await this.deps.sms.send(phone, issued.code);
     } catch (err) {
-      this.deps.codes.withdraw(issued.id);
+      await this.deps.codes.withdraw(issued.id);
       if (err instanceof SmsError)
         throw new StoreError('unavailable', `${err.message}; please try again`, undefined, {
           cause: err,
@@ -73,7 +73,12 @@ export class PhoneLogin {
     this.deps.log.info({ to: maskPhone(phone), provider: this.deps.sms.name }, 'login code sent');
   }
 
-  login(rawPhone: string, code: string, address: string, wantedName?: string): LoginResult {
+  async login(
+    rawPhone: string,
+    code: string,
+    address: string,
+    wantedName?: string,
+  ): Promise<LoginResult> {
     const phone = this.phone(rawPhone);
     // The phone is the account's name here: wrong codes for it add up from any address.
     const attempt = { door: 'login', address, name: phone, actor: maskPhone(phone) } as const;
@@ -90,8 +95,8 @@ export class PhoneLogin {
         'too many login attempts from this address',
         this.loginAttempts.retryAfter(address),
       );
-    this.deps.users.assertCanSignUp(phone, wantedName);
-    const verdict = this.deps.codes.verify(phone, code);
+    await this.deps.users.assertCanSignUp(phone, wantedName);
+    const verdict = await this.deps.codes.verify(phone, code);
     if (verdict !== 'ok') {
       this.deps.failures.failed(attempt, verdict);
       throw new StoreError(
@@ -99,12 +104,12 @@ export class PhoneLogin {
         verdict === 'expired' ? 'the code has expired; ask for a new one' : 'wrong or used code',
       );
     }
-    const found = this.deps.users.findOrCreateByPhone(phone, wantedName);
+    const found = await this.deps.users.findOrCreateByPhone(phone, wantedName);
     const { created } = found;
     let { user } = found;
     if (user.disabled) throw new StoreError('forbidden', 'this account is disabled');
     if (this.deps.admins.has(phone) && user.role !== 'admin') {
-      this.deps.users.setRole(user.id, 'admin');
+      await this.deps.users.setRole(user.id, 'admin');
       user = { ...user, role: 'admin' };
       this.deps.audit.record({
         actor: 'auth.admins',
@@ -114,7 +119,7 @@ export class PhoneLogin {
         detail: { role: 'admin', via: 'auth.admins' },
       });
     }
-    const session = this.deps.sessions.create(user.id, address);
+    const session = await this.deps.sessions.create(user.id, address);
     if (created)
       this.deps.audit.record({
         actor: user.name,
@@ -131,8 +136,8 @@ export class PhoneLogin {
    * store has no phone account yet. Only an admin's key with every scope opens a session; wrong
    * keys count against the address and the key's owner like wrong codes.
    */
-  loginWithKey(secret: string, address: string): LoginResult {
-    const owner = this.deps.keys.ownerOf(secret);
+  async loginWithKey(secret: string, address: string): Promise<LoginResult> {
+    const owner = await this.deps.keys.ownerOf(secret);
     const attempt = { door: 'login', address, name: owner } as const;
     const refused = this.deps.failures.refusal(attempt);
     if (refused)
@@ -142,7 +147,7 @@ export class PhoneLogin {
         'too many login attempts from this address',
         this.loginAttempts.retryAfter(address),
       );
-    const p = this.deps.keys.authenticate(secret);
+    const p = await this.deps.keys.authenticate(secret);
     if (p?.kind !== 'user') {
       this.deps.failures.failed(attempt, 'wrong key');
       throw new StoreError('unauthorized', 'wrong, revoked or expired access key');
@@ -152,9 +157,9 @@ export class PhoneLogin {
         'forbidden',
         "only an admin's access key with the push scope signs in here; sign in with your phone number",
       );
-    const user = this.deps.users.byId(p.userId);
+    const user = await this.deps.users.byId(p.userId);
     if (!user) throw new StoreError('unauthorized', 'wrong, revoked or expired access key');
-    const session = this.deps.sessions.create(user.id, address);
+    const session = await this.deps.sessions.create(user.id, address);
     this.deps.audit.record({
       actor: user.name,
       action: 'login',

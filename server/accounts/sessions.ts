@@ -1,8 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { and, eq, isNull } from 'drizzle-orm';
-import type { Db } from '../db/open-database.js';
-import { sessions, users } from '../db/schema.js';
 import type { Principal } from '../auth/principal.js';
+import type { SessionRepository } from './session-repository.js';
 
 export const SESSION_PREFIX = 'ses_';
 const LAST_SEEN_RESOLUTION_MS = 60_000;
@@ -15,47 +13,34 @@ const hashToken = (token: string): string => createHash('sha256').update(token).
  */
 export class Sessions {
   constructor(
-    private readonly db: Db,
+    private readonly repository: SessionRepository,
     private readonly ttlMs: number,
     private readonly clock: () => number = Date.now,
   ) {}
 
-  create(userId: number, address: string): { token: string; expiresAt: number } {
+  async create(userId: number, address: string): Promise<{ token: string; expiresAt: number }> {
     const token = `${SESSION_PREFIX}${randomBytes(32).toString('base64url')}`;
     const now = this.clock();
     const expiresAt = now + this.ttlMs;
-    this.db
-      .insert(sessions)
-      .values({
-        tokenHash: hashToken(token),
-        userId,
-        createdAt: now,
-        expiresAt,
-        lastSeenAt: now,
-        address,
-      })
-      .run();
+    await this.repository.create({
+      tokenHash: hashToken(token),
+      userId,
+      createdAt: now,
+      expiresAt,
+      lastSeenAt: now,
+      address,
+    });
     return { token, expiresAt };
   }
 
   /** The user behind a live session token of an enabled user, or undefined. */
-  authenticate(token: string): Principal | undefined {
+  async authenticate(token: string): Promise<Principal | undefined> {
     if (!token.startsWith(SESSION_PREFIX) || token.length > 128) return undefined;
     const now = this.clock();
-    const found = this.db
-      .select({ session: sessions, user: users })
-      .from(sessions)
-      .innerJoin(users, eq(users.id, sessions.userId))
-      .where(and(eq(sessions.tokenHash, hashToken(token)), isNull(sessions.revokedAt)))
-      .get();
+    const found = await this.repository.byTokenHash(hashToken(token));
     if (!found || found.session.expiresAt <= now || found.user.disabled) return undefined;
-    if (now - found.session.lastSeenAt > LAST_SEEN_RESOLUTION_MS) {
-      this.db
-        .update(sessions)
-        .set({ lastSeenAt: now })
-        .where(eq(sessions.id, found.session.id))
-        .run();
-    }
+    if (now - found.session.lastSeenAt > LAST_SEEN_RESOLUTION_MS)
+      await this.repository.touch(found.session.id, now);
     return {
       kind: 'user',
       userId: found.user.id,
@@ -65,11 +50,7 @@ export class Sessions {
     };
   }
 
-  end(sessionId: number): void {
-    this.db
-      .update(sessions)
-      .set({ revokedAt: this.clock() })
-      .where(eq(sessions.id, sessionId))
-      .run();
+  end(sessionId: number): Promise<void> {
+    return this.repository.end(sessionId, this.clock());
   }
 }

@@ -1,12 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { and, asc, eq, gt, isNull } from 'drizzle-orm';
-import type { Db } from '../db/open-database.js';
-import { namespaces, sessions, users } from '../db/schema.js';
 import { StoreError } from '../errors.js';
 import { namespaceNameProblem } from './names.js';
-import type { Namespaces } from './namespaces.js';
+import type { NewUser, UserRepository, UserRow } from './user-repository.js';
 
-export type UserRow = typeof users.$inferSelect;
+export type { UserRow };
 
 /** What anyone may see of a user. */
 export interface PublicProfile {
@@ -37,110 +34,81 @@ export function publicProfile(user: UserRow): PublicProfile {
 
 export class Users {
   constructor(
-    private readonly db: Db,
-    private readonly namespaces: Namespaces,
+    private readonly repository: UserRepository,
     private readonly clock: () => number = Date.now,
   ) {}
 
-  byName(name: string): UserRow | undefined {
-    return this.db.select().from(users).where(eq(users.name, name)).get();
+  byName(name: string): Promise<UserRow | undefined> {
+    return this.repository.byName(name);
   }
 
-  byId(id: number): UserRow | undefined {
-    return this.db.select().from(users).where(eq(users.id, id)).get();
+  byId(id: number): Promise<UserRow | undefined> {
+    return this.repository.byId(id);
   }
 
-  byPhone(phone: string): UserRow | undefined {
-    return this.db.select().from(users).where(eq(users.phone, phone)).get();
+  byPhone(phone: string): Promise<UserRow | undefined> {
+    return this.repository.byPhone(phone);
   }
 
   /** Throws the error a first login with `name` would meet, before a code is spent on it. */
-  assertCanSignUp(phone: string, name: string | undefined): void {
-    if (name === undefined || this.byPhone(phone)) return;
+  async assertCanSignUp(phone: string, name: string | undefined): Promise<void> {
+    if (name === undefined || (await this.byPhone(phone))) return;
     const problem = namespaceNameProblem(name);
     if (problem) throw new StoreError('invalid', `name ${problem}`, { field: 'name' });
-    if (
-      this.db.select({ id: namespaces.id }).from(namespaces).where(eq(namespaces.name, name)).get()
-    ) {
-      throw new StoreError('conflict', `the name "${name}" is taken; choose another`, {
-        field: 'name',
-      });
-    }
+    if (await this.repository.nameTaken(name)) throw nameTaken(name);
   }
 
   /**
    * The user of `phone`, created on first login with the namespace `wanted` (or a generated one).
    * User, namespace and membership are written in one transaction: never half a user.
    */
-  findOrCreateByPhone(phone: string, wanted?: string): { user: UserRow; created: boolean } {
-    return this.db.transaction((tx) => {
-      const existing = tx.select().from(users).where(eq(users.phone, phone)).get();
-      if (existing) return { user: existing, created: false };
-      let name = wanted;
-      if (name !== undefined) {
-        const problem = namespaceNameProblem(name);
-        if (problem) throw new StoreError('invalid', `name ${problem}`, { field: 'name' });
-        if (
-          tx.select({ id: namespaces.id }).from(namespaces).where(eq(namespaces.name, name)).get()
-        ) {
-          throw new StoreError('conflict', `the name "${name}" is taken; choose another`, {
-            field: 'name',
-          });
-        }
-      } else {
-        do name = `user-${randomBytes(4).toString('hex')}`;
-        while (
-          tx.select({ id: namespaces.id }).from(namespaces).where(eq(namespaces.name, name)).get()
-        );
-      }
-      const user = tx
-        .insert(users)
-        .values({ name, phone, createdAt: this.clock() })
-        .returning()
-        .get();
-      this.namespaces.createForUser(tx, name, user.id);
-      return { user, created: true };
-    });
+  async findOrCreateByPhone(
+    phone: string,
+    wanted?: string,
+  ): Promise<{ user: UserRow; created: boolean }> {
+    if (wanted !== undefined && !(await this.byPhone(phone))) {
+      const problem = namespaceNameProblem(wanted);
+      if (problem) throw new StoreError('invalid', `name ${problem}`, { field: 'name' });
+    }
+    const found = await this.repository.findOrCreate(
+      { name: wanted, phone, createdAt: this.clock() },
+      () => `user-${randomBytes(4).toString('hex')}`,
+    );
+    if (found === 'taken') throw nameTaken(wanted ?? '');
+    return found;
   }
 
-  update(userId: number, change: ProfileChange): UserRow {
+  /** A new user with their own namespace (the bootstrap admin). */
+  create(user: Omit<NewUser, 'createdAt'>): Promise<UserRow> {
+    return this.repository.create({ ...user, createdAt: this.clock() });
+  }
+
+  async update(userId: number, change: ProfileChange): Promise<UserRow> {
     const set = Object.fromEntries(Object.entries(change).filter(([, v]) => v !== undefined));
-    if (Object.keys(set).length > 0)
-      this.db.update(users).set(set).where(eq(users.id, userId)).run();
-    return this.byId(userId)!;
+    if (Object.keys(set).length > 0) await this.repository.update(userId, set);
+    return (await this.byId(userId))!;
   }
 
-  setAvatar(userId: number, image: Buffer | null, type: string | null): void {
-    this.db
-      .update(users)
-      .set({ avatar: image, avatarType: type })
-      .where(eq(users.id, userId))
-      .run();
+  setAvatar(userId: number, image: Buffer | null, type: string | null): Promise<void> {
+    return this.repository.setAvatar(userId, image, type);
   }
 
   /** Disabling takes effect at once: sessions end, and keys stop working while disabled. */
-  setDisabled(userId: number, disabled: boolean): void {
-    this.db.transaction((tx) => {
-      tx.update(users).set({ disabled }).where(eq(users.id, userId)).run();
-      if (disabled)
-        tx.update(sessions)
-          .set({ revokedAt: this.clock() })
-          .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt)))
-          .run();
-    });
+  setDisabled(userId: number, disabled: boolean): Promise<void> {
+    return this.repository.setDisabled(userId, disabled, this.clock());
   }
 
-  setRole(userId: number, role: 'admin' | 'user'): void {
-    this.db.update(users).set({ role }).where(eq(users.id, userId)).run();
+  setRole(userId: number, role: 'admin' | 'user'): Promise<void> {
+    return this.repository.setRole(userId, role);
   }
 
-  list(options: { after?: string | undefined; limit: number }): UserRow[] {
-    return this.db
-      .select()
-      .from(users)
-      .where(options.after ? gt(users.name, options.after) : undefined)
-      .orderBy(asc(users.name))
-      .limit(options.limit)
-      .all();
+  list(options: { after?: string | undefined; limit: number }): Promise<UserRow[]> {
+    return this.repository.list(options.after, options.limit);
   }
+}
+
+function nameTaken(name: string): StoreError {
+  return new StoreError('conflict', `the name "${name}" is taken; choose another`, {
+    field: 'name',
+  });
 }

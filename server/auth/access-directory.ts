@@ -14,6 +14,8 @@ export interface AccessDirectory {
   appMirror(namespace: string, app: string): string | undefined;
   /** The app with Rainstore `appKeyID` `appKey` (a robot's app). */
   appOfKey(appKey: string): { namespace: string; name: string } | undefined;
+  /** User `name`, as the permission module needs them to decide for an actor known by name. */
+  userNamed(name: string): { id: number; name: string; role: 'admin' | 'user' } | undefined;
   /** The key (when given) is neither revoked nor expired, and its user is not disabled. */
   credentialsActive(userId: number, keyId: number | undefined, now: number): boolean;
   /** Pull credential `id` of key `keyId` (of user `userId`) is unexpired, and so is that key. */
@@ -36,6 +38,9 @@ export function sqlAccessDirectory(sqlite: Database.Database): AccessDirectory {
   const user = sqlite.prepare<[number], { disabled: number }>(
     `select disabled from users where id = ?`,
   );
+  const named = sqlite.prepare<[string], { id: number; name: string; role: 'admin' | 'user' }>(
+    `select id, name, role from users where name = ?`,
+  );
   const key = sqlite.prepare<[number, number], KeyRow>(
     `select u.disabled, k.revoked_at, k.expires_at as key_expires_at from access_keys k join users u on u.id = k.user_id where k.id = ? and k.user_id = ?`,
   );
@@ -50,6 +55,7 @@ export function sqlAccessDirectory(sqlite: Database.Database): AccessDirectory {
     },
     appMirror: (namespace, app) => mirror.get(namespace, app)?.mirror_upstream ?? undefined,
     appOfKey: (appKey) => byKey.get(appKey),
+    userNamed: (name) => named.get(name),
     credentialsActive(userId, keyId, now) {
       if (keyId === undefined) return user.get(userId)?.disabled === 0;
       return keyAlive(key.get(keyId, userId), now);

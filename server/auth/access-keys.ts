@@ -1,7 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { and, asc, eq, isNull } from 'drizzle-orm';
-import type { Db } from '../db/open-database.js';
-import { accessKeys, users } from '../db/schema.js';
+import type { AccessKeyRepository, AccessKeyRow } from './access-key-repository.js';
 import type { KeyScope, Principal } from './principal.js';
 
 const PREFIX_LENGTH = 12;
@@ -24,57 +22,45 @@ export interface NewKey {
 
 export class AccessKeys {
   constructor(
-    private readonly db: Db,
+    private readonly repository: AccessKeyRepository,
     private readonly clock: () => number = Date.now,
   ) {}
 
-  create(
+  async create(
     userId: number,
     name: string,
     scopes: KeyScope[],
     options: { expiresAt?: number; secret?: string } = {},
-  ): NewKey {
+  ): Promise<NewKey> {
     const key = options.secret ?? generateSecret();
     const prefix = key.slice(0, PREFIX_LENGTH);
-    const row = this.db
-      .insert(accessKeys)
-      .values({
-        userId,
-        name,
-        prefix,
-        secretHash: hashSecret(key),
-        scopes: JSON.stringify(scopes),
-        createdAt: this.clock(),
-        expiresAt: options.expiresAt ?? null,
-      })
-      .returning({ id: accessKeys.id })
-      .get();
-    return { id: row.id, key, prefix };
+    const id = await this.repository.create({
+      userId,
+      name,
+      prefix,
+      secretHash: hashSecret(key),
+      scopes: JSON.stringify(scopes),
+      createdAt: this.clock(),
+      expiresAt: options.expiresAt ?? null,
+    });
+    return { id, key, prefix };
   }
 
   /**
    * The principal a key (and, when given, its owner's name) stands for, or undefined. The key is found by its
    * prefix and its hash compared in constant time; revoked, expired keys and disabled users fail.
    */
-  authenticate(secret: string, username?: string): Principal | undefined {
+  async authenticate(secret: string, username?: string): Promise<Principal | undefined> {
     if (secret.length < PREFIX_LENGTH || secret.length > 255) return undefined;
     const wanted = Buffer.from(hashSecret(secret), 'hex');
     const now = this.clock();
-    const candidates = this.db
-      .select({ key: accessKeys, user: users })
-      .from(accessKeys)
-      .innerJoin(users, eq(users.id, accessKeys.userId))
-      .where(
-        and(eq(accessKeys.prefix, secret.slice(0, PREFIX_LENGTH)), isNull(accessKeys.revokedAt)),
-      )
-      .all();
+    const candidates = await this.repository.byPrefix(secret.slice(0, PREFIX_LENGTH));
     for (const { key, user } of candidates) {
       if (!timingSafeEqual(Buffer.from(key.secretHash, 'hex'), wanted)) continue;
       if ((username !== undefined && user.name !== username) || user.disabled) return undefined;
       if (key.expiresAt !== null && key.expiresAt <= now) return undefined;
-      if (key.lastUsedAt === null || now - key.lastUsedAt > LAST_USED_RESOLUTION_MS) {
-        this.db.update(accessKeys).set({ lastUsedAt: now }).where(eq(accessKeys.id, key.id)).run();
-      }
+      if (key.lastUsedAt === null || now - key.lastUsedAt > LAST_USED_RESOLUTION_MS)
+        await this.repository.touchLastUsed(key.id, now);
       return {
         kind: 'user',
         userId: user.id,
@@ -88,52 +74,36 @@ export class AccessKeys {
   }
 
   /** The name of the user with a key that starts as `secret` does: a wrong key is counted against them. */
-  ownerOf(secret: string): string | undefined {
+  async ownerOf(secret: string): Promise<string | undefined> {
     if (secret.length < PREFIX_LENGTH || secret.length > 255) return undefined;
-    return this.db
-      .select({ name: users.name })
-      .from(accessKeys)
-      .innerJoin(users, eq(users.id, accessKeys.userId))
-      .where(eq(accessKeys.prefix, secret.slice(0, PREFIX_LENGTH)))
-      .get()?.name;
+    return this.repository.ownerNameByPrefix(secret.slice(0, PREFIX_LENGTH));
   }
 
   /** Replaces the secret of a key (the bootstrap admin key set from configuration). */
-  setSecret(id: number, secret: string): void {
-    this.db
-      .update(accessKeys)
-      .set({ prefix: secret.slice(0, PREFIX_LENGTH), secretHash: hashSecret(secret) })
-      .where(eq(accessKeys.id, id))
-      .run();
+  setSecret(id: number, secret: string): Promise<void> {
+    return this.repository.setSecret(id, secret.slice(0, PREFIX_LENGTH), hashSecret(secret));
   }
 
   /** A user's keys that are not revoked, newest last; never their secrets. */
-  list(userId: number): KeyInfo[] {
-    return this.db
-      .select()
-      .from(accessKeys)
-      .where(and(eq(accessKeys.userId, userId), isNull(accessKeys.revokedAt)))
-      .orderBy(asc(accessKeys.id))
-      .all()
-      .map(keyInfo);
+  async list(userId: number): Promise<KeyInfo[]> {
+    return (await this.repository.list(userId)).map(keyInfo);
   }
 
-  get(id: number): (KeyInfo & { userId: number; revoked: boolean }) | undefined {
-    const row = this.db.select().from(accessKeys).where(eq(accessKeys.id, id)).get();
+  /** `userId`'s unrevoked key called `name`, with its secret's hash (bootstrap compares it). */
+  liveNamed(userId: number, name: string): Promise<AccessKeyRow | undefined> {
+    return this.repository.liveNamed(userId, name);
+  }
+
+  async get(id: number): Promise<(KeyInfo & { userId: number; revoked: boolean }) | undefined> {
+    const row = await this.repository.get(id);
     return row
       ? { ...keyInfo(row), userId: row.userId, revoked: row.revokedAt !== null }
       : undefined;
   }
 
   /** Revokes at once: the next request with the key, or a registry token made from it, fails. */
-  revoke(id: number): boolean {
-    return (
-      this.db
-        .update(accessKeys)
-        .set({ revokedAt: this.clock() })
-        .where(and(eq(accessKeys.id, id), isNull(accessKeys.revokedAt)))
-        .run().changes > 0
-    );
+  revoke(id: number): Promise<boolean> {
+    return this.repository.revoke(id, this.clock());
   }
 }
 
@@ -149,7 +119,7 @@ export interface KeyInfo {
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
-function keyInfo(row: typeof accessKeys.$inferSelect): KeyInfo {
+function keyInfo(row: AccessKeyRow): KeyInfo {
   return {
     id: row.id,
     name: row.name,

@@ -1,8 +1,5 @@
-import { and, eq, isNull } from 'drizzle-orm';
 import type { Logger } from 'pino';
-import type { Db } from '../db/open-database.js';
-import { accessKeys, users } from '../db/schema.js';
-import type { Namespaces } from '../accounts/namespaces.js';
+import type { Users } from '../accounts/users.js';
 import { hashSecret, type AccessKeys } from './access-keys.js';
 
 export const ADMIN_NAME = 'admin';
@@ -12,53 +9,31 @@ const BOOTSTRAP_KEY_NAME = 'bootstrap';
  * On every start: the `admin` user exists, and its bootstrap key equals the configured one.
  * With no configured key and no key yet, a random key is made and printed once.
  */
-export function bootstrapAdmin(deps: {
-  db: Db;
+export async function bootstrapAdmin(deps: {
+  users: Users;
   keys: AccessKeys;
-  namespaces: Namespaces;
   adminKey: string | undefined;
   log: Logger;
   print: (line: string) => void;
-  clock: () => number;
-}): void {
-  const { db, keys, adminKey, log } = deps;
-  let admin = db.select().from(users).where(eq(users.name, ADMIN_NAME)).get();
+}): Promise<void> {
+  const { users, keys, adminKey, log } = deps;
+  let admin = await users.byName(ADMIN_NAME);
   if (!admin) {
-    admin = db.transaction((tx) => {
-      const row = tx
-        .insert(users)
-        .values({
-          name: ADMIN_NAME,
-          displayName: 'Administrator',
-          role: 'admin',
-          createdAt: deps.clock(),
-        })
-        .returning()
-        .get();
-      deps.namespaces.createForUser(tx, ADMIN_NAME, row.id);
-      return row;
-    });
+    admin = await users.create({ name: ADMIN_NAME, displayName: 'Administrator', role: 'admin' });
     log.info({ user: ADMIN_NAME }, 'admin user created');
   }
-  const existing = db
-    .select()
-    .from(accessKeys)
-    .where(
-      and(
-        eq(accessKeys.userId, admin.id),
-        eq(accessKeys.name, BOOTSTRAP_KEY_NAME),
-        isNull(accessKeys.revokedAt),
-      ),
-    )
-    .get();
+  const existing = await keys.liveNamed(admin.id, BOOTSTRAP_KEY_NAME);
   if (adminKey) {
     if (!existing)
-      keys.create(admin.id, BOOTSTRAP_KEY_NAME, ['read', 'install', 'push'], { secret: adminKey });
-    else if (existing.secretHash !== hashSecret(adminKey)) keys.setSecret(existing.id, adminKey);
+      await keys.create(admin.id, BOOTSTRAP_KEY_NAME, ['read', 'install', 'push'], {
+        secret: adminKey,
+      });
+    else if (existing.secretHash !== hashSecret(adminKey))
+      await keys.setSecret(existing.id, adminKey);
     return;
   }
   if (!existing) {
-    const { key } = keys.create(admin.id, BOOTSTRAP_KEY_NAME, ['read', 'install', 'push']);
+    const { key } = await keys.create(admin.id, BOOTSTRAP_KEY_NAME, ['read', 'install', 'push']);
     deps.print(
       `appshelf: the admin access key is ${key}\nappshelf: it is shown only now; log in as "${ADMIN_NAME}" with it.`,
     );

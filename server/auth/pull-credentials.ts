@@ -11,13 +11,10 @@
  * and the oldest is dropped past that bound, so one key cannot pile up valid secrets.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { and, asc, eq, inArray, lte } from 'drizzle-orm';
-import type { Db } from '../db/open-database.js';
-import { accessKeys, users } from '../db/schema.js';
-import { apps, pullCredentials } from '../db/store-schema.js';
 import { StoreError } from '../errors.js';
 import { hashSecret } from './access-keys.js';
 import type { Principal } from './principal.js';
+import type { PullCredentialRepository } from './pull-credential-repository.js';
 
 /** Unlike access keys (`ask_`), so the token endpoint knows where to look. */
 const SECRET_PREFIX = 'apc_';
@@ -27,53 +24,35 @@ export const LIVE_PER_KEY_AND_APP = 10;
 type User = Extract<Principal, { kind: 'user' }>;
 
 export class PullCredentials {
-  constructor(private readonly deps: { db: Db; ttlSeconds: number; clock: () => number }) {}
+  constructor(
+    private readonly deps: {
+      repository: PullCredentialRepository;
+      ttlSeconds: number;
+      clock: () => number;
+    },
+  ) {}
 
   /**
    * Fresh credentials for `installer`'s key to pull app `appId`; whether the installer may install
    * it is the caller's question to the permission module. The user name is the installer's.
    */
-  issue(installer: User, appId: number): { user: string; password: string } {
+  async issue(installer: User, appId: number): Promise<{ user: string; password: string }> {
     const keyId = installer.keyId;
     if (keyId === undefined)
       throw new StoreError('forbidden', 'install credentials are issued to access keys only');
     const now = this.deps.clock();
-    const expiresAt = now + this.deps.ttlSeconds * 1000;
     const secret = `${SECRET_PREFIX}${randomBytes(24).toString('base64url')}`;
-    const ofKeyAndApp = and(
-      eq(pullCredentials.accessKeyId, keyId),
-      eq(pullCredentials.appId, appId),
+    await this.deps.repository.issue(
+      {
+        accessKeyId: keyId,
+        appId,
+        prefix: secret.slice(0, LOOKUP_PREFIX_LENGTH),
+        secretHash: hashSecret(secret),
+        createdAt: now,
+        expiresAt: now + this.deps.ttlSeconds * 1000,
+      },
+      LIVE_PER_KEY_AND_APP,
     );
-    this.deps.db.transaction((tx) => {
-      tx.delete(pullCredentials).where(lte(pullCredentials.expiresAt, now)).run();
-      const live = tx
-        .select({ id: pullCredentials.id })
-        .from(pullCredentials)
-        .where(ofKeyAndApp)
-        .orderBy(asc(pullCredentials.id))
-        .all();
-      const dropped = live.slice(0, Math.max(0, live.length + 1 - LIVE_PER_KEY_AND_APP));
-      if (dropped.length > 0)
-        tx.delete(pullCredentials)
-          .where(
-            inArray(
-              pullCredentials.id,
-              dropped.map((d) => d.id),
-            ),
-          )
-          .run();
-      tx.update(pullCredentials).set({ expiresAt }).where(ofKeyAndApp).run();
-      tx.insert(pullCredentials)
-        .values({
-          accessKeyId: keyId,
-          appId,
-          prefix: secret.slice(0, LOOKUP_PREFIX_LENGTH),
-          secretHash: hashSecret(secret),
-          createdAt: now,
-          expiresAt,
-        })
-        .run();
-    });
     return { user: installer.name, password: secret };
   }
 
@@ -82,18 +61,11 @@ export class PullCredentials {
    * with the credential and its app; undefined unless the secret is one, of that user, unexpired,
    * its key neither revoked nor expired and its user not disabled.
    */
-  authenticate(secret: string, username: string): Principal | undefined {
+  async authenticate(secret: string, username: string): Promise<Principal | undefined> {
     if (!secret.startsWith(SECRET_PREFIX) || secret.length > 255) return undefined;
     const wanted = Buffer.from(hashSecret(secret), 'hex');
     const now = this.deps.clock();
-    const candidates = this.deps.db
-      .select({ credential: pullCredentials, key: accessKeys, user: users, appKey: apps.appKey })
-      .from(pullCredentials)
-      .innerJoin(accessKeys, eq(accessKeys.id, pullCredentials.accessKeyId))
-      .innerJoin(users, eq(users.id, accessKeys.userId))
-      .innerJoin(apps, eq(apps.id, pullCredentials.appId))
-      .where(eq(pullCredentials.prefix, secret.slice(0, LOOKUP_PREFIX_LENGTH)))
-      .all();
+    const candidates = await this.deps.repository.byPrefix(secret.slice(0, LOOKUP_PREFIX_LENGTH));
     for (const { credential, key, user, appKey } of candidates) {
       if (!timingSafeEqual(Buffer.from(credential.secretHash, 'hex'), wanted)) continue;
       const dead =

@@ -69,14 +69,14 @@ export function tokenEndpoint(deps: {
   };
 
   /** Checks a user name and access key; a failure is counted, and answered 401. */
-  const authenticate = (
+  const authenticate = async (
     res: Response,
     attempt: Attempt,
     password: string,
-  ): Principal | undefined => {
+  ): Promise<Principal | undefined> => {
     const principal =
-      deps.pulls.authenticate(password, attempt.name ?? '') ??
-      deps.keys.authenticate(password, attempt.name);
+      (await deps.pulls.authenticate(password, attempt.name ?? '')) ??
+      (await deps.keys.authenticate(password, attempt.name));
     if (!principal) {
       deps.failures.failed(attempt, 'wrong user name or access key');
       refuse(res);
@@ -107,7 +107,7 @@ export function tokenEndpoint(deps: {
       }
       const attempt: Attempt = { door: 'token', address, name: body.username };
       if (limited(res, attempt)) return;
-      const principal = authenticate(res, attempt, body.password);
+      const principal = await authenticate(res, attempt, body.password);
       if (!principal) return;
       return respond(res, principal, typeof body.scope === 'string' ? [body.scope] : []);
     }
@@ -125,7 +125,7 @@ export function tokenEndpoint(deps: {
     if (basic) {
       const attempt: Attempt = { door: 'token', address, name: basic.username };
       if (limited(res, attempt)) return;
-      const found = authenticate(res, attempt, basic.password);
+      const found = await authenticate(res, attempt, basic.password);
       if (!found) return;
       principal = found;
     }

@@ -13,7 +13,7 @@
 import { and, eq } from 'drizzle-orm';
 import { OciError, type ManifestGuard, type Registry } from '../../registry/index.js';
 import type { AuditLog } from '../accounts/audit-log.js';
-import type { Users } from '../accounts/users.js';
+import type { AccessDirectory } from '../auth/access-directory.js';
 import type { Permissions } from '../auth/permissions.js';
 import type { Db } from '../db/open-database.js';
 import { namespaces } from '../db/schema.js';
@@ -42,7 +42,8 @@ export class Immutability {
   constructor(
     private readonly deps: {
       db: Db;
-      users: Users;
+      /** The actor of a tag change, read synchronously: the registry's guards are synchronous. */
+      directory: Pick<AccessDirectory, 'userNamed'>;
       permissions: Permissions;
       audit: AuditLog;
       clock: () => number;
@@ -129,7 +130,7 @@ export class Immutability {
           'an owner of the namespace may republish it explicitly with ?force=true',
         { rule },
       );
-    const user = this.deps.users.byName(change.actor);
+    const user = this.deps.directory.userNamed(change.actor);
     const owner =
       user &&
       this.deps.permissions.namespace(

@@ -52,8 +52,8 @@ export class NamespaceRules {
   ) {}
 
   /** `name` when the namespace exists, else the documented 404. */
-  existing(name: string): string {
-    if (!this.deps.namespaces.exists(name))
+  async existing(name: string): Promise<string> {
+    if (!(await this.deps.namespaces.exists(name)))
       throw new StoreError('not_found', `no namespace "${name}"`);
     return name;
   }
@@ -64,8 +64,8 @@ export class NamespaceRules {
   }
 
   /** Anyone may read a namespace's immutability rules: installers may want to know a tag is fixed. */
-  immutabilityOf(namespace: string): ImmutabilityRules {
-    return this.deps.immutability.rulesOf(this.existing(namespace));
+  async immutabilityOf(namespace: string): Promise<ImmutabilityRules> {
+    return this.deps.immutability.rulesOf(await this.existing(namespace));
   }
 
   /** Throws `forbidden` unless `p` may change the immutability rules of `namespace`. */
@@ -74,8 +74,12 @@ export class NamespaceRules {
       throw new StoreError('forbidden', `only an owner of ${namespace} may change its rules`);
   }
 
-  setImmutability(caller: RulesCaller, namespace: string, rules: ImmutabilityRules): void {
-    this.existing(namespace);
+  async setImmutability(
+    caller: RulesCaller,
+    namespace: string,
+    rules: ImmutabilityRules,
+  ): Promise<void> {
+    await this.existing(namespace);
     this.authorizeImmutability(caller.principal, namespace);
     this.deps.immutability.setRules(namespace, rules);
     this.deps.audit.record({

@@ -31,15 +31,15 @@ interface AuthenticateDeps {
  * just reads as anonymous, so the web can sign in again.
  */
 export function authenticate(deps: AuthenticateDeps): RequestHandler {
-  return (req, res, next) => {
-    const principal = principalOf(req, deps);
+  return async (req, res, next) => {
+    const principal = await principalOf(req, deps);
     res.locals.principal = principal;
     res.locals.viaSessionCookie = !req.headers.authorization && principal.kind === 'user';
     next();
   };
 }
 
-function principalOf(req: Request, deps: AuthenticateDeps): Principal {
+async function principalOf(req: Request, deps: AuthenticateDeps): Promise<Principal> {
   const header = req.headers.authorization;
   if (header) {
     const address = addressOf(req);
@@ -63,12 +63,12 @@ function principalOf(req: Request, deps: AuthenticateDeps): Principal {
     const credential = header.slice(7).trim();
     const isSession = credential.startsWith(SESSION_PREFIX);
     const principal = isSession
-      ? deps.sessions.authenticate(credential)
-      : deps.keys.authenticate(credential);
+      ? await deps.sessions.authenticate(credential)
+      : await deps.keys.authenticate(credential);
     // A robot's keys (Rainstore publish and install) work on the registry only.
     if (!principal || isRobot(principal)) {
       // A wrong key that starts like a user's key is a guess at that user's key.
-      const name = isSession ? undefined : deps.keys.ownerOf(credential);
+      const name = isSession ? undefined : await deps.keys.ownerOf(credential);
       deps.failures.failed(
         { door: 'api', address, name },
         'unknown, revoked or expired credentials',
@@ -81,7 +81,7 @@ function principalOf(req: Request, deps: AuthenticateDeps): Principal {
     return principal;
   }
   const cookie = req.headers.cookie ? parseCookies(req.headers.cookie)[SESSION_COOKIE] : undefined;
-  return (cookie && deps.sessions.authenticate(cookie)) || ANONYMOUS;
+  return (cookie && (await deps.sessions.authenticate(cookie))) || ANONYMOUS;
 }
 
 export function requireUser(p: Principal): Extract<Principal, { kind: 'user' }> {

@@ -30,10 +30,10 @@ export interface RainstoreCaller {
   address: string;
 }
 
-export function callerOf(
+export async function callerOf(
   req: Request,
   deps: { keys: AccessKeys; permissions: Permissions; failures: FailedCredentials },
-): RainstoreCaller {
+): Promise<RainstoreCaller> {
   const address = addressOf(req);
   const secret = (req.headers.authorization ?? '').replace(/^Bearer\s+/i, '').trim();
   if (!secret)
@@ -44,10 +44,10 @@ export function callerOf(
       address,
     };
   refuseIfLimited(deps.failures, { door: 'rainstore', address });
-  const found = deps.keys.authenticate(secret);
+  const found = await deps.keys.authenticate(secret);
   if (!found || isRobot(found)) {
     // A wrong key that starts like a user's key is a guess at that user's key.
-    const name = deps.keys.ownerOf(secret);
+    const name = await deps.keys.ownerOf(secret);
     deps.failures.failed(
       { door: 'rainstore', address, name },
       'unknown, revoked or expired access key',

@@ -28,18 +28,18 @@ export class Robots {
 
   constructor(private readonly deps: { db: Db; keys: AccessKeys; clock: () => number }) {}
 
-  pushCredentials(app: AppRow): RegistryCredentials {
+  async pushCredentials(app: AppRow): Promise<RegistryCredentials> {
     const now = this.deps.clock();
     const cached = this.pushKeys.get(app.appKey);
     if (
       cached &&
       now - cached.mintedAt < PUSH_REUSE_MS &&
-      this.deps.keys.authenticate(cached.password, cached.user)
+      (await this.deps.keys.authenticate(cached.password, cached.user))
     ) {
       return { user: cached.user, password: cached.password };
     }
     const robot = this.robot(app);
-    const { key } = this.deps.keys.create(robot.id, 'rainstore push', ['push'], {
+    const { key } = await this.deps.keys.create(robot.id, 'rainstore push', ['push'], {
       expiresAt: now + PUSH_TTL_MS,
     });
     for (const [appKey, entry] of this.pushKeys)

@@ -43,7 +43,7 @@ export function adminRoutes(deps: {
     return actor;
   };
 
-  router.put('/quotas/:namespace', (req, res) => {
+  router.put('/quotas/:namespace', async (req, res) => {
     const actor = admin(res);
     const settings = parseInput(QuotaSettings, req.body, 'quota');
     const usage = deps.quotas.set(req.params.namespace, settings);
@@ -76,7 +76,7 @@ export function adminRoutes(deps: {
   });
 
   /** The pull-through caches: what each holds and how it served (issue 14's shape). */
-  router.get('/proxies', (_req, res) => {
+  router.get('/proxies', async (_req, res) => {
     admin(res);
     res.json({ items: deps.registry.proxyStats() });
   });
@@ -93,28 +93,31 @@ export function adminRoutes(deps: {
     res.json(report);
   });
 
-  router.get('/users', (req, res) => {
+  router.get('/users', async (req, res) => {
     admin(res);
     const { after, limit } = parseInput(UserList, req.query, 'query');
-    const users = deps.users
-      .list({ after, limit })
-      .map((u) => ({ ...publicProfile(u), role: u.role, disabled: u.disabled, phone: u.phone }));
+    const users = (await deps.users.list({ after, limit })).map((u) => ({
+      ...publicProfile(u),
+      role: u.role,
+      disabled: u.disabled,
+      phone: u.phone,
+    }));
     res.json({ users, next: users.length === limit ? (users.at(-1)?.name ?? null) : null });
   });
 
-  router.patch('/users/:name', (req, res) => {
+  router.patch('/users/:name', async (req, res) => {
     const actor = admin(res);
     const change = parseInput(UserChange, req.body, 'change');
-    const updated = changeUser(deps, actor, req.params.name, change, addressOf(req));
+    const updated = await changeUser(deps, actor, req.params.name, change, addressOf(req));
     res.json({ ...publicProfile(updated), role: updated.role, disabled: updated.disabled });
   });
 
-  router.delete('/keys/:id', (req, res) => {
+  router.delete('/keys/:id', async (req, res) => {
     const actor = admin(res);
     const id = Number(req.params.id);
-    const key = Number.isSafeInteger(id) ? deps.keys.get(id) : undefined;
+    const key = Number.isSafeInteger(id) ? await deps.keys.get(id) : undefined;
     if (!key || key.revoked) throw new StoreError('not_found', 'no such key');
-    deps.keys.revoke(id);
+    await deps.keys.revoke(id);
     deps.audit.record({
       actor: actor.name,
       action: 'key.revoked',

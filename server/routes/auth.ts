@@ -40,9 +40,9 @@ export function authRoutes(deps: {
     res.status(202).json({ sent: true, expiresInSeconds: 600 });
   });
 
-  router.post('/login', (req, res) => {
+  router.post('/login', async (req, res) => {
     const { phone, code, name } = parseInput(LoginBody, req.body, 'body');
-    const session = deps.login.login(phone, code, addressOf(req), name);
+    const session = await deps.login.login(phone, code, addressOf(req), name);
     setCookie(res, session.token, session.expiresAt - Date.now());
     res
       .status(session.created ? 201 : 200)
@@ -55,10 +55,10 @@ export function authRoutes(deps: {
       });
   });
 
-  router.post('/logout', (req, res) => {
+  router.post('/logout', async (req, res) => {
     const principal = requireUser(res.locals.principal);
     if (principal.sessionId !== undefined) {
-      deps.sessions.end(principal.sessionId);
+      await deps.sessions.end(principal.sessionId);
       deps.audit.record({
         actor: principal.name,
         action: 'logout',

@@ -23,23 +23,23 @@ export function governanceRoutes(deps: {
   const router = Router();
   const { rules } = deps;
 
-  router.get('/:namespace/immutability', (req, res) => {
-    res.json(rules.immutabilityOf(req.params.namespace));
+  router.get('/:namespace/immutability', async (req, res) => {
+    res.json(await rules.immutabilityOf(req.params.namespace));
   });
 
-  router.put('/:namespace/immutability', (req, res) => {
+  router.put('/:namespace/immutability', async (req, res) => {
     const me = requireUser(res.locals.principal);
-    const namespace = rules.existing(req.params.namespace);
+    const namespace = await rules.existing(req.params.namespace);
     rules.authorizeImmutability(me, namespace); // before validation: outsiders learn nothing
     const input = parseInput(ImmutabilityRules, req.body, 'immutability rules');
-    rules.setImmutability({ principal: me, address: addressOf(req) }, namespace, input);
+    await rules.setImmutability({ principal: me, address: addressOf(req) }, namespace, input);
     res.json(input);
   });
 
   // The namespace's storage against its quota: its owners' (and the admin's) to see.
-  router.get('/:namespace/usage', (req, res) => {
+  router.get('/:namespace/usage', async (req, res) => {
     const me = requireUser(res.locals.principal);
-    const namespace = rules.existing(req.params.namespace);
+    const namespace = await rules.existing(req.params.namespace);
     if (!deps.permissions.namespace(me, namespace, 'view-usage'))
       throw new StoreError('forbidden', `only an owner of ${namespace} may see its usage`);
     res.json(deps.quotas.usage(namespace));
@@ -47,7 +47,9 @@ export function governanceRoutes(deps: {
 
   router.use(
     '/:namespace/retention',
-    retentionRoutes(rules, (req) => ({ namespace: rules.existing(String(req.params.namespace)) })),
+    retentionRoutes(rules, async (req) => ({
+      namespace: await rules.existing(String(req.params.namespace)),
+    })),
   );
 
   return router;
@@ -78,18 +80,18 @@ export function appRetentionRoutes(deps: {
  */
 function retentionRoutes(
   rules: NamespaceRules,
-  scopeOf: (req: Request<Record<string, string>>) => RetentionScope,
+  scopeOf: (req: Request<Record<string, string>>) => RetentionScope | Promise<RetentionScope>,
 ): Router {
   const router = Router({ mergeParams: true });
 
-  router.get('/', (req, res) => {
+  router.get('/', async (req, res) => {
     const me = requireUser(res.locals.principal);
-    res.json(rules.retentionOf(me, scopeOf(req)));
+    res.json(rules.retentionOf(me, await scopeOf(req)));
   });
 
-  router.put('/', (req, res) => {
+  router.put('/', async (req, res) => {
     const me = requireUser(res.locals.principal);
-    const scope = scopeOf(req);
+    const scope = await scopeOf(req);
     rules.authorize(me, scope, 'govern'); // before validation: outsiders learn nothing
     const input = parseInput(RetentionRules, req.body, 'retention rules');
     rules.setRetention({ principal: me, address: addressOf(req) }, scope, input);
@@ -98,7 +100,7 @@ function retentionRoutes(
 
   router.post('/run', async (req, res) => {
     const me = requireUser(res.locals.principal);
-    const scope = scopeOf(req);
+    const scope = await scopeOf(req);
     rules.authorize(me, scope, 'govern');
     const query = parseInput(RetentionRunQuery, req.query, 'retention run');
     const report = await rules.runRetention({ principal: me, address: addressOf(req) }, scope, {

@@ -21,7 +21,7 @@ export const NewKey = z.strictObject({
 export function keyRoutes(deps: { keys: AccessKeys; ownKeys: OwnKeys }): Router {
   const router = Router();
 
-  router.post('/', (req, res) => {
+  router.post('/', async (req, res) => {
     const me = requireUser(res.locals.principal);
     if (me.keyScopes && !me.keyScopes.includes('push'))
       throw new StoreError(
@@ -29,7 +29,7 @@ export function keyRoutes(deps: { keys: AccessKeys; ownKeys: OwnKeys }): Router 
         'creating keys needs a session or a key with the push scope',
       );
     const input = parseInput(NewKey, req.body, 'key');
-    const created = deps.ownKeys.create(
+    const created = await deps.ownKeys.create(
       me,
       {
         name: input.name,
@@ -38,21 +38,21 @@ export function keyRoutes(deps: { keys: AccessKeys; ownKeys: OwnKeys }): Router 
       },
       addressOf(req),
     );
-    const info = deps.keys.list(me.userId).find((k) => k.id === created.id);
+    const info = (await deps.keys.list(me.userId)).find((k) => k.id === created.id);
     res
       .status(201)
       .set('Cache-Control', 'no-store')
       .json({ ...info, key: created.key });
   });
 
-  router.get('/', (_req, res) => {
+  router.get('/', async (_req, res) => {
     const me = requireUser(res.locals.principal);
-    res.json({ keys: deps.keys.list(me.userId) });
+    res.json({ keys: await deps.keys.list(me.userId) });
   });
 
-  router.delete('/:id', (req, res) => {
+  router.delete('/:id', async (req, res) => {
     const me = requireUser(res.locals.principal);
-    deps.ownKeys.revoke(me, Number(req.params.id), addressOf(req));
+    await deps.ownKeys.revoke(me, Number(req.params.id), addressOf(req));
     res.status(204).end();
   });
   return router;

@@ -44,42 +44,42 @@ export function orgRoutes(deps: {
     address: addressOf(req),
   });
 
-  router.post('/', (req, res) => {
+  router.post('/', async (req, res) => {
     const by = caller(req, res);
     const { name, displayName } = parseInput(NewOrg, req.body, 'organisation');
-    const org = orgs.create(by, name, displayName);
+    const org = await orgs.create(by, name, displayName);
     res.status(201).json({ name: org.name, displayName: org.displayName, kind: org.kind });
   });
 
-  router.get('/:org', (req, res) => {
-    res.json(orgs.get(req.params.org));
+  router.get('/:org', async (req, res) => {
+    res.json(await orgs.get(req.params.org));
   });
 
-  router.patch('/:org', (req, res) => {
+  router.patch('/:org', async (req, res) => {
     const by = caller(req, res);
     const change = parseInput(OrgChange, req.body, 'organisation');
-    res.json(orgs.updateProfile(by, req.params.org, change));
+    res.json(await orgs.updateProfile(by, req.params.org, change));
   });
 
   router.put(
     '/:org/logo',
     express.raw({ type: () => true, limit: MAX_ORG_LOGO_BYTES }),
-    (req, res) => {
+    async (req, res) => {
       const by = caller(req, res);
       const bytes = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       const type = imageTypeOf(bytes);
       if (!type) throw new StoreError('invalid', 'the logo must be a PNG, JPEG, GIF or WebP image');
-      res.json(orgs.setLogo(by, req.params.org, { bytes, type }));
+      res.json(await orgs.setLogo(by, req.params.org, { bytes, type }));
     },
   );
 
-  router.delete('/:org/logo', (req, res) => {
-    orgs.setLogo(caller(req, res), req.params.org, null);
+  router.delete('/:org/logo', async (req, res) => {
+    await orgs.setLogo(caller(req, res), req.params.org, null);
     res.status(204).end();
   });
 
-  router.get('/:org/logo', (req, res) => {
-    const logo = orgs.logo(req.params.org);
+  router.get('/:org/logo', async (req, res) => {
+    const logo = await orgs.logo(req.params.org);
     res
       .set({
         'Content-Type': logo.type,
@@ -90,36 +90,36 @@ export function orgRoutes(deps: {
       .send(logo.bytes);
   });
 
-  router.get('/:org/members', (req, res) => {
+  router.get('/:org/members', async (req, res) => {
     const me = requireUser(res.locals.principal);
-    res.json({ members: orgs.members(me, req.params.org) });
+    res.json({ members: await orgs.members(me, req.params.org) });
   });
 
   // A member's role changes at once; anyone else is invited, and joins by accepting (202).
-  router.put('/:org/members/:user', (req, res) => {
+  router.put('/:org/members/:user', async (req, res) => {
     const by = caller(req, res);
     const { role } = parseInput(Membership, req.body, 'membership');
-    const done = orgs.setMember(by, req.params.org, req.params.user, role as MemberRole);
+    const done = await orgs.setMember(by, req.params.org, req.params.user, role as MemberRole);
     if (done.kind === 'invited') res.status(202).json({ invitation: done.invitation });
     else res.json({ members: done.members });
   });
 
   // Removes a member (or oneself: leaving), else withdraws a pending invitation.
-  router.delete('/:org/members/:user', (req, res) => {
-    orgs.remove(caller(req, res), req.params.org, req.params.user);
+  router.delete('/:org/members/:user', async (req, res) => {
+    await orgs.remove(caller(req, res), req.params.org, req.params.user);
     res.status(204).end();
   });
 
   // Only the member themselves shows or hides their membership on the publisher page.
-  router.put('/:org/members/:user/visibility', (req, res) => {
+  router.put('/:org/members/:user/visibility', async (req, res) => {
     const by = caller(req, res);
     const { public: visible } = parseInput(MemberVisibility, req.body, 'visibility');
-    res.json({ members: orgs.setPublic(by, req.params.org, req.params.user, visible) });
+    res.json({ members: await orgs.setPublic(by, req.params.org, req.params.user, visible) });
   });
 
-  router.get('/:org/invitations', (req, res) => {
+  router.get('/:org/invitations', async (req, res) => {
     const me = requireUser(res.locals.principal);
-    res.json({ invitations: orgs.pending(me, req.params.org) });
+    res.json({ invitations: await orgs.pending(me, req.params.org) });
   });
   return router;
 }

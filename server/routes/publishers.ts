@@ -19,7 +19,7 @@ export function publisherRoutes(deps: {
   const router = Router();
   router.get(
     '/:name',
-    (req, res) => void res.json(publishers.page(res.locals.principal, req.params.name)),
+    async (req, res) => void res.json(await publishers.page(res.locals.principal, req.params.name)),
   );
   return router;
 }

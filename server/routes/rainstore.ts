@@ -97,8 +97,8 @@ export function rainstoreRoutes(deps: RainstoreRoutesDeps): Router {
   const installs = new InstallCounter({ stats, clock, events: deps.events });
 
   // Once per request: a wrong key must count as one failed credential, however often it is read.
-  const callers = new WeakMap<Request, RainstoreCaller>();
-  const caller = (req: Request): RainstoreCaller => {
+  const callers = new WeakMap<Request, Promise<RainstoreCaller>>();
+  const caller = (req: Request): Promise<RainstoreCaller> => {
     let found = callers.get(req);
     if (!found) callers.set(req, (found = callerOf(req, deps)));
     return found;
@@ -147,8 +147,8 @@ export function rainstoreRoutes(deps: RainstoreRoutesDeps): Router {
   openapi.get('/healthz', cors);
   openapi.options('/healthz', cors);
 
-  openapi.get('/bindablemarkets', (req, res) => {
-    const c = caller(req);
+  openapi.get('/bindablemarkets', async (req, res) => {
+    const c = await caller(req);
     if (c.principal.kind !== 'user')
       throw new StoreError('forbidden', 'send a valid access key to bind this store');
     res.json([
@@ -172,7 +172,7 @@ export function rainstoreRoutes(deps: RainstoreRoutesDeps): Router {
     next();
   });
 
-  openapi.get('/info', (req, res) => {
+  openapi.get('/info', async (req, res) => {
     createTime ??= isoTime(
       db
         .select({ at: min(users.createdAt) })
@@ -183,13 +183,13 @@ export function rainstoreRoutes(deps: RainstoreRoutesDeps): Router {
       name: market.name,
       description: '',
       status: 1,
-      accessActions: accessActionsOf(caller(req)),
+      accessActions: accessActionsOf(await caller(req)),
       createTime,
     });
   });
 
-  openapi.get('/apps', (req, res) => {
-    const c = caller(req);
+  openapi.get('/apps', async (req, res) => {
+    const c = await caller(req);
     const paging = pagingOf(req.query);
     const plugins = queryBoolean(req.query.isPlugin) ?? queryBoolean(req.query.is_plugin) ?? false;
     const found = catalog.list(c.principal, {
@@ -209,7 +209,7 @@ export function rainstoreRoutes(deps: RainstoreRoutesDeps): Router {
   });
 
   openapi.post('/apps', async (req, res) => {
-    const c = caller(req);
+    const c = await caller(req);
     const p = requireRight(c, 'push');
     const input = parseNewApp(req.body);
     const namespace =
@@ -224,11 +224,12 @@ export function rainstoreRoutes(deps: RainstoreRoutesDeps): Router {
 
   openapi.get(
     '/apps/:appID',
-    (req, res) => void res.json(detail(req, catalog.visible(caller(req).principal, appIdOf(req)))),
+    async (req, res) =>
+      void res.json(detail(req, catalog.visible((await caller(req)).principal, appIdOf(req)))),
   );
 
   openapi.put('/apps/:appID', async (req, res) => {
-    const c = caller(req);
+    const c = await caller(req);
     const { app } = catalog.visible(c.principal, appIdOf(req));
     requireRight(c, 'push');
     const input = parseAppChange(req.body);
@@ -237,13 +238,13 @@ export function rainstoreRoutes(deps: RainstoreRoutesDeps): Router {
     res.json(detail(req, catalog.visible(c.principal, app.appKey)));
   });
 
-  openapi.get('/apps/:appID/versions', (req, res) => {
-    const { app, versions } = catalog.visible(caller(req).principal, appIdOf(req));
+  openapi.get('/apps/:appID/versions', async (req, res) => {
+    const { app, versions } = catalog.visible((await caller(req)).principal, appIdOf(req));
     res.json({ versions: versions.map((v) => versionBase(app, v)) });
   });
 
   openapi.post('/apps/:appID/versions', async (req, res) => {
-    const c = caller(req);
+    const c = await caller(req);
     catalog.visible(c.principal, appIdOf(req));
     const p = requireRight(c, 'push');
     const { app } = catalog.pushable(p, appIdOf(req));
@@ -273,7 +274,7 @@ export function rainstoreRoutes(deps: RainstoreRoutesDeps): Router {
   });
 
   openapi.get('/apps/:appID/versions/:version', async (req, res) => {
-    const c = caller(req);
+    const c = await caller(req);
     const { app, row } = catalog.version(c.principal, appIdOf(req), String(req.params.version));
     const forInstall = queryBoolean(req.query.forInstall) ?? false;
     const getTemplate = queryBoolean(req.query.getTemplate) ?? false;
@@ -297,7 +298,7 @@ export function rainstoreRoutes(deps: RainstoreRoutesDeps): Router {
         hubHostOf(publicUrl, req),
         ownHostsOf(publicUrl, req),
         // forInstall alone serves no template: no secret is minted for it.
-        getTemplate ? deps.pulls.issue(principal, app.id) : null,
+        getTemplate ? await deps.pulls.issue(principal, app.id) : null,
         holds,
       );
       if (getTemplate) template = JSON.stringify(served);
@@ -306,12 +307,12 @@ export function rainstoreRoutes(deps: RainstoreRoutesDeps): Router {
     res.set('Cache-Control', 'no-store').json(versionDetail(app, row, template, ctx(req)));
   });
 
-  openapi.get('/apps/:appID/apphubinfo', (req, res) => {
-    const c = caller(req);
+  openapi.get('/apps/:appID/apphubinfo', async (req, res) => {
+    const c = await caller(req);
     catalog.visible(c.principal, appIdOf(req));
     const p = requireRight(c, 'push');
     const { app } = catalog.pushable(p, appIdOf(req));
-    const credentials = robots.pushCredentials(app);
+    const credentials = await robots.pushCredentials(app);
     res.set('Cache-Control', 'no-store').json({
       hubURL: hubHostOf(publicUrl, req),
       namespace: repositoryOf(app),
@@ -348,7 +349,7 @@ export function rainstoreRoutes(deps: RainstoreRoutesDeps): Router {
       null,
       holds,
     );
-    installs.count(`anon:${caller(req).address}`, app, row.version);
+    installs.count(`anon:${(await caller(req)).address}`, app, row.version);
     res.set('Cache-Control', 'no-store').json({ cmd: JSON.stringify(template), arch: row.arch });
   });
 

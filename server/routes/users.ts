@@ -52,22 +52,22 @@ export function userRoutes(deps: {
     return me;
   };
 
-  router.get('/me', (_req, res) => {
+  router.get('/me', async (_req, res) => {
     const me = requireUser(res.locals.principal);
-    const user = deps.users.byId(me.userId);
+    const user = await deps.users.byId(me.userId);
     if (!user) throw new StoreError('not_found', 'no such user');
     res.json({
       ...publicProfile(user),
       role: user.role,
       phone: user.phone,
-      namespaces: deps.namespaces.membershipsOf(user.id),
+      namespaces: await deps.namespaces.membershipsOf(user.id),
     });
   });
 
-  router.patch('/me', (req, res) => {
+  router.patch('/me', async (req, res) => {
     const me = requireUser(res.locals.principal);
     const change = parseInput(ProfileChange, req.body, 'profile');
-    const user = deps.users.update(me.userId, change);
+    const user = await deps.users.update(me.userId, change);
     deps.audit.record({
       actor: me.name,
       action: 'user.updated',
@@ -81,13 +81,13 @@ export function userRoutes(deps: {
   router.put(
     '/me/avatar',
     express.raw({ type: () => true, limit: MAX_AVATAR_BYTES }),
-    (req, res) => {
+    async (req, res) => {
       const me = requireUser(res.locals.principal);
       const bytes = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       const type = imageTypeOf(bytes);
       if (!type)
         throw new StoreError('invalid', 'the avatar must be a PNG, JPEG, GIF or WebP image');
-      deps.users.setAvatar(me.userId, bytes, type);
+      await deps.users.setAvatar(me.userId, bytes, type);
       deps.audit.record({
         actor: me.name,
         action: 'user.avatar',
@@ -95,13 +95,13 @@ export function userRoutes(deps: {
         address: addressOf(req),
         detail: { type, bytes: bytes.length },
       });
-      res.json(publicProfile(deps.users.byId(me.userId)!));
+      res.json(publicProfile((await deps.users.byId(me.userId))!));
     },
   );
 
-  router.delete('/me/avatar', (req, res) => {
+  router.delete('/me/avatar', async (req, res) => {
     const me = requireUser(res.locals.principal);
-    deps.users.setAvatar(me.userId, null, null);
+    await deps.users.setAvatar(me.userId, null, null);
     deps.audit.record({
       actor: me.name,
       action: 'user.avatar',
@@ -112,32 +112,32 @@ export function userRoutes(deps: {
     res.status(204).end();
   });
 
-  router.get('/me/invitations', (_req, res) => {
+  router.get('/me/invitations', async (_req, res) => {
     const me = requireUser(res.locals.principal);
     if (!deps.permissions.ownInvitations(me, 'read'))
       throw new StoreError('forbidden', 'this key may not read invitations');
-    res.json({ invitations: deps.invitations.forUser(me.userId) });
+    res.json({ invitations: await deps.invitations.forUser(me.userId) });
   });
 
-  router.post('/me/invitations/:org/accept', (req, res) => {
+  router.post('/me/invitations/:org/accept', async (req, res) => {
     const me = answering(res.locals.principal);
-    res.json(deps.invitations.accept(me, req.params.org, addressOf(req)));
+    res.json(await deps.invitations.accept(me, req.params.org, addressOf(req)));
   });
 
-  router.post('/me/invitations/:org/decline', (req, res) => {
+  router.post('/me/invitations/:org/decline', async (req, res) => {
     const me = answering(res.locals.principal);
-    deps.invitations.decline(me, req.params.org, addressOf(req));
+    await deps.invitations.decline(me, req.params.org, addressOf(req));
     res.status(204).end();
   });
 
-  router.get('/:name', (req, res) => {
-    const user = deps.users.byName(req.params.name);
+  router.get('/:name', async (req, res) => {
+    const user = await deps.users.byName(req.params.name);
     if (!user || user.disabled) throw new StoreError('not_found', `no user "${req.params.name}"`);
     res.json(publicProfile(user));
   });
 
-  router.get('/:name/avatar', (req, res) => {
-    const user = deps.users.byName(req.params.name);
+  router.get('/:name/avatar', async (req, res) => {
+    const user = await deps.users.byName(req.params.name);
     if (!user?.avatar || !user.avatarType || user.disabled)
       throw new StoreError('not_found', 'no avatar');
     res

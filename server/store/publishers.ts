@@ -45,10 +45,10 @@ export class Publishers {
     },
   ) {}
 
-  page(p: Principal, name: string): PublisherPage {
+  async page(p: Principal, name: string): Promise<PublisherPage> {
     const { db, users, namespaces, permissions, access, stats } = this.deps;
-    const ns = namespaces.get(name);
-    const user = ns?.kind === 'user' ? users.byName(name) : undefined;
+    const ns = await namespaces.get(name);
+    const user = ns?.kind === 'user' ? await users.byName(name) : undefined;
     if (!ns || (ns.kind === 'user' && (!user || user.disabled)))
       throw new StoreError('not_found', `no publisher "${name}"`);
     const profile = user

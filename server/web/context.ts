@@ -39,12 +39,16 @@ export interface ContextDeps {
   publicUrl: string | undefined;
 }
 
-export function webContext(req: Request, res: Response, deps: ContextDeps): WebContext {
+export async function webContext(
+  req: Request,
+  res: Response,
+  deps: ContextDeps,
+): Promise<WebContext> {
   const cookies: Record<string, string | undefined> = req.headers.cookie
     ? parseCookies(req.headers.cookie)
     : {};
   const session = cookies[SESSION_COOKIE];
-  const principal = (session && deps.sessions.authenticate(session)) || ANONYMOUS;
+  const principal = (session && (await deps.sessions.authenticate(session))) || ANONYMOUS;
   const baseUrl = baseUrlOf(deps.publicUrl, req);
   return {
     principal,

@@ -93,7 +93,7 @@ export function webRoutes(deps: WebDeps): { pages: Router; notFound: RequestHand
   // Every request that may change something carries the form token, whatever its content type:
   // a multipart body is read here, before any route, so no handler can forget the check.
   pages.use(async (req, res, next) => {
-    res.locals.web = webContext(req, res, contextDeps);
+    res.locals.web = await webContext(req, res, contextDeps);
     if (!READ_ONLY_METHODS.has(req.method)) {
       if (req.is('multipart/form-data')) await readMultipart(req, MAX_FORM_BYTES);
       res.locals.web.verifyCsrf(field(formOf(req), CSRF_FIELD));
@@ -118,7 +118,7 @@ export function webRoutes(deps: WebDeps): { pages: Router; notFound: RequestHand
   pages.use((req, res) => void sendErrorPage(res, res.locals.web, 404, notFoundMessage(req)));
   pages.use(webErrorHandler(deps.log.child({ module: 'web' })));
 
-  const notFound: RequestHandler = (req, res, next) => {
+  const notFound: RequestHandler = async (req, res, next) => {
     if (
       (req.method !== 'GET' && req.method !== 'HEAD') ||
       NOT_WEB.test(req.path) ||
@@ -126,7 +126,7 @@ export function webRoutes(deps: WebDeps): { pages: Router; notFound: RequestHand
     )
       return void next();
     securityHeaders(req, res, () => undefined);
-    sendErrorPage(res, webContext(req, res, contextDeps), 404, notFoundMessage(req));
+    sendErrorPage(res, await webContext(req, res, contextDeps), 404, notFoundMessage(req));
   };
   return { pages, notFound };
 }

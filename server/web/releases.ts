@@ -32,23 +32,23 @@ interface Candidate {
   row: VersionRow;
 }
 
-export function appReleases(
+export async function appReleases(
   s: WebServices,
   ref: AppRef,
   limit = FEED_LIMIT,
-): { app: AppView; publisher: string; releases: Release[] } {
+): Promise<{ app: AppView; publisher: string; releases: Release[] }> {
   const app = s.apps.get(ANONYMOUS, ref);
-  const publisher = publisherNameOf(s, app.namespace);
+  const publisher = await publisherNameOf(s, app.namespace);
   const candidates = candidatesOf(s, ref, app.displayName || app.name, publisher);
   return { app, publisher, releases: newest(s, candidates, limit) };
 }
 
-export function publisherReleases(
+export async function publisherReleases(
   s: WebServices,
   name: string,
   limit = FEED_LIMIT,
-): { name: string; title: string; createdAt: string; releases: Release[] } {
-  const page = s.publishers.page(ANONYMOUS, name);
+): Promise<{ name: string; title: string; createdAt: string; releases: Release[] }> {
+  const page = await s.publishers.page(ANONYMOUS, name);
   const title = page.profile.displayName || page.profile.name;
   const candidates = page.apps.flatMap((a) =>
     candidatesOf(s, { namespace: a.namespace, name: a.name }, a.displayName || a.name, title),

@@ -31,15 +31,15 @@ export function adminRoutes(router: Router, s: WebServices): void {
   const q = (req: Request, name: string): string =>
     typeof req.query[name] === 'string' ? req.query[name] : '';
 
-  const show = (
+  const show = async (
     req: Request,
     res: Response,
     st: { error?: string; done?: string; gc?: GcReport; status?: number } = {},
-  ): void => {
+  ): Promise<void> => {
     const ctx = res.locals.web;
     admin(ctx);
     const after = q(req, 'after').slice(0, 64);
-    const list = users.list({ after: after || undefined, limit: PAGE });
+    const list = await users.list({ after: after || undefined, limit: PAGE });
     const before = Number(q(req, 'before')) || undefined;
     const actor = q(req, 'actor').slice(0, 64);
     const action = q(req, 'action').slice(0, 64);
@@ -93,13 +93,13 @@ ${last && entries.length === PAGE ? html`<p><a href="/admin?${new URLSearchParam
       );
   };
 
-  router.get('/admin', (req, res) => show(req, res));
+  router.get('/admin', async (req, res) => show(req, res));
 
-  router.post('/admin/users/:name', (req, res) => {
+  router.post('/admin/users/:name', async (req, res) => {
     const me = admin(res.locals.web);
     const disabled = field(formOf(req), 'disabled') === 'true';
     try {
-      changeUser({ users, audit }, me, String(req.params.name), { disabled }, addressOf(req));
+      await changeUser({ users, audit }, me, String(req.params.name), { disabled }, addressOf(req));
     } catch (err) {
       if (!(err instanceof StoreError) || err.code !== 'conflict') throw err;
       return show(req, res, { status: 409, error: 'You cannot disable yourself.' });
@@ -107,7 +107,7 @@ ${last && entries.length === PAGE ? html`<p><a href="/admin?${new URLSearchParam
     res.redirect(303, '/admin?done=user');
   });
 
-  router.post('/admin/quotas', (req, res) => {
+  router.post('/admin/quotas', async (req, res) => {
     const me = admin(res.locals.web);
     const quotas = s.deps.quotas;
     if (!quotas) throw new StoreError('not_found', 'Quotas are not available.');
@@ -126,7 +126,7 @@ ${last && entries.length === PAGE ? html`<p><a href="/admin?${new URLSearchParam
       if (!(err instanceof StoreError) || err.code !== 'not_found') throw err;
       return show(req, res, { status: 404, error: `There is no namespace "${namespace}".` });
     }
-    audit.record({
+    await audit.record({
       actor: me.name,
       action: 'namespace.quota_set',
       target: namespace,
@@ -141,13 +141,13 @@ ${last && entries.length === PAGE ? html`<p><a href="/admin?${new URLSearchParam
     const dryRun = field(formOf(req), 'dryRun') !== 'false';
     const report = await s.deps.registry.gc.run({ dryRun });
     if (!dryRun)
-      audit.record({
+      await audit.record({
         actor: me.name,
         action: 'registry.gc',
         address: addressOf(req),
         detail: { bytesFreed: report.bytesFreed },
       });
-    show(req, res, {
+    await show(req, res, {
       gc: report,
       done: dryRun ? 'Dry run finished: nothing was deleted.' : 'Garbage collection finished.',
     });

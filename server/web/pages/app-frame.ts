@@ -43,7 +43,7 @@ export function versionPath(app: { namespace: string; name: string }, version: s
   return `${appPath(app)}/versions/${encodeURIComponent(version)}`;
 }
 
-export function loadApp(s: WebServices, req: Request, ctx: WebContext): AppPageData {
+export async function loadApp(s: WebServices, req: Request, ctx: WebContext): Promise<AppPageData> {
   const p = ctx.principal;
   const ref = { namespace: String(req.params['ns']), name: String(req.params['app']) };
   const app = s.apps.get(p, ref);
@@ -52,16 +52,16 @@ export function loadApp(s: WebServices, req: Request, ctx: WebContext): AppPageD
     ref,
     app,
     versions: s.versions.list(p, ref),
-    publisher: publisherNameOf(s, app.namespace),
+    publisher: await publisherNameOf(s, app.namespace),
     manage: s.deps.permissions.changeApp(p, app.namespace, app.name),
   };
 }
 
 /** The name a namespace's apps show as their publisher's: its display name, else the namespace. */
-export function publisherNameOf(s: WebServices, namespace: string): string {
+export async function publisherNameOf(s: WebServices, namespace: string): Promise<string> {
   return (
-    s.deps.accounts.users.byName(namespace)?.displayName ||
-    s.deps.accounts.namespaces.get(namespace)?.displayName ||
+    (await s.deps.accounts.users.byName(namespace))?.displayName ||
+    (await s.deps.accounts.namespaces.get(namespace))?.displayName ||
     namespace
   );
 }

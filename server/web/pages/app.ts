@@ -18,7 +18,7 @@ import {
 } from './app-tabs.js';
 
 export function appRoutes(router: Router, s: WebServices): void {
-  router.get('/apps/:ns/:app', (req, res) => {
+  router.get('/apps/:ns/:app', async (req, res) => {
     const ctx = res.locals.web;
     const p = ctx.principal;
     const ref = { namespace: String(req.params.ns), name: String(req.params.app) };
@@ -31,7 +31,7 @@ export function appRoutes(router: Router, s: WebServices): void {
         req.get('user-agent') ?? '',
       ),
     );
-    const d = loadApp(s, req, ctx);
+    const d = await loadApp(s, req, ctx);
     const stats = s.apps.statistics(p, ref, 30);
     res.send(
       renderAppPage(d, {
@@ -43,7 +43,7 @@ export function appRoutes(router: Router, s: WebServices): void {
   });
 
   router.get('/apps/:ns/:app/versions', async (req, res) => {
-    const d = loadApp(s, req, res.locals.web);
+    const d = await loadApp(s, req, res.locals.web);
     const details = await Promise.all(d.versions.map((v) => versionDetail(s, d, v.version)));
     res.send(
       renderAppPage(d, {
@@ -56,7 +56,7 @@ export function appRoutes(router: Router, s: WebServices): void {
   });
 
   router.get('/apps/:ns/:app/versions/:version', async (req, res) => {
-    const d = loadApp(s, req, res.locals.web);
+    const d = await loadApp(s, req, res.locals.web);
     const v = pickVersion(d, String(req.params.version));
     const detail = await versionDetail(s, d, v!.version);
     res.send(
@@ -70,8 +70,8 @@ export function appRoutes(router: Router, s: WebServices): void {
     );
   });
 
-  router.get('/apps/:ns/:app/versions/:version/template.json', (req, res) => {
-    const d = loadApp(s, req, res.locals.web);
+  router.get('/apps/:ns/:app/versions/:version/template.json', async (req, res) => {
+    const d = await loadApp(s, req, res.locals.web);
     const v = pickVersion(d, String(req.params.version))!;
     const { template } = s.versions.get(d.ctx.principal, d.ref, v.version);
     res
@@ -84,7 +84,7 @@ export function appRoutes(router: Router, s: WebServices): void {
   });
 
   router.get('/apps/:ns/:app/components', async (req, res) => {
-    const d = loadApp(s, req, res.locals.web);
+    const d = await loadApp(s, req, res.locals.web);
     const v = pickVersion(d, req.query['version']);
     res.send(
       renderAppPage(d, {
@@ -97,7 +97,7 @@ export function appRoutes(router: Router, s: WebServices): void {
   });
 
   router.get('/apps/:ns/:app/template', async (req, res) => {
-    const d = loadApp(s, req, res.locals.web);
+    const d = await loadApp(s, req, res.locals.web);
     const v = pickVersion(d, req.query['version']);
     res.send(
       renderAppPage(d, {

@@ -65,8 +65,8 @@ export function feedRoutes(router: Router, s: WebServices): void {
       badge(200, app.latestVersion ?? 'no version', BADGE_COLORS.version);
     });
 
-  router.get('/apps/:ns/:app/feed.atom', (req, res, next) => {
-    const got = orNext(next, () => appReleases(s, refOf(req)));
+  router.get('/apps/:ns/:app/feed.atom', async (req, res, next) => {
+    const got = await orNext(next, () => appReleases(s, refOf(req)));
     if (!got) return;
     const { app, publisher, releases } = got;
     const b = base(req);
@@ -83,8 +83,8 @@ export function feedRoutes(router: Router, s: WebServices): void {
     });
   });
 
-  router.get('/publishers/:name/feed.atom', (req, res, next) => {
-    const got = orNext(next, () => publisherReleases(s, String(req.params.name)));
+  router.get('/publishers/:name/feed.atom', async (req, res, next) => {
+    const got = await orNext(next, () => publisherReleases(s, String(req.params.name)));
     if (!got) return;
     const b = base(req);
     send(req, res, {
@@ -130,9 +130,9 @@ function notFound(err: unknown): boolean {
 }
 
 /** The value, or undefined after passing the request on to the web's 404 page when not found. */
-function orNext<T>(next: NextFunction, read: () => T): T | undefined {
+async function orNext<T>(next: NextFunction, read: () => Promise<T>): Promise<T | undefined> {
   try {
-    return read();
+    return await read();
   } catch (err) {
     if (!notFound(err)) throw err;
     next();

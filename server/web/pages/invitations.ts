@@ -20,17 +20,17 @@ export function invitationRoutes(router: Router, s: WebServices): void {
   const answering = (ctx: WebContext) => {
     const me = signedIn(ctx);
     if (!s.deps.permissions.ownInvitations(me, 'answer'))
-      throw new StoreError('forbidden', 'You may not answer invitations.');
+      throw new StoreError('forbidden', 'You may not answer await invitations.');
     return me;
   };
 
-  router.post('/my/invitations/:org/accept', (req, res) => {
-    invitations.accept(answering(res.locals.web), String(req.params.org), addressOf(req));
+  router.post('/my/invitations/:org/accept', async (req, res) => {
+    await invitations.accept(answering(res.locals.web), String(req.params.org), addressOf(req));
     res.redirect(303, '/my?done=joined');
   });
 
-  router.post('/my/invitations/:org/decline', (req, res) => {
-    invitations.decline(answering(res.locals.web), String(req.params.org), addressOf(req));
+  router.post('/my/invitations/:org/decline', async (req, res) => {
+    await invitations.decline(answering(res.locals.web), String(req.params.org), addressOf(req));
     res.redirect(303, '/my?done=declined');
   });
 }

@@ -20,7 +20,7 @@ const EXPIRY_DAYS = [0, 30, 90, 365];
 export function keyRoutes(router: Router, s: WebServices): void {
   const { keys, accounts, clock } = s.deps;
 
-  const show = (
+  const show = async (
     req: Request,
     res: Response,
     st: {
@@ -29,10 +29,10 @@ export function keyRoutes(router: Router, s: WebServices): void {
       done?: string;
       status?: number;
     } = {},
-  ): void => {
+  ): Promise<void> => {
     const ctx = res.locals.web;
     const me = signedIn(ctx);
-    const list = keys.list(me.userId);
+    const list = await keys.list(me.userId);
     const body = html`<div class="wrap">
 <h1>Access keys</h1>
 <nav class="subnav" aria-label="My store"><a href="/my">Apps</a><a href="/my/orgs">Organisations</a><a href="/my/keys" aria-current="page">Access keys</a><a href="/my/profile">Profile</a></nav>
@@ -89,7 +89,7 @@ ${
     ),
   );
 
-  router.post('/my/keys', (req, res) => {
+  router.post('/my/keys', async (req, res) => {
     const me = signedIn(res.locals.web);
     const form = formOf(req);
     const name = field(form, 'name').trim();
@@ -103,21 +103,21 @@ ${
       if (scopes.length === 0) throw new StoreError('invalid', 'Choose at least one scope.');
       if (!EXPIRY_DAYS.includes(days))
         throw new StoreError('invalid', 'Choose when the key expires.');
-      const created = accounts.ownKeys.create(
+      const created = await accounts.ownKeys.create(
         me,
         { name, scopes, expiresAt: days ? clock() + days * 86_400_000 : undefined },
         addressOf(req),
       );
-      show(req, res, { created: { name, key: created.key } });
+      await show(req, res, { created: { name, key: created.key } });
     } catch (err) {
       if (!(err instanceof StoreError) || err.status >= 500) throw err;
-      show(req, res, { error: err.message, status: err.status });
+      await show(req, res, { error: err.message, status: err.status });
     }
   });
 
-  router.post('/my/keys/:id/revoke', (req, res) => {
+  router.post('/my/keys/:id/revoke', async (req, res) => {
     const me = signedIn(res.locals.web);
-    accounts.ownKeys.revoke(me, Number(req.params.id), addressOf(req));
+    await accounts.ownKeys.revoke(me, Number(req.params.id), addressOf(req));
     res.redirect(303, '/my/keys?done=revoked');
   });
 }

@@ -50,8 +50,8 @@ export function loginRoutes(router: Router, s: WebServices): void {
       if (action === 'login' || action === 'key') {
         const session =
           action === 'key'
-            ? login.loginWithKey(field(form, 'key').trim(), addressOf(req))
-            : login.login(
+            ? await login.loginWithKey(field(form, 'key').trim(), addressOf(req))
+            : await login.login(
                 state.phone,
                 field(form, 'code').trim(),
                 addressOf(req),
@@ -84,10 +84,10 @@ export function loginRoutes(router: Router, s: WebServices): void {
     }
   });
 
-  router.post('/logout', (req, res) => {
+  router.post('/logout', async (req, res) => {
     const ctx = res.locals.web;
     if (ctx.user?.sessionId !== undefined) {
-      sessions.end(ctx.user.sessionId);
+      await sessions.end(ctx.user.sessionId);
       audit.record({
         actor: ctx.user.name,
         action: 'logout',

@@ -48,14 +48,14 @@ export function orgRoutes(router: Router, s: WebServices): void {
     address: addressOf(req),
   });
 
-  const showList = (req: Request, res: Response, shown: Shown = {}) => {
+  const showList = async (req: Request, res: Response, shown: Shown = {}) => {
     const ctx = res.locals.web;
     const me = signedIn(ctx);
     const body = html`<div class="wrap my-orgs">
 <h1>Organisations</h1>
 ${subnav('orgs')}
 ${notice(shown.error, 'error')}${shown.error ? '' : notice(doneOf(req))}
-${orgList(orgs.mine(me))}
+${orgList(await orgs.mine(me))}
 ${createOrgForm(ctx, shown.typed ?? {})}
 </div>`;
     res
@@ -71,11 +71,11 @@ ${createOrgForm(ctx, shown.typed ?? {})}
       );
   };
 
-  const showOrg = (req: Request, res: Response, shown: Shown = {}) => {
+  const showOrg = async (req: Request, res: Response, shown: Shown = {}) => {
     const ctx = res.locals.web;
     const me = signedIn(ctx);
-    const org = orgs.get(String(req.params.org));
-    const members = orgs.members(me, org.name);
+    const org = await orgs.get(String(req.params.org));
+    const members = await orgs.members(me, org.name);
     const manages = orgs.mayManage(me, org.name);
     const title = org.displayName || org.name;
     const body = html`<div class="wrap my-org">
@@ -91,7 +91,7 @@ ${visibilityForm(
   members.find((m) => m.name === me.name),
 )}
 </section>
-${manages ? invitationsBox(ctx, org.name, orgs.pending(me, org.name), shown.typed ?? {}) : ''}
+${manages ? invitationsBox(ctx, org.name, await orgs.pending(me, org.name), shown.typed ?? {}) : ''}
 ${orgs.mayEditProfile(me, org.name) ? orgProfileBox(ctx, org, shown.profile) : ''}
 </div>`;
     res
@@ -111,15 +111,15 @@ ${orgs.mayEditProfile(me, org.name) ? orgProfileBox(ctx, org, shown.profile) : '
   const act =
     (
       show: typeof showOrg,
-      change: (req: Request, res: Response) => string,
+      change: (req: Request, res: Response) => Promise<string>,
       typed: (req: Request) => Record<string, string> = () => ({}),
     ) =>
-    (req: Request, res: Response) => {
+    async (req: Request, res: Response) => {
       try {
-        res.redirect(303, change(req, res));
+        res.redirect(303, await change(req, res));
       } catch (err) {
         if (!(err instanceof StoreError) || err.status >= 500) throw err;
-        show(req, res, { error: err.message, status: err.status, typed: typed(req) });
+        await show(req, res, { error: err.message, status: err.status, typed: typed(req) });
       }
     };
 
@@ -133,14 +133,14 @@ ${orgs.mayEditProfile(me, org.name) ? orgProfileBox(ctx, org, shown.profile) : '
     '/my/orgs',
     act(
       showList,
-      (req, res) => {
+      async (req, res) => {
         const form = formOf(req);
         const input = parseInput(
           NewOrg,
           { name: field(form, 'name').trim(), displayName: field(form, 'displayName') },
           'organisation',
         );
-        const org = orgs.create(callerOf(req, res), input.name, input.displayName);
+        const org = await orgs.create(callerOf(req, res), input.name, input.displayName);
         return `${orgPath(org.name)}?done=created`;
       },
       (req) => ({
@@ -155,10 +155,10 @@ ${orgs.mayEditProfile(me, org.name) ? orgProfileBox(ctx, org, shown.profile) : '
     '/my/orgs/:org/invitations',
     act(
       showOrg,
-      (req, res) => {
+      async (req, res) => {
         const user = field(formOf(req), 'user').trim();
         if (!user) throw new StoreError('invalid', 'User name: whom to invite is needed');
-        orgs.invite(callerOf(req, res), orgOf(req), user, roleOf(req));
+        await orgs.invite(callerOf(req, res), orgOf(req), user, roleOf(req));
         return `${orgPath(orgOf(req))}?done=invited`;
       },
       (req) => ({ user: field(formOf(req), 'user'), role: field(formOf(req), 'role') }),
@@ -166,15 +166,15 @@ ${orgs.mayEditProfile(me, org.name) ? orgProfileBox(ctx, org, shown.profile) : '
   );
   router.post(
     '/my/orgs/:org/invitations/:user/withdraw',
-    act(showOrg, (req, res) => {
-      orgs.withdraw(callerOf(req, res), orgOf(req), userOf(req));
+    act(showOrg, async (req, res) => {
+      await orgs.withdraw(callerOf(req, res), orgOf(req), userOf(req));
       return `${orgPath(orgOf(req))}?done=withdrawn`;
     }),
   );
   router.post(
     '/my/orgs/:org/members/:user/role',
-    act(showOrg, (req, res) => {
-      orgs.changeRole(callerOf(req, res), orgOf(req), userOf(req), roleOf(req));
+    act(showOrg, async (req, res) => {
+      await orgs.changeRole(callerOf(req, res), orgOf(req), userOf(req), roleOf(req));
       return `${orgPath(orgOf(req))}?done=role-changed`;
     }),
   );
@@ -186,48 +186,48 @@ ${orgs.mayEditProfile(me, org.name) ? orgProfileBox(ctx, org, shown.profile) : '
       website: field(form, 'website').trim(),
     };
   };
-  router.post('/my/orgs/:org/profile', (req, res) => {
+  router.post('/my/orgs/:org/profile', async (req, res) => {
     try {
       const change = parseInput(OrgChange, profileOf(req), 'profile');
-      orgs.updateProfile(callerOf(req, res), orgOf(req), change);
+      await orgs.updateProfile(callerOf(req, res), orgOf(req), change);
       res.redirect(303, `${orgPath(orgOf(req))}?done=profile`);
     } catch (err) {
       if (!(err instanceof StoreError) || err.status >= 500) throw err;
-      showOrg(req, res, { error: err.message, status: err.status, profile: profileOf(req) });
+      await showOrg(req, res, { error: err.message, status: err.status, profile: profileOf(req) });
     }
   });
   router.post(
     '/my/orgs/:org/logo',
-    act(showOrg, (req, res) => {
+    act(showOrg, async (req, res) => {
       const file = uploadOf(req, 'logo'); // read and CSRF-checked by the router (index.ts)
       const type = file ? logoTypeOf(file.bytes) : undefined;
       // SVG is refused: the logo is served from the store's origin, where a script in it would run.
       if (!file || !type || type === 'image/svg+xml')
         throw new StoreError('invalid', 'The logo must be a PNG or JPEG image of at most 512 KiB.');
-      orgs.setLogo(callerOf(req, res), orgOf(req), { bytes: file.bytes, type });
+      await orgs.setLogo(callerOf(req, res), orgOf(req), { bytes: file.bytes, type });
       return `${orgPath(orgOf(req))}?done=logo`;
     }),
   );
   router.post(
     '/my/orgs/:org/logo/remove',
-    act(showOrg, (req, res) => {
-      orgs.setLogo(callerOf(req, res), orgOf(req), null);
+    act(showOrg, async (req, res) => {
+      await orgs.setLogo(callerOf(req, res), orgOf(req), null);
       return `${orgPath(orgOf(req))}?done=logo-removed`;
     }),
   );
   router.post(
     '/my/orgs/:org/members/:user/visibility',
-    act(showOrg, (req, res) => {
+    act(showOrg, async (req, res) => {
       const visible = field(formOf(req), 'public') === 'true';
-      orgs.setPublic(callerOf(req, res), orgOf(req), userOf(req), visible);
+      await orgs.setPublic(callerOf(req, res), orgOf(req), userOf(req), visible);
       return `${orgPath(orgOf(req))}?done=${visible ? 'shown' : 'hidden'}`;
     }),
   );
   router.post(
     '/my/orgs/:org/members/:user/remove',
-    act(showOrg, (req, res) => {
+    act(showOrg, async (req, res) => {
       const by = callerOf(req, res);
-      orgs.remove(by, orgOf(req), userOf(req));
+      await orgs.remove(by, orgOf(req), userOf(req));
       // Who left is no member any more: back to their list of organisations.
       return userOf(req) === by.principal.name
         ? '/my/orgs?done=left'

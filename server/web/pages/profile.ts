@@ -29,7 +29,7 @@ const DONE: Record<string, string> = {
 export function profileRoutes(router: Router, s: WebServices): void {
   const { users, audit } = s.deps.accounts;
 
-  const show = (
+  const show = async (
     req: Request,
     res: Response,
     st: {
@@ -37,10 +37,10 @@ export function profileRoutes(router: Router, s: WebServices): void {
       status?: number;
       draft?: { displayName: string; bio: string; website: string };
     } = {},
-  ): void => {
+  ): Promise<void> => {
     const ctx = res.locals.web;
     const me = signedIn(ctx);
-    const user = users.byId(me.userId);
+    const user = await users.byId(me.userId);
     if (!user) throw new StoreError('not_found', 'no such user');
     const profile = publicProfile(user);
     const d = st.draft ?? {
@@ -85,9 +85,9 @@ ${profile.avatarUrl ? html`<p><img class="avatar" src="${profile.avatarUrl}" alt
       );
   };
 
-  router.get('/my/profile', (req, res) => show(req, res));
+  router.get('/my/profile', async (req, res) => show(req, res));
 
-  router.post('/my/profile', (req, res) => {
+  router.post('/my/profile', async (req, res) => {
     const me = signedIn(res.locals.web);
     const form = formOf(req);
     const draft = {
@@ -104,8 +104,8 @@ ${profile.avatarUrl ? html`<p><img class="avatar" src="${profile.avatarUrl}" alt
         error: `${String(issue?.path[0] ?? 'form')}: ${issue?.message ?? 'not valid'}`,
       });
     }
-    users.update(me.userId, parsed.data);
-    audit.record({
+    await users.update(me.userId, parsed.data);
+    await audit.record({
       actor: me.name,
       action: 'user.updated',
       target: me.name,
@@ -115,7 +115,7 @@ ${profile.avatarUrl ? html`<p><img class="avatar" src="${profile.avatarUrl}" alt
     res.redirect(303, '/my/profile?done=saved');
   });
 
-  router.post('/my/profile/avatar', (req, res) => {
+  router.post('/my/profile/avatar', async (req, res) => {
     const ctx = res.locals.web;
     const file = uploadOf(req, 'avatar'); // read and CSRF-checked by the router (index.ts)
     const me = signedIn(ctx);
@@ -125,8 +125,8 @@ ${profile.avatarUrl ? html`<p><img class="avatar" src="${profile.avatarUrl}" alt
         status: 400,
         error: 'The avatar must be a PNG or JPEG image of at most 512 KiB.',
       });
-    users.setAvatar(me.userId, file.bytes, type);
-    audit.record({
+    await users.setAvatar(me.userId, file.bytes, type);
+    await audit.record({
       actor: me.name,
       action: 'user.avatar',
       target: me.name,

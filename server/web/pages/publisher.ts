@@ -12,13 +12,13 @@ import { cardList, count, publisherFeedPath } from './parts.js';
 import { orgMembersSection, userOrgsSection } from './orgs-view.js';
 
 export function publisherRoutes(router: Router, s: WebServices): void {
-  router.get('/publishers/:name', (req, res) => {
+  router.get('/publishers/:name', async (req, res) => {
     const ctx = res.locals.web;
-    const page = s.publishers.page(ctx.principal, String(req.params.name));
+    const page = await s.publishers.page(ctx.principal, String(req.params.name));
     const profile = page.profile;
     const name = profile.displayName || profile.name;
     const user = 'bio' in profile ? profile : undefined;
-    const org = page.kind === 'org' ? s.orgs.get(profile.name) : undefined;
+    const org = page.kind === 'org' ? await s.orgs.get(profile.name) : undefined;
     // A user's profile or an organisation's: the same three things, each optional.
     const about = user?.bio ?? org?.about ?? '';
     const picture = user?.avatarUrl ?? org?.logoUrl ?? null;
@@ -42,8 +42,8 @@ ${website ? html`<p><a href="${website}" rel="nofollow noopener ugc">${website.r
 <section aria-labelledby="apps-h"><h2 id="apps-h">Apps</h2>
 ${cardList(page.apps, 'No apps published yet.')}
 </section>
-${user ? userOrgsSection(s.orgs.shownBy(user.name)) : ''}
-${page.kind === 'org' ? orgMembersSection(ctx, profile.name, s.orgs.publicMembers(profile.name), s.deps.permissions.namespace(ctx.principal, profile.name, 'read')) : ''}
+${user ? userOrgsSection(await s.orgs.shownBy(user.name)) : ''}
+${page.kind === 'org' ? orgMembersSection(ctx, profile.name, await s.orgs.publicMembers(profile.name), s.deps.permissions.namespace(ctx.principal, profile.name, 'read')) : ''}
 </div>`;
     res.send(
       renderPage(ctx, {

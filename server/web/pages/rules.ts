@@ -48,9 +48,12 @@ export function namespaceRulesRoutes(router: Router, s: WebServices): void {
   const base = '/my/namespaces/:ns/rules';
 
   /** The namespace of the path, when it exists and the signed-in user governs it. */
-  const scopeOf = (req: Request, res: Response): { namespace: string; caller: RulesCaller } => {
+  const scopeOf = async (
+    req: Request,
+    res: Response,
+  ): Promise<{ namespace: string; caller: RulesCaller }> => {
     const principal = signedIn(res.locals.web);
-    const namespace = rules.existing(String(req.params.ns));
+    const namespace = await rules.existing(String(req.params.ns));
     if (!rules.mayGovern(principal, namespace))
       throw new StoreError('forbidden', `Only an owner of ${namespace} sets its rules.`);
     return { namespace, caller: { principal, address: addressOf(req) } };
@@ -62,7 +65,8 @@ export function namespaceRulesRoutes(router: Router, s: WebServices): void {
     extra: { error?: string; status?: number; typed?: Typed } = {},
   ) => {
     const ctx = res.locals.web;
-    const { namespace, caller } = scopeOf(req, res);
+    const { namespace, caller } = await scopeOf(req, res);
+    const immutability = await rules.immutabilityOf(namespace);
     const me = caller.principal;
     const scope = { namespace };
     let plan: RetentionReport | undefined;
@@ -81,7 +85,7 @@ ${plan ? planSection(plan) : ''}
 ${immutabilitySection(
   ctx,
   path,
-  typedOr('immutability', () => immutabilityFields(rules.immutabilityOf(namespace))),
+  typedOr('immutability', () => immutabilityFields(immutability)),
 )}
 ${retentionSection(
   ctx,
@@ -109,11 +113,11 @@ ${lastRunSection(rules.lastRun(me, scope))}
       handler: (
         req: Request,
         rules: NamespaceRules,
-        scope: ReturnType<typeof scopeOf>,
+        scope: Awaited<ReturnType<typeof scopeOf>>,
       ) => Promise<string> | string,
     ) =>
     async (req: Request, res: Response) => {
-      const scope = scopeOf(req, res); // a stranger's or a missing namespace: the error page
+      const scope = await scopeOf(req, res); // a stranger's or a missing namespace: the error page
       try {
         const done = await handler(req, rules, scope);
         res.redirect(303, `${namespaceRulesPath(scope.namespace)}?done=${done}`);
@@ -127,13 +131,13 @@ ${lastRunSection(rules.lastRun(me, scope))}
   router.get(base, (req, res) => show(req, res));
   router.post(
     `${base}/immutability`,
-    act('immutability', (req, r, { namespace, caller }) => {
+    act('immutability', async (req, r, { namespace, caller }) => {
       const input = parseInput(
         ImmutabilityRules,
         immutabilityOf(formOf(req)),
         'immutability rules',
       );
-      r.setImmutability(caller, namespace, input);
+      await r.setImmutability(caller, namespace, input);
       return 'immutability-saved';
     }),
   );

@@ -1,0 +1,71 @@
+import { and, asc, eq, gt, isNull, sql } from 'drizzle-orm';
+import type { PgDb } from '../db/store-database.js';
+import { namespaces, sessions, users } from '../db/schema.pg.js';
+import { insertUserNamespace } from './namespaces-pg.js';
+import { isUniqueViolation, lockKey, type PgTx } from './pg-units.js';
+import type { UserRepository } from './user-repository.js';
+
+export function pgUsers(db: PgDb): UserRepository {
+  const taken = async (tx: PgTx | PgDb, name: string) =>
+    (await tx.select({ id: namespaces.id }).from(namespaces).where(eq(namespaces.name, name)))
+      .length > 0;
+  const insert = async (tx: PgTx, values: Parameters<UserRepository['create']>[0]) => {
+    const [user] = await tx.insert(users).values(values).returning();
+    await insertUserNamespace(tx, values.name, user!.id, values.createdAt);
+    return user!;
+  };
+  const one = async <T>(rows: Promise<T[]>) => (await rows)[0];
+  return {
+    byName: (name) => one(db.select().from(users).where(eq(users.name, name))),
+    byId: (id) => one(db.select().from(users).where(eq(users.id, id))),
+    byPhone: (phone) => one(db.select().from(users).where(eq(users.phone, phone))),
+    nameTaken: (name) => taken(db, name),
+    findOrCreate: async ({ name, ...rest }, generate) => {
+      try {
+        return await db.transaction(async (tx) => {
+          // Two first logins of one phone at once: the second waits here, then finds the user.
+          if (rest.phone) {
+            await lockKey(tx, `users:phone:${rest.phone}`);
+            const existing = await one(tx.select().from(users).where(eq(users.phone, rest.phone)));
+            if (existing) return { user: existing, created: false };
+          }
+          if (name !== undefined && (await taken(tx, name))) return 'taken' as const;
+          if (name === undefined)
+            do name = generate();
+            while (await taken(tx, name));
+          return { user: await insert(tx, { ...rest, name }), created: true };
+        });
+      } catch (err) {
+        // Another user took the name between the check and the insert.
+        if (isUniqueViolation(err)) return 'taken';
+        throw err;
+      }
+    },
+    create: (user) => db.transaction((tx) => insert(tx, user)),
+    update: async (userId, change) => {
+      await db.update(users).set(change).where(eq(users.id, userId));
+    },
+    setAvatar: async (userId, avatar, avatarType) => {
+      await db.update(users).set({ avatar, avatarType }).where(eq(users.id, userId));
+    },
+    setDisabled: (userId, disabled, now) =>
+      db.transaction(async (tx) => {
+        await tx.update(users).set({ disabled }).where(eq(users.id, userId));
+        if (disabled)
+          await tx
+            .update(sessions)
+            .set({ revokedAt: now })
+            .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt)));
+      }),
+    setRole: async (userId, role) => {
+      await db.update(users).set({ role }).where(eq(users.id, userId));
+    },
+    list: (after, limit) =>
+      db
+        .select()
+        .from(users)
+        .where(after ? gt(sql`${users.name} COLLATE "C"`, after) : undefined)
+        .orderBy(asc(sql`${users.name} COLLATE "C"`))
+        .limit(limit),
+  };
+}
