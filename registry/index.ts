@@ -31,6 +31,7 @@ import type { RegistryTotals } from './metadata/registry-totals.js';
 import { unobserved, type RegistryObserver } from './observer.js';
 import type { ProxyConfig } from './proxy/proxy-config.js';
 import { PullThrough, type ProxyStats } from './proxy/pull-through.js';
+import type { UpstreamFetch } from './proxy/upstream.js';
 import type { BlobGuard } from './storage/blob-guard.js';
 import { BlobStore } from './storage/blob-store.js';
 import type { StorageDriver } from './storage/driver.js';
@@ -56,7 +57,7 @@ export interface RegistryOptions {
   /** Pull-through caches of upstream registries (`registry.proxies`). */
   proxies?: readonly ProxyConfig[];
   /** The fetch upstream requests of the caches go through (the outbound guard's). */
-  proxyFetch?: typeof fetch;
+  proxyFetch?: UpstreamFetch;
 }
 
 export interface Registry {

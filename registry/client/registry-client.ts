@@ -34,6 +34,14 @@ export interface RegistryClientOptions extends TransportOptions {
   maxManifestBytes?: number;
 }
 
+export interface OpenBlobOptions extends CallOptions {
+  /**
+   * The body fails when no byte of it arrives for this long (over a dispatcher, see
+   * TransportOptions.dispatcher; without one the fetch's own timeouts apply).
+   */
+  idleTimeoutMs?: number | undefined;
+}
+
 export interface FetchedManifest {
   descriptor: Descriptor;
   bytes: Buffer;
@@ -200,31 +208,45 @@ export class RegistryClient implements RepositoryProvider<RemoteRepository> {
   async openBlob(
     repository: string,
     digest: Digest,
-    options: CallOptions = {},
+    options: OpenBlobOptions = {},
   ): Promise<{ size: number; stream: Readable }> {
+    const { size, body } = await this.openBlobBody(repository, digest, options);
+    return {
+      size,
+      stream: verifying(body, { mediaType: 'application/octet-stream', digest, size }),
+    };
+  }
+
+  /**
+   * As `openBlob`, but the body is NOT verified: for a caller that hashes and counts the bytes
+   * itself as it copies them (one pass over each chunk instead of a verifying stream between),
+   * and never keeps or serves them as the blob before digest and size matched.
+   */
+  async openBlobBody(
+    repository: string,
+    digest: Digest,
+    options: OpenBlobOptions = {},
+  ): Promise<{ size: number; body: Readable }> {
     const path = `/v2/${repository}/blobs/${digest}`;
     const what = `fetch blob ${repository}@${digest}`;
-    const res = await this.transport.send({
+    const res = await this.transport.stream({
       method: 'GET',
       path,
       scopes: [repositoryScope(repository, 'pull')],
       expect: [200],
       what,
       signal: options.signal,
+      idleTimeoutMs: options.idleTimeoutMs,
     });
     const size = Number(res.headers.get('content-length') ?? NaN);
     if (!Number.isSafeInteger(size) || size < 0) {
-      await res.body?.cancel().catch(() => undefined);
+      res.body.destroy();
       throw new ClientError('protocol', `${what}: response has no Content-Length`, {
         method: 'GET',
         status: res.status,
       });
     }
-    const stream = bodyStream(res, 'GET', this.transport.url(path).href, options.signal);
-    return {
-      size,
-      stream: verifying(stream, { mediaType: 'application/octet-stream', digest, size }),
-    };
+    return { size, body: res.body };
   }
 
   async blobExists(

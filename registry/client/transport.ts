@@ -2,12 +2,23 @@
  * One registry host over `fetch` (undici keeps connections alive): builds URLs, attaches and
  * renews authorization (one retry on 401), follows redirects without leaking credentials to
  * other hosts, retries replayable requests on network failures and 429/5xx, and turns
- * unexpected answers into ClientErrors.
+ * unexpected answers into ClientErrors. Bodies read as Node streams (blobs) can go over undici's
+ * `request` on the fetch's dispatcher instead (`stream`), with the same auth, redirects and retries.
  */
+import type { Dispatcher } from 'undici';
 import { Authenticator, type Credentials } from './auth.js';
+import { bodyStream } from './body-stream.js';
 import { ClientError, errorFromFetchFailure, errorFromResponse } from './errors.js';
 import { discard } from './response-body.js';
 import { retryPolicy, withRetry, type RetryPolicy } from './retry.js';
+import {
+  discardStreamed,
+  errorFromStreamed,
+  streamedRequest,
+  type StreamedAnswer,
+} from './streamed-request.js';
+
+export type { StreamedAnswer };
 
 export { discard };
 
@@ -19,6 +30,11 @@ export interface TransportOptions {
   insecure?: boolean | undefined;
   retry?: Partial<RetryPolicy> | undefined;
   fetch?: typeof fetch | undefined;
+  /**
+   * The undici dispatcher `fetch` sends through (the outbound guard's Agent): given, `stream`
+   * requests go over undici's `request` on it; else they go over `fetch` too.
+   */
+  dispatcher?: Dispatcher | undefined;
   userAgent?: string | undefined;
 }
 
@@ -40,6 +56,26 @@ export interface RequestSpec {
   signal?: AbortSignal | undefined;
 }
 
+/** A GET whose body is read as a Node stream. */
+export interface StreamSpec extends Omit<RequestSpec, 'method' | 'body'> {
+  method: 'GET';
+  /** The body fails when no byte of it arrives for this long (with a dispatcher only). */
+  idleTimeoutMs?: number | undefined;
+}
+
+/** One hop's answer: as much as following a redirect or a challenge needs. */
+interface Answer {
+  status: number;
+  headers: Headers;
+}
+
+/** How one hop goes out, and how an answer nobody reads is dropped or made an error. */
+interface Channel<A extends Answer> {
+  hop(url: URL, headers: Record<string, string>): Promise<A>;
+  discard(answer: A): Promise<void>;
+  error(answer: A, url: string): Promise<ClientError>;
+}
+
 const LOOPBACK = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?$/i;
 const MAX_REDIRECTS = 5;
 
@@ -58,6 +94,7 @@ export class Transport {
   readonly host: string;
   readonly retry: RetryPolicy;
   private readonly fetchFn: typeof fetch;
+  private readonly dispatcher: Dispatcher | undefined;
   private readonly auth: Authenticator;
   private readonly userAgent: string;
 
@@ -66,6 +103,7 @@ export class Transport {
     this.host = this.base.host;
     this.retry = retryPolicy(options.retry);
     this.fetchFn = options.fetch ?? fetch;
+    this.dispatcher = options.dispatcher;
     this.userAgent = options.userAgent ?? 'appshelf-client/0.1';
     this.auth = new Authenticator(options.credentials, this.fetchFn, this.userAgent, this.base);
   }
@@ -79,18 +117,63 @@ export class Transport {
 
   /** Sends a request; the response has an expected status, its body unread. */
   async send(spec: RequestSpec): Promise<Response> {
-    if (spec.retry === false) return this.attempt(spec);
-    return withRetry(this.retry, () => this.attempt(spec), { signal: spec.signal });
+    const channel: Channel<Response> = {
+      hop: (url, headers) =>
+        this.fetchFn(url, {
+          method: spec.method,
+          headers,
+          redirect: 'manual',
+          ...(spec.body !== undefined ? bodyOf(spec.body, headers) : {}),
+          ...(spec.signal ? { signal: spec.signal } : {}),
+        }),
+      discard,
+      error: (res, url) => errorFromResponse(res, spec.method, url, spec.what),
+    };
+    if (spec.retry === false) return this.attempt(spec, channel);
+    return withRetry(this.retry, () => this.attempt(spec, channel), { signal: spec.signal });
   }
 
-  private async attempt(spec: RequestSpec): Promise<Response> {
+  /**
+   * A GET whose body is read as a Node stream (a blob): over undici's `request` on the
+   * dispatcher when there is one (no web stream in between), else over `fetch`.
+   */
+  async stream(spec: StreamSpec): Promise<StreamedAnswer> {
+    const { dispatcher } = this;
+    if (!dispatcher) {
+      const res = await this.send(spec);
+      const url = this.url(spec.path, spec.query).href;
+      return {
+        status: res.status,
+        headers: res.headers,
+        body: bodyStream(res, 'GET', url, spec.signal),
+      };
+    }
+    const channel: Channel<StreamedAnswer> = {
+      hop: (url, headers) =>
+        streamedRequest(dispatcher, url, {
+          method: 'GET',
+          headers,
+          signal: spec.signal,
+          idleTimeoutMs: spec.idleTimeoutMs,
+        }),
+      discard: discardStreamed,
+      error: (answer, url) => errorFromStreamed(answer, 'GET', url, spec.what),
+    };
+    if (spec.retry === false) return this.attempt(spec, channel);
+    return withRetry(this.retry, () => this.attempt(spec, channel), { signal: spec.signal });
+  }
+
+  private async attempt<A extends Answer>(
+    spec: Omit<RequestSpec, 'body'>,
+    channel: Channel<A>,
+  ): Promise<A> {
     const url = this.url(spec.path, spec.query);
     const label = url.origin + url.pathname;
     let authorization = await this.auth.headerFor(spec.scopes, spec.signal);
-    let res = await this.exchange(spec, url, authorization);
+    let res = await this.exchange(spec, channel, url, authorization);
     if (res.status === 401 && url.origin === this.base.origin) {
       const challenge = res.headers.get('www-authenticate');
-      await discard(res);
+      await channel.discard(res);
       try {
         authorization = await this.auth.answer(challenge, spec.scopes, authorization, spec.signal);
       } catch (err) {
@@ -104,31 +187,26 @@ export class Transport {
         }
         throw err;
       }
-      res = await this.exchange(spec, url, authorization);
+      res = await this.exchange(spec, channel, url, authorization);
     }
     if (spec.expect.includes(res.status)) return res;
-    throw await errorFromResponse(res, spec.method, label, spec.what);
+    throw await channel.error(res, label);
   }
 
   /** One request, following GET/HEAD redirects; Authorization goes only to the registry's origin. */
-  private async exchange(
-    spec: RequestSpec,
+  private async exchange<A extends Answer>(
+    spec: Omit<RequestSpec, 'body'>,
+    channel: Channel<A>,
     first: URL,
     authorization: string | undefined,
-  ): Promise<Response> {
+  ): Promise<A> {
     let url = first;
     for (let hop = 0; ; hop++) {
       const headers: Record<string, string> = { 'user-agent': this.userAgent, ...spec.headers };
       if (authorization && url.origin === this.base.origin) headers.authorization = authorization;
-      let res: Response;
+      let res: A;
       try {
-        res = await this.fetchFn(url, {
-          method: spec.method,
-          headers,
-          redirect: 'manual',
-          ...(spec.body !== undefined ? bodyOf(spec.body, headers) : {}),
-          ...(spec.signal ? { signal: spec.signal } : {}),
-        });
+        res = await channel.hop(url, headers);
       } catch (err) {
         throw errorFromFetchFailure(err, spec.method, url.origin + url.pathname, spec.signal);
       }
@@ -137,7 +215,7 @@ export class Transport {
         [301, 302, 303, 307, 308].includes(res.status) &&
         (spec.method === 'GET' || spec.method === 'HEAD');
       if (!redirect || !location || spec.expect.includes(res.status)) return res;
-      await discard(res);
+      await channel.discard(res);
       if (hop + 1 >= MAX_REDIRECTS)
         throw new ClientError('protocol', `${spec.what}: too many redirects`, {
           method: spec.method,

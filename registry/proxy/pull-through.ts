@@ -26,7 +26,7 @@ import { Coalescer } from './coalescer.js';
 import { ProxyBook, type ProxyCounters } from './proxy-book.js';
 import type { ProxyConfig } from './proxy-config.js';
 import { ProxyRoutes, type ProxyTarget } from './proxy-routes.js';
-import { Upstream, upstreamError, upstreamUnreachable } from './upstream.js';
+import { Upstream, upstreamError, upstreamUnreachable, type UpstreamFetch } from './upstream.js';
 
 export interface ProxyStats extends ProxyCounters {
   name: string;
@@ -43,7 +43,7 @@ export interface PullThroughDeps {
   clock: () => number;
   proxies: readonly ProxyConfig[];
   /** The fetch upstream requests go through (the outbound guard's, in the server). */
-  fetch?: typeof fetch | undefined;
+  fetch?: UpstreamFetch | undefined;
 }
 
 export class PullThrough {
@@ -146,9 +146,9 @@ export class PullThrough {
         throw upstreamError(proxy, err, 'blob');
       }
       this.book.count(proxy.name, 'misses');
-      const { size, stream } = opened;
+      const { size, body: upstreamBody } = opened;
       const { blobs } = this.deps;
-      const fill = new BlobFill(stream, size, (body) =>
+      const fill = new BlobFill(upstreamBody, { digest, size }, (body) =>
         blobs.commit(repository, digest, size, {
           place: async () => void (await blobs.driver.write(blobKey(digest), body)),
           drop: async () => void body.resume(),
@@ -195,6 +195,7 @@ export class PullThrough {
 
   close(): void {
     this.book.close();
+    for (const upstream of this.upstreams.values()) void upstream.close();
   }
 
   /** Whether the cache holds the blob (or the store does elsewhere: then it is linked here). */

@@ -3,12 +3,17 @@
  * auth, redirects, retries with back-off): at most `maxConcurrent` requests at once, and none
  * that stays silent longer than `timeoutSeconds` (then it fails, and what is held is served).
  */
-import { Transform, type Readable } from 'node:stream';
+import '../client/builtin-fetch-first.js';
+import type { Readable } from 'node:stream';
+import { Agent, type Dispatcher } from 'undici';
 import type { Descriptor, Digest } from '../../schemas/oci.js';
 import { ClientError, RegistryClient, type FetchedManifest } from '../client/index.js';
 import { OciError } from '../errors.js';
 import { Limiter } from './limiter.js';
 import type { ProxyConfig } from './proxy-config.js';
+
+/** The fetch upstream requests go through, with the undici dispatcher it sends on. */
+export type UpstreamFetch = typeof fetch & { dispatcher: Dispatcher };
 
 /** A few quick retries: a client waits while we try, and stale content may be waiting too. */
 const RETRY = { attempts: 3, baseDelayMs: 100, maxDelayMs: 1000 };
@@ -17,11 +22,14 @@ export class Upstream {
   private readonly client: RegistryClient;
   private readonly limiter: Limiter;
   private readonly timeoutMs: number;
+  /** A dispatcher of our own, when none was given (closed with the upstream). */
+  private readonly ownDispatcher: Agent | undefined;
 
   constructor(
     readonly proxy: ProxyConfig,
-    fetchFn: typeof fetch | undefined,
+    fetchFn: UpstreamFetch | undefined,
   ) {
+    this.ownDispatcher = fetchFn ? undefined : new Agent();
     this.client = new RegistryClient({
       host: proxy.upstream,
       ...(proxy.username || proxy.password
@@ -29,6 +37,8 @@ export class Upstream {
         : {}),
       retry: RETRY,
       ...(fetchFn ? { fetch: fetchFn } : {}),
+      // Blob bodies go over undici's request on the fetch's own dispatcher (the same guard).
+      dispatcher: fetchFn?.dispatcher ?? this.ownDispatcher,
       userAgent: 'appshelf-proxy/0.1',
     });
     this.limiter = new Limiter(proxy.maxConcurrent);
@@ -52,39 +62,31 @@ export class Upstream {
   }
 
   /**
-   * A blob: its size and its body, verified against the digest. The body fails when the upstream
-   * sends nothing for `timeoutSeconds`. The request holds its concurrency slot until the body ends.
+   * A blob: its size and its body, NOT verified (the caller hashes it as it copies: BlobFill).
+   * Opening fails after `timeoutSeconds`; the body fails when the upstream sends nothing for
+   * that long (undici's body timeout: no timer of ours re-armed per chunk). The request holds
+   * its concurrency slot until the body is done.
    */
-  async blob(repository: string, digest: Digest): Promise<{ size: number; stream: Readable }> {
+  async blob(repository: string, digest: Digest): Promise<{ size: number; body: Readable }> {
     let release!: () => void;
     const done = new Promise<void>((resolve) => (release = resolve));
-    let opened: (value: { size: number; stream: Readable }) => void;
+    let opened: (value: { size: number; body: Readable }) => void;
     let failed: (err: unknown) => void;
-    const result = new Promise<{ size: number; stream: Readable }>((resolve, reject) => {
+    const result = new Promise<{ size: number; body: Readable }>((resolve, reject) => {
       opened = resolve;
       failed = reject;
     });
     void this.limiter.run(async () => {
       const abort = new AbortController();
-      let timer = setTimeout(() => abort.abort(), this.timeoutMs);
+      const timer = setTimeout(() => abort.abort(), this.timeoutMs);
       try {
-        const { size, stream } = await this.client.openBlob(repository, digest, {
+        const blob = await this.client.openBlobBody(repository, digest, {
           signal: abort.signal,
+          idleTimeoutMs: this.timeoutMs,
         });
-        const idle = new Transform({
-          transform: (chunk: Buffer, _enc, next) => {
-            clearTimeout(timer);
-            timer = setTimeout(() => abort.abort(), this.timeoutMs);
-            next(null, chunk);
-          },
-        });
-        stream.on('error', (err) => idle.destroy(err));
-        idle.once('close', () => {
-          clearTimeout(timer);
-          if (!stream.destroyed) stream.destroy();
-          release();
-        });
-        opened({ size, stream: stream.pipe(idle) });
+        clearTimeout(timer);
+        blob.body.once('close', release);
+        opened(blob);
         await done;
       } catch (err) {
         clearTimeout(timer);
@@ -92,6 +94,11 @@ export class Upstream {
       }
     });
     return result;
+  }
+
+  /** Ends the kept-alive connections of a dispatcher of our own. */
+  async close(): Promise<void> {
+    await this.ownDispatcher?.close();
   }
 }
 
