@@ -37,7 +37,7 @@ export class OwnKeys {
       input.scopes,
       input.expiresAt !== undefined ? { expiresAt: input.expiresAt } : {},
     );
-    this.audit.record({
+    await this.audit.record({
       actor: owner.name,
       action: 'key.created',
       target: `key:${created.id}`,
@@ -53,7 +53,7 @@ export class OwnKeys {
     if (!key || key.revoked || key.userId !== owner.userId)
       throw new StoreError('not_found', 'no such key');
     await this.keys.revoke(id);
-    this.audit.record({
+    await this.audit.record({
       actor: owner.name,
       action: 'key.revoked',
       target: `key:${id}`,

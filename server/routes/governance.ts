@@ -46,7 +46,7 @@ export function governanceRoutes(deps: {
       throw new StoreError('forbidden', `only an owner of ${namespace} may change its rules`);
     const rules = parseInput(ImmutabilityRules, req.body, 'immutability rules');
     deps.immutability.setRules(namespace, rules);
-    deps.audit.record({
+    await deps.audit.record({
       actor: me.name,
       action: 'namespace.immutability_set',
       target: namespace,
@@ -135,7 +135,7 @@ function retentionRoutes(
     const { me, scope } = await allowed(req, res, 'govern');
     const rules = parseInput(RetentionRules, req.body, 'retention rules');
     deps.retention.setRules(scope, rules);
-    deps.audit.record({
+    await deps.audit.record({
       actor: me.name,
       action: 'retention.rules_set',
       target: target(scope),
@@ -155,7 +155,7 @@ function retentionRoutes(
       address: addressOf(req),
     });
     if (!report.dryRun)
-      deps.audit.record({
+      await deps.audit.record({
         actor: me.name,
         action: 'retention.run',
         target: target(scope),

@@ -42,7 +42,7 @@ export function orgRoutes(deps: {
       throw new StoreError('forbidden', 'creating an organisation needs a session or a push key');
     const { name, displayName } = parseInput(NewOrg, req.body, 'organisation');
     await deps.namespaces.createOrg(name, displayName, me.userId);
-    deps.audit.record({
+    await deps.audit.record({
       actor: me.name,
       action: 'org.created',
       target: name,
@@ -88,7 +88,7 @@ export function orgRoutes(deps: {
       );
       return void res.status(202).json({ invitation });
     }
-    deps.audit.record({
+    await deps.audit.record({
       actor: me.name,
       action: 'member.set',
       target: `${ns.name}/${user.name}`,
@@ -107,7 +107,7 @@ export function orgRoutes(deps: {
     if (user.id !== me.userId && !manages)
       throw new StoreError('forbidden', 'only owners manage members');
     if (await deps.namespaces.removeMember(ns.name, user.id)) {
-      deps.audit.record({
+      await deps.audit.record({
         actor: me.name,
         action: 'member.removed',
         target: `${ns.name}/${user.name}`,
