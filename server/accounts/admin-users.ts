@@ -24,7 +24,7 @@ export async function changeUser(
     throw new StoreError('conflict', 'an admin cannot disable or demote themselves');
   if (change.disabled !== undefined) await deps.users.setDisabled(user.id, change.disabled);
   if (change.role !== undefined) await deps.users.setRole(user.id, change.role);
-  deps.audit.record({
+  await deps.audit.record({
     actor: actor.name,
     action: 'user.admin-changed',
     target: user.name,

@@ -1,6 +1,4 @@
-import { and, desc, eq, gte, lt, lte, sql, type SQL } from 'drizzle-orm';
-import type { Db } from '../db/open-database.js';
-import { audit } from '../db/schema.js';
+import type { AuditRepository } from './audit-repository.js';
 
 export interface AuditEntry {
   actor: string;
@@ -24,28 +22,18 @@ export interface AuditFilter {
 
 /** The audit trail: appended by every mutating action, read by admins. */
 export class AuditLog {
-  /** Prepared once: every push through /v2 appends a row, and building the query cost more than running it. */
-  private readonly insert;
-
   constructor(
-    private readonly db: Db,
+    private readonly repository: AuditRepository,
     private readonly clock: () => number = Date.now,
-  ) {
-    this.insert = db
-      .insert(audit)
-      .values({
-        at: sql.placeholder('at'),
-        actor: sql.placeholder('actor'),
-        action: sql.placeholder('action'),
-        target: sql.placeholder('target'),
-        address: sql.placeholder('address'),
-        detail: sql.placeholder('detail'),
-      })
-      .prepare();
-  }
+  ) {}
 
-  record(entry: AuditEntry): void {
-    this.insert.run({
+  /**
+   * Appends `entry`. On SQLite the row is written before this returns, and nothing is returned
+   * (every push appends one: no promise on that path); on PostgreSQL the write's promise, which
+   * a caller must await.
+   */
+  record(entry: AuditEntry): void | Promise<void> {
+    return this.repository.record({
       at: this.clock(),
       actor: entry.actor,
       action: entry.action,
@@ -55,33 +43,21 @@ export class AuditLog {
     });
   }
 
-  list(filter: AuditFilter): {
-    id: number;
-    at: string;
-    actor: string;
-    action: string;
-    target: string;
-    address: string;
-    detail: unknown;
-  }[] {
-    const where: SQL[] = [];
-    if (filter.actor) where.push(eq(audit.actor, filter.actor));
-    if (filter.action) where.push(eq(audit.action, filter.action));
-    if (filter.target) where.push(eq(audit.target, filter.target));
-    if (filter.since !== undefined) where.push(gte(audit.at, filter.since));
-    if (filter.until !== undefined) where.push(lte(audit.at, filter.until));
-    if (filter.before !== undefined) where.push(lt(audit.id, filter.before));
-    return this.db
-      .select()
-      .from(audit)
-      .where(and(...where))
-      .orderBy(desc(audit.id))
-      .limit(filter.limit)
-      .all()
-      .map((row) => ({
-        ...row,
-        at: new Date(row.at).toISOString(),
-        detail: JSON.parse(row.detail) as unknown,
-      }));
+  async list(filter: AuditFilter): Promise<
+    {
+      id: number;
+      at: string;
+      actor: string;
+      action: string;
+      target: string;
+      address: string;
+      detail: unknown;
+    }[]
+  > {
+    return (await this.repository.list(filter)).map((row) => ({
+      ...row,
+      at: new Date(row.at).toISOString(),
+      detail: JSON.parse(row.detail) as unknown,
+    }));
   }
 }

@@ -5,6 +5,7 @@ import type { StoreDatabase } from '../db/store-database.js';
 import { secretFile } from '../keys/secret-file.js';
 import type { AccessKeys } from '../auth/access-keys.js';
 import { AuditLog } from './audit-log.js';
+import { auditRepository } from './audit-repository.js';
 import { FailedCredentials } from './failed-credentials.js';
 import { invitationRepository } from './invitation-repository.js';
 import { Invitations } from './invitations.js';
@@ -43,7 +44,7 @@ export function createAccounts(deps: {
   print: (line: string) => void;
   clock: () => number;
 }): Accounts {
-  const { db, store, config, log, clock } = deps;
+  const { store, config, log, clock } = deps;
   const namespaces = new Namespaces(namespaceRepository(store), clock);
   const users = new Users(userRepository(store), clock);
   const sessions = new Sessions(
@@ -51,7 +52,7 @@ export function createAccounts(deps: {
     config.auth.sessionTtlDays * 86_400_000,
     clock,
   );
-  const audit = new AuditLog(db, clock);
+  const audit = new AuditLog(auditRepository(store), clock);
   const codes = new LoginCodes(
     loginCodeRepository(store),
     secretFile(deps.dataDir, 'login-code.key'),

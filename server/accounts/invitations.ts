@@ -70,7 +70,7 @@ export class Invitations {
     });
     if (outcome === 'member')
       throw new StoreError('conflict', `${user.name} is already a member of ${org}`);
-    this.record(by, 'member.invited', org, user.name, address, { role });
+    await this.record(by, 'member.invited', org, user.name, address, { role });
     return {
       org,
       orgDisplayName: ns.displayName,
@@ -100,7 +100,7 @@ export class Invitations {
     const ns = await this.org(org);
     const role = await this.deps.repository.accept(ns.id, me.userId, this.deps.clock());
     if (!role) throw noInvitation(org);
-    this.record(me, 'invitation.accepted', org, me.name, address, { role });
+    await this.record(me, 'invitation.accepted', org, me.name, address, { role });
     return { namespace: org, kind: 'org', role };
   }
 
@@ -108,7 +108,7 @@ export class Invitations {
   async decline(me: Person, org: string, address: string): Promise<void> {
     const ns = await this.org(org);
     if (!(await this.deps.repository.remove(ns.id, me.userId))) throw noInvitation(org);
-    this.record(me, 'invitation.declined', org, me.name, address);
+    await this.record(me, 'invitation.declined', org, me.name, address);
   }
 
   /** An owner takes back the invitation of `user`; false when there is none. */
@@ -120,7 +120,7 @@ export class Invitations {
   ): Promise<boolean> {
     const ns = await this.org(org);
     if (!(await this.deps.repository.remove(ns.id, user.id))) return false;
-    this.record(by, 'invitation.withdrawn', org, user.name, address);
+    await this.record(by, 'invitation.withdrawn', org, user.name, address);
     return true;
   }
 
@@ -144,8 +144,8 @@ export class Invitations {
     user: string,
     address: string,
     detail?: Record<string, unknown>,
-  ): void {
-    this.deps.audit.record({
+  ): void | Promise<void> {
+    return this.deps.audit.record({
       actor: by.name,
       action,
       target: `${org}/${user}`,

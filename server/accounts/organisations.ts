@@ -78,7 +78,7 @@ export class Organisations {
       Object.entries(change).filter(([, v]) => v !== undefined),
     ) as Record<'displayName' | 'about' | 'website', string>;
     await this.deps.namespaces.updateProfile(ns.name, set);
-    this.record(by, 'org.updated', ns.name, { fields: Object.keys(set) });
+    await this.record(by, 'org.updated', ns.name, { fields: Object.keys(set) });
     return await this.get(ns.name);
   }
 
@@ -93,7 +93,7 @@ export class Organisations {
     if (logo && logo.bytes.length > MAX_ORG_LOGO_BYTES)
       throw new StoreError('too_large', 'the logo is larger than 512 KiB');
     await this.deps.namespaces.setLogo(ns.name, logo?.bytes ?? null, logo?.type ?? null);
-    this.record(
+    await this.record(
       by,
       'org.logo',
       ns.name,
@@ -114,7 +114,7 @@ export class Organisations {
     if (!this.deps.permissions.createOrg(by.principal))
       throw new StoreError('forbidden', 'creating an organisation needs a session or a push key');
     await this.deps.namespaces.createOrg(name, displayName, by.principal.userId);
-    this.record(by, 'org.created', name);
+    await this.record(by, 'org.created', name);
     return await this.get(name);
   }
 
@@ -159,7 +159,11 @@ export class Organisations {
       throw new StoreError('forbidden', 'showing a membership needs a session or a push key');
     if (!(await this.deps.namespaces.setPublic(ns.name, by.principal.userId, visible)))
       throw new StoreError('not_found', `you are not a member of ${ns.name}`);
-    this.record(by, visible ? 'member.shown' : 'member.hidden', `${ns.name}/${by.principal.name}`);
+    await this.record(
+      by,
+      visible ? 'member.shown' : 'member.hidden',
+      `${ns.name}/${by.principal.name}`,
+    );
     return this.deps.namespaces.members(ns.name);
   }
 
@@ -243,7 +247,7 @@ export class Organisations {
     role: MemberRole,
   ): Promise<OrgMember[] | undefined> {
     if (!(await this.deps.namespaces.changeRole(org, user.id, role))) return undefined;
-    this.record(by, 'member.set', `${org}/${user.name}`, { role });
+    await this.record(by, 'member.set', `${org}/${user.name}`, { role });
     return this.deps.namespaces.members(org);
   }
 
@@ -258,7 +262,7 @@ export class Organisations {
     if (user.id !== by.principal.userId && !manages)
       throw new StoreError('forbidden', 'only owners manage members');
     if (await this.deps.namespaces.removeMember(ns.name, user.id)) {
-      this.record(by, 'member.removed', `${ns.name}/${user.name}`);
+      await this.record(by, 'member.removed', `${ns.name}/${user.name}`);
       return 'removed';
     }
     if (manages && (await this.deps.invitations.withdraw(by.principal, ns.name, user, by.address)))
@@ -290,13 +294,13 @@ export class Organisations {
     return user;
   }
 
-  private record(
+  private async record(
     by: OrgCaller,
     action: string,
     target: string,
     detail?: Record<string, unknown>,
-  ): void {
-    this.deps.audit.record({
+  ): Promise<void> {
+    await this.deps.audit.record({
       actor: by.principal.name,
       action,
       target,

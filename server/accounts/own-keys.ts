@@ -3,7 +3,7 @@ import type { KeyScope } from '../auth/principal.js';
 import { StoreError } from '../errors.js';
 import type { AuditLog } from './audit-log.js';
 
-const MAX_KEYS_PER_USER = 100;
+export const MAX_KEYS_PER_USER = 100;
 
 /** The key's owner, as a route knows them. */
 export interface KeyOwner {
@@ -29,15 +29,15 @@ export class OwnKeys {
   ): Promise<NewKey> {
     if (input.expiresAt !== undefined && input.expiresAt <= this.clock())
       throw new StoreError('invalid', 'expiresAt must be in the future', { field: 'expiresAt' });
-    if ((await this.keys.list(owner.userId)).length >= MAX_KEYS_PER_USER)
-      throw new StoreError('conflict', `at most ${MAX_KEYS_PER_USER} keys; revoke one first`);
     const created = await this.keys.create(
       owner.userId,
       input.name,
       input.scopes,
-      input.expiresAt !== undefined ? { expiresAt: input.expiresAt } : {},
+      input.expiresAt !== undefined
+        ? { expiresAt: input.expiresAt, maxLive: MAX_KEYS_PER_USER }
+        : { maxLive: MAX_KEYS_PER_USER },
     );
-    this.audit.record({
+    await this.audit.record({
       actor: owner.name,
       action: 'key.created',
       target: `key:${created.id}`,
@@ -53,7 +53,7 @@ export class OwnKeys {
     if (!key || key.revoked || key.userId !== owner.userId)
       throw new StoreError('not_found', 'no such key');
     await this.keys.revoke(id);
-    this.audit.record({
+    await this.audit.record({
       actor: owner.name,
       action: 'key.revoked',
       target: `key:${id}`,

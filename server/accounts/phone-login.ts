@@ -111,7 +111,7 @@ export class PhoneLogin {
     if (this.deps.admins.has(phone) && user.role !== 'admin') {
       await this.deps.users.setRole(user.id, 'admin');
       user = { ...user, role: 'admin' };
-      this.deps.audit.record({
+      await this.deps.audit.record({
         actor: 'auth.admins',
         action: 'user.promoted',
         target: user.name,
@@ -121,13 +121,13 @@ export class PhoneLogin {
     }
     const session = await this.deps.sessions.create(user.id, address);
     if (created)
-      this.deps.audit.record({
+      await this.deps.audit.record({
         actor: user.name,
         action: 'user.created',
         target: user.name,
         address,
       });
-    this.deps.audit.record({ actor: user.name, action: 'login', target: user.name, address });
+    await this.deps.audit.record({ actor: user.name, action: 'login', target: user.name, address });
     return { ...session, user, created };
   }
 
@@ -160,7 +160,7 @@ export class PhoneLogin {
     const user = await this.deps.users.byId(p.userId);
     if (!user) throw new StoreError('unauthorized', 'wrong, revoked or expired access key');
     const session = await this.deps.sessions.create(user.id, address);
-    this.deps.audit.record({
+    await this.deps.audit.record({
       actor: user.name,
       action: 'login',
       target: user.name,

@@ -1,28 +1,54 @@
 import type Database from 'better-sqlite3';
 import type { MemberRole } from '../accounts/namespaces.js';
+import type { StoreDatabase } from '../db/store-database.js';
+import { pgAccessDirectory } from './access-directory-pg.js';
+
+export type MaybePromise<T> = T | Promise<T>;
 
 /**
  * The facts the permission module decides on, read fresh on every decision so that a disabled
- * user, a revoked key or a changed membership counts at once. Each is one prepared index lookup
- * (a few microseconds), cheap enough for the registry's request path.
+ * user, a revoked key or a changed membership counts at once. Each is one index lookup: on SQLite
+ * a prepared statement answered synchronously (a few microseconds, no microtask on the registry's
+ * request path), on PostgreSQL a query's promise. Callers await only what is a promise.
  */
 export interface AccessDirectory {
-  roleOf(userId: number, namespace: string): MemberRole | undefined;
+  roleOf(userId: number, namespace: string): MaybePromise<MemberRole | undefined>;
   /** Whether `<namespace>/<app>` is an app and listed; undefined when there is no such app. */
-  appListed(namespace: string, app: string): boolean | undefined;
+  appListed(namespace: string, app: string): MaybePromise<boolean | undefined>;
   /** The mirror upstream `<namespace>/<app>` is copied from (it is read-only here), if any. */
-  appMirror(namespace: string, app: string): string | undefined;
+  appMirror(namespace: string, app: string): MaybePromise<string | undefined>;
   /** The app with Rainstore `appKeyID` `appKey` (a robot's app). */
-  appOfKey(appKey: string): { namespace: string; name: string } | undefined;
+  appOfKey(appKey: string): MaybePromise<{ namespace: string; name: string } | undefined>;
   /** User `name`, as the permission module needs them to decide for an actor known by name. */
-  userNamed(name: string): { id: number; name: string; role: 'admin' | 'user' } | undefined;
+  userNamed(name: string): MaybePromise<NamedUser | undefined>;
   /** The key (when given) is neither revoked nor expired, and its user is not disabled. */
-  credentialsActive(userId: number, keyId: number | undefined, now: number): boolean;
+  credentialsActive(userId: number, keyId: number | undefined, now: number): MaybePromise<boolean>;
   /** Pull credential `id` of key `keyId` (of user `userId`) is unexpired, and so is that key. */
-  pullCredentialActive(id: number, keyId: number, userId: number, now: number): boolean;
+  pullCredentialActive(
+    id: number,
+    keyId: number,
+    userId: number,
+    now: number,
+  ): MaybePromise<boolean>;
 }
 
-export function sqlAccessDirectory(sqlite: Database.Database): AccessDirectory {
+export interface NamedUser {
+  id: number;
+  name: string;
+  role: 'admin' | 'user';
+}
+
+/**
+ * SQLite's directory: every answer synchronous. `Permissions` takes this one until its decisions
+ * await a `MaybePromise` (then the PostgreSQL directory below plugs in).
+ */
+export type SyncAccessDirectory = {
+  [K in keyof AccessDirectory]: (
+    ...args: Parameters<AccessDirectory[K]>
+  ) => Awaited<ReturnType<AccessDirectory[K]>>;
+};
+
+export function sqlAccessDirectory(sqlite: Database.Database): SyncAccessDirectory {
   const role = sqlite.prepare<[number, string], { role: MemberRole }>(
     `select m.role from namespace_members m join namespaces n on n.id = m.namespace_id where m.user_id = ? and n.name = ?`,
   );
@@ -67,17 +93,27 @@ export function sqlAccessDirectory(sqlite: Database.Database): AccessDirectory {
   };
 }
 
-interface KeyRow {
+export interface KeyRow {
   disabled: number;
   revoked_at: number | null;
   key_expires_at: number | null;
 }
 
-function keyAlive(row: KeyRow | undefined, now: number): boolean {
+export function keyAlive(row: KeyRow | undefined, now: number): boolean {
   return (
     !!row &&
     row.disabled === 0 &&
     row.revoked_at === null &&
     (row.key_expires_at === null || row.key_expires_at > now)
   );
+}
+
+/**
+ * The store's directory: SQLite's synchronous one, or PostgreSQL's (whose answers are promises,
+ * which `Permissions` cannot take yet: it decides synchronously until it awaits `MaybePromise`).
+ */
+export function accessDirectory(store: StoreDatabase): AccessDirectory {
+  return store.dialect === 'sqlite'
+    ? sqlAccessDirectory(store.sqlite)
+    : pgAccessDirectory(store.db);
 }

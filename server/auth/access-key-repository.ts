@@ -9,7 +9,11 @@ export type NewAccessKey = Omit<AccessKeyRow, 'id' | 'lastUsedAt' | 'revokedAt'>
 
 /** Access keys in the database: each method one statement, so no unit of work needs a lock. */
 export interface AccessKeyRepository {
-  create(key: NewAccessKey): Promise<number>;
+  /**
+   * Stores `key`; with `maxLive`, only while its user has fewer unrevoked keys (undefined when
+   * not), counted and written in one unit of work: on PostgreSQL under a lock on the user's row.
+   */
+  create(key: NewAccessKey, maxLive?: number): Promise<number | undefined>;
   /** The unrevoked keys whose lookup prefix is `prefix`, with their users. */
   byPrefix(prefix: string): Promise<{ key: AccessKeyRow; user: UserRow }[]>;
   /** The name of the owner of a key (revoked or not) with lookup prefix `prefix`. */

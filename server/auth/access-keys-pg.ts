@@ -1,14 +1,28 @@
-import { and, asc, eq, isNull } from 'drizzle-orm';
+import { and, asc, eq, isNull, sql } from 'drizzle-orm';
 import type { PgDb } from '../db/store-database.js';
 import { accessKeys, users } from '../db/schema.pg.js';
 import type { AccessKeyRepository } from './access-key-repository.js';
 
 export function pgAccessKeys(db: PgDb): AccessKeyRepository {
   return {
-    create: async (key) => {
-      const [row] = await db.insert(accessKeys).values(key).returning({ id: accessKeys.id });
-      return row!.id;
-    },
+    create: (key, maxLive) =>
+      db.transaction(async (tx) => {
+        if (maxLive !== undefined) {
+          // The user's row orders their key creations, so concurrent ones cannot pass the cap.
+          await tx
+            .select({ id: users.id })
+            .from(users)
+            .where(eq(users.id, key.userId))
+            .for('update');
+          const [live] = await tx
+            .select({ n: sql<number>`count(*)::int` })
+            .from(accessKeys)
+            .where(and(eq(accessKeys.userId, key.userId), isNull(accessKeys.revokedAt)));
+          if ((live?.n ?? 0) >= maxLive) return undefined;
+        }
+        const [row] = await tx.insert(accessKeys).values(key).returning({ id: accessKeys.id });
+        return row!.id;
+      }),
     byPrefix: (prefix) =>
       db
         .select({ key: accessKeys, user: users })

@@ -1,12 +1,22 @@
-import { and, asc, eq, isNull } from 'drizzle-orm';
+import { and, asc, eq, isNull, sql } from 'drizzle-orm';
 import type { SqliteDb } from '../db/store-database.js';
 import { accessKeys, users } from '../db/schema.js';
 import type { AccessKeyRepository } from './access-key-repository.js';
 
 export function sqliteAccessKeys(db: SqliteDb): AccessKeyRepository {
   return {
-    create: async (key) =>
-      db.insert(accessKeys).values(key).returning({ id: accessKeys.id }).get().id,
+    create: async (key, maxLive) =>
+      db.transaction((tx) => {
+        if (maxLive !== undefined) {
+          const live = tx
+            .select({ n: sql<number>`count(*)` })
+            .from(accessKeys)
+            .where(and(eq(accessKeys.userId, key.userId), isNull(accessKeys.revokedAt)))
+            .get();
+          if ((live?.n ?? 0) >= maxLive) return undefined;
+        }
+        return tx.insert(accessKeys).values(key).returning({ id: accessKeys.id }).get().id;
+      }),
     byPrefix: async (prefix) =>
       db
         .select({ key: accessKeys, user: users })

@@ -1,4 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { StoreError } from '../errors.js';
 import type { AccessKeyRepository, AccessKeyRow } from './access-key-repository.js';
 import type { KeyScope, Principal } from './principal.js';
 
@@ -30,19 +31,24 @@ export class AccessKeys {
     userId: number,
     name: string,
     scopes: KeyScope[],
-    options: { expiresAt?: number; secret?: string } = {},
+    options: { expiresAt?: number; secret?: string; maxLive?: number } = {},
   ): Promise<NewKey> {
     const key = options.secret ?? generateSecret();
     const prefix = key.slice(0, PREFIX_LENGTH);
-    const id = await this.repository.create({
-      userId,
-      name,
-      prefix,
-      secretHash: hashSecret(key),
-      scopes: JSON.stringify(scopes),
-      createdAt: this.clock(),
-      expiresAt: options.expiresAt ?? null,
-    });
+    const id = await this.repository.create(
+      {
+        userId,
+        name,
+        prefix,
+        secretHash: hashSecret(key),
+        scopes: JSON.stringify(scopes),
+        createdAt: this.clock(),
+        expiresAt: options.expiresAt ?? null,
+      },
+      options.maxLive,
+    );
+    if (id === undefined)
+      throw new StoreError('conflict', `at most ${options.maxLive} keys; revoke one first`);
     return { id, key, prefix };
   }
 

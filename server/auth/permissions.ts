@@ -39,7 +39,7 @@
  *   mirror writes it, in-process.
  */
 import type { MemberRole } from '../accounts/namespaces.js';
-import type { AccessDirectory } from './access-directory.js';
+import type { SyncAccessDirectory } from './access-directory.js';
 import type { KeyScope, Principal } from './principal.js';
 
 export type RepositoryAction = 'pull' | 'push' | 'delete';
@@ -117,7 +117,7 @@ const ROLE_ALLOWS: Record<MemberRole, readonly NamespaceAction[]> = {
 export class Permissions {
   constructor(
     private readonly rules: PermissionRules,
-    private readonly directory: AccessDirectory,
+    private readonly directory: SyncAccessDirectory,
     private readonly clock: () => number = Date.now,
   ) {}
 

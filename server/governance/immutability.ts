@@ -13,7 +13,7 @@
 import { and, eq } from 'drizzle-orm';
 import { OciError, type ManifestGuard, type Registry } from '../../registry/index.js';
 import type { AuditLog } from '../accounts/audit-log.js';
-import type { AccessDirectory } from '../auth/access-directory.js';
+import type { SyncAccessDirectory } from '../auth/access-directory.js';
 import type { Permissions } from '../auth/permissions.js';
 import type { Db } from '../db/open-database.js';
 import { namespaces } from '../db/schema.js';
@@ -43,7 +43,7 @@ export class Immutability {
     private readonly deps: {
       db: Db;
       /** The actor of a tag change, read synchronously: the registry's guards are synchronous. */
-      directory: Pick<AccessDirectory, 'userNamed'>;
+      directory: Pick<SyncAccessDirectory, 'userNamed'>;
       permissions: Permissions;
       audit: AuditLog;
       clock: () => number;

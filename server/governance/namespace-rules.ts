@@ -82,7 +82,7 @@ export class NamespaceRules {
     await this.existing(namespace);
     this.authorizeImmutability(caller.principal, namespace);
     this.deps.immutability.setRules(namespace, rules);
-    this.deps.audit.record({
+    await this.deps.audit.record({
       actor: caller.principal.name,
       action: 'namespace.immutability_set',
       target: namespace,
@@ -97,10 +97,14 @@ export class NamespaceRules {
     return this.deps.retention.rulesOf(scope);
   }
 
-  setRetention(caller: RulesCaller, scope: RetentionScope, rules: RetentionRules): void {
+  async setRetention(
+    caller: RulesCaller,
+    scope: RetentionScope,
+    rules: RetentionRules,
+  ): Promise<void> {
     this.authorize(caller.principal, scope, 'govern');
     this.deps.retention.setRules(scope, rules);
-    this.deps.audit.record({
+    await this.deps.audit.record({
       actor: caller.principal.name,
       action: 'retention.rules_set',
       target: targetOf(scope),
@@ -123,7 +127,7 @@ export class NamespaceRules {
       address: caller.address,
     });
     if (!report.dryRun)
-      this.deps.audit.record({
+      await this.deps.audit.record({
         actor: me.name,
         action: 'retention.run',
         target: targetOf(scope),
@@ -147,9 +151,9 @@ export class NamespaceRules {
    * The latest run an owner started of the scope's rules (API, web or CLI; scheduled runs are
    * logged, not audited), from the audit log.
    */
-  lastRun(p: User, scope: RetentionScope): LastRun | undefined {
+  async lastRun(p: User, scope: RetentionScope): Promise<LastRun | undefined> {
     this.authorize(p, scope, 'govern');
-    const [entry] = this.deps.audit.list({
+    const [entry] = await this.deps.audit.list({
       action: 'retention.run',
       target: targetOf(scope),
       limit: 1,

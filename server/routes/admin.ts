@@ -47,7 +47,7 @@ export function adminRoutes(deps: {
     const actor = admin(res);
     const settings = parseInput(QuotaSettings, req.body, 'quota');
     const usage = deps.quotas.set(req.params.namespace, settings);
-    deps.audit.record({
+    await deps.audit.record({
       actor: actor.name,
       action: 'namespace.quota_set',
       target: req.params.namespace,
@@ -66,7 +66,7 @@ export function adminRoutes(deps: {
       ...(uploadTtlSeconds !== undefined ? { uploadTtlSeconds } : {}),
     });
     if (dryRun !== 'true')
-      deps.audit.record({
+      await deps.audit.record({
         actor: actor.name,
         action: 'registry.gc',
         address: addressOf(req),
@@ -84,7 +84,7 @@ export function adminRoutes(deps: {
   router.post('/reindex', async (req, res) => {
     const actor = admin(res);
     const report = await deps.reindex.run();
-    deps.audit.record({
+    await deps.audit.record({
       actor: actor.name,
       action: 'store.reindexed',
       address: addressOf(req),
@@ -118,7 +118,7 @@ export function adminRoutes(deps: {
     const key = Number.isSafeInteger(id) ? await deps.keys.get(id) : undefined;
     if (!key || key.revoked) throw new StoreError('not_found', 'no such key');
     await deps.keys.revoke(id);
-    deps.audit.record({
+    await deps.audit.record({
       actor: actor.name,
       action: 'key.revoked',
       target: `key:${id}`,

@@ -19,11 +19,11 @@ export const Filter = z.strictObject({
 /** GET /api/v1/audit: admins read the audit trail, newest first; `before=<id>` pages on. */
 export function auditRoutes(deps: { audit: AuditLog; permissions: Permissions }): Router {
   const router = Router();
-  router.get('/', (req, res) => {
+  router.get('/', async (req, res) => {
     const me = requireUser(res.locals.principal);
     if (!deps.permissions.admin(me)) throw new StoreError('forbidden', 'admin only');
     const f = parseInput(Filter, req.query, 'filter');
-    const entries = deps.audit.list({
+    const entries = await deps.audit.list({
       actor: f.actor,
       action: f.action,
       target: f.target,

@@ -59,7 +59,7 @@ export function authRoutes(deps: {
     const principal = requireUser(res.locals.principal);
     if (principal.sessionId !== undefined) {
       await deps.sessions.end(principal.sessionId);
-      deps.audit.record({
+      await deps.audit.record({
         actor: principal.name,
         action: 'logout',
         target: principal.name,

@@ -94,7 +94,7 @@ function retentionRoutes(
     const scope = await scopeOf(req);
     rules.authorize(me, scope, 'govern'); // before validation: outsiders learn nothing
     const input = parseInput(RetentionRules, req.body, 'retention rules');
-    rules.setRetention({ principal: me, address: addressOf(req) }, scope, input);
+    await rules.setRetention({ principal: me, address: addressOf(req) }, scope, input);
     res.json(input);
   });
 

@@ -68,7 +68,7 @@ export function userRoutes(deps: {
     const me = requireUser(res.locals.principal);
     const change = parseInput(ProfileChange, req.body, 'profile');
     const user = await deps.users.update(me.userId, change);
-    deps.audit.record({
+    await deps.audit.record({
       actor: me.name,
       action: 'user.updated',
       target: me.name,
@@ -88,7 +88,7 @@ export function userRoutes(deps: {
       if (!type)
         throw new StoreError('invalid', 'the avatar must be a PNG, JPEG, GIF or WebP image');
       await deps.users.setAvatar(me.userId, bytes, type);
-      deps.audit.record({
+      await deps.audit.record({
         actor: me.name,
         action: 'user.avatar',
         target: me.name,
@@ -102,7 +102,7 @@ export function userRoutes(deps: {
   router.delete('/me/avatar', async (req, res) => {
     const me = requireUser(res.locals.principal);
     await deps.users.setAvatar(me.userId, null, null);
-    deps.audit.record({
+    await deps.audit.record({
       actor: me.name,
       action: 'user.avatar',
       target: me.name,

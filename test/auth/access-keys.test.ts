@@ -47,4 +47,18 @@ describeDialects('access keys', ({ dialect, open }) => {
     expect((await keys.liveNamed(ada, 'bootstrap'))?.id).to.equal(made.id);
     expect(await keys.liveNamed(ada, 'other')).to.equal(undefined);
   });
+
+  it('keep a per-user cap, also when keys are created concurrently', async () => {
+    const store = await open();
+    const keys = new AccessKeys(accessKeyRepository(store));
+    const ada = await insertUser(store, 'ada');
+    const made = await Promise.allSettled(
+      Array.from({ length: 8 }, (_, i) => keys.create(ada, `k${i}`, ['read'], { maxLive: 5 })),
+    );
+    expect(made.filter((m) => m.status === 'fulfilled')).to.have.length(5);
+    const refused = made.find((m) => m.status === 'rejected');
+    expect(refused?.status === 'rejected' && refused.reason).to.have.property('code', 'conflict');
+    await keys.revoke((await keys.list(ada))[0]!.id);
+    await keys.create(ada, 'again', ['read'], { maxLive: 5 });
+  });
 });

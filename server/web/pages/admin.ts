@@ -43,7 +43,7 @@ export function adminRoutes(router: Router, s: WebServices): void {
     const before = Number(q(req, 'before')) || undefined;
     const actor = q(req, 'actor').slice(0, 64);
     const action = q(req, 'action').slice(0, 64);
-    const entries = audit.list({
+    const entries = await audit.list({
       actor: actor || undefined,
       action: action || undefined,
       before,

@@ -88,7 +88,7 @@ export function loginRoutes(router: Router, s: WebServices): void {
     const ctx = res.locals.web;
     if (ctx.user?.sessionId !== undefined) {
       await sessions.end(ctx.user.sessionId);
-      audit.record({
+      await audit.record({
         actor: ctx.user.name,
         action: 'logout',
         target: ctx.user.name,

@@ -69,6 +69,7 @@ export function namespaceRulesRoutes(router: Router, s: WebServices): void {
     const immutability = await rules.immutabilityOf(namespace);
     const me = caller.principal;
     const scope = { namespace };
+    const lastRun = await rules.lastRun(me, scope);
     let plan: RetentionReport | undefined;
     if (!extra.error && req.method === 'GET' && req.query.plan === 'dry')
       plan = await rules.runRetention(caller, scope, { dryRun: true, force: false });
@@ -92,7 +93,7 @@ ${retentionSection(
   path,
   typedOr('retention', () => retentionFields(rules.retentionOf(me, scope))),
 )}
-${lastRunSection(rules.lastRun(me, scope))}
+${lastRunSection(lastRun)}
 </div>`;
     res
       .status(extra.status ?? 200)
@@ -143,9 +144,9 @@ ${lastRunSection(rules.lastRun(me, scope))}
   );
   router.post(
     `${base}/retention`,
-    act('retention', (req, r, { namespace, caller }) => {
+    act('retention', async (req, r, { namespace, caller }) => {
       const input = parseInput(RetentionRules, retentionOf(formOf(req)), 'retention rules');
-      r.setRetention(caller, { namespace }, input);
+      await r.setRetention(caller, { namespace }, input);
       return 'retention-saved';
     }),
   );

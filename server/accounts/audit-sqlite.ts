@@ -1,0 +1,43 @@
+import { and, desc, eq, gte, lt, lte, sql, type SQL } from 'drizzle-orm';
+import type { SqliteDb } from '../db/store-database.js';
+import { audit } from '../db/schema.js';
+import type { AuditQuery, AuditRepository } from './audit-repository.js';
+
+function where(q: AuditQuery): SQL[] {
+  const w: SQL[] = [];
+  if (q.actor) w.push(eq(audit.actor, q.actor));
+  if (q.action) w.push(eq(audit.action, q.action));
+  if (q.target) w.push(eq(audit.target, q.target));
+  if (q.since !== undefined) w.push(gte(audit.at, q.since));
+  if (q.until !== undefined) w.push(lte(audit.at, q.until));
+  if (q.before !== undefined) w.push(lt(audit.id, q.before));
+  return w;
+}
+
+export function sqliteAudit(db: SqliteDb): AuditRepository {
+  // Prepared once: every push through /v2 appends a row, and building the query cost more than running it.
+  const insert = db
+    .insert(audit)
+    .values({
+      at: sql.placeholder('at'),
+      actor: sql.placeholder('actor'),
+      action: sql.placeholder('action'),
+      target: sql.placeholder('target'),
+      address: sql.placeholder('address'),
+      detail: sql.placeholder('detail'),
+    })
+    .prepare();
+  return {
+    record: (row) => {
+      insert.run(row);
+    },
+    list: async (q) =>
+      db
+        .select()
+        .from(audit)
+        .where(and(...where(q)))
+        .orderBy(desc(audit.id))
+        .limit(q.limit)
+        .all(),
+  };
+}
