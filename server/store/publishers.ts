@@ -45,7 +45,7 @@ export class Publishers {
     },
   ) {}
 
-  page(p: Principal, name: string): PublisherPage {
+  async page(p: Principal, name: string): Promise<PublisherPage> {
     const { db, users, namespaces, permissions, access, stats } = this.deps;
     const ns = namespaces.get(name);
     const user = ns?.kind === 'user' ? users.byName(name) : undefined;
@@ -66,7 +66,7 @@ export class Publishers {
       .all()
       .map((app) => ({ app, onShelf: access.onShelf(app) }))
       .filter(({ app, onShelf }) => permissions.seeApp(p, app.namespace, onShelf));
-    const totals = stats.totals(rows.map((r) => r.app.id));
+    const totals = await stats.totals(rows.map((r) => r.app.id));
     const list = rows.map(({ app, onShelf }): PublisherApp => ({
       namespace: app.namespace,
       name: app.name,
