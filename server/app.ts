@@ -230,13 +230,14 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const quotas = new Quotas({ db, sqlite, events, clock });
   // Immutability first (a refused tag move needs no room), then the quota, then the indexer's checks.
   immutability.attach(registry, quotas.attach(registry, indexer.guard));
-  const stats = new AppStats({ db, clock, log: log.child({ module: 'store.stats' }) }).attach(
+  const stats = new AppStats({ store, clock, log: log.child({ module: 'store.stats' }) }).attach(
     registry,
   );
   const retention = new Retention({
     db,
     registry,
-    flushUsage: () => stats.flush(),
+    // Retention's plan is synchronous: on SQLite the flush has written when it returns.
+    flushUsage: () => void stats.flush(),
     immutability,
     audit: accounts.audit,
     clock,
@@ -499,7 +500,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       await mirrorOutbound.dispatcher.close();
       await proxyFetch?.dispatcher.close();
       registry.close();
-      stats.close();
+      await stats.close();
       await search.close();
       await checkpointer.stop();
       sqlite.close();

@@ -141,6 +141,8 @@ export const syncJobs = pgTable(
     state: text('state', { enum: ['pending', 'copying', 'done', 'failed'] }).notNull(),
     components: text('components').notNull(),
     error: text('error'),
+    owner: text('owner'),
+    heartbeatAt: millis('heartbeat_at'),
     createdAt: millis('created_at').notNull(),
     updatedAt: millis('updated_at').notNull(),
   },

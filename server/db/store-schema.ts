@@ -150,6 +150,9 @@ export const syncJobs = sqliteTable(
     /** JSON: per component {serviceKey, source, state, digest?, error?, bytesDone, bytesTotal}. */
     components: text('components').notNull(),
     error: text('error'),
+    /** The process running the job (null: none yet), and when it last said it still does. */
+    owner: text('owner'),
+    heartbeatAt: integer('heartbeat_at'),
     createdAt: integer('created_at').notNull(),
     updatedAt: integer('updated_at').notNull(),
   },

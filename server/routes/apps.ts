@@ -86,18 +86,20 @@ export function appRoutes(deps: AppRoutesDeps): Router {
     address: addressOf(req),
   });
 
-  router.post('/', (req, res) => {
+  router.post('/', async (req, res) => {
     const { namespace, name, ...fields } = parseInput(NewApp, req.body, 'app');
     res
       .status(201)
-      .json(apps.create(caller(req, res.locals.principal), { namespace, name }, fields));
+      .json(await apps.create(caller(req, res.locals.principal), { namespace, name }, fields));
   });
 
-  router.get('/:ns/:app', (req, res) => void res.json(apps.get(res.locals.principal, ref(req))));
+  router.get('/:ns/:app', async (req, res) => {
+    res.json(await apps.get(res.locals.principal, ref(req)));
+  });
 
-  router.patch('/:ns/:app', (req, res) => {
+  router.patch('/:ns/:app', async (req, res) => {
     const change = parseInput(AppChange, req.body, 'app change');
-    res.json(apps.update(caller(req, res.locals.principal), ref(req), change));
+    res.json(await apps.update(caller(req, res.locals.principal), ref(req), change));
   });
 
   router.delete('/:ns/:app', async (req, res) => {
@@ -126,24 +128,24 @@ export function appRoutes(deps: AppRoutesDeps): Router {
     await pipeline(logo.body, res);
   });
 
-  router.put('/:ns/:app/shelf', (req, res) => {
+  router.put('/:ns/:app/shelf', async (req, res) => {
     const { listed } = parseInput(Shelf, req.body, 'shelf');
-    res.json(apps.setListed(caller(req, res.locals.principal), ref(req), listed));
+    res.json(await apps.setListed(caller(req, res.locals.principal), ref(req), listed));
   });
 
-  router.post('/:ns/:app/visit', (req, res) => {
+  router.post('/:ns/:app/visit', async (req, res) => {
     const p = res.locals.principal;
     const visitor = visitorOf(
       p.kind === 'user' ? p.userId : undefined,
       addressOf(req),
       req.get('user-agent') ?? '',
     );
-    res.json(apps.visit(p, ref(req), visitor));
+    res.json(await apps.visit(p, ref(req), visitor));
   });
 
-  router.get('/:ns/:app/stats', (req, res) => {
+  router.get('/:ns/:app/stats', async (req, res) => {
     const { days } = parseInput(StatsQuery, req.query, 'query');
-    res.json(apps.statistics(res.locals.principal, ref(req), days));
+    res.json(await apps.statistics(res.locals.principal, ref(req), days));
   });
 
   router.get(

@@ -17,9 +17,8 @@ export function publisherRoutes(deps: {
 }): Router {
   const publishers = new Publishers({ ...deps, access: new AppAccess(deps.db, deps.permissions) });
   const router = Router();
-  router.get(
-    '/:name',
-    async (req, res) => void res.json(await publishers.page(res.locals.principal, req.params.name)),
-  );
+  router.get('/:name', async (req, res) => {
+    res.json(await publishers.page(res.locals.principal, req.params.name));
+  });
   return router;
 }

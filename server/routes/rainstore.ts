@@ -104,9 +104,9 @@ export function rainstoreRoutes(deps: RainstoreRoutesDeps): Router {
     return found;
   };
   const ctx = (req: Request): DtoContext => ({ market, baseUrl: baseUrlOf(publicUrl, req) });
-  const totals = (id: number) => stats.totals([id]).get(id)!;
-  const detail = (req: Request, entry: CatalogEntry) =>
-    appDetail(entry, totals(entry.app.id), ctx(req));
+  const totals = async (id: number) => (await stats.totals([id])).get(id)!;
+  const detail = async (req: Request, entry: CatalogEntry) =>
+    appDetail(entry, await totals(entry.app.id), ctx(req));
   const installer = (c: RainstoreCaller): string =>
     c.principal.kind === 'user'
       ? `user:${c.principal.userId}:${c.principal.keyId ?? ''}`
@@ -199,7 +199,7 @@ export function rainstoreRoutes(deps: RainstoreRoutesDeps): Router {
       plugins,
     });
     const page = pageOf(found, paging);
-    const counts = stats.totals(page.map((e) => e.app.id));
+    const counts = await stats.totals(page.map((e) => e.app.id));
     res.json({
       apps: page.map((e) => appBase(e, counts.get(e.app.id)!, ctx(req))),
       page: paging.page,
@@ -215,27 +215,25 @@ export function rainstoreRoutes(deps: RainstoreRoutesDeps): Router {
     const namespace =
       input.orgID && permissions.namespace(p, input.orgID, 'manage-apps') ? input.orgID : p.name;
     const name = appSlug(input.displayName, (n) => !!access.find({ namespace, name: n }));
-    const created = apps.create(c, { namespace, name }, input.fields);
+    const created = await apps.create(c, { namespace, name }, input.fields);
     if (input.logo) await apps.setLogo(c, { namespace, name }, input.logo);
-    res.json(detail(req, catalog.visible(p, created.appKey)));
+    res.json(await detail(req, catalog.visible(p, created.appKey)));
   });
 
   openapi.get('/apps/platform-plugins', (_req, res) => void res.json({ plugins: [] }));
 
-  openapi.get(
-    '/apps/:appID',
-    async (req, res) =>
-      void res.json(detail(req, catalog.visible((await caller(req)).principal, appIdOf(req)))),
-  );
+  openapi.get('/apps/:appID', async (req, res) => {
+    res.json(await detail(req, catalog.visible((await caller(req)).principal, appIdOf(req))));
+  });
 
   openapi.put('/apps/:appID', async (req, res) => {
     const c = await caller(req);
     const { app } = catalog.visible(c.principal, appIdOf(req));
     requireRight(c, 'push');
     const input = parseAppChange(req.body);
-    apps.update(c, app, input.fields);
+    await apps.update(c, app, input.fields);
     if (input.logo) await apps.setLogo(c, app, input.logo);
-    res.json(detail(req, catalog.visible(c.principal, app.appKey)));
+    res.json(await detail(req, catalog.visible(c.principal, app.appKey)));
   });
 
   openapi.get('/apps/:appID/versions', async (req, res) => {

@@ -48,7 +48,7 @@ export interface AppServiceDeps {
 export class AppService {
   constructor(private readonly deps: AppServiceDeps) {}
 
-  create(caller: Caller, ref: AppRef, fields: AppFields): AppView {
+  create(caller: Caller, ref: AppRef, fields: AppFields): Promise<AppView> {
     const { db, permissions, clock } = this.deps;
     const p = caller.principal;
     if (p.kind !== 'user') throw new StoreError('unauthorized', 'sign in or send an access key');
@@ -89,11 +89,11 @@ export class AppService {
     return this.view(app);
   }
 
-  get(p: Principal, ref: AppRef): AppView {
+  get(p: Principal, ref: AppRef): Promise<AppView> {
     return this.view(this.deps.access.visible(p, ref));
   }
 
-  update(caller: Caller, ref: AppRef, fields: AppFields): AppView {
+  update(caller: Caller, ref: AppRef, fields: AppFields): Promise<AppView> {
     const app = this.deps.access.manageable(caller.principal, ref);
     const set = columnsOf(fields);
     const updated = this.deps.db.transaction((tx) => {
@@ -109,7 +109,7 @@ export class AppService {
     return this.view(updated);
   }
 
-  setListed(caller: Caller, ref: AppRef, listed: boolean): AppView {
+  setListed(caller: Caller, ref: AppRef, listed: boolean): Promise<AppView> {
     const app = this.deps.access.manageable(caller.principal, ref);
     const updated = this.deps.db.transaction((tx) => {
       const row = tx
@@ -201,28 +201,32 @@ export class AppService {
    * Counts a page view of the app (once per visitor per day). The publisher's own people
    * (members of its namespace) looking at their app are no visitors: never counted.
    */
-  visit(p: Principal, ref: AppRef, visitor: string): { counted: boolean } {
+  async visit(p: Principal, ref: AppRef, visitor: string): Promise<{ counted: boolean }> {
     const app = this.deps.access.visible(p, ref);
     if (this.deps.access.ownPeople(p, app)) return { counted: false };
-    return { counted: this.deps.stats.visit(app.id, visitor) };
+    return { counted: await this.deps.stats.visit(app.id, visitor) };
   }
 
   /** The last `days` days of statistics, zero-filled, and the all-time totals. */
-  statistics(p: Principal, ref: AppRef, days: number): { days: StatDay[]; totals: StatTotals } {
+  async statistics(
+    p: Principal,
+    ref: AppRef,
+    days: number,
+  ): Promise<{ days: StatDay[]; totals: StatTotals }> {
     const app = this.deps.access.visible(p, ref);
     return {
-      days: this.deps.stats.series(app.id, days),
-      totals: this.deps.stats.totals([app.id]).get(app.id)!,
+      days: await this.deps.stats.series(app.id, days),
+      totals: (await this.deps.stats.totals([app.id])).get(app.id)!,
     };
   }
 
-  view(app: AppRow): AppView {
+  async view(app: AppRow): Promise<AppView> {
     const { access, stats } = this.deps;
     const latest = access.versionsOf(app.id, false)[0];
     return appView(app, {
       onShelf: access.onShelf(app),
       latestVersion: latest?.version ?? null,
-      stats: stats.totals([app.id]).get(app.id)!,
+      stats: (await stats.totals([app.id])).get(app.id)!,
       packages: access.packagesOf(app.id),
     });
   }

@@ -66,7 +66,7 @@ export class Publishers {
       .all()
       .map((app) => ({ app, onShelf: access.onShelf(app) }))
       .filter(({ app, onShelf }) => permissions.seeApp(p, app.namespace, onShelf));
-    const totals = stats.totals(rows.map((r) => r.app.id));
+    const totals = await stats.totals(rows.map((r) => r.app.id));
     const list = rows.map(({ app, onShelf }): PublisherApp => ({
       namespace: app.namespace,
       name: app.name,

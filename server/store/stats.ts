@@ -7,11 +7,10 @@
  * written every few seconds, on `flush()`, and before any read of the numbers.
  */
 import { createHash } from 'node:crypto';
-import { and, eq, gte, inArray, lt, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { Registry, RegistryEvent } from '../../registry/index.js';
-import type { Db } from '../db/open-database.js';
-import { apps, appStatsDaily, appVisitors, versions } from '../db/store-schema.js';
+import type { StoreDatabase } from '../db/store-database.js';
+import { statsRepository, type PulledManifest, type StatsRepository } from './stats-repository.js';
 import { appRefOf } from './version-index.js';
 
 const FLUSH_INTERVAL_MS = 5_000;
@@ -47,15 +46,28 @@ export class AppStats {
   private timer: NodeJS.Timeout | undefined;
   private unsubscribe: (() => void) | undefined;
   private prunedDay = '';
+  /** Install counts being written. */
+  private readonly installs = new Set<Promise<void>>();
+  private readonly repo: StatsRepository;
 
   constructor(
-    private readonly deps: { db: Db; clock: () => number; log: Logger; flushIntervalMs?: number },
-  ) {}
+    private readonly deps: {
+      store: StoreDatabase;
+      clock: () => number;
+      log: Logger;
+      flushIntervalMs?: number;
+    },
+  ) {
+    this.repo = statsRepository(deps.store);
+  }
 
   /** Counts the registry's manifest pulls from now on; flushes on a timer. */
   attach(registry: Pick<Registry, 'on'>): this {
     this.unsubscribe = registry.on(this.onEvent);
-    this.timer = setInterval(() => this.flush(), this.deps.flushIntervalMs ?? FLUSH_INTERVAL_MS);
+    this.timer = setInterval(
+      () => void this.flush(),
+      this.deps.flushIntervalMs ?? FLUSH_INTERVAL_MS,
+    );
     this.timer.unref();
     return this;
   }
@@ -64,140 +76,80 @@ export class AppStats {
     if (event.type !== 'manifest.pulled' || !appRefOf(event.repository)) return;
     const key = `${dayOf(this.deps.clock())}\n${event.repository}\n${event.digest}`;
     this.pulls.set(key, (this.pulls.get(key) ?? 0) + 1);
-    if (this.pulls.size >= MAX_BUFFERED_KEYS) this.flush();
+    if (this.pulls.size >= MAX_BUFFERED_KEYS) void this.flush();
   };
 
-  /** Writes the buffered pulls: one transaction, pulls of manifests that are no version dropped. */
-  flush(): void {
-    if (this.pulls.size === 0) return;
+  /**
+   * Writes the buffered pulls: one transaction, pulls of manifests that are no version dropped.
+   * Also waits for install counts being written. The buffer is taken at the call (on SQLite the rows are written before it returns), and a
+   * failed write is logged, never thrown: the counts are lost, the pulls they count are not.
+   */
+  flush(): Promise<void> {
+    const writing = Promise.all(this.installs).then(() => {});
+    if (this.pulls.size === 0) return writing;
     const batch = this.pulls;
     this.pulls = new Map();
-    const { db } = this.deps;
-    try {
-      db.transaction((tx) => {
-        for (const [key, count] of batch) {
-          const [day, repository, digest] = key.split('\n') as [string, string, string];
-          const ref = appRefOf(repository)!;
-          const row = tx
-            .select({ appId: apps.id, versionId: versions.id })
-            .from(apps)
-            .innerJoin(versions, eq(versions.appId, apps.id))
-            .where(
-              and(
-                eq(apps.namespace, ref.namespace),
-                eq(apps.name, ref.name),
-                eq(versions.manifestDigest, digest),
-              ),
-            )
-            .get();
-          if (!row) continue;
-          this.add(tx, row.appId, day, { pulls: count });
-          this.used(tx, row.appId, { id: row.versionId });
-        }
-      });
-    } catch (err) {
+    const pulled = [...batch].map(([key, count]): PulledManifest => {
+      const [day, repository, digest] = key.split('\n') as [string, string, string];
+      const ref = appRefOf(repository)!;
+      return { day, namespace: ref.namespace, name: ref.name, digest, count };
+    });
+    const added = this.repo.addPulls(pulled, this.deps.clock()).catch((err: unknown) => {
       this.deps.log.error({ err, keys: batch.size }, 'pull counts lost');
-    }
+    });
+    return Promise.all([writing, added]).then(() => {});
   }
 
   /** Flushes and stops counting (shutdown). */
-  close(): void {
-    this.flush();
+  async close(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.unsubscribe?.();
+    await this.flush();
   }
 
   /** Counts a visit unless `visitor` visited the app today already; true when it counted. */
-  visit(appId: number, visitor: string): boolean {
+  async visit(appId: number, visitor: string): Promise<boolean> {
     const day = dayOf(this.deps.clock());
-    return this.deps.db.transaction((tx) => {
-      if (this.prunedDay !== day) {
-        tx.delete(appVisitors).where(lt(appVisitors.day, day)).run();
-        this.prunedDay = day;
-      }
-      const fresh =
-        tx.insert(appVisitors).values({ appId, day, visitor }).onConflictDoNothing().run().changes >
-        0;
-      if (fresh) this.add(tx, appId, day, { visits: 1 });
-      return fresh;
-    });
+    if (this.prunedDay !== day) {
+      await this.repo.pruneVisitors(day);
+      this.prunedDay = day;
+    }
+    return this.repo.visit(appId, day, visitor);
   }
 
-  /** Counts an install of the app; with `version`, that version was used now (retention). */
+  /**
+   * Counts an install of the app; with `version`, that version was used now (retention). The
+   * template is served whether or not the count is written: a failed write is logged, and the
+   * reads of the numbers (and `flush`) wait for the writes under way.
+   */
   install(appId: number, version?: string): void {
-    this.add(this.deps.db, appId, dayOf(this.deps.clock()), { installs: 1 });
-    if (version !== undefined) this.used(this.deps.db, appId, { version });
-  }
-
-  /** Marks a version as pulled or installed now: retention's `keepPulledDays` reads it. */
-  private used(
-    tx: Pick<Db, 'update'>,
-    appId: number,
-    which: { id: number } | { version: string },
-  ): void {
-    tx.update(versions)
-      .set({ lastUsedAt: this.deps.clock() })
-      .where(
-        'id' in which
-          ? eq(versions.id, which.id)
-          : and(eq(versions.appId, appId), eq(versions.version, which.version)),
-      )
-      .run();
+    const now = this.deps.clock();
+    const write: Promise<void> = this.repo
+      .install(appId, dayOf(now), version, now)
+      .catch((err: unknown) => this.deps.log.error({ err, appId }, 'install count lost'))
+      .finally(() => this.installs.delete(write));
+    this.installs.add(write);
   }
 
   /** All-time totals of each app (zero for apps without statistics). */
-  totals(appIds: readonly number[]): Map<number, StatTotals> {
-    this.flush();
+  async totals(appIds: readonly number[]): Promise<Map<number, StatTotals>> {
+    await this.flush();
     const out = new Map<number, StatTotals>(appIds.map((id) => [id, { ...NO_STATS }]));
     if (appIds.length === 0) return out;
-    const rows = this.deps.db
-      .select({
-        appId: appStatsDaily.appId,
-        visits: sql<number>`sum(${appStatsDaily.visits})`,
-        installs: sql<number>`sum(${appStatsDaily.installs})`,
-        pulls: sql<number>`sum(${appStatsDaily.pulls})`,
-      })
-      .from(appStatsDaily)
-      .where(inArray(appStatsDaily.appId, [...appIds]))
-      .groupBy(appStatsDaily.appId)
-      .all();
-    for (const r of rows)
-      out.set(r.appId, { visits: r.visits, installs: r.installs, pulls: r.pulls });
+    for (const [id, counts] of await this.repo.totals(appIds)) out.set(id, counts);
     return out;
   }
 
   /** The last `days` days up to today, oldest first, days without numbers as zeros. */
-  series(appId: number, days: number): StatDay[] {
-    this.flush();
+  async series(appId: number, days: number): Promise<StatDay[]> {
+    await this.flush();
     const today = Date.parse(dayOf(this.deps.clock()));
     const first = dayOf(today - (days - 1) * DAY_MS);
-    const rows = this.deps.db
-      .select()
-      .from(appStatsDaily)
-      .where(and(eq(appStatsDaily.appId, appId), gte(appStatsDaily.day, first)))
-      .all();
-    const byDay = new Map(rows.map((r) => [r.day, r]));
+    const byDay = new Map((await this.repo.days(appId, first)).map((r) => [r.day, r]));
     return Array.from({ length: days }, (_, i) => {
       const day = dayOf(today - (days - 1 - i) * DAY_MS);
       const r = byDay.get(day);
       return { day, visits: r?.visits ?? 0, installs: r?.installs ?? 0, pulls: r?.pulls ?? 0 };
     });
-  }
-
-  private add(tx: Pick<Db, 'insert'>, appId: number, day: string, by: Partial<StatTotals>): void {
-    const visits = by.visits ?? 0;
-    const installs = by.installs ?? 0;
-    const pulls = by.pulls ?? 0;
-    tx.insert(appStatsDaily)
-      .values({ appId, day, visits, installs, pulls })
-      .onConflictDoUpdate({
-        target: [appStatsDaily.appId, appStatsDaily.day],
-        set: {
-          visits: sql`${appStatsDaily.visits} + ${visits}`,
-          installs: sql`${appStatsDaily.installs} + ${installs}`,
-          pulls: sql`${appStatsDaily.pulls} + ${pulls}`,
-        },
-      })
-      .run();
   }
 }

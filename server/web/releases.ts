@@ -37,7 +37,7 @@ export async function appReleases(
   ref: AppRef,
   limit = FEED_LIMIT,
 ): Promise<{ app: AppView; publisher: string; releases: Release[] }> {
-  const app = s.apps.get(ANONYMOUS, ref);
+  const app = await s.apps.get(ANONYMOUS, ref);
   const publisher = await publisherNameOf(s, app.namespace);
   const candidates = candidatesOf(s, ref, app.displayName || app.name, publisher);
   return { app, publisher, releases: newest(s, candidates, limit) };

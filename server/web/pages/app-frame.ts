@@ -46,7 +46,7 @@ export function versionPath(app: { namespace: string; name: string }, version: s
 export async function loadApp(s: WebServices, req: Request, ctx: WebContext): Promise<AppPageData> {
   const p = ctx.principal;
   const ref = { namespace: String(req.params['ns']), name: String(req.params['app']) };
-  const app = s.apps.get(p, ref);
+  const app = await s.apps.get(p, ref);
   return {
     ctx,
     ref,

@@ -22,7 +22,7 @@ export function appRoutes(router: Router, s: WebServices): void {
     const ctx = res.locals.web;
     const p = ctx.principal;
     const ref = { namespace: String(req.params.ns), name: String(req.params.app) };
-    s.apps.visit(
+    await s.apps.visit(
       p,
       ref,
       visitorOf(
@@ -32,7 +32,7 @@ export function appRoutes(router: Router, s: WebServices): void {
       ),
     );
     const d = await loadApp(s, req, ctx);
-    const stats = s.apps.statistics(p, ref, 30);
+    const stats = await s.apps.statistics(p, ref, 30);
     res.send(
       renderAppPage(d, {
         tab: 'overview',

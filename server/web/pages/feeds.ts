@@ -39,31 +39,34 @@ export function feedRoutes(router: Router, s: WebServices): void {
   const base = (req: Request) => baseUrlOf(s.deps.publicUrl, req);
 
   for (const kind of ['version', 'installs'] as const)
-    router.get(`/apps/:ns/:app/${kind === 'version' ? 'badge' : 'installs'}.svg`, (req, res) => {
-      const query = BadgeQuery.safeParse(req.query);
-      const label = query.success ? query.data.label : undefined;
-      const badge = (status: number, message: string, color: string) =>
-        sendCacheable(req, res, {
-          type: SVG_TYPE,
-          status,
-          maxAge: status === 200 ? MAX_AGE : MISSING_MAX_AGE,
-          body: renderBadge({
-            label: label || (kind === 'version' ? SITE_NAME : 'installs'),
-            message,
-            color,
-          }),
-        });
-      if (!query.success) return badge(400, 'invalid label', BADGE_COLORS.missing);
-      let app;
-      try {
-        app = s.apps.get(ANONYMOUS, refOf(req));
-      } catch (err) {
-        if (!notFound(err)) throw err;
-        return badge(404, 'not found', BADGE_COLORS.missing);
-      }
-      if (kind === 'installs') return badge(200, count(app.installs), BADGE_COLORS.installs);
-      badge(200, app.latestVersion ?? 'no version', BADGE_COLORS.version);
-    });
+    router.get(
+      `/apps/:ns/:app/${kind === 'version' ? 'badge' : 'installs'}.svg`,
+      async (req, res) => {
+        const query = BadgeQuery.safeParse(req.query);
+        const label = query.success ? query.data.label : undefined;
+        const badge = (status: number, message: string, color: string) =>
+          sendCacheable(req, res, {
+            type: SVG_TYPE,
+            status,
+            maxAge: status === 200 ? MAX_AGE : MISSING_MAX_AGE,
+            body: renderBadge({
+              label: label || (kind === 'version' ? SITE_NAME : 'installs'),
+              message,
+              color,
+            }),
+          });
+        if (!query.success) return badge(400, 'invalid label', BADGE_COLORS.missing);
+        let app;
+        try {
+          app = await s.apps.get(ANONYMOUS, refOf(req));
+        } catch (err) {
+          if (!notFound(err)) throw err;
+          return badge(404, 'not found', BADGE_COLORS.missing);
+        }
+        if (kind === 'installs') return badge(200, count(app.installs), BADGE_COLORS.installs);
+        badge(200, app.latestVersion ?? 'no version', BADGE_COLORS.version);
+      },
+    );
 
   router.get('/apps/:ns/:app/feed.atom', async (req, res, next) => {
     const got = await orNext(next, () => appReleases(s, refOf(req)));

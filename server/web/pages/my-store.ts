@@ -41,18 +41,16 @@ export function myStoreRoutes(router: Router, s: WebServices): void {
       ? await s.deps.accounts.invitations.forUser(me.userId)
       : [];
     const memberships = await s.deps.accounts.namespaces.membershipsOf(me.userId);
-    const groups = await Promise.all(
-      memberships.map(async (m) => ({
-        namespace: m.namespace,
-        kind: m.kind,
-        role: m.role,
-        apps: (await s.publishers.page(me, m.namespace)).apps.map((app): MyApp => {
-          const ref = { namespace: app.namespace, name: app.name };
-          const versions = s.versions.list(me, ref);
-          return { app, versions, jobs: jobsOf(s, me, ref, versions) };
-        }),
-      })),
-    );
+    const groups = [];
+    for (const m of memberships) {
+      const apps: MyApp[] = [];
+      for (const app of (await s.publishers.page(me, m.namespace)).apps) {
+        const ref = { namespace: app.namespace, name: app.name };
+        const versions = s.versions.list(me, ref);
+        apps.push({ app, versions, jobs: await jobsOf(s, me, ref, versions) });
+      }
+      groups.push({ namespace: m.namespace, kind: m.kind, role: m.role, apps });
+    }
     const manageable = memberships.filter((m) => m.role !== 'member').map((m) => m.namespace);
     const body = html`<div class="wrap my-store">
 <h1>My store</h1>
@@ -102,7 +100,11 @@ ${
     try {
       if (!name.success)
         throw new StoreError('invalid', `Name: ${name.error.issues[0]?.message ?? 'not valid'}`);
-      s.apps.create({ principal: me, address: addressOf(req) }, { namespace, name: name.data }, {});
+      await s.apps.create(
+        { principal: me, address: addressOf(req) },
+        { namespace, name: name.data },
+        {},
+      );
       res.redirect(303, `${manageAppPath({ namespace, name: name.data })}?done=created`);
     } catch (err) {
       if (!(err instanceof StoreError) || err.status >= 500) throw err;
@@ -146,12 +148,12 @@ function usageOf(s: WebServices, me: WebContext['principal'], namespace: string)
   return html`<p class="usage" data-namespace="${namespace}">Storage: <span data-used>${formatBytes(u.usedBytes)}</span> used${limit}${warn}${meter}</p>`;
 }
 
-function jobsOf(
+async function jobsOf(
   s: WebServices,
   me: WebContext['principal'],
   ref: { namespace: string; name: string },
   versions: VersionView[],
-): MyApp['jobs'] {
+): Promise<MyApp['jobs']> {
   const sync = s.deps.sync;
   if (!sync) return [];
   const jobs: MyApp['jobs'] = [];

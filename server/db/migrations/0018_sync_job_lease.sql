@@ -1,0 +1,2 @@
+ALTER TABLE `sync_jobs` ADD `owner` text;--> statement-breakpoint
+ALTER TABLE `sync_jobs` ADD `heartbeat_at` integer;
