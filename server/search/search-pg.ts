@@ -13,6 +13,8 @@
  * - no per-hit cap: ts_rank_cd reads the stored tsvector, so a common word is scored as any
  *   other (SQLite's BM25_MAX_HITS is there because bm25() reads every hit's column sizes).
  *
+ * Known differences from FTS5 (tokens, weight classes, scores): docs/decisions/0003, package I.
+ *
  * A step runs in one REPEATABLE READ, READ ONLY transaction on one pooled connection, so its
  * reads see one snapshot, as a better-sqlite3 transaction's do. No worker: the query already
  * runs off the event loop, in PostgreSQL.
