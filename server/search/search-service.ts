@@ -1,8 +1,13 @@
 /**
- * Full-text search over the apps on the shelf: FTS5 for the terms (tables and triggers in the
- * `search` migration; read on the search worker, term-hits.ts), everything else in memory over
+ * Full-text search over the apps on the shelf: the engine's full-text index for the terms
+ * (SQLite's FTS5, read on the search worker, or PostgreSQL's tsvector: search-repository.ts;
+ * tables and triggers in the `search` migrations; term-hits.ts), everything else in memory over
  * the doc table: filters, facet counts, sorts (ranking.ts, result-order.ts), pagination. Only a
  * page's items are read from the store's rows (result-items.ts).
+ *
+ * On PostgreSQL two concurrent searches may each load the doc table of a new content version;
+ * the last one kept wins, and a table of an older version is replaced at the next search (every
+ * result is tied to the version it was computed at).
  *
  * Freshness. The triggers bump a content version (search_meta) on every change that can change
  * what matches or the facets (texts, tags, listing, packages, versions, publishers, update
