@@ -204,3 +204,37 @@ describeDialects('search: components, as rows', ({ dialect }) => {
     expect(refs(await search(srv.url, { q: 'mariadb' }))).to.deep.equal([]);
   });
 });
+
+// PostgreSQL has four weight classes: components share the display name's (B). The field
+// factor still tells them apart (the display name is re-checked on its column), so a display
+// name outranks a component there as on SQLite.
+// Two apps of two match the word (a broad term, scored by its best column); with three more
+// apps it is a rare one, scored by bm25 / ts_rank_cd.
+for (const others of [0, 3])
+  describeDialects(
+    `search: a component next to a display name (${others ? 'rare' : 'broad'} word)`,
+    ({ dialect }) => {
+      let srv: SearchServer;
+      before(async () => {
+        srv = await startSearchServer(dialect);
+        const id = await srv.insert({ name: 'press', summary: 'a blog', installs: 500 });
+        await srv.run(
+          sql`INSERT INTO components (version_id, service_key, name, source_ref)
+        SELECT id, 'db', 'MySQL', 'docker.io/library/percona:8.0' FROM versions WHERE app_id = ${id}`,
+        );
+        await srv.insert({
+          name: 'monitor',
+          displayName: 'Percona Monitor',
+          updatedAt: Date.now() - 3e10,
+        });
+        for (let i = 0; i < others; i++)
+          await srv.insert({ name: `other-${i}`, summary: 'unrelated' });
+      });
+      after(() => srv.close());
+
+      it('ranks the display name first', async () => {
+        const r = await search(srv.url, { q: 'percona' });
+        expect(refs(r)).to.deep.equal(['acme/monitor', 'acme/press']);
+      });
+    },
+  );
