@@ -23,6 +23,7 @@ import { ANONYMOUS } from '../server/auth/principal.js';
 import { openDatabase } from '../server/db/open-database.js';
 import { SearchQuery } from '../server/routes/search.js';
 import { SearchService } from '../server/search/search-service.js';
+import { SqliteSearchRepository } from '../server/search/search-sqlite.js';
 import { renderProfile, summariseProfile } from './cpu-profile.js';
 import { buildStore } from './kept-store.js';
 import { queries, type Query } from './search-queries.js';
@@ -145,7 +146,11 @@ function record(results: Results, column: string, byKind: Map<string, number[]>)
 /** The search service alone, in process, caches and worker off: what a query costs the first time. */
 async function uncached(data: string, list: Query[]): Promise<Map<string, number[]>> {
   const { sqlite } = openDatabase(data);
-  const service = new SearchService({ sqlite, clock: Date.now, cache: false, worker: false });
+  const service = new SearchService({
+    repository: new SqliteSearchRepository(sqlite, { worker: false }),
+    clock: Date.now,
+    cache: false,
+  });
   const byKind = new Map<string, number[]>([['all', []]]);
   for (const q of list) {
     const {

@@ -53,6 +53,7 @@ import { searchRoutes } from './routes/search.js';
 import { appRoutes } from './routes/apps.js';
 import { publisherRoutes } from './routes/publishers.js';
 import { rainstoreRoutes } from './routes/rainstore.js';
+import { searchRepository } from './search/open-search.js';
 import { SearchService } from './search/search-service.js';
 import { BundleReader } from './store/bundle-reader.js';
 import { StoreIndexer } from './store/indexer.js';
@@ -345,9 +346,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   app.post('/v2/token', express.urlencoded({ extended: false, limit: '16kb' }), token);
 
   const search = new SearchService({
-    sqlite,
+    repository: searchRepository(store, { log: log.child({ module: 'search' }) }),
     clock,
-    log: log.child({ module: 'search' }),
     ...(metrics ? { onSearched: metrics.searched } : {}),
   });
   const api = express.Router();

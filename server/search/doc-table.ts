@@ -7,11 +7,9 @@
  * of the content version; installs are refreshed on their own (refreshStats), and each app's
  * relevance boost (ranking.ts) is computed with them, so ranking reads it from an array.
  */
-import type Database from 'better-sqlite3';
 import { Facet } from './facet-index.js';
-
 import { boost } from './ranking.js';
-import { DOCS_SQL, GROUPS_SQL, INSTALLS_SQL, NAME_ORDER_SQL } from './search-sql.js';
+import { read, type SearchReader, type Step } from './search-repository.js';
 import type { SearchResult, ShownItem } from './search-types.js';
 
 export interface Filters {
@@ -60,8 +58,8 @@ export class DocTable {
     this.rank(statsAt);
   }
 
-  static load(sqlite: Database.Database, version: number, now: number): DocTable {
-    const docs = sqlite.prepare(DOCS_SQL).raw().all() as [number, number, string, number, number][];
+  static *load(reader: SearchReader, version: number, now: number): Step<DocTable> {
+    const docs = yield* read(reader.docs());
     const n = docs.length;
     const slotTable = new Int32Array((docs[n - 1]?.[0] ?? 0) + 1).fill(-1);
     const appIds = new Int32Array(n);
@@ -83,10 +81,7 @@ export class DocTable {
       installs[slot] = installed;
     });
     const slotOf = (id: number): number => (id >= 0 && id < slotTable.length ? slotTable[id]! : -1);
-    const nameOrder = Int32Array.from(
-      sqlite.prepare<[], number>(NAME_ORDER_SQL).pluck().all(),
-      slotOf,
-    );
+    const nameOrder = Int32Array.from(yield* read(reader.nameOrder()), slotOf);
 
     const members = new Map<string, Int32Array>();
     const grouped: Record<Kind, { names: string[]; lists: Int32Array[] }> = {
@@ -94,10 +89,8 @@ export class DocTable {
       category: { names: [], lists: [] },
       arch: { names: [], lists: [] },
     };
-    for (const row of sqlite
-      .prepare<[], { kind: Kind; value: string; ids: string }>(GROUPS_SQL)
-      .all()) {
-      const slots = Int32Array.from(JSON.parse(row.ids) as number[], slotOf)
+    for (const row of yield* read(reader.groups())) {
+      const slots = Int32Array.from(row.ids, slotOf)
         .filter((s) => s >= 0)
         .sort();
       members.set(`${row.kind}:${foldCase(row.value)}`, slots);
@@ -135,8 +128,8 @@ export class DocTable {
   }
 
   /** Re-reads the installs (statistics do not move the content version) and recomputes the boosts. */
-  refreshStats(sqlite: Database.Database, now: number): void {
-    for (const [id, installed] of sqlite.prepare(INSTALLS_SQL).raw().all() as [number, number][]) {
+  *refreshStats(reader: SearchReader, now: number): Step<void> {
+    for (const [id, installed] of yield* read(reader.installs())) {
       const slot = this.slotOf(id);
       if (slot >= 0) this.installs[slot] = installed;
     }

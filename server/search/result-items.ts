@@ -3,46 +3,19 @@
  * time, latest version) only changes with the content version, so it is kept per doc table;
  * the counts (installs, visits) are read fresh for every page, from the narrow search_docs.
  */
-import type Database from 'better-sqlite3';
 import type { DocTable } from './doc-table.js';
 import { latestVersion, type VersionRow } from './latest-version.js';
-import { COUNTS_SQL, ITEMS_SQL, VERSIONS_SQL } from './search-sql.js';
+import { read, type SearchReader, type Step } from './search-repository.js';
 import type { SearchItem } from './search-types.js';
 
-interface ItemRow {
-  id: number;
-  namespace: string;
-  name: string;
-  displayName: string;
-  summary: string;
-  tags: string;
-  logo: number;
-  updatedAt: number;
-}
-
-interface CountRow {
-  id: number;
-  installs: number;
-  visits: number;
-}
-
+/** Reads through a step's reader: the page's counts every time, what items show once per doc table. */
 export class ResultItems {
-  private readonly itemsOf: Database.Statement<[string], ItemRow>;
-  private readonly versionsOf: Database.Statement<[string], VersionRow & { appId: number }>;
-  private readonly countsOf: Database.Statement<[string], CountRow>;
-
-  constructor(sqlite: Database.Database) {
-    this.itemsOf = sqlite.prepare(ITEMS_SQL);
-    this.versionsOf = sqlite.prepare(VERSIONS_SQL);
-    this.countsOf = sqlite.prepare(COUNTS_SQL);
-  }
-
   /** Items for app ids, in that order (an id no longer in the store is left out). */
-  read(table: DocTable, ids: readonly number[]): SearchItem[] {
+  *read(reader: SearchReader, table: DocTable, ids: readonly number[]): Step<SearchItem[]> {
     if (ids.length === 0) return [];
     const unknown = ids.filter((id) => !table.items.has(id));
-    if (unknown.length > 0) this.learn(table, unknown);
-    const counts = new Map(this.countsOf.all(JSON.stringify(ids)).map((r) => [r.id, r]));
+    if (unknown.length > 0) yield* this.learn(reader, table, unknown);
+    const counts = new Map((yield* read(reader.counts(ids))).map((r) => [r.id, r]));
     return ids.flatMap((id) => {
       const shown = table.items.get(id);
       const count = counts.get(id);
@@ -51,10 +24,10 @@ export class ResultItems {
   }
 
   /** Reads what items show of these apps, and their latest versions, into the table. */
-  private learn(table: DocTable, ids: readonly number[]): void {
+  private *learn(reader: SearchReader, table: DocTable, ids: readonly number[]): Step<void> {
     const versions = new Map<number, VersionRow[]>(ids.map((id) => [id, []]));
-    for (const v of this.versionsOf.all(JSON.stringify(ids))) versions.get(v.appId)?.push(v);
-    for (const r of this.itemsOf.all(JSON.stringify(ids))) {
+    for (const v of yield* read(reader.versions(ids))) versions.get(v.appId)?.push(v);
+    for (const r of yield* read(reader.items(ids))) {
       table.items.set(r.id, {
         namespace: r.namespace,
         name: r.name,

@@ -1,8 +1,13 @@
 /**
- * Full-text search over the apps on the shelf: FTS5 for the terms (tables and triggers in the
- * `search` migration; read on the search worker, term-hits.ts), everything else in memory over
+ * Full-text search over the apps on the shelf: the engine's full-text index for the terms
+ * (SQLite's FTS5, read on the search worker, or PostgreSQL's tsvector: search-repository.ts;
+ * tables and triggers in the `search` migrations; term-hits.ts), everything else in memory over
  * the doc table: filters, facet counts, sorts (ranking.ts, result-order.ts), pagination. Only a
  * page's items are read from the store's rows (result-items.ts).
+ *
+ * On PostgreSQL two concurrent searches may each load the doc table of a new content version;
+ * the last one kept wins, and a table of an older version is replaced at the next search (every
+ * result is tied to the version it was computed at).
  *
  * Freshness. The triggers bump a content version (search_meta) on every change that can change
  * what matches or the facets (texts, tags, listing, packages, versions, publishers, update
@@ -11,8 +16,6 @@
  * (and with them the relevance boosts) are re-read every STATS_TTL_MS, so the popularity part of
  * an order may lag by that much; the counts shown on items are always read fresh.
  */
-import type Database from 'better-sqlite3';
-import type { Logger } from 'pino';
 import type { Principal } from '../auth/principal.js';
 import { StoreError } from '../errors.js';
 import { DocTable, foldCase, type Filters } from './doc-table.js';
@@ -21,10 +24,9 @@ import { LruCache } from './lru-cache.js';
 import type { Sort } from './ranking.js';
 import { ResultItems } from './result-items.js';
 import { orderMatches } from './result-order.js';
-import { CONTENT_VERSION_SQL, STATS_VERSION_SQL, TEXT_VERSION_SQL } from './search-sql.js';
+import type { SearchReader, SearchRepository, Step } from './search-repository.js';
+import { read } from './search-repository.js';
 import type { SearchInput, SearchResult } from './search-types.js';
-import { TermFetch } from './term-fetch.js';
-import { TermFetcher } from './term-fetcher.js';
 import { intersect, TermHitsCache } from './term-hits.js';
 
 export type { FacetCount, SearchInput, SearchItem, SearchResult } from './search-types.js';
@@ -37,13 +39,11 @@ export const FRESHNESS_TTL_MS = 600_000;
 const CACHED_RESULT_SLOTS = 2_000_000;
 
 export interface SearchServiceDeps {
-  sqlite: Database.Database;
+  /** The store's search tables, on either engine (search-repository.ts). */
+  repository: SearchRepository;
   clock: () => number;
   /** Keep term hits and results across searches (default true; the benchmark turns it off). */
   cache?: boolean;
-  /** Read term hits on a worker thread (default true). */
-  worker?: boolean;
-  log?: Logger;
   /** Told how long each search took, and whether its result was cached (for metrics). */
   onSearched?: (seconds: number, cached: boolean) => void;
 }
@@ -71,32 +71,14 @@ interface Result {
 
 export class SearchService {
   private table: DocTable | undefined;
-  private readonly fetcher: TermFetcher;
+  private readonly repository: SearchRepository;
   private readonly terms: TermHitsCache;
   private readonly results = new LruCache<Result>(CACHED_RESULT_SLOTS, (r) => r.ordered.length);
-  private readonly items: ResultItems;
-  private readonly contentVersion: Database.Statement<[], number>;
-  private readonly textVersion: Database.Statement<[], number>;
-  private readonly statsVersion: Database.Statement<[], number>;
-  /** Read transactions: every statement of a step sees the same snapshot. */
-  private readonly cachedStep: (plan: Plan, input: SearchInput) => SearchResult | undefined;
-  private readonly computeStep: (plan: Plan, input: SearchInput, hits: Hits) => SearchResult;
+  private readonly items = new ResultItems();
 
   constructor(private readonly deps: SearchServiceDeps) {
-    const { sqlite } = deps;
-    const path = deps.worker === false || sqlite.memory ? undefined : sqlite.name;
-    this.fetcher = new TermFetcher(new TermFetch(sqlite), path, deps.log);
-    this.terms = new TermHitsCache(this.fetcher, deps.cache !== false);
-    this.items = new ResultItems(sqlite);
-    this.contentVersion = sqlite.prepare<[], number>(CONTENT_VERSION_SQL).pluck();
-    this.textVersion = sqlite.prepare<[], number>(TEXT_VERSION_SQL).pluck();
-    this.statsVersion = sqlite.prepare<[], number>(STATS_VERSION_SQL).pluck();
-    this.cachedStep = sqlite.transaction((plan: Plan, input: SearchInput) =>
-      this.fromCache(plan, input),
-    );
-    this.computeStep = sqlite.transaction((plan: Plan, input: SearchInput, hits: Hits) =>
-      this.fromHits(plan, input, hits),
-    );
+    this.repository = deps.repository;
+    this.terms = new TermHitsCache(this.repository, deps.cache !== false);
   }
 
   /**
@@ -108,17 +90,17 @@ export class SearchService {
     let cached = false;
     const plan = planOf(actor, input);
     try {
-      const fromCache = this.cachedStep(plan, input);
+      // Each step is one read transaction (search-repository.ts); on SQLite it settles at once.
+      const looked = this.repository.snapshot((r) => this.fromCache(r, plan, input));
+      const fromCache = looked instanceof Promise ? await looked : looked;
       cached = fromCache !== undefined;
       if (fromCache) return fromCache;
-      return this.computeStep(
-        plan,
-        input,
-        plan.terms.length > 0 ? await this.hitsOf(plan.terms) : undefined,
-      );
+      const hits = plan.terms.length > 0 ? await this.hitsOf(plan.terms) : undefined;
+      const computed = this.repository.snapshot((r) => this.fromHits(r, plan, input, hits));
+      return computed instanceof Promise ? await computed : computed;
     } catch (err) {
       // fts-query.ts quotes every term, so this is not expected; never let it become a 500.
-      if (err instanceof Error && /fts5/i.test(err.message))
+      if (this.repository.isQueryError(err))
         throw new StoreError('invalid', 'unsupported search text', undefined, { cause: err });
       throw err;
     } finally {
@@ -128,33 +110,43 @@ export class SearchService {
 
   /** Whether the search worker (and its database connection) is running. */
   get workerRunning(): boolean {
-    return this.fetcher.running;
+    return this.repository.workerRunning;
   }
 
   /** Stops the worker. */
   async close(): Promise<void> {
-    await this.fetcher.close();
+    await this.repository.close();
   }
 
-  private fromCache(plan: Plan, input: SearchInput): SearchResult | undefined {
-    const table = this.docTable(this.deps.clock());
+  private *fromCache(
+    r: SearchReader,
+    plan: Plan,
+    input: SearchInput,
+  ): Step<SearchResult | undefined> {
+    const table = yield* this.docTable(r, this.deps.clock());
     const result = this.deps.cache === false ? undefined : this.results.get(plan.key);
     if (!result || result.version !== table.version || result.statsAt !== table.statsAt)
       return undefined;
     if (!result.complete && result.ordered.length < plan.need) return undefined;
-    return this.respond(table, result, plan, input);
+    return yield* this.respond(r, table, result, plan, input);
   }
 
-  private fromHits(plan: Plan, input: SearchInput, hits: Hits): SearchResult {
-    const table = this.docTable(this.deps.clock());
+  private *fromHits(
+    r: SearchReader,
+    plan: Plan,
+    input: SearchInput,
+    hits: Hits,
+  ): Step<SearchResult> {
+    const table = yield* this.docTable(r, this.deps.clock());
     const result = this.compute(table, hits, plan);
     if (this.deps.cache !== false) this.results.set(plan.key, result);
-    return this.respond(table, result, plan, input);
+    return yield* this.respond(r, table, result, plan, input);
   }
 
   /** Every term's hits, intersected; when that finds nothing, again with every term a prefix. */
   private async hitsOf(terms: string[]): Promise<Hits> {
-    const textVersion = this.textVersion.get() ?? 0;
+    const version = this.repository.textVersion();
+    const textVersion = version instanceof Promise ? await version : version;
     const gather = async (queries: TermQuery[]): Promise<Hits> =>
       intersect(await Promise.all(queries.map((q) => this.terms.get(q, textVersion))));
     const hits = await gather(termQueries(terms, false));
@@ -163,14 +155,20 @@ export class SearchService {
       : hits;
   }
 
-  private respond(table: DocTable, result: Result, plan: Plan, input: SearchInput): SearchResult {
+  private *respond(
+    r: SearchReader,
+    table: DocTable,
+    result: Result,
+    plan: Plan,
+    input: SearchInput,
+  ): Step<SearchResult> {
     const offset = (input.page - 1) * input.pageSize;
     const ids = Array.from(
       result.ordered.subarray(offset, offset + input.pageSize),
       (slot) => table.appIds[slot]!,
     );
     return {
-      items: this.items.read(table, ids),
+      items: yield* this.items.read(r, table, ids),
       total: result.total,
       page: input.page,
       pageSize: input.pageSize,
@@ -183,21 +181,23 @@ export class SearchService {
    * The doc table of the current content version; its statistics re-read when they moved (at
    * most every STATS_TTL_MS), and at least every FRESHNESS_TTL_MS.
    */
-  private docTable(now: number): DocTable {
-    const version = this.contentVersion.get() ?? 0;
-    const statsVersion = this.statsVersion.get() ?? 0;
-    const age = now - (this.table?.statsAt ?? 0);
-    if (this.table?.version !== version) {
-      this.table = DocTable.load(this.deps.sqlite, version, now);
-      this.table.statsVersion = statsVersion;
+  private *docTable(r: SearchReader, now: number): Step<DocTable> {
+    const version = yield* read(r.contentVersion());
+    const statsVersion = yield* read(r.statsVersion());
+    let table = this.table;
+    const age = now - (table?.statsAt ?? 0);
+    if (table?.version !== version) {
+      table = yield* DocTable.load(r, version, now);
+      table.statsVersion = statsVersion;
+      this.table = table;
     } else if (
-      (statsVersion !== this.table.statsVersion && age >= STATS_TTL_MS) ||
+      (statsVersion !== table.statsVersion && age >= STATS_TTL_MS) ||
       age >= FRESHNESS_TTL_MS
     ) {
-      this.table.refreshStats(this.deps.sqlite, now);
-      this.table.statsVersion = statsVersion;
+      yield* table.refreshStats(r, now);
+      table.statsVersion = statsVersion;
     }
-    return this.table;
+    return table;
   }
 
   /** Filters, counts and orders the hits (every app without q) over the doc table. */

@@ -15,6 +15,7 @@
 import type Database from 'better-sqlite3';
 import { termMatch, type TermQuery } from './fts-query.js';
 import { COLUMN_WEIGHTS, FIELD_FACTORS } from './ranking.js';
+import { read, runSync, type MaybePromise, type Step } from './search-repository.js';
 import { IDS_SQL, TERM_COUNT_SQL, TERM_HITS_SQL, TEXT_VERSION_SQL } from './search-sql.js';
 
 export interface RawTermHits {
@@ -27,7 +28,7 @@ export interface RawTermHits {
 }
 
 /** FTS5's floor for idf (fts5_aux.c). */
-const MIN_IDF = 1e-6;
+export const MIN_IDF = 1e-6;
 /** FTS5's bm25 k1. */
 const K1 = 1.2;
 
@@ -46,57 +47,91 @@ const BROAD_COLUMNS = [
   ['summary', COLUMN_WEIGHTS.summary],
 ] as const;
 
-export class TermFetch {
-  private readonly textVersion: Database.Statement<[], number>;
-  private readonly count: Database.Statement<[string], { n: number; total: number }>;
+/** Where one engine reads a term's matches (FTS5 here, PostgreSQL's tsvector in search-pg.ts). */
+export interface TermSource {
+  /** Columns a broad term's score looks at besides the names, lowest weight first. */
+  readonly broadColumns: readonly (readonly [column: string, weight: number])[];
+  /** Above this many hits a term is scored as a broad one, with its idf. */
+  readonly maxScoredHits: number;
+  textVersion(): MaybePromise<number>;
+  /** How many apps the term matches, and how many there are (bm25's n and N). */
+  count(q: TermQuery): MaybePromise<{ n: number; total: number }>;
+  /** The ids (ascending) the term matches, in one column (`name`, `display_name`, …) or any. */
+  ids(q: TermQuery, column?: string): MaybePromise<Int32Array>;
+  /** The ids (ascending) and text scores of the term's hits, given its idf. */
+  scored(q: TermQuery, idf: number): MaybePromise<{ ids: Int32Array; scores: Float64Array }>;
+}
+
+/** One term's hits: the reads of term-fetch's scoring rules, for either engine. */
+export function* termHits(source: TermSource, q: TermQuery): Step<RawTermHits> {
+  const textVersion = yield* read(source.textVersion());
+  const { n, total } = yield* read(source.count(q));
+  const idf = Math.log((total - n + 0.5) / (n + 0.5));
+  const broad = n > 0 && idf <= 0;
+  const named = yield* read(source.ids(q, 'name'));
+  const displayed = yield* read(source.ids(q, 'display_name'));
+  let ids: Int32Array;
+  let scores: Float64Array;
+  if (broad || n > source.maxScoredHits) {
+    // A term in one column once, of average length: bm25 = idf × w(k1 + 1) / (w + k1).
+    const score = (weight: number): number =>
+      broad ? MIN_IDF * weight : (idf * weight * (K1 + 1)) / (weight + K1);
+    ids = yield* read(source.ids(q));
+    scores = new Float64Array(ids.length).fill(score(COLUMN_WEIGHTS.introduction));
+    for (const [column, weight] of source.broadColumns)
+      mark(ids, yield* read(source.ids(q, column)), scores, score(weight));
+    mark(ids, displayed, scores, score(COLUMN_WEIGHTS.displayName));
+    mark(ids, named, scores, score(COLUMN_WEIGHTS.name));
+  } else {
+    ({ ids, scores } = yield* read(source.scored(q, idf)));
+  }
+  const tiers = new Uint8Array(ids.length).fill(1);
+  mark(ids, displayed, tiers, FIELD_FACTORS.displayName);
+  mark(ids, named, tiers, FIELD_FACTORS.name);
+  return { textVersion, ids, scores, tiers };
+}
+
+/** FTS5's term hits, synchronous, on any connection (the worker's or the service's). */
+export class TermFetch implements TermSource {
+  readonly broadColumns = BROAD_COLUMNS;
+  readonly maxScoredHits = BM25_MAX_HITS;
+  private readonly version: Database.Statement<[], number>;
+  private readonly counts: Database.Statement<[string], { n: number; total: number }>;
   private readonly hits: Database.Statement<[string], { ids: string; scores: string }>;
   private readonly idsOf: Database.Statement<[string], string>;
   private readonly read: (q: TermQuery) => RawTermHits;
 
   constructor(db: Database.Database) {
-    this.textVersion = db.prepare<[], number>(TEXT_VERSION_SQL).pluck();
-    this.count = db.prepare(TERM_COUNT_SQL);
+    this.version = db.prepare<[], number>(TEXT_VERSION_SQL).pluck();
+    this.counts = db.prepare(TERM_COUNT_SQL);
     this.hits = db.prepare(TERM_HITS_SQL);
     this.idsOf = db.prepare<[string], string>(IDS_SQL).pluck();
-    this.read = db.transaction((q: TermQuery) => this.readNow(q));
+    this.read = db.transaction((q: TermQuery) => runSync(termHits(this, q)));
   }
 
   fetch(q: TermQuery): RawTermHits {
     return this.read(q);
   }
 
-  private readNow(q: TermQuery): RawTermHits {
-    const textVersion = this.textVersion.get() ?? 0;
-    const { n, total } = this.count.get(termMatch(q)) ?? { n: 0, total: 0 };
-    const idf = Math.log((total - n + 0.5) / (n + 0.5));
-    const broad = n > 0 && idf <= 0;
-    const named = this.ids(termMatch(q, 'name'));
-    const displayed = this.ids(termMatch(q, 'display_name'));
-    let ids: Int32Array;
-    let scores: Float64Array;
-    if (broad || n > BM25_MAX_HITS) {
-      // A term in one column once, of average length: bm25 = idf × w(k1 + 1) / (w + k1).
-      const score = (weight: number): number =>
-        broad ? MIN_IDF * weight : (idf * weight * (K1 + 1)) / (weight + K1);
-      ids = this.ids(termMatch(q));
-      scores = new Float64Array(ids.length).fill(score(COLUMN_WEIGHTS.introduction));
-      for (const [column, weight] of BROAD_COLUMNS)
-        mark(ids, this.ids(termMatch(q, column)), scores, score(weight));
-      mark(ids, displayed, scores, score(COLUMN_WEIGHTS.displayName));
-      mark(ids, named, scores, score(COLUMN_WEIGHTS.name));
-    } else {
-      const row = this.hits.get(termMatch(q));
-      ids = Int32Array.from(JSON.parse(row?.ids ?? '[]') as number[]);
-      scores = Float64Array.from(JSON.parse(row?.scores ?? '[]') as number[]);
-    }
-    const tiers = new Uint8Array(ids.length).fill(1);
-    mark(ids, displayed, tiers, FIELD_FACTORS.displayName);
-    mark(ids, named, tiers, FIELD_FACTORS.name);
-    return { textVersion, ids, scores, tiers };
+  textVersion(): number {
+    return this.version.get() ?? 0;
   }
 
-  private ids(match: string): Int32Array {
-    return Int32Array.from(JSON.parse(this.idsOf.get(match) ?? '[]') as number[]);
+  count(q: TermQuery): { n: number; total: number } {
+    return this.counts.get(termMatch(q)) ?? { n: 0, total: 0 };
+  }
+
+  ids(q: TermQuery, column?: string): Int32Array {
+    return Int32Array.from(JSON.parse(this.idsOf.get(termMatch(q, column)) ?? '[]') as number[]);
+  }
+
+  /** −bm25 already holds the idf. */
+  scored(q: TermQuery): { ids: Int32Array; scores: Float64Array } {
+    const row = this.hits.get(termMatch(q));
+    return {
+      ids: Int32Array.from(JSON.parse(row?.ids ?? '[]') as number[]),
+      scores: Float64Array.from(JSON.parse(row?.scores ?? '[]') as number[]),
+    };
   }
 }
 

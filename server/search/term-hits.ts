@@ -8,7 +8,7 @@
 import type { TermQuery } from './fts-query.js';
 import { LruCache } from './lru-cache.js';
 import type { RawTermHits } from './term-fetch.js';
-import type { TermFetcher } from './term-fetcher.js';
+import type { SearchRepository } from './search-repository.js';
 
 /**
  * Hits kept across queries, in total (13 bytes each: at most ~80 MB). At 100,000 apps a common
@@ -21,7 +21,7 @@ export class TermHitsCache {
   private readonly inFlight = new Map<string, Promise<RawTermHits>>();
 
   constructor(
-    private readonly fetcher: TermFetcher,
+    private readonly source: Pick<SearchRepository, 'termHits'>,
     private readonly enabled: boolean,
   ) {}
 
@@ -31,7 +31,7 @@ export class TermHitsCache {
     if (cached) return Promise.resolve(cached);
     let fetching = this.inFlight.get(key);
     if (!fetching) {
-      fetching = this.fetcher.fetch(q).then((hits) => {
+      fetching = this.source.termHits(q).then((hits) => {
         // Cached under the version it was read at, which may already be a newer one.
         if (this.enabled)
           this.cache.set(`${hits.textVersion}|${q.prefix ? '*' : '='}${q.term}`, hits);

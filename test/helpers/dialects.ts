@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import {
   openPgStore,
   openSqliteStore,
+  type PgStoreDatabase,
   type StoreDatabase,
 } from '../../server/db/store-database.js';
 import { postgresAvailable, startPostgres, type PostgresServer } from './postgres.js';
@@ -37,6 +38,24 @@ async function postgres(): Promise<PostgresServer> {
     return server;
   })();
   return shared;
+}
+
+/**
+ * A fresh, migrated PostgreSQL database of the shared server, for a suite that keeps one
+ * database across its tests (`drop` closes and deletes it).
+ */
+export async function openPgCopy(): Promise<{ store: PgStoreDatabase; drop(): Promise<void> }> {
+  const server = await postgres();
+  const name = `t${process.pid}_${++copies}`;
+  await server.psql(`CREATE DATABASE ${name} TEMPLATE ${TEMPLATE}`);
+  const store = await openPgStore(server.url.replace(/\/[^/]+$/, `/${name}`));
+  return {
+    store,
+    drop: async () => {
+      await store.close();
+      await server.psql(`DROP DATABASE ${name}`);
+    },
+  };
 }
 
 export function describeDialects(title: string, body: (ctx: DialectContext) => void): void {
@@ -68,14 +87,8 @@ export function describeDialects(title: string, body: (ctx: DialectContext) => v
             });
             return store;
           }
-          const server = await postgres();
-          const name = `t${process.pid}_${++copies}`;
-          await server.psql(`CREATE DATABASE ${name} TEMPLATE ${TEMPLATE}`);
-          const store = await openPgStore(server.url.replace(/\/[^/]+$/, `/${name}`));
-          opened.push(async () => {
-            await store.close();
-            await server.psql(`DROP DATABASE ${name}`);
-          });
+          const { store, drop } = await openPgCopy();
+          opened.push(drop);
           return store;
         },
       });

@@ -9,15 +9,17 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { expect } from 'chai';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { apps, packages } from '../../server/db/store-schema.js';
+import { describeDialects } from '../helpers/dialects.js';
 import { RAM_SAMPLES } from '../helpers/ram-samples.js';
 import { TestRegistryClient } from '../helpers/registry-client.js';
 import { ADMIN_KEY, startTestServer, type TestServer } from '../helpers/server.js';
 import { pushTemplate } from '../store/app-pushes.js';
 import { refs, search } from './search-fixtures.js';
+import { startSearchServer, type SearchServer } from './search-server.js';
 
 const RAM = new URL('valid/', RAM_SAMPLES);
 const MIGRATIONS = fileURLToPath(new URL('../../server/db/migrations', import.meta.url));
@@ -160,3 +162,79 @@ describe('search: components of a store made before they were searchable', funct
     expect(found).to.deep.equal([['acme/press'], ['acme/press']]);
   });
 });
+
+// The same matches with the component rows written directly, on both engines: the PostgreSQL
+// run has no registry to push through yet (docs/decisions/0003), the triggers are what it tests.
+describeDialects('search: components, as rows', ({ dialect }) => {
+  let srv: SearchServer;
+  let appId: number;
+  before(async () => {
+    srv = await startSearchServer(dialect);
+    appId = await srv.insert({
+      name: 'press',
+      summary: 'a blog',
+      versions: [{ version: '1.0.0' }],
+    });
+    await srv.insert({ name: 'other', summary: 'a blog with components named alike' });
+    await srv.run(
+      sql`INSERT INTO components (version_id, service_key, name, source_ref)
+        SELECT id, 'db', 'MySQL', 'docker.io/library/percona:8.0' FROM versions WHERE app_id = ${appId}`,
+    );
+  });
+  after(() => srv.close());
+
+  it('finds an app by the name and the image of a component', async () => {
+    expect(refs(await search(srv.url, { q: 'mysql' }))).to.deep.equal(['acme/press']);
+    expect(refs(await search(srv.url, { q: 'percona' }))).to.deep.equal(['acme/press']);
+  });
+
+  it('follows a component renamed and moved to another image', async () => {
+    await srv.run(
+      sql`UPDATE components SET name = 'Database', source_ref = 'docker.io/library/mariadb:11'
+        WHERE version_id IN (SELECT id FROM versions WHERE app_id = ${appId})`,
+    );
+    const found = await Promise.all(
+      ['mysql', 'percona', 'mariadb'].map(async (q) => refs(await search(srv.url, { q }))),
+    );
+    expect(found).to.deep.equal([[], [], ['acme/press']]);
+  });
+
+  it('no longer finds it once the version with the component is deleted', async () => {
+    await srv.run(sql`DELETE FROM versions WHERE app_id = ${appId}`);
+    expect(refs(await search(srv.url, { q: 'mariadb' }))).to.deep.equal([]);
+  });
+});
+
+// PostgreSQL has four weight classes: components share the display name's (B). The field
+// factor still tells them apart (the display name is re-checked on its column), so a display
+// name outranks a component there as on SQLite.
+// Two apps of two match the word (a broad term, scored by its best column); with three more
+// apps it is a rare one, scored by bm25 / ts_rank_cd.
+for (const others of [0, 3])
+  describeDialects(
+    `search: a component next to a display name (${others ? 'rare' : 'broad'} word)`,
+    ({ dialect }) => {
+      let srv: SearchServer;
+      before(async () => {
+        srv = await startSearchServer(dialect);
+        const id = await srv.insert({ name: 'press', summary: 'a blog', installs: 500 });
+        await srv.run(
+          sql`INSERT INTO components (version_id, service_key, name, source_ref)
+        SELECT id, 'db', 'MySQL', 'docker.io/library/percona:8.0' FROM versions WHERE app_id = ${id}`,
+        );
+        await srv.insert({
+          name: 'monitor',
+          displayName: 'Percona Monitor',
+          updatedAt: Date.now() - 3e10,
+        });
+        for (let i = 0; i < others; i++)
+          await srv.insert({ name: `other-${i}`, summary: 'unrelated' });
+      });
+      after(() => srv.close());
+
+      it('ranks the display name first', async () => {
+        const r = await search(srv.url, { q: 'percona' });
+        expect(refs(r)).to.deep.equal(['acme/monitor', 'acme/press']);
+      });
+    },
+  );

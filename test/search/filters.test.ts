@@ -1,27 +1,27 @@
 import { expect } from 'chai';
-import { startTestServer, type TestServer } from '../helpers/server.js';
-import { insertApp, names, refs, search } from './search-fixtures.js';
+import { describeDialects } from '../helpers/dialects.js';
+import { names, refs, search } from './search-fixtures.js';
+import { startSearchServer, type SearchServer } from './search-server.js';
 
-describe('search: filters, facets and pagination', () => {
-  let srv: TestServer;
+describeDialects('search: filters, facets and pagination', ({ dialect }) => {
+  let srv: SearchServer;
   before(async () => {
-    srv = await startTestServer();
-    const db = srv.app.db;
-    insertApp(db, {
+    srv = await startSearchServer(dialect);
+    await srv.insert({
       namespace: 'acme',
       name: 'blog',
       summary: 'web blog',
       tags: ['cms', 'php'],
       categories: ['web'],
     });
-    insertApp(db, {
+    await srv.insert({
       namespace: 'acme',
       name: 'wiki',
       summary: 'web wiki',
       tags: ['CMS', 'docs'],
       categories: ['web', 'docs'],
     });
-    insertApp(db, {
+    await srv.insert({
       namespace: 'beta',
       name: 'shop',
       summary: 'web shop',
@@ -29,7 +29,7 @@ describe('search: filters, facets and pagination', () => {
       categories: ['commerce'],
       versions: [{ version: '2.0', arch: 'arm64' }],
     });
-    insertApp(db, {
+    await srv.insert({
       namespace: 'beta',
       name: 'db',
       summary: 'database',
@@ -40,7 +40,7 @@ describe('search: filters, facets and pagination', () => {
       ],
     });
     for (let i = 0; i < 25; i++)
-      insertApp(db, {
+      await srv.insert({
         namespace: 'gamma',
         name: `widget-${String(i).padStart(2, '0')}`,
         summary: 'a widget',
@@ -152,14 +152,14 @@ describe('search: filters, facets and pagination', () => {
   });
 });
 
-describe('search: paging through ties', () => {
-  let srv: TestServer;
+describeDialects('search: paging through ties', ({ dialect }) => {
+  let srv: SearchServer;
   const updatedAt = Date.now() - 86_400_000;
   before(async () => {
-    srv = await startTestServer();
+    srv = await startSearchServer(dialect);
     // Same text, same update time, no installs: every order ties, only the id separates them.
     for (let i = 0; i < 30; i++)
-      insertApp(srv.app.db, {
+      await srv.insert({
         name: `twin-${String(i).padStart(2, '0')}`,
         summary: 'twin service',
         updatedAt,

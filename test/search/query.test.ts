@@ -1,29 +1,29 @@
 import { expect } from 'chai';
-import { startTestServer, type TestServer } from '../helpers/server.js';
-import { insertApp, names, search } from './search-fixtures.js';
+import { describeDialects } from '../helpers/dialects.js';
+import { names, search } from './search-fixtures.js';
+import { startSearchServer, type SearchServer } from './search-server.js';
 
-describe('search: query text', () => {
-  let srv: TestServer;
+describeDialects('search: query text', ({ dialect }) => {
+  let srv: SearchServer;
   before(async () => {
-    srv = await startTestServer();
-    const db = srv.app.db;
-    insertApp(db, {
+    srv = await startSearchServer(dialect);
+    await srv.insert({
       name: 'wordpress',
       displayName: 'WordPress',
       summary: 'blog and website engine',
       tags: ['cms'],
     });
-    insertApp(db, {
+    await srv.insert({
       name: 'postgresql',
       displayName: 'PostgreSQL',
       summary: 'relational database cluster',
     });
-    insertApp(db, {
+    await srv.insert({
       name: 'redis',
       summary: 'in-memory key value store',
       introduction: 'Café-grade caching for everyone.',
     });
-    insertApp(db, {
+    await srv.insert({
       name: 'gitea',
       summary: 'self-hosted git service',
       introduction: 'Pulls NEAR the (AND) shore',

@@ -1,39 +1,40 @@
 import { expect } from 'chai';
 import { sql } from 'drizzle-orm';
+import { describeDialects } from '../helpers/dialects.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { DAY, insertApp, names, search } from './search-fixtures.js';
+import { startSearchServer, type SearchServer } from './search-server.js';
 
-describe('search: ranking and sorts', () => {
-  let srv: TestServer;
+describeDialects('search: ranking and sorts', ({ dialect }) => {
+  let srv: SearchServer;
   const now = Date.now();
   before(async () => {
-    srv = await startTestServer();
-    const db = srv.app.db;
+    srv = await startSearchServer(dialect);
     // One word, each app holding it in a different column; the weaker the column, the more
     // installs and the fresher, so only the column weights can put them in this order.
-    insertApp(db, { name: 'quokka', summary: 'an animal', updatedAt: now - 400 * DAY });
-    insertApp(db, {
+    await srv.insert({ name: 'quokka', summary: 'an animal', updatedAt: now - 400 * DAY });
+    await srv.insert({
       name: 'marsupial-display',
       displayName: 'Quokka Studio',
       installs: 10,
       updatedAt: now - 300 * DAY,
     });
-    insertApp(db, {
+    await srv.insert({
       name: 'marsupial-summary',
       summary: 'the quokka of dashboards',
       installs: 100,
       updatedAt: now - 200 * DAY,
     });
-    insertApp(db, {
+    await srv.insert({
       name: 'marsupial-intro',
       introduction: 'A long introduction. '.repeat(20) + 'It was inspired by the quokka.',
       installs: 5000,
       updatedAt: now,
     });
     // Equal text: installs and freshness decide.
-    insertApp(db, { name: 'ledger-old', summary: 'ledger service', updatedAt: now - 365 * DAY });
-    insertApp(db, { name: 'ledger-new', summary: 'ledger service', updatedAt: now - DAY });
-    insertApp(db, {
+    await srv.insert({ name: 'ledger-old', summary: 'ledger service', updatedAt: now - 365 * DAY });
+    await srv.insert({ name: 'ledger-new', summary: 'ledger service', updatedAt: now - DAY });
+    await srv.insert({
       name: 'ledger-popular',
       summary: 'ledger service',
       installs: 2000,

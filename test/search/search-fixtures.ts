@@ -2,6 +2,8 @@
 import { createHash } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import type { Db } from '../../server/db/open-database.js';
+import type { PgStoreDatabase } from '../../server/db/store-database.js';
+import * as pg from '../../server/db/store-schema.pg.js';
 import { users } from '../../server/db/schema.js';
 import { apps, appStatsDaily, packages, versions } from '../../server/db/store-schema.js';
 import type { SearchResult } from '../../server/search/search-service.js';
@@ -126,4 +128,59 @@ export function refs(r: SearchResponse): string[] {
 /** Names of the items, in order. */
 export function names(r: SearchResponse): string[] {
   return r.body.items.map((i) => i.name);
+}
+
+/** `insertApp` on a PostgreSQL store (the same rows, through the pg-core twins of the tables). */
+export async function insertPgApp(store: PgStoreDatabase, f: AppFixture): Promise<number> {
+  const now = Date.now();
+  const updatedAt = f.updatedAt ?? now;
+  const [row] = await store.db
+    .insert(pg.apps)
+    .values({
+      appKey: createHash('md5').update(`app-${++keys}-${f.name}`).digest('hex'),
+      namespace: f.namespace ?? 'acme',
+      name: f.name,
+      displayName: f.displayName ?? f.name,
+      summary: f.summary ?? '',
+      introduction: f.introduction ?? '',
+      tags: JSON.stringify(f.tags ?? []),
+      categories: JSON.stringify(f.categories ?? []),
+      listed: f.listed ?? true,
+      logoKey: f.logo ? `logos/${f.name}` : null,
+      logoType: f.logo ? 'image/png' : null,
+      createdAt: updatedAt,
+      updatedAt,
+    })
+    .returning({ id: pg.apps.id });
+  const id = row!.id;
+  const vs = f.versions ?? [{ version: '1.0.0' }];
+  for (const v of vs) {
+    const digest = `sha256:${createHash('sha256').update(`${f.name}:${v.version}`).digest('hex')}`;
+    await store.db.insert(pg.versions).values({
+      appId: id,
+      version: v.version,
+      state: 'ready',
+      manifestDigest: digest,
+      templateDigest: digest,
+      template: '{}',
+      arch: v.arch ?? 'amd64',
+      createdAt: v.createdAt ?? updatedAt,
+      updatedAt,
+    });
+  }
+  if (f.packaged ?? true)
+    await store.db.insert(pg.packages).values({
+      appId: id,
+      name: vs[0]?.version ?? 'free',
+      versions: JSON.stringify(vs.map((v) => v.version)),
+      createdAt: now,
+    });
+  if (f.installs || f.visits)
+    await store.db.insert(pg.appStatsDaily).values({
+      appId: id,
+      day: '2024-01-01',
+      installs: f.installs ?? 0,
+      visits: f.visits ?? 0,
+    });
+  return id;
 }

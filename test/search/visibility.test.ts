@@ -1,31 +1,36 @@
 import { expect } from 'chai';
-import { and, eq } from 'drizzle-orm';
-import { apps, appStatsDaily, packages } from '../../server/db/store-schema.js';
-import { ADMIN_KEY, startTestServer, type TestServer } from '../helpers/server.js';
-import { insertApp, insertUser, names, renameUser, search } from './search-fixtures.js';
+import { sql } from 'drizzle-orm';
+import { describeDialects } from '../helpers/dialects.js';
+import { ADMIN_KEY } from '../helpers/server.js';
+import { names, search } from './search-fixtures.js';
+import { startSearchServer, type SearchServer } from './search-server.js';
 
-describe('search: what is on the shelf, kept in step', () => {
-  let srv: TestServer;
+describeDialects('search: what is on the shelf, kept in step', ({ dialect }) => {
+  let srv: SearchServer;
   before(async () => {
-    srv = await startTestServer();
-    const db = srv.app.db;
-    insertUser(db, 'beta', 'Beta Labs');
-    insertApp(db, { namespace: 'beta', name: 'shelved', summary: 'otter tool', tags: ['otter'] });
-    insertApp(db, {
+    srv = await startSearchServer(dialect);
+    await srv.insertUser('beta', 'Beta Labs');
+    await srv.insert({
+      namespace: 'beta',
+      name: 'shelved',
+      summary: 'otter tool',
+      tags: ['otter'],
+    });
+    await srv.insert({
       namespace: 'beta',
       name: 'unlisted',
       summary: 'otter tool',
       tags: ['otter'],
       listed: false,
     });
-    insertApp(db, {
+    await srv.insert({
       namespace: 'beta',
       name: 'unpackaged',
       summary: 'otter tool',
       tags: ['otter'],
       packaged: false,
     });
-    insertApp(db, {
+    await srv.insert({
       namespace: 'admin',
       name: 'own-draft',
       summary: 'otter tool',
@@ -55,19 +60,17 @@ describe('search: what is on the shelf, kept in step', () => {
 
   it("finds an app by its publisher's display name, and follows its changes", async () => {
     expect(names(await search(srv.url, { q: 'labs' }))).to.deep.equal(['shelved']);
-    renameUser(srv.app.db, 'beta', 'Gamma Works');
+    await srv.run(sql`UPDATE users SET display_name = 'Gamma Works' WHERE name = 'beta'`);
     expect((await search(srv.url, { q: 'labs' })).body.total).to.equal(0);
     expect(names(await search(srv.url, { q: 'gamma works' }))).to.deep.equal(['shelved']);
   });
 
   it('reflects edits of the texts and tags', async () => {
-    const db = srv.app.db;
-    const id = insertApp(db, { name: 'editable', summary: 'pelican feeder', tags: ['birds'] });
+    const id = await srv.insert({ name: 'editable', summary: 'pelican feeder', tags: ['birds'] });
     expect(names(await search(srv.url, { q: 'pelican' }))).to.deep.equal(['editable']);
-    db.update(apps)
-      .set({ summary: 'heron feeder', tags: '["fish"]', categories: '["water"]' })
-      .where(eq(apps.id, id))
-      .run();
+    await srv.run(
+      sql`UPDATE apps SET summary = 'heron feeder', tags = '["fish"]', categories = '["water"]' WHERE id = ${id}`,
+    );
     expect((await search(srv.url, { q: 'pelican' })).body.total).to.equal(0);
     expect(names(await search(srv.url, { q: 'heron' }))).to.deep.equal(['editable']);
     expect((await search(srv.url, { tag: 'birds' })).body.total).to.equal(0);
@@ -76,49 +79,45 @@ describe('search: what is on the shelf, kept in step', () => {
   });
 
   it('survives tags that are not a JSON array', async () => {
-    const db = srv.app.db;
-    const id = insertApp(db, { name: 'odd-tags', summary: 'walrus' });
-    db.update(apps).set({ tags: 'not json', categories: '{"a":1}' }).where(eq(apps.id, id)).run();
+    const id = await srv.insert({ name: 'odd-tags', summary: 'walrus' });
+    await srv.run(sql`UPDATE apps SET tags = 'not json', categories = '{"a":1}' WHERE id = ${id}`);
     const r = await search(srv.url, { q: 'walrus' });
     expect([r.status, names(r), r.body.items[0]?.tags]).to.deep.equal([200, ['odd-tags'], []]);
   });
 
   it('drops an app taken off the shelf, and brings it back', async () => {
-    const db = srv.app.db;
-    const id = insertApp(db, { name: 'flighty', summary: 'albatross' });
-    db.update(apps).set({ listed: false }).where(eq(apps.id, id)).run();
+    const id = await srv.insert({ name: 'flighty', summary: 'albatross' });
+    await srv.run(sql`UPDATE apps SET listed = false WHERE id = ${id}`);
     expect((await search(srv.url, { q: 'albatross' })).body.total).to.equal(0);
-    db.update(apps).set({ listed: true }).where(eq(apps.id, id)).run();
+    await srv.run(sql`UPDATE apps SET listed = true WHERE id = ${id}`);
     expect((await search(srv.url, { q: 'albatross' })).body.total).to.equal(1);
-    db.delete(packages).where(eq(packages.appId, id)).run();
+    await srv.run(sql`DELETE FROM packages WHERE app_id = ${id}`);
     expect((await search(srv.url, { q: 'albatross' })).body.total).to.equal(0);
   });
 
   it('forgets a deleted app', async () => {
-    const db = srv.app.db;
-    const id = insertApp(db, { name: 'doomed', summary: 'dodo', installs: 3 });
+    const id = await srv.insert({ name: 'doomed', summary: 'dodo', installs: 3 });
     expect((await search(srv.url, { q: 'dodo' })).body.total).to.equal(1);
-    db.delete(apps).where(eq(apps.id, id)).run();
+    await srv.run(sql`DELETE FROM apps WHERE id = ${id}`);
     const r = await search(srv.url, { q: 'dodo' });
     expect([r.body.total, r.body.facets.publishers]).to.deep.equal([0, []]);
   });
 
   it('follows the statistics: installs and visits', async () => {
-    const db = srv.app.db;
-    const id = insertApp(db, { name: 'counted', summary: 'puffin', installs: 2, visits: 5 });
-    db.insert(appStatsDaily).values({ appId: id, day: '2024-01-02', installs: 1, visits: 1 }).run();
-    db.update(appStatsDaily)
-      .set({ installs: 4 })
-      .where(and(eq(appStatsDaily.appId, id), eq(appStatsDaily.day, '2024-01-01')))
-      .run();
+    const id = await srv.insert({ name: 'counted', summary: 'puffin', installs: 2, visits: 5 });
+    await srv.run(
+      sql`INSERT INTO app_stats_daily (app_id, day, installs, visits) VALUES (${id}, '2024-01-02', 1, 1)`,
+    );
+    await srv.run(
+      sql`UPDATE app_stats_daily SET installs = 4 WHERE app_id = ${id} AND day = '2024-01-01'`,
+    );
     const item = (await search(srv.url, { q: 'puffin' })).body.items[0];
     expect([item?.installs, item?.visits]).to.deep.equal([5, 6]);
   });
 
   it('describes each item', async () => {
-    const db = srv.app.db;
     const updatedAt = Date.UTC(2024, 4, 1);
-    insertApp(db, {
+    await srv.insert({
       name: 'described',
       displayName: 'Described App',
       summary: 'kiwi',
