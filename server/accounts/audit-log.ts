@@ -14,6 +14,8 @@ export interface AuditEntry {
 export interface AuditFilter {
   actor?: string | undefined;
   action?: string | undefined;
+  /** Actions starting with this (e.g. `user.`). */
+  actionPrefix?: string | undefined;
   target?: string | undefined;
   since?: number | undefined;
   until?: number | undefined;
@@ -67,6 +69,10 @@ export class AuditLog {
     const where: SQL[] = [];
     if (filter.actor) where.push(eq(audit.actor, filter.actor));
     if (filter.action) where.push(eq(audit.action, filter.action));
+    if (filter.actionPrefix)
+      where.push(
+        sql`${audit.action} LIKE ${`${filter.actionPrefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`} ESCAPE '\\'`,
+      );
     if (filter.target) where.push(eq(audit.target, filter.target));
     if (filter.since !== undefined) where.push(gte(audit.at, filter.since));
     if (filter.until !== undefined) where.push(lte(audit.at, filter.until));

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { and, asc, eq, gt, isNull } from 'drizzle-orm';
+import { and, asc, eq, gt, isNull, or, sql } from 'drizzle-orm';
 import type { Db } from '../db/open-database.js';
 import { namespaces, sessions, users } from '../db/schema.js';
 import { StoreError } from '../errors.js';
@@ -134,11 +134,28 @@ export class Users {
     this.db.update(users).set({ role }).where(eq(users.id, userId)).run();
   }
 
-  list(options: { after?: string | undefined; limit: number }): UserRow[] {
+  /** By name; `search` matches a part of the name or display name, or the phone's last digits. */
+  list(options: {
+    after?: string | undefined;
+    search?: string | undefined;
+    limit: number;
+  }): UserRow[] {
+    const term = options.search?.replace(/[\\%_]/g, (c) => `\\${c}`);
     return this.db
       .select()
       .from(users)
-      .where(options.after ? gt(users.name, options.after) : undefined)
+      .where(
+        and(
+          options.after ? gt(users.name, options.after) : undefined,
+          term
+            ? or(
+                sql`${users.name} LIKE ${`%${term}%`} ESCAPE '\\'`,
+                sql`${users.displayName} LIKE ${`%${term}%`} ESCAPE '\\'`,
+                sql`${users.phone} LIKE ${`%${term}`} ESCAPE '\\'`,
+              )
+            : undefined,
+        ),
+      )
       .orderBy(asc(users.name))
       .limit(options.limit)
       .all();
