@@ -16,6 +16,7 @@ import { field, formOf, readMultipart } from './form.js';
 import { adminRoutes } from './pages/admin.js';
 import { adminAuditRoutes } from './pages/admin-audit.js';
 import { adminUserRoutes } from './pages/admin-users.js';
+import { adminStorageRoutes } from './pages/admin-storage.js';
 import { appRoutes } from './pages/app.js';
 import { feedRoutes } from './pages/feeds.js';
 import { certificationRoutes } from './pages/certification.js';
@@ -119,6 +120,7 @@ export function webRoutes(deps: WebDeps): { pages: Router; notFound: RequestHand
   adminRoutes(pages, s);
   adminUserRoutes(pages, s);
   adminAuditRoutes(pages, s);
+  adminStorageRoutes(pages, s);
   pages.use((req, res) => void sendErrorPage(res, res.locals.web, 404, notFoundMessage(req)));
   pages.use(webErrorHandler(deps.log.child({ module: 'web' })));
 

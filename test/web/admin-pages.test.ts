@@ -26,7 +26,7 @@ describe('web: admin pages', function () {
   });
   after(() => srv?.close());
 
-  for (const path of ['/admin', '/admin/users', '/admin/audit']) {
+  for (const path of ['/admin', '/admin/users', '/admin/storage', '/admin/audit']) {
     it(`refuses ${path} to a user who is not an admin (403) and shows it to an admin`, async () => {
       expect((await user.request('GET', path)).status).to.equal(403);
       const page = await admin.request('GET', path);
@@ -101,5 +101,25 @@ describe('web: admin pages', function () {
     const older = await admin.request('GET', `/admin/audit?before=${newest}`);
     expect(older.status).to.equal(200);
     expect(older.text).to.contain('Newest entries');
+  });
+
+  it('shows bytes per namespace, the GC runs with what they freed, and the sync jobs', async () => {
+    const empty = await admin.request('GET', '/admin/storage');
+    expect(empty.text).to.contain('No garbage collection has run yet.');
+    const run = await admin.request('POST', '/admin/gc', {
+      _csrf: await admin.token('/admin'),
+      dryRun: 'false',
+    });
+    expect(run.status).to.equal(200);
+    const page = await admin.request('GET', '/admin/storage');
+    expect(page.text)
+      .to.contain('Bytes per namespace')
+      .and.contain('>boss</a>')
+      .and.contain('<table class="data gc-runs">')
+      .and.contain('<dt>failed</dt><dd>0</dd>')
+      .and.contain('No sync job has failed.');
+    expect(
+      /<table class="data gc-runs">[\s\S]*?<td>boss<\/td><td>([^<]+)<\/td>/.exec(page.text)?.[1],
+    ).to.match(/\d/);
   });
 });

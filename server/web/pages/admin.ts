@@ -43,6 +43,7 @@ ${st.gc ? gcReport(st.gc) : ''}
 ${quotasSection(ctx, s)}
 <section aria-labelledby="more-h"><h2 id="more-h">More</h2>
 <ul class="links"><li><a href="/admin/users">Users</a>: search, disable, enable, promote, demote.</li>
+<li><a href="/admin/storage">Storage</a>: bytes per namespace, garbage collection runs, sync jobs.</li>
 <li><a href="/admin/audit">Audit log</a>: who changed what, filtered by actor, action, target and dates.</li></ul>
 </section>
 </div>`;
