@@ -93,6 +93,6 @@ function auditTable(
   }[],
 ): SafeHtml {
   if (!entries.length) return html`<p class="empty">No entries.</p>`;
-  return html`<div class="table-scroll"><table class="data audit"><thead><tr><th scope="col">When</th><th scope="col">Who</th><th scope="col">What</th><th scope="col">Target</th><th scope="col">From</th><th scope="col">Detail</th></tr></thead>
+  return html`<div class="table-scroll" tabindex="0" role="region" aria-label="Audit entries"><table class="data audit"><thead><tr><th scope="col">When</th><th scope="col">Who</th><th scope="col">What</th><th scope="col">Target</th><th scope="col">From</th><th scope="col">Detail</th></tr></thead>
 <tbody>${entries.map((e) => html`<tr><td>${dateTime(e.at)}</td><td>${e.actor}</td><td><code>${e.action}</code></td><td>${e.target}</td><td>${e.address}</td><td class="small">${detailList(e.detail)}</td></tr>`)}</tbody></table></div>`;
 }

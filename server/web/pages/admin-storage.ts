@@ -23,7 +23,7 @@ ${namespacesSection(s)}
 <section aria-labelledby="gc-runs-h"><h2 id="gc-runs-h">Garbage collection runs</h2>
 ${
   runs.length
-    ? html`<div class="table-scroll"><table class="data gc-runs"><thead><tr><th scope="col">When</th><th scope="col">By</th><th scope="col">Freed</th></tr></thead>
+    ? html`<div class="table-scroll" tabindex="0" role="region" aria-label="Garbage collection runs"><table class="data gc-runs"><thead><tr><th scope="col">When</th><th scope="col">By</th><th scope="col">Freed</th></tr></thead>
 <tbody>${runs.map((r) => {
         const freed = (r.detail as { bytesFreed?: unknown }).bytesFreed;
         return html`<tr><td>${dateTime(r.at)}</td><td>${r.actor}</td><td>${typeof freed === 'number' ? formatBytes(freed) : '—'}</td></tr>`;
@@ -53,7 +53,7 @@ function namespacesSection(s: WebServices): SafeHtml | '' {
 <p>Each blob and manifest counts once per namespace, however many of its repositories share it.</p>
 ${
   list.length
-    ? html`<div class="table-scroll"><table class="data namespaces"><thead><tr><th scope="col">Namespace</th><th scope="col">Used</th><th scope="col">Limit</th><th scope="col">Warning</th></tr></thead>
+    ? html`<div class="table-scroll" tabindex="0" role="region" aria-label="Bytes per namespace"><table class="data namespaces"><thead><tr><th scope="col">Namespace</th><th scope="col">Used</th><th scope="col">Limit</th><th scope="col">Warning</th></tr></thead>
 <tbody>${list.map((q) => html`<tr><th scope="row"><a href="/publishers/${encodeURIComponent(q.namespace)}">${q.namespace}</a></th><td>${formatBytes(q.usedBytes)}</td><td>${size(q.limitBytes)}</td><td>${size(q.warnBytes)}</td></tr>`)}</tbody></table></div>`
     : html`<p class="empty">No namespaces yet.</p>`
 }
@@ -70,7 +70,7 @@ function syncSection(s: WebServices): SafeHtml | '' {
 <h3>Latest failures</h3>
 ${
   failed.length
-    ? html`<div class="table-scroll"><table class="data sync-failed"><thead><tr><th scope="col">Job</th><th scope="col">When</th><th scope="col">Error</th></tr></thead>
+    ? html`<div class="table-scroll" tabindex="0" role="region" aria-label="Failed sync jobs"><table class="data sync-failed"><thead><tr><th scope="col">Job</th><th scope="col">When</th><th scope="col">Error</th></tr></thead>
 <tbody>${failed.map((j) => html`<tr><td>${j.id}</td><td>${dateTime(new Date(j.updatedAt).toISOString())}</td><td>${j.error ? html`<code>${j.error.code}</code> ${j.error.message}` : '—'}</td></tr>`)}</tbody></table></div>`
     : html`<p class="empty">No sync job has failed.</p>`
 }

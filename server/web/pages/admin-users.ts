@@ -45,7 +45,7 @@ ${notice(st.error, 'error')}${notice(DONE[queryText(req, 'done')])}
 <button type="submit">Search</button></form>
 ${
   list.length
-    ? html`<div class="table-scroll"><table class="data users"><thead><tr><th scope="col">Name</th><th scope="col">Display name</th><th scope="col">Phone</th><th scope="col">Role</th><th scope="col">Since</th><th scope="col">State</th><th scope="col">Change</th></tr></thead>
+    ? html`<div class="table-scroll" tabindex="0" role="region" aria-label="Users"><table class="data users"><thead><tr><th scope="col">Name</th><th scope="col">Display name</th><th scope="col">Phone</th><th scope="col">Role</th><th scope="col">Since</th><th scope="col">State</th><th scope="col">Change</th></tr></thead>
 <tbody>${list.map(
         (
           u,
