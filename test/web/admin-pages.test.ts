@@ -122,4 +122,16 @@ describe('web: admin pages', function () {
       /<table class="data gc-runs">[\s\S]*?<td>boss<\/td><td>([^<]+)<\/td>/.exec(page.text)?.[1],
     ).to.match(/\d/);
   });
+
+  it('lists the organisations with their members and apps, linking their publisher pages', async () => {
+    const made = await api(srv, 'POST', '/api/v1/orgs', {
+      bearer: admin.cookie('appshelf_session')!,
+      body: { name: 'acme-admin' },
+    });
+    expect(made.status, made.text).to.equal(201);
+    const page = await admin.request('GET', '/admin/users');
+    expect(page.text).to.match(
+      /<a href="\/publishers\/acme-admin">acme-admin<\/a><\/th><td>[^<]*<\/td><td>1<\/td><td>0<\/td>/,
+    );
+  });
 });

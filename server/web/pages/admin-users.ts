@@ -9,8 +9,10 @@ import { csrfField, notice, renderPage } from '../layout.js';
 import type { WebServices } from '../services.js';
 import { adminNav, queryText, requireAdmin } from './admin-nav.js';
 import { day } from './parts.js';
+import { listOrgs } from '../../accounts/org-directory.js';
 
 const PAGE = 50;
+const ORGS = 200;
 const DONE: Record<string, string> = {
   disabled: 'The user is disabled: their sessions ended and their keys stopped working.',
   enabled: 'The user is enabled.',
@@ -57,6 +59,7 @@ ${
     : html`<p class="empty">No user matches.</p>`
 }
 ${list.length === PAGE ? html`<p><a href="/admin/users?${more.toString()}">More users →</a></p>` : ''}
+${orgsSection(s)}
 </div>`;
     res
       .status(st.status ?? 200)
@@ -101,4 +104,16 @@ ${list.length === PAGE ? html`<p><a href="/admin/users?${more.toString()}">More 
     const done = change.role ?? (change.disabled ? 'disabled' : 'enabled');
     res.redirect(303, `${to}${to.endsWith('?') ? '' : '&'}done=${done}`);
   });
+}
+
+function orgsSection(s: WebServices) {
+  const orgs = listOrgs(s.deps.db, ORGS);
+  return html`<section aria-labelledby="orgs-h"><h2 id="orgs-h">Organisations</h2>
+${
+  orgs.length
+    ? html`<div class="table-scroll" tabindex="0" role="region" aria-label="Organisations"><table class="data orgs"><thead><tr><th scope="col">Name</th><th scope="col">Display name</th><th scope="col">Members</th><th scope="col">Apps</th></tr></thead>
+<tbody>${orgs.map((o) => html`<tr><th scope="row"><a href="/publishers/${encodeURIComponent(o.name)}">${o.name}</a></th><td>${o.displayName}</td><td>${o.members}</td><td>${o.apps}</td></tr>`)}</tbody></table></div>`
+    : html`<p class="empty">No organisations yet.</p>`
+}
+</section>`;
 }
