@@ -459,6 +459,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     events,
     webhooks: webhooks.service,
     quotas,
+    syncJobs,
     rules: namespaceRules,
   });
   app.use(web.pages);

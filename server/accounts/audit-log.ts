@@ -12,6 +12,8 @@ export interface AuditEntry {
 export interface AuditFilter {
   actor?: string | undefined;
   action?: string | undefined;
+  /** Actions starting with this (e.g. `user.`). */
+  actionPrefix?: string | undefined;
   target?: string | undefined;
   since?: number | undefined;
   until?: number | undefined;

@@ -9,6 +9,8 @@ export type NewAuditRow = Omit<AuditRow, 'id'>;
 export interface AuditQuery {
   actor?: string | undefined;
   action?: string | undefined;
+  /** Actions starting with this (e.g. `user.`). */
+  actionPrefix?: string | undefined;
   target?: string | undefined;
   since?: number | undefined;
   until?: number | undefined;

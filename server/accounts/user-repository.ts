@@ -35,7 +35,8 @@ export interface UserRepository {
   setDisabled(userId: number, disabled: boolean, now: number): Promise<void>;
   setRole(userId: number, role: 'admin' | 'user'): Promise<void>;
   /** Users by name (byte order), after `after`. */
-  list(after: string | undefined, limit: number): Promise<UserRow[]>;
+  /** By name; `search`: a part of the name or display name, or the phone's last digits. */
+  list(after: string | undefined, limit: number, search?: string): Promise<UserRow[]>;
 }
 
 export function userRepository(store: StoreDatabase): UserRepository {

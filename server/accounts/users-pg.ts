@@ -1,9 +1,21 @@
-import { and, asc, eq, gt, isNull, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, isNull, or, sql } from 'drizzle-orm';
+import { escapeLike } from '../db/like.js';
 import type { PgDb } from '../db/store-database.js';
 import { namespaces, sessions, users } from '../db/schema.pg.js';
 import { insertUserNamespace } from './namespaces-pg.js';
 import { isUniqueViolation, lockKey, type PgTx } from './pg-units.js';
 import type { UserRepository } from './user-repository.js';
+
+/** ILIKE: case-insensitive as SQLite's LIKE is, for the admin's search box. */
+function userSearch(search: string | undefined) {
+  if (!search) return undefined;
+  const term = escapeLike(search);
+  return or(
+    sql`${users.name} ILIKE ${`%${term}%`} ESCAPE '\\'`,
+    sql`${users.displayName} ILIKE ${`%${term}%`} ESCAPE '\\'`,
+    sql`${users.phone} LIKE ${`%${term}`} ESCAPE '\\'`,
+  );
+}
 
 export function pgUsers(db: PgDb): UserRepository {
   const taken = async (tx: PgTx | PgDb, name: string) =>
@@ -60,11 +72,13 @@ export function pgUsers(db: PgDb): UserRepository {
     setRole: async (userId, role) => {
       await db.update(users).set({ role }).where(eq(users.id, userId));
     },
-    list: (after, limit) =>
+    list: (after, limit, search) =>
       db
         .select()
         .from(users)
-        .where(after ? gt(sql`${users.name} COLLATE "C"`, after) : undefined)
+        .where(
+          and(after ? gt(sql`${users.name} COLLATE "C"`, after) : undefined, userSearch(search)),
+        )
         .orderBy(asc(sql`${users.name} COLLATE "C"`))
         .limit(limit),
   };

@@ -1,8 +1,20 @@
-import { and, asc, eq, gt, isNull } from 'drizzle-orm';
+import { and, asc, eq, gt, isNull, or, sql } from 'drizzle-orm';
+import { escapeLike } from '../db/like.js';
 import type { SqliteDb } from '../db/store-database.js';
 import { namespaces, sessions, users } from '../db/schema.js';
 import { insertUserNamespace, type SqliteTx } from './namespaces-sqlite.js';
 import type { UserRepository } from './user-repository.js';
+
+/** SQLite's LIKE ignores ASCII case, as the admin's search box expects. */
+function userSearch(search: string | undefined) {
+  if (!search) return undefined;
+  const term = escapeLike(search);
+  return or(
+    sql`${users.name} LIKE ${`%${term}%`} ESCAPE '\\'`,
+    sql`${users.displayName} LIKE ${`%${term}%`} ESCAPE '\\'`,
+    sql`${users.phone} LIKE ${`%${term}`} ESCAPE '\\'`,
+  );
+}
 
 export function sqliteUsers(db: SqliteDb): UserRepository {
   const taken = (tx: SqliteTx | SqliteDb, name: string) =>
@@ -49,11 +61,11 @@ export function sqliteUsers(db: SqliteDb): UserRepository {
     setRole: async (userId, role) => {
       db.update(users).set({ role }).where(eq(users.id, userId)).run();
     },
-    list: async (after, limit) =>
+    list: async (after, limit, search) =>
       db
         .select()
         .from(users)
-        .where(after ? gt(users.name, after) : undefined)
+        .where(and(after ? gt(users.name, after) : undefined, userSearch(search)))
         .orderBy(asc(users.name))
         .limit(limit)
         .all(),

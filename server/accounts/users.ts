@@ -102,8 +102,13 @@ export class Users {
     return this.repository.setRole(userId, role);
   }
 
-  list(options: { after?: string | undefined; limit: number }): Promise<UserRow[]> {
-    return this.repository.list(options.after, options.limit);
+  /** By name; `search` matches a part of the name or display name, or the phone's last digits. */
+  list(options: {
+    after?: string | undefined;
+    search?: string | undefined;
+    limit: number;
+  }): Promise<UserRow[]> {
+    return this.repository.list(options.after, options.limit, options.search);
   }
 }
 

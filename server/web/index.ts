@@ -14,6 +14,9 @@ import { webContext, type ContextDeps } from './context.js';
 import { notFoundMessage, sendErrorPage, webErrorHandler } from './errors-page.js';
 import { field, formOf, readMultipart } from './form.js';
 import { adminRoutes } from './pages/admin.js';
+import { adminAuditRoutes } from './pages/admin-audit.js';
+import { adminUserRoutes } from './pages/admin-users.js';
+import { adminStorageRoutes } from './pages/admin-storage.js';
 import { appRoutes } from './pages/app.js';
 import { feedRoutes } from './pages/feeds.js';
 import { certificationRoutes } from './pages/certification.js';
@@ -115,6 +118,9 @@ export function webRoutes(deps: WebDeps): { pages: Router; notFound: RequestHand
   keyRoutes(pages, s);
   profileRoutes(pages, s);
   adminRoutes(pages, s);
+  adminUserRoutes(pages, s);
+  adminAuditRoutes(pages, s);
+  adminStorageRoutes(pages, s);
   pages.use((req, res) => void sendErrorPage(res, res.locals.web, 404, notFoundMessage(req)));
   pages.use(webErrorHandler(deps.log.child({ module: 'web' })));
 

@@ -22,6 +22,7 @@ import type { StoreEvents } from '../webhooks/store-events.js';
 import type { WebhookService } from '../webhooks/webhook-service.js';
 import type { NamespaceRules } from '../governance/namespace-rules.js';
 import type { Quotas } from '../governance/quotas.js';
+import type { SyncJobs } from '../store/sync/sync-jobs.js';
 
 /** What the web shows of a sync job (schemas/sync.ts SyncJobView). */
 export interface SyncJobSummary {
@@ -66,6 +67,8 @@ export interface WebDeps {
   webhooks?: WebhookService | undefined;
   /** Storage quotas: the admin page sets them, My store shows each owned namespace's usage. */
   quotas?: Quotas | undefined;
+  /** Sync jobs by state and the latest failures: the admin storage page. */
+  syncJobs?: SyncJobs | undefined;
   /** Immutability and retention rules: a namespace's rules page (pages/rules.ts). */
   rules?: NamespaceRules | undefined;
 }

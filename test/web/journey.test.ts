@@ -266,9 +266,12 @@ describe('web: a newcomer publishes an app and a visitor finds it', function () 
     await page.goto(`${srv.url}/admin`);
     await page.click('button:has-text("Dry run")');
     expect(await page.textContent('.report')).to.contain('Would free');
+    await page.click('nav[aria-label="Administration"] a:text-is("Audit log")');
     expect(await page.textContent('table.audit'))
       .to.contain('app.updated')
       .and.contain('key.created');
+    await checkPage(page, 'journey-admin-audit');
+    await page.click('nav[aria-label="Administration"] a:text-is("Users")');
     page.once('dialog', (d) => void d.accept());
     await page.click('button:has-text("Disable other")');
     expect(await page.textContent('tr:has(a:text-is("other"))')).to.contain('disabled');
@@ -276,7 +279,7 @@ describe('web: a newcomer publishes an app and a visitor finds it', function () 
       (await api(srv, 'GET', '/api/v1/users/me', { bearer: other.token })).status,
       'their session ended',
     ).to.equal(401);
-    await checkPage(page, 'admin');
+    await checkPage(page, 'journey-admin-users');
   });
 
   it('shows an anonymous visitor only listed apps, and counts their visit', async () => {

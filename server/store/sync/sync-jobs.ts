@@ -75,6 +75,18 @@ export class SyncJobs {
     return counts;
   }
 
+  /** The newest failed jobs, for the admin storage page. */
+  latestFailed(limit: number): SyncJob[] {
+    return this.db
+      .select()
+      .from(syncJobs)
+      .where(eq(syncJobs.state, 'failed'))
+      .orderBy(desc(syncJobs.updatedAt), desc(syncJobs.id))
+      .limit(limit)
+      .all()
+      .map(toJob);
+  }
+
   /** A new pending job for the version; its older jobs go (the newest is the one that counts). */
   create(versionId: number, components: ComponentSync[]): SyncJob {
     const now = this.clock();

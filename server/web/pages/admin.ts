@@ -1,33 +1,25 @@
-/** Administration: users (disable, enable), the audit log, and registry garbage collection. */
+/** The admin overview: garbage collection, storage quotas, and the way to the other admin pages. */
 import type { Request, Response, Router } from 'express';
 import type { Registry } from '../../../registry/index.js';
 import { StoreError } from '../../errors.js';
 import { addressOf } from '../../http/authenticate.js';
-import { signedIn, type WebContext } from '../context.js';
+import { type WebContext } from '../context.js';
 import { field, formOf } from '../form.js';
 import { html, type SafeHtml } from '../html.js';
 import { csrfField, notice, renderPage } from '../layout.js';
 import type { WebServices } from '../services.js';
-import { dateTime, day } from './parts.js';
-import { changeUser } from '../../accounts/admin-users.js';
+import { adminNav, requireAdmin } from './admin-nav.js';
 import { formatBytes, QuotaSettings } from '../../governance/quotas.js';
 import { BYTE_SIZE_RULE, parseByteSize } from '../../../schemas/byte-size.js';
 
-const PAGE = 50;
 const DONE: Record<string, string> = {
-  user: 'The user is changed.',
   quota: 'The quota is set.',
 };
 type GcReport = Awaited<ReturnType<Registry['gc']['run']>>;
 
 export function adminRoutes(router: Router, s: WebServices): void {
-  const { users, audit } = s.deps.accounts;
-  const admin = (ctx: WebContext) => {
-    const me = signedIn(ctx);
-    if (!s.deps.permissions.admin(me))
-      throw new StoreError('forbidden', 'Only administrators may see this page.');
-    return me;
-  };
+  const { audit } = s.deps.accounts;
+  const admin = (ctx: WebContext) => requireAdmin(s, ctx);
   const q = (req: Request, name: string): string =>
     typeof req.query[name] === 'string' ? req.query[name] : '';
 
@@ -38,20 +30,9 @@ export function adminRoutes(router: Router, s: WebServices): void {
   ): Promise<void> => {
     const ctx = res.locals.web;
     admin(ctx);
-    const after = q(req, 'after').slice(0, 64);
-    const list = await users.list({ after: after || undefined, limit: PAGE });
-    const before = Number(q(req, 'before')) || undefined;
-    const actor = q(req, 'actor').slice(0, 64);
-    const action = q(req, 'action').slice(0, 64);
-    const entries = await audit.list({
-      actor: actor || undefined,
-      action: action || undefined,
-      before,
-      limit: PAGE,
-    });
-    const last = entries.at(-1);
     const body = html`<div class="wrap admin">
 <h1>Administration</h1>
+${adminNav('/admin')}
 ${notice(st.error, 'error')}${notice(st.done ?? DONE[q(req, 'done')])}
 <section aria-labelledby="gc-h" class="box"><h2 id="gc-h">Garbage collection</h2>
 <p>Frees the storage of blobs and manifests nothing refers to any more, and stale uploads. A dry run only counts.</p>
@@ -60,24 +41,10 @@ ${notice(st.error, 'error')}${notice(st.done ?? DONE[q(req, 'done')])}
 ${st.gc ? gcReport(st.gc) : ''}
 </section>
 ${quotasSection(ctx, s)}
-<section aria-labelledby="users-h"><h2 id="users-h">Users</h2>
-<div class="table-scroll"><table class="data"><thead><tr><th scope="col">Name</th><th scope="col">Display name</th><th scope="col">Phone</th><th scope="col">Role</th><th scope="col">Since</th><th scope="col">State</th></tr></thead>
-<tbody>${list.map(
-      (
-        u,
-      ) => html`<tr><th scope="row"><a href="/publishers/${encodeURIComponent(u.name)}">${u.name}</a></th><td>${u.displayName}</td><td>${u.phone}</td><td>${u.role}</td><td>${day(new Date(u.createdAt).toISOString())}</td>
-<td>${u.disabled ? html`<span class="badge">disabled</span>` : 'active'}
-<form method="post" action="/admin/users/${encodeURIComponent(u.name)}" class="inline"${u.disabled ? '' : html` data-confirm="Disable ${u.name}? Their sessions end and their keys stop working."`}>${csrfField(ctx)}<input type="hidden" name="disabled" value="${u.disabled ? 'false' : 'true'}"><button type="submit" class="small${u.disabled ? ' secondary' : ' danger'}">${u.disabled ? 'Enable' : 'Disable'}<span class="visually-hidden"> ${u.name}</span></button></form></td></tr>`,
-    )}</tbody></table></div>
-${list.length === PAGE ? html`<p><a href="/admin?after=${encodeURIComponent(list.at(-1)!.name)}">More users →</a></p>` : ''}
-</section>
-<section aria-labelledby="audit-h"><h2 id="audit-h">Audit log</h2>
-<form method="get" action="/admin" class="stack inline-fields">
-<div><label for="f-actor">Actor</label><input id="f-actor" name="actor" value="${actor}"></div>
-<div><label for="f-action">Action</label><input id="f-action" name="action" value="${action}" placeholder="e.g. app.updated"></div>
-<button type="submit">Filter</button></form>
-${auditTable(entries)}
-${last && entries.length === PAGE ? html`<p><a href="/admin?${new URLSearchParams({ ...(actor ? { actor } : {}), ...(action ? { action } : {}), before: String(last.id) }).toString()}#audit-h">Older entries →</a></p>` : ''}
+<section aria-labelledby="more-h"><h2 id="more-h">More</h2>
+<ul class="links"><li><a href="/admin/users">Users</a>: search, disable, enable, promote, demote.</li>
+<li><a href="/admin/storage">Storage</a>: bytes per namespace, garbage collection runs, sync jobs.</li>
+<li><a href="/admin/audit">Audit log</a>: who changed what, filtered by actor, action, target and dates.</li></ul>
 </section>
 </div>`;
     res
@@ -94,18 +61,6 @@ ${last && entries.length === PAGE ? html`<p><a href="/admin?${new URLSearchParam
   };
 
   router.get('/admin', async (req, res) => show(req, res));
-
-  router.post('/admin/users/:name', async (req, res) => {
-    const me = admin(res.locals.web);
-    const disabled = field(formOf(req), 'disabled') === 'true';
-    try {
-      await changeUser({ users, audit }, me, String(req.params.name), { disabled }, addressOf(req));
-    } catch (err) {
-      if (!(err instanceof StoreError) || err.code !== 'conflict') throw err;
-      return show(req, res, { status: 409, error: 'You cannot disable yourself.' });
-    }
-    res.redirect(303, '/admin?done=user');
-  });
 
   router.post('/admin/quotas', async (req, res) => {
     const me = admin(res.locals.web);
@@ -183,20 +138,4 @@ function gcReport(r: GcReport): SafeHtml {
 <div><dt>Uploads</dt><dd>${r.uploadsDeleted}</dd></div><div><dt>Orphan files</dt><dd>${r.orphanFilesDeleted}</dd></div>
 <div><dt>${r.dryRun ? 'Would free' : 'Freed'}</dt><dd>${(r.bytesFreed / 1_048_576).toFixed(1)} MiB</dd></div><div><dt>Took</dt><dd>${r.durationMs} ms</dd></div>
 </dl>`;
-}
-
-function auditTable(
-  entries: {
-    id: number;
-    at: string;
-    actor: string;
-    action: string;
-    target: string;
-    address: string;
-    detail: unknown;
-  }[],
-): SafeHtml {
-  if (!entries.length) return html`<p class="empty">No entries.</p>`;
-  return html`<div class="table-scroll"><table class="data audit"><thead><tr><th scope="col">When</th><th scope="col">Who</th><th scope="col">What</th><th scope="col">Target</th><th scope="col">From</th><th scope="col">Detail</th></tr></thead>
-<tbody>${entries.map((e) => html`<tr><td>${dateTime(e.at)}</td><td>${e.actor}</td><td><code>${e.action}</code></td><td>${e.target}</td><td>${e.address}</td><td class="mono small">${JSON.stringify(e.detail)}</td></tr>`)}</tbody></table></div>`;
 }
