@@ -89,7 +89,7 @@ export async function runMirror(
       const wanted = ready
         .filter((v) => versionWanted(v.version, upstream.versions) && isDigest(v.manifestDigest))
         .sort((a, b) => compareAscending(a.version, b.version));
-      let row = deps.apps.ensure(upstream, into);
+      let row = await deps.apps.ensure(upstream, into);
       for (const v of wanted) {
         at = v.version;
         onProgress({ app: name, version: v.version, bytes: total + appBytes });
@@ -118,7 +118,7 @@ export async function runMirror(
       );
       if (removed.length > 0)
         deps.log.info({ upstream: upstream.name, app: name, removed }, 'pruned versions');
-      row = deps.apps.ensure(upstream, into);
+      row = await deps.apps.ensure(upstream, into);
       const logo = listing.logo ? await api.logo(ref, signal) : undefined;
       await syncListing(deps, row, listing, logo, actor);
       deps.state.app(upstream.name, name, appBytes, null);

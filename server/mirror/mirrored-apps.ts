@@ -39,14 +39,14 @@ export class MirroredApps {
    * The local app row for `ref`, mirrored from `upstream`. An app of the same name that is not
    * this upstream's is never taken over.
    */
-  ensure(upstream: MirrorUpstream, ref: AppRef): AppRow {
+  async ensure(upstream: MirrorUpstream, ref: AppRef): Promise<AppRow> {
     const { db, namespaces, versions: index, clock } = this.deps;
     if (!namespaces.exists(ref.namespace)) {
       const admin = db.select({ id: users.id }).from(users).where(eq(users.name, ADMIN_NAME)).get();
       if (!admin) throw new MirroredAppError('no admin user to own the mirrored namespace');
       namespaces.createOrg(ref.namespace, ref.namespace, admin.id);
     }
-    const existing = index.findApp(ref);
+    const existing = await index.findApp(ref);
     if (existing && existing.mirrorUpstream !== upstream.name) {
       throw new MirroredAppError(
         existing.mirrorUpstream === null
@@ -54,7 +54,7 @@ export class MirroredApps {
           : `${repositoryOf(ref)} is mirrored from upstream "${existing.mirrorUpstream}"`,
       );
     }
-    const row = existing ?? index.ensureApp(ref);
+    const row = existing ?? (await index.ensureApp(ref));
     if (row.mirrorUpstream === upstream.name && row.mirrorUrl === upstream.url) return row;
     return db
       .update(apps)

@@ -43,10 +43,10 @@ export function versionPath(app: { namespace: string; name: string }, version: s
   return `${appPath(app)}/versions/${encodeURIComponent(version)}`;
 }
 
-export function loadApp(s: WebServices, req: Request, ctx: WebContext): AppPageData {
+export async function loadApp(s: WebServices, req: Request, ctx: WebContext): Promise<AppPageData> {
   const p = ctx.principal;
   const ref = { namespace: String(req.params['ns']), name: String(req.params['app']) };
-  const app = s.apps.get(p, ref);
+  const app = await s.apps.get(p, ref);
   const publisher =
     s.deps.accounts.users.byName(app.namespace)?.displayName ||
     s.deps.accounts.namespaces.get(app.namespace)?.displayName ||
@@ -55,7 +55,7 @@ export function loadApp(s: WebServices, req: Request, ctx: WebContext): AppPageD
     ctx,
     ref,
     app,
-    versions: s.versions.list(p, ref),
+    versions: await s.versions.list(p, ref),
     publisher,
     manage: s.deps.permissions.changeApp(p, app.namespace, app.name),
   };

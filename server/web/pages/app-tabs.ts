@@ -31,8 +31,12 @@ export interface VersionDetail {
   size: number | null;
 }
 
-export function versionDetail(s: WebServices, d: AppPageData, version: string): VersionDetail {
-  const got = s.versions.get(d.ctx.principal, d.ref, version);
+export async function versionDetail(
+  s: WebServices,
+  d: AppPageData,
+  version: string,
+): Promise<VersionDetail> {
+  const got = await s.versions.get(d.ctx.principal, d.ref, version);
   const stored = new Map(got.components.map((c) => [c.serviceKey, c]));
   const repository = `${d.app.namespace}/${d.app.name}`;
   const components = componentsOf(got.template).map((facts) => {

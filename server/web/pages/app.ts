@@ -18,11 +18,11 @@ import {
 } from './app-tabs.js';
 
 export function appRoutes(router: Router, s: WebServices): void {
-  router.get('/apps/:ns/:app', (req, res) => {
+  router.get('/apps/:ns/:app', async (req, res) => {
     const ctx = res.locals.web;
     const p = ctx.principal;
     const ref = { namespace: String(req.params.ns), name: String(req.params.app) };
-    s.apps.visit(
+    await s.apps.visit(
       p,
       ref,
       visitorOf(
@@ -31,8 +31,8 @@ export function appRoutes(router: Router, s: WebServices): void {
         req.get('user-agent') ?? '',
       ),
     );
-    const d = loadApp(s, req, ctx);
-    const stats = s.apps.statistics(p, ref, 30);
+    const d = await loadApp(s, req, ctx);
+    const stats = await s.apps.statistics(p, ref, 30);
     res.send(
       renderAppPage(d, {
         tab: 'overview',
@@ -42,9 +42,9 @@ export function appRoutes(router: Router, s: WebServices): void {
     );
   });
 
-  router.get('/apps/:ns/:app/versions', (req, res) => {
-    const d = loadApp(s, req, res.locals.web);
-    const details = d.versions.map((v) => versionDetail(s, d, v.version));
+  router.get('/apps/:ns/:app/versions', async (req, res) => {
+    const d = await loadApp(s, req, res.locals.web);
+    const details = await Promise.all(d.versions.map((v) => versionDetail(s, d, v.version)));
     res.send(
       renderAppPage(d, {
         tab: 'versions',
@@ -55,10 +55,10 @@ export function appRoutes(router: Router, s: WebServices): void {
     );
   });
 
-  router.get('/apps/:ns/:app/versions/:version', (req, res) => {
-    const d = loadApp(s, req, res.locals.web);
+  router.get('/apps/:ns/:app/versions/:version', async (req, res) => {
+    const d = await loadApp(s, req, res.locals.web);
     const v = pickVersion(d, String(req.params.version));
-    const detail = versionDetail(s, d, v!.version);
+    const detail = await versionDetail(s, d, v!.version);
     res.send(
       renderAppPage(d, {
         tab: 'versions',
@@ -70,10 +70,10 @@ export function appRoutes(router: Router, s: WebServices): void {
     );
   });
 
-  router.get('/apps/:ns/:app/versions/:version/template.json', (req, res) => {
-    const d = loadApp(s, req, res.locals.web);
+  router.get('/apps/:ns/:app/versions/:version/template.json', async (req, res) => {
+    const d = await loadApp(s, req, res.locals.web);
     const v = pickVersion(d, String(req.params.version))!;
-    const { template } = s.versions.get(d.ctx.principal, d.ref, v.version);
+    const { template } = await s.versions.get(d.ctx.principal, d.ref, v.version);
     res
       .type('application/json')
       .set(
@@ -83,27 +83,27 @@ export function appRoutes(router: Router, s: WebServices): void {
       .send(JSON.stringify(template, null, 2));
   });
 
-  router.get('/apps/:ns/:app/components', (req, res) => {
-    const d = loadApp(s, req, res.locals.web);
+  router.get('/apps/:ns/:app/components', async (req, res) => {
+    const d = await loadApp(s, req, res.locals.web);
     const v = pickVersion(d, req.query['version']);
     res.send(
       renderAppPage(d, {
         tab: 'components',
         title: 'Components',
-        main: componentsTab(d, v && versionDetail(s, d, v.version)),
+        main: componentsTab(d, v && (await versionDetail(s, d, v.version))),
         installVersion: v?.version,
       }),
     );
   });
 
-  router.get('/apps/:ns/:app/template', (req, res) => {
-    const d = loadApp(s, req, res.locals.web);
+  router.get('/apps/:ns/:app/template', async (req, res) => {
+    const d = await loadApp(s, req, res.locals.web);
     const v = pickVersion(d, req.query['version']);
     res.send(
       renderAppPage(d, {
         tab: 'template',
         title: 'Template',
-        main: templateTab(d, v && versionDetail(s, d, v.version)),
+        main: templateTab(d, v && (await versionDetail(s, d, v.version))),
         installVersion: v?.version,
       }),
     );

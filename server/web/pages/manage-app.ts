@@ -57,19 +57,19 @@ export function manageAppRoutes(router: Router, s: WebServices): void {
   });
   const base = '/my/apps/:ns/:app';
 
-  const show = (
+  const show = async (
     req: Request,
     res: Response,
     extra: { error?: string; status?: number; draft?: Draft; preview?: boolean } = {},
-  ): void => {
+  ): Promise<void> => {
     const ctx = res.locals.web;
     const me = signedIn(ctx);
     const ref = refOf(req);
-    s.access.manageable(me, ref);
+    await s.access.manageable(me, ref);
     const done = typeof req.query.done === 'string' ? DONE[req.query.done] : undefined;
     const page = renderManageApp(ctx, s, {
-      app: s.apps.get(me, ref),
-      versions: s.versions.list(me, ref),
+      app: await s.apps.get(me, ref),
+      versions: await s.versions.list(me, ref),
       ...(extra.error ? { error: extra.error } : done ? { done } : {}),
       ...(extra.draft ? { draft: extra.draft } : {}),
       preview: extra.preview ?? false,
@@ -96,7 +96,7 @@ export function manageAppRoutes(router: Router, s: WebServices): void {
           err.code === 'unauthorized'
         )
           throw err;
-        show(req, res, { error: err.message, status: err.status });
+        await show(req, res, { error: err.message, status: err.status });
       }
     };
   const caller = (req: Request, res: Response) => ({
@@ -125,8 +125,8 @@ export function manageAppRoutes(router: Router, s: WebServices): void {
       });
     }
     if (preview) return show(req, res, { draft, preview: true });
-    await act(() => {
-      s.apps.update(caller(req, res), refOf(req), parsed.data satisfies AppFields);
+    await act(async () => {
+      await s.apps.update(caller(req, res), refOf(req), parsed.data satisfies AppFields);
       return 'saved';
     })(req, res);
   });
@@ -145,9 +145,9 @@ export function manageAppRoutes(router: Router, s: WebServices): void {
 
   router.post(
     `${base}/shelf`,
-    act((req, res, ref) => {
+    act(async (req, res, ref) => {
       const listed = field(formOf(req), 'listed') === 'true';
-      s.apps.setListed(caller(req, res), ref, listed);
+      await s.apps.setListed(caller(req, res), ref, listed);
       return listed ? 'listed' : 'unlisted';
     }),
   );
@@ -181,15 +181,15 @@ export function manageAppRoutes(router: Router, s: WebServices): void {
 
   router.post(
     `${base}/versions/:version/delete`,
-    act((req, res, ref) => {
-      s.versions.remove(caller(req, res), ref, String(req.params.version));
+    act(async (req, res, ref) => {
+      await s.versions.remove(caller(req, res), ref, String(req.params.version));
       return 'version-deleted';
     }),
   );
 
   router.post(
     `${base}/packages`,
-    act((req, res, ref) => {
+    act(async (req, res, ref) => {
       const version = field(formOf(req), 'version');
       if (!version) throw new StoreError('invalid', 'Choose a version for the package.');
       const name =
@@ -197,7 +197,7 @@ export function manageAppRoutes(router: Router, s: WebServices): void {
           .replace(/[^a-zA-Z0-9._-]/g, '-')
           .replace(/^[.-]+/, '')
           .slice(0, 64) || 'package';
-      s.packages.create(caller(req, res), ref, { name, type: 'free', versions: [version] });
+      await s.packages.create(caller(req, res), ref, { name, type: 'free', versions: [version] });
       return 'package';
     }),
   );
@@ -222,8 +222,8 @@ export function manageAppRoutes(router: Router, s: WebServices): void {
 
   router.post(
     `${base}/packages/:package/delete`,
-    act((req, res, ref) => {
-      s.packages.remove(caller(req, res), ref, String(req.params.package));
+    act(async (req, res, ref) => {
+      await s.packages.remove(caller(req, res), ref, String(req.params.package));
       return 'package-deleted';
     }),
   );

@@ -30,24 +30,28 @@ interface MyApp {
 }
 
 export function myStoreRoutes(router: Router, s: WebServices): void {
-  const render = (
+  const render = async (
     ctx: WebContext,
     state: { error?: string; done?: string; namespace?: string; name?: string } = {},
-  ): string => {
+  ): Promise<string> => {
     const me = signedIn(ctx);
     const invitations = s.deps.permissions.ownInvitations(me, 'read')
       ? s.deps.accounts.invitations.forUser(me.userId)
       : [];
     const memberships = s.deps.accounts.namespaces.membershipsOf(me.userId);
-    const groups = memberships.map((m) => ({
-      namespace: m.namespace,
-      role: m.role,
-      apps: s.publishers.page(me, m.namespace).apps.map((app): MyApp => {
-        const ref = { namespace: app.namespace, name: app.name };
-        const versions = s.versions.list(me, ref);
-        return { app, versions, jobs: jobsOf(s, me, ref, versions) };
-      }),
-    }));
+    const groups = await Promise.all(
+      memberships.map(async (m) => ({
+        namespace: m.namespace,
+        role: m.role,
+        apps: await Promise.all(
+          (await s.publishers.page(me, m.namespace)).apps.map(async (app): Promise<MyApp> => {
+            const ref = { namespace: app.namespace, name: app.name };
+            const versions = await s.versions.list(me, ref);
+            return { app, versions, jobs: jobsOf(s, me, ref, versions) };
+          }),
+        ),
+      })),
+    );
     const manageable = memberships.filter((m) => m.role !== 'member').map((m) => m.namespace);
     const body = html`<div class="wrap my-store">
 <h1>My store</h1>
@@ -82,12 +86,12 @@ ${
     });
   };
 
-  router.get('/my', (req, res) => {
+  router.get('/my', async (req, res) => {
     const done = typeof req.query.done === 'string' ? INVITATION_DONE[req.query.done] : undefined;
-    res.set('Cache-Control', 'no-store').send(render(res.locals.web, done ? { done } : {}));
+    res.set('Cache-Control', 'no-store').send(await render(res.locals.web, done ? { done } : {}));
   });
 
-  router.post('/my/apps', (req, res) => {
+  router.post('/my/apps', async (req, res) => {
     const ctx = res.locals.web;
     const me = signedIn(ctx);
     const form = formOf(req);
@@ -96,13 +100,17 @@ ${
     try {
       if (!name.success)
         throw new StoreError('invalid', `Name: ${name.error.issues[0]?.message ?? 'not valid'}`);
-      s.apps.create({ principal: me, address: addressOf(req) }, { namespace, name: name.data }, {});
+      await s.apps.create(
+        { principal: me, address: addressOf(req) },
+        { namespace, name: name.data },
+        {},
+      );
       res.redirect(303, `${manageAppPath({ namespace, name: name.data })}?done=created`);
     } catch (err) {
       if (!(err instanceof StoreError) || err.status >= 500) throw err;
       res
         .status(err.status)
-        .send(render(ctx, { error: err.message, namespace, name: field(form, 'name') }));
+        .send(await render(ctx, { error: err.message, namespace, name: field(form, 'name') }));
     }
   });
 }

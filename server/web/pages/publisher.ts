@@ -6,9 +6,9 @@ import type { WebServices } from '../services.js';
 import { cardList, count } from './parts.js';
 
 export function publisherRoutes(router: Router, s: WebServices): void {
-  router.get('/publishers/:name', (req, res) => {
+  router.get('/publishers/:name', async (req, res) => {
     const ctx = res.locals.web;
-    const page = s.publishers.page(ctx.principal, String(req.params.name));
+    const page = await s.publishers.page(ctx.principal, String(req.params.name));
     const profile = page.profile;
     const name = profile.displayName || profile.name;
     const user = 'bio' in profile ? profile : undefined;
