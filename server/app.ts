@@ -59,7 +59,7 @@ import { BundleReader } from './store/bundle-reader.js';
 import { StoreIndexer } from './store/indexer.js';
 import { Immutability } from './governance/immutability.js';
 import { NamespaceRules } from './governance/namespace-rules.js';
-import { Retention, RetentionSchedule } from './governance/retention.js';
+import { appExists, Retention, RetentionSchedule } from './governance/retention.js';
 import { Quotas } from './governance/quotas.js';
 import { Reindexer } from './store/reindex.js';
 import { cleanSourceCredentials } from './store/migrations/clean-source-credentials.js';
@@ -69,6 +69,7 @@ import { OwnHosts } from './store/sync/own-hosts.js';
 import { syncRoutes } from './routes/sync.js';
 import { AppStats } from './store/stats.js';
 import { VersionIndex } from './store/version-index.js';
+import { appRepositories } from './store/app-repository.js';
 import { webRoutes } from './web/index.js';
 import { appWebhookRoutes, namespaceWebhookRoutes } from './routes/webhooks.js';
 import { createWebhooks } from './webhooks/index.js';
@@ -210,7 +211,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     self: () => ownHosts.addresses(),
   });
   const events = webhooks.events;
-  const versions = new VersionIndex(db, registry, clock, events);
+  const appRepos = appRepositories(store);
+  const versions = new VersionIndex(appRepos, registry, clock, events);
   const reader = new BundleReader(registry);
   const indexer = new StoreIndexer({
     registry,
@@ -271,7 +273,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     events,
   });
   const reindex = new Reindexer({
-    db,
+    repos: appRepos,
     registry,
     reader,
     versions,
@@ -294,7 +296,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     db,
     registry,
     apps: new MirroredApps({ db, registry, versions, namespaces: accounts.namespaces, clock }),
-    state: new MirrorState(db, new AppAccess(db, permissions), clock),
+    state: new MirrorState(db, new AppAccess(appRepos, permissions), clock),
     audit: accounts.audit,
     log: log.child({ module: 'mirror' }),
     clock,
@@ -390,7 +392,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     '/apps',
     appRetentionRoutes({
       rules: namespaceRules,
-      appExists: (namespace, name) => !!versions.findApp({ namespace, name }),
+      // Governance's own check (synchronous) until its routes take the async app repository.
+      appExists: (namespace, name) => appExists(db, { namespace, name }),
     }),
   );
   api.use('/namespaces', namespaceWebhookRoutes(webhooks.service));
@@ -398,6 +401,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     '/apps',
     appRoutes({
       db,
+      repos: appRepos,
       registry,
       versions,
       permissions,
@@ -413,6 +417,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     '/publishers',
     publisherRoutes({
       db,
+      repos: appRepos,
       users: accounts.users,
       namespaces: accounts.namespaces,
       permissions,
@@ -426,6 +431,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     '/app-server',
     rainstoreRoutes({
       db,
+      repos: appRepos,
       registry,
       keys,
       failures: accounts.failures,
@@ -442,6 +448,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   );
   const web = webRoutes({
     db,
+    repos: appRepos,
     registry,
     versions,
     permissions,

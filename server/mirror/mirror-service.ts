@@ -52,13 +52,16 @@ export class MirrorService {
     await Promise.allSettled([...this.running.values()].map((r) => r.done));
   }
 
-  status(): MirrorStatus {
+  async status(): Promise<MirrorStatus> {
     return {
-      items: this.deps.upstreams.map((u) => {
-        const status = this.deps.state.status(u);
-        const run = this.running.get(u.name);
-        return run ? { ...status, state: 'running', progress: run.progress } : status;
-      }),
+      items: await Promise.all(
+        this.deps.upstreams.map(async (u) => {
+          const status = await this.deps.state.status(u);
+          // Read after the await: a run that started or ended meanwhile shows as it is now.
+          const run = this.running.get(u.name);
+          return run ? { ...status, state: 'running' as const, progress: run.progress } : status;
+        }),
+      ),
     };
   }
 

@@ -65,7 +65,7 @@ export class MirrorState {
       .run();
   }
 
-  status(upstream: MirrorUpstream): MirrorUpstreamStatus {
+  async status(upstream: MirrorUpstream): Promise<MirrorUpstreamStatus> {
     const run = this.db
       .select()
       .from(mirrorUpstreams)
@@ -81,11 +81,11 @@ export class MirrorState {
         run && run.startedAt !== null
           ? { startedAt: iso(run.startedAt)!, finishedAt: iso(run.finishedAt), error: run.error }
           : null,
-      apps: this.apps(upstream.name),
+      apps: await this.apps(upstream.name),
     };
   }
 
-  private apps(upstream: string): MirrorAppStatus[] {
+  private async apps(upstream: string): Promise<MirrorAppStatus[]> {
     const runs = new Map(
       this.db
         .select()
@@ -96,17 +96,19 @@ export class MirrorState {
     );
     const rows = this.db.select().from(apps).where(eq(apps.mirrorUpstream, upstream)).all();
     const names = new Set([...rows.map((a) => `${a.namespace}/${a.name}`), ...runs.keys()]);
-    return [...names].sort().map((app): MirrorAppStatus => {
-      const ref = appRefOf(app);
-      const row = ref && rows.find((r) => r.namespace === ref.namespace && r.name === ref.name);
-      const run = runs.get(app);
-      return {
-        app,
-        versions: row ? this.access.versionsOf(row.id, false).map((v) => v.version) : [],
-        bytes: run?.bytes ?? 0,
-        error: run?.error ?? null,
-      };
-    });
+    return Promise.all(
+      [...names].sort().map(async (app): Promise<MirrorAppStatus> => {
+        const ref = appRefOf(app);
+        const row = ref && rows.find((r) => r.namespace === ref.namespace && r.name === ref.name);
+        const run = runs.get(app);
+        return {
+          app,
+          versions: row ? (await this.access.versionsOf(row.id, false)).map((v) => v.version) : [],
+          bytes: run?.bytes ?? 0,
+          error: run?.error ?? null,
+        };
+      }),
+    );
   }
 
   /** Forgets per-app rows of apps no longer held nor followed (an app deleted here, say). */

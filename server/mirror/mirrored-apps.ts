@@ -46,7 +46,7 @@ export class MirroredApps {
       if (!admin) throw new MirroredAppError('no admin user to own the mirrored namespace');
       await namespaces.createOrg(ref.namespace, ref.namespace, admin.id);
     }
-    const existing = index.findApp(ref);
+    const existing = await index.findApp(ref);
     if (existing && existing.mirrorUpstream !== upstream.name) {
       throw new MirroredAppError(
         existing.mirrorUpstream === null
@@ -54,7 +54,7 @@ export class MirroredApps {
           : `${repositoryOf(ref)} is mirrored from upstream "${existing.mirrorUpstream}"`,
       );
     }
-    const row = existing ?? index.ensureApp(ref);
+    const row = existing ?? (await index.ensureApp(ref));
     if (row.mirrorUpstream === upstream.name && row.mirrorUrl === upstream.url) return row;
     return db
       .update(apps)
@@ -130,7 +130,7 @@ export class MirroredApps {
     }
     for (const { version } of gone) {
       await registry.meta.deleteTag(repositoryOf(ref), version);
-      index.remove(ref, version);
+      await index.remove(ref, version);
     }
     return gone.map((g) => g.version);
   }

@@ -95,7 +95,10 @@ function decodeLogo(logo: string | null | undefined): Buffer | undefined {
  * The app's registry name from its display name: ASCII-folded, lower case, runs of other
  * characters as `-`; a short random suffix when that is empty or `taken`.
  */
-export function appSlug(displayName: string, taken: (name: string) => boolean): string {
+export async function appSlug(
+  displayName: string,
+  taken: (name: string) => Promise<boolean>,
+): Promise<string> {
   const base = displayName
     .normalize('NFKD')
     .replace(/[\u0300-\u036f]/g, '')
@@ -103,9 +106,9 @@ export function appSlug(displayName: string, taken: (name: string) => boolean): 
     .replace(/[^a-z0-9]+/g, '-')
     .slice(0, 48)
     .replace(/^-+|-+$/g, '');
-  if (base && !taken(base)) return base;
+  if (base && !(await taken(base))) return base;
   for (;;) {
     const name = `${base || 'app'}-${randomBytes(3).toString('hex')}`;
-    if (!taken(name)) return name;
+    if (!(await taken(name))) return name;
   }
 }

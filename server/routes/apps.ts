@@ -6,6 +6,7 @@ import type { Registry } from '../../registry/index.js';
 import type { AuditLog } from '../accounts/audit-log.js';
 import type { Permissions } from '../auth/permissions.js';
 import type { Db } from '../db/open-database.js';
+import type { AppRepositories } from '../store/app-repository.js';
 import { addressOf } from '../http/authenticate.js';
 import { parseInput } from '../http/validate.js';
 import { AppAccess, type Caller } from '../store/app-access.js';
@@ -55,6 +56,7 @@ export const StatsQuery = z.strictObject({
 
 export interface AppRoutesDeps {
   db: Db;
+  repos: AppRepositories;
   registry: Registry;
   versions: VersionIndex;
   permissions: Permissions;
@@ -70,7 +72,7 @@ export interface AppRoutesDeps {
 
 /** /api/v1/apps: apps, their logo, versions, install templates, packages, shelf and statistics. */
 export function appRoutes(deps: AppRoutesDeps): Router {
-  const access = new AppAccess(deps.db, deps.permissions);
+  const access = new AppAccess(deps.repos, deps.permissions);
   const apps = new AppService({ ...deps, access, log: deps.log.child({ module: 'store.apps' }) });
   const versions = new AppVersions({ ...deps, access });
   const packages = new AppPackages({ ...deps, access });
@@ -148,40 +150,41 @@ export function appRoutes(deps: AppRoutesDeps): Router {
     res.json(await apps.statistics(res.locals.principal, ref(req), days));
   });
 
-  router.get(
-    '/:ns/:app/versions',
-    (req, res) => void res.json({ versions: versions.list(res.locals.principal, ref(req)) }),
-  );
+  router.get('/:ns/:app/versions', async (req, res) => {
+    res.json({ versions: await versions.list(res.locals.principal, ref(req)) });
+  });
 
-  router.get(
-    '/:ns/:app/versions/:version',
-    (req, res) => void res.json(versions.get(res.locals.principal, ref(req), req.params.version)),
-  );
+  router.get('/:ns/:app/versions/:version', async (req, res) => {
+    res.json(await versions.get(res.locals.principal, ref(req), req.params.version));
+  });
 
   router.delete('/:ns/:app/versions/:version', async (req, res) => {
     await versions.remove(caller(req, res.locals.principal), ref(req), req.params.version);
     res.status(204).end();
   });
 
-  router.get('/:ns/:app/versions/:version/install', (req, res) => {
+  router.get('/:ns/:app/versions/:version/install', async (req, res) => {
     const host = publicHost ?? req.get('host') ?? 'localhost';
-    res
-      .set('Cache-Control', 'no-store')
-      .json(versions.install(res.locals.principal, ref(req), req.params.version, host));
+    const template = await versions.install(
+      res.locals.principal,
+      ref(req),
+      req.params.version,
+      host,
+    );
+    res.set('Cache-Control', 'no-store').json(template);
   });
 
-  router.get(
-    '/:ns/:app/packages',
-    (req, res) => void res.json({ packages: packages.list(res.locals.principal, ref(req)) }),
-  );
+  router.get('/:ns/:app/packages', async (req, res) => {
+    res.json({ packages: await packages.list(res.locals.principal, ref(req)) });
+  });
 
-  router.post('/:ns/:app/packages', (req, res) => {
+  router.post('/:ns/:app/packages', async (req, res) => {
     const input = parseInput(NewPackage, req.body, 'package');
-    res.status(201).json(packages.create(caller(req, res.locals.principal), ref(req), input));
+    res.status(201).json(await packages.create(caller(req, res.locals.principal), ref(req), input));
   });
 
-  router.delete('/:ns/:app/packages/:name', (req, res) => {
-    packages.remove(caller(req, res.locals.principal), ref(req), req.params.name);
+  router.delete('/:ns/:app/packages/:name', async (req, res) => {
+    await packages.remove(caller(req, res.locals.principal), ref(req), req.params.name);
     res.status(204).end();
   });
   return router;

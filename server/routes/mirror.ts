@@ -18,12 +18,12 @@ export function mirrorRoutes(deps: {
     return actor;
   };
 
-  router.get('/', (_req, res) => {
+  router.get('/', async (_req, res) => {
     admin(res.locals.principal);
-    res.set('Cache-Control', 'no-store').json(deps.mirror.status());
+    res.set('Cache-Control', 'no-store').json(await deps.mirror.status());
   });
 
-  router.post('/:name/run', (req, res) => {
+  router.post('/:name/run', async (req, res) => {
     const actor = admin(res.locals.principal);
     deps.mirror.run(req.params.name);
     deps.audit.record({
@@ -32,7 +32,7 @@ export function mirrorRoutes(deps: {
       target: req.params.name,
       address: addressOf(req),
     });
-    const item = deps.mirror.status().items.find((i) => i.name === req.params.name);
+    const item = (await deps.mirror.status()).items.find((i) => i.name === req.params.name);
     res.status(202).json(item);
   });
   return router;

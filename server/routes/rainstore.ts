@@ -17,6 +17,7 @@ import type { Permissions } from '../auth/permissions.js';
 import { ANONYMOUS } from '../auth/principal.js';
 import type { PullCredentials } from '../auth/pull-credentials.js';
 import type { Db } from '../db/open-database.js';
+import type { AppRepositories } from '../store/app-repository.js';
 import { users } from '../db/schema.js';
 import { StoreError } from '../errors.js';
 import { AppAccess } from '../store/app-access.js';
@@ -64,6 +65,7 @@ const NewVersion = z.looseObject({
 
 export interface RainstoreRoutesDeps {
   db: Db;
+  repos: AppRepositories;
   registry: Registry;
   keys: AccessKeys;
   /** Wrong access keys count here like at the store API's door. */
@@ -90,7 +92,7 @@ export function rainstoreRoutes(deps: RainstoreRoutesDeps): Router {
   const holds = async (repository: string, tag: string): Promise<boolean> =>
     (await deps.registry.meta.tagDigest(repository, tag)) !== undefined;
   const catalog = new Catalog({ db, permissions });
-  const access = new AppAccess(db, permissions);
+  const access = new AppAccess(deps.repos, permissions);
   const apps = new AppService({ ...deps, access, log });
   const robots = new Robots({ db, keys: deps.keys, clock });
   const publisher = new VersionPublisher({ ...deps, log });
@@ -214,7 +216,10 @@ export function rainstoreRoutes(deps: RainstoreRoutesDeps): Router {
     const input = parseNewApp(req.body);
     const namespace =
       input.orgID && permissions.namespace(p, input.orgID, 'manage-apps') ? input.orgID : p.name;
-    const name = appSlug(input.displayName, (n) => !!access.find({ namespace, name: n }));
+    const name = await appSlug(
+      input.displayName,
+      async (n) => (await access.find({ namespace, name: n })) !== undefined,
+    );
     const created = await apps.create(c, { namespace, name }, input.fields);
     if (input.logo) await apps.setLogo(c, { namespace, name }, input.logo);
     res.json(await detail(req, catalog.visible(p, created.appKey)));

@@ -3,19 +3,14 @@
  * module's: an app the caller may not see is "not found" (its existence is not revealed); one
  * they see but may not change is "forbidden".
  */
-import { and, asc, eq } from 'drizzle-orm';
 import type { Permissions } from '../auth/permissions.js';
 import type { Principal } from '../auth/principal.js';
-import type { Db } from '../db/open-database.js';
-import { apps, packages, versions } from '../db/store-schema.js';
 import { StoreError } from '../errors.js';
 import { compareVersions } from '../search/latest-version.js';
 import type { StatTotals } from './stats.js';
-import type { AppRef } from './version-index.js';
+import type { AppRef, AppRepositories, AppRow, PackageRow, VersionRow } from './app-repository.js';
 
-export type AppRow = typeof apps.$inferSelect;
-export type VersionRow = typeof versions.$inferSelect;
-export type PackageRow = typeof packages.$inferSelect;
+export type { AppRow, PackageRow, VersionRow };
 
 /** Who asks, and from where (for the audit trail). */
 export interface Caller {
@@ -32,39 +27,32 @@ export interface PackageView {
 
 export class AppAccess {
   constructor(
-    private readonly db: Db,
+    readonly repos: AppRepositories,
     private readonly permissions: Permissions,
   ) {}
 
-  find(ref: AppRef): AppRow | undefined {
-    return this.db
-      .select()
-      .from(apps)
-      .where(and(eq(apps.namespace, ref.namespace), eq(apps.name, ref.name)))
-      .get();
+  find(ref: AppRef): Promise<AppRow | undefined> {
+    return this.repos.apps.find(ref);
   }
 
   /** On the shelf: listed by its owner and has a package. */
-  onShelf(app: AppRow): boolean {
-    return (
-      app.listed &&
-      !!this.db.select({ id: packages.id }).from(packages).where(eq(packages.appId, app.id)).get()
-    );
+  async onShelf(app: AppRow): Promise<boolean> {
+    return app.listed && (await this.repos.apps.hasPackage(app.id));
   }
 
   /** The app, when `p` may see it (on the shelf, or `p` is a member or admin); else not_found. */
-  visible(p: Principal, ref: AppRef): AppRow {
-    const app = this.find(ref);
-    if (!app || !this.permissions.seeApp(p, app.namespace, this.onShelf(app))) {
+  async visible(p: Principal, ref: AppRef): Promise<AppRow> {
+    const app = await this.find(ref);
+    if (!app || !this.permissions.seeApp(p, app.namespace, await this.onShelf(app))) {
       throw new StoreError('not_found', `no app ${ref.namespace}/${ref.name}`);
     }
     return app;
   }
 
   /** The app, when `p` may change it (manage-apps on its namespace). */
-  manageable(p: Principal, ref: AppRef): AppRow {
+  async manageable(p: Principal, ref: AppRef): Promise<AppRow> {
     if (p.kind !== 'user') throw new StoreError('unauthorized', 'sign in or send an access key');
-    const app = this.visible(p, ref);
+    const app = await this.visible(p, ref);
     if (!this.permissions.changeApp(p, app.namespace, app.name)) {
       const upstream = this.permissions.mirroredFrom(app.namespace, app.name);
       throw new StoreError(
@@ -89,8 +77,8 @@ export class AppAccess {
   }
 
   /** Versions in the store's order: semver highest first, then the others newest first. */
-  versionsOf(appId: number, withDrafts: boolean): VersionRow[] {
-    const rows = this.db.select().from(versions).where(eq(versions.appId, appId)).all();
+  async versionsOf(appId: number, withDrafts: boolean): Promise<VersionRow[]> {
+    const rows = await this.repos.versions.list(appId);
     return rows
       .filter((v) => withDrafts || v.state !== 'draft')
       .sort((a, b) =>
@@ -101,14 +89,8 @@ export class AppAccess {
       );
   }
 
-  packagesOf(appId: number): PackageView[] {
-    return this.db
-      .select()
-      .from(packages)
-      .where(eq(packages.appId, appId))
-      .orderBy(asc(packages.name))
-      .all()
-      .map(packageView);
+  async packagesOf(appId: number): Promise<PackageView[]> {
+    return (await this.repos.packages.list(appId)).map(packageView);
   }
 }
 

@@ -2,13 +2,11 @@
  * An app's packages: what the shelf offers (type `free`, covering versions that exist and are
  * installable). A listed app with a package is on the shelf (the search triggers follow).
  */
-import { and, eq, inArray } from 'drizzle-orm';
 import type { AuditLog } from '../accounts/audit-log.js';
 import { principalName, type Principal } from '../auth/principal.js';
-import type { Db } from '../db/open-database.js';
-import { packages, versions } from '../db/store-schema.js';
 import { StoreError } from '../errors.js';
 import { packageView, type AppAccess, type Caller, type PackageView } from './app-access.js';
+import type { AppRepositories } from './app-repository.js';
 import { repositoryOf, type AppRef } from './version-index.js';
 
 export interface NewPackage {
@@ -19,74 +17,53 @@ export interface NewPackage {
 
 export class AppPackages {
   constructor(
-    private readonly deps: { db: Db; access: AppAccess; audit: AuditLog; clock: () => number },
+    private readonly deps: {
+      repos: AppRepositories;
+      access: AppAccess;
+      audit: AuditLog;
+      clock: () => number;
+    },
   ) {}
 
-  list(p: Principal, ref: AppRef): PackageView[] {
-    return this.deps.access.packagesOf(this.deps.access.visible(p, ref).id);
+  async list(p: Principal, ref: AppRef): Promise<PackageView[]> {
+    return this.deps.access.packagesOf((await this.deps.access.visible(p, ref)).id);
   }
 
-  create(caller: Caller, ref: AppRef, input: NewPackage): PackageView {
-    const app = this.deps.access.manageable(caller.principal, ref);
+  async create(caller: Caller, ref: AppRef, input: NewPackage): Promise<PackageView> {
+    const app = await this.deps.access.manageable(caller.principal, ref);
     const wanted = [...new Set(input.versions)];
-    return this.deps.db.transaction((tx) => {
-      const found = new Map(
-        tx
-          .select({ version: versions.version, state: versions.state })
-          .from(versions)
-          .where(and(eq(versions.appId, app.id), inArray(versions.version, wanted)))
-          .all()
-          .map((v) => [v.version, v.state]),
-      );
-      const missing = wanted.filter((v) => !found.has(v));
-      if (missing.length > 0)
+    const result = await this.deps.repos.packages.create(app.id, {
+      name: input.name,
+      type: input.type,
+      versions: wanted,
+      createdAt: this.deps.clock(),
+    });
+    switch (result.kind) {
+      case 'missing':
         throw new StoreError(
           'invalid',
-          `no version ${missing.join(', ')} of ${repositoryOf(ref)}`,
-          { field: 'versions', missing },
+          `no version ${result.versions.join(', ')} of ${repositoryOf(ref)}`,
+          { field: 'versions', missing: result.versions },
         );
-      const unready = wanted.filter((v) => found.get(v) !== 'ready');
-      if (unready.length > 0)
-        throw new StoreError('invalid', `version ${unready.join(', ')} is not ready to install`, {
-          field: 'versions',
-          unready,
-        });
-      if (
-        tx
-          .select({ id: packages.id })
-          .from(packages)
-          .where(and(eq(packages.appId, app.id), eq(packages.name, input.name)))
-          .get()
-      ) {
+      case 'unready':
+        throw new StoreError(
+          'invalid',
+          `version ${result.versions.join(', ')} is not ready to install`,
+          { field: 'versions', unready: result.versions },
+        );
+      case 'exists':
         throw new StoreError('conflict', `package ${input.name} exists`, { field: 'name' });
-      }
-      const row = tx
-        .insert(packages)
-        .values({
-          appId: app.id,
-          name: input.name,
-          type: input.type,
-          versions: JSON.stringify(wanted),
-          createdAt: this.deps.clock(),
-        })
-        .returning()
-        .get();
-      this.record(caller, 'package.created', ref, { package: input.name, versions: wanted });
-      return packageView(row);
-    });
+      case 'created':
+        this.record(caller, 'package.created', ref, { package: input.name, versions: wanted });
+        return packageView(result.row);
+    }
   }
 
-  remove(caller: Caller, ref: AppRef, name: string): void {
-    const app = this.deps.access.manageable(caller.principal, ref);
-    this.deps.db.transaction((tx) => {
-      const deleted = tx
-        .delete(packages)
-        .where(and(eq(packages.appId, app.id), eq(packages.name, name)))
-        .run().changes;
-      if (deleted === 0)
-        throw new StoreError('not_found', `no package ${name} of ${repositoryOf(ref)}`);
-      this.record(caller, 'package.deleted', ref, { package: name });
-    });
+  async remove(caller: Caller, ref: AppRef, name: string): Promise<void> {
+    const app = await this.deps.access.manageable(caller.principal, ref);
+    if (!(await this.deps.repos.packages.remove(app.id, name)))
+      throw new StoreError('not_found', `no package ${name} of ${repositoryOf(ref)}`);
+    this.record(caller, 'package.deleted', ref, { package: name });
   }
 
   private record(

@@ -1,22 +1,20 @@
 /**
  * Apps through the store API: create, read, change, list on the shelf, logo, delete. Versions
  * and packages are in app-versions.ts and app-packages.ts. Each method checks the caller through
- * AppAccess (the permission module), writes in one synchronous transaction and audits it.
+ * AppAccess (the permission module), writes through the app repository and audits it.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { eq } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { ImageIndex, ImageManifest, INDEX_MEDIA_TYPES, type Digest } from '../../schemas/oci.js';
 import type { Registry } from '../../registry/index.js';
 import type { AuditLog } from '../accounts/audit-log.js';
 import type { Permissions } from '../auth/permissions.js';
 import { principalName, type Principal } from '../auth/principal.js';
-import type { Db } from '../db/open-database.js';
-import { namespaces } from '../db/schema.js';
-import { apps } from '../db/store-schema.js';
+import type { apps } from '../db/store-schema.js';
 import { StoreError } from '../errors.js';
 import { appView, type AppAccess, type AppRow, type AppView, type Caller } from './app-access.js';
+import type { AppChange, AppRepositories } from './app-repository.js';
 import type { AppStats, StatDay, StatTotals } from './stats.js';
 import { repositoryOf, type AppRef } from './version-index.js';
 import type { StoreEvents } from '../webhooks/store-events.js';
@@ -33,7 +31,7 @@ export interface AppFields {
 }
 
 export interface AppServiceDeps {
-  db: Db;
+  repos: AppRepositories;
   registry: Pick<Registry, 'meta' | 'blobs'>;
   access: AppAccess;
   permissions: Permissions;
@@ -48,8 +46,8 @@ export interface AppServiceDeps {
 export class AppService {
   constructor(private readonly deps: AppServiceDeps) {}
 
-  create(caller: Caller, ref: AppRef, fields: AppFields): Promise<AppView> {
-    const { db, permissions, clock } = this.deps;
+  async create(caller: Caller, ref: AppRef, fields: AppFields): Promise<AppView> {
+    const { repos, permissions, clock } = this.deps;
     const p = caller.principal;
     if (p.kind !== 'user') throw new StoreError('unauthorized', 'sign in or send an access key');
     if (!permissions.namespace(p, ref.namespace, 'manage-apps')) {
@@ -58,75 +56,45 @@ export class AppService {
         `only owners and maintainers of ${ref.namespace} create apps in it`,
       );
     }
-    const app = db.transaction((tx) => {
-      if (
-        !tx
-          .select({ id: namespaces.id })
-          .from(namespaces)
-          .where(eq(namespaces.name, ref.namespace))
-          .get()
-      ) {
-        throw new StoreError('not_found', `no namespace "${ref.namespace}"`);
-      }
-      if (this.deps.access.find(ref))
-        throw new StoreError('conflict', `app ${repositoryOf(ref)} exists`);
-      const now = clock();
-      return tx
-        .insert(apps)
-        .values({
-          appKey: randomBytes(16).toString('hex'),
-          namespace: ref.namespace,
-          name: ref.name,
-          displayName: ref.name,
-          ...columnsOf(fields),
-          createdAt: now,
-          updatedAt: now,
-        })
-        .returning()
-        .get();
+    const now = clock();
+    const app = await repos.apps.create({
+      appKey: randomBytes(16).toString('hex'),
+      namespace: ref.namespace,
+      name: ref.name,
+      displayName: ref.name,
+      ...columnsOf(fields),
+      createdAt: now,
+      updatedAt: now,
     });
+    if (app === 'no_namespace')
+      throw new StoreError('not_found', `no namespace "${ref.namespace}"`);
+    if (app === 'exists') throw new StoreError('conflict', `app ${repositoryOf(ref)} exists`);
     this.record(caller, 'app.created', app, { fields: Object.keys(fields) });
     return this.view(app);
   }
 
-  get(p: Principal, ref: AppRef): Promise<AppView> {
-    return this.view(this.deps.access.visible(p, ref));
+  async get(p: Principal, ref: AppRef): Promise<AppView> {
+    return this.view(await this.deps.access.visible(p, ref));
   }
 
-  update(caller: Caller, ref: AppRef, fields: AppFields): Promise<AppView> {
-    const app = this.deps.access.manageable(caller.principal, ref);
+  async update(caller: Caller, ref: AppRef, fields: AppFields): Promise<AppView> {
+    const app = await this.deps.access.manageable(caller.principal, ref);
     const set = columnsOf(fields);
-    const updated = this.deps.db.transaction((tx) => {
-      const row = tx
-        .update(apps)
-        .set({ ...set, updatedAt: this.deps.clock() })
-        .where(eq(apps.id, app.id))
-        .returning()
-        .get();
-      this.record(caller, 'app.updated', app, { fields: Object.keys(set) });
-      return row;
-    });
+    const updated = await this.change(ref, app, { ...set, updatedAt: this.deps.clock() });
+    this.record(caller, 'app.updated', app, { fields: Object.keys(set) });
     return this.view(updated);
   }
 
-  setListed(caller: Caller, ref: AppRef, listed: boolean): Promise<AppView> {
-    const app = this.deps.access.manageable(caller.principal, ref);
-    const updated = this.deps.db.transaction((tx) => {
-      const row = tx
-        .update(apps)
-        .set({ listed, updatedAt: this.deps.clock() })
-        .where(eq(apps.id, app.id))
-        .returning()
-        .get();
-      this.record(caller, listed ? 'app.listed' : 'app.unlisted', app);
-      this.deps.events?.emit({
-        type: 'listed',
-        namespace: app.namespace,
-        app: app.name,
-        actor: principalName(caller.principal),
-        data: { repository: repositoryOf(app), listed },
-      });
-      return row;
+  async setListed(caller: Caller, ref: AppRef, listed: boolean): Promise<AppView> {
+    const app = await this.deps.access.manageable(caller.principal, ref);
+    const updated = await this.change(ref, app, { listed, updatedAt: this.deps.clock() });
+    this.record(caller, listed ? 'app.listed' : 'app.unlisted', app);
+    this.deps.events?.emit({
+      type: 'listed',
+      namespace: app.namespace,
+      app: app.name,
+      actor: principalName(caller.principal),
+      data: { repository: repositoryOf(app), listed },
     });
     return this.view(updated);
   }
@@ -138,11 +106,10 @@ export class AppService {
    * still listed, and can be deleted again). Garbage collection frees the blob bytes later.
    */
   async remove(caller: Caller, ref: AppRef): Promise<void> {
-    const app = this.deps.access.manageable(caller.principal, ref);
+    const app = await this.deps.access.manageable(caller.principal, ref);
     const repository = repositoryOf(ref);
     const removed = await this.removeRegistryContent(repository);
-    const counts = this.deps.db.transaction((tx) => {
-      tx.delete(apps).where(eq(apps.id, app.id)).run();
+    const counts = await this.deps.repos.apps.remove(app.id, () => {
       this.record(caller, 'app.deleted', app, removed);
       this.deps.events?.emit({
         type: 'delete',
@@ -162,7 +129,7 @@ export class AppService {
 
   /** Stores a PNG, JPEG or SVG logo (told by its bytes) under a content-named key. */
   async setLogo(caller: Caller, ref: AppRef, bytes: Buffer): Promise<AppView> {
-    const app = this.deps.access.manageable(caller.principal, ref);
+    const app = await this.deps.access.manageable(caller.principal, ref);
     const type = logoTypeOf(bytes);
     if (!type)
       throw new StoreError('invalid', 'the logo must be a PNG, JPEG or SVG image', {
@@ -170,16 +137,12 @@ export class AppService {
       });
     const key = `logos/${app.appKey}/${createHash('sha256').update(bytes).digest('hex')}`;
     await this.deps.registry.blobs.driver.write(key, Readable.from([bytes]));
-    const updated = this.deps.db.transaction((tx) => {
-      const row = tx
-        .update(apps)
-        .set({ logoKey: key, logoType: type, updatedAt: this.deps.clock() })
-        .where(eq(apps.id, app.id))
-        .returning()
-        .get();
-      if (row) this.record(caller, 'app.logo', app, { type, bytes: bytes.length });
-      return row;
+    const updated = await this.deps.repos.apps.update(app.id, {
+      logoKey: key,
+      logoType: type,
+      updatedAt: this.deps.clock(),
     });
+    if (updated) this.record(caller, 'app.logo', app, { type, bytes: bytes.length });
     if (!updated) {
       await this.dropLogo(key);
       throw new StoreError('not_found', `no app ${repositoryOf(ref)}`);
@@ -189,7 +152,7 @@ export class AppService {
   }
 
   async logo(p: Principal, ref: AppRef): Promise<{ type: string; body: Readable }> {
-    const app = this.deps.access.visible(p, ref);
+    const app = await this.deps.access.visible(p, ref);
     if (!app.logoKey || !app.logoType) throw new StoreError('not_found', 'the app has no logo');
     const body = await this.deps.registry.blobs.driver.read(app.logoKey).catch((err: unknown) => {
       throw new StoreError('not_found', 'the app has no logo', undefined, { cause: err });
@@ -202,7 +165,7 @@ export class AppService {
    * (members of its namespace) looking at their app are no visitors: never counted.
    */
   async visit(p: Principal, ref: AppRef, visitor: string): Promise<{ counted: boolean }> {
-    const app = this.deps.access.visible(p, ref);
+    const app = await this.deps.access.visible(p, ref);
     if (this.deps.access.ownPeople(p, app)) return { counted: false };
     return { counted: await this.deps.stats.visit(app.id, visitor) };
   }
@@ -213,7 +176,7 @@ export class AppService {
     ref: AppRef,
     days: number,
   ): Promise<{ days: StatDay[]; totals: StatTotals }> {
-    const app = this.deps.access.visible(p, ref);
+    const app = await this.deps.access.visible(p, ref);
     return {
       days: await this.deps.stats.series(app.id, days),
       totals: (await this.deps.stats.totals([app.id])).get(app.id)!,
@@ -222,13 +185,20 @@ export class AppService {
 
   async view(app: AppRow): Promise<AppView> {
     const { access, stats } = this.deps;
-    const latest = access.versionsOf(app.id, false)[0];
+    const latest = (await access.versionsOf(app.id, false))[0];
     return appView(app, {
-      onShelf: access.onShelf(app),
+      onShelf: await access.onShelf(app),
       latestVersion: latest?.version ?? null,
       stats: (await stats.totals([app.id])).get(app.id)!,
-      packages: access.packagesOf(app.id),
+      packages: await access.packagesOf(app.id),
     });
+  }
+
+  /** The changed row; an app deleted meanwhile is not found. */
+  private async change(ref: AppRef, app: AppRow, set: AppChange): Promise<AppRow> {
+    const row = await this.deps.repos.apps.update(app.id, set);
+    if (!row) throw new StoreError('not_found', `no app ${repositoryOf(ref)}`);
+    return row;
   }
 
   private async removeRegistryContent(

@@ -4,15 +4,13 @@
  * every component image pointed at the store's copy by digest (ARCHITECTURE.md §3). A delete takes
  * the registry's removal path, so immutability rules, webhooks and the audit log see it.
  */
-import { and, eq } from 'drizzle-orm';
 import type { Permissions } from '../auth/permissions.js';
 import { principalName, type Principal } from '../auth/principal.js';
 import type { AuditLog } from '../accounts/audit-log.js';
 import { OciError, type Registry } from '../../registry/index.js';
-import type { Db } from '../db/open-database.js';
-import { components, packages, versions } from '../db/store-schema.js';
 import { StoreError } from '../errors.js';
-import { parseStrings, type AppAccess, type Caller, type VersionRow } from './app-access.js';
+import type { AppAccess, Caller, VersionRow } from './app-access.js';
+import type { AppRepositories } from './app-repository.js';
 import type { AppStats } from './stats.js';
 import type { StoreEvents } from '../webhooks/store-events.js';
 import { repositoryOf, type AppRef, type VersionIndex } from './version-index.js';
@@ -41,7 +39,7 @@ export type VersionView = ReturnType<typeof versionView>;
 export class AppVersions {
   constructor(
     private readonly deps: {
-      db: Db;
+      repos: AppRepositories;
       registry: Pick<Registry, 'meta' | 'removeTag'>;
       versions: VersionIndex;
       access: AppAccess;
@@ -54,26 +52,16 @@ export class AppVersions {
   ) {}
 
   /** Members see drafts too; everyone else the versions that can be installed. */
-  list(p: Principal, ref: AppRef): VersionView[] {
-    const app = this.deps.access.visible(p, ref);
-    return this.deps.access
-      .versionsOf(app.id, this.deps.access.member(p, app.namespace))
-      .map(versionView);
+  async list(p: Principal, ref: AppRef): Promise<VersionView[]> {
+    const app = await this.deps.access.visible(p, ref);
+    return (
+      await this.deps.access.versionsOf(app.id, this.deps.access.member(p, app.namespace))
+    ).map(versionView);
   }
 
-  get(p: Principal, ref: AppRef, version: string) {
-    const { row } = this.find(p, ref, version);
-    const parts = this.deps.db
-      .select({
-        serviceKey: components.serviceKey,
-        name: components.name,
-        imageDigest: components.imageDigest,
-        sourceRef: components.sourceRef,
-      })
-      .from(components)
-      .where(eq(components.versionId, row.id))
-      .orderBy(components.serviceKey)
-      .all();
+  async get(p: Principal, ref: AppRef, version: string) {
+    const { row } = await this.find(p, ref, version);
+    const parts = await this.deps.repos.versions.componentsOf(row.id);
     return {
       ...versionView(row),
       components: parts,
@@ -86,12 +74,8 @@ export class AppVersions {
    * Packages stop covering it; a package left with no version is deleted.
    */
   async remove(caller: Caller, ref: AppRef, version: string): Promise<void> {
-    const app = this.deps.access.manageable(caller.principal, ref);
-    const row = this.deps.db
-      .select()
-      .from(versions)
-      .where(and(eq(versions.appId, app.id), eq(versions.version, version)))
-      .get();
+    const app = await this.deps.access.manageable(caller.principal, ref);
+    const row = await this.deps.repos.versions.get(app.id, version);
     if (!row) throw new StoreError('not_found', `no version ${version} of ${repositoryOf(ref)}`);
     const actor = principalName(caller.principal);
     // The registry's removal path, as a DELETE on /v2: immutability rules decide here too. First,
@@ -110,26 +94,16 @@ export class AppVersions {
       // A version row whose tag is gone already: the row still goes.
       if (!(err instanceof OciError && err.code === 'MANIFEST_UNKNOWN')) throw err;
     }
-    this.deps.db.transaction((tx) => {
-      this.deps.versions.remove(ref, version, undefined, actor);
-      for (const pkg of tx.select().from(packages).where(eq(packages.appId, app.id)).all()) {
-        const covered = parseStrings(pkg.versions);
-        if (!covered.includes(version)) continue;
-        const rest = covered.filter((v) => v !== version);
-        if (rest.length === 0) tx.delete(packages).where(eq(packages.id, pkg.id)).run();
-        else
-          tx.update(packages)
-            .set({ versions: JSON.stringify(rest) })
-            .where(eq(packages.id, pkg.id))
-            .run();
-      }
-      this.deps.audit.record({
-        actor,
-        action: 'version.deleted',
-        target: `${repositoryOf(ref)}:${version}`,
-        address: caller.address,
-        detail: { digest: row.manifestDigest },
-      });
+    // The tag's removal event removed the row already when it found the tag; a tag gone before
+    // leaves it to this call.
+    await this.deps.versions.remove(ref, version, undefined, actor);
+    await this.deps.repos.packages.dropVersion(app.id, version);
+    this.deps.audit.record({
+      actor,
+      action: 'version.deleted',
+      target: `${repositoryOf(ref)}:${version}`,
+      address: caller.address,
+      detail: { digest: row.manifestDigest },
     });
   }
 
@@ -137,11 +111,11 @@ export class AppVersions {
    * The template to install `version` from: each component's image is the store's copy by digest
    * (`<host>/<namespace>/<app>@<digest>`) and group_version is the version. Counts one install.
    */
-  install(p: Principal, ref: AppRef, version: string, host: string): unknown {
-    const { app, row } = this.find(p, ref, version);
+  async install(p: Principal, ref: AppRef, version: string, host: string): Promise<unknown> {
+    const { app, row } = await this.find(p, ref, version);
     // ARCHITECTURE §5: installing needs the install right, or a free app on the shelf.
     const freeOnShelf =
-      this.deps.access.onShelf(app) && this.deps.permissions.seeApp(p, app.namespace, true);
+      (await this.deps.access.onShelf(app)) && this.deps.permissions.seeApp(p, app.namespace, true);
     if (!freeOnShelf && !this.deps.permissions.installApp(p, app.namespace, app.name)) {
       if (p.kind === 'anonymous')
         throw new StoreError('unauthorized', 'sign in or send an access key to install this app');
@@ -154,12 +128,10 @@ export class AppVersions {
         { state: row.state },
       );
     const images = new Map(
-      this.deps.db
-        .select({ serviceKey: components.serviceKey, imageDigest: components.imageDigest })
-        .from(components)
-        .where(eq(components.versionId, row.id))
-        .all()
-        .map((c) => [c.serviceKey, c.imageDigest]),
+      (await this.deps.repos.versions.componentsOf(row.id)).map((c) => [
+        c.serviceKey,
+        c.imageDigest,
+      ]),
     );
     const template = JSON.parse(row.template) as Record<string, unknown>;
     template.group_version = row.version;
@@ -186,13 +158,9 @@ export class AppVersions {
     return template;
   }
 
-  private find(p: Principal, ref: AppRef, version: string) {
-    const app = this.deps.access.visible(p, ref);
-    const row = this.deps.db
-      .select()
-      .from(versions)
-      .where(and(eq(versions.appId, app.id), eq(versions.version, version)))
-      .get();
+  private async find(p: Principal, ref: AppRef, version: string) {
+    const app = await this.deps.access.visible(p, ref);
+    const row = await this.deps.repos.versions.get(app.id, version);
     if (!row || (row.state === 'draft' && !this.deps.access.member(p, app.namespace))) {
       throw new StoreError('not_found', `no version ${version} of ${repositoryOf(ref)}`);
     }

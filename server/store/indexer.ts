@@ -40,7 +40,7 @@ export class StoreIndexer {
   readonly guard: ManifestGuard = async ({ repository, tag, manifest, content }) => {
     const app = appRefOf(repository);
     if (!app) return;
-    if (tag !== null && this.deps.versions.isComponentTag(app, tag)) {
+    if (tag !== null && (await this.deps.versions.isComponentTag(app, tag))) {
       throw new OciError('DENIED', `tag ${tag} is kept by the store for a component image`);
     }
     const found = await this.deps.reader.read(repository, manifest, content);
@@ -61,25 +61,50 @@ export class StoreIndexer {
         const entry = this.pending.get(key);
         this.pending.delete(key);
         if (!entry || event.tag === null) return;
-        versions.upsert(app, event.tag, event.digest, entry.content);
-        log.info(
-          { repo: event.repository, version: event.tag, kind: entry.content.kind },
-          'version indexed',
-        );
-        this.announce(app, event.tag, event.digest, entry.content.kind, event.actor);
+        const { tag } = event;
+        this.settle(event, versions.upsert(app, tag, event.digest, entry.content), () => {
+          log.info(
+            { repo: event.repository, version: tag, kind: entry.content.kind },
+            'version indexed',
+          );
+          this.announce(app, tag, event.digest, entry.content.kind, event.actor);
+        });
         return;
       }
       case 'tag.deleted':
-        if (versions.remove(app, event.tag, event.digest, event.actor))
-          log.info({ repo: event.repository, version: event.tag }, 'version removed');
+        this.settle(
+          event,
+          versions.remove(app, event.tag, event.digest, event.actor),
+          (removed) => {
+            if (removed)
+              log.info({ repo: event.repository, version: event.tag }, 'version removed');
+          },
+        );
         return;
       case 'manifest.deleted':
-        for (const tag of event.tags) versions.remove(app, tag, event.digest, event.actor);
+        for (const tag of event.tags)
+          this.settle(event, versions.remove(app, tag, event.digest, event.actor), () => {});
         return;
       case 'manifest.pulled':
         return;
     }
   };
+
+  /**
+   * The registry's listeners are synchronous: the index's write is a promise (settled at once on
+   * SQLite, whose rows are written before the push's response); a failure is logged as the
+   * registry logs a listener's.
+   */
+  private settle<T>(event: RegistryEvent, write: Promise<T>, then: (value: T) => void): void {
+    write
+      .then(then)
+      .catch((err: unknown) =>
+        this.deps.log.error(
+          { err, event: event.type, repo: event.repository },
+          'event listener failed',
+        ),
+      );
+  }
 
   /**
    * A bundle under a version's tag is a version ready to install, however it came (a push, the

@@ -2,15 +2,13 @@
  * The marketplace's publisher page: who publishes (a user's public profile or an organisation)
  * and the apps of theirs the caller may see (the shelf; members see all), with their totals.
  */
-import { asc, eq } from 'drizzle-orm';
 import { publicProfile, type PublicProfile, type Users } from '../accounts/users.js';
 import type { Namespaces } from '../accounts/namespaces.js';
 import type { Permissions } from '../auth/permissions.js';
 import type { Principal } from '../auth/principal.js';
-import type { Db } from '../db/open-database.js';
-import { apps } from '../db/store-schema.js';
 import { StoreError } from '../errors.js';
 import { logoUrl, parseStrings, type AppAccess } from './app-access.js';
+import type { AppRepositories } from './app-repository.js';
 import type { AppStats, StatTotals } from './stats.js';
 
 export interface PublisherApp extends StatTotals {
@@ -36,7 +34,7 @@ export interface PublisherPage {
 export class Publishers {
   constructor(
     private readonly deps: {
-      db: Db;
+      repos: AppRepositories;
       users: Users;
       namespaces: Namespaces;
       permissions: Permissions;
@@ -46,7 +44,7 @@ export class Publishers {
   ) {}
 
   async page(p: Principal, name: string): Promise<PublisherPage> {
-    const { db, users, namespaces, permissions, access, stats } = this.deps;
+    const { repos, users, namespaces, permissions, access, stats } = this.deps;
     const ns = await namespaces.get(name);
     const user = ns?.kind === 'user' ? await users.byName(name) : undefined;
     if (!ns || (ns.kind === 'user' && (!user || user.disabled)))
@@ -58,16 +56,17 @@ export class Publishers {
           displayName: ns.displayName,
           createdAt: new Date(ns.createdAt).toISOString(),
         };
-    const rows = db
-      .select()
-      .from(apps)
-      .where(eq(apps.namespace, ns.name))
-      .orderBy(asc(apps.name))
-      .all()
-      .map((app) => ({ app, onShelf: access.onShelf(app) }))
-      .filter(({ app, onShelf }) => permissions.seeApp(p, app.namespace, onShelf));
+    const rows = (
+      await Promise.all(
+        (await repos.apps.inNamespace(ns.name)).map(async (app) => ({
+          app,
+          onShelf: await access.onShelf(app),
+          latest: (await access.versionsOf(app.id, false))[0],
+        })),
+      )
+    ).filter(({ app, onShelf }) => permissions.seeApp(p, app.namespace, onShelf));
     const totals = await stats.totals(rows.map((r) => r.app.id));
-    const list = rows.map(({ app, onShelf }): PublisherApp => ({
+    const list = rows.map(({ app, onShelf, latest }): PublisherApp => ({
       namespace: app.namespace,
       name: app.name,
       displayName: app.displayName,
@@ -75,7 +74,7 @@ export class Publishers {
       logo: logoUrl(app),
       tags: parseStrings(app.tags),
       categories: parseStrings(app.categories),
-      latestVersion: access.versionsOf(app.id, false)[0]?.version ?? null,
+      latestVersion: latest?.version ?? null,
       onShelf,
       ...totals.get(app.id)!,
       updatedAt: new Date(app.updatedAt).toISOString(),

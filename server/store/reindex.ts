@@ -7,19 +7,23 @@
  * own, not in the registry; an app missing from the rows is created (with a new app key).
  * Version fields that are the store's own (alias, created, update count) are kept.
  *
- * Each app is rebuilt in one synchronous transaction after its tags were read; when a push
+ * Each app is rebuilt in one unit of work (VersionRepository.rebuild) after its tags were read; when a push
  * changed the tags in between, the app is read again.
  */
-import { eq } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { componentTag } from '../../schemas/bundle.js';
 import type { Digest } from '../../schemas/oci.js';
 import type { Registry } from '../../registry/index.js';
-import type { Db } from '../db/open-database.js';
-import { apps, components, versions } from '../db/store-schema.js';
 import { StoreError } from '../errors.js';
+import type { AppRepositories } from './app-repository.js';
 import type { AppContent, BundleReader } from './bundle-reader.js';
-import { appRefOf, repositoryOf, type AppRef, type VersionIndex } from './version-index.js';
+import {
+  appRefOf,
+  repositoryOf,
+  runAfterCommit,
+  type AppRef,
+  type VersionIndex,
+} from './version-index.js';
 
 export interface ReindexReport {
   apps: number;
@@ -40,7 +44,7 @@ const MAX_READS = 3;
 export class Reindexer {
   constructor(
     private readonly deps: {
-      db: Db;
+      repos: AppRepositories;
       registry: Registry;
       reader: BundleReader;
       versions: VersionIndex;
@@ -69,13 +73,7 @@ export class Reindexer {
 
   /** Every app the rows or the registry know of. */
   private async appRefs(): Promise<AppRef[]> {
-    const names = new Set(
-      this.deps.db
-        .select({ namespace: apps.namespace, name: apps.name })
-        .from(apps)
-        .all()
-        .map(repositoryOf),
-    );
+    const names = new Set((await this.deps.repos.apps.refs()).map(repositoryOf));
     for (
       let last = '', page: string[];
       (page = await this.deps.registry.meta.listRepositories(last, 500)).length > 0;
@@ -134,63 +132,47 @@ export class Reindexer {
     return found.filter((f) => !kept.has(`${f.tag}@${f.digest}`));
   }
 
-  /** One transaction: the app's versions go, the tags read are indexed again, kept fields restored. */
-  private rebuild(ref: AppRef, found: ReadTag[]): { versions: number; components: number } {
-    const { db, versions: index, registry } = this.deps;
+  /** One unit of work: the app's versions go, the tags read are indexed again, kept fields restored. */
+  private async rebuild(
+    ref: AppRef,
+    found: ReadTag[],
+  ): Promise<{ versions: number; components: number }> {
+    const { repos, versions: index, registry } = this.deps;
     const repository = repositoryOf(ref);
-    return db.transaction((tx) => {
-      const app = index.findApp(ref);
-      const before = app ? tx.select().from(versions).where(eq(versions.appId, app.id)).all() : [];
-      const oldTags =
-        before.length > 0
-          ? tx
-              .select({ version: versions.version, serviceKey: components.serviceKey })
-              .from(components)
-              .innerJoin(versions, eq(versions.id, components.versionId))
-              .where(eq(versions.appId, app!.id))
-              .all()
-          : [];
-      if (app) tx.delete(versions).where(eq(versions.appId, app.id)).run();
-      let componentCount = 0;
-      for (const f of found) {
-        const id = index.upsert(ref, f.tag, f.digest, f.content);
-        componentCount += f.content.components.length;
-        const old = before.find((v) => v.version === f.tag);
-        if (old) {
-          tx.update(versions)
-            .set({
-              alias: old.alias,
-              createdAt: old.createdAt,
-              updateVersion: old.updateVersion,
-              isPlugin: old.isPlugin,
-              ...(old.manifestDigest === f.digest ? { updatedAt: old.updatedAt } : {}),
-              ...(f.content.annotations['org.opencontainers.image.description']
-                ? {}
-                : { description: old.description }),
-            })
-            .where(eq(versions.id, id))
-            .run();
+    const byTag = new Map(found.map((f) => [f.tag, f]));
+    const tagging: (() => Promise<unknown>)[] = [];
+    await repos.versions.rebuild(
+      ref,
+      found.map((f) => index.upsertInput(ref, f.tag, f.digest, f.content)),
+      (old, input) => ({
+        alias: old.alias,
+        createdAt: old.createdAt,
+        updateVersion: old.updateVersion,
+        isPlugin: old.isPlugin,
+        ...(old.manifestDigest === input.manifestDigest ? { updatedAt: old.updatedAt } : {}),
+        ...(input.content.annotations['org.opencontainers.image.description']
+          ? {}
+          : { description: old.description }),
+      }),
+      ({ old, set }) => {
+        for (const c of set)
+          tagging.push(() =>
+            registry.meta.setTag(repository, componentTag(c.version, c.serviceKey), c.imageDigest),
+          );
+        // Component tags of versions that are gone (the store keeps those tags, so it drops them).
+        const live = new Set(set.map((c) => componentTag(c.version, c.serviceKey)));
+        for (const t of old) {
+          const tag = componentTag(t.version, t.serviceKey);
+          if (!live.has(tag) && !byTag.has(tag))
+            tagging.push(() => registry.meta.deleteTag(repository, tag));
         }
-      }
-      // Component tags of versions that are gone (the store keeps those tags, so it drops them).
-      const live = new Set(
-        found.flatMap((f) =>
-          f.content.kind === 'bundle'
-            ? f.content.components.map((c) => componentTag(f.tag, c.serviceKey))
-            : [],
-        ),
-      );
-      for (const t of oldTags) {
-        const tag = componentTag(t.version, t.serviceKey);
-        if (!live.has(tag) && !found.some((f) => f.tag === tag))
-          // Inside a synchronous SQLite transaction: SQLite's registry writes run before they
-          // return (sqlite-metadata.ts); package E of decision 0003 moves this out of it.
-          void registry.meta.deleteTag(repository, tag);
-      }
-      // A rebuild is no change to the app: keep its update time (listings sort by it).
-      if (app) tx.update(apps).set({ updatedAt: app.updatedAt }).where(eq(apps.id, app.id)).run();
-      return { versions: found.length, components: componentCount };
-    });
+      },
+    );
+    await runAfterCommit(tagging);
+    return {
+      versions: found.length,
+      components: found.reduce((n, f) => n + f.content.components.length, 0),
+    };
   }
 }
 

@@ -39,7 +39,7 @@ export async function appReleases(
 ): Promise<{ app: AppView; publisher: string; releases: Release[] }> {
   const app = await s.apps.get(ANONYMOUS, ref);
   const publisher = await publisherNameOf(s, app.namespace);
-  const candidates = candidatesOf(s, ref, app.displayName || app.name, publisher);
+  const candidates = await candidatesOf(s, ref, app.displayName || app.name, publisher);
   return { app, publisher, releases: newest(s, candidates, limit) };
 }
 
@@ -50,9 +50,13 @@ export async function publisherReleases(
 ): Promise<{ name: string; title: string; createdAt: string; releases: Release[] }> {
   const page = await s.publishers.page(ANONYMOUS, name);
   const title = page.profile.displayName || page.profile.name;
-  const candidates = page.apps.flatMap((a) =>
-    candidatesOf(s, { namespace: a.namespace, name: a.name }, a.displayName || a.name, title),
-  );
+  const candidates = (
+    await Promise.all(
+      page.apps.map((a) =>
+        candidatesOf(s, { namespace: a.namespace, name: a.name }, a.displayName || a.name, title),
+      ),
+    )
+  ).flat();
   return {
     name: page.profile.name,
     title,
@@ -62,15 +66,14 @@ export async function publisherReleases(
 }
 
 /** The versions anyone sees that can be installed. */
-function candidatesOf(
+async function candidatesOf(
   s: WebServices,
   ref: AppRef,
   appTitle: string,
   publisher: string,
-): Candidate[] {
-  const app = s.access.visible(ANONYMOUS, ref);
-  return s.access
-    .versionsOf(app.id, false)
+): Promise<Candidate[]> {
+  const app = await s.access.visible(ANONYMOUS, ref);
+  return (await s.access.versionsOf(app.id, false))
     .filter((row) => row.state === 'ready')
     .map((row) => ({ ref, appTitle, publisher, row }));
 }

@@ -10,6 +10,7 @@ import type { AccessKeys } from '../auth/access-keys.js';
 import type { Permissions } from '../auth/permissions.js';
 import type { Principal } from '../auth/principal.js';
 import type { Db } from '../db/open-database.js';
+import type { AppRepositories } from '../store/app-repository.js';
 import type { SearchService } from '../search/search-service.js';
 import { AppAccess } from '../store/app-access.js';
 import { AppPackages } from '../store/app-packages.js';
@@ -45,6 +46,8 @@ export interface DraftPublisher {
 
 export interface WebDeps {
   db: Db;
+  /** The store's app rows (app-repository.ts). */
+  repos: AppRepositories;
   registry: Registry;
   versions: VersionIndex;
   permissions: Permissions;
@@ -85,8 +88,8 @@ export interface WebServices {
 }
 
 export function webServices(deps: WebDeps): WebServices {
-  const { db, accounts, permissions, stats } = deps;
-  const access = new AppAccess(db, permissions);
+  const { accounts, permissions, stats } = deps;
+  const access = new AppAccess(deps.repos, permissions);
   const common = { ...deps, access, audit: accounts.audit };
   return {
     deps,
@@ -95,7 +98,7 @@ export function webServices(deps: WebDeps): WebServices {
     versions: new AppVersions(common),
     packages: new AppPackages(common),
     publishers: new Publishers({
-      db,
+      repos: deps.repos,
       users: accounts.users,
       namespaces: accounts.namespaces,
       permissions,

@@ -236,7 +236,11 @@ export class ImageSync {
 
   private require(p: Principal, ref: VersionRef, need: 'read' | 'push'): BundleTarget {
     if (p.kind !== 'user') throw new StoreError('unauthorized', 'sign in or send an access key');
-    const app = this.deps.versions.findApp(ref);
+    const app = this.deps.db
+      .select()
+      .from(apps)
+      .where(and(eq(apps.namespace, ref.namespace), eq(apps.name, ref.name)))
+      .get();
     const visible =
       app !== undefined &&
       (this.deps.permissions.namespace(p, ref.namespace, 'read') ||

@@ -51,7 +51,7 @@ export async function loadApp(s: WebServices, req: Request, ctx: WebContext): Pr
     ctx,
     ref,
     app,
-    versions: s.versions.list(p, ref),
+    versions: await s.versions.list(p, ref),
     publisher: await publisherNameOf(s, app.namespace),
     manage: s.deps.permissions.changeApp(p, app.namespace, app.name),
   };

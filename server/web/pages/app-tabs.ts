@@ -39,7 +39,7 @@ export async function versionDetail(
   d: AppPageData,
   version: string,
 ): Promise<VersionDetail> {
-  const got = s.versions.get(d.ctx.principal, d.ref, version);
+  const got = await s.versions.get(d.ctx.principal, d.ref, version);
   const stored = new Map(got.components.map((c) => [c.serviceKey, c]));
   const repository = `${d.app.namespace}/${d.app.name}`;
   const components: VersionDetail['components'] = [];

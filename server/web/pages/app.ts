@@ -73,7 +73,7 @@ export function appRoutes(router: Router, s: WebServices): void {
   router.get('/apps/:ns/:app/versions/:version/template.json', async (req, res) => {
     const d = await loadApp(s, req, res.locals.web);
     const v = pickVersion(d, String(req.params.version))!;
-    const { template } = s.versions.get(d.ctx.principal, d.ref, v.version);
+    const { template } = await s.versions.get(d.ctx.principal, d.ref, v.version);
     res
       .type('application/json')
       .set(

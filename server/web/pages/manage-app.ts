@@ -65,11 +65,11 @@ export function manageAppRoutes(router: Router, s: WebServices): void {
     const ctx = res.locals.web;
     const me = signedIn(ctx);
     const ref = refOf(req);
-    s.access.manageable(me, ref);
+    await s.access.manageable(me, ref);
     const done = typeof req.query.done === 'string' ? DONE[req.query.done] : undefined;
     const page = renderManageApp(ctx, s, {
       app: await s.apps.get(me, ref),
-      versions: s.versions.list(me, ref),
+      versions: await s.versions.list(me, ref),
       ...(extra.error ? { error: extra.error } : done ? { done } : {}),
       ...(extra.draft ? { draft: extra.draft } : {}),
       preview: extra.preview ?? false,
@@ -189,7 +189,7 @@ export function manageAppRoutes(router: Router, s: WebServices): void {
 
   router.post(
     `${base}/packages`,
-    act((req, res, ref) => {
+    act(async (req, res, ref) => {
       const version = field(formOf(req), 'version');
       if (!version) throw new StoreError('invalid', 'Choose a version for the package.');
       const name =
@@ -197,7 +197,7 @@ export function manageAppRoutes(router: Router, s: WebServices): void {
           .replace(/[^a-zA-Z0-9._-]/g, '-')
           .replace(/^[.-]+/, '')
           .slice(0, 64) || 'package';
-      s.packages.create(caller(req, res), ref, { name, type: 'free', versions: [version] });
+      await s.packages.create(caller(req, res), ref, { name, type: 'free', versions: [version] });
       return 'package';
     }),
   );
@@ -222,8 +222,8 @@ export function manageAppRoutes(router: Router, s: WebServices): void {
 
   router.post(
     `${base}/packages/:package/delete`,
-    act((req, res, ref) => {
-      s.packages.remove(caller(req, res), ref, String(req.params.package));
+    act(async (req, res, ref) => {
+      await s.packages.remove(caller(req, res), ref, String(req.params.package));
       return 'package-deleted';
     }),
   );

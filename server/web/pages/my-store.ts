@@ -46,7 +46,7 @@ export function myStoreRoutes(router: Router, s: WebServices): void {
       const apps: MyApp[] = [];
       for (const app of (await s.publishers.page(me, m.namespace)).apps) {
         const ref = { namespace: app.namespace, name: app.name };
-        const versions = s.versions.list(me, ref);
+        const versions = await s.versions.list(me, ref);
         apps.push({ app, versions, jobs: await jobsOf(s, me, ref, versions) });
       }
       groups.push({ namespace: m.namespace, kind: m.kind, role: m.role, apps });
