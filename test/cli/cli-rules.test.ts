@@ -3,7 +3,8 @@
  * sets immutability and retention (changing only what is given), a dry run lists what would go
  * and why the rest stays, a real run removes it and reports the bytes GC freed; then /v2 refuses
  * moving a fixed tag, and `appshelf push` of a published version is refused unless an owner
- * passes `--force` (audited, a newer update time). A maintainer's key is refused (exit 1), a bad command line exits 2.
+ * passes `--force` (audited, a newer update time). A maintainer's key is refused (exit 1), a
+ * bad command line exits 2.
  */
 import { expect } from 'chai';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
