@@ -11,6 +11,7 @@ import { addressOf } from '../http/authenticate.js';
 import { parseInput } from '../http/validate.js';
 import { AppAccess, type Caller } from '../store/app-access.js';
 import { AppPackages } from '../store/app-packages.js';
+import { VersionRemovalQuery } from '../../schemas/version-removal.js';
 import { APP_NAME, APP_NAME_MAX, APP_NAME_RULE, MAX_LOGO_BYTES } from '../../schemas/names.js';
 import { AppService } from '../store/app-service.js';
 import { AppVersions } from '../store/app-versions.js';
@@ -158,9 +159,16 @@ export function appRoutes(deps: AppRoutesDeps): Router {
     res.json(await versions.get(res.locals.principal, ref(req), req.params.version));
   });
 
+  // What else goes is the answer: the packages that lose the version, the shelf (dryRun: only
+  // the answer).
   router.delete('/:ns/:app/versions/:version', async (req, res) => {
-    await versions.remove(caller(req, res.locals.principal), ref(req), req.params.version);
-    res.status(204).end();
+    const { dryRun } = parseInput(VersionRemovalQuery, req.query, 'version deletion');
+    const [who, app, version] = [caller(req, res.locals.principal), ref(req), req.params.version];
+    res.json(
+      dryRun === 'true'
+        ? await versions.removal(who, app, version)
+        : await versions.remove(who, app, version),
+    );
   });
 
   router.get('/:ns/:app/versions/:version/install', async (req, res) => {

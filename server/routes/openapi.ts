@@ -26,6 +26,7 @@ import { Membership, MemberVisibility, NewOrg, OrgChange } from './orgs.js';
 import { SearchQuery } from './search.js';
 import { ProfileChange } from './users.js';
 import { NewWebhook } from '../../schemas/webhooks.js';
+import { VersionRemoval, VersionRemovalQuery } from '../../schemas/version-removal.js';
 import { DeliveriesQuery } from './webhooks.js';
 
 export const OPENAPI_VERSION = '3.1.1';
@@ -549,8 +550,9 @@ const PATHS: Record<string, Partial<Record<Method, Operation>>> = {
       'versions',
       'deleteVersion',
       'user',
-      'Delete a version (its tag in the registry too)',
-      [204, null],
+      'Delete a version (its tag in the registry too); the answer lists what else changed: the packages that lose it (one left empty goes) and whether the app leaves the shelf. dryRun=true: only the answer',
+      [200, VersionRemoval],
+      { query: VersionRemovalQuery },
     ),
   },
   [`${VERSION}/install`]: {

@@ -135,7 +135,7 @@ function versions(
     ) => html`<tr><th scope="row">${x.version}${x.alias ? html` <span class="alias">${x.alias}</span>` : ''}</th><td><span class="badge${x.state === 'ready' ? ' ok' : ''}">${x.state}</span></td><td><time datetime="${x.createdAt}">${day(x.createdAt)}</time></td>
 <td class="actions">
 ${x.state === 'draft' || x.state === 'failed' ? (s.deps.sync ? publishForm(ctx, action(`${v(x.version)}/publish`), x.version) : html`<span class="muted">publishing is not set up</span>`) : ''}
-<form method="post" action="${action(`${v(x.version)}/delete`)}" class="inline" data-confirm="Delete version ${x.version}? Its tag goes from the registry.">${csrfField(ctx)}<button type="submit" class="danger">Delete<span class="visually-hidden"> ${x.version}</span></button></form>
+<a class="button danger" href="${action(`${v(x.version)}/delete`)}">Delete<span class="visually-hidden"> ${x.version}</span>…</a>
 </td></tr>`,
   )}</tbody></table></div>`;
 }

@@ -16,6 +16,7 @@ import { field, formOf, splitList, uploadOf, type Fields } from '../form.js';
 import type { WebServices } from '../services.js';
 import { manageAppPath } from './parts.js';
 import { renderManageApp, type Draft } from './manage-app-view.js';
+import { renderVersionRemoval } from './version-removal-view.js';
 import type { WebhookService } from '../../webhooks/webhook-service.js';
 import { webhookActions } from './webhooks.js';
 import { WEBHOOK_DONE } from './webhooks-view.js';
@@ -178,6 +179,13 @@ export function manageAppRoutes(router: Router, s: WebServices): void {
       return 'publishing';
     }),
   );
+
+  // Deleting asks first, saying what else changes (the packages that lose it, the shelf).
+  router.get(`${base}/versions/:version/delete`, async (req, res) => {
+    const ref = refOf(req);
+    const plan = await s.versions.removal(caller(req, res), ref, String(req.params.version));
+    res.set('Cache-Control', 'no-store').send(renderVersionRemoval(res.locals.web, ref, plan));
+  });
 
   router.post(
     `${base}/versions/:version/delete`,

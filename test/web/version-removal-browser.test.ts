@@ -1,0 +1,102 @@
+/**
+ * Deleting a version in a real browser (issue 16 §2): the Delete link opens a page that says
+ * first what else changes (the package that covers only this version goes, the app leaves the
+ * shelf with its last package), "Keep it" changes nothing, and confirming deletes the version.
+ * The page is checked as every page is (labels, axe-core at both widths, no sideways scrolling)
+ * and kept as screenshots (test/artifacts/screenshots/version-removal-*).
+ */
+import { expect } from 'chai';
+import type { Page } from 'playwright-core';
+import { api, loginWithPhone } from '../helpers/accounts.js';
+import { TestRegistryClient } from '../helpers/registry-client.js';
+import { ADMIN_KEY, startTestServer, type TestServer } from '../helpers/server.js';
+import { findChromium, launchBrowser, watchProblems, type TestBrowser } from './browser.js';
+import { checkPage } from './page-checks.js';
+import { pushApp } from './push-app.js';
+
+describe('web: deleting a version says first what else changes', function () {
+  this.timeout(180_000);
+  let srv: TestServer;
+  let browser: TestBrowser | undefined;
+  let page: Page;
+  let session = '';
+  const problems: string[] = [];
+  const onShelf = async (): Promise<boolean> =>
+    (await api<{ onShelf: boolean }>(srv, 'GET', '/api/v1/apps/olga/shop', { bearer: session }))
+      .body.onShelf;
+
+  before(async function () {
+    const chromium = findChromium();
+    if (!chromium) return this.skip(); // outside CI only: findChromium throws in CI
+    srv = await startTestServer();
+    session = (await loginWithPhone(srv, '+4915112349401', 'olga')).token;
+    const admin = new TestRegistryClient(srv.url, { username: 'admin', password: ADMIN_KEY });
+    for (const v of ['1.0.0', '2.0.0']) await pushApp(admin, 'olga/shop', v);
+    const pkg = await api(srv, 'POST', '/api/v1/apps/olga/shop/packages', {
+      bearer: session,
+      body: { name: 'first', versions: ['1.0.0'] },
+    });
+    expect(pkg.status, pkg.text).to.equal(201);
+    const shelf = await api(srv, 'PUT', '/api/v1/apps/olga/shop/shelf', {
+      bearer: session,
+      body: { listed: true },
+    });
+    expect(shelf.status, shelf.text).to.equal(200);
+    browser = await launchBrowser(chromium);
+    page = browser.page;
+    // The last test's own 404 is the one resource allowed to fail.
+    watchProblems(page, problems, (m) =>
+      m.text().includes('the server responded with a status of 404'),
+    );
+    await browser.context.addCookies([{ name: 'appshelf_session', value: session, url: srv.url }]);
+  });
+
+  after(async () => {
+    await browser?.close();
+    await srv?.close();
+  });
+
+  afterEach(() => {
+    expect(problems, 'script errors and CSP reports').to.deep.equal([]);
+  });
+
+  it('names the package that goes and the shelf the app leaves; "Keep it" changes nothing', async () => {
+    expect(await onShelf()).to.equal(true);
+    await page.goto(`${srv.url}/my/apps/olga/shop`);
+    await page.click('a:has-text("Delete 1.0.0")');
+    expect(await page.textContent('h1')).to.equal('Delete version 1.0.0?');
+    const changes = (await page.textContent('ul.consequences')) ?? '';
+    expect(changes)
+      .to.contain('The package first covers only this version: it is deleted.')
+      .and.contain('The app leaves the shelf');
+    await checkPage(page, 'version-removal-consequences');
+    await page.click('a:text-is("Keep it")');
+    expect(new URL(page.url()).pathname).to.equal('/my/apps/olga/shop');
+    expect(await onShelf()).to.equal(true);
+  });
+
+  it('says when nothing else changes', async () => {
+    await page.goto(`${srv.url}/my/apps/olga/shop/versions/2.0.0/delete`);
+    expect(await page.textContent('#changes-h + p')).to.contain('Nothing else');
+    await checkPage(page, 'version-removal-nothing-else');
+  });
+
+  it('deletes on confirmation: the version, its package, and the app leaves the shelf', async () => {
+    await page.goto(`${srv.url}/my/apps/olga/shop/versions/1.0.0/delete`);
+    await page.click('button:text-is("Delete version 1.0.0")');
+    expect(await page.textContent('[role=status]')).to.contain('The version is deleted.');
+    const versions = await api<{ versions: { version: string }[] }>(
+      srv,
+      'GET',
+      '/api/v1/apps/olga/shop/versions',
+      { bearer: session },
+    );
+    expect(versions.body.versions.map((v) => v.version)).to.deep.equal(['2.0.0']);
+    expect(await onShelf()).to.equal(false);
+  });
+
+  it('answers an unknown version with the not-found page', async () => {
+    const res = await page.goto(`${srv.url}/my/apps/olga/shop/versions/9.9.9/delete`);
+    expect(res?.status()).to.equal(404);
+  });
+});
