@@ -38,6 +38,14 @@ export const apps = sqliteTable(
     /** The `mirror.upstreams` entry this app is copied from (read-only here), with its url then. */
     mirrorUpstream: text('mirror_upstream'),
     mirrorUrl: text('mirror_url'),
+    /**
+     * An administrator's last moderation of the app (moderation.ts): `unlisted` (the owner may
+     * list it again, which clears this) or `taken_down` (off the shelf until an administrator
+     * restores it), with the reason shown to the owner and when.
+     */
+    moderation: text('moderation', { enum: ['unlisted', 'taken_down'] }),
+    moderationReason: text('moderation_reason'),
+    moderatedAt: integer('moderated_at'),
     createdAt: integer('created_at').notNull(),
     updatedAt: integer('updated_at').notNull(),
   },

@@ -11,6 +11,7 @@ import { addressOf } from '../http/authenticate.js';
 import { parseInput } from '../http/validate.js';
 import { AppAccess, type Caller } from '../store/app-access.js';
 import { AppPackages } from '../store/app-packages.js';
+import { ModerationRequest } from '../../schemas/moderation.js';
 import { VersionRemovalQuery } from '../../schemas/version-removal.js';
 import { APP_NAME, APP_NAME_MAX, APP_NAME_RULE, MAX_LOGO_BYTES } from '../../schemas/names.js';
 import { AppService } from '../store/app-service.js';
@@ -134,6 +135,12 @@ export function appRoutes(deps: AppRoutesDeps): Router {
   router.put('/:ns/:app/shelf', async (req, res) => {
     const { listed } = parseInput(Shelf, req.body, 'shelf');
     res.json(await apps.setListed(caller(req, res.locals.principal), ref(req), listed));
+  });
+
+  // Administrators only (AppService.moderate checks): unlist or take down with a reason, restore.
+  router.post('/:ns/:app/moderation', async (req, res) => {
+    const request = parseInput(ModerationRequest, req.body, 'moderation');
+    res.json(await apps.moderate(caller(req, res.locals.principal), ref(req), request));
   });
 
   router.post('/:ns/:app/visit', async (req, res) => {

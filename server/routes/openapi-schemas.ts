@@ -3,6 +3,7 @@
  * and for the test that checks real responses against them. Request bodies are not here: the
  * routes' own schemas are reused. No defaults or transforms: these describe what is sent.
  */
+import { Moderation } from '../../schemas/moderation.js';
 import { z } from 'zod';
 import { ComponentSync, SyncFailure, SyncJobState } from '../../schemas/sync.js';
 import { WebhookEventName, WebhookFormat } from '../../schemas/webhooks.js';
@@ -218,6 +219,9 @@ export const App = z.object({
     .object({ upstream: z.string(), url: z.string() })
     .nullable()
     .describe('the mirror upstream this read-only app is copied from; null for its own apps'),
+  moderation: Moderation.describe(
+    "an administrator's unlisting or takedown in force, with the reason; null: none",
+  ),
   onShelf: z.boolean(),
   latestVersion: z.string().nullable(),
   ...Totals,

@@ -27,6 +27,7 @@ import { SearchQuery } from './search.js';
 import { ProfileChange } from './users.js';
 import { NewWebhook } from '../../schemas/webhooks.js';
 import { VersionRemoval, VersionRemovalQuery } from '../../schemas/version-removal.js';
+import { ModerationRequest } from '../../schemas/moderation.js';
 import { DeliveriesQuery } from './webhooks.js';
 
 export const OPENAPI_VERSION = '3.1.1';
@@ -52,6 +53,7 @@ const REQUEST_SCHEMAS = {
   RetentionRules,
   QuotaSettings,
   NewWebhook,
+  ModerationRequest,
 };
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -518,6 +520,16 @@ const PATHS: Record<string, Partial<Record<Method, Operation>>> = {
     put: op('apps', 'setShelf', 'user', 'List the app on the shelf, or take it off', [200, R.App], {
       body: Shelf,
     }),
+  },
+  [`${APP}/moderation`]: {
+    post: op(
+      'apps',
+      'moderateApp',
+      'admin',
+      'Moderate an app (administrators): unlist it (its owner may list it again) or take it down (off the shelf until restored), with a reason the owner is shown; restore lifts either',
+      [200, R.App],
+      { body: ModerationRequest },
+    ),
   },
   [`${APP}/visit`]: {
     post: op('apps', 'visitApp', 'anyone', 'Count a page view (once per visitor a day)', [

@@ -15,6 +15,7 @@ import { notFoundMessage, sendErrorPage, webErrorHandler } from './errors-page.j
 import { field, formOf, readMultipart } from './form.js';
 import { adminRoutes } from './pages/admin.js';
 import { adminAuditRoutes } from './pages/admin-audit.js';
+import { adminAppRoutes } from './pages/admin-apps.js';
 import { adminUserRoutes } from './pages/admin-users.js';
 import { adminStorageRoutes } from './pages/admin-storage.js';
 import { appRoutes } from './pages/app.js';
@@ -119,6 +120,7 @@ export function webRoutes(deps: WebDeps): { pages: Router; notFound: RequestHand
   profileRoutes(pages, s);
   adminRoutes(pages, s);
   adminUserRoutes(pages, s);
+  adminAppRoutes(pages, s);
   adminAuditRoutes(pages, s);
   adminStorageRoutes(pages, s);
   pages.use((req, res) => void sendErrorPage(res, res.locals.web, 404, notFoundMessage(req)));

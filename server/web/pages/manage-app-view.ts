@@ -105,6 +105,12 @@ function appWebhooks(
 }
 
 function shelf(ctx: WebContext, app: AppView, action: (rest: string) => string): SafeHtml {
+  const m = app.moderation;
+  if (m?.state === 'taken_down')
+    return html`<div class="notice error"><p><strong>An administrator took this app down</strong> on ${day(m.at)}: ${m.reason}</p><p>It stays off the shelf until an administrator restores it.</p></div>`;
+  const unlisted = m
+    ? html`<div class="notice error"><p><strong>An administrator unlisted this app</strong> on ${day(m.at)}: ${m.reason}</p><p>Once that is dealt with you may put it on the shelf again.</p></div>`
+    : '';
   const status = app.onShelf
     ? 'Listed, with a package: everyone sees it in the marketplace.'
     : app.listed
@@ -112,7 +118,7 @@ function shelf(ctx: WebContext, app: AppView, action: (rest: string) => string):
       : app.packages.length
         ? 'It has a package but is not listed: only you and your namespace’s members see it.'
         : 'Not listed and without a package: only you and your namespace’s members see it.';
-  return html`<p>${status}</p>
+  return html`${unlisted}<p>${status}</p>
 <form method="post" action="${action('/shelf')}" class="inline">${csrfField(ctx)}<input type="hidden" name="listed" value="${app.listed ? 'false' : 'true'}">
 <button type="submit"${app.listed ? html` class="secondary"` : ''}>${app.listed ? 'Take it off the shelf' : 'Put it on the shelf'}</button></form>`;
 }
