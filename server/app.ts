@@ -28,6 +28,8 @@ import { tokenEndpoint } from './auth/token-endpoint.js';
 import { TokenService } from './auth/token-service.js';
 import { startCheckpointer } from './db/checkpointer.js';
 import { databaseUsage } from './db/database-usage.js';
+import { AppScreenshots } from './store/app-screenshots.js';
+import { screenshotRepository } from './store/screenshot-repository.js';
 import { runDataMigrations } from './db/data-migrations.js';
 import { type Db } from './db/open-database.js';
 import { openStoreDatabase } from './db/store-database.js';
@@ -396,10 +398,19 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     }),
   );
   api.use('/namespaces', namespaceWebhookRoutes(webhooks.service));
+  const screenshots = new AppScreenshots({
+    repo: screenshotRepository(store),
+    access: new AppAccess(appRepos, permissions),
+    driver: registry.blobs.driver,
+    audit: accounts.audit,
+    log: log.child({ module: 'store.screenshots' }),
+    clock,
+  });
   api.use(
     '/apps',
     appRoutes({
       db,
+      screenshots,
       repos: appRepos,
       registry,
       versions,
@@ -447,6 +458,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   );
   const web = webRoutes({
     db,
+    screenshots,
     repos: appRepos,
     registry,
     versions,

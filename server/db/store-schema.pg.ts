@@ -108,6 +108,22 @@ export const packages = pgTable(
   (t) => [uniqueIndex('packages_app_name').on(t.appId, t.name)],
 );
 
+export const appScreenshots = pgTable(
+  'app_screenshots',
+  {
+    id: id(),
+    appId: integer('app_id')
+      .notNull()
+      .references(() => apps.id, { onDelete: 'cascade' }),
+    storageKey: text('storage_key').notNull(),
+    mediaType: text('media_type').notNull(),
+    caption: text('caption').notNull().default(''),
+    position: integer('position').notNull(),
+    createdAt: millis('created_at').notNull(),
+  },
+  (t) => [index('app_screenshots_app').on(t.appId, t.position)],
+);
+
 export const appStatsDaily = pgTable(
   'app_stats_daily',
   {

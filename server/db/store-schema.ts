@@ -119,6 +119,24 @@ export const packages = sqliteTable(
   (t) => [uniqueIndex('packages_app_name').on(t.appId, t.name)],
 );
 
+/** An app's screenshots, shown on its Overview tab in `position` order (app-screenshots.ts). */
+export const appScreenshots = sqliteTable(
+  'app_screenshots',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    appId: integer('app_id')
+      .notNull()
+      .references(() => apps.id, { onDelete: 'cascade' }),
+    /** Storage key of the image (content-named, under `screenshots/<appKey>/`), and its type. */
+    storageKey: text('storage_key').notNull(),
+    mediaType: text('media_type').notNull(),
+    caption: text('caption').notNull().default(''),
+    position: integer('position').notNull(),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [index('app_screenshots_app').on(t.appId, t.position)],
+);
+
 export const appStatsDaily = sqliteTable(
   'app_stats_daily',
   {

@@ -13,7 +13,16 @@ import { AppAccess, type Caller } from '../store/app-access.js';
 import { AppPackages } from '../store/app-packages.js';
 import { ModerationRequest } from '../../schemas/moderation.js';
 import { VersionRemovalQuery } from '../../schemas/version-removal.js';
-import { APP_NAME, APP_NAME_MAX, APP_NAME_RULE, MAX_LOGO_BYTES } from '../../schemas/names.js';
+import {
+  APP_NAME,
+  APP_NAME_MAX,
+  APP_NAME_RULE,
+  MAX_LOGO_BYTES,
+  MAX_SCREENSHOT_BYTES,
+  MAX_SCREENSHOT_CAPTION,
+} from '../../schemas/names.js';
+import type { AppScreenshots } from '../store/app-screenshots.js';
+import { StoreError } from '../errors.js';
 import { AppService } from '../store/app-service.js';
 import { AppVersions } from '../store/app-versions.js';
 import { visitorOf, type AppStats } from '../store/stats.js';
@@ -52,6 +61,9 @@ export const NewPackage = z.strictObject({
   type: z.literal('free').default('free'),
   versions: z.array(z.string().min(1).max(128)).min(1).max(100),
 });
+export const ScreenshotQuery = z.strictObject({
+  caption: z.string().max(MAX_SCREENSHOT_CAPTION).default(''),
+});
 export const StatsQuery = z.strictObject({
   days: z.coerce.number().int().min(1).max(365).default(30),
 });
@@ -70,6 +82,7 @@ export interface AppRoutesDeps {
   publicUrl?: string | undefined;
   /** Store events (webhooks). */
   events?: StoreEvents | undefined;
+  screenshots: AppScreenshots;
 }
 
 /** /api/v1/apps: apps, their logo, versions, install templates, packages, shelf and statistics. */
@@ -119,6 +132,51 @@ export function appRoutes(deps: AppRoutesDeps): Router {
       res.json(await apps.setLogo(caller(req, res.locals.principal), ref(req), bytes));
     },
   );
+
+  const { screenshots } = deps;
+  const screenshotId = (req: Request): number => {
+    const id = Number(req.params.screenshot);
+    if (!Number.isSafeInteger(id) || id < 1)
+      throw new StoreError('not_found', 'no such screenshot');
+    return id;
+  };
+
+  router.get('/:ns/:app/screenshots', async (req, res) => {
+    res.json({ items: await screenshots.list(res.locals.principal, ref(req)) });
+  });
+
+  // The image is the body (as the logo's), its caption the `caption` query parameter.
+  router.post(
+    '/:ns/:app/screenshots',
+    express.raw({ type: () => true, limit: MAX_SCREENSHOT_BYTES }),
+    async (req, res) => {
+      const { caption } = parseInput(ScreenshotQuery, req.query, 'screenshot');
+      const bytes = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      const added = await screenshots.add(
+        caller(req, res.locals.principal),
+        ref(req),
+        bytes,
+        caption,
+      );
+      res.status(201).json(added);
+    },
+  );
+
+  router.get('/:ns/:app/screenshots/:screenshot', async (req, res) => {
+    const image = await screenshots.image(res.locals.principal, ref(req), screenshotId(req));
+    res.set({
+      'Content-Type': image.type,
+      'Cache-Control': 'public, max-age=300',
+      'X-Content-Type-Options': 'nosniff',
+      'Content-Security-Policy': "default-src 'none'",
+    });
+    await pipeline(image.body, res);
+  });
+
+  router.delete('/:ns/:app/screenshots/:screenshot', async (req, res) => {
+    await screenshots.remove(caller(req, res.locals.principal), ref(req), screenshotId(req));
+    res.status(204).end();
+  });
 
   router.get('/:ns/:app/logo', async (req, res) => {
     const logo = await apps.logo(res.locals.principal, ref(req));

@@ -229,6 +229,13 @@ export const App = z.object({
   createdAt: Timestamp,
   updatedAt: Timestamp,
 });
+export const Screenshot = z.object({
+  id: z.number().int(),
+  url: z.string().describe("the image's path"),
+  caption: z.string(),
+  mediaType: z.enum(['image/png', 'image/jpeg', 'image/webp']),
+});
+export const ScreenshotList = z.object({ items: z.array(Screenshot) });
 export const AppStatistics = z.object({
   days: z.array(z.object({ day: z.string().describe('YYYY-MM-DD'), ...Totals })),
   totals: z.object(Totals),
@@ -402,6 +409,8 @@ export const RESPONSE_SCHEMAS = {
   Version,
   VersionList,
   VersionDetail,
+  Screenshot,
+  ScreenshotList,
   InstallTemplate,
   SyncJob,
   SearchResult,

@@ -6,11 +6,11 @@
  */
 import type { RequestHandler } from 'express';
 import { z } from 'zod';
-import { LOGO_RULE } from '../../schemas/names.js';
+import { LOGO_RULE, SCREENSHOT_RULE } from '../../schemas/names.js';
 import { PublishRequest, RegistryCredential, SyncRetryRequest } from '../../schemas/sync.js';
 import { storeErrorCatalog } from '../errors.js';
 import { GcQuery, UserChange, UserList } from './admin.js';
-import { AppChange, NewApp, NewPackage, Shelf, StatsQuery } from './apps.js';
+import { AppChange, NewApp, NewPackage, ScreenshotQuery, Shelf, StatsQuery } from './apps.js';
 import { Filter as AuditFilter } from './audit.js';
 import { CodeBody, LoginBody } from './auth.js';
 import { NewKey } from './keys.js';
@@ -89,6 +89,7 @@ const PATH_PARAMS: Record<string, string> = {
   webhook: "the webhook's id",
   delivery: "the delivery's id",
   upstream: 'the name of a mirror.upstreams entry',
+  screenshot: "the screenshot's id",
 };
 
 const op = (
@@ -530,6 +531,24 @@ const PATHS: Record<string, Partial<Record<Method, Operation>>> = {
       [200, R.App],
       { body: ModerationRequest },
     ),
+  },
+  [`${APP}/screenshots`]: {
+    get: op('apps', 'listScreenshots', 'anyone', "The app's screenshots, in the order shown", [
+      200,
+      R.ScreenshotList,
+    ]),
+    post: op(
+      'apps',
+      'addScreenshot',
+      'user',
+      `Add a screenshot: the image is the body (${SCREENSHOT_RULE}), the caption a query parameter`,
+      [201, R.Screenshot],
+      { body: 'image', query: ScreenshotQuery },
+    ),
+  },
+  [`${APP}/screenshots/{screenshot}`]: {
+    get: op('apps', 'getScreenshot', 'anyone', 'The screenshot image', [200, 'image']),
+    delete: op('apps', 'removeScreenshot', 'user', 'Remove a screenshot', [204, null]),
   },
   [`${APP}/visit`]: {
     post: op('apps', 'visitApp', 'anyone', 'Count a page view (once per visitor a day)', [

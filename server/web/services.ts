@@ -2,6 +2,7 @@
  * The store's services as the web calls them, in process (the pages never HTTP-call the API).
  * They are the same classes the /api/v1 routes use, over the same database and statistics.
  */
+import type { AppScreenshots } from '../store/app-screenshots.js';
 import type { Logger } from 'pino';
 import type { Registry } from '../../registry/index.js';
 import type { Accounts } from '../accounts/index.js';
@@ -74,6 +75,8 @@ export interface WebDeps {
   syncJobs?: SyncJobs | undefined;
   /** Immutability and retention rules: a namespace's rules page (pages/rules.ts). */
   rules?: NamespaceRules | undefined;
+  /** An app's screenshots: the Overview tab's gallery, the management page's section. */
+  screenshots: AppScreenshots;
 }
 
 export interface WebServices {
@@ -82,6 +85,7 @@ export interface WebServices {
   apps: AppService;
   versions: AppVersions;
   packages: AppPackages;
+  screenshots: AppScreenshots;
   publishers: Publishers;
   /** Organisations and their members (the service /api/v1/orgs uses). */
   orgs: Organisations;
@@ -97,6 +101,7 @@ export function webServices(deps: WebDeps): WebServices {
     apps: new AppService({ ...common, log: deps.log.child({ module: 'store.apps' }) }),
     versions: new AppVersions(common),
     packages: new AppPackages(common),
+    screenshots: deps.screenshots,
     publishers: new Publishers({
       repos: deps.repos,
       users: accounts.users,

@@ -1,5 +1,11 @@
 /** The page for editing one's app (see manage-app.ts for what its forms do). */
-import { LOGO_RULE } from '../../../schemas/names.js';
+import {
+  LOGO_RULE,
+  MAX_SCREENSHOT_CAPTION,
+  MAX_SCREENSHOTS,
+  SCREENSHOT_RULE,
+} from '../../../schemas/names.js';
+import type { ScreenshotView } from '../../store/app-screenshots.js';
 import type { AppView } from '../../store/app-access.js';
 import type { VersionView } from '../../store/app-versions.js';
 import type { WebContext } from '../context.js';
@@ -24,6 +30,7 @@ export interface Draft {
 export interface ManageAppState {
   app: AppView;
   versions: VersionView[];
+  screenshots: ScreenshotView[];
   error?: string;
   done?: string;
   draft?: Draft;
@@ -75,6 +82,7 @@ ${st.preview ? html`<section aria-labelledby="preview-h" class="preview"><h3 id=
 <div class="buttons"><button type="submit">Upload the logo</button></div>
 </form>
 </section>
+${screenshotsSection(ctx, st, action)}
 <section aria-labelledby="versions-h"><h2 id="versions-h">Versions</h2>
 ${versions(ctx, s, st, action)}
 </section>
@@ -121,6 +129,38 @@ function shelf(ctx: WebContext, app: AppView, action: (rest: string) => string):
   return html`${unlisted}<p>${status}</p>
 <form method="post" action="${action('/shelf')}" class="inline">${csrfField(ctx)}<input type="hidden" name="listed" value="${app.listed ? 'false' : 'true'}">
 <button type="submit"${app.listed ? html` class="secondary"` : ''}>${app.listed ? 'Take it off the shelf' : 'Put it on the shelf'}</button></form>`;
+}
+
+/**
+ * The screenshots as the Overview tab shows them (the preview), each with its remove button,
+ * and the upload form while there is room for another.
+ */
+function screenshotsSection(
+  ctx: WebContext,
+  st: ManageAppState,
+  action: (rest: string) => string,
+): SafeHtml {
+  const shots = st.screenshots;
+  const remove = shots.length
+    ? html`<ul class="shot-list">${shots.map(
+        (shot, i) =>
+          html`<li><img src="${shot.url}" alt="${shot.caption || `Screenshot ${i + 1}`}" loading="lazy"><span>${shot.caption || html`<span class="muted">no caption</span>`}</span><form method="post" action="${action(`/screenshots/${shot.id}/delete`)}" class="inline" data-confirm="Remove this screenshot?">${csrfField(ctx)}<button type="submit" class="danger small">Remove<span class="visually-hidden"> screenshot ${i + 1}</span></button></form></li>`,
+      )}</ul>`
+    : html`<p class="empty">No screenshots yet: they show on the app's Overview tab.</p>`;
+  const upload =
+    shots.length < MAX_SCREENSHOTS
+      ? html`<form method="post" action="${action('/screenshots')}" enctype="multipart/form-data" class="stack">${csrfField(ctx)}
+<label for="screenshot">Image (${SCREENSHOT_RULE})</label>
+<input id="screenshot" name="screenshot" type="file" accept="image/png,image/jpeg,image/webp" required>
+<label for="caption">Caption <span class="muted">(optional, at most ${MAX_SCREENSHOT_CAPTION} characters; read aloud for those who cannot see it)</span></label>
+<input id="caption" name="caption" maxlength="${MAX_SCREENSHOT_CAPTION}">
+<div class="buttons"><button type="submit">Add the screenshot</button></div>
+</form>`
+      : html`<p>This app has ${MAX_SCREENSHOTS} screenshots, the most it may have: remove one to add another.</p>`;
+  return html`<section aria-labelledby="shots-h"><h2 id="shots-h">Screenshots</h2>
+${remove}
+${upload}
+</section>`;
 }
 
 function versions(

@@ -42,6 +42,8 @@ const DONE: Record<string, string> = {
   created: 'The app is created. Push a version to it, then put it on the shelf.',
   saved: 'Saved.',
   logo: 'The logo is changed.',
+  screenshot: 'The screenshot is added: see it on the app’s Overview tab.',
+  'screenshot-removed': 'The screenshot is removed.',
   listed: 'The app is listed: it is on the shelf when it has a package.',
   unlisted: 'The app is no longer listed.',
   publishing: 'Publishing started: the images are being copied into the store.',
@@ -71,6 +73,7 @@ export function manageAppRoutes(router: Router, s: WebServices): void {
     const page = renderManageApp(ctx, s, {
       app: await s.apps.get(me, ref),
       versions: await s.versions.list(me, ref),
+      screenshots: await s.screenshots.list(me, ref),
       ...(extra.error ? { error: extra.error } : done ? { done } : {}),
       ...(extra.draft ? { draft: extra.draft } : {}),
       preview: extra.preview ?? false,
@@ -141,6 +144,26 @@ export function manageAppRoutes(router: Router, s: WebServices): void {
         throw new StoreError('too_large', `The logo must be ${LOGO_RULE}.`);
       await s.apps.setLogo(caller(req, res), ref, file.bytes);
       return 'logo';
+    }),
+  );
+
+  router.post(
+    `${base}/screenshots`,
+    act(async (req, res, ref) => {
+      const file = uploadOf(req, 'screenshot'); // read and CSRF-checked by the router (index.ts)
+      if (!file) throw new StoreError('invalid', 'Choose an image file first.');
+      await s.screenshots.add(caller(req, res), ref, file.bytes, field(formOf(req), 'caption'));
+      return 'screenshot';
+    }),
+  );
+
+  router.post(
+    `${base}/screenshots/:id/delete`,
+    act(async (req, res, ref) => {
+      const id = Number(req.params.id);
+      if (!Number.isSafeInteger(id)) throw new StoreError('not_found', 'No such screenshot.');
+      await s.screenshots.remove(caller(req, res), ref, id);
+      return 'screenshot-removed';
     }),
   );
 
