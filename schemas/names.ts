@@ -26,3 +26,7 @@ export const MAX_SCREENSHOTS = 8;
 export const MAX_SCREENSHOT_BYTES = 2 * 1024 * 1024;
 export const MAX_SCREENSHOT_CAPTION = 200;
 export const SCREENSHOT_RULE = `PNG, JPEG or WebP, at most ${MAX_SCREENSHOT_BYTES / 1024 / 1024} MiB each, ${MAX_SCREENSHOTS} per app`;
+
+/** A package's name: the API, the web and the Rainstore market all name packages so. */
+export const PACKAGE_NAME = /^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,63}$/;
+export const PACKAGE_NAME_RULE = '1-64 letters, digits, . _ or -, not starting with . or -';

@@ -20,6 +20,8 @@ import {
   MAX_LOGO_BYTES,
   MAX_SCREENSHOT_BYTES,
   MAX_SCREENSHOT_CAPTION,
+  PACKAGE_NAME,
+  PACKAGE_NAME_RULE,
 } from '../../schemas/names.js';
 import type { AppScreenshots } from '../store/app-screenshots.js';
 import { StoreError } from '../errors.js';
@@ -55,9 +57,7 @@ export const NewApp = z.strictObject({
 export const AppChange = z.strictObject(AppFields);
 export const Shelf = z.strictObject({ listed: z.boolean() });
 export const NewPackage = z.strictObject({
-  name: z
-    .string()
-    .regex(/^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,63}$/, 'must be 1-64 letters, digits, . _ or -'),
+  name: z.string().regex(PACKAGE_NAME, `must be ${PACKAGE_NAME_RULE}`),
   type: z.literal('free').default('free'),
   versions: z.array(z.string().min(1).max(128)).min(1).max(100),
 });

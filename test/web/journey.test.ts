@@ -179,7 +179,7 @@ describe('web: a newcomer publishes an app and a visitor finds it', function () 
     });
     await page.click('button:has-text("Upload the logo")');
     expect(await page.textContent('[role=status]')).to.contain('logo');
-    await page.selectOption('#pkg-version', '1.0.0');
+    await page.check('input[name=versions][value="1.0.0"]');
     await page.click('button:has-text("Create package")');
     expect(await page.textContent('.packages')).to.contain('1.0.0');
     await page.click('button:has-text("Put it on the shelf")');

@@ -44,9 +44,9 @@ describe('web: deleting a version says first what else changes', function () {
     expect(shelf.status, shelf.text).to.equal(200);
     browser = await launchBrowser(chromium);
     page = browser.page;
-    // The last test's own 404 is the one resource allowed to fail.
+    // The last test's own 404 and the refused package name's 400 are the answers allowed to fail.
     watchProblems(page, problems, (m) =>
-      m.text().includes('the server responded with a status of 404'),
+      /the server responded with a status of 40[04]/.test(m.text()),
     );
     await browser.context.addCookies([{ name: 'appshelf_session', value: session, url: srv.url }]);
   });
@@ -81,7 +81,26 @@ describe('web: deleting a version says first what else changes', function () {
     await checkPage(page, 'version-removal-nothing-else');
   });
 
-  it('deletes on confirmation: the version, its package, and the app leaves the shelf', async () => {
+  it('makes a package of both versions from the form; a deletion then only shrinks it', async () => {
+    await page.goto(`${srv.url}/my/apps/olga/shop`);
+    await page.check('input[name=versions][value="2.0.0"]');
+    await page.check('input[name=versions][value="1.0.0"]');
+    await page.fill('#pkg-name', 'bad name!');
+    await page.click('button:text-is("Create package")');
+    expect(await page.textContent('.notice.error')).to.contain('a package name is 1-64 letters');
+    await page.check('input[name=versions][value="1.0.0"]');
+    await page.fill('#pkg-name', 'both');
+    await page.click('button:text-is("Create package")');
+    expect(await page.textContent('ul.packages'))
+      .to.contain('both')
+      .and.contain('2.0.0, 1.0.0');
+    await page.goto(`${srv.url}/my/apps/olga/shop/versions/2.0.0/delete`);
+    expect(await page.textContent('ul.consequences')).to.contain(
+      'The package both loses it and keeps 1 version: 1.0.0.',
+    );
+  });
+
+  it('deletes on confirmation: the version and the package of it alone; the shelf stays', async () => {
     await page.goto(`${srv.url}/my/apps/olga/shop/versions/1.0.0/delete`);
     await page.click('button:text-is("Delete version 1.0.0")');
     expect(await page.textContent('[role=status]')).to.contain('The version is deleted.');
@@ -92,7 +111,8 @@ describe('web: deleting a version says first what else changes', function () {
       { bearer: session },
     );
     expect(versions.body.versions.map((v) => v.version)).to.deep.equal(['2.0.0']);
-    expect(await onShelf()).to.equal(false);
+    expect(await page.textContent('ul.packages')).to.not.contain('first');
+    expect(await onShelf()).to.equal(true); // the package "both" still covers 2.0.0
   });
 
   it('answers an unknown version with the not-found page', async () => {

@@ -1,6 +1,7 @@
 /** The page for editing one's app (see manage-app.ts for what its forms do). */
 import {
   LOGO_RULE,
+  PACKAGE_NAME_RULE,
   MAX_SCREENSHOT_CAPTION,
   MAX_SCREENSHOTS,
   SCREENSHOT_RULE,
@@ -200,9 +201,13 @@ function packages(ctx: WebContext, st: ManageAppState, action: (rest: string) =>
   }
 ${
   ready.length
-    ? html`<form method="post" action="${action('/packages')}" class="stack inline-fields">${csrfField(ctx)}
-<div><label for="pkg-version">Free package of version</label><select id="pkg-version" name="version">${ready.map((x) => html`<option value="${x.version}">${x.version}</option>`)}</select></div>
-<button type="submit">Create package</button></form>`
+    ? html`<form method="post" action="${action('/packages')}" class="stack">${csrfField(ctx)}
+<fieldset><legend>Versions the free package covers</legend>
+${ready.map((x, i) => html`<div class="check"><input type="checkbox" id="pkg-v-${i}" name="versions" value="${x.version}"${i === 0 ? ' checked' : ''}><label for="pkg-v-${i}">${x.version}</label></div>`)}
+</fieldset>
+<label for="pkg-name">Package name <span class="muted">(empty: the newest version chosen; ${PACKAGE_NAME_RULE})</span></label>
+<input id="pkg-name" name="name" maxlength="64">
+<div class="buttons"><button type="submit">Create package</button></div></form>`
     : html`<p class="help">A package needs a version that is ready to install.</p>`
 }`;
 }

@@ -12,7 +12,7 @@ import { LOGO_RULE, MAX_LOGO_BYTES } from '../../../schemas/names.js';
 import type { AppFields } from '../../store/app-service.js';
 import type { AppRef } from '../../store/version-index.js';
 import { signedIn } from '../context.js';
-import { field, formOf, splitList, uploadOf, type Fields } from '../form.js';
+import { field, fieldList, formOf, splitList, uploadOf, type Fields } from '../form.js';
 import type { WebServices } from '../services.js';
 import { manageAppPath } from './parts.js';
 import { renderManageApp, type Draft } from './manage-app-view.js';
@@ -221,14 +221,19 @@ export function manageAppRoutes(router: Router, s: WebServices): void {
   router.post(
     `${base}/packages`,
     act(async (req, res, ref) => {
-      const version = field(formOf(req), 'version');
-      if (!version) throw new StoreError('invalid', 'Choose a version for the package.');
+      const form = formOf(req);
+      const versions = fieldList(form, 'versions');
+      if (!versions.length)
+        throw new StoreError('invalid', 'Choose the versions the package covers.');
+      // The versions are listed newest first: an unnamed package is named after the first chosen.
       const name =
-        version
+        field(form, 'name').trim() ||
+        versions[0]!
           .replace(/[^a-zA-Z0-9._-]/g, '-')
           .replace(/^[.-]+/, '')
-          .slice(0, 64) || 'package';
-      await s.packages.create(caller(req, res), ref, { name, type: 'free', versions: [version] });
+          .slice(0, 64) ||
+        'package';
+      await s.packages.create(caller(req, res), ref, { name, type: 'free', versions });
       return 'package';
     }),
   );
