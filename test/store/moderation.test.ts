@@ -6,10 +6,9 @@
  * search no longer find it. Each change is in the audit log; bad bodies get the documented error.
  */
 import { expect } from 'chai';
-import { api, loginWithPhone } from '../helpers/accounts.js';
-import { TestRegistryClient } from '../helpers/registry-client.js';
+import { api } from '../helpers/accounts.js';
+import { shelvedApp } from '../helpers/shelved-app.js';
 import { ADMIN_KEY, startTestServer, type TestServer } from '../helpers/server.js';
-import { pushApp } from '../web/push-app.js';
 
 interface AppBody {
   listed: boolean;
@@ -34,15 +33,7 @@ describe('store: moderation of apps by an administrator', function () {
 
   before(async () => {
     srv = await startTestServer();
-    owner = (await loginWithPhone(srv, '+4915112349501', 'olga')).token;
-    const admin = new TestRegistryClient(srv.url, { username: 'admin', password: ADMIN_KEY });
-    await pushApp(admin, 'olga/shop', '1.0.0');
-    const pkg = await api(srv, 'POST', `${path}/packages`, {
-      bearer: owner,
-      body: { name: 'first', versions: ['1.0.0'] },
-    });
-    expect(pkg.status, pkg.text).to.equal(201);
-    expect((await shelf(true)).body.onShelf).to.equal(true);
+    owner = await shelvedApp(srv, { phone: '+4915112349501', user: 'olga' }, 'shop');
   });
   after(() => srv?.close());
 

@@ -8,13 +8,12 @@
 import { expect } from 'chai';
 import { MAX_SCREENSHOT_BYTES, MAX_SCREENSHOTS } from '../../schemas/names.js';
 import { api, loginWithPhone } from '../helpers/accounts.js';
+import { shelvedApp } from '../helpers/shelved-app.js';
 import { describeDialects } from '../helpers/dialects.js';
 import { pngImage } from '../helpers/png.js';
-import { TestRegistryClient } from '../helpers/registry-client.js';
 import { seedApp } from '../helpers/seed-rows.js';
-import { ADMIN_KEY, startTestServer, type TestServer } from '../helpers/server.js';
+import { startTestServer, type TestServer } from '../helpers/server.js';
 import { screenshotRepository } from '../../server/store/screenshot-repository.js';
-import { pushApp } from '../web/push-app.js';
 
 interface Shot {
   id: number;
@@ -42,18 +41,8 @@ describe('store API: screenshots of an app', function () {
 
   before(async () => {
     srv = await startTestServer();
-    owner = (await loginWithPhone(srv, '+4915112349701', 'olga')).token;
+    owner = await shelvedApp(srv, { phone: '+4915112349701', user: 'olga' }, 'shop');
     stranger = (await loginWithPhone(srv, '+4915112349702', 'sam')).token;
-    const admin = new TestRegistryClient(srv.url, { username: 'admin', password: ADMIN_KEY });
-    await pushApp(admin, 'olga/shop', '1.0.0');
-    await api(srv, 'POST', '/api/v1/apps/olga/shop/packages', {
-      bearer: owner,
-      body: { name: 'first', versions: ['1.0.0'] },
-    });
-    await api(srv, 'PUT', '/api/v1/apps/olga/shop/shelf', {
-      bearer: owner,
-      body: { listed: true },
-    });
   });
   after(() => srv?.close());
 

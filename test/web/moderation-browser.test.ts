@@ -8,11 +8,10 @@
 import { expect } from 'chai';
 import type { Page } from 'playwright-core';
 import { api, loginWithPhone } from '../helpers/accounts.js';
-import { TestRegistryClient } from '../helpers/registry-client.js';
-import { ADMIN_KEY, startTestServer, type TestServer } from '../helpers/server.js';
+import { shelvedApp } from '../helpers/shelved-app.js';
+import { startTestServer, type TestServer } from '../helpers/server.js';
 import { findChromium, launchBrowser, watchProblems, type TestBrowser } from './browser.js';
 import { checkPage } from './page-checks.js';
-import { pushApp } from './push-app.js';
 
 const ADMIN_PHONE = '+4915112349601';
 
@@ -32,17 +31,7 @@ describe('web: moderation of apps in a browser', function () {
     if (!chromium) return this.skip(); // outside CI only: findChromium throws in CI
     srv = await startTestServer({ auth: { admins: [ADMIN_PHONE] } });
     admin = (await loginWithPhone(srv, ADMIN_PHONE, 'boss')).token;
-    owner = (await loginWithPhone(srv, '+4915112349602', 'olga')).token;
-    const registry = new TestRegistryClient(srv.url, { username: 'admin', password: ADMIN_KEY });
-    await pushApp(registry, 'olga/shop', '1.0.0');
-    await api(srv, 'POST', '/api/v1/apps/olga/shop/packages', {
-      bearer: owner,
-      body: { name: 'first', versions: ['1.0.0'] },
-    });
-    await api(srv, 'PUT', '/api/v1/apps/olga/shop/shelf', {
-      bearer: owner,
-      body: { listed: true },
-    });
+    owner = await shelvedApp(srv, { phone: '+4915112349602', user: 'olga' }, 'shop');
     browser = await launchBrowser(chromium);
     page = browser.page;
     // The refused takedown (a reason of spaces only) is the one answer allowed to be a 400.

@@ -7,13 +7,12 @@
  */
 import { expect } from 'chai';
 import type { Page } from 'playwright-core';
-import { api, loginWithPhone } from '../helpers/accounts.js';
+
+import { shelvedApp } from '../helpers/shelved-app.js';
 import { pngImage } from '../helpers/png.js';
-import { TestRegistryClient } from '../helpers/registry-client.js';
-import { ADMIN_KEY, startTestServer, type TestServer } from '../helpers/server.js';
+import { startTestServer, type TestServer } from '../helpers/server.js';
 import { findChromium, launchBrowser, watchProblems, type TestBrowser } from './browser.js';
 import { checkPage } from './page-checks.js';
-import { pushApp } from './push-app.js';
 
 describe('web: screenshots of an app in a browser', function () {
   this.timeout(180_000);
@@ -27,17 +26,7 @@ describe('web: screenshots of an app in a browser', function () {
     const chromium = findChromium();
     if (!chromium) return this.skip(); // outside CI only: findChromium throws in CI
     srv = await startTestServer();
-    const owner = (await loginWithPhone(srv, '+4915112349801', 'olga')).token;
-    const admin = new TestRegistryClient(srv.url, { username: 'admin', password: ADMIN_KEY });
-    await pushApp(admin, 'olga/shop', '1.0.0');
-    await api(srv, 'POST', '/api/v1/apps/olga/shop/packages', {
-      bearer: owner,
-      body: { name: 'first', versions: ['1.0.0'] },
-    });
-    await api(srv, 'PUT', '/api/v1/apps/olga/shop/shelf', {
-      bearer: owner,
-      body: { listed: true },
-    });
+    const owner = await shelvedApp(srv, { phone: '+4915112349801', user: 'olga' }, 'shop');
     browser = await launchBrowser(chromium);
     page = browser.page;
     // The refused upload below is the one answer allowed to be a 400.

@@ -7,12 +7,11 @@
  */
 import { expect } from 'chai';
 import type { Page } from 'playwright-core';
-import { api, loginWithPhone } from '../helpers/accounts.js';
-import { TestRegistryClient } from '../helpers/registry-client.js';
-import { ADMIN_KEY, startTestServer, type TestServer } from '../helpers/server.js';
+import { api } from '../helpers/accounts.js';
+import { shelvedApp } from '../helpers/shelved-app.js';
+import { startTestServer, type TestServer } from '../helpers/server.js';
 import { findChromium, launchBrowser, watchProblems, type TestBrowser } from './browser.js';
 import { checkPage } from './page-checks.js';
-import { pushApp } from './push-app.js';
 
 describe('web: deleting a version says first what else changes', function () {
   this.timeout(180_000);
@@ -29,19 +28,10 @@ describe('web: deleting a version says first what else changes', function () {
     const chromium = findChromium();
     if (!chromium) return this.skip(); // outside CI only: findChromium throws in CI
     srv = await startTestServer();
-    session = (await loginWithPhone(srv, '+4915112349401', 'olga')).token;
-    const admin = new TestRegistryClient(srv.url, { username: 'admin', password: ADMIN_KEY });
-    for (const v of ['1.0.0', '2.0.0']) await pushApp(admin, 'olga/shop', v);
-    const pkg = await api(srv, 'POST', '/api/v1/apps/olga/shop/packages', {
-      bearer: session,
-      body: { name: 'first', versions: ['1.0.0'] },
-    });
-    expect(pkg.status, pkg.text).to.equal(201);
-    const shelf = await api(srv, 'PUT', '/api/v1/apps/olga/shop/shelf', {
-      bearer: session,
-      body: { listed: true },
-    });
-    expect(shelf.status, shelf.text).to.equal(200);
+    session = await shelvedApp(srv, { phone: '+4915112349401', user: 'olga' }, 'shop', [
+      '1.0.0',
+      '2.0.0',
+    ]);
     browser = await launchBrowser(chromium);
     page = browser.page;
     // The last test's own 404 and the refused package name's 400 are the answers allowed to fail.
