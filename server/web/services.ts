@@ -2,6 +2,7 @@
  * The store's services as the web calls them, in process (the pages never HTTP-call the API).
  * They are the same classes the /api/v1 routes use, over the same database and statistics.
  */
+import type { SyncJobView } from '../../schemas/sync.js';
 import type { AppScreenshots } from '../store/app-screenshots.js';
 import type { Logger } from 'pino';
 import type { Registry } from '../../registry/index.js';
@@ -26,13 +27,6 @@ import type { NamespaceRules } from '../governance/namespace-rules.js';
 import type { Quotas } from '../governance/quotas.js';
 import type { SyncJobs } from '../store/sync/sync-jobs.js';
 
-/** What the web shows of a sync job (schemas/sync.ts SyncJobView). */
-export interface SyncJobSummary {
-  state: string;
-  progress: { done: number; total: number };
-  error: { message: string } | null;
-}
-
 /** Publishing drafts (server/store/sync): optional, the web offers it when the store has it. */
 export interface DraftPublisher {
   publish(
@@ -41,8 +35,8 @@ export interface DraftPublisher {
     input: { credentials?: { registry: string; username: string; password: string }[] },
     /** The Host the request came in on: a reference to it is this store. */
     requestHost?: string,
-  ): SyncJobSummary;
-  status(p: Principal, ref: AppRef & { version: string }): SyncJobSummary;
+  ): SyncJobView | Promise<SyncJobView>;
+  status(p: Principal, ref: AppRef & { version: string }): SyncJobView | Promise<SyncJobView>;
 }
 
 export interface WebDeps {

@@ -17,6 +17,7 @@ import type { WebServices } from '../services.js';
 import { manageAppPath } from './parts.js';
 import { renderManageApp, type Draft } from './manage-app-view.js';
 import { renderVersionRemoval } from './version-removal-view.js';
+import { renderSyncPage } from './sync-view.js';
 import type { WebhookService } from '../../webhooks/webhook-service.js';
 import { webhookActions } from './webhooks.js';
 import { WEBHOOK_DONE } from './webhooks-view.js';
@@ -46,7 +47,6 @@ const DONE: Record<string, string> = {
   'screenshot-removed': 'The screenshot is removed.',
   listed: 'The app is listed: it is on the shelf when it has a package.',
   unlisted: 'The app is no longer listed.',
-  publishing: 'Publishing started: the images are being copied into the store.',
   'version-deleted': 'The version is deleted.',
   package: 'The package is created.',
   'package-deleted': 'The package is deleted.',
@@ -59,6 +59,8 @@ export function manageAppRoutes(router: Router, s: WebServices): void {
     name: String(req.params.app),
   });
   const base = '/my/apps/:ns/:app';
+  const syncPath = (ref: AppRef, version: string): string =>
+    manageAppPath(ref, `/versions/${encodeURIComponent(version)}/sync`);
 
   const show = async (
     req: Request,
@@ -90,8 +92,9 @@ export function manageAppRoutes(router: Router, s: WebServices): void {
     async (req: Request, res: Response) => {
       const ref = refOf(req);
       try {
+        // A notice code for the management page, or a path of its own to go to.
         const done = await handler(req, res, ref);
-        res.redirect(303, `${manageAppPath(ref)}?done=${done}`);
+        res.redirect(303, done.startsWith('/') ? done : `${manageAppPath(ref)}?done=${done}`);
       } catch (err) {
         if (
           !(err instanceof StoreError) ||
@@ -178,7 +181,7 @@ export function manageAppRoutes(router: Router, s: WebServices): void {
 
   router.post(
     `${base}/versions/:version/publish`,
-    act((req, res, ref) => {
+    act(async (req, res, ref) => {
       const sync = s.deps.sync;
       if (!sync)
         throw new StoreError('unavailable', 'Publishing drafts is not available on this store.');
@@ -193,15 +196,26 @@ export function manageAppRoutes(router: Router, s: WebServices): void {
         field(form, 'password').length > 4096
       )
         throw new StoreError('invalid', 'The registry login is too long.');
-      sync.publish(
+      const version = String(req.params.version);
+      await sync.publish(
         signedIn(res.locals.web),
-        { ...ref, version: String(req.params.version) },
+        { ...ref, version },
         credentials.length ? { credentials } : {},
         req.get('host'),
       );
-      return 'publishing';
+      return syncPath(ref, version); // where its progress shows
     }),
   );
+
+  router.get(`${base}/versions/:version/sync`, async (req, res) => {
+    const ref = refOf(req);
+    const me = signedIn(res.locals.web);
+    await s.access.manageable(me, ref);
+    const sync = s.deps.sync;
+    if (!sync) throw new StoreError('not_found', 'Publishing is not set up on this store.');
+    const job = await sync.status(me, { ...ref, version: String(req.params.version) });
+    res.set('Cache-Control', 'no-store').send(renderSyncPage(res.locals.web, ref, job));
+  });
 
   // Deleting asks first, saying what else changes (the packages that lose it, the shelf).
   router.get(`${base}/versions/:version/delete`, async (req, res) => {
