@@ -20,3 +20,13 @@ export const NAMESPACE_NAME_RULE = `${NAMESPACE_MIN}-${NAMESPACE_MAX} lower-case
 /** The largest logo an app may have. */
 export const MAX_LOGO_BYTES = 256 * 1024;
 export const LOGO_RULE = `PNG, JPEG or SVG, at most ${MAX_LOGO_BYTES / 1024} KiB`;
+
+/** An app's screenshots: how many, how large each, and the caption's length. */
+export const MAX_SCREENSHOTS = 8;
+export const MAX_SCREENSHOT_BYTES = 2 * 1024 * 1024;
+export const MAX_SCREENSHOT_CAPTION = 200;
+export const SCREENSHOT_RULE = `PNG, JPEG or WebP, at most ${MAX_SCREENSHOT_BYTES / 1024 / 1024} MiB each, ${MAX_SCREENSHOTS} per app`;
+
+/** A package's name: the API, the web and the Rainstore market all name packages so. */
+export const PACKAGE_NAME = /^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,63}$/;
+export const PACKAGE_NAME_RULE = '1-64 letters, digits, . _ or -, not starting with . or -';

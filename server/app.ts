@@ -27,6 +27,9 @@ import { createRegistryAccess } from './auth/registry-access.js';
 import { tokenEndpoint } from './auth/token-endpoint.js';
 import { TokenService } from './auth/token-service.js';
 import { startCheckpointer } from './db/checkpointer.js';
+import { databaseUsage } from './db/database-usage.js';
+import { AppScreenshots } from './store/app-screenshots.js';
+import { screenshotRepository } from './store/screenshot-repository.js';
 import { runDataMigrations } from './db/data-migrations.js';
 import { type Db } from './db/open-database.js';
 import { openStoreDatabase } from './db/store-database.js';
@@ -135,12 +138,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
           totals: () => registry.totals(),
           syncJobs: () => syncJobs.countByState(),
           quotas: () => quotas.withQuotas(),
-          connections: () => ({
-            main: sqlite.open,
+          database: databaseUsage(store, () => ({
             checkpointer: checkpointer.running,
             search: search.workerRunning,
-          }),
-          sqlite,
+          })),
         },
         log.child({ module: 'metrics' }),
       )
@@ -320,7 +321,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
   const readiness = new Readiness({
     checks: {
-      database: databaseCheck(sqlite, data),
+      database: databaseCheck(store, data),
       storage: storageCheck(registry.blobs.driver, fsStorageRoot(config), data),
     },
     log: log.child({ module: 'health' }),
@@ -397,10 +398,19 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     }),
   );
   api.use('/namespaces', namespaceWebhookRoutes(webhooks.service));
+  const screenshots = new AppScreenshots({
+    repo: screenshotRepository(store),
+    access: new AppAccess(appRepos, permissions),
+    driver: registry.blobs.driver,
+    audit: accounts.audit,
+    log: log.child({ module: 'store.screenshots' }),
+    clock,
+  });
   api.use(
     '/apps',
     appRoutes({
       db,
+      screenshots,
       repos: appRepos,
       registry,
       versions,
@@ -448,6 +458,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   );
   const web = webRoutes({
     db,
+    screenshots,
     repos: appRepos,
     registry,
     versions,

@@ -5,8 +5,11 @@
  * writes are all or nothing and the body is verified against its digest and size here, so a
  * blob half fetched (upstream gone mid-way) or not the one asked for never becomes visible: the
  * client that was streaming sees a cut connection, the next pull starts afresh. The client's
- * last byte goes only once the blob is stored, so a client that has the whole blob can count on
- * the cache having it too.
+ * last byte is held back until the body is whole and its digest checked: a client never holds
+ * a whole blob that was not the one asked for. Storing (the file's flush, fsync and rename, the
+ * row) goes on after that byte: waiting for it cost each cold pull an fsync per blob (tens to
+ * hundreds of ms on a busy disk) for no gain to the client, whose pulls of the same blob in the
+ * meantime wait for it to be stored (the coalescer); if storing fails the next pull fetches.
  *
  * One pass over each upstream chunk: it is hashed and counted, then gathered into a batch that
  * goes to the store's stream and to the client's socket. No stream sits between the upstream's
@@ -46,7 +49,7 @@ export class BlobFill {
   private batchTimer: NodeJS.Timeout | undefined;
   /** Bytes gone to storage so far. */
   private offset = 0;
-  /** The blob's last byte, kept from the client until the blob is stored (see 'end'). */
+  /** The blob's last byte, kept from the client until the body is verified (see finish). */
   private heldBack: Buffer[] = [];
   /** The store's stream is over its buffer: the upstream waits for its next read. */
   private storeFull = false;
@@ -118,11 +121,9 @@ export class BlobFill {
     }
     this.flush();
     this.toStore.push(null);
-    // The client's last byte goes once the blob is stored: whoever has it whole finds it here.
-    this.stored.then(
-      () => this.client?.end(Buffer.concat(this.heldBack)),
-      () => undefined, // fail() cut the client's connection
-    );
+    // Whole and verified: the client's last byte goes now, while the store finishes its copy.
+    this.client?.end(Buffer.concat(this.heldBack));
+    this.heldBack = [];
   }
 
   /** The fetch, the check or the store failed: nothing is stored, the client sees a cut. */

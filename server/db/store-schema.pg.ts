@@ -39,6 +39,9 @@ export const apps = pgTable(
     listed: boolean('listed').notNull().default(false),
     mirrorUpstream: text('mirror_upstream'),
     mirrorUrl: text('mirror_url'),
+    moderation: text('moderation', { enum: ['unlisted', 'taken_down'] }),
+    moderationReason: text('moderation_reason'),
+    moderatedAt: millis('moderated_at'),
     createdAt: millis('created_at').notNull(),
     updatedAt: millis('updated_at').notNull(),
   },
@@ -103,6 +106,22 @@ export const packages = pgTable(
     createdAt: millis('created_at').notNull(),
   },
   (t) => [uniqueIndex('packages_app_name').on(t.appId, t.name)],
+);
+
+export const appScreenshots = pgTable(
+  'app_screenshots',
+  {
+    id: id(),
+    appId: integer('app_id')
+      .notNull()
+      .references(() => apps.id, { onDelete: 'cascade' }),
+    storageKey: text('storage_key').notNull(),
+    mediaType: text('media_type').notNull(),
+    caption: text('caption').notNull().default(''),
+    position: integer('position').notNull(),
+    createdAt: millis('created_at').notNull(),
+  },
+  (t) => [index('app_screenshots_app').on(t.appId, t.position)],
 );
 
 export const appStatsDaily = pgTable(

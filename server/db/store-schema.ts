@@ -38,6 +38,14 @@ export const apps = sqliteTable(
     /** The `mirror.upstreams` entry this app is copied from (read-only here), with its url then. */
     mirrorUpstream: text('mirror_upstream'),
     mirrorUrl: text('mirror_url'),
+    /**
+     * An administrator's last moderation of the app (moderation.ts): `unlisted` (the owner may
+     * list it again, which clears this) or `taken_down` (off the shelf until an administrator
+     * restores it), with the reason shown to the owner and when.
+     */
+    moderation: text('moderation', { enum: ['unlisted', 'taken_down'] }),
+    moderationReason: text('moderation_reason'),
+    moderatedAt: integer('moderated_at'),
     createdAt: integer('created_at').notNull(),
     updatedAt: integer('updated_at').notNull(),
   },
@@ -109,6 +117,24 @@ export const packages = sqliteTable(
     createdAt: integer('created_at').notNull(),
   },
   (t) => [uniqueIndex('packages_app_name').on(t.appId, t.name)],
+);
+
+/** An app's screenshots, shown on its Overview tab in `position` order (app-screenshots.ts). */
+export const appScreenshots = sqliteTable(
+  'app_screenshots',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    appId: integer('app_id')
+      .notNull()
+      .references(() => apps.id, { onDelete: 'cascade' }),
+    /** Storage key of the image (content-named, under `screenshots/<appKey>/`), and its type. */
+    storageKey: text('storage_key').notNull(),
+    mediaType: text('media_type').notNull(),
+    caption: text('caption').notNull().default(''),
+    position: integer('position').notNull(),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [index('app_screenshots_app').on(t.appId, t.position)],
 );
 
 export const appStatsDaily = sqliteTable(

@@ -5,19 +5,23 @@
  */
 import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
-import type Database from 'better-sqlite3';
 import type { StorageDriver } from '../../registry/index.js';
+import type { StoreDatabase } from '../db/store-database.js';
 import type { Check } from './readiness.js';
 
 /** The key /readyz HEADs on S3: absent is fine (stat answers undefined), unreachable is not. */
 export const READY_PROBE_KEY = '_readyz';
 
-/** SQLite answers a query, and its folder takes writes (the WAL and its checkpoints need them). */
-export function databaseCheck(sqlite: Database.Database, dataDir: string): Check {
+/**
+ * The database answers a query (PostgreSQL: through the pool, so a pool with every connection
+ * stuck reports not ready); on SQLite its folder also takes writes (the WAL and its checkpoints
+ * need them).
+ */
+export function databaseCheck(store: StoreDatabase, dataDir: string): Check {
   return async () => {
-    sqlite.prepare('select 1').get();
-    await access(dataDir, constants.W_OK);
-    return { dialect: 'sqlite' };
+    await store.ping();
+    if (store.dialect === 'sqlite') await access(dataDir, constants.W_OK);
+    return { dialect: store.dialect };
   };
 }
 

@@ -3,23 +3,22 @@
  * database at scrape time, by `refresh`), garbage collection and search (counted as they happen,
  * which is seldom enough for prom-client), and the database's connections and size.
  */
-import { statSync } from 'node:fs';
-import type Database from 'better-sqlite3';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { GcReport, RegistryTotals } from '../../registry/index.js';
 import type { SyncJobState } from '../../schemas/sync.js';
+import type { DatabaseUsage } from '../db/database-usage.js';
 
-/** SQLite has no pool: each of these threads holds one connection of its own while it runs. */
-export type DbConnection = 'main' | 'checkpointer' | 'search';
+type MaybePromise<T> = T | Promise<T>;
 
 /** Where the figures read at scrape time come from. */
 export interface StoreSources {
   totals(): RegistryTotals | Promise<RegistryTotals>;
-  syncJobs(): Record<SyncJobState, number>;
-  connections(): Record<DbConnection, boolean>;
+  syncJobs(): MaybePromise<Record<SyncJobState, number>>;
   /** Namespaces with a quota and their usage (the quota gauges' only label values). */
-  quotas?: () => { namespace: string; usedBytes: number; limitBytes: number; warnBytes: number }[];
-  sqlite: Database.Database;
+  quotas?: () => MaybePromise<
+    { namespace: string; usedBytes: number; limitBytes: number; warnBytes: number }[]
+  >;
+  database(): Promise<DatabaseUsage>;
 }
 
 const GC_DELETED = {
@@ -34,6 +33,7 @@ export class StoreMetrics {
   private readonly syncJobs: Gauge<'kind' | 'state'>;
   private readonly connections: Gauge<'connection'>;
   private readonly dbSize: Gauge<'file'>;
+  private readonly dbWaiting: Gauge;
   private readonly quotaGauges: Record<
     'usedBytes' | 'limitBytes' | 'warnBytes',
     Gauge<'namespace'>
@@ -69,7 +69,9 @@ export class StoreMetrics {
     });
     this.connections = new Gauge({
       name: 'appshelf_db_connections',
-      help: 'Open SQLite connections (no pool: one per thread that uses the database).',
+      help:
+        'Database connections: on SQLite one per thread that opens it (main, checkpointer, ' +
+        "search; 1 open), on PostgreSQL the pool's busy and idle ones.",
       labelNames: ['connection'],
       registers,
     });
@@ -93,10 +95,14 @@ export class StoreMetrics {
     };
     this.dbSize = new Gauge({
       name: 'appshelf_db_size_bytes',
-      help: 'Size of the SQLite database file and of its write-ahead log.',
+      help: 'Size of the database (SQLite: the file and its write-ahead log).',
       labelNames: ['file'],
       registers,
     });
+    this.dbWaiting = gauge(
+      'appshelf_db_pool_waiting',
+      'Queries waiting for a pooled database connection (PostgreSQL; SQLite has no pool).',
+    );
     this.gcRuns = new Counter({
       name: 'appshelf_registry_gc_runs_total',
       help: 'Garbage collection runs, by dry run and result.',
@@ -134,21 +140,20 @@ export class StoreMetrics {
     const totals = await sources.totals();
     for (const key of Object.keys(this.stored) as (keyof RegistryTotals)[])
       this.stored[key].set(totals[key]);
-    for (const [state, n] of Object.entries(sources.syncJobs()))
+    for (const [state, n] of Object.entries(await sources.syncJobs()))
       this.syncJobs.set({ kind: 'image', state }, n);
-    for (const [connection, open] of Object.entries(sources.connections()))
-      this.connections.set({ connection }, open ? 1 : 0);
     if (sources.quotas) {
+      const quotas = await sources.quotas();
       for (const gauge of Object.values(this.quotaGauges)) gauge.reset(); // a removed quota goes
-      for (const q of sources.quotas())
+      for (const q of quotas)
         for (const key of ['usedBytes', 'limitBytes', 'warnBytes'] as const)
           this.quotaGauges[key].set({ namespace: q.namespace }, q[key]);
     }
-    const { sqlite } = sources;
-    const pages = sqlite.pragma('page_count', { simple: true }) as number;
-    const pageSize = sqlite.pragma('page_size', { simple: true }) as number;
-    this.dbSize.set({ file: 'database' }, pages * pageSize);
-    this.dbSize.set({ file: 'wal' }, fileSize(`${sqlite.name}-wal`));
+    const usage = await sources.database();
+    for (const [connection, n] of Object.entries(usage.connections))
+      this.connections.set({ connection }, n);
+    for (const [file, bytes] of Object.entries(usage.sizes)) this.dbSize.set({ file }, bytes);
+    this.dbWaiting.set(usage.waiting);
   }
 
   gcFinished(dryRun: boolean, report: GcReport | undefined): void {
@@ -161,13 +166,5 @@ export class StoreMetrics {
 
   searched(seconds: number, cached: boolean): void {
     (cached ? this.searchHit : this.searchMiss).observe(seconds);
-  }
-}
-
-function fileSize(path: string): number {
-  try {
-    return statSync(path).size;
-  } catch {
-    return 0; // no write-ahead log right now
   }
 }

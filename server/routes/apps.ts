@@ -11,7 +11,20 @@ import { addressOf } from '../http/authenticate.js';
 import { parseInput } from '../http/validate.js';
 import { AppAccess, type Caller } from '../store/app-access.js';
 import { AppPackages } from '../store/app-packages.js';
-import { APP_NAME, APP_NAME_MAX, APP_NAME_RULE, MAX_LOGO_BYTES } from '../../schemas/names.js';
+import { ModerationRequest } from '../../schemas/moderation.js';
+import { VersionRemovalQuery } from '../../schemas/version-removal.js';
+import {
+  APP_NAME,
+  APP_NAME_MAX,
+  APP_NAME_RULE,
+  MAX_LOGO_BYTES,
+  MAX_SCREENSHOT_BYTES,
+  MAX_SCREENSHOT_CAPTION,
+  PACKAGE_NAME,
+  PACKAGE_NAME_RULE,
+} from '../../schemas/names.js';
+import type { AppScreenshots } from '../store/app-screenshots.js';
+import { StoreError } from '../errors.js';
 import { AppService } from '../store/app-service.js';
 import { AppVersions } from '../store/app-versions.js';
 import { visitorOf, type AppStats } from '../store/stats.js';
@@ -44,11 +57,12 @@ export const NewApp = z.strictObject({
 export const AppChange = z.strictObject(AppFields);
 export const Shelf = z.strictObject({ listed: z.boolean() });
 export const NewPackage = z.strictObject({
-  name: z
-    .string()
-    .regex(/^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,63}$/, 'must be 1-64 letters, digits, . _ or -'),
+  name: z.string().regex(PACKAGE_NAME, `must be ${PACKAGE_NAME_RULE}`),
   type: z.literal('free').default('free'),
   versions: z.array(z.string().min(1).max(128)).min(1).max(100),
+});
+export const ScreenshotQuery = z.strictObject({
+  caption: z.string().max(MAX_SCREENSHOT_CAPTION).default(''),
 });
 export const StatsQuery = z.strictObject({
   days: z.coerce.number().int().min(1).max(365).default(30),
@@ -68,6 +82,7 @@ export interface AppRoutesDeps {
   publicUrl?: string | undefined;
   /** Store events (webhooks). */
   events?: StoreEvents | undefined;
+  screenshots: AppScreenshots;
 }
 
 /** /api/v1/apps: apps, their logo, versions, install templates, packages, shelf and statistics. */
@@ -118,6 +133,51 @@ export function appRoutes(deps: AppRoutesDeps): Router {
     },
   );
 
+  const { screenshots } = deps;
+  const screenshotId = (req: Request): number => {
+    const id = Number(req.params.screenshot);
+    if (!Number.isSafeInteger(id) || id < 1)
+      throw new StoreError('not_found', 'no such screenshot');
+    return id;
+  };
+
+  router.get('/:ns/:app/screenshots', async (req, res) => {
+    res.json({ items: await screenshots.list(res.locals.principal, ref(req)) });
+  });
+
+  // The image is the body (as the logo's), its caption the `caption` query parameter.
+  router.post(
+    '/:ns/:app/screenshots',
+    express.raw({ type: () => true, limit: MAX_SCREENSHOT_BYTES }),
+    async (req, res) => {
+      const { caption } = parseInput(ScreenshotQuery, req.query, 'screenshot');
+      const bytes = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      const added = await screenshots.add(
+        caller(req, res.locals.principal),
+        ref(req),
+        bytes,
+        caption,
+      );
+      res.status(201).json(added);
+    },
+  );
+
+  router.get('/:ns/:app/screenshots/:screenshot', async (req, res) => {
+    const image = await screenshots.image(res.locals.principal, ref(req), screenshotId(req));
+    res.set({
+      'Content-Type': image.type,
+      'Cache-Control': 'public, max-age=300',
+      'X-Content-Type-Options': 'nosniff',
+      'Content-Security-Policy': "default-src 'none'",
+    });
+    await pipeline(image.body, res);
+  });
+
+  router.delete('/:ns/:app/screenshots/:screenshot', async (req, res) => {
+    await screenshots.remove(caller(req, res.locals.principal), ref(req), screenshotId(req));
+    res.status(204).end();
+  });
+
   router.get('/:ns/:app/logo', async (req, res) => {
     const logo = await apps.logo(res.locals.principal, ref(req));
     res.set({
@@ -133,6 +193,12 @@ export function appRoutes(deps: AppRoutesDeps): Router {
   router.put('/:ns/:app/shelf', async (req, res) => {
     const { listed } = parseInput(Shelf, req.body, 'shelf');
     res.json(await apps.setListed(caller(req, res.locals.principal), ref(req), listed));
+  });
+
+  // Administrators only (AppService.moderate checks): unlist or take down with a reason, restore.
+  router.post('/:ns/:app/moderation', async (req, res) => {
+    const request = parseInput(ModerationRequest, req.body, 'moderation');
+    res.json(await apps.moderate(caller(req, res.locals.principal), ref(req), request));
   });
 
   router.post('/:ns/:app/visit', async (req, res) => {
@@ -158,9 +224,16 @@ export function appRoutes(deps: AppRoutesDeps): Router {
     res.json(await versions.get(res.locals.principal, ref(req), req.params.version));
   });
 
+  // What else goes is the answer: the packages that lose the version, the shelf (dryRun: only
+  // the answer).
   router.delete('/:ns/:app/versions/:version', async (req, res) => {
-    await versions.remove(caller(req, res.locals.principal), ref(req), req.params.version);
-    res.status(204).end();
+    const { dryRun } = parseInput(VersionRemovalQuery, req.query, 'version deletion');
+    const [who, app, version] = [caller(req, res.locals.principal), ref(req), req.params.version];
+    res.json(
+      dryRun === 'true'
+        ? await versions.removal(who, app, version)
+        : await versions.remove(who, app, version),
+    );
   });
 
   router.get('/:ns/:app/versions/:version/install', async (req, res) => {

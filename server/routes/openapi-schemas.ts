@@ -3,6 +3,7 @@
  * and for the test that checks real responses against them. Request bodies are not here: the
  * routes' own schemas are reused. No defaults or transforms: these describe what is sent.
  */
+import { Moderation } from '../../schemas/moderation.js';
 import { z } from 'zod';
 import { ComponentSync, SyncFailure, SyncJobState } from '../../schemas/sync.js';
 import { WebhookEventName, WebhookFormat } from '../../schemas/webhooks.js';
@@ -218,6 +219,9 @@ export const App = z.object({
     .object({ upstream: z.string(), url: z.string() })
     .nullable()
     .describe('the mirror upstream this read-only app is copied from; null for its own apps'),
+  moderation: Moderation.describe(
+    "an administrator's unlisting or takedown in force, with the reason; null: none",
+  ),
   onShelf: z.boolean(),
   latestVersion: z.string().nullable(),
   ...Totals,
@@ -225,6 +229,13 @@ export const App = z.object({
   createdAt: Timestamp,
   updatedAt: Timestamp,
 });
+export const Screenshot = z.object({
+  id: z.number().int(),
+  url: z.string().describe("the image's path"),
+  caption: z.string(),
+  mediaType: z.enum(['image/png', 'image/jpeg', 'image/webp']),
+});
+export const ScreenshotList = z.object({ items: z.array(Screenshot) });
 export const AppStatistics = z.object({
   days: z.array(z.object({ day: z.string().describe('YYYY-MM-DD'), ...Totals })),
   totals: z.object(Totals),
@@ -398,6 +409,8 @@ export const RESPONSE_SCHEMAS = {
   Version,
   VersionList,
   VersionDetail,
+  Screenshot,
+  ScreenshotList,
   InstallTemplate,
   SyncJob,
   SearchResult,

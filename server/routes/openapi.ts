@@ -6,11 +6,11 @@
  */
 import type { RequestHandler } from 'express';
 import { z } from 'zod';
-import { LOGO_RULE } from '../../schemas/names.js';
+import { LOGO_RULE, SCREENSHOT_RULE } from '../../schemas/names.js';
 import { PublishRequest, RegistryCredential, SyncRetryRequest } from '../../schemas/sync.js';
 import { storeErrorCatalog } from '../errors.js';
 import { GcQuery, UserChange, UserList } from './admin.js';
-import { AppChange, NewApp, NewPackage, Shelf, StatsQuery } from './apps.js';
+import { AppChange, NewApp, NewPackage, ScreenshotQuery, Shelf, StatsQuery } from './apps.js';
 import { Filter as AuditFilter } from './audit.js';
 import { CodeBody, LoginBody } from './auth.js';
 import { NewKey } from './keys.js';
@@ -26,6 +26,8 @@ import { Membership, MemberVisibility, NewOrg, OrgChange } from './orgs.js';
 import { SearchQuery } from './search.js';
 import { ProfileChange } from './users.js';
 import { NewWebhook } from '../../schemas/webhooks.js';
+import { VersionRemoval, VersionRemovalQuery } from '../../schemas/version-removal.js';
+import { ModerationRequest } from '../../schemas/moderation.js';
 import { DeliveriesQuery } from './webhooks.js';
 
 export const OPENAPI_VERSION = '3.1.1';
@@ -51,6 +53,7 @@ const REQUEST_SCHEMAS = {
   RetentionRules,
   QuotaSettings,
   NewWebhook,
+  ModerationRequest,
 };
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -86,6 +89,7 @@ const PATH_PARAMS: Record<string, string> = {
   webhook: "the webhook's id",
   delivery: "the delivery's id",
   upstream: 'the name of a mirror.upstreams entry',
+  screenshot: "the screenshot's id",
 };
 
 const op = (
@@ -518,6 +522,34 @@ const PATHS: Record<string, Partial<Record<Method, Operation>>> = {
       body: Shelf,
     }),
   },
+  [`${APP}/moderation`]: {
+    post: op(
+      'apps',
+      'moderateApp',
+      'admin',
+      'Moderate an app (administrators): unlist it (its owner may list it again) or take it down (off the shelf until restored), with a reason the owner is shown; restore lifts either',
+      [200, R.App],
+      { body: ModerationRequest },
+    ),
+  },
+  [`${APP}/screenshots`]: {
+    get: op('apps', 'listScreenshots', 'anyone', "The app's screenshots, in the order shown", [
+      200,
+      R.ScreenshotList,
+    ]),
+    post: op(
+      'apps',
+      'addScreenshot',
+      'user',
+      `Add a screenshot: the image is the body (${SCREENSHOT_RULE}), the caption a query parameter`,
+      [201, R.Screenshot],
+      { body: 'image', query: ScreenshotQuery },
+    ),
+  },
+  [`${APP}/screenshots/{screenshot}`]: {
+    get: op('apps', 'getScreenshot', 'anyone', 'The screenshot image', [200, 'image']),
+    delete: op('apps', 'removeScreenshot', 'user', 'Remove a screenshot', [204, null]),
+  },
   [`${APP}/visit`]: {
     post: op('apps', 'visitApp', 'anyone', 'Count a page view (once per visitor a day)', [
       200,
@@ -549,8 +581,9 @@ const PATHS: Record<string, Partial<Record<Method, Operation>>> = {
       'versions',
       'deleteVersion',
       'user',
-      'Delete a version (its tag in the registry too)',
-      [204, null],
+      'Delete a version (its tag in the registry too); the answer lists what else changed: the packages that lose it (one left empty goes) and whether the app leaves the shelf. dryRun=true: only the answer',
+      [200, VersionRemoval],
+      { query: VersionRemovalQuery },
     ),
   },
   [`${VERSION}/install`]: {

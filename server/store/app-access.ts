@@ -3,6 +3,7 @@
  * module's: an app the caller may not see is "not found" (its existence is not revealed); one
  * they see but may not change is "forbidden".
  */
+import type { Moderation } from '../../schemas/moderation.js';
 import type { Permissions } from '../auth/permissions.js';
 import type { Principal } from '../auth/principal.js';
 import { StoreError } from '../errors.js';
@@ -137,6 +138,7 @@ export function appView(
       app.mirrorUpstream !== null
         ? { upstream: app.mirrorUpstream, url: app.mirrorUrl ?? '' }
         : null,
+    moderation: moderationOf(app),
     onShelf: extra.onShelf,
     latestVersion: extra.latestVersion,
     ...extra.stats,
@@ -147,6 +149,16 @@ export function appView(
 }
 
 export type AppView = ReturnType<typeof appView>;
+
+/** An administrator's unlisting or takedown in force, with the reason the owner is shown. */
+export function moderationOf(app: AppRow): Moderation {
+  if (app.moderation === null) return null;
+  return {
+    state: app.moderation,
+    reason: app.moderationReason ?? '',
+    at: new Date(app.moderatedAt ?? app.updatedAt).toISOString(),
+  };
+}
 
 export function parseStrings(json: string): string[] {
   try {

@@ -2,6 +2,7 @@
  * An app's packages: what the shelf offers (type `free`, covering versions that exist and are
  * installable). A listed app with a package is on the shelf (the search triggers follow).
  */
+import { PACKAGE_NAME, PACKAGE_NAME_RULE } from '../../schemas/names.js';
 import type { AuditLog } from '../accounts/audit-log.js';
 import { principalName, type Principal } from '../auth/principal.js';
 import { StoreError } from '../errors.js';
@@ -31,6 +32,9 @@ export class AppPackages {
 
   async create(caller: Caller, ref: AppRef, input: NewPackage): Promise<PackageView> {
     const app = await this.deps.access.manageable(caller.principal, ref);
+    // Checked here for every way in (the API's schema checks it too, the web's form does not).
+    if (!PACKAGE_NAME.test(input.name))
+      throw new StoreError('invalid', `a package name is ${PACKAGE_NAME_RULE}`, { field: 'name' });
     const wanted = [...new Set(input.versions)];
     const result = await this.deps.repos.packages.create(app.id, {
       name: input.name,

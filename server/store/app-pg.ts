@@ -4,7 +4,7 @@
  * unit of work locks the app row first (`SELECT … FOR UPDATE`), so two pushes of one app, or a
  * push and a package change, run one after the other while other apps' go on in parallel.
  */
-import { and, asc, eq, inArray } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNotNull } from 'drizzle-orm';
 import type { PgDb } from '../db/store-database.js';
 import { namespaces } from '../db/schema.pg.js';
 import { apps, components, packages, sourceCredentials, versions } from '../db/store-schema.pg.js';
@@ -51,6 +51,13 @@ function pgApps(db: PgDb): AppRepository {
     inNamespace: (namespace) =>
       db.select().from(apps).where(eq(apps.namespace, namespace)).orderBy(asc(apps.name)),
     refs: () => db.select({ namespace: apps.namespace, name: apps.name }).from(apps),
+    moderated: (limit) =>
+      db
+        .select()
+        .from(apps)
+        .where(isNotNull(apps.moderation))
+        .orderBy(desc(apps.moderatedAt), asc(apps.id))
+        .limit(limit),
     async create(row) {
       const [ns] = await db
         .select({ id: namespaces.id })

@@ -32,6 +32,8 @@ export interface AppRepository {
   inNamespace(namespace: string): Promise<AppRow[]>;
   /** Every app's `namespace/name`. */
   refs(): Promise<AppRef[]>;
+  /** The apps under an administrator's moderation, most recent first, at most `limit`. */
+  moderated(limit: number): Promise<AppRow[]>;
   /** The new app, `no_namespace` when its namespace does not exist, `exists` when it does. */
   create(row: NewAppRow): Promise<AppRow | 'no_namespace' | 'exists'>;
   /** The app, created on first sight (a first push) with `row`'s columns. */

@@ -6,6 +6,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { Logger } from 'pino';
+import type { ModerationRequest } from '../../schemas/moderation.js';
 import { ImageIndex, ImageManifest, INDEX_MEDIA_TYPES, type Digest } from '../../schemas/oci.js';
 import type { Registry } from '../../registry/index.js';
 import type { AuditLog } from '../accounts/audit-log.js';
@@ -18,6 +19,9 @@ import type { AppChange, AppRepositories } from './app-repository.js';
 import type { AppStats, StatDay, StatTotals } from './stats.js';
 import { repositoryOf, type AppRef } from './version-index.js';
 import type { StoreEvents } from '../webhooks/store-events.js';
+
+/** The columns of no moderation in force. */
+const NO_MODERATION = { moderation: null, moderationReason: null, moderatedAt: null } as const;
 
 export interface AppFields {
   displayName?: string | undefined;
@@ -87,8 +91,59 @@ export class AppService {
 
   async setListed(caller: Caller, ref: AppRef, listed: boolean): Promise<AppView> {
     const app = await this.deps.access.manageable(caller.principal, ref);
-    const updated = await this.change(ref, app, { listed, updatedAt: this.deps.clock() });
+    if (listed && app.moderation === 'taken_down')
+      throw new StoreError(
+        'forbidden',
+        `${repositoryOf(app)} was taken down by an administrator (${app.moderationReason ?? 'no reason given'}); only an administrator can restore it`,
+        { moderation: 'taken_down' },
+      );
+    // Listing again is the owner's answer to an administrator's unlisting: it ends it.
+    const ends = listed && app.moderation === 'unlisted' ? NO_MODERATION : {};
+    const updated = await this.change(ref, app, { listed, ...ends, updatedAt: this.deps.clock() });
     this.record(caller, listed ? 'app.listed' : 'app.unlisted', app);
+    this.listedEvent(caller, app, listed);
+    return this.view(updated);
+  }
+
+  /**
+   * An administrator's moderation: `unlist` takes the app off the shelf (its owner may list it
+   * again), `takedown` keeps it off until an administrator restores it; both with a reason the
+   * owner sees on the app's JSON and its management page. `restore` lifts either (the app stays
+   * unlisted: listing it is the owner's call). Audited as `app.moderated`.
+   */
+  async moderate(caller: Caller, ref: AppRef, request: ModerationRequest): Promise<AppView> {
+    if (!this.deps.permissions.admin(caller.principal))
+      throw new StoreError('forbidden', 'only an administrator moderates apps');
+    const app = await this.deps.access.find(ref);
+    if (!app) throw new StoreError('not_found', `no app ${repositoryOf(ref)}`);
+    const now = this.deps.clock();
+    const set: AppChange =
+      request.action === 'restore'
+        ? NO_MODERATION
+        : {
+            listed: false,
+            moderation: request.action === 'takedown' ? 'taken_down' : 'unlisted',
+            moderationReason: request.reason,
+            moderatedAt: now,
+          };
+    const updated = await this.change(ref, app, { ...set, updatedAt: now });
+    this.record(caller, 'app.moderated', app, {
+      action: request.action,
+      ...(request.action === 'restore' ? {} : { reason: request.reason }),
+    });
+    if (app.listed && !updated.listed) this.listedEvent(caller, app, false);
+    return this.view(updated);
+  }
+
+  /** The apps under an administrator's moderation (administrators only), most recent first. */
+  async moderatedApps(p: Principal, limit = 200): Promise<AppView[]> {
+    if (!this.deps.permissions.admin(p))
+      throw new StoreError('forbidden', 'only an administrator moderates apps');
+    const rows = await this.deps.repos.apps.moderated(limit);
+    return Promise.all(rows.map((app) => this.view(app)));
+  }
+
+  private listedEvent(caller: Caller, app: AppRow, listed: boolean): void {
     this.deps.events?.emit({
       type: 'listed',
       namespace: app.namespace,
@@ -96,7 +151,6 @@ export class AppService {
       actor: principalName(caller.principal),
       data: { repository: repositoryOf(app), listed },
     });
-    return this.view(updated);
   }
 
   /**

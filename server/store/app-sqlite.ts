@@ -3,7 +3,7 @@
  * write one synchronous better-sqlite3 transaction, so every promise is settled when returned and
  * the caller's next line sees the change.
  */
-import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNotNull, sql } from 'drizzle-orm';
 import type { SqliteDb } from '../db/store-database.js';
 import { namespaces } from '../db/schema.js';
 import { apps, components, packages, sourceCredentials, versions } from '../db/store-schema.js';
@@ -47,6 +47,14 @@ function sqliteApps(db: SqliteDb): AppRepository & { findNow: typeof findNow } {
     inNamespace: async (namespace) =>
       db.select().from(apps).where(eq(apps.namespace, namespace)).orderBy(asc(apps.name)).all(),
     refs: async () => db.select({ namespace: apps.namespace, name: apps.name }).from(apps).all(),
+    moderated: async (limit) =>
+      db
+        .select()
+        .from(apps)
+        .where(isNotNull(apps.moderation))
+        .orderBy(desc(apps.moderatedAt), asc(apps.id))
+        .limit(limit)
+        .all(),
     create: async (row) =>
       db.transaction((tx) => {
         const ns = tx

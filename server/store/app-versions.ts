@@ -9,8 +9,9 @@ import { principalName, type Principal } from '../auth/principal.js';
 import type { AuditLog } from '../accounts/audit-log.js';
 import { OciError, type Registry } from '../../registry/index.js';
 import { StoreError } from '../errors.js';
-import type { AppAccess, Caller, VersionRow } from './app-access.js';
-import type { AppRepositories } from './app-repository.js';
+import type { VersionRemoval } from '../../schemas/version-removal.js';
+import { parseStrings, type AppAccess, type Caller, type VersionRow } from './app-access.js';
+import type { AppRepositories, AppRow } from './app-repository.js';
 import type { AppStats } from './stats.js';
 import type { StoreEvents } from '../webhooks/store-events.js';
 import { repositoryOf, type AppRef, type VersionIndex } from './version-index.js';
@@ -73,10 +74,21 @@ export class AppVersions {
    * Deletes the version's tag in the registry and its row (with the store's component tags).
    * Packages stop covering it; a package left with no version is deleted.
    */
-  async remove(caller: Caller, ref: AppRef, version: string): Promise<void> {
+  /**
+   * What deleting `version` would change besides it, for whoever may delete it: the packages
+   * that lose it and whether the app leaves the shelf. Nothing changes.
+   */
+  async removal(caller: Caller, ref: AppRef, version: string): Promise<VersionRemoval> {
     const app = await this.deps.access.manageable(caller.principal, ref);
-    const row = await this.deps.repos.versions.get(app.id, version);
-    if (!row) throw new StoreError('not_found', `no version ${version} of ${repositoryOf(ref)}`);
+    await this.versionRow(app, ref, version);
+    return this.consequences(app, ref, version, true);
+  }
+
+  /** Deletes `version` (tag, row, its place in packages) and answers what else changed. */
+  async remove(caller: Caller, ref: AppRef, version: string): Promise<VersionRemoval> {
+    const app = await this.deps.access.manageable(caller.principal, ref);
+    const row = await this.versionRow(app, ref, version);
+    const changes = await this.consequences(app, ref, version, false);
     const actor = principalName(caller.principal);
     // The registry's removal path, as a DELETE on /v2: immutability rules decide here too. First,
     // so that a refusal changes nothing; a row left by a failure after it is what reindex mends.
@@ -105,6 +117,37 @@ export class AppVersions {
       address: caller.address,
       detail: { digest: row.manifestDigest },
     });
+    return changes;
+  }
+
+  private async versionRow(app: AppRow, ref: AppRef, version: string): Promise<VersionRow> {
+    const row = await this.deps.repos.versions.get(app.id, version);
+    if (!row) throw new StoreError('not_found', `no version ${version} of ${repositoryOf(ref)}`);
+    return row;
+  }
+
+  /** The packages covering `version` as they will be without it, and the shelf after that. */
+  private async consequences(
+    app: AppRow,
+    ref: AppRef,
+    version: string,
+    dryRun: boolean,
+  ): Promise<VersionRemoval> {
+    const all = await this.deps.repos.packages.list(app.id);
+    const packages = all.flatMap((pkg) => {
+      const covered = parseStrings(pkg.versions);
+      if (!covered.includes(version)) return [];
+      const versionsLeft = covered.filter((v) => v !== version);
+      return [{ name: pkg.name, versionsLeft, deleted: versionsLeft.length === 0 }];
+    });
+    const packagesLeft = all.length - packages.filter((p) => p.deleted).length;
+    return {
+      dryRun,
+      app: repositoryOf(ref),
+      version,
+      packages,
+      leavesShelf: (await this.deps.access.onShelf(app)) && packagesLeft === 0,
+    };
   }
 
   /**

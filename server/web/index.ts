@@ -8,13 +8,14 @@
  * posts to a web route here that calls the store's services in process, with a CSRF token.
  */
 import express, { Router, type RequestHandler } from 'express';
-import { MAX_LOGO_BYTES } from '../../schemas/names.js';
+import { MAX_LOGO_BYTES, MAX_SCREENSHOT_BYTES } from '../../schemas/names.js';
 import { CSRF_FIELD, Csrf, csrfKey } from './csrf.js';
 import { webContext, type ContextDeps } from './context.js';
 import { notFoundMessage, sendErrorPage, webErrorHandler } from './errors-page.js';
 import { field, formOf, readMultipart } from './form.js';
 import { adminRoutes } from './pages/admin.js';
 import { adminAuditRoutes } from './pages/admin-audit.js';
+import { adminAppRoutes } from './pages/admin-apps.js';
 import { adminUserRoutes } from './pages/admin-users.js';
 import { adminStorageRoutes } from './pages/admin-storage.js';
 import { appRoutes } from './pages/app.js';
@@ -45,7 +46,7 @@ const NOT_WEB = /^\/(?:api|v2|app-server|certification|metrics|healthz|readyz)(?
 
 const READ_ONLY_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS']);
 /** A multipart form holds at most the largest upload (an avatar or a logo) and its few fields. */
-const MAX_FORM_BYTES = Math.max(MAX_AVATAR_BYTES, MAX_LOGO_BYTES) + 16 * 1024;
+const MAX_FORM_BYTES = Math.max(MAX_AVATAR_BYTES, MAX_LOGO_BYTES, MAX_SCREENSHOT_BYTES) + 16 * 1024;
 
 const CSP = [
   "default-src 'none'",
@@ -119,6 +120,7 @@ export function webRoutes(deps: WebDeps): { pages: Router; notFound: RequestHand
   profileRoutes(pages, s);
   adminRoutes(pages, s);
   adminUserRoutes(pages, s);
+  adminAppRoutes(pages, s);
   adminAuditRoutes(pages, s);
   adminStorageRoutes(pages, s);
   pages.use((req, res) => void sendErrorPage(res, res.locals.web, 404, notFoundMessage(req)));

@@ -2,6 +2,8 @@
  * The store's services as the web calls them, in process (the pages never HTTP-call the API).
  * They are the same classes the /api/v1 routes use, over the same database and statistics.
  */
+import type { SyncJobView } from '../../schemas/sync.js';
+import type { AppScreenshots } from '../store/app-screenshots.js';
 import type { Logger } from 'pino';
 import type { Registry } from '../../registry/index.js';
 import type { Accounts } from '../accounts/index.js';
@@ -25,13 +27,6 @@ import type { NamespaceRules } from '../governance/namespace-rules.js';
 import type { Quotas } from '../governance/quotas.js';
 import type { SyncJobs } from '../store/sync/sync-jobs.js';
 
-/** What the web shows of a sync job (schemas/sync.ts SyncJobView). */
-export interface SyncJobSummary {
-  state: string;
-  progress: { done: number; total: number };
-  error: { message: string } | null;
-}
-
 /** Publishing drafts (server/store/sync): optional, the web offers it when the store has it. */
 export interface DraftPublisher {
   publish(
@@ -40,8 +35,8 @@ export interface DraftPublisher {
     input: { credentials?: { registry: string; username: string; password: string }[] },
     /** The Host the request came in on: a reference to it is this store. */
     requestHost?: string,
-  ): SyncJobSummary;
-  status(p: Principal, ref: AppRef & { version: string }): SyncJobSummary;
+  ): SyncJobView | Promise<SyncJobView>;
+  status(p: Principal, ref: AppRef & { version: string }): SyncJobView | Promise<SyncJobView>;
 }
 
 export interface WebDeps {
@@ -74,6 +69,8 @@ export interface WebDeps {
   syncJobs?: SyncJobs | undefined;
   /** Immutability and retention rules: a namespace's rules page (pages/rules.ts). */
   rules?: NamespaceRules | undefined;
+  /** An app's screenshots: the Overview tab's gallery, the management page's section. */
+  screenshots: AppScreenshots;
 }
 
 export interface WebServices {
@@ -82,6 +79,7 @@ export interface WebServices {
   apps: AppService;
   versions: AppVersions;
   packages: AppPackages;
+  screenshots: AppScreenshots;
   publishers: Publishers;
   /** Organisations and their members (the service /api/v1/orgs uses). */
   orgs: Organisations;
@@ -97,6 +95,7 @@ export function webServices(deps: WebDeps): WebServices {
     apps: new AppService({ ...common, log: deps.log.child({ module: 'store.apps' }) }),
     versions: new AppVersions(common),
     packages: new AppPackages(common),
+    screenshots: deps.screenshots,
     publishers: new Publishers({
       repos: deps.repos,
       users: accounts.users,

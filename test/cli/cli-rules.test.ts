@@ -2,20 +2,25 @@
  * The real `appshelf rules` commands against a started store (issue 17 §2, §3): an owner's key
  * sets immutability and retention (changing only what is given), a dry run lists what would go
  * and why the rest stays, a real run removes it and reports the bytes GC freed; then /v2 refuses
- * moving a fixed tag. A maintainer's key is refused (exit 1), a bad command line exits 2.
+ * moving a fixed tag, and `appshelf push` of a published version is refused unless an owner
+ * passes `--force` (audited, a newer update time). A maintainer's key is refused (exit 1), a
+ * bad command line exits 2.
  */
 import { expect } from 'chai';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { RetentionReport } from '../../schemas/governance.js';
 import { api, orgWithMaintainer, TestClock } from '../helpers/accounts.js';
 import { TestRegistryClient } from '../helpers/registry-client.js';
 import { ADMIN_KEY, startTestServer, type TestServer } from '../helpers/server.js';
+import { writeImageLayout } from '../helpers/oci-layout.js';
 import { pushApp } from '../web/push-app.js';
 import { cliIn } from './run-cli.js';
 
 const HOUR = 3_600_000;
+const TEMPLATE = fileURLToPath(new URL('../fixtures/ram/valid/minimal.json', import.meta.url));
 
 describe('cli: appshelf rules (immutability and retention)', function () {
   this.timeout(90_000);
@@ -205,5 +210,64 @@ describe('cli: appshelf rules (immutability and retention)', function () {
         (err: Error) => err.message,
       );
     expect(pattern).to.contain('"code":"DENIED"');
+  });
+
+  it('appshelf push meets the rule too: a re-push of a published version is refused, --force republishes it (owners only)', async () => {
+    const { apps } = JSON.parse(await readFile(TEMPLATE, 'utf8')) as {
+      apps: { service_key: string }[];
+    };
+    const key = apps[0]!.service_key;
+    for (const name of ['first', 'second']) await writeImageLayout(join(dir, name), 'v1');
+    const push = (image: string, ...extra: string[]) =>
+      cli.run([
+        'push',
+        TEMPLATE,
+        `${srv.host}/acme/fixed:1.0.0`,
+        '--image',
+        `${key}=oci:${join(dir, image)}:v1`,
+        ...extra,
+      ]);
+    const first = await push('first');
+    expect(first.code, first.stderr).to.equal(0);
+    const versionOf = async () =>
+      (
+        await api<{ versions: { version: string; updatedAt: string }[] }>(
+          srv,
+          'GET',
+          '/api/v1/apps/acme/fixed/versions',
+          { bearer: ADMIN_KEY },
+        )
+      ).body.versions.find((v) => v.version === '1.0.0')!;
+    const before = await versionOf();
+
+    const refused = await push('second');
+    expect(refused.code).to.equal(1);
+    expect(refused.stderr).to.contain('published versions are immutable');
+    const byMaintainer = await cli.run(
+      [
+        'push',
+        TEMPLATE,
+        `${srv.host}/acme/fixed:1.0.0`,
+        '--image',
+        `${key}=oci:${join(dir, 'second')}:v1`,
+        '--force',
+      ],
+      { config: maintainerConfig },
+    );
+    expect(byMaintainer.code).to.equal(1);
+
+    clock.advance(5_000); // update times count in seconds
+    const forced = await push('second', '--force');
+    expect(forced.code, forced.stderr).to.equal(0);
+    expect(Date.parse((await versionOf()).updatedAt)).to.be.above(Date.parse(before.updatedAt));
+    const audit = await api<{ entries: { actor: string; target: string }[] }>(
+      srv,
+      'GET',
+      '/api/v1/audit?action=tag.republished&limit=50',
+      { bearer: ADMIN_KEY },
+    );
+    expect(audit.body.entries.map((e) => `${e.actor} ${e.target}`)).to.include(
+      'olga acme/fixed:1.0.0',
+    );
   });
 });

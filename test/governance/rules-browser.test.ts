@@ -12,37 +12,12 @@ import type { Page } from 'playwright-core';
 import { api, codeFromLogs, TestClock } from '../helpers/accounts.js';
 import { TestRegistryClient } from '../helpers/registry-client.js';
 import { ADMIN_KEY, startTestServer, type TestServer } from '../helpers/server.js';
-import { axeViolations } from '../web/axe.js';
-import {
-  findChromium,
-  launchBrowser,
-  screenshots,
-  watchProblems,
-  type TestBrowser,
-} from '../web/browser.js';
+import { findChromium, launchBrowser, watchProblems, type TestBrowser } from '../web/browser.js';
+import { checkPage } from '../web/page-checks.js';
 import { pushApp } from '../web/push-app.js';
 
 const PHONE = '+4915112342101';
 const HOUR = 3_600_000;
-
-async function checkPage(page: Page, name: string): Promise<void> {
-  const unlabelled = await page.evaluate<
-    string[]
-  >(`[...document.querySelectorAll('input:not([type=hidden]), select, textarea')]
-    .filter((e) => e.labels.length === 0 && !e.getAttribute('aria-label')).map((e) => e.name || e.id)`);
-  expect(unlabelled, `${name}: form fields without a label`).to.deep.equal([]);
-  for (const width of [1280, 375]) {
-    await page.setViewportSize({ width, height: width === 375 ? 812 : 800 });
-    expect(await axeViolations(page), `${name} at ${width} px`).to.deep.equal([]);
-    if (width === 375)
-      expect(
-        await page.evaluate<number>('document.documentElement.scrollWidth'),
-        `${name}: page wider than a 375 px phone`,
-      ).to.be.at.most(375);
-  }
-  await page.setViewportSize({ width: 1280, height: 800 });
-  await screenshots(page, name);
-}
 
 /** The rows of the table `selector` as cell texts. */
 function rowsOf(page: Page, selector: string): Promise<string[][]> {

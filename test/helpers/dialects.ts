@@ -58,6 +58,24 @@ export async function openPgCopy(): Promise<{ store: PgStoreDatabase; drop(): Pr
   };
 }
 
+/**
+ * The URL of the shared server's database `name`, created from the migrated template when it
+ * does not exist yet: a test store restarted on the same data folder finds its rows again.
+ */
+export async function pgDatabaseUrl(name: string): Promise<string> {
+  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`not a plain database name: ${name}`);
+  const server = await postgres();
+  const exists = await server.psql(`SELECT 1 FROM pg_database WHERE datname = '${name}'`);
+  if (!exists.stdout.trim()) await server.psql(`CREATE DATABASE ${name} TEMPLATE ${TEMPLATE}`);
+  return server.url.replace(/\/[^/]+$/, `/${name}`);
+}
+
+/** Drops the shared server's database `name` (its connections must be closed). */
+export async function dropPgDatabase(name: string): Promise<void> {
+  const server = await postgres();
+  await server.psql(`DROP DATABASE IF EXISTS ${name}`);
+}
+
 export function describeDialects(title: string, body: (ctx: DialectContext) => void): void {
   for (const dialect of ['sqlite', 'postgres'] as const) {
     describe(`${title} [${dialect}]`, function () {

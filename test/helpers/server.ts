@@ -2,7 +2,8 @@
  * A real appshelf on a free port over a temp data folder, built by the same createApp and HTTP
  * server as main.ts. APPSHELF_TEST_STORAGE=s3 puts every such store's blobs on S3 (one s3rver for
  * the whole run, a key prefix per data folder) instead of the fs driver: the same tests then run
- * on both.
+ * on both. APPSHELF_TEST_DATABASE=postgres puts every such store's rows in PostgreSQL (one
+ * server for the run, a database per data folder, see dialects.ts) instead of SQLite in <data>.
  */
 import { once } from 'node:events';
 import { rmSync } from 'node:fs';
@@ -18,6 +19,7 @@ import { listenForMetrics } from '../../server/main.js';
 import { createHttpServer } from '../../server/http-server.js';
 import { createLogger } from '../../server/logger.js';
 import type { ConfigInput } from '../../schemas/config.js';
+import { dropPgDatabase, pgDatabaseUrl } from './dialects.js';
 import { s3Storage, startS3rver, type S3Server } from './s3rver.js';
 
 export const ADMIN_KEY = 'ask_test-admin-key-0123456789abcdef';
@@ -51,6 +53,21 @@ async function storageFor(data: string): Promise<ConfigInput['storage']> {
   return s3Storage(await testS3(), `${basename(data)}/`);
 }
 
+/** The database test stores use unless a test sets one: SQLite, or postgres (APPSHELF_TEST_DATABASE). */
+export const TEST_DATABASE =
+  process.env.APPSHELF_TEST_DATABASE === 'postgres' ? 'postgres' : 'sqlite';
+
+/** The PostgreSQL database of a data folder: one per folder, as its S3 prefix. */
+const pgDatabaseOf = (data: string): string =>
+  `store_${basename(data)
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, '_')}`;
+
+async function databaseFor(data: string): Promise<ConfigInput['database']> {
+  if (TEST_DATABASE === 'sqlite') return undefined;
+  return { url: await pgDatabaseUrl(pgDatabaseOf(data)) };
+}
+
 export interface TestServer {
   url: string;
   /** host:port, as registry clients name the registry. */
@@ -79,9 +96,11 @@ export async function startTestServer(
     },
   });
   const storage = overrides.storage ?? (await storageFor(data));
+  const database = overrides.database ?? (await databaseFor(data));
   const config = parseConfig({
     ...overrides,
     ...(storage && { storage }),
+    ...(database && { database }),
     data,
     listen: '127.0.0.1:0',
     auth: { adminKey: ADMIN_KEY, ...overrides.auth },
@@ -118,7 +137,10 @@ export async function startTestServer(
         ),
       );
       await app.shutdown();
-      if (!options.data) await rm(data, { recursive: true, force: true });
+      if (options.data) return; // the caller keeps the folder, and with it the store's rows
+      await rm(data, { recursive: true, force: true });
+      if (TEST_DATABASE === 'postgres' && !overrides.database)
+        await dropPgDatabase(pgDatabaseOf(data));
     },
   };
 }

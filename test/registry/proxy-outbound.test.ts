@@ -79,6 +79,9 @@ describe('registry: pull-through cache blob requests pass the outbound guard', f
     const res = await fetch(`${srv.url}/v2/up/library/home/blobs/${digest}`);
     expect(res.status).to.equal(200);
     expect(Buffer.from(await res.arrayBuffer()).equals(blob)).to.equal(true);
+    // The pull ends with the last byte; a request meanwhile waits for the store's copy.
+    const head = await fetch(`${srv.url}/v2/up/library/home/blobs/${digest}`, { method: 'HEAD' });
+    expect(head.status).to.equal(200);
     expect(srv.app.registry.meta.blobSize(digest)).to.equal(blob.length);
   });
 

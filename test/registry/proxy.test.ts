@@ -46,6 +46,14 @@ async function get(
 
 const sleep = (ms: number): Promise<void> => new Promise((done) => setTimeout(done, ms));
 
+/**
+ * A HEAD of the blob through the store: a client's pull ends with the blob's last byte, while
+ * the store may still be finishing its copy; a request for it meanwhile waits for the copy.
+ */
+async function headThrough(url: string): Promise<number> {
+  return (await fetch(url, { method: 'HEAD' })).status;
+}
+
 describe('registry: pull-through cache of a Distribution upstream', function () {
   this.timeout(60_000);
   let dist: DistributionServer;
@@ -190,6 +198,7 @@ describe('registry: pull-through cache of a Distribution upstream', function () 
     const whole = await get(url);
     expect(whole.status).to.equal(200);
     expect(whole.body.equals(layer.bytes)).to.equal(true);
+    expect(await headThrough(url)).to.equal(200);
     expect(await srv.app.registry.meta.blobSize(layer.desc.digest)).to.equal(layer.desc.size);
   });
 
@@ -318,6 +327,8 @@ describe('registry: pull-through cache limits', function () {
     await pullLayer('library/a', a);
     await sleep(20);
     await pullLayer('library/b', b);
+    // Stored, and what it pushed out evicted, once a request for it is answered.
+    expect(await client.blobExists('up/library/b', b.blobs[1]!.desc.digest)).to.equal(true);
     const aLayer = a.blobs[1]!.desc.digest;
     expect(await srv.app.registry.meta.repositoryBlobSize('up/library/a', aLayer)).to.equal(
       undefined,

@@ -160,6 +160,7 @@ const STORE_ACTIONS = [
   'read-org-usage',
   'set-quota',
   'set-immutability',
+  'moderate-app',
 ] as const;
 type StoreAction = (typeof STORE_ACTIONS)[number];
 
@@ -174,7 +175,8 @@ const N = false;
  * An organisation's webhooks are its owners' (with the push scope) and the admin's alone.
  * Its storage usage is its owners' (any scope) and the admin's; quotas are set by the admin alone.
  * Its rules (immutable versions, retention) are changed by its owners (with the push scope) and
- * the admin, as its webhooks are.
+ * the admin, as its webhooks are. Apps are moderated (unlisted, taken down, restored) by the
+ * admin alone.
  */
 const STORE_TABLE: readonly [PrincipalId, Record<StoreAction, boolean>][] = [
   [
@@ -193,6 +195,7 @@ const STORE_TABLE: readonly [PrincipalId, Record<StoreAction, boolean>][] = [
       'read-org-usage': N,
       'set-quota': N,
       'set-immutability': N,
+      'moderate-app': N,
     },
   ],
   [
@@ -211,6 +214,7 @@ const STORE_TABLE: readonly [PrincipalId, Record<StoreAction, boolean>][] = [
       'read-org-usage': Y,
       'set-quota': N,
       'set-immutability': Y,
+      'moderate-app': N,
     },
   ],
   [
@@ -229,6 +233,7 @@ const STORE_TABLE: readonly [PrincipalId, Record<StoreAction, boolean>][] = [
       'read-org-usage': Y,
       'set-quota': N,
       'set-immutability': N,
+      'moderate-app': N,
     },
   ],
   [
@@ -247,6 +252,7 @@ const STORE_TABLE: readonly [PrincipalId, Record<StoreAction, boolean>][] = [
       'read-org-usage': Y,
       'set-quota': N,
       'set-immutability': N,
+      'moderate-app': N,
     },
   ],
   [
@@ -265,6 +271,7 @@ const STORE_TABLE: readonly [PrincipalId, Record<StoreAction, boolean>][] = [
       'read-org-usage': Y,
       'set-quota': N,
       'set-immutability': Y,
+      'moderate-app': N,
     },
   ],
   [
@@ -283,6 +290,7 @@ const STORE_TABLE: readonly [PrincipalId, Record<StoreAction, boolean>][] = [
       'read-org-usage': Y,
       'set-quota': N,
       'set-immutability': Y,
+      'moderate-app': N,
     },
   ],
   [
@@ -301,6 +309,7 @@ const STORE_TABLE: readonly [PrincipalId, Record<StoreAction, boolean>][] = [
       'read-org-usage': N,
       'set-quota': N,
       'set-immutability': N,
+      'moderate-app': N,
     },
   ],
   [
@@ -319,6 +328,7 @@ const STORE_TABLE: readonly [PrincipalId, Record<StoreAction, boolean>][] = [
       'read-org-usage': N,
       'set-quota': N,
       'set-immutability': N,
+      'moderate-app': N,
     },
   ],
   [
@@ -337,6 +347,7 @@ const STORE_TABLE: readonly [PrincipalId, Record<StoreAction, boolean>][] = [
       'read-org-usage': N,
       'set-quota': N,
       'set-immutability': N,
+      'moderate-app': N,
     },
   ],
   [
@@ -355,6 +366,7 @@ const STORE_TABLE: readonly [PrincipalId, Record<StoreAction, boolean>][] = [
       'read-org-usage': N,
       'set-quota': N,
       'set-immutability': N,
+      'moderate-app': N,
     },
   ],
   [
@@ -373,6 +385,7 @@ const STORE_TABLE: readonly [PrincipalId, Record<StoreAction, boolean>][] = [
       'read-org-usage': N,
       'set-quota': N,
       'set-immutability': N,
+      'moderate-app': N,
     },
   ],
   [
@@ -391,6 +404,7 @@ const STORE_TABLE: readonly [PrincipalId, Record<StoreAction, boolean>][] = [
       'read-org-usage': N,
       'set-quota': N,
       'set-immutability': N,
+      'moderate-app': N,
     },
   ],
   [
@@ -409,6 +423,7 @@ const STORE_TABLE: readonly [PrincipalId, Record<StoreAction, boolean>][] = [
       'read-org-usage': N,
       'set-quota': N,
       'set-immutability': N,
+      'moderate-app': N,
     },
   ],
   [
@@ -427,6 +442,7 @@ const STORE_TABLE: readonly [PrincipalId, Record<StoreAction, boolean>][] = [
       'read-org-usage': Y,
       'set-quota': Y,
       'set-immutability': Y,
+      'moderate-app': Y,
     },
   ],
 ];
@@ -495,6 +511,7 @@ const STORE_RESOURCE: Record<StoreAction, string> = {
   'read-org-usage': 'GET /api/v1/namespaces/acme/usage',
   'set-quota': 'PUT /api/v1/admin/quotas/acme',
   'set-immutability': 'PUT /api/v1/namespaces/acme/immutability',
+  'moderate-app': 'POST /api/v1/apps/alice/app-listed/moderation',
 };
 /**
  * Answers that show a request got past the permission check without changing anything: nobody
@@ -506,6 +523,8 @@ const STORE_BODY: Partial<Record<StoreAction, object>> = {
   'set-member': { role: 'member' },
   'set-quota': { limitBytes: 0, warnBytes: 0 },
   'set-immutability': { versions: false, tagPatterns: [] },
+  // Lifting a moderation none is in force: allowed or not, nothing changes.
+  'moderate-app': { action: 'restore' },
 };
 
 interface ApiResponse {

@@ -379,7 +379,14 @@ describe('store: apps API', function () {
 
     it('deletes a version: its tag in the registry and its row', async () => {
       const res = await api(srv, 'DELETE', path('/versions/nightly'), { bearer: alice });
-      expect(res.status, res.text).to.equal(204);
+      expect(res.status, res.text).to.equal(200);
+      expect(res.body).to.deep.equal({
+        dryRun: false,
+        app: 'alice/notes',
+        version: 'nightly',
+        packages: [],
+        leavesShelf: false,
+      });
       expect((await reg.request('GET', '/v2/alice/notes/manifests/nightly')).status).to.equal(404);
       const list = await api<{ versions: { version: string }[] }>(srv, 'GET', path('/versions'), {
         bearer: alice,
@@ -509,10 +516,23 @@ describe('store: apps API', function () {
         (await api(srv, 'DELETE', path('/packages/1.10.0'), { bearer: alice })).status,
       ).to.equal(204);
       expect((await api<AppBody>(srv, 'GET', path())).body.onShelf).to.equal(true);
-      // Deleting the only version a package covers deletes the package too.
-      expect((await api(srv, 'DELETE', path('/versions/edge'), { bearer: alice })).status).to.equal(
-        204,
-      );
+      // Deleting the only version a package covers deletes the package too, and with the last
+      // package the app leaves the shelf: a dry run says so first and changes nothing.
+      const consequences = {
+        app: 'alice/notes',
+        version: 'edge',
+        packages: [{ name: 'edge', versionsLeft: [], deleted: true }],
+        leavesShelf: true,
+      };
+      const dry = await api(srv, 'DELETE', path('/versions/edge?dryRun=true'), { bearer: alice });
+      expect([dry.status, dry.body]).to.deep.equal([200, { dryRun: true, ...consequences }]);
+      expect((await api<AppBody>(srv, 'GET', path())).body.onShelf).to.equal(true);
+      const bad = await api(srv, 'DELETE', path('/versions/edge?dryRun=maybe'), { bearer: alice });
+      expect([bad.status, code(bad)]).to.deep.equal([400, 'invalid']);
+      const byOther = await api(srv, 'DELETE', path('/versions/edge?dryRun=true'), { bearer: bob });
+      expect(byOther.status).to.be.oneOf([403, 404]);
+      const gone = await api(srv, 'DELETE', path('/versions/edge'), { bearer: alice });
+      expect([gone.status, gone.body]).to.deep.equal([200, { dryRun: false, ...consequences }]);
       expect((await api(srv, 'GET', path())).status).to.equal(404);
       const mine = await api<AppBody>(srv, 'GET', path(), { bearer: alice });
       expect(mine.body).to.deep.include({ listed: true, onShelf: false, packages: [] });

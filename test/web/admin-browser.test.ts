@@ -10,8 +10,8 @@ import { expect } from 'chai';
 import type { Page } from 'playwright-core';
 import { loginWithPhone } from '../helpers/accounts.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { axeViolations } from './axe.js';
-import { findChromium, launchBrowser, screenshots, type TestBrowser } from './browser.js';
+import { checkPage as checkPageHolds } from './page-checks.js';
+import { findChromium, launchBrowser, type TestBrowser } from './browser.js';
 
 const ADMIN_PHONE = '+4915112349001';
 
@@ -22,24 +22,10 @@ describe('web: admin pages in a browser (users, audit log, storage)', function (
   let page: Page;
   const problems: string[] = [];
 
+  /** The title names the store; then what every page must hold (page-checks.ts). */
   async function checkPage(name: string): Promise<void> {
     expect(await page.title(), name).to.match(/appshelf/);
-    const unlabelled = await page.evaluate<
-      string[]
-    >(`[...document.querySelectorAll('input:not([type=hidden]), select, textarea')]
-      .filter((e) => e.labels.length === 0 && !e.getAttribute('aria-label')).map((e) => e.name || e.id)`);
-    expect(unlabelled, `${name}: form fields without a label`).to.deep.equal([]);
-    await screenshots(page, `admin-${name}`);
-    for (const width of [1280, 375]) {
-      await page.setViewportSize({ width, height: width === 375 ? 812 : 800 });
-      expect(await axeViolations(page), `${name} at ${width} px`).to.deep.equal([]);
-      if (width === 375)
-        expect(
-          await page.evaluate<number>('document.documentElement.scrollWidth'),
-          `${name}: wider than a 375 px phone`,
-        ).to.be.at.most(375);
-    }
-    await page.setViewportSize({ width: 1280, height: 800 });
+    await checkPageHolds(page, `admin-${name}`);
   }
 
   before(async function () {

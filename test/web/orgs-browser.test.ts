@@ -14,14 +14,8 @@ import type { Page } from 'playwright-core';
 import { api, loginWithPhone } from '../helpers/accounts.js';
 import { TestRegistryClient } from '../helpers/registry-client.js';
 import { ADMIN_KEY, startTestServer, type TestServer } from '../helpers/server.js';
-import { axeViolations } from './axe.js';
-import {
-  findChromium,
-  launchBrowser,
-  screenshots,
-  watchProblems,
-  type TestBrowser,
-} from './browser.js';
+import { checkPage as checkPageHolds } from './page-checks.js';
+import { findChromium, launchBrowser, watchProblems, type TestBrowser } from './browser.js';
 import { pushApp } from './push-app.js';
 
 const ORG = 'acme-labs';
@@ -35,25 +29,10 @@ describe('web: organisations in a browser (create, invite, join, roles, remove, 
   let guest = '';
   const problems: string[] = [];
 
-  /** Labels, axe at both widths, no sideways scrolling on a phone, and the screenshots. */
+  /** The title names the store; then what every page must hold (page-checks.ts). */
   async function checkPage(name: string): Promise<void> {
     expect(await page.title(), name).to.match(/appshelf/);
-    const unlabelled = await page.evaluate<
-      string[]
-    >(`[...document.querySelectorAll('input:not([type=hidden]), select, textarea')]
-      .filter((e) => e.labels.length === 0 && !e.getAttribute('aria-label')).map((e) => e.name || e.id)`);
-    expect(unlabelled, `${name}: form fields without a label`).to.deep.equal([]);
-    await screenshots(page, `orgs-${name}`);
-    for (const width of [1280, 375]) {
-      await page.setViewportSize({ width, height: width === 375 ? 812 : 800 });
-      expect(await axeViolations(page), `${name} at ${width} px`).to.deep.equal([]);
-      if (width === 375)
-        expect(
-          await page.evaluate<number>('document.documentElement.scrollWidth'),
-          `${name}: wider than a 375 px phone`,
-        ).to.be.at.most(375);
-    }
-    await page.setViewportSize({ width: 1280, height: 800 });
+    await checkPageHolds(page, `orgs-${name}`);
   }
 
   /** The browser signed in as the user of session `token` (a fresh cookie jar). */

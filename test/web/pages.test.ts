@@ -223,7 +223,7 @@ describe('web: pages without a browser', function () {
       });
       expect([published.status, published.headers.get('location')]).to.deep.equal([
         303,
-        '/my/apps/drafter/drafty?done=publishing',
+        '/my/apps/drafter/drafty/versions/2.0.0/sync',
       ]);
       const mine = await b.request('GET', '/my');
       expect(mine.text).to.match(/Sync of 2\.0\.0: <strong>(pending|copying|failed)<\/strong>/);

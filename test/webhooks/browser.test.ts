@@ -8,24 +8,12 @@ import { expect } from 'chai';
 import type { Page } from 'playwright-core';
 import { codeFromLogs } from '../helpers/accounts.js';
 import { LOOPBACK_REGISTRIES, startTestServer, type TestServer } from '../helpers/server.js';
-import { findChromium, launchBrowser, screenshots, type TestBrowser } from '../web/browser.js';
+import { findChromium, launchBrowser, type TestBrowser } from '../web/browser.js';
+import { checkPage } from '../web/page-checks.js';
 import { expectedSignature, Receiver } from './receiver.js';
 
 const PHONE = '+4915112349301';
 const SECRET = 'browser-test-secret-0123456789';
-
-async function checkPage(page: Page, name: string): Promise<void> {
-  const unlabelled = await page.evaluate<
-    string[]
-  >(`[...document.querySelectorAll('input:not([type=hidden]), select, textarea')]
-    .filter((e) => e.labels.length === 0 && !e.getAttribute('aria-label')).map((e) => e.name || e.id)`);
-  expect(unlabelled, `${name}: form fields without a label`).to.deep.equal([]);
-  await screenshots(page, name);
-  await page.setViewportSize({ width: 375, height: 812 });
-  const overflow = await page.evaluate<number>('document.documentElement.scrollWidth');
-  await page.setViewportSize({ width: 1280, height: 800 });
-  expect(overflow, `${name}: page wider than a 375 px phone`).to.be.at.most(375);
-}
 
 describe('webhooks: the pages in a browser', function () {
   this.timeout(120_000);

@@ -8,6 +8,7 @@ import type { WebServices } from '../services.js';
 const PAGES = [
   ['/admin', 'Overview'],
   ['/admin/users', 'Users'],
+  ['/admin/apps', 'Apps'],
   ['/admin/storage', 'Storage'],
   ['/admin/audit', 'Audit log'],
 ] as const;

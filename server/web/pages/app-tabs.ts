@@ -3,6 +3,7 @@
  * the dependency graph) and Template (highlighted, with the raw download). The template shown is
  * the one the store serves (`AppVersions.get`): registry credentials never reach it.
  */
+import type { ScreenshotView } from '../../store/app-screenshots.js';
 import type { StatDay } from '../../store/stats.js';
 import type { VersionView } from '../../store/app-versions.js';
 import { changelogOf } from '../changelog.js';
@@ -66,11 +67,16 @@ export async function versionDetail(
   };
 }
 
-export function overviewTab(d: AppPageData, days: StatDay[]): SafeHtml {
+export function overviewTab(
+  d: AppPageData,
+  days: StatDay[],
+  screenshots: ScreenshotView[],
+): SafeHtml {
   const { app } = d;
   return html`<section aria-labelledby="intro-h"><h2 id="intro-h">Introduction</h2>
 ${app.introduction.trim() ? html`<div class="markdown">${renderMarkdown(app.introduction)}</div>` : html`<p class="empty">The publisher has not written an introduction yet.</p>`}
 </section>
+${gallery(app, screenshots)}
 <section aria-labelledby="about-h"><h2 id="about-h">About</h2>
 <dl class="facts">
 <div><dt>Publisher</dt><dd><a href="/publishers/${encodeURIComponent(app.namespace)}">${d.publisher}</a></dd></div>
@@ -91,6 +97,24 @@ ${app.tags.map((t) => html`<li><a href="/search?tag=${encodeURIComponent(t)}">${
 ${statsChart(days)}
 </section>
 ${badgeAndFeed(d)}`;
+}
+
+/**
+ * The screenshots in a row that scrolls sideways inside its own box (never the page), each a
+ * link to the full-size image; the caption is its text alternative, else its number.
+ */
+export function gallery(
+  app: { name: string; displayName: string },
+  screenshots: ScreenshotView[],
+): SafeHtml {
+  if (!screenshots.length) return html``;
+  const name = app.displayName || app.name;
+  return html`<section aria-labelledby="shots-h"><h2 id="shots-h">Screenshots</h2>
+<ul class="gallery">${screenshots.map(
+    (shot, i) =>
+      html`<li><figure><a href="${shot.url}"><img src="${shot.url}" alt="${shot.caption || `Screenshot ${i + 1} of ${name}`}" loading="lazy"></a>${shot.caption ? html`<figcaption>${shot.caption}</figcaption>` : ''}</figure></li>`,
+  )}</ul>
+</section>`;
 }
 
 /**

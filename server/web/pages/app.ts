@@ -33,10 +33,11 @@ export function appRoutes(router: Router, s: WebServices): void {
     );
     const d = await loadApp(s, req, ctx);
     const stats = await s.apps.statistics(p, ref, 30);
+    const screenshots = await s.screenshots.list(p, ref);
     res.send(
       renderAppPage(d, {
         tab: 'overview',
-        main: overviewTab(d, stats.days),
+        main: overviewTab(d, stats.days, screenshots),
         installVersion: query(req.query['version']),
       }),
     );

@@ -41,7 +41,7 @@ ${
   st.created
     ? html`<section class="secret box" aria-labelledby="secret-h"><h2 id="secret-h">Your new key “${st.created.name}”</h2>
 <p><strong>Copy it now: it is shown only this once.</strong> Use it as the password with your user name <code>${me.name}</code> (docker, podman, skopeo, oras login ${ctx.host}), or give it to a Rainbond console.</p>
-<div class="copy-row"><code id="new-key" class="copy-text" data-secret>${st.created.key}</code><button type="button" class="copy" data-copy="new-key" hidden>Copy</button></div>
+<div class="copy-row"><code id="new-key" class="copy-text" tabindex="0" data-secret>${st.created.key}</code><button type="button" class="copy" data-copy="new-key" hidden>Copy</button></div>
 </section>`
     : ''
 }

@@ -1,5 +1,12 @@
 /** The page for editing one's app (see manage-app.ts for what its forms do). */
-import { LOGO_RULE } from '../../../schemas/names.js';
+import {
+  LOGO_RULE,
+  PACKAGE_NAME_RULE,
+  MAX_SCREENSHOT_CAPTION,
+  MAX_SCREENSHOTS,
+  SCREENSHOT_RULE,
+} from '../../../schemas/names.js';
+import type { ScreenshotView } from '../../store/app-screenshots.js';
 import type { AppView } from '../../store/app-access.js';
 import type { VersionView } from '../../store/app-versions.js';
 import type { WebContext } from '../context.js';
@@ -24,6 +31,7 @@ export interface Draft {
 export interface ManageAppState {
   app: AppView;
   versions: VersionView[];
+  screenshots: ScreenshotView[];
   error?: string;
   done?: string;
   draft?: Draft;
@@ -75,6 +83,7 @@ ${st.preview ? html`<section aria-labelledby="preview-h" class="preview"><h3 id=
 <div class="buttons"><button type="submit">Upload the logo</button></div>
 </form>
 </section>
+${screenshotsSection(ctx, st, action)}
 <section aria-labelledby="versions-h"><h2 id="versions-h">Versions</h2>
 ${versions(ctx, s, st, action)}
 </section>
@@ -105,6 +114,12 @@ function appWebhooks(
 }
 
 function shelf(ctx: WebContext, app: AppView, action: (rest: string) => string): SafeHtml {
+  const m = app.moderation;
+  if (m?.state === 'taken_down')
+    return html`<div class="notice error"><p><strong>An administrator took this app down</strong> on ${day(m.at)}: ${m.reason}</p><p>It stays off the shelf until an administrator restores it.</p></div>`;
+  const unlisted = m
+    ? html`<div class="notice error"><p><strong>An administrator unlisted this app</strong> on ${day(m.at)}: ${m.reason}</p><p>Once that is dealt with you may put it on the shelf again.</p></div>`
+    : '';
   const status = app.onShelf
     ? 'Listed, with a package: everyone sees it in the marketplace.'
     : app.listed
@@ -112,9 +127,41 @@ function shelf(ctx: WebContext, app: AppView, action: (rest: string) => string):
       : app.packages.length
         ? 'It has a package but is not listed: only you and your namespace’s members see it.'
         : 'Not listed and without a package: only you and your namespace’s members see it.';
-  return html`<p>${status}</p>
+  return html`${unlisted}<p>${status}</p>
 <form method="post" action="${action('/shelf')}" class="inline">${csrfField(ctx)}<input type="hidden" name="listed" value="${app.listed ? 'false' : 'true'}">
 <button type="submit"${app.listed ? html` class="secondary"` : ''}>${app.listed ? 'Take it off the shelf' : 'Put it on the shelf'}</button></form>`;
+}
+
+/**
+ * The screenshots as the Overview tab shows them (the preview), each with its remove button,
+ * and the upload form while there is room for another.
+ */
+function screenshotsSection(
+  ctx: WebContext,
+  st: ManageAppState,
+  action: (rest: string) => string,
+): SafeHtml {
+  const shots = st.screenshots;
+  const remove = shots.length
+    ? html`<ul class="shot-list">${shots.map(
+        (shot, i) =>
+          html`<li><img src="${shot.url}" alt="${shot.caption || `Screenshot ${i + 1}`}" loading="lazy"><span>${shot.caption || html`<span class="muted">no caption</span>`}</span><form method="post" action="${action(`/screenshots/${shot.id}/delete`)}" class="inline" data-confirm="Remove this screenshot?">${csrfField(ctx)}<button type="submit" class="danger small">Remove<span class="visually-hidden"> screenshot ${i + 1}</span></button></form></li>`,
+      )}</ul>`
+    : html`<p class="empty">No screenshots yet: they show on the app's Overview tab.</p>`;
+  const upload =
+    shots.length < MAX_SCREENSHOTS
+      ? html`<form method="post" action="${action('/screenshots')}" enctype="multipart/form-data" class="stack">${csrfField(ctx)}
+<label for="screenshot">Image (${SCREENSHOT_RULE})</label>
+<input id="screenshot" name="screenshot" type="file" accept="image/png,image/jpeg,image/webp" required>
+<label for="caption">Caption <span class="muted">(optional, at most ${MAX_SCREENSHOT_CAPTION} characters; read aloud for those who cannot see it)</span></label>
+<input id="caption" name="caption" maxlength="${MAX_SCREENSHOT_CAPTION}">
+<div class="buttons"><button type="submit">Add the screenshot</button></div>
+</form>`
+      : html`<p>This app has ${MAX_SCREENSHOTS} screenshots, the most it may have: remove one to add another.</p>`;
+  return html`<section aria-labelledby="shots-h"><h2 id="shots-h">Screenshots</h2>
+${remove}
+${upload}
+</section>`;
 }
 
 function versions(
@@ -135,7 +182,7 @@ function versions(
     ) => html`<tr><th scope="row">${x.version}${x.alias ? html` <span class="alias">${x.alias}</span>` : ''}</th><td><span class="badge${x.state === 'ready' ? ' ok' : ''}">${x.state}</span></td><td><time datetime="${x.createdAt}">${day(x.createdAt)}</time></td>
 <td class="actions">
 ${x.state === 'draft' || x.state === 'failed' ? (s.deps.sync ? publishForm(ctx, action(`${v(x.version)}/publish`), x.version) : html`<span class="muted">publishing is not set up</span>`) : ''}
-<form method="post" action="${action(`${v(x.version)}/delete`)}" class="inline" data-confirm="Delete version ${x.version}? Its tag goes from the registry.">${csrfField(ctx)}<button type="submit" class="danger">Delete<span class="visually-hidden"> ${x.version}</span></button></form>
+<a class="button danger" href="${action(`${v(x.version)}/delete`)}">Delete<span class="visually-hidden"> ${x.version}</span>…</a>
 </td></tr>`,
   )}</tbody></table></div>`;
 }
@@ -154,9 +201,13 @@ function packages(ctx: WebContext, st: ManageAppState, action: (rest: string) =>
   }
 ${
   ready.length
-    ? html`<form method="post" action="${action('/packages')}" class="stack inline-fields">${csrfField(ctx)}
-<div><label for="pkg-version">Free package of version</label><select id="pkg-version" name="version">${ready.map((x) => html`<option value="${x.version}">${x.version}</option>`)}</select></div>
-<button type="submit">Create package</button></form>`
+    ? html`<form method="post" action="${action('/packages')}" class="stack">${csrfField(ctx)}
+<fieldset><legend>Versions the free package covers</legend>
+${ready.map((x, i) => html`<div class="check"><input type="checkbox" id="pkg-v-${i}" name="versions" value="${x.version}"${i === 0 ? ' checked' : ''}><label for="pkg-v-${i}">${x.version}</label></div>`)}
+</fieldset>
+<label for="pkg-name">Package name <span class="muted">(empty: the newest version chosen; ${PACKAGE_NAME_RULE})</span></label>
+<input id="pkg-name" name="name" maxlength="64">
+<div class="buttons"><button type="submit">Create package</button></div></form>`
     : html`<p class="help">A package needs a version that is ready to install.</p>`
 }`;
 }

@@ -12,10 +12,12 @@ import { LOGO_RULE, MAX_LOGO_BYTES } from '../../../schemas/names.js';
 import type { AppFields } from '../../store/app-service.js';
 import type { AppRef } from '../../store/version-index.js';
 import { signedIn } from '../context.js';
-import { field, formOf, splitList, uploadOf, type Fields } from '../form.js';
+import { field, fieldList, formOf, splitList, uploadOf, type Fields } from '../form.js';
 import type { WebServices } from '../services.js';
 import { manageAppPath } from './parts.js';
 import { renderManageApp, type Draft } from './manage-app-view.js';
+import { renderVersionRemoval } from './version-removal-view.js';
+import { renderSyncPage } from './sync-view.js';
 import type { WebhookService } from '../../webhooks/webhook-service.js';
 import { webhookActions } from './webhooks.js';
 import { WEBHOOK_DONE } from './webhooks-view.js';
@@ -41,9 +43,10 @@ const DONE: Record<string, string> = {
   created: 'The app is created. Push a version to it, then put it on the shelf.',
   saved: 'Saved.',
   logo: 'The logo is changed.',
+  screenshot: 'The screenshot is added: see it on the app’s Overview tab.',
+  'screenshot-removed': 'The screenshot is removed.',
   listed: 'The app is listed: it is on the shelf when it has a package.',
   unlisted: 'The app is no longer listed.',
-  publishing: 'Publishing started: the images are being copied into the store.',
   'version-deleted': 'The version is deleted.',
   package: 'The package is created.',
   'package-deleted': 'The package is deleted.',
@@ -56,6 +59,8 @@ export function manageAppRoutes(router: Router, s: WebServices): void {
     name: String(req.params.app),
   });
   const base = '/my/apps/:ns/:app';
+  const syncPath = (ref: AppRef, version: string): string =>
+    manageAppPath(ref, `/versions/${encodeURIComponent(version)}/sync`);
 
   const show = async (
     req: Request,
@@ -70,6 +75,7 @@ export function manageAppRoutes(router: Router, s: WebServices): void {
     const page = renderManageApp(ctx, s, {
       app: await s.apps.get(me, ref),
       versions: await s.versions.list(me, ref),
+      screenshots: await s.screenshots.list(me, ref),
       ...(extra.error ? { error: extra.error } : done ? { done } : {}),
       ...(extra.draft ? { draft: extra.draft } : {}),
       preview: extra.preview ?? false,
@@ -86,8 +92,9 @@ export function manageAppRoutes(router: Router, s: WebServices): void {
     async (req: Request, res: Response) => {
       const ref = refOf(req);
       try {
+        // A notice code for the management page, or a path of its own to go to.
         const done = await handler(req, res, ref);
-        res.redirect(303, `${manageAppPath(ref)}?done=${done}`);
+        res.redirect(303, done.startsWith('/') ? done : `${manageAppPath(ref)}?done=${done}`);
       } catch (err) {
         if (
           !(err instanceof StoreError) ||
@@ -144,6 +151,26 @@ export function manageAppRoutes(router: Router, s: WebServices): void {
   );
 
   router.post(
+    `${base}/screenshots`,
+    act(async (req, res, ref) => {
+      const file = uploadOf(req, 'screenshot'); // read and CSRF-checked by the router (index.ts)
+      if (!file) throw new StoreError('invalid', 'Choose an image file first.');
+      await s.screenshots.add(caller(req, res), ref, file.bytes, field(formOf(req), 'caption'));
+      return 'screenshot';
+    }),
+  );
+
+  router.post(
+    `${base}/screenshots/:id/delete`,
+    act(async (req, res, ref) => {
+      const id = Number(req.params.id);
+      if (!Number.isSafeInteger(id)) throw new StoreError('not_found', 'No such screenshot.');
+      await s.screenshots.remove(caller(req, res), ref, id);
+      return 'screenshot-removed';
+    }),
+  );
+
+  router.post(
     `${base}/shelf`,
     act(async (req, res, ref) => {
       const listed = field(formOf(req), 'listed') === 'true';
@@ -154,7 +181,7 @@ export function manageAppRoutes(router: Router, s: WebServices): void {
 
   router.post(
     `${base}/versions/:version/publish`,
-    act((req, res, ref) => {
+    act(async (req, res, ref) => {
       const sync = s.deps.sync;
       if (!sync)
         throw new StoreError('unavailable', 'Publishing drafts is not available on this store.');
@@ -169,15 +196,33 @@ export function manageAppRoutes(router: Router, s: WebServices): void {
         field(form, 'password').length > 4096
       )
         throw new StoreError('invalid', 'The registry login is too long.');
-      sync.publish(
+      const version = String(req.params.version);
+      await sync.publish(
         signedIn(res.locals.web),
-        { ...ref, version: String(req.params.version) },
+        { ...ref, version },
         credentials.length ? { credentials } : {},
         req.get('host'),
       );
-      return 'publishing';
+      return syncPath(ref, version); // where its progress shows
     }),
   );
+
+  router.get(`${base}/versions/:version/sync`, async (req, res) => {
+    const ref = refOf(req);
+    const me = signedIn(res.locals.web);
+    await s.access.manageable(me, ref);
+    const sync = s.deps.sync;
+    if (!sync) throw new StoreError('not_found', 'Publishing is not set up on this store.');
+    const job = await sync.status(me, { ...ref, version: String(req.params.version) });
+    res.set('Cache-Control', 'no-store').send(renderSyncPage(res.locals.web, ref, job));
+  });
+
+  // Deleting asks first, saying what else changes (the packages that lose it, the shelf).
+  router.get(`${base}/versions/:version/delete`, async (req, res) => {
+    const ref = refOf(req);
+    const plan = await s.versions.removal(caller(req, res), ref, String(req.params.version));
+    res.set('Cache-Control', 'no-store').send(renderVersionRemoval(res.locals.web, ref, plan));
+  });
 
   router.post(
     `${base}/versions/:version/delete`,
@@ -190,14 +235,19 @@ export function manageAppRoutes(router: Router, s: WebServices): void {
   router.post(
     `${base}/packages`,
     act(async (req, res, ref) => {
-      const version = field(formOf(req), 'version');
-      if (!version) throw new StoreError('invalid', 'Choose a version for the package.');
+      const form = formOf(req);
+      const versions = fieldList(form, 'versions');
+      if (!versions.length)
+        throw new StoreError('invalid', 'Choose the versions the package covers.');
+      // The versions are listed newest first: an unnamed package is named after the first chosen.
       const name =
-        version
+        field(form, 'name').trim() ||
+        versions[0]!
           .replace(/[^a-zA-Z0-9._-]/g, '-')
           .replace(/^[.-]+/, '')
-          .slice(0, 64) || 'package';
-      await s.packages.create(caller(req, res), ref, { name, type: 'free', versions: [version] });
+          .slice(0, 64) ||
+        'package';
+      await s.packages.create(caller(req, res), ref, { name, type: 'free', versions });
       return 'package';
     }),
   );
