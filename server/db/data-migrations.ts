@@ -5,10 +5,9 @@
  * unrecorded, so the next start tries it again; each must therefore be idempotent (do nothing to
  * what it already rewrote).
  */
-import { eq } from 'drizzle-orm';
 import type { Logger } from 'pino';
-import type { Db } from './open-database.js';
-import { dataMigrations } from './schema.js';
+import { dataMigrationRepository } from './data-migration-repository.js';
+import type { StoreDatabase } from './store-database.js';
 
 export interface DataMigration {
   /** Its record in data_migrations: never renamed once shipped. */
@@ -18,16 +17,12 @@ export interface DataMigration {
 }
 
 export async function runDataMigrations(
-  deps: { db: Db; log: Logger; clock: () => number },
+  deps: { store: StoreDatabase; log: Logger; clock: () => number },
   migrations: readonly DataMigration[],
 ): Promise<void> {
+  const record = dataMigrationRepository(deps.store);
   for (const migration of migrations) {
-    const done = deps.db
-      .select({ name: dataMigrations.name })
-      .from(dataMigrations)
-      .where(eq(dataMigrations.name, migration.name))
-      .get();
-    if (done) continue;
+    if (await record.applied(migration.name)) continue;
     let detail: Record<string, number>;
     try {
       detail = await migration.run();
@@ -38,10 +33,7 @@ export async function runDataMigrations(
       );
       continue;
     }
-    deps.db
-      .insert(dataMigrations)
-      .values({ name: migration.name, appliedAt: deps.clock(), detail: JSON.stringify(detail) })
-      .run();
+    await record.record(migration.name, deps.clock(), detail);
     deps.log.info({ migration: migration.name, ...detail }, 'data migration applied');
   }
 }
