@@ -1,11 +1,12 @@
 /**
  * Kept source credentials on PostgreSQL (source-credential-repository.ts). `keep` replaces the
- * version's rows in one transaction; two keeps of one version at once are ordered by the rows'
- * primary key (the second insert waits for the first transaction, then its delete sees them).
+ * version's rows in one transaction holding the version row's lock, so two keeps of one version
+ * (or a keep and a push under that version, which updates the row) run one after the other and
+ * the rows left are one keep's, never a mix.
  */
 import { and, eq } from 'drizzle-orm';
 import type { PgDb } from '../db/store-database.js';
-import { sourceCredentials } from '../db/store-schema.pg.js';
+import { sourceCredentials, versions } from '../db/store-schema.pg.js';
 import { keptRows, type SourceCredentialRepository } from './source-credential-repository.js';
 
 export function pgSourceCredentials(db: PgDb): SourceCredentialRepository {
@@ -13,8 +14,14 @@ export function pgSourceCredentials(db: PgDb): SourceCredentialRepository {
     async keep(versionId, found, now) {
       const rows = keptRows(versionId, found, now);
       await db.transaction(async (tx) => {
+        const [version] = await tx
+          .select({ id: versions.id })
+          .from(versions)
+          .where(eq(versions.id, versionId))
+          .for('update');
+        if (!version) return; // removed meanwhile: its credentials went with it
         await tx.delete(sourceCredentials).where(eq(sourceCredentials.versionId, versionId));
-        if (rows.length > 0) await tx.insert(sourceCredentials).values(rows).onConflictDoNothing();
+        if (rows.length > 0) await tx.insert(sourceCredentials).values(rows);
       });
     },
     async forComponent(versionId, serviceKey) {
