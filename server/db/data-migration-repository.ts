@@ -7,7 +7,17 @@ import { dataMigrations as pgDataMigrations } from './schema.pg.js';
 import { dataMigrations } from './schema.js';
 import type { StoreDatabase } from './store-database.js';
 
+/** Any fixed number: the session-level advisory lock that orders processes running them. */
+const DATA_MIGRATION_LOCK = 0x64617461; // 'data'
+
 export interface DataMigrationRepository {
+  /**
+   * Runs `fn` while no other process runs data migrations on this database: on PostgreSQL under
+   * a session advisory lock held on a connection of its own (the migrations' queries use the
+   * pool's others), so processes starting together run each migration once, one after another.
+   * SQLite's database belongs to one process.
+   */
+  exclusive<T>(fn: () => Promise<T>): Promise<T>;
   applied(name: string): Promise<boolean>;
   /**
    * Records `name` as applied with what it changed. Idempotent: two processes that both ran an
@@ -21,6 +31,7 @@ export function dataMigrationRepository(store: StoreDatabase): DataMigrationRepo
     case 'sqlite': {
       const { db } = store;
       return {
+        exclusive: (fn) => fn(),
         applied: async (name) =>
           !!db
             .select({ name: dataMigrations.name })
@@ -36,8 +47,20 @@ export function dataMigrationRepository(store: StoreDatabase): DataMigrationRepo
       };
     }
     case 'postgres': {
-      const { db } = store;
+      const { db, pool } = store;
       return {
+        async exclusive(fn) {
+          const client = await pool.connect();
+          try {
+            await client.query('SELECT pg_advisory_lock($1)', [DATA_MIGRATION_LOCK]);
+            return await fn();
+          } finally {
+            await client
+              .query('SELECT pg_advisory_unlock($1)', [DATA_MIGRATION_LOCK])
+              .catch(() => {});
+            client.release();
+          }
+        },
         async applied(name) {
           const rows = await db
             .select({ name: pgDataMigrations.name })

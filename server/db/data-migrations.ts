@@ -21,19 +21,23 @@ export async function runDataMigrations(
   migrations: readonly DataMigration[],
 ): Promise<void> {
   const record = dataMigrationRepository(deps.store);
-  for (const migration of migrations) {
-    if (await record.applied(migration.name)) continue;
-    let detail: Record<string, number>;
-    try {
-      detail = await migration.run();
-    } catch (err) {
-      deps.log.error(
-        { err, migration: migration.name },
-        'data migration failed; the next start tries it again',
-      );
-      continue;
+  // Each process re-reads what is applied once it holds the lock: a migration another process
+  // finished meanwhile is skipped.
+  await record.exclusive(async () => {
+    for (const migration of migrations) {
+      if (await record.applied(migration.name)) continue;
+      let detail: Record<string, number>;
+      try {
+        detail = await migration.run();
+      } catch (err) {
+        deps.log.error(
+          { err, migration: migration.name },
+          'data migration failed; the next start tries it again',
+        );
+        continue;
+      }
+      await record.record(migration.name, deps.clock(), detail);
+      deps.log.info({ migration: migration.name, ...detail }, 'data migration applied');
     }
-    await record.record(migration.name, deps.clock(), detail);
-    deps.log.info({ migration: migration.name, ...detail }, 'data migration applied');
-  }
+  });
 }

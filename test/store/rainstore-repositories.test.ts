@@ -13,7 +13,7 @@ import type { SourceCredential } from '../../schemas/source-credentials.js';
 import { userRepository } from '../../server/accounts/user-repository.js';
 import { dataMigrationRepository } from '../../server/db/data-migration-repository.js';
 import { runDataMigrations } from '../../server/db/data-migrations.js';
-import type { StoreDatabase } from '../../server/db/store-database.js';
+import { openPgStore, type StoreDatabase } from '../../server/db/store-database.js';
 import {
   appRepositories,
   type AppRepositories,
@@ -79,7 +79,7 @@ async function addNamespace(store: StoreDatabase, name: string): Promise<void> {
 
 const silent = pino({ level: 'silent' });
 
-describeDialects('the Rainstore and migration repositories', ({ open }) => {
+describeDialects('the Rainstore and migration repositories', ({ dialect, open }) => {
   let store: StoreDatabase;
   let repos: AppRepositories;
   beforeEach(async () => {
@@ -263,5 +263,34 @@ describeDialects('the Rainstore and migration repositories', ({ open }) => {
         ? store.db.all<{ detail: string }>(detail)
         : (await store.db.execute<{ detail: string }>(detail)).rows;
     expect(rows.map((r) => JSON.parse(r.detail) as unknown)).to.deep.equal([{ rows: 1 }]);
+  });
+
+  it('runs a data migration once when two processes start together on one database', async function () {
+    if (dialect !== 'postgres' || store.dialect !== 'postgres') this.skip();
+    const other = await openPgStore(store.pool.options.connectionString!);
+    try {
+      let runs = 0;
+      let running = 0;
+      let overlapped = false;
+      const slow = {
+        name: '0003-slow',
+        run: async () => {
+          runs++;
+          overlapped ||= ++running > 1;
+          await new Promise((resolve) => setTimeout(resolve, 200));
+          running--;
+          return { rows: runs };
+        },
+      };
+      await Promise.all(
+        [store, other].map((s) =>
+          runDataMigrations({ store: s, log: silent, clock: () => 1 }, [slow]),
+        ),
+      );
+      expect({ runs, overlapped }).to.deep.equal({ runs: 1, overlapped: false });
+      expect(await dataMigrationRepository(other).applied('0003-slow')).to.equal(true);
+    } finally {
+      await other.close();
+    }
   });
 });
