@@ -7,7 +7,7 @@
  * index (ARCHITECTURE.md §3) are written in-process, so the indexer makes the version ready, sets
  * the component tags and search picks it up. A template with an image on another registry is
  * stored as a draft (an image sync can publish it later): the credentials it names for that
- * registry are kept for the sync alone (store/kept-credentials.ts).
+ * registry are kept for the sync alone (store/source-credential-repository.ts).
  */
 import type { Logger } from 'pino';
 import {

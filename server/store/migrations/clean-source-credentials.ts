@@ -5,7 +5,7 @@
  * — a new bundle index pointing at it, written under the same tag through the registry's own
  * manifest path, so the indexer updates the version row it already has. The row's state, update
  * time and update count are put back (nothing was published: Rainbond must not see an upgrade).
- * A draft's credentials are kept for its image sync (kept-credentials.ts). The old manifests and
+ * A draft's credentials are kept for its image sync (source-credential-repository.ts). The old manifests and
  * the old template blob leave the repository (GC removes the bytes).
  *
  * Idempotent: a version whose stored template names no credentials is left alone.
