@@ -308,8 +308,13 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   });
   auditRegistryChanges(registry, accounts.audit);
   // Before any job resumes or request comes in: stored content rewritten once (data-migrations.ts).
-  await runDataMigrations({ db, log: log.child({ module: 'db.migrations' }), clock }, [
-    cleanSourceCredentials({ db, registry, log: log.child({ module: 'store.migrations' }), clock }),
+  await runDataMigrations({ store, log: log.child({ module: 'db.migrations' }), clock }, [
+    cleanSourceCredentials({
+      store,
+      registry,
+      log: log.child({ module: 'store.migrations' }),
+      clock,
+    }),
   ]);
   sync.resume();
   mirror.start();
@@ -409,7 +414,6 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   api.use(
     '/apps',
     appRoutes({
-      db,
       screenshots,
       repos: appRepos,
       registry,
@@ -426,7 +430,6 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   api.use(
     '/publishers',
     publisherRoutes({
-      db,
       repos: appRepos,
       users: accounts.users,
       namespaces: accounts.namespaces,
@@ -440,7 +443,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   app.use(
     '/app-server',
     rainstoreRoutes({
-      db,
+      store,
       repos: appRepos,
       registry,
       keys,

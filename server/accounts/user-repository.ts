@@ -34,6 +34,13 @@ export interface UserRepository {
   /** Disabling also ends the user's live sessions, in the same transaction. */
   setDisabled(userId: number, disabled: boolean, now: number): Promise<void>;
   setRole(userId: number, role: 'admin' | 'user'): Promise<void>;
+  /**
+   * The user `name` with no namespace of its own (an app's robot, auth/permissions.ts), created on
+   * first sight; two first sights at once make one row (the unique name).
+   */
+  ensureRobot(name: string, displayName: string, createdAt: number): Promise<UserRow>;
+  /** When the store's first user was created; undefined while it has none. */
+  firstCreatedAt(): Promise<number | undefined>;
   /** Users by name (byte order), after `after`. */
   /** By name; `search`: a part of the name or display name, or the phone's last digits. */
   list(after: string | undefined, limit: number, search?: string): Promise<UserRow[]>;

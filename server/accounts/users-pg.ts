@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, isNull, or, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, isNull, min, or, sql } from 'drizzle-orm';
 import { escapeLike } from '../db/like.js';
 import type { PgDb } from '../db/store-database.js';
 import { namespaces, sessions, users } from '../db/schema.pg.js';
@@ -72,6 +72,12 @@ export function pgUsers(db: PgDb): UserRepository {
     setRole: async (userId, role) => {
       await db.update(users).set({ role }).where(eq(users.id, userId));
     },
+    ensureRobot: async (name, displayName, createdAt) => {
+      await db.insert(users).values({ name, displayName, createdAt }).onConflictDoNothing();
+      return (await one(db.select().from(users).where(eq(users.name, name))))!;
+    },
+    firstCreatedAt: async () =>
+      (await one(db.select({ at: min(users.createdAt) }).from(users)))?.at ?? undefined,
     list: (after, limit, search) =>
       db
         .select()

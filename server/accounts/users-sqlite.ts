@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, isNull, or, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, isNull, min, or, sql } from 'drizzle-orm';
 import { escapeLike } from '../db/like.js';
 import type { SqliteDb } from '../db/store-database.js';
 import { namespaces, sessions, users } from '../db/schema.js';
@@ -61,6 +61,15 @@ export function sqliteUsers(db: SqliteDb): UserRepository {
     setRole: async (userId, role) => {
       db.update(users).set({ role }).where(eq(users.id, userId)).run();
     },
+    ensureRobot: async (name, displayName, createdAt) => {
+      db.insert(users).values({ name, displayName, createdAt }).onConflictDoNothing().run();
+      return db.select().from(users).where(eq(users.name, name)).get()!;
+    },
+    firstCreatedAt: async () =>
+      db
+        .select({ at: min(users.createdAt) })
+        .from(users)
+        .get()?.at ?? undefined,
     list: async (after, limit, search) =>
       db
         .select()

@@ -5,10 +5,9 @@
  * unrecorded, so the next start tries it again; each must therefore be idempotent (do nothing to
  * what it already rewrote).
  */
-import { eq } from 'drizzle-orm';
 import type { Logger } from 'pino';
-import type { Db } from './open-database.js';
-import { dataMigrations } from './schema.js';
+import { dataMigrationRepository } from './data-migration-repository.js';
+import type { StoreDatabase } from './store-database.js';
 
 export interface DataMigration {
   /** Its record in data_migrations: never renamed once shipped. */
@@ -18,30 +17,27 @@ export interface DataMigration {
 }
 
 export async function runDataMigrations(
-  deps: { db: Db; log: Logger; clock: () => number },
+  deps: { store: StoreDatabase; log: Logger; clock: () => number },
   migrations: readonly DataMigration[],
 ): Promise<void> {
-  for (const migration of migrations) {
-    const done = deps.db
-      .select({ name: dataMigrations.name })
-      .from(dataMigrations)
-      .where(eq(dataMigrations.name, migration.name))
-      .get();
-    if (done) continue;
-    let detail: Record<string, number>;
-    try {
-      detail = await migration.run();
-    } catch (err) {
-      deps.log.error(
-        { err, migration: migration.name },
-        'data migration failed; the next start tries it again',
-      );
-      continue;
+  const record = dataMigrationRepository(deps.store);
+  // Each process re-reads what is applied once it holds the lock: a migration another process
+  // finished meanwhile is skipped.
+  await record.exclusive(async () => {
+    for (const migration of migrations) {
+      if (await record.applied(migration.name)) continue;
+      let detail: Record<string, number>;
+      try {
+        detail = await migration.run();
+      } catch (err) {
+        deps.log.error(
+          { err, migration: migration.name },
+          'data migration failed; the next start tries it again',
+        );
+        continue;
+      }
+      await record.record(migration.name, deps.clock(), detail);
+      deps.log.info({ migration: migration.name, ...detail }, 'data migration applied');
     }
-    deps.db
-      .insert(dataMigrations)
-      .values({ name: migration.name, appliedAt: deps.clock(), detail: JSON.stringify(detail) })
-      .run();
-    deps.log.info({ migration: migration.name, ...detail }, 'data migration applied');
-  }
+  });
 }

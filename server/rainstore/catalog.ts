@@ -2,15 +2,13 @@
  * The apps and versions a Rainstore caller sees. Every decision is the permission module's: an app
  * the caller may not see is not found (404), one they see but may not change is forbidden (403).
  */
-import { and, eq } from 'drizzle-orm';
 import type { Permissions } from '../auth/permissions.js';
 import type { Principal } from '../auth/principal.js';
-import type { Db } from '../db/open-database.js';
-import { apps, packages, versions } from '../db/store-schema.js';
 import { StoreError } from '../errors.js';
 import { compareVersions } from '../search/latest-version.js';
 import type { AppRow, VersionRow } from '../store/app-access.js';
 import { parseStrings } from '../store/app-access.js';
+import type { AppRepositories } from '../store/app-repository.js';
 
 export interface CatalogEntry {
   app: AppRow;
@@ -29,28 +27,22 @@ export interface ListOptions {
 }
 
 export class Catalog {
-  constructor(private readonly deps: { db: Db; permissions: Permissions }) {}
+  constructor(private readonly deps: { repos: AppRepositories; permissions: Permissions }) {}
 
   /** The app with `appKeyID` `appKey` as the caller sees it; 404 when unknown or invisible. */
-  visible(p: Principal, appKey: string): CatalogEntry {
-    const app = this.deps.db.select().from(apps).where(eq(apps.appKey, appKey)).get();
-    const onShelf =
-      !!app &&
-      app.listed &&
-      !!this.deps.db
-        .select({ id: packages.id })
-        .from(packages)
-        .where(eq(packages.appId, app.id))
-        .get();
+  async visible(p: Principal, appKey: string): Promise<CatalogEntry> {
+    const { repos } = this.deps;
+    const app = await repos.apps.findByKey(appKey);
+    const onShelf = !!app && app.listed && (await repos.apps.hasPackage(app.id));
     if (!app || !this.deps.permissions.seeApp(p, app.namespace, onShelf))
       throw new StoreError('not_found', `no app ${appKey}`);
-    const rows = this.deps.db.select().from(versions).where(eq(versions.appId, app.id)).all();
+    const rows = await repos.versions.list(app.id);
     return { app, onShelf, versions: this.shown(p, app, rows) };
   }
 
   /** The app, when the caller may push into it (publish a version, get push credentials). */
-  pushable(p: Principal, appKey: string): CatalogEntry {
-    const entry = this.visible(p, appKey);
+  async pushable(p: Principal, appKey: string): Promise<CatalogEntry> {
+    const entry = await this.visible(p, appKey);
     const upstream = this.deps.permissions.mirroredFrom(entry.app.namespace, entry.app.name);
     if (upstream !== undefined)
       throw new StoreError(
@@ -66,26 +58,20 @@ export class Catalog {
     return entry;
   }
 
-  version(p: Principal, appKey: string, version: string): CatalogEntry & { row: VersionRow } {
-    const entry = this.visible(p, appKey);
+  async version(
+    p: Principal,
+    appKey: string,
+    version: string,
+  ): Promise<CatalogEntry & { row: VersionRow }> {
+    const entry = await this.visible(p, appKey);
     const row = entry.versions.find((v) => v.version === version);
     if (!row) throw new StoreError('not_found', `no version ${version} of app ${appKey}`);
     return { ...entry, row };
   }
 
   /** The apps of a list call, newest change first (rainstore-api.md §4.5). */
-  list(p: Principal, options: ListOptions): CatalogEntry[] {
-    const { db, permissions } = this.deps;
-    const shelved = new Set(
-      db
-        .selectDistinct({ appId: packages.appId })
-        .from(packages)
-        .all()
-        .map((r) => r.appId),
-    );
-    const byApp = new Map<number, VersionRow[]>();
-    for (const v of db.select().from(versions).all())
-      byApp.set(v.appId, [...(byApp.get(v.appId) ?? []), v]);
+  async list(p: Principal, options: ListOptions): Promise<CatalogEntry[]> {
+    const { repos, permissions } = this.deps;
     const roles = new Map<string, { read: boolean; push: boolean }>();
     const roleIn = (namespace: string) => {
       let r = roles.get(namespace);
@@ -101,11 +87,10 @@ export class Catalog {
     };
     const needle = options.query?.toLowerCase();
     const out: CatalogEntry[] = [];
-    for (const app of db.select().from(apps).all()) {
-      const onShelf = app.listed && shelved.has(app.id);
+    for (const { app, onShelf, versions } of await repos.apps.withVersions()) {
       if (!permissions.seeApp(p, app.namespace, onShelf)) continue;
       const role = roleIn(app.namespace);
-      const shown = this.shown(p, app, byApp.get(app.id) ?? [], role.read);
+      const shown = this.shown(p, app, versions, role.read);
       const browsable = (onShelf || role.read) && shown.some((v) => v.state === 'ready');
       if (!browsable && !(options.queryAll && role.push)) continue;
       if (needle && !matches(app, needle)) continue;
@@ -143,12 +128,4 @@ function matches(app: AppRow, needle: string): boolean {
 /** `amd64&arm64` has both. */
 export function hasArch(versionArch: string, wanted: string): boolean {
   return versionArch.split('&').includes(wanted);
-}
-
-export function versionRowOf(db: Db, appId: number, version: string): VersionRow | undefined {
-  return db
-    .select()
-    .from(versions)
-    .where(and(eq(versions.appId, appId), eq(versions.version, version)))
-    .get();
 }

@@ -7,9 +7,8 @@
  * index (ARCHITECTURE.md §3) are written in-process, so the indexer makes the version ready, sets
  * the component tags and search picks it up. A template with an image on another registry is
  * stored as a draft (an image sync can publish it later): the credentials it names for that
- * registry are kept for the sync alone (store/kept-credentials.ts).
+ * registry are kept for the sync alone (store/source-credential-repository.ts).
  */
-import { eq } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import {
   BundleAnnotations,
@@ -26,14 +25,12 @@ import type { AuditLog } from '../accounts/audit-log.js';
 import type { Permissions } from '../auth/permissions.js';
 import type { Principal } from '../auth/principal.js';
 import { principalName } from '../auth/principal.js';
-import type { Db } from '../db/open-database.js';
-import { versions } from '../db/store-schema.js';
 import { StoreError } from '../errors.js';
 import type { AppRow, VersionRow } from '../store/app-access.js';
-import { KeptCredentials } from '../store/kept-credentials.js';
+import type { AppRepositories } from '../store/app-repository.js';
+import type { SourceCredentialRepository } from '../store/source-credential-repository.js';
 import { digestOf, putBlob } from '../store/put-blob.js';
 import { repositoryOf } from '../store/version-index.js';
-import { versionRowOf } from './catalog.js';
 import { bindImage, resolveStoreImage, storeImageRef } from './store-images.js';
 import { credentialsOf, hubHost, imageSlots, setCredentials } from './template-images.js';
 
@@ -59,7 +56,9 @@ export interface PublishContext {
 export class VersionPublisher {
   constructor(
     private readonly deps: {
-      db: Db;
+      repos: AppRepositories;
+      /** Where a draft's source credentials are kept for its image sync. */
+      credentials: SourceCredentialRepository;
       registry: Registry;
       permissions: Permissions;
       audit: AuditLog;
@@ -137,23 +136,20 @@ export class VersionPublisher {
         address: ctx.address,
       });
     }
-    const row = versionRowOf(this.deps.db, app.id, input.version);
+    const { repos, credentials } = this.deps;
+    const row = await repos.versions.get(app.id, input.version);
     if (!row)
       throw new StoreError('internal', `version ${input.version} of ${repository} was not indexed`);
-    if (external && named.length > 0)
-      new KeptCredentials(this.deps.db, this.deps.clock).keep(row.id, named);
-    const updated = this.deps.db
-      .update(versions)
-      .set({
-        alias: input.versionAlias,
-        description: input.description,
-        rainbondVersion: input.rainbondVersion,
-        arch: input.arch,
-        isPlugin: input.isPlugin,
-      })
-      .where(eq(versions.id, row.id))
-      .returning()
-      .get()!;
+    if (external && named.length > 0) await credentials.keep(row.id, named, this.deps.clock());
+    const updated = await repos.versions.update(row.id, {
+      alias: input.versionAlias,
+      description: input.description,
+      rainbondVersion: input.rainbondVersion,
+      arch: input.arch,
+      isPlugin: input.isPlugin,
+    });
+    if (!updated)
+      throw new StoreError('conflict', `version ${input.version} of ${repository} was removed`);
     this.deps.audit.record({
       actor,
       action: 'version.published',

@@ -8,11 +8,9 @@
  * Pull credentials are not the robot's: an install template carries the installer's own
  * (server/auth/pull-credentials.ts).
  */
-import { eq } from 'drizzle-orm';
+import type { UserRepository } from '../accounts/user-repository.js';
 import type { AccessKeys } from '../auth/access-keys.js';
 import { robotName } from '../auth/permissions.js';
-import type { Db } from '../db/open-database.js';
-import { users } from '../db/schema.js';
 import type { AppRow } from '../store/app-access.js';
 
 const PUSH_TTL_MS = 25 * 3600_000;
@@ -26,7 +24,9 @@ export interface RegistryCredentials {
 export class Robots {
   private readonly pushKeys = new Map<string, RegistryCredentials & { mintedAt: number }>();
 
-  constructor(private readonly deps: { db: Db; keys: AccessKeys; clock: () => number }) {}
+  constructor(
+    private readonly deps: { users: UserRepository; keys: AccessKeys; clock: () => number },
+  ) {}
 
   async pushCredentials(app: AppRow): Promise<RegistryCredentials> {
     const now = this.deps.clock();
@@ -38,7 +38,11 @@ export class Robots {
     ) {
       return { user: cached.user, password: cached.password };
     }
-    const robot = this.robot(app);
+    const robot = await this.deps.users.ensureRobot(
+      robotName(app.appKey),
+      `robot of ${app.namespace}/${app.name}`,
+      now,
+    );
     const { key } = await this.deps.keys.create(robot.id, 'rainstore push', ['push'], {
       expiresAt: now + PUSH_TTL_MS,
     });
@@ -46,19 +50,5 @@ export class Robots {
       if (now - entry.mintedAt >= PUSH_REUSE_MS) this.pushKeys.delete(appKey);
     this.pushKeys.set(app.appKey, { user: robot.name, password: key, mintedAt: now });
     return { user: robot.name, password: key };
-  }
-
-  private robot(app: AppRow): { id: number; name: string } {
-    const name = robotName(app.appKey);
-    const { db, clock } = this.deps;
-    db.insert(users)
-      .values({ name, displayName: `robot of ${app.namespace}/${app.name}`, createdAt: clock() })
-      .onConflictDoNothing()
-      .run();
-    return db
-      .select({ id: users.id, name: users.name })
-      .from(users)
-      .where(eq(users.name, name))
-      .get()!;
   }
 }

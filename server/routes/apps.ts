@@ -5,7 +5,6 @@ import { z } from 'zod';
 import type { Registry } from '../../registry/index.js';
 import type { AuditLog } from '../accounts/audit-log.js';
 import type { Permissions } from '../auth/permissions.js';
-import type { Db } from '../db/open-database.js';
 import type { AppRepositories } from '../store/app-repository.js';
 import { addressOf } from '../http/authenticate.js';
 import { parseInput } from '../http/validate.js';
@@ -69,7 +68,6 @@ export const StatsQuery = z.strictObject({
 });
 
 export interface AppRoutesDeps {
-  db: Db;
   repos: AppRepositories;
   registry: Registry;
   versions: VersionIndex;

@@ -2,7 +2,6 @@ import { Router } from 'express';
 import type { Namespaces } from '../accounts/namespaces.js';
 import type { Users } from '../accounts/users.js';
 import type { Permissions } from '../auth/permissions.js';
-import type { Db } from '../db/open-database.js';
 import type { AppRepositories } from '../store/app-repository.js';
 import { AppAccess } from '../store/app-access.js';
 import { Publishers } from '../store/publishers.js';
@@ -10,7 +9,6 @@ import type { AppStats } from '../store/stats.js';
 
 /** /api/v1/publishers/{name}: the marketplace's publisher page (profile, apps, totals). */
 export function publisherRoutes(deps: {
-  db: Db;
   repos: AppRepositories;
   users: Users;
   namespaces: Namespaces;

@@ -3,7 +3,6 @@
  * installs from (docs/rainstore-api.md). Errors are `{code, msg}`, never 401.
  */
 import express, { Router, type Request, type RequestHandler } from 'express';
-import { min } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { StoreEvents } from '../webhooks/store-events.js';
 import { z } from 'zod';
@@ -16,13 +15,14 @@ import type { AccessKeys } from '../auth/access-keys.js';
 import type { Permissions } from '../auth/permissions.js';
 import { ANONYMOUS } from '../auth/principal.js';
 import type { PullCredentials } from '../auth/pull-credentials.js';
-import type { Db } from '../db/open-database.js';
+import { userRepository } from '../accounts/user-repository.js';
+import type { StoreDatabase } from '../db/store-database.js';
 import type { AppRepositories } from '../store/app-repository.js';
-import { users } from '../db/schema.js';
 import { StoreError } from '../errors.js';
 import { AppAccess } from '../store/app-access.js';
 import { AppService } from '../store/app-service.js';
 import type { AppStats } from '../store/stats.js';
+import { sourceCredentialRepository } from '../store/source-credential-repository.js';
 import { repositoryOf } from '../store/version-index.js';
 import { appSlug, parseAppChange, parseNewApp } from '../rainstore/app-input.js';
 import {
@@ -64,7 +64,7 @@ const NewVersion = z.looseObject({
 });
 
 export interface RainstoreRoutesDeps {
-  db: Db;
+  store: StoreDatabase;
   repos: AppRepositories;
   registry: Registry;
   keys: AccessKeys;
@@ -85,17 +85,22 @@ export interface RainstoreRoutesDeps {
 }
 
 export function rainstoreRoutes(deps: RainstoreRoutesDeps): Router {
-  const { db, permissions, stats, clock } = deps;
+  const { permissions, stats, clock } = deps;
+  const users = userRepository(deps.store);
   const log = deps.log.child({ module: 'rainstore' });
   const market = marketOf(deps.config.rainstore);
   const publicUrl = deps.config.publicUrl;
   const holds = async (repository: string, tag: string): Promise<boolean> =>
     (await deps.registry.meta.tagDigest(repository, tag)) !== undefined;
-  const catalog = new Catalog({ db, permissions });
+  const catalog = new Catalog({ repos: deps.repos, permissions });
   const access = new AppAccess(deps.repos, permissions);
   const apps = new AppService({ ...deps, access, log });
-  const robots = new Robots({ db, keys: deps.keys, clock });
-  const publisher = new VersionPublisher({ ...deps, log });
+  const robots = new Robots({ users, keys: deps.keys, clock });
+  const publisher = new VersionPublisher({
+    ...deps,
+    credentials: sourceCredentialRepository(deps.store),
+    log,
+  });
   const installs = new InstallCounter({ stats, clock, events: deps.events });
 
   // Once per request: a wrong key must count as one failed credential, however often it is read.
@@ -175,12 +180,7 @@ export function rainstoreRoutes(deps: RainstoreRoutesDeps): Router {
   });
 
   openapi.get('/info', async (req, res) => {
-    createTime ??= isoTime(
-      db
-        .select({ at: min(users.createdAt) })
-        .from(users)
-        .get()?.at ?? clock(),
-    );
+    createTime ??= isoTime((await users.firstCreatedAt()) ?? clock());
     res.json({
       name: market.name,
       description: '',
@@ -194,7 +194,7 @@ export function rainstoreRoutes(deps: RainstoreRoutesDeps): Router {
     const c = await caller(req);
     const paging = pagingOf(req.query);
     const plugins = queryBoolean(req.query.isPlugin) ?? queryBoolean(req.query.is_plugin) ?? false;
-    const found = catalog.list(c.principal, {
+    const found = await catalog.list(c.principal, {
       query: queryString(req.query.query),
       queryAll: queryBoolean(req.query.queryAll) ?? false,
       arch: queryString(req.query.arch),
@@ -222,35 +222,35 @@ export function rainstoreRoutes(deps: RainstoreRoutesDeps): Router {
     );
     const created = await apps.create(c, { namespace, name }, input.fields);
     if (input.logo) await apps.setLogo(c, { namespace, name }, input.logo);
-    res.json(await detail(req, catalog.visible(p, created.appKey)));
+    res.json(await detail(req, await catalog.visible(p, created.appKey)));
   });
 
   openapi.get('/apps/platform-plugins', (_req, res) => void res.json({ plugins: [] }));
 
   openapi.get('/apps/:appID', async (req, res) => {
-    res.json(await detail(req, catalog.visible((await caller(req)).principal, appIdOf(req))));
+    res.json(await detail(req, await catalog.visible((await caller(req)).principal, appIdOf(req))));
   });
 
   openapi.put('/apps/:appID', async (req, res) => {
     const c = await caller(req);
-    const { app } = catalog.visible(c.principal, appIdOf(req));
+    const { app } = await catalog.visible(c.principal, appIdOf(req));
     requireRight(c, 'push');
     const input = parseAppChange(req.body);
     await apps.update(c, app, input.fields);
     if (input.logo) await apps.setLogo(c, app, input.logo);
-    res.json(await detail(req, catalog.visible(c.principal, app.appKey)));
+    res.json(await detail(req, await catalog.visible(c.principal, app.appKey)));
   });
 
   openapi.get('/apps/:appID/versions', async (req, res) => {
-    const { app, versions } = catalog.visible((await caller(req)).principal, appIdOf(req));
+    const { app, versions } = await catalog.visible((await caller(req)).principal, appIdOf(req));
     res.json({ versions: versions.map((v) => versionBase(app, v)) });
   });
 
   openapi.post('/apps/:appID/versions', async (req, res) => {
     const c = await caller(req);
-    catalog.visible(c.principal, appIdOf(req));
+    await catalog.visible(c.principal, appIdOf(req));
     const p = requireRight(c, 'push');
-    const { app } = catalog.pushable(p, appIdOf(req));
+    const { app } = await catalog.pushable(p, appIdOf(req));
     const parsed = NewVersion.safeParse(req.body ?? {});
     if (!parsed.success)
       throw new StoreError('invalid', `invalid version: ${z.prettifyError(parsed.error)}`);
@@ -278,7 +278,11 @@ export function rainstoreRoutes(deps: RainstoreRoutesDeps): Router {
 
   openapi.get('/apps/:appID/versions/:version', async (req, res) => {
     const c = await caller(req);
-    const { app, row } = catalog.version(c.principal, appIdOf(req), String(req.params.version));
+    const { app, row } = await catalog.version(
+      c.principal,
+      appIdOf(req),
+      String(req.params.version),
+    );
     const forInstall = queryBoolean(req.query.forInstall) ?? false;
     const getTemplate = queryBoolean(req.query.getTemplate) ?? false;
     let template = '';
@@ -312,9 +316,9 @@ export function rainstoreRoutes(deps: RainstoreRoutesDeps): Router {
 
   openapi.get('/apps/:appID/apphubinfo', async (req, res) => {
     const c = await caller(req);
-    catalog.visible(c.principal, appIdOf(req));
+    await catalog.visible(c.principal, appIdOf(req));
     const p = requireRight(c, 'push');
-    const { app } = catalog.pushable(p, appIdOf(req));
+    const { app } = await catalog.pushable(p, appIdOf(req));
     const credentials = await robots.pushCredentials(app);
     res.set('Cache-Control', 'no-store').json({
       hubURL: hubHostOf(publicUrl, req),
@@ -329,7 +333,7 @@ export function rainstoreRoutes(deps: RainstoreRoutesDeps): Router {
   router.get('/markets/:marketId/apps/:appId/version/:version/cmd', async (req, res) => {
     if (req.params.marketId !== market.id && req.params.marketId !== market.domain)
       throw new StoreError('not_found', 'no such market');
-    const { app, row, onShelf } = catalog.version(
+    const { app, row, onShelf } = await catalog.version(
       ANONYMOUS,
       String(req.params.appId),
       String(req.params.version),

@@ -19,6 +19,7 @@ import type {
   VersionRepository,
   VersionUpsert,
 } from './app-repository.js';
+import { groupWithVersions } from './app-repository.js';
 import { parseStrings } from './app-access.js';
 import {
   componentRows,
@@ -48,6 +49,21 @@ function pgApps(db: PgDb): AppRepository {
       const [row] = await db.select().from(apps).where(byRef(ref));
       return row;
     },
+    async findByKey(appKey) {
+      const [row] = await db.select().from(apps).where(eq(apps.appKey, appKey));
+      return row;
+    },
+    // One snapshot, as SQLite's synchronous reads were: no version without its app.
+    withVersions: () =>
+      db.transaction(
+        async (tx) =>
+          groupWithVersions(
+            await tx.select().from(apps),
+            await tx.select().from(versions),
+            (await tx.selectDistinct({ appId: packages.appId }).from(packages)).map((r) => r.appId),
+          ),
+        { isolationLevel: 'repeatable read', accessMode: 'read only' },
+      ),
     inNamespace: (namespace) =>
       db.select().from(apps).where(eq(apps.namespace, namespace)).orderBy(asc(apps.name)),
     refs: () => db.select({ namespace: apps.namespace, name: apps.name }).from(apps),
@@ -180,6 +196,23 @@ function pgVersions(db: PgDb): VersionRepository {
   return {
     list: (appId) => db.select().from(versions).where(eq(versions.appId, appId)),
     get: (appId, version) => getIn(db, appId, version),
+    async update(id, change) {
+      const [row] = await db.update(versions).set(change).where(eq(versions.id, id)).returning();
+      return row;
+    },
+    allWithApp: () =>
+      db
+        .select({
+          version: versions,
+          app: {
+            id: apps.id,
+            namespace: apps.namespace,
+            name: apps.name,
+            updatedAt: apps.updatedAt,
+          },
+        })
+        .from(versions)
+        .innerJoin(apps, eq(apps.id, versions.appId)),
     componentsOf: (versionId) =>
       db
         .select({

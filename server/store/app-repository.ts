@@ -26,8 +26,25 @@ export type VersionChange = Partial<Omit<typeof versions.$inferInsert, 'id' | 'a
 export type ComponentRow = Omit<typeof components.$inferSelect, 'versionId'>;
 export type PackageRow = typeof packages.$inferSelect;
 
+/** An app with its versions (in no order) and whether it is on the shelf (listed, a package). */
+export interface AppWithVersions {
+  app: AppRow;
+  onShelf: boolean;
+  versions: VersionRow[];
+}
+
+/** What the data migrations read of a version's app: not its texts. */
+export type VersionAppRef = Pick<AppRow, 'id' | 'namespace' | 'name' | 'updatedAt'>;
+
 export interface AppRepository {
   find(ref: AppRef): Promise<AppRow | undefined>;
+  /** By the Rainstore API's appKeyID. */
+  findByKey(appKey: string): Promise<AppRow | undefined>;
+  /**
+   * Every app with its versions, read as of one moment (one read transaction): the Rainstore
+   * list decides what a caller sees from this.
+   */
+  withVersions(): Promise<AppWithVersions[]>;
   /** The namespace's apps in name order. */
   inNamespace(namespace: string): Promise<AppRow[]>;
   /** Every app's `namespace/name`. */
@@ -77,6 +94,10 @@ export interface VersionRepository {
   /** Every version of the app, in no order (the store's order is AppAccess.versionsOf). */
   list(appId: number): Promise<VersionRow[]>;
   get(appId: number, version: string): Promise<VersionRow | undefined>;
+  /** The changed row; undefined when the version is gone. */
+  update(id: number, change: VersionChange): Promise<VersionRow | undefined>;
+  /** Every version of every app, with what a data migration needs of its app. */
+  allWithApp(): Promise<{ version: VersionRow; app: VersionAppRef }[]>;
   /** Components in service-key order. */
   componentsOf(versionId: number): Promise<ComponentRow[]>;
   /** `(version, serviceKey)` of every component of every version of the app. */
@@ -142,6 +163,26 @@ export interface AppRepositories {
   apps: AppRepository;
   versions: VersionRepository;
   packages: PackageRepository;
+}
+
+/** The rows of `withVersions` put together, on either engine. */
+export function groupWithVersions(
+  appRows: AppRow[],
+  versionRows: VersionRow[],
+  shelved: readonly number[],
+): AppWithVersions[] {
+  const byApp = new Map<number, VersionRow[]>();
+  for (const v of versionRows) {
+    const list = byApp.get(v.appId);
+    if (list) list.push(v);
+    else byApp.set(v.appId, [v]);
+  }
+  const withPackage = new Set(shelved);
+  return appRows.map((app) => ({
+    app,
+    onShelf: app.listed && withPackage.has(app.id),
+    versions: byApp.get(app.id) ?? [],
+  }));
 }
 
 export function appRepositories(store: StoreDatabase): AppRepositories {

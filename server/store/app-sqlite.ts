@@ -16,6 +16,7 @@ import type {
   VersionRepository,
   VersionUpsert,
 } from './app-repository.js';
+import { groupWithVersions } from './app-repository.js';
 import { parseStrings } from './app-access.js';
 import {
   componentRows,
@@ -44,6 +45,19 @@ function sqliteApps(db: SqliteDb): AppRepository & { findNow: typeof findNow } {
   return {
     findNow,
     find: async (ref) => findNow(ref),
+    findByKey: async (appKey) => db.select().from(apps).where(eq(apps.appKey, appKey)).get(),
+    withVersions: async () =>
+      db.transaction(() =>
+        groupWithVersions(
+          db.select().from(apps).all(),
+          db.select().from(versions).all(),
+          db
+            .selectDistinct({ appId: packages.appId })
+            .from(packages)
+            .all()
+            .map((r) => r.appId),
+        ),
+      ),
     inNamespace: async (namespace) =>
       db.select().from(apps).where(eq(apps.namespace, namespace)).orderBy(asc(apps.name)).all(),
     refs: async () => db.select({ namespace: apps.namespace, name: apps.name }).from(apps).all(),
@@ -162,6 +176,22 @@ function sqliteVersions(db: SqliteDb, appRepo: ReturnType<typeof sqliteApps>): V
   return {
     list: async (appId) => db.select().from(versions).where(eq(versions.appId, appId)).all(),
     get: async (appId, version) => getNow(appId, version),
+    update: async (id, change) =>
+      db.update(versions).set(change).where(eq(versions.id, id)).returning().get(),
+    allWithApp: async () =>
+      db
+        .select({
+          version: versions,
+          app: {
+            id: apps.id,
+            namespace: apps.namespace,
+            name: apps.name,
+            updatedAt: apps.updatedAt,
+          },
+        })
+        .from(versions)
+        .innerJoin(apps, eq(apps.id, versions.appId))
+        .all(),
     componentsOf: async (versionId) =>
       db
         .select({

@@ -5,12 +5,11 @@
  * — a new bundle index pointing at it, written under the same tag through the registry's own
  * manifest path, so the indexer updates the version row it already has. The row's state, update
  * time and update count are put back (nothing was published: Rainbond must not see an upgrade).
- * A draft's credentials are kept for its image sync (kept-credentials.ts). The old manifests and
+ * A draft's credentials are kept for its image sync (source-credential-repository.ts). The old manifests and
  * the old template blob leave the repository (GC removes the bytes).
  *
  * Idempotent: a version whose stored template names no credentials is left alone.
  */
-import { eq } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { MAX_TEMPLATE_BYTES } from '../../../schemas/bundle.js';
 import { ImageManifest, type Digest } from '../../../schemas/oci.js';
@@ -22,50 +21,52 @@ import {
 import type { Registry } from '../../../registry/index.js';
 import { readLimited } from '../../../registry/read-limited.js';
 import type { DataMigration } from '../../db/data-migrations.js';
-import type { Db } from '../../db/open-database.js';
-import { apps, versions } from '../../db/store-schema.js';
+import type { StoreDatabase } from '../../db/store-database.js';
+import {
+  appRepositories,
+  type AppRepositories,
+  type VersionAppRef,
+  type VersionRow,
+} from '../app-repository.js';
 import { templateLayer } from '../bundle-reader.js';
-import { KeptCredentials } from '../kept-credentials.js';
+import {
+  sourceCredentialRepository,
+  type SourceCredentialRepository,
+} from '../source-credential-repository.js';
 import { digestOf, putBlob } from '../put-blob.js';
 import { repositoryOf } from '../version-index.js';
 
 const ACTOR = 'appshelf-migration';
 
 interface Deps {
-  db: Db;
+  store: StoreDatabase;
   registry: Registry;
   log: Logger;
   clock: () => number;
 }
 
-type VersionRow = typeof versions.$inferSelect;
-/** What a rewrite needs of the app: not its texts, which at 100,000 apps are gigabytes read for nothing. */
-type AppRow = Pick<typeof apps.$inferSelect, 'id' | 'namespace' | 'name' | 'updatedAt'>;
+interface Rows {
+  repos: AppRepositories;
+  credentials: SourceCredentialRepository;
+}
 
 export function cleanSourceCredentials(deps: Deps): DataMigration {
   return {
     name: '0001-clean-source-credentials',
     async run() {
-      const rows = deps.db
-        .select({
-          version: versions,
-          app: {
-            id: apps.id,
-            namespace: apps.namespace,
-            name: apps.name,
-            updatedAt: apps.updatedAt,
-          },
-        })
-        .from(versions)
-        .innerJoin(apps, eq(apps.id, versions.appId))
-        .all();
+      const rows: Rows = {
+        repos: appRepositories(deps.store),
+        credentials: sourceCredentialRepository(deps.store),
+      };
+      // What a rewrite needs of the app, not its texts: at 100,000 apps, gigabytes read for nothing.
+      const found = await rows.repos.versions.allWithApp();
       let rewritten = 0;
       let failed = 0;
-      for (const { version, app } of rows) {
+      for (const { version, app } of found) {
         const named = sourceCredentials(parsed(version.template));
         if (named.length === 0) continue;
         try {
-          await rewrite(deps, app, version, named);
+          await rewrite(deps, rows, app, version, named);
           rewritten++;
         } catch (err) {
           failed++;
@@ -83,11 +84,12 @@ export function cleanSourceCredentials(deps: Deps): DataMigration {
 
 async function rewrite(
   deps: Deps,
-  app: AppRow,
+  { repos, credentials }: Rows,
+  app: VersionAppRef,
   row: VersionRow,
   named: SourceCredential[],
 ): Promise<void> {
-  const { registry, db } = deps;
+  const { registry } = deps;
   const meta = registry.meta;
   const repository = repositoryOf(app);
   if ((await meta.tagDigest(repository, row.version)) !== row.manifestDigest)
@@ -142,12 +144,13 @@ async function rewrite(
   }
 
   // The version row is kept; the push moved its update time and count on: put them back.
-  db.update(versions)
-    .set({ state: row.state, updatedAt: row.updatedAt, updateVersion: row.updateVersion })
-    .where(eq(versions.id, row.id))
-    .run();
-  db.update(apps).set({ updatedAt: app.updatedAt }).where(eq(apps.id, app.id)).run();
-  if (isDraft) new KeptCredentials(db, deps.clock).keep(row.id, named);
+  await repos.versions.update(row.id, {
+    state: row.state,
+    updatedAt: row.updatedAt,
+    updateVersion: row.updateVersion,
+  });
+  await repos.apps.update(app.id, { updatedAt: app.updatedAt });
+  if (isDraft) await credentials.keep(row.id, named, deps.clock());
 
   for (const digest of isDraft ? [oldTemplate] : [row.manifestDigest as Digest, oldTemplate]) {
     const tags = await meta.tagsOf(repository, digest);
