@@ -236,4 +236,7 @@ export const namespaceQuotas = pgTable('namespace_quotas', {
   warnBytes: bigint('warn_bytes', { mode: 'number' }).notNull().default(0),
   warned: boolean('warned').notNull().default(false),
   updatedAt: millis('updated_at').notNull(),
+  /** See store-schema.ts: the shared usage figure of PostgreSQL's quota checks. */
+  usedBytes: bigint('used_bytes', { mode: 'number' }).notNull().default(0),
+  countedAt: millis('counted_at').notNull().default(0),
 });

@@ -279,4 +279,11 @@ export const namespaceQuotas = sqliteTable('namespace_quotas', {
   warnBytes: integer('warn_bytes').notNull().default(0),
   warned: integer('warned', { mode: 'boolean' }).notNull().default(false),
   updatedAt: integer('updated_at').notNull(),
+  /**
+   * The usage as last counted (at `counted_at`) plus what quota checks admitted since: the figure
+   * every process's checks share on PostgreSQL, read and added to under this row's lock
+   * (server/governance/quotas-pg.ts). SQLite's checks keep it in memory and leave these at 0.
+   */
+  usedBytes: integer('used_bytes').notNull().default(0),
+  countedAt: integer('counted_at').notNull().default(0),
 });
