@@ -18,7 +18,9 @@ export interface StoreSources {
   syncJobs(): Record<SyncJobState, number>;
   connections(): Record<DbConnection, boolean>;
   /** Namespaces with a quota and their usage (the quota gauges' only label values). */
-  quotas?: () => { namespace: string; usedBytes: number; limitBytes: number; warnBytes: number }[];
+  quotas?: () => Promise<
+    { namespace: string; usedBytes: number; limitBytes: number; warnBytes: number }[]
+  >;
   sqlite: Database.Database;
 }
 
@@ -139,8 +141,9 @@ export class StoreMetrics {
     for (const [connection, open] of Object.entries(sources.connections()))
       this.connections.set({ connection }, open ? 1 : 0);
     if (sources.quotas) {
+      const quotas = await sources.quotas();
       for (const gauge of Object.values(this.quotaGauges)) gauge.reset(); // a removed quota goes
-      for (const q of sources.quotas())
+      for (const q of quotas)
         for (const key of ['usedBytes', 'limitBytes', 'warnBytes'] as const)
           this.quotaGauges[key].set({ namespace: q.namespace }, q[key]);
     }
