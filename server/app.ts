@@ -204,7 +204,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   });
 
   const webhooks = createWebhooks({
-    db,
+    store,
     config,
     dataDir: data,
     permissions,

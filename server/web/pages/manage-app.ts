@@ -67,7 +67,7 @@ export function manageAppRoutes(router: Router, s: WebServices): void {
     const ref = refOf(req);
     await s.access.manageable(me, ref);
     const done = typeof req.query.done === 'string' ? DONE[req.query.done] : undefined;
-    const page = renderManageApp(ctx, s, {
+    const page = await renderManageApp(ctx, s, {
       app: await s.apps.get(me, ref),
       versions: await s.versions.list(me, ref),
       ...(extra.error ? { error: extra.error } : done ? { done } : {}),
