@@ -287,3 +287,22 @@ export const namespaceQuotas = sqliteTable('namespace_quotas', {
   usedBytes: integer('used_bytes').notNull().default(0),
   countedAt: integer('counted_at').notNull().default(0),
 });
+
+/**
+ * Bytes a PostgreSQL quota check let in that may not be linked yet (an upload being placed, a
+ * manifest being stored): a recount adds those of the last minutes whose digest the namespace
+ * does not hold yet, so counting again never forgets a push under way in another process.
+ * Unused on SQLite (its figure is per process).
+ */
+export const quotaReservations = sqliteTable(
+  'quota_reservations',
+  {
+    namespaceId: integer('namespace_id')
+      .notNull()
+      .references(() => namespaces.id, { onDelete: 'cascade' }),
+    digest: text('digest').notNull(),
+    size: integer('size').notNull(),
+    reservedAt: integer('reserved_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.namespaceId, t.digest] })],
+);

@@ -43,8 +43,9 @@ export interface QuotaRepository {
   recentUsage(namespace: string, now: number): MaybePromise<number>;
   /**
    * Lets `size` new bytes in when the namespace's usage leaves room under `limitBytes` (0: no
-   * limit, always let in), adding them to the figure at once when `add` (an upload's early check
-   * of its declared size adds nothing: its blob is checked again once known); a figure that would refuse is
+   * limit, always let in), adding them to the figure at once when `digest` names them (an
+   * upload's early check of its declared size adds nothing: its blob is checked again once
+   * known); a figure that would refuse is
    * counted again first, so nothing is refused on a stale one. One unit of work: on PostgreSQL
    * under the quota row's lock, so checks of every process take turns and see each other's bytes.
    */
@@ -52,7 +53,7 @@ export interface QuotaRepository {
     namespace: string,
     size: number,
     limitBytes: number,
-    add: boolean,
+    digest: string | undefined,
     now: number,
   ): MaybePromise<Reservation>;
   namespaceId(namespace: string): Promise<number | undefined>;

@@ -3,9 +3,10 @@
  * `used_bytes` (the usage counted at `counted_at`, plus what checks let in since). A check reads
  * it, counts again when it is stale or would refuse, and adds what it lets in, all under the quota
  * row's lock (`FOR UPDATE`): checks of one namespace take turns cluster-wide, and the second of two
- * pushes racing for the last bytes of room sees the first's bytes. One window stays: a recount
- * (stale figure, or one that would refuse) sees only bytes already linked, so a push let in but
- * not yet linked is not in it.
+ * pushes racing for the last bytes of room sees the first's bytes. What a check lets in is also
+ * written down by digest (`quota_reservations`): a count adds the reservations of the last
+ * RESERVATION_MS whose digest the namespace does not hold yet, so counting again never forgets a
+ * push that was let in and is still placing its bytes. A push that failed counts until then.
  */
 import { and, eq, sql, type SQL } from 'drizzle-orm';
 import { namespaces } from '../db/schema.pg.js';
@@ -22,28 +23,89 @@ import { rangeOf } from './quotas-sqlite.js';
 
 type Executor = Pick<PgDb, 'execute'>;
 
-/** Bytes the namespace's repositories hold, each blob and manifest once; `COLLATE "C"`: byte order, as SQLite's. */
-function usedQuery(namespace: string): SQL {
+/**
+ * How long bytes let in may take to be linked: an upload's blob being placed in storage (on S3 a
+ * large layer's copy) or a manifest's other checks.
+ */
+const RESERVATION_MS = 15 * 60_000;
+
+/** `repository` in the namespace's range; `COLLATE "C"`: byte order, as SQLite's. */
+function inRange(namespace: string, column: SQL): SQL {
   const { lo, hi } = rangeOf(namespace);
-  return sql`select (select coalesce(sum(size), 0) from blobs where digest in
-                (select digest from repository_blobs
-                  where repository collate "C" >= ${lo} and repository collate "C" < ${hi}))
-            + (select coalesce(sum(size), 0) from
-                (select distinct digest, size from manifests
-                  where repository collate "C" >= ${lo} and repository collate "C" < ${hi}) m)
-         as used`;
+  return sql`${column} collate "C" >= ${lo} and ${column} collate "C" < ${hi}`;
 }
 
-async function countNow(db: Executor, namespace: string): Promise<number> {
-  const result = await db.execute<{ used: string }>(usedQuery(namespace));
+/** Bytes the namespace's repositories hold, each blob and manifest once. */
+async function linkedBytes(db: Executor, namespace: string): Promise<number> {
+  const result = await db.execute<{ used: string }>(
+    sql`select (select coalesce(sum(size), 0) from blobs where digest in
+                (select digest from repository_blobs where ${inRange(namespace, sql`repository`)}))
+            + (select coalesce(sum(size), 0) from
+                (select distinct digest, size from manifests
+                  where ${inRange(namespace, sql`repository`)}) m)
+         as used`,
+  );
   return Number(result.rows[0]?.used ?? 0);
 }
 
-/** Keeps `used` as the namespace's figure (counted at `at` when given). */
-async function keep(db: Executor, namespace: string, used: number, at?: number): Promise<void> {
-  await db.execute(sql`update namespace_quotas set used_bytes = ${used}
-      ${at === undefined ? sql`` : sql`, counted_at = ${at}`}
-    where namespace_id = (select id from namespaces where name = ${namespace})`);
+/** Reservations younger than RESERVATION_MS whose digest the namespace does not hold yet. */
+async function pendingBytes(
+  db: Executor,
+  namespaceId: number,
+  namespace: string,
+  now: number,
+): Promise<number> {
+  const result = await db.execute<{ pending: string }>(
+    sql`select coalesce(sum(r.size), 0) as pending from quota_reservations r
+         where r.namespace_id = ${namespaceId} and r.reserved_at > ${now - RESERVATION_MS}
+           and not exists (select 1 from repository_blobs b
+                            where b.digest = r.digest and ${inRange(namespace, sql`b.repository`)})
+           and not exists (select 1 from manifests m
+                            where m.digest = r.digest and ${inRange(namespace, sql`m.repository`)})`,
+  );
+  return Number(result.rows[0]?.pending ?? 0);
+}
+
+interface LockedQuota {
+  namespaceId: number;
+  used: number;
+  at: number;
+}
+
+/** The namespace's quota row, locked until the transaction ends; undefined when it has none. */
+async function lockQuota(tx: PgDb, namespace: string): Promise<LockedQuota | undefined> {
+  const [row] = await tx
+    .select({
+      namespaceId: namespaceQuotas.namespaceId,
+      used: namespaceQuotas.usedBytes,
+      at: namespaceQuotas.countedAt,
+    })
+    .from(namespaceQuotas)
+    .innerJoin(namespaces, eq(namespaces.id, namespaceQuotas.namespaceId))
+    .where(eq(namespaces.name, namespace))
+    .for('update', { of: namespaceQuotas });
+  return row;
+}
+
+/**
+ * Counts the namespace under its locked row: keeps linked plus pending bytes as the figure,
+ * forgets reservations past RESERVATION_MS, and returns both parts.
+ */
+async function recount(
+  tx: PgDb,
+  quota: LockedQuota,
+  namespace: string,
+  now: number,
+): Promise<{ linked: number; figure: number }> {
+  const linked = await linkedBytes(tx, namespace);
+  const figure = linked + (await pendingBytes(tx, quota.namespaceId, namespace, now));
+  await tx.execute(sql`delete from quota_reservations
+    where namespace_id = ${quota.namespaceId} and reserved_at <= ${now - RESERVATION_MS}`);
+  await tx
+    .update(namespaceQuotas)
+    .set({ usedBytes: figure, countedAt: now })
+    .where(eq(namespaceQuotas.namespaceId, quota.namespaceId));
+  return { linked, figure };
 }
 
 export class PgQuotaRepository implements QuotaRepository {
@@ -63,57 +125,56 @@ export class PgQuotaRepository implements QuotaRepository {
   }
 
   async holds(namespace: string, kind: 'blob' | 'manifest', digest: string): Promise<boolean> {
-    const { lo, hi } = rangeOf(namespace);
     const table = kind === 'blob' ? sql`repository_blobs` : sql`manifests`;
-    const result = await this.db.execute(sql`select 1 from ${table} where digest = ${digest}
-        and repository collate "C" >= ${lo} and repository collate "C" < ${hi} limit 1`);
+    const result = await this.db.execute(
+      sql`select 1 from ${table} where digest = ${digest} and ${inRange(namespace, sql`repository`)} limit 1`,
+    );
     return result.rows.length > 0;
   }
 
+  /** What the namespace holds (linked); the figure kept also has the pushes under way. */
   async count(namespace: string, now: number): Promise<number> {
-    const used = await countNow(this.db, namespace);
-    await keep(this.db, namespace, used, now);
-    return used;
+    return this.db.transaction(async (tx) => {
+      const quota = await lockQuota(tx, namespace);
+      if (!quota) return linkedBytes(tx, namespace);
+      return (await recount(tx, quota, namespace, now)).linked;
+    });
   }
 
   async recentUsage(namespace: string, now: number): Promise<number> {
-    const [row] = await this.db
-      .select({ used: namespaceQuotas.usedBytes, at: namespaceQuotas.countedAt })
-      .from(namespaceQuotas)
-      .innerJoin(namespaces, eq(namespaces.id, namespaceQuotas.namespaceId))
-      .where(eq(namespaces.name, namespace));
-    if (row && now - row.at < USAGE_TTL_MS) return row.used;
-    return this.count(namespace, now);
+    return this.db.transaction(async (tx) => {
+      const quota = await lockQuota(tx, namespace);
+      if (!quota) return linkedBytes(tx, namespace);
+      if (now - quota.at < USAGE_TTL_MS) return quota.used;
+      return (await recount(tx, quota, namespace, now)).figure;
+    });
   }
 
   async reserve(
     namespace: string,
     size: number,
     limitBytes: number,
-    add: boolean,
+    digest: string | undefined,
     now: number,
   ): Promise<Reservation> {
     return this.db.transaction(async (tx) => {
-      const [row] = await tx
-        .select({ used: namespaceQuotas.usedBytes, at: namespaceQuotas.countedAt })
-        .from(namespaceQuotas)
-        .innerJoin(namespaces, eq(namespaces.id, namespaceQuotas.namespaceId))
-        .where(eq(namespaces.name, namespace))
-        .for('update', { of: namespaceQuotas });
-      if (!row) return { admitted: true, usedBytes: 0 }; // the quota went meanwhile
-      let used = row.used;
-      let countedAt: number | undefined;
-      const recount = async () => {
-        used = await countNow(tx, namespace);
-        countedAt = now;
-      };
-      if (now - row.at >= USAGE_TTL_MS) await recount();
-      if (limitBytes > 0 && used + size > limitBytes && countedAt === undefined) await recount();
+      const quota = await lockQuota(tx, namespace);
+      if (!quota) return { admitted: true, usedBytes: 0 }; // the quota went meanwhile
+      let used = quota.used;
+      if (now - quota.at >= USAGE_TTL_MS || (limitBytes > 0 && used + size > limitBytes)) {
+        used = (await recount(tx, quota, namespace, now)).figure; // never refuse on a stale figure
+      }
       const admitted = limitBytes === 0 || used + size <= limitBytes;
-      // Counted before it is stored: should storing fail, the figure is high until recounted.
-      if (admitted && add) used += size;
-      if (used !== row.used || countedAt !== undefined) await keep(tx, namespace, used, countedAt);
-      return { admitted, usedBytes: admitted && add ? used - size : used };
+      if (admitted && digest !== undefined) {
+        await tx
+          .update(namespaceQuotas)
+          .set({ usedBytes: used + size })
+          .where(eq(namespaceQuotas.namespaceId, quota.namespaceId));
+        await tx.execute(sql`insert into quota_reservations (namespace_id, digest, size, reserved_at)
+          values (${quota.namespaceId}, ${digest}, ${size}, ${now})
+          on conflict (namespace_id, digest) do update set size = excluded.size, reserved_at = excluded.reserved_at`);
+      }
+      return { admitted, usedBytes: used };
     });
   }
 

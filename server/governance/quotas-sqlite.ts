@@ -84,14 +84,14 @@ export class SqliteQuotaRepository implements QuotaRepository {
     namespace: string,
     size: number,
     limitBytes: number,
-    add: boolean,
+    digest: string | undefined,
     now: number,
   ): Reservation {
     let used = this.recentUsage(namespace, now);
     if (limitBytes > 0 && used + size > limitBytes) used = this.count(namespace, now);
     if (limitBytes > 0 && used + size > limitBytes) return { admitted: false, usedBytes: used };
     const last = this.counted.get(namespace);
-    if (last && add) last.used += size; // counted before it is stored: should storing fail, it is high
+    if (last && digest !== undefined) last.used += size; // counted before it is stored: should storing fail, it is high
     return { admitted: true, usedBytes: used };
   }
 

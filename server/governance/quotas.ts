@@ -146,8 +146,7 @@ export class Quotas {
       const held = digest === undefined ? false : quotas.holds(namespace, kind, digest);
       return then(held, (holds) => {
         if (holds) return { namespace };
-        const add = digest !== undefined;
-        const reserved = quotas.reserve(namespace, size, limitBytes, add, clock());
+        const reserved = quotas.reserve(namespace, size, limitBytes, digest, clock());
         return then(reserved, ({ admitted, usedBytes }) => {
           if (!admitted)
             throw new OciError(

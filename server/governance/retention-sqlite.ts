@@ -10,9 +10,10 @@ import type { SqliteDb } from '../db/store-database.js';
 import { apps, packages, retentionRules, versions } from '../db/store-schema.js';
 import type { RetainedApp, RetainedVersion, RetentionRepository } from './retention-repository.js';
 
-export class SqliteRetentionRepository implements RetentionRepository {
-  private turn: Promise<unknown> = Promise.resolve();
+/** The run under way (or last) per database: every repository of the process over it waits its turn. */
+const turns = new WeakMap<SqliteDb, Promise<unknown>>();
 
+export class SqliteRetentionRepository implements RetentionRepository {
   constructor(private readonly db: SqliteDb) {}
 
   rulesOf(namespace: string, app: string): Promise<RetentionRules | undefined> {
@@ -107,8 +108,11 @@ export class SqliteRetentionRepository implements RetentionRepository {
   }
 
   exclusive<T>(work: () => Promise<T>): Promise<T> {
-    const run = this.turn.then(work, work);
-    this.turn = run.catch(() => undefined);
+    const run = (turns.get(this.db) ?? Promise.resolve()).then(work, work);
+    turns.set(
+      this.db,
+      run.catch(() => undefined),
+    );
     return run;
   }
 }
