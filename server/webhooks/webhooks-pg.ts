@@ -22,8 +22,14 @@ import type {
 /** Any fixed number: with a namespace's id, the lock its hook cap is counted under. */
 const HOOK_CAP_LOCK = 0x686f6f6b; // 'hook'
 
+/** The row of a new delivery: pending, due at once (only the fields a delivery is made of). */
 const pending = (d: NewDelivery) => ({
-  ...d,
+  webhookId: d.webhookId,
+  eventId: d.eventId,
+  event: d.event,
+  body: d.body,
+  redeliveryOf: d.redeliveryOf ?? null,
+  createdAt: d.createdAt,
   state: 'pending' as const,
   nextAttemptAt: d.createdAt,
 });

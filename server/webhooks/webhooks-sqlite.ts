@@ -19,8 +19,14 @@ import type {
   WebhookRepository,
 } from './webhook-repository.js';
 
+/** The row of a new delivery: pending, due at once (only the fields a delivery is made of). */
 const pending = (d: NewDelivery) => ({
-  ...d,
+  webhookId: d.webhookId,
+  eventId: d.eventId,
+  event: d.event,
+  body: d.body,
+  redeliveryOf: d.redeliveryOf ?? null,
+  createdAt: d.createdAt,
   state: 'pending' as const,
   nextAttemptAt: d.createdAt,
 });
