@@ -394,7 +394,6 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     '/apps',
     appRetentionRoutes({
       rules: namespaceRules,
-      // Governance's own check (synchronous) until its routes take the async app repository.
       appExists: (namespace, name) => retention.appExists({ namespace, name }),
     }),
   );
