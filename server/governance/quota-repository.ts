@@ -32,12 +32,22 @@ export interface Reservation {
 /** How long a counted usage serves checks before it is counted again. */
 export const USAGE_TTL_MS = 10_000;
 
+/**
+ * How long bytes let in may take to be linked (an upload's blob being placed in storage, on S3 a
+ * large layer's copy; a manifest's other checks): until then a count adds them, by digest, unless
+ * the namespace holds that digest already. A push that failed counts that long.
+ */
+export const RESERVATION_MS = 15 * 60_000;
+
 export interface QuotaRepository {
   /** The namespace's quota, undefined when it has none. */
   settingsOf(namespace: string): MaybePromise<QuotaRow | undefined>;
   /** Does the namespace hold this blob (linked into one of its repositories) or manifest already? */
   holds(namespace: string, kind: 'blob' | 'manifest', digest: string): MaybePromise<boolean>;
-  /** Bytes the namespace holds, counted now (and kept as the figure checks go by). */
+  /**
+   * Bytes the namespace holds, counted now; the figure checks go by is kept as that plus the
+   * bytes let in and not linked yet (RESERVATION_MS).
+   */
   count(namespace: string, now: number): MaybePromise<number>;
   /** The figure when counted less than USAGE_TTL_MS ago, with what was let in since; else counted now. */
   recentUsage(namespace: string, now: number): MaybePromise<number>;
@@ -45,8 +55,9 @@ export interface QuotaRepository {
    * Lets `size` new bytes in when the namespace's usage leaves room under `limitBytes` (0: no
    * limit, always let in), adding them to the figure at once when `digest` names them (an
    * upload's early check of its declared size adds nothing: its blob is checked again once
-   * known); a figure that would refuse is
-   * counted again first, so nothing is refused on a stale one. One unit of work: on PostgreSQL
+   * known). Bytes of a digest let in already (an upload's early check, then its commit) are not
+   * added twice. A figure that would refuse is counted again first, so nothing is refused on a
+   * stale one. One unit of work: on PostgreSQL
    * under the quota row's lock, so checks of every process take turns and see each other's bytes.
    */
   reserve(

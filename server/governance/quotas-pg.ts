@@ -13,6 +13,7 @@ import { namespaces } from '../db/schema.pg.js';
 import type { PgDb } from '../db/store-database.js';
 import { namespaceQuotas } from '../db/store-schema.pg.js';
 import {
+  RESERVATION_MS,
   USAGE_TTL_MS,
   type QuotaListing,
   type QuotaRepository,
@@ -23,12 +24,6 @@ import { rangeOf } from './quotas-sqlite.js';
 
 type Executor = Pick<PgDb, 'execute'>;
 
-/**
- * How long bytes let in may take to be linked: an upload's blob being placed in storage (on S3 a
- * large layer's copy) or a manifest's other checks.
- */
-const RESERVATION_MS = 15 * 60_000;
-
 /** `repository` in the namespace's range; `COLLATE "C"`: byte order, as SQLite's. */
 function inRange(namespace: string, column: SQL): SQL {
   const { lo, hi } = rangeOf(namespace);
@@ -36,34 +31,44 @@ function inRange(namespace: string, column: SQL): SQL {
 }
 
 /** Bytes the namespace's repositories hold, each blob and manifest once. */
-async function linkedBytes(db: Executor, namespace: string): Promise<number> {
-  const result = await db.execute<{ used: string }>(
-    sql`select (select coalesce(sum(size), 0) from blobs where digest in
+function linkedQuery(namespace: string): SQL {
+  return sql`(select coalesce(sum(size), 0) from blobs where digest in
                 (select digest from repository_blobs where ${inRange(namespace, sql`repository`)}))
             + (select coalesce(sum(size), 0) from
                 (select distinct digest, size from manifests
-                  where ${inRange(namespace, sql`repository`)}) m)
-         as used`,
-  );
-  return Number(result.rows[0]?.used ?? 0);
+                  where ${inRange(namespace, sql`repository`)}) m)`;
 }
 
-/** Reservations younger than RESERVATION_MS whose digest the namespace does not hold yet. */
-async function pendingBytes(
+async function linkedBytes(db: Executor, namespace: string): Promise<number> {
+  const result = await db.execute<{ linked: string }>(
+    sql`select ${linkedQuery(namespace)} as linked`,
+  );
+  return Number(result.rows[0]?.linked ?? 0);
+}
+
+/**
+ * What is linked and what was let in and is not linked yet (reservations younger than
+ * RESERVATION_MS whose digest the namespace does not hold), in one statement: one snapshot, so a
+ * push linking its bytes meanwhile is counted in one of the two, never in neither.
+ */
+async function linkedAndPending(
   db: Executor,
   namespaceId: number,
   namespace: string,
   now: number,
-): Promise<number> {
-  const result = await db.execute<{ pending: string }>(
-    sql`select coalesce(sum(r.size), 0) as pending from quota_reservations r
-         where r.namespace_id = ${namespaceId} and r.reserved_at > ${now - RESERVATION_MS}
-           and not exists (select 1 from repository_blobs b
-                            where b.digest = r.digest and ${inRange(namespace, sql`b.repository`)})
-           and not exists (select 1 from manifests m
-                            where m.digest = r.digest and ${inRange(namespace, sql`m.repository`)})`,
+): Promise<{ linked: number; pending: number }> {
+  const result = await db.execute<{ linked: string; pending: string }>(
+    sql`select ${linkedQuery(namespace)} as linked,
+          (select coalesce(sum(r.size), 0) from quota_reservations r
+            where r.namespace_id = ${namespaceId} and r.reserved_at > ${now - RESERVATION_MS}
+              and not exists (select 1 from repository_blobs b
+                               where b.digest = r.digest and ${inRange(namespace, sql`b.repository`)})
+              and not exists (select 1 from manifests m
+                               where m.digest = r.digest and ${inRange(namespace, sql`m.repository`)})
+          ) as pending`,
   );
-  return Number(result.rows[0]?.pending ?? 0);
+  const row = result.rows[0];
+  return { linked: Number(row?.linked ?? 0), pending: Number(row?.pending ?? 0) };
 }
 
 interface LockedQuota {
@@ -97,8 +102,8 @@ async function recount(
   namespace: string,
   now: number,
 ): Promise<{ linked: number; figure: number }> {
-  const linked = await linkedBytes(tx, namespace);
-  const figure = linked + (await pendingBytes(tx, quota.namespaceId, namespace, now));
+  const { linked, pending } = await linkedAndPending(tx, quota.namespaceId, namespace, now);
+  const figure = linked + pending;
   await tx.execute(sql`delete from quota_reservations
     where namespace_id = ${quota.namespaceId} and reserved_at <= ${now - RESERVATION_MS}`);
   await tx
@@ -160,6 +165,12 @@ export class PgQuotaRepository implements QuotaRepository {
     return this.db.transaction(async (tx) => {
       const quota = await lockQuota(tx, namespace);
       if (!quota) return { admitted: true, usedBytes: 0 }; // the quota went meanwhile
+      if (digest !== undefined) {
+        const again = await tx.execute(sql`update quota_reservations set reserved_at = ${now}
+          where namespace_id = ${quota.namespaceId} and digest = ${digest}
+            and reserved_at > ${now - RESERVATION_MS} returning size`);
+        if (again.rows.length > 0) return { admitted: true, usedBytes: quota.used }; // let in already
+      }
       let used = quota.used;
       if (now - quota.at >= USAGE_TTL_MS || (limitBytes > 0 && used + size > limitBytes)) {
         used = (await recount(tx, quota, namespace, now)).figure; // never refuse on a stale figure

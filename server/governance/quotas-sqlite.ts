@@ -2,9 +2,10 @@
  * Quotas on SQLite: the statements as before the port, synchronous (the push path's checks cost
  * two index lookups and no microtask). The figure checks go by is kept per process: the usage last
  * counted plus what this process let in since. Removals (deletes, GC) make it count high, never
- * low, and a check it would refuse counts again first; pushes through other processes are seen
- * when it is counted again (USAGE_TTL_MS). Checks are per blob: two pushes racing for the last
- * bytes of room through two processes may both pass.
+ * low, and a check it would refuse counts again first; a count adds what this process let in and
+ * has not linked yet (by digest, RESERVATION_MS), so pushes racing in the process get exactly the
+ * room there is. Pushes through other processes are seen when it is counted again (USAGE_TTL_MS):
+ * two racing for the last bytes of room through two processes may both pass.
  */
 import type Database from 'better-sqlite3';
 import { and, eq } from 'drizzle-orm';
@@ -13,6 +14,7 @@ import { settle } from '../db/settle.js';
 import type { SqliteDb } from '../db/store-database.js';
 import { namespaceQuotas } from '../db/store-schema.js';
 import {
+  RESERVATION_MS,
   USAGE_TTL_MS,
   type QuotaListing,
   type QuotaRepository,
@@ -30,6 +32,8 @@ export class SqliteQuotaRepository implements QuotaRepository {
   private readonly holdsBlob: Database.Statement;
   private readonly holdsManifest: Database.Statement;
   private readonly counted = new Map<string, { used: number; at: number }>();
+  /** Bytes let in per namespace, by digest, when (not linked yet, or linked since). */
+  private readonly letIn = new Map<string, Map<string, { size: number; at: number }>>();
 
   constructor(
     private readonly db: SqliteDb,
@@ -69,15 +73,16 @@ export class SqliteQuotaRepository implements QuotaRepository {
   }
 
   count(namespace: string, now: number): number {
-    const used = (this.usedQuery.get(rangeOf(namespace)) as { used: number }).used;
-    this.counted.set(namespace, { used, at: now });
-    return used;
+    const linked = (this.usedQuery.get(rangeOf(namespace)) as { used: number }).used;
+    this.counted.set(namespace, { used: linked + this.pendingBytes(namespace, now), at: now });
+    return linked;
   }
 
   recentUsage(namespace: string, now: number): number {
     const last = this.counted.get(namespace);
     if (last && now - last.at < USAGE_TTL_MS) return last.used;
-    return this.count(namespace, now);
+    this.count(namespace, now);
+    return this.counted.get(namespace)!.used;
   }
 
   reserve(
@@ -87,12 +92,40 @@ export class SqliteQuotaRepository implements QuotaRepository {
     digest: string | undefined,
     now: number,
   ): Reservation {
+    const letIn = this.letIn.get(namespace) ?? new Map<string, { size: number; at: number }>();
+    const again = digest === undefined ? undefined : letIn.get(digest);
+    if (again && now - again.at < RESERVATION_MS) {
+      again.at = now; // let in already (an upload's early check, then its commit)
+      return { admitted: true, usedBytes: this.recentUsage(namespace, now) };
+    }
     let used = this.recentUsage(namespace, now);
-    if (limitBytes > 0 && used + size > limitBytes) used = this.count(namespace, now);
+    if (limitBytes > 0 && used + size > limitBytes) {
+      this.count(namespace, now); // never refuse on a stale figure
+      used = this.counted.get(namespace)!.used;
+    }
     if (limitBytes > 0 && used + size > limitBytes) return { admitted: false, usedBytes: used };
-    const last = this.counted.get(namespace);
-    if (last && digest !== undefined) last.used += size; // counted before it is stored: should storing fail, it is high
+    if (digest !== undefined) {
+      // Counted before it is stored: should storing fail, it is high until RESERVATION_MS.
+      this.counted.get(namespace)!.used += size;
+      letIn.set(digest, { size, at: now });
+      this.letIn.set(namespace, letIn);
+    }
     return { admitted: true, usedBytes: used };
+  }
+
+  /** Bytes let in and not linked yet; forgets what is linked or past RESERVATION_MS. */
+  private pendingBytes(namespace: string, now: number): number {
+    const letIn = this.letIn.get(namespace);
+    if (!letIn) return 0;
+    let pending = 0;
+    for (const [digest, { size, at }] of letIn) {
+      const held =
+        this.holds(namespace, 'blob', digest) || this.holds(namespace, 'manifest', digest);
+      if (held || now - at >= RESERVATION_MS) letIn.delete(digest);
+      else pending += size;
+    }
+    if (letIn.size === 0) this.letIn.delete(namespace);
+    return pending;
   }
 
   namespaceId(namespace: string): Promise<number | undefined> {
