@@ -61,9 +61,12 @@ import { SearchService } from './search/search-service.js';
 import { BundleReader } from './store/bundle-reader.js';
 import { StoreIndexer } from './store/indexer.js';
 import { Immutability } from './governance/immutability.js';
+import { immutabilityRepository } from './governance/immutability-repository.js';
 import { NamespaceRules } from './governance/namespace-rules.js';
-import { appExists, Retention, RetentionSchedule } from './governance/retention.js';
+import { Retention, RetentionSchedule } from './governance/retention.js';
+import { retentionRepository } from './governance/retention-repository.js';
 import { Quotas } from './governance/quotas.js';
+import { quotaRepository } from './governance/quota-repository.js';
 import { Reindexer } from './store/reindex.js';
 import { cleanSourceCredentials } from './store/migrations/clean-source-credentials.js';
 import { ImageSync } from './store/sync/image-sync.js';
@@ -202,7 +205,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   });
 
   const webhooks = createWebhooks({
-    db,
+    store,
     config,
     dataDir: data,
     permissions,
@@ -225,23 +228,22 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   });
   indexer.attach();
   const immutability = new Immutability({
-    db,
+    repository: immutabilityRepository(store),
     directory,
     permissions,
     audit: accounts.audit,
     clock,
   });
-  const quotas = new Quotas({ db, sqlite, events, clock });
+  const quotas = new Quotas({ repository: quotaRepository(store), events, clock });
   // Immutability first (a refused tag move needs no room), then the quota, then the indexer's checks.
   immutability.attach(registry, quotas.attach(registry, indexer.guard));
   const stats = new AppStats({ store, clock, log: log.child({ module: 'store.stats' }) }).attach(
     registry,
   );
   const retention = new Retention({
-    db,
+    repository: retentionRepository(store),
     registry,
-    // Retention's plan is synchronous: on SQLite the flush has written when it returns.
-    flushUsage: () => void stats.flush(),
+    flushUsage: () => stats.flush(),
     immutability,
     audit: accounts.audit,
     clock,
@@ -398,8 +400,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     '/apps',
     appRetentionRoutes({
       rules: namespaceRules,
-      // Governance's own check (synchronous) until its routes take the async app repository.
-      appExists: (namespace, name) => appExists(db, { namespace, name }),
+      appExists: (namespace, name) => retention.appExists({ namespace, name }),
     }),
   );
   api.use('/namespaces', namespaceWebhookRoutes(webhooks.service));

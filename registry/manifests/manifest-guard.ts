@@ -29,7 +29,7 @@ export type RemovalGuard = (removal: {
   actor: string;
   force: boolean;
   address?: string | undefined;
-}) => void;
+}) => void | Promise<void>;
 
 export const allowAll: ManifestGuard = () => undefined;
 export const allowAllRemovals: RemovalGuard = () => undefined;

@@ -32,7 +32,7 @@ export async function removeTag(
   const { repository, tag, actor, address } = removal;
   const current = await ctx.meta.tagDigest(repository, tag);
   if (!current) throw new OciError('MANIFEST_UNKNOWN', undefined, { reference: tag });
-  ctx.removalGuard({ ...removal, tags: [{ tag, digest: current }] });
+  await ctx.removalGuard({ ...removal, tags: [{ tag, digest: current }] });
   const digest = await ctx.meta.deleteTag(repository, tag);
   if (!digest) throw new OciError('MANIFEST_UNKNOWN', undefined, { reference: tag });
   ctx.emit({ type: 'tag.deleted', repository, digest, tag, actor, address });
@@ -47,7 +47,7 @@ export async function removeManifest(
   const { repository, digest, actor, address } = removal;
   const tagged = await ctx.meta.tagsOf(repository, digest);
   if (tagged.length > 0)
-    ctx.removalGuard({ ...removal, tags: tagged.map((tag) => ({ tag, digest })) });
+    await ctx.removalGuard({ ...removal, tags: tagged.map((tag) => ({ tag, digest })) });
   const { deleted, tags } = await ctx.meta.deleteManifest(repository, digest);
   if (!deleted) throw new OciError('MANIFEST_UNKNOWN', undefined, { reference: digest });
   ctx.emit({ type: 'manifest.deleted', repository, digest, tags, actor, address });

@@ -102,7 +102,8 @@ export class BlobStore {
     size: number,
     bytes: { place(): Promise<void>; drop(): Promise<void> },
   ): Promise<void> {
-    const linked = this.guard({ repository, digest, size });
+    const guarded = this.guard({ repository, digest, size });
+    const linked = guarded instanceof Promise ? await guarded : guarded;
     await this.place(repository, digest, size, bytes);
     linked?.();
   }
@@ -138,7 +139,8 @@ export class BlobStore {
   async mount(repository: string, from: string, digest: Digest): Promise<boolean> {
     const size = await this.meta.repositoryBlobSize(from, digest);
     if (size === undefined) return false;
-    const linked = this.guard({ repository, digest, size });
+    const guarded = this.guard({ repository, digest, size });
+    const linked = guarded instanceof Promise ? await guarded : guarded;
     this.touch(digest);
     if (!(await this.meta.linkBlob(repository, digest))) return false;
     linked?.();

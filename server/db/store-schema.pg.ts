@@ -255,4 +255,21 @@ export const namespaceQuotas = pgTable('namespace_quotas', {
   warnBytes: bigint('warn_bytes', { mode: 'number' }).notNull().default(0),
   warned: boolean('warned').notNull().default(false),
   updatedAt: millis('updated_at').notNull(),
+  /** See store-schema.ts: the shared usage figure of PostgreSQL's quota checks. */
+  usedBytes: bigint('used_bytes', { mode: 'number' }).notNull().default(0),
+  countedAt: millis('counted_at').notNull().default(0),
 });
+
+/** See store-schema.ts: bytes let in by a quota check, maybe not linked yet. */
+export const quotaReservations = pgTable(
+  'quota_reservations',
+  {
+    namespaceId: integer('namespace_id')
+      .notNull()
+      .references(() => namespaces.id, { onDelete: 'cascade' }),
+    digest: text('digest').notNull(),
+    size: bigint('size', { mode: 'number' }).notNull(),
+    reservedAt: millis('reserved_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.namespaceId, t.digest] })],
+);

@@ -305,4 +305,30 @@ export const namespaceQuotas = sqliteTable('namespace_quotas', {
   warnBytes: integer('warn_bytes').notNull().default(0),
   warned: integer('warned', { mode: 'boolean' }).notNull().default(false),
   updatedAt: integer('updated_at').notNull(),
+  /**
+   * The usage as last counted (at `counted_at`) plus what quota checks admitted since: the figure
+   * every process's checks share on PostgreSQL, read and added to under this row's lock
+   * (server/governance/quotas-pg.ts). SQLite's checks keep it in memory and leave these at 0.
+   */
+  usedBytes: integer('used_bytes').notNull().default(0),
+  countedAt: integer('counted_at').notNull().default(0),
 });
+
+/**
+ * Bytes a PostgreSQL quota check let in that may not be linked yet (an upload being placed, a
+ * manifest being stored): a recount adds those of the last minutes whose digest the namespace
+ * does not hold yet, so counting again never forgets a push under way in another process.
+ * Unused on SQLite (its figure is per process).
+ */
+export const quotaReservations = sqliteTable(
+  'quota_reservations',
+  {
+    namespaceId: integer('namespace_id')
+      .notNull()
+      .references(() => namespaces.id, { onDelete: 'cascade' }),
+    digest: text('digest').notNull(),
+    size: integer('size').notNull(),
+    reservedAt: integer('reserved_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.namespaceId, t.digest] })],
+);

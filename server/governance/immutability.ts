@@ -10,18 +10,15 @@
  * (`?force=true`), and that is audited; the version's update time then moves as on any re-push,
  * which is what Rainbond reads to offer an upgrade.
  */
-import { and, eq } from 'drizzle-orm';
 import { OciError, type ManifestGuard, type Registry } from '../../registry/index.js';
 import type { AuditLog } from '../accounts/audit-log.js';
 import type { SyncAccessDirectory } from '../auth/access-directory.js';
 import type { Permissions } from '../auth/permissions.js';
-import type { Db } from '../db/open-database.js';
-import { namespaces } from '../db/schema.js';
-import { apps, namespaceImmutability, versions } from '../db/store-schema.js';
 import { StoreError } from '../errors.js';
 import { appRefOf } from '../store/version-index.js';
 import type { ImmutabilityRules } from '../../schemas/governance.js';
 import { globMatcher } from './globs.js';
+import type { ImmutabilityRepository } from './immutability-repository.js';
 
 const NO_RULES: ImmutabilityRules = { versions: false, tagPatterns: [] };
 
@@ -41,7 +38,7 @@ export interface TagChange {
 export class Immutability {
   constructor(
     private readonly deps: {
-      db: Db;
+      repository: ImmutabilityRepository;
       /** The actor of a tag change, read synchronously: the registry's guards are synchronous. */
       directory: Pick<SyncAccessDirectory, 'userNamed'>;
       permissions: Permissions;
@@ -50,37 +47,16 @@ export class Immutability {
     },
   ) {}
 
-  rulesOf(namespace: string): ImmutabilityRules {
-    const row = this.deps.db
-      .select({
-        versions: namespaceImmutability.versions,
-        tagPatterns: namespaceImmutability.tagPatterns,
-      })
-      .from(namespaceImmutability)
-      .innerJoin(namespaces, eq(namespaces.id, namespaceImmutability.namespaceId))
-      .where(eq(namespaces.name, namespace))
-      .get();
+  async rulesOf(namespace: string): Promise<ImmutabilityRules> {
+    const row = await this.deps.repository.rulesOf(namespace);
     if (!row) return NO_RULES;
     return { versions: row.versions, tagPatterns: JSON.parse(row.tagPatterns) as string[] };
   }
 
-  setRules(namespace: string, rules: ImmutabilityRules): void {
-    const ns = this.deps.db
-      .select({ id: namespaces.id })
-      .from(namespaces)
-      .where(eq(namespaces.name, namespace))
-      .get();
-    if (!ns) throw new StoreError('not_found', `no namespace "${namespace}"`);
-    const values = {
-      versions: rules.versions,
-      tagPatterns: JSON.stringify(rules.tagPatterns),
-      updatedAt: this.deps.clock(),
-    };
-    this.deps.db
-      .insert(namespaceImmutability)
-      .values({ namespaceId: ns.id, ...values })
-      .onConflictDoUpdate({ target: namespaceImmutability.namespaceId, set: values })
-      .run();
+  async setRules(namespace: string, rules: ImmutabilityRules): Promise<void> {
+    const row = { versions: rules.versions, tagPatterns: JSON.stringify(rules.tagPatterns) };
+    if (!(await this.deps.repository.setRules(namespace, row, this.deps.clock())))
+      throw new StoreError('not_found', `no namespace "${namespace}"`);
   }
 
   /**
@@ -93,18 +69,20 @@ export class Immutability {
       const forced =
         tag === null
           ? undefined
-          : this.check(
+          : await this.check(
               { repository, tag, digest: manifest.digest, actor, force, address, mirror },
               await registry.meta.tagDigest(repository, tag),
             );
       await next(push);
-      forced?.(); // audited once the push has passed every check
+      await forced?.(); // audited once the push has passed every check
     });
-    registry.setRemovalGuard(({ repository, tags, actor, force, address }) => {
-      const forced = tags.map(({ tag, digest: current }) =>
-        this.check({ repository, tag, digest: undefined, actor, force, address }, current),
-      );
-      for (const audit of forced) audit?.();
+    registry.setRemovalGuard(async ({ repository, tags, actor, force, address }) => {
+      const forced = [];
+      for (const { tag, digest: current } of tags)
+        forced.push(
+          await this.check({ repository, tag, digest: undefined, actor, force, address }, current),
+        );
+      for (const audit of forced) await audit?.();
     });
   }
 
@@ -113,11 +91,14 @@ export class Immutability {
    * is not an owner's explicit republish; `current` is the digest the tag points at now. For a
    * forced change, returns what audits it (to call once it is sure to happen).
    */
-  check(change: TagChange, current: string | undefined): (() => void) | undefined {
+  async check(
+    change: TagChange,
+    current: string | undefined,
+  ): Promise<(() => Promise<void>) | undefined> {
     if (current === undefined || current === change.digest) return; // new tag, or no change
     const namespace = change.repository.split('/')[0]!;
-    const rules = this.rulesOf(namespace);
-    const rule = this.ruleHit(rules, change.repository, change.tag);
+    const rules = await this.rulesOf(namespace);
+    const rule = await this.ruleHit(rules, change.repository, change.tag);
     if (!rule) return;
     const what = change.digest === undefined ? 'deleted' : 'moved or overwritten';
     // A mirrored app is its upstream's (read-only here): what its owners republished there,
@@ -148,9 +129,9 @@ export class Immutability {
   }
 
   /** What audits a change past a rule, once it is sure to happen. */
-  private republished(change: TagChange, rule: string, current: string): () => void {
-    return () =>
-      this.deps.audit.record({
+  private republished(change: TagChange, rule: string, current: string): () => Promise<void> {
+    return async () =>
+      await this.deps.audit.record({
         actor: change.actor,
         action: change.digest === undefined ? 'tag.force_deleted' : 'tag.republished',
         target: `${change.repository}:${change.tag}`,
@@ -165,25 +146,22 @@ export class Immutability {
   }
 
   /** The rule that fixes `repository:tag`, in words, or undefined. */
-  private ruleHit(rules: ImmutabilityRules, repository: string, tag: string): string | undefined {
-    if (rules.versions && this.isPublishedVersion(repository, tag))
+  private async ruleHit(
+    rules: ImmutabilityRules,
+    repository: string,
+    tag: string,
+  ): Promise<string | undefined> {
+    if (rules.versions && (await this.isPublishedVersion(repository, tag)))
       return 'published versions are immutable';
     const pattern = rules.tagPatterns.find((p) => globMatcher(p)(tag));
     return pattern === undefined ? undefined : `tag pattern "${pattern}"`;
   }
 
-  private isPublishedVersion(repository: string, tag: string): boolean {
+  private async isPublishedVersion(repository: string, tag: string): Promise<boolean> {
     const ref = appRefOf(repository);
     if (!ref) return false;
-    const row = this.deps.db
-      .select({ state: versions.state })
-      .from(versions)
-      .innerJoin(apps, eq(apps.id, versions.appId))
-      .where(
-        and(eq(apps.namespace, ref.namespace), eq(apps.name, ref.name), eq(versions.version, tag)),
-      )
-      .get();
+    const state = await this.deps.repository.versionState(ref.namespace, ref.name, tag);
     // A draft (template pushed, images not yet synced) is not published: its sync re-tags it.
-    return row?.state === 'ready';
+    return state === 'ready';
   }
 }

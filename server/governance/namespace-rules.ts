@@ -65,7 +65,7 @@ export class NamespaceRules {
 
   /** Anyone may read a namespace's immutability rules: installers may want to know a tag is fixed. */
   async immutabilityOf(namespace: string): Promise<ImmutabilityRules> {
-    return this.deps.immutability.rulesOf(await this.existing(namespace));
+    return await this.deps.immutability.rulesOf(await this.existing(namespace));
   }
 
   /** Throws `forbidden` unless `p` may change the immutability rules of `namespace`. */
@@ -81,7 +81,7 @@ export class NamespaceRules {
   ): Promise<void> {
     await this.existing(namespace);
     this.authorizeImmutability(caller.principal, namespace);
-    this.deps.immutability.setRules(namespace, rules);
+    await this.deps.immutability.setRules(namespace, rules);
     await this.deps.audit.record({
       actor: caller.principal.name,
       action: 'namespace.immutability_set',
@@ -92,9 +92,9 @@ export class NamespaceRules {
   }
 
   /** The rules set on the scope itself; members (`read`) see them. */
-  retentionOf(p: User, scope: RetentionScope): RetentionRules {
+  async retentionOf(p: User, scope: RetentionScope): Promise<RetentionRules> {
     this.authorize(p, scope, 'read');
-    return this.deps.retention.rulesOf(scope);
+    return await this.deps.retention.rulesOf(scope);
   }
 
   async setRetention(
@@ -103,7 +103,7 @@ export class NamespaceRules {
     rules: RetentionRules,
   ): Promise<void> {
     this.authorize(caller.principal, scope, 'govern');
-    this.deps.retention.setRules(scope, rules);
+    await this.deps.retention.setRules(scope, rules);
     await this.deps.audit.record({
       actor: caller.principal.name,
       action: 'retention.rules_set',

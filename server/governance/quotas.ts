@@ -8,12 +8,11 @@
  * by one SQL query over the registry's tables (an index range over `<namespace>/`), only for
  * namespaces that have a quota. Counting is linear in the namespace's blobs (measured on SQLite:
  * 2 ms for 2,000 blobs, 40 ms for 20,000, 440 ms for 100,000), too slow for every upload, so a
- * check uses the last count (at most USAGE_TTL_MS old) plus what this process let in since, and
- * counts again before it refuses: a check costs two index lookups.
- * Checks are per blob: two pushes racing for the last bytes of room may both pass.
+ * check uses the last count (at most USAGE_TTL_MS old) plus what was let in since, and counts
+ * again before it refuses: a check costs two index lookups. Where that figure lives and how
+ * checks of several processes meet is the repository's (quotas-sqlite.ts, quotas-pg.ts); the
+ * checks' reads are plain values on SQLite, so its push path gains no microtask.
  */
-import { and, eq } from 'drizzle-orm';
-import type Database from 'better-sqlite3';
 import { z } from 'zod';
 import {
   OciError,
@@ -21,11 +20,10 @@ import {
   type ManifestGuard,
   type Registry,
 } from '../../registry/index.js';
-import type { Db } from '../db/open-database.js';
-import { namespaces } from '../db/schema.js';
-import { namespaceQuotas } from '../db/store-schema.js';
+import { then, type MaybePromise } from '../db/maybe-promise.js';
 import { StoreError } from '../errors.js';
 import type { StoreEvents } from '../webhooks/store-events.js';
+import type { QuotaRepository } from './quota-repository.js';
 
 const bytes = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 
@@ -44,231 +42,144 @@ export const NamespaceUsage = z.strictObject({
 });
 export type NamespaceUsage = z.infer<typeof NamespaceUsage>;
 
-/** `<namespace>/` up to (not including) `<namespace>0`: every repository of it, by index range. */
-function rangeOf(namespace: string): { lo: string; hi: string } {
-  return { lo: `${namespace}/`, hi: `${namespace}0` };
-}
-
-/** How long a counted usage serves checks before it is counted again. */
-const USAGE_TTL_MS = 10_000;
-
 const namespaceOf = (repository: string): string => repository.split('/')[0] ?? '';
 
-export class Quotas {
-  private readonly usedQuery: Database.Statement;
-  private readonly holdsBlob: Database.Statement;
-  private readonly holdsManifest: Database.Statement;
-  /**
-   * Usage last counted per namespace with a quota, plus what this process let in since: the fast
-   * path of a check. Removals (deletes, GC) make it count high, never low, and a check it would
-   * refuse counts again first, so nothing is refused on a stale figure; pushes through other
-   * processes are seen when it is counted again (USAGE_TTL_MS).
-   */
-  private readonly counted = new Map<string, { used: number; at: number }>();
+const NO_QUOTA = { limitBytes: 0, warnBytes: 0, warned: false };
 
+export class Quotas {
   constructor(
     private readonly deps: {
-      db: Db;
-      sqlite: Database.Database;
+      repository: QuotaRepository;
       events?: StoreEvents | undefined;
       clock: () => number;
     },
-  ) {
-    this.usedQuery = deps.sqlite.prepare(
-      `select (select coalesce(sum(size), 0) from blobs where digest in
-                (select digest from repository_blobs where repository >= @lo and repository < @hi))
-            + (select coalesce(sum(size), 0) from
-                (select distinct digest, size from manifests where repository >= @lo and repository < @hi))
-         as used`,
-    );
-    this.holdsBlob = deps.sqlite.prepare(
-      'select 1 from repository_blobs where digest = @digest and repository >= @lo and repository < @hi limit 1',
-    );
-    this.holdsManifest = deps.sqlite.prepare(
-      'select 1 from manifests where digest = @digest and repository >= @lo and repository < @hi limit 1',
-    );
-  }
+  ) {}
 
   /** Bytes the namespace's repositories hold, each blob and manifest once (counted now). */
-  usedBytes(namespace: string): number {
-    const used = (this.usedQuery.get(rangeOf(namespace)) as { used: number }).used;
-    this.counted.set(namespace, { used, at: this.deps.clock() });
-    return used;
-  }
-
-  /** The usage as last counted, when recent enough, with what came in since; else counted now. */
-  private recentUsedBytes(namespace: string): number {
-    const last = this.counted.get(namespace);
-    if (last && this.deps.clock() - last.at < USAGE_TTL_MS) return last.used;
-    return this.usedBytes(namespace);
-  }
-
-  private letIn(namespace: string, size: number): void {
-    const last = this.counted.get(namespace);
-    if (last) last.used += size;
+  async usedBytes(namespace: string): Promise<number> {
+    return this.deps.repository.count(namespace, this.deps.clock());
   }
 
   /** The namespace's quota; zeros when it has none. */
-  settingsOf(namespace: string): QuotaSettings & { warned: boolean } {
-    const row = this.deps.db
-      .select({
-        limitBytes: namespaceQuotas.limitBytes,
-        warnBytes: namespaceQuotas.warnBytes,
-        warned: namespaceQuotas.warned,
-      })
-      .from(namespaceQuotas)
-      .innerJoin(namespaces, eq(namespaces.id, namespaceQuotas.namespaceId))
-      .where(eq(namespaces.name, namespace))
-      .get();
-    return row ?? { limitBytes: 0, warnBytes: 0, warned: false };
+  async settingsOf(namespace: string): Promise<QuotaSettings & { warned: boolean }> {
+    return (await this.deps.repository.settingsOf(namespace)) ?? NO_QUOTA;
   }
 
-  usage(namespace: string): NamespaceUsage {
-    const { limitBytes, warnBytes } = this.settingsOf(namespace);
-    return { usedBytes: this.usedBytes(namespace), limitBytes, warnBytes };
+  async usage(namespace: string): Promise<NamespaceUsage> {
+    const { limitBytes, warnBytes } = await this.settingsOf(namespace);
+    return { usedBytes: await this.usedBytes(namespace), limitBytes, warnBytes };
   }
 
   /** Sets (or with zeros, clears) a quota; a namespace already past the new warning level is told. */
-  set(namespace: string, settings: QuotaSettings): NamespaceUsage {
-    const ns = this.deps.db
-      .select({ id: namespaces.id })
-      .from(namespaces)
-      .where(eq(namespaces.name, namespace))
-      .get();
-    if (!ns) throw new StoreError('not_found', `no namespace "${namespace}"`);
-    if (settings.limitBytes === 0 && settings.warnBytes === 0) {
-      this.deps.db.delete(namespaceQuotas).where(eq(namespaceQuotas.namespaceId, ns.id)).run();
-    } else {
-      const values = { ...settings, warned: false, updatedAt: this.deps.clock() };
-      this.deps.db
-        .insert(namespaceQuotas)
-        .values({ namespaceId: ns.id, ...values })
-        .onConflictDoUpdate({ target: namespaceQuotas.namespaceId, set: values })
-        .run();
-      this.noteUsage(namespace);
+  async set(namespace: string, settings: QuotaSettings): Promise<NamespaceUsage> {
+    const { repository } = this.deps;
+    const id = await repository.namespaceId(namespace);
+    if (id === undefined) throw new StoreError('not_found', `no namespace "${namespace}"`);
+    if (settings.limitBytes === 0 && settings.warnBytes === 0) await repository.clearQuota(id);
+    else {
+      await repository.setQuota(id, settings.limitBytes, settings.warnBytes, this.deps.clock());
+      await this.noteUsage(namespace);
     }
     return this.usage(namespace);
   }
 
   /** Every namespace with what it holds and its quota (zeros: none), largest first (admin storage page). */
-  everyUsage(): ({ namespace: string } & NamespaceUsage)[] {
-    return this.deps.db
-      .select({
-        namespace: namespaces.name,
-        limitBytes: namespaceQuotas.limitBytes,
-        warnBytes: namespaceQuotas.warnBytes,
-      })
-      .from(namespaces)
-      .leftJoin(namespaceQuotas, eq(namespaces.id, namespaceQuotas.namespaceId))
-      .all()
-      .map((q) => ({
-        namespace: q.namespace,
-        limitBytes: q.limitBytes ?? 0,
-        warnBytes: q.warnBytes ?? 0,
-        usedBytes: this.usedBytes(q.namespace),
-      }))
-      .sort((a, b) => b.usedBytes - a.usedBytes || a.namespace.localeCompare(b.namespace));
+  async everyUsage(): Promise<({ namespace: string } & NamespaceUsage)[]> {
+    const listed = await this.deps.repository.everyNamespace();
+    const usage = [];
+    for (const q of listed) usage.push({ ...q, usedBytes: await this.usedBytes(q.namespace) });
+    return usage.sort(
+      (a, b) => b.usedBytes - a.usedBytes || a.namespace.localeCompare(b.namespace),
+    );
   }
 
   /** Every namespace with a quota, with its usage (for /metrics: a bounded label set). */
-  withQuotas(): ({ namespace: string } & NamespaceUsage)[] {
-    return this.deps.db
-      .select({
-        namespace: namespaces.name,
-        limitBytes: namespaceQuotas.limitBytes,
-        warnBytes: namespaceQuotas.warnBytes,
-      })
-      .from(namespaceQuotas)
-      .innerJoin(namespaces, eq(namespaces.id, namespaceQuotas.namespaceId))
-      .all()
-      .map((q) => ({ ...q, usedBytes: this.usedBytes(q.namespace) }));
+  async withQuotas(): Promise<({ namespace: string } & NamespaceUsage)[]> {
+    const listed = await this.deps.repository.withQuotas();
+    const usage = [];
+    for (const q of listed) usage.push({ ...q, usedBytes: await this.usedBytes(q.namespace) });
+    return usage;
   }
 
   /** Puts the quota in front of blob links and of the store's other manifest checks (`next`). */
   attach(registry: Registry, next: ManifestGuard): ManifestGuard {
     registry.setBlobGuard(this.blobGuard);
     registry.on((event) => {
+      // A warning missed here (the database unreachable) is looked at again at the next push.
       if (event.type === 'manifest.pushed')
-        this.noteUsage(namespaceOf(event.repository), { recent: true });
-      else if (event.type === 'manifest.deleted') this.noteUsage(namespaceOf(event.repository));
+        this.noteUsage(namespaceOf(event.repository), { recent: true }).catch(() => undefined);
+      else if (event.type === 'manifest.deleted')
+        this.noteUsage(namespaceOf(event.repository)).catch(() => undefined);
     });
     return async (push) => {
       const { content, manifest } = push;
-      const admitted = this.admit(
-        push.repository,
-        manifest.digest,
-        content.length,
-        this.holdsManifest,
-      );
+      await this.admit(push.repository, manifest.digest, content.length, 'manifest');
       await next(push);
-      // Counted before it is stored: should storing fail, the figure is high (see `counted`).
-      if (admitted?.adds) this.letIn(admitted.namespace, content.length);
     };
   }
 
-  private readonly blobGuard: BlobGuard = ({ repository, digest, size }) => {
-    const admitted = this.admit(repository, digest, size, this.holdsBlob);
-    if (!admitted || digest === undefined) return undefined;
-    return () => {
-      if (admitted.adds) this.letIn(admitted.namespace, size);
-      this.noteUsage(admitted.namespace, { recent: true });
-    };
-  };
+  private readonly blobGuard: BlobGuard = ({ repository, digest, size }) =>
+    then(this.admit(repository, digest, size, 'blob'), (admitted) => {
+      if (!admitted || digest === undefined) return undefined;
+      return () => {
+        this.noteUsage(admitted.namespace, { recent: true }).catch(() => undefined);
+      };
+    });
 
   /**
    * Throws DENIED when `size` new bytes would take the repository's namespace past its limit;
-   * content the namespace holds already (by digest) adds nothing. Returns the namespace when it
-   * has a quota (its warning level is then to be looked at once the bytes are in), and whether
-   * the bytes add to its usage.
+   * content the namespace holds already (by digest) adds nothing. Bytes let in are added to the
+   * usage figure at once. Returns the namespace when it has a quota (its warning level is then to
+   * be looked at once the bytes are in). Plain values on SQLite: no microtask on its push path.
    */
   private admit(
     repository: string,
     digest: string | undefined,
     size: number,
-    holds: Database.Statement,
-  ): { namespace: string; adds: boolean } | undefined {
+    kind: 'blob' | 'manifest',
+  ): MaybePromise<{ namespace: string } | undefined> {
+    const { repository: quotas, clock } = this.deps;
     const namespace = namespaceOf(repository);
-    const { limitBytes, warnBytes } = this.settingsOf(namespace);
-    if (limitBytes === 0 && warnBytes === 0) return undefined;
-    const range = rangeOf(namespace);
-    if (digest !== undefined && holds.get({ ...range, digest })) return { namespace, adds: false };
-    if (limitBytes === 0) return { namespace, adds: true };
-    let usedBytes = this.recentUsedBytes(namespace);
-    if (usedBytes + size > limitBytes) usedBytes = this.usedBytes(namespace); // never refuse on a stale figure
-    if (usedBytes + size > limitBytes)
-      throw new OciError(
-        'DENIED',
-        `storage quota of ${namespace} exceeded: ${formatBytes(usedBytes)} used of ` +
-          `${formatBytes(limitBytes)}, this push needs ${formatBytes(size)} more`,
-        { namespace, usedBytes, limitBytes, sizeBytes: size },
-      );
-    return { namespace, adds: true };
+    return then(quotas.settingsOf(namespace), (settings) => {
+      if (!settings || (settings.limitBytes === 0 && settings.warnBytes === 0)) return undefined;
+      const { limitBytes } = settings;
+      const held = digest === undefined ? false : quotas.holds(namespace, kind, digest);
+      return then(held, (holds) => {
+        if (holds) return { namespace };
+        const reserved = quotas.reserve(namespace, size, limitBytes, digest, clock());
+        return then(reserved, ({ admitted, usedBytes }) => {
+          if (!admitted)
+            throw new OciError(
+              'DENIED',
+              `storage quota of ${namespace} exceeded: ${formatBytes(usedBytes)} used of ` +
+                `${formatBytes(limitBytes)}, this push needs ${formatBytes(size)} more`,
+              { namespace, usedBytes, limitBytes, sizeBytes: size },
+            );
+          return { namespace };
+        });
+      });
+    });
   }
 
   /**
    * Emits `quota_warning` when the namespace's usage has passed its warning level since it was
-   * last told (once per crossing), and forgets the crossing when usage falls back below.
+   * last told (once per crossing, whichever process sees it first), and forgets the crossing when
+   * usage falls back below.
    */
-  noteUsage(namespace: string, options: { recent?: boolean } = {}): void {
-    const { limitBytes, warnBytes, warned } = this.settingsOf(namespace);
+  async noteUsage(namespace: string, options: { recent?: boolean } = {}): Promise<void> {
+    const { repository, clock } = this.deps;
+    const { limitBytes, warnBytes, warned } = await this.settingsOf(namespace);
     if (warnBytes === 0) return;
-    let usedBytes = options.recent ? this.recentUsedBytes(namespace) : this.usedBytes(namespace);
-    if (options.recent && usedBytes >= warnBytes !== warned) usedBytes = this.usedBytes(namespace);
+    let usedBytes = options.recent
+      ? await repository.recentUsage(namespace, clock())
+      : await repository.count(namespace, clock());
+    if (options.recent && usedBytes >= warnBytes !== warned)
+      usedBytes = await repository.count(namespace, clock());
     const above = usedBytes >= warnBytes;
     if (above === warned) return;
-    const ns = this.deps.db
-      .select({ id: namespaces.id })
-      .from(namespaces)
-      .where(eq(namespaces.name, namespace))
-      .get();
-    if (!ns) return;
     // Only the process that flips the flag tells of the crossing.
-    const flipped = this.deps.db
-      .update(namespaceQuotas)
-      .set({ warned: above })
-      .where(and(eq(namespaceQuotas.namespaceId, ns.id), eq(namespaceQuotas.warned, !above)))
-      .run();
-    if (above && flipped.changes > 0)
+    const flipped = await repository.flipWarned(namespace, above);
+    if (above && flipped)
       this.deps.events?.emit({
         type: 'quota_warning',
         namespace,

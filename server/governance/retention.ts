@@ -9,11 +9,8 @@
  * listed app shows (its latest), inside a package, still syncing, or fixed by an immutability rule
  * (unless the run is an owner's explicit `force`). With neither version rule set, none goes.
  */
-import { and, eq } from 'drizzle-orm';
 import { OciError, type Registry } from '../../registry/index.js';
 import type { AuditLog } from '../accounts/audit-log.js';
-import type { Db } from '../db/open-database.js';
-import { apps, packages, retentionRules, versions } from '../db/store-schema.js';
 import { compareVersions } from '../search/latest-version.js';
 import { parseStrings } from '../store/app-access.js';
 import { repositoryOf, type AppRef } from '../store/version-index.js';
@@ -25,6 +22,7 @@ import type {
   RetentionRules,
 } from '../../schemas/governance.js';
 import type { Immutability } from './immutability.js';
+import type { RetainedVersion, RetentionRepository } from './retention-repository.js';
 
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
@@ -52,56 +50,46 @@ export interface RunOptions {
 export class Retention {
   constructor(
     private readonly deps: {
-      db: Db;
+      repository: RetentionRepository;
       registry: Pick<Registry, 'meta' | 'gc' | 'removeTag' | 'removeManifest'>;
       immutability: Immutability;
       audit: AuditLog;
       clock: () => number;
       /** Writes the buffered pull counts (and so the versions' last use) before a plan reads them. */
-      flushUsage?: () => void;
+      flushUsage?: () => Promise<void>;
     },
   ) {}
 
   /** The rules set on the scope itself (an app's own, not the namespace's it falls back to). */
-  rulesOf(scope: RetentionScope): RetentionRules {
-    const row = this.deps.db
-      .select()
-      .from(retentionRules)
-      .where(
-        and(eq(retentionRules.namespace, scope.namespace), eq(retentionRules.app, scope.app ?? '')),
-      )
-      .get();
-    if (!row) return NO_RETENTION;
-    return {
-      keepNewest: row.keepNewest,
-      keepPulledDays: row.keepPulledDays,
-      untaggedHours: row.untaggedHours,
-    };
+  async rulesOf(scope: RetentionScope): Promise<RetentionRules> {
+    return (await this.deps.repository.rulesOf(scope.namespace, scope.app ?? '')) ?? NO_RETENTION;
   }
 
-  setRules(scope: RetentionScope, rules: RetentionRules): void {
-    const values = { ...rules, updatedAt: this.deps.clock() };
-    this.deps.db
-      .insert(retentionRules)
-      .values({ namespace: scope.namespace, app: scope.app ?? '', ...values })
-      .onConflictDoUpdate({ target: [retentionRules.namespace, retentionRules.app], set: values })
-      .run();
+  async setRules(scope: RetentionScope, rules: RetentionRules): Promise<void> {
+    await this.deps.repository.setRules(scope.namespace, scope.app ?? '', rules, this.deps.clock());
+  }
+
+  /** Does app `ref` exist? (For the app routes of its rules.) */
+  appExists(ref: AppRef): Promise<boolean> {
+    return this.deps.repository.appExists(ref.namespace, ref.name);
   }
 
   /** Namespaces with any rule, for scheduled runs. */
-  governedNamespaces(): string[] {
-    const rows = this.deps.db
-      .selectDistinct({ namespace: retentionRules.namespace })
-      .from(retentionRules)
-      .all();
-    return rows.map((r) => r.namespace).sort();
+  governedNamespaces(): Promise<string[]> {
+    return this.deps.repository.governedNamespaces();
   }
 
   /**
    * Plans (dry run) or carries out the rules of `scope`. A real run removes exactly what its plan
-   * lists, then runs GC and reports what it freed.
+   * lists, then runs GC and reports what it freed; real runs take turns (on PostgreSQL
+   * cluster-wide), and each plans once it has its turn, so it sees what the one before removed.
    */
   async run(scope: RetentionScope, options: RunOptions): Promise<RetentionReport> {
+    if (options.dryRun) return this.carryOut(scope, options);
+    return this.deps.repository.exclusive(() => this.carryOut(scope, options));
+  }
+
+  private async carryOut(scope: RetentionScope, options: RunOptions): Promise<RetentionReport> {
     const plan = await this.plan(scope, options.force ? options.actor : undefined);
     const report: RetentionReport = {
       namespace: scope.namespace,
@@ -122,7 +110,7 @@ export class Retention {
         tag: v.version,
         force: options.force,
       });
-      audit.record({
+      await audit.record({
         actor: options.actor,
         action: 'retention.removed',
         target: `${v.repository}:${v.version}`,
@@ -142,7 +130,7 @@ export class Retention {
         if (err instanceof OciError && err.code === 'MANIFEST_UNKNOWN') continue; // gone meanwhile
         throw err;
       }
-      audit.record({
+      await audit.record({
         actor: options.actor,
         action: 'retention.removed',
         target: `${m.repository}@${m.digest}`,
@@ -164,20 +152,11 @@ export class Retention {
     scope: RetentionScope,
     forcedBy: string | undefined,
   ): Promise<Omit<RetentionReport, 'namespace' | 'app' | 'dryRun' | 'gc'>> {
-    const { db } = this.deps;
-    this.deps.flushUsage?.();
+    const { repository: rows } = this.deps;
+    await this.deps.flushUsage?.();
     const now = this.deps.clock();
-    const namespaceRules = this.rulesOf({ namespace: scope.namespace });
-    const appRows = db
-      .select()
-      .from(apps)
-      .where(
-        scope.app === undefined
-          ? eq(apps.namespace, scope.namespace)
-          : and(eq(apps.namespace, scope.namespace), eq(apps.name, scope.app)),
-      )
-      .orderBy(apps.name)
-      .all();
+    const namespaceRules = await this.rulesOf({ namespace: scope.namespace });
+    const appRows = await rows.appsOf(scope.namespace, scope.app);
     const rulesByRepository = new Map<string, RetentionRules>();
     /** Repositories whose untagged manifests may be a running image sync's copies. */
     const syncing = new Set<string>();
@@ -186,27 +165,22 @@ export class Retention {
     for (const app of appRows) {
       const ref: AppRef = { namespace: app.namespace, name: app.name };
       const repository = repositoryOf(ref);
-      const own = this.rulesOf({ namespace: app.namespace, app: app.name });
+      const own = await this.rulesOf({ namespace: app.namespace, app: app.name });
       const rules = own === NO_RETENTION ? namespaceRules : own;
       rulesByRepository.set(repository, rules);
-      const rows = db.select().from(versions).where(eq(versions.appId, app.id)).all();
-      const ordered = rows
+      const versionRows = await rows.versionsOf(app.id);
+      const ordered = versionRows
         .map((r) => ({ row: r, version: r.version, created: r.createdAt }))
         .sort(compareVersions);
       const inPackages = new Map<string, string[]>();
-      for (const pkg of db
-        .select({ name: packages.name, versions: packages.versions })
-        .from(packages)
-        .where(eq(packages.appId, app.id))
-        .orderBy(packages.name)
-        .all())
+      for (const pkg of await rows.packagesOf(app.id))
         for (const v of parseStrings(pkg.versions))
           inPackages.set(v, [...(inPackages.get(v) ?? []), pkg.name]);
       // The version the shelf shows: the latest that can be installed.
       const shown = app.listed ? ordered.find(({ row }) => row.state === 'ready') : undefined;
-      if (rows.some((r) => r.state === 'syncing')) syncing.add(repository);
+      if (versionRows.some((r) => r.state === 'syncing')) syncing.add(repository);
       const judged = rules.keepNewest !== null || rules.keepPulledDays !== null;
-      ordered.forEach(({ row }, index) => {
+      for (const [index, { row }] of ordered.entries()) {
         const reasons: string[] = [];
         if (!judged) reasons.push('no version rule');
         if (rules.keepNewest !== null && index < rules.keepNewest)
@@ -219,14 +193,14 @@ export class Retention {
         if (row.state === 'syncing') reasons.push('syncing');
         let forced: string | undefined;
         if (reasons.length === 0) {
-          const fixedBy = this.immutableRule(repository, row.version, row.manifestDigest);
-          const refused = fixedBy ? this.forceRefused(repository, row, forcedBy) : undefined;
+          const fixedBy = await this.immutableRule(repository, row.version, row.manifestDigest);
+          const refused = fixedBy ? await this.forceRefused(repository, row, forcedBy) : undefined;
           if (fixedBy && refused !== undefined) reasons.push(`immutable (${fixedBy})${refused}`);
           else forced = fixedBy;
         }
         if (reasons.length > 0) {
           kept.push({ repository, version: row.version, kept: reasons });
-          return;
+          continue;
         }
         const why = [
           ...(rules.keepNewest !== null ? [`not among the ${rules.keepNewest} newest`] : []),
@@ -241,7 +215,7 @@ export class Retention {
           reason: why,
           ...(forced ? { forced } : {}),
         });
-      });
+      }
     }
     return {
       removed,
@@ -294,15 +268,15 @@ export class Retention {
    * undefined when `forcedBy` may force it: checked in the plan, so a real run never stops
    * half-way at the guard.
    */
-  private forceRefused(
+  private async forceRefused(
     repository: string,
-    row: { version: string; manifestDigest: string },
+    row: Pick<RetainedVersion, 'version' | 'manifestDigest'>,
     forcedBy: string | undefined,
-  ): string | undefined {
+  ): Promise<string | undefined> {
     if (forcedBy === undefined) return '';
     try {
       // Returns the audit of the forced removal without recording it: the guard records it.
-      this.deps.immutability.check(
+      await this.deps.immutability.check(
         { repository, tag: row.version, digest: undefined, actor: forcedBy, force: true },
         row.manifestDigest,
       );
@@ -315,9 +289,13 @@ export class Retention {
   }
 
   /** The immutability rule that fixes this version's tag, in words, or undefined. */
-  private immutableRule(repository: string, version: string, digest: string): string | undefined {
+  private async immutableRule(
+    repository: string,
+    version: string,
+    digest: string,
+  ): Promise<string | undefined> {
     try {
-      this.deps.immutability.check(
+      await this.deps.immutability.check(
         { repository, tag: version, digest: undefined, actor: '', force: false },
         digest,
       );
@@ -352,7 +330,7 @@ export class RetentionSchedule {
   }
 
   async runAll(): Promise<void> {
-    for (const namespace of this.deps.retention.governedNamespaces()) {
+    for (const namespace of await this.deps.retention.governedNamespaces()) {
       try {
         const r = await this.deps.retention.run(
           { namespace },
@@ -377,13 +355,4 @@ export class RetentionSchedule {
     if (this.timer) clearInterval(this.timer);
     await this.running;
   }
-}
-
-/** Apps of `namespace` that exist, by name (for app routes). */
-export function appExists(db: Db, ref: AppRef): boolean {
-  return !!db
-    .select({ id: apps.id })
-    .from(apps)
-    .where(and(eq(apps.namespace, ref.namespace), eq(apps.name, ref.name)))
-    .get();
 }

@@ -46,7 +46,7 @@ export function adminRoutes(deps: {
   router.put('/quotas/:namespace', async (req, res) => {
     const actor = admin(res);
     const settings = parseInput(QuotaSettings, req.body, 'quota');
-    const usage = deps.quotas.set(req.params.namespace, settings);
+    const usage = await deps.quotas.set(req.params.namespace, settings);
     await deps.audit.record({
       actor: actor.name,
       action: 'namespace.quota_set',

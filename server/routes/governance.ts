@@ -42,7 +42,7 @@ export function governanceRoutes(deps: {
     const namespace = await rules.existing(req.params.namespace);
     if (!deps.permissions.namespace(me, namespace, 'view-usage'))
       throw new StoreError('forbidden', `only an owner of ${namespace} may see its usage`);
-    res.json(deps.quotas.usage(namespace));
+    res.json(await deps.quotas.usage(namespace));
   });
 
   router.use(
@@ -58,15 +58,15 @@ export function governanceRoutes(deps: {
 /** Mounted at /api/v1/apps, before the app routes: an app's own retention rules. */
 export function appRetentionRoutes(deps: {
   rules: NamespaceRules;
-  appExists: (ns: string, app: string) => boolean;
+  appExists: (ns: string, app: string) => Promise<boolean>;
 }): Router {
   const router = Router();
   router.use(
     '/:namespace/:app/retention',
-    retentionRoutes(deps.rules, (req) => {
+    retentionRoutes(deps.rules, async (req) => {
       const namespace = String(req.params.namespace);
       const app = String(req.params.app);
-      if (!deps.appExists(namespace, app))
+      if (!(await deps.appExists(namespace, app)))
         throw new StoreError('not_found', `no app ${namespace}/${app}`);
       return { namespace, app };
     }),
@@ -86,7 +86,7 @@ function retentionRoutes(
 
   router.get('/', async (req, res) => {
     const me = requireUser(res.locals.principal);
-    res.json(rules.retentionOf(me, await scopeOf(req)));
+    res.json(await rules.retentionOf(me, await scopeOf(req)));
   });
 
   router.put('/', async (req, res) => {

@@ -5,16 +5,14 @@
  * at most `retryMaxSeconds` apart) until `retryForHours` after the delivery was made, then the
  * delivery is `failed`. Each attempt is written back (status, error, duration).
  *
- * A worker takes a delivery by moving its due time past the attempt's timeout (a lease), in one
- * conditional update: several processes over one database never send a delivery twice at once,
- * and a delivery whose process died is taken again once the lease ends.
+ * A worker takes a delivery by moving its due time past the attempt's timeout (a lease), claimed
+ * in the repository (webhook-repository.ts): several processes over one database never send a
+ * delivery twice at once, and a delivery whose process died is taken again once the lease ends.
  */
-import { and, asc, eq, lt, lte, min, ne } from 'drizzle-orm';
 import type { Logger } from 'pino';
-import type { Db } from '../db/open-database.js';
-import { webhookDeliveries, webhooks } from '../db/webhook-schema.js';
 import { CONTENT_TYPES, signature } from './payload.js';
 import type { SecretBox } from './secret-box.js';
+import type { DeliveryRow, WebhookRepository } from './webhook-repository.js';
 import type { AttemptEntry } from './webhook-service.js';
 import type { WebhookFormat } from '../../schemas/webhooks.js';
 
@@ -45,7 +43,7 @@ export class DeliveryWorker {
 
   constructor(
     private readonly deps: {
-      db: Db;
+      repository: WebhookRepository;
       secrets: SecretBox;
       fetch: typeof fetch;
       rules: RetryRules;
@@ -81,16 +79,32 @@ export class DeliveryWorker {
         if (this.again) {
           this.again = false;
           this.schedule(0);
-        } else this.schedule(this.untilNextDue());
+        } else
+          this.untilNextDue().then(
+            (ms) => this.schedule(ms),
+            (err: unknown) => {
+              this.deps.log.error({ err }, 'webhook outbox unreadable');
+              this.schedule(IDLE_POLL_MS);
+            },
+          );
       });
     }, ms);
     this.timer.unref();
   }
 
   private async tick(): Promise<void> {
-    this.prune();
+    try {
+      await this.prune();
+      await this.sendDue();
+    } catch (err) {
+      // The database unreachable: deliveries stay pending, tried again at the next tick.
+      this.deps.log.error({ err }, 'webhook deliveries not sent');
+    }
+  }
+
+  private async sendDue(): Promise<void> {
     for (;;) {
-      const taken = this.take();
+      const taken = await this.take();
       if (taken.length === 0) return;
       await Promise.all(taken.map((id) => this.send(id)));
       if (this.stopped) return;
@@ -98,64 +112,30 @@ export class DeliveryWorker {
   }
 
   /** The history is finite: finished deliveries older than `historyDays` go (pending ones stay). */
-  private prune(): void {
+  private async prune(): Promise<void> {
     const now = this.deps.clock();
     if (now - this.prunedAt < PRUNE_EVERY_MS) return;
     this.prunedAt = now;
     const before = now - this.deps.rules.historyDays * 86_400_000;
-    const removed = this.deps.db
-      .delete(webhookDeliveries)
-      .where(and(ne(webhookDeliveries.state, 'pending'), lt(webhookDeliveries.createdAt, before)))
-      .run().changes;
+    const removed = await this.deps.repository.prune(before);
     if (removed > 0) this.deps.log.info({ removed }, 'webhook history pruned');
   }
 
   /** Takes up to BATCH due deliveries under a lease; returns their ids. */
-  private take(): number[] {
+  private take(): Promise<number[]> {
     const now = this.deps.clock();
     const leaseUntil = now + (this.deps.rules.timeoutSeconds + 5) * 1000;
-    const due = this.deps.db
-      .select({ id: webhookDeliveries.id, at: webhookDeliveries.nextAttemptAt })
-      .from(webhookDeliveries)
-      .where(and(eq(webhookDeliveries.state, 'pending'), lte(webhookDeliveries.nextAttemptAt, now)))
-      .orderBy(asc(webhookDeliveries.nextAttemptAt))
-      .limit(BATCH)
-      .all();
-    return due
-      .filter(
-        (d) =>
-          this.deps.db
-            .update(webhookDeliveries)
-            .set({ nextAttemptAt: leaseUntil })
-            .where(
-              and(
-                eq(webhookDeliveries.id, d.id),
-                eq(webhookDeliveries.state, 'pending'),
-                eq(webhookDeliveries.nextAttemptAt, d.at!),
-              ),
-            )
-            .run().changes === 1,
-      )
-      .map((d) => d.id);
+    return this.deps.repository.claimDue(now, leaseUntil, BATCH);
   }
 
-  private untilNextDue(): number {
-    const next = this.deps.db
-      .select({ at: min(webhookDeliveries.nextAttemptAt) })
-      .from(webhookDeliveries)
-      .where(eq(webhookDeliveries.state, 'pending'))
-      .get()?.at;
-    if (next === null || next === undefined) return IDLE_POLL_MS;
+  private async untilNextDue(): Promise<number> {
+    const next = await this.deps.repository.nextDue();
+    if (next === undefined) return IDLE_POLL_MS;
     return Math.min(IDLE_POLL_MS, Math.max(0, next - this.deps.clock()));
   }
 
   private async send(id: number): Promise<void> {
-    const found = this.deps.db
-      .select({ delivery: webhookDeliveries, hook: webhooks })
-      .from(webhookDeliveries)
-      .innerJoin(webhooks, eq(webhooks.id, webhookDeliveries.webhookId))
-      .where(eq(webhookDeliveries.id, id))
-      .get();
+    const found = await this.deps.repository.deliveryWithHook(id);
     if (!found) return; // the hook was deleted meanwhile
     const { delivery, hook } = found;
     const started = this.deps.clock();
@@ -186,24 +166,20 @@ export class DeliveryWorker {
     }
     if (this.stopped && error !== undefined && statusCode === undefined) {
       // Cut short by shutdown, not the receiver's fault: due again at once, for the next start.
-      this.deps.db
-        .update(webhookDeliveries)
-        .set({ nextAttemptAt: this.deps.clock() })
-        .where(and(eq(webhookDeliveries.id, id), eq(webhookDeliveries.state, 'pending')))
-        .run();
+      await this.deps.repository.release(id, this.deps.clock());
       return;
     }
-    this.record(delivery, started, performance.now() - startedMs, statusCode, error);
+    await this.record(delivery, started, performance.now() - startedMs, statusCode, error);
   }
 
-  private record(
-    delivery: typeof webhookDeliveries.$inferSelect,
+  private async record(
+    delivery: DeliveryRow,
     started: number,
     durationMs: number,
     statusCode: number | undefined,
     error: string | undefined,
-  ): void {
-    const { rules, clock, db, log } = this.deps;
+  ): Promise<void> {
+    const { rules, clock, repository, log } = this.deps;
     const attempts = delivery.attempts + 1;
     const entry: AttemptEntry = {
       at: new Date(started).toISOString(),
@@ -219,19 +195,16 @@ export class DeliveryWorker {
       Math.min(rules.retryBaseSeconds * 2 ** (attempts - 1), rules.retryMaxSeconds) * 1000;
     const giveUp = now + wait > delivery.createdAt + rules.retryForHours * 3_600_000;
     const state = error === undefined ? 'delivered' : giveUp ? 'failed' : 'pending';
-    db.update(webhookDeliveries)
-      .set({
-        state,
-        attempts,
-        statusCode: statusCode ?? null,
-        error: error ?? null,
-        attemptLog: JSON.stringify(attemptLog),
-        lastAttemptAt: started,
-        nextAttemptAt: state === 'pending' ? now + wait : null,
-        deliveredAt: state === 'delivered' ? now : null,
-      })
-      .where(eq(webhookDeliveries.id, delivery.id))
-      .run();
+    await repository.recordAttempt(delivery.id, {
+      state,
+      attempts,
+      statusCode: statusCode ?? null,
+      error: error ?? null,
+      attemptLog: JSON.stringify(attemptLog),
+      lastAttemptAt: started,
+      nextAttemptAt: state === 'pending' ? now + wait : null,
+      deliveredAt: state === 'delivered' ? now : null,
+    });
     if (state === 'failed')
       log.warn(
         { webhook: delivery.webhookId, delivery: delivery.id, attempts, error },

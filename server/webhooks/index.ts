@@ -12,11 +12,12 @@ import {
 import type { Config } from '../../schemas/config.js';
 import type { AuditLog } from '../accounts/audit-log.js';
 import type { Permissions } from '../auth/permissions.js';
-import type { Db } from '../db/open-database.js';
+import type { StoreDatabase } from '../db/store-database.js';
 import { DeliveryWorker } from './delivery-worker.js';
 import { WebhookOutbox } from './outbox.js';
 import { SecretBox } from './secret-box.js';
 import { StoreEvents } from './store-events.js';
+import { webhookRepository } from './webhook-repository.js';
 import { WebhookService } from './webhook-service.js';
 
 export interface Webhooks {
@@ -26,7 +27,7 @@ export interface Webhooks {
 }
 
 export function createWebhooks(deps: {
-  db: Db;
+  store: StoreDatabase;
   config: Config;
   dataDir: string;
   permissions: Permissions;
@@ -36,7 +37,8 @@ export function createWebhooks(deps: {
   /** This store's listen addresses: a hook never posts to the store itself. */
   self: () => readonly SelfAddress[];
 }): Webhooks {
-  const { db, config, clock, log } = deps;
+  const { config, clock, log } = deps;
+  const repository = webhookRepository(deps.store);
   const policy = new OutboundPolicy({
     allowHosts: config.webhooks.allowHosts,
     self: deps.self,
@@ -47,7 +49,7 @@ export function createWebhooks(deps: {
   });
   const secrets = new SecretBox(deps.dataDir);
   const worker = new DeliveryWorker({
-    db,
+    repository,
     secrets,
     fetch: outbound,
     rules: config.webhooks,
@@ -56,9 +58,9 @@ export function createWebhooks(deps: {
   });
   const kick = () => setImmediate(() => worker.kick()); // after the emitter's transaction commits
   const events = new StoreEvents(log);
-  new WebhookOutbox({ db, clock, publicUrl: config.publicUrl, kick }).attach(events);
+  new WebhookOutbox({ repository, clock, publicUrl: config.publicUrl, kick }).attach(events);
   const service = new WebhookService({
-    db,
+    repository,
     permissions: deps.permissions,
     secrets,
     policy,

@@ -5,18 +5,14 @@
  * made (and again at every delivery: the worker's fetch is guarded); the secret is sealed
  * (secret-box.ts) and never served back.
  */
-import { and, desc, eq, isNull, lt } from 'drizzle-orm';
 import { OutboundBlockedError, type OutboundPolicy } from '../../registry/client/index.js';
 import type { NewWebhook, WebhookEventName, WebhookFormat } from '../../schemas/webhooks.js';
 import type { AuditLog } from '../accounts/audit-log.js';
 import type { Permissions } from '../auth/permissions.js';
 import { principalName, type Principal } from '../auth/principal.js';
-import type { Db } from '../db/open-database.js';
-import { namespaces } from '../db/schema.js';
-import { apps } from '../db/store-schema.js';
-import { webhookDeliveries, webhooks } from '../db/webhook-schema.js';
 import { StoreError } from '../errors.js';
 import type { SecretBox } from './secret-box.js';
+import type { DeliveryRow, HookRow, WebhookRepository } from './webhook-repository.js';
 
 /** Whose hooks: a namespace's (`app` absent) or one app's. */
 export interface HookScope {
@@ -28,9 +24,6 @@ export interface Caller {
   principal: Principal;
   address?: string | undefined;
 }
-
-type HookRow = typeof webhooks.$inferSelect;
-type DeliveryRow = typeof webhookDeliveries.$inferSelect;
 
 export interface AttemptEntry {
   at: string;
@@ -80,7 +73,7 @@ export const MAX_HOOKS_PER_SCOPE = 20;
 export class WebhookService {
   constructor(
     private readonly deps: {
-      db: Db;
+      repository: WebhookRepository;
       permissions: Permissions;
       secrets: SecretBox;
       policy: OutboundPolicy;
@@ -97,105 +90,81 @@ export class WebhookService {
   }
 
   async create(caller: Caller, scope: HookScope, input: NewWebhook): Promise<HookView> {
-    const namespaceId = this.authorize(caller.principal, scope);
-    if (scope.app !== undefined) this.requireApp(scope.namespace, scope.app);
+    const { repository } = this.deps;
+    const namespaceId = await this.authorize(caller.principal, scope);
+    if (scope.app !== undefined) await this.requireApp(scope.namespace, scope.app);
     await this.checkUrl(input.url);
-    const existing = this.rowsOf(namespaceId, scope).length;
-    if (existing >= MAX_HOOKS_PER_SCOPE)
+    const row = await repository.createHook(
+      {
+        namespaceId,
+        app: scope.app ?? null,
+        url: input.url,
+        events: JSON.stringify([...new Set(input.events)]),
+        format: input.format,
+        secret: this.deps.secrets.seal(input.secret),
+        createdBy: principalName(caller.principal),
+        createdAt: this.deps.clock(),
+      },
+      MAX_HOOKS_PER_SCOPE,
+    );
+    if (!row)
       throw new StoreError(
         'conflict',
         `at most ${MAX_HOOKS_PER_SCOPE} webhooks per namespace or app`,
       );
-    const row = this.deps.db.transaction((tx) => {
-      const inserted = tx
-        .insert(webhooks)
-        .values({
-          namespaceId,
-          app: scope.app ?? null,
-          url: input.url,
-          events: JSON.stringify([...new Set(input.events)]),
-          format: input.format,
-          secret: this.deps.secrets.seal(input.secret),
-          createdBy: principalName(caller.principal),
-          createdAt: this.deps.clock(),
-        })
-        .returning()
-        .get();
-      this.record(caller, 'webhook.created', scope, { id: inserted.id, url: input.url });
-      return inserted;
-    });
+    await this.record(caller, 'webhook.created', scope, { id: row.id, url: input.url });
     return hookView(row, scope.namespace);
   }
 
-  list(p: Principal, scope: HookScope): HookView[] {
-    const namespaceId = this.authorize(p, scope);
-    return this.rowsOf(namespaceId, scope).map((row) => hookView(row, scope.namespace));
+  async list(p: Principal, scope: HookScope): Promise<HookView[]> {
+    const namespaceId = await this.authorize(p, scope);
+    const rows = await this.deps.repository.hooksOf(namespaceId, scope.app);
+    return rows.map((row) => hookView(row, scope.namespace));
   }
 
-  get(p: Principal, scope: HookScope, id: number): HookView {
-    return hookView(this.hook(p, scope, id), scope.namespace);
+  async get(p: Principal, scope: HookScope, id: number): Promise<HookView> {
+    return hookView(await this.hook(p, scope, id), scope.namespace);
   }
 
-  remove(caller: Caller, scope: HookScope, id: number): void {
-    const hook = this.hook(caller.principal, scope, id);
-    this.deps.db.transaction((tx) => {
-      tx.delete(webhooks).where(eq(webhooks.id, hook.id)).run();
-      this.record(caller, 'webhook.deleted', scope, { id: hook.id, url: hook.url });
-    });
+  async remove(caller: Caller, scope: HookScope, id: number): Promise<void> {
+    const hook = await this.hook(caller.principal, scope, id);
+    await this.deps.repository.deleteHook(hook.id);
+    await this.record(caller, 'webhook.deleted', scope, { id: hook.id, url: hook.url });
   }
 
   /** The hook's deliveries, newest first; `before`: the next page (ids below it). */
-  deliveries(
+  async deliveries(
     p: Principal,
     scope: HookScope,
     id: number,
     limit = 50,
     before?: number,
-  ): DeliveryView[] {
-    const hook = this.hook(p, scope, id);
-    return this.deps.db
-      .select()
-      .from(webhookDeliveries)
-      .where(
-        and(
-          eq(webhookDeliveries.webhookId, hook.id),
-          before === undefined ? undefined : lt(webhookDeliveries.id, before),
-        ),
-      )
-      .orderBy(desc(webhookDeliveries.id))
-      .limit(limit)
-      .all()
-      .map(deliveryView);
+  ): Promise<DeliveryView[]> {
+    const hook = await this.hook(p, scope, id);
+    const rows = await this.deps.repository.deliveriesOf(hook.id, limit, before);
+    return rows.map(deliveryView);
   }
 
   /** Sends a delivery's very body again, as a new delivery (with its own attempts and 24 h). */
-  redeliver(caller: Caller, scope: HookScope, id: number, deliveryId: number): DeliveryView {
-    const hook = this.hook(caller.principal, scope, id);
-    const original = this.deps.db
-      .select()
-      .from(webhookDeliveries)
-      .where(and(eq(webhookDeliveries.id, deliveryId), eq(webhookDeliveries.webhookId, hook.id)))
-      .get();
+  async redeliver(
+    caller: Caller,
+    scope: HookScope,
+    id: number,
+    deliveryId: number,
+  ): Promise<DeliveryView> {
+    const { repository } = this.deps;
+    const hook = await this.hook(caller.principal, scope, id);
+    const original = await repository.delivery(hook.id, deliveryId);
     if (!original) throw new StoreError('not_found', `no delivery ${deliveryId} of webhook ${id}`);
-    const now = this.deps.clock();
-    const row = this.deps.db.transaction((tx) => {
-      const inserted = tx
-        .insert(webhookDeliveries)
-        .values({
-          webhookId: hook.id,
-          eventId: original.eventId,
-          event: original.event,
-          body: original.body,
-          state: 'pending',
-          redeliveryOf: original.id,
-          createdAt: now,
-          nextAttemptAt: now,
-        })
-        .returning()
-        .get();
-      this.record(caller, 'webhook.redelivered', scope, { id: hook.id, delivery: original.id });
-      return inserted;
+    const row = await repository.addDelivery({
+      webhookId: hook.id,
+      eventId: original.eventId,
+      event: original.event,
+      body: original.body,
+      redeliveryOf: original.id,
+      createdAt: this.deps.clock(),
     });
+    await this.record(caller, 'webhook.redelivered', scope, { id: hook.id, delivery: original.id });
     this.deps.kick();
     return deliveryView(row);
   }
@@ -222,63 +191,43 @@ export class WebhookService {
   }
 
   /** The namespace's id, when `p` may manage its hooks and the scope exists; throws otherwise. */
-  private authorize(p: Principal, scope: HookScope): number {
-    const ns = this.deps.db
-      .select({ id: namespaces.id })
-      .from(namespaces)
-      .where(eq(namespaces.name, scope.namespace))
-      .get();
-    if (!ns) throw new StoreError('not_found', `no namespace "${scope.namespace}"`);
+  private async authorize(p: Principal, scope: HookScope): Promise<number> {
+    const namespaceId = await this.deps.repository.namespaceId(scope.namespace);
+    if (namespaceId === undefined)
+      throw new StoreError('not_found', `no namespace "${scope.namespace}"`);
     if (p.kind === 'anonymous') throw new StoreError('unauthorized', 'sign in to manage webhooks');
     if (!this.mayManage(p, scope.namespace))
       throw new StoreError(
         'forbidden',
         `only an owner of "${scope.namespace}" (or an admin, with a session or a push key) manages its webhooks`,
       );
-    return ns.id;
+    return namespaceId;
   }
 
   /**
    * Hooks are made for an app that exists. They outlive it (they hear its `delete`, and stay
    * listable and deletable under its name), so only making one asks.
    */
-  private requireApp(namespace: string, app: string): void {
-    const found = this.deps.db
-      .select({ id: apps.id })
-      .from(apps)
-      .where(and(eq(apps.namespace, namespace), eq(apps.name, app)))
-      .get();
-    if (!found) throw new StoreError('not_found', `no app ${namespace}/${app}`);
+  private async requireApp(namespace: string, app: string): Promise<void> {
+    if (!(await this.deps.repository.appExists(namespace, app)))
+      throw new StoreError('not_found', `no app ${namespace}/${app}`);
   }
 
-  private rowsOf(namespaceId: number, scope: HookScope): HookRow[] {
-    return this.deps.db
-      .select()
-      .from(webhooks)
-      .where(
-        and(
-          eq(webhooks.namespaceId, namespaceId),
-          scope.app === undefined ? isNull(webhooks.app) : eq(webhooks.app, scope.app),
-        ),
-      )
-      .orderBy(webhooks.id)
-      .all();
-  }
-
-  private hook(p: Principal, scope: HookScope, id: number): HookRow {
-    const namespaceId = this.authorize(p, scope);
-    const row = this.rowsOf(namespaceId, scope).find((h) => h.id === id);
+  private async hook(p: Principal, scope: HookScope, id: number): Promise<HookRow> {
+    const namespaceId = await this.authorize(p, scope);
+    const rows = await this.deps.repository.hooksOf(namespaceId, scope.app);
+    const row = rows.find((h) => h.id === id);
     if (!row) throw new StoreError('not_found', `no webhook ${id} here`);
     return row;
   }
 
-  private record(
+  private async record(
     caller: Caller,
     action: string,
     scope: HookScope,
     detail: Record<string, unknown>,
-  ) {
-    this.deps.audit.record({
+  ): Promise<void> {
+    await this.deps.audit.record({
       actor: principalName(caller.principal),
       action,
       target: scope.app ? `${scope.namespace}/${scope.app}` : scope.namespace,

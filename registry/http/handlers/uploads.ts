@@ -59,7 +59,7 @@ export async function startUpload(ctx: RegistryContext, call: Call): Promise<voi
   if (digestParam !== null) {
     const digest = parseDigest(digestParam);
     const declared = declaredLength(req);
-    if (declared !== undefined) ctx.blobs.guard({ repository, digest, size: declared });
+    if (declared !== undefined) await ctx.blobs.guard({ repository, digest, size: declared });
     const upload = await ctx.uploads.start(repository, ownerOf(call));
     try {
       await ctx.uploads.complete(repository, upload.id, digest, req);
@@ -84,7 +84,7 @@ export async function patchUpload(ctx: RegistryContext, call: Call): Promise<voi
   if (declared !== undefined)
     await refusing(ctx, id, async () => {
       const before = (await ctx.uploads.get(repository, id)).size;
-      ctx.blobs.guard({ repository, digest: undefined, size: before + declared });
+      await ctx.blobs.guard({ repository, digest: undefined, size: before + declared });
     });
   const upload = await ctx.uploads.append(repository, id, req, range);
   await refusing(ctx, id, () =>

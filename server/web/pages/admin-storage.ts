@@ -16,10 +16,11 @@ export function adminStorageRoutes(router: Router, s: WebServices): void {
     requireAdmin(s, ctx);
     // GC runs are known from their audit rows (written by the API and the overview's Run button).
     const runs = await s.deps.accounts.audit.list({ action: 'registry.gc', limit: GC_RUNS });
+    const namespaces = await namespacesSection(s);
     const body = html`<div class="wrap admin">
 <h1>Storage</h1>
 ${adminNav('/admin/storage')}
-${namespacesSection(s)}
+${namespaces}
 <section aria-labelledby="gc-runs-h"><h2 id="gc-runs-h">Garbage collection runs</h2>
 ${
   runs.length
@@ -44,10 +45,10 @@ ${syncSection(s)}
   });
 }
 
-function namespacesSection(s: WebServices): SafeHtml | '' {
+async function namespacesSection(s: WebServices): Promise<SafeHtml | ''> {
   const quotas = s.deps.quotas;
   if (!quotas) return '';
-  const list = quotas.everyUsage();
+  const list = await quotas.everyUsage();
   const size = (n: number) => (n ? formatBytes(n) : '—');
   return html`<section aria-labelledby="ns-h"><h2 id="ns-h">Bytes per namespace</h2>
 <p>Each blob and manifest counts once per namespace, however many of its repositories share it.</p>

@@ -30,6 +30,7 @@ export function adminRoutes(router: Router, s: WebServices): void {
   ): Promise<void> => {
     const ctx = res.locals.web;
     admin(ctx);
+    const quotas = await quotasSection(ctx, s);
     const body = html`<div class="wrap admin">
 <h1>Administration</h1>
 ${adminNav('/admin')}
@@ -40,7 +41,7 @@ ${notice(st.error, 'error')}${notice(st.done ?? DONE[q(req, 'done')])}
 <form method="post" action="/admin/gc" class="inline" data-confirm="Run garbage collection now?">${csrfField(ctx)}<input type="hidden" name="dryRun" value="false"><button type="submit" class="danger">Run</button></form>
 ${st.gc ? gcReport(st.gc) : ''}
 </section>
-${quotasSection(ctx, s)}
+${quotas}
 <section aria-labelledby="more-h"><h2 id="more-h">More</h2>
 <ul class="links"><li><a href="/admin/users">Users</a>: search, disable, enable, promote, demote.</li>
 <li><a href="/admin/storage">Storage</a>: bytes per namespace, garbage collection runs, sync jobs.</li>
@@ -76,7 +77,7 @@ ${quotasSection(ctx, s)}
     if (!settings.success)
       return show(req, res, { status: 400, error: 'The warning level must not exceed the limit.' });
     try {
-      quotas.set(namespace, settings.data);
+      await quotas.set(namespace, settings.data);
     } catch (err) {
       if (!(err instanceof StoreError) || err.code !== 'not_found') throw err;
       return show(req, res, { status: 404, error: `There is no namespace "${namespace}".` });
@@ -110,10 +111,10 @@ ${quotasSection(ctx, s)}
 }
 
 /** Namespaces with a quota and their usage, and the form that sets one (0 or empty: none). */
-function quotasSection(ctx: WebContext, s: WebServices): SafeHtml | '' {
+async function quotasSection(ctx: WebContext, s: WebServices): Promise<SafeHtml | ''> {
   const quotas = s.deps.quotas;
   if (!quotas) return '';
-  const list = quotas.withQuotas();
+  const list = await quotas.withQuotas();
   const size = (n: number) => (n ? formatBytes(n) : '—');
   return html`<section aria-labelledby="quotas-h" class="box"><h2 id="quotas-h">Storage quotas</h2>
 <p>Per namespace: a push past the limit is refused; passing the warning level tells the namespace's <code>quota_warning</code> webhooks. A blob shared by several repositories of a namespace counts once.</p>

@@ -38,7 +38,11 @@ export interface ManageAppState {
   preview: boolean;
 }
 
-export function renderManageApp(ctx: WebContext, s: WebServices, st: ManageAppState): string {
+export async function renderManageApp(
+  ctx: WebContext,
+  s: WebServices,
+  st: ManageAppState,
+): Promise<string> {
   const { app } = st;
   const d: Draft = st.draft ?? {
     displayName: app.displayName,
@@ -50,6 +54,7 @@ export function renderManageApp(ctx: WebContext, s: WebServices, st: ManageAppSt
     sourceUrl: app.sourceUrl,
   };
   const action = (rest: string): string => manageAppPath(app, rest);
+  const hooks = await appWebhooks(ctx, s, app, action);
   const body = html`<div class="wrap manage-app">
 <p class="crumbs"><a href="/my">My store</a> › <code>${app.namespace}/${app.name}</code></p>
 <header class="app-head">${logo(app, 64)}<div><h1>${app.displayName || app.name}</h1>
@@ -90,7 +95,7 @@ ${versions(ctx, s, st, action)}
 <section aria-labelledby="packages-h"><h2 id="packages-h">Packages</h2>
 ${packages(ctx, st, action)}
 </section>
-${appWebhooks(ctx, s, app, action)}
+${hooks}
 </div>`;
   return renderPage(ctx, {
     title: `Edit ${app.displayName || app.name}`,
@@ -101,13 +106,13 @@ ${appWebhooks(ctx, s, app, action)}
 }
 
 /** Shown to those who may manage the namespace's hooks (owners, admins); maintainers do not see it. */
-function appWebhooks(
+async function appWebhooks(
   ctx: WebContext,
   s: WebServices,
   app: AppView,
   action: (rest: string) => string,
-): SafeHtml {
-  const list = hooksOf(s, ctx, { namespace: app.namespace, app: app.name });
+): Promise<SafeHtml> {
+  const list = await hooksOf(s, ctx, { namespace: app.namespace, app: app.name });
   if (!list) return html``;
   return html`${webhooksSection(ctx, list, action('/webhooks'), `${app.namespace}/${app.name}`)}
 <p class="help">Hooks for every app of ${app.namespace}: <a href="/my/namespaces/${encodeURIComponent(app.namespace)}/webhooks">${app.namespace}’s webhooks</a>.</p>`;

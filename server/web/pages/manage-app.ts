@@ -72,7 +72,7 @@ export function manageAppRoutes(router: Router, s: WebServices): void {
     const ref = refOf(req);
     await s.access.manageable(me, ref);
     const done = typeof req.query.done === 'string' ? DONE[req.query.done] : undefined;
-    const page = renderManageApp(ctx, s, {
+    const page = await renderManageApp(ctx, s, {
       app: await s.apps.get(me, ref),
       versions: await s.versions.list(me, ref),
       screenshots: await s.screenshots.list(me, ref),

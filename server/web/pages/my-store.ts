@@ -49,7 +49,8 @@ export function myStoreRoutes(router: Router, s: WebServices): void {
         const versions = await s.versions.list(me, ref);
         apps.push({ app, versions, jobs: await jobsOf(s, me, ref, versions) });
       }
-      groups.push({ namespace: m.namespace, kind: m.kind, role: m.role, apps });
+      const usage = await usageOf(s, me, m.namespace);
+      groups.push({ namespace: m.namespace, kind: m.kind, role: m.role, apps, usage });
     }
     const manageable = memberships.filter((m) => m.role !== 'member').map((m) => m.namespace);
     const body = html`<div class="wrap my-store">
@@ -63,7 +64,7 @@ ${groups.map(
   ) => html`<section aria-labelledby="ns-${g.namespace}"><h2 id="ns-${g.namespace}">${g.namespace} <span class="muted small">(${g.role})</span></h2>
 ${g.kind === 'org' ? html`<p class="actions"><a href="${orgPath(g.namespace)}">Members of ${g.namespace}</a></p>` : ''}
 ${namespaceLinks(s, me, g.namespace)}
-${usageOf(s, me, g.namespace)}
+${g.usage}
 ${g.apps.length ? html`<ul class="my-apps">${g.apps.map((a) => myApp(a))}</ul>` : html`<p class="empty">No apps in ${g.namespace} yet. Push one with <code>appshelf push</code>, oras or skopeo, or create it below.</p>`}
 </section>`,
 )}
@@ -134,10 +135,14 @@ function namespaceLinks(
 }
 
 /** The namespace's storage against its quota, for its owners (permissions.ts `view-usage`). */
-function usageOf(s: WebServices, me: WebContext['principal'], namespace: string): SafeHtml | '' {
+async function usageOf(
+  s: WebServices,
+  me: WebContext['principal'],
+  namespace: string,
+): Promise<SafeHtml | ''> {
   const quotas = s.deps.quotas;
   if (!quotas || !s.deps.permissions.namespace(me, namespace, 'view-usage')) return '';
-  const u = quotas.usage(namespace);
+  const u = await quotas.usage(namespace);
   const limit = u.limitBytes
     ? html` of <span data-limit>${formatBytes(u.limitBytes)}</span>`
     : html` (no quota)`;
