@@ -8,10 +8,10 @@ async function until(check: () => boolean): Promise<void> {
   expect(check()).to.equal(true);
 }
 
-describeDialects('notifications between processes', ({ dialect, open }) => {
+describeDialects('notifications between processes', ({ open }) => {
   it('reach every process listening, and after a lost connection say "read again"', async () => {
     const store = await open();
-    if (dialect === 'sqlite') {
+    if (store.dialect === 'sqlite') {
       // One process: nothing to tell anyone, and nothing is ever heard.
       const heard: (string | undefined)[] = [];
       await notificationsOf(store).listen('appshelf_test', (p) => heard.push(p));
