@@ -10,6 +10,7 @@ import type { Digest } from '../schemas/oci.js';
 import type { RegistryAccess } from './access.js';
 import type { EventListener, RegistryEvent } from './events.js';
 import { GarbageCollector } from './gc/garbage-collector.js';
+import { pgSharedTouches } from './gc/shared-touches.js';
 import type { RegistryContext } from './http/context.js';
 import { createV2Handler } from './http/router.js';
 import {
@@ -134,12 +135,17 @@ export function createRegistry(options: RegistryOptions): Registry {
     maxManifestBytes: options.maxManifestBytes,
     pullThrough,
   };
+  const sharedTouches =
+    options.database.dialect === 'postgres'
+      ? pgSharedTouches({ pool: options.database.pool, blobs, meta, log })
+      : undefined;
   const gc = new GarbageCollector({
     meta,
     blobs,
     uploads,
     log: log.child({ module: 'registry.gc' }),
     clock,
+    ...(sharedTouches ? { sharedTouches } : {}),
     onFinished: (dryRun, report) => observer.gcFinished(dryRun, report),
     ...options.gc,
   });
@@ -163,7 +169,10 @@ export function createRegistry(options: RegistryOptions): Registry {
     removeManifest: (removal) => removeManifest(ctx, removal),
     totals: () => meta.totals(),
     proxyStats: () => pullThrough?.stats() ?? [],
-    close: () => pullThrough?.close(),
+    close: () => {
+      pullThrough?.close();
+      void sharedTouches?.close();
+    },
     gc,
     meta,
     blobs,

@@ -25,6 +25,7 @@ import { pullCredentialRepository } from './auth/pull-credential-repository.js';
 import { PullCredentials } from './auth/pull-credentials.js';
 import { createRegistryAccess } from './auth/registry-access.js';
 import { tokenEndpoint } from './auth/token-endpoint.js';
+import { tokenKeyRepository } from './auth/token-keys.js';
 import { TokenService } from './auth/token-service.js';
 import { startCheckpointer } from './db/checkpointer.js';
 import { databaseUsage } from './db/database-usage.js';
@@ -167,7 +168,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     clock,
   );
   const tokens = await TokenService.open(
-    data,
+    { keys: tokenKeyRepository(store), dataDir: data },
     config.auth.service,
     config.auth.tokenTtlSeconds,
     clock,

@@ -15,6 +15,7 @@ import type { RegistryMetadata, UntaggedManifest } from '../metadata/registry-me
 import type { BlobStore } from '../storage/blob-store.js';
 import { blobKey, digestOfKey } from '../storage/keys.js';
 import type { BlobUploads } from '../uploads/blob-uploads.js';
+import type { SharedTouches } from './shared-touches.js';
 
 export interface GcOptions {
   dryRun?: boolean;
@@ -40,6 +41,8 @@ interface Deps {
   clock: () => number;
   graceSeconds: number;
   uploadTtlSeconds: number;
+  /** What the other processes touched (PostgreSQL); absent, this process is the only one. */
+  sharedTouches?: SharedTouches;
   /** Told once per collection run (not per caller sharing it): its report, or undefined if it failed. */
   onFinished?: (dryRun: boolean, report: GcReport | undefined) => void;
 }
@@ -96,11 +99,23 @@ export class GarbageCollector {
     const dryRun = options.dryRun ?? false;
     const cutoff = started - (options.graceSeconds ?? this.deps.graceSeconds) * 1000;
     const uploadCutoff = started - (options.uploadTtlSeconds ?? this.deps.uploadTtlSeconds) * 1000;
+    const elsewhere = await this.deps.sharedTouches?.recent(cutoff);
     const recentlyTouched = (d: Digest): boolean =>
-      (blobs.touched.get(d) ?? 0) > cutoff || blobs.committing.has(d);
+      (blobs.touched.get(d) ?? 0) > cutoff ||
+      blobs.committing.has(d) ||
+      elsewhere?.blobs.has(d) === true;
 
-    const touched = [...meta.touchedManifests].filter(([, at]) => at > cutoff).map(([key]) => key);
-    if (!dryRun) this.forgetOldTouches(Math.min(cutoff, started - this.deps.graceSeconds * 1000));
+    const touched = [
+      ...new Set([
+        ...[...meta.touchedManifests].filter(([, at]) => at > cutoff).map(([key]) => key),
+        ...(elsewhere?.manifests ?? []),
+      ]),
+    ];
+    if (!dryRun) {
+      const before = Math.min(cutoff, started - this.deps.graceSeconds * 1000);
+      this.forgetOldTouches(before);
+      await this.deps.sharedTouches?.forget(before);
+    }
 
     const swept = await meta.sweep({
       cutoff,

@@ -130,3 +130,13 @@ export const proxyStats = pgTable('proxy_stats', {
   misses: bigint('misses', { mode: 'number' }).notNull().default(0),
   upstreamErrors: bigint('upstream_errors', { mode: 'number' }).notNull().default(0),
 });
+
+export const registryTouches = pgTable(
+  'registry_touches',
+  {
+    kind: text('kind', { enum: ['blob', 'manifest'] }).notNull(),
+    key: text('key').notNull(),
+    at: millis('at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.kind, t.key] }), index('registry_touches_at').on(t.at)],
+);

@@ -131,3 +131,19 @@ export const proxyStats = sqliteTable('proxy_stats', {
   misses: integer('misses').notNull().default(0),
   upstreamErrors: integer('upstream_errors').notNull().default(0),
 });
+
+/**
+ * When each blob (`kind` 'blob', key the digest) or manifest ('manifest', `repository@digest`)
+ * was last pushed or looked at, by any process (registry/gc/shared-touches.ts). Written on
+ * PostgreSQL only, in batches, so GC in one process spares what another has just used; one SQLite
+ * process keeps these in memory.
+ */
+export const registryTouches = sqliteTable(
+  'registry_touches',
+  {
+    kind: text('kind', { enum: ['blob', 'manifest'] }).notNull(),
+    key: text('key').notNull(),
+    at: integer('at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.kind, t.key] }), index('registry_touches_at').on(t.at)],
+);

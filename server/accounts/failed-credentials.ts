@@ -9,7 +9,7 @@ import { isIPv6 } from 'node:net';
 import type { Logger } from 'pino';
 import type { Config } from '../../schemas/config.js';
 import type { AuditLog } from './audit-log.js';
-import { RateLimiter } from './rate-limiter.js';
+import { inMemoryLimiters, type Limiter, type LimiterFactory } from './rate-limiter.js';
 
 export type Door = 'token' | 'api' | 'login' | 'rainstore';
 
@@ -28,8 +28,8 @@ export interface Refusal {
 }
 
 export class FailedCredentials {
-  private readonly byAddress: RateLimiter | undefined;
-  private readonly byName: RateLimiter | undefined;
+  private readonly byAddress: Limiter | undefined;
+  private readonly byName: Limiter | undefined;
 
   constructor(
     private readonly deps: {
@@ -37,14 +37,17 @@ export class FailedCredentials {
       audit: AuditLog;
       log: Logger;
       clock: () => number;
+      /** Where the counts live: in memory by default, shared by the processes on PostgreSQL. */
+      limiters?: LimiterFactory;
     },
   ) {
     const { limits, clock } = deps;
+    const limiters = deps.limiters ?? inMemoryLimiters(clock);
     const windowMs = limits.windowSeconds * 1000;
     if (limits.failuresPerAddress > 0)
-      this.byAddress = new RateLimiter(limits.failuresPerAddress, windowMs, clock);
+      this.byAddress = limiters('failures.address', limits.failuresPerAddress, windowMs);
     if (limits.failuresPerName > 0)
-      this.byName = new RateLimiter(limits.failuresPerName, windowMs, clock);
+      this.byName = limiters('failures.name', limits.failuresPerName, windowMs);
   }
 
   /**
@@ -56,7 +59,7 @@ export class FailedCredentials {
     const address = addressKey(attempt.address);
     const name = nameKey(attempt.name);
     let by: Refusal['by'] | undefined;
-    let limiter: RateLimiter | undefined;
+    let limiter: Limiter | undefined;
     let key = '';
     if (this.byAddress?.exhausted(address))
       [by, limiter, key] = ['address', this.byAddress, address];
@@ -64,21 +67,26 @@ export class FailedCredentials {
       [by, limiter, key] = ['name', this.byName, name];
     if (!by || !limiter) return undefined;
     const retryAfterSeconds = limiter.retryAfter(key);
-    if (limiter.firstTime(key)) {
-      const until = new Date(this.deps.clock() + retryAfterSeconds * 1000).toISOString();
-      const actor = this.actorOf(attempt);
-      this.deps.audit.record({
-        actor,
-        action: 'auth.rate_limited',
-        address: attempt.address,
-        detail: { via: attempt.door, by, until },
-      });
-      this.deps.log.warn(
-        { door: attempt.door, by, address: attempt.address, actor, until },
-        'failed credentials: refusing until the window ends',
-      );
-    }
+    const first = limiter.firstTime(key);
+    if (first === true) this.reportRefusal(attempt, by, retryAfterSeconds);
+    else if (first !== false)
+      void first.then((yes) => yes && this.reportRefusal(attempt, by, retryAfterSeconds));
     return { by, retryAfterSeconds };
+  }
+
+  private reportRefusal(attempt: Attempt, by: Refusal['by'], retryAfterSeconds: number): void {
+    const until = new Date(this.deps.clock() + retryAfterSeconds * 1000).toISOString();
+    const actor = this.actorOf(attempt);
+    this.deps.audit.record({
+      actor,
+      action: 'auth.rate_limited',
+      address: attempt.address,
+      detail: { via: attempt.door, by, until },
+    });
+    this.deps.log.warn(
+      { door: attempt.door, by, address: attempt.address, actor, until },
+      'failed credentials: refusing until the window ends',
+    );
   }
 
   /** Counts a failed attempt against its address and its name, and audits it (`<door>.failed`). */

@@ -17,6 +17,7 @@ import { Namespaces } from './namespaces.js';
 import { userRepository } from './user-repository.js';
 import { PhoneLogin } from './phone-login.js';
 import { sessionRepository } from './session-repository.js';
+import { storeLimiters } from './shared-rate-limit.js';
 import { Sessions } from './sessions.js';
 import { createSmsProvider } from './sms/index.js';
 import { Users } from './users.js';
@@ -59,11 +60,13 @@ export function createAccounts(deps: {
     clock,
   );
   const sms = createSmsProvider(config.sms, log.child({ module: 'sms' }), deps.print);
+  const limiters = storeLimiters(store, clock, log.child({ module: 'rate-limit' }));
   const failures = new FailedCredentials({
     limits: config.auth.rateLimit,
     audit,
     log: log.child({ module: 'auth.failures' }),
     clock,
+    limiters,
   });
   const login = new PhoneLogin({
     codes,
@@ -76,6 +79,7 @@ export function createAccounts(deps: {
     admins: new Set(config.auth.admins),
     log: log.child({ module: 'login' }),
     clock,
+    limiters,
   });
   const ownKeys = new OwnKeys(deps.keys, audit, clock);
   const invitations = new Invitations({

@@ -5,7 +5,7 @@ import type { AuditLog } from './audit-log.js';
 import type { FailedCredentials } from './failed-credentials.js';
 import type { LoginCodes } from './login-codes.js';
 import { maskPhone, normalisePhone } from './phone.js';
-import { RateLimiter } from './rate-limiter.js';
+import { inMemoryLimiters, type Limiter, type LimiterFactory } from './rate-limiter.js';
 import type { Sessions } from './sessions.js';
 import { SmsError, type SmsProvider } from './sms/index.js';
 import type { UserRow, Users } from './users.js';
@@ -24,8 +24,8 @@ export interface LoginResult {
 
 /** Phone number + verification code: sends codes, checks them, creates users, opens sessions. */
 export class PhoneLogin {
-  private readonly codeRequests: RateLimiter;
-  private readonly loginAttempts: RateLimiter;
+  private readonly codeRequests: Limiter;
+  private readonly loginAttempts: Limiter;
 
   constructor(
     private readonly deps: {
@@ -40,10 +40,13 @@ export class PhoneLogin {
       admins: ReadonlySet<string>;
       log: Logger;
       clock: () => number;
+      /** In memory by default; shared by the processes on PostgreSQL. */
+      limiters?: LimiterFactory;
     },
   ) {
-    this.codeRequests = new RateLimiter(CODES_PER_ADDRESS, ADDRESS_WINDOW_MS, deps.clock);
-    this.loginAttempts = new RateLimiter(LOGINS_PER_ADDRESS, ADDRESS_WINDOW_MS, deps.clock);
+    const limiters = deps.limiters ?? inMemoryLimiters(deps.clock);
+    this.codeRequests = limiters('login.codes', CODES_PER_ADDRESS, ADDRESS_WINDOW_MS);
+    this.loginAttempts = limiters('login.attempts', LOGINS_PER_ADDRESS, ADDRESS_WINDOW_MS);
   }
 
   /** Sends a fresh code to `phone`. A code the gateway did not take is withdrawn: asking again works at once. */

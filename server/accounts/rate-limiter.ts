@@ -1,8 +1,22 @@
 /**
  * Fixed-window counters in memory, per key (an address, a phone, a user name). Enough for one
  * process; they reset on restart, which errs on the side of letting a user in after an operator
- * restarts.
+ * restarts. Several processes share theirs through the database (shared-rate-limit.ts), which
+ * keeps one of these as its local view.
  */
+
+/** What a door asks of a limiter, in memory or shared by the processes of a store. */
+export interface Limiter {
+  take(key: string): boolean;
+  count(key: string): number;
+  exhausted(key: string): boolean;
+  /** Shared: true for one process only, so the refusal is audited once (hence the promise). */
+  firstTime(key: string): boolean | Promise<boolean>;
+  retryAfter(key: string): number;
+}
+
+/** Makes the limiter named `scope` (its counters are apart from every other scope's). */
+export type LimiterFactory = (scope: string, limit: number, windowMs: number) => Limiter;
 interface Window {
   start: number;
   count: number;
@@ -10,10 +24,15 @@ interface Window {
   flagged: boolean;
 }
 
+export const inMemoryLimiters =
+  (clock: () => number): LimiterFactory =>
+  (_scope, limit, windowMs) =>
+    new RateLimiter(limit, windowMs, clock);
+
 /** Past this many keys, the oldest windows are forgotten: a flood of new keys cannot fill memory. */
 const MAX_KEYS = 100_000;
 
-export class RateLimiter {
+export class RateLimiter implements Limiter {
   private readonly windows = new Map<string, Window>();
 
   constructor(
@@ -53,6 +72,24 @@ export class RateLimiter {
     if (!entry || entry.flagged) return false;
     entry.flagged = true;
     return true;
+  }
+
+  /**
+   * What another process counted for `key` (its window started at `start`): the window is the
+   * shared one, and the count never goes down.
+   */
+  raise(key: string, start: number, count: number): void {
+    const now = this.clock();
+    if (now - start >= this.windowMs) return;
+    const entry = this.current(key, now);
+    if (entry) {
+      entry.start = start;
+      entry.count = Math.max(entry.count, count);
+      return;
+    }
+    this.windows.delete(key);
+    this.windows.set(key, { start, count, flagged: false });
+    if (this.windows.size > 10_000) this.prune(now);
   }
 
   /** Seconds until `key` may try again (for Retry-After). */

@@ -1,10 +1,11 @@
 /**
  * Registry bearer tokens (Docker token authentication): ES256 JWTs signed with a key made on
- * first start and kept in `<data>/keys/`. Verified tokens are cached, so the /v2 hot path does
- * no crypto for a token it has seen.
+ * first start and kept in the store's database (token-keys.ts), so every process of a store
+ * signs and verifies with the same key. Verified tokens are cached, so the /v2 hot path does no
+ * crypto for a token it has seen.
  */
-import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { createPublicKey, randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   exportPKCS8,
@@ -15,6 +16,7 @@ import {
   type CryptoKey,
 } from 'jose';
 import type { KeyScope, Principal } from './principal.js';
+import { REGISTRY_TOKEN_KEY, type TokenKeyRepository } from './token-keys.js';
 
 export interface TokenAccess {
   type: 'repository' | 'registry';
@@ -49,29 +51,24 @@ export class TokenService {
     private readonly clock: () => number,
   ) {}
 
+  /**
+   * The service over the store's signing key, made on first start. A store from before the key
+   * moved into the database kept it in `<data>/keys/token-signing.pem`: that key is the one
+   * offered, so its tokens stay valid (the file is left in place, for a downgrade).
+   */
   static async open(
-    dataDir: string,
+    store: { keys: TokenKeyRepository; dataDir: string },
     service: string,
     ttlSeconds: number,
     clock: () => number = Date.now,
   ): Promise<TokenService> {
-    const dir = join(dataDir, 'keys');
-    const file = join(dir, 'token-signing.pem');
-    let pem = await readFile(file, 'utf8').catch(() => undefined);
-    if (!pem) {
-      const { privateKey } = await generateKeyPair('ES256', { extractable: true });
-      pem = await exportPKCS8(privateKey);
-      await mkdir(dir, { recursive: true, mode: 0o700 });
-      await writeFile(file, pem, { mode: 0o600, flag: 'wx' }).catch(
-        async (err: NodeJS.ErrnoException) => {
-          if (err.code !== 'EEXIST') throw err;
-          pem = await readFile(file, 'utf8'); // another process made it first
-        },
-      );
-    }
-    const privateKey = await importPKCS8(pem!, 'ES256', { extractable: true });
-    const { createPublicKey } = await import('node:crypto');
-    const publicKey = createPublicKey(pem!) as unknown as CryptoKey;
+    const pem = await store.keys.keep(
+      REGISTRY_TOKEN_KEY,
+      async () => (await readLegacyKey(store.dataDir)) ?? (await newKey()),
+      clock(),
+    );
+    const privateKey = await importPKCS8(pem, 'ES256', { extractable: true });
+    const publicKey = createPublicKey(pem) as unknown as CryptoKey;
     return new TokenService(privateKey, publicKey, service, ttlSeconds, clock);
   }
 
@@ -134,6 +131,24 @@ export class TokenService {
       if (claims.exp <= nowSeconds) this.cache.delete(token);
     if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
   }
+}
+
+/** Where the key was kept before it moved into the database (read once, at the import). */
+export const LEGACY_KEY_FILE = join('keys', 'token-signing.pem');
+
+async function readLegacyKey(dataDir: string): Promise<string | undefined> {
+  const pem = await readFile(join(dataDir, LEGACY_KEY_FILE), 'utf8').catch(
+    (err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return undefined;
+      throw err;
+    },
+  );
+  return pem?.includes('PRIVATE KEY') ? pem : undefined;
+}
+
+async function newKey(): Promise<string> {
+  const { privateKey } = await generateKeyPair('ES256', { extractable: true });
+  return exportPKCS8(privateKey);
 }
 
 /** Parses the token endpoint's `scope` parameters (`repository:acme/app:pull,push`). */

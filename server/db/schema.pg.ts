@@ -172,3 +172,24 @@ export const dataMigrations = pgTable('data_migrations', {
   appliedAt: millis('applied_at').notNull(),
   detail: text('detail').notNull().default('{}'),
 });
+
+export const tokenSigningKeys = pgTable('token_signing_keys', {
+  name: text('name').primaryKey(),
+  privateKey: text('private_key').notNull(),
+  createdAt: millis('created_at').notNull(),
+});
+
+export const rateLimitCounters = pgTable(
+  'rate_limit_counters',
+  {
+    scope: text('scope').notNull(),
+    key: text('key').notNull(),
+    windowStart: millis('window_start').notNull(),
+    count: integer('count').notNull(),
+    flagged: boolean('flagged').notNull().default(false),
+  },
+  (t) => [
+    primaryKey({ columns: [t.scope, t.key] }),
+    index('rate_limit_counters_window').on(t.windowStart),
+  ],
+);

@@ -186,3 +186,36 @@ export const dataMigrations = sqliteTable('data_migrations', {
   /** JSON object: what it changed (counts, never a secret). */
   detail: text('detail').notNull().default('{}'),
 });
+
+/**
+ * The keys that sign registry bearer tokens (server/auth/token-keys.ts), one row per purpose, so
+ * every process of a store signs and verifies with the same key. A secret: never served, logged
+ * or audited. Made once: the first process inserts, the others read what it inserted.
+ */
+export const tokenSigningKeys = sqliteTable('token_signing_keys', {
+  name: text('name').primaryKey(),
+  /** PKCS#8 PEM of the private key; the public key is derived from it. */
+  privateKey: text('private_key').notNull(),
+  createdAt: integer('created_at').notNull(),
+});
+
+/**
+ * Fixed-window counters shared by the processes of a store (server/accounts/shared-rate-limit.ts):
+ * one row per limiter (`scope`) and key (an address, a user name), its window starting at the
+ * first event. Used on PostgreSQL only: one SQLite process counts in memory, as it did.
+ */
+export const rateLimitCounters = sqliteTable(
+  'rate_limit_counters',
+  {
+    scope: text('scope').notNull(),
+    key: text('key').notNull(),
+    windowStart: integer('window_start').notNull(),
+    count: integer('count').notNull(),
+    /** Set once per window, by the first refusal (audited once across the processes). */
+    flagged: integer('flagged', { mode: 'boolean' }).notNull().default(false),
+  },
+  (t) => [
+    primaryKey({ columns: [t.scope, t.key] }),
+    index('rate_limit_counters_window').on(t.windowStart),
+  ],
+);

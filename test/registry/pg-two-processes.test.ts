@@ -197,4 +197,30 @@ describeDialects('the registry run by two processes on one database', ({ dialect
     expect(pushed.filter((p) => p.status === 201).length).to.be.greaterThan(0);
     expect(reports.length).to.equal(5);
   });
+
+  // Only PostgreSQL shares "recently touched": SQLite is one process, whose own maps suffice.
+  it('spares a blob that the other process has just looked at', async function () {
+    if (dialect === 'sqlite') this.skip();
+    const blob = randomBytes(1_000);
+    const res = await fetch(`${a.url}/v2/acme/touched/blobs/uploads/?digest=${sha256(blob)}`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/octet-stream' },
+      body: blob,
+    });
+    expect(res.status).to.equal(201);
+    await new Promise((resolve) => setTimeout(resolve, 1_200)); // older than the grace period
+    const head = await fetch(`${b.url}/v2/acme/touched/blobs/${sha256(blob)}`, { method: 'HEAD' });
+    expect(head.status).to.equal(200);
+    // b's HEAD reaches a's GC only through registry_touches: a never looked at the blob since.
+    a.registry.blobs.touched.clear();
+    const report = await a.registry.gc.run({ graceSeconds: 1 });
+    expect(report.blobsDeleted).to.equal(0);
+    const after = await fetch(`${a.url}/v2/acme/touched/blobs/${sha256(blob)}`, { method: 'HEAD' });
+    expect(after.status).to.equal(200);
+    // What nobody touched within the grace period goes, as before.
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    a.registry.blobs.touched.clear();
+    b.registry.blobs.touched.clear();
+    expect((await a.registry.gc.run({ graceSeconds: 1 })).blobsDeleted).to.equal(1);
+  });
 });
