@@ -64,7 +64,7 @@ import { Quotas } from './governance/quotas.js';
 import { Reindexer } from './store/reindex.js';
 import { cleanSourceCredentials } from './store/migrations/clean-source-credentials.js';
 import { ImageSync } from './store/sync/image-sync.js';
-import { SyncJobs } from './store/sync/sync-jobs.js';
+import { syncJobRepository } from './store/sync/sync-job-repository.js';
 import { OwnHosts } from './store/sync/own-hosts.js';
 import { syncRoutes } from './routes/sync.js';
 import { AppStats } from './store/stats.js';
@@ -261,7 +261,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     new OutboundPolicy({ allowHosts: config.sync.allowHosts, self: () => ownHosts.addresses() }),
   );
   const sync = new ImageSync({
-    db,
+    store,
     registry,
     versions,
     permissions,
@@ -280,7 +280,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     log: log.child({ module: 'store.reindex' }),
     busy: () => sync.busy(),
   });
-  const syncJobs = new SyncJobs(db, clock);
+  const syncJobs = syncJobRepository(store, clock);
   // The upstreams the admin named are trusted targets; every other hop is checked as for sync.
   const mirrorOutbound = createOutboundFetch(
     new OutboundPolicy({
@@ -310,7 +310,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   await runDataMigrations({ db, log: log.child({ module: 'db.migrations' }), clock }, [
     cleanSourceCredentials({ db, registry, log: log.child({ module: 'store.migrations' }), clock }),
   ]);
-  sync.resume();
+  await sync.resume();
   mirror.start();
   retentionSchedule.start();
 

@@ -15,7 +15,7 @@ export type DbConnection = 'main' | 'checkpointer' | 'search';
 /** Where the figures read at scrape time come from. */
 export interface StoreSources {
   totals(): RegistryTotals | Promise<RegistryTotals>;
-  syncJobs(): Record<SyncJobState, number>;
+  syncJobs(): Record<SyncJobState, number> | Promise<Record<SyncJobState, number>>;
   connections(): Record<DbConnection, boolean>;
   /** Namespaces with a quota and their usage (the quota gauges' only label values). */
   quotas?: () => { namespace: string; usedBytes: number; limitBytes: number; warnBytes: number }[];
@@ -134,7 +134,7 @@ export class StoreMetrics {
     const totals = await sources.totals();
     for (const key of Object.keys(this.stored) as (keyof RegistryTotals)[])
       this.stored[key].set(totals[key]);
-    for (const [state, n] of Object.entries(sources.syncJobs()))
+    for (const [state, n] of Object.entries(await sources.syncJobs()))
       this.syncJobs.set({ kind: 'image', state }, n);
     for (const [connection, open] of Object.entries(sources.connections()))
       this.connections.set({ connection }, open ? 1 : 0);

@@ -23,7 +23,7 @@ import type { StoreEvents } from '../webhooks/store-events.js';
 import type { WebhookService } from '../webhooks/webhook-service.js';
 import type { NamespaceRules } from '../governance/namespace-rules.js';
 import type { Quotas } from '../governance/quotas.js';
-import type { SyncJobs } from '../store/sync/sync-jobs.js';
+import type { SyncJobRepository } from '../store/sync/sync-job-repository.js';
 
 /** What the web shows of a sync job (schemas/sync.ts SyncJobView). */
 export interface SyncJobSummary {
@@ -40,8 +40,8 @@ export interface DraftPublisher {
     input: { credentials?: { registry: string; username: string; password: string }[] },
     /** The Host the request came in on: a reference to it is this store. */
     requestHost?: string,
-  ): SyncJobSummary;
-  status(p: Principal, ref: AppRef & { version: string }): SyncJobSummary;
+  ): Promise<SyncJobSummary>;
+  status(p: Principal, ref: AppRef & { version: string }): Promise<SyncJobSummary>;
 }
 
 export interface WebDeps {
@@ -71,7 +71,7 @@ export interface WebDeps {
   /** Storage quotas: the admin page sets them, My store shows each owned namespace's usage. */
   quotas?: Quotas | undefined;
   /** Sync jobs by state and the latest failures: the admin storage page. */
-  syncJobs?: SyncJobs | undefined;
+  syncJobs?: SyncJobRepository | undefined;
   /** Immutability and retention rules: a namespace's rules page (pages/rules.ts). */
   rules?: NamespaceRules | undefined;
 }

@@ -154,7 +154,7 @@ export function manageAppRoutes(router: Router, s: WebServices): void {
 
   router.post(
     `${base}/versions/:version/publish`,
-    act((req, res, ref) => {
+    act(async (req, res, ref) => {
       const sync = s.deps.sync;
       if (!sync)
         throw new StoreError('unavailable', 'Publishing drafts is not available on this store.');
@@ -169,7 +169,7 @@ export function manageAppRoutes(router: Router, s: WebServices): void {
         field(form, 'password').length > 4096
       )
         throw new StoreError('invalid', 'The registry login is too long.');
-      sync.publish(
+      await sync.publish(
         signedIn(res.locals.web),
         { ...ref, version: String(req.params.version) },
         credentials.length ? { credentials } : {},

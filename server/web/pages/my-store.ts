@@ -160,7 +160,7 @@ async function jobsOf(
   for (const v of versions) {
     if (v.state !== 'syncing' && v.state !== 'failed') continue;
     try {
-      const job = sync.status(me, { ...ref, version: v.version });
+      const job = await sync.status(me, { ...ref, version: v.version });
       jobs.push({
         version: v.version,
         state: job.state,
