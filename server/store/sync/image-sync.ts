@@ -33,6 +33,7 @@ import { copyComponent } from './copy-component.js';
 import { credentialsFor, parseImageRef } from './image-ref.js';
 import { limiter } from './limiter.js';
 import { LocalRegistry } from './local-target.js';
+import { mountSources } from './mount-sources.js';
 import type { OwnHosts } from './own-hosts.js';
 import { JobLease, type LeaseOptions } from './job-lease.js';
 import { componentLabel, failureOf } from './sync-failure.js';
@@ -100,8 +101,6 @@ interface Given {
 
 const PROGRESS_EVERY_MS = 500;
 const SYNC_ACTOR = 'appshelf-sync';
-/** Other repositories of the namespace tried as mount sources. */
-const MAX_MOUNT_SOURCES = 50;
 
 export class ImageSync {
   private readonly jobs: SyncJobRepository;
@@ -404,7 +403,7 @@ export class ImageSync {
         }),
         target: local,
         repository,
-        mountFrom: await this.mountSources(target.app.namespace, repository),
+        mountFrom: await mountSources(this.deps.registry, target.app.namespace, repository),
         retry: options.retry ?? {},
         attempts: options.attempts ?? 3,
         concurrency: options.blobConcurrency ?? 4,
@@ -480,22 +479,6 @@ export class ImageSync {
           message: error.message,
         },
       });
-  }
-
-  /** The namespace's other repositories: the publisher may read them, so their blobs may be mounted. */
-  private async mountSources(namespace: string, repository: string): Promise<string[]> {
-    const found: string[] = [];
-    let last = `${namespace}/`;
-    for (;;) {
-      const page = await this.deps.registry.meta.listRepositories(last, 100);
-      for (const name of page) {
-        if (!name.startsWith(`${namespace}/`)) return found;
-        if (name !== repository) found.push(name);
-        if (found.length >= MAX_MOUNT_SOURCES) return found;
-      }
-      if (page.length < 100) return found;
-      last = page.at(-1)!;
-    }
   }
 }
 
