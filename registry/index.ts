@@ -81,7 +81,7 @@ export interface Registry {
   /** What is stored right now (counted in the database, for metrics). */
   totals(): MaybePromise<RegistryTotals>;
   /** Per pull-through cache: what it holds and its counters. */
-  proxyStats(): ProxyStats[];
+  proxyStats(): Promise<ProxyStats[]>;
   /** Writes out what the caches keep in memory; call at shutdown. */
   close(): void;
   readonly gc: GarbageCollector;
@@ -113,7 +113,7 @@ export function createRegistry(options: RegistryOptions): Registry {
   };
   const pullThrough = options.proxies?.length
     ? new PullThrough({
-        db: sqliteOnly(options.database, 'registry.proxies'),
+        database: options.database,
         meta,
         blobs,
         log: log.child({ module: 'registry.proxy' }),
@@ -168,9 +168,12 @@ export function createRegistry(options: RegistryOptions): Registry {
     removeTag: (removal) => removeTag(ctx, removal),
     removeManifest: (removal) => removeManifest(ctx, removal),
     totals: () => meta.totals(),
-    proxyStats: () => pullThrough?.stats() ?? [],
+    proxyStats: async () => (pullThrough ? pullThrough.stats() : []),
+    // On SQLite the proxy's last bookkeeping write is done when this returns (pull-through.ts).
     close: () => {
-      pullThrough?.close();
+      void pullThrough
+        ?.close()
+        .catch((err: unknown) => log.warn({ err }, 'pull-through cache not closed'));
       void sharedTouches?.close();
     },
     gc,
@@ -178,13 +181,6 @@ export function createRegistry(options: RegistryOptions): Registry {
     blobs,
     uploads,
   };
-}
-
-/** What has not moved behind the dialect seam yet (docs/decisions/0003) needs SQLite. */
-function sqliteOnly(database: RegistryDatabase, feature: string) {
-  if (database.dialect !== 'sqlite')
-    throw new Error(`${feature} keeps its state in SQLite only (not ported to PostgreSQL yet)`);
-  return database.sqlite;
 }
 
 export { OciError, ociErrorCatalog, type OciErrorCode } from './errors.js';

@@ -71,7 +71,7 @@ import { quotaRepository } from './governance/quota-repository.js';
 import { Reindexer } from './store/reindex.js';
 import { cleanSourceCredentials } from './store/migrations/clean-source-credentials.js';
 import { ImageSync } from './store/sync/image-sync.js';
-import { SyncJobs } from './store/sync/sync-jobs.js';
+import { syncJobRepository } from './store/sync/sync-job-repository.js';
 import { OwnHosts } from './store/sync/own-hosts.js';
 import { syncRoutes } from './routes/sync.js';
 import { AppStats } from './store/stats.js';
@@ -265,7 +265,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     new OutboundPolicy({ allowHosts: config.sync.allowHosts, self: () => ownHosts.addresses() }),
   );
   const sync = new ImageSync({
-    db,
+    store,
     registry,
     versions,
     permissions,
@@ -284,7 +284,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     log: log.child({ module: 'store.reindex' }),
     busy: () => sync.busy(),
   });
-  const syncJobs = new SyncJobs(db, clock);
+  const syncJobs = syncJobRepository(store, clock);
   // The upstreams the admin named are trusted targets; every other hop is checked as for sync.
   const mirrorOutbound = createOutboundFetch(
     new OutboundPolicy({
@@ -319,7 +319,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       clock,
     }),
   ]);
-  sync.resume();
+  await sync.resume();
   mirror.start();
   retentionSchedule.start();
 

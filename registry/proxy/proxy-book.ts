@@ -2,69 +2,51 @@
  * The bookkeeping of the pull-through caches: when each cached tag was last checked upstream,
  * what each proxy holds (size, last pull: the LRU order of maxBytes eviction) and its counters.
  * Hits only touch memory (a cache hit must stay as cheap as a local pull); what changed is
- * written out every few seconds and whenever stats or eviction need the table.
+ * written out every few seconds and whenever stats or eviction need the table. The rows are in
+ * the registry's database on either engine (proxy-ledger.ts); processes sharing it each know
+ * the tag checks they read at start or made themselves, so another process's check is at worst
+ * made again.
  */
-import type { Statement } from 'better-sqlite3';
+import type { Logger } from 'pino';
 import type { Digest } from '../../schemas/oci.js';
-import type { SqliteDb } from '../metadata/sqlite.js';
+import type { RegistryDatabase } from '../metadata/registry-metadata.js';
+import {
+  proxyLedger,
+  type HeldContent,
+  type ProxyCounters,
+  type ProxyLedger,
+  type Pulled,
+} from './proxy-ledger.js';
 
-export interface ProxyCounters {
-  hits: number;
-  misses: number;
-  upstreamErrors: number;
-}
-
-export interface HeldContent {
-  repository: string;
-  digest: Digest;
-  kind: 'blob' | 'manifest';
-  size: number;
-}
+export type { HeldContent, ProxyCounters } from './proxy-ledger.js';
 
 const FLUSH_MS = 5000;
 
 export class ProxyBook {
-  private readonly s: Record<string, Statement>;
+  private readonly ledger: ProxyLedger;
   private readonly checkedAt = new Map<string, number>();
-  private readonly pulled = new Map<string, { repository: string; digest: Digest; at: number }>();
+  private readonly pulled = new Map<string, Pulled>();
   private readonly counters = new Map<string, ProxyCounters>();
   private readonly timer: NodeJS.Timeout;
+  private readonly loaded: Promise<void>;
+  /** Tag checks being written (a close waits for them). */
+  private readonly writing = new Set<Promise<void>>();
 
   constructor(
-    private readonly db: SqliteDb,
+    database: RegistryDatabase,
     private readonly now: () => number,
+    private readonly log: Logger,
   ) {
-    const p = (sql: string): Statement => db.prepare(sql);
-    this.s = {
-      tags: p('select repository, tag, checked_at as at from proxy_tags'),
-      checkTag: p(
-        `insert into proxy_tags (repository, tag, checked_at) values (?, ?, ?)
-         on conflict (repository, tag) do update set checked_at = excluded.checked_at`,
-      ),
-      hold: p(
-        `insert into proxy_content (proxy, repository, digest, kind, size, last_pulled_at) values (?, ?, ?, ?, ?, ?)
-         on conflict (repository, digest) do update set last_pulled_at = excluded.last_pulled_at`,
-      ),
-      touch: p('update proxy_content set last_pulled_at = ? where repository = ? and digest = ?'),
-      drop: p('delete from proxy_content where repository = ? and digest = ?'),
-      bytes: p('select coalesce(sum(size), 0) as n from proxy_content where proxy = ?'),
-      repositories: p('select count(distinct repository) as n from proxy_content where proxy = ?'),
-      oldest: p(
-        `select repository, digest, kind, size from proxy_content where proxy = ?
-         order by last_pulled_at, kind desc limit ?`,
-      ),
-      stats: p(
-        'select hits, misses, upstream_errors as upstreamErrors from proxy_stats where proxy = ?',
-      ),
-      addStats: p(
-        `insert into proxy_stats (proxy, hits, misses, upstream_errors) values (?, ?, ?, ?)
-         on conflict (proxy) do update set hits = hits + excluded.hits,
-           misses = misses + excluded.misses, upstream_errors = upstream_errors + excluded.upstream_errors`,
-      ),
-    };
-    for (const row of this.s.tags!.all() as { repository: string; tag: string; at: number }[])
-      this.checkedAt.set(`${row.repository}:${row.tag}`, row.at);
-    this.timer = setInterval(() => this.flush(), FLUSH_MS).unref();
+    this.ledger = proxyLedger(database);
+    this.loaded = this.ledger.tags().then(
+      (rows) => {
+        for (const row of rows)
+          if (!this.checkedAt.has(`${row.repository}:${row.tag}`))
+            this.checkedAt.set(`${row.repository}:${row.tag}`, row.at);
+      },
+      (err: unknown) => this.log.warn({ err }, 'proxy tag checks not read'),
+    );
+    this.timer = setInterval(() => void this.flush().catch(this.lost), FLUSH_MS).unref();
   }
 
   /** When the upstream was last asked about `repository:tag` (0: never). */
@@ -72,16 +54,20 @@ export class ProxyBook {
     return this.checkedAt.get(`${repository}:${tag}`) ?? 0;
   }
 
+  /** Known in memory at once; written out in the background (a lost write costs a re-check). */
   tagChecked(repository: string, tag: string): void {
     const at = this.now();
     this.checkedAt.set(`${repository}:${tag}`, at);
-    this.s.checkTag!.run(repository, tag, at);
+    const write = this.ledger
+      .checkTag(repository, tag, at)
+      .catch(this.lost)
+      .finally(() => this.writing.delete(write));
+    this.writing.add(write);
   }
 
   /** Records content fetched from the upstream (a miss filled). */
-  held(proxy: string, content: HeldContent): void {
-    const { repository, digest, kind, size } = content;
-    this.s.hold!.run(proxy, repository, digest, kind, size, this.now());
+  async held(proxy: string, content: HeldContent): Promise<void> {
+    await this.ledger.hold(proxy, content, this.now());
   }
 
   /** A pull of cached content: memory only, written out later. */
@@ -96,57 +82,55 @@ export class ProxyBook {
   }
 
   /** What `proxy` holds, and its counters so far. */
-  summary(proxy: string): { repositories: number; bytes: number } & ProxyCounters {
-    this.flush();
-    const stats = (this.s.stats!.get(proxy) as ProxyCounters | undefined) ?? {
-      hits: 0,
-      misses: 0,
-      upstreamErrors: 0,
-    };
-    return {
-      repositories: (this.s.repositories!.get(proxy) as { n: number }).n,
-      bytes: (this.s.bytes!.get(proxy) as { n: number }).n,
-      ...stats,
-    };
+  async summary(proxy: string): Promise<{ repositories: number; bytes: number } & ProxyCounters> {
+    await this.flush();
+    const [stats, repositories, bytes] = await Promise.all([
+      this.ledger.stats(proxy),
+      this.ledger.repositories(proxy),
+      this.ledger.bytes(proxy),
+    ]);
+    return { repositories, bytes, ...(stats ?? { hits: 0, misses: 0, upstreamErrors: 0 }) };
   }
 
   /**
    * The least recently pulled content of `proxy` to let go of so that it holds at most
-   * `maxBytes`, removed from the book (the caller unlinks it from the registry).
+   * `maxBytes`, removed from the book (the caller unlinks it from the registry). An item
+   * another process removed first is neither counted nor handed back.
    */
-  evictBeyond(proxy: string, maxBytes: number): HeldContent[] {
-    this.flush();
-    let bytes = (this.s.bytes!.get(proxy) as { n: number }).n;
+  async evictBeyond(proxy: string, maxBytes: number): Promise<HeldContent[]> {
+    await this.flush();
+    let bytes = await this.ledger.bytes(proxy);
     const evicted: HeldContent[] = [];
     while (bytes > maxBytes) {
-      const batch = this.s.oldest!.all(proxy, 100) as HeldContent[];
+      const batch = await this.ledger.oldest(proxy, 100);
       if (batch.length === 0) break;
       for (const item of batch) {
         if (bytes <= maxBytes) break;
-        this.s.drop!.run(item.repository, item.digest);
+        if (await this.ledger.drop(item.repository, item.digest)) evicted.push(item);
         bytes -= item.size;
-        evicted.push(item);
       }
     }
     return evicted;
   }
 
   /** Writes out pulls and counters kept in memory. */
-  flush(): void {
+  async flush(): Promise<void> {
+    // No await before the write: on SQLite it is done when flush returns (a close needs that).
     if (this.pulled.size === 0 && this.counters.size === 0) return;
     const pulled = [...this.pulled.values()];
     const counters = [...this.counters];
     this.pulled.clear();
     this.counters.clear();
-    this.db.transaction(() => {
-      for (const p of pulled) this.s.touch!.run(p.at, p.repository, p.digest);
-      for (const [proxy, c] of counters)
-        this.s.addStats!.run(proxy, c.hits, c.misses, c.upstreamErrors);
-    })();
+    await this.ledger.write(pulled, counters);
   }
 
-  close(): void {
+  /** Stops the timer and writes out what is left (on SQLite before it returns). */
+  async close(): Promise<void> {
     clearInterval(this.timer);
-    this.flush();
+    await Promise.all([this.flush(), this.loaded, ...this.writing]);
   }
+
+  private readonly lost = (err: unknown): void => {
+    this.log.warn({ err }, 'proxy bookkeeping not written');
+  };
 }

@@ -12,12 +12,12 @@ import type { Digest } from '../../schemas/oci.js';
 import { OciError } from '../errors.js';
 import type { Call } from '../http/context.js';
 import { parseManifest } from '../manifests/parse-manifest.js';
+import type { RegistryDatabase } from '../metadata/registry-metadata.js';
 import type {
   MaybePromise,
   RegistryMetadata,
   StoredManifest,
 } from '../metadata/registry-metadata.js';
-import type { SqliteDb } from '../metadata/sqlite.js';
 import { algorithmOf, parseDigest, referenceOf } from '../names.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { blobKey } from '../storage/keys.js';
@@ -36,7 +36,8 @@ export interface ProxyStats extends ProxyCounters {
 }
 
 export interface PullThroughDeps {
-  db: SqliteDb;
+  /** Where the caches' bookkeeping is kept (either engine). */
+  database: RegistryDatabase;
   meta: RegistryMetadata;
   blobs: BlobStore;
   log: Logger;
@@ -59,7 +60,7 @@ export class PullThrough {
     this.routes = new ProxyRoutes(deps.proxies);
     for (const proxy of deps.proxies)
       this.upstreams.set(proxy.name, new Upstream(proxy, deps.fetch));
-    this.book = new ProxyBook(deps.db, deps.clock);
+    this.book = new ProxyBook(deps.database, deps.clock, deps.log);
   }
 
   /**
@@ -174,7 +175,7 @@ export class PullThrough {
         );
         throw upstreamError(proxy, err, 'blob');
       }
-      this.book.held(proxy.name, { repository, digest, kind: 'blob', size });
+      await this.book.held(proxy.name, { repository, digest, kind: 'blob', size });
       await this.evict(proxy);
     });
     await promise;
@@ -185,17 +186,20 @@ export class PullThrough {
   }
 
   /** Per proxy: what it holds and its counters (the admin API's `/admin/proxies`). */
-  stats(): ProxyStats[] {
-    return this.deps.proxies.map((proxy) => ({
-      name: proxy.name,
-      upstream: proxy.upstream,
-      ...this.book.summary(proxy.name),
-    }));
+  async stats(): Promise<ProxyStats[]> {
+    return Promise.all(
+      this.deps.proxies.map(async (proxy) => ({
+        name: proxy.name,
+        upstream: proxy.upstream,
+        ...(await this.book.summary(proxy.name)),
+      })),
+    );
   }
 
-  close(): void {
-    this.book.close();
+  async close(): Promise<void> {
+    const written = this.book.close(); // first: on SQLite it has written when this returns
     for (const upstream of this.upstreams.values()) void upstream.close();
+    await written;
   }
 
   /** Whether the cache holds the blob (or the store does elsewhere: then it is linked here). */
@@ -208,7 +212,7 @@ export class PullThrough {
     }
     const size = await meta.blobSize(digest);
     if (size === undefined || !(await meta.linkBlob(repository, digest))) return false;
-    this.book.held(proxy.name, { repository, digest, kind: 'blob', size });
+    await this.book.held(proxy.name, { repository, digest, kind: 'blob', size });
     this.book.count(proxy.name, 'hits');
     return true;
   }
@@ -246,7 +250,7 @@ export class PullThrough {
     const tag = referenceOf(reference)?.kind === 'tag' ? reference : undefined;
     await this.deps.meta.putManifest({ repository, ...parsed, content: bytes }, tag, true);
     if (tag !== undefined) this.book.tagChecked(repository, tag);
-    this.book.held(proxy.name, {
+    await this.book.held(proxy.name, {
       repository,
       digest: parsed.digest,
       kind: 'manifest',
@@ -265,7 +269,7 @@ export class PullThrough {
   private async evict(proxy: ProxyConfig): Promise<void> {
     if (proxy.maxBytes === 0) return;
     const { meta } = this.deps;
-    for (const item of this.book.evictBeyond(proxy.name, proxy.maxBytes)) {
+    for (const item of await this.book.evictBeyond(proxy.name, proxy.maxBytes)) {
       if (item.kind === 'blob') await meta.unlinkBlob(item.repository, item.digest);
       else await meta.deleteManifest(item.repository, item.digest);
       this.deps.log.info(

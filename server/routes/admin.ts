@@ -78,7 +78,7 @@ export function adminRoutes(deps: {
   /** The pull-through caches: what each holds and how it served (issue 14's shape). */
   router.get('/proxies', async (_req, res) => {
     admin(res);
-    res.json({ items: deps.registry.proxyStats() });
+    res.json({ items: await deps.registry.proxyStats() });
   });
 
   router.post('/reindex', async (req, res) => {

@@ -50,12 +50,12 @@ export class Reindexer {
       versions: VersionIndex;
       log: Logger;
       /** True while image sync jobs run: their rows would be swept away under them. */
-      busy: () => boolean;
+      busy: () => Promise<boolean>;
     },
   ) {}
 
   async run(): Promise<ReindexReport> {
-    if (this.deps.busy())
+    if (await this.deps.busy())
       throw new StoreError('conflict', 'image sync jobs are running; reindex when they are done');
     const report: ReindexReport = { apps: 0, versions: 0, components: 0, skipped: [] };
     for (const ref of await this.appRefs()) {

@@ -25,7 +25,7 @@ import type { StoreEvents } from '../webhooks/store-events.js';
 import type { WebhookService } from '../webhooks/webhook-service.js';
 import type { NamespaceRules } from '../governance/namespace-rules.js';
 import type { Quotas } from '../governance/quotas.js';
-import type { SyncJobs } from '../store/sync/sync-jobs.js';
+import type { SyncJobRepository } from '../store/sync/sync-job-repository.js';
 
 /** Publishing drafts (server/store/sync): optional, the web offers it when the store has it. */
 export interface DraftPublisher {
@@ -66,7 +66,7 @@ export interface WebDeps {
   /** Storage quotas: the admin page sets them, My store shows each owned namespace's usage. */
   quotas?: Quotas | undefined;
   /** Sync jobs by state and the latest failures: the admin storage page. */
-  syncJobs?: SyncJobs | undefined;
+  syncJobs?: SyncJobRepository | undefined;
   /** Immutability and retention rules: a namespace's rules page (pages/rules.ts). */
   rules?: NamespaceRules | undefined;
   /** An app's screenshots: the Overview tab's gallery, the management page's section. */

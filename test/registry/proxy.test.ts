@@ -336,7 +336,7 @@ describe('registry: pull-through cache limits', function () {
     expect(
       await srv.app.registry.meta.repositoryBlobSize('up/library/b', b.blobs[1]!.desc.digest),
     ).to.equal(1_000_000);
-    const [item] = srv.app.registry.proxyStats();
+    const [item] = await srv.app.registry.proxyStats();
     expect(item!.bytes).to.be.at.most(1_500_000);
   });
 });

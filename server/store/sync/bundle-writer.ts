@@ -4,7 +4,6 @@
  * written under the version's tag through the registry's own manifest path, so the indexer
  * reads it as it reads any pushed bundle and marks the version ready.
  */
-import { asc, eq } from 'drizzle-orm';
 import {
   BundleAnnotations,
   bundleIndexJson,
@@ -13,19 +12,13 @@ import {
 import { MediaTypes, type Digest } from '../../../schemas/oci.js';
 import type { ComponentSync } from '../../../schemas/sync.js';
 import type { Registry } from '../../../registry/index.js';
-import type { Db } from '../../db/open-database.js';
-import { apps, components, versions } from '../../db/store-schema.js';
 import { repositoryOf } from '../version-index.js';
 import { SyncError } from './sync-failure.js';
-
-export interface BundleTarget {
-  app: typeof apps.$inferSelect;
-  version: typeof versions.$inferSelect;
-}
+import type { SyncTarget, SyncTargetRepository } from './sync-target-repository.js';
 
 export async function writeBundle(
-  deps: { db: Db; registry: Registry },
-  target: BundleTarget,
+  deps: { targets: SyncTargetRepository; registry: Registry },
+  target: SyncTarget,
   copied: readonly ComponentSync[],
   actor: string,
 ): Promise<Digest> {
@@ -42,12 +35,7 @@ export async function writeBundle(
       `${repository}:${version.version} is no longer the draft that was published; publish it again`,
     );
   }
-  const bound = deps.db
-    .select({ serviceKey: components.serviceKey, sourceRef: components.sourceRef })
-    .from(components)
-    .where(eq(components.versionId, version.id))
-    .orderBy(asc(components.serviceKey))
-    .all();
+  const bound = await deps.targets.components(version.id);
   const byKey = new Map(copied.map((c) => [c.serviceKey, c] as const));
   if (
     bound.length !== copied.length ||

@@ -10,7 +10,7 @@
  * `source_credentials`, see kept-credentials.ts), and a source that needs the request's fails
  * with `unauthorized` until a retry gives them again.
  */
-import { and, asc, eq } from 'drizzle-orm';
+import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type {
   ComponentSync,
@@ -24,21 +24,27 @@ import type { RetryPolicy } from '../../../registry/client/index.js';
 import type { Registry } from '../../../registry/index.js';
 import type { Permissions } from '../../auth/permissions.js';
 import type { Principal } from '../../auth/principal.js';
-import type { Db } from '../../db/open-database.js';
-import { apps, components, versions } from '../../db/store-schema.js';
+import type { StoreDatabase } from '../../db/store-database.js';
 import { StoreError } from '../../errors.js';
 import { repositoryOf, type AppRef, type VersionIndex } from '../version-index.js';
-import { writeBundle, type BundleTarget } from './bundle-writer.js';
+import { writeBundle } from './bundle-writer.js';
 import { componentSource } from './component-source.js';
 import { copyComponent } from './copy-component.js';
 import { credentialsFor, parseImageRef } from './image-ref.js';
 import { limiter } from './limiter.js';
 import { LocalRegistry } from './local-target.js';
+import { mountSources } from './mount-sources.js';
 import type { OwnHosts } from './own-hosts.js';
+import { JobLease, type LeaseOptions } from './job-lease.js';
 import { componentLabel, failureOf } from './sync-failure.js';
-import { SyncJobs, viewOf, type SyncJob } from './sync-jobs.js';
+import { syncJobRepository, type SyncJob, type SyncJobRepository } from './sync-job-repository.js';
+import { viewOf } from './sync-jobs.js';
+import {
+  syncTargetRepository,
+  type SyncTarget,
+  type SyncTargetRepository,
+} from './sync-target-repository.js';
 import { templateOrder } from './template-fields.js';
-import { KeptCredentials } from '../kept-credentials.js';
 import type { StoreEvents } from '../../webhooks/store-events.js';
 
 export interface VersionRef extends AppRef {
@@ -53,10 +59,12 @@ export interface ImageSyncOptions {
   /** Tries of a component on network failures and 429/5xx (default 3). */
   attempts?: number;
   retry?: Partial<RetryPolicy>;
+  /** The lease on running jobs when several processes share the database. */
+  lease?: LeaseOptions;
 }
 
 export interface ImageSyncDeps {
-  db: Db;
+  store: StoreDatabase;
   registry: Registry;
   versions: VersionIndex;
   permissions: Permissions;
@@ -70,6 +78,16 @@ export interface ImageSyncDeps {
   /** Told of a failed job: webhook `sync_failed`. */
   events?: StoreEvents;
   options?: ImageSyncOptions;
+  /** This process's name as the owner of the jobs it runs (default: a random one per start). */
+  owner?: string;
+}
+
+/** A job this process runs, and how to stop it. */
+interface Running {
+  done: Promise<void>;
+  abort: AbortController;
+  /** Another process took it over: nothing more is written for it here. */
+  lost: boolean;
 }
 
 /** What a publish or retry request gave: memory only, for the job's life in this process. */
@@ -83,50 +101,96 @@ interface Given {
 
 const PROGRESS_EVERY_MS = 500;
 const SYNC_ACTOR = 'appshelf-sync';
-/** Other repositories of the namespace tried as mount sources. */
-const MAX_MOUNT_SOURCES = 50;
 
 export class ImageSync {
-  private readonly jobs: SyncJobs;
-  private readonly running = new Map<number, Promise<void>>();
+  private readonly jobs: SyncJobRepository;
+  private readonly targets: SyncTargetRepository;
+  private readonly lease: JobLease;
+  private readonly running = new Map<number, Running>();
   /** Request credentials and the publisher, per job: memory only. */
   private readonly given = new Map<number, Given>();
   private readonly stopping = new AbortController();
   private readonly slot: <T>(task: () => Promise<T>) => Promise<T>;
-  private readonly kept: KeptCredentials;
 
   constructor(private readonly deps: ImageSyncDeps) {
-    this.jobs = new SyncJobs(deps.db, deps.clock);
-    this.kept = new KeptCredentials(deps.db, deps.clock);
+    this.jobs = syncJobRepository(deps.store, deps.clock);
+    this.targets = syncTargetRepository(deps.store);
     this.slot = limiter(Math.max(1, deps.options?.concurrency ?? 2));
+    this.lease = new JobLease(
+      this.jobs,
+      deps.owner ?? randomUUID(),
+      {
+        running: () => [...this.running.keys()],
+        claimed: (job) => void this.takeUp(job),
+        lost: (jobId) => this.drop(jobId),
+      },
+      { clock: deps.clock, log: deps.log },
+      deps.options?.lease,
+    );
   }
 
-  /** Takes up the jobs a stop or crash left pending or copying. */
-  resume(): void {
-    for (const job of this.jobs.unfinished()) {
-      this.jobs.updateComponents(
-        job.id,
-        (c) => ({ ...c, state: 'pending' }),
-        (c) => c.state === 'copying',
-      );
-      this.deps.log.info({ job: job.id, versionId: job.versionId }, 'sync job resumed');
-      this.schedule(job.id);
-    }
+  /** This process's name in a job's `owner`. */
+  get owner(): string {
+    return this.lease.owner;
+  }
+
+  /**
+   * Takes up the jobs a stop or crash left pending or copying (on PostgreSQL those no live
+   * process holds), then keeps claiming the jobs of processes that stop heartbeating.
+   */
+  async resume(): Promise<void> {
+    for (const job of await this.lease.start()) await this.takeUp(job, 'sync job resumed');
   }
 
   /** Whether a job is pending or copying (reindex waits for none). */
-  busy(): boolean {
-    return this.running.size > 0 || this.jobs.unfinished().length > 0;
+  async busy(): Promise<boolean> {
+    return this.running.size > 0 || (await this.jobs.unfinished()).length > 0;
   }
 
   async stop(): Promise<void> {
     this.stopping.abort();
-    await Promise.allSettled([...this.running.values()]);
+    await this.lease.stop();
+    for (const run of this.running.values()) run.abort.abort();
+    const ids = [...this.running.keys()];
+    await Promise.allSettled([...this.running.values()].map((r) => r.done));
+    // Left unfinished: another process may take them at once instead of waiting for staleness.
+    await this.jobs.release(this.owner, ids).catch((err: unknown) => {
+      this.deps.log.warn({ err }, 'sync jobs not released');
+    });
+  }
+
+  /** A job claimed by this process: components a dead run left copying start again. */
+  private async takeUp(job: SyncJob, message = 'sync job claimed'): Promise<void> {
+    try {
+      await this.jobs.updateComponents(
+        job.id,
+        (c) => ({ ...c, state: 'pending' }),
+        (c) => c.state === 'copying',
+      );
+      this.deps.log.info({ job: job.id, versionId: job.versionId, owner: this.owner }, message);
+      this.schedule(job.id);
+    } catch (err) {
+      this.deps.log.error({ err, job: job.id }, 'sync job not taken up');
+    }
+  }
+
+  /** Another process holds the job now: stop copying it here, quietly. */
+  private drop(jobId: number): void {
+    const run = this.running.get(jobId);
+    if (!run) return;
+    run.lost = true;
+    run.abort.abort();
+    this.given.delete(jobId);
   }
 
   /** `requestHost`: the Host the request came in on (a reference to it is this store). */
-  publish(p: Principal, ref: VersionRef, input: PublishRequest, requestHost?: string): SyncJobView {
-    const target = this.require(p, ref, 'push');
+  async publish(
+    p: Principal,
+    ref: VersionRef,
+    input: PublishRequest,
+    requestHost?: string,
+  ): Promise<SyncJobView> {
+    const target = await this.require(p, ref, 'push');
     const { version } = target;
     if (version.state === 'syncing')
       throw new StoreError('conflict', `${ref.version} is being published`, {
@@ -136,28 +200,20 @@ export class ImageSync {
       throw new StoreError('conflict', `${ref.version} is already published`, {
         state: version.state,
       });
-    const rows = this.deps.db
-      .select()
-      .from(components)
-      .where(eq(components.versionId, version.id))
-      .orderBy(asc(components.serviceKey))
-      .all();
+    const rows = await this.targets.components(version.id);
     const order = templateOrder(version.template);
     rows.sort((a, b) => (order.get(a.serviceKey) ?? 0) - (order.get(b.serviceKey) ?? 0));
-    const job = this.deps.db.transaction(() => {
-      const created = this.jobs.create(
-        version.id,
-        rows.map((c) => ({
-          serviceKey: c.serviceKey,
-          source: c.sourceRef,
-          state: 'pending' as const,
-          bytesDone: 0,
-          bytesTotal: 0,
-        })),
-      );
-      this.setVersionState(version.id, 'syncing');
-      return created;
-    });
+    const job = await this.jobs.start(
+      version.id,
+      rows.map((c) => ({
+        serviceKey: c.serviceKey,
+        source: c.sourceRef,
+        state: 'pending' as const,
+        bytesDone: 0,
+        bytesTotal: 0,
+      })),
+      this.owner,
+    );
     this.given.set(job.id, {
       credentials: input.credentials ?? [],
       actor: actorName(p),
@@ -178,16 +234,21 @@ export class ImageSync {
     return viewOf(job, version.version);
   }
 
-  status(p: Principal, ref: VersionRef): SyncJobView {
-    const { version } = this.require(p, ref, 'read');
-    const job = this.jobs.latestFor(version.id);
+  async status(p: Principal, ref: VersionRef): Promise<SyncJobView> {
+    const { version } = await this.require(p, ref, 'read');
+    const job = await this.jobs.latestFor(version.id);
     if (!job) throw new StoreError('not_found', `${ref.version} has no sync job; publish it first`);
     return viewOf(job, version.version);
   }
 
-  retry(p: Principal, ref: VersionRef, input: SyncRetryRequest, requestHost?: string): SyncJobView {
-    const { version } = this.require(p, ref, 'push');
-    const job = this.jobs.latestFor(version.id);
+  async retry(
+    p: Principal,
+    ref: VersionRef,
+    input: SyncRetryRequest,
+    requestHost?: string,
+  ): Promise<SyncJobView> {
+    const { version } = await this.require(p, ref, 'push');
+    const job = await this.jobs.latestFor(version.id);
     if (!job) throw new StoreError('not_found', `${ref.version} has no sync job; publish it first`);
     if (job.state !== 'failed')
       throw new StoreError(
@@ -206,16 +267,8 @@ export class ImageSync {
     }
     const pick = (c: ComponentSync): boolean =>
       c.state === 'failed' && (input.component === undefined || c.serviceKey === input.component);
-    const updated = this.deps.db.transaction(() => {
-      const changed = this.jobs.updateComponents(
-        job.id,
-        ({ error: _cleared, ...c }) => ({ ...c, state: 'pending' }),
-        pick,
-      );
-      this.jobs.setState(job.id, 'pending');
-      this.setVersionState(version.id, 'syncing');
-      return changed;
-    });
+    // A failed job runs nowhere: the process asked takes it.
+    const updated = await this.jobs.reopen(job.id, pick, this.owner);
     const before = this.given.get(job.id);
     const credentials = [...(input.credentials ?? []), ...(before?.credentials ?? [])];
     const hosts = [...(requestHost ? [requestHost] : []), ...(before?.hosts ?? [])];
@@ -234,13 +287,9 @@ export class ImageSync {
     return viewOf({ ...(updated ?? job), state: 'pending', error: null }, version.version);
   }
 
-  private require(p: Principal, ref: VersionRef, need: 'read' | 'push'): BundleTarget {
+  private async require(p: Principal, ref: VersionRef, need: 'read' | 'push'): Promise<SyncTarget> {
     if (p.kind !== 'user') throw new StoreError('unauthorized', 'sign in or send an access key');
-    const app = this.deps.db
-      .select()
-      .from(apps)
-      .where(and(eq(apps.namespace, ref.namespace), eq(apps.name, ref.name)))
-      .get();
+    const { app, version } = await this.targets.find(ref.namespace, ref.name, ref.version);
     const visible =
       app !== undefined &&
       (this.deps.permissions.namespace(p, ref.namespace, 'read') ||
@@ -248,11 +297,6 @@ export class ImageSync {
     if (!app || !visible) throw new StoreError('not_found', `no app ${repositoryOf(ref)}`);
     if (!this.deps.permissions.namespace(p, ref.namespace, need))
       throw new StoreError('forbidden', `${need} in ${ref.namespace} is not allowed`);
-    const version = this.deps.db
-      .select()
-      .from(versions)
-      .where(and(eq(versions.appId, app.id), eq(versions.version, ref.version)))
-      .get();
     if (!version)
       throw new StoreError('not_found', `no version ${ref.version} of ${repositoryOf(ref)}`);
     return { app, version };
@@ -260,27 +304,32 @@ export class ImageSync {
 
   private schedule(jobId: number): void {
     if (this.running.has(jobId) || this.stopping.signal.aborted) return;
-    const run = this.run(jobId)
-      .catch((err: unknown) => {
+    const abort = new AbortController();
+    const entry: Running = { done: Promise.resolve(), abort, lost: false };
+    entry.done = this.run(jobId, abort.signal)
+      .catch(async (err: unknown) => {
+        if (entry.lost) return;
         this.deps.log.error({ err, job: jobId }, 'sync job crashed');
-        this.fail(jobId, failureOf(err));
+        await this.fail(jobId, failureOf(err));
       })
+      .catch((err: unknown) => this.deps.log.error({ err, job: jobId }, 'sync job not failed'))
       .finally(() => this.running.delete(jobId));
-    this.running.set(jobId, run);
+    this.running.set(jobId, entry);
   }
 
-  private async run(jobId: number): Promise<void> {
+  private async run(jobId: number, signal: AbortSignal): Promise<void> {
     await Promise.resolve(); // let the request that started the job answer first
-    const job = this.jobs.get(jobId);
+    const job = await this.jobs.get(jobId);
     if (!job || (job.state !== 'pending' && job.state !== 'copying')) return;
-    this.jobs.setState(jobId, 'copying');
-    this.setVersionState(job.versionId, 'syncing');
+    await this.jobs.setState(jobId, 'copying');
+    await this.targets.setVersionState(job.versionId, 'syncing');
     const todo = job.components
       .filter((c) => c.state === 'pending' || c.state === 'copying')
       .map((c) => c.serviceKey);
-    await Promise.all(todo.map((key) => this.slot(() => this.copyOne(jobId, key))));
-    if (this.stopping.signal.aborted) return; // left copying: the next start goes on
-    const after = this.jobs.get(jobId);
+    await Promise.all(todo.map((key) => this.slot(() => this.copyOne(jobId, key, signal))));
+    // Stopped: left copying, the next start (or another process) goes on. Lost: not ours.
+    if (signal.aborted) return;
+    const after = await this.jobs.get(jobId);
     if (!after) return; // the version was deleted meanwhile
     const failed = after.components.filter((c) => c.state === 'failed');
     if (failed.length > 0) {
@@ -292,38 +341,45 @@ export class ImageSync {
         message: `${failed.length} of ${after.components.length} components failed: ${which}`,
       });
     }
-    const target = this.targetOf(after);
+    const target = await this.targets.byVersionId(after.versionId);
     if (!target) return;
     try {
       const digest = await writeBundle(
-        this.deps,
+        { registry: this.deps.registry, targets: this.targets },
         target,
         after.components,
         this.given.get(jobId)?.actor ?? SYNC_ACTOR,
       );
-      this.jobs.setState(jobId, 'done');
+      await this.jobs.setState(jobId, 'done');
       this.given.delete(jobId);
       this.deps.log.info(
         { job: jobId, repo: repositoryOf(target.app), version: target.version.version, digest },
         'version published',
       );
     } catch (err) {
-      if (this.stopping.signal.aborted) return;
-      this.fail(jobId, failureOf(err));
+      if (signal.aborted) return;
+      await this.fail(jobId, failureOf(err));
     }
   }
 
-  private async copyOne(jobId: number, key: string): Promise<void> {
-    if (this.stopping.signal.aborted) return;
+  private async copyOne(jobId: number, key: string, signal: AbortSignal): Promise<void> {
+    if (signal.aborted) return;
     const isIt = (c: ComponentSync): boolean => c.serviceKey === key;
-    const job = this.jobs.updateComponents(jobId, (c) => ({ ...c, state: 'copying' }), isIt);
+    const job = await this.jobs.updateComponents(jobId, (c) => ({ ...c, state: 'copying' }), isIt);
     const component = job?.components.find(isIt);
-    const target = job && this.targetOf(job);
+    const target = job && (await this.targets.byVersionId(job.versionId));
     if (!job || !component || !target) return;
     const repository = repositoryOf(target.app);
     const options = this.deps.options ?? {};
     const given = this.given.get(jobId);
     let reported = 0;
+    // Progress is written in the background, in order; the final write waits for it.
+    let progress: Promise<unknown> = Promise.resolve();
+    const later = (change: (c: ComponentSync) => ComponentSync): void => {
+      progress = progress
+        .then(() => this.jobs.updateComponents(jobId, change, isIt))
+        .catch((err: unknown) => this.deps.log.warn({ err, job: jobId }, 'sync progress lost'));
+    };
     try {
       const source = parseImageRef(component.source);
       const local = new LocalRegistry(
@@ -340,27 +396,29 @@ export class ImageSync {
           credentials: credentialsFor(
             source.host,
             given?.credentials ?? [],
-            this.kept.forComponent(target.version.id, key),
+            await this.targets.keptCredential(target.version.id, key),
           ),
           retry: options.retry ?? {},
           outbound: this.deps.outbound,
         }),
         target: local,
         repository,
-        mountFrom: await this.mountSources(target.app.namespace, repository),
+        mountFrom: await mountSources(this.deps.registry, target.app.namespace, repository),
         retry: options.retry ?? {},
         attempts: options.attempts ?? 3,
         concurrency: options.blobConcurrency ?? 4,
-        signal: this.stopping.signal,
-        onPinned: (digest) => this.jobs.updateComponents(jobId, (c) => ({ ...c, digest }), isIt),
+        signal,
+        onPinned: (digest) => later((c) => ({ ...c, digest })),
         onProgress: (bytesDone, bytesTotal) => {
           const now = this.deps.clock();
           if (now - reported < PROGRESS_EVERY_MS) return;
           reported = now;
-          this.jobs.updateComponents(jobId, (c) => ({ ...c, bytesDone, bytesTotal }), isIt);
+          later((c) => ({ ...c, bytesDone, bytesTotal }));
         },
       });
-      this.jobs.updateComponents(
+      await progress;
+      if (this.running.get(jobId)?.lost) return;
+      await this.jobs.updateComponents(
         jobId,
         (c) => ({ ...copied, ...(c.digest && !copied.digest ? { digest: c.digest } : {}) }),
         isIt,
@@ -376,12 +434,14 @@ export class ImageSync {
         'component copied',
       );
     } catch (err) {
-      if (this.stopping.signal.aborted) {
-        this.jobs.updateComponents(jobId, (c) => ({ ...c, state: 'pending' }), isIt);
+      await progress;
+      if (signal.aborted) {
+        if (!this.running.get(jobId)?.lost)
+          await this.jobs.updateComponents(jobId, (c) => ({ ...c, state: 'pending' }), isIt);
         return;
       }
       const error = failureOf(err, component);
-      this.jobs.updateComponents(jobId, (c) => ({ ...c, state: 'failed', error }), isIt);
+      await this.jobs.updateComponents(jobId, (c) => ({ ...c, state: 'failed', error }), isIt);
       this.deps.log.warn(
         {
           job: jobId,
@@ -395,21 +455,16 @@ export class ImageSync {
     }
   }
 
-  private fail(jobId: number, error: SyncFailure): void {
-    const job = this.jobs.get(jobId);
+  private async fail(jobId: number, error: SyncFailure): Promise<void> {
+    const job = await this.jobs.get(jobId);
     if (!job) return;
-    this.jobs.setState(jobId, 'failed', error);
-    const version = this.deps.db
-      .select({ state: versions.state })
-      .from(versions)
-      .where(eq(versions.id, job.versionId))
-      .get();
-    if (version?.state === 'syncing') this.setVersionState(job.versionId, 'failed');
+    await this.jobs.setState(jobId, 'failed', error);
+    await this.targets.failSyncing(job.versionId);
     this.deps.log.warn(
       { job: jobId, versionId: job.versionId, code: error.code },
       'sync job failed',
     );
-    const target = this.targetOf(job);
+    const target = await this.targets.byVersionId(job.versionId);
     if (target)
       this.deps.events?.emit({
         type: 'sync_failed',
@@ -424,37 +479,6 @@ export class ImageSync {
           message: error.message,
         },
       });
-  }
-
-  private targetOf(job: SyncJob): BundleTarget | undefined {
-    const version = this.deps.db
-      .select()
-      .from(versions)
-      .where(eq(versions.id, job.versionId))
-      .get();
-    if (!version) return undefined;
-    const app = this.deps.db.select().from(apps).where(eq(apps.id, version.appId)).get();
-    return app && { app, version };
-  }
-
-  private setVersionState(versionId: number, state: 'syncing' | 'failed'): void {
-    this.deps.db.update(versions).set({ state }).where(eq(versions.id, versionId)).run();
-  }
-
-  /** The namespace's other repositories: the publisher may read them, so their blobs may be mounted. */
-  private async mountSources(namespace: string, repository: string): Promise<string[]> {
-    const found: string[] = [];
-    let last = `${namespace}/`;
-    for (;;) {
-      const page = await this.deps.registry.meta.listRepositories(last, 100);
-      for (const name of page) {
-        if (!name.startsWith(`${namespace}/`)) return found;
-        if (name !== repository) found.push(name);
-        if (found.length >= MAX_MOUNT_SOURCES) return found;
-      }
-      if (page.length < 100) return found;
-      last = page.at(-1)!;
-    }
   }
 }
 

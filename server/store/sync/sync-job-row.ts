@@ -27,6 +27,18 @@ export function toJob(row: typeof syncJobs.$inferSelect): SyncJob {
   };
 }
 
+/** The components `pick` chooses back to pending, their error cleared (a retry). */
+export function reopened(
+  components: ComponentSync[],
+  pick: (c: ComponentSync) => boolean,
+): ComponentSync[] {
+  return components.map((c) => {
+    if (!pick(c)) return c;
+    const { error: _cleared, ...rest } = c;
+    return { ...rest, state: 'pending' };
+  });
+}
+
 export function noCounts(): Record<SyncJobState, number> {
   return Object.fromEntries(SyncJobState.options.map((s) => [s, 0])) as Record<
     SyncJobState,

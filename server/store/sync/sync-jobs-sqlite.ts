@@ -2,13 +2,13 @@
  * Sync jobs on SQLite: today's statements, synchronous underneath, so each read-modify-write
  * (and a claim) is atomic in the process; the promises are settled when a method returns.
  */
-import { and, count, desc, eq, inArray, isNull, lt, or } from 'drizzle-orm';
+import { and, count, desc, eq, inArray, isNull, lt, ne, or } from 'drizzle-orm';
 import type { ComponentSync, SyncFailure, SyncJobState } from '../../../schemas/sync.js';
 import { settle } from '../../db/settle.js';
 import type { SqliteDb } from '../../db/store-database.js';
-import { syncJobs } from '../../db/store-schema.js';
+import { syncJobs, versions } from '../../db/store-schema.js';
 import type { SyncJob, SyncJobRepository } from './sync-job-repository.js';
-import { noCounts, toJob } from './sync-job-row.js';
+import { noCounts, reopened, toJob } from './sync-job-row.js';
 
 const UNFINISHED: SyncJobState[] = ['pending', 'copying'];
 
@@ -63,25 +63,67 @@ export class SqliteSyncJobRepository implements SyncJobRepository {
     });
   }
 
+  latestFailed(limit: number): Promise<SyncJob[]> {
+    return settle(() =>
+      this.db
+        .select()
+        .from(syncJobs)
+        .where(eq(syncJobs.state, 'failed'))
+        .orderBy(desc(syncJobs.updatedAt), desc(syncJobs.id))
+        .limit(limit)
+        .all()
+        .map(toJob),
+    );
+  }
+
   create(versionId: number, components: ComponentSync[], owner: string): Promise<SyncJob> {
+    return settle(() =>
+      this.db.transaction((tx) => insertJob(tx, versionId, components, owner, this.clock())),
+    );
+  }
+
+  start(versionId: number, components: ComponentSync[], owner: string): Promise<SyncJob> {
+    return settle(() =>
+      this.db.transaction((tx) => {
+        const job = insertJob(tx, versionId, components, owner, this.clock());
+        tx.update(versions).set({ state: 'syncing' }).where(eq(versions.id, versionId)).run();
+        return job;
+      }),
+    );
+  }
+
+  reopen(
+    id: number,
+    pick: (c: ComponentSync) => boolean,
+    owner: string,
+  ): Promise<SyncJob | undefined> {
     const now = this.clock();
     return settle(() =>
       this.db.transaction((tx) => {
-        tx.delete(syncJobs).where(eq(syncJobs.versionId, versionId)).run();
-        const row = tx
-          .insert(syncJobs)
-          .values({
-            versionId,
+        const row = tx.select().from(syncJobs).where(eq(syncJobs.id, id)).get();
+        if (!row) return undefined;
+        const job = toJob(row);
+        Object.assign(job, {
+          components: reopened(job.components, pick),
+          state: 'pending',
+          error: null,
+          owner,
+          heartbeatAt: now,
+          updatedAt: now,
+        });
+        tx.update(syncJobs)
+          .set({
             state: 'pending',
-            components: JSON.stringify(components),
+            error: null,
+            components: JSON.stringify(job.components),
             owner,
             heartbeatAt: now,
-            createdAt: now,
             updatedAt: now,
           })
-          .returning()
-          .get();
-        return toJob(row);
+          .where(eq(syncJobs.id, id))
+          .run();
+        tx.update(versions).set({ state: 'syncing' }).where(eq(versions.id, job.versionId)).run();
+        return job;
       }),
     );
   }
@@ -154,6 +196,36 @@ export class SqliteSyncJobRepository implements SyncJobRepository {
     });
   }
 
+  adopt(owner: string): Promise<SyncJob[]> {
+    const now = this.clock();
+    return settle(() =>
+      this.db
+        .update(syncJobs)
+        .set({ owner, heartbeatAt: now })
+        .where(
+          and(
+            inArray(syncJobs.state, UNFINISHED),
+            or(isNull(syncJobs.owner), ne(syncJobs.owner, owner)),
+          ),
+        )
+        .returning()
+        .all()
+        .map(toJob)
+        .sort((a, b) => a.id - b.id),
+    );
+  }
+
+  release(owner: string, ids: readonly number[]): Promise<void> {
+    if (ids.length === 0) return Promise.resolve();
+    return settle(() => {
+      this.db
+        .update(syncJobs)
+        .set({ owner: null, heartbeatAt: null })
+        .where(and(eq(syncJobs.owner, owner), inArray(syncJobs.id, [...ids])))
+        .run();
+    });
+  }
+
   heartbeat(owner: string, ids: readonly number[]): Promise<number[]> {
     if (ids.length === 0) return Promise.resolve([]);
     return settle(() =>
@@ -166,4 +238,29 @@ export class SqliteSyncJobRepository implements SyncJobRepository {
         .map((r) => r.id),
     );
   }
+}
+
+/** The job row, and the version's older ones deleted (the newest is the one that counts). */
+function insertJob(
+  tx: Pick<SqliteDb, 'delete' | 'insert'>,
+  versionId: number,
+  components: ComponentSync[],
+  owner: string,
+  now: number,
+): SyncJob {
+  tx.delete(syncJobs).where(eq(syncJobs.versionId, versionId)).run();
+  const row = tx
+    .insert(syncJobs)
+    .values({
+      versionId,
+      state: 'pending',
+      components: JSON.stringify(components),
+      owner,
+      heartbeatAt: now,
+      createdAt: now,
+      updatedAt: now,
+    })
+    .returning()
+    .get();
+  return toJob(row);
 }

@@ -32,7 +32,7 @@ ${
     : html`<p class="empty">No garbage collection has run yet.</p>`
 }
 </section>
-${syncSection(s)}
+${await syncSection(s)}
 </div>`;
     res.set('Cache-Control', 'no-store').send(
       renderPage(ctx, {
@@ -61,11 +61,10 @@ ${
 </section>`;
 }
 
-function syncSection(s: WebServices): SafeHtml | '' {
+async function syncSection(s: WebServices): Promise<SafeHtml | ''> {
   const jobs = s.deps.syncJobs;
   if (!jobs) return '';
-  const counts = jobs.countByState();
-  const failed = jobs.latestFailed(FAILED_JOBS);
+  const [counts, failed] = await Promise.all([jobs.countByState(), jobs.latestFailed(FAILED_JOBS)]);
   return html`<section aria-labelledby="sync-h"><h2 id="sync-h">Sync jobs</h2>
 <dl class="report">${Object.entries(counts).map(([state, n]) => html`<div><dt>${state}</dt><dd>${n}</dd></div>`)}</dl>
 <h3>Latest failures</h3>
