@@ -463,6 +463,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   );
   const web = webRoutes({
     db,
+    store,
     screenshots,
     repos: appRepos,
     registry,

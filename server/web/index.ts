@@ -8,6 +8,7 @@
  * posts to a web route here that calls the store's services in process, with a CSRF token.
  */
 import express, { Router, type RequestHandler } from 'express';
+import { MAX_TEMPLATE_BYTES } from '../../schemas/bundle.js';
 import { MAX_LOGO_BYTES, MAX_SCREENSHOT_BYTES } from '../../schemas/names.js';
 import { CSRF_FIELD, Csrf, csrfKey } from './csrf.js';
 import { webContext, type ContextDeps } from './context.js';
@@ -46,7 +47,9 @@ const NOT_WEB = /^\/(?:api|v2|app-server|certification|metrics|healthz|readyz)(?
 
 const READ_ONLY_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS']);
 /** A multipart form holds at most the largest upload (an avatar or a logo) and its few fields. */
-const MAX_FORM_BYTES = Math.max(MAX_AVATAR_BYTES, MAX_LOGO_BYTES, MAX_SCREENSHOT_BYTES) + 16 * 1024;
+// A version's template is the largest upload the web takes (schemas/bundle.ts).
+const MAX_FORM_BYTES =
+  Math.max(MAX_AVATAR_BYTES, MAX_LOGO_BYTES, MAX_SCREENSHOT_BYTES, MAX_TEMPLATE_BYTES) + 16 * 1024;
 
 const CSP = [
   "default-src 'none'",

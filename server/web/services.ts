@@ -2,6 +2,9 @@
  * The store's services as the web calls them, in process (the pages never HTTP-call the API).
  * They are the same classes the /api/v1 routes use, over the same database and statistics.
  */
+import type { StoreDatabase } from '../db/store-database.js';
+import { VersionPublisher } from '../rainstore/publish-version.js';
+import { sourceCredentialRepository } from '../store/source-credential-repository.js';
 import type { SyncJobView } from '../../schemas/sync.js';
 import type { AppScreenshots } from '../store/app-screenshots.js';
 import type { Logger } from 'pino';
@@ -71,6 +74,8 @@ export interface WebDeps {
   rules?: NamespaceRules | undefined;
   /** An app's screenshots: the Overview tab's gallery, the management page's section. */
   screenshots: AppScreenshots;
+  /** The store's database: the web's version uploads keep a draft's source credentials in it. */
+  store: StoreDatabase;
 }
 
 export interface WebServices {
@@ -80,6 +85,8 @@ export interface WebServices {
   versions: AppVersions;
   packages: AppPackages;
   screenshots: AppScreenshots;
+  /** New versions from an uploaded template, as the Rainstore API's publishing writes them. */
+  publisher: VersionPublisher;
   publishers: Publishers;
   /** Organisations and their members (the service /api/v1/orgs uses). */
   orgs: Organisations;
@@ -96,6 +103,11 @@ export function webServices(deps: WebDeps): WebServices {
     versions: new AppVersions(common),
     packages: new AppPackages(common),
     screenshots: deps.screenshots,
+    publisher: new VersionPublisher({
+      ...common,
+      credentials: sourceCredentialRepository(deps.store),
+      log: deps.log.child({ module: 'store.publish' }),
+    }),
     publishers: new Publishers({
       repos: deps.repos,
       users: accounts.users,

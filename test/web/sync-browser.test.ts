@@ -2,7 +2,10 @@
  * Publishing a draft in a real browser (issue 16 §2): the owner publishes a version whose image
  * is on another registry (a second store, with a login given in the form), lands on the sync
  * page, and the page follows the job as it runs (its script reads the store API's sync status)
- * until the version is ready; the page works at both widths with axe-core.
+ * until the version is ready; then uploads a new version's template file from the same page: its
+ * image elsewhere makes it a draft whose copy starts at once, followed on the same sync page; a
+ * file that is no template is refused on the page, naming what is wrong. Pages at both widths
+ * with axe-core.
  */
 import { expect } from 'chai';
 import type { Page } from 'playwright-core';
@@ -20,6 +23,7 @@ describe('web: publishing a draft follows the sync live', function () {
   let browser: TestBrowser | undefined;
   let page: Page;
   const problems: string[] = [];
+  let template: Record<string, unknown> = {};
 
   before(async function () {
     const chromium = findChromium();
@@ -30,7 +34,7 @@ describe('web: publishing a draft follows the sync live', function () {
       'acme/web',
       '1',
     );
-    const template = {
+    template = {
       group_key: 'e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1',
       group_name: 'drafty',
       group_version: '2.0.0',
@@ -52,7 +56,10 @@ describe('web: publishing a draft follows the sync live', function () {
     );
     browser = await launchBrowser(chromium);
     page = browser.page;
-    watchProblems(page, problems);
+    // The refused upload below is the one answer allowed to be a 400.
+    watchProblems(page, problems, (m) =>
+      m.text().includes('the server responded with a status of 400'),
+    );
     await browser.context.addCookies([
       { name: 'appshelf_session', value: owner.token, url: srv.url },
     ]);
@@ -88,5 +95,43 @@ describe('web: publishing a draft follows the sync live', function () {
     );
     expect(await page.textContent('table.sync-components')).to.contain(`${source.host}/acme/web:1`);
     await checkPage(page, 'sync-done');
+  });
+
+  it('uploads a new version from a template file and follows its sync; refuses a file that is no template', async () => {
+    await page.goto(`${srv.url}/my/apps/olga/drafty`);
+    await checkPage(page, 'sync-manage-upload');
+    await page.setInputFiles('#up-template', {
+      name: 'notes.json',
+      mimeType: 'application/json',
+      buffer: Buffer.from('{"group_name": "drafty", "apps": "none"'),
+    });
+    await page.fill('#up-version', '3.0.0');
+    await page.click('button:text-is("Upload the version")');
+    expect(await page.textContent('.notice.error')).to.contain('not valid JSON');
+
+    await page.setInputFiles('#up-template', {
+      name: 'drafty-3.json',
+      mimeType: 'application/json',
+      buffer: Buffer.from(JSON.stringify({ ...template, group_version: '3.0.0' })),
+    });
+    await page.fill('#up-version', '');
+    await page.fill('#up-description', 'Faster start.');
+    await page.click('summary:text-is("Login for images on other registries")');
+    await page.fill('#up-registry', source.host);
+    await page.fill('#up-username', 'admin');
+    await page.fill('#up-password', ADMIN_KEY);
+    await page.click('button:text-is("Upload the version")');
+    expect(new URL(page.url()).pathname).to.equal('/my/apps/olga/drafty/versions/3.0.0/sync');
+    await page.waitForSelector('[data-sync-state]:text("done")', { timeout: 60_000 });
+    const listed = await fetch(`${srv.url}/api/v1/apps/olga/drafty/versions`, {
+      headers: { authorization: `Bearer ${ADMIN_KEY}` },
+    });
+    const { versions } = (await listed.json()) as {
+      versions: { version: string; state: string; description: string }[];
+    };
+    expect(versions.find((v) => v.version === '3.0.0')).to.deep.include({
+      state: 'ready',
+      description: 'Faster start.',
+    });
   });
 });

@@ -7,6 +7,7 @@ import {
   SCREENSHOT_RULE,
 } from '../../../schemas/names.js';
 import type { ScreenshotView } from '../../store/app-screenshots.js';
+import { MAX_TEMPLATE_BYTES } from '../../../schemas/bundle.js';
 import type { AppView } from '../../store/app-access.js';
 import type { VersionView } from '../../store/app-versions.js';
 import type { WebContext } from '../context.js';
@@ -91,6 +92,7 @@ ${st.preview ? html`<section aria-labelledby="preview-h" class="preview"><h3 id=
 ${screenshotsSection(ctx, st, action)}
 <section aria-labelledby="versions-h"><h2 id="versions-h">Versions</h2>
 ${versions(ctx, s, st, action)}
+${uploadForm(ctx, action)}
 </section>
 <section aria-labelledby="packages-h"><h2 id="packages-h">Packages</h2>
 ${packages(ctx, st, action)}
@@ -215,6 +217,29 @@ ${ready.map((x, i) => html`<div class="check"><input type="checkbox" id="pkg-v-$
 <div class="buttons"><button type="submit">Create package</button></div></form>`
     : html`<p class="help">A package needs a version that is ready to install.</p>`
 }`;
+}
+
+/**
+ * A new version from a template file: images already in this store are bound by digest and the
+ * version is ready at once; images on other registries make it a draft whose copy starts at once
+ * (with the login given), its progress on the sync page.
+ */
+function uploadForm(ctx: WebContext, action: (rest: string) => string): SafeHtml {
+  return html`<form method="post" action="${action('/versions')}" enctype="multipart/form-data" class="stack upload-version">${csrfField(ctx)}
+<h3>Upload a new version</h3>
+<label for="up-template">Template (RAM JSON, as Rainbond exports it; at most ${MAX_TEMPLATE_BYTES / 1024 / 1024} MiB)</label>
+<input id="up-template" name="template" type="file" accept="application/json,.json" required>
+<label for="up-version">Version <span class="muted">(empty: the template's group_version)</span></label>
+<input id="up-version" name="version" maxlength="64">
+<label for="up-description">Release notes <span class="muted">(optional)</span></label>
+<textarea id="up-description" name="description" rows="3" maxlength="4096"></textarea>
+<details><summary>Login for images on other registries</summary>
+<label for="up-registry">Registry (host[:port])</label><input id="up-registry" name="registry" placeholder="docker.io">
+<label for="up-username">User name</label><input id="up-username" name="username" autocomplete="off">
+<label for="up-password">Password or token</label><input id="up-password" name="password" type="password" autocomplete="off">
+</details>
+<div class="buttons"><button type="submit">Upload the version</button></div>
+</form>`;
 }
 
 /** Publishing copies the draft's images from their registries; a private one needs credentials (kept in memory only). */

@@ -9,6 +9,8 @@ import { z } from 'zod';
 import { StoreError } from '../../errors.js';
 import { addressOf } from '../../http/authenticate.js';
 import { LOGO_RULE, MAX_LOGO_BYTES } from '../../../schemas/names.js';
+import { MAX_TEMPLATE_BYTES } from '../../../schemas/bundle.js';
+import { hubHostOf, ownHostsOf } from '../../rainstore/market.js';
 import type { AppFields } from '../../store/app-service.js';
 import type { AppRef } from '../../store/version-index.js';
 import { signedIn } from '../context.js';
@@ -39,6 +41,35 @@ const Change = z.strictObject({
   sourceUrl: WebUrl,
 });
 
+/** The source registry login a publish form gives (kept in memory for the sync only). */
+function credentialsOf(form: Fields): {
+  credentials?: { registry: string; username: string; password: string }[];
+} {
+  const registry = field(form, 'registry').trim();
+  if (
+    registry.length > 255 ||
+    field(form, 'username').length > 256 ||
+    field(form, 'password').length > 4096
+  )
+    throw new StoreError('invalid', 'The registry login is too long.');
+  if (!registry) return {};
+  return {
+    credentials: [
+      { registry, username: field(form, 'username'), password: field(form, 'password') },
+    ],
+  };
+}
+
+/** The template's own group_version, when it is JSON that names one. */
+function groupVersionOf(template: string): string {
+  try {
+    const parsed = JSON.parse(template) as { group_version?: unknown };
+    return typeof parsed.group_version === 'string' ? parsed.group_version.trim() : '';
+  } catch {
+    return ''; // publishing names what is wrong with it
+  }
+}
+
 const DONE: Record<string, string> = {
   created: 'The app is created. Push a version to it, then put it on the shelf.',
   saved: 'Saved.',
@@ -48,6 +79,9 @@ const DONE: Record<string, string> = {
   listed: 'The app is listed: it is on the shelf when it has a package.',
   unlisted: 'The app is no longer listed.',
   'version-deleted': 'The version is deleted.',
+  'version-uploaded':
+    'The version is uploaded: every image it names is in this store, so it is ready to install.',
+  'version-draft': 'The version is uploaded as a draft: its images are on other registries.',
   package: 'The package is created.',
   'package-deleted': 'The package is deleted.',
   ...WEBHOOK_DONE,
@@ -179,6 +213,55 @@ export function manageAppRoutes(router: Router, s: WebServices): void {
     }),
   );
 
+  // A new version from an uploaded template: written as the Rainstore API's publishing writes
+  // it (images on this store bound by digest); one with images elsewhere is a draft, whose
+  // sync starts at once and whose page shows it.
+  router.post(
+    `${base}/versions`,
+    act(async (req, res, ref) => {
+      const file = uploadOf(req, 'template'); // read and CSRF-checked by the router (index.ts)
+      if (!file) throw new StoreError('invalid', 'Choose a template file (JSON) first.');
+      if (file.bytes.length > MAX_TEMPLATE_BYTES)
+        throw new StoreError(
+          'too_large',
+          `A template is at most ${MAX_TEMPLATE_BYTES / 1024 / 1024} MiB.`,
+        );
+      const form = formOf(req);
+      const me = signedIn(res.locals.web);
+      const app = await s.access.manageable(me, ref);
+      const template = file.bytes.toString('utf8');
+      const version = field(form, 'version').trim() || groupVersionOf(template);
+      if (!version)
+        throw new StoreError(
+          'invalid',
+          'Give the version: the template names none (group_version).',
+        );
+      const row = await s.publisher.publish(
+        app,
+        {
+          version,
+          versionAlias: '',
+          description: field(form, 'description').slice(0, 4096),
+          rainbondVersion: '',
+          arch: 'amd64',
+          isPlugin: false,
+          template,
+        },
+        {
+          principal: me,
+          address: addressOf(req),
+          hub: hubHostOf(s.deps.publicUrl, req),
+          ownHosts: ownHostsOf(s.deps.publicUrl, req),
+        },
+      );
+      if (row.state !== 'draft') return 'version-uploaded';
+      const sync = s.deps.sync;
+      if (!sync) return 'version-draft';
+      await sync.publish(me, { ...ref, version }, credentialsOf(form), req.get('host'));
+      return syncPath(ref, version);
+    }),
+  );
+
   router.post(
     `${base}/versions/:version/publish`,
     act(async (req, res, ref) => {
@@ -186,21 +269,11 @@ export function manageAppRoutes(router: Router, s: WebServices): void {
       if (!sync)
         throw new StoreError('unavailable', 'Publishing drafts is not available on this store.');
       const form = formOf(req);
-      const registry = field(form, 'registry').trim();
-      const credentials = registry
-        ? [{ registry, username: field(form, 'username'), password: field(form, 'password') }]
-        : [];
-      if (
-        registry.length > 255 ||
-        field(form, 'username').length > 256 ||
-        field(form, 'password').length > 4096
-      )
-        throw new StoreError('invalid', 'The registry login is too long.');
       const version = String(req.params.version);
       await sync.publish(
         signedIn(res.locals.web),
         { ...ref, version },
-        credentials.length ? { credentials } : {},
+        credentialsOf(form),
         req.get('host'),
       );
       return syncPath(ref, version); // where its progress shows
