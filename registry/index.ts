@@ -82,8 +82,11 @@ export interface Registry {
   totals(): MaybePromise<RegistryTotals>;
   /** Per pull-through cache: what it holds and its counters. */
   proxyStats(): Promise<ProxyStats[]>;
-  /** Writes out what the caches keep in memory; call at shutdown. */
-  close(): void;
+  /**
+   * At shutdown: lets the pull-through fetches under way finish storing, then writes out what
+   * the caches keep in memory.
+   */
+  close(): Promise<void>;
   readonly gc: GarbageCollector;
   readonly meta: RegistryMetadata;
   readonly blobs: BlobStore;
@@ -169,12 +172,11 @@ export function createRegistry(options: RegistryOptions): Registry {
     removeManifest: (removal) => removeManifest(ctx, removal),
     totals: () => meta.totals(),
     proxyStats: async () => (pullThrough ? pullThrough.stats() : []),
-    // On SQLite the proxy's last bookkeeping write is done when this returns (pull-through.ts).
-    close: () => {
-      void pullThrough
+    close: async () => {
+      await pullThrough
         ?.close()
         .catch((err: unknown) => log.warn({ err }, 'pull-through cache not closed'));
-      void sharedTouches?.close();
+      await sharedTouches?.close();
     },
     gc,
     meta,

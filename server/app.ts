@@ -524,7 +524,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       await outbound.dispatcher.close();
       await mirrorOutbound.dispatcher.close();
       await proxyFetch?.dispatcher.close();
-      registry.close();
+      await registry.close();
       await stats.close();
       await search.close();
       await checkpointer.stop();

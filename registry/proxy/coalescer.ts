@@ -17,4 +17,9 @@ export class Coalescer<T> {
   has(key: string): boolean {
     return this.inFlight.has(key);
   }
+
+  /** Resolves once the work in flight now has ended, whether it succeeded or not. */
+  async settled(): Promise<void> {
+    await Promise.allSettled([...this.inFlight.values()]);
+  }
 }

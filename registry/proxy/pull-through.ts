@@ -196,8 +196,13 @@ export class PullThrough {
     );
   }
 
+  /**
+   * Lets the fetches under way finish storing first: a client has had a blob's last byte before
+   * its copy is stored (blob-fill.ts), so a shutdown right after a pull must not cut that copy.
+   */
   async close(): Promise<void> {
-    const written = this.book.close(); // first: on SQLite it has written when this returns
+    await Promise.all([this.blobFetches.settled(), this.manifestFetches.settled()]);
+    const written = this.book.close();
     for (const upstream of this.upstreams.values()) void upstream.close();
     await written;
   }

@@ -93,7 +93,7 @@ describeDialects('quota checks of racing pushes', ({ dialect, open }) => {
       for (const p of processes) {
         p.server.closeAllConnections();
         p.server.close();
-        p.registry.close();
+        await p.registry.close();
       }
       if (other !== store) await other.close();
       await rm(root, { recursive: true, force: true });

@@ -70,7 +70,7 @@ describeDialects('the registry run by two processes on one database', ({ dialect
     for (const p of [a, b]) {
       p.server.closeAllConnections();
       p.server.close();
-      p.registry.close();
+      await p.registry.close();
     }
     await rm(root, { recursive: true, force: true });
   });

@@ -137,7 +137,7 @@ describe('image sync run by two processes on one PostgreSQL database', function 
       await p.sync.stop();
       p.server.closeAllConnections();
       p.server.close();
-      p.registry.close();
+      await p.registry.close();
     }
     await upstream.close();
     await drop();
