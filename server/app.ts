@@ -40,7 +40,7 @@ import { familyOfPath } from './metrics/http-metrics.js';
 import { Metrics } from './metrics/metrics.js';
 import { createAccounts } from './accounts/index.js';
 import { auditRegistryChanges } from './accounts/registry-audit.js';
-import { sqlAccessDirectory } from './auth/access-directory.js';
+import { accessDirectory, sqlAccessDirectory } from './auth/access-directory.js';
 import { adminRoutes } from './routes/admin.js';
 import { auditRoutes } from './routes/audit.js';
 import { appRetentionRoutes, governanceRoutes } from './routes/governance.js';
@@ -156,10 +156,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     log,
     print,
   });
-  const directory = sqlAccessDirectory(sqlite);
   const permissions = new Permissions(
     { anonymousPull: config.registry.anonymousPull, proxies: config.registry.proxies },
-    directory,
+    accessDirectory(store),
     clock,
   );
   const tokens = await TokenService.open(
@@ -225,7 +224,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   indexer.attach();
   const immutability = new Immutability({
     db,
-    directory,
+    // The registry's guards decide synchronously: SQLite's directory (governance is not ported).
+    directory: sqlAccessDirectory(sqlite),
     permissions,
     audit: accounts.audit,
     clock,

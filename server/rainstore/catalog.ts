@@ -32,7 +32,7 @@ export class Catalog {
   constructor(private readonly deps: { db: Db; permissions: Permissions }) {}
 
   /** The app with `appKeyID` `appKey` as the caller sees it; 404 when unknown or invisible. */
-  visible(p: Principal, appKey: string): CatalogEntry {
+  async visible(p: Principal, appKey: string): Promise<CatalogEntry> {
     const app = this.deps.db.select().from(apps).where(eq(apps.appKey, appKey)).get();
     const onShelf =
       !!app &&
@@ -42,22 +42,23 @@ export class Catalog {
         .from(packages)
         .where(eq(packages.appId, app.id))
         .get();
-    if (!app || !this.deps.permissions.seeApp(p, app.namespace, onShelf))
+    if (!app || !(await this.deps.permissions.seeApp(p, app.namespace, onShelf)))
       throw new StoreError('not_found', `no app ${appKey}`);
     const rows = this.deps.db.select().from(versions).where(eq(versions.appId, app.id)).all();
-    return { app, onShelf, versions: this.shown(p, app, rows) };
+    const member = await this.deps.permissions.namespace(p, app.namespace, 'read');
+    return { app, onShelf, versions: this.shown(app, rows, member) };
   }
 
   /** The app, when the caller may push into it (publish a version, get push credentials). */
-  pushable(p: Principal, appKey: string): CatalogEntry {
-    const entry = this.visible(p, appKey);
-    const upstream = this.deps.permissions.mirroredFrom(entry.app.namespace, entry.app.name);
+  async pushable(p: Principal, appKey: string): Promise<CatalogEntry> {
+    const entry = await this.visible(p, appKey);
+    const upstream = await this.deps.permissions.mirroredFrom(entry.app.namespace, entry.app.name);
     if (upstream !== undefined)
       throw new StoreError(
         'forbidden',
         `${entry.app.namespace}/${entry.app.name} is mirrored from upstream "${upstream}": it is read-only here`,
       );
-    if (!this.deps.permissions.namespace(p, entry.app.namespace, 'push')) {
+    if (!(await this.deps.permissions.namespace(p, entry.app.namespace, 'push'))) {
       throw new StoreError(
         'forbidden',
         `only members of ${entry.app.namespace} publish to its apps`,
@@ -66,15 +67,19 @@ export class Catalog {
     return entry;
   }
 
-  version(p: Principal, appKey: string, version: string): CatalogEntry & { row: VersionRow } {
-    const entry = this.visible(p, appKey);
+  async version(
+    p: Principal,
+    appKey: string,
+    version: string,
+  ): Promise<CatalogEntry & { row: VersionRow }> {
+    const entry = await this.visible(p, appKey);
     const row = entry.versions.find((v) => v.version === version);
     if (!row) throw new StoreError('not_found', `no version ${version} of app ${appKey}`);
     return { ...entry, row };
   }
 
   /** The apps of a list call, newest change first (rainstore-api.md §4.5). */
-  list(p: Principal, options: ListOptions): CatalogEntry[] {
+  async list(p: Principal, options: ListOptions): Promise<CatalogEntry[]> {
     const { db, permissions } = this.deps;
     const shelved = new Set(
       db
@@ -87,14 +92,14 @@ export class Catalog {
     for (const v of db.select().from(versions).all())
       byApp.set(v.appId, [...(byApp.get(v.appId) ?? []), v]);
     const roles = new Map<string, { read: boolean; push: boolean }>();
-    const roleIn = (namespace: string) => {
+    const roleIn = async (namespace: string) => {
       let r = roles.get(namespace);
       if (!r)
         roles.set(
           namespace,
           (r = {
-            read: permissions.namespace(p, namespace, 'read'),
-            push: permissions.namespace(p, namespace, 'push'),
+            read: await permissions.namespace(p, namespace, 'read'),
+            push: await permissions.namespace(p, namespace, 'push'),
           }),
         );
       return r;
@@ -103,9 +108,9 @@ export class Catalog {
     const out: CatalogEntry[] = [];
     for (const app of db.select().from(apps).all()) {
       const onShelf = app.listed && shelved.has(app.id);
-      if (!permissions.seeApp(p, app.namespace, onShelf)) continue;
-      const role = roleIn(app.namespace);
-      const shown = this.shown(p, app, byApp.get(app.id) ?? [], role.read);
+      if (!(await permissions.seeApp(p, app.namespace, onShelf))) continue;
+      const role = await roleIn(app.namespace);
+      const shown = this.shown(app, byApp.get(app.id) ?? [], role.read);
       const browsable = (onShelf || role.read) && shown.some((v) => v.state === 'ready');
       if (!browsable && !(options.queryAll && role.push)) continue;
       if (needle && !matches(app, needle)) continue;
@@ -118,12 +123,7 @@ export class Catalog {
   }
 
   /** Installable versions; members also see drafts and failed ones. */
-  private shown(
-    p: Principal,
-    app: AppRow,
-    rows: VersionRow[],
-    member = this.deps.permissions.namespace(p, app.namespace, 'read'),
-  ): VersionRow[] {
+  private shown(app: AppRow, rows: VersionRow[], member: boolean): VersionRow[] {
     return rows
       .filter((v) => member || v.state === 'ready')
       .sort((a, b) =>

@@ -194,7 +194,7 @@ export function rainstoreRoutes(deps: RainstoreRoutesDeps): Router {
     const c = await caller(req);
     const paging = pagingOf(req.query);
     const plugins = queryBoolean(req.query.isPlugin) ?? queryBoolean(req.query.is_plugin) ?? false;
-    const found = catalog.list(c.principal, {
+    const found = await catalog.list(c.principal, {
       query: queryString(req.query.query),
       queryAll: queryBoolean(req.query.queryAll) ?? false,
       arch: queryString(req.query.arch),
@@ -215,42 +215,44 @@ export function rainstoreRoutes(deps: RainstoreRoutesDeps): Router {
     const p = requireRight(c, 'push');
     const input = parseNewApp(req.body);
     const namespace =
-      input.orgID && permissions.namespace(p, input.orgID, 'manage-apps') ? input.orgID : p.name;
+      input.orgID && (await permissions.namespace(p, input.orgID, 'manage-apps'))
+        ? input.orgID
+        : p.name;
     const name = await appSlug(
       input.displayName,
       async (n) => (await access.find({ namespace, name: n })) !== undefined,
     );
     const created = await apps.create(c, { namespace, name }, input.fields);
     if (input.logo) await apps.setLogo(c, { namespace, name }, input.logo);
-    res.json(await detail(req, catalog.visible(p, created.appKey)));
+    res.json(await detail(req, await catalog.visible(p, created.appKey)));
   });
 
   openapi.get('/apps/platform-plugins', (_req, res) => void res.json({ plugins: [] }));
 
   openapi.get('/apps/:appID', async (req, res) => {
-    res.json(await detail(req, catalog.visible((await caller(req)).principal, appIdOf(req))));
+    res.json(await detail(req, await catalog.visible((await caller(req)).principal, appIdOf(req))));
   });
 
   openapi.put('/apps/:appID', async (req, res) => {
     const c = await caller(req);
-    const { app } = catalog.visible(c.principal, appIdOf(req));
+    const { app } = await catalog.visible(c.principal, appIdOf(req));
     requireRight(c, 'push');
     const input = parseAppChange(req.body);
     await apps.update(c, app, input.fields);
     if (input.logo) await apps.setLogo(c, app, input.logo);
-    res.json(await detail(req, catalog.visible(c.principal, app.appKey)));
+    res.json(await detail(req, await catalog.visible(c.principal, app.appKey)));
   });
 
   openapi.get('/apps/:appID/versions', async (req, res) => {
-    const { app, versions } = catalog.visible((await caller(req)).principal, appIdOf(req));
+    const { app, versions } = await catalog.visible((await caller(req)).principal, appIdOf(req));
     res.json({ versions: versions.map((v) => versionBase(app, v)) });
   });
 
   openapi.post('/apps/:appID/versions', async (req, res) => {
     const c = await caller(req);
-    catalog.visible(c.principal, appIdOf(req));
+    await catalog.visible(c.principal, appIdOf(req));
     const p = requireRight(c, 'push');
-    const { app } = catalog.pushable(p, appIdOf(req));
+    const { app } = await catalog.pushable(p, appIdOf(req));
     const parsed = NewVersion.safeParse(req.body ?? {});
     if (!parsed.success)
       throw new StoreError('invalid', `invalid version: ${z.prettifyError(parsed.error)}`);
@@ -278,7 +280,11 @@ export function rainstoreRoutes(deps: RainstoreRoutesDeps): Router {
 
   openapi.get('/apps/:appID/versions/:version', async (req, res) => {
     const c = await caller(req);
-    const { app, row } = catalog.version(c.principal, appIdOf(req), String(req.params.version));
+    const { app, row } = await catalog.version(
+      c.principal,
+      appIdOf(req),
+      String(req.params.version),
+    );
     const forInstall = queryBoolean(req.query.forInstall) ?? false;
     const getTemplate = queryBoolean(req.query.getTemplate) ?? false;
     let template = '';
@@ -286,7 +292,7 @@ export function rainstoreRoutes(deps: RainstoreRoutesDeps): Router {
       const principal = c.principal;
       if (
         principal.kind !== 'user' ||
-        !permissions.installApp(principal, app.namespace, app.name)
+        !(await permissions.installApp(principal, app.namespace, app.name))
       ) {
         throw new StoreError(
           'forbidden',
@@ -312,9 +318,9 @@ export function rainstoreRoutes(deps: RainstoreRoutesDeps): Router {
 
   openapi.get('/apps/:appID/apphubinfo', async (req, res) => {
     const c = await caller(req);
-    catalog.visible(c.principal, appIdOf(req));
+    await catalog.visible(c.principal, appIdOf(req));
     const p = requireRight(c, 'push');
-    const { app } = catalog.pushable(p, appIdOf(req));
+    const { app } = await catalog.pushable(p, appIdOf(req));
     const credentials = await robots.pushCredentials(app);
     res.set('Cache-Control', 'no-store').json({
       hubURL: hubHostOf(publicUrl, req),
@@ -329,7 +335,7 @@ export function rainstoreRoutes(deps: RainstoreRoutesDeps): Router {
   router.get('/markets/:marketId/apps/:appId/version/:version/cmd', async (req, res) => {
     if (req.params.marketId !== market.id && req.params.marketId !== market.domain)
       throw new StoreError('not_found', 'no such market');
-    const { app, row, onShelf } = catalog.version(
+    const { app, row, onShelf } = await catalog.version(
       ANONYMOUS,
       String(req.params.appId),
       String(req.params.version),
@@ -337,7 +343,7 @@ export function rainstoreRoutes(deps: RainstoreRoutesDeps): Router {
     if (
       !onShelf ||
       app.publishType !== 'public' ||
-      !permissions.readApp(ANONYMOUS, app.namespace, app.name)
+      !(await permissions.readApp(ANONYMOUS, app.namespace, app.name))
     ) {
       throw new StoreError(
         'forbidden',

@@ -20,13 +20,13 @@ export function syncRoutes(deps: { sync: ImageSync; audit: AuditLog }): Router {
     version: req.params.v,
   });
 
-  router.post('/:ns/:app/versions/:v/publish', (req: Request<Params>, res) => {
+  router.post('/:ns/:app/versions/:v/publish', async (req: Request<Params>, res) => {
     const me = requireUser(res.locals.principal);
     const input = parseInput(PublishRequest, req.body, 'publish request');
     const ref = refOf(req);
-    const job = deps.sync.publish(me, ref, input, req.get('host'));
+    const job = await deps.sync.publish(me, ref, input, req.get('host'));
     const registries = (input.credentials ?? []).map((c) => c.registry);
-    deps.audit.record({
+    await deps.audit.record({
       actor: me.name,
       action: 'version.published',
       target: `${ref.namespace}/${ref.name}:${ref.version}`,
@@ -39,16 +39,18 @@ export function syncRoutes(deps: { sync: ImageSync; audit: AuditLog }): Router {
       .json(job);
   });
 
-  router.get('/:ns/:app/versions/:v/sync', (req: Request<Params>, res) => {
-    res.set('Cache-Control', 'no-store').json(deps.sync.status(res.locals.principal, refOf(req)));
+  router.get('/:ns/:app/versions/:v/sync', async (req: Request<Params>, res) => {
+    res
+      .set('Cache-Control', 'no-store')
+      .json(await deps.sync.status(res.locals.principal, refOf(req)));
   });
 
-  router.post('/:ns/:app/versions/:v/sync/retry', (req: Request<Params>, res) => {
+  router.post('/:ns/:app/versions/:v/sync/retry', async (req: Request<Params>, res) => {
     const me = requireUser(res.locals.principal);
     const input = parseInput(SyncRetryRequest, req.body, 'retry request');
     const ref = refOf(req);
-    const job = deps.sync.retry(me, ref, input, req.get('host'));
-    deps.audit.record({
+    const job = await deps.sync.retry(me, ref, input, req.get('host'));
+    await deps.audit.record({
       actor: me.name,
       action: 'version.sync-retried',
       target: `${ref.namespace}/${ref.name}:${ref.version}`,

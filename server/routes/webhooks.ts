@@ -29,19 +29,19 @@ function hookRoutes(hooks: WebhookService, scopeOf: (req: Request) => HookScope)
       .status(201)
       .json(await hooks.create(caller(req, res.locals.principal), scopeOf(req), input));
   });
-  router.get('/', (req, res) => {
-    res.json({ webhooks: hooks.list(res.locals.principal, scopeOf(req)) });
+  router.get('/', async (req, res) => {
+    res.json({ webhooks: await hooks.list(res.locals.principal, scopeOf(req)) });
   });
-  router.get('/:id', (req, res) => {
-    res.json(hooks.get(res.locals.principal, scopeOf(req), id(req.params.id)));
+  router.get('/:id', async (req, res) => {
+    res.json(await hooks.get(res.locals.principal, scopeOf(req), id(req.params.id)));
   });
-  router.delete('/:id', (req, res) => {
-    hooks.remove(caller(req, res.locals.principal), scopeOf(req), id(req.params.id));
+  router.delete('/:id', async (req, res) => {
+    await hooks.remove(caller(req, res.locals.principal), scopeOf(req), id(req.params.id));
     res.status(204).end();
   });
-  router.get('/:id/deliveries', (req, res) => {
+  router.get('/:id/deliveries', async (req, res) => {
     const q = parseInput(DeliveriesQuery, req.query, 'query');
-    const list = hooks.deliveries(
+    const list = await hooks.deliveries(
       res.locals.principal,
       scopeOf(req),
       id(req.params.id),
@@ -50,8 +50,8 @@ function hookRoutes(hooks: WebhookService, scopeOf: (req: Request) => HookScope)
     );
     res.json({ deliveries: list });
   });
-  router.post('/:id/deliveries/:delivery/redeliver', (req, res) => {
-    const delivery = hooks.redeliver(
+  router.post('/:id/deliveries/:delivery/redeliver', async (req, res) => {
+    const delivery = await hooks.redeliver(
       caller(req, res.locals.principal),
       scopeOf(req),
       id(req.params.id),

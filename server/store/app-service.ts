@@ -50,7 +50,7 @@ export class AppService {
     const { repos, permissions, clock } = this.deps;
     const p = caller.principal;
     if (p.kind !== 'user') throw new StoreError('unauthorized', 'sign in or send an access key');
-    if (!permissions.namespace(p, ref.namespace, 'manage-apps')) {
+    if (!(await permissions.namespace(p, ref.namespace, 'manage-apps'))) {
       throw new StoreError(
         'forbidden',
         `only owners and maintainers of ${ref.namespace} create apps in it`,
@@ -166,7 +166,7 @@ export class AppService {
    */
   async visit(p: Principal, ref: AppRef, visitor: string): Promise<{ counted: boolean }> {
     const app = await this.deps.access.visible(p, ref);
-    if (this.deps.access.ownPeople(p, app)) return { counted: false };
+    if (await this.deps.access.ownPeople(p, app)) return { counted: false };
     return { counted: await this.deps.stats.visit(app.id, visitor) };
   }
 

@@ -55,7 +55,7 @@ export class AppVersions {
   async list(p: Principal, ref: AppRef): Promise<VersionView[]> {
     const app = await this.deps.access.visible(p, ref);
     return (
-      await this.deps.access.versionsOf(app.id, this.deps.access.member(p, app.namespace))
+      await this.deps.access.versionsOf(app.id, await this.deps.access.member(p, app.namespace))
     ).map(versionView);
   }
 
@@ -115,8 +115,9 @@ export class AppVersions {
     const { app, row } = await this.find(p, ref, version);
     // ARCHITECTURE §5: installing needs the install right, or a free app on the shelf.
     const freeOnShelf =
-      (await this.deps.access.onShelf(app)) && this.deps.permissions.seeApp(p, app.namespace, true);
-    if (!freeOnShelf && !this.deps.permissions.installApp(p, app.namespace, app.name)) {
+      (await this.deps.access.onShelf(app)) &&
+      (await this.deps.permissions.seeApp(p, app.namespace, true));
+    if (!freeOnShelf && !(await this.deps.permissions.installApp(p, app.namespace, app.name))) {
       if (p.kind === 'anonymous')
         throw new StoreError('unauthorized', 'sign in or send an access key to install this app');
       throw new StoreError('forbidden', `you may not install ${repositoryOf(ref)}`);
@@ -161,7 +162,7 @@ export class AppVersions {
   private async find(p: Principal, ref: AppRef, version: string) {
     const app = await this.deps.access.visible(p, ref);
     const row = await this.deps.repos.versions.get(app.id, version);
-    if (!row || (row.state === 'draft' && !this.deps.access.member(p, app.namespace))) {
+    if (!row || (row.state === 'draft' && !(await this.deps.access.member(p, app.namespace)))) {
       throw new StoreError('not_found', `no version ${version} of ${repositoryOf(ref)}`);
     }
     return { app, row };

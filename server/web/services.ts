@@ -40,8 +40,8 @@ export interface DraftPublisher {
     input: { credentials?: { registry: string; username: string; password: string }[] },
     /** The Host the request came in on: a reference to it is this store. */
     requestHost?: string,
-  ): SyncJobSummary;
-  status(p: Principal, ref: AppRef & { version: string }): SyncJobSummary;
+  ): Promise<SyncJobSummary>;
+  status(p: Principal, ref: AppRef & { version: string }): Promise<SyncJobSummary>;
 }
 
 export interface WebDeps {

@@ -92,12 +92,12 @@ export class WebhookService {
   ) {}
 
   /** May `p` manage the hooks of `namespace`? (For pages that show the section or not.) */
-  mayManage(p: Principal, namespace: string): boolean {
+  async mayManage(p: Principal, namespace: string): Promise<boolean> {
     return this.deps.permissions.namespace(p, namespace, 'manage-webhooks');
   }
 
   async create(caller: Caller, scope: HookScope, input: NewWebhook): Promise<HookView> {
-    const namespaceId = this.authorize(caller.principal, scope);
+    const namespaceId = await this.authorize(caller.principal, scope);
     if (scope.app !== undefined) this.requireApp(scope.namespace, scope.app);
     await this.checkUrl(input.url);
     const existing = this.rowsOf(namespaceId, scope).length;
@@ -127,17 +127,17 @@ export class WebhookService {
     return hookView(row, scope.namespace);
   }
 
-  list(p: Principal, scope: HookScope): HookView[] {
-    const namespaceId = this.authorize(p, scope);
+  async list(p: Principal, scope: HookScope): Promise<HookView[]> {
+    const namespaceId = await this.authorize(p, scope);
     return this.rowsOf(namespaceId, scope).map((row) => hookView(row, scope.namespace));
   }
 
-  get(p: Principal, scope: HookScope, id: number): HookView {
-    return hookView(this.hook(p, scope, id), scope.namespace);
+  async get(p: Principal, scope: HookScope, id: number): Promise<HookView> {
+    return hookView(await this.hook(p, scope, id), scope.namespace);
   }
 
-  remove(caller: Caller, scope: HookScope, id: number): void {
-    const hook = this.hook(caller.principal, scope, id);
+  async remove(caller: Caller, scope: HookScope, id: number): Promise<void> {
+    const hook = await this.hook(caller.principal, scope, id);
     this.deps.db.transaction((tx) => {
       tx.delete(webhooks).where(eq(webhooks.id, hook.id)).run();
       this.record(caller, 'webhook.deleted', scope, { id: hook.id, url: hook.url });
@@ -145,14 +145,14 @@ export class WebhookService {
   }
 
   /** The hook's deliveries, newest first; `before`: the next page (ids below it). */
-  deliveries(
+  async deliveries(
     p: Principal,
     scope: HookScope,
     id: number,
     limit = 50,
     before?: number,
-  ): DeliveryView[] {
-    const hook = this.hook(p, scope, id);
+  ): Promise<DeliveryView[]> {
+    const hook = await this.hook(p, scope, id);
     return this.deps.db
       .select()
       .from(webhookDeliveries)
@@ -169,8 +169,13 @@ export class WebhookService {
   }
 
   /** Sends a delivery's very body again, as a new delivery (with its own attempts and 24 h). */
-  redeliver(caller: Caller, scope: HookScope, id: number, deliveryId: number): DeliveryView {
-    const hook = this.hook(caller.principal, scope, id);
+  async redeliver(
+    caller: Caller,
+    scope: HookScope,
+    id: number,
+    deliveryId: number,
+  ): Promise<DeliveryView> {
+    const hook = await this.hook(caller.principal, scope, id);
     const original = this.deps.db
       .select()
       .from(webhookDeliveries)
@@ -222,7 +227,7 @@ export class WebhookService {
   }
 
   /** The namespace's id, when `p` may manage its hooks and the scope exists; throws otherwise. */
-  private authorize(p: Principal, scope: HookScope): number {
+  private async authorize(p: Principal, scope: HookScope): Promise<number> {
     const ns = this.deps.db
       .select({ id: namespaces.id })
       .from(namespaces)
@@ -230,7 +235,7 @@ export class WebhookService {
       .get();
     if (!ns) throw new StoreError('not_found', `no namespace "${scope.namespace}"`);
     if (p.kind === 'anonymous') throw new StoreError('unauthorized', 'sign in to manage webhooks');
-    if (!this.mayManage(p, scope.namespace))
+    if (!(await this.mayManage(p, scope.namespace)))
       throw new StoreError(
         'forbidden',
         `only an owner of "${scope.namespace}" (or an admin, with a session or a push key) manages its webhooks`,
@@ -265,8 +270,8 @@ export class WebhookService {
       .all();
   }
 
-  private hook(p: Principal, scope: HookScope, id: number): HookRow {
-    const namespaceId = this.authorize(p, scope);
+  private async hook(p: Principal, scope: HookScope, id: number): Promise<HookRow> {
+    const namespaceId = await this.authorize(p, scope);
     const row = this.rowsOf(namespaceId, scope).find((h) => h.id === id);
     if (!row) throw new StoreError('not_found', `no webhook ${id} here`);
     return row;

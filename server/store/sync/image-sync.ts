@@ -125,8 +125,13 @@ export class ImageSync {
   }
 
   /** `requestHost`: the Host the request came in on (a reference to it is this store). */
-  publish(p: Principal, ref: VersionRef, input: PublishRequest, requestHost?: string): SyncJobView {
-    const target = this.require(p, ref, 'push');
+  async publish(
+    p: Principal,
+    ref: VersionRef,
+    input: PublishRequest,
+    requestHost?: string,
+  ): Promise<SyncJobView> {
+    const target = await this.require(p, ref, 'push');
     const { version } = target;
     if (version.state === 'syncing')
       throw new StoreError('conflict', `${ref.version} is being published`, {
@@ -178,15 +183,20 @@ export class ImageSync {
     return viewOf(job, version.version);
   }
 
-  status(p: Principal, ref: VersionRef): SyncJobView {
-    const { version } = this.require(p, ref, 'read');
+  async status(p: Principal, ref: VersionRef): Promise<SyncJobView> {
+    const { version } = await this.require(p, ref, 'read');
     const job = this.jobs.latestFor(version.id);
     if (!job) throw new StoreError('not_found', `${ref.version} has no sync job; publish it first`);
     return viewOf(job, version.version);
   }
 
-  retry(p: Principal, ref: VersionRef, input: SyncRetryRequest, requestHost?: string): SyncJobView {
-    const { version } = this.require(p, ref, 'push');
+  async retry(
+    p: Principal,
+    ref: VersionRef,
+    input: SyncRetryRequest,
+    requestHost?: string,
+  ): Promise<SyncJobView> {
+    const { version } = await this.require(p, ref, 'push');
     const job = this.jobs.latestFor(version.id);
     if (!job) throw new StoreError('not_found', `${ref.version} has no sync job; publish it first`);
     if (job.state !== 'failed')
@@ -234,7 +244,11 @@ export class ImageSync {
     return viewOf({ ...(updated ?? job), state: 'pending', error: null }, version.version);
   }
 
-  private require(p: Principal, ref: VersionRef, need: 'read' | 'push'): BundleTarget {
+  private async require(
+    p: Principal,
+    ref: VersionRef,
+    need: 'read' | 'push',
+  ): Promise<BundleTarget> {
     if (p.kind !== 'user') throw new StoreError('unauthorized', 'sign in or send an access key');
     const app = this.deps.db
       .select()
@@ -243,10 +257,10 @@ export class ImageSync {
       .get();
     const visible =
       app !== undefined &&
-      (this.deps.permissions.namespace(p, ref.namespace, 'read') ||
-        this.deps.permissions.readApp(p, ref.namespace, ref.name));
+      ((await this.deps.permissions.namespace(p, ref.namespace, 'read')) ||
+        (await this.deps.permissions.readApp(p, ref.namespace, ref.name)));
     if (!app || !visible) throw new StoreError('not_found', `no app ${repositoryOf(ref)}`);
-    if (!this.deps.permissions.namespace(p, ref.namespace, need))
+    if (!(await this.deps.permissions.namespace(p, ref.namespace, need)))
       throw new StoreError('forbidden', `${need} in ${ref.namespace} is not allowed`);
     const version = this.deps.db
       .select()
@@ -332,7 +346,7 @@ export class ImageSync {
         this.deps.maxManifestBytes,
       );
       const copied = await copyComponent(component, {
-        source: componentSource(source, {
+        source: await componentSource(source, {
           local,
           own: this.deps.ownHosts.has(source.host, given?.hosts),
           publisher: given?.publisher,

@@ -29,7 +29,7 @@ export function adminUserRoutes(router: Router, s: WebServices): void {
     st: { error?: string; status?: number } = {},
   ) => {
     const ctx = res.locals.web;
-    requireAdmin(s, ctx);
+    await requireAdmin(s, ctx);
     const search = queryText(req, 'q').trim();
     const after = queryText(req, 'after');
     const list = await users.list({
@@ -81,7 +81,7 @@ ${orgsSection(s)}
   router.get('/admin/users', (req, res) => show(req, res));
 
   router.post('/admin/users/:name', async (req, res) => {
-    const me = requireAdmin(s, res.locals.web);
+    const me = await requireAdmin(s, res.locals.web);
     const form = formOf(req);
     const change: UserChange = {};
     const disabled = field(form, 'disabled');

@@ -8,7 +8,7 @@ import { csrfField, notice, renderPage } from '../layout.js';
 import { renderMarkdown } from '../markdown.js';
 import type { WebServices } from '../services.js';
 import { appPath, day, logo, manageAppPath, notListed } from './parts.js';
-import { hooksOf, webhooksSection } from './webhooks-view.js';
+import { type HookWithDeliveries, webhooksSection } from './webhooks-view.js';
 
 /** The texts as typed into the form (kept when the form is shown again). */
 export interface Draft {
@@ -28,6 +28,8 @@ export interface ManageAppState {
   done?: string;
   draft?: Draft;
   preview: boolean;
+  /** The app's hooks, for those who may manage the namespace's (hooksOf); else undefined. */
+  hooks: HookWithDeliveries[] | undefined;
 }
 
 export function renderManageApp(ctx: WebContext, s: WebServices, st: ManageAppState): string {
@@ -81,7 +83,7 @@ ${versions(ctx, s, st, action)}
 <section aria-labelledby="packages-h"><h2 id="packages-h">Packages</h2>
 ${packages(ctx, st, action)}
 </section>
-${appWebhooks(ctx, s, app, action)}
+${appWebhooks(ctx, st.hooks, app, action)}
 </div>`;
   return renderPage(ctx, {
     title: `Edit ${app.displayName || app.name}`,
@@ -94,11 +96,10 @@ ${appWebhooks(ctx, s, app, action)}
 /** Shown to those who may manage the namespace's hooks (owners, admins); maintainers do not see it. */
 function appWebhooks(
   ctx: WebContext,
-  s: WebServices,
+  list: HookWithDeliveries[] | undefined,
   app: AppView,
   action: (rest: string) => string,
 ): SafeHtml {
-  const list = hooksOf(s, ctx, { namespace: app.namespace, app: app.name });
   if (!list) return html``;
   return html`${webhooksSection(ctx, list, action('/webhooks'), `${app.namespace}/${app.name}`)}
 <p class="help">Hooks for every app of ${app.namespace}: <a href="/my/namespaces/${encodeURIComponent(app.namespace)}/webhooks">${app.namespace}’s webhooks</a>.</p>`;

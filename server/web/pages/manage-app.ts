@@ -18,7 +18,7 @@ import { manageAppPath } from './parts.js';
 import { renderManageApp, type Draft } from './manage-app-view.js';
 import type { WebhookService } from '../../webhooks/webhook-service.js';
 import { webhookActions } from './webhooks.js';
-import { WEBHOOK_DONE } from './webhooks-view.js';
+import { hooksOf, WEBHOOK_DONE } from './webhooks-view.js';
 
 const Label = z.string().trim().min(1).max(32, 'at most 32 characters each');
 const WebUrl = z.union([
@@ -67,8 +67,10 @@ export function manageAppRoutes(router: Router, s: WebServices): void {
     const ref = refOf(req);
     await s.access.manageable(me, ref);
     const done = typeof req.query.done === 'string' ? DONE[req.query.done] : undefined;
+    const app = await s.apps.get(me, ref);
     const page = renderManageApp(ctx, s, {
-      app: await s.apps.get(me, ref),
+      app,
+      hooks: await hooksOf(s, ctx, { namespace: app.namespace, app: app.name }),
       versions: await s.versions.list(me, ref),
       ...(extra.error ? { error: extra.error } : done ? { done } : {}),
       ...(extra.draft ? { draft: extra.draft } : {}),
@@ -154,7 +156,7 @@ export function manageAppRoutes(router: Router, s: WebServices): void {
 
   router.post(
     `${base}/versions/:version/publish`,
-    act((req, res, ref) => {
+    act(async (req, res, ref) => {
       const sync = s.deps.sync;
       if (!sync)
         throw new StoreError('unavailable', 'Publishing drafts is not available on this store.');
@@ -169,7 +171,7 @@ export function manageAppRoutes(router: Router, s: WebServices): void {
         field(form, 'password').length > 4096
       )
         throw new StoreError('invalid', 'The registry login is too long.');
-      sync.publish(
+      await sync.publish(
         signedIn(res.locals.web),
         { ...ref, version: String(req.params.version) },
         credentials.length ? { credentials } : {},

@@ -37,7 +37,7 @@ export function myStoreRoutes(router: Router, s: WebServices): void {
     state: { error?: string; done?: string; namespace?: string; name?: string } = {},
   ): Promise<string> => {
     const me = signedIn(ctx);
-    const invitations = s.deps.permissions.ownInvitations(me, 'read')
+    const invitations = (await s.deps.permissions.ownInvitations(me, 'read'))
       ? await s.deps.accounts.invitations.forUser(me.userId)
       : [];
     const memberships = await s.deps.accounts.namespaces.membershipsOf(me.userId);
@@ -52,6 +52,8 @@ export function myStoreRoutes(router: Router, s: WebServices): void {
       groups.push({ namespace: m.namespace, kind: m.kind, role: m.role, apps });
     }
     const manageable = memberships.filter((m) => m.role !== 'member').map((m) => m.namespace);
+    const links = await Promise.all(groups.map((g) => namespaceLinks(s, me, g.namespace)));
+    const usages = await Promise.all(groups.map((g) => usageOf(s, me, g.namespace)));
     const body = html`<div class="wrap my-store">
 <h1>My store</h1>
 <nav class="subnav" aria-label="My store"><a href="/my" aria-current="page">Apps</a><a href="/my/orgs">Organisations</a><a href="/my/keys">Access keys</a><a href="/my/profile">Profile</a></nav>
@@ -60,10 +62,11 @@ ${invitationsSection(ctx, invitations)}
 ${groups.map(
   (
     g,
+    i,
   ) => html`<section aria-labelledby="ns-${g.namespace}"><h2 id="ns-${g.namespace}">${g.namespace} <span class="muted small">(${g.role})</span></h2>
 ${g.kind === 'org' ? html`<p class="actions"><a href="${orgPath(g.namespace)}">Members of ${g.namespace}</a></p>` : ''}
-${namespaceLinks(s, me, g.namespace)}
-${usageOf(s, me, g.namespace)}
+${links[i]}
+${usages[i]}
 ${g.apps.length ? html`<ul class="my-apps">${g.apps.map((a) => myApp(a))}</ul>` : html`<p class="empty">No apps in ${g.namespace} yet. Push one with <code>appshelf push</code>, oras or skopeo, or create it below.</p>`}
 </section>`,
 )}
@@ -116,16 +119,16 @@ ${
 }
 
 /** The namespace's own pages its owners see: webhooks, and the immutability and retention rules. */
-function namespaceLinks(
+async function namespaceLinks(
   s: WebServices,
   me: WebContext['principal'],
   namespace: string,
-): SafeHtml | '' {
+): Promise<SafeHtml | ''> {
   const links = [
-    ...(s.deps.webhooks?.mayManage(me, namespace)
+    ...((await s.deps.webhooks?.mayManage(me, namespace))
       ? [html`<a href="${namespaceWebhooksPath(namespace)}">Webhooks of ${namespace}</a>`]
       : []),
-    ...(s.deps.rules?.mayGovern(me, namespace)
+    ...((await s.deps.rules?.mayGovern(me, namespace))
       ? [html`<a href="${namespaceRulesPath(namespace)}">Rules of ${namespace}</a>`]
       : []),
   ];
@@ -134,9 +137,13 @@ function namespaceLinks(
 }
 
 /** The namespace's storage against its quota, for its owners (permissions.ts `view-usage`). */
-function usageOf(s: WebServices, me: WebContext['principal'], namespace: string): SafeHtml | '' {
+async function usageOf(
+  s: WebServices,
+  me: WebContext['principal'],
+  namespace: string,
+): Promise<SafeHtml | ''> {
   const quotas = s.deps.quotas;
-  if (!quotas || !s.deps.permissions.namespace(me, namespace, 'view-usage')) return '';
+  if (!quotas || !(await s.deps.permissions.namespace(me, namespace, 'view-usage'))) return '';
   const u = quotas.usage(namespace);
   const limit = u.limitBytes
     ? html` of <span data-limit>${formatBytes(u.limitBytes)}</span>`
@@ -160,7 +167,7 @@ async function jobsOf(
   for (const v of versions) {
     if (v.state !== 'syncing' && v.state !== 'failed') continue;
     try {
-      const job = sync.status(me, { ...ref, version: v.version });
+      const job = await sync.status(me, { ...ref, version: v.version });
       jobs.push({
         version: v.version,
         state: job.state,

@@ -54,7 +54,7 @@ export function namespaceRulesRoutes(router: Router, s: WebServices): void {
   ): Promise<{ namespace: string; caller: RulesCaller }> => {
     const principal = signedIn(res.locals.web);
     const namespace = await rules.existing(String(req.params.ns));
-    if (!rules.mayGovern(principal, namespace))
+    if (!(await rules.mayGovern(principal, namespace)))
       throw new StoreError('forbidden', `Only an owner of ${namespace} sets its rules.`);
     return { namespace, caller: { principal, address: addressOf(req) } };
   };
@@ -70,6 +70,7 @@ export function namespaceRulesRoutes(router: Router, s: WebServices): void {
     const me = caller.principal;
     const scope = { namespace };
     const lastRun = await rules.lastRun(me, scope);
+    const retention = await rules.retentionOf(me, scope);
     let plan: RetentionReport | undefined;
     if (!extra.error && req.method === 'GET' && req.query.plan === 'dry')
       plan = await rules.runRetention(caller, scope, { dryRun: true, force: false });
@@ -91,7 +92,7 @@ ${immutabilitySection(
 ${retentionSection(
   ctx,
   path,
-  typedOr('retention', () => retentionFields(rules.retentionOf(me, scope))),
+  typedOr('retention', () => retentionFields(retention)),
 )}
 ${lastRunSection(lastRun)}
 </div>`;

@@ -28,17 +28,20 @@ export interface HookWithDeliveries {
 }
 
 /** The scope's hooks and their latest deliveries, or undefined when `ctx`'s user may not manage them. */
-export function hooksOf(
+export async function hooksOf(
   s: WebServices,
   ctx: WebContext,
   scope: HookScope,
-): HookWithDeliveries[] | undefined {
+): Promise<HookWithDeliveries[] | undefined> {
   const hooks = s.deps.webhooks;
-  if (!hooks || !hooks.mayManage(ctx.principal, scope.namespace)) return undefined;
-  return hooks.list(ctx.principal, scope).map((hook) => ({
-    hook,
-    deliveries: hooks.deliveries(ctx.principal, scope, hook.id, SHOWN_DELIVERIES),
-  }));
+  if (!hooks || !(await hooks.mayManage(ctx.principal, scope.namespace))) return undefined;
+  const list = [];
+  for (const hook of await hooks.list(ctx.principal, scope))
+    list.push({
+      hook,
+      deliveries: await hooks.deliveries(ctx.principal, scope, hook.id, SHOWN_DELIVERIES),
+    });
+  return list;
 }
 
 /** The add form's fields as the API's body (validated by the service's caller with NewWebhook). */

@@ -27,11 +27,15 @@ export function namespaceWebhookRoutes(router: Router, s: WebServices): void {
   const base = '/my/namespaces/:ns/webhooks';
   const scopeOf = (req: Request): HookScope => ({ namespace: String(req.params.ns) });
 
-  const show = (req: Request, res: Response, extra: { error?: string; status?: number } = {}) => {
+  const show = async (
+    req: Request,
+    res: Response,
+    extra: { error?: string; status?: number } = {},
+  ): Promise<void> => {
     const ctx = res.locals.web;
     signedIn(ctx);
     const scope = scopeOf(req);
-    const list = hooksOf(s, ctx, scope);
+    const list = await hooksOf(s, ctx, scope);
     if (!list)
       throw new StoreError(
         'forbidden',
@@ -66,7 +70,7 @@ ${webhooksSection(ctx, list, namespaceWebhooksPath(scope.namespace), `every app 
       } catch (err) {
         if (!(err instanceof StoreError) || err.status >= 500 || err.code === 'not_found')
           throw err;
-        show(req, res, { error: err.message, status: err.status });
+        await show(req, res, { error: err.message, status: err.status });
       }
     };
 
@@ -87,14 +91,14 @@ export const webhookActions = {
     },
   remove:
     (scopeOf: (req: Request) => HookScope) =>
-    (req: Request, res: Response, hooks: WebhookService): string => {
-      hooks.remove(callerOf(req, res), scopeOf(req), idOf(req.params.id));
+    async (req: Request, res: Response, hooks: WebhookService): Promise<string> => {
+      await hooks.remove(callerOf(req, res), scopeOf(req), idOf(req.params.id));
       return 'webhook-deleted';
     },
   redeliver:
     (scopeOf: (req: Request) => HookScope) =>
-    (req: Request, res: Response, hooks: WebhookService): string => {
-      hooks.redeliver(
+    async (req: Request, res: Response, hooks: WebhookService): Promise<string> => {
+      await hooks.redeliver(
         callerOf(req, res),
         scopeOf(req),
         idOf(req.params.id),
