@@ -305,7 +305,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     retry: { attempts: 3, baseDelayMs: 250, maxDelayMs: 2000 },
     concurrency: 4,
   });
-  auditRegistryChanges(registry, accounts.audit);
+  auditRegistryChanges(registry, accounts.audit, log.child({ module: 'audit' }));
   // Before any job resumes or request comes in: stored content rewritten once (data-migrations.ts).
   await runDataMigrations({ db, log: log.child({ module: 'db.migrations' }), clock }, [
     cleanSourceCredentials({ db, registry, log: log.child({ module: 'store.migrations' }), clock }),

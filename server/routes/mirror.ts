@@ -26,7 +26,7 @@ export function mirrorRoutes(deps: {
   router.post('/:name/run', async (req, res) => {
     const actor = await admin(res.locals.principal);
     deps.mirror.run(req.params.name);
-    deps.audit.record({
+    await deps.audit.record({
       actor: actor.name,
       action: 'mirror.run.requested',
       target: req.params.name,

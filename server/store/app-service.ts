@@ -69,7 +69,7 @@ export class AppService {
     if (app === 'no_namespace')
       throw new StoreError('not_found', `no namespace "${ref.namespace}"`);
     if (app === 'exists') throw new StoreError('conflict', `app ${repositoryOf(ref)} exists`);
-    this.record(caller, 'app.created', app, { fields: Object.keys(fields) });
+    await this.record(caller, 'app.created', app, { fields: Object.keys(fields) });
     return this.view(app);
   }
 
@@ -81,14 +81,14 @@ export class AppService {
     const app = await this.deps.access.manageable(caller.principal, ref);
     const set = columnsOf(fields);
     const updated = await this.change(ref, app, { ...set, updatedAt: this.deps.clock() });
-    this.record(caller, 'app.updated', app, { fields: Object.keys(set) });
+    await this.record(caller, 'app.updated', app, { fields: Object.keys(set) });
     return this.view(updated);
   }
 
   async setListed(caller: Caller, ref: AppRef, listed: boolean): Promise<AppView> {
     const app = await this.deps.access.manageable(caller.principal, ref);
     const updated = await this.change(ref, app, { listed, updatedAt: this.deps.clock() });
-    this.record(caller, listed ? 'app.listed' : 'app.unlisted', app);
+    await this.record(caller, listed ? 'app.listed' : 'app.unlisted', app);
     this.deps.events?.emit({
       type: 'listed',
       namespace: app.namespace,
@@ -109,8 +109,10 @@ export class AppService {
     const app = await this.deps.access.manageable(caller.principal, ref);
     const repository = repositoryOf(ref);
     const removed = await this.removeRegistryContent(repository);
+    // In the removal's unit of work on SQLite; after its commit on PostgreSQL, awaited below.
+    let audited: void | Promise<void> = undefined;
     const counts = await this.deps.repos.apps.remove(app.id, () => {
-      this.record(caller, 'app.deleted', app, removed);
+      audited = this.record(caller, 'app.deleted', app, removed);
       this.deps.events?.emit({
         type: 'delete',
         namespace: app.namespace,
@@ -120,6 +122,7 @@ export class AppService {
       });
       return removed;
     });
+    await audited;
     this.deps.log.info(
       { repo: repository, actor: principalName(caller.principal), ...counts },
       'app deleted',
@@ -142,7 +145,7 @@ export class AppService {
       logoType: type,
       updatedAt: this.deps.clock(),
     });
-    if (updated) this.record(caller, 'app.logo', app, { type, bytes: bytes.length });
+    if (updated) await this.record(caller, 'app.logo', app, { type, bytes: bytes.length });
     if (!updated) {
       await this.dropLogo(key);
       throw new StoreError('not_found', `no app ${repositoryOf(ref)}`);
@@ -243,8 +246,8 @@ export class AppService {
     action: string,
     app: AppRow,
     detail?: Record<string, unknown>,
-  ): void {
-    this.deps.audit.record({
+  ): void | Promise<void> {
+    return this.deps.audit.record({
       actor: principalName(caller.principal),
       action,
       target: `${app.namespace}/${app.name}`,

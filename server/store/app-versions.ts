@@ -98,7 +98,7 @@ export class AppVersions {
     // leaves it to this call.
     await this.deps.versions.remove(ref, version, undefined, actor);
     await this.deps.repos.packages.dropVersion(app.id, version);
-    this.deps.audit.record({
+    await this.deps.audit.record({
       actor,
       action: 'version.deleted',
       target: `${repositoryOf(ref)}:${version}`,
