@@ -148,7 +148,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
 
   const keys = new AccessKeys(accessKeyRepository(store), clock);
   const print = options.print ?? ((l: string) => console.error(l));
-  const accounts = createAccounts({ db, store, keys, config, dataDir: data, log, print, clock });
+  const accounts = createAccounts({ store, keys, config, dataDir: data, log, print, clock });
   await bootstrapAdmin({
     users: accounts.users,
     keys,

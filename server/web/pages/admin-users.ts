@@ -9,7 +9,6 @@ import { csrfField, notice, renderPage } from '../layout.js';
 import type { WebServices } from '../services.js';
 import { adminNav, queryText, requireAdmin } from './admin-nav.js';
 import { day } from './parts.js';
-import { listOrgs } from '../../accounts/org-directory.js';
 
 const PAGE = 50;
 const ORGS = 200;
@@ -63,7 +62,7 @@ ${
     : html`<p class="empty">No user matches.</p>`
 }
 ${list.length === PAGE ? html`<p><a href="/admin/users?${more.toString()}">More users →</a></p>` : ''}
-${orgsSection(s)}
+${await orgsSection(s)}
 </div>`;
     res
       .status(st.status ?? 200)
@@ -110,8 +109,8 @@ ${orgsSection(s)}
   });
 }
 
-function orgsSection(s: WebServices) {
-  const orgs = listOrgs(s.deps.db, ORGS);
+async function orgsSection(s: WebServices) {
+  const orgs = await s.deps.accounts.namespaces.orgSummaries(ORGS);
   return html`<section aria-labelledby="orgs-h"><h2 id="orgs-h">Organisations</h2>
 ${
   orgs.length
