@@ -180,9 +180,9 @@ export class Permissions {
     return and(this.active(p), () => {
       if (isRobot(p))
         return then(this.robotApp(p), (robotApp) => robotApp === `${namespace}/${app}`);
-      const ownApp = pullOnly(p) ? this.pullApp(p) : undefined;
+      // Pull credentials read their one app alone, then as their installer would.
       return and(
-        pullOnly(p) ? then(ownApp, (pulled) => pulled === `${namespace}/${app}`) : true,
+        pullOnly(p) ? then(this.pullApp(p), (pulled) => pulled === `${namespace}/${app}`) : true,
         () =>
           or(p.role === 'admin' || then(this.directory.roleOf(p.userId, namespace), Boolean), () =>
             then(
