@@ -44,7 +44,7 @@ import { familyOfPath } from './metrics/http-metrics.js';
 import { Metrics } from './metrics/metrics.js';
 import { createAccounts } from './accounts/index.js';
 import { auditRegistryChanges } from './accounts/registry-audit.js';
-import { sqlAccessDirectory } from './auth/access-directory.js';
+import { accessDirectory, sqlAccessDirectory } from './auth/access-directory.js';
 import { adminRoutes } from './routes/admin.js';
 import { auditRoutes } from './routes/audit.js';
 import { appRetentionRoutes, governanceRoutes } from './routes/governance.js';
@@ -153,7 +153,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
 
   const keys = new AccessKeys(accessKeyRepository(store), clock);
   const print = options.print ?? ((l: string) => console.error(l));
-  const accounts = createAccounts({ db, store, keys, config, dataDir: data, log, print, clock });
+  const accounts = createAccounts({ store, keys, config, dataDir: data, log, print, clock });
   await bootstrapAdmin({
     users: accounts.users,
     keys,
@@ -161,10 +161,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     log,
     print,
   });
-  const directory = sqlAccessDirectory(sqlite);
   const permissions = new Permissions(
     { anonymousPull: config.registry.anonymousPull, proxies: config.registry.proxies },
-    directory,
+    accessDirectory(store),
     clock,
   );
   const tokens = await TokenService.open(
@@ -230,7 +229,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   indexer.attach();
   const immutability = new Immutability({
     repository: immutabilityRepository(store),
-    directory,
+    // The registry's guards decide synchronously: SQLite's directory (see immutability.ts).
+    directory: sqlAccessDirectory(sqlite),
     permissions,
     audit: accounts.audit,
     clock,
@@ -309,7 +309,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     retry: { attempts: 3, baseDelayMs: 250, maxDelayMs: 2000 },
     concurrency: 4,
   });
-  auditRegistryChanges(registry, accounts.audit);
+  auditRegistryChanges(registry, accounts.audit, log.child({ module: 'audit' }));
   // Before any job resumes or request comes in: stored content rewritten once (data-migrations.ts).
   await runDataMigrations({ store, log: log.child({ module: 'db.migrations' }), clock }, [
     cleanSourceCredentials({

@@ -8,7 +8,7 @@
 import { isIPv6 } from 'node:net';
 import type { Logger } from 'pino';
 import type { Config } from '../../schemas/config.js';
-import type { AuditLog } from './audit-log.js';
+import type { AuditEntry, AuditLog } from './audit-log.js';
 import { inMemoryLimiters, type Limiter, type LimiterFactory } from './rate-limiter.js';
 
 export type Door = 'token' | 'api' | 'login' | 'rainstore';
@@ -77,7 +77,7 @@ export class FailedCredentials {
   private reportRefusal(attempt: Attempt, by: Refusal['by'], retryAfterSeconds: number): void {
     const until = new Date(this.deps.clock() + retryAfterSeconds * 1000).toISOString();
     const actor = this.actorOf(attempt);
-    this.deps.audit.record({
+    this.audit({
       actor,
       action: 'auth.rate_limited',
       address: attempt.address,
@@ -94,12 +94,25 @@ export class FailedCredentials {
     this.byAddress?.count(addressKey(attempt.address));
     const name = nameKey(attempt.name);
     if (name !== undefined) this.byName?.count(name);
-    this.deps.audit.record({
+    this.audit({
       actor: this.actorOf(attempt),
       action: `${attempt.door}.failed`,
       address: attempt.address,
       detail: { reason },
     });
+  }
+
+  /**
+   * Appends to the audit trail without holding up the answer to the request (a refusal or a
+   * failure is answered at once; these callers are synchronous). On PostgreSQL the write is a
+   * promise: a failed one is logged, never left unhandled.
+   */
+  private audit(entry: AuditEntry): void {
+    const written = this.deps.audit.record(entry);
+    if (written)
+      written.catch((err: unknown) =>
+        this.deps.log.error({ err, action: entry.action }, 'failed credentials: not audited'),
+      );
   }
 
   private actorOf(attempt: Attempt): string {

@@ -1,6 +1,5 @@
 import type { Logger } from 'pino';
 import type { Config } from '../../schemas/config.js';
-import type { Db } from '../db/open-database.js';
 import type { StoreDatabase } from '../db/store-database.js';
 import { secretFile } from '../keys/secret-file.js';
 import type { AccessKeys } from '../auth/access-keys.js';
@@ -35,7 +34,6 @@ export interface Accounts {
 }
 
 export function createAccounts(deps: {
-  db: Db;
   store: StoreDatabase;
   keys: AccessKeys;
   config: Config;

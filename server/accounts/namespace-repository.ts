@@ -26,6 +26,14 @@ export interface MemberRow {
   createdAt: number;
 }
 
+/** An organisation with how many members and apps it has: the admin users page's list. */
+export interface OrgSummary {
+  name: string;
+  displayName: string;
+  members: number;
+  apps: number;
+}
+
 /**
  * Namespaces and their members. `changeRole` and `removeMember` are units of work that keep an
  * owner: on PostgreSQL they lock the organisation's row, so two owners demoting each other at
@@ -40,6 +48,8 @@ export interface NamespaceRepository {
   /** False when the user is no member. */
   setPublic(namespace: string, userId: number, visible: boolean): Promise<boolean>;
   shownOrgsOf(userId: number): Promise<{ name: string; displayName: string }[]>;
+  /** The first `limit` organisations by name (bytewise on both engines), with their counts. */
+  orgSummaries(limit: number): Promise<OrgSummary[]>;
   /** False when the name is taken. */
   createOrg(name: string, displayName: string, ownerId: number, now: number): Promise<boolean>;
   members(namespace: string): Promise<MemberRow[]>;

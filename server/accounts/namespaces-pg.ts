@@ -1,7 +1,8 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { and, count, eq, sql } from 'drizzle-orm';
 import type { PgDb } from '../db/store-database.js';
 import { namespaceMembers, namespaces, users } from '../db/schema.pg.js';
-import type { NamespaceRepository } from './namespace-repository.js';
+import { apps } from '../db/store-schema.pg.js';
+import type { NamespaceRepository, OrgSummary } from './namespace-repository.js';
 import { keepAnOwner, orgIn } from './namespaces-sqlite.js';
 import { isUniqueViolation, type PgTx } from './pg-units.js';
 
@@ -103,6 +104,7 @@ export function pgNamespaces(db: PgDb): NamespaceRepository {
         .where(member(ns.id, userId));
       return (done.rowCount ?? 0) > 0;
     },
+    orgSummaries: (limit) => orgSummaries(db, limit),
     shownOrgsOf: (userId) =>
       db
         .select({ name: namespaces.name, displayName: namespaces.displayName })
@@ -172,4 +174,33 @@ export function pgNamespaces(db: PgDb): NamespaceRepository {
         return true;
       }),
   };
+}
+
+/** Every organisation with its member and app counts, counted in subqueries (a join of both would multiply members by apps). */
+async function orgSummaries(db: PgDb, limit: number): Promise<OrgSummary[]> {
+  const members = db
+    .select({ id: namespaceMembers.namespaceId, n: count().as('members_n') })
+    .from(namespaceMembers)
+    .groupBy(namespaceMembers.namespaceId)
+    .as('m');
+  const shelf = db
+    .select({ ns: apps.namespace, n: count().as('apps_n') })
+    .from(apps)
+    .groupBy(apps.namespace)
+    .as('a');
+  const rows = await db
+    .select({
+      name: namespaces.name,
+      displayName: namespaces.displayName,
+      members: sql<number>`coalesce(${members.n}, 0)`,
+      apps: sql<number>`coalesce(${shelf.n}, 0)`,
+    })
+    .from(namespaces)
+    .leftJoin(members, eq(members.id, namespaces.id))
+    .leftJoin(shelf, eq(shelf.ns, namespaces.name))
+    .where(eq(namespaces.kind, 'org'))
+    .orderBy(sql`${namespaces.name} COLLATE "C"`)
+    .limit(limit);
+  // PostgreSQL's count is int8, read as a string.
+  return rows.map((o) => ({ ...o, members: Number(o.members), apps: Number(o.apps) }));
 }

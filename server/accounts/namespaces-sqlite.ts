@@ -1,9 +1,10 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { and, asc, count, eq, sql } from 'drizzle-orm';
 import type { SqliteDb } from '../db/store-database.js';
 import { namespaceMembers, namespaces, users } from '../db/schema.js';
+import { apps } from '../db/store-schema.js';
 import { StoreError } from '../errors.js';
 import type { MemberRole } from './namespaces.js';
-import type { NamespaceRepository } from './namespace-repository.js';
+import type { NamespaceRepository, OrgSummary } from './namespace-repository.js';
 
 export type SqliteTx = Parameters<Parameters<SqliteDb['transaction']>[0]>[0];
 
@@ -120,6 +121,7 @@ export function sqliteNamespaces(db: SqliteDb): NamespaceRepository {
           .changes > 0
       );
     },
+    orgSummaries: (limit) => orgSummaries(db, limit),
     shownOrgsOf: async (userId) =>
       db
         .select({ name: namespaces.name, displayName: namespaces.displayName })
@@ -205,4 +207,34 @@ export function orgIn<T extends { kind: 'user' | 'org' }>(ns: T | undefined, nam
 
 export function keepAnOwner(owners: number): void {
   if (owners <= 1) throw new StoreError('conflict', 'an organisation must keep at least one owner');
+}
+
+/** Every organisation with its member and app counts, counted in subqueries (a join of both would multiply members by apps). */
+async function orgSummaries(db: SqliteDb, limit: number): Promise<OrgSummary[]> {
+  const members = db
+    .select({ id: namespaceMembers.namespaceId, n: count().as('members_n') })
+    .from(namespaceMembers)
+    .groupBy(namespaceMembers.namespaceId)
+    .as('m');
+  const shelf = db
+    .select({ ns: apps.namespace, n: count().as('apps_n') })
+    .from(apps)
+    .groupBy(apps.namespace)
+    .as('a');
+  const rows = await db
+    .select({
+      name: namespaces.name,
+      displayName: namespaces.displayName,
+      members: sql<number>`coalesce(${members.n}, 0)`,
+      apps: sql<number>`coalesce(${shelf.n}, 0)`,
+    })
+    .from(namespaces)
+    .leftJoin(members, eq(members.id, namespaces.id))
+    .leftJoin(shelf, eq(shelf.ns, namespaces.name))
+    .where(eq(namespaces.kind, 'org'))
+    .orderBy(asc(namespaces.name))
+    .limit(limit)
+    .all();
+  // PostgreSQL's count is int8, read as a string.
+  return rows.map((o) => ({ ...o, members: Number(o.members), apps: Number(o.apps) }));
 }

@@ -1,4 +1,4 @@
-import type { NamespaceRepository, NamespaceRow } from './namespace-repository.js';
+import type { NamespaceRepository, NamespaceRow, OrgSummary } from './namespace-repository.js';
 import { StoreError } from '../errors.js';
 import { namespaceNameProblem } from './names.js';
 
@@ -76,6 +76,11 @@ export class Namespaces {
   /** The organisations whose membership `userId` chose to show (their publisher page lists them). */
   shownOrgsOf(userId: number): Promise<{ name: string; displayName: string }[]> {
     return this.repository.shownOrgsOf(userId);
+  }
+
+  /** The first `limit` organisations by name, with their member and app counts (admin pages). */
+  orgSummaries(limit: number): Promise<OrgSummary[]> {
+    return this.repository.orgSummaries(limit);
   }
 
   /** Namespaces `userId` belongs to, with the role in each. */

@@ -73,7 +73,7 @@ export class Organisations {
   /** Changes the organisation's profile (owners and admins). */
   async updateProfile(by: OrgCaller, org: string, change: OrgProfileChange): Promise<OrgView> {
     const ns = await this.get(org);
-    this.requireOwner(by.principal, ns.name);
+    await this.requireOwner(by.principal, ns.name);
     const set = Object.fromEntries(
       Object.entries(change).filter(([, v]) => v !== undefined),
     ) as Record<'displayName' | 'about' | 'website', string>;
@@ -89,7 +89,7 @@ export class Organisations {
     logo: { bytes: Buffer; type: string } | null,
   ): Promise<OrgView> {
     const ns = await this.get(org);
-    this.requireOwner(by.principal, ns.name);
+    await this.requireOwner(by.principal, ns.name);
     if (logo && logo.bytes.length > MAX_ORG_LOGO_BYTES)
       throw new StoreError('too_large', 'the logo is larger than 512 KiB');
     await this.deps.namespaces.setLogo(ns.name, logo?.bytes ?? null, logo?.type ?? null);
@@ -111,7 +111,7 @@ export class Organisations {
 
   /** A new organisation owned by the caller (names as a user's: names.ts). */
   async create(by: OrgCaller, name: string, displayName: string): Promise<OrgView> {
-    if (!this.deps.permissions.createOrg(by.principal))
+    if (!(await this.deps.permissions.createOrg(by.principal)))
       throw new StoreError('forbidden', 'creating an organisation needs a session or a push key');
     await this.deps.namespaces.createOrg(name, displayName, by.principal.userId);
     await this.record(by, 'org.created', name);
@@ -129,7 +129,7 @@ export class Organisations {
   /** The members of `org`: its members (and admins) see them. */
   async members(p: Principal, org: string): Promise<OrgMember[]> {
     const ns = await this.get(org);
-    if (!this.deps.permissions.namespace(p, ns.name, 'read'))
+    if (!(await this.deps.permissions.namespace(p, ns.name, 'read')))
       throw new StoreError('forbidden', 'only members see the members');
     return this.deps.namespaces.members(ns.name);
   }
@@ -155,7 +155,7 @@ export class Organisations {
     const ns = await this.get(org);
     if (userName !== by.principal.name)
       throw new StoreError('forbidden', 'each member shows or hides their own membership');
-    if (!this.deps.permissions.ownMembership(by.principal))
+    if (!(await this.deps.permissions.ownMembership(by.principal)))
       throw new StoreError('forbidden', 'showing a membership needs a session or a push key');
     if (!(await this.deps.namespaces.setPublic(ns.name, by.principal.userId, visible)))
       throw new StoreError('not_found', `you are not a member of ${ns.name}`);
@@ -168,19 +168,19 @@ export class Organisations {
   }
 
   /** Whether `p` may change `org`'s members (its owners and the admin). */
-  mayManage(p: Principal, org: string): boolean {
+  async mayManage(p: Principal, org: string): Promise<boolean> {
     return this.deps.permissions.namespace(p, org, 'manage-members');
   }
 
   /** Whether `p` may change `org`'s profile (its owners and the admin). */
-  mayEditProfile(p: Principal, org: string): boolean {
+  async mayEditProfile(p: Principal, org: string): Promise<boolean> {
     return this.deps.permissions.namespace(p, org, 'edit-profile');
   }
 
   /** The invitations of `org` waiting for an answer (owners only). */
   async pending(p: Principal, org: string): Promise<InvitationView[]> {
     const ns = await this.get(org);
-    this.requireManager(p, ns.name, 'only owners see the pending invitations');
+    await this.requireManager(p, ns.name, 'only owners see the pending invitations');
     return await this.deps.invitations.inOrg(ns.name);
   }
 
@@ -192,7 +192,7 @@ export class Organisations {
     role: MemberRole,
   ): Promise<InvitationView> {
     const ns = await this.get(org);
-    this.requireManager(by.principal, ns.name);
+    await this.requireManager(by.principal, ns.name);
     const user = await this.user(userName);
     return await this.deps.invitations.invite(by.principal, ns.name, user, role, by.address);
   }
@@ -205,7 +205,7 @@ export class Organisations {
     role: MemberRole,
   ): Promise<OrgMember[]> {
     const ns = await this.get(org);
-    this.requireManager(by.principal, ns.name);
+    await this.requireManager(by.principal, ns.name);
     const user = await this.user(userName);
     const members = await this.applyRole(by, ns.name, user, role);
     if (!members) throw new StoreError('not_found', `${user.name} is not a member of ${ns.name}`);
@@ -225,7 +225,7 @@ export class Organisations {
     { kind: 'members'; members: OrgMember[] } | { kind: 'invited'; invitation: InvitationView }
   > {
     const ns = await this.get(org);
-    this.requireManager(by.principal, ns.name);
+    await this.requireManager(by.principal, ns.name);
     const user = await this.user(userName);
     const members = await this.applyRole(by, ns.name, user, role);
     if (members) return { kind: 'members', members };
@@ -258,7 +258,7 @@ export class Organisations {
   async remove(by: OrgCaller, org: string, userName: string): Promise<'removed' | 'withdrawn'> {
     const ns = await this.get(org);
     const user = await this.user(userName);
-    const manages = this.mayManage(by.principal, ns.name);
+    const manages = await this.mayManage(by.principal, ns.name);
     if (user.id !== by.principal.userId && !manages)
       throw new StoreError('forbidden', 'only owners manage members');
     if (await this.deps.namespaces.removeMember(ns.name, user.id)) {
@@ -273,19 +273,23 @@ export class Organisations {
   /** Withdraws the invitation of `userName` (owners); not_found when there is none. */
   async withdraw(by: OrgCaller, org: string, userName: string): Promise<void> {
     const ns = await this.get(org);
-    this.requireManager(by.principal, ns.name);
+    await this.requireManager(by.principal, ns.name);
     const user = await this.user(userName);
     if (!(await this.deps.invitations.withdraw(by.principal, ns.name, user, by.address)))
       throw new StoreError('not_found', `${user.name} has no invitation to ${ns.name}`);
   }
 
-  private requireOwner(p: Principal, org: string): void {
-    if (!this.mayEditProfile(p, org))
+  private async requireOwner(p: Principal, org: string): Promise<void> {
+    if (!(await this.mayEditProfile(p, org)))
       throw new StoreError('forbidden', "only owners change the organisation's profile");
   }
 
-  private requireManager(p: Principal, org: string, message = 'only owners manage members'): void {
-    if (!this.mayManage(p, org)) throw new StoreError('forbidden', message);
+  private async requireManager(
+    p: Principal,
+    org: string,
+    message = 'only owners manage members',
+  ): Promise<void> {
+    if (!(await this.mayManage(p, org))) throw new StoreError('forbidden', message);
   }
 
   private async user(name: string): Promise<{ id: number; name: string }> {

@@ -39,8 +39,8 @@ export interface NamedUser {
 }
 
 /**
- * SQLite's directory: every answer synchronous. `Permissions` takes this one until its decisions
- * await a `MaybePromise` (then the PostgreSQL directory below plugs in).
+ * SQLite's directory: every answer synchronous. `Permissions` takes either directory; the
+ * registry's synchronous guards (governance/immutability.ts) need this one.
  */
 export type SyncAccessDirectory = {
   [K in keyof AccessDirectory]: (
@@ -109,8 +109,8 @@ export function keyAlive(row: KeyRow | undefined, now: number): boolean {
 }
 
 /**
- * The store's directory: SQLite's synchronous one, or PostgreSQL's (whose answers are promises,
- * which `Permissions` cannot take yet: it decides synchronously until it awaits `MaybePromise`).
+ * The store's directory: SQLite's synchronous one, or PostgreSQL's (whose answers are promises;
+ * `Permissions` awaits only those, so SQLite's decisions stay synchronous).
  */
 export function accessDirectory(store: StoreDatabase): AccessDirectory {
   return store.dialect === 'sqlite'

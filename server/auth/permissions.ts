@@ -39,7 +39,8 @@
  *   mirror writes it, in-process.
  */
 import type { MemberRole } from '../accounts/namespaces.js';
-import type { SyncAccessDirectory } from './access-directory.js';
+import type { AccessDirectory, MaybePromise } from './access-directory.js';
+import { and, or, then } from './maybe-promise.js';
 import type { KeyScope, Principal } from './principal.js';
 
 export type RepositoryAction = 'pull' | 'push' | 'delete';
@@ -117,20 +118,22 @@ const ROLE_ALLOWS: Record<MemberRole, readonly NamespaceAction[]> = {
 export class Permissions {
   constructor(
     private readonly rules: PermissionRules,
-    private readonly directory: SyncAccessDirectory,
+    private readonly directory: AccessDirectory,
     private readonly clock: () => number = Date.now,
   ) {}
 
   /** May `p` do `action` on repository `name` (`<namespace>/<app>[/...]`)? */
-  repository(p: Principal, name: string, action: RepositoryAction): boolean {
+  repository(p: Principal, name: string, action: RepositoryAction): MaybePromise<boolean> {
     const proxy = this.proxyOf(name);
     if (proxy) return action === 'pull' && this.proxyPull(p, proxy);
     if (p.kind === 'user' && isRobot(p)) return this.robotRepository(p, name, action);
     const [namespace = '', app = ''] = name.split('/');
     if (pullOnly(p)) return action === 'pull' && this.readApp(p, namespace, app);
     if (action === 'pull') return this.readApp(p, namespace, app);
-    if (this.mirroredFrom(namespace, app) !== undefined) return false;
-    return this.namespace(p, namespace, action === 'push' ? 'push' : 'manage-apps');
+    return and(
+      then(this.mirroredFrom(namespace, app), (upstream) => upstream === undefined),
+      () => this.namespace(p, namespace, action === 'push' ? 'push' : 'manage-apps'),
+    );
   }
 
   /** Whether `name` is a repository of a pull-through cache (its first component is a proxy's). */
@@ -145,21 +148,21 @@ export class Permissions {
     return proxies.find((proxy) => proxy.name === first);
   }
 
-  private proxyPull(p: Principal, proxy: { anonymousPull: boolean }): boolean {
+  private proxyPull(p: Principal, proxy: { anonymousPull: boolean }): MaybePromise<boolean> {
     if (proxy.anonymousPull) return true;
     if (p.kind !== 'user' || isRobot(p) || pullOnly(p)) return false;
-    return this.active(p) && scopeAllows(p, 'read');
+    return and(this.active(p), () => scopeAllows(p, 'read'));
   }
 
   /** May `p` change app `<namespace>/<app>` (texts, logo, shelf, packages, versions, delete)? */
-  changeApp(p: Principal, namespace: string, app: string): boolean {
-    return (
-      this.namespace(p, namespace, 'manage-apps') && this.mirroredFrom(namespace, app) === undefined
+  changeApp(p: Principal, namespace: string, app: string): MaybePromise<boolean> {
+    return and(this.namespace(p, namespace, 'manage-apps'), () =>
+      then(this.mirroredFrom(namespace, app), (upstream) => upstream === undefined),
     );
   }
 
   /** The mirror upstream app `<namespace>/<app>` comes from: it is then read-only here. */
-  mirroredFrom(namespace: string, app: string): string | undefined {
+  mirroredFrom(namespace: string, app: string): MaybePromise<string | undefined> {
     return app === '' ? undefined : this.directory.appMirror(namespace, app);
   }
 
@@ -167,19 +170,32 @@ export class Permissions {
    * May `p` read app `<namespace>/<app>` (its page, template and images)? Listed apps are public;
    * the rest belong to the namespace's members.
    */
-  readApp(p: Principal, namespace: string, app: string): boolean {
+  readApp(p: Principal, namespace: string, app: string): MaybePromise<boolean> {
     if (p.kind === 'anonymous')
-      return this.rules.anonymousPull && this.directory.appListed(namespace, app) !== false;
-    if (!this.active(p) || !scopeAllows(p, 'read')) return false;
-    if (isRobot(p)) return this.robotApp(p) === `${namespace}/${app}`;
-    if (pullOnly(p) && this.pullApp(p) !== `${namespace}/${app}`) return false;
-    if (p.role === 'admin' || this.directory.roleOf(p.userId, namespace)) return true;
-    const listed = this.directory.appListed(namespace, app);
-    return listed === true || (listed === undefined && this.rules.anonymousPull);
+      return (
+        this.rules.anonymousPull &&
+        then(this.directory.appListed(namespace, app), (listed) => listed !== false)
+      );
+    if (!scopeAllows(p, 'read')) return false;
+    return and(this.active(p), () => {
+      if (isRobot(p))
+        return then(this.robotApp(p), (robotApp) => robotApp === `${namespace}/${app}`);
+      // Pull credentials read their one app alone, then as their installer would.
+      return and(
+        pullOnly(p) ? then(this.pullApp(p), (pulled) => pulled === `${namespace}/${app}`) : true,
+        () =>
+          or(p.role === 'admin' || then(this.directory.roleOf(p.userId, namespace), Boolean), () =>
+            then(
+              this.directory.appListed(namespace, app),
+              (listed) => listed === true || (listed === undefined && this.rules.anonymousPull),
+            ),
+          ),
+      );
+    });
   }
 
   /** May `p` take app `<namespace>/<app>` for install: read it, with the install right. */
-  installApp(p: Principal, namespace: string, app: string): boolean {
+  installApp(p: Principal, namespace: string, app: string): MaybePromise<boolean> {
     return p.kind === 'user' && scopeAllows(p, 'install') && this.readApp(p, namespace, app);
   }
 
@@ -187,112 +203,132 @@ export class Permissions {
    * The rights `p`'s credentials carry at all (before any namespace or app), cumulative: a session
    * has all three, a key its scopes' closure, anonymous `read`, dead credentials and robots none.
    */
-  rights(p: Principal): KeyScope[] {
+  rights(p: Principal): MaybePromise<KeyScope[]> {
     if (p.kind === 'anonymous') return ['read'];
-    if (isRobot(p) || pullOnly(p) || !this.active(p)) return [];
-    return (['read', 'install', 'push'] as const).filter((need) => scopeAllows(p, need));
-  }
-
-  /** Whether the store shows app `<namespace>/<app>` to `p` in listings (not gated by anonymousPull). */
-  seeApp(p: Principal, namespace: string, listed: boolean): boolean {
-    if (pullOnly(p)) return false;
-    if (listed) return p.kind === 'anonymous' || this.active(p);
-    return (
-      p.kind === 'user' &&
-      this.active(p) &&
-      (p.role === 'admin' || !!this.directory.roleOf(p.userId, namespace))
+    if (isRobot(p) || pullOnly(p)) return [];
+    return then(this.active(p), (active) =>
+      active ? (['read', 'install', 'push'] as const).filter((need) => scopeAllows(p, need)) : [],
     );
   }
 
+  /** Whether the store shows app `<namespace>/<app>` to `p` in listings (not gated by anonymousPull). */
+  seeApp(p: Principal, namespace: string, listed: boolean): MaybePromise<boolean> {
+    if (pullOnly(p)) return false;
+    if (p.kind === 'anonymous') return listed;
+    return and(this.active(p), () => listed || this.member(p, namespace, true));
+  }
+
   /** Whether `p` is a member of `namespace` (a role in it; an admin's role over all is not one). */
-  memberOf(p: Principal, namespace: string): boolean {
-    return p.kind === 'user' && !!this.directory.roleOf(p.userId, namespace);
+  memberOf(p: Principal, namespace: string): MaybePromise<boolean> {
+    return p.kind === 'user' && this.member(p, namespace, false);
+  }
+
+  /** A role of `p` in `namespace`, or (when `adminCounts`) the admin's over all. */
+  private member(p: User, namespace: string, adminCounts: boolean): MaybePromise<boolean> {
+    if (adminCounts && p.role === 'admin') return true;
+    return then(this.directory.roleOf(p.userId, namespace), Boolean);
   }
 
   /** May `p` do `action` in `namespace` (push into it, change its apps, manage its members)? */
-  namespace(p: Principal, namespace: string, action: NamespaceAction): boolean {
-    if (p.kind === 'anonymous' || pullOnly(p) || !this.active(p)) return false;
+  namespace(p: Principal, namespace: string, action: NamespaceAction): MaybePromise<boolean> {
+    if (p.kind === 'anonymous' || pullOnly(p)) return false;
     const reads = action === 'read' || action === 'view-usage';
     if (!scopeAllows(p, reads ? 'read' : 'push')) return false;
-    if (p.role === 'admin') return true;
-    const role = this.directory.roleOf(p.userId, namespace);
-    return !!role && ROLE_ALLOWS[role].includes(action);
+    return and(this.active(p), () => {
+      if (p.role === 'admin') return true;
+      return then(
+        this.directory.roleOf(p.userId, namespace),
+        (role) => !!role && ROLE_ALLOWS[role].includes(action),
+      );
+    });
   }
 
   /**
    * May `p` see the invitations addressed to them (`read`), or answer one (`answer`: joining an
    * organisation is a change, so a key needs the push scope)? Robots have none to see.
    */
-  ownInvitations(p: Principal, action: 'read' | 'answer'): boolean {
-    if (p.kind === 'anonymous' || isRobot(p) || !this.active(p)) return false;
-    return scopeAllows(p, action === 'read' ? 'read' : 'push');
+  ownInvitations(p: Principal, action: 'read' | 'answer'): MaybePromise<boolean> {
+    if (p.kind === 'anonymous' || isRobot(p)) return false;
+    return scopeAllows(p, action === 'read' ? 'read' : 'push') && this.active(p);
   }
 
   /** May `p` create an organisation (and own it)? A change, so a key needs the push scope. */
-  createOrg(p: Principal): boolean {
-    if (p.kind === 'anonymous' || isRobot(p) || pullOnly(p) || !this.active(p)) return false;
-    return scopeAllows(p, 'push');
+  createOrg(p: Principal): MaybePromise<boolean> {
+    if (p.kind === 'anonymous' || isRobot(p) || pullOnly(p)) return false;
+    return scopeAllows(p, 'push') && this.active(p);
   }
 
   /** May `p` change their own membership's visibility? A change: a session or the push scope. */
-  ownMembership(p: Principal): boolean {
-    if (p.kind === 'anonymous' || isRobot(p) || pullOnly(p) || !this.active(p)) return false;
-    return scopeAllows(p, 'push');
+  ownMembership(p: Principal): MaybePromise<boolean> {
+    if (p.kind === 'anonymous' || isRobot(p) || pullOnly(p)) return false;
+    return scopeAllows(p, 'push') && this.active(p);
   }
 
-  catalog(p: Principal): boolean {
+  catalog(p: Principal): MaybePromise<boolean> {
     return this.admin(p);
   }
 
-  admin(p: Principal): boolean {
-    return (
-      p.kind === 'user' &&
-      p.role === 'admin' &&
-      !pullOnly(p) &&
-      this.active(p) &&
-      scopeAllows(p, 'push')
-    );
+  admin(p: Principal): MaybePromise<boolean> {
+    if (p.kind !== 'user' || p.role !== 'admin' || pullOnly(p)) return false;
+    return scopeAllows(p, 'push') && this.active(p);
   }
 
   /** A robot's app, `<namespace>/<app>`, while the app exists. */
-  private robotApp(p: User): string | undefined {
+  private robotApp(p: User): MaybePromise<string | undefined> {
     return this.appOfKey(p.name.slice(ROBOT_PREFIX.length));
   }
 
   /** The app that pull credentials were issued for, `<namespace>/<app>`, while it exists. */
-  private pullApp(p: PullOnly): string | undefined {
+  private pullApp(p: PullOnly): MaybePromise<string | undefined> {
     return this.appOfKey(p.pullCredential.appKey);
   }
 
-  private appOfKey(appKey: string): string | undefined {
-    const app = this.directory.appOfKey(appKey);
-    return app && `${app.namespace}/${app.name}`;
+  private appOfKey(appKey: string): MaybePromise<string | undefined> {
+    return then(this.directory.appOfKey(appKey), (app) => app && `${app.namespace}/${app.name}`);
   }
 
-  private robotRepository(p: User, name: string, action: RepositoryAction): boolean {
-    const app = this.robotApp(p);
-    if (!app || action === 'delete' || !this.active(p)) return false;
-    if (action === 'push') return scopeAllows(p, 'push') && name.startsWith(`${app}/`);
-    return scopeAllows(p, 'read') && (name === app || name.startsWith(`${app}/`));
+  private robotRepository(p: User, name: string, action: RepositoryAction): MaybePromise<boolean> {
+    if (action === 'delete') return false;
+    return and(this.active(p), () =>
+      then(this.robotApp(p), (app) => {
+        if (!app) return false;
+        if (action === 'push') return scopeAllows(p, 'push') && name.startsWith(`${app}/`);
+        return scopeAllows(p, 'read') && (name === app || name.startsWith(`${app}/`));
+      }),
+    );
   }
 
   /** The principal's credentials still work (checked on every decision, so revocation is instant). */
-  active(p: User): boolean {
+  active(p: User): MaybePromise<boolean> {
     // One decision asks several times for the same principal object (each action of a registry
     // scope); the answer is kept for that object for a few milliseconds, so it costs one lookup
-    // per request while a revocation still counts on the next one.
+    // per request while a revocation still counts on the next one. A pending answer is kept too,
+    // so a request's decisions made at once share one query.
     const now = this.clock();
     const memo = this.activeMemo.get(p);
     if (memo && now - memo.at < ACTIVE_MEMO_MS) return memo.active;
-    const active = p.pullCredential
+    const asked = p.pullCredential
       ? p.keyId !== undefined &&
         this.directory.pullCredentialActive(p.pullCredential.id, p.keyId, p.userId, now)
       : this.directory.credentialsActive(p.userId, p.keyId, now);
-    this.activeMemo.set(p, { at: now, active });
-    return active;
+    if (!(asked instanceof Promise)) {
+      this.activeMemo.set(p, { at: now, active: asked });
+      return asked;
+    }
+    const entry: { at: number; active: MaybePromise<boolean> } = { at: now, active: asked };
+    this.activeMemo.set(p, entry);
+    asked.then(
+      (active) => {
+        entry.active = active;
+      },
+      () => {
+        if (this.activeMemo.get(p) === entry) this.activeMemo.delete(p);
+      },
+    );
+    return asked;
   }
 
-  private readonly activeMemo = new WeakMap<User, { at: number; active: boolean }>();
+  private readonly activeMemo = new WeakMap<User, { at: number; active: MaybePromise<boolean> }>();
 }
 
 /**

@@ -1,5 +1,7 @@
 import type { AccessScope, RegistryAccess, RegistryActor } from '../../registry/index.js';
 import { OciError } from '../../registry/index.js';
+import type { MaybePromise } from './access-directory.js';
+import { every } from './maybe-promise.js';
 import type { Permissions } from './permissions.js';
 import { ANONYMOUS, type Principal } from './principal.js';
 import type { TokenClaims, TokenService } from './token-service.js';
@@ -35,9 +37,9 @@ export function createRegistryAccess(deps: {
     return (await tokens.verify(authorization.slice(7).trim())) ?? null;
   }
 
-  function permitted(principal: Principal, scope: AccessScope): boolean {
+  function permitted(principal: Principal, scope: AccessScope): MaybePromise<boolean> {
     if (scope.type === 'registry') return permissions.catalog(principal);
-    return scope.actions.every((action) => permissions.repository(principal, scope.name, action));
+    return every(scope.actions, (action) => permissions.repository(principal, scope.name, action));
   }
 
   async function decide(
@@ -50,12 +52,14 @@ export function createRegistryAccess(deps: {
     if (!scope) {
       // The base check: a token of a revoked key or a disabled user no longer counts as signed in.
       const principal = claims ? principalOf(claims) : undefined;
-      if (claims && (principal?.kind !== 'user' || permissions.active(principal)))
-        return actorOf(claims);
+      const active = principal?.kind === 'user' ? permissions.active(principal) : true;
+      if (claims && (active instanceof Promise ? await active : active)) return actorOf(claims);
       throw challenge(host, undefined, claims ? 'invalid_token' : undefined);
     }
     const principal = claims ? principalOf(claims) : ANONYMOUS;
-    const allowed = permitted(principal, scope);
+    // Awaited only on PostgreSQL: SQLite's answer is a value, and the request path gains no tick.
+    const permits = permitted(principal, scope);
+    const allowed = permits instanceof Promise ? await permits : permits;
     if (!claims) {
       if (allowed) return { name: 'anonymous', anonymous: true };
       throw challenge(host, scope);

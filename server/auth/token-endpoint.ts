@@ -23,26 +23,28 @@ export function tokenEndpoint(deps: {
   permissions: Permissions;
   failures: FailedCredentials;
 }): RequestHandler {
-  const grant = (principal: Principal, requested: TokenAccess[]): TokenAccess[] =>
-    requested
-      .map((r): TokenAccess => {
-        if (r.type === 'registry') {
-          return {
-            ...r,
-            actions: r.name === 'catalog' && deps.permissions.catalog(principal) ? ['*'] : [],
-          };
-        }
-        const actions = r.actions.filter(
-          (a): a is RepositoryAction =>
-            (REPOSITORY_ACTIONS as readonly string[]).includes(a) &&
-            deps.permissions.repository(principal, r.name, a as RepositoryAction),
-        );
-        return { ...r, actions };
-      })
-      .filter((r) => r.actions.length > 0);
+  const grant = async (principal: Principal, requested: TokenAccess[]): Promise<TokenAccess[]> => {
+    const granted: TokenAccess[] = [];
+    for (const r of requested) {
+      if (r.type === 'registry') {
+        if (r.name === 'catalog' && (await deps.permissions.catalog(principal)))
+          granted.push({ ...r, actions: ['*'] });
+        continue;
+      }
+      const actions: RepositoryAction[] = [];
+      for (const a of r.actions) {
+        if (!(REPOSITORY_ACTIONS as readonly string[]).includes(a)) continue;
+        const allowed = deps.permissions.repository(principal, r.name, a as RepositoryAction);
+        if (allowed instanceof Promise ? await allowed : allowed)
+          actions.push(a as RepositoryAction);
+      }
+      if (actions.length > 0) granted.push({ ...r, actions });
+    }
+    return granted;
+  };
 
   const respond = async (res: Response, principal: Principal, scopes: string[]): Promise<void> => {
-    const access = grant(principal, parseScopes(scopes));
+    const access = await grant(principal, parseScopes(scopes));
     const { token, expiresIn, issuedAt } = await deps.tokens.issue(principal, access);
     res
       .set('Cache-Control', 'no-store')

@@ -119,6 +119,10 @@ export class Immutability {
         namespace,
         'govern',
       );
+    // The registry's guards are synchronous and the rules live in SQLite (this module is not
+    // ported yet, docs/decisions/0003): over SQLite's directory the answer is a value.
+    if (owner instanceof Promise)
+      throw new Error('immutability decides synchronously, over the SQLite access directory');
     if (!owner)
       throw new OciError(
         'DENIED',

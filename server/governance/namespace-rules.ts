@@ -59,7 +59,7 @@ export class NamespaceRules {
   }
 
   /** May `p` change and run the rules of `namespace` (owners and admins)? */
-  mayGovern(p: Principal, namespace: string): boolean {
+  async mayGovern(p: Principal, namespace: string): Promise<boolean> {
     return this.deps.permissions.namespace(p, namespace, 'govern');
   }
 
@@ -69,8 +69,8 @@ export class NamespaceRules {
   }
 
   /** Throws `forbidden` unless `p` may change the immutability rules of `namespace`. */
-  authorizeImmutability(p: Principal, namespace: string): void {
-    if (!this.mayGovern(p, namespace))
+  async authorizeImmutability(p: Principal, namespace: string): Promise<void> {
+    if (!(await this.mayGovern(p, namespace)))
       throw new StoreError('forbidden', `only an owner of ${namespace} may change its rules`);
   }
 
@@ -80,7 +80,7 @@ export class NamespaceRules {
     rules: ImmutabilityRules,
   ): Promise<void> {
     await this.existing(namespace);
-    this.authorizeImmutability(caller.principal, namespace);
+    await this.authorizeImmutability(caller.principal, namespace);
     await this.deps.immutability.setRules(namespace, rules);
     await this.deps.audit.record({
       actor: caller.principal.name,
@@ -93,7 +93,7 @@ export class NamespaceRules {
 
   /** The rules set on the scope itself; members (`read`) see them. */
   async retentionOf(p: User, scope: RetentionScope): Promise<RetentionRules> {
-    this.authorize(p, scope, 'read');
+    await this.authorize(p, scope, 'read');
     return await this.deps.retention.rulesOf(scope);
   }
 
@@ -102,7 +102,7 @@ export class NamespaceRules {
     scope: RetentionScope,
     rules: RetentionRules,
   ): Promise<void> {
-    this.authorize(caller.principal, scope, 'govern');
+    await this.authorize(caller.principal, scope, 'govern');
     await this.deps.retention.setRules(scope, rules);
     await this.deps.audit.record({
       actor: caller.principal.name,
@@ -120,7 +120,7 @@ export class NamespaceRules {
     options: { dryRun: boolean; force: boolean },
   ): Promise<RetentionReport> {
     const me = caller.principal;
-    this.authorize(me, scope, 'govern');
+    await this.authorize(me, scope, 'govern');
     const report = await this.deps.retention.run(scope, {
       ...options,
       actor: me.name,
@@ -152,7 +152,7 @@ export class NamespaceRules {
    * logged, not audited), from the audit log.
    */
   async lastRun(p: User, scope: RetentionScope): Promise<LastRun | undefined> {
-    this.authorize(p, scope, 'govern');
+    await this.authorize(p, scope, 'govern');
     const [entry] = await this.deps.audit.list({
       action: 'retention.run',
       target: targetOf(scope),
@@ -165,8 +165,8 @@ export class NamespaceRules {
   }
 
   /** Reading the retention rules takes `read`; changing or running them `govern`. */
-  authorize(p: User, scope: RetentionScope, action: 'read' | 'govern'): void {
-    if (!this.deps.permissions.namespace(p, scope.namespace, action))
+  async authorize(p: User, scope: RetentionScope, action: 'read' | 'govern'): Promise<void> {
+    if (!(await this.deps.permissions.namespace(p, scope.namespace, action)))
       throw new StoreError(
         'forbidden',
         action === 'read'

@@ -40,7 +40,7 @@ export async function callerOf(
     return {
       principal: ANONYMOUS,
       keyRejected: false,
-      rights: deps.permissions.rights(ANONYMOUS),
+      rights: await deps.permissions.rights(ANONYMOUS),
       address,
     };
   refuseIfLimited(deps.failures, { door: 'rainstore', address });
@@ -56,7 +56,12 @@ export async function callerOf(
   }
   if (found.kind === 'user')
     refuseIfLimited(deps.failures, { door: 'rainstore', address, name: found.name });
-  return { principal: found, keyRejected: false, rights: deps.permissions.rights(found), address };
+  return {
+    principal: found,
+    keyRejected: false,
+    rights: await deps.permissions.rights(found),
+    address,
+  };
 }
 
 function refuseIfLimited(failures: FailedCredentials, attempt: Attempt): void {

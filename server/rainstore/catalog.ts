@@ -34,22 +34,23 @@ export class Catalog {
     const { repos } = this.deps;
     const app = await repos.apps.findByKey(appKey);
     const onShelf = !!app && app.listed && (await repos.apps.hasPackage(app.id));
-    if (!app || !this.deps.permissions.seeApp(p, app.namespace, onShelf))
+    if (!app || !(await this.deps.permissions.seeApp(p, app.namespace, onShelf)))
       throw new StoreError('not_found', `no app ${appKey}`);
     const rows = await repos.versions.list(app.id);
-    return { app, onShelf, versions: this.shown(p, app, rows) };
+    const member = await this.deps.permissions.namespace(p, app.namespace, 'read');
+    return { app, onShelf, versions: this.shown(app, rows, member) };
   }
 
   /** The app, when the caller may push into it (publish a version, get push credentials). */
   async pushable(p: Principal, appKey: string): Promise<CatalogEntry> {
     const entry = await this.visible(p, appKey);
-    const upstream = this.deps.permissions.mirroredFrom(entry.app.namespace, entry.app.name);
+    const upstream = await this.deps.permissions.mirroredFrom(entry.app.namespace, entry.app.name);
     if (upstream !== undefined)
       throw new StoreError(
         'forbidden',
         `${entry.app.namespace}/${entry.app.name} is mirrored from upstream "${upstream}": it is read-only here`,
       );
-    if (!this.deps.permissions.namespace(p, entry.app.namespace, 'push')) {
+    if (!(await this.deps.permissions.namespace(p, entry.app.namespace, 'push'))) {
       throw new StoreError(
         'forbidden',
         `only members of ${entry.app.namespace} publish to its apps`,
@@ -73,14 +74,14 @@ export class Catalog {
   async list(p: Principal, options: ListOptions): Promise<CatalogEntry[]> {
     const { repos, permissions } = this.deps;
     const roles = new Map<string, { read: boolean; push: boolean }>();
-    const roleIn = (namespace: string) => {
+    const roleIn = async (namespace: string) => {
       let r = roles.get(namespace);
       if (!r)
         roles.set(
           namespace,
           (r = {
-            read: permissions.namespace(p, namespace, 'read'),
-            push: permissions.namespace(p, namespace, 'push'),
+            read: await permissions.namespace(p, namespace, 'read'),
+            push: await permissions.namespace(p, namespace, 'push'),
           }),
         );
       return r;
@@ -88,9 +89,9 @@ export class Catalog {
     const needle = options.query?.toLowerCase();
     const out: CatalogEntry[] = [];
     for (const { app, onShelf, versions } of await repos.apps.withVersions()) {
-      if (!permissions.seeApp(p, app.namespace, onShelf)) continue;
-      const role = roleIn(app.namespace);
-      const shown = this.shown(p, app, versions, role.read);
+      if (!(await permissions.seeApp(p, app.namespace, onShelf))) continue;
+      const role = await roleIn(app.namespace);
+      const shown = this.shown(app, versions, role.read);
       const browsable = (onShelf || role.read) && shown.some((v) => v.state === 'ready');
       if (!browsable && !(options.queryAll && role.push)) continue;
       if (needle && !matches(app, needle)) continue;
@@ -103,12 +104,7 @@ export class Catalog {
   }
 
   /** Installable versions; members also see drafts and failed ones. */
-  private shown(
-    p: Principal,
-    app: AppRow,
-    rows: VersionRow[],
-    member = this.deps.permissions.namespace(p, app.namespace, 'read'),
-  ): VersionRow[] {
+  private shown(app: AppRow, rows: VersionRow[], member: boolean): VersionRow[] {
     return rows
       .filter((v) => member || v.state === 'ready')
       .sort((a, b) =>

@@ -80,7 +80,7 @@ export class VersionPublisher {
         continue;
       }
       const digest =
-        ref && this.deps.permissions.repository(ctx.principal, ref.repository, 'pull')
+        ref && (await this.deps.permissions.repository(ctx.principal, ref.repository, 'pull'))
           ? await resolveStoreImage(this.deps.registry, ref)
           : undefined;
       if (!ref || !digest)

@@ -37,14 +37,14 @@ export function adminRoutes(deps: {
   quotas: Quotas;
 }): Router {
   const router = Router();
-  const admin = (res: Response) => {
+  const admin = async (res: Response) => {
     const actor = requireUser(res.locals.principal);
-    if (!deps.permissions.admin(actor)) throw new StoreError('forbidden', 'admin only');
+    if (!(await deps.permissions.admin(actor))) throw new StoreError('forbidden', 'admin only');
     return actor;
   };
 
   router.put('/quotas/:namespace', async (req, res) => {
-    const actor = admin(res);
+    const actor = await admin(res);
     const settings = parseInput(QuotaSettings, req.body, 'quota');
     const usage = await deps.quotas.set(req.params.namespace, settings);
     await deps.audit.record({
@@ -58,7 +58,7 @@ export function adminRoutes(deps: {
   });
 
   router.post('/gc', async (req, res) => {
-    const actor = admin(res);
+    const actor = await admin(res);
     const { dryRun, graceSeconds, uploadTtlSeconds } = parseInput(GcQuery, req.query, 'query');
     const report = await deps.registry.gc.run({
       dryRun: dryRun === 'true',
@@ -77,12 +77,12 @@ export function adminRoutes(deps: {
 
   /** The pull-through caches: what each holds and how it served (issue 14's shape). */
   router.get('/proxies', async (_req, res) => {
-    admin(res);
+    await admin(res);
     res.json({ items: await deps.registry.proxyStats() });
   });
 
   router.post('/reindex', async (req, res) => {
-    const actor = admin(res);
+    const actor = await admin(res);
     const report = await deps.reindex.run();
     await deps.audit.record({
       actor: actor.name,
@@ -94,7 +94,7 @@ export function adminRoutes(deps: {
   });
 
   router.get('/users', async (req, res) => {
-    admin(res);
+    await admin(res);
     const { after, limit } = parseInput(UserList, req.query, 'query');
     const users = (await deps.users.list({ after, limit })).map((u) => ({
       ...publicProfile(u),
@@ -106,14 +106,14 @@ export function adminRoutes(deps: {
   });
 
   router.patch('/users/:name', async (req, res) => {
-    const actor = admin(res);
+    const actor = await admin(res);
     const change = parseInput(UserChange, req.body, 'change');
     const updated = await changeUser(deps, actor, req.params.name, change, addressOf(req));
     res.json({ ...publicProfile(updated), role: updated.role, disabled: updated.disabled });
   });
 
   router.delete('/keys/:id', async (req, res) => {
-    const actor = admin(res);
+    const actor = await admin(res);
     const id = Number(req.params.id);
     const key = Number.isSafeInteger(id) ? await deps.keys.get(id) : undefined;
     if (!key || key.revoked) throw new StoreError('not_found', 'no such key');

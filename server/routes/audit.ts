@@ -21,7 +21,7 @@ export function auditRoutes(deps: { audit: AuditLog; permissions: Permissions })
   const router = Router();
   router.get('/', async (req, res) => {
     const me = requireUser(res.locals.principal);
-    if (!deps.permissions.admin(me)) throw new StoreError('forbidden', 'admin only');
+    if (!(await deps.permissions.admin(me))) throw new StoreError('forbidden', 'admin only');
     const f = parseInput(Filter, req.query, 'filter');
     const entries = await deps.audit.list({
       actor: f.actor,

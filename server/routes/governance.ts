@@ -30,7 +30,7 @@ export function governanceRoutes(deps: {
   router.put('/:namespace/immutability', async (req, res) => {
     const me = requireUser(res.locals.principal);
     const namespace = await rules.existing(req.params.namespace);
-    rules.authorizeImmutability(me, namespace); // before validation: outsiders learn nothing
+    await rules.authorizeImmutability(me, namespace); // before validation: outsiders learn nothing
     const input = parseInput(ImmutabilityRules, req.body, 'immutability rules');
     await rules.setImmutability({ principal: me, address: addressOf(req) }, namespace, input);
     res.json(input);
@@ -40,7 +40,7 @@ export function governanceRoutes(deps: {
   router.get('/:namespace/usage', async (req, res) => {
     const me = requireUser(res.locals.principal);
     const namespace = await rules.existing(req.params.namespace);
-    if (!deps.permissions.namespace(me, namespace, 'view-usage'))
+    if (!(await deps.permissions.namespace(me, namespace, 'view-usage')))
       throw new StoreError('forbidden', `only an owner of ${namespace} may see its usage`);
     res.json(await deps.quotas.usage(namespace));
   });
@@ -92,7 +92,7 @@ function retentionRoutes(
   router.put('/', async (req, res) => {
     const me = requireUser(res.locals.principal);
     const scope = await scopeOf(req);
-    rules.authorize(me, scope, 'govern'); // before validation: outsiders learn nothing
+    await rules.authorize(me, scope, 'govern'); // before validation: outsiders learn nothing
     const input = parseInput(RetentionRules, req.body, 'retention rules');
     await rules.setRetention({ principal: me, address: addressOf(req) }, scope, input);
     res.json(input);
@@ -101,7 +101,7 @@ function retentionRoutes(
   router.post('/run', async (req, res) => {
     const me = requireUser(res.locals.principal);
     const scope = await scopeOf(req);
-    rules.authorize(me, scope, 'govern');
+    await rules.authorize(me, scope, 'govern');
     const query = parseInput(RetentionRunQuery, req.query, 'retention run');
     const report = await rules.runRetention({ principal: me, address: addressOf(req) }, scope, {
       dryRun: query.dryRun === 'true',

@@ -12,21 +12,21 @@ export function mirrorRoutes(deps: {
   audit: AuditLog;
 }): Router {
   const router = Router();
-  const admin = (principal: Parameters<typeof requireUser>[0]) => {
+  const admin = async (principal: Parameters<typeof requireUser>[0]) => {
     const actor = requireUser(principal);
-    if (!deps.permissions.admin(actor)) throw new StoreError('forbidden', 'admin only');
+    if (!(await deps.permissions.admin(actor))) throw new StoreError('forbidden', 'admin only');
     return actor;
   };
 
   router.get('/', async (_req, res) => {
-    admin(res.locals.principal);
+    await admin(res.locals.principal);
     res.set('Cache-Control', 'no-store').json(await deps.mirror.status());
   });
 
   router.post('/:name/run', async (req, res) => {
-    const actor = admin(res.locals.principal);
+    const actor = await admin(res.locals.principal);
     deps.mirror.run(req.params.name);
-    deps.audit.record({
+    await deps.audit.record({
       actor: actor.name,
       action: 'mirror.run.requested',
       target: req.params.name,

@@ -215,7 +215,9 @@ export function rainstoreRoutes(deps: RainstoreRoutesDeps): Router {
     const p = requireRight(c, 'push');
     const input = parseNewApp(req.body);
     const namespace =
-      input.orgID && permissions.namespace(p, input.orgID, 'manage-apps') ? input.orgID : p.name;
+      input.orgID && (await permissions.namespace(p, input.orgID, 'manage-apps'))
+        ? input.orgID
+        : p.name;
     const name = await appSlug(
       input.displayName,
       async (n) => (await access.find({ namespace, name: n })) !== undefined,
@@ -290,7 +292,7 @@ export function rainstoreRoutes(deps: RainstoreRoutesDeps): Router {
       const principal = c.principal;
       if (
         principal.kind !== 'user' ||
-        !permissions.installApp(principal, app.namespace, app.name)
+        !(await permissions.installApp(principal, app.namespace, app.name))
       ) {
         throw new StoreError(
           'forbidden',
@@ -341,7 +343,7 @@ export function rainstoreRoutes(deps: RainstoreRoutesDeps): Router {
     if (
       !onShelf ||
       app.publishType !== 'public' ||
-      !permissions.readApp(ANONYMOUS, app.namespace, app.name)
+      !(await permissions.readApp(ANONYMOUS, app.namespace, app.name))
     ) {
       throw new StoreError(
         'forbidden',

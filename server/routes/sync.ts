@@ -26,7 +26,7 @@ export function syncRoutes(deps: { sync: ImageSync; audit: AuditLog }): Router {
     const ref = refOf(req);
     const job = await deps.sync.publish(me, ref, input, req.get('host'));
     const registries = (input.credentials ?? []).map((c) => c.registry);
-    deps.audit.record({
+    await deps.audit.record({
       actor: me.name,
       action: 'version.published',
       target: `${ref.namespace}/${ref.name}:${ref.version}`,
@@ -49,7 +49,7 @@ export function syncRoutes(deps: { sync: ImageSync; audit: AuditLog }): Router {
     const input = parseInput(SyncRetryRequest, req.body, 'retry request');
     const ref = refOf(req);
     const job = await deps.sync.retry(me, ref, input, req.get('host'));
-    deps.audit.record({
+    await deps.audit.record({
       actor: me.name,
       action: 'version.sync-retried',
       target: `${ref.namespace}/${ref.name}:${ref.version}`,

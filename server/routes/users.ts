@@ -45,9 +45,9 @@ export function userRoutes(deps: {
   audit: AuditLog;
 }): Router {
   const router = Router();
-  const answering = (p: Principal) => {
+  const answering = async (p: Principal) => {
     const me = requireUser(p);
-    if (!deps.permissions.ownInvitations(me, 'answer'))
+    if (!(await deps.permissions.ownInvitations(me, 'answer')))
       throw new StoreError('forbidden', 'answering an invitation needs a session or a push key');
     return me;
   };
@@ -114,18 +114,18 @@ export function userRoutes(deps: {
 
   router.get('/me/invitations', async (_req, res) => {
     const me = requireUser(res.locals.principal);
-    if (!deps.permissions.ownInvitations(me, 'read'))
+    if (!(await deps.permissions.ownInvitations(me, 'read')))
       throw new StoreError('forbidden', 'this key may not read invitations');
     res.json({ invitations: await deps.invitations.forUser(me.userId) });
   });
 
   router.post('/me/invitations/:org/accept', async (req, res) => {
-    const me = answering(res.locals.principal);
+    const me = await answering(res.locals.principal);
     res.json(await deps.invitations.accept(me, req.params.org, addressOf(req)));
   });
 
   router.post('/me/invitations/:org/decline', async (req, res) => {
-    const me = answering(res.locals.principal);
+    const me = await answering(res.locals.principal);
     await deps.invitations.decline(me, req.params.org, addressOf(req));
     res.status(204).end();
   });

@@ -44,7 +44,7 @@ export class AppAccess {
   /** The app, when `p` may see it (on the shelf, or `p` is a member or admin); else not_found. */
   async visible(p: Principal, ref: AppRef): Promise<AppRow> {
     const app = await this.find(ref);
-    if (!app || !this.permissions.seeApp(p, app.namespace, await this.onShelf(app))) {
+    if (!app || !(await this.permissions.seeApp(p, app.namespace, await this.onShelf(app)))) {
       throw new StoreError('not_found', `no app ${ref.namespace}/${ref.name}`);
     }
     return app;
@@ -54,8 +54,8 @@ export class AppAccess {
   async manageable(p: Principal, ref: AppRef): Promise<AppRow> {
     if (p.kind !== 'user') throw new StoreError('unauthorized', 'sign in or send an access key');
     const app = await this.visible(p, ref);
-    if (!this.permissions.changeApp(p, app.namespace, app.name)) {
-      const upstream = this.permissions.mirroredFrom(app.namespace, app.name);
+    if (!(await this.permissions.changeApp(p, app.namespace, app.name))) {
+      const upstream = await this.permissions.mirroredFrom(app.namespace, app.name);
       throw new StoreError(
         'forbidden',
         upstream === undefined
@@ -68,12 +68,12 @@ export class AppAccess {
   }
 
   /** The publisher's own people: members of the app's namespace (their visits are not counted). */
-  ownPeople(p: Principal, app: AppRow): boolean {
+  async ownPeople(p: Principal, app: AppRow): Promise<boolean> {
     return this.permissions.memberOf(p, app.namespace);
   }
 
   /** Members (and admins) see drafts and unlisted apps of the namespace. */
-  member(p: Principal, namespace: string): boolean {
+  async member(p: Principal, namespace: string): Promise<boolean> {
     return this.permissions.namespace(p, namespace, 'read');
   }
 

@@ -58,7 +58,10 @@ export class AppPackages {
       case 'exists':
         throw new StoreError('conflict', `package ${input.name} exists`, { field: 'name' });
       case 'created':
-        this.record(caller, 'package.created', ref, { package: input.name, versions: wanted });
+        await this.record(caller, 'package.created', ref, {
+          package: input.name,
+          versions: wanted,
+        });
         return packageView(result.row);
     }
   }
@@ -67,7 +70,7 @@ export class AppPackages {
     const app = await this.deps.access.manageable(caller.principal, ref);
     if (!(await this.deps.repos.packages.remove(app.id, name)))
       throw new StoreError('not_found', `no package ${name} of ${repositoryOf(ref)}`);
-    this.record(caller, 'package.deleted', ref, { package: name });
+    await this.record(caller, 'package.deleted', ref, { package: name });
   }
 
   private record(
@@ -75,8 +78,8 @@ export class AppPackages {
     action: string,
     ref: AppRef,
     detail: Record<string, unknown>,
-  ): void {
-    this.deps.audit.record({
+  ): void | Promise<void> {
+    return this.deps.audit.record({
       actor: principalName(caller.principal),
       action,
       target: repositoryOf(ref),

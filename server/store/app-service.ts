@@ -54,7 +54,7 @@ export class AppService {
     const { repos, permissions, clock } = this.deps;
     const p = caller.principal;
     if (p.kind !== 'user') throw new StoreError('unauthorized', 'sign in or send an access key');
-    if (!permissions.namespace(p, ref.namespace, 'manage-apps')) {
+    if (!(await permissions.namespace(p, ref.namespace, 'manage-apps'))) {
       throw new StoreError(
         'forbidden',
         `only owners and maintainers of ${ref.namespace} create apps in it`,
@@ -73,7 +73,7 @@ export class AppService {
     if (app === 'no_namespace')
       throw new StoreError('not_found', `no namespace "${ref.namespace}"`);
     if (app === 'exists') throw new StoreError('conflict', `app ${repositoryOf(ref)} exists`);
-    this.record(caller, 'app.created', app, { fields: Object.keys(fields) });
+    await this.record(caller, 'app.created', app, { fields: Object.keys(fields) });
     return this.view(app);
   }
 
@@ -85,7 +85,7 @@ export class AppService {
     const app = await this.deps.access.manageable(caller.principal, ref);
     const set = columnsOf(fields);
     const updated = await this.change(ref, app, { ...set, updatedAt: this.deps.clock() });
-    this.record(caller, 'app.updated', app, { fields: Object.keys(set) });
+    await this.record(caller, 'app.updated', app, { fields: Object.keys(set) });
     return this.view(updated);
   }
 
@@ -100,7 +100,7 @@ export class AppService {
     // Listing again is the owner's answer to an administrator's unlisting: it ends it.
     const ends = listed && app.moderation === 'unlisted' ? NO_MODERATION : {};
     const updated = await this.change(ref, app, { listed, ...ends, updatedAt: this.deps.clock() });
-    this.record(caller, listed ? 'app.listed' : 'app.unlisted', app);
+    await this.record(caller, listed ? 'app.listed' : 'app.unlisted', app);
     this.listedEvent(caller, app, listed);
     return this.view(updated);
   }
@@ -112,7 +112,7 @@ export class AppService {
    * unlisted: listing it is the owner's call). Audited as `app.moderated`.
    */
   async moderate(caller: Caller, ref: AppRef, request: ModerationRequest): Promise<AppView> {
-    if (!this.deps.permissions.admin(caller.principal))
+    if (!(await this.deps.permissions.admin(caller.principal)))
       throw new StoreError('forbidden', 'only an administrator moderates apps');
     const app = await this.deps.access.find(ref);
     if (!app) throw new StoreError('not_found', `no app ${repositoryOf(ref)}`);
@@ -127,7 +127,7 @@ export class AppService {
             moderatedAt: now,
           };
     const updated = await this.change(ref, app, { ...set, updatedAt: now });
-    this.record(caller, 'app.moderated', app, {
+    await this.record(caller, 'app.moderated', app, {
       action: request.action,
       ...(request.action === 'restore' ? {} : { reason: request.reason }),
     });
@@ -137,7 +137,7 @@ export class AppService {
 
   /** The apps under an administrator's moderation (administrators only), most recent first. */
   async moderatedApps(p: Principal, limit = 200): Promise<AppView[]> {
-    if (!this.deps.permissions.admin(p))
+    if (!(await this.deps.permissions.admin(p)))
       throw new StoreError('forbidden', 'only an administrator moderates apps');
     const rows = await this.deps.repos.apps.moderated(limit);
     return Promise.all(rows.map((app) => this.view(app)));
@@ -163,8 +163,10 @@ export class AppService {
     const app = await this.deps.access.manageable(caller.principal, ref);
     const repository = repositoryOf(ref);
     const removed = await this.removeRegistryContent(repository);
+    // In the removal's unit of work on SQLite; after its commit on PostgreSQL, awaited below.
+    let audited: void | Promise<void> = undefined;
     const counts = await this.deps.repos.apps.remove(app.id, () => {
-      this.record(caller, 'app.deleted', app, removed);
+      audited = this.record(caller, 'app.deleted', app, removed);
       this.deps.events?.emit({
         type: 'delete',
         namespace: app.namespace,
@@ -174,6 +176,7 @@ export class AppService {
       });
       return removed;
     });
+    await audited;
     this.deps.log.info(
       { repo: repository, actor: principalName(caller.principal), ...counts },
       'app deleted',
@@ -196,7 +199,7 @@ export class AppService {
       logoType: type,
       updatedAt: this.deps.clock(),
     });
-    if (updated) this.record(caller, 'app.logo', app, { type, bytes: bytes.length });
+    if (updated) await this.record(caller, 'app.logo', app, { type, bytes: bytes.length });
     if (!updated) {
       await this.dropLogo(key);
       throw new StoreError('not_found', `no app ${repositoryOf(ref)}`);
@@ -220,7 +223,7 @@ export class AppService {
    */
   async visit(p: Principal, ref: AppRef, visitor: string): Promise<{ counted: boolean }> {
     const app = await this.deps.access.visible(p, ref);
-    if (this.deps.access.ownPeople(p, app)) return { counted: false };
+    if (await this.deps.access.ownPeople(p, app)) return { counted: false };
     return { counted: await this.deps.stats.visit(app.id, visitor) };
   }
 
@@ -297,8 +300,8 @@ export class AppService {
     action: string,
     app: AppRow,
     detail?: Record<string, unknown>,
-  ): void {
-    this.deps.audit.record({
+  ): void | Promise<void> {
+    return this.deps.audit.record({
       actor: principalName(caller.principal),
       action,
       target: `${app.namespace}/${app.name}`,

@@ -56,7 +56,7 @@ export class AppVersions {
   async list(p: Principal, ref: AppRef): Promise<VersionView[]> {
     const app = await this.deps.access.visible(p, ref);
     return (
-      await this.deps.access.versionsOf(app.id, this.deps.access.member(p, app.namespace))
+      await this.deps.access.versionsOf(app.id, await this.deps.access.member(p, app.namespace))
     ).map(versionView);
   }
 
@@ -110,7 +110,7 @@ export class AppVersions {
     // leaves it to this call.
     await this.deps.versions.remove(ref, version, undefined, actor);
     await this.deps.repos.packages.dropVersion(app.id, version);
-    this.deps.audit.record({
+    await this.deps.audit.record({
       actor,
       action: 'version.deleted',
       target: `${repositoryOf(ref)}:${version}`,
@@ -158,8 +158,9 @@ export class AppVersions {
     const { app, row } = await this.find(p, ref, version);
     // ARCHITECTURE §5: installing needs the install right, or a free app on the shelf.
     const freeOnShelf =
-      (await this.deps.access.onShelf(app)) && this.deps.permissions.seeApp(p, app.namespace, true);
-    if (!freeOnShelf && !this.deps.permissions.installApp(p, app.namespace, app.name)) {
+      (await this.deps.access.onShelf(app)) &&
+      (await this.deps.permissions.seeApp(p, app.namespace, true));
+    if (!freeOnShelf && !(await this.deps.permissions.installApp(p, app.namespace, app.name))) {
       if (p.kind === 'anonymous')
         throw new StoreError('unauthorized', 'sign in or send an access key to install this app');
       throw new StoreError('forbidden', `you may not install ${repositoryOf(ref)}`);
@@ -204,7 +205,7 @@ export class AppVersions {
   private async find(p: Principal, ref: AppRef, version: string) {
     const app = await this.deps.access.visible(p, ref);
     const row = await this.deps.repos.versions.get(app.id, version);
-    if (!row || (row.state === 'draft' && !this.deps.access.member(p, app.namespace))) {
+    if (!row || (row.state === 'draft' && !(await this.deps.access.member(p, app.namespace)))) {
       throw new StoreError('not_found', `no version ${version} of ${repositoryOf(ref)}`);
     }
     return { app, row };

@@ -58,13 +58,17 @@ export class Publishers {
         };
     const rows = (
       await Promise.all(
-        (await repos.apps.inNamespace(ns.name)).map(async (app) => ({
-          app,
-          onShelf: await access.onShelf(app),
-          latest: (await access.versionsOf(app.id, false))[0],
-        })),
+        (await repos.apps.inNamespace(ns.name)).map(async (app) => {
+          const onShelf = await access.onShelf(app);
+          return {
+            app,
+            onShelf,
+            seen: await permissions.seeApp(p, app.namespace, onShelf),
+            latest: (await access.versionsOf(app.id, false))[0],
+          };
+        }),
       )
-    ).filter(({ app, onShelf }) => permissions.seeApp(p, app.namespace, onShelf));
+    ).filter(({ seen }) => seen);
     const totals = await stats.totals(rows.map((r) => r.app.id));
     const list = rows.map(({ app, onShelf, latest }): PublisherApp => ({
       namespace: app.namespace,

@@ -85,7 +85,7 @@ export class WebhookService {
   ) {}
 
   /** May `p` manage the hooks of `namespace`? (For pages that show the section or not.) */
-  mayManage(p: Principal, namespace: string): boolean {
+  async mayManage(p: Principal, namespace: string): Promise<boolean> {
     return this.deps.permissions.namespace(p, namespace, 'manage-webhooks');
   }
 
@@ -196,7 +196,7 @@ export class WebhookService {
     if (namespaceId === undefined)
       throw new StoreError('not_found', `no namespace "${scope.namespace}"`);
     if (p.kind === 'anonymous') throw new StoreError('unauthorized', 'sign in to manage webhooks');
-    if (!this.mayManage(p, scope.namespace))
+    if (!(await this.mayManage(p, scope.namespace)))
       throw new StoreError(
         'forbidden',
         `only an owner of "${scope.namespace}" (or an admin, with a session or a push key) manages its webhooks`,

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { sql } from 'drizzle-orm';
 import { namespaceRepository } from '../../server/accounts/namespace-repository.js';
 import { Namespaces } from '../../server/accounts/namespaces.js';
 import { sessionRepository } from '../../server/accounts/session-repository.js';
@@ -114,5 +115,28 @@ describeDialects('users and namespaces', ({ open }) => {
     expect((await namespaces.members('acme')).map((m) => [m.name, m.role])).to.deep.equal([
       ['ada', 'owner'],
     ]);
+  });
+
+  it('lists organisations by name with their member and app counts, users left out', async () => {
+    const { store, users, namespaces } = await setup();
+    const ada = (await users.findOrCreateByPhone('+8613800138000', 'ada')).user;
+    const bob = (await users.findOrCreateByPhone('+8613800138001', 'bob')).user;
+    await namespaces.createOrg('zeta', 'Zeta', ada.id);
+    await namespaces.createOrg('beta', 'Beta', bob.id);
+    await namespaces.createOrg('acme', 'Acme', ada.id);
+    const add = sql`INSERT INTO namespace_members (namespace_id, user_id, role, created_at) SELECT id, ${bob.id}, 'member', 1 FROM namespaces WHERE name = 'acme'`;
+    if (store.dialect === 'sqlite') store.db.run(add);
+    else await store.db.execute(add);
+    for (const app of ['one', 'two']) {
+      const row = sql`INSERT INTO apps (app_key, namespace, name, created_at, updated_at) VALUES (${app}, 'acme', ${app}, 1, 1)`;
+      if (store.dialect === 'sqlite') store.db.run(row);
+      else await store.db.execute(row);
+    }
+    expect(await namespaces.orgSummaries(10)).to.deep.equal([
+      { name: 'acme', displayName: 'Acme', members: 2, apps: 2 },
+      { name: 'beta', displayName: 'Beta', members: 1, apps: 0 },
+      { name: 'zeta', displayName: 'Zeta', members: 1, apps: 0 },
+    ]);
+    expect((await namespaces.orgSummaries(1)).map((o) => o.name)).to.deep.equal(['acme']);
   });
 });

@@ -30,7 +30,10 @@ export interface SourceContext {
   outbound: typeof fetch;
 }
 
-export function componentSource(ref: ImageRef, ctx: SourceContext): RepositoryProvider<CopySource> {
+export async function componentSource(
+  ref: ImageRef,
+  ctx: SourceContext,
+): Promise<RepositoryProvider<CopySource>> {
   if (!ctx.own)
     return new RegistryClient({
       host: ref.host,
@@ -44,7 +47,7 @@ export function componentSource(ref: ImageRef, ctx: SourceContext): RepositoryPr
       'unauthorized',
       `${ref.host}/${ref.repository} is on this store: retry the publish to say who may read it`,
     );
-  if (!ctx.permissions.repository(ctx.publisher, ref.repository, 'pull'))
+  if (!(await ctx.permissions.repository(ctx.publisher, ref.repository, 'pull')))
     throw new SyncError('not_found', `no image ${ref.repository} on this store for the publisher`);
   return ctx.local;
 }

@@ -292,10 +292,10 @@ export class ImageSync {
     const { app, version } = await this.targets.find(ref.namespace, ref.name, ref.version);
     const visible =
       app !== undefined &&
-      (this.deps.permissions.namespace(p, ref.namespace, 'read') ||
-        this.deps.permissions.readApp(p, ref.namespace, ref.name));
+      ((await this.deps.permissions.namespace(p, ref.namespace, 'read')) ||
+        (await this.deps.permissions.readApp(p, ref.namespace, ref.name)));
     if (!app || !visible) throw new StoreError('not_found', `no app ${repositoryOf(ref)}`);
-    if (!this.deps.permissions.namespace(p, ref.namespace, need))
+    if (!(await this.deps.permissions.namespace(p, ref.namespace, need)))
       throw new StoreError('forbidden', `${need} in ${ref.namespace} is not allowed`);
     if (!version)
       throw new StoreError('not_found', `no version ${ref.version} of ${repositoryOf(ref)}`);
@@ -388,7 +388,7 @@ export class ImageSync {
         this.deps.maxManifestBytes,
       );
       const copied = await copyComponent(component, {
-        source: componentSource(source, {
+        source: await componentSource(source, {
           local,
           own: this.deps.ownHosts.has(source.host, given?.hosts),
           publisher: given?.publisher,

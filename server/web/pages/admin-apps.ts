@@ -39,7 +39,7 @@ export function adminAppRoutes(router: Router, s: WebServices): void {
     st: { error?: string; status?: number; reason?: string; app?: string } = {},
   ) => {
     const ctx = res.locals.web;
-    const me = requireAdmin(s, ctx);
+    const me = await requireAdmin(s, ctx);
     const wanted = st.app ?? queryText(req, 'app', 130);
     const ref = refOf(wanted);
     let found: AppView | undefined;
@@ -73,7 +73,7 @@ ${moderatedTable(ctx, moderated)}
   router.get('/admin/apps', (req, res) => show(req, res));
 
   router.post('/admin/apps/:ns/:app/moderation', async (req, res) => {
-    const me = requireAdmin(s, res.locals.web);
+    const me = await requireAdmin(s, res.locals.web);
     const ref = { namespace: String(req.params.ns), name: String(req.params.app) };
     const form = formOf(req);
     const action = field(form, 'action');

@@ -19,7 +19,7 @@ function dayStart(value: string): number | undefined {
 export function adminAuditRoutes(router: Router, s: WebServices): void {
   router.get('/admin/audit', async (req, res) => {
     const ctx = res.locals.web;
-    requireAdmin(s, ctx);
+    await requireAdmin(s, ctx);
     const filter = {
       actor: queryText(req, 'actor').trim(),
       action: queryText(req, 'action').trim(),

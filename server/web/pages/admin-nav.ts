@@ -14,9 +14,9 @@ const PAGES = [
 ] as const;
 
 /** The signed-in admin, or a 403 for everyone else (the permission decides, not the role). */
-export function requireAdmin(s: WebServices, ctx: WebContext) {
+export async function requireAdmin(s: WebServices, ctx: WebContext) {
   const me = signedIn(ctx);
-  if (!s.deps.permissions.admin(me))
+  if (!(await s.deps.permissions.admin(me)))
     throw new StoreError('forbidden', 'Only administrators may see this page.');
   return me;
 }

@@ -13,7 +13,7 @@ const FAILED_JOBS = 20;
 export function adminStorageRoutes(router: Router, s: WebServices): void {
   router.get('/admin/storage', async (_req, res) => {
     const ctx = res.locals.web;
-    requireAdmin(s, ctx);
+    await requireAdmin(s, ctx);
     // GC runs are known from their audit rows (written by the API and the overview's Run button).
     const runs = await s.deps.accounts.audit.list({ action: 'registry.gc', limit: GC_RUNS });
     const namespaces = await namespacesSection(s);

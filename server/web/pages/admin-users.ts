@@ -9,7 +9,6 @@ import { csrfField, notice, renderPage } from '../layout.js';
 import type { WebServices } from '../services.js';
 import { adminNav, queryText, requireAdmin } from './admin-nav.js';
 import { day } from './parts.js';
-import { listOrgs } from '../../accounts/org-directory.js';
 
 const PAGE = 50;
 const ORGS = 200;
@@ -29,7 +28,7 @@ export function adminUserRoutes(router: Router, s: WebServices): void {
     st: { error?: string; status?: number } = {},
   ) => {
     const ctx = res.locals.web;
-    requireAdmin(s, ctx);
+    await requireAdmin(s, ctx);
     const search = queryText(req, 'q').trim();
     const after = queryText(req, 'after');
     const list = await users.list({
@@ -63,7 +62,7 @@ ${
     : html`<p class="empty">No user matches.</p>`
 }
 ${list.length === PAGE ? html`<p><a href="/admin/users?${more.toString()}">More users →</a></p>` : ''}
-${orgsSection(s)}
+${await orgsSection(s)}
 </div>`;
     res
       .status(st.status ?? 200)
@@ -81,7 +80,7 @@ ${orgsSection(s)}
   router.get('/admin/users', (req, res) => show(req, res));
 
   router.post('/admin/users/:name', async (req, res) => {
-    const me = requireAdmin(s, res.locals.web);
+    const me = await requireAdmin(s, res.locals.web);
     const form = formOf(req);
     const change: UserChange = {};
     const disabled = field(form, 'disabled');
@@ -110,8 +109,8 @@ ${orgsSection(s)}
   });
 }
 
-function orgsSection(s: WebServices) {
-  const orgs = listOrgs(s.deps.db, ORGS);
+async function orgsSection(s: WebServices) {
+  const orgs = await s.deps.accounts.namespaces.orgSummaries(ORGS);
   return html`<section aria-labelledby="orgs-h"><h2 id="orgs-h">Organisations</h2>
 ${
   orgs.length

@@ -29,7 +29,7 @@ export function adminRoutes(router: Router, s: WebServices): void {
     st: { error?: string; done?: string; gc?: GcReport; status?: number } = {},
   ): Promise<void> => {
     const ctx = res.locals.web;
-    admin(ctx);
+    await admin(ctx);
     const quotas = await quotasSection(ctx, s);
     const body = html`<div class="wrap admin">
 <h1>Administration</h1>
@@ -64,7 +64,7 @@ ${quotas}
   router.get('/admin', async (req, res) => show(req, res));
 
   router.post('/admin/quotas', async (req, res) => {
-    const me = admin(res.locals.web);
+    const me = await admin(res.locals.web);
     const quotas = s.deps.quotas;
     if (!quotas) throw new StoreError('not_found', 'Quotas are not available.');
     const form = formOf(req);
@@ -93,7 +93,7 @@ ${quotas}
   });
 
   router.post('/admin/gc', async (req, res) => {
-    const me = admin(res.locals.web);
+    const me = await admin(res.locals.web);
     const dryRun = field(formOf(req), 'dryRun') !== 'false';
     const report = await s.deps.registry.gc.run({ dryRun });
     if (!dryRun)

@@ -53,7 +53,7 @@ export async function loadApp(s: WebServices, req: Request, ctx: WebContext): Pr
     app,
     versions: await s.versions.list(p, ref),
     publisher: await publisherNameOf(s, app.namespace),
-    manage: s.deps.permissions.changeApp(p, app.namespace, app.name),
+    manage: await s.deps.permissions.changeApp(p, app.namespace, app.name),
   };
 }
 

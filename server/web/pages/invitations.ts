@@ -17,20 +17,28 @@ export const INVITATION_DONE: Record<string, string> = {
 
 export function invitationRoutes(router: Router, s: WebServices): void {
   const { invitations } = s.deps.accounts;
-  const answering = (ctx: WebContext) => {
+  const answering = async (ctx: WebContext) => {
     const me = signedIn(ctx);
-    if (!s.deps.permissions.ownInvitations(me, 'answer'))
+    if (!(await s.deps.permissions.ownInvitations(me, 'answer')))
       throw new StoreError('forbidden', 'You may not answer await invitations.');
     return me;
   };
 
   router.post('/my/invitations/:org/accept', async (req, res) => {
-    await invitations.accept(answering(res.locals.web), String(req.params.org), addressOf(req));
+    await invitations.accept(
+      await answering(res.locals.web),
+      String(req.params.org),
+      addressOf(req),
+    );
     res.redirect(303, '/my?done=joined');
   });
 
   router.post('/my/invitations/:org/decline', async (req, res) => {
-    await invitations.decline(answering(res.locals.web), String(req.params.org), addressOf(req));
+    await invitations.decline(
+      await answering(res.locals.web),
+      String(req.params.org),
+      addressOf(req),
+    );
     res.redirect(303, '/my?done=declined');
   });
 }

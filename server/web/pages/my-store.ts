@@ -37,7 +37,7 @@ export function myStoreRoutes(router: Router, s: WebServices): void {
     state: { error?: string; done?: string; namespace?: string; name?: string } = {},
   ): Promise<string> => {
     const me = signedIn(ctx);
-    const invitations = s.deps.permissions.ownInvitations(me, 'read')
+    const invitations = (await s.deps.permissions.ownInvitations(me, 'read'))
       ? await s.deps.accounts.invitations.forUser(me.userId)
       : [];
     const memberships = await s.deps.accounts.namespaces.membershipsOf(me.userId);
@@ -53,6 +53,7 @@ export function myStoreRoutes(router: Router, s: WebServices): void {
       groups.push({ namespace: m.namespace, kind: m.kind, role: m.role, apps, usage });
     }
     const manageable = memberships.filter((m) => m.role !== 'member').map((m) => m.namespace);
+    const links = await Promise.all(groups.map((g) => namespaceLinks(s, me, g.namespace)));
     const body = html`<div class="wrap my-store">
 <h1>My store</h1>
 <nav class="subnav" aria-label="My store"><a href="/my" aria-current="page">Apps</a><a href="/my/orgs">Organisations</a><a href="/my/keys">Access keys</a><a href="/my/profile">Profile</a></nav>
@@ -61,9 +62,10 @@ ${invitationsSection(ctx, invitations)}
 ${groups.map(
   (
     g,
+    i,
   ) => html`<section aria-labelledby="ns-${g.namespace}"><h2 id="ns-${g.namespace}">${g.namespace} <span class="muted small">(${g.role})</span></h2>
 ${g.kind === 'org' ? html`<p class="actions"><a href="${orgPath(g.namespace)}">Members of ${g.namespace}</a></p>` : ''}
-${namespaceLinks(s, me, g.namespace)}
+${links[i]}
 ${g.usage}
 ${g.apps.length ? html`<ul class="my-apps">${g.apps.map((a) => myApp(a))}</ul>` : html`<p class="empty">No apps in ${g.namespace} yet. Push one with <code>appshelf push</code>, oras or skopeo, or create it below.</p>`}
 </section>`,
@@ -117,16 +119,16 @@ ${
 }
 
 /** The namespace's own pages its owners see: webhooks, and the immutability and retention rules. */
-function namespaceLinks(
+async function namespaceLinks(
   s: WebServices,
   me: WebContext['principal'],
   namespace: string,
-): SafeHtml | '' {
+): Promise<SafeHtml | ''> {
   const links = [
-    ...(s.deps.webhooks?.mayManage(me, namespace)
+    ...((await s.deps.webhooks?.mayManage(me, namespace))
       ? [html`<a href="${namespaceWebhooksPath(namespace)}">Webhooks of ${namespace}</a>`]
       : []),
-    ...(s.deps.rules?.mayGovern(me, namespace)
+    ...((await s.deps.rules?.mayGovern(me, namespace))
       ? [html`<a href="${namespaceRulesPath(namespace)}">Rules of ${namespace}</a>`]
       : []),
   ];
@@ -141,7 +143,7 @@ async function usageOf(
   namespace: string,
 ): Promise<SafeHtml | ''> {
   const quotas = s.deps.quotas;
-  if (!quotas || !s.deps.permissions.namespace(me, namespace, 'view-usage')) return '';
+  if (!quotas || !(await s.deps.permissions.namespace(me, namespace, 'view-usage'))) return '';
   const u = await quotas.usage(namespace);
   const limit = u.limitBytes
     ? html` of <span data-limit>${formatBytes(u.limitBytes)}</span>`

@@ -76,7 +76,7 @@ ${createOrgForm(ctx, shown.typed ?? {})}
     const me = signedIn(ctx);
     const org = await orgs.get(String(req.params.org));
     const members = await orgs.members(me, org.name);
-    const manages = orgs.mayManage(me, org.name);
+    const manages = await orgs.mayManage(me, org.name);
     const title = org.displayName || org.name;
     const body = html`<div class="wrap my-org">
 <p class="crumbs"><a href="/my">My store</a> › <a href="/my/orgs">Organisations</a> › <code>${org.name}</code></p>
@@ -92,7 +92,7 @@ ${visibilityForm(
 )}
 </section>
 ${manages ? invitationsBox(ctx, org.name, await orgs.pending(me, org.name), shown.typed ?? {}) : ''}
-${orgs.mayEditProfile(me, org.name) ? orgProfileBox(ctx, org, shown.profile) : ''}
+${(await orgs.mayEditProfile(me, org.name)) ? orgProfileBox(ctx, org, shown.profile) : ''}
 </div>`;
     res
       .status(shown.status ?? 200)

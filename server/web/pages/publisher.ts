@@ -43,7 +43,7 @@ ${website ? html`<p><a href="${website}" rel="nofollow noopener ugc">${website.r
 ${cardList(page.apps, 'No apps published yet.')}
 </section>
 ${user ? userOrgsSection(await s.orgs.shownBy(user.name)) : ''}
-${page.kind === 'org' ? orgMembersSection(ctx, profile.name, await s.orgs.publicMembers(profile.name), s.deps.permissions.namespace(ctx.principal, profile.name, 'read')) : ''}
+${page.kind === 'org' ? orgMembersSection(ctx, profile.name, await s.orgs.publicMembers(profile.name), await s.deps.permissions.namespace(ctx.principal, profile.name, 'read')) : ''}
 </div>`;
     res.send(
       renderPage(ctx, {

@@ -54,7 +54,7 @@ export function namespaceRulesRoutes(router: Router, s: WebServices): void {
   ): Promise<{ namespace: string; caller: RulesCaller }> => {
     const principal = signedIn(res.locals.web);
     const namespace = await rules.existing(String(req.params.ns));
-    if (!rules.mayGovern(principal, namespace))
+    if (!(await rules.mayGovern(principal, namespace)))
       throw new StoreError('forbidden', `Only an owner of ${namespace} sets its rules.`);
     return { namespace, caller: { principal, address: addressOf(req) } };
   };

@@ -34,14 +34,14 @@ export async function hooksOf(
   scope: HookScope,
 ): Promise<HookWithDeliveries[] | undefined> {
   const hooks = s.deps.webhooks;
-  if (!hooks || !hooks.mayManage(ctx.principal, scope.namespace)) return undefined;
-  const listed = [];
+  if (!hooks || !(await hooks.mayManage(ctx.principal, scope.namespace))) return undefined;
+  const list = [];
   for (const hook of await hooks.list(ctx.principal, scope))
-    listed.push({
+    list.push({
       hook,
       deliveries: await hooks.deliveries(ctx.principal, scope, hook.id, SHOWN_DELIVERIES),
     });
-  return listed;
+  return list;
 }
 
 /** The add form's fields as the API's body (validated by the service's caller with NewWebhook). */
