@@ -38,4 +38,9 @@ export type RegistryEvent =
       address?: string | undefined;
     };
 
-export type EventListener = (event: RegistryEvent) => void;
+/**
+ * A listener may answer a promise (the store's index on PostgreSQL writes asynchronously): a
+ * push or a removal answers its client only once those have settled, so what the client then
+ * asks the store API finds the change (on SQLite the writes are done when the listener returns).
+ */
+export type EventListener = (event: RegistryEvent) => void | Promise<unknown>;

@@ -105,14 +105,21 @@ export function createRegistry(options: RegistryOptions): Registry {
     ? new MultipartUploadSessions(meta, blobs, options.driver, multipart, options.maxOpenUploads)
     : new UploadSessions(options.stagingDir, meta, blobs, options.maxOpenUploads);
   const listeners = new Set<EventListener>();
-  const emit = (event: RegistryEvent): void => {
+  const failed = (err: unknown, event: RegistryEvent): void =>
+    log.error({ err, event: event.type }, 'event listener failed');
+  /** Tells every listener; a promise when one answered one (it settles once they all have). */
+  const emit = (event: RegistryEvent): Promise<void> | undefined => {
+    let pending: Promise<unknown>[] | undefined;
     for (const listener of listeners) {
       try {
-        listener(event);
+        const answer = listener(event);
+        if (answer instanceof Promise)
+          (pending ??= []).push(answer.catch((err: unknown) => failed(err, event)));
       } catch (err) {
-        log.error({ err, event: event.type }, 'event listener failed');
+        failed(err, event);
       }
     }
+    return pending && Promise.all(pending).then(() => undefined);
   };
   const pullThrough = options.proxies?.length
     ? new PullThrough({

@@ -27,13 +27,19 @@ import { createRegistryAccess } from './auth/registry-access.js';
 import { tokenEndpoint } from './auth/token-endpoint.js';
 import { tokenKeyRepository } from './auth/token-keys.js';
 import { TokenService } from './auth/token-service.js';
-import { startCheckpointer } from './db/checkpointer.js';
+import { NO_CHECKPOINTER, startCheckpointer } from './db/checkpointer.js';
 import { databaseUsage } from './db/database-usage.js';
 import { AppScreenshots } from './store/app-screenshots.js';
 import { screenshotRepository } from './store/screenshot-repository.js';
 import { runDataMigrations } from './db/data-migrations.js';
 import { type Db } from './db/open-database.js';
-import { openStoreDatabase } from './db/store-database.js';
+import { ConfigError } from './config.js';
+import { notificationsOf } from './db/notifications.js';
+import {
+  openStoreDatabase,
+  type SqliteStoreDatabase,
+  type StoreDatabase,
+} from './db/store-database.js';
 import { apiErrorHandler, notFound } from './http/api-errors.js';
 import { authenticate } from './http/authenticate.js';
 import { refuseForgedCookieRequests } from './http/cookie-forgery.js';
@@ -44,7 +50,7 @@ import { familyOfPath } from './metrics/http-metrics.js';
 import { Metrics } from './metrics/metrics.js';
 import { createAccounts } from './accounts/index.js';
 import { auditRegistryChanges } from './accounts/registry-audit.js';
-import { accessDirectory, sqlAccessDirectory } from './auth/access-directory.js';
+import { accessDirectory } from './auth/access-directory.js';
 import { adminRoutes } from './routes/admin.js';
 import { auditRoutes } from './routes/audit.js';
 import { appRetentionRoutes, governanceRoutes } from './routes/governance.js';
@@ -90,10 +96,14 @@ export interface AppInstance {
   /** The node:http request handler: /v2 straight to the registry, the rest through express. */
   handler: (req: IncomingMessage, res: ServerResponse) => void;
   registry: Registry;
-  /** The store's database (tests insert rows through it). */
-  db: Db;
-  /** The same, as the engine's own connection (tests count rows with plain SQL). */
-  sqlite: Database.Database;
+  /** The store's database, on either engine (tests read and write rows through it). */
+  store: StoreDatabase;
+  /**
+   * On SQLite, the same as drizzle and as the engine's own connection (tests that count rows
+   * with SQLite's SQL); reading either on PostgreSQL throws, naming the engine.
+   */
+  readonly db: Db;
+  readonly sqlite: Database.Database;
   /** The handler of the separate metrics listener, when `metrics.listen` asks for one (main.ts). */
   metricsHandler?: (req: IncomingMessage, res: ServerResponse) => void;
   log: Logger;
@@ -132,9 +142,12 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const log = options.log ?? createLogger(config.log.level);
   const clock = options.clock ?? Date.now;
   const data = resolve(config.data);
-  const store = openStoreDatabase(config.database, data);
-  const { sqlite, db } = store;
-  const checkpointer = startCheckpointer(sqlite, log.child({ module: 'db' }));
+  const store = await openStoreDatabase(config.database, data);
+  // SQLite's own parts: the WAL checkpointer, and the rows the mirror reads (not ported yet).
+  const sqlite = store.dialect === 'sqlite' ? store : undefined;
+  const checkpointer = sqlite
+    ? startCheckpointer(sqlite.sqlite, log.child({ module: 'db' }))
+    : NO_CHECKPOINTER;
   // Its sources are read at scrape time only, by which time everything below exists.
   const metrics: Metrics | undefined = config.metrics.enabled
     ? new Metrics(
@@ -161,9 +174,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     log,
     print,
   });
+  const directory = accessDirectory(store);
   const permissions = new Permissions(
     { anonymousPull: config.registry.anonymousPull, proxies: config.registry.proxies },
-    accessDirectory(store),
+    directory,
     clock,
   );
   const tokens = await TokenService.open(
@@ -229,8 +243,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   indexer.attach();
   const immutability = new Immutability({
     repository: immutabilityRepository(store),
-    // The registry's guards decide synchronously: SQLite's directory (see immutability.ts).
-    directory: sqlAccessDirectory(sqlite),
+    directory,
     permissions,
     audit: accounts.audit,
     clock,
@@ -295,6 +308,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       self: () => ownHosts.addresses(),
     }),
   );
+  // The mirror's rows are SQLite's until its port (docs/decisions/0003, Progress).
+  if (!sqlite)
+    throw new ConfigError('database.url: the store mirror does not run on PostgreSQL yet');
+  const { db } = sqlite;
   const mirror = new MirrorService({
     upstreams: config.mirror.upstreams,
     db,
@@ -462,7 +479,6 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     }),
   );
   const web = webRoutes({
-    db,
     store,
     screenshots,
     repos: appRepos,
@@ -509,8 +525,13 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     handler,
     ...(metrics && !metricsHere ? { metricsHandler: metricsOnly(metrics) } : {}),
     registry,
-    db,
-    sqlite,
+    store,
+    get db() {
+      return sqliteOnly(store).db;
+    },
+    get sqlite() {
+      return sqliteOnly(store).sqlite;
+    },
     log,
     config,
     listeningOn(address) {
@@ -528,9 +549,16 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       await stats.close();
       await search.close();
       await checkpointer.stop();
-      sqlite.close();
+      await notificationsOf(store).close();
+      await store.close();
     },
   };
+}
+
+function sqliteOnly(store: StoreDatabase): SqliteStoreDatabase {
+  if (store.dialect !== 'sqlite')
+    throw new Error(`the store's database is ${store.dialect}: SQLite's connection is not there`);
+  return store;
 }
 
 /** The separate metrics listener: /metrics and nothing else. */

@@ -17,7 +17,8 @@ export interface RegistryContext {
   access: RegistryAccess;
   guard: ManifestGuard;
   removalGuard: RemovalGuard;
-  emit(event: RegistryEvent): void;
+  /** A promise when a listener is still writing (events.ts). */
+  emit(event: RegistryEvent): Promise<void> | undefined;
   log: Logger;
   observer: RegistryObserver;
   maxManifestBytes: number;

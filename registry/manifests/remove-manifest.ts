@@ -21,7 +21,8 @@ export interface Removal {
 interface RemovalContext {
   meta: RegistryMetadata;
   removalGuard: RemovalGuard;
-  emit(event: RegistryEvent): void;
+  /** A promise when a listener is still writing (events.ts). */
+  emit(event: RegistryEvent): Promise<void> | undefined;
 }
 
 /** Removes `tag` (not the manifest); returns the digest it pointed at. MANIFEST_UNKNOWN if none. */
@@ -35,7 +36,7 @@ export async function removeTag(
   await ctx.removalGuard({ ...removal, tags: [{ tag, digest: current }] });
   const digest = await ctx.meta.deleteTag(repository, tag);
   if (!digest) throw new OciError('MANIFEST_UNKNOWN', undefined, { reference: tag });
-  ctx.emit({ type: 'tag.deleted', repository, digest, tag, actor, address });
+  await ctx.emit({ type: 'tag.deleted', repository, digest, tag, actor, address });
   return digest;
 }
 
@@ -50,5 +51,5 @@ export async function removeManifest(
     await ctx.removalGuard({ ...removal, tags: tagged.map((tag) => ({ tag, digest })) });
   const { deleted, tags } = await ctx.meta.deleteManifest(repository, digest);
   if (!deleted) throw new OciError('MANIFEST_UNKNOWN', undefined, { reference: digest });
-  ctx.emit({ type: 'manifest.deleted', repository, digest, tags, actor, address });
+  await ctx.emit({ type: 'manifest.deleted', repository, digest, tags, actor, address });
 }

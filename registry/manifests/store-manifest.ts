@@ -62,7 +62,7 @@ export async function storeManifest(
     throw new OciError('MANIFEST_BLOB_UNKNOWN', undefined, { missing: missing.slice(0, 10) });
   }
   ctx.log.info({ repo: repository, digest: manifest.digest, tag, actor }, 'manifest pushed');
-  ctx.emit({
+  await ctx.emit({
     type: 'manifest.pushed',
     repository,
     digest: manifest.digest,

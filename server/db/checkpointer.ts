@@ -39,6 +39,9 @@ export interface Checkpointer {
   readonly running: boolean;
 }
 
+/** PostgreSQL checkpoints on its own: nothing to run. */
+export const NO_CHECKPOINTER: Checkpointer = { stop: () => Promise.resolve(), running: false };
+
 /** Starts checkpointing `sqlite`'s database (a file in WAL mode) off the main thread. */
 export function startCheckpointer(sqlite: Database.Database, log?: Logger): Checkpointer {
   sqlite.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);

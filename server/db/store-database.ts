@@ -112,19 +112,20 @@ export async function openPgStore(url: string, options: PgOptions = {}): Promise
 }
 
 /**
- * The store's database as `database` in the config asks for it. Only SQLite in <data> can serve
- * the store yet: a PostgreSQL URL is refused, never quietly replaced by SQLite (several processes
- * would each write a database of their own). The message leaves the URL out: it holds a password.
+ * The store's database as `database` in the config asks for it: PostgreSQL at `database.url`
+ * (migrated, several processes may share it), else SQLite in <data>. A PostgreSQL server that
+ * cannot be reached or refuses the login stops the start with its reason; the URL is left out
+ * of the message, as it holds a password.
  */
-export function openStoreDatabase(
+export async function openStoreDatabase(
   database: Config['database'],
   dataDir: string,
-): SqliteStoreDatabase {
-  if (database.url !== undefined)
-    throw new ConfigError(
-      'database.url: PostgreSQL is not supported by this build yet: the data-access layer is ' +
-        'SQLite-only (the PostgreSQL schema and migrations exist, the queries on them do not). ' +
-        'Remove database.url (or APPSHELF_DATABASE_URL) to keep the data in SQLite under <data>.',
-    );
-  return openSqliteStore(dataDir);
+): Promise<StoreDatabase> {
+  if (database.url === undefined) return openSqliteStore(dataDir);
+  try {
+    return await openPgStore(database.url);
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new ConfigError(`database.url: PostgreSQL is not usable: ${reason}`, { cause: err });
+  }
 }

@@ -12,7 +12,7 @@
  */
 import { OciError, type ManifestGuard, type Registry } from '../../registry/index.js';
 import type { AuditLog } from '../accounts/audit-log.js';
-import type { SyncAccessDirectory } from '../auth/access-directory.js';
+import type { AccessDirectory } from '../auth/access-directory.js';
 import type { Permissions } from '../auth/permissions.js';
 import { StoreError } from '../errors.js';
 import { appRefOf } from '../store/version-index.js';
@@ -40,7 +40,7 @@ export class Immutability {
     private readonly deps: {
       repository: ImmutabilityRepository;
       /** The actor of a tag change, read synchronously: the registry's guards are synchronous. */
-      directory: Pick<SyncAccessDirectory, 'userNamed'>;
+      directory: Pick<AccessDirectory, 'userNamed'>;
       permissions: Permissions;
       audit: AuditLog;
       clock: () => number;
@@ -111,18 +111,15 @@ export class Immutability {
           'an owner of the namespace may republish it explicitly with ?force=true',
         { rule },
       );
-    const user = this.deps.directory.userNamed(change.actor);
+    // `check` is already a promise on the push path: the directory may answer one too.
+    const user = await this.deps.directory.userNamed(change.actor);
     const owner =
       user &&
-      this.deps.permissions.namespace(
+      (await this.deps.permissions.namespace(
         { kind: 'user', userId: user.id, name: user.name, role: user.role },
         namespace,
         'govern',
-      );
-    // The registry's guards are synchronous and the rules live in SQLite (this module is not
-    // ported yet, docs/decisions/0003): over SQLite's directory the answer is a value.
-    if (owner instanceof Promise)
-      throw new Error('immutability decides synchronously, over the SQLite access directory');
+      ));
     if (!owner)
       throw new OciError(
         'DENIED',

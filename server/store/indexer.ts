@@ -51,7 +51,7 @@ export class StoreIndexer {
     this.pending.set(`${repository}@${manifest.digest}`, { content: found, at: now });
   };
 
-  readonly onEvent = (event: RegistryEvent): void => {
+  readonly onEvent = (event: RegistryEvent): Promise<unknown> | undefined => {
     const app = appRefOf(event.repository);
     if (!app) return;
     const { versions, log } = this.deps;
@@ -62,17 +62,16 @@ export class StoreIndexer {
         this.pending.delete(key);
         if (!entry || event.tag === null) return;
         const { tag } = event;
-        this.settle(event, versions.upsert(app, tag, event.digest, entry.content), () => {
+        return this.settle(event, versions.upsert(app, tag, event.digest, entry.content), () => {
           log.info(
             { repo: event.repository, version: tag, kind: entry.content.kind },
             'version indexed',
           );
           this.announce(app, tag, event.digest, entry.content.kind, event.actor);
         });
-        return;
       }
       case 'tag.deleted':
-        this.settle(
+        return this.settle(
           event,
           versions.remove(app, event.tag, event.digest, event.actor),
           (removed) => {
@@ -80,23 +79,28 @@ export class StoreIndexer {
               log.info({ repo: event.repository, version: event.tag }, 'version removed');
           },
         );
-        return;
       case 'manifest.deleted':
-        for (const tag of event.tags)
-          this.settle(event, versions.remove(app, tag, event.digest, event.actor), () => {});
-        return;
+        return Promise.all(
+          event.tags.map((tag) =>
+            this.settle(event, versions.remove(app, tag, event.digest, event.actor), () => {}),
+          ),
+        );
       case 'manifest.pulled':
         return;
     }
   };
 
   /**
-   * The registry's listeners are synchronous: the index's write is a promise (settled at once on
-   * SQLite, whose rows are written before the push's response); a failure is logged as the
-   * registry logs a listener's.
+   * The index's write, which the registry awaits before it answers the push or removal (on
+   * SQLite the rows are written when this returns); a failure is logged as the registry logs a
+   * listener's, and does not fail the push (its manifest is stored: a reindex mends the rows).
    */
-  private settle<T>(event: RegistryEvent, write: Promise<T>, then: (value: T) => void): void {
-    write
+  private settle<T>(
+    event: RegistryEvent,
+    write: Promise<T>,
+    then: (value: T) => void,
+  ): Promise<void> {
+    return write
       .then(then)
       .catch((err: unknown) =>
         this.deps.log.error(

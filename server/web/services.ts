@@ -14,7 +14,6 @@ import { Organisations } from '../accounts/organisations.js';
 import type { AccessKeys } from '../auth/access-keys.js';
 import type { Permissions } from '../auth/permissions.js';
 import type { Principal } from '../auth/principal.js';
-import type { Db } from '../db/open-database.js';
 import type { AppRepositories } from '../store/app-repository.js';
 import type { SearchService } from '../search/search-service.js';
 import { AppAccess } from '../store/app-access.js';
@@ -43,7 +42,6 @@ export interface DraftPublisher {
 }
 
 export interface WebDeps {
-  db: Db;
   /** The store's app rows (app-repository.ts). */
   repos: AppRepositories;
   registry: Registry;

@@ -184,17 +184,20 @@ describe('config: config.yml and APPSHELF_* overrides', () => {
         .and.includes('postgres://');
     });
 
-  it('a database.url stops `npm start` with exit code 2: PostgreSQL is not in this build yet', function () {
+  it('a database.url whose server cannot be reached stops `npm start` with exit code 2, the password left out', function () {
     this.timeout(30_000);
     const file = join(dir, 'config.yml');
-    writeFileSync(file, 'database:\n  url: postgres://appshelf:hunter2@127.0.0.1:5432/appshelf\n');
+    // Port 1 on loopback: nothing listens there, so the connection is refused at once.
+    writeFileSync(file, 'database:\n  url: postgres://appshelf:hunter2@127.0.0.1:1/appshelf\n');
     const data = join(dir, 'data');
     const run = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'server/main.ts')], {
       env: { ...process.env, APPSHELF_CONFIG: file, APPSHELF_DATA: data },
       encoding: 'utf8',
     });
     expect(run.status).to.equal(2);
-    expect(run.stderr).to.include('database.url: PostgreSQL is not supported by this build yet');
+    expect(run.stderr)
+      .to.include('database.url: PostgreSQL is not usable')
+      .and.include('ECONNREFUSED');
     expect(run.stderr).to.not.include('hunter2');
     // Refused, not replaced: no SQLite database was made instead.
     expect(existsSync(join(data, 'appshelf.db'))).to.equal(false);

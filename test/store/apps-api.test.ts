@@ -4,9 +4,9 @@
  * pulls, logos, the publisher page, and deletion down to the registry's tags and manifests.
  */
 import { expect } from 'chai';
-import { notLike } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import { BundleAnnotations, BundleTypes } from '../../schemas/bundle.js';
-import { appVisitors } from '../../server/db/store-schema.js';
+import { sqlRun } from '../helpers/store-sql.js';
 import { api, loginWithPhone, type ApiError } from '../helpers/accounts.js';
 import { ADMIN_KEY, startTestServer, type TestServer } from '../helpers/server.js';
 import { sha256, TestRegistryClient } from '../helpers/registry-client.js';
@@ -417,7 +417,10 @@ describe('store: apps API', function () {
       ]).to.deep.equal([true, false]);
       // The next day (yesterday's visitor rows): the same visitor counts again, and the day after.
       for (const day of ['2000-01-01', '2000-01-02']) {
-        srv.app.db.update(appVisitors).set({ day }).where(notLike(appVisitors.day, '2000-%')).run();
+        await sqlRun(
+          srv.app.store,
+          sql`UPDATE app_visitors SET day = ${day} WHERE day NOT LIKE '2000-%'`,
+        );
         expect(await visit({ bearer: ADMIN_KEY, ua: 'a' })).to.equal(true);
       }
       const app = await api<AppBody>(srv, 'GET', path(), { bearer: alice });
