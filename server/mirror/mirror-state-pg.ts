@@ -66,14 +66,26 @@ export class PgMirrorStateRepository implements MirrorStateRepository {
     }
     return {
       finish: async (finishedAt: number, error: string | null) => {
-        try {
-          // Through the pool: the held connection may be the thing that broke.
-          await this.db
+        const end = (db: PgDb) =>
+          db
             .update(mirrorUpstreams)
             .set({ state: 'idle', finishedAt, error })
             .where(eq(mirrorUpstreams.name, upstream));
-        } finally {
+        try {
+          await end(held.db);
           await held.unlock();
+          return;
+        } catch {
+          await held.unlock();
+        }
+        // The held connection broke, and the lock with it: the row is written only if nobody
+        // took the upstream meanwhile (another process's run must not show as ended).
+        const again = await this.lock(upstream);
+        if (!again) return;
+        try {
+          await end(again.db);
+        } finally {
+          await again.unlock();
         }
       },
     };
