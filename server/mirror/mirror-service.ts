@@ -89,23 +89,22 @@ export class MirrorService {
    * in `running` from the first moment, so a second call here is refused while the claim waits.
    */
   private async begin(upstream: MirrorUpstream): Promise<boolean> {
-    const { state, log } = this.deps;
+    const { state } = this.deps;
     const entry: Running = { done: Promise.resolve(), progress: null };
     this.running.set(upstream.name, entry);
-    let claim: MirrorRun | undefined;
-    try {
-      claim = await state.claim(upstream.name);
-    } catch (err) {
-      this.ended(upstream, false);
-      throw err;
-    }
-    if (!claim) {
-      this.ended(upstream, false);
-      return false;
-    }
+    const claimed = state.claim(upstream.name);
+    // `stop` waits for `done`: it covers the claim too, so no run starts after a stop returned.
+    entry.done = claimed.then(
+      (held) => (held ? this.execute(upstream, entry, held) : this.ended(upstream, false)),
+      () => this.ended(upstream, false),
+    );
+    return (await claimed) !== undefined;
+  }
+
+  private async execute(upstream: MirrorUpstream, entry: Running, held: MirrorRun): Promise<void> {
+    const { log } = this.deps;
     log.info({ upstream: upstream.name }, 'mirror run started');
-    const held = claim;
-    entry.done = runMirror(this.deps, upstream, this.stopping.signal, (p) => (entry.progress = p))
+    await runMirror(this.deps, upstream, this.stopping.signal, (p) => (entry.progress = p))
       .catch(
         (err: unknown) => `the run failed: ${err instanceof Error ? err.message : String(err)}`,
       )
@@ -116,7 +115,6 @@ export class MirrorService {
       })
       .catch((err: unknown) => log.error({ upstream: upstream.name, err }, 'mirror run not closed'))
       .finally(() => this.ended(upstream, true));
-    return true;
   }
 
   /**
