@@ -314,10 +314,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const { db } = sqlite;
   const mirror = new MirrorService({
     upstreams: config.mirror.upstreams,
-    db,
+    store,
     registry,
-    apps: new MirroredApps({ db, registry, versions, namespaces: accounts.namespaces, clock }),
-    state: new MirrorState(db, new AppAccess(appRepos, permissions), clock),
+    apps: new MirroredApps({ store, registry, versions, namespaces: accounts.namespaces, clock }),
+    state: new MirrorState(store, new AppAccess(appRepos, permissions), clock),
     audit: accounts.audit,
     log: log.child({ module: 'mirror' }),
     clock,
@@ -337,7 +337,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     }),
   ]);
   await sync.resume();
-  mirror.start();
+  await mirror.start();
   retentionSchedule.start();
 
   const app = express();

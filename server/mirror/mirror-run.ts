@@ -11,19 +11,20 @@ import type { Digest } from '../../schemas/oci.js';
 import { isDigest, RegistryClient, type RetryPolicy } from '../../registry/client/index.js';
 import type { Registry } from '../../registry/index.js';
 import type { AuditLog } from '../accounts/audit-log.js';
-import type { Db } from '../db/open-database.js';
+import type { StoreDatabase } from '../db/store-database.js';
 import { LocalRegistry } from '../store/sync/local-target.js';
 import { repositoryOf, type AppRef } from '../store/version-index.js';
 import { versionWanted } from './app-filter.js';
 import { copyVersion } from './copy-version.js';
 import { syncListing } from './listing-sync.js';
+import { mirroredAppRepository } from './mirrored-app-repository.js';
 import { MirroredApps } from './mirrored-apps.js';
 import type { MirrorState } from './mirror-state.js';
 import { TrackedSource } from './tracked-source.js';
 import { UpstreamApi } from './upstream-api.js';
 
 export interface RunDeps {
-  db: Db;
+  store: StoreDatabase;
   registry: Registry;
   apps: MirroredApps;
   state: MirrorState;
@@ -70,6 +71,7 @@ export async function runMirror(
   } catch (err) {
     return `upstream ${upstream.name}: ${messageOf(err)}`;
   }
+  const listings = mirroredAppRepository(deps.store);
   const local = new LocalRegistry(deps.registry, actor, deps.maxManifestBytes, upstream.name);
   let total = 0;
   let firstError: string | null = null;
@@ -120,8 +122,8 @@ export async function runMirror(
         deps.log.info({ upstream: upstream.name, app: name, removed }, 'pruned versions');
       row = await deps.apps.ensure(upstream, into);
       const logo = listing.logo ? await api.logo(ref, signal) : undefined;
-      await syncListing(deps, row, listing, logo, actor);
-      deps.state.app(upstream.name, name, appBytes, null);
+      await syncListing({ ...deps, listings }, row, listing, logo, actor);
+      await deps.state.app(upstream.name, name, appBytes, null);
     } catch (err) {
       const where = at === null ? name : `${name} ${at}`;
       const failedBlob = at === null ? undefined : source.digestOf(err);
@@ -131,13 +133,15 @@ export async function runMirror(
         { upstream: upstream.name, app: name, version: at, blob: failedBlob, err },
         'mirror app failed',
       );
-      deps.state.app(upstream.name, name, appBytes, error);
+      await deps.state
+        .app(upstream.name, name, appBytes, error)
+        .catch((e: unknown) => deps.log.warn({ err: e }, 'mirror app state not written'));
       firstError ??= error;
     }
     total += appBytes;
   }
-  if (!signal.aborted) deps.state.forget(upstream.name, followed);
-  deps.audit.record({
+  if (!signal.aborted) await deps.state.forget(upstream.name, followed);
+  await deps.audit.record({
     actor,
     action: 'mirror.run',
     target: upstream.name,

@@ -3,74 +3,56 @@
  * is running, when its last run started and ended and why it failed, and per app what the last
  * run copied. A run a stop or crash cut short is closed on the next start, with that as its error.
  */
-import { and, eq, inArray } from 'drizzle-orm';
 import type {
   MirrorAppStatus,
   MirrorUpstream,
   MirrorUpstreamStatus,
 } from '../../schemas/mirror.js';
-import type { Db } from '../db/open-database.js';
-import { apps, mirrorApps, mirrorUpstreams } from '../db/store-schema.js';
+import type { StoreDatabase } from '../db/store-database.js';
 import type { AppAccess } from '../store/app-access.js';
 import { appRefOf } from '../store/version-index.js';
+import { mirrorStateRepository, type MirrorStateRepository } from './mirror-state-repository.js';
 
 const INTERRUPTED =
   'the run was interrupted (the store stopped); the next run goes on from what is held';
 
+/** A run this process holds: `finish` records how it ended and lets go of it. */
+export interface MirrorRun {
+  finish(error: string | null): Promise<void>;
+}
+
 export class MirrorState {
+  private readonly repository: MirrorStateRepository;
+
   constructor(
-    private readonly db: Db,
+    store: StoreDatabase,
     private readonly access: AppAccess,
     private readonly clock: () => number,
-  ) {}
-
-  /** On start: runs left `running` by a stop or crash are closed as interrupted. */
-  closeInterrupted(): void {
-    this.db
-      .update(mirrorUpstreams)
-      .set({ state: 'idle', finishedAt: this.clock(), error: INTERRUPTED })
-      .where(eq(mirrorUpstreams.state, 'running'))
-      .run();
+  ) {
+    this.repository = mirrorStateRepository(store);
   }
 
-  started(name: string): void {
-    const row = {
-      state: 'running' as const,
-      startedAt: this.clock(),
-      finishedAt: null,
-      error: null,
-    };
-    this.db
-      .insert(mirrorUpstreams)
-      .values({ name, ...row })
-      .onConflictDoUpdate({ target: mirrorUpstreams.name, set: row })
-      .run();
+  /**
+   * On start: runs left `running` by a stop or crash are closed as interrupted; on a shared
+   * PostgreSQL database only those no live process holds. The upstreams closed.
+   */
+  closeInterrupted(): Promise<string[]> {
+    return this.repository.closeInterrupted(this.clock(), INTERRUPTED);
   }
 
-  finished(name: string, error: string | null): void {
-    this.db
-      .update(mirrorUpstreams)
-      .set({ state: 'idle', finishedAt: this.clock(), error })
-      .where(eq(mirrorUpstreams.name, name))
-      .run();
+  /** The upstream's run, marked running; undefined while another process runs it. */
+  async claim(name: string): Promise<MirrorRun | undefined> {
+    const claim = await this.repository.claim(name, this.clock());
+    return claim && { finish: (error) => claim.finish(this.clock(), error) };
   }
 
   /** What the run did for one app (local `namespace/name`). */
-  app(upstream: string, app: string, bytes: number, error: string | null): void {
-    const row = { bytes, error, updatedAt: this.clock() };
-    this.db
-      .insert(mirrorApps)
-      .values({ upstream, app, ...row })
-      .onConflictDoUpdate({ target: [mirrorApps.upstream, mirrorApps.app], set: row })
-      .run();
+  app(upstream: string, app: string, bytes: number, error: string | null): Promise<void> {
+    return this.repository.recordApp(upstream, app, bytes, error, this.clock());
   }
 
   async status(upstream: MirrorUpstream): Promise<MirrorUpstreamStatus> {
-    const run = this.db
-      .select()
-      .from(mirrorUpstreams)
-      .where(eq(mirrorUpstreams.name, upstream.name))
-      .get();
+    const run = await this.repository.upstream(upstream.name);
     const iso = (ms: number | null): string | null =>
       ms === null ? null : new Date(ms).toISOString();
     return {
@@ -86,15 +68,8 @@ export class MirrorState {
   }
 
   private async apps(upstream: string): Promise<MirrorAppStatus[]> {
-    const runs = new Map(
-      this.db
-        .select()
-        .from(mirrorApps)
-        .where(eq(mirrorApps.upstream, upstream))
-        .all()
-        .map((r) => [r.app, r] as const),
-    );
-    const rows = this.db.select().from(apps).where(eq(apps.mirrorUpstream, upstream)).all();
+    const runs = new Map((await this.repository.appRuns(upstream)).map((r) => [r.app, r] as const));
+    const rows = await this.repository.appsOf(upstream);
     const names = new Set([...rows.map((a) => `${a.namespace}/${a.name}`), ...runs.keys()]);
     return Promise.all(
       [...names].sort().map(async (app): Promise<MirrorAppStatus> => {
@@ -112,18 +87,7 @@ export class MirrorState {
   }
 
   /** Forgets per-app rows of apps no longer held nor followed (an app deleted here, say). */
-  forget(upstream: string, keep: readonly string[]): void {
-    const stale = this.db
-      .select({ app: mirrorApps.app })
-      .from(mirrorApps)
-      .where(eq(mirrorApps.upstream, upstream))
-      .all()
-      .map((r) => r.app)
-      .filter((a) => !keep.includes(a));
-    if (stale.length > 0)
-      this.db
-        .delete(mirrorApps)
-        .where(and(eq(mirrorApps.upstream, upstream), inArray(mirrorApps.app, stale)))
-        .run();
+  forget(upstream: string, keep: readonly string[]): Promise<void> {
+    return this.repository.forget(upstream, keep);
   }
 }

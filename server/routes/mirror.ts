@@ -25,7 +25,7 @@ export function mirrorRoutes(deps: {
 
   router.post('/:name/run', async (req, res) => {
     const actor = await admin(res.locals.principal);
-    deps.mirror.run(req.params.name);
+    await deps.mirror.run(req.params.name);
     await deps.audit.record({
       actor: actor.name,
       action: 'mirror.run.requested',
