@@ -33,7 +33,6 @@ import { AppScreenshots } from './store/app-screenshots.js';
 import { screenshotRepository } from './store/screenshot-repository.js';
 import { runDataMigrations } from './db/data-migrations.js';
 import { type Db } from './db/open-database.js';
-import { ConfigError } from './config.js';
 import { notificationsOf } from './db/notifications.js';
 import {
   openStoreDatabase,
@@ -143,7 +142,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const clock = options.clock ?? Date.now;
   const data = resolve(config.data);
   const store = await openStoreDatabase(config.database, data);
-  // SQLite's own parts: the WAL checkpointer, and the rows the mirror reads (not ported yet).
+  // SQLite's own part: the WAL checkpointer (PostgreSQL checkpoints by itself).
   const sqlite = store.dialect === 'sqlite' ? store : undefined;
   const checkpointer = sqlite
     ? startCheckpointer(sqlite.sqlite, log.child({ module: 'db' }))
@@ -308,10 +307,6 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       self: () => ownHosts.addresses(),
     }),
   );
-  // The mirror's rows are SQLite's until its port (docs/decisions/0003, Progress).
-  if (!sqlite)
-    throw new ConfigError('database.url: the store mirror does not run on PostgreSQL yet');
-  const { db } = sqlite;
   const mirror = new MirrorService({
     upstreams: config.mirror.upstreams,
     store,
