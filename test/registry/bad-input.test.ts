@@ -3,6 +3,8 @@
  * request ends in a 500, and nothing is left behind (no blob file, no _tmp file, no staging file of
  * a finished session, no row that GET would find).
  */
+import { sql } from 'drizzle-orm';
+import { sqlRows } from '../helpers/store-sql.js';
 import { expect } from 'chai';
 import { createHash } from 'node:crypto';
 import { request, type IncomingHttpHeaders } from 'node:http';
@@ -149,10 +151,11 @@ describe('registry: bad input is refused cleanly and leaves nothing behind', () 
     // No staging file or row of any session (tests close the sessions they leave open), no _tmp file,
     // and the blob tree holds exactly the blobs stored on purpose.
     expect(await stagingFiles(), 'staging files').to.deep.equal([]);
-    expect(
-      srv.app.sqlite.prepare('select count(*) as n from uploads').get(),
-      'upload rows',
-    ).to.deep.equal({ n: 0 });
+    const [uploads] = await sqlRows<{ n: number }>(
+      srv.app.store,
+      sql`select count(*) as n from uploads`,
+    );
+    expect(Number(uploads!.n), 'upload rows').to.equal(0);
     expect(await storedKeys(srv, '_tmp'), '_tmp files').to.deep.equal([]);
     const expected = [...storedBlobs].map((d) => blobKeyOf(d).slice('blobs/'.length)).sort();
     expect(await storedKeys(srv, 'blobs'), 'blob files').to.deep.equal(expected);

@@ -72,7 +72,7 @@ describe('registry: pull-through cache blob requests pass the outbound guard', f
     expect(body.errors[0]!.message).to.contain('blocked');
     expect(hits, 'no request reached the redirect target').to.equal(0);
     expect(Date.now() - started).to.be.lessThan(5_000);
-    expect(srv.app.registry.meta.blobSize(digest)).to.equal(undefined);
+    expect(await srv.app.registry.meta.blobSize(digest)).to.equal(undefined);
   });
 
   it("follows a blob redirect to the upstream's own host, streams the blob and stores it", async () => {
@@ -82,7 +82,7 @@ describe('registry: pull-through cache blob requests pass the outbound guard', f
     // The pull ends with the last byte; a request meanwhile waits for the store's copy.
     const head = await fetch(`${srv.url}/v2/up/library/home/blobs/${digest}`, { method: 'HEAD' });
     expect(head.status).to.equal(200);
-    expect(srv.app.registry.meta.blobSize(digest)).to.equal(blob.length);
+    expect(await srv.app.registry.meta.blobSize(digest)).to.equal(blob.length);
   });
 
   it('never stores a body whose digest is not the one asked for', async () => {
@@ -91,6 +91,6 @@ describe('registry: pull-through cache blob requests pass the outbound guard', f
       () => -1,
     );
     expect(res).to.not.equal(wrong.length); // the client sees a cut connection, not the body
-    expect(srv.app.registry.meta.blobSize(wrongDigest)).to.equal(undefined);
+    expect(await srv.app.registry.meta.blobSize(wrongDigest)).to.equal(undefined);
   });
 });

@@ -3,6 +3,8 @@
  * cap a POST gets 429 TOOMANYREQUESTS in OCI error JSON, other principals are not affected, and a
  * finished or cancelled session frees its slot. Anonymous callers open none.
  */
+import { sql } from 'drizzle-orm';
+import { sqlRows } from '../helpers/store-sql.js';
 import { expect } from 'chai';
 import { api, loginWithPhone } from '../helpers/accounts.js';
 import {
@@ -78,12 +80,14 @@ describe('registry: open upload sessions per principal', () => {
   });
 
   it('anonymous callers cannot open an upload session, even with anonymous pull on', async () => {
-    const sessions = (): number =>
-      (srv.app.sqlite.prepare('select count(*) as n from uploads').get() as { n: number }).n;
-    const before = sessions();
+    const sessions = async (): Promise<number> =>
+      Number(
+        (await sqlRows<{ n: number }>(srv.app.store, sql`select count(*) as n from uploads`))[0]!.n,
+      );
+    const before = await sessions();
     const anonymous = new TestRegistryClient(srv.url, null);
     const res = await open(anonymous, 'admin/one');
     expect([res.status, await errorCode(res)]).to.deep.equal([401, 'UNAUTHORIZED']);
-    expect(sessions(), 'open sessions').to.equal(before);
+    expect(await sessions(), 'open sessions').to.equal(before);
   });
 });
