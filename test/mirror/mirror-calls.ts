@@ -32,7 +32,8 @@ export async function runMirror(srv: TestServer, name: string): Promise<MirrorIt
     bearer: ADMIN_KEY,
   });
   expect(started.status, started.text).to.equal(202);
-  expect(started.body.state).to.equal('running');
+  // A run that fails at once (a refused redirect, say) may have ended before the answer is read.
+  expect(started.body.state).to.be.oneOf(['running', 'idle']);
   for (;;) {
     const item = await mirrorItem(srv, name);
     if (item.state === 'idle') return item;
