@@ -88,7 +88,11 @@
         var c = job.components[i];
         done += c.bytesDone;
         total += c.bytesTotal;
-        var row = root.querySelector('tr[data-key="' + c.serviceKey + '"]');
+        // The key comes from the template (the publisher's text): compared, never put in a selector.
+        var row = null;
+        var rows = root.querySelectorAll('tr[data-key]');
+        for (var r = 0; r < rows.length; r++)
+          if (rows[r].getAttribute('data-key') === c.serviceKey) row = rows[r];
         if (!row) continue;
         row.querySelector('[data-state]').textContent =
           c.state + (c.error ? ': ' + c.error.message : '');
