@@ -146,6 +146,13 @@ export const Config = z.strictObject({
         .describe(
           'a connection on which the client sends or reads nothing for this long is closed (an upload cut so resumes from the bytes received); a request that keeps moving is never cut, however long it takes',
         ),
+      secretKey: z
+        .string()
+        .min(32, 'server.secretKey must be at least 32 characters (e.g. openssl rand -base64 32)')
+        .optional()
+        .describe(
+          'the one secret every process of a store shares (at least 32 characters): the login-code, CSRF and webhook-secret keys are derived from it; absent: each is a random file in <data>/keys (one process)',
+        ),
     })
     .prefault({}),
   log: z

@@ -85,6 +85,7 @@ import { appRepositories } from './store/app-repository.js';
 import { webRoutes } from './web/index.js';
 import { appWebhookRoutes, namespaceWebhookRoutes } from './routes/webhooks.js';
 import { createWebhooks } from './webhooks/index.js';
+import { serverSecrets } from './keys/server-secrets.js';
 import { AppAccess } from './store/app-access.js';
 import { MirroredApps } from './mirror/mirrored-apps.js';
 import { MirrorService } from './mirror/mirror-service.js';
@@ -165,7 +166,12 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
 
   const keys = new AccessKeys(accessKeyRepository(store), clock);
   const print = options.print ?? ((l: string) => console.error(l));
-  const accounts = createAccounts({ store, keys, config, dataDir: data, log, print, clock });
+  const secrets = serverSecrets(data, config.server.secretKey);
+  if (store.dialect === 'postgres' && config.server.secretKey === undefined)
+    log.warn(
+      'database.url without server.secretKey: this process keeps its own login-code, CSRF and webhook keys in <data>/keys, so other processes of this store will not accept its codes and forms (docs/deployment.md)',
+    );
+  const accounts = createAccounts({ store, keys, config, secrets, log, print, clock });
   await bootstrapAdmin({
     users: accounts.users,
     keys,
@@ -217,10 +223,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     ...(proxyFetch ? { proxyFetch } : {}),
   });
 
-  const webhooks = createWebhooks({
+  const webhooks = await createWebhooks({
     store,
     config,
-    dataDir: data,
+    secrets,
     permissions,
     audit: accounts.audit,
     clock,
@@ -486,7 +492,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     accounts,
     log,
     clock,
-    dataDir: data,
+    secrets,
     publicUrl: config.publicUrl,
     secureCookies,
     sync,

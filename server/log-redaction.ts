@@ -12,7 +12,7 @@ export const CENSOR = '[redacted]';
 
 /** Field names whose value is a credential, wherever they sit. */
 const SECRET_FIELD =
-  /^(authorization|proxy-authorization|cookie|set-cookie|password|passwd|hub_?password|secret|client_?secret|token|access_?token|refresh_?token|id_?token|session_?token|access_?key|api_?key|private_?key|credentials?)$/i;
+  /^(authorization|proxy-authorization|cookie|set-cookie|password|passwd|hub_?password|secret|secret_?key|client_?secret|token|access_?token|refresh_?token|id_?token|session_?token|access_?key|api_?key|private_?key|credentials?)$/i;
 
 /** Secrets only inside a logged body (a login's `code`); at the top, `code` is an error code. */
 const NESTED_SECRET_FIELD = /^(code|key)$/i;

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Config } from '../../schemas/config.js';
 import type { StoreDatabase } from '../db/store-database.js';
-import { secretFile } from '../keys/secret-file.js';
+import type { ServerSecrets } from '../keys/server-secrets.js';
 import type { AccessKeys } from '../auth/access-keys.js';
 import { AuditLog } from './audit-log.js';
 import { auditRepository } from './audit-repository.js';
@@ -37,7 +37,7 @@ export function createAccounts(deps: {
   store: StoreDatabase;
   keys: AccessKeys;
   config: Config;
-  dataDir: string;
+  secrets: ServerSecrets;
   log: Logger;
   /** Where the `log` SMS provider writes the code, as a plain line for a person to read. */
   print: (line: string) => void;
@@ -54,7 +54,7 @@ export function createAccounts(deps: {
   const audit = new AuditLog(auditRepository(store), clock);
   const codes = new LoginCodes(
     loginCodeRepository(store),
-    secretFile(deps.dataDir, 'login-code.key'),
+    deps.secrets.key('login-code.key'),
     clock,
   );
   const sms = createSmsProvider(config.sms, log.child({ module: 'sms' }), deps.print);

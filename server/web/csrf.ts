@@ -3,8 +3,8 @@
  * holds a random `appshelf_csrf` cookie (HttpOnly, SameSite=Strict); every form carries
  * HMAC(key, csrf cookie + session cookie) in `_csrf` (scripts send it as `X-CSRF-Token`). A
  * forged request has neither the cookie's value nor the key, so it cannot make the token, and a
- * token stops working when the session it was made for ends. The key lives in the data folder,
- * so every process of a store accepts the others' tokens. Requests a browser marks as
+ * token stops working when the session it was made for ends. The key is one of the server
+ * secrets (server-secrets.ts), so every process of a store accepts the others' tokens. Requests a browser marks as
  * cross-site (Sec-Fetch-Site, Origin) are refused before the token is even read.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
@@ -12,16 +12,10 @@ import type { Request, Response } from 'express';
 import { StoreError } from '../errors.js';
 import { SESSION_COOKIE } from '../http/authenticate.js';
 import { isOwnOrigin } from '../http/same-origin.js';
-import { secretFile } from '../keys/secret-file.js';
 
 export const CSRF_COOKIE = 'appshelf_csrf';
 export const CSRF_FIELD = '_csrf';
 export const CSRF_HEADER = 'x-csrf-token';
-
-/** The HMAC key, made on first start beside the server's other keys. */
-export function csrfKey(dataDir: string): Buffer {
-  return secretFile(dataDir, 'web-csrf.key');
-}
 
 export class Csrf {
   constructor(

@@ -10,7 +10,7 @@
 import express, { Router, type RequestHandler } from 'express';
 import { MAX_TEMPLATE_BYTES } from '../../schemas/bundle.js';
 import { MAX_LOGO_BYTES, MAX_SCREENSHOT_BYTES } from '../../schemas/names.js';
-import { CSRF_FIELD, Csrf, csrfKey } from './csrf.js';
+import { CSRF_FIELD, Csrf } from './csrf.js';
 import { webContext, type ContextDeps } from './context.js';
 import { notFoundMessage, sendErrorPage, webErrorHandler } from './errors-page.js';
 import { field, formOf, readMultipart } from './form.js';
@@ -79,7 +79,7 @@ export function webRoutes(deps: WebDeps): { pages: Router; notFound: RequestHand
   const assets = new StaticAssets();
   const contextDeps: ContextDeps = {
     sessions: deps.accounts.sessions,
-    csrf: new Csrf(csrfKey(deps.dataDir), deps.secureCookies, deps.publicUrl),
+    csrf: new Csrf(deps.secrets.key('web-csrf.key'), deps.secureCookies, deps.publicUrl),
     assets,
     publicUrl: deps.publicUrl,
   };

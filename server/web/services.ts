@@ -12,6 +12,7 @@ import type { Registry } from '../../registry/index.js';
 import type { Accounts } from '../accounts/index.js';
 import { Organisations } from '../accounts/organisations.js';
 import type { AccessKeys } from '../auth/access-keys.js';
+import type { ServerSecrets } from '../keys/server-secrets.js';
 import type { Permissions } from '../auth/permissions.js';
 import type { Principal } from '../auth/principal.js';
 import type { AppRepositories } from '../store/app-repository.js';
@@ -53,8 +54,8 @@ export interface WebDeps {
   accounts: Accounts;
   log: Logger;
   clock: () => number;
-  /** The data folder (the CSRF key is kept there). */
-  dataDir: string;
+  /** The server secrets (the CSRF key is one). */
+  secrets: ServerSecrets;
   publicUrl?: string | undefined;
   secureCookies: boolean;
   sync?: DraftPublisher | undefined;

@@ -13,11 +13,12 @@ import type { Config } from '../../schemas/config.js';
 import type { AuditLog } from '../accounts/audit-log.js';
 import type { Permissions } from '../auth/permissions.js';
 import type { StoreDatabase } from '../db/store-database.js';
+import type { ServerSecrets } from '../keys/server-secrets.js';
 import { DeliveryWorker } from './delivery-worker.js';
 import { WebhookOutbox } from './outbox.js';
 import { SecretBox } from './secret-box.js';
 import { StoreEvents } from './store-events.js';
-import { webhookRepository } from './webhook-repository.js';
+import { webhookRepository, type WebhookRepository } from './webhook-repository.js';
 import { WebhookService } from './webhook-service.js';
 
 export interface Webhooks {
@@ -26,17 +27,17 @@ export interface Webhooks {
   close(): Promise<void>;
 }
 
-export function createWebhooks(deps: {
+export async function createWebhooks(deps: {
   store: StoreDatabase;
   config: Config;
-  dataDir: string;
+  secrets: ServerSecrets;
   permissions: Permissions;
   audit: AuditLog;
   clock: () => number;
   log: Logger;
   /** This store's listen addresses: a hook never posts to the store itself. */
   self: () => readonly SelfAddress[];
-}): Webhooks {
+}): Promise<Webhooks> {
   const { config, clock, log } = deps;
   const repository = webhookRepository(deps.store);
   const policy = new OutboundPolicy({
@@ -47,7 +48,11 @@ export function createWebhooks(deps: {
   const outbound = createOutboundFetch(policy, {
     idleTimeoutMs: config.webhooks.timeoutSeconds * 1000,
   });
-  const secrets = new SecretBox(deps.dataDir);
+  const secrets = new SecretBox(
+    deps.secrets.key('webhook-secrets'),
+    deps.secrets.replacedKey('webhook-secrets'),
+  );
+  await sealAgain(repository, secrets, log);
   const worker = new DeliveryWorker({
     repository,
     secrets,
@@ -77,4 +82,24 @@ export function createWebhooks(deps: {
       await outbound.dispatcher.close();
     },
   };
+}
+
+/**
+ * Once `server.secretKey` replaces a data folder's own webhook key, the first process started on
+ * that folder seals every hook's secret again under the derived key, so processes without the old
+ * file can sign with them too.
+ */
+async function sealAgain(
+  repository: WebhookRepository,
+  secrets: SecretBox,
+  log: Logger,
+): Promise<void> {
+  let moved = 0;
+  for (const { id, secret } of await repository.sealedSecrets()) {
+    const again = secrets.sealAgain(secret);
+    if (again === undefined) continue;
+    await repository.replaceSecret(id, secret, again);
+    moved++;
+  }
+  if (moved > 0) log.info({ hooks: moved }, 'hook secrets sealed again under server.secretKey');
 }

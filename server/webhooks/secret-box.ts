@@ -1,17 +1,19 @@
 /**
  * Hook secrets are needed in clear to sign each body, so they cannot be hashed: they are stored
- * encrypted (AES-256-GCM) under a key in `<data>/keys/webhook-secrets` (secret-file.ts), so a copy
+ * encrypted (AES-256-GCM) under the `webhook-secrets` server secret (server-secrets.ts), so a copy
  * of the database alone reveals none of them. Stored form: `v1.<iv>.<tag>.<ciphertext>`, base64url.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { secretFile } from '../keys/secret-file.js';
 
 export class SecretBox {
-  private readonly key: Buffer;
-
-  constructor(dataDir: string) {
-    this.key = secretFile(dataDir, 'webhook-secrets');
-  }
+  /**
+   * `key` seals; `replaced`, when given, is the key an earlier configuration sealed with (a data
+   * folder's own file before `server.secretKey` was set): still opened, until `sealAgain`.
+   */
+  constructor(
+    private readonly key: Buffer,
+    private readonly replaced?: Buffer,
+  ) {}
 
   seal(secret: string): string {
     const iv = randomBytes(12);
@@ -21,22 +23,40 @@ export class SecretBox {
   }
 
   open(stored: string): string {
-    const [version, iv, tag, sealed] = stored.split('.');
-    if (version !== 'v1' || !iv || !tag || sealed === undefined)
-      throw new Error('not a sealed webhook secret');
-    const decipher = createDecipheriv('aes-256-gcm', this.key, Buffer.from(iv, 'base64url'));
-    decipher.setAuthTag(Buffer.from(tag, 'base64url'));
-    try {
-      return Buffer.concat([
-        decipher.update(Buffer.from(sealed, 'base64url')),
-        decipher.final(),
-      ]).toString('utf8');
-    } catch {
-      // A database restored without its keys folder: the hook must be made again.
+    const opened = openWith(this.key, stored) ?? (this.replaced && openWith(this.replaced, stored));
+    // A database restored without its keys, or a process given another secretKey: the hook must
+    // be made again (or the store given the key it was sealed with).
+    if (opened === undefined)
       throw new Error(
-        "the hook's secret cannot be decrypted: keys/webhook-secrets is not the key it was sealed with",
+        "the hook's secret cannot be decrypted: this store's webhook-secrets key is not the one it was sealed with",
       );
-    }
+    return opened;
+  }
+
+  /**
+   * The stored form under the current key of a secret sealed under the replaced one, or undefined
+   * when it needs nothing (already current, or opened by neither).
+   */
+  sealAgain(stored: string): string | undefined {
+    if (!this.replaced || openWith(this.key, stored) !== undefined) return undefined;
+    const opened = openWith(this.replaced, stored);
+    return opened === undefined ? undefined : this.seal(opened);
+  }
+}
+
+function openWith(key: Buffer, stored: string): string | undefined {
+  const [version, iv, tag, sealed] = stored.split('.');
+  if (version !== 'v1' || !iv || !tag || sealed === undefined)
+    throw new Error('not a sealed webhook secret');
+  try {
+    const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
+    decipher.setAuthTag(Buffer.from(tag, 'base64url'));
+    return Buffer.concat([
+      decipher.update(Buffer.from(sealed, 'base64url')),
+      decipher.final(),
+    ]).toString('utf8');
+  } catch {
+    return undefined;
   }
 }
 

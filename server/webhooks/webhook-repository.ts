@@ -66,6 +66,10 @@ export interface WebhookRepository {
   /** Makes a hook unless its scope has `max` already (then undefined): counted and written in one unit. */
   createHook(hook: NewHook, max: number): Promise<HookRow | undefined>;
   deleteHook(id: number): Promise<void>;
+  /** Every hook's id and stored (sealed) secret, for sealing them again under a new key. */
+  sealedSecrets(): Promise<{ id: number; secret: string }[]>;
+  /** Sets a hook's stored secret, unless another process changed it first from `was`. */
+  replaceSecret(id: number, was: string, secret: string): Promise<void>;
   /** The hook's deliveries, newest first, ids below `before` when given. */
   deliveriesOf(hookId: number, limit: number, before?: number): Promise<DeliveryRow[]>;
   delivery(hookId: number, id: number): Promise<DeliveryRow | undefined>;

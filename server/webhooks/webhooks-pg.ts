@@ -148,6 +148,17 @@ export class PgWebhookRepository implements WebhookRepository {
     await this.db.delete(webhooks).where(eq(webhooks.id, id));
   }
 
+  sealedSecrets(): Promise<{ id: number; secret: string }[]> {
+    return this.db.select({ id: webhooks.id, secret: webhooks.secret }).from(webhooks);
+  }
+
+  async replaceSecret(id: number, was: string, secret: string): Promise<void> {
+    await this.db
+      .update(webhooks)
+      .set({ secret })
+      .where(and(eq(webhooks.id, id), eq(webhooks.secret, was)));
+  }
+
   async deliveriesOf(hookId: number, limit: number, before?: number): Promise<DeliveryRow[]> {
     return this.db
       .select()

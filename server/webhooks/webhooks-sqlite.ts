@@ -190,6 +190,22 @@ export class SqliteWebhookRepository implements WebhookRepository {
     });
   }
 
+  sealedSecrets(): Promise<{ id: number; secret: string }[]> {
+    return settle(() =>
+      this.db.select({ id: webhooks.id, secret: webhooks.secret }).from(webhooks).all(),
+    );
+  }
+
+  replaceSecret(id: number, was: string, secret: string): Promise<void> {
+    return settle(() => {
+      this.db
+        .update(webhooks)
+        .set({ secret })
+        .where(and(eq(webhooks.id, id), eq(webhooks.secret, was)))
+        .run();
+    });
+  }
+
   deliveriesOf(hookId: number, limit: number, before?: number): Promise<DeliveryRow[]> {
     return settle(() =>
       this.db

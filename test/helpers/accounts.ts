@@ -20,7 +20,7 @@ export interface ApiCall {
 
 /** One call to the store API; the body is parsed when it is JSON. */
 export async function api<T = unknown>(
-  srv: TestServer,
+  srv: Pick<TestServer, 'url'>,
   method: string,
   path: string,
   call: ApiCall = {},
@@ -59,7 +59,7 @@ export function codeInLine(line: string, phone: string): string | undefined {
 }
 
 /** The code of the newest `log` provider line for `phone` (E.164), read as an operator reads it. */
-export function codeFromLogs(srv: TestServer, phone: string): string {
+export function codeFromLogs(srv: Pick<TestServer, 'logs'>, phone: string): string {
   for (let i = srv.logs.length - 1; i >= 0; i--) {
     const code = codeInLine(srv.logs[i]!, phone);
     if (code) return code;

@@ -8,9 +8,19 @@ export interface PageAnswer {
   headers: Headers;
 }
 
+/** What the browser needs of a store: its address, and its output for the codes it prints. */
+export type BrowsedStore = Pick<TestServer, 'url' | 'logs'>;
+
 export class CookieBrowser {
-  private cookies = new Map<string, string>();
-  constructor(private readonly srv: TestServer) {}
+  constructor(
+    private readonly srv: BrowsedStore,
+    private readonly cookies = new Map<string, string>(),
+  ) {}
+
+  /** This browser, with the same cookies, on another process of the same store. */
+  on(srv: BrowsedStore): CookieBrowser {
+    return new CookieBrowser(srv, this.cookies);
+  }
 
   get cookieHeader(): string {
     return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
