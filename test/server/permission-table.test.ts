@@ -13,10 +13,11 @@
  * disabled) use a token issued while they were alive: it must stop working on the next request.
  */
 import { expect } from 'chai';
-import { apps } from '../../server/db/store-schema.js';
+import { sql } from 'drizzle-orm';
 import { codeInLine } from '../helpers/accounts.js';
 import { ADMIN_KEY, startTestServer, type TestServer } from '../helpers/server.js';
 import { TestRegistryClient } from '../helpers/registry-client.js';
+import { sqlRun } from '../helpers/store-sql.js';
 
 // ---------------------------------------------------------------------------------------------
 // The table
@@ -729,22 +730,17 @@ async function buildWorld(srv: TestServer): Promise<World> {
   for (const repository of REPOSITORIES)
     layers[repository] = (await pusher.pushImage(repository, TAG)).blobs[1]!;
   const now = Date.now();
+  // `listed` as a SQL literal: both engines read TRUE and FALSE (SQLite binds no booleans).
   const app = (namespace: string, name: string, listed: boolean, n: number) =>
-    srv.app.db
-      .insert(apps)
-      .values({
-        appKey: String(n).padStart(32, '0'),
-        namespace,
-        name,
-        displayName: name,
-        listed,
-        createdAt: now,
-        updatedAt: now,
-      })
-      .run();
-  app('alice', 'app-listed', true, 1);
-  app('alice', 'app-unlisted', false, 2);
-  app('acme', 'secret', false, 3);
+    sqlRun(
+      srv.app.store,
+      sql`INSERT INTO apps (app_key, namespace, name, display_name, listed, created_at, updated_at)
+          VALUES (${String(n).padStart(32, '0')}, ${namespace}, ${name}, ${name},
+            ${sql.raw(listed ? 'TRUE' : 'FALSE')}, ${now}, ${now})`,
+    );
+  await app('alice', 'app-listed', true, 1);
+  await app('alice', 'app-unlisted', false, 2);
+  await app('acme', 'secret', false, 3);
 
   // Tokens of the credentials about to die, and proof that they worked while alive.
   const oldTokens: World['oldTokens'] = {};

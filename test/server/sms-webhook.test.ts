@@ -7,11 +7,11 @@ import { once } from 'node:events';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
-import { eq } from 'drizzle-orm';
-import { loginCodes, users } from '../../server/db/schema.js';
+import { sql } from 'drizzle-orm';
 import { api, TestClock, type ApiError } from '../helpers/accounts.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { SmsGateway } from '../helpers/sms-gateway.js';
+import { sqlRows } from '../helpers/store-sql.js';
 
 const TEMPLATE = 'appshelf: your code is {code}. Do not share it.';
 
@@ -50,10 +50,10 @@ describe('server: SMS webhook provider', function () {
   const askCode = (s: TestServer, phone: string) =>
     api<ApiError>(s, 'POST', '/api/v1/auth/code', { body: { phone } });
   const sentSince = (from: number) => gateway.requests.slice(from);
-  /** What the database holds for `phone`: its user and its codes. */
-  const rowsOf = (s: TestServer, phone: string) => ({
-    users: s.app.db.select().from(users).where(eq(users.phone, phone)).all(),
-    codes: s.app.db.select().from(loginCodes).where(eq(loginCodes.phone, phone)).all(),
+  /** What the database holds for `phone`: its user and its codes (no API lists codes). */
+  const rowsOf = async (s: TestServer, phone: string) => ({
+    users: await sqlRows(s.app.store, sql`SELECT * FROM users WHERE phone = ${phone}`),
+    codes: await sqlRows(s.app.store, sql`SELECT * FROM login_codes WHERE phone = ${phone}`),
   });
 
   it('POSTs {to, message, code} with the configured header, and the code received logs the user in', async () => {
@@ -99,7 +99,7 @@ describe('server: SMS webhook provider', function () {
     expect(failed.body.error.code).to.equal('unavailable');
     const sent = sentSince(from);
     expect(sent).to.have.length(3);
-    expect(rowsOf(srv, '+4915112340603')).to.deep.equal({ users: [], codes: [] });
+    expect(await rowsOf(srv, '+4915112340603')).to.deep.equal({ users: [], codes: [] });
     const undelivered = await api<ApiError>(srv, 'POST', '/api/v1/auth/login', {
       body: { phone: '+4915112340603', code: sent[0]!.body.code },
     });
@@ -113,7 +113,7 @@ describe('server: SMS webhook provider', function () {
       body: { phone: '+4915112340603', code },
     });
     expect(login.status, login.text).to.equal(201);
-    expect(rowsOf(srv, '+4915112340603').users).to.have.length(1);
+    expect((await rowsOf(srv, '+4915112340603')).users).to.have.length(1);
   });
 
   it('a 400 from the gateway is final: no retry, 503', async () => {
@@ -123,7 +123,7 @@ describe('server: SMS webhook provider', function () {
     expect(failed.status, failed.text).to.equal(503);
     expect(failed.body.error.code).to.equal('unavailable');
     expect(sentSince(from)).to.have.length(1);
-    expect(rowsOf(srv, '+4915112340604').codes).to.deep.equal([]);
+    expect((await rowsOf(srv, '+4915112340604')).codes).to.deep.equal([]);
     expect((await askCode(srv, '+4915112340604')).status).to.equal(202);
   });
 
@@ -171,7 +171,7 @@ describe('server: SMS webhook provider', function () {
       // Two attempts of 200 ms and a 200 ms pause between them.
       expect(took).to.be.within(550, 3000);
       expect(sentSince(from)).to.have.length(2);
-      expect(rowsOf(quick!, '+4915112340606')).to.deep.equal({ users: [], codes: [] });
+      expect(await rowsOf(quick!, '+4915112340606')).to.deep.equal({ users: [], codes: [] });
       gateway.fallback = 200;
       expect((await askCode(quick!, '+4915112340606')).status).to.equal(202);
     });
@@ -180,7 +180,7 @@ describe('server: SMS webhook provider', function () {
       const failed = await askCode(unreachable!, '+4915112340607');
       expect(failed.status, failed.text).to.equal(503);
       expect(failed.body.error.code).to.equal('unavailable');
-      expect(rowsOf(unreachable!, '+4915112340607').codes).to.deep.equal([]);
+      expect((await rowsOf(unreachable!, '+4915112340607')).codes).to.deep.equal([]);
     });
   });
 });

@@ -10,17 +10,16 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { and, eq } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import { BundleAnnotations, BundleTypes } from '../../schemas/bundle.js';
 import type { SyncJobView } from '../../schemas/sync.js';
 import type { Digest } from '../../schemas/oci.js';
 import { RegistryClient } from '../../registry/client/index.js';
 import { parseManifest } from '../../registry/manifests/parse-manifest.js';
-import { dataMigrations } from '../../server/db/schema.js';
-import { apps, versions } from '../../server/db/store-schema.js';
 import { api } from '../helpers/accounts.js';
 import { errorCode, sha256, TestRegistryClient } from '../helpers/registry-client.js';
 import { ADMIN_KEY, startTestServer, type TestServer } from '../helpers/server.js';
+import { sqlRows, sqlRun } from '../helpers/store-sql.js';
 import {
   DISTRIBUTION_USER,
   distributionAvailable,
@@ -50,22 +49,27 @@ function template(version: string, image: string, serviceImage: Record<string, u
   };
 }
 
-function versionRow(srv: TestServer, repo: string, version: string) {
+type VersionRow = {
+  id: number;
+  state: string;
+  manifestDigest: string;
+  templateDigest: string;
+  template: string;
+  updateVersion: number;
+};
+
+/** The version's row as the store holds it (what the migration rewrote, as no API shows it). */
+async function versionRow(srv: TestServer, repo: string, version: string): Promise<VersionRow> {
   const [namespace, name] = repo.split('/');
-  return srv.app.db
-    .select({
-      id: versions.id,
-      state: versions.state,
-      manifestDigest: versions.manifestDigest,
-      templateDigest: versions.templateDigest,
-      template: versions.template,
-      updateVersion: versions.updateVersion,
-      updatedAt: versions.updatedAt,
-    })
-    .from(versions)
-    .innerJoin(apps, eq(apps.id, versions.appId))
-    .where(and(eq(apps.namespace, namespace!), eq(apps.name, name!), eq(versions.version, version)))
-    .get()!;
+  const [row] = await sqlRows<VersionRow>(
+    srv.app.store,
+    sql`SELECT v.id AS id, v.state AS state, v.manifest_digest AS "manifestDigest",
+          v.template_digest AS "templateDigest", v.template AS template,
+          v.update_version AS "updateVersion"
+        FROM versions v JOIN apps a ON a.id = v.app_id
+        WHERE a.namespace = ${namespace!} AND a.name = ${name!} AND v.version = ${version}`,
+  );
+  return row!;
 }
 
 /**
@@ -106,7 +110,7 @@ async function plantOld(
     expect(missing).to.deep.equal([]);
     return parsed.digest;
   };
-  const row = versionRow(srv, repo, tag);
+  const row = await versionRow(srv, repo, tag);
   const isBundle = row.manifestDigest !== row.templateDigest;
   const templateDigest = await put(manifest, OCI_MANIFEST, isBundle ? undefined : tag);
   let manifestDigest = templateDigest;
@@ -117,11 +121,12 @@ async function plantOld(
     index.manifests[0] = { mediaType: OCI_MANIFEST, digest: templateDigest, size: manifest.length };
     manifestDigest = await put(Buffer.from(JSON.stringify(index)), OCI_INDEX, tag);
   }
-  srv.app.db
-    .update(versions)
-    .set({ manifestDigest, templateDigest, template: JSON.stringify(json) })
-    .where(eq(versions.id, row.id))
-    .run();
+  await sqlRun(
+    srv.app.store,
+    sql`UPDATE versions SET manifest_digest = ${manifestDigest},
+          template_digest = ${templateDigest}, template = ${JSON.stringify(json)}
+        WHERE id = ${row.id}`,
+  );
   return { template: templateDigest, manifest: manifestDigest, blob: layer.digest };
 }
 
@@ -169,12 +174,12 @@ describe('store: a start cleans the source credentials of stored templates', fun
       draft: await plantOld(old, 'acme/draft', '2.0', template('2.0', image, creds)),
     };
     const before = {
-      ready: versionRow(old, 'acme/ready', '1.0'),
-      draft: versionRow(old, 'acme/draft', '2.0'),
+      ready: await versionRow(old, 'acme/ready', '1.0'),
+      draft: await versionRow(old, 'acme/draft', '2.0'),
     };
     expect(before.ready.template).to.include(PASSWORD);
     // The old code ran no data migration: this store's start-up did, on a folder still empty.
-    old.app.db.delete(dataMigrations).run();
+    await sqlRun(old.app.store, sql`DELETE FROM data_migrations`);
     await old.close();
 
     const srv = await start();
@@ -183,7 +188,7 @@ describe('store: a start cleans the source credentials of stored templates', fun
       ['acme/ready', '1.0', 'ready'],
       ['acme/draft', '2.0', 'draft'],
     ] as const) {
-      const row = versionRow(srv, repo, tag);
+      const row = await versionRow(srv, repo, tag);
       expect(row.id, 'the version row is kept').to.equal(before[key].id);
       expect(row.state).to.equal(key === 'ready' ? 'ready' : 'draft');
       expect(row.updateVersion, 'no upgrade is announced').to.equal(before[key].updateVersion);
@@ -225,11 +230,11 @@ describe('store: a start cleans the source credentials of stored templates', fun
       job = (await api<SyncJobView>(srv, 'GET', `${path}/sync`, { bearer: ADMIN_KEY })).body;
     }
     expect(job?.state, JSON.stringify(job)).to.equal('done');
-    const published = versionRow(srv, 'acme/ready', '1.0').manifestDigest;
+    const published = (await versionRow(srv, 'acme/ready', '1.0')).manifestDigest;
     await srv.close();
 
     const again = await start();
     expect(again.logs.filter((l) => l.includes('data migration applied'))).to.deep.equal([]);
-    expect(versionRow(again, 'acme/ready', '1.0').manifestDigest).to.equal(published);
+    expect((await versionRow(again, 'acme/ready', '1.0')).manifestDigest).to.equal(published);
   });
 });

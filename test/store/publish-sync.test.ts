@@ -15,20 +15,15 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { and, eq } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import { BundleAnnotations } from '../../schemas/bundle.js';
 import type { SyncJobView } from '../../schemas/sync.js';
 import { copyImage, OciLayout, RegistryClient } from '../../registry/client/index.js';
-import {
-  apps,
-  components,
-  sourceCredentials,
-  syncJobs,
-  versions,
-} from '../../server/db/store-schema.js';
+import { sourceCredentialRepository } from '../../server/store/source-credential-repository.js';
 import { api, loginWithPhone, type ApiError } from '../helpers/accounts.js';
 import { TestRegistryClient } from '../helpers/registry-client.js';
 import { ADMIN_KEY, startTestServer, type TestServer } from '../helpers/server.js';
+import { sqlRows, sqlRun } from '../helpers/store-sql.js';
 import { run, toolAvailable } from '../helpers/tools.js';
 import { clientHome, type ClientHome } from '../clients/client-env.js';
 import {
@@ -137,7 +132,7 @@ describe('store: publishing a draft with image sync', function () {
         ? new TestRegistryClient(srv!.url, { username: 'alice', password: alice.key })
         : new TestRegistryClient(srv!.url);
     await pushTemplate(reg, repo, template, version);
-    expect(versionRow(srv!, namespace!, name!, version)?.state).to.equal('draft');
+    expect((await versionRow(srv!, namespace!, name!, version))?.state).to.equal('draft');
   }
 
   const syncPath = (repo: string, version: string) => `/api/v1/apps/${repo}/versions/${version}`;
@@ -222,8 +217,8 @@ describe('store: publishing a draft with image sync', function () {
       mediaType: mysql.desc.mediaType,
     });
     expect(byKey.get(WORDPRESS)).to.include({ state: 'done', digest: wordpressDocker.desc.digest });
-    expect(versionRow(srv!, 'alice', 'wordpress', '1.0')?.state).to.equal('ready');
-    expect(componentRows(srv!, 'alice', 'wordpress', '1.0')).to.deep.equal([
+    expect((await versionRow(srv!, 'alice', 'wordpress', '1.0'))?.state).to.equal('ready');
+    expect(await componentRows(srv!, 'alice', 'wordpress', '1.0')).to.deep.equal([
       { serviceKey: WORDPRESS, imageDigest: wordpressDocker.desc.digest },
       { serviceKey: MYSQL, imageDigest: mysql.desc.digest },
     ]);
@@ -328,7 +323,7 @@ describe('store: publishing a draft with image sync', function () {
       [MYSQL]: { copied: 0, mounted: allBlobs(mysql).length, skipped: 0 },
       [WORDPRESS]: { copied: 0, mounted: allBlobs(wordpress).length, skipped: 0 },
     });
-    expect(versionRow(srv!, 'alice', 'blog', '1.0')?.state).to.equal('ready');
+    expect((await versionRow(srv!, 'alice', 'blog', '1.0'))?.state).to.equal('ready');
   });
 
   it('fails with a reason per component on a wrong password; a retry, one component alone, then the rest, succeeds', async () => {
@@ -360,7 +355,7 @@ describe('store: publishing a draft with image sync', function () {
       );
       expect(failed.error?.message).to.contain(`${c.serviceKey} from ${c.source} (unauthorized)`);
     }
-    expect(versionRow(srv!, 'alice', 'wordpress', '2.0')?.state).to.equal('failed');
+    expect((await versionRow(srv!, 'alice', 'wordpress', '2.0'))?.state).to.equal('failed');
 
     const retry = (body: object) =>
       api<SyncJobView | ApiError>(
@@ -387,7 +382,7 @@ describe('store: publishing a draft with image sync', function () {
     expect((await retry({})).status).to.equal(202);
     const done = await waitForJob(srv!, 'alice/wordpress', '2.0');
     expect([done.state, done.progress]).to.deep.equal(['done', { done: 2, total: 2 }]);
-    expect(versionRow(srv!, 'alice', 'wordpress', '2.0')?.state).to.equal('ready');
+    expect((await versionRow(srv!, 'alice', 'wordpress', '2.0'))?.state).to.equal('ready');
     const again = await retry({});
     expect([again.status, (again.body as ApiError).error.code]).to.deep.equal([409, 'conflict']);
     const republish = await api<ApiError>(
@@ -422,7 +417,7 @@ describe('store: publishing a draft with image sync', function () {
         })
       ).status,
     ).to.equal(400);
-    expect(versionRow(srv!, 'alice', 'wordpress', '3.0')?.state).to.equal('draft');
+    expect((await versionRow(srv!, 'alice', 'wordpress', '3.0'))?.state).to.equal('draft');
   });
 
   it('takes up a job a restart left copying', async () => {
@@ -433,27 +428,27 @@ describe('store: publishing a draft with image sync', function () {
       first = await startTestServer({}, { data });
       const reg = new TestRegistryClient(first.url);
       await pushTemplate(reg, 'acme/shop', await templateFor('1.0'), '1.0');
-      const version = versionRow(first, 'acme', 'shop', '1.0')!;
+      const version = (await versionRow(first, 'acme', 'shop', '1.0'))!;
       // The credentials a Rainstore publish keeps for the sync of its draft (the request's are gone).
       const now = Date.now();
-      for (const serviceKey of [MYSQL, WORDPRESS])
-        first.app.db
-          .insert(sourceCredentials)
-          .values({
-            versionId: version.id,
-            serviceKey,
-            hubUrl: dist!.host,
-            username: DISTRIBUTION_USER.username,
-            password: DISTRIBUTION_USER.password,
-            createdAt: now,
-          })
-          .run();
+      await sourceCredentialRepository(first.app.store).keep(
+        version.id,
+        [MYSQL, WORDPRESS].map((key, i) => ({
+          path: `apps[${i}].service_image`,
+          kind: 'component' as const,
+          key,
+          hubUrl: dist!.host,
+          user: DISTRIBUTION_USER.username,
+          password: DISTRIBUTION_USER.password,
+        })),
+        now,
+      );
       // What a crash mid-copy leaves: the version syncing, the job copying, one component started.
-      first.app.db
-        .update(versions)
-        .set({ state: 'syncing' })
-        .where(eq(versions.id, version.id))
-        .run();
+      // No API writes such a state: the rows are set as the crashed process left them.
+      await sqlRun(
+        first.app.store,
+        sql`UPDATE versions SET state = 'syncing' WHERE id = ${version.id}`,
+      );
       const pending = (key: string, state: 'pending' | 'copying', source: string) => ({
         serviceKey: key,
         source,
@@ -461,29 +456,24 @@ describe('store: publishing a draft with image sync', function () {
         bytesDone: 0,
         bytesTotal: 0,
       });
-      first.app.db
-        .insert(syncJobs)
-        .values({
-          versionId: version.id,
-          state: 'copying',
-          components: JSON.stringify([
-            pending(MYSQL, 'copying', `${dist!.host}/upstream/mysql:8.0.36`),
-            pending(WORDPRESS, 'pending', `${dist!.host}/upstream/wordpress:6.5.5-apache`),
-          ]),
-          createdAt: now,
-          updatedAt: now,
-        })
-        .run();
+      const jobComponents = JSON.stringify([
+        pending(MYSQL, 'copying', `${dist!.host}/upstream/mysql:8.0.36`),
+        pending(WORDPRESS, 'pending', `${dist!.host}/upstream/wordpress:6.5.5-apache`),
+      ]);
+      await sqlRun(
+        first.app.store,
+        sql`INSERT INTO sync_jobs (version_id, state, components, created_at, updated_at)
+            VALUES (${version.id}, 'copying', ${jobComponents}, ${now}, ${now})`,
+      );
       await first.close();
       second = await startTestServer({}, { data });
       const job = await waitForJob(second, 'acme/shop', '1.0', ADMIN_KEY);
       expect([job.state, job.progress]).to.deep.equal(['done', { done: 2, total: 2 }]);
-      expect(versionRow(second, 'acme', 'shop', '1.0')?.state).to.equal('ready');
-      const kept = second.app.db
-        .select()
-        .from(sourceCredentials)
-        .where(eq(sourceCredentials.versionId, version.id))
-        .all();
+      expect((await versionRow(second, 'acme', 'shop', '1.0'))?.state).to.equal('ready');
+      const kept = await sqlRows(
+        second.app.store,
+        sql`SELECT * FROM source_credentials WHERE version_id = ${version.id}`,
+      );
       expect(kept, 'the bundle ends the credentials kept for the sync').to.deep.equal([]);
     } finally {
       await first?.close();
@@ -493,21 +483,25 @@ describe('store: publishing a draft with image sync', function () {
   });
 });
 
-function versionRow(srv: TestServer, namespace: string, name: string, version: string) {
-  return srv.app.db
-    .select({ id: versions.id, state: versions.state })
-    .from(versions)
-    .innerJoin(apps, eq(apps.id, versions.appId))
-    .where(and(eq(apps.namespace, namespace), eq(apps.name, name), eq(versions.version, version)))
-    .get();
+async function versionRow(
+  srv: TestServer,
+  namespace: string,
+  name: string,
+  version: string,
+): Promise<{ id: number; state: string } | undefined> {
+  const [row] = await sqlRows<{ id: number; state: string }>(
+    srv.app.store,
+    sql`SELECT v.id AS id, v.state AS state FROM versions v JOIN apps a ON a.id = v.app_id
+        WHERE a.namespace = ${namespace} AND a.name = ${name} AND v.version = ${version}`,
+  );
+  return row;
 }
 
-function componentRows(srv: TestServer, namespace: string, name: string, version: string) {
-  const row = versionRow(srv, namespace, name, version);
-  return srv.app.db
-    .select({ serviceKey: components.serviceKey, imageDigest: components.imageDigest })
-    .from(components)
-    .where(eq(components.versionId, row!.id))
-    .orderBy(components.serviceKey)
-    .all();
+async function componentRows(srv: TestServer, namespace: string, name: string, version: string) {
+  const row = await versionRow(srv, namespace, name, version);
+  return sqlRows<{ serviceKey: string; imageDigest: string }>(
+    srv.app.store,
+    sql`SELECT service_key AS "serviceKey", image_digest AS "imageDigest" FROM components
+        WHERE version_id = ${row!.id} ORDER BY service_key`,
+  );
 }

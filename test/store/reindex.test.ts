@@ -5,13 +5,13 @@
  */
 import { readFile } from 'node:fs/promises';
 import { expect } from 'chai';
-import { and, asc, eq } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import { componentTag } from '../../schemas/bundle.js';
 import { withoutSourceCredentials } from '../../schemas/source-credentials.js';
-import { apps, components, syncJobs, versions } from '../../server/db/store-schema.js';
 import { api, loginWithPhone, type ApiError } from '../helpers/accounts.js';
 import { TestRegistryClient } from '../helpers/registry-client.js';
 import { ADMIN_KEY, startTestServer, type TestServer } from '../helpers/server.js';
+import { sqlRows, sqlRun } from '../helpers/store-sql.js';
 import { pushBundle, pushTemplate } from './app-pushes.js';
 
 const SAMPLE = new URL('../fixtures/ram/valid/wordpress-mysql.json', import.meta.url);
@@ -56,53 +56,58 @@ describe('store: reindex from the registry', function () {
 
   after(() => srv.close());
 
-  function snapshot() {
-    const appRows = srv.app.db
-      .select({ namespace: apps.namespace, name: apps.name })
-      .from(apps)
-      .orderBy(asc(apps.namespace), asc(apps.name))
-      .all();
-    const versionRows = srv.app.db
-      .select({
-        app: apps.name,
-        version: versions.version,
-        state: versions.state,
-        manifestDigest: versions.manifestDigest,
-        templateDigest: versions.templateDigest,
-        template: versions.template,
-        description: versions.description,
-        rainbondVersion: versions.rainbondVersion,
-      })
-      .from(versions)
-      .innerJoin(apps, eq(apps.id, versions.appId))
-      .orderBy(asc(apps.name), asc(versions.version))
-      .all();
-    const componentRows = srv.app.db
-      .select({
-        app: apps.name,
-        version: versions.version,
-        serviceKey: components.serviceKey,
-        name: components.name,
-        imageDigest: components.imageDigest,
-        sourceRef: components.sourceRef,
-      })
-      .from(components)
-      .innerJoin(versions, eq(versions.id, components.versionId))
-      .innerJoin(apps, eq(apps.id, versions.appId))
-      .orderBy(asc(apps.name), asc(versions.version), asc(components.serviceKey))
-      .all();
+  // The rows themselves, read and drifted with plain SQL: a reindex is judged by what it writes
+  // to the tables, and the drift (rows lost, fields only the store knows) has no API.
+  const rows = <T extends Record<string, unknown>>(query: SQL) =>
+    sqlRows<T>(srv.app.store, query);
+  const run = (query: SQL) => sqlRun(srv.app.store, query);
+
+  async function snapshot() {
+    const appRows = await rows(sql`SELECT namespace, name FROM apps ORDER BY namespace, name`);
+    const versionRows = await rows(
+      sql`SELECT a.name AS app, v.version AS version, v.state AS state,
+            v.manifest_digest AS "manifestDigest", v.template_digest AS "templateDigest",
+            v.template AS template, v.description AS description,
+            v.rainbond_version AS "rainbondVersion"
+          FROM versions v JOIN apps a ON a.id = v.app_id
+          ORDER BY a.name, v.version`,
+    );
+    const componentRows = await rows<{ version: string; serviceKey: string; imageDigest: string }>(
+      sql`SELECT a.name AS app, v.version AS version, c.service_key AS "serviceKey",
+            c.name AS name, c.image_digest AS "imageDigest", c.source_ref AS "sourceRef"
+          FROM components c JOIN versions v ON v.id = c.version_id JOIN apps a ON a.id = v.app_id
+          ORDER BY a.name, v.version, c.service_key`,
+    );
     return { apps: appRows, versions: versionRows, components: componentRows };
   }
 
-  const appRow = (name: string) =>
-    srv.app.db
-      .select()
-      .from(apps)
-      .where(and(eq(apps.namespace, 'acme'), eq(apps.name, name)))
-      .get();
+  /** An app's row; `listed` and `updatedAt` as JS types (PostgreSQL's boolean and bigint, SQLite's integers). */
+  const appRow = async (name: string) => {
+    const [row] = await rows<{
+      id: number;
+      appKey: string;
+      introduction: string;
+      summary: string;
+      listed: unknown;
+      updatedAt: unknown;
+    }>(
+      sql`SELECT id, app_key AS "appKey", introduction, summary, listed, updated_at AS "updatedAt"
+          FROM apps WHERE namespace = 'acme' AND name = ${name}`,
+    );
+    return row && { ...row, listed: Boolean(row.listed), updatedAt: Number(row.updatedAt) };
+  };
+
+  /** `alias` and `created_at` of one of the app's versions. */
+  const versionFields = async (appId: number, version: string) => {
+    const [row] = await rows<{ alias: string | null; createdAt: unknown }>(
+      sql`SELECT alias, created_at AS "createdAt" FROM versions
+          WHERE app_id = ${appId} AND version = ${version}`,
+    );
+    return row && { alias: row.alias, createdAt: Number(row.createdAt) };
+  };
 
   it('reproduces the same apps, versions and components from an emptied store database', async () => {
-    const before = snapshot();
+    const before = await snapshot();
     expect(before.apps.map((a) => a.name)).to.deep.equal(['notes', 'wordpress']);
     expect(before.versions.map((v) => [v.app, v.version, v.state])).to.deep.equal([
       ['notes', '0.1', 'draft'],
@@ -110,8 +115,8 @@ describe('store: reindex from the registry', function () {
       ['wordpress', '1.1', 'ready'],
       ['wordpress', '2.0', 'draft'],
     ]);
-    srv.app.db.delete(apps).run(); // versions and components go with them
-    expect(snapshot()).to.deep.equal({ apps: [], versions: [], components: [] });
+    await run(sql`DELETE FROM apps`); // versions and components go with them
+    expect(await snapshot()).to.deep.equal({ apps: [], versions: [], components: [] });
 
     const res = await reindex();
     expect(res.status, res.text).to.equal(200);
@@ -121,7 +126,7 @@ describe('store: reindex from the registry', function () {
       components: before.components.length,
       skipped: [],
     });
-    expect(snapshot()).to.deep.equal(before);
+    expect(await snapshot()).to.deep.equal(before);
     // the store's component tags still name the component images, and none became a version
     for (const c of before.components.filter((x) => x.version === '1.1')) {
       expect(
@@ -131,37 +136,22 @@ describe('store: reindex from the registry', function () {
   });
 
   it("keeps the store's own fields and drops versions whose tag is gone", async () => {
-    const app = appRow('wordpress')!;
-    srv.app.db
-      .update(apps)
-      .set({
-        introduction: 'Blogs, with a database.',
-        summary: 'WordPress and MySQL',
-        listed: true,
-      })
-      .where(eq(apps.id, app.id))
-      .run();
-    srv.app.db
-      .update(versions)
-      .set({ alias: 'first' })
-      .where(and(eq(versions.appId, app.id), eq(versions.version, '1.0')))
-      .run();
-    const created = srv.app.db
-      .select({ createdAt: versions.createdAt })
-      .from(versions)
-      .where(and(eq(versions.appId, app.id), eq(versions.version, '1.0')))
-      .get()!.createdAt;
+    const app = (await appRow('wordpress'))!;
+    await run(
+      sql`UPDATE apps SET introduction = 'Blogs, with a database.', summary = 'WordPress and MySQL',
+            listed = TRUE
+          WHERE id = ${app.id}`,
+    );
+    await run(sql`UPDATE versions SET alias = 'first' WHERE app_id = ${app.id} AND version = '1.0'`);
+    const created = (await versionFields(app.id, '1.0'))!.createdAt;
     // drift: a tag removed behind the store's back, and rows lost for another app
     await srv.app.registry.meta.deleteTag('acme/wordpress', '1.1');
-    srv.app.db
-      .delete(versions)
-      .where(eq(versions.appId, appRow('notes')!.id))
-      .run();
+    await run(sql`DELETE FROM versions WHERE app_id = ${(await appRow('notes'))!.id}`);
 
     const res = await reindex();
     expect(res.status, res.text).to.equal(200);
     expect((res.body as Report).versions).to.equal(3);
-    const after = appRow('wordpress')!;
+    const after = (await appRow('wordpress'))!;
     expect(after).to.include({
       id: app.id,
       appKey: app.appKey,
@@ -170,16 +160,12 @@ describe('store: reindex from the registry', function () {
       listed: true,
       updatedAt: app.updatedAt,
     });
-    expect(snapshot().versions.map((v) => [v.app, v.version])).to.deep.equal([
+    expect((await snapshot()).versions.map((v) => [v.app, v.version])).to.deep.equal([
       ['notes', '0.1'],
       ['wordpress', '1.0'],
       ['wordpress', '2.0'],
     ]);
-    const first = srv.app.db
-      .select()
-      .from(versions)
-      .where(and(eq(versions.appId, app.id), eq(versions.version, '1.0')))
-      .get()!;
+    const first = (await versionFields(app.id, '1.0'))!;
     expect([first.alias, first.createdAt]).to.deep.equal(['first', created]);
     for (const key of serviceKeys)
       expect(
@@ -193,23 +179,18 @@ describe('store: reindex from the registry', function () {
     expect([denied.status, (denied.body as ApiError).error.code]).to.deep.equal([403, 'forbidden']);
     expect((await api(srv, 'POST', '/api/v1/admin/reindex')).status).to.equal(401);
 
-    const draft = srv.app.db.select().from(versions).where(eq(versions.version, '2.0')).get()!;
-    const job = srv.app.db
-      .insert(syncJobs)
-      .values({
-        versionId: draft.id,
-        state: 'pending',
-        components: '[]',
-        createdAt: Date.now(),
-        updatedAt: Date.now(),
-      })
-      .returning()
-      .get();
+    const [draft] = await rows<{ id: number }>(sql`SELECT id FROM versions WHERE version = '2.0'`);
+    const now = Date.now();
+    // A sync job still pending, written as a row so that it stays pending (a publish would run it).
+    const [job] = await rows<{ id: number }>(
+      sql`INSERT INTO sync_jobs (version_id, state, components, created_at, updated_at)
+          VALUES (${draft!.id}, 'pending', '[]', ${now}, ${now}) RETURNING id`,
+    );
     try {
       const busy = await reindex();
       expect([busy.status, (busy.body as ApiError).error.code]).to.deep.equal([409, 'conflict']);
     } finally {
-      srv.app.db.delete(syncJobs).where(eq(syncJobs.id, job.id)).run();
+      await run(sql`DELETE FROM sync_jobs WHERE id = ${job!.id}`);
     }
   });
 });

@@ -167,9 +167,10 @@ describe('web: README badges', function () {
     );
     expect(page.text).to.contain('<img class="badge-preview" src="/apps/pubby/tool/badge.svg"');
     expect(page.text).to.contain('href="/apps/pubby/tool/feed.atom" type="application/atom+xml"');
-    // The display name is the publisher's text: HTML-escaped, and its brackets escaped for markdown.
+    // The display name is the publisher's text: HTML-escaped, and its brackets escaped for markdown
+    // (its U+0000 never got stored: input loses it, as PostgreSQL cannot keep it).
     expect(page.text).to.contain(
-      `[![Tool &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;co&#39; \u0000\\]\\]&gt; on appshelf](`,
+      `[![Tool &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;co&#39; \\]\\]&gt; on appshelf](`,
     );
     const secret = await new CookieBrowser(srv).request('GET', '/apps/pubby/secret', undefined, {
       cookie: `appshelf_session=${session}`,

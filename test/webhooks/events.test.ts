@@ -16,8 +16,6 @@ import {
   startTestServer,
   type TestServer,
 } from '../helpers/server.js';
-import { eq } from 'drizzle-orm';
-import { apps } from '../../server/db/store-schema.js';
 import { RainstoreClient } from '../rainstore/client.js';
 import { pushTemplate } from '../store/app-pushes.js';
 import { pushApp } from '../web/push-app.js';
@@ -104,11 +102,11 @@ describe('webhooks: the events of store actions', function () {
 
   it('install through the Rainstore API (a console taking the template), once per caller and version', async () => {
     await pushApp(reg, 'admin/console', '3.0.0');
-    const appKey = srv.app.db
-      .select({ appKey: apps.appKey })
-      .from(apps)
-      .where(eq(apps.name, 'console'))
-      .get()!.appKey;
+    const shown = await api<{ appKey: string }>(srv, 'GET', '/api/v1/apps/admin/console', {
+      bearer: ADMIN_KEY,
+    });
+    expect(shown.status, shown.text).to.equal(200);
+    const { appKey } = shown.body;
     const installDeliveries = async () =>
       (
         await api<{ deliveries: { event: string }[] }>(
