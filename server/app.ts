@@ -85,6 +85,7 @@ import { appRepositories } from './store/app-repository.js';
 import { webRoutes } from './web/index.js';
 import { appWebhookRoutes, namespaceWebhookRoutes } from './routes/webhooks.js';
 import { createWebhooks } from './webhooks/index.js';
+import { SecretBox } from './keys/secret-box.js';
 import { serverSecrets } from './keys/server-secrets.js';
 import { AppAccess } from './store/app-access.js';
 import { MirroredApps } from './mirror/mirrored-apps.js';
@@ -186,7 +187,18 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     clock,
   );
   const tokens = await TokenService.open(
-    { keys: tokenKeyRepository(store), dataDir: data },
+    {
+      keys: tokenKeyRepository(store),
+      dataDir: data,
+      // Sealed in its row only when every process has the secret to open it with.
+      box: config.server.secretKey
+        ? new SecretBox(
+            secrets.key('token-signing.key'),
+            undefined,
+            'the registry token signing key',
+          )
+        : undefined,
+    },
     config.auth.service,
     config.auth.tokenTtlSeconds,
     clock,

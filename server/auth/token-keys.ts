@@ -2,9 +2,10 @@
  * Where the registry's token signing key lives: in the store's database, so that a token one
  * process signs verifies on every other (issue 15 §3). Made once: every process offers a key,
  * `INSERT … ON CONFLICT DO NOTHING` keeps the first, and each reads back the one kept — two
- * processes starting together end with one key. The key is a secret: nothing here logs it.
+ * processes starting together end with one key. The key is a secret: nothing here logs it, and
+ * with `server.secretKey` set what is stored is the key sealed (token-service.ts).
  */
-import { eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { tokenSigningKeys as sqliteKeys } from '../db/schema.js';
 import { tokenSigningKeys as pgKeys } from '../db/schema.pg.js';
 import type { StoreDatabase } from '../db/store-database.js';
@@ -15,6 +16,8 @@ export const REGISTRY_TOKEN_KEY = 'registry-token';
 export interface TokenKeyRepository {
   /** The PEM stored under `name`; `offered` (made only when needed) is stored when none is. */
   keep(name: string, offered: () => Promise<string>, at: number): Promise<string>;
+  /** Stores `now` under `name` in place of `was` (unless another process replaced it first). */
+  replace(name: string, was: string, now: string): Promise<void>;
 }
 
 export function tokenKeyRepository(store: StoreDatabase): TokenKeyRepository {
@@ -38,6 +41,12 @@ export function tokenKeyRepository(store: StoreDatabase): TokenKeyRepository {
             .run();
           return read(name)!;
         },
+        replace: async (name, was, now) => {
+          db.update(sqliteKeys)
+            .set({ privateKey: now })
+            .where(and(eq(sqliteKeys.name, name), eq(sqliteKeys.privateKey, was)))
+            .run();
+        },
       };
     }
     case 'postgres': {
@@ -56,6 +65,12 @@ export function tokenKeyRepository(store: StoreDatabase): TokenKeyRepository {
           const privateKey = await offered();
           await db.insert(pgKeys).values({ name, privateKey, createdAt: at }).onConflictDoNothing();
           return (await read(name))!;
+        },
+        replace: async (name, was, now) => {
+          await db
+            .update(pgKeys)
+            .set({ privateKey: now })
+            .where(and(eq(pgKeys.name, name), eq(pgKeys.privateKey, was)));
         },
       };
     }

@@ -16,6 +16,7 @@ import {
   type CryptoKey,
 } from 'jose';
 import type { KeyScope, Principal } from './principal.js';
+import { SecretBox } from '../keys/secret-box.js';
 import { REGISTRY_TOKEN_KEY, type TokenKeyRepository } from './token-keys.js';
 
 export interface TokenAccess {
@@ -57,16 +58,12 @@ export class TokenService {
    * offered, so its tokens stay valid (the file is left in place, for a downgrade).
    */
   static async open(
-    store: { keys: TokenKeyRepository; dataDir: string },
+    store: { keys: TokenKeyRepository; dataDir: string; box?: SecretBox | undefined },
     service: string,
     ttlSeconds: number,
     clock: () => number = Date.now,
   ): Promise<TokenService> {
-    const pem = await store.keys.keep(
-      REGISTRY_TOKEN_KEY,
-      async () => (await readLegacyKey(store.dataDir)) ?? (await newKey()),
-      clock(),
-    );
+    const pem = await keyOf(store, clock());
     const privateKey = await importPKCS8(pem, 'ES256', { extractable: true });
     const publicKey = createPublicKey(pem) as unknown as CryptoKey;
     return new TokenService(privateKey, publicKey, service, ttlSeconds, clock);
@@ -131,6 +128,32 @@ export class TokenService {
       if (claims.exp <= nowSeconds) this.cache.delete(token);
     if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
   }
+}
+
+/**
+ * The signing key's PEM. With a box (`server.secretKey` set) the row holds it sealed: a key made
+ * now is stored sealed, and one stored in clear before is sealed in place. A sealed row read by a
+ * process without the box stops it: it could not sign tokens the others accept.
+ */
+async function keyOf(
+  store: { keys: TokenKeyRepository; dataDir: string; box?: SecretBox | undefined },
+  at: number,
+): Promise<string> {
+  const { keys, box } = store;
+  const offered = async (): Promise<string> => {
+    const pem = (await readLegacyKey(store.dataDir)) ?? (await newKey());
+    return box ? box.seal(pem) : pem;
+  };
+  const stored = await keys.keep(REGISTRY_TOKEN_KEY, offered, at);
+  if (!SecretBox.isSealed(stored)) {
+    if (box) await keys.replace(REGISTRY_TOKEN_KEY, stored, box.seal(stored));
+    return stored;
+  }
+  if (!box)
+    throw new Error(
+      'the registry token signing key in the database is sealed under server.secretKey: give this process the same server.secretKey as the others',
+    );
+  return box.open(stored);
 }
 
 /** Where the key was kept before it moved into the database (read once, at the import). */

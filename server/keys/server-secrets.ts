@@ -1,7 +1,8 @@
 /**
  * The store's server secrets: 32-byte keys, each with a name and one job (login-code HMACs, CSRF
  * tokens, sealing webhook secrets). They live outside the database, so a copy of it alone reveals
- * nothing they key.
+ * nothing they key. With a secretKey the registry token signing key, which must be a row (every
+ * process signs with it), is sealed under one of them too.
  *
  * With `server.secretKey` set, each key is derived from it (HKDF-SHA256, the name as info): every
  * process of a store given the same secretKey holds the same keys without sharing a disk, which
@@ -13,7 +14,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { secretFile } from './secret-file.js';
 
-export type SecretName = 'login-code.key' | 'web-csrf.key' | 'webhook-secrets';
+export type SecretName =
+  | 'login-code.key'
+  | 'web-csrf.key'
+  | 'webhook-secrets'
+  /** Seals the registry token signing key in the database; derived only (no file of its own). */
+  | 'token-signing.key';
 
 const SALT = 'appshelf server secrets v1';
 

@@ -11,7 +11,7 @@
  */
 import type { Logger } from 'pino';
 import { CONTENT_TYPES, signature } from './payload.js';
-import type { SecretBox } from './secret-box.js';
+import type { SecretBox } from '../keys/secret-box.js';
 import type { DeliveryRow, WebhookRepository } from './webhook-repository.js';
 import type { AttemptEntry } from './webhook-service.js';
 import type { WebhookFormat } from '../../schemas/webhooks.js';

@@ -16,7 +16,7 @@ import type { StoreDatabase } from '../db/store-database.js';
 import type { ServerSecrets } from '../keys/server-secrets.js';
 import { DeliveryWorker } from './delivery-worker.js';
 import { WebhookOutbox } from './outbox.js';
-import { SecretBox } from './secret-box.js';
+import { SecretBox } from '../keys/secret-box.js';
 import { StoreEvents } from './store-events.js';
 import { webhookRepository, type WebhookRepository } from './webhook-repository.js';
 import { WebhookService } from './webhook-service.js';

@@ -11,7 +11,7 @@ import type { AuditLog } from '../accounts/audit-log.js';
 import type { Permissions } from '../auth/permissions.js';
 import { principalName, type Principal } from '../auth/principal.js';
 import { StoreError } from '../errors.js';
-import type { SecretBox } from './secret-box.js';
+import type { SecretBox } from '../keys/secret-box.js';
 import type { DeliveryRow, HookRow, WebhookRepository } from './webhook-repository.js';
 
 /** Whose hooks: a namespace's (`app` absent) or one app's. */

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +12,7 @@ import {
   openSqliteStore,
   type StoreDatabase,
 } from '../../server/db/store-database.js';
+import { SecretBox } from '../../server/keys/secret-box.js';
 import { describeDialects } from '../helpers/dialects.js';
 
 const ADA: Principal = {
@@ -101,5 +103,27 @@ describeDialects('token signing keys', ({ open }) => {
       2,
     );
     expect([first, again, asked]).to.deep.equal(['first', 'first', false]);
+  });
+
+  it('with server.secretKey the row holds the key sealed; a key stored in clear is sealed in place', async () => {
+    const store = await open();
+    const keys = tokenKeyRepository(store);
+    const stored = async (): Promise<string> => keys.keep('registry-token', async () => '', 0);
+    const box = new SecretBox(randomBytes(32), undefined, 'the registry token signing key');
+    // Made before the secretKey: in clear, and a token signed with it.
+    const before = await TokenService.open({ keys, dataDir: await dataDir() }, 's', 60);
+    const { token } = await before.issue(ADA, PULL);
+    expect(await stored()).to.include('PRIVATE KEY');
+
+    const sealed = await TokenService.open({ keys, dataDir: await dataDir(), box }, 's', 60);
+    expect(await stored()).to.not.include('PRIVATE KEY');
+    expect(SecretBox.isSealed(await stored())).to.equal(true);
+    expect((await sealed.verify(token))?.sub, 'the same key, sealed').to.equal('ada');
+    // A process without the secretKey would sign tokens nobody accepts: it refuses to start.
+    let refused: unknown;
+    await TokenService.open({ keys, dataDir: await dataDir() }, 's', 60).catch(
+      (e) => (refused = e),
+    );
+    expect(String(refused)).to.match(/sealed under server\.secretKey/);
   });
 });

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { serverSecrets } from '../../server/keys/server-secrets.js';
 import { parseConfig } from '../../server/config.js';
-import { SecretBox } from '../../server/webhooks/secret-box.js';
+import { SecretBox } from '../../server/keys/secret-box.js';
 import { api } from '../helpers/accounts.js';
 import { ADMIN_KEY, startTestServer } from '../helpers/server.js';
 import { sqlRows } from '../helpers/store-sql.js';

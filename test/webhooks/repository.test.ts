@@ -9,7 +9,7 @@ import { expect } from 'chai';
 import pino from 'pino';
 import { openPgStore, type StoreDatabase } from '../../server/db/store-database.js';
 import { DeliveryWorker } from '../../server/webhooks/delivery-worker.js';
-import { SecretBox } from '../../server/webhooks/secret-box.js';
+import { SecretBox } from '../../server/keys/secret-box.js';
 import {
   webhookRepository,
   type NewHook,

@@ -1,7 +1,8 @@
 /**
- * Hook secrets are needed in clear to sign each body, so they cannot be hashed: they are stored
- * encrypted (AES-256-GCM) under the `webhook-secrets` server secret (server-secrets.ts), so a copy
- * of the database alone reveals none of them. Stored form: `v1.<iv>.<tag>.<ciphertext>`, base64url.
+ * Secrets the store needs in clear again (a hook's signing secret, the registry token signing
+ * key), so they cannot be hashed: they are stored encrypted (AES-256-GCM) under a server secret
+ * (server-secrets.ts), so a copy of the database alone reveals none of them.
+ * Stored form: `v1.<iv>.<tag>.<ciphertext>`, base64url.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 
@@ -13,7 +14,14 @@ export class SecretBox {
   constructor(
     private readonly key: Buffer,
     private readonly replaced?: Buffer,
+    /** What is sealed, for the error when it cannot be opened. */
+    private readonly what = "the hook's secret",
   ) {}
+
+  /** Whether `stored` is in the sealed form (not, say, a PEM stored before sealing). */
+  static isSealed(stored: string): boolean {
+    return stored.startsWith('v1.');
+  }
 
   seal(secret: string): string {
     const iv = randomBytes(12);
@@ -24,11 +32,11 @@ export class SecretBox {
 
   open(stored: string): string {
     const opened = openWith(this.key, stored) ?? (this.replaced && openWith(this.replaced, stored));
-    // A database restored without its keys, or a process given another secretKey: the hook must
-    // be made again (or the store given the key it was sealed with).
+    // A database restored without its keys, or a process given another secretKey: what was
+    // sealed must be made again (or the store given the key it was sealed with).
     if (opened === undefined)
       throw new Error(
-        "the hook's secret cannot be decrypted: this store's webhook-secrets key is not the one it was sealed with",
+        `${this.what} cannot be decrypted: this store's key is not the one it was sealed with (server.secretKey, or the files in <data>/keys)`,
       );
     return opened;
   }
