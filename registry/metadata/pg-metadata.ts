@@ -70,6 +70,15 @@ const UNTAGGED = `${LIVE_MANIFESTS} select m.repository as repository, m.digest 
   and not exists (select 1 from live l where l.repository = m.repository and l.digest = m.digest)
   order by m.repository, m.created_at`;
 
+/**
+ * For the transaction of a statement over LIVE_MANIFESTS: the planner cannot tell how deep the
+ * recursion goes, so it estimates a cost (over a million on an empty store) far above
+ * `jit_above_cost`, and PostgreSQL compiles the plan, some 600 ms a statement, where the walk
+ * itself takes a millisecond. A sweep runs two of them under GC's exclusive lock, holding every
+ * push for that long.
+ */
+const NO_JIT = 'SET LOCAL jit = off';
+
 type Queryable = Pick<pg.Pool, 'query'> | pg.PoolClient;
 
 export class PgRegistryMetadata implements RegistryMetadata {
@@ -352,6 +361,7 @@ export class PgRegistryMetadata implements RegistryMetadata {
     const { cutoff, uploadCutoff, dryRun } = plan;
     const touched = JSON.stringify(plan.touched);
     return this.tx('exclusive', async (c) => {
+      await c.query(NO_JIT);
       const query = async <T>(text: string, values: unknown[]): Promise<T[]> =>
         (await c.query({ text, values, types: NUMBERS })).rows as T[];
       const deadManifests = await query<{ repository: string; digest: Digest }>(DEAD_MANIFESTS, [
@@ -380,11 +390,14 @@ export class PgRegistryMetadata implements RegistryMetadata {
   }
 
   async untaggedManifests(prefix: string, before: number): Promise<UntaggedManifest[]> {
-    const result = await this.pool.query({
-      text: UNTAGGED,
-      values: [before, '[]', prefix],
-      types: NUMBERS,
+    return this.tx('none', async (c) => {
+      await c.query(NO_JIT);
+      const result = await c.query({
+        text: UNTAGGED,
+        values: [before, '[]', prefix],
+        types: NUMBERS,
+      });
+      return result.rows as UntaggedManifest[];
     });
-    return result.rows as UntaggedManifest[];
   }
 }

@@ -6,10 +6,8 @@
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { and, eq } from 'drizzle-orm';
 import { BundleAnnotations, BundleTypes } from '../../schemas/bundle.js';
 import type { Digest } from '../../schemas/oci.js';
-import { apps, versions } from '../../server/db/store-schema.js';
 import { ADMIN_KEY, startTestServer, type TestServer } from '../helpers/server.js';
 import { run, toolAvailable } from '../helpers/tools.js';
 import { clientHome, recordRequests, type ClientHome, type SeenRequest } from './client-env.js';
@@ -252,16 +250,16 @@ describe('clients: skopeo', function () {
     expect((JSON.parse(raw.toString('utf8')) as { artifactType?: string }).artifactType).to.equal(
       BundleTypes.bundle,
     );
-    const version = srv!.app.db
-      .select({
-        state: versions.state,
-        manifestDigest: versions.manifestDigest,
-      })
-      .from(versions)
-      .innerJoin(apps, eq(apps.id, versions.appId))
-      .where(and(eq(apps.namespace, 'ns'), eq(apps.name, 'app'), eq(versions.version, '1.0')))
-      .get();
-    expect(version).to.deep.equal({
+    // Indexed: the store's API has the version, ready, on the bundle's manifest.
+    const res = await fetch(`${srv!.url}/api/v1/apps/ns/app/versions/1.0`, {
+      headers: { authorization: `Bearer ${ADMIN_KEY}` },
+    });
+    expect(res.status, await res.clone().text()).to.equal(200);
+    const { state, manifestDigest } = (await res.json()) as {
+      state: string;
+      manifestDigest: string;
+    };
+    expect({ state, manifestDigest }).to.deep.equal({
       state: 'ready',
       manifestDigest: built.bundle!.digest,
     });

@@ -70,6 +70,17 @@ export async function pgDatabaseUrl(name: string): Promise<string> {
   return server.url.replace(/\/[^/]+$/, `/${name}`);
 }
 
+/**
+ * The URL of a new, empty database `name` of the shared server (not a copy of the migrated
+ * template), for a test that migrates it part of the way itself: a store made by an older build.
+ */
+export async function emptyPgDatabaseUrl(name: string): Promise<string> {
+  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`not a plain database name: ${name}`);
+  const server = await postgres();
+  await server.psql(`CREATE DATABASE ${name}`);
+  return server.url.replace(/\/[^/]+$/, `/${name}`);
+}
+
 /** Drops the shared server's database `name` (its connections must be closed). */
 export async function dropPgDatabase(name: string): Promise<void> {
   const server = await postgres();

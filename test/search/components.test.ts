@@ -9,14 +9,23 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { expect } from 'chai';
-import { and, eq, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
-import { apps, packages } from '../../server/db/store-schema.js';
-import { describeDialects } from '../helpers/dialects.js';
+import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
+import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
+import pg from 'pg';
+import {
+  describeDialects,
+  dropPgDatabase,
+  emptyPgDatabaseUrl,
+  type DialectName,
+} from '../helpers/dialects.js';
+import { PG_MIGRATIONS } from '../helpers/postgres.js';
 import { RAM_SAMPLES } from '../helpers/ram-samples.js';
 import { TestRegistryClient } from '../helpers/registry-client.js';
 import { ADMIN_KEY, startTestServer, type TestServer } from '../helpers/server.js';
+import { sqlRows } from '../helpers/store-sql.js';
 import { pushTemplate } from '../store/app-pushes.js';
 import { refs, search } from './search-fixtures.js';
 import { startSearchServer, type SearchServer } from './search-server.js';
@@ -50,29 +59,27 @@ function wordpressTemplate(database?: { name: string; image: string }): Buffer {
 }
 
 /** Lists the app and gives it a package: on the shelf, found by anyone. */
-function putOnShelf(srv: TestServer, namespace: string, name: string): void {
-  const app = srv.app.db
-    .select({ id: apps.id })
-    .from(apps)
-    .where(and(eq(apps.namespace, namespace), eq(apps.name, name)))
-    .get();
+async function putOnShelf(srv: SearchServer, namespace: string, name: string): Promise<void> {
+  const { store } = srv.test.app;
+  const [app] = await sqlRows<{ id: number }>(
+    store,
+    sql`SELECT id FROM apps WHERE namespace = ${namespace} AND name = ${name}`,
+  );
   if (!app) throw new Error(`no app ${namespace}/${name}`);
-  srv.app.db.update(apps).set({ listed: true }).where(eq(apps.id, app.id)).run();
-  srv.app.db
-    .insert(packages)
-    .values({ appId: app.id, name: 'free', versions: '["1.0.0"]', createdAt: Date.now() })
-    .run();
+  await srv.run(sql`UPDATE apps SET listed = true WHERE id = ${app.id}`);
+  await srv.run(
+    sql`INSERT INTO packages (app_id, name, versions, created_at) VALUES (${app.id}, 'free', '["1.0.0"]', ${Date.now()})`,
+  );
 }
 
-describe('search: components', function () {
-  this.timeout(30_000);
-  let srv: TestServer;
+describeDialects('search: components', ({ dialect }) => {
+  let srv: SearchServer;
   let reg: TestRegistryClient;
   before(async () => {
-    srv = await startTestServer();
+    srv = await startSearchServer(dialect);
     reg = new TestRegistryClient(srv.url, { username: 'admin', password: ADMIN_KEY });
     await pushTemplate(reg, 'acme/press', wordpressTemplate(), '1.0.0');
-    putOnShelf(srv, 'acme', 'press');
+    await putOnShelf(srv, 'acme', 'press');
   });
   after(() => srv.close());
 
@@ -106,65 +113,108 @@ describe('search: components', function () {
   });
 });
 
-describe('search: components of a store made before they were searchable', function () {
-  this.timeout(30_000);
-  let data: string;
-  let srv: TestServer | undefined;
-  before(async () => {
-    data = mkdtempSync(join(tmpdir(), 'appshelf-search-old-'));
-    // The migrations as they stood before 0013, applied to a new database with one app in it.
-    const old = join(data, 'migrations');
-    cpSync(MIGRATIONS, old, { recursive: true });
-    const journalFile = join(old, 'meta', '_journal.json');
-    const journal = JSON.parse(readFileSync(journalFile, 'utf8')) as {
-      entries: { tag: string }[];
-    };
-    journal.entries = journal.entries.filter((e) => e.tag < '0013');
-    writeFileSync(journalFile, JSON.stringify(journal));
+/**
+ * A copy of an engine's migrations as they stood before the one that made components
+ * searchable (`before`, a tag prefix), in `dir`.
+ */
+function migrationsBefore(source: string, before: string, dir: string): string {
+  const old = join(dir, 'migrations');
+  cpSync(source, old, { recursive: true });
+  const journalFile = join(old, 'meta', '_journal.json');
+  const journal = JSON.parse(readFileSync(journalFile, 'utf8')) as { entries: { tag: string }[] };
+  journal.entries = journal.entries.filter((e) => e.tag < before);
+  writeFileSync(journalFile, JSON.stringify(journal));
+  return old;
+}
+
+const OLD_APP = {
+  app: `INSERT INTO apps (app_key, namespace, name, display_name, listed, created_at, updated_at)
+    VALUES ('00000000000000000000000000000001', 'acme', 'press', 'Press', true, $1, $1) RETURNING id`,
+  version: `INSERT INTO versions (app_id, version, state, manifest_digest, template_digest, template, created_at, updated_at)
+    VALUES ($1, '1.0.0', 'draft', 'sha256:${'1'.repeat(64)}', 'sha256:${'2'.repeat(64)}', '{}', $2, $2) RETURNING id`,
+  component: `INSERT INTO components (version_id, service_key, name, source_ref) VALUES ($1, 'db', 'MySQL', 'docker.io/library/percona:8.0')`,
+  package: `INSERT INTO packages (app_id, name, type, versions, created_at) VALUES ($1, 'free', 'free', '["1.0.0"]', $2)`,
+};
+
+/**
+ * The store's database as an older build left it, one app with a component in it: SQLite's
+ * migrations before 0013, PostgreSQL's before 0006 (their twin). Returns the `database` config
+ * that opens it and a cleanup.
+ */
+async function oldStore(
+  dialect: DialectName,
+  data: string,
+): Promise<{ database: { url?: string }; drop(): Promise<void> }> {
+  const now = Date.now();
+  if (dialect === 'sqlite') {
+    const old = migrationsBefore(MIGRATIONS, '0013', data);
     const sqlite = new Database(join(data, 'appshelf.db'));
     migrate(drizzle({ client: sqlite }), { migrationsFolder: old });
-    const now = Date.now();
-    const app = sqlite
-      .prepare(
-        `INSERT INTO apps (app_key, namespace, name, display_name, listed, created_at, updated_at)
-         VALUES ('00000000000000000000000000000001', 'acme', 'press', 'Press', 1, ?, ?)`,
-      )
-      .run(now, now).lastInsertRowid;
-    const version = sqlite
-      .prepare(
-        `INSERT INTO versions (app_id, version, state, manifest_digest, template_digest, template, created_at, updated_at)
-         VALUES (?, '1.0.0', 'draft', 'sha256:${'1'.repeat(64)}', 'sha256:${'2'.repeat(64)}', '{}', ?, ?)`,
-      )
-      .run(app, now, now).lastInsertRowid;
-    sqlite
-      .prepare(
-        `INSERT INTO components (version_id, service_key, name, source_ref) VALUES (?, 'db', 'MySQL', 'docker.io/library/percona:8.0')`,
-      )
-      .run(version);
-    sqlite
-      .prepare(
-        `INSERT INTO packages (app_id, name, type, versions, created_at) VALUES (?, 'free', 'free', '["1.0.0"]', ?)`,
-      )
-      .run(app, now);
+    // better-sqlite3 names a parameter `@p1` (from an object), and takes 1 for true.
+    const one = (text: string, values: unknown[]): number | undefined => {
+      const statement = sqlite.prepare(text.replace(/\$(\d)/g, '@p$1').replace(' true,', ' 1,'));
+      const params = Object.fromEntries(values.map((v, i) => [`p${i + 1}`, v]));
+      return statement.reader
+        ? (statement.get(params) as { id: number }).id
+        : void statement.run(params);
+    };
+    const app = one(OLD_APP.app, [now]);
+    const version = one(OLD_APP.version, [app, now]);
+    one(OLD_APP.component, [version]);
+    one(OLD_APP.package, [app, now]);
     sqlite.close();
     rmSync(old, { recursive: true });
-    srv = await startTestServer({}, { data });
-  });
-  after(async () => {
-    await srv?.close();
-    rmSync(data, { recursive: true, force: true });
-  });
+    return { database: {}, drop: () => Promise.resolve() };
+  }
+  const name = `search_old_${process.pid}`;
+  const url = await emptyPgDatabaseUrl(name);
+  const old = migrationsBefore(PG_MIGRATIONS, '0006', data);
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await migratePg(drizzlePg({ client }), { migrationsFolder: old });
+    const one = async (text: string, values: unknown[]): Promise<number | undefined> =>
+      (await client.query<{ id: number }>(text, values)).rows[0]?.id;
+    const app = await one(OLD_APP.app, [now]);
+    const version = await one(OLD_APP.version, [app, now]);
+    await one(OLD_APP.component, [version]);
+    await one(OLD_APP.package, [app, now]);
+  } finally {
+    await client.end();
+  }
+  rmSync(old, { recursive: true });
+  return { database: { url }, drop: () => dropPgDatabase(name) };
+}
 
-  it('indexes the existing components when it starts', async () => {
-    const found = await Promise.all(
-      ['mysql', 'percona'].map(async (q) => refs(await search(srv!.url, { q }))),
-    );
-    expect(found).to.deep.equal([['acme/press'], ['acme/press']]);
-  });
-});
+describeDialects(
+  'search: components of a store made before they were searchable',
+  ({ dialect }) => {
+    let data: string;
+    let srv: TestServer | undefined;
+    let drop: (() => Promise<void>) | undefined;
+    before(async () => {
+      data = mkdtempSync(join(tmpdir(), 'appshelf-search-old-'));
+      const old = await oldStore(dialect, data);
+      drop = old.drop;
+      srv = await startTestServer({ database: old.database }, { data });
+    });
+    after(async () => {
+      await srv?.close();
+      await drop?.();
+      rmSync(data, { recursive: true, force: true });
+    });
 
-// The same matches with the component rows written directly, on both engines: the PostgreSQL
-// run has no registry to push through yet (docs/decisions/0003), the triggers are what it tests.
+    it('indexes the existing components when it starts', async () => {
+      const found = await Promise.all(
+        ['mysql', 'percona'].map(async (q) => refs(await search(srv!.url, { q }))),
+      );
+      expect(found).to.deep.equal([['acme/press'], ['acme/press']]);
+    });
+  },
+);
+
+// The same matches with the component rows written directly, on both engines: the triggers
+// alone, without the indexer that writes the rows from a pushed template.
 describeDialects('search: components, as rows', ({ dialect }) => {
   let srv: SearchServer;
   let appId: number;

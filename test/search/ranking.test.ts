@@ -1,8 +1,7 @@
 import { expect } from 'chai';
 import { sql } from 'drizzle-orm';
 import { describeDialects } from '../helpers/dialects.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
-import { DAY, insertApp, names, search } from './search-fixtures.js';
+import { DAY, names, search } from './search-fixtures.js';
 import { startSearchServer, type SearchServer } from './search-server.js';
 
 describeDialects('search: ranking and sorts', ({ dialect }) => {
@@ -104,13 +103,13 @@ describeDialects('search: ranking and sorts', ({ dialect }) => {
   });
 });
 
-describe('search: statistics in the order', () => {
-  let srv: TestServer;
+describeDialects('search: statistics in the order', ({ dialect }) => {
+  let srv: SearchServer;
   let now = Date.now();
   before(async () => {
-    srv = await startTestServer({}, { clock: () => now });
-    insertApp(srv.app.db, { name: 'kiwi-a', summary: 'kiwi', installs: 10, updatedAt: now - DAY });
-    insertApp(srv.app.db, { name: 'kiwi-b', summary: 'kiwi', installs: 20, updatedAt: now - DAY });
+    srv = await startSearchServer(dialect, { clock: () => now });
+    await srv.insert({ name: 'kiwi-a', summary: 'kiwi', installs: 10, updatedAt: now - DAY });
+    await srv.insert({ name: 'kiwi-b', summary: 'kiwi', installs: 20, updatedAt: now - DAY });
   });
   after(() => srv.close());
 
@@ -119,7 +118,7 @@ describe('search: statistics in the order', () => {
       names(await search(srv.url, { q: 'kiwi', sort: 'installs' }));
     expect(await order()).to.deep.equal(['kiwi-b', 'kiwi-a']);
     now += 5_000;
-    srv.app.db.run(
+    await srv.run(
       sql`INSERT INTO app_stats_daily (app_id, day, installs) SELECT id, '2024-01-02', 50 FROM apps WHERE name = 'kiwi-a'`,
     );
     // The counts on the items are fresh at once; the order follows at the next refresh.

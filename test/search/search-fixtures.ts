@@ -2,7 +2,8 @@
 import { createHash } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import type { Db } from '../../server/db/open-database.js';
-import type { PgStoreDatabase } from '../../server/db/store-database.js';
+import * as pgAccounts from '../../server/db/schema.pg.js';
+import type { PgStoreDatabase, StoreDatabase } from '../../server/db/store-database.js';
 import * as pg from '../../server/db/store-schema.pg.js';
 import { users } from '../../server/db/schema.js';
 import { apps, appStatsDaily, packages, versions } from '../../server/db/store-schema.js';
@@ -183,4 +184,20 @@ export async function insertPgApp(store: PgStoreDatabase, f: AppFixture): Promis
       visits: f.visits ?? 0,
     });
   return id;
+}
+
+/** An app's rows on the store's engine, whichever it is: `insertApp` or `insertPgApp`. */
+export function insertStoreApp(store: StoreDatabase, f: AppFixture): Promise<number> {
+  if (store.dialect === 'sqlite') return Promise.resolve(insertApp(store.db, f));
+  return insertPgApp(store, f);
+}
+
+/** A user row on the store's engine, whichever it is. */
+export async function insertStoreUser(
+  store: StoreDatabase,
+  name: string,
+  displayName: string,
+): Promise<void> {
+  if (store.dialect === 'sqlite') insertUser(store.db, name, displayName);
+  else await store.db.insert(pgAccounts.users).values({ name, displayName, createdAt: Date.now() });
 }

@@ -1,28 +1,22 @@
 /**
- * A search endpoint on either engine, for the search tests that run on both
- * (docs/decisions/0003, package I). SQLite: the whole test server, as the SQLite-only suites
- * use. PostgreSQL: only the search route over a PostgreSQL store (the other modules of the app
- * are not ported yet), the same `/api/v1/search` and error format; a request is anonymous, or the admin with the
- * test server's admin key.
+ * A whole test server over a chosen engine, for the search tests that run on both
+ * (docs/decisions/0003): SQLite in the data folder, or a database of the run's PostgreSQL,
+ * whatever APPSHELF_TEST_DATABASE says (each suite names its engine, and both run in every run).
+ * Apps are written straight into the store's tables; the search index follows them through the
+ * triggers, which is what these tests check.
  */
-import type { AddressInfo } from 'node:net';
-import express from 'express';
-import pino from 'pino';
+import { randomUUID } from 'node:crypto';
 import type { SQL } from 'drizzle-orm';
-import { ANONYMOUS, type Principal } from '../../server/auth/principal.js';
-import { users } from '../../server/db/schema.pg.js';
-import { StoreError } from '../../server/errors.js';
-import { apiErrorHandler } from '../../server/http/api-errors.js';
-import { searchRoutes } from '../../server/routes/search.js';
-import { searchRepository } from '../../server/search/open-search.js';
-import { SearchService } from '../../server/search/search-service.js';
 import type { DialectName } from '../helpers/dialects.js';
-import { openPgCopy } from '../helpers/dialects.js';
-import { ADMIN_KEY, startTestServer } from '../helpers/server.js';
-import { insertApp, insertPgApp, insertUser, type AppFixture } from './search-fixtures.js';
+import { dropPgDatabase, pgDatabaseUrl } from '../helpers/dialects.js';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+import { sqlRun } from '../helpers/store-sql.js';
+import { insertStoreApp, insertStoreUser, type AppFixture } from './search-fixtures.js';
 
 export interface SearchServer {
   url: string;
+  /** The whole server, for what a test needs beyond the search (its store, its registry). */
+  test: TestServer;
   insert(f: AppFixture): Promise<number>;
   insertUser(name: string, displayName: string): Promise<void>;
   /** A statement written for both engines (`listed = false`, not `listed = 0`). */
@@ -30,48 +24,26 @@ export interface SearchServer {
   close(): Promise<void>;
 }
 
-/** The PostgreSQL run's only key: the admin's, as the test server's config has it. */
-const ADMIN: Principal = { kind: 'user', userId: 1, name: 'admin', role: 'admin' };
-
-export async function startSearchServer(dialect: DialectName): Promise<SearchServer> {
-  if (dialect === 'sqlite') {
-    const srv = await startTestServer();
-    return {
-      url: srv.url,
-      insert: (f) => Promise.resolve(insertApp(srv.app.db, f)),
-      insertUser: (name, displayName) => Promise.resolve(insertUser(srv.app.db, name, displayName)),
-      run: (statement) => Promise.resolve(void srv.app.db.run(statement)),
-      close: () => srv.close(),
-    };
-  }
-  const { store, drop } = await openPgCopy();
-  const service = new SearchService({ repository: searchRepository(store), clock: Date.now });
-  const app = express();
-  app.use((req, res, next) => {
-    const key = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
-    if (key !== undefined && key !== ADMIN_KEY)
-      throw new StoreError('unauthorized', 'unknown access key');
-    res.locals.principal = key === undefined ? ANONYMOUS : ADMIN;
-    next();
-  });
-  app.use('/api/v1/search', searchRoutes(service));
-  app.use(apiErrorHandler(pino({ level: 'silent' })));
-  const server = app.listen(0, '127.0.0.1');
-  await new Promise<void>((resolve) => server.once('listening', resolve));
-  const { port } = server.address() as AddressInfo;
+/** `clock`: the server's time, for tests that move it on. */
+export async function startSearchServer(
+  dialect: DialectName,
+  options: { clock?: () => number } = {},
+): Promise<SearchServer> {
+  // The database named outright: SQLite (no url) even in the PostgreSQL run, or a database of
+  // the run's PostgreSQL even in the SQLite run.
+  const pgName = `search_${randomUUID().replaceAll('-', '')}`;
+  const database = dialect === 'sqlite' ? {} : { url: await pgDatabaseUrl(pgName) };
+  const srv = await startTestServer({ database }, options);
+  const { store } = srv.app;
   return {
-    url: `http://127.0.0.1:${port}`,
-    insert: (f) => insertPgApp(store, f),
-    insertUser: async (name, displayName) => {
-      await store.db.insert(users).values({ name, displayName, createdAt: Date.now() });
-    },
-    run: async (statement) => {
-      await store.db.execute(statement);
-    },
+    url: srv.url,
+    test: srv,
+    insert: (f) => insertStoreApp(store, f),
+    insertUser: (name, displayName) => insertStoreUser(store, name, displayName),
+    run: (statement) => sqlRun(store, statement),
     close: async () => {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await service.close();
-      await drop();
+      await srv.close();
+      if (dialect === 'postgres') await dropPgDatabase(pgName);
     },
   };
 }
