@@ -4,6 +4,7 @@
  * paths, registry content kept byte-exact) or drops it (free text a person typed), and both
  * engines answer alike: never a 500, nothing half-written.
  */
+import { connect } from 'node:net';
 import { expect } from 'chai';
 import { api, type ApiError } from '../helpers/accounts.js';
 import { CookieBrowser } from '../helpers/cookie-browser.js';
@@ -96,7 +97,10 @@ describe('U+0000 in input: refused or dropped, never a 500, on either engine', f
         [key: string]: unknown;
       };
       const attacks: [object, string][] = [
-        [{ ...base, apps: [{ ...base.apps[0], service_cname: `w${NUL}eb` }] }, 'apps[0].service_cname'],
+        [
+          { ...base, apps: [{ ...base.apps[0], service_cname: `w${NUL}eb` }] },
+          'apps[0].service_cname',
+        ],
         [{ ...base, describe: `notes${NUL}` }, 'describe'],
         [{ ...base, group_name: `bl${NUL}og` }, 'group_name'],
         [
@@ -165,7 +169,12 @@ describe('U+0000 in input: refused or dropped, never a 500, on either engine', f
             [BundleAnnotations.description]: description,
           },
         });
-      const refused = await reg.pushManifest(repo, '4.0.0', indexWith(`changelog${NUL}`), OCI_INDEX);
+      const refused = await reg.pushManifest(
+        repo,
+        '4.0.0',
+        indexWith(`changelog${NUL}`),
+        OCI_INDEX,
+      );
       const body = await expectOciError(refused, 'MANIFEST_INVALID');
       expect(body.errors[0]?.message).to.include('must not contain U+0000');
       const pulled = await reg.request('GET', `/v2/${repo}/manifests/4.0.0`, {
@@ -177,6 +186,198 @@ describe('U+0000 in input: refused or dropped, never a 500, on either engine', f
       const taken = await reg.pushManifest(repo, '4.0.0', indexWith('changelog'), OCI_INDEX);
       expect(taken.status, await taken.text()).to.equal(201);
       expect(await versionsOf(repo)).to.include('4.0.0');
+    });
+
+    it("an artifact type with U+0000 is refused; an annotation's NUL is kept byte-exact", async () => {
+      const repo = 'alice/plain';
+      const config = await reg.pushBlob(repo, '{}');
+      const manifestOf = (extra: object) =>
+        JSON.stringify({
+          schemaVersion: 2,
+          mediaType: OCI_MANIFEST,
+          config: {
+            mediaType: 'application/vnd.oci.empty.v1+json',
+            digest: config.digest,
+            size: 2,
+          },
+          layers: [],
+          ...extra,
+        });
+      const typed = await reg.pushManifest(
+        repo,
+        'typed',
+        manifestOf({ artifactType: `application/x${NUL}y` }),
+        OCI_MANIFEST,
+      );
+      await expectOciError(typed, 'MANIFEST_INVALID');
+      expect((await reg.request('GET', `/v2/${repo}/manifests/typed`)).status).to.equal(404);
+      // Not an app: the manifest is bytes and its annotations escaped JSON, so it is stored as is.
+      const noted = manifestOf({ annotations: { note: `a${NUL}b` } });
+      const put = await reg.pushManifest(repo, 'noted', noted, OCI_MANIFEST);
+      expect(put.status, await put.text()).to.equal(201);
+      const pulled = await reg.request('GET', `/v2/${repo}/manifests/noted`, {
+        headers: { accept: OCI_MANIFEST },
+      });
+      expect(pulled.status).to.equal(200);
+      expect(await pulled.text()).to.equal(noted);
+    });
+
+    it('a repository name, tag, paging mark or filter with %00 is no 500 (a 4xx in OCI form)', async () => {
+      for (const path of [
+        '/v2/al%00ice/blog/tags/list',
+        '/v2/alice/blog/manifests/1%000',
+        '/v2/alice/blog/tags/list?last=a%00b',
+        '/v2/_catalog?last=a%00b',
+        '/v2/alice/blog/referrers/sha256:' + '0'.repeat(64) + '?artifactType=a%00b',
+      ]) {
+        const res = await reg.request('GET', path, { scope: 'repository:alice/blog:pull' });
+        const text = await res.text();
+        expect(res.status, `${path}: ${text}`).to.be.below(500);
+        if (res.status >= 400) expect(JSON.parse(text), path).to.have.property('errors');
+      }
+    });
+  });
+
+  describe('paths: a name with %00 is the protocol’s 400', () => {
+    it('/api/v1 answers the documented error', async () => {
+      for (const path of [
+        '/api/v1/apps/al%00ice/blog',
+        '/api/v1/apps/alice/blog/versions/1%000',
+        '/api/v1/users/al%00ice',
+        '/api/v1/orgs/a%00b',
+      ]) {
+        const got = await api<ApiError>(srv, 'GET', path, { bearer: session });
+        expect(got.status, `${path}: ${got.text}`).to.equal(400);
+        expect(got.body.error.code).to.equal('invalid');
+        expect(got.body.error.message).to.include('U+0000');
+      }
+    });
+
+    it('the Rainstore API answers {code, msg}', async () => {
+      const rs = new RainstoreClient(srv.url, 'acme', publisher.keys.read);
+      const got = await rs.call<{ code: number; msg: string }>(
+        'GET',
+        '/app-server/openapi/apps/a%00b',
+      );
+      expect(got.status).to.equal(400);
+      expect(got.body).to.deep.equal({ code: 400, msg: 'the path must not contain U+0000' });
+    });
+
+    it('the web pages answer an error page', async () => {
+      const res = await fetch(new URL('/apps/al%00ice/blog', srv.url), {
+        headers: { accept: 'text/html' },
+      });
+      expect(res.status).to.equal(400);
+      expect(res.headers.get('content-type')).to.include('text/html');
+      expect(await res.text()).to.include('U+0000');
+    });
+  });
+
+  describe('free text: U+0000 is dropped, the same on both engines', () => {
+    it('the store API (already through parseInput) and its search', async () => {
+      const changed = await api<{ summary: string }>(srv, 'PATCH', '/api/v1/apps/alice/blog', {
+        bearer: session,
+        body: { summary: `a${NUL}b` },
+      });
+      expect(changed.status, changed.text).to.equal(200);
+      expect(changed.body.summary).to.equal('ab');
+      const found = await api(srv, 'GET', '/api/v1/search?q=bl%00og', { bearer: session });
+      expect(found.status, found.text).to.equal(200);
+    });
+
+    it('a web form: the app page’s fields', async () => {
+      // alice's session from the sign-in above, as the browser's cookie.
+      const browser = new CookieBrowser(srv, new Map([['appshelf_session', session]]));
+      const page = '/my/apps/alice/blog';
+      const saved = await browser.request('POST', page, {
+        _csrf: await browser.token(page),
+        displayName: `Bl${NUL}og`,
+        summary: `short${NUL} note`,
+        introduction: `# In${NUL}tro`,
+        tags: `t${NUL}1, t2`,
+        categories: '',
+        homeUrl: '',
+        sourceUrl: '',
+      });
+      expect(saved.status, saved.text.slice(0, 500)).to.be.oneOf([200, 303]);
+      const app = await api<{
+        displayName: string;
+        summary: string;
+        introduction: string;
+        tags: string[];
+      }>(srv, 'GET', '/api/v1/apps/alice/blog', { bearer: session });
+      expect(app.body).to.deep.include({
+        displayName: 'Blog',
+        summary: 'short note',
+        introduction: '# Intro',
+        tags: ['t1', 't2'],
+      });
+    });
+
+    it('the Rainstore API: an app body and a version envelope; its template is refused', async () => {
+      const rs = new RainstoreClient(srv.url, 'acme', publisher.keys.push);
+      const made = await rs.createApp({
+        name: 'Notes',
+        desc: `a${NUL}b`,
+        introduction: `in${NUL}tro`,
+        tags: [`t${NUL}1`],
+        publishType: 'private',
+      } as Parameters<typeof rs.createApp>[0]);
+      expect(made.status, JSON.stringify(made.body)).to.equal(200);
+      expect(made.body).to.deep.include({ desc: 'ab', introduction: 'intro', tags: ['t1'] });
+      const template = (cname: string) => ({
+        group_key: 'x',
+        group_name: 'notes',
+        group_version: '0.0.0',
+        apps: [
+          {
+            service_id: 'a1b2c3d4e5f60718293a4b5c6d7e8f90',
+            service_key: '0f9e8d7c6b5a49382716f5e4d3c2b1a0',
+            service_cname: cname,
+            extend_method: 'stateless_multiple',
+            share_image: 'hub.example.com/acme/web:1',
+          },
+        ],
+      });
+      const envelope = (cname: string) => ({
+        version: '1.0.0',
+        versionAlias: `al${NUL}ias`,
+        description: `from${NUL} rainbond`,
+        rainbondVersion: 'v6',
+        templateType: 'RAM',
+        arch: 'amd64',
+        is_plugin: false,
+        template: template(cname),
+      });
+      const path = `/app-server/openapi/apps/${made.body.appKeyID}/versions`;
+      const refused = await rs.call<{ code: number; msg: string }>('POST', path, {
+        body: envelope(`w${NUL}eb`),
+      });
+      expect(refused.status).to.equal(400);
+      expect(refused.body.msg).to.equal(
+        'invalid template: apps[0].service_cname: must not contain U+0000',
+      );
+      const none = await rs.call<{ versions: unknown[] }>('GET', path);
+      expect(none.body.versions).to.deep.equal([]);
+      const taken = await rs.call<{ desc: string; appVersionAlias: string }>('POST', path, {
+        body: envelope('web'),
+      });
+      expect(taken.status, JSON.stringify(taken.body)).to.equal(200);
+      expect(taken.body).to.deep.include({ desc: 'from rainbond', appVersionAlias: 'alias' });
+    });
+  });
+
+  describe('headers: the HTTP parser refuses a NUL before any handler (the audit log never sees one)', () => {
+    it('a User-Agent with a raw NUL is a 400 from the server itself', async () => {
+      const answer = await new Promise<string>((done, fail) => {
+        const socket = connect(Number(new URL(srv.url).port), '127.0.0.1');
+        let got = '';
+        socket.on('data', (d: Buffer) => (got += d.toString('latin1')));
+        socket.on('end', () => done(got));
+        socket.on('error', fail);
+        socket.write(`GET /api/v1/apps HTTP/1.1\r\nHost: x\r\nUser-Agent: a${NUL}b\r\n\r\n`);
+      });
+      expect(answer).to.match(/^HTTP\/1\.1 400 /);
     });
   });
 });
