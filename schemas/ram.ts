@@ -12,6 +12,7 @@
  */
 
 import { z } from 'zod';
+import { nulPath } from './nul.js';
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };
@@ -228,6 +229,10 @@ class TemplateWalker {
 
   walk(input: unknown): RamTemplate {
     const root = structuredClone(objectAt(input as Json, '$'));
+    // Before any rule: the template is kept as pushed and its names, images and notes are copied
+    // into text columns, so a U+0000 anywhere in it is refused (schemas/nul.ts), not dropped.
+    const nul = nulPath(root);
+    if (nul) fail(nul, 'must not contain U+0000');
     for (const key of NULLABLE_TOP_LISTS) if (root[key] === null) root[key] = [];
     if (root['apps'] === undefined) root['apps'] = [];
 

@@ -42,6 +42,7 @@ import {
 import { apiErrorHandler, notFound } from './http/api-errors.js';
 import { authenticate } from './http/authenticate.js';
 import { refuseForgedCookieRequests } from './http/cookie-forgery.js';
+import { refuseNulInPath } from './http/nul-path.js';
 import { databaseCheck, storageCheck } from './health/checks.js';
 import { Readiness } from './health/readiness.js';
 import { createLogger } from './logger.js';
@@ -392,6 +393,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     ...(metrics ? { onSearched: metrics.searched } : {}),
   });
   const api = express.Router();
+  api.use(refuseNulInPath);
   api.use(authenticate({ keys, sessions: accounts.sessions, failures: accounts.failures }));
   api.use(refuseForgedCookieRequests(config.publicUrl)); // before a forged body is even parsed
   api.use(express.json({ limit: '1mb' }));

@@ -25,7 +25,17 @@ export function parsePage(query: URLSearchParams, max = 1000): { n: number; last
       throw new OciError('PAGINATION_NUMBER_INVALID', undefined, { n: rawN.slice(0, 20) });
     n = Math.min(Number(rawN), max);
   }
-  return { n, last: query.get('last') ?? '' };
+  return { n, last: beforeNul(query.get('last') ?? '') };
+}
+
+/**
+ * `last` up to its first U+0000. No tag or repository name holds one, so the names after
+ * `a<NUL>b` are exactly those after `a`; and PostgreSQL refuses to compare text with a NUL (a
+ * 500, where SQLite compares): cut there, both engines page alike and the client gets its page.
+ */
+function beforeNul(last: string): string {
+  const nul = last.indexOf('\u0000');
+  return nul === -1 ? last : last.slice(0, nul);
 }
 
 /** `Content-Range: <start>-<end>` of a chunk upload, or undefined when absent. */

@@ -67,6 +67,23 @@ export function parseManifest(
     });
   }
   const mediaType = pickMediaType(declared, header, json);
+  return withStorableArtifactType(parseKnown(json, mediaType, digest));
+}
+
+/**
+ * The artifact type is kept in a text column, which on PostgreSQL cannot hold U+0000 (SQLite's
+ * can): a manifest whose type has one is refused on either engine. The manifest itself is kept
+ * as bytes and its annotations as escaped JSON, so nothing else it says needs this.
+ */
+function withStorableArtifactType(parsed: ParsedManifest): ParsedManifest {
+  if (parsed.artifactType?.includes('\u0000'))
+    throw new OciError('MANIFEST_INVALID', 'artifactType must not contain U+0000', {
+      artifactType: parsed.artifactType,
+    });
+  return parsed;
+}
+
+function parseKnown(json: object, mediaType: string, digest: Digest): ParsedManifest {
   if (INDEX_MEDIA_TYPES.has(mediaType)) {
     const index = validate(ImageIndex, json);
     return {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { withoutNul } from '../../schemas/nul.js';
 import { StoreError } from '../errors.js';
 
 /**
@@ -19,19 +20,4 @@ export function parseInput<T extends z.ZodType>(
     });
   }
   return result.data;
-}
-
-/** `value` with U+0000 removed from every string in it (JSON-shaped input: arrays, plain objects). */
-function withoutNul(value: unknown): unknown {
-  if (typeof value === 'string') return value.replaceAll('\u0000', '');
-  if (Array.isArray(value)) return value.map(withoutNul);
-  if (isPlainObject(value))
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withoutNul(v)]));
-  return value;
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (value === null || typeof value !== 'object') return false;
-  const proto = Object.getPrototypeOf(value) as unknown;
-  return proto === Object.prototype || proto === null;
 }

@@ -24,7 +24,9 @@ import { AppService } from '../store/app-service.js';
 import type { AppStats } from '../store/stats.js';
 import { sourceCredentialRepository } from '../store/source-credential-repository.js';
 import { repositoryOf } from '../store/version-index.js';
+import { refuseNulInPath } from '../http/nul-path.js';
 import { appSlug, parseAppChange, parseNewApp } from '../rainstore/app-input.js';
+import { bodyWithoutNul } from '../rainstore/body-text.js';
 import {
   accessActionsOf,
   callerOf,
@@ -130,7 +132,9 @@ export function rainstoreRoutes(deps: RainstoreRoutesDeps): Router {
   let createTime: string | undefined;
 
   const router = Router();
+  router.use(refuseNulInPath);
   router.use(express.json({ limit: '6mb' }));
+  router.use(bodyWithoutNul);
   const openapi = Router();
   router.use('/openapi', openapi);
 

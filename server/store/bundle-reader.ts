@@ -12,6 +12,7 @@ import {
   type Digest,
 } from '../../schemas/oci.js';
 import { formatRamError, validateRamTemplate, type RamTemplate } from '../../schemas/ram.js';
+import { nulPath } from '../../schemas/nul.js';
 import { storedPasswordProblem } from '../../schemas/source-credentials.js';
 import { OciError, type Registry } from '../../registry/index.js';
 import { readLimited } from '../../registry/read-limited.js';
@@ -46,8 +47,26 @@ export class BundleReader {
     manifest: { digest: Digest; mediaType: string },
     content: Buffer,
   ): Promise<AppContent | undefined> {
-    const { mediaType } = manifest;
     const json = JSON.parse(content.toString('utf8')) as unknown;
+    const found = await this.readJson(repository, manifest, json);
+    // An app's manifest is kept byte-exact and its annotations (the version's notes, title,
+    // component sources) are copied into text columns, which on PostgreSQL cannot hold U+0000:
+    // refused, naming where, before anything is stored (schemas/nul.ts).
+    const nul = found && nulPath(json);
+    if (nul)
+      throw new OciError('MANIFEST_INVALID', `manifest: ${nul}: must not contain U+0000`, {
+        path: nul,
+        reason: 'must not contain U+0000',
+      });
+    return found;
+  }
+
+  private async readJson(
+    repository: string,
+    manifest: { digest: Digest; mediaType: string },
+    json: unknown,
+  ): Promise<AppContent | undefined> {
+    const { mediaType } = manifest;
     if (INDEX_MEDIA_TYPES.has(mediaType)) return this.readBundle(repository, json);
     const image = ImageManifest.safeParse(json);
     if (!image.success) return undefined;

@@ -1,5 +1,6 @@
 /** Reading posted forms: urlencoded fields, and multipart (a logo or avatar upload) with a size limit. */
 import type { Request } from 'express';
+import { withoutNul } from '../../schemas/nul.js';
 import { StoreError } from '../errors.js';
 
 export type Fields = Record<string, string | string[] | undefined>;
@@ -16,9 +17,14 @@ export function fieldList(fields: Fields, name: string): string[] {
   return v === undefined ? [] : Array.isArray(v) ? v : [v];
 }
 
-/** The urlencoded body express parsed, as fields. */
+/**
+ * The posted form's fields (urlencoded, or the text fields `readMultipart` read), without U+0000:
+ * every field of a form is text a person typed (names, descriptions, tags, URLs), which
+ * PostgreSQL's text cannot hold with a NUL (SQLite's can), and a browser cannot type one; as
+ * the store API's input (server/http/validate.ts), it is dropped, so both engines store the same.
+ */
 export function formOf(req: Request): Fields {
-  return (req.body && typeof req.body === 'object' ? req.body : {}) as Fields;
+  return withoutNul(req.body && typeof req.body === 'object' ? req.body : {}) as Fields;
 }
 
 /** "a, b,c" → ['a', 'b', 'c'] (tags typed into one box). */

@@ -10,6 +10,7 @@
 import express, { Router, type RequestHandler } from 'express';
 import { MAX_TEMPLATE_BYTES } from '../../schemas/bundle.js';
 import { MAX_LOGO_BYTES, MAX_SCREENSHOT_BYTES } from '../../schemas/names.js';
+import { refuseNulInPath } from '../http/nul-path.js';
 import { CSRF_FIELD, Csrf } from './csrf.js';
 import { webContext, type ContextDeps } from './context.js';
 import { notFoundMessage, sendErrorPage, webErrorHandler } from './errors-page.js';
@@ -94,6 +95,7 @@ export function webRoutes(deps: WebDeps): { pages: Router; notFound: RequestHand
         .send('User-agent: *\nDisallow: /my\nDisallow: /admin\nDisallow: /login\n'),
   );
   pages.use(securityHeaders);
+  pages.use(refuseNulInPath);
   // Badges and feeds: before sessions and form tokens, so they set no cookie (caches share them).
   feedRoutes(pages, s);
   pages.use(express.urlencoded({ extended: false, limit: '256kb', parameterLimit: 200 }));
