@@ -8,49 +8,46 @@ export function auditRegistryChanges(
   audit: AuditLog,
   log: Logger,
 ): void {
-  // The registry's listeners are synchronous: on PostgreSQL the write is a promise, and a failed
-  // one is logged rather than left unhandled (the push or delete itself has happened).
-  const record = (entry: AuditEntry): void => {
-    const written = audit.record(entry);
-    if (written)
-      written.catch((err: unknown) =>
+  // On PostgreSQL the write is a promise: the push or delete answers its client once it is
+  // written (registry/events.ts), and a failed write is logged rather than failing a change that
+  // has happened.
+  const record = (entry: AuditEntry): Promise<void> | undefined =>
+    audit
+      .record(entry)
+      ?.catch((err: unknown) =>
         log.error(
           { err, action: entry.action, target: entry.target },
           'registry change not audited',
         ),
       );
-  };
   registry.on((event) => {
     switch (event.type) {
       case 'manifest.pushed':
-        record({
+        return record({
           actor: event.actor,
           action: 'registry.push',
           target: `${event.repository}@${event.digest}`,
           address: event.address ?? '',
           detail: { tag: event.tag, mediaType: event.mediaType },
         });
-        break;
       case 'manifest.deleted':
-        record({
+        return record({
           actor: event.actor,
           action: 'registry.delete',
           target: `${event.repository}@${event.digest}`,
           address: event.address ?? '',
           detail: { tags: event.tags },
         });
-        break;
       case 'tag.deleted':
-        record({
+        return record({
           actor: event.actor,
           action: 'registry.untag',
           target: `${event.repository}:${event.tag}`,
           address: event.address ?? '',
           detail: { digest: event.digest },
         });
-        break;
       case 'manifest.pulled':
-        break;
+        return undefined;
     }
   });
 }
