@@ -37,6 +37,22 @@ export interface BenchOptions {
    * drivers on one s3rver started by the benchmark (`BENCH_STORAGE=s3`, `--storage=s3`).
    */
   storage: 'fs' | 's3';
+  /**
+   * appshelf's database: SQLite in its data folder (the default), or a PostgreSQL server started
+   * by the benchmark with its durability settings on (`BENCH_DATABASE=postgres`,
+   * `--database=postgres`). Distribution keeps its metadata in its storage either way.
+   */
+  database: 'sqlite' | 'postgres';
+}
+
+function databaseOf(env: NodeJS.ProcessEnv, argv: string[]): 'sqlite' | 'postgres' {
+  const raw =
+    argv.find((a) => a.startsWith('--database='))?.slice('--database='.length) ??
+    env.BENCH_DATABASE ??
+    'sqlite';
+  if (raw !== 'sqlite' && raw !== 'postgres')
+    throw new Error(`BENCH_DATABASE must be sqlite or postgres, got "${raw}"`);
+  return raw;
 }
 
 function storageOf(env: NodeJS.ProcessEnv, argv: string[]): 'fs' | 's3' {
@@ -93,5 +109,6 @@ export function readOptions(
     profile: flag(env, 'BENCH_PROFILE') || argv.includes('--profile'),
     noBuild: flag(env, 'BENCH_NO_BUILD') || argv.includes('--no-build'),
     storage: storageOf(env, argv),
+    database: databaseOf(env, argv),
   };
 }

@@ -4,6 +4,7 @@
  * printed as `name | appshelf | distribution | ratio` (ratio > 1: appshelf is better).
  * Knobs: see bench/options.ts and docs/benchmarks.md.
  */
+import { startPostgres, type PostgresServer } from '../test/helpers/postgres.js';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { cpus, release, tmpdir, totalmem } from 'node:os';
@@ -59,7 +60,7 @@ function machine(): string {
 
 function settings(o: BenchOptions): string {
   return [
-    `storage: ${o.storage === 's3' ? 'both registries on one s3rver (their S3 drivers)' : 'filesystem'}`,
+    `storage: ${o.storage === 's3' ? 'both registries on one s3rver (their S3 drivers)' : 'filesystem'}; appshelf's database: ${o.database === 'postgres' ? 'PostgreSQL (Debian, started by the bench, durable settings)' : 'SQLite'}`,
     `${o.rounds} round(s) in A B, B A order; figures are medians over rounds (peak RSS: the highest)`,
     `large blob ${o.largeMiB} MiB × ${o.repeats} per round (median), chunks ${o.chunkMiB} MiB, huge blob ${o.hugeMiB} MiB`,
     `small blobs ${o.smallCount} × ${o.smallBytes} B, concurrency ${o.concurrency}, wrk ${o.warmupSeconds}s warm-up + ${o.durationSeconds}s, ${o.tagCount} tags, log level ${o.logLevel}`,
@@ -112,10 +113,16 @@ async function main(): Promise<void> {
     log(`s3rver pid ${s3.pid} at ${s3.endpoint}`);
   }
   const on = s3 ? { s3 } : {};
+  let postgres: PostgresServer | undefined;
+  if (opts.database === 'postgres') {
+    postgres = await startPostgres(30_000, { durable: true });
+    log(`postgresql on port ${postgres.port} (durable: fsync and synchronous commit on)`);
+  }
   const targets: Target[] = [
     await startAppshelf(launch, {
       logLevel: opts.logLevel,
       ...(profileDir ? { profileDir } : {}),
+      ...(postgres ? { databaseUrl: postgres.url } : {}),
       ...on,
     }),
     await startDistribution({ logLevel: opts.logLevel, ...on }),
@@ -162,10 +169,11 @@ async function main(): Promise<void> {
   }
   await Promise.all(targets.map((t) => t.stop()));
   await s3?.stop();
+  await postgres?.stop();
 
   const out: string[] = [];
   out.push(
-    `appshelf vs CNCF Distribution${s3 ? ', both on S3 (s3rver)' : ''}${opts.quick ? ' (BENCH_QUICK)' : ''}`,
+    `appshelf vs CNCF Distribution${s3 ? ', both on S3 (s3rver)' : ''}${postgres ? ', appshelf on PostgreSQL' : ''}${opts.quick ? ' (BENCH_QUICK)' : ''}`,
     machine(),
     settings(opts),
     '',

@@ -117,7 +117,14 @@ export function prepareAppshelf(noBuild: boolean): AppshelfLaunch {
 
 export async function startAppshelf(
   launch: AppshelfLaunch,
-  opts: { logLevel: string; profileDir?: string; configYaml?: string; s3?: BenchS3 },
+  opts: {
+    logLevel: string;
+    profileDir?: string;
+    configYaml?: string;
+    s3?: BenchS3;
+    /** appshelf's `database.url` (PostgreSQL); absent: SQLite in its data folder. */
+    databaseUrl?: string;
+  },
 ): Promise<Target> {
   const data = tempFolder('appshelf-bench-');
   const port = await freePort();
@@ -127,7 +134,11 @@ export async function startAppshelf(
   // A proxy bench brings its own config; the S3 column points storage at the bench's s3rver.
   writeFileSync(
     join(data, 'none.yml'),
-    opts.configYaml ?? (opts.s3 ? `${JSON.stringify(appshelfS3(opts.s3))}\n` : '{}\n'),
+    opts.configYaml ??
+      `${JSON.stringify({
+        ...(opts.s3 ? appshelfS3(opts.s3) : {}),
+        ...(opts.databaseUrl ? { database: { url: opts.databaseUrl } } : {}),
+      })}\n`,
   );
   const nodeArgs = opts.profileDir ? ['--cpu-prof', '--cpu-prof-dir', opts.profileDir] : [];
   const child = trackChild(

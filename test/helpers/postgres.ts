@@ -59,8 +59,15 @@ export interface PostgresServer {
   stop(): Promise<void>;
 }
 
-/** Starts a fresh cluster; throws with the server's log when it does not come up in `timeoutMs`. */
-export async function startPostgres(timeoutMs = 30_000): Promise<PostgresServer> {
+/**
+ * Starts a fresh cluster; throws with the server's log when it does not come up in `timeoutMs`.
+ * `durable`: keep PostgreSQL's own durability settings (the benchmark's server, which must pay
+ * what a production one pays); tests turn fsync off.
+ */
+export async function startPostgres(
+  timeoutMs = 30_000,
+  options: { durable?: boolean } = {},
+): Promise<PostgresServer> {
   const bin = postgresBinDir();
   if (bin === undefined) throw new Error(`PostgreSQL is not installed under ${DEBIAN_ROOT}`);
   const owner = clusterOwner();
@@ -96,12 +103,9 @@ export async function startPostgres(timeoutMs = 30_000): Promise<PostgresServer>
       '-c',
       `unix_socket_directories=${dir}`,
       // A throwaway cluster: durability buys nothing and costs the tests seconds.
-      '-c',
-      'fsync=off',
-      '-c',
-      'synchronous_commit=off',
-      '-c',
-      'full_page_writes=off',
+      ...(options.durable
+        ? []
+        : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']),
     ],
     { ...as, env, stdio: ['ignore', 'pipe', 'pipe'] },
   );
