@@ -107,45 +107,45 @@ async function copyTable(
   onBatch: (copied: number) => void,
 ): Promise<number> {
   const names = table.columns.map((c) => quote(c.name)).join(', ');
-  // Keyset pages by rowid: every copied table is a rowid table (only FTS5's are not).
-  const page = sqlite
-    .prepare(
-      `SELECT rowid AS "rowid:page", ${names} FROM ${quote(table.name)} WHERE rowid > ? ORDER BY rowid LIMIT ?`,
-    )
-    .safeIntegers(true);
+  // One row at a time off SQLite's cursor, and an INSERT whenever the batch is full by rows or
+  // by bytes: memory holds one batch, however large the table or its manifests. Nothing else
+  // uses the SQLite connection while the cursor is open.
+  const rows = sqlite
+    .prepare(`SELECT ${names} FROM ${quote(table.name)} ORDER BY rowid`)
+    .safeIntegers(true)
+    .iterate() as IterableIterator<Record<string, unknown>>;
   const insert = `INSERT INTO ${quote(table.name)} (${names})${table.identity ? ' OVERRIDING SYSTEM VALUE' : ''} VALUES `;
   const perRow = table.columns.length;
   const rowsPerBatch = Math.max(1, Math.min(BATCH_ROWS, Math.floor(BATCH_PARAMETERS / perRow)));
-  let after: bigint = -(2n ** 63n);
+  let values: unknown[] = [];
+  let bytes = 0;
   let copied = 0;
-  for (;;) {
-    const rows = page.all(after, rowsPerBatch) as Record<string, unknown>[];
-    if (!rows.length) return copied;
-    after = rows.at(-1)!['rowid:page'] as bigint;
-    let values: unknown[] = [];
-    let bytes = 0;
-    const flush = async (): Promise<void> => {
-      if (!values.length) return;
-      const tuples = Array.from(
-        { length: values.length / perRow },
-        (_, r) => `(${table.columns.map((_c, i) => `$${r * perRow + i + 1}`).join(', ')})`,
-      );
-      await target.query(insert + tuples.join(', '), values);
-      copied += values.length / perRow;
-      values = [];
-      bytes = 0;
-      onBatch(copied);
-    };
+  const flush = async (): Promise<void> => {
+    if (!values.length) return;
+    const tuples = Array.from(
+      { length: values.length / perRow },
+      (_, r) => `(${table.columns.map((_c, i) => `$${r * perRow + i + 1}`).join(', ')})`,
+    );
+    await target.query(insert + tuples.join(', '), values);
+    copied += values.length / perRow;
+    values = [];
+    bytes = 0;
+    onBatch(copied);
+  };
+  try {
     for (const row of rows) {
       for (const column of table.columns) {
         const value = toTarget(row[column.name], column);
         bytes += Buffer.isBuffer(value) || typeof value === 'string' ? value.length : 8;
         values.push(value);
       }
-      if (bytes >= BATCH_BYTES) await flush();
+      if (bytes >= BATCH_BYTES || values.length / perRow >= rowsPerBatch) await flush();
     }
-    await flush();
+  } finally {
+    rows.return?.();
   }
+  await flush();
+  return copied;
 }
 
 /** A SQLite value as the target column takes it: 0/1 → boolean, integers exactly, text → bytea. */

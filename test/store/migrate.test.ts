@@ -11,6 +11,7 @@ import { expect } from 'chai';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { stringify } from 'yaml';
 import { appClosure, RegistryClient } from '../../registry/client/index.js';
 import { api, loginWithPhone } from '../helpers/accounts.js';
@@ -54,6 +55,12 @@ describe('appshelf migrate: SQLite + fs → PostgreSQL + S3', function () {
   let seenBefore: Seen;
   /** The source store's host: the templates name it for the plugin images, on the target too. */
   let sourceHost = '';
+  let auditRows = { n: 0, top: 0 };
+  let totalsBefore: unknown;
+  /** An app's totals of visits, installs and pulls (what the search index's popularity reads). */
+  const totals = async (srv: TestServer): Promise<unknown> =>
+    (await api<{ totals: unknown }>(srv, 'GET', '/api/v1/apps/olga/shop/stats?days=30')).body
+      .totals;
   const cli = cliIn(() => dir);
   const sourceConfig = (): string => join(dir, 'source.yml');
   const targetConfig = (): string => join(dir, 'target.yml');
@@ -147,11 +154,25 @@ describe('appshelf migrate: SQLite + fs → PostgreSQL + S3', function () {
       // A visit and pulls: statistics rows, and totals the search index must carry over.
       await fetch(`${source.url}/apps/olga/shop`);
       seenBefore = await look(source);
+      totalsBefore = await totals(source);
+      expect(totalsBefore).to.have.property('pulls').above(0);
       expect(seenBefore.search).to.deep.equal(['olga/shop']);
       expect(seenBefore.hooks).to.have.length(1);
     } finally {
       await source.close();
     }
+    // An old store's long audit log: more rows than one INSERT takes.
+    const db = new Database(join(data, 'appshelf.db'));
+    const add = db.prepare(
+      `INSERT INTO audit (at, actor, action, target, address, detail) VALUES (?, 'admin', 'app.updated', 'admin/wordpress', '', '{}')`,
+    );
+    db.transaction(() => {
+      for (let i = 0; i < 1_234; i++) add.run(1_700_000_000_000 + i);
+    })();
+    auditRows = db
+      .prepare('SELECT count(*) AS n, max(id) AS top FROM audit')
+      .get() as typeof auditRows;
+    db.close();
     await writeFile(sourceConfig(), stringify({ data, storage: { driver: 'fs' } }));
     await writeFile(
       targetConfig(),
@@ -170,6 +191,7 @@ describe('appshelf migrate: SQLite + fs → PostgreSQL + S3', function () {
     expect(run.stderr).to.match(/^database: SQLite .* → PostgreSQL postgres:\/\//m);
     expect(run.stderr).to.match(/^rows: users [1-9]\d*$/m);
     expect(run.stderr).to.match(/^rows: manifests [1-9]\d*$/m);
+    expect(run.stderr).to.match(new RegExp(`^rows: audit ${auditRows.n}$`, 'm'));
     expect(run.stderr).to.match(/^storage: [1-9]\d* objects copied \(/m);
     expect(run.stdout).to.match(/^migrated: \d+ rows in \d+ tables; \d+ objects copied/m);
     expect(run.stdout).to.match(/^keys: the secrets in .* \(.*webhook-secrets.*\) stay/m);
@@ -179,8 +201,15 @@ describe('appshelf migrate: SQLite + fs → PostgreSQL + S3', function () {
       { data },
     );
     try {
+      expect(await totals(target)).to.deep.equal(totalsBefore);
       const after = await look(target);
       expect(after).to.deep.equal(seenBefore);
+      // The data migrations' record came along: none ran again.
+      expect(target.logs.filter((l) => l.includes('data migration applied'))).to.deep.equal([]);
+      const audit = await pg.psql(
+        'SELECT count(*), max(id) FROM audit WHERE id <= ' + auditRows.top,
+      );
+      expect(audit.stdout.trim()).to.equal(`${auditRows.n}|${auditRows.top}`);
       // Every blob of both apps pulls from S3 with its digest (pullBlob hashes what it reads).
       const reg = new TestRegistryClient(target.url);
       for (const item of seenBefore.closure) {
