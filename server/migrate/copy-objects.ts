@@ -57,7 +57,7 @@ export async function copyObjects(
     ),
   );
   const rejected = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
-  if (rejected) throw rejected.reason;
+  if (rejected) throw asMigrationError(rejected.reason);
   return totals;
 }
 
@@ -117,6 +117,21 @@ class DigestCheck extends Transform {
       ),
     );
   }
+}
+
+/**
+ * A driver's failure (StorageError: named, as server/ sees registry/ through its index only)
+ * says which driver and key; it is an operator's problem, not a bug, and a run that follows
+ * goes on from what the target holds.
+ */
+function asMigrationError(err: unknown): unknown {
+  if (err instanceof MigrationError || !(err instanceof Error) || err.name !== 'StorageError')
+    return err;
+  return new MigrationError(
+    'storage_failed',
+    `${err.message}; the objects copied so far stay, and a second run goes on from there`,
+    { cause: err },
+  );
 }
 
 /** `err` or the first of its causes that is a `type`. */

@@ -82,7 +82,7 @@ export async function migrateStore(options: MigrateOptions): Promise<MigrationSu
         leaveOut: new Set(plan.storageMoves ? [UPLOADS] : []),
         onProgress: (p, done) => {
           if (p.leftOut) uploadsLeftOut = p.rows;
-          if (!done) {
+          else if (!done) {
             if (p.copied < p.rows) now(() => options.progress(tableLine(p, false)));
           } else if (p.rows === 0) empty.push(p.table);
           else options.progress(tableLine(p, true));

@@ -8,6 +8,8 @@ export type MigrationErrorCode =
   | 'source_busy'
   /** A database or bucket of either side cannot be reached or refuses the login. */
   | 'unreachable'
+  /** A storage driver failed (an endpoint down, a bucket missing, a disk full): run it again. */
+  | 'storage_failed'
   /** The target database holds rows already: a store ran on it, or an earlier migrate finished. */
   | 'target_not_empty'
   /** The two databases' tables or columns differ (a build mismatch: never expected). */

@@ -247,7 +247,7 @@ describe('appshelf migrate: SQLite + fs → PostgreSQL + S3', function () {
     expect(run.stderr).to.match(/appshelf: the target database is not empty \(rows in .*users/);
   });
 
-  it('fails on an unreachable target with the reason, exit code 1 and no password', async () => {
+  it('fails on an unreachable database or bucket with the reason, exit code 1 and no secret', async () => {
     const unreachable = join(dir, 'unreachable.yml');
     await writeFile(
       unreachable,
@@ -262,6 +262,17 @@ describe('appshelf migrate: SQLite + fs → PostgreSQL + S3', function () {
       /target's database\.url .*PostgreSQL is not usable: .*ECONNREFUSED/,
     );
     expect(run.stdout + run.stderr).not.to.include('s3cret-Pass');
+
+    const noS3 = join(dir, 'no-s3.yml');
+    const storage = {
+      ...targetStorage(),
+      s3: { ...targetStorage().s3, endpoint: 'http://127.0.0.1:1' },
+    };
+    await writeFile(noS3, stringify({ data, storage }));
+    const s3Run = await cli.run(['migrate', '-c', sourceConfig(), '--to', noS3]);
+    expect(s3Run.code).to.equal(1);
+    expect(s3Run.stderr).to.match(/appshelf: s3: .*ECONNREFUSED.*a second run goes on/);
+    expect(s3Run.stdout + s3Run.stderr).not.to.include(storage.s3.secretAccessKey);
   });
 
   it('moves the storage alone (SQLite stays), continues a run cut short, and stops at a corrupt blob', async () => {
