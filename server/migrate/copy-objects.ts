@@ -85,6 +85,9 @@ async function copyObject(
   } catch (err) {
     const mismatch = findCause(err, MigrationError);
     throw mismatch ?? err;
+  } finally {
+    // A write that failed part way leaves the source stream (an open file) unread.
+    body.destroy();
   }
 }
 
