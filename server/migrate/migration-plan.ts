@@ -19,6 +19,12 @@ export interface MigrationPlan {
 }
 
 export function planMigration(source: Config, target: Config): MigrationPlan {
+  const sealedUnder = source.server.secretKey;
+  if (sealedUnder !== undefined && target.server.secretKey !== sealedUnder)
+    throw new MigrationError(
+      'unsupported',
+      "the target config must keep the source's server.secretKey: the token signing key and the webhook secrets in the database are sealed under it",
+    );
   const dataMoves = resolve(source.data) !== resolve(target.data);
   const databaseTo = databaseMove(source, target, dataMoves);
   const storageMoves = !sameStorage(source, target);

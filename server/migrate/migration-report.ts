@@ -38,20 +38,31 @@ export function objectsLine(totals: Readonly<ObjectCopyTotals>): string {
 }
 
 /**
- * The server secrets are files in `<data>/keys/` (login codes, CSRF tokens, webhook secrets):
- * the database copy does not hold them, and a store without the same ones cannot check what the
- * old one issued or decrypt the webhook secrets it stored.
+ * The server secrets (login codes, CSRF tokens, sealing webhook secrets) are files in
+ * `<data>/keys/` unless `server.secretKey` derives them (server/keys/server-secrets.ts): the
+ * database copy holds neither. A target without the same ones cannot check what the old store
+ * issued nor open the webhook secrets it sealed.
  */
 export function keysLines(source: Config, target: Config, files: readonly string[]): string[] {
   const from = resolve(source.data, 'keys');
+  const into = resolve(target.data, 'keys');
+  const sameFolder = resolve(source.data) === resolve(target.data);
+  if (source.server.secretKey !== undefined)
+    return ['keys: derived from server.secretKey, which the target keeps: nothing to carry over'];
   if (!files.length) return [`keys: ${from} holds no secrets yet; nothing to carry over`];
-  const listed = files.join(', ');
-  if (resolve(source.data) === resolve(target.data))
+  const listed = `${from} (${files.join(', ')})`;
+  if (target.server.secretKey !== undefined)
     return [
-      `keys: the secrets in ${from} (${listed}) stay where they are; every further store process needs the same files in its own data folder's keys/`,
+      sameFolder
+        ? `keys: the target sets server.secretKey: its first start, on this data folder, seals the webhook secrets and the token signing key again under it with the files in ${listed}; keep them until then`
+        : `keys: the target sets server.secretKey: copy ${listed} to ${into} (mode 0600) for its first start, which seals the webhook secrets and the token signing key again under the secretKey; after it, processes need only the secretKey`,
+    ];
+  if (sameFolder)
+    return [
+      `keys: the secrets in ${listed} stay where they are; every further store process needs the same files in its own data folder's keys/, or the store a server.secretKey (docs/deployment.md)`,
     ];
   return [
-    `keys: copy ${from} (${listed}) to ${resolve(target.data, 'keys')} before the store starts on the target (keep the files' mode 0600): without them login codes, CSRF tokens and stored webhook secrets stop working`,
+    `keys: copy ${listed} to ${into} before the store starts on the target (keep the files' mode 0600): without them login codes, CSRF tokens and stored webhook secrets stop working`,
   ];
 }
 

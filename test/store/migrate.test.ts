@@ -2,7 +2,8 @@
  * `appshelf migrate` (issue 15): a store built on SQLite + fs the way users build one (pushes
  * through /v2, a phone login, an access key, a listed app, a logo, a webhook, statistics) is
  * stopped, moved by the real command to PostgreSQL + S3 (a PostgreSQL server and an s3rver of
- * this suite's own), then started on the target config and checked from the outside: the same
+ * this suite's own), then started on the target config (with a server.secretKey, as several
+ * processes need) and checked from the outside: the same
  * apps, digests, credentials and session; new rows get ids of their own. A second run refuses
  * the filled target; an unreachable target fails without printing its password; the storage
  * alone moves too (SQLite stays), and a corrupt blob stops that copy.
@@ -33,6 +34,8 @@ const LOGO = Buffer.from(
   '<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"><rect width="8" height="8"/></svg>',
 );
 const HOOK_URL = 'http://127.0.0.1:9/appshelf-hook';
+/** The target is ready for several processes: its keys derive from one secret. */
+const SECRET_KEY = 'a-secret-key-of-forty-characters-0123456';
 
 /** What a client sees of a store: closures by digest, the shelf, credentials. */
 interface Seen {
@@ -176,7 +179,12 @@ describe('appshelf migrate: SQLite + fs → PostgreSQL + S3', function () {
     await writeFile(sourceConfig(), stringify({ data, storage: { driver: 'fs' } }));
     await writeFile(
       targetConfig(),
-      stringify({ data, database: { url: pg.url }, storage: targetStorage() }),
+      stringify({
+        data,
+        server: { secretKey: SECRET_KEY },
+        database: { url: pg.url },
+        storage: targetStorage(),
+      }),
     );
   });
 
@@ -194,16 +202,20 @@ describe('appshelf migrate: SQLite + fs → PostgreSQL + S3', function () {
     expect(run.stderr).to.match(new RegExp(`^rows: audit ${auditRows.n}$`, 'm'));
     expect(run.stderr).to.match(/^storage: [1-9]\d* objects copied \(/m);
     expect(run.stdout).to.match(/^migrated: \d+ rows in \d+ tables; \d+ objects copied/m);
-    expect(run.stdout).to.match(/^keys: the secrets in .* \(.*webhook-secrets.*\) stay/m);
+    expect(run.stdout).to.match(
+      /^keys: the target sets server\.secretKey: .*webhook-secrets.*keep them/m,
+    );
 
     const target = await startTestServer(
-      { database: { url: pg.url }, storage: targetStorage() },
+      { server: { secretKey: SECRET_KEY }, database: { url: pg.url }, storage: targetStorage() },
       { data },
     );
     try {
       expect(await totals(target)).to.deep.equal(totalsBefore);
       const after = await look(target);
       expect(after).to.deep.equal(seenBefore);
+      // The secrets of keys/ opened the copied webhook secret, now sealed under the secretKey.
+      expect(target.logs.some((l) => l.includes('hook secrets sealed again'))).to.equal(true);
       // The data migrations' record came along: none ran again.
       expect(target.logs.filter((l) => l.includes('data migration applied'))).to.deep.equal([]);
       const audit = await pg.psql(
@@ -273,6 +285,16 @@ describe('appshelf migrate: SQLite + fs → PostgreSQL + S3', function () {
     expect(s3Run.code).to.equal(1);
     expect(s3Run.stderr).to.match(/appshelf: s3: .*ECONNREFUSED.*a second run goes on/);
     expect(s3Run.stdout + s3Run.stderr).not.to.include(storage.s3.secretAccessKey);
+  });
+
+  it("refuses a target that drops the source's server.secretKey (what is sealed under it would not open)", async () => {
+    const sealed = join(dir, 'sealed.yml');
+    await writeFile(sealed, stringify({ data, server: { secretKey: 'k'.repeat(40) } }));
+    const run = await cli.run(['migrate', '-c', sealed, '--to', targetConfig()]);
+    expect(run.code).to.equal(1);
+    expect(run.stderr).to.match(
+      /appshelf: the target config must keep the source's server\.secretKey/,
+    );
   });
 
   it('moves the storage alone (SQLite stays), continues a run cut short, and stops at a corrupt blob', async () => {
