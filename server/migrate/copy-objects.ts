@@ -57,7 +57,10 @@ export async function copyObjects(
     ),
   );
   const rejected = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
-  if (rejected) throw asMigrationError(rejected.reason);
+  if (rejected) {
+    await objects.return?.(); // closes the listing (an open folder on fs) it stopped in
+    throw asMigrationError(rejected.reason);
+  }
   return totals;
 }
 
