@@ -8,6 +8,7 @@ import { registerAdmin } from './commands/admin.js';
 import { registerAirgap } from './commands/airgap.js';
 import { registerAuth } from './commands/auth.js';
 import { registerKeys } from './commands/keys.js';
+import { registerMigrate } from './commands/migrate.js';
 import { registerMirror } from './commands/mirror.js';
 import { registerOrg } from './commands/org.js';
 import { registerPublish } from './commands/publish.js';
@@ -50,6 +51,7 @@ export function buildProgram(ctx: Context, program: Command): Command {
         ),
     });
   registerServe(program, ctx);
+  registerMigrate(program, ctx);
   registerAuth(program, ctx);
   registerKeys(program, ctx);
   registerSearch(program, ctx);

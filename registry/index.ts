@@ -207,7 +207,8 @@ export type { ManifestPush } from './manifests/store-manifest.js';
 export type { Removal } from './manifests/remove-manifest.js';
 export { createFsDriver } from './storage/fs-driver.js';
 export { createS3Driver, type S3DriverOptions } from './storage/s3/s3-driver.js';
-export type { StorageDriver } from './storage/driver.js';
+export type { ObjectInfo, StorageDriver } from './storage/driver.js';
+export { digestOfKey } from './storage/keys.js';
 export { stagingDirOf };
 
 function stagingDirOf(data: string): string {

@@ -7,14 +7,7 @@ import { resolve } from 'node:path';
 import type Database from 'better-sqlite3';
 import express from 'express';
 import type { Logger } from 'pino';
-import {
-  createFsDriver,
-  createRegistry,
-  createS3Driver,
-  stagingDirOf,
-  type Registry,
-  type StorageDriver,
-} from '../registry/index.js';
+import { createRegistry, stagingDirOf, type Registry } from '../registry/index.js';
 import { createOutboundFetch, OutboundPolicy } from '../registry/client/index.js';
 import type { Config } from '../schemas/config.js';
 import { accessKeyRepository } from './auth/access-key-repository.js';
@@ -46,6 +39,7 @@ import { refuseNulInPath } from './http/nul-path.js';
 import { databaseCheck, storageCheck } from './health/checks.js';
 import { Readiness } from './health/readiness.js';
 import { createLogger } from './logger.js';
+import { fsStorageRoot, storageDriverOf } from './storage-drivers.js';
 import { familyOfPath } from './metrics/http-metrics.js';
 import { Metrics } from './metrics/metrics.js';
 import { createAccounts } from './accounts/index.js';
@@ -121,24 +115,6 @@ export interface AppOptions {
   print?: (line: string) => void;
   clock?: () => number;
 }
-
-const fsStorageRoot = (config: Config): string => resolve(config.data, 'storage');
-
-const STORAGE_DRIVERS: Record<
-  Config['storage']['driver'],
-  (config: Config, clock: () => number) => StorageDriver
-> = {
-  fs: (config) => createFsDriver(fsStorageRoot(config)),
-  s3: (config, clock) => {
-    if (config.storage.driver !== 's3') throw new Error('not an s3 storage config');
-    const { accessKeyId, secretAccessKey, ...s3 } = config.storage.s3;
-    return createS3Driver({
-      ...s3,
-      ...(accessKeyId && secretAccessKey && { credentials: { accessKeyId, secretAccessKey } }),
-      clock,
-    });
-  },
-};
 
 export async function createApp(config: Config, options: AppOptions = {}): Promise<AppInstance> {
   const log = options.log ?? createLogger(config.log.level);
@@ -223,7 +199,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     : undefined;
   const registry = createRegistry({
     database: store,
-    driver: STORAGE_DRIVERS[config.storage.driver](config, clock),
+    driver: storageDriverOf(config, clock),
     stagingDir: stagingDirOf(data),
     access: createRegistryAccess({ tokens, permissions, realmFor }),
     log,
