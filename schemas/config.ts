@@ -179,7 +179,7 @@ export const Config = z.strictObject({
   database: z
     .strictObject({
       url: PostgresUrl.optional().describe(
-        'PostgreSQL connection URL (postgres://user:secret@host:5432/db); absent: SQLite in <data>. Not supported by this build yet: a set url stops start-up',
+        'PostgreSQL connection URL (postgres://user:secret@host:5432/db); absent: SQLite in <data>. Several processes share one (docs/deployment.md); an unreachable server stops start-up (exit 2)',
       ),
     })
     .prefault({}),
