@@ -8,10 +8,11 @@ import { connect } from 'node:net';
 import { expect } from 'chai';
 import { api, type ApiError } from '../helpers/accounts.js';
 import { CookieBrowser } from '../helpers/cookie-browser.js';
-import { TestRegistryClient, sha256, type OciErrorBody } from '../helpers/registry-client.js';
+import { TestRegistryClient, type OciErrorBody } from '../helpers/registry-client.js';
 import { ADMIN_KEY, startTestServer, type TestServer } from '../helpers/server.js';
 import { shelvedApp } from '../helpers/shelved-app.js';
 import { appTemplate } from '../web/push-app.js';
+import { putTemplate } from '../store/app-pushes.js';
 import { BundleAnnotations, BundleTypes } from '../../schemas/bundle.js';
 import { person, type Person } from '../rainstore/people.js';
 import { RainstoreClient } from '../rainstore/client.js';
@@ -59,28 +60,8 @@ describe('U+0000 in input: refused or dropped, never a 500, on either engine', f
     annotations: Record<string, string> = {},
   ): Promise<{ res: Response; descriptor: { mediaType: string; digest: string; size: number } }> {
     const bytes = Buffer.from(JSON.stringify(template));
-    const empty = await reg.pushBlob(repo, '{}');
-    const layer = await reg.pushBlob(repo, bytes);
-    const manifest = JSON.stringify({
-      schemaVersion: 2,
-      mediaType: OCI_MANIFEST,
-      artifactType: BundleTypes.template,
-      config: { mediaType: 'application/vnd.oci.empty.v1+json', digest: empty.digest, size: 2 },
-      layers: [
-        {
-          mediaType: BundleTypes.template,
-          digest: layer.digest,
-          size: bytes.length,
-          annotations: { [BundleAnnotations.title]: 'template.json' },
-        },
-      ],
-      annotations,
-    });
-    const res = await reg.pushManifest(repo, tag ?? sha256(manifest), manifest, OCI_MANIFEST);
-    return {
-      res,
-      descriptor: { mediaType: OCI_MANIFEST, digest: sha256(manifest), size: manifest.length },
-    };
+    const { res, pushed } = await putTemplate(reg, repo, bytes, tag ?? undefined, annotations);
+    return { res, descriptor: pushed };
   }
 
   async function expectOciError(res: Response, code: string): Promise<OciErrorBody> {

@@ -12,17 +12,20 @@ export interface Pushed {
   size: number;
 }
 
-/** The template artifact (ARCHITECTURE.md §3) PUT under `reference`, answered as the registry answers. */
-export async function putTemplate(
+/**
+ * The template artifact's manifest (ARCHITECTURE.md §3: empty config, template.json as its one
+ * titled layer), its two blobs pushed; not PUT yet. `annotations` go on the manifest.
+ */
+export async function templateArtifact(
   reg: TestRegistryClient,
   repo: string,
   template: Buffer,
-  reference?: string,
-): Promise<{ res: Response; pushed: Pushed }> {
+  annotations?: Record<string, string>,
+): Promise<object> {
   const empty = await reg.pushBlob(repo, '{}');
   const layer = await reg.pushBlob(repo, template);
   expect([empty.status, layer.status]).to.deep.equal([201, 201]);
-  const body = JSON.stringify({
+  return {
     schemaVersion: 2,
     mediaType: OCI_MANIFEST,
     artifactType: BundleTypes.template,
@@ -35,7 +38,19 @@ export async function putTemplate(
         annotations: { [BundleAnnotations.title]: 'template.json' },
       },
     ],
-  });
+    ...(annotations ? { annotations } : {}),
+  };
+}
+
+/** The template artifact (ARCHITECTURE.md §3) PUT under `reference`, answered as the registry answers. */
+export async function putTemplate(
+  reg: TestRegistryClient,
+  repo: string,
+  template: Buffer,
+  reference?: string,
+  annotations?: Record<string, string>,
+): Promise<{ res: Response; pushed: Pushed }> {
+  const body = JSON.stringify(await templateArtifact(reg, repo, template, annotations));
   const res = await reg.pushManifest(repo, reference ?? sha256(body), body);
   return {
     res,

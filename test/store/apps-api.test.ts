@@ -10,6 +10,7 @@ import { sqlRun } from '../helpers/store-sql.js';
 import { api, loginWithPhone, type ApiError } from '../helpers/accounts.js';
 import { ADMIN_KEY, startTestServer, type TestServer } from '../helpers/server.js';
 import { sha256, TestRegistryClient } from '../helpers/registry-client.js';
+import { templateArtifact } from './app-pushes.js';
 import { search } from '../search/search-fixtures.js';
 
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
@@ -84,23 +85,7 @@ async function pushTemplate(
   groupVersion: string,
   tag?: string,
 ) {
-  const bytes = template(repo, groupVersion);
-  const empty = await reg.pushBlob(repo, '{}');
-  const layer = await reg.pushBlob(repo, bytes);
-  const manifest = {
-    schemaVersion: 2,
-    mediaType: OCI_MANIFEST,
-    artifactType: BundleTypes.template,
-    config: { mediaType: 'application/vnd.oci.empty.v1+json', digest: empty.digest, size: 2 },
-    layers: [
-      {
-        mediaType: BundleTypes.template,
-        digest: layer.digest,
-        size: bytes.length,
-        annotations: { [BundleAnnotations.title]: 'template.json' },
-      },
-    ],
-  };
+  const manifest = await templateArtifact(reg, repo, template(repo, groupVersion));
   if (!tag) return pushByDigest(reg, repo, manifest);
   const res = await reg.pushManifest(repo, tag, manifest);
   expect(res.status, await res.text()).to.equal(201);

@@ -11,7 +11,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { sql } from 'drizzle-orm';
-import { BundleAnnotations, BundleTypes } from '../../schemas/bundle.js';
 import type { SyncJobView } from '../../schemas/sync.js';
 import type { Digest } from '../../schemas/oci.js';
 import { RegistryClient } from '../../registry/client/index.js';
@@ -27,7 +26,13 @@ import {
   type DistributionServer,
 } from '../registry/client/distribution.js';
 import { buildImage, pushBuilt } from '../registry/client/images.js';
-import { OCI_INDEX, OCI_MANIFEST, pushBundle, pushTemplate } from './app-pushes.js';
+import {
+  OCI_INDEX,
+  OCI_MANIFEST,
+  pushBundle,
+  pushTemplate,
+  templateArtifact,
+} from './app-pushes.js';
 
 const SERVICE_KEY = 'f8d5286dc7cf7f129f1439cd706c3c4c';
 const PASSWORD = DISTRIBUTION_USER.password;
@@ -85,24 +90,7 @@ async function plantOld(
 ): Promise<{ template: Digest; manifest: Digest; blob: string }> {
   const reg = new TestRegistryClient(srv.url);
   const bytes = Buffer.from(JSON.stringify(json, null, 2));
-  const layer = await reg.pushBlob(repo, bytes);
-  const empty = await reg.pushBlob(repo, '{}');
-  const manifest = Buffer.from(
-    JSON.stringify({
-      schemaVersion: 2,
-      mediaType: OCI_MANIFEST,
-      artifactType: BundleTypes.template,
-      config: { mediaType: 'application/vnd.oci.empty.v1+json', digest: empty.digest, size: 2 },
-      layers: [
-        {
-          mediaType: BundleTypes.template,
-          digest: layer.digest,
-          size: bytes.length,
-          annotations: { [BundleAnnotations.title]: 'template.json' },
-        },
-      ],
-    }),
-  );
+  const manifest = Buffer.from(JSON.stringify(await templateArtifact(reg, repo, bytes)));
   const meta = srv.app.registry.meta;
   const put = async (content: Buffer, mediaType: string, asTag?: string) => {
     const parsed = parseManifest(content, mediaType, 'sha256');
@@ -127,7 +115,7 @@ async function plantOld(
           template_digest = ${templateDigest}, template = ${JSON.stringify(json)}
         WHERE id = ${row.id}`,
   );
-  return { template: templateDigest, manifest: manifestDigest, blob: layer.digest };
+  return { template: templateDigest, manifest: manifestDigest, blob: sha256(bytes) };
 }
 
 describe('store: a start cleans the source credentials of stored templates', function () {

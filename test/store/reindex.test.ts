@@ -58,8 +58,7 @@ describe('store: reindex from the registry', function () {
 
   // The rows themselves, read and drifted with plain SQL: a reindex is judged by what it writes
   // to the tables, and the drift (rows lost, fields only the store knows) has no API.
-  const rows = <T extends Record<string, unknown>>(query: SQL) =>
-    sqlRows<T>(srv.app.store, query);
+  const rows = <T extends Record<string, unknown>>(query: SQL) => sqlRows<T>(srv.app.store, query);
   const run = (query: SQL) => sqlRun(srv.app.store, query);
 
   async function snapshot() {
@@ -142,7 +141,9 @@ describe('store: reindex from the registry', function () {
             listed = TRUE
           WHERE id = ${app.id}`,
     );
-    await run(sql`UPDATE versions SET alias = 'first' WHERE app_id = ${app.id} AND version = '1.0'`);
+    await run(
+      sql`UPDATE versions SET alias = 'first' WHERE app_id = ${app.id} AND version = '1.0'`,
+    );
     const created = (await versionFields(app.id, '1.0'))!.createdAt;
     // drift: a tag removed behind the store's back, and rows lost for another app
     await srv.app.registry.meta.deleteTag('acme/wordpress', '1.1');

@@ -2,6 +2,7 @@
 import { expect } from 'chai';
 import { BundleAnnotations, BundleTypes } from '../../schemas/bundle.js';
 import { sha256, type TestRegistryClient } from '../helpers/registry-client.js';
+import { templateArtifact } from '../store/app-pushes.js';
 
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
@@ -51,23 +52,7 @@ export async function pushApp(
   version: string,
   options: { variant?: string; query?: string } = {},
 ): Promise<void> {
-  const template = appTemplate(repo, version);
-  const empty = await reg.pushBlob(repo, '{}');
-  const layer = await reg.pushBlob(repo, template);
-  const templateManifest = {
-    schemaVersion: 2,
-    mediaType: OCI_MANIFEST,
-    artifactType: BundleTypes.template,
-    config: { mediaType: 'application/vnd.oci.empty.v1+json', digest: empty.digest, size: 2 },
-    layers: [
-      {
-        mediaType: BundleTypes.template,
-        digest: layer.digest,
-        size: template.length,
-        annotations: { [BundleAnnotations.title]: 'template.json' },
-      },
-    ],
-  };
+  const templateManifest = await templateArtifact(reg, repo, appTemplate(repo, version));
   const tmpl = await put(
     reg,
     repo,
