@@ -8,7 +8,7 @@
  * two racing for the last bytes of room through two processes may both pass.
  */
 import type Database from 'better-sqlite3';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { namespaces } from '../db/schema.js';
 import { settle } from '../db/settle.js';
 import type { SqliteDb } from '../db/store-database.js';
@@ -27,10 +27,26 @@ export function rangeOf(namespace: string): { lo: string; hi: string } {
   return { lo: `${namespace}/`, hi: `${namespace}0` };
 }
 
+/** A namespace's quota row, by the namespace's name (`namespace`). */
+function settingsQuery(db: SqliteDb) {
+  return db
+    .select({
+      limitBytes: namespaceQuotas.limitBytes,
+      warnBytes: namespaceQuotas.warnBytes,
+      warned: namespaceQuotas.warned,
+    })
+    .from(namespaceQuotas)
+    .innerJoin(namespaces, eq(namespaces.id, namespaceQuotas.namespaceId))
+    .where(eq(namespaces.name, sql.placeholder('namespace')))
+    .prepare();
+}
+
 export class SqliteQuotaRepository implements QuotaRepository {
   private readonly usedQuery: Database.Statement;
   private readonly holdsBlob: Database.Statement;
   private readonly holdsManifest: Database.Statement;
+  /** Asked on every blob link and manifest push: built and prepared once (a prepare per call was most of its cost). */
+  private readonly settings: ReturnType<typeof settingsQuery>;
   private readonly counted = new Map<string, { used: number; at: number }>();
   /** Bytes let in per namespace, by digest, when (not linked yet, or linked since). */
   private readonly letIn = new Map<string, Map<string, { size: number; at: number }>>();
@@ -52,19 +68,11 @@ export class SqliteQuotaRepository implements QuotaRepository {
     this.holdsManifest = sqlite.prepare(
       'select 1 from manifests where digest = @digest and repository >= @lo and repository < @hi limit 1',
     );
+    this.settings = settingsQuery(db);
   }
 
   settingsOf(namespace: string): QuotaRow | undefined {
-    return this.db
-      .select({
-        limitBytes: namespaceQuotas.limitBytes,
-        warnBytes: namespaceQuotas.warnBytes,
-        warned: namespaceQuotas.warned,
-      })
-      .from(namespaceQuotas)
-      .innerJoin(namespaces, eq(namespaces.id, namespaceQuotas.namespaceId))
-      .where(eq(namespaces.name, namespace))
-      .get();
+    return this.settings.get({ namespace });
   }
 
   holds(namespace: string, kind: 'blob' | 'manifest', digest: string): boolean {
