@@ -55,7 +55,7 @@ export class SecretBox {
 function openWith(key: Buffer, stored: string): string | undefined {
   const [version, iv, tag, sealed] = stored.split('.');
   if (version !== 'v1' || !iv || !tag || sealed === undefined)
-    throw new Error('not a sealed webhook secret');
+    throw new Error(`not a sealed secret (the stored form is v1.<iv>.<tag>.<ciphertext>)`);
   try {
     const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
     decipher.setAuthTag(Buffer.from(tag, 'base64url'));
