@@ -2,6 +2,9 @@ import type Database from 'better-sqlite3';
 import type { MemberRole } from '../accounts/namespaces.js';
 import type { StoreDatabase } from '../db/store-database.js';
 import { pgAccessDirectory } from './access-directory-pg.js';
+import { credentialRows, type KeyRow } from './credential-rows.js';
+
+export type { KeyRow } from './credential-rows.js';
 
 export type MaybePromise<T> = T | Promise<T>;
 
@@ -9,7 +12,8 @@ export type MaybePromise<T> = T | Promise<T>;
  * The facts the permission module decides on, read fresh on every decision so that a disabled
  * user, a revoked key or a changed membership counts at once. Each is one index lookup: on SQLite
  * a prepared statement answered synchronously (a few microseconds, no microtask on the registry's
- * request path), on PostgreSQL a query's promise. Callers await only what is a promise.
+ * request path), on PostgreSQL a query's promise. Callers await only what is a promise. On
+ * SQLite a key's and user's state is kept until a row of theirs changes (credential-rows.ts).
  */
 export interface AccessDirectory {
   roleOf(userId: number, namespace: string): MaybePromise<MemberRole | undefined>;
@@ -61,15 +65,10 @@ export function sqlAccessDirectory(sqlite: Database.Database): SyncAccessDirecto
   const byKey = sqlite.prepare<[string], { namespace: string; name: string }>(
     `select namespace, name from apps where app_key = ?`,
   );
-  const user = sqlite.prepare<[number], { disabled: number }>(
-    `select disabled from users where id = ?`,
-  );
   const named = sqlite.prepare<[string], { id: number; name: string; role: 'admin' | 'user' }>(
     `select id, name, role from users where name = ?`,
   );
-  const key = sqlite.prepare<[number, number], KeyRow>(
-    `select u.disabled, k.revoked_at, k.expires_at as key_expires_at from access_keys k join users u on u.id = k.user_id where k.id = ? and k.user_id = ?`,
-  );
+  const credentials = credentialRows(sqlite);
   const pull = sqlite.prepare<[number, number, number], { expires_at: number } & KeyRow>(
     `select c.expires_at, u.disabled, k.revoked_at, k.expires_at as key_expires_at from pull_credentials c join access_keys k on k.id = c.access_key_id join users u on u.id = k.user_id where c.id = ? and k.id = ? and k.user_id = ?`,
   );
@@ -83,20 +82,14 @@ export function sqlAccessDirectory(sqlite: Database.Database): SyncAccessDirecto
     appOfKey: (appKey) => byKey.get(appKey),
     userNamed: (name) => named.get(name),
     credentialsActive(userId, keyId, now) {
-      if (keyId === undefined) return user.get(userId)?.disabled === 0;
-      return keyAlive(key.get(keyId, userId), now);
+      if (keyId === undefined) return credentials.userDisabled(userId) === 0;
+      return keyAlive(credentials.key(keyId, userId), now);
     },
     pullCredentialActive(id, keyId, userId, now) {
       const row = pull.get(id, keyId, userId);
       return !!row && row.expires_at > now && keyAlive(row, now);
     },
   };
-}
-
-export interface KeyRow {
-  disabled: number;
-  revoked_at: number | null;
-  key_expires_at: number | null;
 }
 
 export function keyAlive(row: KeyRow | undefined, now: number): boolean {
