@@ -7,6 +7,7 @@ import pg from 'pg';
 import type { Config } from '../../schemas/config.js';
 import { ConfigError } from '../config.js';
 import { openDatabase } from './open-database.js';
+import { pgFailureReason } from './pg-failure.js';
 
 /**
  * The seam between the store's modules and its two database engines (docs/decisions/0003).
@@ -114,8 +115,8 @@ export async function openPgStore(url: string, options: PgOptions = {}): Promise
 /**
  * The store's database as `database` in the config asks for it: PostgreSQL at `database.url`
  * (migrated, several processes may share it), else SQLite in <data>. A PostgreSQL server that
- * cannot be reached or refuses the login stops the start with its reason; the URL is left out
- * of the message, as it holds a password.
+ * cannot be reached or refuses the login stops the start with its reason, naming where it
+ * pointed but not the password (pg-failure.ts).
  */
 export async function openStoreDatabase(
   database: Config['database'],
@@ -125,7 +126,6 @@ export async function openStoreDatabase(
   try {
     return await openPgStore(database.url);
   } catch (err) {
-    const reason = err instanceof Error ? err.message : String(err);
-    throw new ConfigError(`database.url: PostgreSQL is not usable: ${reason}`, { cause: err });
+    throw new ConfigError(`database.url: ${pgFailureReason(database.url, err)}`, { cause: err });
   }
 }

@@ -18,10 +18,11 @@ import {
   type SqliteStoreDatabase,
   type StoreDatabase,
 } from '../db/store-database.js';
+import { pgFailureReason } from '../db/pg-failure.js';
 import { storageDriverOf } from '../storage-drivers.js';
 import { copyObjects, type ObjectCopyTotals } from './copy-objects.js';
 import { checkTarget, copyRows, type CopiedTable, type TableProgress } from './copy-rows.js';
-import { MigrationError, redactUrl } from './migration-error.js';
+import { MigrationError } from './migration-error.js';
 import { planMigration } from './migration-plan.js';
 import { keysLines, objectsLine, planLines } from './migration-report.js';
 
@@ -131,29 +132,20 @@ async function openSource(source: Config): Promise<StoreDatabase> {
   return store;
 }
 
-/** A migrated pool on `url`; a failure says why without the URL's password. */
+/** A migrated pool on `url`; a failure says why, and where, without the password (pg-failure.ts). */
 async function openPg(url: string, side: 'source' | 'target'): Promise<PgStoreDatabase> {
   try {
     // Two connections: the copy's, and the migrator's advisory lock; no statement timeout, as a
     // batch of large manifests may take a while.
     return await openPgStore(url, { maxConnections: 2, statementTimeoutMs: 0 });
   } catch (err) {
-    const password = safePassword(url);
-    let reason = err instanceof Error ? err.message : String(err);
-    if (password) reason = reason.split(password).join('***');
     throw new MigrationError(
       'unreachable',
-      `the ${side}'s database.url (${redactUrl(url)}): PostgreSQL is not usable: ${reason}`,
-      { cause: err },
+      `the ${side}'s database.url: ${pgFailureReason(url, err)}`,
+      {
+        cause: err,
+      },
     );
-  }
-}
-
-function safePassword(url: string): string {
-  try {
-    return decodeURIComponent(new URL(url).password);
-  } catch {
-    return '';
   }
 }
 

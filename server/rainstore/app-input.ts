@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { StoreError } from '../errors.js';
+import { parseInput } from '../http/validate.js';
 import { LOGO_RULE, MAX_LOGO_BYTES } from '../../schemas/names.js';
 import { logoTypeOf, type AppFields } from '../store/app-service.js';
 
@@ -56,10 +57,8 @@ export function parseAppChange(body: unknown): AppInput {
 }
 
 function parseAppInput(schema: z.ZodType<z.infer<typeof AppChange>>, body: unknown): AppInput {
-  const parsed = schema.safeParse(body ?? {});
-  if (!parsed.success)
-    throw new StoreError('invalid', `invalid app: ${z.prettifyError(parsed.error)}`);
-  const b = parsed.data;
+  // Every field is text a person typed: its U+0000 dropped, as in the store API's bodies.
+  const b = parseInput(schema, body, 'app');
   const fields: AppFields = {};
   if (typeof b.name === 'string') fields.displayName = b.name;
   if (typeof b.desc === 'string') fields.summary = b.desc.trim().slice(0, 256);

@@ -25,8 +25,8 @@ import type { AppStats } from '../store/stats.js';
 import { sourceCredentialRepository } from '../store/source-credential-repository.js';
 import { repositoryOf } from '../store/version-index.js';
 import { refuseNulInPath } from '../http/nul-path.js';
+import { parseInput } from '../http/validate.js';
 import { appSlug, parseAppChange, parseNewApp } from '../rainstore/app-input.js';
-import { bodyWithoutNul } from '../rainstore/body-text.js';
 import {
   accessActionsOf,
   callerOf,
@@ -62,6 +62,7 @@ const NewVersion = z.looseObject({
   arch: z.string().max(32).nullish(),
   is_plugin: z.boolean().nullish(),
   isPlugin: z.boolean().nullish(),
+  /** Taken from the body as sent, not from what parseInput returns (see the route). */
   template: z.unknown(),
 });
 
@@ -134,7 +135,6 @@ export function rainstoreRoutes(deps: RainstoreRoutesDeps): Router {
   const router = Router();
   router.use(refuseNulInPath);
   router.use(express.json({ limit: '6mb' }));
-  router.use(bodyWithoutNul);
   const openapi = Router();
   router.use('/openapi', openapi);
 
@@ -257,10 +257,13 @@ export function rainstoreRoutes(deps: RainstoreRoutesDeps): Router {
     await catalog.visible(c.principal, appIdOf(req));
     const p = requireRight(c, 'push');
     const { app } = await catalog.pushable(p, appIdOf(req));
-    const parsed = NewVersion.safeParse(req.body ?? {});
-    if (!parsed.success)
-      throw new StoreError('invalid', `invalid version: ${z.prettifyError(parsed.error)}`);
-    const b = parsed.data;
+    // The envelope is free text a person typed and loses any U+0000 as every body parseInput
+    // reads; the template is kept as sent, so that the RAM rules refuse a NUL in it, naming where
+    // (schemas/ram.ts), rather than store a template other than the one pushed.
+    const body: unknown = req.body;
+    const sent = isRecord(body) ? body : undefined;
+    const b = parseInput(NewVersion, sent ? { ...sent, template: undefined } : body, 'version');
+    const template = sent?.template;
     const row = await publisher.publish(
       app,
       {
@@ -270,7 +273,7 @@ export function rainstoreRoutes(deps: RainstoreRoutesDeps): Router {
         rainbondVersion: b.rainbondVersion ?? '',
         arch: b.arch || 'amd64',
         isPlugin: b.is_plugin ?? b.isPlugin ?? false,
-        template: b.template,
+        template,
       },
       {
         principal: p,
@@ -371,4 +374,8 @@ export function rainstoreRoutes(deps: RainstoreRoutesDeps): Router {
   router.use(unknownRainstorePath(log));
   router.use(rainstoreErrorHandler(log));
   return router;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -348,6 +348,32 @@ describe('U+0000 in input: refused or dropped, never a 500, on either engine', f
     });
   });
 
+  describe('the Rainstore API reads its bodies as the store API does (parseInput)', () => {
+    it('a field that is only U+0000 is dropped first, then refused in {code, msg}', async () => {
+      const rs = new RainstoreClient(srv.url, 'acme', publisher.keys.push);
+      const app = await rs.call<{ code: number; msg: string }>('POST', '/app-server/openapi/apps', {
+        body: { name: NUL, publishType: 'private' },
+      });
+      expect(app.status).to.equal(400);
+      expect(Object.keys(app.body).sort()).to.deep.equal(['code', 'msg']);
+      expect(app.body.code).to.equal(400);
+      expect(app.body.msg).to.match(/^invalid app: .*\n.*→ at name/s);
+
+      const made = await rs.createApp({ name: 'Drafts', publishType: 'private' } as Parameters<
+        typeof rs.createApp
+      >[0]);
+      expect(made.status, JSON.stringify(made.body)).to.equal(200);
+      const version = await rs.call<{ code: number; msg: string }>(
+        'POST',
+        `/app-server/openapi/apps/${made.body.appKeyID}/versions`,
+        { body: { version: NUL, template: {} } },
+      );
+      expect(version.status).to.equal(400);
+      expect(Object.keys(version.body).sort()).to.deep.equal(['code', 'msg']);
+      expect(version.body.msg).to.match(/^invalid version: .*→ at version/s);
+    });
+  });
+
   describe('headers: the HTTP parser refuses a NUL before any handler (the audit log never sees one)', () => {
     it('a User-Agent with a raw NUL is a 400 from the server itself', async () => {
       const answer = await new Promise<string>((done, fail) => {

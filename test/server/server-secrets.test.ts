@@ -15,7 +15,7 @@ import { parseConfig } from '../../server/config.js';
 import { SecretBox } from '../../server/keys/secret-box.js';
 import { api } from '../helpers/accounts.js';
 import { ADMIN_KEY, startTestServer } from '../helpers/server.js';
-import { sqlRows } from '../helpers/store-sql.js';
+import { sqlRows, sqlRun } from '../helpers/store-sql.js';
 
 const SECRET_KEY = 'k'.repeat(16) + 'another-32-or-more-characters';
 const HOOK_SECRET = 'the receiver checks this one';
@@ -95,6 +95,62 @@ describe('server secrets', () => {
       expect(srv.logs.some((l) => l.includes('hook secrets sealed again'))).to.equal(true);
     } finally {
       await srv.close();
+    }
+  });
+
+  it('seals them again once: a later start skips the scan, a malformed row never stops one', async function () {
+    this.timeout(60_000);
+    const data = await folder();
+    const overrides = { webhooks: { allowHosts: ['127.0.0.1'] } };
+    const withKey = { ...overrides, server: { secretKey: SECRET_KEY } };
+    let srv = await startTestServer(overrides, { data });
+    const hook = async (): Promise<number> => {
+      const made = await api<{ id: number }>(srv, 'POST', '/api/v1/namespaces/admin/webhooks', {
+        bearer: ADMIN_KEY,
+        body: { url: 'http://127.0.0.1:9/hook', events: ['push'], secret: HOOK_SECRET },
+      });
+      expect(made.status, made.text).to.equal(201);
+      return made.body.id;
+    };
+    const [good, bad] = [await hook(), await hook()];
+    await sqlRun(
+      srv.app.store,
+      sql`UPDATE webhooks SET secret = 'no sealed form' WHERE id = ${bad}`,
+    );
+    await srv.close();
+    const derived = new SecretBox(serverSecrets(await folder(), SECRET_KEY).key('webhook-secrets'));
+    const stored = async (id: number): Promise<string> => {
+      const [row] = await sqlRows<{ secret: string }>(
+        srv.app.store,
+        sql`SELECT secret FROM webhooks WHERE id = ${id}`,
+      );
+      return row!.secret;
+    };
+    const lines = (text: string) => srv.logs.filter((l) => l.includes(text));
+
+    for (const run of ['first', 'second']) {
+      srv = await startTestServer(withKey, { data });
+      try {
+        // The first start scans (the malformed row logged and skipped); the second finds the
+        // scan recorded and reads no row.
+        expect(lines('hook secret not sealed again'), run).to.have.length(run === 'first' ? 1 : 0);
+        const sealed = lines('hook secrets sealed again');
+        expect(sealed, run).to.have.length(run === 'first' ? 1 : 0);
+        if (run === 'first') expect(sealed[0]).to.include('"hooks":1').and.include('"skipped":1');
+        expect(derived.open(await stored(good)), run).to.equal(HOOK_SECRET);
+        expect(await stored(bad), run).to.equal('no sealed form');
+        const listed = await api<{ id: number }[]>(
+          srv,
+          'GET',
+          '/api/v1/namespaces/admin/webhooks',
+          {
+            bearer: ADMIN_KEY,
+          },
+        );
+        expect(listed.status, listed.text).to.equal(200);
+      } finally {
+        await srv.close();
+      }
     }
   });
 });

@@ -271,7 +271,7 @@ describe('appshelf migrate: SQLite + fs → PostgreSQL + S3', function () {
     const run = await cli.run(['migrate', '-c', sourceConfig(), '--to', unreachable]);
     expect(run.code).to.equal(1);
     expect(run.stderr).to.match(
-      /target's database\.url .*PostgreSQL is not usable: .*ECONNREFUSED/,
+      /target's database\.url: PostgreSQL is not usable \(host 127\.0\.0\.1, port 1, database appshelf, user appshelf\): .*ECONNREFUSED/,
     );
     expect(run.stdout + run.stderr).not.to.include('s3cret-Pass');
 
