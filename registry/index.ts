@@ -206,7 +206,10 @@ export type { ParsedManifest } from './manifests/parse-manifest.js';
 export type { ManifestPush } from './manifests/store-manifest.js';
 export type { Removal } from './manifests/remove-manifest.js';
 export { createFsDriver } from './storage/fs-driver.js';
-export { createS3Driver, type S3DriverOptions } from './storage/s3/s3-driver.js';
+export type { S3DriverOptions } from './storage/s3/s3-driver.js';
+/** The S3 driver's module, loaded only by a store that uses it: the AWS SDK costs ~22 MB of RSS. */
+export const loadS3Driver = (): Promise<typeof import('./storage/s3/s3-driver.js')> =>
+  import('./storage/s3/s3-driver.js');
 export type { ObjectInfo, StorageDriver } from './storage/driver.js';
 export { digestOfKey } from './storage/keys.js';
 export { stagingDirOf };

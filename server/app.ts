@@ -199,7 +199,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     : undefined;
   const registry = createRegistry({
     database: store,
-    driver: storageDriverOf(config, clock),
+    driver: await storageDriverOf(config, clock),
     stagingDir: stagingDirOf(data),
     access: createRegistryAccess({ tokens, permissions, realmFor }),
     log,

@@ -6,7 +6,8 @@
  * recorded or mounted, a manifest stored) holds the same lock shared, so no push interleaves
  * with a sweep in any process.
  */
-import pg from 'pg';
+import type pg from 'pg';
+import { int8AsNumber } from './pg-module.js';
 import type { Digest } from '../../schemas/oci.js';
 import type { StaleUpload } from '../uploads/blob-uploads.js';
 import { METADATA_SQL, type MetadataStatement } from './metadata-sql.js';
@@ -24,14 +25,6 @@ import type { RegistryTotals } from './registry-totals.js';
 
 /** The advisory lock key of GC against pushes (any fixed number; 'gc' in ASCII). */
 export const GC_LOCK = 0x6763;
-
-/** bigint columns (sizes, times, counts) as JS numbers, exact to 2^53 as on SQLite. */
-const NUMBERS: pg.CustomTypesConfig = {
-  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === pg.types.builtins.INT8
-      ? (value: string) => Number(value)
-      : pg.types.getTypeParser(oid, format)) as pg.CustomTypesConfig['getTypeParser'],
-};
 
 /** `?` placeholders numbered `$1…`: the statements hold no literal question marks. */
 function numbered(sql: string): string {
@@ -98,7 +91,7 @@ export class PgRegistryMetadata implements RegistryMetadata {
       name: `registry_${statement}`,
       text: STATEMENTS[statement],
       values,
-      types: NUMBERS,
+      types: int8AsNumber(),
     });
     return result.rows as T[];
   }
@@ -363,7 +356,7 @@ export class PgRegistryMetadata implements RegistryMetadata {
     return this.tx('exclusive', async (c) => {
       await c.query(NO_JIT);
       const query = async <T>(text: string, values: unknown[]): Promise<T[]> =>
-        (await c.query({ text, values, types: NUMBERS })).rows as T[];
+        (await c.query({ text, values, types: int8AsNumber() })).rows as T[];
       const deadManifests = await query<{ repository: string; digest: Digest }>(DEAD_MANIFESTS, [
         cutoff,
         touched,
@@ -395,7 +388,7 @@ export class PgRegistryMetadata implements RegistryMetadata {
       const result = await c.query({
         text: UNTAGGED,
         values: [before, '[]', prefix],
-        types: NUMBERS,
+        types: int8AsNumber(),
       });
       return result.rows as UntaggedManifest[];
     });

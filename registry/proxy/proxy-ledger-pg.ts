@@ -1,16 +1,9 @@
 /** The caches' bookkeeping on PostgreSQL: the same statements, numbered, on a `pg.Pool`. */
-import pg from 'pg';
+import type pg from 'pg';
+import { int8AsNumber } from '../metadata/pg-module.js';
 import type { Digest } from '../../schemas/oci.js';
 import type { HeldContent, ProxyCounters, ProxyLedger, Pulled } from './proxy-ledger.js';
 import { PROXY_SQL, type ProxyStatement } from './proxy-sql.js';
-
-/** bigint columns (sizes, times, counts) as JS numbers, exact to 2^53 as on SQLite. */
-const NUMBERS: pg.CustomTypesConfig = {
-  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === pg.types.builtins.INT8
-      ? (value: string) => Number(value)
-      : pg.types.getTypeParser(oid, format)) as pg.CustomTypesConfig['getTypeParser'],
-};
 
 const STATEMENTS = Object.fromEntries(
   Object.entries(PROXY_SQL).map(([name, sql]) => {
@@ -27,7 +20,7 @@ export class PgProxyLedger implements ProxyLedger {
     values: unknown[],
     client: pg.Pool | pg.PoolClient = this.pool,
   ): Promise<{ rows: T[]; rowCount: number }> {
-    const result = await client.query({ text: STATEMENTS[name], values, types: NUMBERS });
+    const result = await client.query({ text: STATEMENTS[name], values, types: int8AsNumber() });
     return { rows: result.rows as T[], rowCount: result.rowCount ?? 0 };
   }
 

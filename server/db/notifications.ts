@@ -8,7 +8,8 @@
  * A notification sent while the listening connection was down is lost: after it reconnects, every
  * handler is called with `undefined` ("you may have missed some; read again").
  */
-import pg from 'pg';
+import type pg from 'pg';
+import { pg as pgModule } from '../../registry/metadata/pg-module.js';
 import type { StoreDatabase } from './store-database.js';
 
 export type NotificationHandler = (payload: string | undefined) => void;
@@ -76,7 +77,7 @@ class PgNotifications implements Notifications {
     this.connecting ??= (async () => {
       // The pool's own settings (address, credentials, timeouts), on a connection of its own:
       // a pooled one would be handed to queries, and LISTEN belongs to the session.
-      const client = new pg.Client(this.pool.options);
+      const client = new (pgModule().Client)(this.pool.options);
       client.on('notification', (message) => {
         for (const handler of this.handlers.get(message.channel) ?? []) handler(message.payload);
       });

@@ -1,9 +1,9 @@
 import { fileURLToPath } from 'node:url';
 import type Database from 'better-sqlite3';
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
-import { drizzle as drizzlePg, type NodePgDatabase } from 'drizzle-orm/node-postgres';
-import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
-import pg from 'pg';
+import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
+import type pg from 'pg';
+import { pg as pgModule } from '../../registry/metadata/pg-module.js';
 import type { Config } from '../../schemas/config.js';
 import { ConfigError } from '../config.js';
 import { openDatabase } from './open-database.js';
@@ -76,7 +76,10 @@ const MIGRATION_LOCK = 0x61707073; // 'apps'
  * the second process waits, then finds nothing left to do.
  */
 export async function openPgStore(url: string, options: PgOptions = {}): Promise<PgStoreDatabase> {
-  const pool = new pg.Pool({
+  // drizzle's PostgreSQL side, like pg itself, is loaded only by a store on PostgreSQL (RSS).
+  const { drizzle: drizzlePg } = await import('drizzle-orm/node-postgres');
+  const { migrate: migratePg } = await import('drizzle-orm/node-postgres/migrator');
+  const pool = new (pgModule().Pool)({
     connectionString: url,
     max: options.maxConnections ?? 10,
     statement_timeout: options.statementTimeoutMs ?? 30_000,

@@ -68,8 +68,10 @@ export async function migrateStore(options: MigrateOptions): Promise<MigrationSu
     let objects: ObjectCopyTotals | undefined;
     if (plan.storageMoves) {
       const now = throttle(every);
-      objects = await copyObjects(storageDriverOf(source), storageDriverOf(target), (totals) =>
-        now(() => options.progress(objectsLine(totals))),
+      objects = await copyObjects(
+        await storageDriverOf(source),
+        await storageDriverOf(target),
+        (totals) => now(() => options.progress(objectsLine(totals))),
       );
       options.progress(objectsLine(objects));
     }

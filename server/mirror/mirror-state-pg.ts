@@ -7,7 +7,6 @@
  * Two upstream names whose hashes collide share a lock (their runs take turns), never a row.
  */
 import { and, eq, notInArray } from 'drizzle-orm';
-import { drizzle } from 'drizzle-orm/node-postgres';
 import type pg from 'pg';
 import type { PgDb } from '../db/store-database.js';
 import { apps, mirrorApps, mirrorUpstreams } from '../db/store-schema.pg.js';
@@ -158,7 +157,7 @@ export class PgMirrorStateRepository implements MirrorStateRepository {
       return undefined;
     }
     return {
-      db: drizzle({ client }),
+      db: (await import('drizzle-orm/node-postgres')).drizzle({ client }),
       unlock: async () => {
         let broken: Error | undefined;
         try {

@@ -19,7 +19,8 @@
  * reads see one snapshot, as a better-sqlite3 transaction's do. No worker: the query already
  * runs off the event loop, in PostgreSQL.
  */
-import pg from 'pg';
+import type pg from 'pg';
+import { int8AsNumber } from '../../registry/metadata/pg-module.js';
 import type { TermQuery } from './fts-query.js';
 import type { VersionRow } from './latest-version.js';
 import {
@@ -33,14 +34,6 @@ import {
   type Step,
 } from './search-repository.js';
 import { termHits, type RawTermHits, type TermSource } from './term-fetch.js';
-
-/** bigint columns (times, counts) as JS numbers, exact to 2^53 as on SQLite. */
-const NUMBERS: pg.CustomTypesConfig = {
-  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === pg.types.builtins.INT8
-      ? (value: string) => Number(value)
-      : pg.types.getTypeParser(oid, format)) as pg.CustomTypesConfig['getTypeParser'],
-};
 
 /** The statements, named so each connection plans them once. */
 const SQL = {
@@ -113,7 +106,7 @@ class PgReads implements SearchReader, TermSource {
       name: `search_${statement}${array ? '_raw' : ''}`,
       text: SQL[statement],
       values,
-      types: NUMBERS,
+      types: int8AsNumber(),
       ...(array ? { rowMode: 'array' } : {}),
     });
     return result.rows as T[];
