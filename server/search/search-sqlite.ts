@@ -35,6 +35,8 @@ import { TermFetcher } from './term-fetcher.js';
 export interface SqliteSearchOptions {
   /** Read term hits on a worker thread (default true; never for an in-memory database). */
   worker?: boolean;
+  /** Keep a term index in memory on the worker (default true; term-index-keeper.ts). */
+  index?: boolean;
   log?: Logger;
 }
 
@@ -59,7 +61,10 @@ export class SqliteSearchRepository implements SearchRepository, SearchReader {
 
   constructor(sqlite: Database.Database, options: SqliteSearchOptions = {}) {
     const path = options.worker === false || sqlite.memory ? undefined : sqlite.name;
-    this.fetcher = new TermFetcher(new TermFetch(sqlite), path, options.log);
+    this.fetcher = new TermFetcher(new TermFetch(sqlite), path, {
+      log: options.log,
+      ...(options.index === undefined ? {} : { index: options.index }),
+    });
     this.contentVersionOf = sqlite.prepare<[], number>(CONTENT_VERSION_SQL).pluck();
     this.textVersionOf = sqlite.prepare<[], number>(TEXT_VERSION_SQL).pluck();
     this.statsVersionOf = sqlite.prepare<[], number>(STATS_VERSION_SQL).pluck();
@@ -89,6 +94,11 @@ export class SqliteSearchRepository implements SearchRepository, SearchReader {
 
   get workerRunning(): boolean {
     return this.fetcher.running;
+  }
+
+  /** Resolves once the worker's term index is current (term-fetcher.ts); its text version, or undefined. */
+  termIndexed(): Promise<number | undefined> {
+    return this.fetcher.indexed();
   }
 
   async close(): Promise<void> {

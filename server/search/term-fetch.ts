@@ -40,7 +40,7 @@ const K1 = 1.2;
 export const BM25_MAX_HITS = 5_000;
 
 /** Columns a broad term's score looks at besides the names, lowest weight first (the introduction is the floor). */
-const BROAD_COLUMNS = [
+export const BROAD_COLUMNS = [
   ['tags', COLUMN_WEIGHTS.tags],
   ['components', COLUMN_WEIGHTS.components],
   ['publisher', COLUMN_WEIGHTS.publisher],

@@ -1,7 +1,8 @@
 /**
- * Runs term fetches on the search worker (term-worker.ts), or on the caller's connection when
- * there is none (an in-memory database, `worker: false`, or a worker that failed: its pending
- * fetches are then run here, and the worker is not restarted).
+ * Runs term fetches on the search worker (term-worker.ts, with its term index unless `index`
+ * is false), or on the caller's connection when there is none (an in-memory database, `worker:
+ * false`, or a worker that failed: its pending fetches are then run here, and the worker is not
+ * restarted).
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -9,6 +10,7 @@ import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { TermQuery } from './fts-query.js';
 import type { RawTermHits, TermFetch } from './term-fetch.js';
+import type { IndexEvent } from './term-index-keeper.js';
 import type { TermRequest, TermResponse } from './term-worker.js';
 
 interface Pending {
@@ -17,19 +19,28 @@ interface Pending {
   reject: (err: Error) => void;
 }
 
+export interface TermFetcherOptions {
+  /** Keep a term index on the worker (term-index-keeper.ts; default true). */
+  index?: boolean;
+  log?: Logger | undefined;
+}
+
 export class TermFetcher {
   private worker: Worker | undefined;
   private failed: boolean;
   private next = 1;
   private readonly pending = new Map<number, Pending>();
+  private readonly waiting = new Map<number, (version: number | undefined) => void>();
+  private readonly log: Logger | undefined;
 
   /** `path`: the database file for the worker's connection; undefined for no worker. */
   constructor(
     private readonly inline: TermFetch,
     private readonly path: string | undefined,
-    private readonly log?: Logger,
+    private readonly options: TermFetcherOptions = {},
   ) {
     this.failed = path === undefined;
+    this.log = options.log;
   }
 
   fetch(query: TermQuery): Promise<RawTermHits> {
@@ -39,6 +50,20 @@ export class TermFetcher {
       const id = this.next++;
       this.pending.set(id, { query, resolve, reject });
       worker.postMessage({ id, query } satisfies TermRequest);
+    });
+  }
+
+  /**
+   * Resolves once the worker's term index is of the current text version: that version, or
+   * undefined when there is no index (no worker, or none can be built for this store).
+   */
+  indexed(): Promise<number | undefined> {
+    const worker = this.started();
+    if (!worker) return Promise.resolve(undefined);
+    return new Promise((resolve) => {
+      const id = this.next++;
+      this.waiting.set(id, resolve);
+      worker.postMessage({ id, current: true } satisfies TermRequest);
     });
   }
 
@@ -60,9 +85,14 @@ export class TermFetcher {
 
   private started(): Worker | undefined {
     if (this.worker || this.failed || this.path === undefined) return this.worker;
-    const worker = startWorker(this.path);
+    const worker = startWorker(this.path, this.options.index !== false);
     worker.unref();
     worker.on('message', (message: TermResponse) => {
+      if ('index' in message) return this.logIndex(message.index);
+      if ('indexed' in message) {
+        this.waiting.get(message.id)?.(message.indexed);
+        return void this.waiting.delete(message.id);
+      }
       const waiting = this.pending.get(message.id);
       if (!waiting) return;
       this.pending.delete(message.id);
@@ -78,19 +108,28 @@ export class TermFetcher {
         this.pending.delete(id);
         this.fetchInline(waiting.query).then(waiting.resolve, waiting.reject);
       }
+      for (const [id, resolve] of this.waiting) {
+        this.waiting.delete(id);
+        resolve(undefined);
+      }
     };
     worker.on('error', fail);
     worker.on('exit', (code) => fail(new Error(`search worker exited with code ${code}`)));
     this.worker = worker;
     return worker;
   }
+
+  private logIndex(event: IndexEvent): void {
+    if (event.event === 'built') this.log?.info(event, 'search term index built');
+    else this.log?.warn(event, 'search term index not built; FTS5 answers');
+  }
 }
 
 /** The compiled worker beside this module, or, running from the sources, its tsx bootstrap. */
-function startWorker(path: string): Worker {
+function startWorker(path: string, index: boolean): Worker {
   const compiled = new URL('./term-worker.js', import.meta.url);
   const entry = existsSync(fileURLToPath(compiled))
     ? compiled
     : new URL('./term-worker-dev.mjs', import.meta.url);
-  return new Worker(entry, { workerData: { path } });
+  return new Worker(entry, { workerData: { path, index } });
 }
