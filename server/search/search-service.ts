@@ -75,6 +75,7 @@ export class SearchService {
   private readonly terms: TermHitsCache;
   private readonly results = new LruCache<Result>(CACHED_RESULT_SLOTS, (r) => r.ordered.length);
   private readonly items = new ResultItems();
+  private readonly scratch = new Scratch();
 
   constructor(private readonly deps: SearchServiceDeps) {
     this.repository = deps.repository;
@@ -210,15 +211,20 @@ export class SearchService {
     const accepts = table.accepts(plan.filters);
     if (!accepts) return { ...result, total: 0, ordered: new Int32Array(0), complete: true };
     const size = hits ? hits.ids.length : table.size;
-    const slots = new Int32Array(size);
-    const text = hits ? new Float64Array(size) : undefined;
+    // Scratch arrays, reused: the matches are only read until the result is built (its order
+    // and facets are copies), and allocating 100,000-slot arrays per search kept the GC busy.
+    const slots = this.scratch.slots(size);
+    let text: Float64Array | undefined;
     let n = 0;
-    for (let i = 0; i < size; i++) {
-      const slot = hits ? table.slotOf(hits.ids[i]!) : i;
-      if (slot < 0 || !accepts(slot)) continue;
-      if (text) text[n] = hits!.text[i]!;
-      slots[n++] = slot;
-    }
+    if (hits) {
+      text = this.scratch.text(size);
+      for (let i = 0; i < size; i++) {
+        const slot = table.slotOf(hits.ids[i]!);
+        if (slot < 0 || accepts[slot] !== 1) continue;
+        text[n] = hits.text[i]!;
+        slots[n++] = slot;
+      }
+    } else for (let slot = 0; slot < size; slot++) if (accepts[slot] === 1) slots[n++] = slot;
     const matched = slots.subarray(0, n);
     const ordered = orderMatches(table, plan.sort, matched, text?.subarray(0, n), plan.need);
     return {
@@ -228,6 +234,22 @@ export class SearchService {
       ordered,
       complete: ordered.length === n,
     };
+  }
+}
+
+/** Arrays reused from search to search (compute runs start to end without yielding). */
+class Scratch {
+  private slotArray = new Int32Array(0);
+  private textArray = new Float64Array(0);
+
+  slots(size: number): Int32Array {
+    if (this.slotArray.length < size) this.slotArray = new Int32Array(size);
+    return this.slotArray;
+  }
+
+  text(size: number): Float64Array {
+    if (this.textArray.length < size) this.textArray = new Float64Array(size);
+    return this.textArray;
   }
 }
 

@@ -45,17 +45,26 @@ export class TermHitsCache {
   }
 }
 
-/** The apps (ascending ids) every term matched, with text = (sum of the scores) × (best tier). */
+/**
+ * The apps (ascending ids) every term matched, with text = (sum of the scores) × (best tier).
+ * The ids may be the (cached) hits' own array: read them, never write.
+ */
 export function intersect(all: readonly RawTermHits[]): { ids: Int32Array; text: Float64Array } {
   const [first, ...rest] = [...all].sort((a, b) => a.ids.length - b.ids.length);
   if (!first) return { ids: new Int32Array(0), text: new Float64Array(0) };
-  let ids = first.ids.slice();
-  let sums = first.scores.slice();
-  let tiers = first.tiers.slice();
+  if (rest.length === 0) {
+    const text = new Float64Array(first.ids.length);
+    for (let i = 0; i < text.length; i++) text[i] = first.scores[i]! * first.tiers[i]!;
+    return { ids: first.ids, text };
+  }
+  const ids = first.ids.slice();
+  const sums = first.scores.slice();
+  const tiers = first.tiers.slice();
+  let size = ids.length;
   for (const other of rest) {
     let n = 0;
     let j = 0;
-    for (let i = 0; i < ids.length; i++) {
+    for (let i = 0; i < size; i++) {
       const id = ids[i]!;
       while (j < other.ids.length && other.ids[j]! < id) j++;
       if (j === other.ids.length) break;
@@ -65,9 +74,9 @@ export function intersect(all: readonly RawTermHits[]): { ids: Int32Array; text:
       tiers[n] = Math.max(tiers[i]!, other.tiers[j]!);
       n++;
     }
-    ids = ids.subarray(0, n);
-    sums = sums.subarray(0, n);
-    tiers = tiers.subarray(0, n);
+    size = n;
   }
-  return { ids, text: sums.map((sum, i) => sum * tiers[i]!) };
+  const text = new Float64Array(size);
+  for (let i = 0; i < size; i++) text[i] = sums[i]! * tiers[i]!;
+  return { ids: ids.subarray(0, size), text };
 }

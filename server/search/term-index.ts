@@ -12,6 +12,7 @@
  */
 import type { Unicode61 } from './fts-tokens.js';
 import type { TermQuery } from './fts-query.js';
+import { COLUMN_WEIGHTS, FIELD_FACTORS } from './ranking.js';
 import { runSync } from './search-repository.js';
 import {
   BM25_MAX_HITS,
@@ -37,6 +38,17 @@ export const COLUMN_BITS = 7;
 /** FTS5's bm25 k1 and b (fts5_aux.c). */
 const K1 = 1.2;
 const B = 0.75;
+const bitOf = (column: (typeof FTS_COLUMNS)[number]): number => 1 << FTS_COLUMNS.indexOf(column);
+const NAME_BIT = bitOf('name');
+const DISPLAY_BIT = bitOf('display_name');
+/** term-fetch's broad-term columns, the one that counts first (its marks: the last one wins). */
+const BEST_FIRST: readonly (readonly [bit: number, weight: number])[] = [
+  [NAME_BIT, COLUMN_WEIGHTS.name],
+  [DISPLAY_BIT, COLUMN_WEIGHTS.displayName],
+  ...BROAD_COLUMNS.map(
+    ([column, weight]) => [bitOf(column as (typeof FTS_COLUMNS)[number]), weight] as const,
+  ).reverse(),
+];
 /** Longer query terms are left to FTS5 (FTS5 cuts tokens at 32,768 bytes). */
 const MAX_TERM_LENGTH = 1_000;
 
@@ -100,9 +112,46 @@ export class TermIndex implements TermSource {
     return this.parts.terms.length;
   }
 
-  /** The term's hits as FTS5 would give them, or undefined when only FTS5 can tell. */
+  /**
+   * The term's hits as FTS5 would give them, or undefined when only FTS5 can tell. A term scored
+   * by bm25 runs term-fetch's rules over this source; a broad one (or one past BM25_MAX_HITS) is
+   * scored here in one pass with the same rules: its best column, of intro, tags, components,
+   * publisher, summary, display name and name, is the last of those it is in.
+   */
   hits(q: TermQuery): RawTermHits | undefined {
-    return this.matches(q) ? runSync(termHits(this, q)) : undefined;
+    const matches = this.matches(q);
+    if (!matches) return undefined;
+    const { n, total } = this.count(q);
+    const idf = Math.log((total - n + 0.5) / (n + 0.5));
+    const broad = n > 0 && idf <= 0;
+    if (!broad && n <= this.maxScoredHits) return runSync(termHits(this, q));
+    // A term in one column once, of average length: bm25 = idf × w(k1 + 1) / (w + k1).
+    const score = (weight: number): number =>
+      broad ? MIN_IDF * weight : (idf * weight * (K1 + 1)) / (weight + K1);
+    // Score and tier depend only on the columns a document has the term in: 128 cases.
+    const byColumns = new Float64Array(1 << COLUMN_BITS);
+    const tierOf = new Uint8Array(1 << COLUMN_BITS);
+    for (let inColumns = 0; inColumns < byColumns.length; inColumns++) {
+      const best = BEST_FIRST.find(([bit]) => (inColumns & bit) !== 0);
+      byColumns[inColumns] = score(best?.[1] ?? COLUMN_WEIGHTS.introduction);
+      tierOf[inColumns] =
+        inColumns & NAME_BIT
+          ? FIELD_FACTORS.name
+          : inColumns & DISPLAY_BIT
+            ? FIELD_FACTORS.displayName
+            : 1;
+    }
+    const { docs, columns } = matches;
+    const { docIds } = this.parts;
+    const ids = new Int32Array(n);
+    const scores = new Float64Array(n);
+    const tiers = new Uint8Array(n);
+    for (let i = 0; i < n; i++) {
+      ids[i] = docIds[docs[i]!]!;
+      scores[i] = byColumns[columns[i]!]!;
+      tiers[i] = tierOf[columns[i]!]!;
+    }
+    return { textVersion: this.version, ids, scores, tiers };
   }
 
   textVersion(): number {
@@ -184,7 +233,11 @@ export class TermIndex implements TermSource {
       const t = terms[0]!;
       const from = start[t]!;
       const n = start[t + 1]! - from;
-      const out = { docs: new Int32Array(n), freqs: new Float64Array(n), columns: new Uint8Array(n) };
+      const out = {
+        docs: new Int32Array(n),
+        freqs: new Float64Array(n),
+        columns: new Uint8Array(n),
+      };
       for (let i = 0; i < n; i++) {
         const p = postings[from + i]!;
         out.docs[i] = p >>> COLUMN_BITS;
