@@ -76,7 +76,10 @@ export class Unicode61 {
     for (const ch of text) {
       const rule = this.rules.get(codePoint(ch));
       if (!rule) throw new Error(`code point ${codePoint(ch)} not learnt`);
-      if (rule.kind === CharClass.Token || (rule.kind === CharClass.Continues && token !== undefined))
+      if (
+        rule.kind === CharClass.Token ||
+        (rule.kind === CharClass.Continues && token !== undefined)
+      )
         token = (token ?? '') + rule.fold;
       else if (rule.kind === CharClass.Separator && token !== undefined) {
         each(token);

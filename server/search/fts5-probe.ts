@@ -11,7 +11,9 @@ import { CharClass, type CharRule, type Probe } from './fts-tokens.js';
 /** search_fts's `tokenize = '…'` argument; undefined when its tokenizer is not unicode61. */
 export function unicode61Arguments(createSql: string): string | undefined {
   const quoted = /tokenize\s*=\s*(?:'((?:[^']|'')*)'|"((?:[^"]|"")*)")/i.exec(createSql);
-  const args = quoted ? (quoted[1] ?? quoted[2] ?? '').replace(/''|""/g, (q) => q[0]!) : 'unicode61';
+  const args = quoted
+    ? (quoted[1] ?? quoted[2] ?? '').replace(/''|""/g, (q) => q[0]!)
+    : 'unicode61';
   return /^\s*unicode61(\s|$)/i.test(args) ? args : undefined;
 }
 

@@ -32,14 +32,18 @@ export type BuildOutcome = { parts: TermIndexParts } | { failed: string };
 const WEIGHTS = Object.values(COLUMN_WEIGHTS);
 
 /** The build, as slices; the outcome is its return value. */
-export function* buildTermIndex(db: Database.Database, tokenizer: Unicode61): Generator<void, BuildOutcome> {
+export function* buildTermIndex(
+  db: Database.Database,
+  tokenizer: Unicode61,
+): Generator<void, BuildOutcome> {
   const vocab = 'temp.search_fts_terms';
   db.exec(`CREATE VIRTUAL TABLE IF NOT EXISTS ${vocab} USING fts5vocab(main, search_fts, row)`);
   const columns = db
     .prepare<[string], string>('SELECT name FROM pragma_table_info(?)')
     .pluck()
     .all('search_fts');
-  if (columns.join() !== FTS_COLUMNS.join()) return { failed: `search_fts columns ${columns.join()}` };
+  if (columns.join() !== FTS_COLUMNS.join())
+    return { failed: `search_fts columns ${columns.join()}` };
   db.exec('BEGIN');
   try {
     let slice = performance.now();
@@ -51,7 +55,8 @@ export function* buildTermIndex(db: Database.Database, tokenizer: Unicode61): Ge
     const version = db.prepare<[], number>(TEXT_VERSION_SQL).pluck().get() ?? 0;
     const total = db.prepare<[], number>('SELECT count(*) FROM search_docs').pluck().get() ?? 0;
 
-    const docs = db.prepare<[], number>('SELECT count(*) FROM search_fts_docsize').pluck().get() ?? 0;
+    const docs =
+      db.prepare<[], number>('SELECT count(*) FROM search_fts_docsize').pluck().get() ?? 0;
     if (docs >= MAX_DOCS) return { failed: `${docs} documents` };
     const docIds = new Int32Array(docs);
     const docLength = new Int32Array(docs);
@@ -68,7 +73,10 @@ export function* buildTermIndex(db: Database.Database, tokenizer: Unicode61): Ge
 
     const counted: [string, number][] = [];
     let postings = 0;
-    for (const row of db.prepare<[], [string, number]>(`SELECT term, doc FROM ${vocab}`).raw().iterate()) {
+    for (const row of db
+      .prepare<[], [string, number]>(`SELECT term, doc FROM ${vocab}`)
+      .raw()
+      .iterate()) {
       counted.push(row);
       postings += row[1];
       if (postings > MAX_POSTINGS) return { failed: `more than ${MAX_POSTINGS} postings` };
@@ -144,10 +152,12 @@ function* fill(
         inColumns[t] = inColumns[t]! | bit;
       });
     }
-    if (tokens !== docLength[d]) return `row ${docIds[d]}: ${tokens} tokens, docsize ${docLength[d]}`;
+    if (tokens !== docLength[d])
+      return `row ${docIds[d]}: ${tokens} tokens, docsize ${docLength[d]}`;
     for (const t of touched) {
       const at = cursor[t]!++;
-      if (at >= start[t + 1]!) return `term ${JSON.stringify(parts.terms[t])} in more documents than FTS5 counts`;
+      if (at >= start[t + 1]!)
+        return `term ${JSON.stringify(parts.terms[t])} in more documents than FTS5 counts`;
       postings[at] = (d << COLUMN_BITS) | inColumns[t]!;
       if (freq[t]! > MAX_FREQ) unindexed.add(t);
       freqs[at] = Math.min(freq[t]!, MAX_FREQ);

@@ -123,7 +123,13 @@ export class TermIndexKeeper {
         this.index = new TermIndex(outcome.parts, tokenizer, this.probe!.ln);
         this.failedAt = undefined;
         const { version, bytes, termCount } = this.index;
-        this.tell({ event: 'built', version, ms: Math.round(ended - began), bytes, terms: termCount });
+        this.tell({
+          event: 'built',
+          version,
+          ms: Math.round(ended - began),
+          bytes,
+          terms: termCount,
+        });
       } else {
         this.failedAt = version;
         this.tell({ event: 'failed', version, reason: outcome.failed });

@@ -106,12 +106,13 @@ describe('search: the term index cuts text as FTS5 unicode61 does', () => {
   });
 
   it("reads search_fts's tokenizer arguments; no index for another tokenizer", () => {
-    expect(unicode61Arguments(`CREATE VIRTUAL TABLE x USING fts5(a, tokenize = '${TOKENIZE}')`)).to.equal(
-      TOKENIZE,
-    );
+    expect(
+      unicode61Arguments(`CREATE VIRTUAL TABLE x USING fts5(a, tokenize = '${TOKENIZE}')`),
+    ).to.equal(TOKENIZE);
     expect(unicode61Arguments('CREATE VIRTUAL TABLE x USING fts5(a, b)')).to.equal('unicode61');
-    expect(unicode61Arguments("CREATE VIRTUAL TABLE x USING fts5(a, tokenize = 'porter unicode61')"))
-      .to.be.undefined;
+    expect(
+      unicode61Arguments("CREATE VIRTUAL TABLE x USING fts5(a, tokenize = 'porter unicode61')"),
+    ).to.be.undefined;
     expect(unicode61Arguments(`CREATE VIRTUAL TABLE x USING fts5(a, tokenize = "trigram")`)).to.be
       .undefined;
   });
