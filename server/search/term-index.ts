@@ -85,6 +85,7 @@ export class TermIndex implements TermSource {
   private readonly byTerm = new Map<string, number>();
   private readonly avgdl: number;
   private last: { key: string; matches: Matches } | undefined;
+  private dense: { sum: Float64Array; columns: Uint8Array } | undefined;
 
   /** `ln`: the logarithm bm25 uses (fts5-probe.ts), so idf is bm25's to the last bit. */
   constructor(
@@ -246,18 +247,25 @@ export class TermIndex implements TermSource {
       }
       return out;
     }
+    // Dense per-document arrays, kept between merges and left zeroed: a prefix's terms in
+    // 100,000 documents merge in a pass over their postings and one over the documents.
     const rows = this.parts.docLength.length;
-    const sum = new Float64Array(rows);
-    const columns = new Uint8Array(rows);
-    const seen = new Uint8Array(rows);
+    const { sum, columns } = (this.dense ??= {
+      sum: new Float64Array(rows),
+      columns: new Uint8Array(rows),
+    });
     let n = 0;
+    let lo = rows;
+    let hi = -1;
     for (const t of terms) {
       for (let k = start[t]!; k < start[t + 1]!; k++) {
         const p = postings[k]!;
         const doc = p >>> COLUMN_BITS;
-        if (seen[doc] === 0) {
-          seen[doc] = 1;
+        // Every posting has at least one column bit: a document is new while its columns are 0.
+        if (columns[doc] === 0) {
           n++;
+          if (doc < lo) lo = doc;
+          if (doc > hi) hi = doc;
         }
         sum[doc] = sum[doc]! + freqs[k]!;
         columns[doc] = columns[doc]! | (p & mask);
@@ -265,11 +273,13 @@ export class TermIndex implements TermSource {
     }
     const out = { docs: new Int32Array(n), freqs: new Float64Array(n), columns: new Uint8Array(n) };
     let i = 0;
-    for (let doc = 0; doc < rows && i < n; doc++) {
-      if (seen[doc] === 0) continue;
+    for (let doc = lo; doc <= hi; doc++) {
+      if (columns[doc] === 0) continue;
       out.docs[i] = doc;
       out.freqs[i] = sum[doc]!;
       out.columns[i++] = columns[doc]!;
+      sum[doc] = 0;
+      columns[doc] = 0;
     }
     return out;
   }
