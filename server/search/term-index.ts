@@ -82,7 +82,6 @@ export class TermIndex implements TermSource {
   readonly broadColumns = BROAD_COLUMNS;
   readonly maxScoredHits = BM25_MAX_HITS;
   readonly version: number;
-  private readonly byTerm = new Map<string, number>();
   private readonly avgdl: number;
   private last: { key: string; matches: Matches } | undefined;
   private dense: { sum: Float64Array; columns: Uint8Array } | undefined;
@@ -94,7 +93,6 @@ export class TermIndex implements TermSource {
     private readonly ln: (x: number) => number = Math.log,
   ) {
     this.version = parts.version;
-    parts.terms.forEach((term, t) => this.byTerm.set(term, t));
     let tokens = 0;
     for (const n of parts.docLength) tokens += n;
     this.avgdl = tokens / parts.docLength.length;
@@ -204,26 +202,39 @@ export class TermIndex implements TermSource {
     const tokens = this.tokenizer.tokenise(q.term);
     const token = tokens[0];
     if (tokens.length !== 1 || !token) return undefined;
-    const terms = q.prefix ? this.prefixed(token) : [this.byTerm.get(token) ?? -1];
+    const terms = q.prefix ? this.prefixed(token) : [this.exact(token)];
     if (terms.some((t) => this.parts.unindexed.has(t))) return undefined;
     const matches = this.merge(terms.filter((t) => t >= 0));
     this.last = { key, matches };
     return matches;
   }
 
+  /** The term's number, or -1 (a binary search: a Map of 100,000 terms would cost ~10 MB more). */
+  private exact(token: string): number {
+    const t = this.firstFrom(token);
+    return this.parts.terms[t] === token ? t : -1;
+  }
+
   /** The terms starting with `prefix` (a contiguous run of the sorted terms). */
   private prefixed(prefix: string): number[] {
+    const { terms } = this.parts;
+    const out: number[] = [];
+    for (let t = this.firstFrom(prefix); t < terms.length && terms[t]!.startsWith(prefix); t++)
+      out.push(t);
+    return out;
+  }
+
+  /** The first term not before `token`. */
+  private firstFrom(token: string): number {
     const { terms } = this.parts;
     let lo = 0;
     let hi = terms.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (terms[mid]! < prefix) lo = mid + 1;
+      if (terms[mid]! < token) lo = mid + 1;
       else hi = mid;
     }
-    const out: number[] = [];
-    for (let t = lo; t < terms.length && terms[t]!.startsWith(prefix); t++) out.push(t);
-    return out;
+    return lo;
   }
 
   /** The union of the terms' postings: a document's frequencies add up, its columns join. */
