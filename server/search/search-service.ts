@@ -1,9 +1,11 @@
 /**
  * Full-text search over the apps on the shelf: the engine's full-text index for the terms
- * (SQLite's FTS5, read on the search worker, or PostgreSQL's tsvector: search-repository.ts;
- * tables and triggers in the `search` migrations; term-hits.ts), everything else in memory over
- * the doc table: filters, facet counts, sorts (ranking.ts, result-order.ts), pagination. Only a
- * page's items are read from the store's rows (result-items.ts).
+ * (SQLite's FTS5, answered on the search worker from its in-memory term index of the current
+ * text version, term-index.ts, or from FTS5 while that is built; or PostgreSQL's tsvector:
+ * search-repository.ts; tables and triggers in the `search` migrations; term-hits.ts),
+ * everything else in memory over the doc table: filters, facet counts, sorts (ranking.ts,
+ * result-order.ts), pagination. Only a page's items are read from the store's rows
+ * (result-items.ts).
  *
  * On PostgreSQL two concurrent searches may each load the doc table of a new content version;
  * the last one kept wins, and a table of an older version is replaced at the next search (every

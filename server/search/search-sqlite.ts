@@ -1,7 +1,8 @@
 /**
  * Search's reads on SQLite: today's statements (search-sql.ts), synchronous, a step inside one
  * better-sqlite3 transaction; term hits on the search worker thread (term-fetcher.ts), which
- * opens the database file read-only on its own connection.
+ * opens the database file read-only on its own connection and answers from its term index
+ * (term-index-keeper.ts) or FTS5.
  */
 import type Database from 'better-sqlite3';
 import type { Logger } from 'pino';
