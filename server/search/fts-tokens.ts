@@ -22,6 +22,8 @@ export interface CharRule {
 /** Asks FTS5 how code points tokenise (fts5-probe.ts); one answer per code point, in order. */
 export type Probe = (codePoints: readonly number[]) => CharRule[];
 
+/** At most this many code points are learnt (~50 bytes each); CJK texts use ~20,000. */
+const MAX_LEARNT = 100_000;
 const SEPARATOR: CharRule = { kind: CharClass.Separator, fold: '' };
 /** What better-sqlite3 writes for a lone surrogate, so what FTS5 saw. */
 const REPLACEMENT = 0xfffd;
@@ -47,8 +49,12 @@ export class Unicode61 {
     });
   }
 
-  /** Learns, in one probe, every code point of the texts not seen before. */
-  learn(texts: readonly string[]): void {
+  /**
+   * Learns, in one probe, every code point of the texts not seen before; false when that would
+   * take more than MAX_LEARNT code points in all (query terms are user input: what is learnt
+   * stays, so it is bounded).
+   */
+  learn(texts: readonly string[]): boolean {
     const unknown = new Set<number>();
     for (const text of texts) {
       if (ASCII.test(text)) continue;
@@ -57,7 +63,10 @@ export class Unicode61 {
         if (!this.rules.has(cp)) unknown.add(cp);
       }
     }
-    if (unknown.size > 0) this.store([...unknown], this.probe([...unknown]));
+    if (unknown.size === 0) return true;
+    if (this.rules.size + unknown.size > MAX_LEARNT) return false;
+    this.store([...unknown], this.probe([...unknown]));
+    return true;
   }
 
   /**
@@ -94,9 +103,9 @@ export class Unicode61 {
     return count;
   }
 
-  /** The tokens of a text, learning its code points first. */
-  tokenise(text: string): string[] {
-    this.learn([text]);
+  /** The tokens of a text, learning its code points first; undefined when they cannot be learnt. */
+  tokenise(text: string): string[] | undefined {
+    if (!this.learn([text])) return undefined;
     const out: string[] = [];
     this.tokens(text, (t) => out.push(t));
     return out;

@@ -133,7 +133,7 @@ function* fill(
   for (const row of db.prepare<[], unknown[]>(select).raw().iterate()) {
     if (row[0] !== docIds[d]) return `row ${String(row[0])} is not in docsize`;
     const texts = row.slice(1).map((v) => (v === null || v === undefined ? '' : String(v)));
-    tokenizer.learn(texts);
+    if (!tokenizer.learn(texts)) return 'more distinct characters than the index learns';
     let tokens = 0;
     for (let c = 0; c < texts.length; c++) {
       const weight = WEIGHTS[c]!;

@@ -200,8 +200,8 @@ export class TermIndex implements TermSource {
     if (this.last?.key === key) return this.last.matches;
     if (q.term.length > MAX_TERM_LENGTH) return undefined;
     const tokens = this.tokenizer.tokenise(q.term);
-    const token = tokens[0];
-    if (tokens.length !== 1 || !token) return undefined;
+    const token = tokens?.[0];
+    if (tokens?.length !== 1 || !token) return undefined;
     const terms = q.prefix ? this.prefixed(token) : [this.exact(token)];
     if (terms.some((t) => this.parts.unindexed.has(t))) return undefined;
     const matches = this.merge(terms.filter((t) => t >= 0));
