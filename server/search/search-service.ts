@@ -21,20 +21,25 @@
 import type { Principal } from '../auth/principal.js';
 import { StoreError } from '../errors.js';
 import { DocTable, foldCase, type Filters } from './doc-table.js';
-import { termQueries, toTerms, type TermQuery } from './fts-query.js';
+import { toTerms } from './fts-query.js';
 import { LruCache } from './lru-cache.js';
 import type { Sort } from './ranking.js';
 import { ResultItems } from './result-items.js';
-import { orderMatches } from './result-order.js';
+import {
+  computeResult,
+  hitsOf,
+  Scratch,
+  type Hits,
+  type Plan,
+  type Result,
+} from './result-compute.js';
 import type { SearchReader, SearchRepository, Step } from './search-repository.js';
 import { read } from './search-repository.js';
 import type { SearchInput, SearchResult } from './search-types.js';
-import { intersect, TermHitsCache } from './term-hits.js';
+import { TermHitsCache } from './term-hits.js';
 
 export type { FacetCount, SearchInput, SearchItem, SearchResult } from './search-types.js';
 
-/** How many values each facet lists (the most frequent first). */
-export const FACET_LIMIT = 20;
 export const STATS_TTL_MS = 15_000;
 export const FRESHNESS_TTL_MS = 600_000;
 /** Results kept across requests (paging, repeated searches), in ordered app slots (4 bytes each). */
@@ -48,27 +53,6 @@ export interface SearchServiceDeps {
   cache?: boolean;
   /** Told how long each search took, and whether its result was cached (for metrics). */
   onSearched?: (seconds: number, cached: boolean) => void;
-}
-
-interface Plan {
-  terms: string[];
-  sort: Sort;
-  filters: Filters;
-  key: string;
-  /** How many ordered results the page needs. */
-  need: number;
-}
-
-type Hits = { ids: Int32Array; text: Float64Array } | undefined;
-
-/** A search's result for one doc table state: all its matches, ordered (or the first ones, `complete` false). */
-interface Result {
-  version: number;
-  statsAt: number;
-  total: number;
-  facets: SearchResult['facets'];
-  ordered: Int32Array;
-  complete: boolean;
 }
 
 export class SearchService {
@@ -141,21 +125,14 @@ export class SearchService {
     hits: Hits,
   ): Step<SearchResult> {
     const table = yield* this.docTable(r, this.deps.clock());
-    const result = this.compute(table, hits, plan);
+    const result = computeResult(table, hits, plan, this.scratch);
     if (this.deps.cache !== false) this.results.set(plan.key, result);
     return yield* this.respond(r, table, result, plan, input);
   }
 
-  /** Every term's hits, intersected; when that finds nothing, again with every term a prefix. */
   private async hitsOf(terms: string[]): Promise<Hits> {
     const version = this.repository.textVersion();
-    const textVersion = version instanceof Promise ? await version : version;
-    const gather = async (queries: TermQuery[]): Promise<Hits> =>
-      intersect(await Promise.all(queries.map((q) => this.terms.get(q, textVersion))));
-    const hits = await gather(termQueries(terms, false));
-    return hits && hits.ids.length === 0 && terms.length > 1
-      ? gather(termQueries(terms, true))
-      : hits;
+    return hitsOf(terms, version instanceof Promise ? await version : version, this.terms);
   }
 
   private *respond(
@@ -201,57 +178,6 @@ export class SearchService {
       table.statsVersion = statsVersion;
     }
     return table;
-  }
-
-  /** Filters, counts and orders the hits (every app without q) over the doc table. */
-  private compute(table: DocTable, hits: Hits, plan: Plan): Result {
-    const result = {
-      version: table.version,
-      statsAt: table.statsAt,
-      facets: { tags: [], categories: [], publishers: [], architectures: [] },
-    };
-    const accepts = table.accepts(plan.filters);
-    if (!accepts) return { ...result, total: 0, ordered: new Int32Array(0), complete: true };
-    const size = hits ? hits.ids.length : table.size;
-    // Scratch arrays, reused: the matches are only read until the result is built (its order
-    // and facets are copies), and allocating 100,000-slot arrays per search kept the GC busy.
-    const slots = this.scratch.slots(size);
-    let text: Float64Array | undefined;
-    let n = 0;
-    if (hits) {
-      text = this.scratch.text(size);
-      for (let i = 0; i < size; i++) {
-        const slot = table.slotOf(hits.ids[i]!);
-        if (slot < 0 || accepts[slot] !== 1) continue;
-        text[n] = hits.text[i]!;
-        slots[n++] = slot;
-      }
-    } else for (let slot = 0; slot < size; slot++) if (accepts[slot] === 1) slots[n++] = slot;
-    const matched = slots.subarray(0, n);
-    const ordered = orderMatches(table, plan.sort, matched, text?.subarray(0, n), plan.need);
-    return {
-      ...result,
-      total: n,
-      facets: table.facetCounts(matched, FACET_LIMIT),
-      ordered,
-      complete: ordered.length === n,
-    };
-  }
-}
-
-/** Arrays reused from search to search (compute runs start to end without yielding). */
-class Scratch {
-  private slotArray = new Int32Array(0);
-  private textArray = new Float64Array(0);
-
-  slots(size: number): Int32Array {
-    if (this.slotArray.length < size) this.slotArray = new Int32Array(size);
-    return this.slotArray;
-  }
-
-  text(size: number): Float64Array {
-    if (this.textArray.length < size) this.textArray = new Float64Array(size);
-    return this.textArray;
   }
 }
 
