@@ -69,8 +69,9 @@ export class SearchService {
   }
 
   /**
-   * A cached result needs no FTS5 at all; otherwise the terms' hits are gathered first (on the
-   * worker, when not cached), then filtered, counted and ordered here.
+   * A cached result needs no FTS5 at all; otherwise it is computed on the search worker (its
+   * terms' hits there, then filtered, counted and ordered there: result-worker.ts), or, without
+   * one (PostgreSQL), the terms' hits are gathered first, then filtered, counted and ordered here.
    */
   async search(actor: Principal, input: SearchInput): Promise<SearchResult> {
     const startedAt = performance.now();
@@ -82,6 +83,12 @@ export class SearchService {
       const fromCache = looked instanceof Promise ? await looked : looked;
       cached = fromCache !== undefined;
       if (fromCache) return fromCache;
+      const remote = await this.remote(plan);
+      if (remote) {
+        const answered = this.repository.snapshot((r) => this.fromRemote(r, plan, input, remote));
+        const fromRemote = answered instanceof Promise ? await answered : answered;
+        if (fromRemote) return fromRemote;
+      }
       const hits = plan.terms.length > 0 ? await this.hitsOf(plan.terms) : undefined;
       const computed = this.repository.snapshot((r) => this.fromHits(r, plan, input, hits));
       return computed instanceof Promise ? await computed : computed;
@@ -115,6 +122,31 @@ export class SearchService {
     if (!result || result.version !== table.version || result.statsAt !== table.statsAt)
       return undefined;
     if (!result.complete && result.ordered.length < plan.need) return undefined;
+    return yield* this.respond(r, table, result, plan, input);
+  }
+
+  /** The result computed on the search worker, at this doc table's version and statistics. */
+  private async remote(plan: Plan): Promise<Result | undefined> {
+    const { table } = this;
+    if (!table || !this.repository.computeResult) return undefined;
+    return this.repository.computeResult({
+      ...plan,
+      version: table.version,
+      statsAt: table.statsAt,
+      cache: this.deps.cache !== false,
+    });
+  }
+
+  /** Answers with the worker's result, unless the doc table moved meanwhile (then undefined). */
+  private *fromRemote(
+    r: SearchReader,
+    plan: Plan,
+    input: SearchInput,
+    result: Result,
+  ): Step<SearchResult | undefined> {
+    const table = yield* this.docTable(r, this.deps.clock());
+    if (result.version !== table.version || result.statsAt !== table.statsAt) return undefined;
+    if (this.deps.cache !== false) this.results.set(plan.key, result);
     return yield* this.respond(r, table, result, plan, input);
   }
 

@@ -30,6 +30,8 @@ import {
   TEXT_VERSION_SQL,
   VERSIONS_SQL,
 } from './search-sql.js';
+import type { Result } from './result-compute.js';
+import type { ComputeRequest } from './result-worker.js';
 import { TermFetch, type RawTermHits } from './term-fetch.js';
 import { TermFetcher } from './term-fetcher.js';
 
@@ -95,6 +97,10 @@ export class SqliteSearchRepository implements SearchRepository, SearchReader {
 
   get workerRunning(): boolean {
     return this.fetcher.running;
+  }
+
+  computeResult(request: ComputeRequest): Promise<Result | undefined> {
+    return this.fetcher.compute(request);
   }
 
   /** Resolves once the worker's term index is current (term-fetcher.ts); its text version, or undefined. */

@@ -10,6 +10,8 @@ import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { TermQuery } from './fts-query.js';
 import type { RawTermHits, TermFetch } from './term-fetch.js';
+import type { Result } from './result-compute.js';
+import type { ComputeRequest } from './result-worker.js';
 import type { IndexEvent } from './term-index-keeper.js';
 import type { TermRequest, TermResponse } from './term-worker.js';
 
@@ -31,6 +33,7 @@ export class TermFetcher {
   private next = 1;
   private readonly pending = new Map<number, Pending>();
   private readonly waiting = new Map<number, (version: number | undefined) => void>();
+  private readonly computing = new Map<number, (result: Result | undefined) => void>();
   private readonly log: Logger | undefined;
 
   /** `path`: the database file for the worker's connection; undefined for no worker. */
@@ -67,6 +70,20 @@ export class TermFetcher {
     });
   }
 
+  /**
+   * An uncached result computed on the worker (result-worker.ts); undefined when there is no
+   * worker, it failed, or its snapshot is of another content version: the caller computes it.
+   */
+  compute(request: ComputeRequest): Promise<Result | undefined> {
+    const worker = this.started();
+    if (!worker) return Promise.resolve(undefined);
+    return new Promise((resolve) => {
+      const id = this.next++;
+      this.computing.set(id, resolve);
+      worker.postMessage({ id, compute: request } satisfies TermRequest);
+    });
+  }
+
   /** Whether the worker (with its own database connection) is running. */
   get running(): boolean {
     return this.worker !== undefined;
@@ -93,11 +110,22 @@ export class TermFetcher {
         this.waiting.get(message.id)?.(message.indexed);
         return void this.waiting.delete(message.id);
       }
+      const computed = this.computing.get(message.id);
+      if (computed) {
+        this.computing.delete(message.id);
+        if ('result' in message) return computed(message.result);
+        if ('error' in message)
+          this.log?.warn(
+            { err: message.error },
+            'search worker failed a result; computing it here',
+          );
+        return computed(undefined);
+      }
       const waiting = this.pending.get(message.id);
       if (!waiting) return;
       this.pending.delete(message.id);
       if ('hits' in message) waiting.resolve(message.hits);
-      else waiting.reject(new Error(message.error));
+      else if ('error' in message) waiting.reject(new Error(message.error));
     });
     const fail = (err: unknown): void => {
       if (this.worker !== worker) return;
@@ -110,6 +138,10 @@ export class TermFetcher {
       }
       for (const [id, resolve] of this.waiting) {
         this.waiting.delete(id);
+        resolve(undefined);
+      }
+      for (const [id, resolve] of this.computing) {
+        this.computing.delete(id);
         resolve(undefined);
       }
     };
