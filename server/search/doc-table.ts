@@ -7,7 +7,7 @@
  * of the content version; installs are refreshed on their own (refreshStats), and each app's
  * relevance boost (ranking.ts) is computed with them, so ranking reads it from an array.
  */
-import { Facet } from './facet-index.js';
+import { Facets } from './facet-index.js';
 import { boost } from './ranking.js';
 import { read, type SearchReader, type Step } from './search-repository.js';
 import type { SearchResult, ShownItem } from './search-types.js';
@@ -51,7 +51,7 @@ export class DocTable {
     readonly nameOrder: Int32Array,
     /** `kind:folded value` → its slots. */
     private readonly members: ReadonlyMap<string, Int32Array>,
-    private readonly facets: Record<keyof SearchResult['facets'], Facet>,
+    private readonly facets: Facets<keyof SearchResult['facets']>,
     public statsAt: number,
   ) {
     this.boosts = new Float64Array(appIds.length);
@@ -97,12 +97,15 @@ export class DocTable {
       grouped[row.kind]?.names.push(row.value);
       grouped[row.kind]?.lists.push(slots);
     }
-    const facets = {
-      tags: new Facet(grouped.tag.names, grouped.tag.lists, n),
-      categories: new Facet(grouped.category.names, grouped.category.lists, n),
-      publishers: new Facet([...namespaces.keys()], publishers, n),
-      architectures: new Facet(grouped.arch.names, grouped.arch.lists, n),
-    };
+    const facets = new Facets(
+      {
+        tags: { names: grouped.tag.names, members: grouped.tag.lists },
+        categories: { names: grouped.category.names, members: grouped.category.lists },
+        publishers: { names: [...namespaces.keys()], members: publishers },
+        architectures: { names: grouped.arch.names, members: grouped.arch.lists },
+      },
+      n,
+    );
     return new DocTable(
       version,
       appIds,
@@ -144,8 +147,12 @@ export class DocTable {
     this.statsAt = now;
   }
 
-  /** A test of visibility and filters for a slot; undefined when no app can pass (an unknown value). */
-  accepts(f: Filters): ((slot: number) => boolean) | undefined {
+  /**
+   * The slots visibility and the filters let through, as a mask (1: passes); undefined when no
+   * app can pass (an unknown value). One pass over the slots, so the search's own pass over its
+   * matches is one array read per match; the mask of no filters (the most asked) is kept.
+   */
+  accepts(f: Filters): Uint8Array | undefined {
     const viewer = f.viewer === undefined ? -1 : (this.namespaces.get(f.viewer) ?? -1);
     const publisher = f.publisher === undefined ? -1 : this.namespaces.get(f.publisher);
     if (publisher === undefined) return undefined;
@@ -161,18 +168,23 @@ export class DocTable {
         lists.push(list);
       }
     }
-    const masks = lists.map((list) => {
-      const mask = new Uint8Array(this.size);
-      for (let i = 0; i < list.length; i++) mask[list[i]!] = 1;
-      return mask;
-    });
-    const { shelf, namespaceOf } = this;
-    return (slot) => {
-      if (shelf[slot] !== 1 && namespaceOf[slot] !== viewer) return false;
-      if (publisher >= 0 && namespaceOf[slot] !== publisher) return false;
-      for (const mask of masks) if (mask[slot] !== 1) return false;
-      return true;
-    };
+    const { shelf, namespaceOf, size } = this;
+    const plain = viewer < 0 && publisher < 0 && lists.length === 0;
+    if (plain) return shelf;
+    const mask = new Uint8Array(size);
+    if (lists.length === 0) mask.fill(1);
+    else {
+      // Slots in every list: counted up, kept where the count is the number of lists.
+      const counts = new Uint16Array(size);
+      for (const list of lists) for (let i = 0; i < list.length; i++) counts[list[i]!]! += 1;
+      for (let s = 0; s < size; s++) mask[s] = counts[s] === lists.length ? 1 : 0;
+    }
+    for (let s = 0; s < size; s++) {
+      if (mask[s] === 0) continue;
+      const ns = namespaceOf[s]!;
+      if ((shelf[s] !== 1 && ns !== viewer) || (publisher >= 0 && ns !== publisher)) mask[s] = 0;
+    }
+    return mask;
   }
 
   /**
@@ -200,11 +212,6 @@ export class DocTable {
   }
 
   facetCounts(slots: ArrayLike<number>, limit: number): SearchResult['facets'] {
-    return {
-      tags: this.facets.tags.top(slots, limit),
-      categories: this.facets.categories.top(slots, limit),
-      publishers: this.facets.publishers.top(slots, limit),
-      architectures: this.facets.architectures.top(slots, limit),
-    };
+    return this.facets.top(slots, limit);
   }
 }

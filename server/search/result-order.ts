@@ -26,9 +26,13 @@ export function orderMatches(
     return topByScore(table, matched, text, Math.max(need, MIN_ORDERED));
   const global = sort === 'name' ? table.nameOrder : table.order(sort);
   if (matched.length === table.size) return global;
-  const isMatch = new Uint8Array(table.size);
-  for (const slot of matched) isMatch[slot] = 1;
-  return global.filter((slot) => isMatch[slot] === 1);
+  const isMatch = scratch.flags(table.size);
+  for (let i = 0; i < matched.length; i++) isMatch[matched[i]!] = 1;
+  const ordered = new Int32Array(matched.length);
+  let n = 0;
+  for (let i = 0; i < global.length; i++) if (isMatch[global[i]!] === 1) ordered[n++] = global[i]!;
+  isMatch.fill(0, 0, table.size);
+  return ordered;
 }
 
 function topByScore(
@@ -37,7 +41,9 @@ function topByScore(
   text: Float64Array,
   k: number,
 ): Int32Array {
-  const score = text.map((t, i) => t * table.boosts[matched[i]!]!);
+  const { boosts } = table;
+  const score = scratch.scores(text.length);
+  for (let i = 0; i < text.length; i++) score[i] = text[i]! * boosts[matched[i]!]!;
   let picked: number[];
   if (matched.length <= k) picked = Array.from(matched.keys());
   else {
@@ -50,6 +56,26 @@ function topByScore(
   picked.sort((a, b) => score[b]! - score[a]! || table.newer(matched[a]!, matched[b]!));
   return Int32Array.from(picked, (i) => matched[i]!);
 }
+
+/**
+ * Arrays reused from call to call (orderMatches runs start to end without yielding): a
+ * 100,000-slot array per search kept the GC busy.
+ */
+const scratch = new (class {
+  private flagArray = new Uint8Array(0);
+  private scoreArray = new Float64Array(0);
+
+  /** All zero, and to be left so. */
+  flags(size: number): Uint8Array {
+    if (this.flagArray.length < size) this.flagArray = new Uint8Array(size);
+    return this.flagArray;
+  }
+
+  scores(size: number): Float64Array {
+    if (this.scoreArray.length < size) this.scoreArray = new Float64Array(size);
+    return this.scoreArray.subarray(0, size);
+  }
+})();
 
 /**
  * The k-th largest of `values` (1 ≤ k ≤ length, duplicates counted): one pass keeping the k

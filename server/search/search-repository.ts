@@ -8,6 +8,8 @@
 import type { StoreDatabase } from '../db/store-database.js';
 import type { TermQuery } from './fts-query.js';
 import type { VersionRow } from './latest-version.js';
+import type { Result } from './result-compute.js';
+import type { ComputeRequest } from './result-worker.js';
 import type { RawTermHits } from './term-fetch.js';
 
 export type MaybePromise<T> = T | Promise<T>;
@@ -88,6 +90,11 @@ export interface SearchRepository {
   textVersion(): MaybePromise<number>;
   /** One term's hits (term-fetch.ts). */
   termHits(q: TermQuery): Promise<RawTermHits>;
+  /**
+   * An uncached result computed off the event loop (SQLite's search worker), or undefined: the
+   * service computes it (PostgreSQL has none).
+   */
+  computeResult?(request: ComputeRequest): Promise<Result | undefined>;
   /** Whether a search worker thread is running (SQLite only). */
   readonly workerRunning: boolean;
   close(): Promise<void>;

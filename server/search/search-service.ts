@@ -1,9 +1,11 @@
 /**
  * Full-text search over the apps on the shelf: the engine's full-text index for the terms
- * (SQLite's FTS5, read on the search worker, or PostgreSQL's tsvector: search-repository.ts;
- * tables and triggers in the `search` migrations; term-hits.ts), everything else in memory over
- * the doc table: filters, facet counts, sorts (ranking.ts, result-order.ts), pagination. Only a
- * page's items are read from the store's rows (result-items.ts).
+ * (SQLite's FTS5, answered on the search worker from its in-memory term index of the current
+ * text version, term-index.ts, or from FTS5 while that is built; or PostgreSQL's tsvector:
+ * search-repository.ts; tables and triggers in the `search` migrations; term-hits.ts),
+ * everything else in memory over the doc table: filters, facet counts, sorts (ranking.ts,
+ * result-order.ts), pagination. Only a page's items are read from the store's rows
+ * (result-items.ts).
  *
  * On PostgreSQL two concurrent searches may each load the doc table of a new content version;
  * the last one kept wins, and a table of an older version is replaced at the next search (every
@@ -19,20 +21,25 @@
 import type { Principal } from '../auth/principal.js';
 import { StoreError } from '../errors.js';
 import { DocTable, foldCase, type Filters } from './doc-table.js';
-import { termQueries, toTerms, type TermQuery } from './fts-query.js';
+import { toTerms } from './fts-query.js';
 import { LruCache } from './lru-cache.js';
 import type { Sort } from './ranking.js';
 import { ResultItems } from './result-items.js';
-import { orderMatches } from './result-order.js';
+import {
+  computeResult,
+  hitsOf,
+  Scratch,
+  type Hits,
+  type Plan,
+  type Result,
+} from './result-compute.js';
 import type { SearchReader, SearchRepository, Step } from './search-repository.js';
 import { read } from './search-repository.js';
 import type { SearchInput, SearchResult } from './search-types.js';
-import { intersect, TermHitsCache } from './term-hits.js';
+import { TermHitsCache } from './term-hits.js';
 
 export type { FacetCount, SearchInput, SearchItem, SearchResult } from './search-types.js';
 
-/** How many values each facet lists (the most frequent first). */
-export const FACET_LIMIT = 20;
 export const STATS_TTL_MS = 15_000;
 export const FRESHNESS_TTL_MS = 600_000;
 /** Results kept across requests (paging, repeated searches), in ordered app slots (4 bytes each). */
@@ -48,33 +55,13 @@ export interface SearchServiceDeps {
   onSearched?: (seconds: number, cached: boolean) => void;
 }
 
-interface Plan {
-  terms: string[];
-  sort: Sort;
-  filters: Filters;
-  key: string;
-  /** How many ordered results the page needs. */
-  need: number;
-}
-
-type Hits = { ids: Int32Array; text: Float64Array } | undefined;
-
-/** A search's result for one doc table state: all its matches, ordered (or the first ones, `complete` false). */
-interface Result {
-  version: number;
-  statsAt: number;
-  total: number;
-  facets: SearchResult['facets'];
-  ordered: Int32Array;
-  complete: boolean;
-}
-
 export class SearchService {
   private table: DocTable | undefined;
   private readonly repository: SearchRepository;
   private readonly terms: TermHitsCache;
   private readonly results = new LruCache<Result>(CACHED_RESULT_SLOTS, (r) => r.ordered.length);
   private readonly items = new ResultItems();
+  private readonly scratch = new Scratch();
 
   constructor(private readonly deps: SearchServiceDeps) {
     this.repository = deps.repository;
@@ -82,8 +69,9 @@ export class SearchService {
   }
 
   /**
-   * A cached result needs no FTS5 at all; otherwise the terms' hits are gathered first (on the
-   * worker, when not cached), then filtered, counted and ordered here.
+   * A cached result needs no FTS5 at all; otherwise it is computed on the search worker (its
+   * terms' hits there, then filtered, counted and ordered there: result-worker.ts), or, without
+   * one (PostgreSQL), the terms' hits are gathered first, then filtered, counted and ordered here.
    */
   async search(actor: Principal, input: SearchInput): Promise<SearchResult> {
     const startedAt = performance.now();
@@ -95,6 +83,12 @@ export class SearchService {
       const fromCache = looked instanceof Promise ? await looked : looked;
       cached = fromCache !== undefined;
       if (fromCache) return fromCache;
+      const remote = await this.remote(plan);
+      if (remote) {
+        const answered = this.repository.snapshot((r) => this.fromRemote(r, plan, input, remote));
+        const fromRemote = answered instanceof Promise ? await answered : answered;
+        if (fromRemote) return fromRemote;
+      }
       const hits = plan.terms.length > 0 ? await this.hitsOf(plan.terms) : undefined;
       const computed = this.repository.snapshot((r) => this.fromHits(r, plan, input, hits));
       return computed instanceof Promise ? await computed : computed;
@@ -131,6 +125,31 @@ export class SearchService {
     return yield* this.respond(r, table, result, plan, input);
   }
 
+  /** The result computed on the search worker, at this doc table's version and statistics. */
+  private async remote(plan: Plan): Promise<Result | undefined> {
+    const { table } = this;
+    if (!table || !this.repository.computeResult) return undefined;
+    return this.repository.computeResult({
+      ...plan,
+      version: table.version,
+      statsAt: table.statsAt,
+      cache: this.deps.cache !== false,
+    });
+  }
+
+  /** Answers with the worker's result, unless the doc table moved meanwhile (then undefined). */
+  private *fromRemote(
+    r: SearchReader,
+    plan: Plan,
+    input: SearchInput,
+    result: Result,
+  ): Step<SearchResult | undefined> {
+    const table = yield* this.docTable(r, this.deps.clock());
+    if (result.version !== table.version || result.statsAt !== table.statsAt) return undefined;
+    if (this.deps.cache !== false) this.results.set(plan.key, result);
+    return yield* this.respond(r, table, result, plan, input);
+  }
+
   private *fromHits(
     r: SearchReader,
     plan: Plan,
@@ -138,21 +157,14 @@ export class SearchService {
     hits: Hits,
   ): Step<SearchResult> {
     const table = yield* this.docTable(r, this.deps.clock());
-    const result = this.compute(table, hits, plan);
+    const result = computeResult(table, hits, plan, this.scratch);
     if (this.deps.cache !== false) this.results.set(plan.key, result);
     return yield* this.respond(r, table, result, plan, input);
   }
 
-  /** Every term's hits, intersected; when that finds nothing, again with every term a prefix. */
   private async hitsOf(terms: string[]): Promise<Hits> {
     const version = this.repository.textVersion();
-    const textVersion = version instanceof Promise ? await version : version;
-    const gather = async (queries: TermQuery[]): Promise<Hits> =>
-      intersect(await Promise.all(queries.map((q) => this.terms.get(q, textVersion))));
-    const hits = await gather(termQueries(terms, false));
-    return hits && hits.ids.length === 0 && terms.length > 1
-      ? gather(termQueries(terms, true))
-      : hits;
+    return hitsOf(terms, version instanceof Promise ? await version : version, this.terms);
   }
 
   private *respond(
@@ -198,36 +210,6 @@ export class SearchService {
       table.statsVersion = statsVersion;
     }
     return table;
-  }
-
-  /** Filters, counts and orders the hits (every app without q) over the doc table. */
-  private compute(table: DocTable, hits: Hits, plan: Plan): Result {
-    const result = {
-      version: table.version,
-      statsAt: table.statsAt,
-      facets: { tags: [], categories: [], publishers: [], architectures: [] },
-    };
-    const accepts = table.accepts(plan.filters);
-    if (!accepts) return { ...result, total: 0, ordered: new Int32Array(0), complete: true };
-    const size = hits ? hits.ids.length : table.size;
-    const slots = new Int32Array(size);
-    const text = hits ? new Float64Array(size) : undefined;
-    let n = 0;
-    for (let i = 0; i < size; i++) {
-      const slot = hits ? table.slotOf(hits.ids[i]!) : i;
-      if (slot < 0 || !accepts(slot)) continue;
-      if (text) text[n] = hits!.text[i]!;
-      slots[n++] = slot;
-    }
-    const matched = slots.subarray(0, n);
-    const ordered = orderMatches(table, plan.sort, matched, text?.subarray(0, n), plan.need);
-    return {
-      ...result,
-      total: n,
-      facets: table.facetCounts(matched, FACET_LIMIT),
-      ordered,
-      complete: ordered.length === n,
-    };
   }
 }
 

@@ -1,7 +1,8 @@
 /**
  * Search's reads on SQLite: today's statements (search-sql.ts), synchronous, a step inside one
  * better-sqlite3 transaction; term hits on the search worker thread (term-fetcher.ts), which
- * opens the database file read-only on its own connection.
+ * opens the database file read-only on its own connection and answers from its term index
+ * (term-index-keeper.ts) or FTS5.
  */
 import type Database from 'better-sqlite3';
 import type { Logger } from 'pino';
@@ -29,12 +30,16 @@ import {
   TEXT_VERSION_SQL,
   VERSIONS_SQL,
 } from './search-sql.js';
+import type { Result } from './result-compute.js';
+import type { ComputeRequest } from './result-worker.js';
 import { TermFetch, type RawTermHits } from './term-fetch.js';
 import { TermFetcher } from './term-fetcher.js';
 
 export interface SqliteSearchOptions {
   /** Read term hits on a worker thread (default true; never for an in-memory database). */
   worker?: boolean;
+  /** Keep a term index in memory on the worker (default true; term-index-keeper.ts). */
+  index?: boolean;
   log?: Logger;
 }
 
@@ -59,7 +64,10 @@ export class SqliteSearchRepository implements SearchRepository, SearchReader {
 
   constructor(sqlite: Database.Database, options: SqliteSearchOptions = {}) {
     const path = options.worker === false || sqlite.memory ? undefined : sqlite.name;
-    this.fetcher = new TermFetcher(new TermFetch(sqlite), path, options.log);
+    this.fetcher = new TermFetcher(new TermFetch(sqlite), path, {
+      log: options.log,
+      ...(options.index === undefined ? {} : { index: options.index }),
+    });
     this.contentVersionOf = sqlite.prepare<[], number>(CONTENT_VERSION_SQL).pluck();
     this.textVersionOf = sqlite.prepare<[], number>(TEXT_VERSION_SQL).pluck();
     this.statsVersionOf = sqlite.prepare<[], number>(STATS_VERSION_SQL).pluck();
@@ -89,6 +97,15 @@ export class SqliteSearchRepository implements SearchRepository, SearchReader {
 
   get workerRunning(): boolean {
     return this.fetcher.running;
+  }
+
+  computeResult(request: ComputeRequest): Promise<Result | undefined> {
+    return this.fetcher.compute(request);
+  }
+
+  /** Resolves once the worker's term index is current (term-fetcher.ts); its text version, or undefined. */
+  termIndexed(): Promise<number | undefined> {
+    return this.fetcher.indexed();
   }
 
   async close(): Promise<void> {

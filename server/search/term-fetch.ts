@@ -1,8 +1,9 @@
 /**
  * Reads one term's hits from FTS5: the apps it matches (ascending ids), its text score in each
  * (−bm25 with the column weights) and the best column it matched in (the field tier, ranking.ts).
- * Synchronous, on any connection: the search worker runs it on its own (term-worker.ts), the
- * service on its own when there is no worker.
+ * Synchronous, on any connection: the search worker runs it on its own (term-worker.ts) while
+ * its term index is not of the current text version (term-index.ts runs the same rules, termHits,
+ * over its own arrays), the service on its own when there is no worker.
  *
  * Broad terms. FTS5's bm25 gives a term that matches at least half of the apps an idf of 1e-6
  * (it clamps idf = ln((N − n + 0.5) / (n + 0.5)) when that is ≤ 0), so its score is worth
@@ -40,7 +41,7 @@ const K1 = 1.2;
 export const BM25_MAX_HITS = 5_000;
 
 /** Columns a broad term's score looks at besides the names, lowest weight first (the introduction is the floor). */
-const BROAD_COLUMNS = [
+export const BROAD_COLUMNS = [
   ['tags', COLUMN_WEIGHTS.tags],
   ['components', COLUMN_WEIGHTS.components],
   ['publisher', COLUMN_WEIGHTS.publisher],
