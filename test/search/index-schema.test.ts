@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { sql, type SQL } from 'drizzle-orm';
 import { termMatch, termQueries, toTerms } from '../../server/search/fts-query.js';
+import { FTS_COLUMNS } from '../../server/search/term-index.js';
 import { describeDialects } from '../helpers/dialects.js';
 import { sqlRows } from '../helpers/store-sql.js';
 import { startSearchServer, type SearchServer } from './search-server.js';
@@ -81,15 +82,7 @@ describeDialects('search: index schema', ({ dialect }) => {
           WHERE table_name = 'search_fts' AND column_name = 'document'`,
       );
       expect(document?.type).to.equal('tsvector');
-      for (const column of [
-        'name',
-        'display_name',
-        'summary',
-        'introduction',
-        'tags',
-        'publisher',
-        'components',
-      ])
+      for (const column of FTS_COLUMNS)
         expect(document?.generated).to.contain(`appshelf_search_text(${column})`);
     });
 });
