@@ -10,6 +10,7 @@ import { orderMatches } from './result-order.js';
 import type { SearchResult } from './search-types.js';
 import { intersect, type TermHitsCache } from './term-hits.js';
 import { termQueries, type TermQuery } from './fts-query.js';
+import { ReusedArray } from './reused-array.js';
 
 /** How many values each facet lists (the most frequent first). */
 export const FACET_LIMIT = 20;
@@ -88,16 +89,14 @@ export function computeResult(table: DocTable, hits: Hits, plan: Plan, scratch: 
 
 /** Arrays reused from search to search (computeResult runs start to end without yielding). */
 export class Scratch {
-  private slotArray = new Int32Array(0);
-  private textArray = new Float64Array(0);
+  private readonly slotArray = new ReusedArray((n) => new Int32Array(n));
+  private readonly textArray = new ReusedArray((n) => new Float64Array(n));
 
   slots(size: number): Int32Array {
-    if (this.slotArray.length < size) this.slotArray = new Int32Array(size);
-    return this.slotArray;
+    return this.slotArray.atLeast(size);
   }
 
   text(size: number): Float64Array {
-    if (this.textArray.length < size) this.textArray = new Float64Array(size);
-    return this.textArray;
+    return this.textArray.atLeast(size);
   }
 }

@@ -7,6 +7,7 @@
  */
 import type { DocTable } from './doc-table.js';
 import type { Sort } from './ranking.js';
+import { ReusedArray } from './reused-array.js';
 
 /** The least number of results ordered at once for a text query (10 pages of 20). */
 export const MIN_ORDERED = 200;
@@ -57,25 +58,14 @@ function topByScore(
   return Int32Array.from(picked, (i) => matched[i]!);
 }
 
-/**
- * Arrays reused from call to call (orderMatches runs start to end without yielding): a
- * 100,000-slot array per search kept the GC busy.
- */
-const scratch = new (class {
-  private flagArray = new Uint8Array(0);
-  private scoreArray = new Float64Array(0);
-
+/** Arrays reused from call to call (orderMatches runs start to end without yielding). */
+const flagArray = new ReusedArray((n) => new Uint8Array(n));
+const scoreArray = new ReusedArray((n) => new Float64Array(n));
+const scratch = {
   /** All zero, and to be left so. */
-  flags(size: number): Uint8Array {
-    if (this.flagArray.length < size) this.flagArray = new Uint8Array(size);
-    return this.flagArray;
-  }
-
-  scores(size: number): Float64Array {
-    if (this.scoreArray.length < size) this.scoreArray = new Float64Array(size);
-    return this.scoreArray.subarray(0, size);
-  }
-})();
+  flags: (size: number): Uint8Array => flagArray.atLeast(size),
+  scores: (size: number): Float64Array => scoreArray.atLeast(size).subarray(0, size),
+};
 
 /**
  * The k-th largest of `values` (1 ≤ k ≤ length, duplicates counted): one pass keeping the k

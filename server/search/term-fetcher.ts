@@ -61,13 +61,7 @@ export class TermFetcher {
    * undefined when there is no index (no worker, or none can be built for this store).
    */
   indexed(): Promise<number | undefined> {
-    const worker = this.started();
-    if (!worker) return Promise.resolve(undefined);
-    return new Promise((resolve) => {
-      const id = this.next++;
-      this.waiting.set(id, resolve);
-      worker.postMessage({ id, current: true } satisfies TermRequest);
-    });
+    return this.ask(this.waiting, (id) => ({ id, current: true }));
   }
 
   /**
@@ -75,12 +69,20 @@ export class TermFetcher {
    * worker, it failed, or its snapshot is of another content version: the caller computes it.
    */
   compute(request: ComputeRequest): Promise<Result | undefined> {
+    return this.ask(this.computing, (id) => ({ id, compute: request }));
+  }
+
+  /** Posts one request to the worker; its answer resolves through `answers` (undefined without a worker). */
+  private ask<T>(
+    answers: Map<number, (answer: T | undefined) => void>,
+    request: (id: number) => TermRequest,
+  ): Promise<T | undefined> {
     const worker = this.started();
     if (!worker) return Promise.resolve(undefined);
     return new Promise((resolve) => {
       const id = this.next++;
-      this.computing.set(id, resolve);
-      worker.postMessage({ id, compute: request } satisfies TermRequest);
+      answers.set(id, resolve);
+      worker.postMessage(request(id));
     });
   }
 
